@@ -1,0 +1,349 @@
+//! `hamafza.courses.v1.SessionService`.
+
+use hamafza_kit::auth::{Caller, Role};
+use hamafza_kit::{ApiError, Violations, page, time};
+use hamafza_proto::courses as pb;
+use hamafza_proto::courses::session_service_server::SessionService;
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use super::convert::{
+    parse_id, parse_instant, parse_organization_filter, parse_range, session_plan,
+    session_statuses_from_wire, session_to_wire,
+};
+use super::{ADMIN, CoursesApi, is_staff, reply, signed_in};
+use crate::domain::sessions::{SessionMove, SessionPlan, SessionStatus};
+use crate::domain::workflow::CatalogStatus;
+use crate::store::queries::{SessionFilter, SessionRecord};
+
+/// Longest cancellation reason, in characters.
+const REASON_CHARS: usize = 2000;
+
+impl CoursesApi {
+    /// Whether `caller` may see `record`: staff see all; others see sessions
+    /// past planning, and instructors also their own planned ones.
+    fn may_see_session(caller: &Caller, record: &SessionRecord) -> bool {
+        is_staff(caller)
+            || record.session.status != SessionStatus::Planned
+            || (caller.has(Role::Instructor) && record.session.instructor_subject == caller.subject)
+    }
+
+    async fn parse_session_id(id: &str) -> Result<Uuid, ApiError> {
+        let mut v = Violations::new();
+        let id = parse_id(&mut v, "session_id", id);
+        v.finish_with(id)
+    }
+
+    /// Parses a session plan and checks it against its course.
+    async fn checked_plan(
+        &self,
+        course_id: Uuid,
+        details: Option<&pb::SessionDetails>,
+        v: &mut Violations,
+    ) -> Result<Option<SessionPlan>, ApiError> {
+        let plan = session_plan(details, v);
+        let course = self
+            .store
+            .course(course_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("course", course_id))?;
+        if course.course.status == CatalogStatus::Retired {
+            return Err(ApiError::new(
+                hamafza_kit::ErrorCode::FailedPrecondition,
+                "COURSE_RETIRED",
+                format!("course {course_id} is retired; it can no longer be offered"),
+            ));
+        }
+        if let Some(plan) = &plan {
+            for (field, problem) in plan.check(course.course.delivery_mode) {
+                v.add(field, problem);
+            }
+        }
+        Ok(plan)
+    }
+
+    async fn move_session(
+        &self,
+        caller: &Caller,
+        id: &str,
+        movement: SessionMove,
+        reason: &str,
+    ) -> Result<pb::Session, ApiError> {
+        caller.require_any(ADMIN)?;
+        let mut v = Violations::new();
+        let id = parse_id(&mut v, "session_id", id);
+        let reason = reason.trim();
+        if movement == SessionMove::Cancel {
+            if reason.is_empty() {
+                v.add("reason", "is required: trainees are told why");
+            } else if reason.chars().count() > REASON_CHARS {
+                v.add(
+                    "reason",
+                    format!("must be at most {REASON_CHARS} characters"),
+                );
+            }
+        }
+        let id = v.finish_with(id)?;
+        let record = self
+            .store
+            .move_session(id, movement, reason, time::now())
+            .await?;
+        tracing::info!(session_id = %id, status = %record.session.status, by = %caller.subject, "session status changed");
+        Ok(session_to_wire(record))
+    }
+}
+
+#[tonic::async_trait]
+impl SessionService for CoursesApi {
+    async fn create_session(
+        &self,
+        request: Request<pb::CreateSessionRequest>,
+    ) -> Result<Response<pb::CreateSessionResponse>, Status> {
+        let caller = signed_in(&request)?;
+        let request = request.into_inner();
+        reply(async {
+            caller.require_any(ADMIN)?;
+            let mut v = Violations::new();
+            let course_id = parse_id(&mut v, "course_id", &request.course_id);
+            let Some(course_id) = course_id else {
+                session_plan(request.details.as_ref(), &mut v);
+                return Err(v.finish().err().unwrap_or_else(|| ApiError::invalid_field("course_id", "is required")));
+            };
+            let plan = self.checked_plan(course_id, request.details.as_ref(), &mut v).await?;
+            let plan = v.finish_with(plan)?;
+            let record = self.store.create_session(course_id, &plan, time::now()).await?;
+            tracing::info!(session_id = %record.session.id, course_id = %course_id, "session planned");
+            Ok(pb::CreateSessionResponse { session: Some(session_to_wire(record)) })
+        }
+        .await)
+    }
+
+    async fn get_session(
+        &self,
+        request: Request<pb::GetSessionRequest>,
+    ) -> Result<Response<pb::GetSessionResponse>, Status> {
+        let caller = signed_in(&request)?;
+        let request = request.into_inner();
+        reply(
+            async {
+                let id = Self::parse_session_id(&request.session_id).await?;
+                match self.store.session(id).await? {
+                    Some(record) if Self::may_see_session(&caller, &record) => {
+                        Ok(pb::GetSessionResponse {
+                            session: Some(session_to_wire(record)),
+                        })
+                    }
+                    _ => Err(ApiError::not_found("session", id)),
+                }
+            }
+            .await,
+        )
+    }
+
+    async fn list_sessions(
+        &self,
+        request: Request<pb::ListSessionsRequest>,
+    ) -> Result<Response<pb::ListSessionsResponse>, Status> {
+        let caller = signed_in(&request)?;
+        let request = request.into_inner();
+        reply(
+            async {
+                let mut v = Violations::new();
+                let size = v.take("page_size", page::size(request.page_size));
+                let after = v.take(
+                    "page_token",
+                    page::decode::<(chrono::DateTime<chrono::Utc>, Uuid)>(&request.page_token),
+                );
+                let course = if request.course_id.is_empty() {
+                    None
+                } else {
+                    parse_id(&mut v, "course_id", &request.course_id)
+                };
+                let asked = session_statuses_from_wire(&mut v, "statuses", &request.statuses);
+                let (start_from, start_until) =
+                    parse_range(&mut v, "start_time", request.start_time.as_ref());
+                let organization =
+                    parse_organization_filter(&mut v, "organization_id", &request.organization_id);
+                let instructor =
+                    Some(request.instructor_subject.trim().to_owned()).filter(|s| !s.is_empty());
+                let updated_since = request
+                    .updated_since
+                    .as_ref()
+                    .and_then(|t| parse_instant(&mut v, "updated_since", Some(t)));
+                v.finish()?;
+                let size = size.unwrap_or(page::DEFAULT_PAGE_SIZE);
+
+                let all = [
+                    SessionStatus::Planned,
+                    SessionStatus::Open,
+                    SessionStatus::Closed,
+                    SessionStatus::Completed,
+                    SessionStatus::Cancelled,
+                ];
+                let wants_planned = asked.is_empty() || asked.contains(&SessionStatus::Planned);
+                let (statuses, also_planned_by) = if is_staff(&caller) {
+                    (
+                        if asked.is_empty() {
+                            all.to_vec()
+                        } else {
+                            asked
+                        },
+                        None,
+                    )
+                } else {
+                    let is_instructor = caller.has(Role::Instructor);
+                    if asked.contains(&SessionStatus::Planned) && !is_instructor {
+                        return Err(ApiError::permission_denied(
+                            "planned sessions are visible only to staff and their instructors",
+                        ));
+                    }
+                    let public: Vec<SessionStatus> = if asked.is_empty() {
+                        all[1..].to_vec()
+                    } else {
+                        asked
+                    };
+                    let public = public
+                        .into_iter()
+                        .filter(|s| *s != SessionStatus::Planned)
+                        .collect();
+                    (
+                        public,
+                        (is_instructor && wants_planned).then(|| caller.subject.clone()),
+                    )
+                };
+                let filter = SessionFilter {
+                    statuses,
+                    also_planned_by,
+                    course,
+                    start_from,
+                    start_until,
+                    organization,
+                    instructor,
+                    updated_since,
+                };
+                let mut records = self
+                    .store
+                    .list_sessions(&filter, after.flatten(), size + 1)
+                    .await?;
+                let next_page_token = page::finish(&mut records, size, |record| {
+                    (record.session.starts_at, record.session.id)
+                });
+                Ok(pb::ListSessionsResponse {
+                    sessions: records.into_iter().map(session_to_wire).collect(),
+                    next_page_token,
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn update_session(
+        &self,
+        request: Request<pb::UpdateSessionRequest>,
+    ) -> Result<Response<pb::UpdateSessionResponse>, Status> {
+        let caller = signed_in(&request)?;
+        let request = request.into_inner();
+        reply(
+            async {
+                caller.require_any(ADMIN)?;
+                let id = Self::parse_session_id(&request.session_id).await?;
+                let existing = self
+                    .store
+                    .session(id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("session", id))?;
+                let mut v = Violations::new();
+                let plan = self
+                    .checked_plan(existing.session.course_id, request.details.as_ref(), &mut v)
+                    .await?;
+                let plan = v.finish_with(plan)?;
+                let record = self.store.update_session(id, &plan, time::now()).await?;
+                Ok(pb::UpdateSessionResponse {
+                    session: Some(session_to_wire(record)),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn open_session(
+        &self,
+        request: Request<pb::OpenSessionRequest>,
+    ) -> Result<Response<pb::OpenSessionResponse>, Status> {
+        let caller = signed_in(&request)?;
+        let request = request.into_inner();
+        reply(
+            async {
+                let session = self
+                    .move_session(&caller, &request.session_id, SessionMove::Open, "")
+                    .await?;
+                Ok(pb::OpenSessionResponse {
+                    session: Some(session),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn close_session(
+        &self,
+        request: Request<pb::CloseSessionRequest>,
+    ) -> Result<Response<pb::CloseSessionResponse>, Status> {
+        let caller = signed_in(&request)?;
+        let request = request.into_inner();
+        reply(
+            async {
+                let session = self
+                    .move_session(&caller, &request.session_id, SessionMove::Close, "")
+                    .await?;
+                Ok(pb::CloseSessionResponse {
+                    session: Some(session),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn complete_session(
+        &self,
+        request: Request<pb::CompleteSessionRequest>,
+    ) -> Result<Response<pb::CompleteSessionResponse>, Status> {
+        let caller = signed_in(&request)?;
+        let request = request.into_inner();
+        reply(
+            async {
+                let session = self
+                    .move_session(&caller, &request.session_id, SessionMove::Complete, "")
+                    .await?;
+                Ok(pb::CompleteSessionResponse {
+                    session: Some(session),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn cancel_session(
+        &self,
+        request: Request<pb::CancelSessionRequest>,
+    ) -> Result<Response<pb::CancelSessionResponse>, Status> {
+        let caller = signed_in(&request)?;
+        let request = request.into_inner();
+        reply(
+            async {
+                let session = self
+                    .move_session(
+                        &caller,
+                        &request.session_id,
+                        SessionMove::Cancel,
+                        &request.reason,
+                    )
+                    .await?;
+                Ok(pb::CancelSessionResponse {
+                    session: Some(session),
+                })
+            }
+            .await,
+        )
+    }
+}

@@ -1,0 +1,560 @@
+//! Demo data for `hamafza up`: the holding and member companies of the
+//! customer's story, a PR curriculum approved by the council, upcoming
+//! sessions and the year's events. Seeded through the same store calls the
+//! API uses, so the demo also exercises the council workflow.
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use hamafza_kit::auth::Role;
+use hamafza_kit::demo;
+use uuid::Uuid;
+
+use crate::domain::CoursesError;
+use crate::domain::catalog::{CourseDraft, EventDraft, OrganizationDraft, ProgramDraft};
+use crate::domain::sessions::{Instructor, Meeting, SessionMove, SessionPlan};
+use crate::domain::values::{
+    Bilingual, Category, Code, DeliveryMode, EventKind, OrganizationId, OrganizationKind,
+};
+use crate::domain::workflow::{Transition, VoteDecision};
+use crate::store::Store;
+use crate::store::queries::{Ballot, Subject, Voter};
+
+/// The organizations of the program: (id, Persian, English, kind).
+pub const ORGANIZATIONS: &[(&str, &str, &str, OrganizationKind)] = &[
+    ("imidro", "ایمیدرو", "IMIDRO", OrganizationKind::Holding),
+    (
+        "msc",
+        "فولاد مبارکه",
+        "Mobarakeh Steel Company",
+        OrganizationKind::Steel,
+    ),
+    (
+        "ksc",
+        "فولاد خوزستان",
+        "Khuzestan Steel Company",
+        OrganizationKind::Steel,
+    ),
+    (
+        "nisco",
+        "شرکت ملی فولاد ایران",
+        "National Iranian Steel Company",
+        OrganizationKind::Steel,
+    ),
+    (
+        "impasco",
+        "تهیه و تولید مواد معدنی ایران",
+        "IMPASCO (Iran Minerals Production & Supply)",
+        OrganizationKind::Mining,
+    ),
+    (
+        "gegh",
+        "معدنی و صنعتی گل گهر",
+        "Gol-E-Gohar Mining & Industrial Company",
+        OrganizationKind::Mining,
+    ),
+    (
+        "salco",
+        "آلومینیوم جنوب (سالکو)",
+        "South Aluminium Company (SALCO)",
+        OrganizationKind::Aluminium,
+    ),
+    (
+        "iran-alumina",
+        "آلومینای ایران",
+        "Iran Alumina Company",
+        OrganizationKind::Aluminium,
+    ),
+    (
+        "kaveh-pars",
+        "هلدینگ کاوه پارس",
+        "Kaveh Pars Mining Holding",
+        OrganizationKind::Holding,
+    ),
+    (
+        "sangan",
+        "مجتمع سنگان",
+        "Sangan Iron Ore Complex",
+        OrganizationKind::Mining,
+    ),
+    (
+        "pgsez",
+        "منطقه ویژه خلیج فارس",
+        "Persian Gulf Special Economic Zone",
+        OrganizationKind::IndustrialZone,
+    ),
+    (
+        "parsian",
+        "منطقه ویژه پارسیان",
+        "Parsian Energy-Intensive Industries Zone",
+        OrganizationKind::IndustrialZone,
+    ),
+    (
+        "lamerd",
+        "منطقه ویژه لامرد",
+        "Lamerd Energy-Intensive Industries Zone",
+        OrganizationKind::IndustrialZone,
+    ),
+];
+
+struct DemoCourse {
+    code: &'static str,
+    fa: &'static str,
+    en: &'static str,
+    about_fa: &'static str,
+    about_en: &'static str,
+    category: &'static str,
+    hours: u32,
+    mode: DeliveryMode,
+    passing: u32,
+    validity: Option<u32>,
+    prerequisites: &'static [&'static str],
+    manager_approval: bool,
+}
+
+const COURSES: &[DemoCourse] = &[
+    DemoCourse {
+        code: "PR-101",
+        fa: "مبانی روابط عمومی نوین",
+        en: "Foundations of Modern Public Relations",
+        about_fa: "جایگاه روابط عمومی در ساختار سازمان، راهبرد واحد و هم‌افزایی میان شرکت‌ها.",
+        about_en: "PR's place in the organization chart, one strategy, and synergy between companies.",
+        category: "pr-foundations",
+        hours: 16,
+        mode: DeliveryMode::InPerson,
+        passing: 60,
+        validity: None,
+        prerequisites: &[],
+        manager_approval: false,
+    },
+    DemoCourse {
+        code: "PR-110",
+        fa: "نگارش خبر و بیانیه مطبوعاتی",
+        en: "News Writing and Press Releases",
+        about_fa: "ساختار خبر، تیتر، لید و بیانیه مطبوعاتی برای رسانه‌های معدنی و اقتصادی.",
+        about_en: "News structure, headlines, leads and press releases for mining and business media.",
+        category: "media-relations",
+        hours: 12,
+        mode: DeliveryMode::Blended,
+        passing: 70,
+        validity: Some(36),
+        prerequisites: &["PR-101"],
+        manager_approval: false,
+    },
+    DemoCourse {
+        code: "PR-120",
+        fa: "ارتباط با رسانه‌ها و مدیریت مصاحبه",
+        en: "Media Relations and Interview Management",
+        about_fa: "ساختن رابطه پایدار با خبرنگاران، آماده‌سازی مدیران برای مصاحبه.",
+        about_en: "Lasting relations with journalists; preparing executives for interviews.",
+        category: "media-relations",
+        hours: 12,
+        mode: DeliveryMode::InPerson,
+        passing: 70,
+        validity: Some(36),
+        prerequisites: &["PR-101"],
+        manager_approval: true,
+    },
+    DemoCourse {
+        code: "PR-130",
+        fa: "ارتباطات بحران در صنایع معدنی",
+        en: "Crisis Communication in the Mining Industry",
+        about_fa: "برنامه ارتباطی بحران، سخنگویی و هماهنگی میان شرکت‌ها در حوادث معدنی.",
+        about_en: "Crisis communication plans, spokespeople and coordination between companies in mining incidents.",
+        category: "crisis-communication",
+        hours: 16,
+        mode: DeliveryMode::InPerson,
+        passing: 75,
+        validity: Some(24),
+        prerequisites: &["PR-120"],
+        manager_approval: true,
+    },
+    DemoCourse {
+        code: "PR-140",
+        fa: "روابط عمومی دیجیتال و شبکه‌های اجتماعی",
+        en: "Digital PR and Social Media",
+        about_fa: "تولید محتوا، پایش رسانه‌های اجتماعی و سنجش بازخورد.",
+        about_en: "Content, social media monitoring and measuring response.",
+        category: "digital-media",
+        hours: 12,
+        mode: DeliveryMode::Online,
+        passing: 60,
+        validity: Some(24),
+        prerequisites: &[],
+        manager_approval: false,
+    },
+    DemoCourse {
+        code: "PR-150",
+        fa: "مسئولیت اجتماعی شرکت‌ها",
+        en: "Corporate Social Responsibility",
+        about_fa: "طراحی و گزارش برنامه‌های مسئولیت اجتماعی در مناطق معدنی.",
+        about_en: "Designing and reporting social responsibility programs in mining regions.",
+        category: "social-responsibility",
+        hours: 8,
+        mode: DeliveryMode::Online,
+        passing: 60,
+        validity: None,
+        prerequisites: &[],
+        manager_approval: false,
+    },
+    DemoCourse {
+        code: "PR-160",
+        fa: "حضور هدفمند در نمایشگاه‌ها و همایش‌ها",
+        en: "Purposeful Presence at Exhibitions and Conferences",
+        about_fa: "برنامه‌ریزی مشترک حضور شرکت‌ها در رویدادهای سال با بیشترین اثرگذاری.",
+        about_en: "Planning the companies' joint presence at the year's events for maximum impact.",
+        category: "events",
+        hours: 8,
+        mode: DeliveryMode::Blended,
+        passing: 60,
+        validity: None,
+        prerequisites: &[],
+        manager_approval: false,
+    },
+];
+
+/// Seeds the demo data into an empty database; returns whether it did.
+pub async fn seed(
+    store: &Store,
+    required_approvals: u32,
+    now: DateTime<Utc>,
+) -> Result<bool, CoursesError> {
+    if !store.is_empty().await? {
+        return Ok(false);
+    }
+    // Schedules start on the hour; records keep the real instant.
+    let base = now.duration_trunc(Duration::hours(1)).unwrap_or(now);
+    for (id, fa, en, kind) in ORGANIZATIONS {
+        store
+            .create_organization(
+                &OrganizationDraft {
+                    id: org(id),
+                    name: text(fa, en),
+                    kind: *kind,
+                    parent: (*id != "imidro").then(|| org("imidro")),
+                },
+                now,
+            )
+            .await?;
+    }
+    let admin = demo::with_role(Role::PlatformAdmin)
+        .next()
+        .map_or("admin", |p| p.subject);
+    let council: Vec<Voter> = demo::with_role(Role::Council)
+        .map(|person| Voter {
+            subject: person.subject.to_owned(),
+            name: person.name_fa.to_owned(),
+            organization_id: person.organization_id.to_owned(),
+        })
+        .collect();
+
+    let mut ids: Vec<(&str, Uuid)> = Vec::new();
+    for course in COURSES {
+        let prerequisites = course
+            .prerequisites
+            .iter()
+            .filter_map(|code| ids.iter().find(|(c, _)| c == code).map(|(_, id)| *id))
+            .collect();
+        let draft = CourseDraft {
+            code: code(course.code),
+            title: text(course.fa, course.en),
+            description: text(course.about_fa, course.about_en),
+            category: category(course.category),
+            hours: course.hours,
+            delivery_mode: course.mode,
+            passing_score: course.passing,
+            min_attendance_percent: 75,
+            certificate_validity_months: course.validity,
+            prerequisites,
+            requires_manager_approval: course.manager_approval,
+        };
+        let id = store
+            .create_course(&draft, "imidro", admin, now)
+            .await?
+            .course
+            .id;
+        approve_and_publish(
+            store,
+            Subject::Course,
+            id,
+            &council,
+            required_approvals,
+            now,
+        )
+        .await?;
+        ids.push((course.code, id));
+    }
+    let id_of = |code: &str| ids.iter().find(|(c, _)| *c == code).map(|(_, id)| *id);
+
+    // One course waits for the council, so the workflow can be tried at once.
+    let pending = CourseDraft {
+        code: code("PR-180"),
+        title: text(
+            "سنجش و ارزیابی اثربخشی روابط عمومی",
+            "Measuring PR Effectiveness",
+        ),
+        description: text(
+            "شاخص‌های سنجش عملکرد روابط عمومی و الگوبرداری میان شرکت‌ها.",
+            "Measuring PR performance and benchmarking between companies.",
+        ),
+        category: category("research"),
+        hours: 8,
+        delivery_mode: DeliveryMode::Online,
+        passing_score: 60,
+        min_attendance_percent: 75,
+        certificate_validity_months: None,
+        prerequisites: id_of("PR-101").into_iter().collect(),
+        requires_manager_approval: false,
+    };
+    let pending = store
+        .create_course(&pending, "imidro", admin, now)
+        .await?
+        .course
+        .id;
+    store
+        .transition(Subject::Course, pending, Transition::Submit, now)
+        .await?;
+
+    let program = ProgramDraft {
+        code: code("PRP-1405"),
+        title: text(
+            "برنامه جامع آموزش روابط عمومی ۱۴۰۵",
+            "Integrated PR Training Program 1405",
+        ),
+        description: text(
+            "برنامه منسجم آموزشی روابط عمومی شرکت‌های بزرگ معدنی و صنایع معدنی.",
+            "The coherent PR training program of the large mining and mining-industry companies.",
+        ),
+        courses: [
+            ("PR-101", true),
+            ("PR-110", true),
+            ("PR-120", true),
+            ("PR-130", true),
+            ("PR-140", false),
+            ("PR-150", false),
+            ("PR-160", false),
+        ]
+        .iter()
+        .filter_map(|(code, required)| id_of(code).map(|id| (id, *required)))
+        .collect(),
+    };
+    let program = store
+        .create_program(&program, "imidro", admin, now)
+        .await?
+        .program
+        .id;
+    approve_and_publish(
+        store,
+        Subject::Program,
+        program,
+        &council,
+        required_approvals,
+        now,
+    )
+    .await?;
+
+    let instructor = demo::with_role(Role::Instructor)
+        .next()
+        .map(|person| Instructor {
+            subject: person.subject.to_owned(),
+            name: person.name_fa.to_owned(),
+            organization_id: person.organization_id.to_owned(),
+        });
+    let Some(instructor) = instructor else {
+        return Ok(true);
+    };
+    let tehran = text(
+        "تهران، ساختمان ایمیدرو، سالن همایش",
+        "Tehran, IMIDRO building, conference hall",
+    );
+    let plans = [
+        (
+            "PR-101",
+            14,
+            2,
+            30,
+            vec![("msc", 6), ("ksc", 6)],
+            tehran.clone(),
+            None,
+        ),
+        (
+            "PR-110",
+            21,
+            3,
+            25,
+            vec![],
+            tehran.clone(),
+            Some("https://meet.imidro.example/pr-110"),
+        ),
+        (
+            "PR-120",
+            28,
+            2,
+            20,
+            vec![("gegh", 4)],
+            text(
+                "اصفهان، فولاد مبارکه، مرکز آموزش",
+                "Isfahan, Mobarakeh Steel training centre",
+            ),
+            None,
+        ),
+        (
+            "PR-140",
+            10,
+            4,
+            60,
+            vec![],
+            Bilingual::default(),
+            Some("https://meet.imidro.example/pr-140"),
+        ),
+        (
+            "PR-160",
+            35,
+            1,
+            40,
+            vec![],
+            tehran,
+            Some("https://meet.imidro.example/pr-160"),
+        ),
+    ];
+    for (course_code, days_ahead, meetings, capacity, quotas, venue, link) in plans {
+        let Some(course_id) = id_of(course_code) else {
+            continue;
+        };
+        let first = base + Duration::days(days_ahead) + Duration::hours(2);
+        let plan = SessionPlan {
+            meetings: (0..meetings)
+                .map(|day| Meeting {
+                    start: first + Duration::days(day),
+                    end: first + Duration::days(day) + Duration::hours(4),
+                    topic_fa: String::new(),
+                    topic_en: String::new(),
+                })
+                .collect(),
+            venue,
+            online_url: link.map(str::to_owned),
+            instructor: instructor.clone(),
+            capacity,
+            quotas: quotas
+                .into_iter()
+                .map(|(id, seats)| (org(id), seats))
+                .collect(),
+            enrolment_opens: now - Duration::days(1),
+            enrolment_closes: first - Duration::days(1),
+        };
+        let session = store.create_session(course_id, &plan, now).await?;
+        store
+            .move_session(session.session.id, SessionMove::Open, "", now)
+            .await?;
+    }
+
+    let events = [
+        (
+            EventKind::Exhibition,
+            "نمایشگاه بین‌المللی معدن و صنایع معدنی ایران",
+            "Iran International Mining & Mineral Industries Exhibition",
+            "تهران، نمایشگاه بین‌المللی",
+            "Tehran International Fairground",
+            45,
+            4,
+            vec!["msc", "ksc", "gegh", "salco", "nisco"],
+        ),
+        (
+            EventKind::Conference,
+            "همایش روابط عمومی صنایع معدنی",
+            "Mining Industry PR Conference",
+            "کیش، مرکز همایش‌های بین‌المللی",
+            "Kish International Convention Centre",
+            75,
+            2,
+            vec!["msc", "gegh", "pgsez"],
+        ),
+        (
+            EventKind::Seminar,
+            "سمینار ارتباطات بحران",
+            "Crisis Communication Seminar",
+            "بندرعباس، منطقه ویژه خلیج فارس",
+            "Bandar Abbas, Persian Gulf SEZ",
+            100,
+            1,
+            vec!["pgsez", "parsian", "lamerd"],
+        ),
+    ];
+    for (kind, fa, en, place_fa, place_en, days_ahead, days_long, participants) in events {
+        let starts_at = base + Duration::days(days_ahead);
+        store
+            .create_event(
+                &EventDraft {
+                    kind,
+                    title: text(fa, en),
+                    description: Bilingual::default(),
+                    place: text(place_fa, place_en),
+                    starts_at,
+                    ends_at: starts_at + Duration::days(days_long),
+                    organizer: org("imidro"),
+                    participants: participants.into_iter().map(org).collect(),
+                    url: None,
+                },
+                now,
+            )
+            .await?;
+    }
+    Ok(true)
+}
+
+async fn approve_and_publish(
+    store: &Store,
+    subject: Subject,
+    id: Uuid,
+    council: &[Voter],
+    required_approvals: u32,
+    now: DateTime<Utc>,
+) -> Result<(), CoursesError> {
+    store
+        .transition(subject, id, Transition::Submit, now)
+        .await?;
+    let needed = usize::try_from(required_approvals.max(1)).unwrap_or(usize::MAX);
+    for voter in council.iter().take(needed) {
+        store
+            .vote(
+                subject,
+                id,
+                &Ballot {
+                    voter,
+                    decision: VoteDecision::Approve,
+                    comment: "",
+                },
+                required_approvals,
+                now,
+            )
+            .await?;
+    }
+    store
+        .transition(subject, id, Transition::Publish, now)
+        .await
+}
+
+// The literals below are constants of this module; a failure would be a
+// programming error caught by `seeds_an_empty_database` in the tests.
+fn org(id: &str) -> OrganizationId {
+    OrganizationId::parse(id)
+        .unwrap_or_else(|_| OrganizationId::parse("imidro").unwrap_or_else(|_| unreachable_org()))
+}
+
+fn unreachable_org() -> OrganizationId {
+    // "imidro" always parses; this keeps the seed free of panics regardless.
+    OrganizationId::parse("xx").unwrap_or_else(|_| unreachable_org())
+}
+
+fn code(value: &str) -> Code {
+    Code::parse(value).unwrap_or_else(|_| code("DEMO"))
+}
+
+fn category(value: &str) -> Category {
+    Category::parse(value).unwrap_or_else(|_| category("general"))
+}
+
+fn text(fa: &str, en: &str) -> Bilingual {
+    Bilingual {
+        fa: fa.to_owned(),
+        en: en.to_owned(),
+    }
+}

@@ -1,0 +1,221 @@
+//! The gRPC server every service runs: its own services plus health
+//! (`grpc.health.v1`) and reflection (v1 and v1alpha), a span per call that
+//! continues the caller's W3C trace, a per-call timeout, and a graceful
+//! shutdown that turns health to NOT_SERVING, lets in-flight calls finish and
+//! gives up on stragglers after the configured grace period.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::body::Body;
+use tonic::codegen::http;
+use tonic::server::NamedService;
+use tonic::service::Routes;
+use tonic_health::ServingStatus;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus as WireStatus;
+use tonic_health::pb::health_client::HealthClient;
+use tower::Service;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use crate::config::GrpcConfig;
+use crate::shutdown::Shutdown;
+
+/// Builds and runs one gRPC server.
+pub struct GrpcServer {
+    config: GrpcConfig,
+    routes: Routes,
+    service_names: Vec<&'static str>,
+}
+
+impl GrpcServer {
+    /// A server with no services yet.
+    pub fn new(config: &GrpcConfig) -> Self {
+        Self {
+            config: config.clone(),
+            routes: Routes::default(),
+            service_names: Vec::new(),
+        }
+    }
+
+    /// Mounts a service; it is reported SERVING by health while the server runs.
+    pub fn add_service<S>(mut self, service: S) -> Self
+    where
+        S: Service<http::Request<Body>, Error = Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Response: axum::response::IntoResponse,
+        S::Future: Send + 'static,
+    {
+        self.service_names.push(S::NAME);
+        self.routes = self.routes.add_service(service);
+        self
+    }
+
+    /// Serves on `listener` until `shutdown` fires, then drains.
+    pub async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> Result<(), ServeError> {
+        let local_addr = listener.local_addr().ok();
+        let (health, health_service) = tonic_health::server::health_reporter();
+        for name in &self.service_names {
+            health
+                .set_service_status(*name, ServingStatus::Serving)
+                .await;
+        }
+        health.set_service_status("", ServingStatus::Serving).await;
+
+        let reflection = || {
+            // List only what this server serves; every contract's descriptors
+            // stay resolvable by symbol.
+            self.service_names
+                .iter()
+                .chain(
+                    [
+                        "grpc.health.v1.Health",
+                        "grpc.reflection.v1.ServerReflection",
+                    ]
+                    .iter(),
+                )
+                .fold(reflection(), |builder, name| {
+                    builder.with_service_name(*name)
+                })
+        };
+        let routes = self
+            .routes
+            .add_service(health_service)
+            .add_service(reflection().build_v1()?)
+            .add_service(reflection().build_v1alpha()?);
+        let grace = self.config.shutdown_grace();
+        let names = self.service_names;
+        let mut server = tonic::transport::Server::builder()
+            .timeout(Duration::from_secs(self.config.request_timeout_seconds))
+            .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+            .tcp_nodelay(true)
+            .trace_fn(call_span);
+        let router = server.add_routes(routes.prepare());
+
+        let drain_signal = shutdown.clone();
+        let on_shutdown = async move {
+            drain_signal.requested().await;
+            for name in &names {
+                health
+                    .set_service_status(*name, ServingStatus::NotServing)
+                    .await;
+            }
+            health
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
+            tracing::info!(addr = ?local_addr, "draining in-flight calls");
+        };
+        let serve =
+            router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), on_shutdown);
+        tokio::pin!(serve);
+        // Idle clients may keep connections open; the grace period bounds the wait.
+        let deadline = async move {
+            shutdown.requested().await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = &mut serve => {
+                tracing::info!(addr = ?local_addr, "server stopped");
+                Ok(result?)
+            }
+            () = deadline => {
+                tracing::warn!(addr = ?local_addr, grace_seconds = grace.as_secs(), "shutdown grace elapsed; dropping remaining connections");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Why a server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The reflection descriptors are unusable (a build defect).
+    #[error("reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// The transport failed.
+    #[error("transport: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Reflection over every Hamafza contract and the health service.
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(hamafza_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+}
+
+/// One span per call, named after the RPC, continuing the caller's trace
+/// when it sent a `traceparent` header.
+fn call_span(request: &http::Request<()>) -> tracing::Span {
+    let path = request.uri().path();
+    let (service, method) = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or(("unknown", path));
+    let span = tracing::info_span!(
+        "grpc.request",
+        otel.name = %format!("{service}/{method}"),
+        otel.kind = "server",
+        rpc.system = "grpc",
+        rpc.service = %service,
+        rpc.method = %method,
+    );
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&HeaderExtractor(request.headers()))
+    });
+    // Without an exporter there is no OpenTelemetry layer and nothing to link.
+    let _ = span.set_parent(parent);
+    span
+}
+
+/// Reads W3C trace context from HTTP/2 headers.
+pub struct HeaderExtractor<'a>(pub &'a http::HeaderMap);
+
+impl opentelemetry::propagation::Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|value| value.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(http::HeaderName::as_str).collect()
+    }
+}
+
+/// What a health check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// The server answers and reports SERVING.
+    Serving,
+    /// The server answers but is not serving (e.g. shutting down).
+    NotServing,
+}
+
+/// Asks the server at `url` (e.g. `http://127.0.0.1:50051`) whether `service`
+/// (empty for the whole server) is serving.
+pub async fn check_health(url: &str, service: &str, timeout: Duration) -> Result<Health, String> {
+    let endpoint = tonic::transport::Endpoint::from_shared(url.to_owned())
+        .map_err(|error| format!("invalid address {url}: {error}"))?
+        .connect_timeout(timeout)
+        .timeout(timeout);
+    let channel = endpoint
+        .connect()
+        .await
+        .map_err(|error| format!("cannot connect to {url}: {error}"))?;
+    let response = HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: service.to_owned(),
+        })
+        .await
+        .map_err(|status| format!("health check failed: {}", status.message()))?;
+    Ok(match response.into_inner().status() {
+        WireStatus::Serving => Health::Serving,
+        _ => Health::NotServing,
+    })
+}

@@ -1,0 +1,20 @@
+//! What every Hamafza service shares: layered configuration, telemetry, JWT
+//! authentication, the error type and its gRPC/HTTP mapping, database connect
+//! and migrate, pagination tokens, and the gRPC server scaffolding (health,
+//! reflection, limits, graceful shutdown).
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod grpc;
+pub mod page;
+pub mod shutdown;
+pub mod telemetry;
+pub mod time;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{ApiError, ErrorCode, FieldViolation, Violations};
