@@ -1,0 +1,430 @@
+//! Authentication and authorization: every refused token is UNAUTHENTICATED,
+//! every role is allowed and denied where it should be.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::*;
+use hamafza_kit::auth::{DevIssuer, Role, TokenRequest};
+use hamafza_kit::testing::{TestIssuer, temp_dir};
+use hamafza_proto::courses as pb;
+
+async fn list_with(server: &TestServer, token: Option<&str>) -> tonic::Status {
+    let message = pb::ListCoursesRequest::default();
+    let request = match token {
+        Some(token) => with_token(token, message),
+        None => tonic::Request::new(message),
+    };
+    server.courses().list_courses(request).await.unwrap_err()
+}
+
+fn mint(issuer: &DevIssuer, ttl: Duration) -> String {
+    issuer
+        .mint(&TokenRequest {
+            subject: "admin-1".to_owned(),
+            organization_id: "imidro".to_owned(),
+            roles: vec![Role::PlatformAdmin],
+            name: String::new(),
+            ttl,
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_bad_token_is_unauthenticated() {
+    let server = TestServer::start().await;
+    let good = server.token(ADMIN);
+    server
+        .courses()
+        .list_courses(with_token(&good, pb::ListCoursesRequest::default()))
+        .await
+        .unwrap();
+
+    let mut refused: Vec<(&str, tonic::Status)> = Vec::new();
+    refused.push(("no token", list_with(&server, None).await));
+
+    // Expired an hour ago: beyond the clock-skew leeway.
+    let expired = {
+        let claims = serde_json::json!({
+            "iss": TestIssuer::ISSUER, "aud": TestIssuer::AUDIENCE, "sub": "admin-1",
+            "exp": chrono::Utc::now().timestamp() - 3600, "iat": chrono::Utc::now().timestamp() - 7200,
+            "org": "imidro", "roles": ["platform_admin"],
+        });
+        resign(&server, &good, &claims)
+    };
+    refused.push(("expired", list_with(&server, Some(&expired)).await));
+
+    let stranger = DevIssuer::load_or_create(
+        &temp_dir("stranger"),
+        TestIssuer::ISSUER,
+        TestIssuer::AUDIENCE,
+    )
+    .unwrap();
+    refused.push((
+        "another key",
+        list_with(&server, Some(&mint(&stranger, Duration::from_secs(600)))).await,
+    ));
+
+    let (_, payload, _) = split(&good);
+    let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    refused.push((
+        "alg none",
+        list_with(&server, Some(&format!("{none_header}.{payload}."))).await,
+    ));
+    let hs_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    refused.push((
+        "alg HS256",
+        list_with(
+            &server,
+            Some(&format!("{hs_header}.{payload}.c2lnbmF0dXJl")),
+        )
+        .await,
+    ));
+
+    let tampered = {
+        let (header, payload, signature) = split(&good);
+        let mut claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        claims["org"] = serde_json::json!("msc");
+        format!(
+            "{header}.{}.{signature}",
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap())
+        )
+    };
+    refused.push((
+        "tampered payload",
+        list_with(&server, Some(&tampered)).await,
+    ));
+
+    for (field, value) in [("aud", "someone-else"), ("iss", "https://evil.example")] {
+        let (_, payload, _) = split(&good);
+        let mut claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        claims[field] = serde_json::json!(value);
+        let token = resign(&server, &good, &claims);
+        refused.push((
+            if field == "aud" {
+                "wrong aud"
+            } else {
+                "wrong iss"
+            },
+            list_with(&server, Some(&token)).await,
+        ));
+    }
+    for missing in ["sub", "org", "roles", "exp"] {
+        let (_, payload, _) = split(&good);
+        let mut claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        claims.as_object_mut().unwrap().remove(missing);
+        let token = resign(&server, &good, &claims);
+        let status = list_with(&server, Some(&token)).await;
+        assert_eq!(
+            status.code(),
+            tonic::Code::Unauthenticated,
+            "missing {missing}: {status:?}"
+        );
+    }
+    refused.push(("garbage", list_with(&server, Some("not-a-jwt")).await));
+    let mut wrong_scheme = tonic::Request::new(pb::ListCoursesRequest::default());
+    wrong_scheme
+        .metadata_mut()
+        .insert("authorization", format!("Basic {good}").parse().unwrap());
+    refused.push((
+        "basic scheme",
+        server
+            .courses()
+            .list_courses(wrong_scheme)
+            .await
+            .unwrap_err(),
+    ));
+
+    for (case, status) in refused {
+        assert_eq!(
+            status.code(),
+            tonic::Code::Unauthenticated,
+            "{case}: {status:?}"
+        );
+    }
+}
+
+fn split(token: &str) -> (&str, &str, &str) {
+    let mut parts = token.split('.');
+    (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap_or(""),
+    )
+}
+
+/// Signs `claims` with the server's own trusted key, keeping the header.
+fn resign(server: &TestServer, _template: &str, claims: &serde_json::Value) -> String {
+    let key = hamafza_kit::auth::SigningKeyFile::load_or_create(
+        &server.issuer.dir.join(DevIssuer::KEY_FILE),
+    )
+    .unwrap();
+    key.sign(claims).unwrap()
+}
+
+#[tokio::test]
+async fn only_admins_run_the_catalog_and_only_the_council_votes() {
+    let server = TestServer::start().await;
+    let mut courses = server.courses();
+    for who in [TRAINEE, COUNCIL_A, MANAGER_KSC, INSTRUCTOR] {
+        let status = courses
+            .create_course(server.request(
+                who,
+                pb::CreateCourseRequest {
+                    details: Some(course_details("PR-900")),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), tonic::Code::PermissionDenied, "{}", who.0);
+    }
+    let course = server.create_course("PR-901").await;
+    for who in [TRAINEE, COUNCIL_A] {
+        let status = courses
+            .submit_course(server.request(
+                who,
+                pb::SubmitCourseRequest {
+                    course_id: course.id.clone(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), tonic::Code::PermissionDenied, "{}", who.0);
+    }
+    courses
+        .submit_course(server.request(
+            ADMIN,
+            pb::SubmitCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    for who in [ADMIN, TRAINEE, MANAGER_KSC] {
+        let status = courses
+            .review_course(server.request(
+                who,
+                pb::ReviewCourseRequest {
+                    course_id: course.id.clone(),
+                    decision: pb::VoteDecision::Approve.into(),
+                    comment: String::new(),
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), tonic::Code::PermissionDenied, "{}", who.0);
+    }
+    // Council members see submissions; trainees do not even learn they exist.
+    courses
+        .get_course(server.request(
+            COUNCIL_A,
+            pb::GetCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    let status = courses
+        .get_course(server.request(
+            TRAINEE,
+            pb::GetCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    let listed = courses
+        .list_courses(server.request(TRAINEE, pb::ListCoursesRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .courses;
+    assert!(
+        listed.is_empty(),
+        "a trainee's listing holds only published courses"
+    );
+    let status = courses
+        .list_courses(server.request(
+            TRAINEE,
+            pb::ListCoursesRequest {
+                statuses: vec![pb::CatalogStatus::Submitted.into()],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+    let status = courses
+        .list_course_votes(server.request(
+            TRAINEE,
+            pb::ListCourseVotesRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn planned_sessions_are_visible_to_staff_and_their_instructor_only() {
+    let server = TestServer::start().await;
+    let course = server.published_course("PR-301").await;
+    let session = server
+        .sessions()
+        .create_session(server.request(
+            ADMIN,
+            pb::CreateSessionRequest {
+                course_id: course.id.clone(),
+                details: Some(session_details(10)),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    let get = |who| {
+        let mut client = server.sessions();
+        let request = server.request(
+            who,
+            pb::GetSessionRequest {
+                session_id: session.id.clone(),
+            },
+        );
+        async move { client.get_session(request).await }
+    };
+    assert_eq!(
+        get(TRAINEE).await.unwrap_err().code(),
+        tonic::Code::NotFound
+    );
+    get(INSTRUCTOR).await.unwrap();
+    get(COUNCIL_B).await.unwrap();
+    let listed = |who| {
+        let mut client = server.sessions();
+        let request = server.request(who, pb::ListSessionsRequest::default());
+        async move { client.list_sessions(request).await }
+    };
+    assert!(
+        listed(TRAINEE)
+            .await
+            .unwrap()
+            .into_inner()
+            .sessions
+            .is_empty()
+    );
+    assert_eq!(
+        listed(INSTRUCTOR)
+            .await
+            .unwrap()
+            .into_inner()
+            .sessions
+            .len(),
+        1
+    );
+    let status = server
+        .sessions()
+        .open_session(server.request(
+            INSTRUCTOR,
+            pb::OpenSessionRequest {
+                session_id: session.id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn org_managers_speak_only_for_their_own_organization() {
+    let server = TestServer::start().await;
+    let event = server
+        .events()
+        .create_event(server.request(
+            ADMIN,
+            pb::CreateEventRequest {
+                details: Some(pb::EventDetails {
+                    kind: pb::EventKind::Exhibition.into(),
+                    title: Some(text("نمایشگاه معدن", "Mining exhibition")),
+                    description: None,
+                    start_time: Some(timestamp(240)),
+                    end_time: Some(timestamp(300)),
+                    place: Some(text("تهران", "Tehran")),
+                    organizer_organization_id: "imidro".to_owned(),
+                    participating_organization_ids: vec!["msc".to_owned()],
+                    url: String::new(),
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .event
+        .unwrap();
+    let participate = |org: &str, participating| pb::SetEventParticipationRequest {
+        event_id: event.id.clone(),
+        organization_id: org.to_owned(),
+        participating,
+    };
+    let status = server
+        .events()
+        .set_event_participation(server.request(MANAGER_KSC, participate("msc", false)))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+    let status = server
+        .events()
+        .set_event_participation(server.request(TRAINEE, participate("msc", false)))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+    let joined = server
+        .events()
+        .set_event_participation(server.request(MANAGER_KSC, participate("ksc", true)))
+        .await
+        .unwrap()
+        .into_inner()
+        .event
+        .unwrap();
+    assert_eq!(
+        joined.details.unwrap().participating_organization_ids,
+        ["ksc", "msc"]
+    );
+    let by_org = server
+        .events()
+        .list_events(server.request(
+            TRAINEE,
+            pb::ListEventsRequest {
+                organization_id: "ksc".to_owned(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    assert_eq!(by_org.len(), 1);
+    let status = server
+        .organizations()
+        .create_organization(server.request(
+            MANAGER_KSC,
+            pb::CreateOrganizationRequest {
+                organization_id: "newco".to_owned(),
+                name: Some(text("شرکت", "Company")),
+                kind: pb::OrganizationKind::Other.into(),
+                parent_organization_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+}

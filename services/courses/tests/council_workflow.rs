@@ -1,0 +1,549 @@
+//! The council workflow end to end, over real gRPC.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use hamafza_proto::courses as pb;
+
+fn review(course_id: &str, decision: pb::VoteDecision, comment: &str) -> pb::ReviewCourseRequest {
+    pb::ReviewCourseRequest {
+        course_id: course_id.to_owned(),
+        decision: decision.into(),
+        comment: comment.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn a_course_goes_from_draft_through_the_council_to_an_open_session() {
+    let server = TestServer::start().await;
+    let mut courses = server.courses();
+    let course = server.create_course("PR-130").await;
+    assert_eq!(course.status(), pb::CatalogStatus::Draft);
+    assert_eq!(course.owner_organization_id, "imidro");
+
+    // A draft cannot be voted on or published.
+    let status = courses
+        .review_course(server.request(COUNCIL_A, review(&course.id, pb::VoteDecision::Approve, "")))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+    let status = courses
+        .publish_course(server.request(
+            ADMIN,
+            pb::PublishCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+
+    let submitted = courses
+        .submit_course(server.request(
+            ADMIN,
+            pb::SubmitCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    assert_eq!(submitted.status(), pb::CatalogStatus::Submitted);
+    assert_eq!(submitted.review.as_ref().unwrap().round, 1);
+
+    // A submitted course cannot be edited.
+    let status = courses
+        .update_course(server.request(
+            ADMIN,
+            pb::UpdateCourseRequest {
+                course_id: course.id.clone(),
+                details: Some(course_details("PR-130")),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+
+    let after_one = courses
+        .review_course(server.request(
+            COUNCIL_A,
+            review(&course.id, pb::VoteDecision::Approve, "خوب است"),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    assert_eq!(
+        after_one.status(),
+        pb::CatalogStatus::Submitted,
+        "one approval of two is not enough"
+    );
+    let review_state = after_one.review.unwrap();
+    assert_eq!(
+        (review_state.approvals, review_state.required_approvals),
+        (1, 2)
+    );
+    assert_eq!(
+        review_state.votes[0].voter.as_ref().unwrap().subject,
+        COUNCIL_A.0
+    );
+    assert_eq!(review_state.votes[0].comment, "خوب است");
+
+    // The same member cannot vote twice in a round.
+    let status = courses
+        .review_course(server.request(COUNCIL_A, review(&course.id, pb::VoteDecision::Approve, "")))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::AlreadyExists);
+
+    let approved = courses
+        .review_course(server.request(COUNCIL_B, review(&course.id, pb::VoteDecision::Approve, "")))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    assert_eq!(approved.status(), pb::CatalogStatus::Approved);
+
+    // A session can be planned now, but opens only once the course is published.
+    let session = server
+        .sessions()
+        .create_session(server.request(
+            ADMIN,
+            pb::CreateSessionRequest {
+                course_id: course.id.clone(),
+                details: Some(session_details(20)),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    assert_eq!(session.status(), pb::SessionStatus::Planned);
+    let status = server
+        .sessions()
+        .open_session(server.request(
+            ADMIN,
+            pb::OpenSessionRequest {
+                session_id: session.id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+    // The refused opening left the session as it was.
+    let unchanged = server
+        .sessions()
+        .get_session(server.request(
+            ADMIN,
+            pb::GetSessionRequest {
+                session_id: session.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    assert_eq!(unchanged.status(), pb::SessionStatus::Planned);
+
+    let published = courses
+        .publish_course(server.request(
+            ADMIN,
+            pb::PublishCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    assert_eq!(published.status(), pb::CatalogStatus::Published);
+    assert!(published.publish_time.is_some());
+
+    let opened = server
+        .sessions()
+        .open_session(server.request(
+            ADMIN,
+            pb::OpenSessionRequest {
+                session_id: session.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    assert_eq!(opened.status(), pb::SessionStatus::Open);
+
+    // Trainees now see the course and the session.
+    let seen = courses
+        .get_course(server.request(
+            TRAINEE,
+            pb::GetCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    assert_eq!(seen.details.unwrap().code, "PR-130");
+    server
+        .sessions()
+        .get_session(server.request(
+            TRAINEE,
+            pb::GetSessionRequest {
+                session_id: session.id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+
+    // Cancelling needs a reason, and keeps it.
+    let status = server
+        .sessions()
+        .cancel_session(server.request(
+            ADMIN,
+            pb::CancelSessionRequest {
+                session_id: session.id.clone(),
+                reason: " ".to_owned(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["reason"]);
+    let cancelled = server
+        .sessions()
+        .cancel_session(server.request(
+            ADMIN,
+            pb::CancelSessionRequest {
+                session_id: session.id.clone(),
+                reason: "مدرس در دسترس نیست".to_owned(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    assert_eq!(cancelled.status(), pb::SessionStatus::Cancelled);
+    assert_eq!(cancelled.cancel_reason, "مدرس در دسترس نیست");
+
+    let retired = courses
+        .retire_course(server.request(
+            ADMIN,
+            pb::RetireCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    assert_eq!(retired.status(), pb::CatalogStatus::Retired);
+}
+
+#[tokio::test]
+async fn a_rejection_returns_the_course_to_draft_and_every_vote_is_kept() {
+    let server = TestServer::start().await;
+    let mut courses = server.courses();
+    let course = server.create_course("PR-140").await;
+    courses
+        .submit_course(server.request(
+            ADMIN,
+            pb::SubmitCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    courses
+        .review_course(server.request(COUNCIL_A, review(&course.id, pb::VoteDecision::Approve, "")))
+        .await
+        .unwrap();
+
+    // A rejection must say why.
+    let status = courses
+        .review_course(server.request(
+            COUNCIL_B,
+            review(&course.id, pb::VoteDecision::Reject, "  "),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["comment"]);
+
+    let rejected = courses
+        .review_course(server.request(
+            COUNCIL_B,
+            review(
+                &course.id,
+                pb::VoteDecision::Reject,
+                "سرفصل‌ها با نیاز شرکت‌ها همخوان نیست",
+            ),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    assert_eq!(rejected.status(), pb::CatalogStatus::Draft);
+    let votes = rejected.review.unwrap().votes;
+    assert_eq!(votes.len(), 2);
+    assert_eq!(votes[1].comment, "سرفصل‌ها با نیاز شرکت‌ها همخوان نیست");
+
+    // Edit, resubmit: round two starts empty; round one stays in the history.
+    let mut details = course_details("PR-140");
+    details.hours = 16;
+    courses
+        .update_course(server.request(
+            ADMIN,
+            pb::UpdateCourseRequest {
+                course_id: course.id.clone(),
+                details: Some(details),
+            },
+        ))
+        .await
+        .unwrap();
+    let resubmitted = courses
+        .submit_course(server.request(
+            ADMIN,
+            pb::SubmitCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    let round_two = resubmitted.review.unwrap();
+    assert_eq!((round_two.round, round_two.votes.len()), (2, 0));
+    courses
+        .review_course(server.request(COUNCIL_A, review(&course.id, pb::VoteDecision::Approve, "")))
+        .await
+        .unwrap();
+
+    let history = courses
+        .list_course_votes(server.request(
+            ADMIN,
+            pb::ListCourseVotesRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .votes;
+    let rounds: Vec<(u32, pb::VoteDecision)> =
+        history.iter().map(|v| (v.round, v.decision())).collect();
+    assert_eq!(
+        rounds,
+        [
+            (1, pb::VoteDecision::Approve),
+            (1, pb::VoteDecision::Reject),
+            (2, pb::VoteDecision::Approve)
+        ]
+    );
+    assert!(
+        history
+            .iter()
+            .all(|v| v.vote_time.is_some() && v.voter.is_some())
+    );
+}
+
+#[tokio::test]
+async fn concurrent_approvals_settle_the_round_exactly_once() {
+    let server = TestServer::start().await;
+    let course = server.create_course("PR-150").await;
+    let mut courses = server.courses();
+    courses
+        .submit_course(server.request(
+            ADMIN,
+            pb::SubmitCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    let votes = [COUNCIL_A, COUNCIL_B].map(|member| {
+        let mut client = server.courses();
+        let request = server.request(member, review(&course.id, pb::VoteDecision::Approve, ""));
+        tokio::spawn(async move { client.review_course(request).await })
+    });
+    for vote in votes {
+        vote.await.unwrap().unwrap();
+    }
+    let course = courses
+        .get_course(server.request(
+            ADMIN,
+            pb::GetCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    assert_eq!(
+        course.status(),
+        pb::CatalogStatus::Approved,
+        "two racing approvals must approve"
+    );
+    assert_eq!(course.review.unwrap().approvals, 2);
+}
+
+#[tokio::test]
+async fn a_program_publishes_only_when_its_courses_are_published() {
+    let server = TestServer::start().await;
+    let published = server.published_course("PR-101").await;
+    let draft = server.create_course("PR-102").await;
+    let mut courses = server.courses();
+    let program = courses
+        .create_program(server.request(
+            ADMIN,
+            pb::CreateProgramRequest {
+                details: Some(pb::ProgramDetails {
+                    code: "PRP-1405".to_owned(),
+                    title: Some(text("برنامه جامع", "Integrated program")),
+                    description: None,
+                    courses: vec![
+                        pb::ProgramCourse {
+                            course_id: published.id.clone(),
+                            required: true,
+                        },
+                        pb::ProgramCourse {
+                            course_id: draft.id.clone(),
+                            required: false,
+                        },
+                    ],
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .program
+        .unwrap();
+    let order: Vec<&str> = program
+        .details
+        .as_ref()
+        .unwrap()
+        .courses
+        .iter()
+        .map(|c| c.course_id.as_str())
+        .collect();
+    assert_eq!(order, [published.id.as_str(), draft.id.as_str()]);
+
+    courses
+        .submit_program(server.request(
+            ADMIN,
+            pb::SubmitProgramRequest {
+                program_id: program.id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    for member in [COUNCIL_A, COUNCIL_B] {
+        courses
+            .review_program(server.request(
+                member,
+                pb::ReviewProgramRequest {
+                    program_id: program.id.clone(),
+                    decision: pb::VoteDecision::Approve.into(),
+                    comment: String::new(),
+                },
+            ))
+            .await
+            .unwrap();
+    }
+    let status = courses
+        .publish_program(server.request(
+            ADMIN,
+            pb::PublishProgramRequest {
+                program_id: program.id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+    assert!(status.message().contains("PR-102"), "{}", status.message());
+
+    // Trainees do not see the unpublished program.
+    let status = courses
+        .get_program(server.request(
+            TRAINEE,
+            pb::GetProgramRequest {
+                program_id: program.id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+}
+
+#[tokio::test]
+async fn prerequisites_must_exist_and_never_form_a_cycle() {
+    let server = TestServer::start().await;
+    let mut courses = server.courses();
+    let first = server.create_course("PR-201").await;
+    let mut details = course_details("PR-202");
+    details.prerequisite_course_ids = vec![first.id.clone()];
+    let second = courses
+        .create_course(server.request(
+            ADMIN,
+            pb::CreateCourseRequest {
+                details: Some(details),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    assert_eq!(
+        second.details.unwrap().prerequisite_course_ids,
+        std::slice::from_ref(&first.id)
+    );
+
+    // first <- second; making second a prerequisite of first closes a cycle.
+    let mut details = course_details("PR-201");
+    details.prerequisite_course_ids = vec![second.id.clone()];
+    let status = courses
+        .update_course(server.request(
+            ADMIN,
+            pb::UpdateCourseRequest {
+                course_id: first.id.clone(),
+                details: Some(details),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violated_fields(&status),
+        ["details.prerequisite_course_ids"]
+    );
+
+    let mut details = course_details("PR-203");
+    details.prerequisite_course_ids = vec!["0193a3a0-0000-7000-8000-000000000000".to_owned()];
+    let status = courses
+        .create_course(server.request(
+            ADMIN,
+            pb::CreateCourseRequest {
+                details: Some(details),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+}

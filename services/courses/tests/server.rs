@@ -1,0 +1,78 @@
+//! The server scaffolding: health, reflection, and a bounded graceful shutdown.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+#[tokio::test]
+async fn health_serves_then_shutdown_is_bounded_with_idle_clients() {
+    let mut server = TestServer::start().await;
+    let mut health = HealthClient::new(server.channel.clone());
+    for service in [
+        "",
+        "hamafza.courses.v1.CourseService",
+        "hamafza.courses.v1.SessionService",
+    ] {
+        let status = health
+            .check(HealthCheckRequest {
+                service: service.to_owned(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .status();
+        assert_eq!(status, ServingStatus::Serving, "{service}");
+    }
+    let status = health
+        .check(HealthCheckRequest {
+            service: "hamafza.nothing.v1.Nothing".to_owned(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+
+    // An idle client keeps its connection open while the server shuts down.
+    let _idle = server.channel.clone();
+    let started = Instant::now();
+    server.shutdown();
+    let handle = server.handle.take().unwrap();
+    tokio::time::timeout(Duration::from_secs(10), handle)
+        .await
+        .expect("the server stops within its grace period")
+        .unwrap()
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(8));
+}
+
+#[tokio::test]
+async fn health_reports_not_serving_while_draining() {
+    let server = TestServer::start_with(|config| config.grpc.shutdown_grace_seconds = 30).await;
+    // A health watch stays open across the shutdown: it sees NOT_SERVING.
+    let mut health = HealthClient::new(server.channel.clone());
+    let mut watch = health
+        .watch(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        watch.message().await.unwrap().unwrap().status(),
+        ServingStatus::Serving
+    );
+    server.shutdown();
+    let next = tokio::time::timeout(Duration::from_secs(5), watch.message())
+        .await
+        .expect("a status update");
+    let update = next
+        .expect("the watch stays open while draining")
+        .expect("an update");
+    assert_eq!(update.status(), ServingStatus::NotServing);
+}

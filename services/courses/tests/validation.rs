@@ -1,0 +1,338 @@
+//! Bad input is INVALID_ARGUMENT naming every bad field; unknown ids are
+//! NOT_FOUND; taken codes are ALREADY_EXISTS; nothing stored is lost.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use hamafza_proto::common::TimeRange;
+use hamafza_proto::courses as pb;
+
+#[tokio::test]
+async fn invalid_course_details_name_every_field() {
+    let server = TestServer::start().await;
+    let details = pb::CourseDetails {
+        code: "PR 101!".to_owned(),
+        title: Some(text("", &"x".repeat(201))),
+        description: None,
+        category: "Media Relations".to_owned(),
+        hours: 0,
+        delivery_mode: 42,
+        passing_score: 101,
+        min_attendance_percent: 150,
+        certificate_validity_months: Some(0),
+        prerequisite_course_ids: vec!["not-an-id".to_owned()],
+        requires_manager_approval: false,
+    };
+    let status = server
+        .courses()
+        .create_course(server.request(
+            ADMIN,
+            pb::CreateCourseRequest {
+                details: Some(details),
+            },
+        ))
+        .await
+        .unwrap_err();
+    let mut fields = violated_fields(&status);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "details.category",
+            "details.certificate_validity_months",
+            "details.code",
+            "details.delivery_mode",
+            "details.hours",
+            "details.min_attendance_percent",
+            "details.passing_score",
+            "details.prerequisite_course_ids[0]",
+            "details.title.en",
+            "details.title.fa",
+        ]
+    );
+    let status = server
+        .courses()
+        .create_course(server.request(ADMIN, pb::CreateCourseRequest { details: None }))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["details"]);
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_ids() {
+    let server = TestServer::start().await;
+    let unknown = "0193a3a0-0000-7000-8000-000000000000".to_owned();
+    let status = server
+        .courses()
+        .get_course(server.request(
+            ADMIN,
+            pb::GetCourseRequest {
+                course_id: unknown.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    let status = server
+        .courses()
+        .submit_course(server.request(
+            ADMIN,
+            pb::SubmitCourseRequest {
+                course_id: unknown.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    let status = server
+        .sessions()
+        .open_session(server.request(
+            ADMIN,
+            pb::OpenSessionRequest {
+                session_id: unknown.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    let status = server
+        .events()
+        .get_event(server.request(
+            ADMIN,
+            pb::GetEventRequest {
+                event_id: unknown.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    let status = server
+        .organizations()
+        .get_organization(server.request(
+            ADMIN,
+            pb::GetOrganizationRequest {
+                organization_id: "nowhere".to_owned(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    let status = server
+        .courses()
+        .get_course(server.request(
+            ADMIN,
+            pb::GetCourseRequest {
+                course_id: "42".to_owned(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["course_id"]);
+    let status = server
+        .sessions()
+        .create_session(server.request(
+            ADMIN,
+            pb::CreateSessionRequest {
+                course_id: unknown,
+                details: Some(session_details(5)),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+}
+
+#[tokio::test]
+async fn a_taken_code_is_already_exists_and_the_first_course_is_intact() {
+    let server = TestServer::start().await;
+    let first = server.create_course("PR-500").await;
+    let status = server
+        .courses()
+        .create_course(server.request(
+            ADMIN,
+            pb::CreateCourseRequest {
+                details: Some(course_details("pr-500")),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::AlreadyExists);
+    let second = server.create_course("PR-501").await;
+    let status = server
+        .courses()
+        .update_course(server.request(
+            ADMIN,
+            pb::UpdateCourseRequest {
+                course_id: second.id.clone(),
+                details: Some(course_details("PR-500")),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::AlreadyExists);
+    let kept = server
+        .courses()
+        .get_course(server.request(
+            ADMIN,
+            pb::GetCourseRequest {
+                course_id: first.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    assert_eq!(kept, first);
+    let kept = server
+        .courses()
+        .get_course(server.request(
+            ADMIN,
+            pb::GetCourseRequest {
+                course_id: second.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    assert_eq!(kept.details.unwrap().code, "PR-501");
+    let status = server
+        .organizations()
+        .create_organization(server.request(
+            ADMIN,
+            pb::CreateOrganizationRequest {
+                organization_id: "msc".to_owned(),
+                name: Some(text("تکراری", "Duplicate")),
+                kind: pb::OrganizationKind::Steel.into(),
+                parent_organization_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::AlreadyExists);
+}
+
+#[tokio::test]
+async fn session_plans_are_checked_as_a_whole() {
+    let server = TestServer::start().await;
+    let course = server.published_course("PR-600").await;
+    let mut details = session_details(3);
+    details.meetings.swap(0, 1);
+    details.quotas = vec![
+        pb::SeatQuota {
+            organization_id: "msc".to_owned(),
+            seats: 2,
+        },
+        pb::SeatQuota {
+            organization_id: "ksc".to_owned(),
+            seats: 2,
+        },
+    ];
+    details.enrolment_window = Some(TimeRange {
+        start_time: Some(timestamp(10)),
+        end_time: Some(timestamp(100)),
+    });
+    details.venue = None;
+    details.instructor = None;
+    let status = server
+        .sessions()
+        .create_session(server.request(
+            ADMIN,
+            pb::CreateSessionRequest {
+                course_id: course.id.clone(),
+                details: Some(details),
+            },
+        ))
+        .await
+        .unwrap_err();
+    let fields = violated_fields(&status);
+    assert!(
+        fields.contains(&"details.instructor.subject".to_owned()),
+        "{fields:?}"
+    );
+    // With an instructor, the cross-field rules are reported together.
+    let mut details = session_details(3);
+    details.meetings.swap(0, 1);
+    details.quotas = vec![
+        pb::SeatQuota {
+            organization_id: "msc".to_owned(),
+            seats: 2,
+        },
+        pb::SeatQuota {
+            organization_id: "ksc".to_owned(),
+            seats: 2,
+        },
+    ];
+    details.enrolment_window = Some(TimeRange {
+        start_time: Some(timestamp(10)),
+        end_time: Some(timestamp(100)),
+    });
+    details.venue = None;
+    let status = server
+        .sessions()
+        .create_session(server.request(
+            ADMIN,
+            pb::CreateSessionRequest {
+                course_id: course.id.clone(),
+                details: Some(details),
+            },
+        ))
+        .await
+        .unwrap_err();
+    let mut fields = violated_fields(&status);
+    fields.sort();
+    fields.dedup();
+    assert_eq!(
+        fields,
+        [
+            "details.enrolment_window.end_time",
+            "details.meetings",
+            "details.quotas",
+            "details.venue.fa"
+        ]
+    );
+    let unknown_org = pb::SessionDetails {
+        quotas: vec![pb::SeatQuota {
+            organization_id: "nowhere".to_owned(),
+            seats: 1,
+        }],
+        ..session_details(3)
+    };
+    let status = server
+        .sessions()
+        .create_session(server.request(
+            ADMIN,
+            pb::CreateSessionRequest {
+                course_id: course.id.clone(),
+                details: Some(unknown_org),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+}
+
+#[tokio::test]
+async fn bad_list_parameters_are_refused() {
+    let server = TestServer::start().await;
+    let status = server
+        .courses()
+        .list_courses(server.request(
+            ADMIN,
+            pb::ListCoursesRequest {
+                page_size: -1,
+                page_token: "garbage".to_owned(),
+                statuses: vec![99],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    let mut fields = violated_fields(&status);
+    fields.sort();
+    assert_eq!(fields, ["page_size", "page_token", "statuses"]);
+}

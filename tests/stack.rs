@@ -1,0 +1,194 @@
+//! The `hamafza` binary end to end: `up` starts the stack with demo data on a
+//! fresh data directory, `token` signs for it, `healthcheck` reports SERVING,
+//! and SIGTERM stops it cleanly.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hamafza_proto::courses::ListCoursesRequest;
+use hamafza_proto::courses::course_service_client::CourseServiceClient;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_hamafza");
+
+struct Stack {
+    child: Child,
+    data_dir: std::path::PathBuf,
+    courses_addr: String,
+}
+
+impl Stack {
+    /// Sends SIGTERM and waits for the exit, at most 20 seconds.
+    async fn stop(&mut self) -> std::process::ExitStatus {
+        let started = Instant::now();
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "hamafza did not stop within 20 s of SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+fn hamafza(data_dir: &std::path::Path) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .env("HAMAFZA_DATA_DIR", data_dir)
+        .env("HAMAFZA_COURSES_ADDR", "127.0.0.1:0")
+        .env_remove("HAMAFZA_COURSES_DATABASE_URL")
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+    command
+}
+
+/// Starts `hamafza` with no arguments on a fresh data directory and waits
+/// for its banner.
+fn up() -> Stack {
+    up_in(hamafza_kit::testing::temp_dir("stack"))
+}
+
+fn up_in(data_dir: std::path::PathBuf) -> Stack {
+    let mut child = hamafza(&data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.split("grpc://").nth(1) {
+                let _ = sender.send(
+                    addr.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
+            }
+        }
+    });
+    let courses_addr = receiver
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the banner names the courses address");
+    Stack {
+        child,
+        data_dir,
+        courses_addr,
+    }
+}
+
+#[tokio::test]
+async fn up_serves_the_demo_catalog_and_stops_on_sigterm() {
+    let mut stack = up();
+    let health = hamafza(&stack.data_dir)
+        .args(["healthcheck", "--addr", &stack.courses_addr])
+        .output()
+        .unwrap();
+    assert!(
+        health.status.success(),
+        "{}",
+        String::from_utf8_lossy(&health.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&health.stdout).trim(), "SERVING");
+
+    let token = hamafza(&stack.data_dir)
+        .args([
+            "token",
+            "--sub",
+            "trainee-msc-1",
+            "--org",
+            "msc",
+            "--role",
+            "trainee",
+            "--ttl",
+            "10m",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&token.stderr)
+    );
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+
+    let mut client = CourseServiceClient::connect(format!("http://{}", stack.courses_addr))
+        .await
+        .unwrap();
+    let mut request = tonic::Request::new(ListCoursesRequest {
+        page_size: 100,
+        ..Default::default()
+    });
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let courses = client
+        .list_courses(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .courses;
+    let codes: Vec<String> = courses
+        .into_iter()
+        .map(|c| c.details.unwrap().code)
+        .collect();
+    assert!(codes.contains(&"PR-101".to_owned()), "{codes:?}");
+    assert!(
+        !codes.contains(&"PR-180".to_owned()),
+        "the submitted demo course is not shown to trainees"
+    );
+
+    let status = stack.stop().await;
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+}
+
+#[tokio::test]
+async fn a_restart_keeps_the_data_and_seeds_nothing_twice() {
+    let mut first = up();
+    assert!(first.stop().await.success());
+    let data_dir = std::mem::take(&mut first.data_dir);
+    drop(first);
+    let migrate = hamafza(&data_dir).arg("migrate").output().unwrap();
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+    // The second start finds the demo data and serves it again.
+    let mut second = up_in(data_dir);
+    let health = hamafza(&second.data_dir)
+        .args(["healthcheck", "--addr", &second.courses_addr])
+        .output()
+        .unwrap();
+    assert!(health.status.success());
+    assert!(second.stop().await.success());
+}
+
+#[test]
+fn token_refuses_an_unknown_role() {
+    let data_dir = hamafza_kit::testing::temp_dir("token");
+    let output = hamafza(&data_dir)
+        .args(["token", "--sub", "x", "--org", "msc", "--role", "emperor"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown role"));
+    let _ = std::fs::remove_dir_all(data_dir);
+}
