@@ -830,6 +830,64 @@ mod tests {
         assert!(verifier.verify(&token).is_err());
     }
 
+    /// Serves `body` as the answer to every HTTP request on a loopback port.
+    async fn serve_once_per_request(body: String) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let body = body.clone();
+                tokio::spawn(async move {
+                    let mut buffer = [0u8; 4096];
+                    let _ = socket.read(&mut buffer).await;
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = socket.write_all(response.as_bytes()).await;
+                });
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn keys_can_come_from_a_jwks_url() {
+        let dir = temp_dir();
+        let issuer = issuer(&dir);
+        let url = serve_once_per_request(serde_json::to_string(&issuer.jwks()).unwrap()).await;
+        let config = AuthConfig {
+            jwks_url: Some(url),
+            ..AuthConfig::default()
+        };
+        let verifier = TokenVerifier::from_config(&config, &temp_dir())
+            .await
+            .unwrap();
+        let token = issuer.mint(&request(Duration::from_secs(60))).unwrap();
+        assert_eq!(verifier.verify(&token).unwrap().subject, "u-1");
+        // A JWKS file works the same way.
+        let file = dir.join("jwks.json");
+        std::fs::write(&file, serde_json::to_string(&issuer.jwks()).unwrap()).unwrap();
+        let config = AuthConfig {
+            jwks_file: Some(file),
+            ..AuthConfig::default()
+        };
+        let verifier = TokenVerifier::from_config(&config, &temp_dir())
+            .await
+            .unwrap();
+        assert!(verifier.verify(&token).is_ok());
+    }
+
+    #[test]
+    fn a_key_set_without_asymmetric_keys_is_refused() {
+        let jwks: JwkSet = serde_json::from_value(serde_json::json!({
+            "keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "hmac"}]
+        }))
+        .unwrap();
+        assert!(TokenVerifier::from_jwks(&jwks, "i", "a", 10).is_err());
+    }
+
     #[test]
     fn the_cache_is_bounded() {
         let mut cache = TokenCache::new(2);
