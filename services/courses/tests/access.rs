@@ -428,3 +428,115 @@ async fn org_managers_speak_only_for_their_own_organization() {
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
 }
+
+#[tokio::test]
+async fn the_councils_deliberation_is_for_staff_only() {
+    let server = TestServer::start().await;
+    let course = server.published_course("PR-310").await;
+    let as_trainee = server
+        .courses()
+        .get_course(server.request(
+            TRAINEE,
+            pb::GetCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap()
+        .review
+        .unwrap();
+    assert_eq!(as_trainee.approvals, 2);
+    assert!(
+        as_trainee.votes.is_empty(),
+        "trainees do not see who voted how"
+    );
+    let as_admin = server
+        .courses()
+        .get_course(server.request(
+            ADMIN,
+            pb::GetCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap()
+        .review
+        .unwrap();
+    assert_eq!(as_admin.votes.len(), 2);
+}
+
+#[tokio::test]
+async fn a_cancelled_session_of_an_unpublished_course_stays_hidden() {
+    let server = TestServer::start().await;
+    let draft = server.create_course("PR-320").await;
+    let session = server
+        .sessions()
+        .create_session(server.request(
+            ADMIN,
+            pb::CreateSessionRequest {
+                course_id: draft.id.clone(),
+                details: Some(session_details(5)),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    server
+        .sessions()
+        .cancel_session(server.request(
+            ADMIN,
+            pb::CancelSessionRequest {
+                session_id: session.id.clone(),
+                reason: "برنامه تغییر کرد".to_owned(),
+            },
+        ))
+        .await
+        .unwrap();
+    let status = server
+        .sessions()
+        .get_session(server.request(
+            TRAINEE,
+            pb::GetSessionRequest {
+                session_id: session.id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    let listed = server
+        .sessions()
+        .list_sessions(server.request(
+            TRAINEE,
+            pb::ListSessionsRequest {
+                session_ids: vec![session.id.clone()],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .sessions;
+    assert!(listed.is_empty());
+    let listed = server
+        .sessions()
+        .list_sessions(server.request(
+            ADMIN,
+            pb::ListSessionsRequest {
+                session_ids: vec![session.id.clone()],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .sessions;
+    assert_eq!(listed.len(), 1);
+}

@@ -336,3 +336,61 @@ async fn bad_list_parameters_are_refused() {
     fields.sort();
     assert_eq!(fields, ["page_size", "page_token", "statuses"]);
 }
+
+#[tokio::test]
+async fn control_characters_and_far_dates_are_refused() {
+    let server = TestServer::start().await;
+    let course = server.create_course("PR-700").await;
+    server
+        .courses()
+        .submit_course(server.request(
+            ADMIN,
+            pb::SubmitCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    let status = server
+        .courses()
+        .review_course(server.request(
+            COUNCIL_A,
+            pb::ReviewCourseRequest {
+                course_id: course.id.clone(),
+                decision: pb::VoteDecision::Reject.into(),
+                comment: "bad\0comment".to_owned(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["comment"]);
+    let mut details = session_details(5);
+    details.meetings[1].end_time = Some(prost_types::Timestamp {
+        seconds: 253_402_300_800,
+        nanos: 0,
+    });
+    let status = server
+        .sessions()
+        .create_session(server.request(
+            ADMIN,
+            pb::CreateSessionRequest {
+                course_id: course.id.clone(),
+                details: Some(details),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["details.meetings[1].end_time"]);
+    let status = server
+        .courses()
+        .list_courses(server.request(
+            ADMIN,
+            pb::ListCoursesRequest {
+                text: "x\0".to_owned(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["text"]);
+}

@@ -268,7 +268,16 @@ impl TokenVerifier {
         }
         let jwks = match &config.jwks_file {
             Some(path) => read_jwks(path)?,
-            None => DevIssuer::load_or_create(data_dir, &config.issuer, &config.audience)?.jwks(),
+            None if config.allow_dev_issuer => {
+                DevIssuer::load_or_create(data_dir, &config.issuer, &config.audience)?.jwks()
+            }
+            None => {
+                return Err(KeyError::Invalid(
+                    "no token issuer keys: set HAMAFZA_AUTH_JWKS_URL or HAMAFZA_AUTH_JWKS_FILE \
+                     (or HAMAFZA_AUTH_ALLOW_DEV_ISSUER=true to trust the development key in the data directory)"
+                        .to_owned(),
+                ));
+            }
         };
         Ok(Arc::new(Self::from_jwks(
             &jwks,
@@ -288,6 +297,18 @@ impl TokenVerifier {
         }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| ApiError::unauthenticated("the bearer token is not a valid JWT"))?;
+        // Only access tokens: a signed credential (`vc+jwt`) or any other typed
+        // JWT is not a bearer token, whoever signed it.
+        if let Some(typ) = &header.typ
+            && !matches!(
+                typ.to_ascii_lowercase().as_str(),
+                "jwt" | "at+jwt" | "application/at+jwt"
+            )
+        {
+            return Err(ApiError::unauthenticated(format!(
+                "a `{typ}` token is not an access token"
+            )));
+        }
         let key = {
             let keys = self
                 .keys
@@ -351,6 +372,9 @@ impl TokenVerifier {
                     .keys
                     .write()
                     .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(keys);
+                // A key may have been withdrawn: tokens it signed must not live on
+                // in the cache.
+                lock(&self.cache).entries.clear();
                 tracing::info!(url, "token issuer keys refreshed");
             }
             Err(error) => tracing::warn!(url, %error, "token issuer keys could not be refreshed"),
@@ -378,14 +402,25 @@ fn caller_from_claims(
     roles: Option<Vec<String>>,
     name: Option<String>,
 ) -> Result<Caller, ApiError> {
-    if subject.trim().is_empty() {
+    if subject.trim().is_empty() || subject.len() > 200 || subject.chars().any(char::is_control) {
         return Err(ApiError::unauthenticated(
-            "the bearer token has an empty `sub` claim",
+            "the bearer token's `sub` claim must be 1-200 printable characters",
         ));
     }
     let organization_id = org
         .filter(|org| !org.trim().is_empty())
         .ok_or_else(|| ApiError::unauthenticated("the bearer token has no `org` claim"))?;
+    if organization_id.len() > 32 || organization_id.chars().any(char::is_control) {
+        return Err(ApiError::unauthenticated(
+            "the bearer token's `org` claim is not an organization id",
+        ));
+    }
+    let name: String = name
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
     let roles = roles
         .ok_or_else(|| ApiError::unauthenticated("the bearer token has no `roles` claim"))?
         .iter()
@@ -393,7 +428,7 @@ fn caller_from_claims(
         .collect();
     Ok(Caller {
         subject,
-        name: name.unwrap_or_default(),
+        name,
         organization_id,
         roles,
     })
@@ -402,18 +437,30 @@ fn caller_from_claims(
 fn build_key_set(jwks: &JwkSet, issuer: &str, audience: &str) -> Result<KeySet, KeyError> {
     let mut set = KeySet::default();
     for jwk in &jwks.keys {
+        // Symmetric, unsupported or encryption-only keys are never used to
+        // verify tokens: an HMAC key would let anyone holding it mint them.
+        if matches!(
+            jwk.common.public_key_use,
+            Some(jsonwebtoken::jwk::PublicKeyUse::Encryption)
+        ) {
+            continue;
+        }
         let Some(algorithm) = asymmetric_algorithm(jwk) else {
-            // Symmetric, unsupported or encryption-only keys are never used to
-            // verify tokens: an HMAC key would let anyone holding it mint them.
             continue;
         };
-        let key = DecodingKey::from_jwk(jwk)
-            .map_err(|error| KeyError::Invalid(format!("unusable key in key set: {error}")))?;
+        let key = match DecodingKey::from_jwk(jwk) {
+            Ok(key) => key,
+            Err(error) => {
+                tracing::warn!(kid = ?jwk.common.key_id, %error, "skipping an unusable key of the issuer's key set");
+                continue;
+            }
+        };
         let mut validation = Validation::new(algorithm);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["iss", "aud", "sub", "exp"]);
         validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
         let key = Arc::new(IssuerKey { key, validation });
         match &jwk.common.key_id {
             Some(kid) => {
@@ -578,6 +625,7 @@ impl tonic::service::Interceptor for AuthInterceptor {
 
 /// The development token issuer: an Ed25519 key kept in the data directory,
 /// created on first use. `hamafza up` trusts it; `hamafza token` signs with it.
+#[derive(Clone)]
 pub struct DevIssuer {
     key: SigningKeyFile,
     issuer: String,
@@ -640,7 +688,118 @@ impl DevIssuer {
     }
 }
 
+/// The identity a service uses when it calls another on its own behalf (the
+/// outbox dispatcher, reconciliation): a token with role `service` and the
+/// service's name as `sub`. Minted from the development issuer in `hamafza up`;
+/// in production read from a file that the platform keeps fresh (e.g. an
+/// OAuth2 client-credentials sidecar writing `auth.service_token_file`).
+pub struct ServiceToken {
+    source: ServiceTokenSource,
+    cached: Mutex<Option<(String, Instant)>>,
+}
+
+enum ServiceTokenSource {
+    Minted {
+        issuer: Box<DevIssuer>,
+        subject: String,
+    },
+    File(PathBuf),
+}
+
+/// Minted service tokens live this long, and are replaced well before.
+const SERVICE_TOKEN_TTL: Duration = Duration::from_secs(3600);
+/// Re-read a token file this often.
+const SERVICE_TOKEN_FILE_REFRESH: Duration = Duration::from_secs(60);
+
+impl ServiceToken {
+    /// Tokens for `service`, minted by `issuer`.
+    pub fn minted(issuer: DevIssuer, service: &str) -> Self {
+        Self {
+            source: ServiceTokenSource::Minted {
+                issuer: Box::new(issuer),
+                subject: service.to_owned(),
+            },
+            cached: Mutex::new(None),
+        }
+    }
+
+    /// The configured service identity: the token file when set, else tokens
+    /// minted by the development issuer in `data_dir`.
+    pub fn from_config(
+        config: &AuthConfig,
+        data_dir: &Path,
+        service: &str,
+    ) -> Result<Self, KeyError> {
+        if let Some(file) = &config.service_token_file {
+            return Ok(Self {
+                source: ServiceTokenSource::File(file.clone()),
+                cached: Mutex::new(None),
+            });
+        }
+        if !config.uses_dev_issuer() {
+            return Err(KeyError::Invalid(
+                "auth.service_token_file is required when tokens come from an identity provider"
+                    .to_owned(),
+            ));
+        }
+        let issuer = DevIssuer::load_or_create(data_dir, &config.issuer, &config.audience)?;
+        Ok(Self::minted(issuer, service))
+    }
+
+    /// The current bearer token.
+    pub fn bearer(&self) -> Result<String, KeyError> {
+        let mut cached = lock(&self.cached);
+        if let Some((token, fresh_until)) = cached.as_ref()
+            && Instant::now() < *fresh_until
+        {
+            return Ok(token.clone());
+        }
+        let (token, lifetime) = match &self.source {
+            ServiceTokenSource::Minted { issuer, subject } => {
+                let token = issuer.mint(&TokenRequest {
+                    subject: subject.clone(),
+                    organization_id: "platform".to_owned(),
+                    roles: vec![Role::Service],
+                    name: subject.clone(),
+                    ttl: SERVICE_TOKEN_TTL,
+                })?;
+                (token, SERVICE_TOKEN_TTL / 2)
+            }
+            ServiceTokenSource::File(path) => {
+                let token = std::fs::read_to_string(path).map_err(|source| KeyError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                (token.trim().to_owned(), SERVICE_TOKEN_FILE_REFRESH)
+            }
+        };
+        *cached = Some((token.clone(), Instant::now() + lifetime));
+        Ok(token)
+    }
+}
+
+/// Adds the service's bearer token to every outgoing call.
+#[derive(Clone)]
+pub struct ServiceAuth(pub Arc<ServiceToken>);
+
+impl tonic::service::Interceptor for ServiceAuth {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        let token = self.0.bearer().map_err(|error| {
+            tonic::Status::unauthenticated(format!("no service credentials: {error}"))
+        })?;
+        let value = format!("Bearer {token}").parse().map_err(|_| {
+            tonic::Status::unauthenticated("the service token is not a valid header value")
+        })?;
+        request.metadata_mut().insert("authorization", value);
+        Ok(request)
+    }
+}
+
 /// An Ed25519 private key in a PKCS#8 PEM file, with its public JWK.
+#[derive(Clone)]
 pub struct SigningKeyFile {
     encoding: EncodingKey,
     public_jwk: Jwk,
@@ -886,6 +1045,25 @@ mod tests {
         }))
         .unwrap();
         assert!(TokenVerifier::from_jwks(&jwks, "i", "a", 10).is_err());
+    }
+
+    #[test]
+    fn a_credential_is_not_an_access_token() {
+        let dir = temp_dir();
+        let issuer = issuer(&dir);
+        let verifier = Arc::new(
+            TokenVerifier::from_jwks(&issuer.jwks(), "hamafza-dev", "hamafza", 10).unwrap(),
+        );
+        let now = unix_now();
+        let claims = serde_json::json!({"iss": "hamafza-dev", "aud": "hamafza", "sub": "u", "exp": now + 60, "org": "msc", "roles": ["platform_admin"]});
+        let credential = issuer.key.sign_with_type(&claims, "vc+jwt").unwrap();
+        assert!(verifier.verify(&credential).is_err());
+        assert!(verifier.verify(&issuer.key.sign(&claims).unwrap()).is_ok());
+        let future = serde_json::json!({"iss": "hamafza-dev", "aud": "hamafza", "sub": "u", "exp": now + 600, "nbf": now + 300, "org": "msc", "roles": []});
+        assert!(
+            verifier.verify(&issuer.key.sign(&future).unwrap()).is_err(),
+            "not valid before nbf"
+        );
     }
 
     #[test]

@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 pub const CONFIG_FILE_ENV: &str = "HAMAFZA_CONFIG";
 
 /// Sections of [`Config`]; `HAMAFZA_<SECTION>_<KEY>` sets `<section>.<key>`.
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 9] = [
     "auth",
+    "workers",
     "grpc",
     "log",
     "council",
@@ -39,6 +40,8 @@ pub struct Config {
     pub grpc: GrpcConfig,
     /// The policy council's approval rule.
     pub council: CouncilConfig,
+    /// Background workers (outbox delivery, reconciliation).
+    pub workers: WorkersConfig,
     /// The courses service.
     pub courses: ServiceConfig,
     /// The enrolments service.
@@ -57,6 +60,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             grpc: GrpcConfig::default(),
             council: CouncilConfig::default(),
+            workers: WorkersConfig::default(),
             courses: ServiceConfig::on_port(50051),
             enrolments: ServiceConfig::on_port(50052),
             certification: ServiceConfig::on_port(50053),
@@ -200,6 +204,13 @@ pub struct AuthConfig {
     /// How many verified tokens to remember, so repeated calls skip the
     /// signature check.
     pub token_cache_capacity: usize,
+    /// A file holding the token services use to call each other (kept fresh
+    /// by the platform); unset with the development issuer, which mints them.
+    pub service_token_file: Option<PathBuf>,
+    /// Whether, with no JWKS configured, the development issuer in the data
+    /// directory may be trusted. `hamafza up` turns it on; a deployed service
+    /// refuses to start without an identity provider unless it is set.
+    pub allow_dev_issuer: bool,
 }
 
 impl Default for AuthConfig {
@@ -210,6 +221,8 @@ impl Default for AuthConfig {
             jwks_file: None,
             jwks_url: None,
             token_cache_capacity: 10_000,
+            service_token_file: None,
+            allow_dev_issuer: false,
         }
     }
 }
@@ -263,6 +276,28 @@ impl Default for CouncilConfig {
     fn default() -> Self {
         Self {
             required_approvals: 2,
+        }
+    }
+}
+
+/// Background workers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WorkersConfig {
+    /// How often the outbox looks for deliveries that are due, in milliseconds.
+    pub outbox_poll_millis: u64,
+    /// The longest wait between two delivery attempts, in seconds.
+    pub outbox_max_backoff_seconds: u64,
+    /// How often enrolments checks courses for cancelled sessions, in seconds.
+    pub reconcile_interval_seconds: u64,
+}
+
+impl Default for WorkersConfig {
+    fn default() -> Self {
+        Self {
+            outbox_poll_millis: 500,
+            outbox_max_backoff_seconds: 60,
+            reconcile_interval_seconds: 15,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod grpc;
 pub mod page;
 pub mod shutdown;
 pub mod telemetry;
+pub mod text;
 pub mod time;
 
 #[cfg(feature = "testing")]

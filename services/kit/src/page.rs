@@ -41,7 +41,7 @@ pub fn decode<C: DeserializeOwned>(token: &str) -> Result<Option<C>, &'static st
         .ok()
         .and_then(|json| serde_json::from_slice(&json).ok())
         .map(Some)
-        .ok_or("is not a token this service issued (or the filters changed)")
+        .ok_or("is not a token this service issued")
 }
 
 /// Splits one extra fetched row off `rows` (fetch `size + 1` to know whether

@@ -1,7 +1,7 @@
 //! Wire <-> domain: parsing requests into validated drafts (collecting every
 //! field violation) and rendering stored records as protobuf messages.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use hamafza_kit::Violations;
 use hamafza_kit::time::{from_timestamp, to_timestamp};
 use hamafza_proto::common::{Actor, LocalizedText, TimeRange};
@@ -27,6 +27,11 @@ const TITLE_CHARS: usize = 200;
 const DESCRIPTION_CHARS: usize = 4000;
 /// Longest place or venue, in characters.
 const PLACE_CHARS: usize = 300;
+/// Instants are accepted within these years: both databases order them
+/// correctly there, and nothing in a training calendar lies outside.
+const EARLIEST_YEAR: i32 = 1970;
+/// See [`EARLIEST_YEAR`].
+const LATEST_YEAR: i32 = 2200;
 
 /// Parses an id field.
 pub fn parse_id(violations: &mut Violations, field: &str, value: &str) -> Option<Uuid> {
@@ -73,9 +78,15 @@ pub fn parse_instant(
         }
         Some(timestamp) => {
             let instant = from_timestamp(timestamp)
-                .and_then(|t| DateTime::from_timestamp_micros(t.timestamp_micros()));
+                .and_then(|t| DateTime::from_timestamp_micros(t.timestamp_micros()))
+                .filter(|t| (EARLIEST_YEAR..=LATEST_YEAR).contains(&t.year()));
             if instant.is_none() {
-                violations.add(field, "is not a valid instant");
+                violations.add(
+                    field,
+                    format!(
+                        "must be an instant between the years {EARLIEST_YEAR} and {LATEST_YEAR}"
+                    ),
+                );
             }
             instant
         }
@@ -109,15 +120,9 @@ pub fn parse_range(
 
 /// Parses an optional text filter.
 pub fn parse_text_filter(violations: &mut Violations, field: &str, text: &str) -> Option<String> {
-    let text = text.trim();
-    if text.is_empty() {
-        None
-    } else if text.chars().count() > 100 {
-        violations.add(field, "must be at most 100 characters");
-        None
-    } else {
-        Some(text.to_owned())
-    }
+    violations
+        .take(field, hamafza_kit::text::single_line(text, 100))
+        .filter(|text| !text.is_empty())
 }
 
 /// Parses an optional organization id filter.
@@ -379,7 +384,22 @@ pub fn course_draft(
     v.finish_with(draft)
 }
 
-fn review_to_wire(round: i32, required: u32, votes: Vec<council_vote::Model>) -> pb::CouncilReview {
+/// Who is looking at a catalog item: the council's deliberation (who voted
+/// how, and why) is shown to platform admins and council members only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Admins, council members, services.
+    Staff,
+    /// Everyone else.
+    Public,
+}
+
+fn review_to_wire(
+    round: i32,
+    required: u32,
+    votes: Vec<council_vote::Model>,
+    audience: Audience,
+) -> pb::CouncilReview {
     let approvals = votes
         .iter()
         .filter(|vote| vote.decision == VoteDecision::Approve)
@@ -388,7 +408,10 @@ fn review_to_wire(round: i32, required: u32, votes: Vec<council_vote::Model>) ->
         round: u32::try_from(round).unwrap_or(0),
         required_approvals: required,
         approvals: u32::try_from(approvals).unwrap_or(u32::MAX),
-        votes: votes.into_iter().map(vote_to_wire).collect(),
+        votes: match audience {
+            Audience::Staff => votes.into_iter().map(vote_to_wire).collect(),
+            Audience::Public => Vec::new(),
+        },
     }
 }
 
@@ -412,7 +435,11 @@ pub fn vote_to_wire(vote: council_vote::Model) -> pb::CouncilVote {
 }
 
 /// A course on the wire.
-pub fn course_to_wire(record: CourseRecord, required_approvals: u32) -> pb::Course {
+pub fn course_to_wire(
+    record: CourseRecord,
+    required_approvals: u32,
+    audience: Audience,
+) -> pb::Course {
     let row = record.course;
     pb::Course {
         id: row.id.to_string(),
@@ -443,6 +470,7 @@ pub fn course_to_wire(record: CourseRecord, required_approvals: u32) -> pb::Cour
             row.review_round,
             required_approvals,
             record.votes,
+            audience,
         )),
         create_time: Some(to_timestamp(row.created_at)),
         update_time: Some(to_timestamp(row.updated_at)),
@@ -505,7 +533,11 @@ pub fn program_draft(
 }
 
 /// A program on the wire.
-pub fn program_to_wire(record: ProgramRecord, required_approvals: u32) -> pb::Program {
+pub fn program_to_wire(
+    record: ProgramRecord,
+    required_approvals: u32,
+    audience: Audience,
+) -> pb::Program {
     let row = record.program;
     pb::Program {
         id: row.id.to_string(),
@@ -534,6 +566,7 @@ pub fn program_to_wire(record: ProgramRecord, required_approvals: u32) -> pb::Pr
             row.review_round,
             required_approvals,
             record.votes,
+            audience,
         )),
         create_time: Some(to_timestamp(row.created_at)),
         update_time: Some(to_timestamp(row.updated_at)),
@@ -631,21 +664,23 @@ pub fn session_plan(
     };
     let instructor = match &details.instructor {
         Some(actor) if !actor.subject.trim().is_empty() => {
-            if actor.subject.len() > 200 || actor.name.chars().count() > 200 {
-                violations.add(
-                    "details.instructor",
-                    "subject and name must be at most 200 characters",
-                );
-            }
+            let subject = violations.take(
+                "details.instructor.subject",
+                hamafza_kit::text::single_line(&actor.subject, 200),
+            );
+            let name = violations.take(
+                "details.instructor.name",
+                hamafza_kit::text::single_line(&actor.name, 200),
+            );
             if !actor.organization_id.is_empty() {
                 violations.take(
                     "details.instructor.organization_id",
                     OrganizationId::parse(&actor.organization_id),
                 );
             }
-            Some(Instructor {
-                subject: actor.subject.trim().to_owned(),
-                name: actor.name.trim().to_owned(),
+            subject.zip(name).map(|(subject, name)| Instructor {
+                subject,
+                name,
                 organization_id: actor.organization_id.clone(),
             })
         }

@@ -9,9 +9,9 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::convert::{
-    catalog_statuses_from_wire, course_draft, course_to_wire, parse_id, parse_organization_filter,
-    parse_range, parse_text_filter, program_draft, program_to_wire, vote_decision_from_wire,
-    vote_to_wire,
+    Audience, catalog_statuses_from_wire, course_draft, course_to_wire, parse_id,
+    parse_organization_filter, parse_range, parse_text_filter, program_draft, program_to_wire,
+    vote_decision_from_wire, vote_to_wire,
 };
 use super::{ADMIN, COUNCIL, CoursesApi, is_staff, reply, signed_in};
 use crate::domain::CoursesError;
@@ -19,6 +19,15 @@ use crate::domain::workflow::{CatalogStatus, RoundOutcome, Transition, VoteDecis
 use crate::store::queries::{
     Ballot, CourseFilter, CourseRecord, ProgramFilter, ProgramRecord, Subject, Voter,
 };
+
+/// What `caller` may see of the council's deliberation.
+fn audience(caller: &Caller) -> Audience {
+    if is_staff(caller) {
+        Audience::Staff
+    } else {
+        Audience::Public
+    }
+}
 
 /// Longest council comment, in characters.
 const COMMENT_CHARS: usize = 2000;
@@ -123,19 +132,14 @@ impl CoursesApi {
         };
         let id = parse_id(&mut v, field, id);
         let decision = v.take("decision", vote_decision_from_wire(decision));
-        let comment = comment.trim();
-        if comment.chars().count() > COMMENT_CHARS {
-            v.add(
-                "comment",
-                format!("must be at most {COMMENT_CHARS} characters"),
-            );
-        }
-        if decision == Some(VoteDecision::Reject) && comment.is_empty() {
+        let comment = v.take("comment", hamafza_kit::text::plain(comment, COMMENT_CHARS));
+        if decision == Some(VoteDecision::Reject) && comment.as_deref() == Some("") {
             v.add(
                 "comment",
                 "is required when rejecting: say what must change",
             );
         }
+        let comment = comment.unwrap_or_default();
         let (id, decision) = v.finish_with(id.zip(decision))?;
         let voter = Voter {
             subject: caller.subject.clone(),
@@ -150,7 +154,7 @@ impl CoursesApi {
                 &Ballot {
                     voter: &voter,
                     decision,
-                    comment,
+                    comment: &comment,
                 },
                 self.required_approvals,
                 time::now(),
@@ -176,7 +180,11 @@ impl CoursesApi {
             .course(id)
             .await?
             .ok_or_else(|| ApiError::not_found("course", id))?;
-        Ok(course_to_wire(record, self.required_approvals))
+        Ok(course_to_wire(
+            record,
+            self.required_approvals,
+            Audience::Staff,
+        ))
     }
 
     async fn program_reply(&self, id: Uuid) -> Result<pb::Program, ApiError> {
@@ -185,7 +193,11 @@ impl CoursesApi {
             .program(id)
             .await?
             .ok_or_else(|| ApiError::not_found("program", id))?;
-        Ok(program_to_wire(record, self.required_approvals))
+        Ok(program_to_wire(
+            record,
+            self.required_approvals,
+            Audience::Staff,
+        ))
     }
 
     async fn list_subject_votes(
@@ -230,7 +242,7 @@ impl CourseService for CoursesApi {
             let draft = course_draft(request.details.as_ref())?;
             let record = self.store.create_course(&draft, &caller.organization_id, &caller.subject, time::now()).await?;
             tracing::info!(course_id = %record.course.id, code = %record.course.code, "course created");
-            Ok(pb::CreateCourseResponse { course: Some(course_to_wire(record, self.required_approvals)) })
+            Ok(pb::CreateCourseResponse { course: Some(course_to_wire(record, self.required_approvals, audience(&caller))) })
         }
         .await)
     }
@@ -246,7 +258,11 @@ impl CourseService for CoursesApi {
                 let id = Self::parse_subject_id("course_id", &request.course_id)?;
                 let record = self.visible_course(&caller, id).await?;
                 Ok(pb::GetCourseResponse {
-                    course: Some(course_to_wire(record, self.required_approvals)),
+                    course: Some(course_to_wire(
+                        record,
+                        self.required_approvals,
+                        audience(&caller),
+                    )),
                 })
             }
             .await,
@@ -305,7 +321,9 @@ impl CourseService for CoursesApi {
                 Ok(pb::ListCoursesResponse {
                     courses: records
                         .into_iter()
-                        .map(|record| course_to_wire(record, self.required_approvals))
+                        .map(|record| {
+                            course_to_wire(record, self.required_approvals, audience(&caller))
+                        })
                         .collect(),
                     next_page_token,
                 })
@@ -327,7 +345,11 @@ impl CourseService for CoursesApi {
                 let draft = course_draft(request.details.as_ref())?;
                 let record = self.store.update_course(id, &draft, time::now()).await?;
                 Ok(pb::UpdateCourseResponse {
-                    course: Some(course_to_wire(record, self.required_approvals)),
+                    course: Some(course_to_wire(
+                        record,
+                        self.required_approvals,
+                        audience(&caller),
+                    )),
                 })
             }
             .await,
@@ -459,7 +481,7 @@ impl CourseService for CoursesApi {
             let draft = program_draft(request.details.as_ref())?;
             let record = self.store.create_program(&draft, &caller.organization_id, &caller.subject, time::now()).await?;
             tracing::info!(program_id = %record.program.id, code = %record.program.code, "program created");
-            Ok(pb::CreateProgramResponse { program: Some(program_to_wire(record, self.required_approvals)) })
+            Ok(pb::CreateProgramResponse { program: Some(program_to_wire(record, self.required_approvals, audience(&caller))) })
         }
         .await)
     }
@@ -475,7 +497,11 @@ impl CourseService for CoursesApi {
                 let id = Self::parse_subject_id("program_id", &request.program_id)?;
                 let record = self.visible_program(&caller, id).await?;
                 Ok(pb::GetProgramResponse {
-                    program: Some(program_to_wire(record, self.required_approvals)),
+                    program: Some(program_to_wire(
+                        record,
+                        self.required_approvals,
+                        audience(&caller),
+                    )),
                 })
             }
             .await,
@@ -525,7 +551,9 @@ impl CourseService for CoursesApi {
                 Ok(pb::ListProgramsResponse {
                     programs: records
                         .into_iter()
-                        .map(|record| program_to_wire(record, self.required_approvals))
+                        .map(|record| {
+                            program_to_wire(record, self.required_approvals, audience(&caller))
+                        })
                         .collect(),
                     next_page_token,
                 })
@@ -547,7 +575,11 @@ impl CourseService for CoursesApi {
                 let draft = program_draft(request.details.as_ref())?;
                 let record = self.store.update_program(id, &draft, time::now()).await?;
                 Ok(pb::UpdateProgramResponse {
-                    program: Some(program_to_wire(record, self.required_approvals)),
+                    program: Some(program_to_wire(
+                        record,
+                        self.required_approvals,
+                        audience(&caller),
+                    )),
                 })
             }
             .await,

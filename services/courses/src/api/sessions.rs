@@ -16,16 +16,33 @@ use crate::domain::sessions::{SessionMove, SessionPlan, SessionStatus};
 use crate::domain::workflow::CatalogStatus;
 use crate::store::queries::{SessionFilter, SessionRecord};
 
+/// Most ids in one `session_ids` filter.
+const MAX_ID_FILTER: usize = 200;
 /// Longest cancellation reason, in characters.
 const REASON_CHARS: usize = 2000;
 
 impl CoursesApi {
     /// Whether `caller` may see `record`: staff see all; others see sessions
     /// past planning, and instructors also their own planned ones.
-    fn may_see_session(caller: &Caller, record: &SessionRecord) -> bool {
-        is_staff(caller)
-            || record.session.status != SessionStatus::Planned
-            || (caller.has(Role::Instructor) && record.session.instructor_subject == caller.subject)
+    /// Staff see every session. Others see sessions of published (or
+    /// retired) courses once they are past planning; instructors also their
+    /// own planned ones.
+    async fn may_see_session(
+        &self,
+        caller: &Caller,
+        record: &SessionRecord,
+    ) -> Result<bool, ApiError> {
+        if is_staff(caller) {
+            return Ok(true);
+        }
+        let visible_stage = record.session.status != SessionStatus::Planned
+            || (caller.has(Role::Instructor)
+                && record.session.instructor_subject == caller.subject);
+        if !visible_stage {
+            return Ok(false);
+        }
+        let course = self.store.course(record.session.course_id).await?;
+        Ok(course.is_some_and(|course| course.course.status.is_public()))
     }
 
     async fn parse_session_id(id: &str) -> Result<Uuid, ApiError> {
@@ -72,21 +89,15 @@ impl CoursesApi {
         caller.require_any(ADMIN)?;
         let mut v = Violations::new();
         let id = parse_id(&mut v, "session_id", id);
-        let reason = reason.trim();
-        if movement == SessionMove::Cancel {
-            if reason.is_empty() {
-                v.add("reason", "is required: trainees are told why");
-            } else if reason.chars().count() > REASON_CHARS {
-                v.add(
-                    "reason",
-                    format!("must be at most {REASON_CHARS} characters"),
-                );
-            }
+        let reason = v.take("reason", hamafza_kit::text::plain(reason, REASON_CHARS));
+        if movement == SessionMove::Cancel && reason.as_deref() == Some("") {
+            v.add("reason", "is required: trainees are told why");
         }
+        let reason = reason.unwrap_or_default();
         let id = v.finish_with(id)?;
         let record = self
             .store
-            .move_session(id, movement, reason, time::now())
+            .move_session(id, movement, &reason, time::now())
             .await?;
         tracing::info!(session_id = %id, status = %record.session.status, by = %caller.subject, "session status changed");
         Ok(session_to_wire(record))
@@ -128,7 +139,7 @@ impl SessionService for CoursesApi {
             async {
                 let id = Self::parse_session_id(&request.session_id).await?;
                 match self.store.session(id).await? {
-                    Some(record) if Self::may_see_session(&caller, &record) => {
+                    Some(record) if self.may_see_session(&caller, &record).await? => {
                         Ok(pb::GetSessionResponse {
                             session: Some(session_to_wire(record)),
                         })
@@ -164,12 +175,28 @@ impl SessionService for CoursesApi {
                     parse_range(&mut v, "start_time", request.start_time.as_ref());
                 let organization =
                     parse_organization_filter(&mut v, "organization_id", &request.organization_id);
-                let instructor =
-                    Some(request.instructor_subject.trim().to_owned()).filter(|s| !s.is_empty());
+                let instructor = v
+                    .take(
+                        "instructor_subject",
+                        hamafza_kit::text::single_line(&request.instructor_subject, 200),
+                    )
+                    .filter(|s| !s.is_empty());
                 let updated_since = request
                     .updated_since
                     .as_ref()
                     .and_then(|t| parse_instant(&mut v, "updated_since", Some(t)));
+                if request.session_ids.len() > MAX_ID_FILTER {
+                    v.add(
+                        "session_ids",
+                        format!("may list at most {MAX_ID_FILTER} ids"),
+                    );
+                }
+                let ids: Vec<Uuid> = request
+                    .session_ids
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, id)| parse_id(&mut v, &format!("session_ids[{i}]"), id))
+                    .collect();
                 v.finish()?;
                 let size = size.unwrap_or(page::DEFAULT_PAGE_SIZE);
 
@@ -220,13 +247,21 @@ impl SessionService for CoursesApi {
                     organization,
                     instructor,
                     updated_since,
+                    public_courses_only: !is_staff(&caller),
+                    ids,
                 };
                 let mut records = self
                     .store
                     .list_sessions(&filter, after.flatten(), size + 1)
                     .await?;
+                let by_change = filter.updated_since.is_some();
                 let next_page_token = page::finish(&mut records, size, |record| {
-                    (record.session.starts_at, record.session.id)
+                    let instant = if by_change {
+                        record.session.updated_at
+                    } else {
+                        record.session.starts_at
+                    };
+                    (instant, record.session.id)
                 });
                 Ok(pb::ListSessionsResponse {
                     sessions: records.into_iter().map(session_to_wire).collect(),

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Func, SimpleExpr};
+use sea_orm::sea_query::{Expr, Func, Query, SimpleExpr};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -173,8 +173,12 @@ pub struct SessionFilter {
     pub organization: Option<String>,
     /// Taught by this instructor.
     pub instructor: Option<String>,
-    /// Changed at or after.
+    /// Changed at or after; orders the listing by change time.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Only sessions of published or retired courses.
+    pub public_courses_only: bool,
+    /// Only these sessions.
+    pub ids: Vec<Uuid>,
 }
 
 /// Filters of an event listing.
@@ -430,7 +434,13 @@ impl Store {
                 .await);
         }
         // A prerequisite that (transitively) requires this course would make
-        // both impossible to take.
+        // both impossible to take. Two concurrent edits could each close half
+        // of a cycle, so on PostgreSQL they take turns on one advisory lock
+        // (SQLite's single writer already serializes them).
+        if hamafza_kit::db::is_postgres(&self.db) {
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7100001)")
+                .await?;
+        }
         let mut graph: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
         for edge in course_prerequisite::Entity::find().all(&txn).await? {
             if edge.course_id != id {
@@ -689,14 +699,12 @@ impl Store {
             query = query.filter(program::Column::CreatedAt.lt(until));
         }
         if let Some(course_id) = filter.course {
-            let including: Vec<Uuid> = program_course::Entity::find()
-                .select_only()
+            let including = Query::select()
                 .column(program_course::Column::ProgramId)
-                .filter(program_course::Column::CourseId.eq(course_id))
-                .into_tuple()
-                .all(&self.db)
-                .await?;
-            query = query.filter(program::Column::Id.is_in(including));
+                .from(program_course::Entity)
+                .and_where(Expr::col(program_course::Column::CourseId).eq(course_id))
+                .take();
+            query = query.filter(Expr::col(program::Column::Id).in_subquery(including));
         }
         let rows = query.all(&self.db).await?;
         self.program_records(rows).await
@@ -1065,7 +1073,13 @@ impl Store {
                 .one(&txn)
                 .await?
                 .ok_or_else(|| not_found("session", id))?;
-            let course = course::Entity::find_by_id(session.course_id)
+            // On PostgreSQL the course row is share-locked until commit, so a
+            // concurrent RetireCourse waits instead of slipping in between.
+            let mut course = course::Entity::find_by_id(session.course_id);
+            if hamafza_kit::db::is_postgres(&self.db) {
+                course = course.lock_shared();
+            }
+            let course = course
                 .one(&txn)
                 .await?
                 .ok_or_else(|| not_found("course", session.course_id))?;
@@ -1126,21 +1140,43 @@ impl Store {
                     .add(session::Column::InstructorSubject.eq(instructor.clone())),
             );
         }
+        // A poller following changes reads in change order; everyone else in
+        // start order. The cursor holds the ordering instant and the id.
+        let order = if filter.updated_since.is_some() {
+            session::Column::UpdatedAt
+        } else {
+            session::Column::StartsAt
+        };
         let mut query = session::Entity::find()
             .filter(visible)
-            .order_by_asc(session::Column::StartsAt)
+            .order_by_asc(order)
             .order_by_asc(session::Column::Id)
             .limit(limit);
-        if let Some((start, id)) = after {
+        if let Some((instant, id)) = after {
             query = query.filter(
-                Condition::any()
-                    .add(session::Column::StartsAt.gt(start))
-                    .add(
-                        Condition::all()
-                            .add(session::Column::StartsAt.eq(start))
-                            .add(session::Column::Id.gt(id)),
-                    ),
+                Condition::any().add(order.gt(instant)).add(
+                    Condition::all()
+                        .add(order.eq(instant))
+                        .add(session::Column::Id.gt(id)),
+                ),
             );
+        }
+        if filter.public_courses_only {
+            query =
+                query.filter(
+                    Expr::col(session::Column::CourseId).in_subquery(
+                        Query::select()
+                            .column(course::Column::Id)
+                            .from(course::Entity)
+                            .and_where(Expr::col(course::Column::Status).is_in(
+                                CatalogStatus::PUBLIC.iter().map(|status| status.to_value()),
+                            ))
+                            .take(),
+                    ),
+                );
+        }
+        if !filter.ids.is_empty() {
+            query = query.filter(session::Column::Id.is_in(filter.ids.clone()));
         }
         if let Some(course_id) = filter.course {
             query = query.filter(session::Column::CourseId.eq(course_id));
@@ -1158,14 +1194,18 @@ impl Store {
             query = query.filter(session::Column::UpdatedAt.gte(since));
         }
         if let Some(organization) = &filter.organization {
-            let with_quota: Vec<Uuid> = session_quota::Entity::find()
-                .select_only()
-                .column(session_quota::Column::SessionId)
-                .filter(session_quota::Column::OrganizationId.eq(organization.clone()))
-                .into_tuple()
-                .all(&self.db)
-                .await?;
-            query = query.filter(session::Column::Id.is_in(with_quota));
+            query = query.filter(
+                Expr::col(session::Column::Id).in_subquery(
+                    Query::select()
+                        .column(session_quota::Column::SessionId)
+                        .from(session_quota::Entity)
+                        .and_where(
+                            Expr::col(session_quota::Column::OrganizationId)
+                                .eq(organization.clone()),
+                        )
+                        .take(),
+                ),
+            );
         }
         let rows = query.all(&self.db).await?;
         self.session_records(rows).await
@@ -1379,17 +1419,17 @@ impl Store {
             ));
         }
         if let Some(organization) = &filter.organization {
-            let participating: Vec<Uuid> = event_participant::Entity::find()
-                .select_only()
+            let participating = Query::select()
                 .column(event_participant::Column::EventId)
-                .filter(event_participant::Column::OrganizationId.eq(organization.clone()))
-                .into_tuple()
-                .all(&self.db)
-                .await?;
+                .from(event_participant::Entity)
+                .and_where(
+                    Expr::col(event_participant::Column::OrganizationId).eq(organization.clone()),
+                )
+                .take();
             query = query.filter(
                 Condition::any()
                     .add(event::Column::OrganizerOrganizationId.eq(organization.clone()))
-                    .add(event::Column::Id.is_in(participating)),
+                    .add(Expr::col(event::Column::Id).in_subquery(participating)),
             );
         }
         let rows = query.all(&self.db).await?;

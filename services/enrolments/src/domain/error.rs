@@ -1,0 +1,106 @@
+//! Every way an enrolment request can be refused, and how each reaches a caller.
+
+use hamafza_kit::{ApiError, ErrorCode};
+
+use super::status::EnrolmentStatus;
+
+/// Errors of the enrolment rules, storage and the calls to courses.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrolmentsError {
+    /// A referenced thing does not exist.
+    #[error("{kind} {id} does not exist")]
+    NotFound {
+        /// What kind of thing.
+        kind: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// The session does not take enrolments now.
+    #[error("the session is {status}; it takes enrolments only while open")]
+    SessionNotOpen {
+        /// The session's status in courses.
+        status: String,
+    },
+    /// Outside the enrolment window.
+    #[error("enrolment {0}")]
+    WindowClosed(&'static str),
+    /// The course is not published.
+    #[error("the course is not published")]
+    CourseNotPublished,
+    /// Prerequisites are missing.
+    #[error("complete these courses first: {0}")]
+    MissingPrerequisites(String),
+    /// The trainee already has an open or final enrolment in this session.
+    #[error("the trainee is already enrolled in this session ({0})")]
+    AlreadyEnrolled(EnrolmentStatus),
+    /// The enrolment is not in a status that allows the operation.
+    #[error("the enrolment is {actual}, but this needs it to be {expected}")]
+    WrongStatus {
+        /// Its status now.
+        actual: EnrolmentStatus,
+        /// What the operation needs.
+        expected: &'static str,
+    },
+    /// The same request id came with a different request.
+    #[error("request_id {0} was already used for a different request; use a new request_id")]
+    RequestIdReused(String),
+    /// A meeting index beyond the session's meetings.
+    #[error("meeting {index} does not exist; the session has {count} meetings (numbered from 0)")]
+    NoSuchMeeting {
+        /// The index given.
+        index: u32,
+        /// How many meetings there are.
+        count: u32,
+    },
+    /// An attendance mark names an enrolment outside the session's roster.
+    #[error("enrolment {0} is not a confirmed enrolment of this session")]
+    NotOnRoster(String),
+    /// The courses service refused or failed.
+    #[error("courses: {}", .0.message())]
+    Courses(tonic::Status),
+    /// Storage failed.
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// A stored response could not be read back.
+    #[error("stored response: {0}")]
+    StoredResponse(#[from] prost::DecodeError),
+}
+
+impl From<EnrolmentsError> for ApiError {
+    fn from(error: EnrolmentsError) -> Self {
+        let message = error.to_string();
+        let precondition =
+            |reason| ApiError::new(ErrorCode::FailedPrecondition, reason, message.clone());
+        match error {
+            EnrolmentsError::NotFound { kind, id } => ApiError::not_found(kind, id),
+            EnrolmentsError::SessionNotOpen { .. } => precondition("SESSION_NOT_OPEN"),
+            EnrolmentsError::WindowClosed(_) => precondition("ENROLMENT_WINDOW_CLOSED"),
+            EnrolmentsError::CourseNotPublished => precondition("COURSE_NOT_PUBLISHED"),
+            EnrolmentsError::MissingPrerequisites(_) => precondition("PREREQUISITES_MISSING"),
+            EnrolmentsError::AlreadyEnrolled(_) => {
+                ApiError::new(ErrorCode::AlreadyExists, "ALREADY_ENROLLED", message)
+            }
+            EnrolmentsError::WrongStatus { .. } => precondition("WRONG_ENROLMENT_STATUS"),
+            EnrolmentsError::RequestIdReused(_) => precondition("REQUEST_ID_REUSED"),
+            EnrolmentsError::NoSuchMeeting { .. } => {
+                ApiError::invalid_field("meeting_index", message)
+            }
+            EnrolmentsError::NotOnRoster(_) => ApiError::invalid_field("marks", message),
+            EnrolmentsError::Courses(status) => match status.code() {
+                tonic::Code::NotFound => ApiError::new(
+                    ErrorCode::NotFound,
+                    "NOT_FOUND",
+                    status.message().to_owned(),
+                ),
+                tonic::Code::Unavailable
+                | tonic::Code::DeadlineExceeded
+                | tonic::Code::Cancelled => {
+                    ApiError::unavailable("the courses service is unavailable; retry shortly")
+                }
+                _ => ApiError::from_status(&status),
+            },
+            EnrolmentsError::Database(error) => ApiError::internal(error),
+            EnrolmentsError::StoredResponse(error) => ApiError::internal(error),
+        }
+    }
+}

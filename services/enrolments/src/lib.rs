@@ -1,0 +1,4 @@
+//! The enrolments service.
+
+pub mod domain;
+pub mod store;
