@@ -74,6 +74,8 @@ enum Command {
 enum Service {
     /// The catalog: organizations, programs, courses, sessions, events.
     Courses,
+    /// Enrolments, seats, attendance, completion, benchmarking.
+    Enrolments,
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {
@@ -105,9 +107,10 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Up) {
             Command::Up => stack::up(config).await,
-            Command::Serve {
-                service: Service::Courses,
-            } => stack::serve_courses(config).await,
+            Command::Serve { service } => match service {
+                Service::Courses => stack::serve_courses(config).await,
+                Service::Enrolments => stack::serve_enrolments(config).await,
+            },
             Command::Migrate => stack::migrate(config).await,
             Command::Healthcheck {
                 addr,

@@ -2,15 +2,18 @@
 //! (`serve`), or only their migrations (`migrate`).
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
-use hamafza_kit::auth::TokenVerifier;
+use hamafza_kit::auth::{ServiceToken, TokenVerifier};
 use hamafza_kit::config::{Config, ServiceName};
+use hamafza_kit::grpc::ServeError;
 use hamafza_kit::shutdown::Shutdown;
 use hamafza_kit::{db, telemetry};
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
 use tokio::net::TcpListener;
+use tokio::task::JoinSet;
 
 /// Runs every service in this process with demo data.
 pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
@@ -32,41 +35,104 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
     {
         tracing::info!("demo data seeded");
     }
+    let enrolments_db =
+        open::<hamafza_enrolments::Migrator>(&config, ServiceName::Enrolments).await?;
+
+    // Bind every port before serving anything, so a taken port fails fast.
     let courses_listener = bind(&config, ServiceName::Courses).await?;
+    let enrolments_listener = bind(&config, ServiceName::Enrolments).await?;
+    // Services call each other at the addresses actually bound.
+    config
+        .courses
+        .url
+        .get_or_insert(format!("http://{}", courses_listener.local_addr()?));
+    let enrolments_peers =
+        hamafza_enrolments::Peers::from_config(&config, service_identity(&config, "enrolments")?)?;
 
     let shutdown = Shutdown::on_signals();
-    print_banner(&config, &courses_listener);
-    let courses = tokio::spawn({
-        let config = config.clone();
-        let shutdown = shutdown.clone();
-        async move {
-            hamafza_courses::serve(&config, courses_db, verifier, courses_listener, shutdown).await
+    print_banner(&config, &courses_listener, &enrolments_listener);
+    let mut services: JoinSet<(&str, Result<(), ServeError>)> = JoinSet::new();
+    {
+        let (config, verifier, shutdown) =
+            (config.clone(), Arc::clone(&verifier), shutdown.clone());
+        services.spawn(async move {
+            (
+                "courses",
+                hamafza_courses::serve(&config, courses_db, verifier, courses_listener, shutdown)
+                    .await,
+            )
+        });
+    }
+    {
+        let (config, shutdown) = (config.clone(), shutdown.clone());
+        services.spawn(async move {
+            let served = hamafza_enrolments::serve(
+                &config,
+                enrolments_db,
+                verifier,
+                enrolments_peers,
+                enrolments_listener,
+                shutdown,
+            )
+            .await;
+            ("enrolments", served)
+        });
+    }
+    // One service failing stops the others: a half stack is no stack.
+    let mut failed = false;
+    while let Some(joined) = services.join_next().await {
+        match joined {
+            Ok((_, Ok(()))) => {}
+            Ok((name, Err(error))) => {
+                tracing::error!(service = name, %error, "service failed; stopping the stack");
+                failed = true;
+            }
+            Err(error) => {
+                tracing::error!(%error, "a service task panicked; stopping the stack");
+                failed = true;
+            }
         }
-    });
-    courses
-        .await
-        .context("the courses service stopped unexpectedly")??;
-    Ok(ExitCode::SUCCESS)
+        if failed {
+            services.abort_all();
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Runs the courses service alone against an already migrated database.
 pub async fn serve_courses(config: Config) -> anyhow::Result<ExitCode> {
     let _telemetry = telemetry::init("courses", &config.log)?;
-    let url = config.database_url(ServiceName::Courses);
-    let db = db::connect(&url)
-        .await
-        .context("connecting to the courses database")?;
-    let pending = hamafza_courses::Migrator::get_pending_migrations(&db).await?;
-    if !pending.is_empty() {
-        anyhow::bail!(
-            "the courses database has {} pending migrations; run `hamafza migrate` first",
-            pending.len()
-        );
-    }
+    let db = connect_migrated::<hamafza_courses::Migrator>(&config, ServiceName::Courses).await?;
     let verifier = TokenVerifier::from_config(&config.auth, &config.data_dir).await?;
     let listener = bind(&config, ServiceName::Courses).await?;
     tracing::info!(addr = %listener.local_addr()?, "courses service listening");
     hamafza_courses::serve(&config, db, verifier, listener, Shutdown::on_signals()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the enrolments service alone against an already migrated database.
+pub async fn serve_enrolments(config: Config) -> anyhow::Result<ExitCode> {
+    let _telemetry = telemetry::init("enrolments", &config.log)?;
+    let db =
+        connect_migrated::<hamafza_enrolments::Migrator>(&config, ServiceName::Enrolments).await?;
+    let verifier = TokenVerifier::from_config(&config.auth, &config.data_dir).await?;
+    let peers =
+        hamafza_enrolments::Peers::from_config(&config, service_identity(&config, "enrolments")?)?;
+    let listener = bind(&config, ServiceName::Enrolments).await?;
+    tracing::info!(addr = %listener.local_addr()?, "enrolments service listening");
+    hamafza_enrolments::serve(
+        &config,
+        db,
+        verifier,
+        peers,
+        listener,
+        Shutdown::on_signals(),
+    )
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -75,7 +141,16 @@ pub async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
     let _telemetry = telemetry::init("migrate", &config.log)?;
     open::<hamafza_courses::Migrator>(&config, ServiceName::Courses).await?;
     println!("courses: migrations applied");
+    open::<hamafza_enrolments::Migrator>(&config, ServiceName::Enrolments).await?;
+    println!("enrolments: migrations applied");
     Ok(ExitCode::SUCCESS)
+}
+
+fn service_identity(config: &Config, service: &str) -> anyhow::Result<Arc<ServiceToken>> {
+    Ok(Arc::new(
+        ServiceToken::from_config(&config.auth, &config.data_dir, service)
+            .with_context(|| format!("the {service} service's own identity"))?,
+    ))
 }
 
 async fn open<M: MigratorTrait>(
@@ -86,6 +161,26 @@ async fn open<M: MigratorTrait>(
     db::connect_and_migrate::<M>(&url)
         .await
         .with_context(|| format!("preparing the {} database", service.as_str()))
+}
+
+/// Connects to a service's database and refuses to run it half-migrated.
+async fn connect_migrated<M: MigratorTrait>(
+    config: &Config,
+    service: ServiceName,
+) -> anyhow::Result<DatabaseConnection> {
+    let url = config.database_url(service);
+    let name = service.as_str();
+    let db = db::connect(&url)
+        .await
+        .with_context(|| format!("connecting to the {name} database"))?;
+    let pending = M::get_pending_migrations(&db).await?;
+    if !pending.is_empty() {
+        anyhow::bail!(
+            "the {name} database has {} pending migrations; run `hamafza migrate` first",
+            pending.len()
+        );
+    }
+    Ok(db)
 }
 
 async fn bind(config: &Config, service: ServiceName) -> anyhow::Result<TcpListener> {
@@ -99,19 +194,24 @@ async fn bind(config: &Config, service: ServiceName) -> anyhow::Result<TcpListen
     })
 }
 
-fn print_banner(config: &Config, courses: &TcpListener) {
-    let courses_addr = courses
-        .local_addr()
-        .map_or_else(|_| config.courses.addr.to_string(), |a| a.to_string());
+fn print_banner(config: &Config, courses: &TcpListener, enrolments: &TcpListener) {
+    let addr = |listener: &TcpListener, fallback: &str| {
+        listener
+            .local_addr()
+            .map_or_else(|_| fallback.to_owned(), |a| a.to_string())
+    };
+    let courses_addr = addr(courses, &config.courses.addr.to_string());
+    let enrolments_addr = addr(enrolments, &config.enrolments.addr.to_string());
     let data = config.data_dir.display();
     println!(
         "\nHamafza is running (Ctrl-C stops it)\n\
          \n  courses        grpc://{courses_addr}   hamafza.courses.v1.{{Course,Session,Organization,Event}}Service\
+         \n  enrolments     grpc://{enrolments_addr}   hamafza.enrolments.v1.{{Enrolment,Report}}Service\
          \n  data           {data} (SQLite; delete it to start over with fresh demo data)\
          \n\nGet a token (signed by the development issuer in {data}):\
          \n  cargo run -- token --sub admin --org imidro --role platform_admin\
          \n  cargo run -- token --sub council-msc --org msc --role council --role org_manager\
-         \n  cargo run -- token --sub trainee-msc-1 --org msc --role trainee\
+         \n  cargo run -- token --sub trainee-msc-1 --org msc --role trainee --name \"سارا احمدی\"\
          \n\nCall it:\
          \n  buf curl --protocol grpc --http2-prior-knowledge --list-services http://{courses_addr}\
          \n  buf curl --protocol grpc --http2-prior-knowledge -H \"authorization: Bearer $TOKEN\" \\\

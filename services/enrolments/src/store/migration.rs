@@ -211,7 +211,7 @@ impl MigrationTrait for InitialSchema {
                 Table::create()
                     .table("idempotency_keys")
                     .col(string_len("caller_subject", 200))
-                    .col(string_len("request_id", 64))
+                    .col(string_len("request_id", 100))
                     .col(blob("request_hash"))
                     .col(blob("response"))
                     .col(timestamp_with_time_zone("created_at"))

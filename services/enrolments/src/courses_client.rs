@@ -1,0 +1,258 @@
+//! What enrolments reads from the courses service, over its gRPC contract and
+//! with this service's own identity.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use hamafza_kit::auth::{ServiceAuth, ServiceToken};
+use hamafza_kit::time::{from_timestamp, to_timestamp};
+use hamafza_proto::courses as pb;
+use hamafza_proto::courses::course_service_client::CourseServiceClient;
+use hamafza_proto::courses::organization_service_client::OrganizationServiceClient;
+use hamafza_proto::courses::session_service_client::SessionServiceClient;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use uuid::Uuid;
+
+use crate::domain::{CourseFacts, EnrolmentsError, SessionFacts};
+
+type Authed = InterceptedService<Channel, ServiceAuth>;
+
+/// A client of the courses service.
+#[derive(Clone)]
+pub struct CoursesClient {
+    courses: CourseServiceClient<Authed>,
+    sessions: SessionServiceClient<Authed>,
+    organizations: OrganizationServiceClient<Authed>,
+}
+
+impl std::fmt::Debug for CoursesClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CoursesClient").finish_non_exhaustive()
+    }
+}
+
+/// A session that changed in courses.
+#[derive(Debug, Clone)]
+pub struct SessionChange {
+    /// The session.
+    pub session_id: Uuid,
+    /// Whether it is cancelled now.
+    pub cancelled: bool,
+    /// Why, if cancelled.
+    pub reason: String,
+    /// When it changed.
+    pub update_time: DateTime<Utc>,
+}
+
+impl CoursesClient {
+    /// A client over `channel` (typically connected lazily), calling as `identity`.
+    pub fn new(channel: Channel, identity: Arc<ServiceToken>) -> Self {
+        let auth = ServiceAuth(identity);
+        Self {
+            courses: CourseServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            sessions: SessionServiceClient::with_interceptor(channel.clone(), auth.clone()),
+            organizations: OrganizationServiceClient::with_interceptor(channel, auth),
+        }
+    }
+
+    /// The facts of a session and its course.
+    pub async fn session_facts(&self, session_id: Uuid) -> Result<SessionFacts, EnrolmentsError> {
+        let session = self
+            .sessions
+            .clone()
+            .get_session(pb::GetSessionRequest {
+                session_id: session_id.to_string(),
+            })
+            .await
+            .map_err(|status| not_found_or(status, "session", session_id))?
+            .into_inner()
+            .session
+            .ok_or_else(|| {
+                EnrolmentsError::Courses(tonic::Status::internal("GetSession returned no session"))
+            })?;
+        let course_id = parse_uuid(&session.course_id)?;
+        let course = self.course(course_id).await?;
+        let session_status = session.status();
+        let details = session.details.unwrap_or_default();
+        let window = details.enrolment_window.unwrap_or_default();
+        let instant = |t: Option<&prost_types::Timestamp>| {
+            t.and_then(from_timestamp)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        };
+        let status = match session_status {
+            pb::SessionStatus::Open => Ok(()),
+            other => Err(other
+                .as_str_name()
+                .trim_start_matches("SESSION_STATUS_")
+                .to_ascii_lowercase()),
+        };
+        Ok(SessionFacts {
+            session_id,
+            course_id,
+            status,
+            window_opens: instant(window.start_time.as_ref()),
+            window_closes: instant(window.end_time.as_ref()),
+            capacity: details.capacity,
+            quotas: details
+                .quotas
+                .into_iter()
+                .map(|q| (q.organization_id, q.seats))
+                .collect(),
+            meeting_count: u32::try_from(details.meetings.len()).unwrap_or(u32::MAX),
+            instructor_subject: details.instructor.map(|i| i.subject).unwrap_or_default(),
+            course,
+        })
+    }
+
+    /// The facts of a course.
+    pub async fn course(&self, course_id: Uuid) -> Result<CourseFacts, EnrolmentsError> {
+        let course = self
+            .courses
+            .clone()
+            .get_course(pb::GetCourseRequest {
+                course_id: course_id.to_string(),
+            })
+            .await
+            .map_err(|status| not_found_or(status, "course", course_id))?
+            .into_inner()
+            .course
+            .ok_or_else(|| {
+                EnrolmentsError::Courses(tonic::Status::internal("GetCourse returned no course"))
+            })?;
+        let published = course.status() == pb::CatalogStatus::Published;
+        let details = course.details.unwrap_or_default();
+        let title = details.title.unwrap_or_default();
+        Ok(CourseFacts {
+            published,
+            prerequisites: details
+                .prerequisite_course_ids
+                .iter()
+                .filter_map(|id| Uuid::parse_str(id).ok())
+                .collect(),
+            requires_manager_approval: details.requires_manager_approval,
+            title_fa: title.fa,
+            title_en: title.en,
+            hours: details.hours,
+            passing_score: details.passing_score,
+            min_attendance_percent: details.min_attendance_percent,
+            certificate_validity_months: details.certificate_validity_months,
+        })
+    }
+
+    /// Codes of courses by id, for messages.
+    pub async fn course_codes(&self, ids: &[Uuid]) -> Result<Vec<String>, EnrolmentsError> {
+        let courses = self
+            .courses
+            .clone()
+            .list_courses(pb::ListCoursesRequest {
+                page_size: 200,
+                course_ids: ids.iter().map(Uuid::to_string).collect(),
+                ..Default::default()
+            })
+            .await
+            .map_err(EnrolmentsError::Courses)?
+            .into_inner()
+            .courses;
+        Ok(courses
+            .into_iter()
+            .filter_map(|c| c.details.map(|d| d.code))
+            .collect())
+    }
+
+    /// The course ids of a program.
+    pub async fn program_courses(&self, program_id: Uuid) -> Result<Vec<Uuid>, EnrolmentsError> {
+        let program = self
+            .courses
+            .clone()
+            .get_program(pb::GetProgramRequest {
+                program_id: program_id.to_string(),
+            })
+            .await
+            .map_err(|status| not_found_or(status, "program", program_id))?
+            .into_inner()
+            .program
+            .and_then(|p| p.details)
+            .unwrap_or_default();
+        Ok(program
+            .courses
+            .iter()
+            .filter_map(|c| Uuid::parse_str(&c.course_id).ok())
+            .collect())
+    }
+
+    /// Every organization id.
+    pub async fn organization_ids(&self) -> Result<Vec<String>, EnrolmentsError> {
+        let mut ids = Vec::new();
+        let mut token = String::new();
+        loop {
+            let page = self
+                .organizations
+                .clone()
+                .list_organizations(pb::ListOrganizationsRequest {
+                    page_size: 200,
+                    page_token: token,
+                    ..Default::default()
+                })
+                .await
+                .map_err(EnrolmentsError::Courses)?
+                .into_inner();
+            ids.extend(page.organizations.into_iter().map(|o| o.id));
+            if page.next_page_token.is_empty() {
+                return Ok(ids);
+            }
+            token = page.next_page_token;
+        }
+    }
+
+    /// Sessions changed at or after `since`, in change order, at most `limit`.
+    pub async fn changed_sessions(
+        &self,
+        since: DateTime<Utc>,
+        limit: i32,
+    ) -> Result<Vec<SessionChange>, EnrolmentsError> {
+        let sessions = self
+            .sessions
+            .clone()
+            .list_sessions(pb::ListSessionsRequest {
+                page_size: limit,
+                updated_since: Some(to_timestamp(since)),
+                statuses: vec![pb::SessionStatus::Cancelled.into()],
+                ..Default::default()
+            })
+            .await
+            .map_err(EnrolmentsError::Courses)?
+            .into_inner()
+            .sessions;
+        Ok(sessions
+            .into_iter()
+            .filter_map(|session| {
+                Some(SessionChange {
+                    session_id: Uuid::parse_str(&session.id).ok()?,
+                    cancelled: session.status() == pb::SessionStatus::Cancelled,
+                    reason: session.cancel_reason.clone(),
+                    update_time: session.update_time.as_ref().and_then(from_timestamp)?,
+                })
+            })
+            .collect())
+    }
+}
+
+fn not_found_or(status: tonic::Status, kind: &'static str, id: Uuid) -> EnrolmentsError {
+    if status.code() == tonic::Code::NotFound {
+        EnrolmentsError::NotFound {
+            kind,
+            id: id.to_string(),
+        }
+    } else {
+        EnrolmentsError::Courses(status)
+    }
+}
+
+fn parse_uuid(value: &str) -> Result<Uuid, EnrolmentsError> {
+    Uuid::parse_str(value).map_err(|_| {
+        EnrolmentsError::Courses(tonic::Status::internal(format!(
+            "courses sent a malformed id {value}"
+        )))
+    })
+}

@@ -1,0 +1,76 @@
+//! Follows session cancellations in courses: the enrolments of a cancelled
+//! session are cancelled here too. Polls `ListSessions(updated_since)` and
+//! remembers how far it read; rereads a margin before that point, since
+//! changes can commit out of order, and cancelling twice is harmless.
+
+use std::time::Duration;
+
+use hamafza_kit::config::WorkersConfig;
+use hamafza_kit::shutdown::Shutdown;
+
+use crate::courses_client::CoursesClient;
+use crate::domain::Person;
+use crate::store::Store;
+
+const CURSOR: &str = "sessions_cancelled_since";
+/// How far before the last change seen each poll starts again.
+const OVERLAP: chrono::Duration = chrono::Duration::seconds(60);
+
+/// Runs reconciliation rounds until `shutdown`.
+pub async fn run(store: Store, courses: CoursesClient, workers: WorkersConfig, shutdown: Shutdown) {
+    let interval = Duration::from_secs(workers.reconcile_interval_seconds.max(1));
+    loop {
+        if let Err(error) = reconcile_once(&store, &courses).await {
+            tracing::warn!(%error, "reconciling cancelled sessions failed; will retry");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            () = shutdown.clone().requested() => return,
+        }
+    }
+}
+
+/// One round; returns how many enrolments it cancelled.
+pub async fn reconcile_once(
+    store: &Store,
+    courses: &CoursesClient,
+) -> Result<usize, crate::domain::EnrolmentsError> {
+    let since = store
+        .worker_value(CURSOR)
+        .await?
+        .and_then(|value| chrono::DateTime::parse_from_rfc3339(&value).ok())
+        .map_or(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH, |t| t.to_utc());
+    let from = (since - OVERLAP).max(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH);
+    let changes = courses.changed_sessions(from, 200).await?;
+    let system = Person {
+        subject: "enrolments".to_owned(),
+        name: "Hamafza".to_owned(),
+        organization_id: String::new(),
+    };
+    let mut cancelled = 0;
+    let mut seen = since;
+    for change in changes {
+        if change.cancelled {
+            let reason = if change.reason.is_empty() {
+                "the session was cancelled".to_owned()
+            } else {
+                change.reason.clone()
+            };
+            let n = store
+                .cancel_session_enrolments(
+                    change.session_id,
+                    &reason,
+                    &system,
+                    hamafza_kit::time::now(),
+                )
+                .await?;
+            if n > 0 {
+                tracing::info!(session_id = %change.session_id, enrolments = n, "session cancelled in courses; its enrolments are cancelled");
+            }
+            cancelled += n;
+        }
+        seen = seen.max(change.update_time);
+    }
+    store.set_worker_value(CURSOR, &seen.to_rfc3339()).await?;
+    Ok(cancelled)
+}

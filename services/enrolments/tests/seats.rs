@@ -1,0 +1,185 @@
+//! Seats never oversubscribe, and one request id has one effect, under real
+//! concurrency from many connections.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::*;
+use hamafza_kit::auth::Role;
+use hamafza_proto::enrolments as pb;
+use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
+use tonic::transport::Channel;
+
+/// 500 distinct trainees enrol at once into 50 seats over `channels`.
+async fn burst(
+    stack: &Stack,
+    session_id: &str,
+    channels: &[Channel],
+) -> Vec<Result<pb::Enrolment, tonic::Status>> {
+    let mut tasks = Vec::new();
+    for i in 0..500 {
+        let token = stack.issuer.token(
+            &format!("burst-{i:03}"),
+            if i % 2 == 0 { "msc" } else { "ksc" },
+            &[Role::Trainee],
+        );
+        let mut client = EnrolmentServiceClient::new(channels[i % channels.len()].clone());
+        let request = with_token(
+            &token,
+            pb::EnrolRequest {
+                request_id: format!("burst-{i}"),
+                session_id: session_id.to_owned(),
+                trainee: None,
+                waive_prerequisites: false,
+            },
+        );
+        tasks.push(tokio::spawn(async move {
+            client
+                .enrol(request)
+                .await
+                .map(|r| r.into_inner().enrolment.unwrap())
+        }));
+    }
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    results
+}
+
+async fn check_burst(
+    stack: &Stack,
+    session_id: &str,
+    results: Vec<Result<pb::Enrolment, tonic::Status>>,
+) {
+    let errors: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(
+        errors.is_empty(),
+        "{} errors, first: {:?}",
+        errors.len(),
+        errors.first()
+    );
+    let confirmed = results
+        .iter()
+        .filter(|r| r.as_ref().unwrap().status() == pb::EnrolmentStatus::Confirmed)
+        .count();
+    let waitlisted = results
+        .iter()
+        .filter(|r| r.as_ref().unwrap().status() == pb::EnrolmentStatus::Waitlisted)
+        .count();
+    assert_eq!((confirmed, waitlisted), (50, 450));
+    let stored = stack.all_in(session_id).await;
+    let stored_confirmed = stored
+        .iter()
+        .filter(|e| e.status() == pb::EnrolmentStatus::Confirmed)
+        .count();
+    assert_eq!(stored.len(), 500);
+    assert_eq!(stored_confirmed, 50);
+    let seats = stack.seats(session_id).await;
+    assert_eq!(
+        (
+            seats.confirmed_count,
+            seats.seats_left,
+            seats.waitlisted_count
+        ),
+        (50, 0, 450),
+        "the seat counter equals the confirmed rows"
+    );
+    // The waitlist is numbered 1..=450 without gaps.
+    let positions: HashSet<u32> = stored
+        .iter()
+        .filter(|e| e.status() == pb::EnrolmentStatus::Waitlisted)
+        .map(|e| e.waitlist_position)
+        .collect();
+    assert_eq!(positions, (1..=450).collect());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn five_hundred_concurrent_enrolments_fill_fifty_seats_exactly() {
+    let stack = Stack::start().await;
+    let course = stack.course("PR-101", |_| {}).await;
+    let session = stack.open_session(&course, 50, &[]).await;
+    let mut channels = vec![stack.enrolments.clone()];
+    for _ in 0..7 {
+        channels.push(
+            tonic::transport::Endpoint::from_shared(format!("http://{}", channel_addr(&stack)))
+                .unwrap()
+                .connect()
+                .await
+                .unwrap(),
+        );
+    }
+    let results = burst(&stack, &session.id, &channels).await;
+    check_burst(&stack, &session.id, results).await;
+}
+
+fn channel_addr(stack: &Stack) -> String {
+    // The enrolments server of the stack, reached again over new connections.
+    stack.enrolments_addr.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_sharing_one_database_never_oversubscribe() {
+    let mut stack = Stack::start().await;
+    if !stack.enrolments_db.is_postgres() {
+        // SQLite is one process's embedded database; replicas share PostgreSQL.
+        eprintln!("skipped: set HAMAFZA_TEST_DATABASE_URL to run replicas against PostgreSQL");
+        return;
+    }
+    let course = stack.course("PR-102", |_| {}).await;
+    let session = stack.open_session(&course, 50, &[]).await;
+    let second = stack.start_enrolments_replica().await;
+    let channels = vec![
+        stack.enrolments.clone(),
+        second.clone(),
+        stack.enrolments.clone(),
+        second,
+    ];
+    let results = burst(&stack, &session.id, &channels).await;
+    check_burst(&stack, &session.id, results).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_request_id_sent_fifty_times_enrols_once_with_identical_answers() {
+    let stack = Stack::start().await;
+    let course = stack.course("PR-103", |_| {}).await;
+    let session = stack.open_session(&course, 10, &[]).await;
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let mut client = stack.client();
+        let request = stack.request(
+            TRAINEE_MSC,
+            pb::EnrolRequest {
+                request_id: "same-request".to_owned(),
+                session_id: session.id.clone(),
+                trainee: None,
+                waive_prerequisites: false,
+            },
+        );
+        tasks.push(tokio::spawn(async move {
+            client.enrol(request).await.map(|r| r.into_inner())
+        }));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap().unwrap());
+    }
+    assert!(
+        answers.windows(2).all(|pair| pair[0] == pair[1]),
+        "every answer is the first one"
+    );
+    assert_eq!(stack.all_in(&session.id).await.len(), 1);
+    assert_eq!(stack.seats(&session.id).await.confirmed_count, 1);
+
+    // The same id with a different request is refused, and changes nothing.
+    let other = stack.open_session(&course, 10, &[]).await;
+    let status = stack
+        .enrol_self(TRAINEE_MSC, &other.id, "same-request")
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+    assert!(stack.all_in(&other.id).await.is_empty());
+}
