@@ -148,8 +148,11 @@ impl ApiError {
 
     /// An `INVALID_ARGUMENT` error listing every bad field.
     pub fn invalid(violations: Vec<FieldViolation>) -> Self {
-        let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
-        let message = format!("invalid request: {}", fields.join(", "));
+        let problems: Vec<String> = violations
+            .iter()
+            .map(|v| format!("{} {}", v.field, v.description))
+            .collect();
+        let message = format!("invalid request: {}", problems.join("; "));
         Self {
             code: ErrorCode::InvalidArgument,
             reason: "INVALID_ARGUMENT",
