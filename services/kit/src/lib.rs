@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod grpc;
+pub mod idempotency;
 pub mod page;
 pub mod shutdown;
 pub mod telemetry;

@@ -169,27 +169,12 @@ pub fn parse_id(v: &mut Violations, field: &str, value: &str) -> Option<Uuid> {
     )
 }
 
-/// Parses a client request id: 1-64 of `A-Z a-z 0-9 _ -`.
+/// Parses a client request id.
 pub fn parse_request_id(v: &mut Violations, value: &str) -> Option<String> {
-    let ok = (1..=64).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok {
-        Some(value.to_owned())
-    } else if value.is_empty() {
-        v.add(
-            "request_id",
-            "is required: every change carries a client request id so a retry has no second effect",
-        );
-        None
-    } else {
-        v.add(
-            "request_id",
-            "must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'",
-        );
-        None
-    }
+    v.take(
+        "request_id",
+        hamafza_kit::idempotency::parse_request_id(value),
+    )
 }
 
 /// Parses a trainee named in a request.

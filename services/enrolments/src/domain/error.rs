@@ -1,5 +1,6 @@
 //! Every way an enrolment request can be refused, and how each reaches a caller.
 
+use hamafza_kit::idempotency::IdempotencyError;
 use hamafza_kit::{ApiError, ErrorCode};
 
 use super::status::EnrolmentStatus;
@@ -41,9 +42,9 @@ pub enum EnrolmentsError {
         /// What the operation needs.
         expected: &'static str,
     },
-    /// The same request id came with a different request.
-    #[error("request_id {0} was already used for a different request; use a new request_id")]
-    RequestIdReused(String),
+    /// A request id could not be honoured (reused, or storage failed).
+    #[error(transparent)]
+    Idempotency(#[from] hamafza_kit::idempotency::IdempotencyError),
     /// A meeting index beyond the session's meetings.
     #[error("meeting {index} does not exist; the session has {count} meetings (numbered from 0)")]
     NoSuchMeeting {
@@ -61,9 +62,6 @@ pub enum EnrolmentsError {
     /// Storage failed.
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
-    /// A stored response could not be read back.
-    #[error("stored response: {0}")]
-    StoredResponse(#[from] prost::DecodeError),
 }
 
 impl From<EnrolmentsError> for ApiError {
@@ -81,7 +79,12 @@ impl From<EnrolmentsError> for ApiError {
                 ApiError::new(ErrorCode::AlreadyExists, "ALREADY_ENROLLED", message)
             }
             EnrolmentsError::WrongStatus { .. } => precondition("WRONG_ENROLMENT_STATUS"),
-            EnrolmentsError::RequestIdReused(_) => precondition("REQUEST_ID_REUSED"),
+            EnrolmentsError::Idempotency(IdempotencyError::Reused(_)) => {
+                precondition("REQUEST_ID_REUSED")
+            }
+            EnrolmentsError::Idempotency(
+                error @ (IdempotencyError::Database(_) | IdempotencyError::Decode(_)),
+            ) => ApiError::internal(error),
             EnrolmentsError::NoSuchMeeting { .. } => {
                 ApiError::invalid_field("meeting_index", message)
             }
@@ -100,7 +103,6 @@ impl From<EnrolmentsError> for ApiError {
                 _ => ApiError::from_status(&status),
             },
             EnrolmentsError::Database(error) => ApiError::internal(error),
-            EnrolmentsError::StoredResponse(error) => ApiError::internal(error),
         }
     }
 }

@@ -147,30 +147,6 @@ pub mod attendance {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Client request ids and the responses they produced.
-pub mod idempotency {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "idempotency_keys")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub caller_subject: String,
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub request_id: String,
-        /// SHA-256 of the RPC name and the encoded request.
-        pub request_hash: Vec<u8>,
-        /// The encoded response; written in the transaction of the effect.
-        pub response: Vec<u8>,
-        pub created_at: DateTimeUtc,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
 /// Completions waiting to be delivered to certification.
 pub mod outbox {
     use sea_orm::entity::prelude::*;

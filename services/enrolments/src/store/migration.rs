@@ -206,19 +206,7 @@ impl MigrationTrait for InitialSchema {
             )
             .await?;
 
-        manager
-            .create_table(
-                Table::create()
-                    .table("idempotency_keys")
-                    .col(string_len("caller_subject", 200))
-                    .col(string_len("request_id", 100))
-                    .col(blob("request_hash"))
-                    .col(blob("response"))
-                    .col(timestamp_with_time_zone("created_at"))
-                    .primary_key(Index::create().col("caller_subject").col("request_id"))
-                    .take(),
-            )
-            .await?;
+        hamafza_kit::idempotency::create_table(manager).await?;
 
         manager
             .create_table(

@@ -19,11 +19,12 @@ use sea_orm::{
     EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
     TransactionTrait,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+pub use hamafza_kit::idempotency::RequestKey;
+
 use super::entities::{
-    attendance, enrolment, history, idempotency, outbox, quota_seats, session_seats, worker_state,
+    attendance, enrolment, history, outbox, quota_seats, session_seats, worker_state,
 };
 use crate::domain::assessment::{self, PassRules};
 use crate::domain::benchmark::Measures;
@@ -48,32 +49,6 @@ type EndedGroup = (
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
-}
-
-/// A client's request id, scoped to the caller, with a digest of the request.
-#[derive(Debug, Clone)]
-pub struct RequestKey {
-    /// The caller's `sub`.
-    pub caller: String,
-    /// The client's request id.
-    pub request_id: String,
-    /// SHA-256 of the RPC name and the encoded request.
-    pub digest: Vec<u8>,
-}
-
-impl RequestKey {
-    /// The key of `request` to `rpc` by `caller`.
-    pub fn new(caller: &str, request_id: &str, rpc: &str, request: &impl Message) -> Self {
-        let mut hasher = Sha256::new();
-        hasher.update(rpc.as_bytes());
-        hasher.update([0]);
-        hasher.update(request.encode_to_vec());
-        Self {
-            caller: caller.to_owned(),
-            request_id: request_id.to_owned(),
-            digest: hasher.finalize().to_vec(),
-        }
-    }
 }
 
 /// An enrolment with everything shown about it.
@@ -167,55 +142,13 @@ impl Store {
         &self.db
     }
 
-    /// Runs `effect` once per request key. The key is written first in the
-    /// effect's own transaction, so a concurrent duplicate waits for it and
-    /// then replays the stored response; a failed effect leaves no key behind.
+    /// Runs `effect` once per request key (see [`hamafza_kit::idempotency`]).
     pub async fn idempotent<R, F>(&self, key: &RequestKey, effect: F) -> Result<R>
     where
         R: Message + Default,
         F: AsyncFnOnce(&DatabaseTransaction) -> Result<R>,
     {
-        let txn = self.db.begin().await?;
-        let claim = idempotency::ActiveModel {
-            caller_subject: Set(key.caller.clone()),
-            request_id: Set(key.request_id.clone()),
-            request_hash: Set(key.digest.clone()),
-            response: Set(Vec::new()),
-            created_at: Set(hamafza_kit::time::now()),
-        };
-        if let Err(error) = idempotency::Entity::insert(claim)
-            .exec_without_returning(&txn)
-            .await
-        {
-            drop(txn);
-            if hamafza_kit::db::is_unique_violation(&error) {
-                return self.replay(key).await;
-            }
-            return Err(error.into());
-        }
-        let response = effect(&txn).await?;
-        idempotency::Entity::update_many()
-            .col_expr(
-                idempotency::Column::Response,
-                Expr::value(response.encode_to_vec()),
-            )
-            .filter(idempotency::Column::CallerSubject.eq(key.caller.clone()))
-            .filter(idempotency::Column::RequestId.eq(key.request_id.clone()))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
-        Ok(response)
-    }
-
-    async fn replay<R: Message + Default>(&self, key: &RequestKey) -> Result<R> {
-        let stored = idempotency::Entity::find_by_id((key.caller.clone(), key.request_id.clone()))
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| not_found("request", &key.request_id))?;
-        if stored.request_hash != key.digest {
-            return Err(EnrolmentsError::RequestIdReused(key.request_id.clone()));
-        }
-        Ok(R::decode(stored.response.as_slice())?)
+        hamafza_kit::idempotency::once(&self.db, key, effect).await
     }
 
     // ---- reads ---------------------------------------------------------------

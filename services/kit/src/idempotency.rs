@@ -1,0 +1,173 @@
+//! Client request ids: a mutating call carries one, and the same id with the
+//! same request returns the original response without a second effect, even
+//! when the calls race or the first response was lost; the same id with a
+//! different request is refused.
+//!
+//! Each service keeps its keys in its own `idempotency_keys` table, written in
+//! the same transaction as the effect: a concurrent duplicate waits on the key
+//! (a unique index) and then replays the stored response, and a failed effect
+//! leaves no key behind, so the client may retry it.
+
+use prost::Message;
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::Expr;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, Set, TransactionTrait};
+use sea_orm_migration::prelude::{Index, SchemaManager, Table};
+use sea_orm_migration::schema::{blob, string_len, timestamp_with_time_zone};
+use sha2::{Digest, Sha256};
+
+/// The stored keys.
+pub mod key {
+    use sea_orm::entity::prelude::*;
+
+    /// One request id of one caller.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "idempotency_keys")]
+    pub struct Model {
+        /// The caller's `sub`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub caller_subject: String,
+        /// The client's request id.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub request_id: String,
+        /// SHA-256 of the RPC name and the encoded request.
+        pub request_hash: Vec<u8>,
+        /// The encoded response.
+        pub response: Vec<u8>,
+        /// When the request was first seen.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Creates the `idempotency_keys` table; call from a service's migration.
+pub async fn create_table(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    manager
+        .create_table(
+            Table::create()
+                .table("idempotency_keys")
+                .col(string_len("caller_subject", 200))
+                .col(string_len("request_id", 100))
+                .col(blob("request_hash"))
+                .col(blob("response"))
+                .col(timestamp_with_time_zone("created_at"))
+                .primary_key(Index::create().col("caller_subject").col("request_id"))
+                .take(),
+        )
+        .await
+}
+
+/// A client's request id, scoped to the caller, with a digest of the request.
+#[derive(Debug, Clone)]
+pub struct RequestKey {
+    /// The caller's `sub`.
+    pub caller: String,
+    /// The client's request id.
+    pub request_id: String,
+    /// SHA-256 of the RPC name and the encoded request.
+    pub digest: Vec<u8>,
+}
+
+impl RequestKey {
+    /// The key of `request` to `rpc` by `caller`.
+    pub fn new(caller: &str, request_id: &str, rpc: &str, request: &impl Message) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(rpc.as_bytes());
+        hasher.update([0]);
+        hasher.update(request.encode_to_vec());
+        Self {
+            caller: caller.to_owned(),
+            request_id: request_id.to_owned(),
+            digest: hasher.finalize().to_vec(),
+        }
+    }
+}
+
+/// Why a request could not be answered from its key.
+#[derive(Debug, thiserror::Error)]
+pub enum IdempotencyError {
+    /// The same request id came with a different request.
+    #[error("request_id {0} was already used for a different request; use a new request_id")]
+    Reused(String),
+    /// Storage failed.
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    /// A stored response could not be read back.
+    #[error("stored response: {0}")]
+    Decode(#[from] prost::DecodeError),
+}
+
+/// Parses a client request id: 1-64 of `A-Z a-z 0-9 _ -`. The error describes
+/// the problem for a field violation on `request_id`.
+pub fn parse_request_id(value: &str) -> Result<String, &'static str> {
+    if value.is_empty() {
+        return Err(
+            "is required: every change carries a client request id so that a retry has no second effect",
+        );
+    }
+    let ok = value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err("must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'")
+    }
+}
+
+/// Runs `effect` once per request key (see the module docs).
+pub async fn once<R, E, F>(db: &DatabaseConnection, key: &RequestKey, effect: F) -> Result<R, E>
+where
+    R: Message + Default,
+    E: From<IdempotencyError>,
+    F: AsyncFnOnce(&DatabaseTransaction) -> Result<R, E>,
+{
+    let txn = db.begin().await.map_err(|e| E::from(e.into()))?;
+    let claim = key::ActiveModel {
+        caller_subject: Set(key.caller.clone()),
+        request_id: Set(key.request_id.clone()),
+        request_hash: Set(key.digest.clone()),
+        response: Set(Vec::new()),
+        created_at: Set(crate::time::now()),
+    };
+    if let Err(error) = key::Entity::insert(claim)
+        .exec_without_returning(&txn)
+        .await
+    {
+        drop(txn);
+        if crate::db::is_unique_violation(&error) {
+            return replay(db, key).await.map_err(E::from);
+        }
+        return Err(E::from(error.into()));
+    }
+    let response = effect(&txn).await?;
+    key::Entity::update_many()
+        .col_expr(key::Column::Response, Expr::value(response.encode_to_vec()))
+        .filter(key::Column::CallerSubject.eq(key.caller.clone()))
+        .filter(key::Column::RequestId.eq(key.request_id.clone()))
+        .exec(&txn)
+        .await
+        .map_err(|e| E::from(e.into()))?;
+    txn.commit().await.map_err(|e| E::from(e.into()))?;
+    Ok(response)
+}
+
+async fn replay<R: Message + Default>(
+    db: &DatabaseConnection,
+    key: &RequestKey,
+) -> Result<R, IdempotencyError> {
+    let stored = key::Entity::find_by_id((key.caller.clone(), key.request_id.clone()))
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("request {}", key.request_id)))?;
+    if stored.request_hash != key.digest {
+        return Err(IdempotencyError::Reused(key.request_id.clone()));
+    }
+    Ok(R::decode(stored.response.as_slice())?)
+}
