@@ -76,6 +76,8 @@ enum Service {
     Courses,
     /// Enrolments, seats, attendance, completion, benchmarking.
     Enrolments,
+    /// Certificates: issue, sign, verify, revoke.
+    Certification,
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {
@@ -110,6 +112,7 @@ fn main() -> ExitCode {
             Command::Serve { service } => match service {
                 Service::Courses => stack::serve_courses(config).await,
                 Service::Enrolments => stack::serve_enrolments(config).await,
+                Service::Certification => stack::serve_certification(config).await,
             },
             Command::Migrate => stack::migrate(config).await,
             Command::Healthcheck {

@@ -37,34 +37,49 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
     }
     let enrolments_db =
         open::<hamafza_enrolments::Migrator>(&config, ServiceName::Enrolments).await?;
+    let certification_db =
+        open::<hamafza_certification::Migrator>(&config, ServiceName::Certification).await?;
+    let issuer_keys = Arc::new(hamafza_certification::IssuerKeys::from_config(&config)?);
 
     // Bind every port before serving anything, so a taken port fails fast.
     let courses_listener = bind(&config, ServiceName::Courses).await?;
     let enrolments_listener = bind(&config, ServiceName::Enrolments).await?;
+    let certification_listener = bind(&config, ServiceName::Certification).await?;
     // Services call each other at the addresses actually bound.
     config
         .courses
         .url
         .get_or_insert(format!("http://{}", courses_listener.local_addr()?));
+    config
+        .certification
+        .url
+        .get_or_insert(format!("http://{}", certification_listener.local_addr()?));
     let enrolments_peers =
         hamafza_enrolments::Peers::from_config(&config, service_identity(&config, "enrolments")?)?;
+    let certification_courses = hamafza_certification::courses_channel(&config)?;
+    let certification_identity = service_identity(&config, "certification")?;
 
     let shutdown = Shutdown::on_signals();
-    print_banner(&config, &courses_listener, &enrolments_listener);
+    print_banner(
+        &config,
+        &courses_listener,
+        &enrolments_listener,
+        &certification_listener,
+    );
     let mut services: JoinSet<(&str, Result<(), ServeError>)> = JoinSet::new();
     {
         let (config, verifier, shutdown) =
             (config.clone(), Arc::clone(&verifier), shutdown.clone());
         services.spawn(async move {
-            (
-                "courses",
+            let served =
                 hamafza_courses::serve(&config, courses_db, verifier, courses_listener, shutdown)
-                    .await,
-            )
+                    .await;
+            ("courses", served)
         });
     }
     {
-        let (config, shutdown) = (config.clone(), shutdown.clone());
+        let (config, verifier, shutdown) =
+            (config.clone(), Arc::clone(&verifier), shutdown.clone());
         services.spawn(async move {
             let served = hamafza_enrolments::serve(
                 &config,
@@ -76,6 +91,23 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
             )
             .await;
             ("enrolments", served)
+        });
+    }
+    {
+        let (config, shutdown) = (config.clone(), shutdown.clone());
+        services.spawn(async move {
+            let served = hamafza_certification::serve(
+                &config,
+                certification_db,
+                verifier,
+                issuer_keys,
+                certification_courses,
+                certification_identity,
+                certification_listener,
+                shutdown,
+            )
+            .await;
+            ("certification", served)
         });
     }
     // One service failing stops the others: a half stack is no stack.
@@ -136,6 +168,32 @@ pub async fn serve_enrolments(config: Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Runs the certification service alone against an already migrated database.
+pub async fn serve_certification(config: Config) -> anyhow::Result<ExitCode> {
+    let _telemetry = telemetry::init("certification", &config.log)?;
+    let db =
+        connect_migrated::<hamafza_certification::Migrator>(&config, ServiceName::Certification)
+            .await?;
+    let verifier = TokenVerifier::from_config(&config.auth, &config.data_dir).await?;
+    let keys = Arc::new(hamafza_certification::IssuerKeys::from_config(&config)?);
+    let courses = hamafza_certification::courses_channel(&config)?;
+    let identity = service_identity(&config, "certification")?;
+    let listener = bind(&config, ServiceName::Certification).await?;
+    tracing::info!(addr = %listener.local_addr()?, "certification service listening");
+    hamafza_certification::serve(
+        &config,
+        db,
+        verifier,
+        keys,
+        courses,
+        identity,
+        listener,
+        Shutdown::on_signals(),
+    )
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Applies every service's pending migrations.
 pub async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
     let _telemetry = telemetry::init("migrate", &config.log)?;
@@ -143,6 +201,8 @@ pub async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
     println!("courses: migrations applied");
     open::<hamafza_enrolments::Migrator>(&config, ServiceName::Enrolments).await?;
     println!("enrolments: migrations applied");
+    open::<hamafza_certification::Migrator>(&config, ServiceName::Certification).await?;
+    println!("certification: migrations applied");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -194,25 +254,32 @@ async fn bind(config: &Config, service: ServiceName) -> anyhow::Result<TcpListen
     })
 }
 
-fn print_banner(config: &Config, courses: &TcpListener, enrolments: &TcpListener) {
-    let addr = |listener: &TcpListener, fallback: &str| {
+fn print_banner(
+    config: &Config,
+    courses: &TcpListener,
+    enrolments: &TcpListener,
+    certification: &TcpListener,
+) {
+    let addr = |listener: &TcpListener, fallback: &std::net::SocketAddr| {
         listener
             .local_addr()
-            .map_or_else(|_| fallback.to_owned(), |a| a.to_string())
+            .map_or_else(|_| fallback.to_string(), |a| a.to_string())
     };
-    let courses_addr = addr(courses, &config.courses.addr.to_string());
-    let enrolments_addr = addr(enrolments, &config.enrolments.addr.to_string());
+    let courses_addr = addr(courses, &config.courses.addr);
+    let enrolments_addr = addr(enrolments, &config.enrolments.addr);
+    let certification_addr = addr(certification, &config.certification.addr);
     let data = config.data_dir.display();
     println!(
         "\nHamafza is running (Ctrl-C stops it)\n\
          \n  courses        grpc://{courses_addr}   hamafza.courses.v1.{{Course,Session,Organization,Event}}Service\
          \n  enrolments     grpc://{enrolments_addr}   hamafza.enrolments.v1.{{Enrolment,Report}}Service\
+         \n  certification  grpc://{certification_addr}   hamafza.certification.v1.CertificationService\
          \n  data           {data} (SQLite; delete it to start over with fresh demo data)\
          \n\nGet a token (signed by the development issuer in {data}):\
          \n  cargo run -- token --sub admin --org imidro --role platform_admin\
          \n  cargo run -- token --sub council-msc --org msc --role council --role org_manager\
          \n  cargo run -- token --sub trainee-msc-1 --org msc --role trainee --name \"سارا احمدی\"\
-         \n\nCall it:\
+         \n\nCall it (see README.md for whole flows):\
          \n  buf curl --protocol grpc --http2-prior-knowledge --list-services http://{courses_addr}\
          \n  buf curl --protocol grpc --http2-prior-knowledge -H \"authorization: Bearer $TOKEN\" \\\
          \n    http://{courses_addr}/hamafza.courses.v1.CourseService/ListCourses\n"

@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 pub const CONFIG_FILE_ENV: &str = "HAMAFZA_CONFIG";
 
 /// Sections of [`Config`]; `HAMAFZA_<SECTION>_<KEY>` sets `<section>.<key>`.
-const SECTIONS: [&str; 9] = [
+const SECTIONS: [&str; 10] = [
     "auth",
+    "credentials",
     "workers",
     "grpc",
     "log",
@@ -42,6 +43,8 @@ pub struct Config {
     pub council: CouncilConfig,
     /// Background workers (outbox delivery, reconciliation).
     pub workers: WorkersConfig,
+    /// The certificates' issuer: signing key, name, public address.
+    pub credentials: CredentialsConfig,
     /// The courses service.
     pub courses: ServiceConfig,
     /// The enrolments service.
@@ -61,6 +64,7 @@ impl Default for Config {
             grpc: GrpcConfig::default(),
             council: CouncilConfig::default(),
             workers: WorkersConfig::default(),
+            credentials: CredentialsConfig::default(),
             courses: ServiceConfig::on_port(50051),
             enrolments: ServiceConfig::on_port(50052),
             certification: ServiceConfig::on_port(50053),
@@ -276,6 +280,32 @@ impl Default for CouncilConfig {
     fn default() -> Self {
         Self {
             required_approvals: 2,
+        }
+    }
+}
+
+/// The certificates' issuer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CredentialsConfig {
+    /// The Ed25519 private key (PKCS#8 PEM) that signs new certificates; a
+    /// compose secret in production. Unset with `auth.allow_dev_issuer` means
+    /// a development key in the data directory. Swapping the file rotates the
+    /// key: keys used before stay published, so old certificates still verify.
+    pub signing_key_file: Option<PathBuf>,
+    /// The issuer's name in every credential.
+    pub issuer_name: String,
+    /// Where the public web app answers (the credential's issuer id and the
+    /// base of verification links), e.g. `https://training.imidro.example`.
+    pub public_base_url: String,
+}
+
+impl Default for CredentialsConfig {
+    fn default() -> Self {
+        Self {
+            signing_key_file: None,
+            issuer_name: "IMIDRO — Hamafza training program (ایمیدرو — هم‌افزا)".to_owned(),
+            public_base_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 }

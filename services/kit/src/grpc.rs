@@ -142,6 +142,9 @@ pub enum ServeError {
     /// The transport failed.
     #[error("transport: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The service could not prepare what it serves (e.g. storage was down).
+    #[error("starting: {0}")]
+    Startup(String),
 }
 
 /// Reflection over every Hamafza contract and the health service.

@@ -1,0 +1,10 @@
+//! Certificate rules, free of I/O: serials, status and verdicts, the signed
+//! credential's shape, and Solar Hijri dates.
+
+pub mod credential;
+pub mod error;
+pub mod jalali;
+pub mod serial;
+pub mod status;
+
+pub use error::CertificationError;

@@ -1,0 +1,228 @@
+//! Completions become certificates: end to end over real gRPC, exactly once
+//! however often a completion is delivered, and all of them after
+//! certification was down.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use hamafza_proto::certification as pb;
+use hamafza_proto::common::Actor;
+
+#[tokio::test]
+async fn a_passed_completion_yields_its_certificate_within_two_seconds() {
+    let stack = Stack::start(true).await;
+    let course = stack.course("PR-401", Some(24)).await;
+    let session = stack.session(&course).await;
+    let completion = stack.pass(TRAINEE_MSC, &session, "a").await;
+    let started = Instant::now();
+    eventually(Duration::from_secs(2), || async {
+        !stack.certificates_of(&completion).await.is_empty()
+    })
+    .await;
+    eprintln!(
+        "certificate issued {:?} after the completion",
+        started.elapsed()
+    );
+    let certificate = stack.certificates_of(&completion).await.remove(0);
+    assert_eq!(certificate.status(), pb::CertificateStatus::Active);
+    assert_eq!(certificate.trainee.as_ref().unwrap().subject, TRAINEE_MSC.0);
+    assert_eq!(
+        certificate.organization_name.as_ref().unwrap().fa,
+        "فولاد مبارکه"
+    );
+    assert_eq!((certificate.hours, certificate.score), (16, Some(88)));
+    assert!(certificate.valid_until.is_some());
+    assert!(certificate.serial.starts_with("HMZ-"));
+    // The trainee sees it; another trainee does not.
+    let mine = stack
+        .certificates()
+        .list_certificates(stack.request(TRAINEE_MSC, pb::ListCertificatesRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .certificates;
+    assert_eq!(mine.len(), 1);
+    let theirs = stack
+        .certificates()
+        .list_certificates(stack.request(TRAINEE_KSC, pb::ListCertificatesRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .certificates;
+    assert!(theirs.is_empty());
+    let status = stack
+        .certificates()
+        .get_certificate(stack.request(
+            MANAGER_KSC,
+            pb::GetCertificateRequest {
+                certificate_id: certificate.id.clone(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+    eventually(Duration::from_secs(5), || async {
+        stack.pending_deliveries().await == 0
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_completion_delivered_twenty_times_is_one_certificate() {
+    let stack = Stack::start(true).await;
+    let course = stack.course("PR-402", None).await;
+    let request = pb::IssueCertificateRequest {
+        completion_id: "0193a3a0-0000-7000-8000-00000000abcd".to_owned(),
+        trainee: Some(Actor {
+            subject: TRAINEE_KSC.0.to_owned(),
+            name: "علی رضایی".to_owned(),
+            organization_id: "ksc".to_owned(),
+        }),
+        course_id: course.id.clone(),
+        session_id: String::new(),
+        score: 75,
+        hours: 16,
+        completion_time: Some(timestamp(-1)),
+        course_title: Some(text("ارتباطات بحران", "Crisis Communication")),
+        validity_months: None,
+    };
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let mut client = stack.certificates();
+        let request = stack.request(SERVICE, request.clone());
+        tasks.push(tokio::spawn(async move {
+            client
+                .issue_certificate(request)
+                .await
+                .unwrap()
+                .into_inner()
+        }));
+    }
+    let mut responses = Vec::new();
+    for task in tasks {
+        responses.push(task.await.unwrap());
+    }
+    assert_eq!(responses.iter().filter(|r| r.newly_issued).count(), 1);
+    let ids: std::collections::HashSet<_> = responses
+        .iter()
+        .map(|r| r.certificate.as_ref().unwrap().id.clone())
+        .collect();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(stack.certificates_of(&request.completion_id).await.len(), 1);
+
+    // The same completion for someone else is refused; only services may issue.
+    let mut other = request.clone();
+    other.trainee.as_mut().unwrap().subject = "someone-else".to_owned();
+    let status = stack
+        .certificates()
+        .issue_certificate(stack.request(SERVICE, other))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+    let status = stack
+        .certificates()
+        .issue_certificate(stack.request(ADMIN, request))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn completions_made_while_certification_is_down_are_all_certified_once() {
+    let mut stack = Stack::start(false).await;
+    let course = stack.course("PR-403", Some(12)).await;
+    let session = stack.session(&course).await;
+    let first = stack.pass(TRAINEE_MSC, &session, "a").await;
+    let second = stack.pass(TRAINEE_KSC, &session, "b").await;
+    // Certification is unreachable: both wait in the outbox, retried with backoff.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(stack.pending_deliveries().await, 2);
+    stack.start_certification("key-1.pem").await;
+    eventually(Duration::from_secs(10), || async {
+        stack.pending_deliveries().await == 0
+    })
+    .await;
+    assert_eq!(stack.certificates_of(&first).await.len(), 1);
+    assert_eq!(stack.certificates_of(&second).await.len(), 1);
+
+    // A crash after issuing but before the outbox heard back redelivers; the
+    // redelivery has no second effect. (Simulated by delivering again.)
+    let again = pb::IssueCertificateRequest {
+        completion_id: first.clone(),
+        trainee: Some(Actor {
+            subject: TRAINEE_MSC.0.to_owned(),
+            name: String::new(),
+            organization_id: "msc".to_owned(),
+        }),
+        course_id: course.id.clone(),
+        session_id: session.id.clone(),
+        score: 88,
+        hours: 16,
+        completion_time: Some(timestamp(0)),
+        course_title: Some(text("ارتباطات بحران", "Crisis Communication")),
+        validity_months: Some(12),
+    };
+    let status = stack
+        .certificates()
+        .issue_certificate(stack.request(SERVICE, again.clone()))
+        .await;
+    // A trainee name is required; with it, the delivery is a no-op.
+    assert_eq!(status.unwrap_err().code(), tonic::Code::InvalidArgument);
+    let mut again = again;
+    again.trainee.as_mut().unwrap().name = "x".to_owned();
+    let response = stack
+        .certificates()
+        .issue_certificate(stack.request(SERVICE, again))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!response.newly_issued);
+    assert_eq!(stack.certificates_of(&first).await.len(), 1);
+}
+
+#[tokio::test]
+async fn completing_every_required_course_earns_the_program_certificate() {
+    let stack = Stack::start(true).await;
+    let first = stack.course("PR-404", None).await;
+    let second = stack.course("PR-405", Some(24)).await;
+    let program = stack.program("PRP-1", &[&first, &second]).await;
+    let first_session = stack.session(&first).await;
+    let second_session = stack.session(&second).await;
+    let a = stack.pass(TRAINEE_MSC, &first_session, "a").await;
+    eventually(Duration::from_secs(5), || async {
+        !stack.certificates_of(&a).await.is_empty()
+    })
+    .await;
+    let program_certificates = || async {
+        stack
+            .certificates()
+            .list_certificates(stack.request(
+                TRAINEE_MSC,
+                pb::ListCertificatesRequest {
+                    program_id: program.id.clone(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .certificates
+    };
+    assert!(
+        program_certificates().await.is_empty(),
+        "one required course is not the program"
+    );
+    stack.pass(TRAINEE_MSC, &second_session, "b").await;
+    eventually(Duration::from_secs(5), || async {
+        program_certificates().await.len() == 1
+    })
+    .await;
+    let certificate = program_certificates().await.remove(0);
+    assert_eq!(certificate.kind(), pb::CertificateKind::Program);
+    assert_eq!(certificate.hours, 32);
+    assert_eq!(certificate.basis_certificate_ids.len(), 2);
+}
