@@ -205,36 +205,43 @@ impl CoursesClient {
         }
     }
 
-    /// Sessions changed at or after `since`, in change order, at most `limit`.
+    /// Cancelled sessions changed at or after `since`, in change order: every
+    /// page, up to `max_pages` of 200.
     pub async fn changed_sessions(
         &self,
         since: DateTime<Utc>,
-        limit: i32,
+        max_pages: usize,
     ) -> Result<Vec<SessionChange>, EnrolmentsError> {
-        let sessions = self
-            .sessions
-            .clone()
-            .list_sessions(pb::ListSessionsRequest {
-                page_size: limit,
-                updated_since: Some(to_timestamp(since)),
-                statuses: vec![pb::SessionStatus::Cancelled.into()],
-                ..Default::default()
-            })
-            .await
-            .map_err(EnrolmentsError::Courses)?
-            .into_inner()
-            .sessions;
-        Ok(sessions
-            .into_iter()
-            .filter_map(|session| {
+        let mut changes = Vec::new();
+        let mut token = String::new();
+        for _ in 0..max_pages {
+            let page = self
+                .sessions
+                .clone()
+                .list_sessions(pb::ListSessionsRequest {
+                    page_size: 200,
+                    page_token: token,
+                    updated_since: Some(to_timestamp(since)),
+                    statuses: vec![pb::SessionStatus::Cancelled.into()],
+                    ..Default::default()
+                })
+                .await
+                .map_err(EnrolmentsError::Courses)?
+                .into_inner();
+            changes.extend(page.sessions.into_iter().filter_map(|session| {
                 Some(SessionChange {
                     session_id: Uuid::parse_str(&session.id).ok()?,
                     cancelled: session.status() == pb::SessionStatus::Cancelled,
                     reason: session.cancel_reason.clone(),
                     update_time: session.update_time.as_ref().and_then(from_timestamp)?,
                 })
-            })
-            .collect())
+            }));
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        Ok(changes)
     }
 }
 

@@ -16,10 +16,11 @@ use tonic::transport::Channel;
 
 use crate::store::Store;
 
-/// How long a claimed row stays invisible to other dispatchers.
-const LEASE: chrono::Duration = chrono::Duration::seconds(30);
+/// How long a claimed row stays invisible to other dispatchers: longer than
+/// a whole batch of calls at their timeout.
+const LEASE: chrono::Duration = chrono::Duration::seconds(180);
 /// Rows claimed per round.
-const BATCH: u64 = 20;
+const BATCH: u64 = 10;
 
 type Client = CertificationServiceClient<InterceptedService<Channel, ServiceAuth>>;
 
@@ -82,7 +83,9 @@ async fn deliver_due(store: &Store, client: &Client, max_backoff: chrono::Durati
             Err(error) => {
                 let retry_at = now + backoff(row.attempts, max_backoff);
                 tracing::warn!(enrolment_id = %row.enrolment_id, attempts = row.attempts, %error, %retry_at, "completion delivery failed; will retry");
-                store.mark_failed(row.id, &error, retry_at, now).await
+                store
+                    .mark_failed(row.id, row.locked_until, &error, retry_at, now)
+                    .await
             }
         };
         if let Err(error) = result {

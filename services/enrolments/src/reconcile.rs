@@ -41,7 +41,7 @@ pub async fn reconcile_once(
         .and_then(|value| chrono::DateTime::parse_from_rfc3339(&value).ok())
         .map_or(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH, |t| t.to_utc());
     let from = (since - OVERLAP).max(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH);
-    let changes = courses.changed_sessions(from, 200).await?;
+    let changes = courses.changed_sessions(from, 50).await?;
     let system = Person {
         subject: "enrolments".to_owned(),
         name: "Hamafza".to_owned(),

@@ -183,3 +183,59 @@ async fn one_request_id_sent_fifty_times_enrols_once_with_identical_answers() {
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
     assert!(stack.all_in(&other.id).await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn quotas_hold_under_concurrency() {
+    let stack = Stack::start().await;
+    let course = stack.course("PR-104", |_| {}).await;
+    // 30 seats; msc may hold at most 8 of them.
+    let session = stack.open_session(&course, 30, &[("msc", 8)]).await;
+    let mut tasks = Vec::new();
+    for i in 0..120 {
+        let org = if i % 2 == 0 { "msc" } else { "ksc" };
+        let token = stack
+            .issuer
+            .token(&format!("q-{i:03}"), org, &[Role::Trainee]);
+        let mut client = stack.client();
+        let request = with_token(
+            &token,
+            pb::EnrolRequest {
+                request_id: format!("q-{i}"),
+                session_id: session.id.clone(),
+                trainee: None,
+                waive_prerequisites: false,
+            },
+        );
+        tasks.push(tokio::spawn(async move {
+            client
+                .enrol(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .enrolment
+                .unwrap()
+        }));
+    }
+    let mut confirmed_by_org = std::collections::HashMap::<String, usize>::new();
+    for task in tasks {
+        let enrolment = task.await.unwrap();
+        if enrolment.status() == pb::EnrolmentStatus::Confirmed {
+            *confirmed_by_org
+                .entry(enrolment.trainee.unwrap().organization_id)
+                .or_default() += 1;
+        }
+    }
+    assert_eq!(
+        confirmed_by_org.get("msc"),
+        Some(&8),
+        "{confirmed_by_org:?}"
+    );
+    assert_eq!(
+        confirmed_by_org.get("ksc"),
+        Some(&22),
+        "{confirmed_by_org:?}"
+    );
+    let seats = stack.seats(&session.id).await;
+    assert_eq!(seats.confirmed_count, 30);
+    assert_eq!(seats.quotas[0].confirmed_count, 8);
+}

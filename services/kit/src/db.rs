@@ -14,7 +14,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .acquire_timeout(Duration::from_secs(60));
     if url.starts_with("sqlite:") {
         ensure_sqlite_dir(url)?;
         options

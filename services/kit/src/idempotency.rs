@@ -158,6 +158,23 @@ where
     Ok(response)
 }
 
+/// The stored response of a request seen before, if any: checked before any
+/// outside precondition, so that a retry of a call whose answer was lost gets
+/// that answer even when the world has moved on (the session closed, say).
+pub async fn stored<R: Message + Default>(
+    db: &DatabaseConnection,
+    key: &RequestKey,
+) -> Result<Option<R>, IdempotencyError> {
+    let exists = key::Entity::find_by_id((key.caller.clone(), key.request_id.clone()))
+        .one(db)
+        .await?
+        .is_some();
+    if !exists {
+        return Ok(None);
+    }
+    replay(db, key).await.map(Some)
+}
+
 async fn replay<R: Message + Default>(
     db: &DatabaseConnection,
     key: &RequestKey,

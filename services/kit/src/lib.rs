@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod grpc;
 pub mod idempotency;
+pub mod jalali;
 pub mod page;
 pub mod shutdown;
 pub mod telemetry;

@@ -5,9 +5,9 @@ use hamafza_kit::time::to_timestamp;
 use hamafza_proto::certification as pb;
 use hamafza_proto::common::{Actor, LocalizedText};
 
-use crate::domain::jalali;
 use crate::domain::status::{Kind, Source, Standing};
 use crate::store::queries::CertificateRecord;
+use hamafza_kit::jalali;
 
 /// The wire kind.
 pub fn kind_to_wire(kind: Kind) -> pb::CertificateKind {

@@ -1,9 +1,8 @@
 //! Certificate rules, free of I/O: serials, status and verdicts, the signed
-//! credential's shape, and Solar Hijri dates.
+//! credential's shape.
 
 pub mod credential;
 pub mod error;
-pub mod jalali;
 pub mod serial;
 pub mod status;
 

@@ -127,17 +127,17 @@ impl EnrolmentsApi {
         }
     }
 
-    /// Whether `caller` teaches the session (or is an admin).
+    /// Whether `caller` teaches the session (or is an admin). The instructor
+    /// is read from courses each time, so a reassignment takes effect at once.
     async fn may_assess(&self, caller: &Caller, session_id: Uuid) -> Result<bool, ApiError> {
         if caller.has(Role::PlatformAdmin) {
             return Ok(true);
         }
-        Ok(caller.has(Role::Instructor)
-            && self
-                .store
-                .seats(session_id)
-                .await?
-                .is_some_and(|seats| seats.instructor_subject == caller.subject))
+        if !caller.has(Role::Instructor) {
+            return Ok(false);
+        }
+        let facts = self.courses.session_facts(session_id).await?;
+        Ok(facts.instructor_subject == caller.subject)
     }
 }
 
@@ -183,6 +183,12 @@ impl EnrolmentService for EnrolmentsApi {
                     return Err(ApiError::permission_denied("only platform admins may waive prerequisites"));
                 }
                 let key = RequestKey::new(&caller.subject, &request_id, "Enrol", &request);
+                if let Some(answer) = hamafza_kit::idempotency::stored(self.store.connection(), &key)
+                    .await
+                    .map_err(EnrolmentsError::from)?
+                {
+                    return Ok(answer);
+                }
                 let facts = self.courses.session_facts(session_id).await?;
                 self.check_enrolment(&facts, &trainee, request.waive_prerequisites).await?;
                 let admission = admission(facts.course.requires_manager_approval, self_enrolment);
@@ -205,7 +211,12 @@ impl EnrolmentService for EnrolmentsApi {
                 let id = parse_id(&mut v, "enrolment_id", &request.enrolment_id);
                 let comment = reason_field(&mut v, "comment", &request.comment, false);
                 let (request_id, id) = v.finish_with(request_id.zip(id))?;
-                self.enrolment_for_change(&caller, id, false).await?;
+                let row = self.enrolment_for_change(&caller, id, false).await?;
+                if row.trainee_subject == caller.subject && !caller.has(Role::PlatformAdmin) {
+                    return Err(ApiError::permission_denied(
+                        "a manager does not approve their own enrolment",
+                    ));
+                }
                 let key =
                     RequestKey::new(&caller.subject, &request_id, "ApproveEnrolment", &request);
                 let actor = person(&caller);
@@ -357,8 +368,15 @@ impl EnrolmentService for EnrolmentsApi {
                 };
                 let statuses = statuses_from_wire(&mut v, "statuses", &request.statuses);
                 let range = request.create_time.unwrap_or_default();
-                let created_from = range.start_time.as_ref().and_then(time::from_timestamp);
-                let created_until = range.end_time.as_ref().and_then(time::from_timestamp);
+                let mut instant = |field: &str, value: Option<&prost_types::Timestamp>| {
+                    let parsed = value.map(time::from_timestamp);
+                    if parsed == Some(None) {
+                        v.add(field, "is not a valid instant");
+                    }
+                    parsed.flatten()
+                };
+                let created_from = instant("create_time.start_time", range.start_time.as_ref());
+                let created_until = instant("create_time.end_time", range.end_time.as_ref());
                 v.finish()?;
                 let size = size.unwrap_or(page::DEFAULT_PAGE_SIZE);
                 let filter = EnrolmentFilter {
@@ -831,7 +849,6 @@ impl EnrolmentsApi {
                 trainee.subject
             )));
         }
-        self.check_enrolment(facts, trainee, false).await?;
         let row_key = pb::BulkEnrolResponse {
             row_number,
             subject: trainee.subject.clone(),
@@ -847,6 +864,13 @@ impl EnrolmentsApi {
             "BulkEnrolRow",
             &row_key,
         );
+        if let Some(answer) = hamafza_kit::idempotency::stored(self.store.connection(), &key)
+            .await
+            .map_err(EnrolmentsError::from)?
+        {
+            return Ok((trainee.subject.clone(), answer));
+        }
+        self.check_enrolment(facts, trainee, false).await?;
         let response = self
             .enrol_once(&key, facts, trainee, actor, Admission::SeatOrWaitlist)
             .await?;

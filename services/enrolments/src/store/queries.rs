@@ -416,6 +416,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Uuid> {
         sync_seats(txn, facts, now).await?;
+        // A capacity raised in courses frees seats: the waitlist goes first.
+        while promote_next(txn, facts.session_id, actor, now)
+            .await?
+            .is_some()
+        {}
         let existing = enrolment::Entity::find()
             .filter(enrolment::Column::SessionId.eq(facts.session_id))
             .filter(enrolment::Column::TraineeSubject.eq(trainee.subject.clone()))
@@ -835,6 +840,8 @@ impl Store {
         let mut cancelled = 0;
         for id in open {
             let txn = self.db.begin().await?;
+            // Write first: SQLite takes its lock before anything is read.
+            touch_seats(&txn, session_id, now).await?;
             match self
                 .cancel_in(&txn, id, actor, reason, Cause::SessionCancelled, now)
                 .await
@@ -898,15 +905,18 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed delivery and when to try again.
+    /// Records a failed delivery and when to try again, unless the row was
+    /// delivered or claimed again meanwhile (its lease, `claimed_until`, ran
+    /// out and another dispatcher owns it now).
     pub async fn mark_failed(
         &self,
         id: Uuid,
+        claimed_until: Option<DateTime<Utc>>,
         error: &str,
         retry_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        outbox::Entity::update_many()
+        let mut update = outbox::Entity::update_many()
             .col_expr(
                 outbox::Column::LastError,
                 Expr::value(error.chars().take(1000).collect::<String>()),
@@ -918,8 +928,11 @@ impl Store {
                 Expr::value(Option::<DateTime<Utc>>::None),
             )
             .filter(outbox::Column::Id.eq(id))
-            .exec(&self.db)
-            .await?;
+            .filter(outbox::Column::DeliveredAt.is_null());
+        if let Some(until) = claimed_until {
+            update = update.filter(outbox::Column::LockedUntil.eq(until));
+        }
+        update.exec(&self.db).await?;
         Ok(())
     }
 
@@ -1110,11 +1123,19 @@ async fn sync_seats(
         .exec(txn)
         .await?;
     for (organization, quota) in &facts.quotas {
+        // A quota set after people of the organization already hold seats
+        // starts from them, so that it caps what they hold from now on.
+        let held = enrolment::Entity::find()
+            .filter(enrolment::Column::SessionId.eq(facts.session_id))
+            .filter(enrolment::Column::TraineeOrganizationId.eq(organization.clone()))
+            .filter(enrolment::Column::Status.eq(EnrolmentStatus::Confirmed))
+            .count(txn)
+            .await?;
         quota_seats::Entity::insert(quota_seats::ActiveModel {
             session_id: Set(facts.session_id),
             organization_id: Set(organization.clone()),
             quota: Set(as_i32(*quota)),
-            taken: Set(0),
+            taken: Set(i32::try_from(held).unwrap_or(i32::MAX)),
         })
         .on_conflict(
             OnConflict::columns([
@@ -1255,6 +1276,13 @@ async fn promote_next(
     actor: &Person,
     now: DateTime<Utc>,
 ) -> Result<Option<Uuid>> {
+    let free = session_seats::Entity::find_by_id(session_id)
+        .one(txn)
+        .await?
+        .is_some_and(|seats| seats.taken < seats.capacity);
+    if !free {
+        return Ok(None);
+    }
     let waiting = enrolment::Entity::find()
         .filter(enrolment::Column::SessionId.eq(session_id))
         .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))

@@ -70,6 +70,9 @@ impl Stack {
         let issuer = TestIssuer::new();
         let mut config = Config::default();
         config.grpc.shutdown_grace_seconds = 1;
+        // Bursts of hundreds of callers on a busy 2-core CI machine: correctness
+        // is what these tests check; speed is for the benchmarks.
+        config.grpc.request_timeout_seconds = 300;
         config.workers.outbox_poll_millis = 50;
         config.workers.outbox_max_backoff_seconds = 1;
         config.workers.reconcile_interval_seconds = 1;

@@ -1,5 +1,6 @@
 //! Dates for people: Solar Hijri (Jalali) with Persian digits, and Gregorian,
 //! both on the civil calendar of Tehran. The calendar arithmetic is ICU4X's.
+//! A presentation concern shared by certificate rendering and the web app.
 
 use chrono::{DateTime, Datelike, FixedOffset, Offset, Utc};
 use icu_calendar::Date;

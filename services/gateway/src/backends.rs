@@ -1,0 +1,101 @@
+//! The gateway owns no business data: every page is built from calls to the
+//! three services, made with the signed-in user's own token (so each service
+//! applies its own access rules), or with the gateway's service identity for
+//! what anyone may see (the published catalog).
+
+use std::sync::Arc;
+
+use hamafza_kit::auth::ServiceToken;
+use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
+use hamafza_proto::courses::course_service_client::CourseServiceClient;
+use hamafza_proto::courses::event_service_client::EventServiceClient;
+use hamafza_proto::courses::session_service_client::SessionServiceClient;
+use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
+use hamafza_proto::enrolments::report_service_client::ReportServiceClient;
+use tonic::transport::{Channel, Endpoint};
+
+/// Channels to the services.
+#[derive(Clone)]
+pub struct Backends {
+    /// Courses.
+    pub courses: Channel,
+    /// Enrolments.
+    pub enrolments: Channel,
+    /// Certification.
+    pub certification: Channel,
+    /// Their URLs, for readiness checks.
+    pub urls: [String; 3],
+    /// The gateway's identity for public reads.
+    pub identity: Arc<ServiceToken>,
+}
+
+impl Backends {
+    /// Lazily connected channels to the configured services.
+    pub fn from_config(
+        config: &hamafza_kit::config::Config,
+        identity: Arc<ServiceToken>,
+    ) -> Result<Self, tonic::transport::Error> {
+        let lazy = |url: &str| -> Result<Channel, tonic::transport::Error> {
+            Ok(Endpoint::from_shared(url.to_owned())?
+                .connect_timeout(std::time::Duration::from_secs(3))
+                .timeout(std::time::Duration::from_secs(10))
+                .connect_lazy())
+        };
+        let urls = [
+            config.courses.url(),
+            config.enrolments.url(),
+            config.certification.url(),
+        ];
+        Ok(Self {
+            courses: lazy(&urls[0])?,
+            enrolments: lazy(&urls[1])?,
+            certification: lazy(&urls[2])?,
+            urls,
+            identity,
+        })
+    }
+
+    /// The catalog client.
+    pub fn courses(&self) -> CourseServiceClient<Channel> {
+        CourseServiceClient::new(self.courses.clone())
+    }
+
+    /// The sessions client.
+    pub fn sessions(&self) -> SessionServiceClient<Channel> {
+        SessionServiceClient::new(self.courses.clone())
+    }
+
+    /// The events client.
+    pub fn events(&self) -> EventServiceClient<Channel> {
+        EventServiceClient::new(self.courses.clone())
+    }
+
+    /// The enrolments client.
+    pub fn enrolments(&self) -> EnrolmentServiceClient<Channel> {
+        EnrolmentServiceClient::new(self.enrolments.clone())
+    }
+
+    /// The reports client.
+    pub fn reports(&self) -> ReportServiceClient<Channel> {
+        ReportServiceClient::new(self.enrolments.clone())
+    }
+
+    /// The certification client.
+    pub fn certification(&self) -> CertificationServiceClient<Channel> {
+        CertificationServiceClient::new(self.certification.clone())
+    }
+
+    /// The gateway's own bearer token, for public reads.
+    pub fn public_token(&self) -> String {
+        self.identity.bearer().unwrap_or_default()
+    }
+}
+
+/// `message` with `token` as its bearer.
+pub fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Ok(value) = format!("Bearer {token}").parse() {
+        request.metadata_mut().insert("authorization", value);
+    }
+    request
+}

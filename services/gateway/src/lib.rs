@@ -1,0 +1,224 @@
+//! The gateway: the trainees' Persian-first web app, server-rendered, over
+//! the courses, enrolments and certification services. It owns no business
+//! data; every page calls the services with the signed-in user's token.
+
+pub mod backends;
+pub mod i18n;
+pub mod pages;
+pub mod sessions;
+pub mod web;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use hamafza_kit::auth::{DevIssuer, TokenVerifier};
+use hamafza_kit::grpc::{Health, check_health};
+use hamafza_kit::shutdown::Shutdown;
+use hamafza_proto::certification as cpb;
+use tokio::net::TcpListener;
+
+pub use backends::Backends;
+
+use crate::pages::{catalog, certificates, learning, session, signin, verify};
+use crate::sessions::{RateLimiter, Sessions};
+
+/// Largest request body accepted (forms and pasted credentials).
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The services.
+    pub backends: Backends,
+    /// Signed-in browsers.
+    pub sessions: Arc<Sessions>,
+    /// Verifies the tokens sessions are started with.
+    pub verifier: Arc<TokenVerifier>,
+    /// The development issuer, when development sign-in is on.
+    pub dev_issuer: Option<Arc<DevIssuer>>,
+    /// Per-user limit on enrol and cancel.
+    pub limiter: Arc<RateLimiter>,
+    /// Whether cookies carry `Secure` (served over https).
+    pub secure_cookies: bool,
+}
+
+/// The gateway's settings.
+pub struct Settings {
+    /// Development sign-in with this issuer (`hamafza up` only).
+    pub dev_issuer: Option<DevIssuer>,
+    /// Whether the public address is https.
+    pub secure_cookies: bool,
+}
+
+/// The router of every page and endpoint.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(catalog::show))
+        .route("/sessions/{id}", get(session::show))
+        .route("/sessions/{id}/enrol", post(session::enrol))
+        .route("/enrolments/{id}/cancel", post(session::cancel))
+        .route("/me/learning", get(learning::show))
+        .route("/me/certificates", get(certificates::list))
+        .route("/certificates/{id}", get(certificates::show))
+        .route("/verify", get(verify::start).post(verify::by_credential))
+        .route("/verify/serial", get(verify::by_query))
+        .route("/verify/{serial}", get(verify::by_serial))
+        .route("/signin", get(signin::start))
+        .route("/signin/dev", post(signin::dev))
+        .route("/signout", post(signin::sign_out))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/assets/app.css", get(stylesheet))
+        .route("/assets/fonts/Vazirmatn-Variable.woff2", get(font))
+        .route("/assets/fonts/OFL.txt", get(font_license))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Serves the gateway on `listener` until `shutdown` fires.
+pub async fn serve(
+    settings: Settings,
+    backends: Backends,
+    verifier: Arc<TokenVerifier>,
+    listener: TcpListener,
+    shutdown: Shutdown,
+) -> std::io::Result<()> {
+    let state = AppState {
+        backends,
+        sessions: Arc::new(Sessions::default()),
+        verifier,
+        dev_issuer: settings.dev_issuer.map(Arc::new),
+        limiter: Arc::new(RateLimiter::new(10, 20)),
+        secure_cookies: settings.secure_cookies,
+    };
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move { shutdown.requested().await })
+        .await
+}
+
+/// Headers on every response: a content security policy without inline
+/// script, no sniffing, no framing, no referrer leaks.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set =
+        |headers: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
+            headers.insert(name, HeaderValue::from_static(value));
+        };
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::REFERRER_POLICY, "same-origin");
+    response
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/app.css"),
+    )
+        .into_response()
+}
+
+async fn font() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "font/woff2"),
+            (header::CACHE_CONTROL, "public, max-age=604800, immutable"),
+        ],
+        include_bytes!("../assets/fonts/Vazirmatn-Variable.woff2").as_slice(),
+    )
+        .into_response()
+}
+
+async fn font_license() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        include_str!("../assets/fonts/OFL.txt"),
+    )
+        .into_response()
+}
+
+async fn not_found(viewer: web::Viewer) -> Response {
+    let lang = viewer.lang;
+    (
+        StatusCode::NOT_FOUND,
+        pages::layout::message_page(lang, lang.pick("پیدا نشد", "Not found"), ""),
+    )
+        .into_response()
+}
+
+/// The certificate issuer's public keys, for anyone verifying a credential.
+async fn jwks(State(state): State<AppState>) -> Response {
+    match state
+        .backends
+        .certification()
+        .get_issuer_keys(cpb::GetIssuerKeysRequest {})
+        .await
+    {
+        Ok(keys) => (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            keys.into_inner().jwks_json,
+        )
+            .into_response(),
+        Err(status) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::json!({"code": "unavailable", "message": status.message()}).to_string(),
+        )
+            .into_response(),
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when the three services answer their health checks.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let mut report = serde_json::Map::new();
+    let mut ready = true;
+    for (name, url) in ["courses", "enrolments", "certification"]
+        .iter()
+        .zip(state.backends.urls.iter())
+    {
+        let health = check_health(url, "", Duration::from_secs(2)).await;
+        let serving = matches!(health, Ok(Health::Serving));
+        ready &= serving;
+        report.insert(
+            (*name).to_owned(),
+            serde_json::json!(if serving { "serving" } else { "not serving" }),
+        );
+    }
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::Value::Object(report).to_string(),
+    )
+        .into_response()
+}

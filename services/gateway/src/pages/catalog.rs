@@ -1,0 +1,195 @@
+//! The catalog: programs, published courses and upcoming sessions with the
+//! seats left, filterable by text and category. Readable without signing in.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::layout::page;
+use crate::AppState;
+use crate::backends::authed;
+use crate::i18n::instant;
+use crate::web::{PageError, Viewer};
+use hamafza_proto::courses as cpb;
+use hamafza_proto::enrolments as epb;
+
+/// Catalog filters.
+#[derive(Debug, Default, Deserialize)]
+pub struct Filters {
+    /// Text in code or title.
+    #[serde(default)]
+    pub text: String,
+    /// A category.
+    #[serde(default)]
+    pub category: String,
+}
+
+/// `GET /`.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(filters): Query<Filters>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let token = state.backends.public_token();
+    let courses = state
+        .backends
+        .courses()
+        .list_courses(authed(
+            &token,
+            cpb::ListCoursesRequest {
+                page_size: 200,
+                statuses: vec![cpb::CatalogStatus::Published.into()],
+                text: filters.text.trim().chars().take(100).collect(),
+                category: filters.category.trim().chars().take(40).collect(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner()
+        .courses;
+    let programs = state
+        .backends
+        .courses()
+        .list_programs(authed(
+            &token,
+            cpb::ListProgramsRequest {
+                page_size: 50,
+                statuses: vec![cpb::CatalogStatus::Published.into()],
+                ..Default::default()
+            },
+        ))
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner()
+        .programs;
+    let sessions = state
+        .backends
+        .sessions()
+        .list_sessions(authed(
+            &token,
+            cpb::ListSessionsRequest {
+                page_size: 100,
+                statuses: vec![cpb::SessionStatus::Open.into()],
+                ..Default::default()
+            },
+        ))
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner()
+        .sessions;
+    let shown_courses: HashMap<&str, &cpb::Course> =
+        courses.iter().map(|c| (c.id.as_str(), c)).collect();
+    let sessions: Vec<&cpb::Session> = sessions
+        .iter()
+        .filter(|s| shown_courses.contains_key(s.course_id.as_str()))
+        .collect();
+    let seats = if sessions.is_empty() {
+        HashMap::new()
+    } else {
+        state
+            .backends
+            .enrolments()
+            .batch_get_session_seats(authed(
+                viewer.token().unwrap_or(&token),
+                epb::BatchGetSessionSeatsRequest {
+                    session_ids: sessions.iter().map(|s| s.id.clone()).collect(),
+                },
+            ))
+            .await
+            .map(|r| {
+                r.into_inner()
+                    .sessions
+                    .into_iter()
+                    .map(|s| (s.session_id.clone(), s))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut categories: Vec<&str> = courses
+        .iter()
+        .filter_map(|c| c.details.as_ref())
+        .map(|d| d.category.as_str())
+        .collect();
+    categories.sort_unstable();
+    categories.dedup();
+    let title = lang.pick("دوره‌های آموزشی روابط عمومی", "PR training catalog");
+    Ok(page(
+        &viewer,
+        title,
+        html! {
+            h1 { (title) }
+            form.filters method="get" action="/" {
+                input type="search" name="text" value=(filters.text) placeholder=(lang.pick("جست‌وجو در عنوان یا کد", "Search title or code"));
+                select name="category" {
+                    option value="" { (lang.pick("همه موضوع‌ها", "All subjects")) }
+                    @for category in &categories {
+                        option value=(category) selected[*category == filters.category] { (category) }
+                    }
+                }
+                button type="submit" { (lang.pick("جست‌وجو", "Search")) }
+            }
+            h2 { (lang.pick("دوره‌های پیش رو", "Upcoming sessions")) }
+            @if sessions.is_empty() { p.muted { (lang.pick("فعلاً دوره‌ای برای ثبت‌نام باز نیست.", "No session is open for enrolment right now.")) } }
+            div.cards {
+                @for session in &sessions {
+                    @let course = shown_courses.get(session.course_id.as_str()).and_then(|c| c.details.as_ref());
+                    div.card {
+                        h3 { a href={ "/sessions/" (session.id) } { (lang.text(course.and_then(|c| c.title.as_ref()))) } }
+                        @if let Some(start) = instant(session.start_time.as_ref()) {
+                            div { (lang.pick("شروع: ", "Starts: ")) (lang.date_time(start)) }
+                        }
+                        @if let Some(seat) = seats.get(&session.id) {
+                            div {
+                                @if seat.seats_left > 0 {
+                                    span.badge.ok { (lang.num(seat.seats_left)) " " (lang.pick("صندلی خالی", "seats left")) }
+                                } @else {
+                                    span.badge.warn { (lang.pick("ظرفیت تکمیل؛ فهرست انتظار", "Full — waitlist open")) }
+                                }
+                            }
+                        }
+                        div.muted { (lang.text(session.details.as_ref().and_then(|d| d.venue.as_ref()))) }
+                    }
+                }
+            }
+            h2 { (lang.pick("برنامه‌ها", "Programs")) }
+            div.cards {
+                @for program in &programs {
+                    @let details = program.details.as_ref();
+                    div.card {
+                        h3 { (lang.text(details.and_then(|d| d.title.as_ref()))) }
+                        div.muted { (lang.text(details.and_then(|d| d.description.as_ref()))) }
+                        ul {
+                            @for item in details.map(|d| d.courses.as_slice()).unwrap_or_default() {
+                                li {
+                                    (lang.text(shown_courses.get(item.course_id.as_str()).and_then(|c| c.details.as_ref()).and_then(|d| d.title.as_ref())))
+                                    @if !item.required { " " span.badge { (lang.pick("اختیاری", "elective")) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { (lang.pick("همه دوره‌ها", "All courses")) }
+            table {
+                thead { tr {
+                    th { (lang.pick("کد", "Code")) } th { (lang.pick("عنوان", "Title")) } th { (lang.pick("موضوع", "Subject")) } th { (lang.pick("ساعت", "Hours")) }
+                } }
+                tbody {
+                    @for course in &courses {
+                        @let details = course.details.as_ref();
+                        tr {
+                            td.ltr { (details.map(|d| d.code.as_str()).unwrap_or_default()) }
+                            td { (lang.text(details.and_then(|d| d.title.as_ref()))) }
+                            td { (details.map(|d| d.category.as_str()).unwrap_or_default()) }
+                            td { (lang.num(details.map_or(0, |d| d.hours))) }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}

@@ -1,0 +1,131 @@
+//! "My certificates" and the printable certificate: bilingual, both
+//! calendars, a QR code of the public verification link, A4 landscape print.
+
+use axum::extract::{Path, State};
+use maud::{Markup, html};
+
+use super::layout::{page, svg};
+use crate::AppState;
+use crate::backends::authed;
+use crate::i18n::instant;
+use crate::web::{PageError, Viewer};
+use hamafza_proto::certification as pb;
+
+fn status_badge(lang: crate::i18n::Lang, status: pb::CertificateStatus) -> Markup {
+    let (fa, en, class) = match status {
+        pb::CertificateStatus::Active => ("معتبر", "Valid", "ok"),
+        pb::CertificateStatus::Revoked => ("ابطال شده", "Revoked", "bad"),
+        pb::CertificateStatus::Expired => ("منقضی", "Expired", "warn"),
+        pb::CertificateStatus::Superseded => ("جایگزین شده", "Superseded", "warn"),
+        pb::CertificateStatus::Unspecified => ("—", "—", ""),
+    };
+    html! { span class={ "badge " (class) } { (lang.pick(fa, en)) } }
+}
+
+/// `GET /me/certificates`.
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = viewer.require()?;
+    let certificates = state
+        .backends
+        .certification()
+        .list_certificates(authed(
+            &web.token,
+            pb::ListCertificatesRequest {
+                page_size: 200,
+                trainee_subject: web.caller.subject.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner()
+        .certificates;
+    let title = lang.pick("گواهی‌های من", "My certificates");
+    Ok(page(
+        &viewer,
+        title,
+        html! {
+            h1 { (title) }
+            @if certificates.is_empty() { p.muted { (lang.pick("هنوز گواهی‌ای ندارید.", "No certificates yet.")) } }
+            div.cards {
+                @for certificate in &certificates {
+                    div.card {
+                        h3 { a href={ "/certificates/" (certificate.id) } { (lang.text(certificate.title.as_ref())) } }
+                        p { (status_badge(lang, certificate.status())) " " span.ltr { (certificate.serial) } }
+                        @if let Some(issued) = instant(certificate.issue_time.as_ref()) { p.muted { (lang.pick("صدور: ", "Issued ")) (lang.date(issued)) } }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// `GET /certificates/{id}`: the printable certificate.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = viewer.require()?;
+    let shown = state
+        .backends
+        .certification()
+        .get_certificate_presentation(authed(
+            &web.token,
+            pb::GetCertificatePresentationRequest { certificate_id: id },
+        ))
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner();
+    let certificate = shown.certificate.clone().unwrap_or_default();
+    let trainee = certificate.trainee.clone().unwrap_or_default();
+    let title = certificate.title.clone().unwrap_or_default();
+    let organization = certificate.organization_name.clone().unwrap_or_default();
+    let issue = shown.issue_date.clone().unwrap_or_default();
+    let until = shown.valid_until_date.clone();
+    Ok(page(
+        &viewer,
+        lang.pick("گواهی", "Certificate"),
+        html! {
+            p.no-print {
+                (status_badge(lang, certificate.status())) " "
+                (lang.pick("برای چاپ، از منوی مرورگر «چاپ» را بزنید (A4 افقی).", "To print, use your browser's Print (A4 landscape)."))
+            }
+            div.certificate {
+                div { (lang.pick("ایمیدرو — برنامه آموزش روابط عمومی", "IMIDRO — PR training program")) }
+                div.title { "گواهی پایان دوره" " · " span lang="en" { "Certificate of Completion" } }
+                div.pair {
+                    div {
+                        p { "بدین‌وسیله گواهی می‌شود" }
+                        p.name { (trainee.name) }
+                        p { "از " (organization.fa) }
+                        p { "دوره «" (title.fa) "» را به مدت " (lang_num_fa(certificate.hours)) " ساعت با موفقیت گذرانده است." }
+                        p { "تاریخ صدور: " (issue.jalali_long) }
+                        @if let Some(until) = &until { p { "اعتبار تا: " (until.jalali_long) } }
+                    }
+                    div.en lang="en" {
+                        p { "This certifies that" }
+                        p.name { (trainee.name) }
+                        p { "of " (organization.en) }
+                        p { "has successfully completed “" (title.en) "” (" (certificate.hours) " hours)." }
+                        p { "Issued " (issue.gregorian_long) }
+                        @if let Some(until) = &until { p { "Valid until " (until.gregorian_long) } }
+                    }
+                }
+                div.qr { (svg(&shown.qr_code_svg)) }
+                p.ltr { (certificate.serial) }
+                p.muted.ltr { (shown.verification_url) }
+            }
+            p.no-print {
+                (lang.pick("پیوند اشتراک‌گذاری (برای هر کسی، بدون ورود): ", "Share link (anyone, no sign-in): "))
+                a.ltr href=(shown.verification_url) { (shown.verification_url) }
+            }
+        },
+    ))
+}
+
+fn lang_num_fa(value: u32) -> String {
+    hamafza_kit::jalali::persian_digits(&value.to_string())
+}

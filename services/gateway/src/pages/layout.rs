@@ -1,0 +1,70 @@
+//! The frame of every page: language and direction, navigation, sign-in state.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::i18n::Lang;
+use crate::web::Viewer;
+
+/// A whole page.
+pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
+    let lang = viewer.lang;
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) dir=(lang.dir()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — " (lang.pick("هم‌افزا", "Hamafza")) }
+                link rel="stylesheet" href="/assets/app.css";
+            }
+            body {
+                header.top {
+                    a.brand href="/" { (lang.pick("هم‌افزا", "Hamafza")) }
+                    nav {
+                        a href="/" { (lang.pick("دوره‌ها", "Catalog")) }
+                        @if viewer.session.is_some() {
+                            a href="/me/learning" { (lang.pick("یادگیری من", "My learning")) }
+                            a href="/me/certificates" { (lang.pick("گواهی‌های من", "My certificates")) }
+                        }
+                        a href="/verify" { (lang.pick("استعلام گواهی", "Verify a certificate")) }
+                    }
+                    a href={ "?lang=" (lang.other().code()) } lang=(lang.other().code()) { (lang.pick("English", "فارسی")) }
+                    @match &viewer.session {
+                        Some((_, session)) => {
+                            span.muted { (session.caller.name) }
+                            form.inline method="post" action="/signout" {
+                                input type="hidden" name="csrf" value=(session.csrf);
+                                button.secondary type="submit" { (lang.pick("خروج", "Sign out")) }
+                            }
+                        }
+                        None => { a.button href="/signin" { (lang.pick("ورود", "Sign in")) } }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// A page with one message (errors, notices).
+pub fn message_page(lang: Lang, title: &str, message: &str) -> Markup {
+    let viewer = Viewer {
+        lang,
+        session: None,
+        anonymous_csrf: None,
+    };
+    page(
+        &viewer,
+        title,
+        html! {
+            h1 { (title) }
+            @if !message.is_empty() { p.error { (message) } }
+            p { a href="/" { (lang.pick("بازگشت به دوره‌ها", "Back to the catalog")) } }
+        },
+    )
+}
+
+/// An inline SVG from a trusted renderer (the QR code, the charts).
+pub fn svg(markup: &str) -> PreEscaped<&str> {
+    PreEscaped(markup)
+}

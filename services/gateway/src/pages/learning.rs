@@ -1,0 +1,146 @@
+//! "My learning": the trainee's enrolments with status and history, waitlist
+//! position, attendance and results.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use maud::{Markup, html};
+
+use super::layout::page;
+use crate::AppState;
+use crate::backends::authed;
+use crate::i18n::{Lang, instant};
+use crate::web::{PageError, Viewer};
+use hamafza_proto::courses as cpb;
+use hamafza_proto::enrolments as epb;
+
+/// A status as a coloured badge.
+pub fn status_badge(lang: Lang, status: epb::EnrolmentStatus) -> Markup {
+    let (fa, en, class) = match status {
+        epb::EnrolmentStatus::PendingApproval => {
+            ("در انتظار تأیید مدیر", "Awaiting approval", "warn")
+        }
+        epb::EnrolmentStatus::Confirmed => ("ثبت‌نام قطعی", "Confirmed", "ok"),
+        epb::EnrolmentStatus::Waitlisted => ("فهرست انتظار", "Waitlisted", "warn"),
+        epb::EnrolmentStatus::Rejected => ("رد شده", "Rejected", "bad"),
+        epb::EnrolmentStatus::Cancelled => ("لغو شده", "Cancelled", "bad"),
+        epb::EnrolmentStatus::Completed => ("گذرانده", "Completed", "ok"),
+        epb::EnrolmentStatus::Failed => ("قبول نشده", "Not passed", "bad"),
+        epb::EnrolmentStatus::NoShow => ("غایب", "No-show", "bad"),
+        epb::EnrolmentStatus::Unspecified => ("—", "—", ""),
+    };
+    html! { span class={ "badge " (class) } { (lang.pick(fa, en)) } }
+}
+
+/// `GET /me/learning`.
+pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = viewer.require()?;
+    let enrolments = state
+        .backends
+        .enrolments()
+        .list_enrolments(authed(
+            &web.token,
+            epb::ListEnrolmentsRequest {
+                page_size: 200,
+                trainee_subject: web.caller.subject.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner()
+        .enrolments;
+    let mut course_ids: Vec<String> = enrolments.iter().map(|e| e.course_id.clone()).collect();
+    course_ids.sort();
+    course_ids.dedup();
+    let courses: HashMap<String, cpb::Course> = if course_ids.is_empty() {
+        HashMap::new()
+    } else {
+        state
+            .backends
+            .courses()
+            .list_courses(authed(
+                &web.token,
+                cpb::ListCoursesRequest {
+                    page_size: 200,
+                    course_ids,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .map_err(|s| PageError::status(lang, s))?
+            .into_inner()
+            .courses
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect()
+    };
+    let session_ids: Vec<String> = enrolments.iter().map(|e| e.session_id.clone()).collect();
+    let sessions: HashMap<String, cpb::Session> = if session_ids.is_empty() {
+        HashMap::new()
+    } else {
+        state
+            .backends
+            .sessions()
+            .list_sessions(authed(
+                &web.token,
+                cpb::ListSessionsRequest {
+                    page_size: 200,
+                    session_ids,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .map_err(|s| PageError::status(lang, s))?
+            .into_inner()
+            .sessions
+            .into_iter()
+            .map(|s| (s.id.clone(), s))
+            .collect()
+    };
+    let title = lang.pick("یادگیری من", "My learning");
+    Ok(page(
+        &viewer,
+        title,
+        html! {
+            h1 { (title) }
+            @if enrolments.is_empty() {
+                p.muted { (lang.pick("هنوز در دوره‌ای ثبت‌نام نکرده‌اید.", "You have not enrolled in any session yet.")) " " a href="/" { (lang.pick("دوره‌ها را ببینید", "Browse the catalog")) } }
+            }
+            @for enrolment in &enrolments {
+                @let course = courses.get(&enrolment.course_id).and_then(|c| c.details.as_ref());
+                @let session = sessions.get(&enrolment.session_id);
+                div.card {
+                    h3 { a href={ "/sessions/" (enrolment.session_id) } { (lang.text(course.and_then(|c| c.title.as_ref()))) } }
+                    p {
+                        (status_badge(lang, enrolment.status()))
+                        @if enrolment.waitlist_position > 0 { " " (lang.pick("نفر ", "position ")) (lang.num(enrolment.waitlist_position)) " " (lang.pick("در فهرست انتظار", "on the waitlist")) }
+                        @if let Some(start) = session.and_then(|s| instant(s.start_time.as_ref())) { " · " (lang.pick("شروع: ", "starts ")) (lang.date(start)) }
+                    }
+                    @if !enrolment.attendance.is_empty() {
+                        p.muted { (lang.pick("حضور: ", "Attended: ")) (lang.num(enrolment.meetings_attended)) " / " (lang.num(session.and_then(|s| s.details.as_ref()).map_or(0, |d| d.meetings.len()))) }
+                    }
+                    @if let Some(completion) = &enrolment.completion {
+                        p.muted {
+                            @if let Some(score) = completion.score { (lang.pick("نمره: ", "Score: ")) (lang.num(score)) " · " }
+                            (lang.pick("حضور: ", "Attendance: ")) (lang.num(completion.attendance_percent)) "٪"
+                        }
+                    }
+                    details {
+                        summary { (lang.pick("سابقه", "History")) }
+                        ul {
+                            @for change in &enrolment.history {
+                                li {
+                                    @if let Some(at) = instant(change.change_time.as_ref()) { (lang.date_time(at)) ": " }
+                                    (status_badge(lang, change.to_status()))
+                                    @if !change.reason.is_empty() { " — " (change.reason) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}

@@ -1,0 +1,9 @@
+//! The web app's pages, server-rendered HTML (maud escapes every value).
+
+pub mod catalog;
+pub mod certificates;
+pub mod layout;
+pub mod learning;
+pub mod session;
+pub mod signin;
+pub mod verify;

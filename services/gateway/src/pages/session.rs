@@ -1,0 +1,269 @@
+//! A session's page: what, when, where, seats, and the trainee's own
+//! enrolment with enrol / join waitlist / cancel.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use hamafza_kit::ApiError;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::layout::page;
+use super::learning::status_badge;
+use crate::AppState;
+use crate::backends::authed;
+use crate::i18n::instant;
+use crate::web::{PageError, Viewer, check_csrf};
+use hamafza_proto::courses as cpb;
+use hamafza_proto::enrolments as epb;
+
+/// What happened on the last form post, shown once.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    /// `enrolled` or `cancelled`.
+    #[serde(default)]
+    pub done: String,
+}
+
+/// Loads a session and its course as anyone may see them: past planning, of a
+/// published (or retired) course. Anything else is "not found".
+pub async fn public_session(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    id: &str,
+) -> Result<(cpb::Session, cpb::Course), PageError> {
+    let token = state.backends.public_token();
+    let not_found = || PageError::api(lang, ApiError::not_found("session", id));
+    let session = state
+        .backends
+        .sessions()
+        .get_session(authed(
+            &token,
+            cpb::GetSessionRequest {
+                session_id: id.to_owned(),
+            },
+        ))
+        .await
+        .map_err(|s| {
+            if s.code() == tonic::Code::InvalidArgument {
+                not_found()
+            } else {
+                PageError::status(lang, s)
+            }
+        })?
+        .into_inner()
+        .session
+        .ok_or_else(not_found)?;
+    if session.status() == cpb::SessionStatus::Planned {
+        return Err(not_found());
+    }
+    let course = state
+        .backends
+        .courses()
+        .get_course(authed(
+            &token,
+            cpb::GetCourseRequest {
+                course_id: session.course_id.clone(),
+            },
+        ))
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner()
+        .course
+        .ok_or_else(not_found)?;
+    if !matches!(
+        course.status(),
+        cpb::CatalogStatus::Published | cpb::CatalogStatus::Retired
+    ) {
+        return Err(not_found());
+    }
+    Ok((session, course))
+}
+
+/// `GET /sessions/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let (session, course) = public_session(&state, lang, &id).await?;
+    let details = course.details.clone().unwrap_or_default();
+    let plan = session.details.clone().unwrap_or_default();
+    let seats = state
+        .backends
+        .enrolments()
+        .batch_get_session_seats(authed(
+            viewer.token().unwrap_or(&state.backends.public_token()),
+            epb::BatchGetSessionSeatsRequest {
+                session_ids: vec![id.clone()],
+            },
+        ))
+        .await
+        .ok()
+        .and_then(|r| r.into_inner().sessions.pop());
+    let mine = match viewer.session.as_ref() {
+        Some((_, web)) => state
+            .backends
+            .enrolments()
+            .list_enrolments(authed(
+                &web.token,
+                epb::ListEnrolmentsRequest {
+                    session_id: id.clone(),
+                    trainee_subject: web.caller.subject.clone(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .map_err(|s| PageError::status(lang, s))?
+            .into_inner()
+            .enrolments
+            .pop(),
+        None => None,
+    };
+    let title = lang.text(details.title.as_ref()).to_owned();
+    Ok(page(
+        &viewer,
+        &title,
+        html! {
+            @match done.done.as_str() {
+                "enrolled" => p.flash { (lang.pick("درخواست ثبت‌نام شما ثبت شد.", "Your enrolment request is recorded.")) },
+                "cancelled" => p.flash { (lang.pick("ثبت‌نام شما لغو شد.", "Your enrolment is cancelled.")) },
+                _ => {}
+            }
+            h1 { (title) }
+            p.muted { span.ltr { (details.code) } " · " (lang.num(details.hours)) " " (lang.pick("ساعت", "hours")) " · " (details.category) }
+            p { (lang.text(details.description.as_ref())) }
+            h2 { (lang.pick("جلسه‌ها", "Meetings")) }
+            ol {
+                @for meeting in &plan.meetings {
+                    li {
+                        @if let Some(start) = instant(meeting.start_time.as_ref()) { (lang.date_time(start)) }
+                        @let topic = lang.text(meeting.topic.as_ref());
+                        @if !topic.is_empty() { " — " (topic) }
+                    }
+                }
+            }
+            p { (lang.pick("محل: ", "Where: ")) (lang.text(plan.venue.as_ref())) }
+            @if !plan.online_url.is_empty() { p { (lang.pick("پیوند برخط: ", "Online: ")) span.ltr { (plan.online_url) } } }
+            @if let Some(instructor) = &plan.instructor { p { (lang.pick("مدرس: ", "Instructor: ")) (instructor.name) } }
+            @if session.status() == cpb::SessionStatus::Cancelled {
+                p.error { (lang.pick("این دوره لغو شده است: ", "This session is cancelled: ")) (session.cancel_reason) }
+            }
+            @if let Some(seats) = &seats {
+                p { (lang.pick("ظرفیت: ", "Capacity: ")) (lang.num(seats.capacity)) " · " (lang.pick("صندلی خالی: ", "Seats left: ")) (lang.num(seats.seats_left)) " · " (lang.pick("در انتظار: ", "Waitlisted: ")) (lang.num(seats.waitlisted_count)) }
+            }
+            @match (&viewer.session, &mine) {
+                (None, _) => p { a.button href="/signin" { (lang.pick("برای ثبت‌نام وارد شوید", "Sign in to enrol")) } },
+                (Some((_, web)), Some(enrolment)) if matches!(enrolment.status(), epb::EnrolmentStatus::Confirmed | epb::EnrolmentStatus::Waitlisted | epb::EnrolmentStatus::PendingApproval) => {
+                    p { (lang.pick("وضعیت شما: ", "Your status: ")) (status_badge(lang, enrolment.status()))
+                        @if enrolment.waitlist_position > 0 { " " (lang.pick("نفر ", "position ")) (lang.num(enrolment.waitlist_position)) }
+                    }
+                    form method="post" action={ "/enrolments/" (enrolment.id) "/cancel" } {
+                        input type="hidden" name="csrf" value=(web.csrf);
+                        input type="hidden" name="request_id" value=(uuid::Uuid::now_v7().simple().to_string());
+                        input type="hidden" name="session_id" value=(id);
+                        label { (lang.pick("دلیل لغو: ", "Reason: ")) input type="text" name="reason" required maxlength="500"; }
+                        " "
+                        button.secondary type="submit" { (lang.pick("لغو ثبت‌نام", "Cancel enrolment")) }
+                    }
+                },
+                (Some((_, web)), other) => {
+                    @if let Some(enrolment) = other { p { (lang.pick("وضعیت قبلی: ", "Previously: ")) (status_badge(lang, enrolment.status())) } }
+                    @if session.status() == cpb::SessionStatus::Open {
+                        form method="post" action={ "/sessions/" (id) "/enrol" } {
+                            input type="hidden" name="csrf" value=(web.csrf);
+                            input type="hidden" name="request_id" value=(uuid::Uuid::now_v7().simple().to_string());
+                            button type="submit" {
+                                @if seats.as_ref().is_some_and(|s| s.seats_left == 0) { (lang.pick("پیوستن به فهرست انتظار", "Join the waitlist")) }
+                                @else { (lang.pick("ثبت‌نام", "Enrol")) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// A form that changes an enrolment.
+#[derive(Debug, Deserialize)]
+pub struct ChangeForm {
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// A request id minted when the form was shown: submitting twice is one change.
+    pub request_id: String,
+    /// Why (for cancellations).
+    #[serde(default)]
+    pub reason: String,
+    /// Where to return.
+    #[serde(default)]
+    pub session_id: String,
+}
+
+/// `POST /sessions/{id}/enrol`.
+pub async fn enrol(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<ChangeForm>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = viewer.require()?;
+    check_csrf(&viewer, &form.csrf)?;
+    state
+        .limiter
+        .take(&web.caller.subject)
+        .map_err(|wait| PageError::TooMany(lang, wait.as_secs()))?;
+    state
+        .backends
+        .enrolments()
+        .enrol(authed(
+            &web.token,
+            epb::EnrolRequest {
+                request_id: form.request_id,
+                session_id: id.clone(),
+                trainee: None,
+                waive_prerequisites: false,
+            },
+        ))
+        .await
+        .map_err(|s| PageError::status(lang, s))?;
+    Ok(Redirect::to(&format!("/sessions/{id}?done=enrolled")).into_response())
+}
+
+/// `POST /enrolments/{id}/cancel`.
+pub async fn cancel(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<ChangeForm>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = viewer.require()?;
+    check_csrf(&viewer, &form.csrf)?;
+    state
+        .limiter
+        .take(&web.caller.subject)
+        .map_err(|wait| PageError::TooMany(lang, wait.as_secs()))?;
+    state
+        .backends
+        .enrolments()
+        .cancel_enrolment(authed(
+            &web.token,
+            epb::CancelEnrolmentRequest {
+                request_id: form.request_id,
+                enrolment_id: id,
+                reason: form.reason,
+            },
+        ))
+        .await
+        .map_err(|s| PageError::status(lang, s))?;
+    let back = if form.session_id.is_empty() || uuid::Uuid::parse_str(&form.session_id).is_err() {
+        "/me/learning?done=cancelled".to_owned()
+    } else {
+        format!("/sessions/{}?done=cancelled", form.session_id)
+    };
+    Ok(Redirect::to(&back).into_response())
+}

@@ -1,0 +1,152 @@
+//! Signing in. With development sign-in on (`hamafza up`), a page lists the
+//! demo people and signs them in with tokens of the development issuer. In
+//! production the organization's identity provider signs people in (OpenID
+//! Connect; not wired yet, so without development sign-in this page says so).
+
+use std::time::Duration;
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use hamafza_kit::auth::TokenRequest;
+use hamafza_kit::demo;
+use maud::html;
+use serde::Deserialize;
+
+use super::layout::page;
+use crate::AppState;
+use crate::sessions::{SESSION_COOKIE, cookie, random_token};
+use crate::web::{PageError, Viewer, check_csrf};
+
+/// How long a sign-in lasts.
+pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
+
+/// `GET /signin`.
+pub async fn start(State(state): State<AppState>, viewer: Viewer) -> Response {
+    let lang = viewer.lang;
+    let (csrf, fresh) = match &viewer.anonymous_csrf {
+        Some(token) => (token.clone(), false),
+        None => (random_token(), true),
+    };
+    let title = lang.pick("ورود", "Sign in");
+    let markup = page(
+        &viewer,
+        title,
+        html! {
+            h1 { (title) }
+            @if state.dev_issuer.is_some() {
+                p.muted { (lang.pick("ورود آزمایشی: یکی از افراد نمونه را انتخاب کنید.", "Development sign-in: choose a demo person.")) }
+                table {
+                    @for person in demo::PEOPLE {
+                        tr {
+                            td { (lang.pick(person.name_fa, person.name_en)) }
+                            td.ltr { (person.subject) }
+                            td { (person.organization_id) }
+                            td { (person.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) }
+                            td {
+                                form.inline method="post" action="/signin/dev" {
+                                    input type="hidden" name="csrf" value=(csrf);
+                                    input type="hidden" name="subject" value=(person.subject);
+                                    button type="submit" { (lang.pick("ورود", "Sign in")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            } @else {
+                p.error { (lang.pick("ورود از طریق سامانه هویت سازمان هنوز پیکربندی نشده است.", "Sign-in through the organization's identity provider is not configured yet.")) }
+            }
+        },
+    );
+    super::verify::with_csrf_cookie(&state, markup, &csrf, fresh)
+}
+
+/// The development sign-in form.
+#[derive(Debug, Deserialize)]
+pub struct DevSignIn {
+    /// CSRF token (double-submit cookie).
+    pub csrf: String,
+    /// The demo person.
+    pub subject: String,
+}
+
+/// `POST /signin/dev`.
+pub async fn dev(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<DevSignIn>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    check_csrf(&viewer, &form.csrf)?;
+    let (Some(issuer), Some(person)) = (state.dev_issuer.as_ref(), demo::person(&form.subject))
+    else {
+        return Err(PageError::api(
+            lang,
+            hamafza_kit::ApiError::not_found("demo person", &form.subject),
+        ));
+    };
+    let token = issuer
+        .mint(&TokenRequest {
+            subject: person.subject.to_owned(),
+            organization_id: person.organization_id.to_owned(),
+            roles: person.roles.to_vec(),
+            name: lang.pick(person.name_fa, person.name_en).to_owned(),
+            ttl: SESSION_TTL,
+        })
+        .map_err(|e| PageError::api(lang, hamafza_kit::ApiError::internal(e)))?;
+    let caller = state
+        .verifier
+        .verify(&token)
+        .map_err(|e| PageError::api(lang, e))?;
+    if let Some((old, _)) = &viewer.session {
+        state.sessions.remove(old);
+    }
+    let id = state.sessions.create(token, caller, SESSION_TTL);
+    tracing::info!(subject = person.subject, "signed in (development)");
+    let mut response = Redirect::to("/").into_response();
+    if let Ok(value) = cookie(
+        SESSION_COOKIE,
+        &id,
+        Some(SESSION_TTL),
+        state.secure_cookies,
+        true,
+    )
+    .parse()
+    {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// The sign-out form.
+#[derive(Debug, Deserialize)]
+pub struct SignOut {
+    /// CSRF token.
+    pub csrf: String,
+}
+
+/// `POST /signout`.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<SignOut>,
+) -> Result<Response, PageError> {
+    check_csrf(&viewer, &form.csrf)?;
+    if let Some((id, _)) = &viewer.session {
+        state.sessions.remove(id);
+    }
+    let mut response = Redirect::to("/").into_response();
+    if let Ok(value) = cookie(
+        SESSION_COOKIE,
+        "",
+        Some(Duration::ZERO),
+        state.secure_cookies,
+        true,
+    )
+    .parse()
+    {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}

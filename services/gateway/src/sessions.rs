@@ -1,0 +1,200 @@
+//! Signed-in browsers: the access token stays on the server, the browser
+//! holds only a random session id in an `HttpOnly`, `SameSite=Lax` cookie
+//! (`Secure` when served over https). Every form carries the session's CSRF
+//! token; forms shown before sign-in use a double-submit cookie instead.
+//!
+//! Sessions live in this process's memory: a restart signs everyone out, and
+//! several gateway replicas need sticky sessions (or a shared store).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hamafza_kit::auth::Caller;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "hamafza_session";
+/// The pre-sign-in CSRF cookie's name.
+pub const CSRF_COOKIE: &str = "hamafza_csrf";
+/// The language cookie's name.
+pub const LANG_COOKIE: &str = "hamafza_lang";
+/// Most sessions kept at once; the oldest go first beyond this.
+const MAX_SESSIONS: usize = 100_000;
+
+/// One signed-in browser.
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    /// The bearer token sent to the services.
+    pub token: String,
+    /// Who it is.
+    pub caller: Arc<Caller>,
+    /// The token every form of this session carries.
+    pub csrf: String,
+    expires: Instant,
+}
+
+/// The session store.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    inner: Mutex<HashMap<String, WebSession>>,
+}
+
+/// 256 random bits, base64url.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    // Without randomness no session is safe; an all-zero id would be guessable,
+    // so fall back to a v7 uuid's randomness rather than zeros.
+    if getrandom::fill(&mut bytes).is_err() {
+        bytes[..16].copy_from_slice(uuid::Uuid::now_v7().as_bytes());
+        bytes[16..].copy_from_slice(uuid::Uuid::now_v7().as_bytes());
+    }
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl Sessions {
+    /// Starts a session for `caller`, valid for `ttl`; returns its id.
+    pub fn create(&self, token: String, caller: Arc<Caller>, ttl: Duration) -> String {
+        let id = random_token();
+        let session = WebSession {
+            token,
+            caller,
+            csrf: random_token(),
+            expires: Instant::now() + ttl,
+        };
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if inner.len() >= MAX_SESSIONS {
+            let now = Instant::now();
+            inner.retain(|_, s| s.expires > now);
+        }
+        inner.insert(id.clone(), session);
+        id
+    }
+
+    /// The live session with `id`.
+    pub fn get(&self, id: &str) -> Option<WebSession> {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        match inner.get(id) {
+            Some(session) if session.expires > Instant::now() => Some(session.clone()),
+            Some(_) => {
+                inner.remove(id);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Ends a session.
+    pub fn remove(&self, id: &str) {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+    }
+}
+
+/// A `Set-Cookie` value.
+pub fn cookie(
+    name: &str,
+    value: &str,
+    max_age: Option<Duration>,
+    secure: bool,
+    http_only: bool,
+) -> String {
+    let mut cookie = format!("{name}={value}; Path=/; SameSite=Lax");
+    if let Some(age) = max_age {
+        cookie.push_str(&format!("; Max-Age={}", age.as_secs()));
+    }
+    if http_only {
+        cookie.push_str("; HttpOnly");
+    }
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    cookie
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+pub fn read_cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header
+        .split(';')
+        .map(str::trim)
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
+/// Compares secrets in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A per-user limit on changes (enrol, cancel): `burst` at once, refilled at
+/// `per_minute`.
+#[derive(Debug)]
+pub struct RateLimiter {
+    burst: f64,
+    per_second: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// A limiter.
+    pub fn new(burst: u32, per_minute: u32) -> Self {
+        Self {
+            burst: f64::from(burst),
+            per_second: f64::from(per_minute) / 60.0,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one from `key`'s bucket, or says how long until one is there.
+    pub fn take(&self, key: &str) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() > MAX_SESSIONS {
+            buckets.clear();
+        }
+        let (tokens, last) = buckets.entry(key.to_owned()).or_insert((self.burst, now));
+        *tokens =
+            (*tokens + now.duration_since(*last).as_secs_f64() * self.per_second).min(self.burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait = (1.0 - *tokens) / self.per_second.max(f64::EPSILON);
+            Err(Duration::from_secs_f64(wait.ceil().max(1.0)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_and_secrets() {
+        assert_eq!(
+            read_cookie("a=1; hamafza_session=xyz; b=2", SESSION_COOKIE),
+            Some("xyz")
+        );
+        assert_eq!(read_cookie("hamafza_sessionx=1", SESSION_COOKIE), None);
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(cookie("n", "v", None, true, true).ends_with("HttpOnly; Secure"));
+    }
+
+    #[test]
+    fn the_rate_limit_refills() {
+        let limiter = RateLimiter::new(2, 60);
+        assert!(limiter.take("u").is_ok());
+        assert!(limiter.take("u").is_ok());
+        let wait = limiter.take("u").unwrap_err();
+        assert!(wait >= Duration::from_secs(1));
+        assert!(limiter.take("other").is_ok());
+    }
+}
