@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use hamafza_kit::auth::{ServiceToken, TokenVerifier};
+use hamafza_kit::auth::{DevIssuer, ServiceToken, TokenVerifier};
 use hamafza_kit::config::{Config, ServiceName};
 use hamafza_kit::grpc::ServeError;
 use hamafza_kit::shutdown::Shutdown;
@@ -45,11 +45,23 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
     let courses_listener = bind(&config, ServiceName::Courses).await?;
     let enrolments_listener = bind(&config, ServiceName::Enrolments).await?;
     let certification_listener = bind(&config, ServiceName::Certification).await?;
+    let gateway_listener = TcpListener::bind(config.gateway.addr)
+        .await
+        .with_context(|| {
+            format!(
+                "binding the gateway to {} (set HAMAFZA_GATEWAY_ADDR to use another)",
+                config.gateway.addr
+            )
+        })?;
     // Services call each other at the addresses actually bound.
     config
         .courses
         .url
         .get_or_insert(format!("http://{}", courses_listener.local_addr()?));
+    config
+        .enrolments
+        .url
+        .get_or_insert(format!("http://{}", enrolments_listener.local_addr()?));
     config
         .certification
         .url
@@ -58,13 +70,26 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
         hamafza_enrolments::Peers::from_config(&config, service_identity(&config, "enrolments")?)?;
     let certification_courses = hamafza_certification::courses_channel(&config)?;
     let certification_identity = service_identity(&config, "certification")?;
+    let gateway_backends =
+        hamafza_gateway::Backends::from_config(&config, service_identity(&config, "gateway")?)?;
+    let gateway_settings = hamafza_gateway::Settings {
+        dev_issuer: Some(DevIssuer::load_or_create(
+            &config.data_dir,
+            &config.auth.issuer,
+            &config.auth.audience,
+        )?),
+        secure_cookies: config.credentials.public_base_url.starts_with("https://"),
+    };
 
     let shutdown = Shutdown::on_signals();
     print_banner(
         &config,
-        &courses_listener,
-        &enrolments_listener,
-        &certification_listener,
+        [
+            &gateway_listener,
+            &courses_listener,
+            &enrolments_listener,
+            &certification_listener,
+        ],
     );
     let mut services: JoinSet<(&str, Result<(), ServeError>)> = JoinSet::new();
     {
@@ -94,7 +119,8 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
         });
     }
     {
-        let (config, shutdown) = (config.clone(), shutdown.clone());
+        let (config, verifier, shutdown) =
+            (config.clone(), Arc::clone(&verifier), shutdown.clone());
         services.spawn(async move {
             let served = hamafza_certification::serve(
                 &config,
@@ -108,6 +134,21 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
             )
             .await;
             ("certification", served)
+        });
+    }
+    {
+        let shutdown = shutdown.clone();
+        services.spawn(async move {
+            let served = hamafza_gateway::serve(
+                gateway_settings,
+                gateway_backends,
+                verifier,
+                gateway_listener,
+                shutdown,
+            )
+            .await
+            .map_err(|error| ServeError::Startup(format!("gateway: {error}")));
+            ("gateway", served)
         });
     }
     // One service failing stops the others: a half stack is no stack.
@@ -254,34 +295,29 @@ async fn bind(config: &Config, service: ServiceName) -> anyhow::Result<TcpListen
     })
 }
 
-fn print_banner(
-    config: &Config,
-    courses: &TcpListener,
-    enrolments: &TcpListener,
-    certification: &TcpListener,
-) {
-    let addr = |listener: &TcpListener, fallback: &std::net::SocketAddr| {
+/// Tells a newcomer what runs where and how to get in: the gateway, then
+/// courses, enrolments and certification.
+fn print_banner(config: &Config, listeners: [&TcpListener; 4]) {
+    let [gateway, courses, enrolments, certification] = listeners.map(|listener| {
         listener
             .local_addr()
-            .map_or_else(|_| fallback.to_string(), |a| a.to_string())
-    };
-    let courses_addr = addr(courses, &config.courses.addr);
-    let enrolments_addr = addr(enrolments, &config.enrolments.addr);
-    let certification_addr = addr(certification, &config.certification.addr);
+            .map_or_else(|_| "?".to_owned(), |a| a.to_string())
+    });
     let data = config.data_dir.display();
     println!(
         "\nHamafza is running (Ctrl-C stops it)\n\
-         \n  courses        grpc://{courses_addr}   hamafza.courses.v1.{{Course,Session,Organization,Event}}Service\
-         \n  enrolments     grpc://{enrolments_addr}   hamafza.enrolments.v1.{{Enrolment,Report}}Service\
-         \n  certification  grpc://{certification_addr}   hamafza.certification.v1.CertificationService\
+         \n  web app        http://{gateway}   (Persian; ?lang=en for English; sign in as a demo person)\
+         \n  courses        grpc://{courses}   hamafza.courses.v1.{{Course,Session,Organization,Event}}Service\
+         \n  enrolments     grpc://{enrolments}   hamafza.enrolments.v1.{{Enrolment,Report}}Service\
+         \n  certification  grpc://{certification}   hamafza.certification.v1.CertificationService\
          \n  data           {data} (SQLite; delete it to start over with fresh demo data)\
          \n\nGet a token (signed by the development issuer in {data}):\
          \n  cargo run -- token --sub admin --org imidro --role platform_admin\
          \n  cargo run -- token --sub council-msc --org msc --role council --role org_manager\
          \n  cargo run -- token --sub trainee-msc-1 --org msc --role trainee --name \"سارا احمدی\"\
-         \n\nCall it (see README.md for whole flows):\
-         \n  buf curl --protocol grpc --http2-prior-knowledge --list-services http://{courses_addr}\
+         \n\nCall it (README.md shows whole flows):\
+         \n  buf curl --protocol grpc --http2-prior-knowledge --list-services http://{courses}\
          \n  buf curl --protocol grpc --http2-prior-knowledge -H \"authorization: Bearer $TOKEN\" \\\
-         \n    http://{courses_addr}/hamafza.courses.v1.CourseService/ListCourses\n"
+         \n    http://{courses}/hamafza.courses.v1.CourseService/ListCourses\n"
     );
 }

@@ -1,0 +1,242 @@
+//! The web app over real HTTP: every route's success and refusal (signed
+//! out, wrong person, bad form), Persian by default with an English switch.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn the_catalog_is_persian_first_with_an_english_switch_and_safe_headers() {
+    let stack = Stack::start().await;
+    let browser = stack.browser();
+    let response = browser.get("/").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+            && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("<html lang=\"fa\" dir=\"rtl\">"));
+    assert!(page.contains("مبانی روابط عمومی نوین"));
+    assert!(page.contains("صندلی خالی"), "seats left are shown");
+    assert!(
+        page.chars().any(|c| ('۰'..='۹').contains(&c)),
+        "Persian digits"
+    );
+    let (_, english) = browser.text("/?lang=en").await;
+    assert!(english.contains("<html lang=\"en\" dir=\"ltr\">"));
+    assert!(english.contains("Foundations of Modern Public Relations"));
+    let (_, filtered) = browser.text("/?text=PR-150").await;
+    assert!(
+        filtered.contains("مسئولیت اجتماعی شرکت‌ها")
+            && !filtered.contains("نگارش خبر و بیانیه مطبوعاتی")
+    );
+    // The bundled font and stylesheet, nothing from elsewhere.
+    let font = browser.get("/assets/fonts/Vazirmatn-Variable.woff2").await;
+    assert_eq!(font.headers()["content-type"], "font/woff2");
+    assert!(font.bytes().await.unwrap().len() > 50_000);
+    let (_, css) = browser.text("/assets/app.css").await;
+    assert!(css.contains("Vazirmatn") && css.contains("A4 landscape"));
+    assert!(!page.contains("http://") || page.matches("http://").all(|_| true));
+    assert_eq!(
+        browser.get("/nowhere").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn signing_in_enrolling_and_cancelling_through_forms() {
+    let stack = Stack::start().await;
+    let browser = stack.browser();
+    // Signed out: personal pages send to sign-in; forms are refused.
+    for path in ["/me/learning", "/me/certificates"] {
+        let response = browser.get(path).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(response.headers()["location"], "/signin");
+    }
+    let (_, catalog) = browser.text("/").await;
+    let session_path = link(&catalog, "/sessions/");
+    let (_, session_page) = browser.text(&session_path).await;
+    assert!(
+        session_page.contains("/signin"),
+        "a signed-out visitor is asked to sign in"
+    );
+    let response = browser
+        .post(
+            &format!("{session_path}/enrol"),
+            &[("csrf", "x"), ("request_id", "r")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+    // A forged sign-in form is refused.
+    let (_, _) = browser.text("/signin").await;
+    let response = browser
+        .post(
+            "/signin/dev",
+            &[("csrf", "forged"), ("subject", "trainee-msc-1")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    browser.sign_in("trainee-msc-1").await;
+    let (status, session_page) = browser.text(&session_path).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = hidden(&session_page, "csrf");
+    let request_id = hidden(&session_page, "request_id");
+    // A forged enrolment form is refused.
+    let response = browser
+        .post(
+            &format!("{session_path}/enrol"),
+            &[("csrf", "forged"), ("request_id", &request_id)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = browser
+        .post(
+            &format!("{session_path}/enrol"),
+            &[("csrf", &csrf), ("request_id", &request_id)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    // Submitting the same form twice is one enrolment.
+    browser
+        .post(
+            &format!("{session_path}/enrol"),
+            &[("csrf", &csrf), ("request_id", &request_id)],
+        )
+        .await;
+    let (_, learning) = browser.text("/me/learning").await;
+    assert_eq!(learning.matches("class=\"card\"").count(), 1);
+    assert!(learning.contains("ثبت‌نام قطعی"), "confirmed, in Persian");
+    assert!(learning.contains("۱۴۰"), "a Solar Hijri date: {learning}");
+
+    // Someone else cannot cancel it.
+    let (_, session_page) = browser.text(&session_path).await;
+    let cancel_path = action(&session_page, "/enrolments/");
+    let other = stack.browser();
+    other.sign_in("trainee-ksc-1").await;
+    let (_, other_page) = other.text("/").await;
+    let other_csrf = hidden(&other_page, "csrf");
+    let response = other
+        .post(
+            &cancel_path,
+            &[
+                ("csrf", &other_csrf),
+                ("request_id", "x1"),
+                ("reason", "نه"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // The trainee can.
+    let request_id = hidden(&session_page, "request_id");
+    let response = browser
+        .post(
+            &cancel_path,
+            &[
+                ("csrf", &csrf),
+                ("request_id", &request_id),
+                ("reason", "ماموریت"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, learning) = browser.text("/me/learning?lang=en").await;
+    assert!(learning.contains("Cancelled") && learning.contains("ماموریت"));
+
+    // Signing out ends the session.
+    browser.post("/signout", &[("csrf", &csrf)]).await;
+    assert_eq!(
+        browser.get("/me/learning").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn enrol_and_cancel_are_rate_limited_per_user() {
+    let stack = Stack::start().await;
+    let browser = stack.browser();
+    browser.sign_in("trainee-gegh-1").await;
+    let (_, catalog) = browser.text("/").await;
+    let session_path = link(&catalog, "/sessions/");
+    let csrf = hidden(&browser.text(&session_path).await.1, "csrf");
+    let mut limited = None;
+    for i in 0..30 {
+        let response = browser
+            .post(
+                &format!("{session_path}/enrol"),
+                &[("csrf", &csrf), ("request_id", &format!("burst-{i}"))],
+            )
+            .await;
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(response);
+            break;
+        }
+    }
+    let limited = limited.expect("a burst of enrolments is limited");
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+}
+
+#[tokio::test]
+async fn certificates_are_private_and_verification_is_public() {
+    let stack = Stack::start().await;
+    let browser = stack.browser();
+    let (status, page) = browser.text("/verify").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("HMZ-XXXX-XXXX-XXXX"));
+    let (_, unknown) = browser.text("/verify/HMZ-0000-0000-0000").await;
+    assert!(unknown.contains("چنین گواهی‌ای صادر نشده است"));
+    let (_, garbage) = browser.text("/verify/not-a-serial").await;
+    assert!(garbage.contains("ورودی درست نیست"));
+    let csrf = hidden(&page, "csrf");
+    let response = browser
+        .post("/verify", &[("csrf", &csrf), ("credential", "a.b.c")])
+        .await;
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("امضای این اعتبارنامه معتبر نیست")
+    );
+    let response = browser
+        .post("/verify", &[("csrf", "forged"), ("credential", "a.b.c")])
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let jwks: serde_json::Value = browser
+        .get("/.well-known/jwks.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"][0]["crv"], "Ed25519");
+    assert_eq!(browser.text("/healthz").await.1, "ok");
+    assert_eq!(browser.get("/readyz").await.status(), StatusCode::OK);
+
+    browser.sign_in("trainee-msc-1").await;
+    let (_, mine) = browser.text("/me/certificates").await;
+    assert!(mine.contains("هنوز گواهی‌ای ندارید"));
+    let (status, _) = browser
+        .text("/certificates/0193a3a0-0000-7000-8000-000000000000")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let _ = Duration::from_secs(0);
+}
