@@ -138,10 +138,10 @@ impl Stack {
         let client = reqwest::Client::new();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
-            if let Ok(response) = client.get(format!("{}/readyz", stack.base)).send().await {
-                if response.status().is_success() {
-                    break;
-                }
+            if let Ok(response) = client.get(format!("{}/readyz", stack.base)).send().await
+                && response.status().is_success()
+            {
+                break;
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
