@@ -16,6 +16,8 @@ use tokio::net::TcpListener;
 pub struct Stack {
     pub issuer: TestIssuer,
     pub base: String,
+    pub courses_url: String,
+    pub enrolments_url: String,
     triggers: Vec<ShutdownTrigger>,
     _dbs: Vec<TestDatabase>,
 }
@@ -52,8 +54,8 @@ impl Stack {
         let (enrolments_listener, enrolments_url) = listener().await;
         let (certification_listener, certification_url) = listener().await;
         let (gateway_listener, base) = listener().await;
-        config.courses.url = Some(courses_url);
-        config.enrolments.url = Some(enrolments_url);
+        config.courses.url = Some(courses_url.clone());
+        config.enrolments.url = Some(enrolments_url.clone());
         config.certification.url = Some(certification_url);
         config.credentials.public_base_url = base.clone();
 
@@ -131,6 +133,8 @@ impl Stack {
         let stack = Stack {
             issuer,
             base,
+            courses_url: config.courses.url.clone().unwrap_or_default(),
+            enrolments_url: config.enrolments.url.clone().unwrap_or_default(),
             triggers,
             _dbs: vec![courses_db, enrolments_db, certification_db],
         };

@@ -1,0 +1,373 @@
+//! A real browser (headless Chromium over WebDriver): a demo trainee signs
+//! in, enrols, sees the enrolment under "my learning" with a Solar Hijri date,
+//! opens a certificate and its public verification page, and switches to
+//! English. Screenshots land in `target/screenshots/` for review.
+//!
+//! Needs `chromium` and `chromedriver` (Debian packages `chromium` and
+//! `chromium-driver`; `.ci/run` installs them). Without them the test says so
+//! and passes, unless `HAMAFZA_REQUIRE_BROWSER` is set (as in CI).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use fantoccini::{ClientBuilder, Locator};
+use hamafza_proto::courses as cpb;
+use hamafza_proto::enrolments as epb;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn find(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| PathBuf::from(dir).join(program))
+        .find(|path| path.is_file())
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
+    let (Some(chromedriver), Some(chromium)) = (
+        find("chromedriver"),
+        find("chromium").or_else(|| find("chromium-browser")),
+    ) else {
+        assert!(
+            std::env::var_os("HAMAFZA_REQUIRE_BROWSER").is_none(),
+            "chromium and chromedriver are required here"
+        );
+        eprintln!(
+            "skipped: install the Debian packages chromium and chromium-driver to run the browser test"
+        );
+        return;
+    };
+    let stack = Stack::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _driver = Driver(
+        Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let profile = hamafza_kit::testing::temp_dir("chromium");
+    let capabilities: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())
+            ]
+        }
+    }))
+    .unwrap();
+    let mut client = None;
+    for _ in 0..100 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let browser = client.expect("chromedriver answers");
+    let shots = screenshots_dir();
+    let base = stack.base.clone();
+
+    // The Persian catalog.
+    browser.goto(&base).await.unwrap();
+    let html = browser.find(Locator::Css("html")).await.unwrap();
+    assert_eq!(html.attr("dir").await.unwrap().as_deref(), Some("rtl"));
+    std::fs::write(
+        shots.join("catalog.png"),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // Sign in as the demo trainee.
+    browser.goto(&format!("{base}/signin")).await.unwrap();
+    let rows = browser.find_all(Locator::Css("tr")).await.unwrap();
+    let mut signed_in = false;
+    for row in rows {
+        if row.text().await.unwrap().contains("trainee-msc-1") {
+            row.find(Locator::Css("button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            signed_in = true;
+            break;
+        }
+    }
+    assert!(signed_in, "the demo trainee is on the sign-in page");
+
+    // Open the first upcoming session and enrol.
+    browser.goto(&base).await.unwrap();
+    browser
+        .find(Locator::Css(".cards .card h3 a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let session_url = browser.current_url().await.unwrap();
+    let session_id = session_url
+        .path()
+        .trim_start_matches("/sessions/")
+        .to_owned();
+    browser
+        .find(Locator::Css("form[action$='/enrol'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = browser
+        .find(Locator::Css(".flash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(flash.contains("ثبت شد"), "{flash}");
+
+    // "My learning" shows it, confirmed, with a Solar Hijri date in Persian digits.
+    browser.goto(&format!("{base}/me/learning")).await.unwrap();
+    let learning = browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(learning.contains("ثبت‌نام قطعی"), "{learning}");
+    assert!(
+        [
+            "فروردین",
+            "اردیبهشت",
+            "خرداد",
+            "تیر",
+            "مرداد",
+            "شهریور",
+            "مهر",
+            "آبان",
+            "آذر",
+            "دی",
+            "بهمن",
+            "اسفند"
+        ]
+        .iter()
+        .any(|m| learning.contains(m)),
+        "{learning}"
+    );
+    assert!(learning.contains("۱۴۰"), "{learning}");
+    std::fs::write(
+        shots.join("my-learning.png"),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // The instructor holds the course and passes the trainee (over gRPC).
+    complete(&stack, &session_id).await;
+    let mut certificate_link = None;
+    for _ in 0..100 {
+        browser
+            .goto(&format!("{base}/me/certificates"))
+            .await
+            .unwrap();
+        if let Ok(link) = browser.find(Locator::Css(".cards .card h3 a")).await {
+            certificate_link = Some(link);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    certificate_link
+        .expect("the certificate appears")
+        .click()
+        .await
+        .unwrap();
+    let certificate = browser
+        .find(Locator::Css(".certificate"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        certificate.contains("گواهی پایان دوره")
+            && certificate.contains("Certificate of Completion"),
+        "{certificate}"
+    );
+    assert!(
+        browser
+            .find(Locator::Css(".certificate .qr svg"))
+            .await
+            .is_ok(),
+        "a QR code"
+    );
+    std::fs::write(
+        shots.join("certificate.png"),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // Its public verification page, opened without the session.
+    let verify_url = browser
+        .find(Locator::Css("p.no-print a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    browser.delete_all_cookies().await.unwrap();
+    browser.goto(&verify_url).await.unwrap();
+    let verdict = browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(verdict.contains("این گواهی معتبر است"), "{verdict}");
+    std::fs::write(
+        shots.join("verification.png"),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // Switch to English.
+    browser
+        .find(Locator::Css("header a[lang='en']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let html = browser.find(Locator::Css("html")).await.unwrap();
+    assert_eq!(html.attr("dir").await.unwrap().as_deref(), Some("ltr"));
+    let verdict = browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(verdict.contains("This certificate is valid."), "{verdict}");
+    std::fs::write(
+        shots.join("verification-en.png"),
+        browser.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    browser.close().await.unwrap();
+}
+
+/// The session's instructor marks the trainee present at every meeting and
+/// passes them.
+async fn complete(stack: &Stack, session_id: &str) {
+    let channel = |url: &str| {
+        tonic::transport::Endpoint::from_shared(url.to_owned())
+            .unwrap()
+            .connect_lazy()
+    };
+    let (courses, enrolments) = (channel(&stack.courses_url), channel(&stack.enrolments_url));
+    let admin = stack
+        .issuer
+        .token("admin", "imidro", &[hamafza_kit::auth::Role::PlatformAdmin]);
+    fn with<T>(token: &str, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        request
+    }
+    let session =
+        hamafza_proto::courses::session_service_client::SessionServiceClient::new(courses)
+            .get_session(with(
+                &admin,
+                cpb::GetSessionRequest {
+                    session_id: session_id.to_owned(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .session
+            .unwrap();
+    let meetings = session.details.unwrap().meetings.len();
+    let mut client =
+        hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient::new(
+            enrolments,
+        );
+    let enrolment = client
+        .list_enrolments(with(
+            &admin,
+            epb::ListEnrolmentsRequest {
+                session_id: session_id.to_owned(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .enrolments
+        .remove(0);
+    for meeting in 0..meetings {
+        client
+            .record_attendance(with(
+                &admin,
+                epb::RecordAttendanceRequest {
+                    request_id: format!("browser-{meeting}"),
+                    session_id: session_id.to_owned(),
+                    meeting_index: u32::try_from(meeting).unwrap(),
+                    marks: vec![epb::AttendanceMark {
+                        enrolment_id: enrolment.id.clone(),
+                        status: epb::AttendanceStatus::Present.into(),
+                    }],
+                },
+            ))
+            .await
+            .unwrap();
+    }
+    client
+        .complete_enrolment(with(
+            &admin,
+            epb::CompleteEnrolmentRequest {
+                request_id: "browser-done".to_owned(),
+                enrolment_id: enrolment.id,
+                score: Some(95),
+                no_show: false,
+            },
+        ))
+        .await
+        .unwrap();
+}
