@@ -78,7 +78,7 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
             &config.auth.issuer,
             &config.auth.audience,
         )?),
-        secure_cookies: config.credentials.public_base_url.starts_with("https://"),
+        public_base_url: config.credentials.public_base_url.clone(),
     };
 
     let shutdown = Shutdown::on_signals();

@@ -4,6 +4,7 @@
 
 pub mod backends;
 pub mod i18n;
+pub mod ical;
 pub mod pages;
 pub mod sessions;
 pub mod web;
@@ -25,7 +26,7 @@ use tokio::net::TcpListener;
 
 pub use backends::Backends;
 
-use crate::pages::{catalog, certificates, learning, session, signin, verify};
+use crate::pages::{benchmark, calendar, catalog, certificates, learning, session, signin, verify};
 use crate::sessions::{RateLimiter, Sessions};
 
 /// Largest request body accepted (forms and pasted credentials).
@@ -46,14 +47,17 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Whether cookies carry `Secure` (served over https).
     pub secure_cookies: bool,
+    /// The public address of the web app, for links in feeds.
+    pub public_base: String,
 }
 
 /// The gateway's settings.
 pub struct Settings {
     /// Development sign-in with this issuer (`hamafza up` only).
     pub dev_issuer: Option<DevIssuer>,
-    /// Whether the public address is https.
-    pub secure_cookies: bool,
+    /// The public address of the web app (links in calendar feeds; https
+    /// makes cookies `Secure`).
+    pub public_base_url: String,
 }
 
 /// The router of every page and endpoint.
@@ -66,6 +70,10 @@ pub fn router(state: AppState) -> Router {
         .route("/me/learning", get(learning::show))
         .route("/me/certificates", get(certificates::list))
         .route("/certificates/{id}", get(certificates::show))
+        .route("/calendar", get(calendar::show))
+        .route("/calendar/me.ics", get(calendar::mine))
+        .route("/calendar/org/{file}", get(calendar::organization))
+        .route("/benchmark", get(benchmark::show))
         .route("/verify", get(verify::start).post(verify::by_credential))
         .route("/verify/serial", get(verify::by_query))
         .route("/verify/{serial}", get(verify::by_serial))
@@ -98,7 +106,8 @@ pub async fn serve(
         verifier,
         dev_issuer: settings.dev_issuer.map(Arc::new),
         limiter: Arc::new(RateLimiter::new(10, 20)),
-        secure_cookies: settings.secure_cookies,
+        secure_cookies: settings.public_base_url.starts_with("https://"),
+        public_base: settings.public_base_url.trim_end_matches('/').to_owned(),
     };
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async move { shutdown.requested().await })

@@ -240,3 +240,66 @@ async fn certificates_are_private_and_verification_is_public() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let _ = Duration::from_secs(0);
 }
+
+#[tokio::test]
+async fn the_calendar_its_feeds_and_the_benchmarking_page() {
+    let stack = Stack::start().await;
+    let browser = stack.browser();
+    let (status, calendar) = browser.text("/calendar").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        calendar.contains("نمایشگاه بین‌المللی معدن و صنایع معدنی ایران"),
+        "the year's events"
+    );
+    assert!(
+        calendar.contains("مبانی روابط عمومی نوین"),
+        "and the training sessions"
+    );
+    assert_eq!(
+        browser.get("/calendar/me.ics").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        browser.get("/benchmark").await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    browser.sign_in("trainee-msc-1").await;
+    let feed = browser.get("/calendar/me.ics").await;
+    assert_eq!(
+        feed.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let feed = feed.text().await.unwrap();
+    assert!(
+        feed.starts_with("BEGIN:VCALENDAR\r\n")
+            && feed.contains("BEGIN:VEVENT")
+            && feed.ends_with("END:VCALENDAR\r\n")
+    );
+    assert_eq!(
+        browser.get("/calendar/org/msc.ics").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        browser.get("/calendar/org/ksc.ics").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        browser.get("/benchmark").await.status(),
+        StatusCode::FORBIDDEN,
+        "trainees do not benchmark"
+    );
+
+    let manager = stack.browser();
+    manager.sign_in("council-msc").await;
+    let (status, benchmark) = manager.text("/benchmark").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        benchmark.contains("<svg") && benchmark.contains("فولاد مبارکه"),
+        "a chart and the companies"
+    );
+    assert!(
+        benchmark.contains("href=\"/benchmark\""),
+        "the navigation offers it"
+    );
+}

@@ -26,6 +26,10 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                             a href="/me/learning" { (lang.pick("یادگیری من", "My learning")) }
                             a href="/me/certificates" { (lang.pick("گواهی‌های من", "My certificates")) }
                         }
+                        a href="/calendar" { (lang.pick("تقویم", "Calendar")) }
+                        @if viewer.sees_benchmarks() {
+                            a href="/benchmark" { (lang.pick("مقایسه شرکت‌ها", "Benchmarking")) }
+                        }
                         a href="/verify" { (lang.pick("استعلام گواهی", "Verify a certificate")) }
                     }
                     a href={ "?lang=" (lang.other().code()) } lang=(lang.other().code()) { (lang.pick("English", "فارسی")) }

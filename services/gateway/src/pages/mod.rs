@@ -1,5 +1,7 @@
 //! The web app's pages, server-rendered HTML (maud escapes every value).
 
+pub mod benchmark;
+pub mod calendar;
 pub mod catalog;
 pub mod certificates;
 pub mod layout;

@@ -123,7 +123,7 @@ impl Stack {
         let backends = hamafza_gateway::Backends::from_config(&config, identity).unwrap();
         let settings = hamafza_gateway::Settings {
             dev_issuer: Some(issuer.issuer().clone()),
-            secure_cookies: false,
+            public_base_url: base.clone(),
         };
         let (v, s) = (issuer.verifier(), shutdown());
         tokio::spawn(async move {
