@@ -2,6 +2,7 @@
 //! the courses, enrolments and certification services. It owns no business
 //! data; every page calls the services with the signed-in user's token.
 
+pub mod api;
 pub mod backends;
 pub mod i18n;
 pub mod ical;
@@ -86,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/fonts/Vazirmatn-Variable.woff2", get(font))
         .route("/assets/fonts/OFL.txt", get(font_license))
+        .merge(api::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(security_headers))
@@ -117,6 +119,9 @@ pub async fn serve(
 /// Headers on every response: a content security policy without inline
 /// script, no sniffing, no framing, no referrer leaks.
 async fn security_headers(request: Request, next: Next) -> Response {
+    // Swagger UI styles its elements inline; it alone gets inline styles
+    // (never inline script).
+    let docs = request.uri().path().starts_with("/api/docs");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set =
@@ -126,8 +131,13 @@ async fn security_headers(request: Request, next: Next) -> Response {
     set(
         headers,
         header::CONTENT_SECURITY_POLICY,
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        if docs {
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        } else {
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        },
     );
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
