@@ -78,6 +78,8 @@ enum Service {
     Enrolments,
     /// Certificates: issue, sign, verify, revoke.
     Certification,
+    /// The web app and JSON API (HTTP).
+    Gateway,
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
                 Service::Courses => stack::serve_courses(config).await,
                 Service::Enrolments => stack::serve_enrolments(config).await,
                 Service::Certification => stack::serve_certification(config).await,
+                Service::Gateway => stack::serve_gateway(config).await,
             },
             Command::Migrate => stack::migrate(config).await,
             Command::Healthcheck {

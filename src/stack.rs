@@ -79,6 +79,7 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
             &config.auth.audience,
         )?),
         public_base_url: config.credentials.public_base_url.clone(),
+        oidc: None,
     };
 
     let shutdown = Shutdown::on_signals();
@@ -228,6 +229,62 @@ pub async fn serve_certification(config: Config) -> anyhow::Result<ExitCode> {
         keys,
         courses,
         identity,
+        listener,
+        Shutdown::on_signals(),
+    )
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the web gateway alone.
+pub async fn serve_gateway(config: Config) -> anyhow::Result<ExitCode> {
+    let _telemetry = telemetry::init("gateway", &config.log)?;
+    let verifier = TokenVerifier::from_config(&config.auth, &config.data_dir).await?;
+    let backends =
+        hamafza_gateway::Backends::from_config(&config, service_identity(&config, "gateway")?)?;
+    let oidc = match &config.oidc.issuer {
+        Some(issuer) => {
+            let secret = match &config.oidc.client_secret_file {
+                Some(file) => std::fs::read_to_string(file)
+                    .with_context(|| format!("reading the OIDC client secret {}", file.display()))?
+                    .trim()
+                    .to_owned(),
+                None => String::new(),
+            };
+            Some(hamafza_gateway::oidc::OidcSettings {
+                issuer: issuer.clone(),
+                client_id: config.oidc.client_id.clone(),
+                client_secret: secret,
+                redirect_url: format!(
+                    "{}/signin/callback",
+                    config.credentials.public_base_url.trim_end_matches('/')
+                ),
+            })
+        }
+        None => None,
+    };
+    let dev_issuer = if config.auth.allow_dev_issuer && config.auth.uses_dev_issuer() {
+        Some(DevIssuer::load_or_create(
+            &config.data_dir,
+            &config.auth.issuer,
+            &config.auth.audience,
+        )?)
+    } else {
+        None
+    };
+    let settings = hamafza_gateway::Settings {
+        dev_issuer,
+        public_base_url: config.credentials.public_base_url.clone(),
+        oidc,
+    };
+    let listener = TcpListener::bind(config.gateway.addr)
+        .await
+        .with_context(|| format!("binding the gateway to {}", config.gateway.addr))?;
+    tracing::info!(addr = %listener.local_addr()?, "gateway listening");
+    hamafza_gateway::serve(
+        settings,
+        backends,
+        verifier,
         listener,
         Shutdown::on_signals(),
     )

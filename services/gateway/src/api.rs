@@ -589,11 +589,11 @@ async fn verify_serial(
     let answer = state
         .backends
         .certification()
-        .verify_certificate(certpb::VerifyCertificateRequest {
+        .verify_certificate(crate::backends::traced(certpb::VerifyCertificateRequest {
             credential: Some(certpb::verify_certificate_request::Credential::Serial(
                 serial,
             )),
-        })
+        }))
         .await?
         .into_inner();
     Ok(Json(verification_view(answer)))
@@ -608,11 +608,11 @@ async fn verify_credential(
     let answer = state
         .backends
         .certification()
-        .verify_certificate(certpb::VerifyCertificateRequest {
+        .verify_certificate(crate::backends::traced(certpb::VerifyCertificateRequest {
             credential: Some(
                 certpb::verify_certificate_request::Credential::CredentialJwt(body.credential),
             ),
-        })
+        }))
         .await?
         .into_inner();
     Ok(Json(verification_view(answer)))

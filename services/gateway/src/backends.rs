@@ -91,11 +91,18 @@ impl Backends {
     }
 }
 
-/// `message` with `token` as its bearer.
+/// `message` with `token` as its bearer and the current trace context.
 pub fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
+    let mut request = traced(message);
     if let Ok(value) = format!("Bearer {token}").parse() {
         request.metadata_mut().insert("authorization", value);
     }
+    request
+}
+
+/// `message` with the current trace context (for public calls).
+pub fn traced<T>(message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    hamafza_kit::grpc::inject_trace_context(request.metadata_mut());
     request
 }

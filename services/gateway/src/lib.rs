@@ -6,6 +6,7 @@ pub mod api;
 pub mod backends;
 pub mod i18n;
 pub mod ical;
+pub mod oidc;
 pub mod pages;
 pub mod sessions;
 pub mod web;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The public address of the web app, for links in feeds.
     pub public_base: String,
+    /// Sign-in through the organization's identity provider, when configured.
+    pub oidc: Option<Arc<oidc::Oidc>>,
 }
 
 /// The gateway's settings.
@@ -59,6 +62,8 @@ pub struct Settings {
     /// The public address of the web app (links in calendar feeds; https
     /// makes cookies `Secure`).
     pub public_base_url: String,
+    /// The identity provider, for OpenID Connect sign-in.
+    pub oidc: Option<oidc::OidcSettings>,
 }
 
 /// The router of every page and endpoint.
@@ -80,6 +85,8 @@ pub fn router(state: AppState) -> Router {
         .route("/verify/{serial}", get(verify::by_serial))
         .route("/signin", get(signin::start))
         .route("/signin/dev", post(signin::dev))
+        .route("/signin/oidc", get(signin::oidc_start))
+        .route("/signin/callback", get(signin::oidc_callback))
         .route("/signout", post(signin::sign_out))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/healthz", get(healthz))
@@ -91,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(trace_request))
         .with_state(state)
 }
 
@@ -110,10 +118,33 @@ pub async fn serve(
         limiter: Arc::new(RateLimiter::new(10, 20)),
         secure_cookies: settings.public_base_url.starts_with("https://"),
         public_base: settings.public_base_url.trim_end_matches('/').to_owned(),
+        oidc: settings.oidc.map(|o| Arc::new(oidc::Oidc::new(o))),
     };
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async move { shutdown.requested().await })
         .await
+}
+
+/// One span per HTTP request, continuing the caller's trace when it sent a
+/// `traceparent`; the gRPC calls made for it carry the trace on.
+async fn trace_request(request: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    let span = tracing::info_span!(
+        "http.request",
+        otel.name = %format!("{} {}", request.method(), request.uri().path()),
+        otel.kind = "server",
+        http.request.method = %request.method(),
+        url.path = %request.uri().path(),
+        http.response.status_code = tracing::field::Empty,
+    );
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&hamafza_kit::grpc::HeaderExtractor(request.headers()))
+    });
+    let _ = span.set_parent(parent);
+    let response = next.run(request).instrument(span.clone()).await;
+    span.record("http.response.status_code", response.status().as_u16());
+    response
 }
 
 /// Headers on every response: a content security policy without inline
@@ -189,7 +220,7 @@ async fn jwks(State(state): State<AppState>) -> Response {
     match state
         .backends
         .certification()
-        .get_issuer_keys(cpb::GetIssuerKeysRequest {})
+        .get_issuer_keys(backends::traced(cpb::GetIssuerKeysRequest {}))
         .await
     {
         Ok(keys) => (

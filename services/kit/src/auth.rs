@@ -794,6 +794,7 @@ impl tonic::service::Interceptor for ServiceAuth {
             tonic::Status::unauthenticated("the service token is not a valid header value")
         })?;
         request.metadata_mut().insert("authorization", value);
+        crate::grpc::inject_trace_context(request.metadata_mut());
         Ok(request)
     }
 }

@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 pub const CONFIG_FILE_ENV: &str = "HAMAFZA_CONFIG";
 
 /// Sections of [`Config`]; `HAMAFZA_<SECTION>_<KEY>` sets `<section>.<key>`.
-const SECTIONS: [&str; 10] = [
+const SECTIONS: [&str; 11] = [
     "auth",
+    "oidc",
     "credentials",
     "workers",
     "grpc",
@@ -45,6 +46,8 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// The certificates' issuer: signing key, name, public address.
     pub credentials: CredentialsConfig,
+    /// The organization's identity provider, for signing in to the web app.
+    pub oidc: OidcConfig,
     /// The courses service.
     pub courses: ServiceConfig,
     /// The enrolments service.
@@ -65,6 +68,7 @@ impl Default for Config {
             council: CouncilConfig::default(),
             workers: WorkersConfig::default(),
             credentials: CredentialsConfig::default(),
+            oidc: OidcConfig::default(),
             courses: ServiceConfig::on_port(50051),
             enrolments: ServiceConfig::on_port(50052),
             certification: ServiceConfig::on_port(50053),
@@ -308,6 +312,19 @@ impl Default for CredentialsConfig {
             public_base_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
+}
+
+/// Signing in to the web app through the organization's identity provider
+/// (OpenID Connect, authorization code with PKCE).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OidcConfig {
+    /// The provider's issuer URL; unset turns provider sign-in off.
+    pub issuer: Option<String>,
+    /// The web app's client id at the provider.
+    pub client_id: String,
+    /// A file holding the client secret (a compose or Kubernetes secret).
+    pub client_secret_file: Option<PathBuf>,
 }
 
 /// Background workers.

@@ -35,6 +35,9 @@ pub async fn start(State(state): State<AppState>, viewer: Viewer) -> Response {
         title,
         html! {
             h1 { (title) }
+            @if state.oidc.is_some() {
+                p { a.button href="/signin/oidc" { (lang.pick("ورود با حساب سازمانی", "Sign in with your organization account")) } }
+            }
             @if state.dev_issuer.is_some() {
                 p.muted { (lang.pick("ورود آزمایشی: یکی از افراد نمونه را انتخاب کنید.", "Development sign-in: choose a demo person.")) }
                 table {
@@ -54,8 +57,8 @@ pub async fn start(State(state): State<AppState>, viewer: Viewer) -> Response {
                         }
                     }
                 }
-            } @else {
-                p.error { (lang.pick("ورود از طریق سامانه هویت سازمان هنوز پیکربندی نشده است.", "Sign-in through the organization's identity provider is not configured yet.")) }
+            } @else if state.oidc.is_none() {
+                p.error { (lang.pick("ورود از طریق سامانه هویت سازمان پیکربندی نشده است.", "Sign-in through the organization's identity provider is not configured.")) }
             }
         },
     );
@@ -147,6 +150,116 @@ pub async fn sign_out(
     .parse()
     {
         response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// The cookie binding a provider sign-in to the browser that started it.
+const OIDC_STATE_COOKIE: &str = "hamafza_oidc_state";
+
+/// `GET /signin/oidc`: off to the identity provider.
+pub async fn oidc_start(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let Some(oidc) = state.oidc.as_ref() else {
+        return Err(PageError::api(
+            lang,
+            hamafza_kit::ApiError::not_found("sign-in method", "oidc"),
+        ));
+    };
+    let (url, flow_state) = oidc
+        .start()
+        .await
+        .map_err(|e| PageError::api(lang, hamafza_kit::ApiError::unavailable(e.to_string())))?;
+    let mut response = Redirect::to(&url).into_response();
+    if let Ok(value) = cookie(
+        OIDC_STATE_COOKIE,
+        &flow_state,
+        Some(Duration::from_secs(600)),
+        state.secure_cookies,
+        true,
+    )
+    .parse()
+    {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// What the provider sends back.
+#[derive(Debug, Deserialize)]
+pub struct Callback {
+    /// The authorization code.
+    #[serde(default)]
+    pub code: String,
+    /// The state of the sign-in.
+    #[serde(default)]
+    pub state: String,
+    /// An error the provider reports instead.
+    #[serde(default)]
+    pub error: String,
+}
+
+/// `GET /signin/callback`: back from the provider with a code.
+pub async fn oidc_callback(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(callback): axum::extract::Query<Callback>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let Some(oidc) = state.oidc.as_ref() else {
+        return Err(PageError::api(
+            lang,
+            hamafza_kit::ApiError::not_found("sign-in method", "oidc"),
+        ));
+    };
+    if !callback.error.is_empty() || callback.code.is_empty() {
+        return Err(PageError::api(
+            lang,
+            hamafza_kit::ApiError::unauthenticated("the identity provider did not sign you in"),
+        ));
+    }
+    let cookies = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let bound = crate::sessions::read_cookie(cookies, OIDC_STATE_COOKIE);
+    let tokens = oidc
+        .finish(&callback.code, &callback.state, bound)
+        .await
+        .map_err(|e| PageError::api(lang, hamafza_kit::ApiError::unauthenticated(e.to_string())))?;
+    let caller = state
+        .verifier
+        .verify(&tokens.access_token)
+        .map_err(|e| PageError::api(lang, e))?;
+    tracing::info!(subject = %caller.subject, "signed in through the identity provider");
+    let id = state
+        .sessions
+        .create(tokens.access_token, caller, SESSION_TTL);
+    let mut response = Redirect::to("/").into_response();
+    let headers = response.headers_mut();
+    for value in [
+        cookie(
+            SESSION_COOKIE,
+            &id,
+            Some(SESSION_TTL),
+            state.secure_cookies,
+            true,
+        ),
+        cookie(
+            OIDC_STATE_COOKIE,
+            "",
+            Some(Duration::ZERO),
+            state.secure_cookies,
+            true,
+        ),
+    ] {
+        if let Ok(value) = value.parse() {
+            headers.append(header::SET_COOKIE, value);
+        }
     }
     Ok(response)
 }

@@ -92,9 +92,9 @@ pub async fn by_serial(
     let answer = state
         .backends
         .certification()
-        .verify_certificate(pb::VerifyCertificateRequest {
+        .verify_certificate(crate::backends::traced(pb::VerifyCertificateRequest {
             credential: Some(pb::verify_certificate_request::Credential::Serial(serial)),
-        })
+        }))
         .await;
     let (csrf, fresh) = anonymous_csrf(&viewer);
     let markup = result_page(&viewer, answer, &csrf);
@@ -120,11 +120,11 @@ pub async fn by_credential(
     let answer = state
         .backends
         .certification()
-        .verify_certificate(pb::VerifyCertificateRequest {
+        .verify_certificate(crate::backends::traced(pb::VerifyCertificateRequest {
             credential: Some(pb::verify_certificate_request::Credential::CredentialJwt(
                 form.credential.trim().to_owned(),
             )),
-        })
+        }))
         .await;
     let (csrf, fresh) = anonymous_csrf(&viewer);
     Ok(with_csrf_cookie(

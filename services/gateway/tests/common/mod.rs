@@ -38,6 +38,13 @@ async fn listener() -> (TcpListener, String) {
 
 impl Stack {
     pub async fn start() -> Self {
+        Self::start_with(|_| None).await
+    }
+
+    /// A stack whose gateway signs people in through `oidc(base_url)`.
+    pub async fn start_with(
+        oidc: impl FnOnce(&str) -> Option<hamafza_gateway::oidc::OidcSettings>,
+    ) -> Self {
         let issuer = TestIssuer::new();
         let mut config = Config::default();
         config.grpc.shutdown_grace_seconds = 1;
@@ -124,6 +131,7 @@ impl Stack {
         let settings = hamafza_gateway::Settings {
             dev_issuer: Some(issuer.issuer().clone()),
             public_base_url: base.clone(),
+            oidc: oidc(&base),
         };
         let (v, s) = (issuer.verifier(), shutdown());
         tokio::spawn(async move {
