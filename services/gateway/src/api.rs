@@ -618,11 +618,177 @@ async fn verify_credential(
     Ok(Json(verification_view(answer)))
 }
 
+/// An event of the year's calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// Id.
+    pub id: String,
+    /// `exhibition`, `conference`, `seminar` or `other`.
+    pub kind: String,
+    /// Title in Persian.
+    pub title_fa: String,
+    /// Title in English.
+    pub title_en: String,
+    /// Start (RFC 3339).
+    pub start_time: Option<String>,
+    /// End (RFC 3339).
+    pub end_time: Option<String>,
+    /// Where, in Persian.
+    pub place_fa: String,
+    /// Organizations taking part.
+    pub participating_organization_ids: Vec<String>,
+}
+
+/// A published program.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramView {
+    /// Id.
+    pub id: String,
+    /// Code.
+    pub code: String,
+    /// Title in Persian.
+    pub title_fa: String,
+    /// Title in English.
+    pub title_en: String,
+    /// Required courses, in order.
+    pub required_course_ids: Vec<String>,
+    /// Elective courses, in order.
+    pub elective_course_ids: Vec<String>,
+}
+
+/// One organization's benchmark.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BenchmarkRow {
+    /// The organization.
+    pub organization_id: String,
+    /// People who completed at least one course.
+    pub people_trained: u32,
+    /// Enrolments made.
+    pub enrolments: u32,
+    /// Completed over ended.
+    pub completion_rate: Option<f64>,
+    /// Average score.
+    pub average_score: Option<f64>,
+    /// Training hours per person trained.
+    pub training_hours_per_head: Option<f64>,
+    /// Certificates earned.
+    pub certificates_earned: u32,
+}
+
+/// Published programs.
+#[utoipa::path(get, path = "/api/v1/programs", responses((status = 200, body = [ProgramView])))]
+async fn programs(State(state): State<AppState>) -> ApiResult<Vec<ProgramView>> {
+    let programs = state
+        .backends
+        .courses()
+        .list_programs(authed(
+            &state.backends.public_token(),
+            cpb::ListProgramsRequest {
+                page_size: 200,
+                statuses: vec![cpb::CatalogStatus::Published.into()],
+                ..Default::default()
+            },
+        ))
+        .await?
+        .into_inner()
+        .programs;
+    Ok(Json(
+        programs
+            .into_iter()
+            .map(|program| {
+                let details = program.details.unwrap_or_default();
+                let title = details.title.unwrap_or_default();
+                let (required, elective): (Vec<_>, Vec<_>) =
+                    details.courses.into_iter().partition(|c| c.required);
+                ProgramView {
+                    id: program.id,
+                    code: details.code,
+                    title_fa: title.fa,
+                    title_en: title.en,
+                    required_course_ids: required.into_iter().map(|c| c.course_id).collect(),
+                    elective_course_ids: elective.into_iter().map(|c| c.course_id).collect(),
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// The year's events, from a month ago on.
+#[utoipa::path(get, path = "/api/v1/events", responses((status = 200, body = [EventView])))]
+async fn events(State(state): State<AppState>) -> ApiResult<Vec<EventView>> {
+    let from = chrono::Utc::now() - chrono::Duration::days(30);
+    let events = state
+        .backends
+        .events()
+        .list_events(authed(
+            &state.backends.public_token(),
+            cpb::ListEventsRequest {
+                page_size: 200,
+                start_time: Some(hamafza_proto::common::TimeRange {
+                    start_time: Some(hamafza_kit::time::to_timestamp(from)),
+                    end_time: None,
+                }),
+                ..Default::default()
+            },
+        ))
+        .await?
+        .into_inner()
+        .events;
+    Ok(Json(
+        events
+            .into_iter()
+            .map(|event| {
+                let details = event.details.unwrap_or_default();
+                let title = details.title.clone().unwrap_or_default();
+                EventView {
+                    kind: status_name(details.kind().as_str_name(), "EVENT_KIND_"),
+                    id: event.id,
+                    title_fa: title.fa,
+                    title_en: title.en,
+                    start_time: rfc3339(details.start_time.as_ref()),
+                    end_time: rfc3339(details.end_time.as_ref()),
+                    place_fa: details.place.map(|p| p.fa).unwrap_or_default(),
+                    participating_organization_ids: details.participating_organization_ids,
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// Benchmarking the organizations (org managers, council, admins).
+#[utoipa::path(get, path = "/api/v1/benchmark", responses((status = 200, body = [BenchmarkRow]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+async fn benchmark(State(state): State<AppState>, bearer: Bearer) -> ApiResult<Vec<BenchmarkRow>> {
+    let report = state
+        .backends
+        .reports()
+        .get_benchmark(authed(&bearer.token, epb::GetBenchmarkRequest::default()))
+        .await?
+        .into_inner();
+    Ok(Json(
+        report
+            .organizations
+            .into_iter()
+            .map(|o| {
+                let m = o.measures.unwrap_or_default();
+                BenchmarkRow {
+                    organization_id: o.organization_id,
+                    people_trained: m.people_trained,
+                    enrolments: m.enrolments,
+                    completion_rate: m.completion_rate,
+                    average_score: m.average_score,
+                    training_hours_per_head: m.training_hours_per_head,
+                    certificates_earned: m.certificates_earned,
+                }
+            })
+            .collect(),
+    ))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Hamafza API", description = "The trainee's operations of the Hamafza web app. Send `Authorization: Bearer <token>` where marked."),
-    paths(courses, sessions, session, enrol, cancel, my_enrolments, my_certificates, certificate, verify_serial, verify_credential),
-    components(schemas(ErrorBody, Violation, CourseView, SessionView, EnrolmentView, CertificateView, VerificationView, EnrolBody, CancelBody, CredentialBody)),
+    paths(courses, programs, sessions, session, enrol, cancel, my_enrolments, my_certificates, certificate, verify_serial, verify_credential, events, benchmark),
+    components(schemas(ErrorBody, Violation, CourseView, ProgramView, SessionView, EnrolmentView, CertificateView, VerificationView, EventView, BenchmarkRow, EnrolBody, CancelBody, CredentialBody)),
     modifiers(&BearerScheme)
 )]
 struct ApiDoc;
@@ -655,6 +821,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/courses", get(courses))
+        .route("/api/v1/programs", get(programs))
+        .route("/api/v1/events", get(events))
+        .route("/api/v1/benchmark", get(benchmark))
         .route("/api/v1/sessions", get(sessions))
         .route("/api/v1/sessions/{id}", get(session))
         .route("/api/v1/sessions/{id}/enrolments", post(enrol))
