@@ -54,6 +54,37 @@ pub fn is_foreign_key_violation(error: &DbErr) -> bool {
     )
 }
 
+/// Whether `error` is the database being busy or out of reach for a moment
+/// (a pool timeout, a lost connection, SQLite's write lock held past its busy
+/// timeout, a PostgreSQL serialization failure or deadlock): retrying later
+/// may succeed, so callers hear UNAVAILABLE, not INTERNAL.
+pub fn is_transient(error: &DbErr) -> bool {
+    if matches!(error, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) {
+        return true;
+    }
+    let text = error.to_string();
+    [
+        "database is locked",
+        "database table is locked",
+        "could not serialize access",
+        "deadlock detected",
+        "pool timed out",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
+}
+
+/// The caller-facing error for a database failure: UNAVAILABLE when it is
+/// transient, INTERNAL (cause logged, not shown) otherwise.
+pub fn api_error(error: DbErr) -> crate::ApiError {
+    if is_transient(&error) {
+        tracing::warn!(%error, "database busy or unreachable");
+        crate::ApiError::unavailable("the database is busy; retry shortly")
+    } else {
+        crate::ApiError::internal(error)
+    }
+}
+
 /// Whether the connection is to PostgreSQL (else SQLite).
 pub fn is_postgres(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DbBackend::Postgres
@@ -77,4 +108,19 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), DbErr> {
             .map_err(|error| DbErr::Custom(format!("creating {}: {error}", dir.display())))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_databases_are_unavailable_not_internal() {
+        let timeout = DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout);
+        assert!(is_transient(&timeout));
+        assert_eq!(api_error(timeout).code(), crate::ErrorCode::Unavailable);
+        let other = DbErr::Custom("syntax error".to_owned());
+        assert!(!is_transient(&other));
+        assert_eq!(api_error(other).code(), crate::ErrorCode::Internal);
+    }
 }

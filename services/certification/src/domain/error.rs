@@ -50,9 +50,12 @@ impl From<CertificationError> for ApiError {
             CertificationError::Idempotency(IdempotencyError::Reused(_)) => {
                 ApiError::new(ErrorCode::FailedPrecondition, "REQUEST_ID_REUSED", message)
             }
-            CertificationError::Idempotency(
-                error @ (IdempotencyError::Database(_) | IdempotencyError::Decode(_)),
-            ) => ApiError::internal(error),
+            CertificationError::Idempotency(IdempotencyError::Database(error)) => {
+                hamafza_kit::db::api_error(error)
+            }
+            CertificationError::Idempotency(error @ IdempotencyError::Decode(_)) => {
+                ApiError::internal(error)
+            }
             CertificationError::Courses(status) => match status.code() {
                 tonic::Code::NotFound => ApiError::new(
                     ErrorCode::NotFound,
@@ -67,7 +70,7 @@ impl From<CertificationError> for ApiError {
                 _ => ApiError::from_status(&status),
             },
             CertificationError::Signing(_) => ApiError::internal(anyhow::anyhow!(message)),
-            CertificationError::Database(error) => ApiError::internal(error),
+            CertificationError::Database(error) => hamafza_kit::db::api_error(error),
         }
     }
 }

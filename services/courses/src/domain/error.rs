@@ -113,7 +113,7 @@ impl From<CoursesError> for ApiError {
                 ApiError::invalid_field("details.prerequisite_course_ids", message)
             }
             CoursesError::Conflict { .. } => ApiError::new(ErrorCode::Aborted, "CONFLICT", message),
-            CoursesError::Database(error) => ApiError::internal(error),
+            CoursesError::Database(error) => hamafza_kit::db::api_error(error),
         }
     }
 }

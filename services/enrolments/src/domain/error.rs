@@ -82,9 +82,12 @@ impl From<EnrolmentsError> for ApiError {
             EnrolmentsError::Idempotency(IdempotencyError::Reused(_)) => {
                 precondition("REQUEST_ID_REUSED")
             }
-            EnrolmentsError::Idempotency(
-                error @ (IdempotencyError::Database(_) | IdempotencyError::Decode(_)),
-            ) => ApiError::internal(error),
+            EnrolmentsError::Idempotency(IdempotencyError::Database(error)) => {
+                hamafza_kit::db::api_error(error)
+            }
+            EnrolmentsError::Idempotency(error @ IdempotencyError::Decode(_)) => {
+                ApiError::internal(error)
+            }
             EnrolmentsError::NoSuchMeeting { .. } => {
                 ApiError::invalid_field("meeting_index", message)
             }
@@ -102,7 +105,7 @@ impl From<EnrolmentsError> for ApiError {
                 }
                 _ => ApiError::from_status(&status),
             },
-            EnrolmentsError::Database(error) => ApiError::internal(error),
+            EnrolmentsError::Database(error) => hamafza_kit::db::api_error(error),
         }
     }
 }
