@@ -48,6 +48,9 @@ enum Command {
         /// How long to wait for an answer.
         #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
         timeout: Duration,
+        /// Check an HTTP server's `/healthz` instead (the gateway).
+        #[arg(long)]
+        http: bool,
     },
     /// Print a token signed by the development issuer key in the data directory.
     Token {
@@ -122,7 +125,14 @@ fn main() -> ExitCode {
                 addr,
                 service,
                 timeout,
-            } => healthcheck(&addr, &service, timeout).await,
+                http,
+            } => {
+                if http {
+                    http_healthcheck(&addr, timeout).await
+                } else {
+                    healthcheck(&addr, &service, timeout).await
+                }
+            }
             Command::Token {
                 sub,
                 org,
@@ -158,6 +168,34 @@ async fn healthcheck(addr: &str, service: &str, timeout: Duration) -> anyhow::Re
         }
         Err(error) => {
             eprintln!("{error}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// GETs `/healthz` of the HTTP server at `addr`: exit 0 on 200.
+async fn http_healthcheck(addr: &str, timeout: Duration) -> anyhow::Result<ExitCode> {
+    let base = if addr.contains("://") {
+        addr.to_owned()
+    } else {
+        format!("http://{addr}")
+    };
+    let client = reqwest::Client::builder().timeout(timeout).build()?;
+    match client
+        .get(format!("{}/healthz", base.trim_end_matches('/')))
+        .send()
+        .await
+    {
+        Ok(response) if response.status().is_success() => {
+            println!("SERVING");
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(response) => {
+            println!("NOT_SERVING ({})", response.status());
+            Ok(ExitCode::FAILURE)
+        }
+        Err(error) => {
+            eprintln!("cannot reach {base}: {error}");
             Ok(ExitCode::FAILURE)
         }
     }

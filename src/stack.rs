@@ -315,7 +315,7 @@ async fn open<M: MigratorTrait>(
     config: &Config,
     service: ServiceName,
 ) -> anyhow::Result<DatabaseConnection> {
-    let url = config.database_url(service);
+    let url = config.database_url(service)?;
     db::connect_and_migrate::<M>(&url)
         .await
         .with_context(|| format!("preparing the {} database", service.as_str()))
@@ -326,7 +326,7 @@ async fn connect_migrated<M: MigratorTrait>(
     config: &Config,
     service: ServiceName,
 ) -> anyhow::Result<DatabaseConnection> {
-    let url = config.database_url(service);
+    let url = config.database_url(service)?;
     let name = service.as_str();
     let db = db::connect(&url)
         .await

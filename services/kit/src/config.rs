@@ -131,10 +131,17 @@ impl Config {
         }
     }
 
-    /// The database URL of a service: the configured one, or an embedded
-    /// SQLite file in the data directory.
-    pub fn database_url(&self, name: ServiceName) -> String {
-        match &self.service(name).database_url {
+    /// The database URL of a service: the configured one (or the content of
+    /// the file named by `database_url_file`, e.g. a compose secret holding
+    /// the password), or else an embedded SQLite file in the data directory.
+    pub fn database_url(&self, name: ServiceName) -> Result<String, ConfigError> {
+        let service = self.service(name);
+        if let Some(file) = &service.database_url_file {
+            return std::fs::read_to_string(file)
+                .map(|url| url.trim().to_owned())
+                .map_err(|error| ConfigError(format!("reading {}: {error}", file.display())));
+        }
+        Ok(match &service.database_url {
             Some(url) => url.clone(),
             None => format!(
                 "sqlite://{}?mode=rwc",
@@ -142,7 +149,7 @@ impl Config {
                     .join(format!("{}.db", name.as_str()))
                     .display()
             ),
-        }
+        })
     }
 }
 
@@ -357,6 +364,9 @@ pub struct ServiceConfig {
     pub addr: SocketAddr,
     /// `postgres://…` or `sqlite://…`; unset means SQLite in the data dir.
     pub database_url: Option<String>,
+    /// A file holding the database URL (a secret: it carries the password);
+    /// wins over `database_url`.
+    pub database_url_file: Option<PathBuf>,
     /// Where other services reach this one (`http://host:port`); unset means
     /// `http://<addr>`.
     pub url: Option<String>,
@@ -367,6 +377,7 @@ impl ServiceConfig {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             database_url: None,
+            database_url_file: None,
             url: None,
         }
     }
@@ -400,7 +411,7 @@ mod tests {
         assert_eq!(config.certification.addr.to_string(), "127.0.0.1:50053");
         assert_eq!(config.gateway.addr.to_string(), "127.0.0.1:8080");
         assert_eq!(
-            config.database_url(ServiceName::Courses),
+            config.database_url(ServiceName::Courses).unwrap(),
             "sqlite://data/courses.db?mode=rwc"
         );
     }
@@ -427,7 +438,7 @@ mod tests {
             assert_eq!(config.courses.addr.to_string(), "0.0.0.0:7000");
             assert_eq!(config.council.required_approvals, 5);
             assert_eq!(
-                config.database_url(ServiceName::Courses),
+                config.database_url(ServiceName::Courses).unwrap(),
                 "postgres://db/courses"
             );
             assert_eq!(config.auth.jwks_url.as_deref(), Some("https://idp/jwks"));
