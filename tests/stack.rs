@@ -15,6 +15,7 @@ const BINARY: &str = env!("CARGO_BIN_EXE_hamafza");
 
 struct Stack {
     child: Child,
+    web_addr: String,
     data_dir: std::path::PathBuf,
     courses_addr: String,
 }
@@ -74,25 +75,36 @@ fn up_in(data_dir: std::path::PathBuf) -> Stack {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let (sender, receiver) = std::sync::mpsc::channel();
+    let (sender, receiver) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.split("grpc://").nth(1) {
-                let _ = sender.send(
-                    addr.split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned(),
-                );
-            }
+            let _ = sender.send(line);
         }
     });
-    let courses_addr = receiver
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the banner names the courses address");
+    // The banner names the web app (http://) first, then courses (grpc://).
+    let address_after = |line: &str, scheme: &str| {
+        line.split(scheme)
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_owned)
+    };
+    let (mut web_addr, mut courses_addr) = (None, None);
+    while courses_addr.is_none() {
+        let line = receiver
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the banner names the addresses");
+        if line.contains("web app") {
+            web_addr = address_after(&line, "http://");
+        } else if courses_addr.is_none() {
+            courses_addr = address_after(&line, "grpc://");
+        }
+    }
+    let courses_addr = courses_addr.unwrap_or_default();
+    let web_addr = web_addr.expect("the banner names the web app");
     Stack {
         child,
         data_dir,
+        web_addr,
         courses_addr,
     }
 }
@@ -110,6 +122,15 @@ async fn up_serves_the_demo_catalog_and_stops_on_sigterm() {
         String::from_utf8_lossy(&health.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&health.stdout).trim(), "SERVING");
+    let web = hamafza(&stack.data_dir)
+        .args(["healthcheck", "--http", "--addr", &stack.web_addr])
+        .output()
+        .unwrap();
+    assert!(
+        web.status.success(),
+        "the web app answers /healthz: {}",
+        String::from_utf8_lossy(&web.stderr)
+    );
 
     let token = hamafza(&stack.data_dir)
         .args([
