@@ -37,6 +37,17 @@ fn find(program: &str) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
+/// Waits (up to 15 s) for an element: clicks that navigate return before the
+/// next page is there.
+async fn wait_for(browser: &fantoccini::Client, css: &str) -> fantoccini::elements::Element {
+    browser
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|error| panic!("{css} did not appear: {error}"))
+}
+
 fn screenshots_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -129,35 +140,23 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
         }
     }
     assert!(signed_in, "the demo trainee is on the sign-in page");
+    wait_for(&browser, "header form[action='/signout']").await;
 
     // Open the first upcoming session and enrol.
     browser.goto(&base).await.unwrap();
-    browser
-        .find(Locator::Css(".cards .card h3 a"))
+    wait_for(&browser, ".cards .card h3 a")
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
+    let enrol_button = wait_for(&browser, "form[action$='/enrol'] button").await;
     let session_url = browser.current_url().await.unwrap();
     let session_id = session_url
         .path()
         .trim_start_matches("/sessions/")
         .to_owned();
-    browser
-        .find(Locator::Css("form[action$='/enrol'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let flash = browser
-        .find(Locator::Css(".flash"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    enrol_button.click().await.unwrap();
+    let flash = wait_for(&browser, ".flash").await.text().await.unwrap();
     assert!(flash.contains("ثبت شد"), "{flash}");
 
     // "My learning" shows it, confirmed, with a Solar Hijri date in Persian digits.
@@ -215,10 +214,8 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
         .click()
         .await
         .unwrap();
-    let certificate = browser
-        .find(Locator::Css(".certificate"))
+    let certificate = wait_for(&browser, ".certificate")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -273,8 +270,7 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
         .click()
         .await
         .unwrap();
-    let html = browser.find(Locator::Css("html")).await.unwrap();
-    assert_eq!(html.attr("dir").await.unwrap().as_deref(), Some("ltr"));
+    wait_for(&browser, "html[dir='ltr']").await;
     let verdict = browser
         .find(Locator::Css("main"))
         .await
