@@ -123,6 +123,11 @@ pub fn caller<T>(request: &tonic::Request<T>) -> Result<Arc<Caller>, ApiError> {
         .ok_or_else(|| ApiError::unauthenticated("this call needs a bearer token"))
 }
 
+/// [`caller`] as a gRPC status, for handlers of calls that need a token.
+pub fn signed_in<T>(request: &tonic::Request<T>) -> Result<Arc<Caller>, tonic::Status> {
+    caller(request).map_err(tonic::Status::from)
+}
+
 /// The claims a Hamafza token carries.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {

@@ -302,6 +302,19 @@ impl From<ApiError> for tonic::Status {
     }
 }
 
+/// Parses a required id field, recording a violation when it is missing or
+/// not a UUID.
+pub fn parse_id(violations: &mut Violations, field: &str, value: &str) -> Option<uuid::Uuid> {
+    if value.is_empty() {
+        violations.add(field, "is required");
+        return None;
+    }
+    violations.take(
+        field,
+        uuid::Uuid::parse_str(value).map_err(|_| "is not a valid id"),
+    )
+}
+
 /// Collects field violations while validating a request, so that one reply
 /// names every bad field instead of the first one only.
 #[derive(Debug, Default)]

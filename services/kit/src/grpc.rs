@@ -191,6 +191,13 @@ impl opentelemetry::propagation::Extractor for HeaderExtractor<'_> {
     }
 }
 
+/// Turns a handler's result into a gRPC reply.
+pub fn reply<T>(result: Result<T, crate::ApiError>) -> Result<tonic::Response<T>, tonic::Status> {
+    result
+        .map(tonic::Response::new)
+        .map_err(tonic::Status::from)
+}
+
 /// Writes W3C trace context into gRPC metadata.
 pub struct MetadataInjector<'a>(pub &'a mut tonic::metadata::MetadataMap);
 

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use hamafza_kit::auth::{Caller, Role};
+use hamafza_kit::error::parse_id;
 use hamafza_kit::idempotency::{self, RequestKey};
 use hamafza_kit::{ApiError, Violations, page, time};
 use hamafza_proto::certification as pb;
@@ -47,17 +48,6 @@ struct NewCertificate {
     manual_reason: String,
     issued_by: (String, String, String),
     basis: Vec<Uuid>,
-}
-
-fn parse_id(v: &mut Violations, field: &str, value: &str) -> Option<Uuid> {
-    if value.is_empty() {
-        v.add(field, "is required");
-        return None;
-    }
-    v.take(
-        field,
-        Uuid::parse_str(value).map_err(|_| "is not a valid id"),
-    )
 }
 
 fn parse_trainee(v: &mut Violations, actor: Option<&Actor>) -> Option<(String, String, String)> {

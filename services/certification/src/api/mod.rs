@@ -3,12 +3,12 @@
 mod certification;
 pub mod convert;
 
+use hamafza_kit::auth::signed_in;
+use hamafza_kit::grpc::reply;
 use std::sync::Arc;
 
-use hamafza_kit::ApiError;
 use hamafza_kit::auth::{Caller, Role};
 use hamafza_kit::config::CredentialsConfig;
-use tonic::{Response, Status};
 
 use crate::courses_client::CoursesClient;
 use crate::keys::IssuerKeys;
@@ -53,14 +53,6 @@ impl CertificationApi {
             self.credentials.public_base_url.trim_end_matches('/')
         )
     }
-}
-
-fn reply<T>(result: Result<T, ApiError>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
-}
-
-fn signed_in<T>(request: &tonic::Request<T>) -> Result<Arc<Caller>, Status> {
-    hamafza_kit::auth::caller(request).map_err(Status::from)
 }
 
 /// The certificates `caller` may see.

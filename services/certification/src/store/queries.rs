@@ -365,13 +365,4 @@ impl Store {
             .one(&self.db)
             .await?)
     }
-
-    /// How many certificates certify `key` (one, or none).
-    pub async fn count_for_completion(&self, key: &str) -> Result<u64> {
-        use sea_orm::PaginatorTrait;
-        Ok(certificate::Entity::find()
-            .filter(certificate::Column::CompletionKey.eq(key))
-            .count(&self.db)
-            .await?)
-    }
 }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use hamafza_kit::Violations;
+pub use hamafza_kit::error::parse_id;
 use hamafza_kit::time::{from_timestamp, to_timestamp};
 use hamafza_proto::common::{Actor, LocalizedText, TimeRange};
 use hamafza_proto::courses as pb;
@@ -32,18 +33,6 @@ const PLACE_CHARS: usize = 300;
 const EARLIEST_YEAR: i32 = 1970;
 /// See [`EARLIEST_YEAR`].
 const LATEST_YEAR: i32 = 2200;
-
-/// Parses an id field.
-pub fn parse_id(violations: &mut Violations, field: &str, value: &str) -> Option<Uuid> {
-    if value.is_empty() {
-        violations.add(field, "is required");
-        return None;
-    }
-    violations.take(
-        field,
-        Uuid::parse_str(value).map_err(|_| "is not a valid id"),
-    )
-}
 
 /// Parses a bilingual text field; `None` stands for an unset message.
 pub fn parse_text(

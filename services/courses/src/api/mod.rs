@@ -8,11 +8,10 @@ mod events;
 mod organizations;
 mod sessions;
 
-use std::sync::Arc;
+use hamafza_kit::auth::signed_in;
+use hamafza_kit::grpc::reply;
 
-use hamafza_kit::ApiError;
 use hamafza_kit::auth::{Caller, Role};
-use tonic::{Response, Status};
 
 use crate::store::Store;
 
@@ -44,14 +43,4 @@ const COUNCIL: &[Role] = &[Role::Council];
 /// Whether `caller` sees unpublished catalog items.
 fn is_staff(caller: &Caller) -> bool {
     caller.has_any(STAFF)
-}
-
-/// Turns a handler's result into a gRPC reply.
-fn reply<T>(result: Result<T, ApiError>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
-}
-
-/// The caller of a request that needs one.
-fn signed_in<T>(request: &tonic::Request<T>) -> Result<Arc<Caller>, Status> {
-    hamafza_kit::auth::caller(request).map_err(Status::from)
 }

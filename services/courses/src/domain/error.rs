@@ -67,12 +67,6 @@ pub enum CoursesError {
     /// A course would (transitively) require itself.
     #[error("a course cannot require itself, directly or through its prerequisites")]
     PrerequisiteCycle,
-    /// A concurrent change won the race.
-    #[error("the {kind} was changed by someone else meanwhile; read it again and retry")]
-    Conflict {
-        /// What changed.
-        kind: &'static str,
-    },
     /// Storage failed.
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
@@ -112,7 +106,6 @@ impl From<CoursesError> for ApiError {
             CoursesError::PrerequisiteCycle => {
                 ApiError::invalid_field("details.prerequisite_course_ids", message)
             }
-            CoursesError::Conflict { .. } => ApiError::new(ErrorCode::Aborted, "CONFLICT", message),
             CoursesError::Database(error) => hamafza_kit::db::api_error(error),
         }
     }

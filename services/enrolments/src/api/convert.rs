@@ -1,10 +1,10 @@
 //! Stored enrolments as protobuf messages, and request parsing helpers.
 
 use hamafza_kit::Violations;
+pub use hamafza_kit::error::parse_id;
 use hamafza_kit::time::to_timestamp;
 use hamafza_proto::common::Actor;
 use hamafza_proto::enrolments as pb;
-use uuid::Uuid;
 
 use crate::domain::Person;
 use crate::domain::status::{Cause, EnrolmentStatus};
@@ -155,18 +155,6 @@ pub fn enrolment_to_wire(view: EnrolmentView) -> pb::Enrolment {
         status_time: Some(to_timestamp(row.status_at)),
         update_time: Some(to_timestamp(row.updated_at)),
     }
-}
-
-/// Parses an id field.
-pub fn parse_id(v: &mut Violations, field: &str, value: &str) -> Option<Uuid> {
-    if value.is_empty() {
-        v.add(field, "is required");
-        return None;
-    }
-    v.take(
-        field,
-        Uuid::parse_str(value).map_err(|_| "is not a valid id"),
-    )
 }
 
 /// Parses a client request id.

@@ -6,11 +6,10 @@ pub mod convert;
 mod enrolments;
 mod reports;
 
-use std::sync::Arc;
+use hamafza_kit::auth::signed_in;
+use hamafza_kit::grpc::reply;
 
-use hamafza_kit::ApiError;
 use hamafza_kit::auth::{Caller, Role};
-use tonic::{Response, Status};
 
 use crate::courses_client::CoursesClient;
 use crate::domain::Person;
@@ -33,14 +32,6 @@ impl EnrolmentsApi {
 
 /// Roles that see every enrolment.
 const STAFF: &[Role] = &[Role::PlatformAdmin, Role::Council, Role::Service];
-
-fn reply<T>(result: Result<T, ApiError>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
-}
-
-fn signed_in<T>(request: &tonic::Request<T>) -> Result<Arc<Caller>, Status> {
-    hamafza_kit::auth::caller(request).map_err(Status::from)
-}
 
 /// The caller as recorded in history.
 fn person(caller: &Caller) -> Person {
