@@ -441,7 +441,10 @@ impl Store {
                 }
             }
         };
-        let waitlisted_at = (status == EnrolmentStatus::Waitlisted).then_some(now);
+        let waitlisted_at = match status {
+            EnrolmentStatus::Waitlisted => Some(waitlist_time(txn, facts.session_id, now).await?),
+            _ => None,
+        };
         let (id, from) = match existing {
             Some(existing) => {
                 enrolment::Entity::update_many()
@@ -539,14 +542,11 @@ impl Store {
         } else {
             EnrolmentStatus::Waitlisted
         };
-        set_status(
-            txn,
-            &row,
-            status,
-            (status == EnrolmentStatus::Waitlisted).then_some(now),
-            now,
-        )
-        .await?;
+        let waitlisted_at = match status {
+            EnrolmentStatus::Waitlisted => Some(waitlist_time(txn, row.session_id, now).await?),
+            _ => None,
+        };
+        set_status(txn, &row, status, waitlisted_at, now).await?;
         record_change(
             txn,
             id,
@@ -1309,6 +1309,29 @@ async fn promote_next(
         }
     }
     Ok(None)
+}
+
+/// When an enrolment joins the session's waitlist: `now`, or just after the
+/// last one already on it. Enrolments of a session are serialized on its seat
+/// row, so the waitlist's order is the order they were admitted in, and the
+/// place reported to each caller stays true, whatever the clocks of the
+/// replicas (or a transaction's wait for the lock) say.
+async fn waitlist_time(
+    txn: &DatabaseTransaction,
+    session_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>> {
+    let last = enrolment::Entity::find()
+        .filter(enrolment::Column::SessionId.eq(session_id))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
+        .order_by_desc(enrolment::Column::WaitlistedAt)
+        .one(txn)
+        .await?
+        .and_then(|row| row.waitlisted_at);
+    Ok(match last {
+        Some(last) if last >= now => last + chrono::Duration::microseconds(1),
+        _ => now,
+    })
 }
 
 async fn set_status(
