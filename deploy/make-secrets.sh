@@ -2,20 +2,25 @@
 # Creates the compose secrets in deploy/secrets/ (once; existing files are kept):
 # database passwords and URLs, the certificate signing key, and placeholders for
 # the service tokens and the OIDC client secret that the identity provider issues.
+# SECRETS_DIR, POSTGRES_HOST and DB_PREFIX let deploy/rehearse.sh make the same
+# secrets for a PostgreSQL outside compose.
 set -eu
 cd "$(dirname "$0")"
-mkdir -p secrets
+dir=${SECRETS_DIR:-secrets}
+host=${POSTGRES_HOST:-postgres:5432}
+mkdir -p "$dir"
 umask 077
-new() { [ -f "secrets/$1" ] || { shift_name=$1; shift; "$@" > "secrets/$shift_name"; }; }
+new() { [ -f "$dir/$1" ] || { file=$1; shift; "$@" > "$dir/$file"; }; }
 random() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
 new postgres_password random
 for service in courses enrolments certification; do
+  name="${DB_PREFIX:-}${service}"
   new "${service}_db_password" random
-  [ -f "secrets/${service}_database_url" ] || \
-    printf 'postgres://%s:%s@postgres:5432/%s\n' "$service" "$(cat "secrets/${service}_db_password")" "$service" > "secrets/${service}_database_url"
+  [ -f "$dir/${service}_database_url" ] || \
+    printf 'postgres://%s:%s@%s/%s\n' "$name" "$(cat "$dir/${service}_db_password")" "$host" "$name" > "$dir/${service}_database_url"
 done
-[ -f secrets/signing_key.pem ] || openssl genpkey -algorithm ed25519 -out secrets/signing_key.pem
+[ -f "$dir/signing_key.pem" ] || openssl genpkey -algorithm ed25519 -out "$dir/signing_key.pem"
 for name in courses_service_token enrolments_service_token certification_service_token gateway_service_token oidc_client_secret; do
-  [ -f "secrets/$name" ] || echo "replace with the value from the identity provider" > "secrets/$name"
+  [ -f "$dir/$name" ] || echo "replace with the value from the identity provider" > "$dir/$name"
 done
-echo "secrets in $(pwd)/secrets"
+echo "secrets in $(cd "$dir" && pwd)"

@@ -36,7 +36,13 @@ enum Command {
         service: Service,
     },
     /// Apply pending database migrations of every service, then exit.
-    Migrate,
+    Migrate {
+        /// Also add the demo catalog (organizations, program, courses, open
+        /// sessions) when the courses database has none: for a trial or a
+        /// rehearsal, never for production.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Exit 0 when the gRPC server at ADDR reports SERVING, 1 otherwise.
     Healthcheck {
         /// The server, e.g. `127.0.0.1:50051` or `http://courses:50051`.
@@ -70,6 +76,10 @@ enum Command {
         #[arg(long, default_value = "8h", value_parser = humantime::parse_duration)]
         ttl: Duration,
     },
+    /// Print the development issuer's public keys as a JWKS document, for
+    /// services that trust it through `auth.jwks_file` (a rehearsal of a
+    /// deployment without an identity provider).
+    Jwks,
 }
 
 /// Services that `serve` can run.
@@ -120,7 +130,7 @@ fn main() -> ExitCode {
                 Service::Certification => stack::serve_certification(config).await,
                 Service::Gateway => stack::serve_gateway(config).await,
             },
-            Command::Migrate => stack::migrate(config).await,
+            Command::Migrate { demo } => stack::migrate(config, demo).await,
             Command::Healthcheck {
                 addr,
                 service,
@@ -140,6 +150,7 @@ fn main() -> ExitCode {
                 name,
                 ttl,
             } => token(&config, sub, org, roles, name, ttl),
+            Command::Jwks => jwks(&config),
         }
     });
     match result {
@@ -199,6 +210,13 @@ async fn http_healthcheck(addr: &str, timeout: Duration) -> anyhow::Result<ExitC
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+fn jwks(config: &Config) -> anyhow::Result<ExitCode> {
+    let issuer =
+        DevIssuer::load_or_create(&config.data_dir, &config.auth.issuer, &config.auth.audience)?;
+    println!("{}", serde_json::to_string_pretty(&issuer.jwks())?);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn token(

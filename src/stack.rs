@@ -293,10 +293,27 @@ pub async fn serve_gateway(config: Config) -> anyhow::Result<ExitCode> {
 }
 
 /// Applies every service's pending migrations.
-pub async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
+pub async fn migrate(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     let _telemetry = telemetry::init("migrate", &config.log)?;
-    open::<hamafza_courses::Migrator>(&config, ServiceName::Courses).await?;
+    let courses = open::<hamafza_courses::Migrator>(&config, ServiceName::Courses).await?;
     println!("courses: migrations applied");
+    if demo {
+        let store = hamafza_courses::Store::new(courses);
+        let seeded = hamafza_courses::demo::seed(
+            &store,
+            config.council.required_approvals,
+            hamafza_kit::time::now(),
+        )
+        .await?;
+        println!(
+            "courses: {}",
+            if seeded {
+                "demo catalog added"
+            } else {
+                "demo catalog already there"
+            }
+        );
+    }
     open::<hamafza_enrolments::Migrator>(&config, ServiceName::Enrolments).await?;
     println!("enrolments: migrations applied");
     open::<hamafza_certification::Migrator>(&config, ServiceName::Certification).await?;

@@ -1,11 +1,15 @@
 #!/bin/sh
 # One database and one role per service, passwords from compose secrets.
+# SECRETS_DIR and DB_PREFIX let deploy/rehearse.sh run the same script
+# against a PostgreSQL outside compose.
 set -eu
+secrets=${SECRETS_DIR:-/run/secrets}
 for service in courses enrolments certification; do
-  password=$(cat "/run/secrets/${service}_db_password")
+  name="${DB_PREFIX:-}${service}"
+  password=$(cat "${secrets}/${service}_db_password")
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres <<SQL
-CREATE ROLE ${service} LOGIN PASSWORD '${password}';
-CREATE DATABASE ${service} OWNER ${service};
-REVOKE ALL ON DATABASE ${service} FROM PUBLIC;
+CREATE ROLE ${name} LOGIN PASSWORD '${password}';
+CREATE DATABASE ${name} OWNER ${name};
+REVOKE ALL ON DATABASE ${name} FROM PUBLIC;
 SQL
 done

@@ -126,24 +126,48 @@ pub async fn serve(
 }
 
 /// One span per HTTP request, continuing the caller's trace when it sent a
-/// `traceparent`; the gRPC calls made for it carry the trace on.
+/// `traceparent`; the gRPC calls made for it carry the trace on. The request's
+/// duration and status go to the `http.server.request.duration` metric.
 async fn trace_request(request: Request, next: Next) -> Response {
     use tracing::Instrument;
     use tracing_opentelemetry::OpenTelemetrySpanExt;
+    static METRICS: std::sync::OnceLock<hamafza_kit::telemetry::HttpMetrics> =
+        std::sync::OnceLock::new();
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    // The route template, never the raw path: ids would make every request
+    // its own series.
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", axum::extract::MatchedPath::as_str)
+        .to_owned();
     let span = tracing::info_span!(
         "http.request",
-        otel.name = %format!("{} {}", request.method(), request.uri().path()),
+        otel.name = %format!("{method} {route}"),
         otel.kind = "server",
-        http.request.method = %request.method(),
+        otel.status_code = tracing::field::Empty,
+        http.request.method = %method,
+        http.route = %route,
         url.path = %request.uri().path(),
         http.response.status_code = tracing::field::Empty,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
     );
     let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
         propagator.extract(&hamafza_kit::grpc::HeaderExtractor(request.headers()))
     });
     let _ = span.set_parent(parent);
+    hamafza_kit::telemetry::record_ids(&span);
     let response = next.run(request).instrument(span.clone()).await;
-    span.record("http.response.status_code", response.status().as_u16());
+    let status = response.status();
+    span.record("http.response.status_code", status.as_u16());
+    if status.is_server_error() {
+        span.record("otel.status_code", "ERROR");
+    }
+    METRICS
+        .get_or_init(hamafza_kit::telemetry::HttpMetrics::new)
+        .record(method.as_str(), &route, status.as_u16(), started.elapsed());
     response
 }
 

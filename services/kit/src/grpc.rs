@@ -5,7 +5,7 @@
 //! gives up on stragglers after the configured grace period.
 
 use std::convert::Infallible;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -22,6 +22,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::config::GrpcConfig;
 use crate::shutdown::Shutdown;
+use crate::telemetry::{RpcMetrics, record_ids};
 
 /// Builds and runs one gRPC server.
 pub struct GrpcServer {
@@ -96,7 +97,7 @@ impl GrpcServer {
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .tcp_nodelay(true)
-            .trace_fn(call_span);
+            .layer(RpcTelemetryLayer::default());
         let router = server.add_routes(routes.prepare());
 
         let drain_signal = shutdown.clone();
@@ -154,27 +155,125 @@ fn reflection() -> tonic_reflection::server::Builder<'static> {
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
 }
 
-/// One span per call, named after the RPC, continuing the caller's trace
-/// when it sent a `traceparent` header.
-fn call_span(request: &http::Request<()>) -> tracing::Span {
-    let path = request.uri().path();
-    let (service, method) = path
-        .trim_start_matches('/')
-        .split_once('/')
-        .unwrap_or(("unknown", path));
+/// Wraps every call in a span named after the RPC (continuing the caller's
+/// trace when it sent a `traceparent` header) and records its status code on
+/// the span and in the [`RpcMetrics`].
+#[derive(Clone, Default)]
+pub struct RpcTelemetryLayer {
+    metrics: RpcMetrics,
+}
+
+impl<S> tower::Layer<S> for RpcTelemetryLayer {
+    type Service = RpcTelemetry<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RpcTelemetry {
+            inner,
+            metrics: self.metrics.clone(),
+        }
+    }
+}
+
+/// The service made by [`RpcTelemetryLayer`].
+#[derive(Clone)]
+pub struct RpcTelemetry<S> {
+    inner: S,
+    metrics: RpcMetrics,
+}
+
+impl<S, B, R> Service<http::Request<B>> for RpcTelemetry<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    R: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = futures::future::BoxFuture<'static, Result<S::Response, S::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        use tracing::Instrument as _;
+        let started = Instant::now();
+        let (service, method) = rpc_name(request.uri().path());
+        let span = call_span(&service, &method, request.headers());
+        let call = span.in_scope(|| self.inner.call(request));
+        let metrics = self.metrics.clone();
+        Box::pin(
+            async move {
+                let result = call.await;
+                // An error status travels in the headers ("trailers only");
+                // a success's OK comes later in the trailers.
+                let code = match &result {
+                    Ok(response) => response
+                        .headers()
+                        .get("grpc-status")
+                        .and_then(|value| value.to_str().ok())
+                        .and_then(|value| value.parse::<i32>().ok())
+                        .map_or(tonic::Code::Ok, tonic::Code::from_i32),
+                    Err(_) => tonic::Code::Unknown,
+                };
+                let span = tracing::Span::current();
+                span.record("rpc.grpc.status_code", code as i32);
+                if is_server_error(code) {
+                    span.record("otel.status_code", "ERROR");
+                }
+                metrics.record(&service, &method, code, started.elapsed());
+                result
+            }
+            .instrument(span),
+        )
+    }
+}
+
+/// `/hamafza.courses.v1.CourseService/GetCourse` → service and method.
+fn rpc_name(path: &str) -> (String, String) {
+    match path.trim_start_matches('/').split_once('/') {
+        Some((service, method)) => (service.to_owned(), method.to_owned()),
+        None => ("unknown".to_owned(), path.to_owned()),
+    }
+}
+
+/// Codes that mean the server failed (OpenTelemetry's rule for gRPC servers);
+/// a caller's mistake (invalid argument, not found, …) is not a failed span.
+fn is_server_error(code: tonic::Code) -> bool {
+    matches!(
+        code,
+        tonic::Code::Unknown
+            | tonic::Code::DeadlineExceeded
+            | tonic::Code::Unimplemented
+            | tonic::Code::Internal
+            | tonic::Code::Unavailable
+            | tonic::Code::DataLoss
+    )
+}
+
+fn call_span(service: &str, method: &str, headers: &http::HeaderMap) -> tracing::Span {
     let span = tracing::info_span!(
         "grpc.request",
         otel.name = %format!("{service}/{method}"),
         otel.kind = "server",
+        otel.status_code = tracing::field::Empty,
         rpc.system = "grpc",
         rpc.service = %service,
         rpc.method = %method,
+        rpc.grpc.status_code = tracing::field::Empty,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
     );
     let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.extract(&HeaderExtractor(request.headers()))
+        propagator.extract(&HeaderExtractor(headers))
     });
-    // Without an exporter there is no OpenTelemetry layer and nothing to link.
+    // Without the OpenTelemetry layer (tests) there is nothing to link.
     let _ = span.set_parent(parent);
+    record_ids(&span);
     span
 }
 

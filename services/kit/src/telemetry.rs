@@ -1,11 +1,21 @@
-//! Logs and traces. Logs go to stderr as pretty text or JSON; when
-//! `OTEL_EXPORTER_OTLP_ENDPOINT` is set, spans are also exported over OTLP/gRPC.
-//! Keep the returned guard alive: dropping it flushes pending spans.
+//! Logs, traces and metrics.
+//!
+//! Logs go to stderr as pretty text or JSON; every request's span carries its
+//! `trace_id` and `span_id`, so a log line leads to its trace. Spans are always
+//! made (W3C trace context flows between services even without a collector);
+//! when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, spans and metrics are exported
+//! over OTLP/gRPC. Keep the returned guard alive: dropping it flushes both.
 
-use opentelemetry::trace::TracerProvider as _;
+use std::time::Duration;
+
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::{Counter, Histogram};
+use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -14,19 +24,27 @@ use crate::config::{LogConfig, LogFormat};
 
 /// The standard variable naming the OTLP collector.
 pub const OTLP_ENDPOINT_ENV: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+/// The standard variable setting how often metrics are exported (milliseconds).
+pub const METRIC_INTERVAL_ENV: &str = "OTEL_METRIC_EXPORT_INTERVAL";
 
-/// Flushes and shuts the trace exporter down when dropped.
-#[must_use = "dropping the guard stops trace export"]
+/// Flushes and shuts the exporters down when dropped.
+#[must_use = "dropping the guard stops trace and metric export"]
 pub struct TelemetryGuard {
-    provider: Option<SdkTracerProvider>,
+    tracer: Option<SdkTracerProvider>,
+    meter: Option<SdkMeterProvider>,
 }
 
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
-        if let Some(provider) = self.provider.take()
+        if let Some(provider) = self.tracer.take()
             && let Err(error) = provider.shutdown()
         {
             eprintln!("flushing traces failed: {error}");
+        }
+        if let Some(provider) = self.meter.take()
+            && let Err(error) = provider.shutdown()
+        {
+            eprintln!("flushing metrics failed: {error}");
         }
     }
 }
@@ -42,34 +60,51 @@ pub enum TelemetryError {
     Subscriber(#[from] tracing_subscriber::util::TryInitError),
 }
 
-/// Installs the global subscriber. Must run inside the tokio runtime: the
-/// OTLP batch exporter spawns onto it and would otherwise drop spans silently.
+/// Installs the global subscriber, tracer and meter. Must run inside the tokio
+/// runtime: the OTLP batch exporter spawns onto it and would otherwise drop
+/// spans silently.
 pub fn init(service_name: &str, log: &LogConfig) -> Result<TelemetryGuard, TelemetryError> {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(log.filter.clone()));
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    let resource = Resource::builder()
+        .with_service_name(service_name.to_owned())
+        .build();
 
-    let provider = match std::env::var(OTLP_ENDPOINT_ENV) {
-        Ok(endpoint) if !endpoint.trim().is_empty() => {
-            let exporter = opentelemetry_otlp::SpanExporter::builder()
-                .with_tonic()
-                .build()?;
-            let provider = SdkTracerProvider::builder()
-                .with_batch_exporter(exporter)
-                .with_resource(
-                    Resource::builder()
-                        .with_service_name(service_name.to_owned())
-                        .build(),
-                )
-                .build();
-            opentelemetry::global::set_tracer_provider(provider.clone());
-            Some(provider)
-        }
-        _ => None,
-    };
-    let otel_layer = provider.as_ref().map(|provider| {
-        tracing_opentelemetry::layer().with_tracer(provider.tracer(service_name.to_owned()))
-    });
+    let endpoint = std::env::var(OTLP_ENDPOINT_ENV)
+        .ok()
+        .filter(|endpoint| !endpoint.trim().is_empty());
+    // Without a collector spans are still made, so ids reach the logs and the
+    // trace context reaches the next service.
+    let mut tracer = SdkTracerProvider::builder().with_resource(resource.clone());
+    let mut meter = None;
+    if endpoint.is_some() {
+        let spans = opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .build()?;
+        tracer = tracer.with_batch_exporter(spans);
+        let metrics = opentelemetry_otlp::MetricExporter::builder()
+            .with_tonic()
+            .build()?;
+        let interval = std::env::var(METRIC_INTERVAL_ENV)
+            .ok()
+            .and_then(|millis| millis.parse().ok())
+            .map_or(Duration::from_secs(15), Duration::from_millis);
+        let provider = SdkMeterProvider::builder()
+            .with_reader(
+                PeriodicReader::builder(metrics)
+                    .with_interval(interval)
+                    .build(),
+            )
+            .with_resource(resource)
+            .build();
+        opentelemetry::global::set_meter_provider(provider.clone());
+        meter = Some(provider);
+    }
+    let tracer = tracer.build();
+    opentelemetry::global::set_tracer_provider(tracer.clone());
+    let otel_layer =
+        tracing_opentelemetry::layer().with_tracer(tracer.tracer(service_name.to_owned()));
 
     let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
     match log.format {
@@ -78,7 +113,7 @@ pub fn init(service_name: &str, log: &LogConfig) -> Result<TelemetryGuard, Telem
                 tracing_subscriber::fmt::layer()
                     .json()
                     .with_current_span(true)
-                    .with_span_list(false)
+                    .with_span_list(true)
                     .with_writer(std::io::stderr),
             )
             .try_init()?,
@@ -92,11 +127,125 @@ pub fn init(service_name: &str, log: &LogConfig) -> Result<TelemetryGuard, Telem
             )
             .try_init()?,
     }
-    if provider.is_some() {
-        tracing::info!(
-            endpoint = std::env::var(OTLP_ENDPOINT_ENV).unwrap_or_default(),
-            "exporting traces over OTLP"
+    if let Some(endpoint) = endpoint {
+        tracing::info!(endpoint, "exporting traces and metrics over OTLP");
+    }
+    Ok(TelemetryGuard {
+        tracer: Some(tracer),
+        meter,
+    })
+}
+
+/// Writes the span's OpenTelemetry ids into its `trace_id` and `span_id`
+/// fields (declared `Empty` by the caller), so every log line inside it names
+/// its trace. Call after `set_parent`.
+pub fn record_ids(span: &tracing::Span) {
+    let context = span.context();
+    let otel = context.span();
+    let ids = otel.span_context();
+    if ids.is_valid() {
+        span.record("trace_id", tracing::field::display(ids.trace_id()));
+        span.record("span_id", tracing::field::display(ids.span_id()));
+    }
+}
+
+/// Request count, errors and duration per RPC, as OpenTelemetry metrics:
+/// `rpc.server.requests`, `rpc.server.errors` (counters) and
+/// `rpc.server.call.duration` (seconds), each with `rpc.system`,
+/// `rpc.service`, `rpc.method` and `rpc.grpc.status_code`.
+#[derive(Clone)]
+pub struct RpcMetrics {
+    requests: Counter<u64>,
+    errors: Counter<u64>,
+    duration: Histogram<f64>,
+}
+
+impl RpcMetrics {
+    /// Instruments from the global meter (set by [`init`]; a no-op before).
+    pub fn new() -> Self {
+        let meter = opentelemetry::global::meter("hamafza");
+        Self {
+            requests: meter
+                .u64_counter("rpc.server.requests")
+                .with_description("Calls answered, by RPC and status code")
+                .build(),
+            errors: meter
+                .u64_counter("rpc.server.errors")
+                .with_description("Calls answered with a status other than OK")
+                .build(),
+            duration: meter
+                .f64_histogram("rpc.server.call.duration")
+                .with_unit("s")
+                .with_description("Time from the request to the response headers")
+                .with_boundaries(vec![
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+                ])
+                .build(),
+        }
+    }
+
+    /// Records one answered call.
+    pub fn record(&self, service: &str, method: &str, code: tonic::Code, elapsed: Duration) {
+        let attributes = [
+            KeyValue::new("rpc.system", "grpc"),
+            KeyValue::new("rpc.service", service.to_owned()),
+            KeyValue::new("rpc.method", method.to_owned()),
+            KeyValue::new("rpc.grpc.status_code", i64::from(code as i32)),
+        ];
+        self.requests.add(1, &attributes);
+        if code != tonic::Code::Ok {
+            self.errors.add(1, &attributes);
+        }
+        self.duration.record(elapsed.as_secs_f64(), &attributes);
+    }
+}
+
+impl Default for RpcMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Request count and duration per route of the web gateway:
+/// `http.server.request.duration` (seconds) with `http.request.method`,
+/// `http.route` and `http.response.status_code`.
+#[derive(Clone)]
+pub struct HttpMetrics {
+    duration: Histogram<f64>,
+}
+
+impl HttpMetrics {
+    /// Instruments from the global meter (set by [`init`]; a no-op before).
+    pub fn new() -> Self {
+        let meter = opentelemetry::global::meter("hamafza");
+        Self {
+            duration: meter
+                .f64_histogram("http.server.request.duration")
+                .with_unit("s")
+                .with_description("Time from the request to the response headers")
+                .with_boundaries(vec![
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+                ])
+                .build(),
+        }
+    }
+
+    /// Records one answered request; `route` is the matched template (never
+    /// the raw path, whose ids would make every request its own series).
+    pub fn record(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        self.duration.record(
+            elapsed.as_secs_f64(),
+            &[
+                KeyValue::new("http.request.method", method.to_owned()),
+                KeyValue::new("http.route", route.to_owned()),
+                KeyValue::new("http.response.status_code", i64::from(status)),
+            ],
         );
     }
-    Ok(TelemetryGuard { provider })
+}
+
+impl Default for HttpMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
 }

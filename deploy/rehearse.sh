@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# The compose deployment rehearsed without Docker: the same secrets
+# (make-secrets.sh), the same per-service databases and roles
+# (postgres/init.sh) on a local PostgreSQL, `hamafza migrate` first, then each
+# service as its own process with the environment compose.yaml gives it,
+# started in compose's dependency order once the one before is healthy
+# (`hamafza healthcheck`). Then one trainee's way through the web gateway's
+# API: enrol -> attend and pass (the instructor, over gRPC) -> certificate ->
+# public verification. Finally SIGTERM to every process, which must exit 0.
+#
+# What differs from compose: services listen on free loopback ports, an
+# identity provider is stood in for by `hamafza jwks`/`hamafza token` (the
+# services read its keys from HAMAFZA_AUTH_JWKS_FILE instead of a URL), and
+# the demo catalog is added by `migrate --demo`.
+#
+#   deploy/rehearse.sh              # uses target/debug/hamafza (builds it if missing)
+#   HAMAFZA=path/to/hamafza PGHOST=... deploy/rehearse.sh
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+hamafza=${HAMAFZA:-$root/target/debug/hamafza}
+export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432}
+pg_admin=${PGUSER:-postgres}
+prefix="rehearsal_$$_"
+work=$(mktemp -d /tmp/hamafza-rehearsal.XXXXXX)
+secrets=$work/secrets
+declare -A pids=()
+
+step() { printf '==> %s\n' "$*"; }
+fail() {
+  echo "rehearsal FAILED: $*" >&2
+  for log in "$work"/*.log; do
+    [ -f "$log" ] || continue
+    echo "--- last lines of $(basename "$log")" >&2
+    tail -n 15 "$log" >&2
+  done
+  exit 1
+}
+
+cleanup() {
+  for name in "${!pids[@]}"; do kill -KILL "${pids[$name]}" 2>/dev/null || true; done
+  for service in courses enrolments certification; do
+    psql -q -U "$pg_admin" -d postgres -c "DROP DATABASE IF EXISTS ${prefix}${service} WITH (FORCE)" \
+      -c "DROP ROLE IF EXISTS ${prefix}${service}" >/dev/null 2>&1 || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+[ -x "$hamafza" ] || (cd "$root" && cargo build --locked --quiet)
+command -v jq >/dev/null || fail "jq is needed"
+command -v buf >/dev/null || fail "buf is needed (npm install --global @bufbuild/buf)"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+step "secrets (make-secrets.sh) and a database and role per service (postgres/init.sh)"
+SECRETS_DIR=$secrets POSTGRES_HOST=$PGHOST:$PGPORT DB_PREFIX=$prefix sh "$root/deploy/make-secrets.sh" >/dev/null
+SECRETS_DIR=$secrets POSTGRES_USER=$pg_admin DB_PREFIX=$prefix sh "$root/deploy/postgres/init.sh" >/dev/null
+
+step "identity provider stand-in: its keys, and a token for each service"
+idp=$work/idp
+HAMAFZA_DATA_DIR=$idp "$hamafza" jwks > "$work/jwks.json"
+token() { HAMAFZA_DATA_DIR=$idp "$hamafza" token --ttl 1h "$@"; }
+for service in courses enrolments certification gateway; do
+  token --sub "$service" --org imidro --role service > "$secrets/${service}_service_token"
+done
+
+courses_port=$(free_port); enrolments_port=$(free_port)
+certification_port=$(free_port); gateway_port=$(free_port)
+gateway=http://127.0.0.1:$gateway_port
+# x-service's environment in compose.yaml.
+common=(
+  HAMAFZA_LOG_FORMAT=json
+  HAMAFZA_AUTH_JWKS_FILE="$work/jwks.json"
+  HAMAFZA_COURSES_URL=http://127.0.0.1:$courses_port
+  HAMAFZA_ENROLMENTS_URL=http://127.0.0.1:$enrolments_port
+  HAMAFZA_CERTIFICATION_URL=http://127.0.0.1:$certification_port
+  HAMAFZA_CREDENTIALS_PUBLIC_BASE_URL=$gateway
+)
+
+step "migrate (one-shot, before any service)"
+env -i PATH="$PATH" HAMAFZA_LOG_FORMAT=json \
+  HAMAFZA_COURSES_DATABASE_URL_FILE="$secrets/courses_database_url" \
+  HAMAFZA_ENROLMENTS_DATABASE_URL_FILE="$secrets/enrolments_database_url" \
+  HAMAFZA_CERTIFICATION_DATABASE_URL_FILE="$secrets/certification_database_url" \
+  "$hamafza" migrate --demo > "$work/migrate.log" 2>&1 || fail "migrate"
+grep -q "demo catalog added" "$work/migrate.log" || fail "migrate did not add the demo catalog"
+
+# start NAME ARGS... -- ENV...: one compose service as a process.
+start() {
+  local name=$1 service=$2; shift 2
+  env -i PATH="$PATH" HAMAFZA_DATA_DIR="$work/$name" "${common[@]}" "$@" \
+    "$hamafza" serve "$service" > "$work/$name.log" 2>&1 &
+  pids[$name]=$!
+}
+healthy() {
+  local name=$1; shift
+  for _ in $(seq 1 100); do
+    kill -0 "${pids[$name]}" 2>/dev/null || fail "$name exited while starting"
+    if "$hamafza" healthcheck "$@" >/dev/null 2>&1; then echo "    $name healthy"; return; fi
+    sleep 0.2
+  done
+  fail "$name not healthy after 20 s"
+}
+
+step "services, each once the ones it depends on are healthy"
+start courses courses HAMAFZA_COURSES_ADDR=127.0.0.1:$courses_port \
+  HAMAFZA_COURSES_DATABASE_URL_FILE="$secrets/courses_database_url" \
+  HAMAFZA_AUTH_SERVICE_TOKEN_FILE="$secrets/courses_service_token"
+healthy courses --addr "127.0.0.1:$courses_port"
+start enrolments enrolments HAMAFZA_ENROLMENTS_ADDR=127.0.0.1:$enrolments_port \
+  HAMAFZA_ENROLMENTS_DATABASE_URL_FILE="$secrets/enrolments_database_url" \
+  HAMAFZA_AUTH_SERVICE_TOKEN_FILE="$secrets/enrolments_service_token"
+start certification certification HAMAFZA_CERTIFICATION_ADDR=127.0.0.1:$certification_port \
+  HAMAFZA_CERTIFICATION_DATABASE_URL_FILE="$secrets/certification_database_url" \
+  HAMAFZA_AUTH_SERVICE_TOKEN_FILE="$secrets/certification_service_token" \
+  HAMAFZA_CREDENTIALS_SIGNING_KEY_FILE="$secrets/signing_key.pem"
+healthy enrolments --addr "127.0.0.1:$enrolments_port"
+healthy certification --addr "127.0.0.1:$certification_port"
+start gateway gateway HAMAFZA_GATEWAY_ADDR=127.0.0.1:$gateway_port \
+  HAMAFZA_AUTH_SERVICE_TOKEN_FILE="$secrets/gateway_service_token"
+healthy gateway --http --addr "127.0.0.1:$gateway_port"
+
+step "a trainee's way through the gateway"
+trainee=$(token --sub trainee-msc-1 --org msc --role trainee --name "سارا احمدی")
+admin=$(token --sub admin --org imidro --role platform_admin)
+api() { # METHOD PATH [BODY] with the trainee's token; fails on HTTP errors
+  curl -sS --fail-with-body -X "$1" -H "authorization: Bearer $trainee" \
+    -H 'content-type: application/json' ${3:+--data "$3"} "$gateway$2"
+}
+grpc() { # URL/METHOD BODY with the admin's token
+  buf curl --protocol grpc --http2-prior-knowledge -H "authorization: Bearer $admin" -d "$2" "$1"
+}
+enrolment=""
+for session in $(api GET /api/v1/sessions | jq -r '.[].id'); do
+  answer=$(api POST "/api/v1/sessions/$session/enrolments" "{\"request_id\":\"rehearsal-$session\"}") || continue
+  if [ "$(jq -r .status <<<"$answer")" = confirmed ]; then
+    enrolment=$(jq -r .id <<<"$answer"); break
+  fi
+done
+[ -n "$enrolment" ] || fail "no open session confirmed the trainee"
+echo "    enrolled: session $session, enrolment $enrolment (confirmed)"
+
+meetings=$(grpc "http://127.0.0.1:$courses_port/hamafza.courses.v1.SessionService/GetSession" \
+  "{\"sessionId\":\"$session\"}" | jq '.session.details.meetings | length')
+for ((meeting = 0; meeting < meetings; meeting++)); do
+  grpc "http://127.0.0.1:$enrolments_port/hamafza.enrolments.v1.EnrolmentService/RecordAttendance" \
+    "{\"requestId\":\"att-$meeting\",\"sessionId\":\"$session\",\"meetingIndex\":$meeting,
+      \"marks\":[{\"enrolmentId\":\"$enrolment\",\"status\":\"ATTENDANCE_STATUS_PRESENT\"}]}" >/dev/null
+done
+status=$(grpc "http://127.0.0.1:$enrolments_port/hamafza.enrolments.v1.EnrolmentService/CompleteEnrolment" \
+  "{\"requestId\":\"done-1\",\"enrolmentId\":\"$enrolment\",\"score\":92}" | jq -r .enrolment.status)
+[ "$status" = ENROLMENT_STATUS_COMPLETED ] || fail "completion answered $status"
+echo "    attended $meetings meetings, completed with 92"
+
+serial=""
+for _ in $(seq 1 50); do
+  serial=$(api GET /api/v1/me/certificates | jq -r '[.[] | select(.status == "active")][0].serial // empty')
+  [ -n "$serial" ] && break
+  sleep 0.2
+done
+[ -n "$serial" ] || fail "no certificate 10 s after the completion"
+echo "    certificate $serial"
+verdict=$(curl -sS --fail-with-body "$gateway/api/v1/verify/$serial" | jq -r .verdict)
+[ "$verdict" = valid ] || fail "verification said $verdict"
+page=$(curl -sS -o /dev/null -w '%{http_code}' "$gateway/verify/$serial")
+[ "$page" = 200 ] || fail "the public verification page answered $page"
+echo "    verified without a token: $verdict (page $page)"
+
+step "SIGTERM every service; each must exit 0"
+for name in gateway certification enrolments courses; do
+  kill -TERM "${pids[$name]}"
+  code=0; wait "${pids[$name]}" || code=$?
+  unset "pids[$name]"
+  [ "$code" = 0 ] || fail "$name exited $code after SIGTERM"
+  echo "    $name exited 0"
+done
+step "rehearsal passed"

@@ -1,0 +1,334 @@
+//! Scale-out: two enrolments processes and two certification processes on
+//! one PostgreSQL (each pair sharing its service's database). A burst of
+//! enrolments through both never oversubscribes the session, and a burst of
+//! completions (each also retried on the other replica) yields exactly one
+//! certificate per completion.
+//!
+//! Needs PostgreSQL (`HAMAFZA_TEST_DATABASE_URL`); on SQLite it says so and
+//! passes, as `.ci/run` runs it on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod topology;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hamafza_proto::certification as certpb;
+use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
+use hamafza_proto::common::{Actor, LocalizedText, TimeRange};
+use hamafza_proto::courses as cpb;
+use hamafza_proto::courses::course_service_client::CourseServiceClient;
+use hamafza_proto::courses::session_service_client::SessionServiceClient;
+use hamafza_proto::enrolments as epb;
+use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
+use tonic::transport::Channel;
+use topology::{Topology, free_port, with_token};
+
+const CAPACITY: u32 = 40;
+const TRAINEES: usize = 160;
+
+fn timestamp(offset_hours: i64) -> prost_types::Timestamp {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    prost_types::Timestamp {
+        seconds: i64::try_from(now.as_secs()).unwrap() + offset_hours * 3600,
+        nanos: 0,
+    }
+}
+
+fn text(fa: &str, en: &str) -> Option<LocalizedText> {
+    Some(LocalizedText {
+        fa: fa.to_owned(),
+        en: en.to_owned(),
+    })
+}
+
+async fn channel(url: String) -> Channel {
+    Channel::from_shared(url).unwrap().connect().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_of_enrolments_and_certification_share_one_database() {
+    if std::env::var(hamafza_kit::testing::TEST_DATABASE_URL_ENV).is_err() {
+        eprintln!(
+            "skipped: replicas sharing a database need PostgreSQL (HAMAFZA_TEST_DATABASE_URL)"
+        );
+        return;
+    }
+    let mut topology = Topology::new(&[]).await;
+    assert!(topology.is_postgres());
+    let (enrolments_b, certification_b) = (free_port(), free_port());
+    topology.start("courses", "courses", &[]).await;
+    topology
+        .start("certification-a", "certification", &[])
+        .await;
+    topology
+        .start(
+            "certification-b",
+            "certification",
+            &[(
+                "HAMAFZA_CERTIFICATION_ADDR",
+                format!("127.0.0.1:{certification_b}"),
+            )],
+        )
+        .await;
+    topology.start("enrolments-a", "enrolments", &[]).await;
+    topology
+        .start(
+            "enrolments-b",
+            "enrolments",
+            &[
+                (
+                    "HAMAFZA_ENROLMENTS_ADDR",
+                    format!("127.0.0.1:{enrolments_b}"),
+                ),
+                // Replica b delivers its completions to certification b.
+                (
+                    "HAMAFZA_CERTIFICATION_URL",
+                    format!("http://127.0.0.1:{certification_b}"),
+                ),
+            ],
+        )
+        .await;
+    let admin = topology.token("admin", "imidro", &["platform_admin"]);
+    let courses = channel(topology.url("courses")).await;
+    let replicas = [
+        EnrolmentServiceClient::new(channel(topology.url("enrolments")).await),
+        EnrolmentServiceClient::new(channel(format!("http://127.0.0.1:{enrolments_b}")).await),
+    ];
+    let certification = [
+        CertificationServiceClient::new(channel(topology.url("certification")).await),
+        CertificationServiceClient::new(
+            channel(format!("http://127.0.0.1:{certification_b}")).await,
+        ),
+    ];
+
+    // A session of the demo course PR-101 with 40 seats and no quotas.
+    let course = CourseServiceClient::new(courses.clone())
+        .list_courses(with_token(
+            &admin,
+            cpb::ListCoursesRequest {
+                page_size: 100,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .courses
+        .into_iter()
+        .find(|c| c.details.as_ref().is_some_and(|d| d.code == "PR-101"))
+        .expect("the demo course PR-101");
+    let mut sessions = SessionServiceClient::new(courses);
+    let meeting = |from: i64| cpb::Meeting {
+        start_time: Some(timestamp(from)),
+        end_time: Some(timestamp(from + 2)),
+        topic: None,
+    };
+    let session = sessions
+        .create_session(with_token(
+            &admin,
+            cpb::CreateSessionRequest {
+                course_id: course.id.clone(),
+                details: Some(cpb::SessionDetails {
+                    meetings: vec![meeting(48), meeting(72)],
+                    venue: text("تهران", "Tehran"),
+                    online_url: String::new(),
+                    instructor: Some(Actor {
+                        subject: "instructor-rahimi".to_owned(),
+                        name: "مدرس".to_owned(),
+                        organization_id: "imidro".to_owned(),
+                    }),
+                    capacity: CAPACITY,
+                    quotas: Vec::new(),
+                    enrolment_window: Some(TimeRange {
+                        start_time: Some(timestamp(-1)),
+                        end_time: Some(timestamp(24)),
+                    }),
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    sessions
+        .open_session(with_token(
+            &admin,
+            cpb::OpenSessionRequest {
+                session_id: session.id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+
+    // The enrolment burst, alternating replicas.
+    let tokens: Vec<(String, String)> = (0..TRAINEES)
+        .map(|i| {
+            let subject = format!("burst-trainee-{i}");
+            let token = topology.token(&subject, "msc", &["trainee"]);
+            (subject, token)
+        })
+        .collect();
+    let enrolments = futures::future::join_all(tokens.iter().enumerate().map(|(i, (_, token))| {
+        let mut client = replicas[i % 2].clone();
+        let session_id = session.id.clone();
+        async move {
+            client
+                .enrol(with_token(
+                    token,
+                    epb::EnrolRequest {
+                        request_id: format!("burst-{i}"),
+                        session_id,
+                        trainee: None,
+                        waive_prerequisites: false,
+                    },
+                ))
+                .await
+                .map(|answer| answer.into_inner().enrolment.unwrap())
+        }
+    }))
+    .await;
+    let enrolments: Vec<epb::Enrolment> = enrolments
+        .into_iter()
+        .map(|answer| answer.expect("every enrolment is answered"))
+        .collect();
+    let confirmed: Vec<&epb::Enrolment> = enrolments
+        .iter()
+        .filter(|e| e.status() == epb::EnrolmentStatus::Confirmed)
+        .collect();
+    let waitlisted = enrolments
+        .iter()
+        .filter(|e| e.status() == epb::EnrolmentStatus::Waitlisted)
+        .count();
+    assert_eq!(confirmed.len(), CAPACITY as usize, "no oversubscription");
+    assert_eq!(waitlisted, TRAINEES - CAPACITY as usize);
+    let positions: BTreeSet<u32> = enrolments
+        .iter()
+        .filter(|e| e.status() == epb::EnrolmentStatus::Waitlisted)
+        .map(|e| e.waitlist_position)
+        .collect();
+    assert_eq!(
+        positions,
+        (1..=u32::try_from(TRAINEES).unwrap() - CAPACITY).collect(),
+        "one waitlist, no gaps or duplicates, across both replicas"
+    );
+
+    // Attendance for both meetings (one replica each), then every completion
+    // sent to both replicas at once with the same request id.
+    for meeting in 0..2u32 {
+        replicas[meeting as usize]
+            .clone()
+            .record_attendance(with_token(
+                &admin,
+                epb::RecordAttendanceRequest {
+                    request_id: format!("attendance-{meeting}"),
+                    session_id: session.id.clone(),
+                    meeting_index: meeting,
+                    marks: confirmed
+                        .iter()
+                        .map(|e| epb::AttendanceMark {
+                            enrolment_id: e.id.clone(),
+                            status: epb::AttendanceStatus::Present.into(),
+                        })
+                        .collect(),
+                },
+            ))
+            .await
+            .unwrap();
+    }
+    let completions = futures::future::join_all(confirmed.iter().flat_map(|enrolment| {
+        replicas.iter().map(|replica| {
+            let mut client = replica.clone();
+            let request = epb::CompleteEnrolmentRequest {
+                request_id: format!("complete-{}", enrolment.id),
+                enrolment_id: enrolment.id.clone(),
+                score: Some(88),
+                no_show: false,
+            };
+            let admin = admin.clone();
+            async move { client.complete_enrolment(with_token(&admin, request)).await }
+        })
+    }))
+    .await;
+    for answer in completions {
+        let enrolment = answer
+            .expect("a completion and its retry are both answered")
+            .into_inner()
+            .enrolment
+            .unwrap();
+        assert_eq!(enrolment.status(), epb::EnrolmentStatus::Completed);
+    }
+
+    // Both certification replicas see the same certificates: one per completion.
+    let expected: BTreeSet<String> = confirmed
+        .iter()
+        .map(|e| e.trainee.as_ref().unwrap().subject.clone())
+        .collect();
+    let list = |mut client: CertificationServiceClient<Channel>| {
+        let admin = admin.clone();
+        let course_id = course.id.clone();
+        async move {
+            client
+                .list_certificates(with_token(
+                    &admin,
+                    certpb::ListCertificatesRequest {
+                        page_size: 200,
+                        course_id,
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .certificates
+        }
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let issued = list(certification[0].clone()).await;
+        if issued.len() >= expected.len() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} of {} certificates after 60 s",
+            issued.len(),
+            expected.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Let any duplicate delivery land before counting.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for replica in &certification {
+        let issued = list(replica.clone()).await;
+        let trainees: Vec<String> = issued
+            .iter()
+            .map(|c| c.trainee.as_ref().unwrap().subject.clone())
+            .collect();
+        let distinct: BTreeSet<String> = trainees.iter().cloned().collect();
+        assert_eq!(
+            trainees.len(),
+            expected.len(),
+            "exactly one certificate per completion"
+        );
+        assert_eq!(
+            distinct, expected,
+            "certificates for exactly the completed trainees"
+        );
+    }
+    for replica in &replicas {
+        let status = replica
+            .clone()
+            .get_delivery_status(with_token(&admin, epb::GetDeliveryStatusRequest::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(status.pending_count, 0, "the outbox is drained");
+    }
+
+    for (name, status) in topology.stop().await {
+        assert!(status.success(), "{name} exited {status} after SIGTERM");
+    }
+}

@@ -1,0 +1,236 @@
+#![allow(dead_code)] // each test binary uses part of it
+//! The deployment's topology in a test: every service its own `hamafza serve`
+//! process with the environment compose gives it (its own database, peers'
+//! URLs, a shared identity), on free loopback ports.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use hamafza_kit::testing::TestDatabase;
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_hamafza");
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct Topology {
+    pub dir: PathBuf,
+    env: BTreeMap<String, String>,
+    databases: BTreeMap<&'static str, TestDatabase>,
+    children: Vec<(String, Child)>,
+}
+
+impl Topology {
+    /// Fresh databases for courses, enrolments and certification, migrated and
+    /// with the demo catalog, and ports for one process of each service.
+    pub async fn new(extra_env: &[(&str, &str)]) -> Self {
+        let dir = hamafza_kit::testing::temp_dir("topology");
+        let mut databases = BTreeMap::new();
+        for service in ["courses", "enrolments", "certification"] {
+            databases.insert(service, TestDatabase::create().await);
+        }
+        let mut env = BTreeMap::new();
+        let mut set = |key: &str, value: String| {
+            env.insert(key.to_owned(), value);
+        };
+        set("HAMAFZA_DATA_DIR", dir.display().to_string());
+        set("HAMAFZA_AUTH_ALLOW_DEV_ISSUER", "true".to_owned());
+        set("HAMAFZA_LOG_FORMAT", "json".to_owned());
+        for (service, database) in &databases {
+            let upper = service.to_uppercase();
+            let port = free_port();
+            set(
+                &format!("HAMAFZA_{upper}_DATABASE_URL"),
+                database.url.clone(),
+            );
+            set(
+                &format!("HAMAFZA_{upper}_ADDR"),
+                format!("127.0.0.1:{port}"),
+            );
+            set(
+                &format!("HAMAFZA_{upper}_URL"),
+                format!("http://127.0.0.1:{port}"),
+            );
+        }
+        let gateway = free_port();
+        set("HAMAFZA_GATEWAY_ADDR", format!("127.0.0.1:{gateway}"));
+        set(
+            "HAMAFZA_CREDENTIALS_PUBLIC_BASE_URL",
+            format!("http://127.0.0.1:{gateway}"),
+        );
+        for (key, value) in extra_env {
+            set(key, (*value).to_owned());
+        }
+        let topology = Self {
+            dir,
+            env,
+            databases,
+            children: Vec::new(),
+        };
+        let migrate = topology
+            .command()
+            .args(["migrate", "--demo"])
+            .output()
+            .unwrap();
+        assert!(
+            migrate.status.success(),
+            "migrate: {}",
+            String::from_utf8_lossy(&migrate.stderr)
+        );
+        topology
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.databases.values().all(TestDatabase::is_postgres)
+    }
+
+    /// The address a service was given, e.g. `127.0.0.1:50051`.
+    pub fn addr(&self, service: &str) -> String {
+        self.env[&format!("HAMAFZA_{}_ADDR", service.to_uppercase())].clone()
+    }
+
+    pub fn url(&self, service: &str) -> String {
+        format!("http://{}", self.addr(service))
+    }
+
+    /// `hamafza` with this topology's environment and nothing inherited that
+    /// could change it.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(BINARY);
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(&self.env);
+        command
+    }
+
+    /// Starts `hamafza serve <service>` as process `name`, with `overrides`
+    /// on top of the shared environment, and waits until it is healthy.
+    pub async fn start(&mut self, name: &str, service: &str, overrides: &[(&str, String)]) {
+        let log = std::fs::File::create(self.log_path(name)).unwrap();
+        let mut command = self.command();
+        command
+            .args(["serve", service])
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log));
+        let mut addr = self.addr(service);
+        for (key, value) in overrides {
+            command.env(key, value);
+            if key.ends_with("_ADDR") {
+                addr.clone_from(value);
+            }
+        }
+        let child = command.spawn().unwrap();
+        self.children.push((name.to_owned(), child));
+        let http = service == "gateway";
+        let started = Instant::now();
+        loop {
+            let mut check = self.command();
+            check.args(["healthcheck", "--addr", &addr]);
+            if http {
+                check.arg("--http");
+            }
+            if check.output().unwrap().status.success() {
+                return;
+            }
+            let (_, child) = self.children.last_mut().unwrap();
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!(
+                    "{name} exited while starting ({status}): {}",
+                    self.log(name)
+                );
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{name} not healthy after 30 s: {}",
+                self.log(name)
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub fn log_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.log"))
+    }
+
+    pub fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.log_path(name)).unwrap_or_default()
+    }
+
+    /// A token signed by the topology's identity (the development issuer).
+    pub fn token(&self, subject: &str, organization: &str, roles: &[&str]) -> String {
+        let mut command = self.command();
+        command.args([
+            "token",
+            "--sub",
+            subject,
+            "--org",
+            organization,
+            "--ttl",
+            "1h",
+        ]);
+        for role in roles {
+            command.args(["--role", role]);
+        }
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    }
+
+    /// SIGTERMs every process, newest first, and returns how each exited.
+    pub async fn stop(&mut self) -> Vec<(String, ExitStatus)> {
+        let mut exits = Vec::new();
+        while let Some((name, mut child)) = self.children.pop() {
+            let killed = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(killed.success());
+            let started = Instant::now();
+            let status = loop {
+                if let Some(status) = child.try_wait().unwrap() {
+                    break status;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "{name} did not stop within 30 s of SIGTERM"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            };
+            exits.push((name, status));
+        }
+        exits
+    }
+}
+
+impl Drop for Topology {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+pub fn with_token<T>(token: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
