@@ -19,7 +19,7 @@ use hamafza_proto::certification::certification_service_server::CertificationSer
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 pub use api::CertificationApi;
 pub use keys::IssuerKeys;
@@ -27,10 +27,11 @@ pub use store::{Migrator, Store};
 
 /// A lazily connected channel to the courses service: certification may start first.
 pub fn courses_channel(config: &Config) -> Result<Channel, tonic::transport::Error> {
-    Ok(Endpoint::from_shared(config.courses.url())?
-        .connect_timeout(std::time::Duration::from_secs(5))
-        .timeout(std::time::Duration::from_secs(15))
-        .connect_lazy())
+    hamafza_kit::grpc::peer_channel(
+        &config.courses.url(),
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(15),
+    )
 }
 
 /// Serves the certification service on `listener` until `shutdown` fires.

@@ -25,7 +25,7 @@ use hamafza_proto::enrolments::report_service_server::ReportServiceServer;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 pub use api::EnrolmentsApi;
 pub use courses_client::CoursesClient;
@@ -49,11 +49,12 @@ impl Peers {
         config: &Config,
         identity: Arc<ServiceToken>,
     ) -> Result<Self, tonic::transport::Error> {
-        let lazy = |url: String| -> Result<Channel, tonic::transport::Error> {
-            Ok(Endpoint::from_shared(url)?
-                .connect_timeout(std::time::Duration::from_secs(5))
-                .timeout(std::time::Duration::from_secs(15))
-                .connect_lazy())
+        let lazy = |url: String| {
+            hamafza_kit::grpc::peer_channel(
+                &url,
+                std::time::Duration::from_secs(5),
+                std::time::Duration::from_secs(15),
+            )
         };
         Ok(Self {
             courses: lazy(config.courses.url())?,

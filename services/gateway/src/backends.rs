@@ -12,7 +12,7 @@ use hamafza_proto::courses::event_service_client::EventServiceClient;
 use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
 use hamafza_proto::enrolments::report_service_client::ReportServiceClient;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 /// Channels to the services.
 #[derive(Clone)]
@@ -35,11 +35,12 @@ impl Backends {
         config: &hamafza_kit::config::Config,
         identity: Arc<ServiceToken>,
     ) -> Result<Self, tonic::transport::Error> {
-        let lazy = |url: &str| -> Result<Channel, tonic::transport::Error> {
-            Ok(Endpoint::from_shared(url.to_owned())?
-                .connect_timeout(std::time::Duration::from_secs(3))
-                .timeout(std::time::Duration::from_secs(10))
-                .connect_lazy())
+        let lazy = |url: &str| {
+            hamafza_kit::grpc::peer_channel(
+                url,
+                std::time::Duration::from_secs(3),
+                std::time::Duration::from_secs(10),
+            )
         };
         let urls = [
             config.courses.url(),

@@ -351,3 +351,208 @@ pub async fn check_health(url: &str, service: &str, timeout: Duration) -> Result
         _ => Health::NotServing,
     })
 }
+
+/// How often a `dns:///` peer's name is resolved again.
+const RESOLVE_EVERY: Duration = Duration::from_secs(15);
+
+/// A lazily connected channel to a peer service; nothing is dialled until the
+/// first call, so the peer may start later.
+///
+/// `http://host:port` is one endpoint (HTTP/2 keeps one connection, so a
+/// load balancer in between sees one client). `dns:///host:port` (gRPC's
+/// naming) balances every call across all addresses the name resolves to,
+/// resolving again every 15 s: with a headless Kubernetes Service (one DNS
+/// record per ready pod) calls spread over the replicas and follow them as
+/// they come and go.
+pub fn peer_channel(
+    url: &str,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<tonic::transport::Channel, tonic::transport::Error> {
+    use tonic::transport::Endpoint;
+    let endpoint = move |url: String| -> Result<Endpoint, tonic::transport::Error> {
+        Ok(Endpoint::from_shared(url)?
+            .connect_timeout(connect_timeout)
+            .timeout(timeout)
+            .tcp_nodelay(true))
+    };
+    let Some(target) = url.strip_prefix("dns:///") else {
+        return Ok(endpoint(url.to_owned())?.connect_lazy());
+    };
+    // Validates the target as an authority before anything runs.
+    let probe = endpoint(format!("http://{target}"))?;
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Ok(probe.connect_lazy());
+    }
+    let host = probe.uri().host().unwrap_or_default().to_owned();
+    let port = probe.uri().port_u16().unwrap_or(80);
+    let resolve = move || {
+        let host = host.clone();
+        async move {
+            tokio::net::lookup_host((host.as_str(), port))
+                .await
+                .map(Iterator::collect)
+        }
+    };
+    Ok(balanced(
+        target.to_owned(),
+        move |addr| endpoint(format!("http://{addr}")).ok(),
+        resolve,
+        RESOLVE_EVERY,
+    ))
+}
+
+/// A channel balancing over the addresses `resolve` returns, asked again
+/// every `every`; the resolving task ends when the channel is dropped.
+fn balanced<M, R, F>(
+    peer: String,
+    make: M,
+    mut resolve: R,
+    every: Duration,
+) -> tonic::transport::Channel
+where
+    M: Fn(std::net::SocketAddr) -> Option<tonic::transport::Endpoint> + Send + 'static,
+    R: FnMut() -> F + Send + 'static,
+    F: std::future::Future<Output = std::io::Result<Vec<std::net::SocketAddr>>> + Send,
+{
+    use std::collections::HashSet;
+    use tonic::transport::channel::Change;
+    let (channel, changes) = tonic::transport::Channel::balance_channel(16);
+    tokio::spawn(async move {
+        let mut known: HashSet<std::net::SocketAddr> = HashSet::new();
+        while !changes.is_closed() {
+            match resolve().await {
+                Ok(found) => {
+                    let found: HashSet<_> = found.into_iter().collect();
+                    for addr in found.difference(&known) {
+                        if let Some(endpoint) = make(*addr) {
+                            tracing::info!(%peer, %addr, "peer address added");
+                            if changes.send(Change::Insert(*addr, endpoint)).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    for addr in known.difference(&found) {
+                        tracing::info!(%peer, %addr, "peer address removed");
+                        if changes.send(Change::Remove(*addr)).await.is_err() {
+                            return;
+                        }
+                    }
+                    known = found;
+                }
+                // Keep the last known addresses: a DNS hiccup is not an outage.
+                Err(error) => tracing::warn!(%peer, %error, "resolving a peer failed"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+    channel
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::collections::HashSet;
+    use std::net::SocketAddr;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use tonic_health::ServingStatus;
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_client::HealthClient;
+
+    /// A health server that reports service "replica" as `status`, so an
+    /// answer tells which replica gave it.
+    async fn replica(status: ServingStatus) -> SocketAddr {
+        let (reporter, service) = tonic_health::server::health_reporter();
+        reporter.set_service_status("replica", status).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _keep = reporter;
+            tonic::transport::Server::builder()
+                .add_service(service)
+                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+                .await
+        });
+        addr
+    }
+
+    async fn answers(channel: &tonic::transport::Channel, calls: usize) -> HashSet<i32> {
+        let mut seen = HashSet::new();
+        for _ in 0..calls {
+            let answer = HealthClient::new(channel.clone())
+                .check(HealthCheckRequest {
+                    service: "replica".to_owned(),
+                })
+                .await
+                .unwrap();
+            seen.insert(answer.into_inner().status);
+        }
+        seen
+    }
+
+    #[tokio::test]
+    async fn a_dns_peer_spreads_calls_over_every_address_and_follows_changes() {
+        let serving = replica(ServingStatus::Serving).await;
+        let not_serving = replica(ServingStatus::NotServing).await;
+        let records = Arc::new(Mutex::new(vec![serving, not_serving]));
+        let resolve = {
+            let records = Arc::clone(&records);
+            move || {
+                let found = records.lock().unwrap().clone();
+                async move { Ok(found) }
+            }
+        };
+        let channel = super::balanced(
+            "replicas".to_owned(),
+            |addr| tonic::transport::Endpoint::from_shared(format!("http://{addr}")).ok(),
+            resolve,
+            Duration::from_millis(50),
+        );
+        assert_eq!(
+            answers(&channel, 60).await.len(),
+            2,
+            "both replicas answer some of the calls"
+        );
+        // One replica leaves the records: calls stop going to it.
+        records.lock().unwrap().retain(|addr| *addr == serving);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            answers(&channel, 30).await,
+            HashSet::from([tonic_health::pb::health_check_response::ServingStatus::Serving as i32]),
+        );
+    }
+
+    #[tokio::test]
+    async fn an_http_peer_url_is_one_lazy_endpoint_and_a_bad_one_is_refused() {
+        let addr = replica(ServingStatus::Serving).await;
+        let channel = super::peer_channel(
+            &format!("http://{addr}"),
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        assert_eq!(answers(&channel, 2).await.len(), 1);
+        let by_name = super::peer_channel(
+            &format!("dns:///localhost:{}", addr.port()),
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        assert_eq!(
+            answers(&by_name, 2).await.len(),
+            1,
+            "dns:/// resolves and calls"
+        );
+        assert!(
+            super::peer_channel(
+                "dns:///not a host",
+                Duration::from_secs(1),
+                Duration::from_secs(1)
+            )
+            .is_err()
+        );
+    }
+}
