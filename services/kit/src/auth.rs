@@ -826,9 +826,17 @@ impl SigningKeyFile {
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir).map_err(io_error)?;
                 }
-                write_private(path, &pem).map_err(io_error)?;
-                tracing::info!(path = %path.display(), "created a new signing key");
-                pem
+                match write_private(path, &pem) {
+                    Ok(()) => {
+                        tracing::info!(path = %path.display(), "created a new signing key");
+                        pem
+                    }
+                    // Another process made it first: use theirs.
+                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                        std::fs::read_to_string(path).map_err(io_error)?
+                    }
+                    Err(error) => return Err(io_error(error)),
+                }
             }
             Err(error) => return Err(io_error(error)),
         };
@@ -902,15 +910,29 @@ pub fn generate_ed25519_pem() -> Result<String, KeyError> {
 }
 
 #[cfg(unix)]
+/// Writes a new private file (mode 0600) all at once: it is written under a
+/// temporary name and linked into place, so a process starting alongside
+/// never reads half a key, and of two writers one wins (the other gets
+/// `AlreadyExists`).
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.subsec_nanos());
+    let temporary = path.with_extension(format!("tmp-{}-{nanos}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(path)?;
-    file.write_all(content.as_bytes())
+        .open(&temporary)
+        .and_then(|mut file| {
+            file.write_all(content.as_bytes())?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::hard_link(&temporary, path));
+    let _ = std::fs::remove_file(&temporary);
+    written
 }
 
 #[cfg(not(unix))]
@@ -939,6 +961,33 @@ mod tests {
 
     fn issuer(dir: &Path) -> DevIssuer {
         DevIssuer::load_or_create(dir, "hamafza-dev", "hamafza").unwrap()
+    }
+
+    #[test]
+    fn processes_starting_together_share_one_new_key() {
+        let dir = std::env::temp_dir().join(format!("hamafza-key-race-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("key.pem");
+        let kids: Vec<String> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    SigningKeyFile::load_or_create(&path)
+                        .unwrap()
+                        .public_jwk
+                        .common
+                        .key_id
+                        .unwrap()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|thread| thread.join().unwrap())
+            .collect();
+        assert!(kids.iter().all(|kid| *kid == kids[0]), "{kids:?}");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary files are left behind");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     fn request(ttl: Duration) -> TokenRequest {
