@@ -25,6 +25,13 @@ def fmt(value, digits=1):
     return str(value)
 
 
+def cpu(row):
+    used = row.get("cpu") or {}
+    if not used:
+        return "–"
+    return " / ".join(fmt(used.get(name), 2) for name in ("enrolments", "courses", "machine"))
+
+
 def verdict(ok):
     return "**met**" if ok else "**missed**"
 
@@ -83,14 +90,14 @@ def main():
       "from when a call was due, so stalls are not hidden. Every run uses fresh sessions "
       "with room for all.")
     w("")
-    w("| run | mode | calls/s | of ceiling | p50 ms | p99 ms | p99.9 ms | errors |")
-    w("|---|---|---:|---:|---:|---:|---:|---:|")
+    w("| run | mode | calls/s | of ceiling | p50 ms | p99 ms | p99.9 ms | errors | CPU cores: enrolments / courses / machine |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     enrol_rows = [r for r in results if r.get("phase") == "enrol"]
     for r in enrol_rows:
         ceiling = hot if "hot" in r["label"] else spread
         ratio = r["throughput"] / ceiling["throughput"] if ceiling.get("throughput") and "open" not in r["label"] else None
         w(f"| {r['label']} | {r['mode']} | {fmt(r['throughput'])} | {fmt(ratio * 100, 0) + ' %' if ratio else '–'} "
-          f"| {fmt(r['p50_ms'], 2)} | {fmt(r['p99_ms'], 2)} | {fmt(r['p999_ms'], 2)} | {r['errors']} |")
+          f"| {fmt(r['p50_ms'], 2)} | {fmt(r['p99_ms'], 2)} | {fmt(r['p999_ms'], 2)} | {r['errors']} | {cpu(r)} |")
     w("")
     best_spread = max((r["throughput"] for r in enrol_rows if "spread" in r["label"]), default=0)
     best_hot = max((r["throughput"] for r in enrol_rows if "hot" in r["label"]), default=0)

@@ -41,6 +41,7 @@ need() { # COMMAND PACKAGE: install the Debian package when the command is missi
 need pgbench postgresql-contrib
 need wrk wrk
 need psql postgresql-client
+need bc bc
 
 step "building ($profile)"
 if [ "$profile" = release ]; then
@@ -94,9 +95,16 @@ start() { # NAME: hamafza serve NAME, waiting for its health check
 }
 stop() { kill -TERM "${pids[$1]}"; wait "${pids[$1]}" || true; unset "pids[$1]"; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/${pids[$1]}/status"; } # KiB
-record() { # one result line (JSON) from stdin, tagged with the phase
-  jq -c --arg phase "$1" '. + {phase: $phase}' >> "$results"
+record() { # one result line (JSON) from stdin, tagged with the phase (and the CPU use of the last load)
+  if [ -f "$work/cpu.json" ]; then
+    jq -c --arg phase "$1" --slurpfile cpu "$work/cpu.json" '. + {phase: $phase, cpu: $cpu[0]}' >> "$results"
+    rm -f "$work/cpu.json"
+  else
+    jq -c --arg phase "$1" '. + {phase: $phase}' >> "$results"
+  fi
 }
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 bench() { "$bin/hamafza-bench" "$@"; }
 # Peak resident memory of every service while a command runs.
 declare -A peak=()
@@ -104,7 +112,21 @@ under_load() {
   local sampler_out=$work/peaks
   ( while :; do for name in "${!pids[@]}"; do echo "$name $(rss "$name" 2>/dev/null || echo 0)"; done; sleep 0.25; done ) > "$sampler_out" &
   local sampler=$!
+  declare -A before=()
+  for name in "${!pids[@]}"; do before[$name]=$(ticks "${pids[$name]}"); done
+  local machine_before
+  machine_before=$(busy)
+  local t0; t0=$(date +%s.%N)
   "$@"
+  local seconds; seconds=$(echo "$(date +%s.%N) - $t0" | bc -l)
+  # CPU used while it ran, in cores (1.0 = one core busy all along).
+  {
+    printf '{"seconds": %.2f, "machine": %.2f' "$seconds" "$(echo "($(busy) - $machine_before) / 100 / $seconds" | bc -l)"
+    for name in "${!pids[@]}"; do
+      printf ', "%s": %.2f' "$name" "$(echo "($(ticks "${pids[$name]}") - ${before[$name]}) / 100 / $seconds" | bc -l)"
+    done
+    echo '}'
+  } > "$work/cpu.json"
   kill "$sampler"; wait "$sampler" 2>/dev/null || true
   while read -r name kib; do
     if [ -n "$kib" ] && [ "$kib" -gt "${peak[$name]:-0}" ]; then peak[$name]=$kib; fi

@@ -1,7 +1,9 @@
 //! What enrolments reads from the courses service, over its gRPC contract and
 //! with this service's own identity.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use hamafza_kit::auth::{ServiceAuth, ServiceToken};
@@ -18,12 +20,17 @@ use crate::domain::{CourseFacts, EnrolmentsError, SessionFacts};
 
 type Authed = InterceptedService<Channel, ServiceAuth>;
 
+/// How long an enrolment may act on session facts already read: enrolments
+/// is told of a change in courses (closing, capacity, window) within this.
+pub const RECENT_FACTS: Duration = Duration::from_secs(1);
+
 /// A client of the courses service.
 #[derive(Clone)]
 pub struct CoursesClient {
     courses: CourseServiceClient<Authed>,
     sessions: SessionServiceClient<Authed>,
     organizations: OrganizationServiceClient<Authed>,
+    recent: Arc<Mutex<HashMap<Uuid, (Instant, SessionFacts)>>>,
 }
 
 impl std::fmt::Debug for CoursesClient {
@@ -53,7 +60,37 @@ impl CoursesClient {
             courses: CourseServiceClient::with_interceptor(channel.clone(), auth.clone()),
             sessions: SessionServiceClient::with_interceptor(channel.clone(), auth.clone()),
             organizations: OrganizationServiceClient::with_interceptor(channel, auth),
+            recent: Arc::default(),
         }
+    }
+
+    /// The facts of a session and its course as read at most
+    /// [`RECENT_FACTS`] ago: a burst of enrolments into one session asks
+    /// courses once a second instead of twice per enrolment. Seats and quotas
+    /// are still counted in this service's database, in the transaction.
+    pub async fn recent_session_facts(
+        &self,
+        session_id: Uuid,
+    ) -> Result<SessionFacts, EnrolmentsError> {
+        let now = Instant::now();
+        if let Some((read, facts)) = self.lock_recent().get(&session_id)
+            && now.duration_since(*read) < RECENT_FACTS
+        {
+            return Ok(facts.clone());
+        }
+        let facts = self.session_facts(session_id).await?;
+        let mut recent = self.lock_recent();
+        if recent.len() >= 10_000 {
+            recent.retain(|_, (read, _)| now.duration_since(*read) < RECENT_FACTS);
+        }
+        recent.insert(session_id, (now, facts.clone()));
+        Ok(facts)
+    }
+
+    fn lock_recent(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, (Instant, SessionFacts)>> {
+        self.recent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The facts of a session and its course.

@@ -652,6 +652,9 @@ async fn enrolling_checks_the_session_and_the_request() {
         "self-enrolment is for trainees"
     );
     stack.cancel_session(&session.id).await;
+    // Enrolments acts on session facts read at most RECENT_FACTS ago (an
+    // enrolment slipping in meanwhile is cancelled by the reconciler).
+    tokio::time::sleep(hamafza_enrolments::courses_client::RECENT_FACTS).await;
     let status = stack
         .enrol_self(TRAINEE_KSC, &session.id, "f")
         .await

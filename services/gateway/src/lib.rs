@@ -120,6 +120,12 @@ pub async fn serve(
         public_base: settings.public_base_url.trim_end_matches('/').to_owned(),
         oidc: settings.oidc.map(|o| Arc::new(oidc::Oidc::new(o))),
     };
+    // Replies go out at once, not after the client's delayed ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::warn!(%error, "could not set TCP_NODELAY on a connection");
+        }
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async move { shutdown.requested().await })
         .await

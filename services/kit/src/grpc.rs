@@ -8,6 +8,7 @@ use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
+use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::body::Body;
 use tonic::codegen::http;
@@ -113,8 +114,17 @@ impl GrpcServer {
                 .await;
             tracing::info!(addr = ?local_addr, "draining in-flight calls");
         };
-        let serve =
-            router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), on_shutdown);
+        // The builder's tcp_nodelay covers only listeners tonic binds itself:
+        // without it, a reply larger than one segment waits for the
+        // client's delayed ACK (~40 ms).
+        let incoming = TcpListenerStream::new(listener).map(|stream| {
+            stream.inspect(|stream| {
+                if let Err(error) = stream.set_nodelay(true) {
+                    tracing::warn!(%error, "could not set TCP_NODELAY on a connection");
+                }
+            })
+        });
+        let serve = router.serve_with_incoming_shutdown(incoming, on_shutdown);
         tokio::pin!(serve);
         // Idle clients may keep connections open; the grace period bounds the wait.
         let deadline = async move {

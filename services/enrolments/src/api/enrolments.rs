@@ -189,7 +189,7 @@ impl EnrolmentService for EnrolmentsApi {
                 {
                     return Ok(answer);
                 }
-                let facts = self.courses.session_facts(session_id).await?;
+                let facts = self.courses.recent_session_facts(session_id).await?;
                 self.check_enrolment(&facts, &trainee, request.waive_prerequisites).await?;
                 let admission = admission(facts.course.requires_manager_approval, self_enrolment);
                 self.enrol_once(&key, &facts, &trainee, &person(&caller), admission).await
