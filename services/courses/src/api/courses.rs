@@ -313,10 +313,14 @@ impl CourseService for CoursesApi {
                     created_until,
                     ids,
                 };
-                let mut records = self
-                    .store
-                    .list_courses(&filter, after.flatten(), size + 1)
-                    .await?;
+                let after = after.flatten();
+                let list = async { Ok(self.store.list_courses(&filter, after, size + 1).await?) };
+                let mut records = if is_staff(&caller) {
+                    list.await?
+                } else {
+                    let key = format!("{filter:?}/{after:?}/{size}");
+                    self.public_listing(key, list).await?
+                };
                 let next_page_token = page::finish(&mut records, size, |record| record.course.id);
                 Ok(pb::ListCoursesResponse {
                     courses: records

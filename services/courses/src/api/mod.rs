@@ -13,14 +13,27 @@ use hamafza_kit::grpc::reply;
 
 use hamafza_kit::auth::{Caller, Role};
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use hamafza_kit::ApiError;
+
 use crate::store::Store;
+use crate::store::queries::CourseRecord;
 
 /// The state every handler shares.
 #[derive(Debug, Clone)]
 pub struct CoursesApi {
     store: Store,
     required_approvals: u32,
+    public_listings: Arc<Mutex<HashMap<String, (Instant, Vec<CourseRecord>)>>>,
 }
+
+/// How old a page of the public catalog may be when served again: the
+/// catalog trainees browse is read often and changes seldom. Staff always
+/// read the database.
+pub const PUBLIC_LISTING_AGE: Duration = Duration::from_secs(1);
 
 impl CoursesApi {
     /// Handlers over `store`, approving submissions after `required_approvals`
@@ -29,7 +42,35 @@ impl CoursesApi {
         Self {
             store,
             required_approvals: required_approvals.max(1),
+            public_listings: Arc::default(),
         }
+    }
+
+    /// A page of the public catalog listed at most [`PUBLIC_LISTING_AGE`] ago,
+    /// or `list` now.
+    async fn public_listing<F>(&self, key: String, list: F) -> Result<Vec<CourseRecord>, ApiError>
+    where
+        F: Future<Output = Result<Vec<CourseRecord>, ApiError>>,
+    {
+        let now = Instant::now();
+        if let Some((listed, records)) = self.lock_listings().get(&key)
+            && now.duration_since(*listed) < PUBLIC_LISTING_AGE
+        {
+            return Ok(records.clone());
+        }
+        let records = list.await?;
+        let mut listings = self.lock_listings();
+        if listings.len() >= 1_000 {
+            listings.retain(|_, (listed, _)| now.duration_since(*listed) < PUBLIC_LISTING_AGE);
+        }
+        listings.insert(key, (now, records.clone()));
+        Ok(records)
+    }
+
+    fn lock_listings(&self) -> MutexGuard<'_, HashMap<String, (Instant, Vec<CourseRecord>)>> {
+        self.public_listings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

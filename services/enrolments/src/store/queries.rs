@@ -16,8 +16,8 @@ use prost::Message;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
-    Statement, TransactionTrait,
+    EntityTrait, ExprTrait, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -1007,13 +1007,28 @@ impl Store {
             }
             condition
         };
+        const ENDED: [EnrolmentStatus; 3] = [
+            EnrolmentStatus::Completed,
+            EnrolmentStatus::Failed,
+            EnrolmentStatus::NoShow,
+        ];
         // Three independent reads, each answered from an index on
-        // PostgreSQL, run side by side on the pool.
-        let created = enrolment::Entity::find()
+        // PostgreSQL, run side by side on the pool. Over all time, the
+        // enrolments made are the ended ones (counted anyway) plus those not
+        // ended: a read of the smaller part instead of the whole table.
+        let all_time = from.is_none() && until.is_none();
+        let mut created = enrolment::Entity::find()
             .select_only()
             .column(enrolment::Column::TraineeOrganizationId)
             .column_as(enrolment::Column::Id.count(), "n")
-            .filter(scope(enrolment::Column::CreatedAt))
+            .filter(scope(enrolment::Column::CreatedAt));
+        if all_time {
+            created = created.filter(
+                enrolment::Column::Status
+                    .is_in(EnrolmentStatus::iter().filter(|status| !ENDED.contains(status))),
+            );
+        }
+        let created = created
             .group_by(enrolment::Column::TraineeOrganizationId)
             .into_tuple::<(String, i64)>()
             .all(&self.db);
@@ -1032,11 +1047,7 @@ impl Store {
                 "hours",
             )
             .filter(scope(enrolment::Column::CompletedAt))
-            .filter(enrolment::Column::Status.is_in([
-                EnrolmentStatus::Completed,
-                EnrolmentStatus::Failed,
-                EnrolmentStatus::NoShow,
-            ]))
+            .filter(enrolment::Column::Status.is_in(ENDED))
             .group_by(enrolment::Column::TraineeOrganizationId)
             .group_by(enrolment::Column::Status)
             .into_tuple::<EndedGroup>()
@@ -1079,6 +1090,9 @@ impl Store {
         for (organization, status, n, score_sum, scored, hours) in ended {
             let entry = measures.entry(organization).or_default();
             let n = u32::try_from(n).unwrap_or(u32::MAX);
+            if all_time {
+                entry.enrolments += n;
+            }
             entry.ended += n;
             entry.score_sum += u64::try_from(score_sum.unwrap_or(0)).unwrap_or(0);
             entry.scored += u32::try_from(scored).unwrap_or(0);
