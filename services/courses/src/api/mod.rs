@@ -27,8 +27,11 @@ use crate::store::queries::CourseRecord;
 pub struct CoursesApi {
     store: Store,
     required_approvals: u32,
-    public_listings: Arc<Mutex<HashMap<String, (Instant, Vec<CourseRecord>)>>>,
+    public_listings: Arc<Mutex<Listings>>,
 }
+
+/// Pages of the public catalog by their request, with when they were listed.
+type Listings = HashMap<String, (Instant, Vec<CourseRecord>)>;
 
 /// How old a page of the public catalog may be when served again: the
 /// catalog trainees browse is read often and changes seldom. Staff always
@@ -67,7 +70,7 @@ impl CoursesApi {
         Ok(records)
     }
 
-    fn lock_listings(&self) -> MutexGuard<'_, HashMap<String, (Instant, Vec<CourseRecord>)>> {
+    fn lock_listings(&self) -> MutexGuard<'_, Listings> {
         self.public_listings
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
