@@ -540,3 +540,42 @@ async fn a_cancelled_session_of_an_unpublished_course_stays_hidden() {
         .sessions;
     assert_eq!(listed.len(), 1);
 }
+
+#[tokio::test]
+async fn trainees_see_a_newly_published_course_within_the_listing_age_and_staff_at_once() {
+    let server = TestServer::start().await;
+    let codes = |who| {
+        let server = &server;
+        async move {
+            server
+                .courses()
+                .list_courses(server.request(
+                    who,
+                    pb::ListCoursesRequest {
+                        page_size: 100,
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .courses
+                .into_iter()
+                .map(|course| course.details.unwrap().code)
+                .collect::<Vec<_>>()
+        }
+    };
+    server.published_course("PR-501").await;
+    assert_eq!(codes(TRAINEE).await, ["PR-501"]);
+    server.published_course("PR-502").await;
+    assert!(
+        codes(ADMIN).await.contains(&"PR-502".to_owned()),
+        "staff read the catalog itself"
+    );
+    tokio::time::sleep(hamafza_courses::api::PUBLIC_LISTING_AGE).await;
+    let seen = codes(TRAINEE).await;
+    assert!(
+        seen.contains(&"PR-502".to_owned()) && seen.contains(&"PR-501".to_owned()),
+        "after the listing age a trainee's page is read again: {seen:?}"
+    );
+}
