@@ -58,7 +58,10 @@ def main():
         found = statements(log)
     # The backend that inserted the enrolment ran the transaction; before its
     # BEGIN, the idempotency look-up for the same trainee (any backend).
-    insert = next(i for i, (_, sql, _) in enumerate(found) if sql.startswith('INSERT INTO "enrolments"'))
+    insert = next((i for i, (_, sql, _) in enumerate(found) if sql.startswith('INSERT INTO "enrolments"')), None)
+    if insert is None:
+        sys.exit(f"ceiling.py: no enrolment INSERT in {capture}: did PostgreSQL log the statements "
+                 "(log_statement, and the log file bench/run.sh reads)?")
     pid = found[insert][0]
     begin = max(i for i in range(insert) if found[i][0] == pid and found[i][1] == "BEGIN")
     commit = min(i for i in range(insert, len(found)) if found[i][0] == pid and found[i][1] == "COMMIT")

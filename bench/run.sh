@@ -140,7 +140,8 @@ start courses
 start enrolments
 capture_session=$(bench sessions --courses "$courses" --count 1)
 bench enrol --enrolments "$enrolments" --sessions "$capture_session" --concurrency 1 --duration 200ms --label warm --prefix warm >/dev/null
-log=$(ls /var/log/postgresql/postgresql-*-main.log | head -n 1)
+log=${PG_LOG:-$(ls /var/log/postgresql/postgresql-*-main.log 2>/dev/null | head -n 1)}
+[ -r "$log" ] || { echo "bench: cannot read PostgreSQL's log (set PG_LOG to its file) to capture the enrol SQL" >&2; exit 1; }
 before=$(wc -l < "$log")
 bench enrol --enrolments "$enrolments" --sessions "$capture_session" --rate 1 --duration 1s --label capture --prefix x >/dev/null
 sleep 0.5
