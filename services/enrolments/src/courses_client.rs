@@ -1,12 +1,12 @@
 //! What enrolments reads from the courses service, over its gRPC contract and
 //! with this service's own identity.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hamafza_kit::auth::{ServiceAuth, ServiceToken};
+use hamafza_kit::recent::Recent;
 use hamafza_kit::time::{from_timestamp, to_timestamp};
 use hamafza_proto::courses as pb;
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
@@ -30,7 +30,7 @@ pub struct CoursesClient {
     courses: CourseServiceClient<Authed>,
     sessions: SessionServiceClient<Authed>,
     organizations: OrganizationServiceClient<Authed>,
-    recent: Arc<Mutex<HashMap<Uuid, (Instant, SessionFacts)>>>,
+    recent: Arc<Recent<Uuid, SessionFacts>>,
 }
 
 impl std::fmt::Debug for CoursesClient {
@@ -60,7 +60,7 @@ impl CoursesClient {
             courses: CourseServiceClient::with_interceptor(channel.clone(), auth.clone()),
             sessions: SessionServiceClient::with_interceptor(channel.clone(), auth.clone()),
             organizations: OrganizationServiceClient::with_interceptor(channel, auth),
-            recent: Arc::default(),
+            recent: Arc::new(Recent::new(RECENT_FACTS, 10_000)),
         }
     }
 
@@ -72,25 +72,9 @@ impl CoursesClient {
         &self,
         session_id: Uuid,
     ) -> Result<SessionFacts, EnrolmentsError> {
-        let now = Instant::now();
-        if let Some((read, facts)) = self.lock_recent().get(&session_id)
-            && now.duration_since(*read) < RECENT_FACTS
-        {
-            return Ok(facts.clone());
-        }
-        let facts = self.session_facts(session_id).await?;
-        let mut recent = self.lock_recent();
-        if recent.len() >= 10_000 {
-            recent.retain(|_, (read, _)| now.duration_since(*read) < RECENT_FACTS);
-        }
-        recent.insert(session_id, (now, facts.clone()));
-        Ok(facts)
-    }
-
-    fn lock_recent(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, (Instant, SessionFacts)>> {
         self.recent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_or_load(session_id, self.session_facts(session_id))
+            .await
     }
 
     /// The facts of a session and its course.

@@ -12,6 +12,7 @@ pub mod grpc;
 pub mod idempotency;
 pub mod jalali;
 pub mod page;
+pub mod recent;
 pub mod shutdown;
 pub mod telemetry;
 pub mod text;

@@ -13,11 +13,11 @@ use hamafza_kit::grpc::reply;
 
 use hamafza_kit::auth::{Caller, Role};
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use hamafza_kit::ApiError;
+use hamafza_kit::recent::Recent;
 
 use crate::store::Store;
 use crate::store::queries::CourseRecord;
@@ -27,11 +27,8 @@ use crate::store::queries::CourseRecord;
 pub struct CoursesApi {
     store: Store,
     required_approvals: u32,
-    public_listings: Arc<Mutex<Listings>>,
+    public_listings: Arc<Recent<String, Vec<CourseRecord>>>,
 }
-
-/// Pages of the public catalog by their request, with when they were listed.
-type Listings = HashMap<String, (Instant, Vec<CourseRecord>)>;
 
 /// How old a page of the public catalog may be when served again: the
 /// catalog trainees browse is read often and changes seldom. Staff always
@@ -45,7 +42,7 @@ impl CoursesApi {
         Self {
             store,
             required_approvals: required_approvals.max(1),
-            public_listings: Arc::default(),
+            public_listings: Arc::new(Recent::new(PUBLIC_LISTING_AGE, 1_000)),
         }
     }
 
@@ -55,25 +52,7 @@ impl CoursesApi {
     where
         F: Future<Output = Result<Vec<CourseRecord>, ApiError>>,
     {
-        let now = Instant::now();
-        if let Some((listed, records)) = self.lock_listings().get(&key)
-            && now.duration_since(*listed) < PUBLIC_LISTING_AGE
-        {
-            return Ok(records.clone());
-        }
-        let records = list.await?;
-        let mut listings = self.lock_listings();
-        if listings.len() >= 1_000 {
-            listings.retain(|_, (listed, _)| now.duration_since(*listed) < PUBLIC_LISTING_AGE);
-        }
-        listings.insert(key, (now, records.clone()));
-        Ok(records)
-    }
-
-    fn lock_listings(&self) -> MutexGuard<'_, Listings> {
-        self.public_listings
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.public_listings.get_or_load(key, list).await
     }
 }
 
