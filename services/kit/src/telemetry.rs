@@ -149,6 +149,11 @@ pub fn record_ids(span: &tracing::Span) {
     }
 }
 
+/// Histogram bucket bounds of request durations, in seconds: 1 ms to 10 s.
+const LATENCY_BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
 /// Request count, errors and duration per RPC, as OpenTelemetry metrics:
 /// `rpc.server.requests`, `rpc.server.errors` (counters) and
 /// `rpc.server.call.duration` (seconds), each with `rpc.system`,
@@ -177,9 +182,7 @@ impl RpcMetrics {
                 .f64_histogram("rpc.server.call.duration")
                 .with_unit("s")
                 .with_description("Time from the request to the response headers")
-                .with_boundaries(vec![
-                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-                ])
+                .with_boundaries(LATENCY_BUCKETS.to_vec())
                 .build(),
         }
     }
@@ -223,9 +226,7 @@ impl HttpMetrics {
                 .f64_histogram("http.server.request.duration")
                 .with_unit("s")
                 .with_description("Time from the request to the response headers")
-                .with_boundaries(vec![
-                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-                ])
+                .with_boundaries(LATENCY_BUCKETS.to_vec())
                 .build(),
         }
     }
