@@ -125,10 +125,14 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Up) {
             Command::Up => stack::up(config).await,
             Command::Serve { service } => match service {
-                Service::Courses => stack::serve_courses(config).await,
-                Service::Enrolments => stack::serve_enrolments(config).await,
-                Service::Certification => stack::serve_certification(config).await,
-                Service::Gateway => stack::serve_gateway(config).await,
+                Service::Courses => stack::serve::<hamafza_courses::CoursesService>(config).await,
+                Service::Enrolments => {
+                    stack::serve::<hamafza_enrolments::EnrolmentsService>(config).await
+                }
+                Service::Certification => {
+                    stack::serve::<hamafza_certification::CertificationService>(config).await
+                }
+                Service::Gateway => stack::serve::<hamafza_gateway::GatewayService>(config).await,
             },
             Command::Migrate { demo } => stack::migrate(config, demo).await,
             Command::Healthcheck {

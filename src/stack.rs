@@ -2,12 +2,15 @@
 //! (`serve`), or only their migrations (`migrate`).
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
-use hamafza_kit::auth::{DevIssuer, ServiceToken, TokenVerifier};
+use hamafza_certification::CertificationService;
+use hamafza_courses::CoursesService;
+use hamafza_enrolments::EnrolmentsService;
+use hamafza_gateway::GatewayService;
 use hamafza_kit::config::{Config, ServiceName};
 use hamafza_kit::grpc::ServeError;
+use hamafza_kit::service::{Migrations, Service, Shared};
 use hamafza_kit::shutdown::Shutdown;
 use hamafza_kit::{db, telemetry};
 use sea_orm::DatabaseConnection;
@@ -22,12 +25,26 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
     let _telemetry = telemetry::init("hamafza", &config.log)?;
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
-    let verifier = TokenVerifier::from_config(&config.auth, &config.data_dir).await?;
 
-    let courses_db = open::<hamafza_courses::Migrator>(&config, ServiceName::Courses).await?;
-    let store = hamafza_courses::Store::new(courses_db.clone());
+    // Bind every port before building anything, so a taken port fails fast,
+    // and services call each other at the addresses actually bound.
+    let courses_listener = bind::<CoursesService>(&config).await?;
+    let enrolments_listener = bind::<EnrolmentsService>(&config).await?;
+    let certification_listener = bind::<CertificationService>(&config).await?;
+    let gateway_listener = bind::<GatewayService>(&config).await?;
+    for (peer, listener) in [
+        (&mut config.courses, &courses_listener),
+        (&mut config.enrolments, &enrolments_listener),
+        (&mut config.certification, &certification_listener),
+    ] {
+        peer.url
+            .get_or_insert(format!("http://{}", listener.local_addr()?));
+    }
+
+    let shared = Shared::from_config(&config, Migrations::Apply).await?;
+    let courses = CoursesService::build(&config, &shared).await?;
     if hamafza_courses::demo::seed(
-        &store,
+        courses.store(),
         config.council.required_approvals,
         hamafza_kit::time::now(),
     )
@@ -35,52 +52,9 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
     {
         tracing::info!("demo data seeded");
     }
-    let enrolments_db =
-        open::<hamafza_enrolments::Migrator>(&config, ServiceName::Enrolments).await?;
-    let certification_db =
-        open::<hamafza_certification::Migrator>(&config, ServiceName::Certification).await?;
-    let issuer_keys = Arc::new(hamafza_certification::IssuerKeys::from_config(&config)?);
-
-    // Bind every port before serving anything, so a taken port fails fast.
-    let courses_listener = bind(&config, ServiceName::Courses).await?;
-    let enrolments_listener = bind(&config, ServiceName::Enrolments).await?;
-    let certification_listener = bind(&config, ServiceName::Certification).await?;
-    let gateway_listener = TcpListener::bind(config.gateway.addr)
-        .await
-        .with_context(|| {
-            format!(
-                "binding the gateway to {} (set HAMAFZA_GATEWAY_ADDR to use another)",
-                config.gateway.addr
-            )
-        })?;
-    // Services call each other at the addresses actually bound.
-    config
-        .courses
-        .url
-        .get_or_insert(format!("http://{}", courses_listener.local_addr()?));
-    config
-        .enrolments
-        .url
-        .get_or_insert(format!("http://{}", enrolments_listener.local_addr()?));
-    config
-        .certification
-        .url
-        .get_or_insert(format!("http://{}", certification_listener.local_addr()?));
-    let enrolments_peers =
-        hamafza_enrolments::Peers::from_config(&config, service_identity(&config, "enrolments")?)?;
-    let certification_courses = hamafza_certification::courses_channel(&config)?;
-    let certification_identity = service_identity(&config, "certification")?;
-    let gateway_backends =
-        hamafza_gateway::Backends::from_config(&config, service_identity(&config, "gateway")?)?;
-    let gateway_settings = hamafza_gateway::Settings {
-        dev_issuer: Some(DevIssuer::load_or_create(
-            &config.data_dir,
-            &config.auth.issuer,
-            &config.auth.audience,
-        )?),
-        public_base_url: config.credentials.public_base_url.clone(),
-        oidc: None,
-    };
+    let enrolments = EnrolmentsService::build(&config, &shared).await?;
+    let certification = CertificationService::build(&config, &shared).await?;
+    let gateway = GatewayService::build(&config, &shared).await?;
 
     let shutdown = Shutdown::on_signals();
     print_banner(
@@ -93,65 +67,15 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
         ],
     );
     let mut services: JoinSet<(&str, Result<(), ServeError>)> = JoinSet::new();
-    {
-        let (config, verifier, shutdown) =
-            (config.clone(), Arc::clone(&verifier), shutdown.clone());
-        services.spawn(async move {
-            let served =
-                hamafza_courses::serve(&config, courses_db, verifier, courses_listener, shutdown)
-                    .await;
-            ("courses", served)
-        });
-    }
-    {
-        let (config, verifier, shutdown) =
-            (config.clone(), Arc::clone(&verifier), shutdown.clone());
-        services.spawn(async move {
-            let served = hamafza_enrolments::serve(
-                &config,
-                enrolments_db,
-                verifier,
-                enrolments_peers,
-                enrolments_listener,
-                shutdown,
-            )
-            .await;
-            ("enrolments", served)
-        });
-    }
-    {
-        let (config, verifier, shutdown) =
-            (config.clone(), Arc::clone(&verifier), shutdown.clone());
-        services.spawn(async move {
-            let served = hamafza_certification::serve(
-                &config,
-                certification_db,
-                verifier,
-                issuer_keys,
-                certification_courses,
-                certification_identity,
-                certification_listener,
-                shutdown,
-            )
-            .await;
-            ("certification", served)
-        });
-    }
-    {
-        let shutdown = shutdown.clone();
-        services.spawn(async move {
-            let served = hamafza_gateway::serve(
-                gateway_settings,
-                gateway_backends,
-                verifier,
-                gateway_listener,
-                shutdown,
-            )
-            .await
-            .map_err(|error| ServeError::Startup(format!("gateway: {error}")));
-            ("gateway", served)
-        });
-    }
+    spawn(&mut services, courses, courses_listener, &shutdown);
+    spawn(&mut services, enrolments, enrolments_listener, &shutdown);
+    spawn(
+        &mut services,
+        certification,
+        certification_listener,
+        &shutdown,
+    );
+    spawn(&mut services, gateway, gateway_listener, &shutdown);
     // One service failing stops the others: a half stack is no stack.
     let mut failed = false;
     while let Some(joined) = services.join_next().await {
@@ -177,118 +101,25 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Runs the courses service alone against an already migrated database.
-pub async fn serve_courses(config: Config) -> anyhow::Result<ExitCode> {
-    let _telemetry = telemetry::init("courses", &config.log)?;
-    let db = connect_migrated::<hamafza_courses::Migrator>(&config, ServiceName::Courses).await?;
-    let verifier = TokenVerifier::from_config(&config.auth, &config.data_dir).await?;
-    let listener = bind(&config, ServiceName::Courses).await?;
-    tracing::info!(addr = %listener.local_addr()?, "courses service listening");
-    hamafza_courses::serve(&config, db, verifier, listener, Shutdown::on_signals()).await?;
-    Ok(ExitCode::SUCCESS)
+fn spawn<S: Service>(
+    services: &mut JoinSet<(&'static str, Result<(), ServeError>)>,
+    service: S,
+    listener: TcpListener,
+    shutdown: &Shutdown,
+) {
+    let shutdown = shutdown.clone();
+    services.spawn(async move { (S::NAME, service.serve(listener, shutdown).await) });
 }
 
-/// Runs the enrolments service alone against an already migrated database.
-pub async fn serve_enrolments(config: Config) -> anyhow::Result<ExitCode> {
-    let _telemetry = telemetry::init("enrolments", &config.log)?;
-    let db =
-        connect_migrated::<hamafza_enrolments::Migrator>(&config, ServiceName::Enrolments).await?;
-    let verifier = TokenVerifier::from_config(&config.auth, &config.data_dir).await?;
-    let peers =
-        hamafza_enrolments::Peers::from_config(&config, service_identity(&config, "enrolments")?)?;
-    let listener = bind(&config, ServiceName::Enrolments).await?;
-    tracing::info!(addr = %listener.local_addr()?, "enrolments service listening");
-    hamafza_enrolments::serve(
-        &config,
-        db,
-        verifier,
-        peers,
-        listener,
-        Shutdown::on_signals(),
-    )
-    .await?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs the certification service alone against an already migrated database.
-pub async fn serve_certification(config: Config) -> anyhow::Result<ExitCode> {
-    let _telemetry = telemetry::init("certification", &config.log)?;
-    let db =
-        connect_migrated::<hamafza_certification::Migrator>(&config, ServiceName::Certification)
-            .await?;
-    let verifier = TokenVerifier::from_config(&config.auth, &config.data_dir).await?;
-    let keys = Arc::new(hamafza_certification::IssuerKeys::from_config(&config)?);
-    let courses = hamafza_certification::courses_channel(&config)?;
-    let identity = service_identity(&config, "certification")?;
-    let listener = bind(&config, ServiceName::Certification).await?;
-    tracing::info!(addr = %listener.local_addr()?, "certification service listening");
-    hamafza_certification::serve(
-        &config,
-        db,
-        verifier,
-        keys,
-        courses,
-        identity,
-        listener,
-        Shutdown::on_signals(),
-    )
-    .await?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs the web gateway alone.
-pub async fn serve_gateway(config: Config) -> anyhow::Result<ExitCode> {
-    let _telemetry = telemetry::init("gateway", &config.log)?;
-    let verifier = TokenVerifier::from_config(&config.auth, &config.data_dir).await?;
-    let backends =
-        hamafza_gateway::Backends::from_config(&config, service_identity(&config, "gateway")?)?;
-    let oidc = match &config.oidc.issuer {
-        Some(issuer) => {
-            let secret = match &config.oidc.client_secret_file {
-                Some(file) => std::fs::read_to_string(file)
-                    .with_context(|| format!("reading the OIDC client secret {}", file.display()))?
-                    .trim()
-                    .to_owned(),
-                None => String::new(),
-            };
-            Some(hamafza_gateway::oidc::OidcSettings {
-                issuer: issuer.clone(),
-                client_id: config.oidc.client_id.clone(),
-                client_secret: secret,
-                redirect_url: format!(
-                    "{}/signin/callback",
-                    config.credentials.public_base_url.trim_end_matches('/')
-                ),
-            })
-        }
-        None => None,
-    };
-    let dev_issuer = if config.auth.allow_dev_issuer && config.auth.uses_dev_issuer() {
-        Some(DevIssuer::load_or_create(
-            &config.data_dir,
-            &config.auth.issuer,
-            &config.auth.audience,
-        )?)
-    } else {
-        None
-    };
-    let settings = hamafza_gateway::Settings {
-        dev_issuer,
-        public_base_url: config.credentials.public_base_url.clone(),
-        oidc,
-    };
-    let listener = TcpListener::bind(config.gateway.addr)
-        .await
-        .with_context(|| format!("binding the gateway to {}", config.gateway.addr))?;
-    tracing::info!(addr = %listener.local_addr()?, "gateway listening");
-    hamafza_gateway::serve(
-        settings,
-        backends,
-        verifier,
-        listener,
-        Shutdown::on_signals(),
-    )
-    .await?;
+/// Runs one service alone (`hamafza serve <service>`) against an already
+/// migrated database.
+pub async fn serve<S: Service>(config: Config) -> anyhow::Result<ExitCode> {
+    let _telemetry = telemetry::init(S::NAME, &config.log)?;
+    let shared = Shared::from_config(&config, Migrations::Require).await?;
+    let service = S::build(&config, &shared).await?;
+    let listener = bind::<S>(&config).await?;
+    tracing::info!(addr = %listener.local_addr()?, "{} listening", S::NAME);
+    service.serve(listener, Shutdown::on_signals()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -321,13 +152,18 @@ pub async fn migrate(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn service_identity(config: &Config, service: &str) -> anyhow::Result<Arc<ServiceToken>> {
-    Ok(Arc::new(
-        ServiceToken::from_config(&config.auth, &config.data_dir, service)
-            .with_context(|| format!("the {service} service's own identity"))?,
-    ))
+async fn bind<S: Service>(config: &Config) -> anyhow::Result<TcpListener> {
+    let addr = S::addr(config);
+    TcpListener::bind(addr).await.with_context(|| {
+        format!(
+            "binding the {} service to {addr} (set HAMAFZA_{}_ADDR to use another)",
+            S::NAME,
+            S::NAME.to_uppercase()
+        )
+    })
 }
 
+/// Applies a service's pending migrations.
 async fn open<M: MigratorTrait>(
     config: &Config,
     service: ServiceName,
@@ -336,37 +172,6 @@ async fn open<M: MigratorTrait>(
     db::connect_and_migrate::<M>(&url)
         .await
         .with_context(|| format!("preparing the {} database", service.as_str()))
-}
-
-/// Connects to a service's database and refuses to run it half-migrated.
-async fn connect_migrated<M: MigratorTrait>(
-    config: &Config,
-    service: ServiceName,
-) -> anyhow::Result<DatabaseConnection> {
-    let url = config.database_url(service)?;
-    let name = service.as_str();
-    let db = db::connect(&url)
-        .await
-        .with_context(|| format!("connecting to the {name} database"))?;
-    let pending = M::get_pending_migrations(&db).await?;
-    if !pending.is_empty() {
-        anyhow::bail!(
-            "the {name} database has {} pending migrations; run `hamafza migrate` first",
-            pending.len()
-        );
-    }
-    Ok(db)
-}
-
-async fn bind(config: &Config, service: ServiceName) -> anyhow::Result<TcpListener> {
-    let addr = config.service(service).addr;
-    TcpListener::bind(addr).await.with_context(|| {
-        format!(
-            "binding the {} service to {addr} (set HAMAFZA_{}_ADDR to use another)",
-            service.as_str(),
-            service.as_str().to_uppercase()
-        )
-    })
 }
 
 /// Tells a newcomer what runs where and how to get in: the gateway, then

@@ -11,57 +11,75 @@ pub mod store;
 
 use std::sync::Arc;
 
-use hamafza_kit::auth::{AuthInterceptor, ServiceToken, TokenVerifier};
-use hamafza_kit::config::Config;
-use hamafza_kit::grpc::{GrpcServer, ServeError};
+use anyhow::Context;
+use hamafza_kit::auth::{AuthInterceptor, TokenVerifier};
+use hamafza_kit::config::{Config, CredentialsConfig, GrpcConfig, ServiceName};
+use hamafza_kit::grpc::{GrpcServer, ServeError, peer};
+use hamafza_kit::service::{Service, Shared};
 use hamafza_kit::shutdown::Shutdown;
 use hamafza_proto::certification::certification_service_server::CertificationServiceServer;
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
 pub use api::CertificationApi;
+pub use courses_client::CoursesClient;
 pub use keys::IssuerKeys;
 pub use store::{Migrator, Store};
 
-/// A lazily connected channel to the courses service: certification may start first.
-pub fn courses_channel(config: &Config) -> Result<Channel, tonic::transport::Error> {
-    hamafza_kit::grpc::peer_channel(
-        &config.courses.url(),
-        std::time::Duration::from_secs(5),
-        std::time::Duration::from_secs(15),
-    )
-}
-
-/// Serves the certification service on `listener` until `shutdown` fires.
-#[allow(clippy::too_many_arguments)]
-/// `db` must be migrated ([`Migrator`]); the signing key is published first.
-pub async fn serve(
-    config: &Config,
-    db: DatabaseConnection,
+/// The certification service, ready to serve: its store, its signing key
+/// (published before the first call), and courses for course facts.
+pub struct CertificationService {
+    store: Store,
     verifier: Arc<TokenVerifier>,
     keys: Arc<IssuerKeys>,
-    courses: Channel,
-    identity: Arc<ServiceToken>,
-    listener: TcpListener,
-    shutdown: Shutdown,
-) -> Result<(), ServeError> {
-    let store = Store::new(db);
-    // A key that is not published could sign certificates nobody can verify.
-    keys.publish(&store)
-        .await
-        .map_err(|error| ServeError::Startup(format!("publishing the signing key: {error}")))?;
-    let courses = courses_client::CoursesClient::new(courses, identity);
-    let api = CertificationApi::new(store, courses, keys, config.credentials.clone());
-    let limit = config.grpc.max_message_bytes;
-    GrpcServer::new(&config.grpc)
-        .add_service(InterceptedService::new(
-            CertificationServiceServer::new(api)
-                .max_decoding_message_size(limit)
-                .max_encoding_message_size(limit),
-            AuthInterceptor::new(verifier),
-        ))
-        .serve(listener, shutdown)
-        .await
+    courses: CoursesClient,
+    grpc: GrpcConfig,
+    credentials: CredentialsConfig,
+}
+
+impl Service for CertificationService {
+    const NAME: &'static str = "certification";
+
+    fn addr(config: &Config) -> std::net::SocketAddr {
+        config.certification.addr
+    }
+
+    async fn build(config: &Config, shared: &Shared) -> anyhow::Result<Self> {
+        let db = shared
+            .database::<Migrator>(config, ServiceName::Certification)
+            .await?;
+        let store = Store::new(db);
+        let keys = Arc::new(IssuerKeys::from_config(config).context("the signing key")?);
+        // A key that is not published could sign certificates nobody can verify.
+        keys.publish(&store)
+            .await
+            .map_err(|error| anyhow::anyhow!("publishing the signing key: {error}"))?;
+        let identity = shared
+            .identity(Self::NAME)
+            .context("the certification service's own identity")?;
+        // Lazily connected: certification may start before courses.
+        let courses = CoursesClient::new(peer(&config.courses.url())?, identity);
+        Ok(Self {
+            store,
+            verifier: Arc::clone(&shared.verifier),
+            keys,
+            courses,
+            grpc: config.grpc.clone(),
+            credentials: config.credentials.clone(),
+        })
+    }
+
+    async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> Result<(), ServeError> {
+        let api = CertificationApi::new(self.store, self.courses, self.keys, self.credentials);
+        let limit = self.grpc.max_message_bytes;
+        GrpcServer::new(&self.grpc)
+            .add_service(InterceptedService::new(
+                CertificationServiceServer::new(api)
+                    .max_decoding_message_size(limit)
+                    .max_encoding_message_size(limit),
+                AuthInterceptor::new(self.verifier),
+            ))
+            .serve(listener, shutdown)
+            .await
+    }
 }

@@ -164,7 +164,7 @@ fn split(token: &str) -> (&str, &str, &str) {
 /// Signs `claims` with the server's own trusted key, keeping the header.
 fn resign(server: &TestServer, _template: &str, claims: &serde_json::Value) -> String {
     let key = hamafza_kit::auth::SigningKeyFile::load_or_create(
-        &server.issuer.dir.join(DevIssuer::KEY_FILE),
+        &server.issuer().dir.join(DevIssuer::KEY_FILE),
     )
     .unwrap();
     key.sign(claims).unwrap()

@@ -16,13 +16,14 @@ pub mod store;
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use hamafza_kit::auth::{AuthInterceptor, ServiceToken, TokenVerifier};
-use hamafza_kit::config::Config;
-use hamafza_kit::grpc::{GrpcServer, ServeError};
+use hamafza_kit::config::{Config, GrpcConfig, ServiceName, WorkersConfig};
+use hamafza_kit::grpc::{GrpcServer, ServeError, peer};
+use hamafza_kit::service::{Service, Shared};
 use hamafza_kit::shutdown::Shutdown;
 use hamafza_proto::enrolments::enrolment_service_server::EnrolmentServiceServer;
 use hamafza_proto::enrolments::report_service_server::ReportServiceServer;
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -31,83 +32,81 @@ pub use api::EnrolmentsApi;
 pub use courses_client::CoursesClient;
 pub use store::{Migrator, Store};
 
-/// Where the enrolments service finds the services it calls, and as whom.
-pub struct Peers {
-    /// The courses service.
-    pub courses: Channel,
-    /// The certification service (deliveries wait while it is down).
-    pub certification: Channel,
-    /// This service's identity on those calls.
-    pub identity: Arc<ServiceToken>,
+/// The enrolments service, ready to serve: its store, its peers (courses for
+/// session facts, certification for deliveries) and its workers' settings.
+pub struct EnrolmentsService {
+    store: Store,
+    verifier: Arc<TokenVerifier>,
+    courses: CoursesClient,
+    certification: Channel,
+    identity: Arc<ServiceToken>,
+    grpc: GrpcConfig,
+    workers: WorkersConfig,
 }
 
-impl Peers {
-    /// Lazily connected channels to the configured courses and certification
-    /// services: nothing is dialled until the first call, so either may start
-    /// after this one.
-    pub fn from_config(
-        config: &Config,
-        identity: Arc<ServiceToken>,
-    ) -> Result<Self, tonic::transport::Error> {
-        let lazy = |url: String| {
-            hamafza_kit::grpc::peer_channel(
-                &url,
-                std::time::Duration::from_secs(5),
-                std::time::Duration::from_secs(15),
-            )
-        };
+impl Service for EnrolmentsService {
+    const NAME: &'static str = "enrolments";
+
+    fn addr(config: &Config) -> std::net::SocketAddr {
+        config.enrolments.addr
+    }
+
+    /// Peers are connected lazily: nothing is dialled until the first call,
+    /// so courses and certification may start after this service.
+    async fn build(config: &Config, shared: &Shared) -> anyhow::Result<Self> {
+        let db = shared
+            .database::<Migrator>(config, ServiceName::Enrolments)
+            .await?;
+        let identity = shared
+            .identity(Self::NAME)
+            .context("the enrolments service's own identity")?;
+        let courses = peer(&config.courses.url())?;
+        let certification = peer(&config.certification.url())?;
         Ok(Self {
-            courses: lazy(config.courses.url())?,
-            certification: lazy(config.certification.url())?,
+            store: Store::new(db),
+            verifier: Arc::clone(&shared.verifier),
+            courses: CoursesClient::new(courses, Arc::clone(&identity)),
+            certification,
             identity,
+            grpc: config.grpc.clone(),
+            workers: config.workers.clone(),
         })
     }
-}
 
-/// Serves the enrolments service on `listener` and runs its workers until
-/// `shutdown` fires. `db` must be migrated ([`Migrator`]).
-pub async fn serve(
-    config: &Config,
-    db: DatabaseConnection,
-    verifier: Arc<TokenVerifier>,
-    peers: Peers,
-    listener: TcpListener,
-    shutdown: Shutdown,
-) -> Result<(), ServeError> {
-    let store = Store::new(db);
-    let courses = CoursesClient::new(peers.courses, Arc::clone(&peers.identity));
-    let api = EnrolmentsApi::new(store.clone(), courses.clone());
-    let dispatcher = tokio::spawn(outbox::run(
-        store.clone(),
-        peers.certification,
-        Arc::clone(&peers.identity),
-        config.workers.clone(),
-        shutdown.clone(),
-    ));
-    let reconciler = tokio::spawn(reconcile::run(
-        store,
-        courses,
-        config.workers.clone(),
-        shutdown.clone(),
-    ));
-    let auth = AuthInterceptor::new(verifier);
-    let limit = config.grpc.max_message_bytes;
-    let served = GrpcServer::new(&config.grpc)
-        .add_service(InterceptedService::new(
-            EnrolmentServiceServer::new(api.clone())
-                .max_decoding_message_size(limit)
-                .max_encoding_message_size(limit),
-            auth.clone(),
-        ))
-        .add_service(InterceptedService::new(
-            ReportServiceServer::new(api)
-                .max_decoding_message_size(limit)
-                .max_encoding_message_size(limit),
-            auth,
-        ))
-        .serve(listener, shutdown)
-        .await;
-    dispatcher.abort();
-    reconciler.abort();
-    served
+    async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> Result<(), ServeError> {
+        let api = EnrolmentsApi::new(self.store.clone(), self.courses.clone());
+        let dispatcher = tokio::spawn(outbox::run(
+            self.store.clone(),
+            self.certification,
+            self.identity,
+            self.workers.clone(),
+            shutdown.clone(),
+        ));
+        let reconciler = tokio::spawn(reconcile::run(
+            self.store,
+            self.courses,
+            self.workers,
+            shutdown.clone(),
+        ));
+        let auth = AuthInterceptor::new(self.verifier);
+        let limit = self.grpc.max_message_bytes;
+        let served = GrpcServer::new(&self.grpc)
+            .add_service(InterceptedService::new(
+                EnrolmentServiceServer::new(api.clone())
+                    .max_decoding_message_size(limit)
+                    .max_encoding_message_size(limit),
+                auth.clone(),
+            ))
+            .add_service(InterceptedService::new(
+                ReportServiceServer::new(api)
+                    .max_decoding_message_size(limit)
+                    .max_encoding_message_size(limit),
+                auth,
+            ))
+            .serve(listener, shutdown)
+            .await;
+        dispatcher.abort();
+        reconciler.abort();
+        served
+    }
 }

@@ -124,7 +124,7 @@ fn channel_addr(stack: &Stack) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_sharing_one_database_never_oversubscribe() {
     let mut stack = Stack::start().await;
-    if !stack.enrolments_db.is_postgres() {
+    if !stack.database(Svc::Enrolments).is_postgres() {
         // SQLite is one process's embedded database; replicas share PostgreSQL.
         eprintln!("skipped: set HAMAFZA_TEST_DATABASE_URL to run replicas against PostgreSQL");
         return;

@@ -14,6 +14,7 @@ pub mod web;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -21,7 +22,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hamafza_kit::auth::{DevIssuer, TokenVerifier};
-use hamafza_kit::grpc::{Health, check_health};
+use hamafza_kit::config::Config;
+use hamafza_kit::grpc::{Health, ServeError, check_health};
+use hamafza_kit::service::{Service, Shared};
 use hamafza_kit::shutdown::Shutdown;
 use hamafza_proto::certification as cpb;
 use tokio::net::TcpListener;
@@ -55,15 +58,104 @@ pub struct AppState {
     pub oidc: Option<Arc<oidc::Oidc>>,
 }
 
-/// The gateway's settings.
-pub struct Settings {
-    /// Development sign-in with this issuer (`hamafza up` only).
-    pub dev_issuer: Option<DevIssuer>,
-    /// The public address of the web app (links in calendar feeds; https
-    /// makes cookies `Secure`).
-    pub public_base_url: String,
-    /// The identity provider, for OpenID Connect sign-in.
-    pub oidc: Option<oidc::OidcSettings>,
+/// The gateway, ready to serve.
+pub struct GatewayService {
+    state: AppState,
+}
+
+impl GatewayService {
+    /// The gateway over `backends`, trusting `verifier`, with development
+    /// sign-in when `dev_issuer` is set and OpenID Connect sign-in when `oidc`
+    /// is.
+    pub fn new(
+        backends: Backends,
+        verifier: Arc<TokenVerifier>,
+        dev_issuer: Option<DevIssuer>,
+        oidc: Option<oidc::OidcSettings>,
+        public_base_url: &str,
+    ) -> Self {
+        Self {
+            state: AppState {
+                backends,
+                sessions: Arc::new(Sessions::default()),
+                verifier,
+                dev_issuer: dev_issuer.map(Arc::new),
+                limiter: Arc::new(RateLimiter::new(10, 20)),
+                secure_cookies: public_base_url.starts_with("https://"),
+                public_base: public_base_url.trim_end_matches('/').to_owned(),
+                oidc: oidc.map(|o| Arc::new(oidc::Oidc::new(o))),
+            },
+        }
+    }
+}
+
+impl Service for GatewayService {
+    const NAME: &'static str = "gateway";
+
+    fn addr(config: &Config) -> std::net::SocketAddr {
+        config.gateway.addr
+    }
+
+    /// Development sign-in is on when the development issuer is allowed and
+    /// in use; OpenID Connect sign-in when `oidc.issuer` is set.
+    async fn build(config: &Config, shared: &Shared) -> anyhow::Result<Self> {
+        let identity = shared
+            .identity(Self::NAME)
+            .context("the gateway's own identity")?;
+        let backends = Backends::from_config(config, identity)?;
+        let dev_issuer = if config.auth.allow_dev_issuer && config.auth.uses_dev_issuer() {
+            Some(DevIssuer::load_or_create(
+                &config.data_dir,
+                &config.auth.issuer,
+                &config.auth.audience,
+            )?)
+        } else {
+            None
+        };
+        let oidc = match &config.oidc.issuer {
+            Some(issuer) => {
+                let client_secret = match &config.oidc.client_secret_file {
+                    Some(file) => std::fs::read_to_string(file)
+                        .with_context(|| {
+                            format!("reading the OIDC client secret {}", file.display())
+                        })?
+                        .trim()
+                        .to_owned(),
+                    None => String::new(),
+                };
+                Some(oidc::OidcSettings {
+                    issuer: issuer.clone(),
+                    client_id: config.oidc.client_id.clone(),
+                    client_secret,
+                    redirect_url: format!(
+                        "{}/signin/callback",
+                        config.credentials.public_base_url.trim_end_matches('/')
+                    ),
+                })
+            }
+            None => None,
+        };
+        Ok(Self::new(
+            backends,
+            Arc::clone(&shared.verifier),
+            dev_issuer,
+            oidc,
+            &config.credentials.public_base_url,
+        ))
+    }
+
+    async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> Result<(), ServeError> {
+        // Replies go out at once, not after the client's delayed ACK.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::warn!(%error, "could not set TCP_NODELAY on a connection");
+            }
+        });
+        axum::serve(listener, router(self.state))
+            .with_graceful_shutdown(async move { shutdown.requested().await })
+            .await
+            .map_err(|error| ServeError::Startup(format!("gateway: {error}")))
+    }
 }
 
 /// The router of every page and endpoint.
@@ -100,35 +192,6 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(trace_request))
         .with_state(state)
-}
-
-/// Serves the gateway on `listener` until `shutdown` fires.
-pub async fn serve(
-    settings: Settings,
-    backends: Backends,
-    verifier: Arc<TokenVerifier>,
-    listener: TcpListener,
-    shutdown: Shutdown,
-) -> std::io::Result<()> {
-    let state = AppState {
-        backends,
-        sessions: Arc::new(Sessions::default()),
-        verifier,
-        dev_issuer: settings.dev_issuer.map(Arc::new),
-        limiter: Arc::new(RateLimiter::new(10, 20)),
-        secure_cookies: settings.public_base_url.starts_with("https://"),
-        public_base: settings.public_base_url.trim_end_matches('/').to_owned(),
-        oidc: settings.oidc.map(|o| Arc::new(oidc::Oidc::new(o))),
-    };
-    // Replies go out at once, not after the client's delayed ACK.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::warn!(%error, "could not set TCP_NODELAY on a connection");
-        }
-    });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move { shutdown.requested().await })
-        .await
 }
 
 /// One span per HTTP request, continuing the caller's trace when it sent a
@@ -264,7 +327,7 @@ async fn jwks(State(state): State<AppState>) -> Response {
         Err(status) => (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::CONTENT_TYPE, "application/json")],
-            serde_json::json!({"code": "unavailable", "message": status.message()}).to_string(),
+            serde_json::json!({"code": "unavailable", "reason": "UNAVAILABLE", "message": status.message()}).to_string(),
         )
             .into_response(),
     }

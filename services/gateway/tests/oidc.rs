@@ -19,7 +19,6 @@ use axum::{Form, Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use common::*;
-use hamafza_gateway::oidc::OidcSettings;
 use hamafza_kit::auth::{DevIssuer, Role, TokenRequest};
 use sha2::Digest;
 
@@ -119,13 +118,12 @@ fn location(response: &reqwest::Response) -> String {
 async fn signing_in_through_the_identity_provider_with_pkce() {
     let signing = Arc::new(Mutex::new(None));
     let idp = provider(Arc::clone(&signing)).await;
-    let stack = Stack::start_with(move |base| {
-        Some(OidcSettings {
-            issuer: idp,
-            client_id: "hamafza-web".to_owned(),
-            client_secret: "s3cret".to_owned(),
-            redirect_url: format!("{base}/signin/callback"),
-        })
+    let secret = temp_dir("oidc").join("client-secret");
+    std::fs::write(&secret, "s3cret\n").unwrap();
+    let stack = Stack::start_with(move |config| {
+        config.oidc.issuer = Some(idp);
+        config.oidc.client_id = "hamafza-web".to_owned();
+        config.oidc.client_secret_file = Some(secret);
     })
     .await;
     // The services trust the stack's issuer; the provider signs with it.

@@ -365,6 +365,16 @@ pub async fn check_health(url: &str, service: &str, timeout: Duration) -> Result
 /// How often a `dns:///` peer's name is resolved again.
 const RESOLVE_EVERY: Duration = Duration::from_secs(15);
 
+/// How long a service waits to connect to a peer it calls.
+pub const PEER_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one call from a service to a peer may take.
+pub const PEER_CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// [`peer_channel`] with the timeouts services use between each other.
+pub fn peer(url: &str) -> Result<tonic::transport::Channel, tonic::transport::Error> {
+    peer_channel(url, PEER_CONNECT_TIMEOUT, PEER_CALL_TIMEOUT)
+}
+
 /// A lazily connected channel to a peer service; nothing is dialled until the
 /// first call, so the peer may start later.
 ///

@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod jalali;
 pub mod page;
 pub mod recent;
+pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 pub mod text;

@@ -2,41 +2,36 @@
 //! PostgreSQL when `HAMAFZA_TEST_DATABASE_URL` is set), a real listener on
 //! `127.0.0.1:0`, real gRPC clients, and tokens from a test issuer.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-use std::time::Duration;
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use hamafza_kit::auth::Role;
 use hamafza_kit::config::Config;
-use hamafza_kit::shutdown::{Shutdown, ShutdownTrigger};
-use hamafza_kit::testing::{TestDatabase, TestIssuer};
-use hamafza_proto::common::{Actor, LocalizedText, TimeRange};
+use hamafza_proto::common::{Actor, TimeRange};
 use hamafza_proto::courses as pb;
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
 use hamafza_proto::courses::event_service_client::EventServiceClient;
 use hamafza_proto::courses::organization_service_client::OrganizationServiceClient;
 use hamafza_proto::courses::session_service_client::SessionServiceClient;
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+pub use hamafza_testkit::people::{ADMIN, COUNCIL_A, COUNCIL_B, INSTRUCTOR, MANAGER_KSC};
+pub use hamafza_testkit::{
+    Svc, TestIssuer, TestStack, text, timestamp, violated_fields, with_token,
+};
 use tonic::transport::Channel;
-use tonic_types::StatusExt;
 
+/// The courses service of one test, with the holding and three member
+/// companies registered.
 pub struct TestServer {
-    pub url: String,
+    pub stack: TestStack,
     pub channel: Channel,
-    pub issuer: TestIssuer,
-    trigger: ShutdownTrigger,
-    pub handle: Option<JoinHandle<Result<(), hamafza_kit::grpc::ServeError>>>,
-    _db: TestDatabase,
 }
 
-pub const ADMIN: (&str, &str, &[Role]) = ("admin-1", "imidro", &[Role::PlatformAdmin]);
-pub const COUNCIL_A: (&str, &str, &[Role]) =
-    ("council-a", "msc", &[Role::Council, Role::OrgManager]);
-pub const COUNCIL_B: (&str, &str, &[Role]) = ("council-b", "gegh", &[Role::Council]);
 pub const TRAINEE: (&str, &str, &[Role]) = ("trainee-1", "msc", &[Role::Trainee]);
-pub const MANAGER_KSC: (&str, &str, &[Role]) = ("manager-ksc", "ksc", &[Role::OrgManager]);
-pub const INSTRUCTOR: (&str, &str, &[Role]) = ("instructor-1", "imidro", &[Role::Instructor]);
 
 impl TestServer {
     /// A server with the holding and three member companies registered.
@@ -44,85 +39,23 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
-    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
-        let db = TestDatabase::create().await;
-        let connection = hamafza_kit::db::connect_and_migrate::<hamafza_courses::Migrator>(&db.url)
-            .await
-            .expect("migrate the test database");
-        let issuer = TestIssuer::new();
-        let mut config = Config::default();
-        config.grpc.shutdown_grace_seconds = 2;
-        configure(&mut config);
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (trigger, shutdown) = Shutdown::new();
-        let verifier = issuer.verifier();
-        let handle = tokio::spawn(async move {
-            hamafza_courses::serve(&config, connection, verifier, listener, shutdown).await
-        });
-        let channel = Channel::from_shared(url.clone())
-            .unwrap()
-            .connect_timeout(Duration::from_secs(5))
-            .connect()
-            .await
-            .expect("connect to the test server");
-        let server = Self {
-            url,
-            channel,
-            issuer,
-            trigger,
-            handle: Some(handle),
-            _db: db,
-        };
-        for (id, fa, en, kind, parent) in [
-            (
-                "imidro",
-                "ایمیدرو",
-                "IMIDRO",
-                pb::OrganizationKind::Holding,
-                "",
-            ),
-            (
-                "msc",
-                "فولاد مبارکه",
-                "Mobarakeh Steel",
-                pb::OrganizationKind::Steel,
-                "imidro",
-            ),
-            (
-                "ksc",
-                "فولاد خوزستان",
-                "Khuzestan Steel",
-                pb::OrganizationKind::Steel,
-                "imidro",
-            ),
-            (
-                "gegh",
-                "گل گهر",
-                "Gol-E-Gohar",
-                pb::OrganizationKind::Mining,
-                "imidro",
-            ),
-        ] {
-            server
-                .organizations()
-                .create_organization(server.request(
-                    ADMIN,
-                    pb::CreateOrganizationRequest {
-                        organization_id: id.to_owned(),
-                        name: Some(text(fa, en)),
-                        kind: kind.into(),
-                        parent_organization_id: parent.to_owned(),
-                    },
-                ))
-                .await
-                .expect("register an organization");
-        }
-        server
+    pub async fn start_with(configure: impl FnOnce(&mut Config) + Send + 'static) -> Self {
+        let stack = TestStack::builder()
+            .with(Svc::Courses)
+            .configure(|config| config.grpc.shutdown_grace_seconds = 2)
+            .configure(configure)
+            .start()
+            .await;
+        let channel = stack.channel(Svc::Courses);
+        Self { stack, channel }
+    }
+
+    pub fn issuer(&self) -> &TestIssuer {
+        &self.stack.issuer
     }
 
     pub fn token(&self, who: (&str, &str, &[Role])) -> String {
-        self.issuer.token(who.0, who.1, who.2)
+        self.stack.issuer.token(who.0, who.1, who.2)
     }
 
     /// A request carrying `who`'s bearer token.
@@ -146,8 +79,9 @@ impl TestServer {
         EventServiceClient::new(self.channel.clone())
     }
 
+    /// Asks the server to stop, without waiting.
     pub fn shutdown(&self) {
-        self.trigger.fire();
+        self.stack.signal_stop(Svc::Courses);
     }
 
     /// Creates a draft course as the admin.
@@ -207,27 +141,6 @@ impl TestServer {
     }
 }
 
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.trigger.fire();
-    }
-}
-
-pub fn with_token<T>(token: &str, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request
-        .metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    request
-}
-
-pub fn text(fa: &str, en: &str) -> LocalizedText {
-    LocalizedText {
-        fa: fa.to_owned(),
-        en: en.to_owned(),
-    }
-}
-
 pub fn course_details(code: &str) -> pb::CourseDetails {
     pb::CourseDetails {
         code: code.to_owned(),
@@ -241,14 +154,6 @@ pub fn course_details(code: &str) -> pb::CourseDetails {
         certificate_validity_months: Some(24),
         prerequisite_course_ids: vec![],
         requires_manager_approval: false,
-    }
-}
-
-pub fn timestamp(offset_hours: i64) -> prost_types::Timestamp {
-    let instant = chrono::Utc::now() + chrono::Duration::hours(offset_hours);
-    prost_types::Timestamp {
-        seconds: instant.timestamp(),
-        nanos: 0,
     }
 }
 
@@ -283,19 +188,4 @@ pub fn session_details(capacity: u32) -> pb::SessionDetails {
             end_time: Some(timestamp(24)),
         }),
     }
-}
-
-/// The fields named by an `INVALID_ARGUMENT` status.
-pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
-    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
-    status
-        .get_error_details()
-        .bad_request()
-        .map(|bad| {
-            bad.field_violations
-                .iter()
-                .map(|v| v.field.clone())
-                .collect()
-        })
-        .unwrap_or_default()
 }

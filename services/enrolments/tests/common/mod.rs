@@ -2,63 +2,47 @@
 //! with its own database (SQLite, or PostgreSQL when
 //! `HAMAFZA_TEST_DATABASE_URL` is set), talking over real sockets.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use hamafza_kit::auth::{Role, ServiceToken};
+use hamafza_kit::auth::Role;
 use hamafza_kit::config::Config;
-use hamafza_kit::shutdown::{Shutdown, ShutdownTrigger};
-use hamafza_kit::testing::{TestDatabase, TestIssuer};
-use hamafza_proto::common::{Actor, LocalizedText, TimeRange};
+use hamafza_proto::common::{Actor, TimeRange};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as pb;
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
 use hamafza_proto::enrolments::report_service_client::ReportServiceClient;
-use tokio::net::TcpListener;
-use tonic::transport::{Channel, Endpoint};
-use tonic_types::StatusExt;
+pub use hamafza_testkit::people::{
+    ADMIN, COUNCIL_A as COUNCIL, COUNCIL_B, INSTRUCTOR, MANAGER_KSC, MANAGER_MSC, TRAINEE_KSC,
+    TRAINEE_MSC, TRAINEE_MSC_2,
+};
+pub use hamafza_testkit::{
+    Svc, TestStack, Who, eventually, text, timestamp, violated_fields, with_token,
+};
+use tonic::transport::Channel;
 
-pub type Who = (&'static str, &'static str, &'static [Role]);
-pub const ADMIN: Who = ("admin-1", "imidro", &[Role::PlatformAdmin]);
-pub const COUNCIL: Who = ("council-a", "msc", &[Role::Council, Role::OrgManager]);
-pub const COUNCIL_B: Who = ("council-b", "gegh", &[Role::Council]);
-pub const MANAGER_MSC: Who = ("manager-msc", "msc", &[Role::OrgManager]);
-pub const MANAGER_KSC: Who = ("manager-ksc", "ksc", &[Role::OrgManager]);
-pub const INSTRUCTOR: Who = ("instructor-1", "imidro", &[Role::Instructor]);
-pub const TRAINEE_MSC: Who = ("trainee-msc", "msc", &[Role::Trainee]);
-pub const TRAINEE_MSC_2: Who = ("trainee-msc-2", "msc", &[Role::Trainee]);
-pub const TRAINEE_KSC: Who = ("trainee-ksc", "ksc", &[Role::Trainee]);
-
-/// The courses and enrolments services of one test.
+/// The courses and enrolments services of one test (certification is not
+/// running: deliveries wait).
 pub struct Stack {
-    pub issuer: TestIssuer,
-    pub enrolments_addr: String,
-    pub courses_url: String,
+    pub stack: TestStack,
     pub courses: Channel,
     pub enrolments: Channel,
-    pub enrolments_db: TestDatabase,
-    pub config: Config,
-    triggers: Vec<ShutdownTrigger>,
-    _courses_db: TestDatabase,
+    pub enrolments_addr: String,
 }
 
-impl Drop for Stack {
-    fn drop(&mut self) {
-        for trigger in &self.triggers {
-            trigger.fire();
-        }
+impl std::ops::Deref for Stack {
+    type Target = TestStack;
+
+    fn deref(&self) -> &TestStack {
+        &self.stack
     }
-}
-
-async fn channel(url: &str) -> Channel {
-    Endpoint::from_shared(url.to_owned())
-        .unwrap()
-        .connect_timeout(Duration::from_secs(5))
-        .connect()
-        .await
-        .unwrap()
 }
 
 impl Stack {
@@ -66,90 +50,24 @@ impl Stack {
         Self::start_with(|_| {}).await
     }
 
-    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
-        let issuer = TestIssuer::new();
-        let mut config = Config::default();
-        config.grpc.shutdown_grace_seconds = 1;
-        // Bursts of hundreds of callers on a busy 2-core CI machine: correctness
-        // is what these tests check; speed is for the benchmarks.
-        config.grpc.request_timeout_seconds = 300;
-        config.workers.outbox_poll_millis = 50;
-        config.workers.outbox_max_backoff_seconds = 1;
-        config.workers.reconcile_interval_seconds = 1;
-        // Nothing listens here until a test starts certification.
-        config.certification.url = Some("http://127.0.0.1:9".to_owned());
-        configure(&mut config);
-
-        let courses_db = TestDatabase::create().await;
-        let connection =
-            hamafza_kit::db::connect_and_migrate::<hamafza_courses::Migrator>(&courses_db.url)
-                .await
-                .unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let courses_url = format!("http://{}", listener.local_addr().unwrap());
-        let (courses_trigger, shutdown) = Shutdown::new();
-        let (courses_config, verifier) = (config.clone(), issuer.verifier());
-        tokio::spawn(async move {
-            hamafza_courses::serve(&courses_config, connection, verifier, listener, shutdown).await
-        });
-        config.courses.url = Some(courses_url.clone());
-
-        let enrolments_db = TestDatabase::create().await;
-        hamafza_kit::db::connect_and_migrate::<hamafza_enrolments::Migrator>(&enrolments_db.url)
-            .await
-            .unwrap();
-        let mut stack = Stack {
-            enrolments_addr: String::new(),
-            courses: channel(&courses_url).await,
-            courses_url,
-            enrolments: Endpoint::from_static("http://127.0.0.1:9").connect_lazy(),
-            issuer,
-            enrolments_db,
-            config,
-            triggers: vec![courses_trigger],
-            _courses_db: courses_db,
-        };
-        let (channel, addr) = stack.start_replica().await;
-        stack.enrolments = channel;
-        stack.enrolments_addr = addr;
-        stack.seed_organizations().await;
-        stack
+    pub async fn start_with(configure: impl FnOnce(&mut Config) + Send + 'static) -> Self {
+        let stack = TestStack::builder()
+            .with(Svc::Courses)
+            .with(Svc::Enrolments)
+            .configure(configure)
+            .start()
+            .await;
+        Stack {
+            courses: stack.channel(Svc::Courses),
+            enrolments: stack.channel(Svc::Enrolments),
+            enrolments_addr: stack.addr(Svc::Enrolments).to_string(),
+            stack,
+        }
     }
 
     /// Starts another enrolments server on the same database; returns a channel to it.
     pub async fn start_enrolments_replica(&mut self) -> Channel {
-        self.start_replica().await.0
-    }
-
-    async fn start_replica(&mut self) -> (Channel, String) {
-        let connection = hamafza_kit::db::connect(&self.enrolments_db.url)
-            .await
-            .unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (trigger, shutdown) = Shutdown::new();
-        self.triggers.push(trigger);
-        let config = self.config.clone();
-        let verifier = self.issuer.verifier();
-        let identity = Arc::new(ServiceToken::minted(
-            self.issuer.issuer().clone(),
-            "enrolments",
-        ));
-        let peers = hamafza_enrolments::Peers::from_config(&config, identity).unwrap();
-        tokio::spawn(async move {
-            hamafza_enrolments::serve(&config, connection, verifier, peers, listener, shutdown)
-                .await
-        });
-        let addr = url.trim_start_matches("http://").to_owned();
-        (channel(&url).await, addr)
-    }
-
-    pub fn token(&self, who: Who) -> String {
-        self.issuer.token(who.0, who.1, who.2)
-    }
-
-    pub fn request<T>(&self, who: Who, message: T) -> tonic::Request<T> {
-        with_token(&self.token(who), message)
+        self.stack.replica(Svc::Enrolments).await
     }
 
     pub fn client(&self) -> EnrolmentServiceClient<Channel> {
@@ -158,32 +76,6 @@ impl Stack {
 
     pub fn reports(&self) -> ReportServiceClient<Channel> {
         ReportServiceClient::new(self.enrolments.clone())
-    }
-
-    async fn seed_organizations(&self) {
-        let mut organizations =
-            hamafza_proto::courses::organization_service_client::OrganizationServiceClient::new(
-                self.courses.clone(),
-            );
-        for (id, kind, parent) in [
-            ("imidro", cpb::OrganizationKind::Holding, ""),
-            ("msc", cpb::OrganizationKind::Steel, "imidro"),
-            ("ksc", cpb::OrganizationKind::Steel, "imidro"),
-            ("gegh", cpb::OrganizationKind::Mining, "imidro"),
-        ] {
-            organizations
-                .create_organization(self.request(
-                    ADMIN,
-                    cpb::CreateOrganizationRequest {
-                        organization_id: id.to_owned(),
-                        name: Some(text(id, id)),
-                        kind: kind.into(),
-                        parent_organization_id: parent.to_owned(),
-                    },
-                ))
-                .await
-                .unwrap();
-        }
     }
 
     /// A published course taken through the council.
@@ -418,58 +310,5 @@ impl Stack {
             }
             token = page.next_page_token;
         }
-    }
-}
-
-pub fn with_token<T>(token: &str, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request
-        .metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    request
-}
-
-pub fn text(fa: &str, en: &str) -> LocalizedText {
-    LocalizedText {
-        fa: fa.to_owned(),
-        en: en.to_owned(),
-    }
-}
-
-pub fn timestamp(offset_hours: i64) -> prost_types::Timestamp {
-    let instant = chrono::Utc::now() + chrono::Duration::hours(offset_hours);
-    prost_types::Timestamp {
-        seconds: instant.timestamp(),
-        nanos: 0,
-    }
-}
-
-pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
-    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
-    status
-        .get_error_details()
-        .bad_request()
-        .map(|bad| {
-            bad.field_violations
-                .iter()
-                .map(|v| v.field.clone())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Waits for `condition` to hold, polling, for at most `limit`.
-pub async fn eventually<F, Fut>(limit: Duration, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + limit;
-    while !condition().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "condition not met within {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
