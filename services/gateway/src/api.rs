@@ -6,8 +6,8 @@
 //! from the token and the services.
 
 use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -29,7 +29,11 @@ use hamafza_proto::enrolments as epb;
 pub struct ErrorBody {
     /// Stable class: `invalid_argument`, `unauthenticated`, `permission_denied`, `not_found`, …
     pub code: String,
-    /// For people.
+    /// Stable reason to branch on, kept from the service that refused:
+    /// `SESSION_NOT_OPEN`, `ALREADY_ENROLLED`, `PREREQUISITES_MISSING`,
+    /// `ENROLMENT_WINDOW_CLOSED`, `NOT_FOUND`, `INVALID_ARGUMENT`, `UNAVAILABLE`, …
+    pub reason: String,
+    /// For people (English; a page chooses its own wording from `reason`).
     pub message: String,
     /// The fields that were wrong, for `invalid_argument`.
     pub violations: Vec<Violation>,
@@ -60,26 +64,17 @@ impl From<tonic::Status> for ApiFailure {
     }
 }
 
+impl From<crate::web::PageError> for ApiFailure {
+    fn from(error: crate::web::PageError) -> Self {
+        Self(error.into_api_error())
+    }
+}
+
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
-        let error = self.0;
-        let status = StatusCode::from_u16(error.code().http_status())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = ErrorBody {
-            code: error.code().as_str().to_owned(),
-            message: error.message().to_owned(),
-            violations: error
-                .violations()
-                .iter()
-                .map(|v| Violation {
-                    field: v.field.clone(),
-                    description: v.description.clone(),
-                })
-                .collect(),
-        };
-        // Internal causes are logged by the conversion, never sent.
-        let _ = tonic::Status::from(error);
-        (status, Json(body)).into_response()
+        // The kit's one conversion: status, JSON body, Retry-After, and the
+        // internal cause logged, never sent.
+        self.0.into_response()
     }
 }
 
@@ -386,11 +381,10 @@ async fn sessions(State(state): State<AppState>) -> ApiResult<Vec<SessionView>> 
 }
 
 /// One session anyone may see.
-#[utoipa::path(get, path = "/api/v1/sessions/{id}", params(("id" = String, Path, description = "Session id")), responses((status = 200, body = SessionView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/sessions/{id}", params(("id" = String, Path, description = "Session id")), responses((status = 200, body = SessionView), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn session(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<SessionView> {
-    let (session, _) = crate::pages::session::public_session(&state, crate::i18n::Lang::En, &id)
-        .await
-        .map_err(|_| ApiFailure(ApiError::not_found("session", &id)))?;
+    let (session, _) =
+        crate::pages::session::public_session(&state, crate::i18n::Lang::En, &id).await?;
     let left = seats_left(&state, &state.backends.public_token(), vec![id])
         .await
         .into_values()

@@ -96,6 +96,96 @@ pub fn instant(timestamp: Option<&prost_types::Timestamp>) -> Option<DateTime<Ut
     timestamp.and_then(hamafza_kit::time::from_timestamp)
 }
 
+/// What a page tells a person about a refusal, chosen by the error's stable
+/// reason (kept from the service that refused) and never the service's own
+/// English text; an unknown reason falls back to wording for its class.
+pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
+    use hamafza_kit::ErrorCode;
+    let (fa, en) = match error.reason() {
+        "SESSION_NOT_OPEN" => (
+            "این دوره اکنون ثبت‌نام نمی‌پذیرد.",
+            "This session is not taking enrolments now.",
+        ),
+        "ENROLMENT_WINDOW_CLOSED" => (
+            "مهلت ثبت‌نام این دوره باز نیست.",
+            "The enrolment window of this session is not open.",
+        ),
+        "COURSE_NOT_PUBLISHED" => (
+            "این درس هنوز منتشر نشده است.",
+            "This course has not been published.",
+        ),
+        "PREREQUISITES_MISSING" => (
+            "ابتدا باید پیش‌نیازهای این درس را بگذرانید.",
+            "Complete this course's prerequisites first.",
+        ),
+        "ALREADY_ENROLLED" => (
+            "شما پیش‌تر در این دوره ثبت‌نام کرده‌اید.",
+            "You are already enrolled in this session.",
+        ),
+        "WRONG_ENROLMENT_STATUS" => (
+            "این کار در وضعیت کنونی ثبت‌نام ممکن نیست.",
+            "This cannot be done in the enrolment's current status.",
+        ),
+        "WRONG_SESSION_STATUS" | "WRONG_CATALOG_STATUS" => (
+            "این کار در وضعیت کنونی ممکن نیست.",
+            "This cannot be done in its current status.",
+        ),
+        "REQUEST_ID_REUSED" => (
+            "این درخواست پیش‌تر با محتوای دیگری فرستاده شده است.",
+            "This request was already sent with different content.",
+        ),
+        "ALREADY_REVOKED" => (
+            "این گواهی پیش‌تر ابطال شده است.",
+            "This certificate has already been revoked.",
+        ),
+        "FORM_EXPIRED" => (
+            "مهلت این فرم گذشته است؛ صفحه را دوباره باز کنید و دوباره تلاش کنید.",
+            "The form has expired; reload the page and try again.",
+        ),
+        "SIGN_IN_FAILED" => (
+            "ورود انجام نشد؛ دوباره تلاش کنید.",
+            "Signing in did not succeed; please try again.",
+        ),
+        "OWN_ORGANIZATION_ONLY" => (
+            "این صفحه فقط برای کارکنان همان شرکت است.",
+            "This page is only for the organization's own people.",
+        ),
+        "RATE_LIMITED" => (
+            "درخواست‌های زیاد؛ لطفاً کمی بعد دوباره تلاش کنید.",
+            "Too many requests; please try again in a moment.",
+        ),
+        _ => match error.code() {
+            ErrorCode::InvalidArgument => (
+                "برخی از مقادیر واردشده درست نیستند.",
+                "Some of the values given are not valid.",
+            ),
+            ErrorCode::Unauthenticated => ("ابتدا وارد شوید.", "Please sign in first."),
+            ErrorCode::PermissionDenied => (
+                "اجازهٔ این کار را ندارید.",
+                "You are not allowed to do this.",
+            ),
+            ErrorCode::NotFound => (
+                "آنچه خواستید پیدا نشد.",
+                "What you asked for was not found.",
+            ),
+            ErrorCode::AlreadyExists => ("این مورد پیش‌تر ثبت شده است.", "This exists already."),
+            ErrorCode::FailedPrecondition | ErrorCode::Aborted => {
+                ("این کار اکنون ممکن نیست.", "This cannot be done right now.")
+            }
+            ErrorCode::ResourceExhausted => (
+                "درخواست‌های زیاد؛ لطفاً کمی بعد دوباره تلاش کنید.",
+                "Too many requests; please try again in a moment.",
+            ),
+            ErrorCode::Unavailable => (
+                "سامانه موقتاً در دسترس نیست؛ کمی بعد دوباره تلاش کنید.",
+                "The service is temporarily unavailable; please try again shortly.",
+            ),
+            ErrorCode::Internal => ("خطایی در سامانه رخ داد.", "Something went wrong."),
+        },
+    };
+    lang.pick(fa, en)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

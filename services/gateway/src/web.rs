@@ -97,6 +97,19 @@ impl PageError {
         Self::Api(lang, error.into())
     }
 
+    /// The error as the JSON API reports it.
+    pub fn into_api_error(self) -> ApiError {
+        match self {
+            Self::SignIn => ApiError::unauthenticated("sign in first"),
+            Self::Api(_, error) => error,
+            Self::TooMany(_, _) => ApiError::new(
+                hamafza_kit::ErrorCode::ResourceExhausted,
+                "RATE_LIMITED",
+                "too many requests; try again in a moment",
+            ),
+        }
+    }
+
     /// A gRPC status from a service, in `lang`.
     pub fn status(lang: Lang, status: tonic::Status) -> Self {
         Self::Api(lang, ApiError::from_status(&status))
@@ -134,14 +147,11 @@ impl IntoResponse for PageError {
                     s if s.is_server_error() => lang.pick("خطای سامانه", "Something went wrong"),
                     _ => lang.pick("درخواست پذیرفته نشد", "Request refused"),
                 };
-                // Internal details are logged by ApiError's conversion, never shown.
-                let message = if status.is_server_error() {
-                    String::new()
-                } else {
-                    error.message().to_owned()
-                };
-                let _ = tonic::Status::from(error);
-                (status, layout::message_page(lang, title, &message)).into_response()
+                // Wording from the catalogue by reason, never a service's
+                // English; internal details are logged here, never shown.
+                let message = crate::i18n::refusal(lang, &error);
+                let _ = error.into_http_body();
+                (status, layout::message_page(lang, title, message)).into_response()
             }
         }
     }
@@ -158,7 +168,11 @@ pub fn check_csrf(viewer: &Viewer, submitted: &str) -> Result<(), PageError> {
         Some(expected) if crate::sessions::same_secret(expected, submitted) => Ok(()),
         _ => Err(PageError::api(
             viewer.lang,
-            ApiError::permission_denied("the form has expired; reload the page and try again"),
+            ApiError::new(
+                hamafza_kit::ErrorCode::PermissionDenied,
+                "FORM_EXPIRED",
+                "the form has expired; reload the page and try again",
+            ),
         )),
     }
 }

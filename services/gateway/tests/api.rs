@@ -225,3 +225,81 @@ async fn the_api_enrols_with_a_bearer_token_and_refuses_what_it_should() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_refusal_keeps_its_reason_and_a_backend_down_answers_503() {
+    use hamafza_proto::courses as cpb;
+    use hamafza_proto::courses::session_service_client::SessionServiceClient;
+    use hamafza_testkit::people::ADMIN;
+
+    let mut stack = Stack::start().await;
+    let client = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", stack.base);
+    let trainee = stack.issuer.token("trainee-msc-1", "msc", &[Role::Trainee]);
+    let sessions: serde_json::Value = client
+        .get(url("/api/v1/sessions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let closed = sessions[0]["id"].as_str().unwrap().to_owned();
+    let open = sessions[1]["id"].as_str().unwrap().to_owned();
+
+    // The admin closes a session; enrolments refuses, and the reason it gave
+    // reaches the JSON client unchanged through the gateway.
+    SessionServiceClient::new(stack.channel(Svc::Courses))
+        .close_session(stack.request(
+            ADMIN,
+            cpb::CloseSessionRequest {
+                session_id: closed.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    let response = client
+        .post(url(&format!("/api/v1/sessions/{closed}/enrolments")))
+        .bearer_auth(&trainee)
+        .json(&serde_json::json!({"request_id": "closed-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "failed_precondition", "{body}");
+    assert_eq!(body["reason"], "SESSION_NOT_OPEN", "{body}");
+
+    // With courses down, a session is not "not found": it is unavailable.
+    let before = client
+        .get(url(&format!("/api/v1/sessions/{open}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(before.status(), StatusCode::OK);
+    stack.stack.stop(Svc::Courses).await;
+    let response = client
+        .get(url(&format!("/api/v1/sessions/{open}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key("retry-after"));
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        (body["code"].as_str(), body["reason"].as_str()),
+        (Some("unavailable"), Some("UNAVAILABLE")),
+        "{body}"
+    );
+    // The page says so in Persian, in the catalogue's words.
+    let page = client
+        .get(url(&format!("/sessions/{open}")))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("سامانه موقتاً در دسترس نیست"), "{page}");
+    assert!(!page.contains("transport error") && !page.contains("tcp connect"));
+}

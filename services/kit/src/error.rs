@@ -1,6 +1,7 @@
 //! The one error type every service returns to its callers, with stable codes
 //! mapped to gRPC status codes and HTTP statuses in a single table.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use tonic_types::{ErrorDetails, StatusExt};
@@ -128,7 +129,7 @@ pub struct FieldViolation {
 #[derive(Debug)]
 pub struct ApiError {
     code: ErrorCode,
-    reason: &'static str,
+    reason: Cow<'static, str>,
     message: String,
     violations: Vec<FieldViolation>,
     cause: Option<anyhow::Error>,
@@ -139,7 +140,7 @@ impl ApiError {
     pub fn new(code: ErrorCode, reason: &'static str, message: impl Into<String>) -> Self {
         Self {
             code,
-            reason,
+            reason: Cow::Borrowed(reason),
             message: message.into(),
             violations: Vec::new(),
             cause: None,
@@ -155,7 +156,7 @@ impl ApiError {
         let message = format!("invalid request: {}", problems.join("; "));
         Self {
             code: ErrorCode::InvalidArgument,
-            reason: "INVALID_ARGUMENT",
+            reason: Cow::Borrowed("INVALID_ARGUMENT"),
             message,
             violations,
             cause: None,
@@ -198,7 +199,7 @@ impl ApiError {
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self {
             code: ErrorCode::Internal,
-            reason: "INTERNAL",
+            reason: Cow::Borrowed("INTERNAL"),
             message: "internal error".to_owned(),
             violations: Vec::new(),
             cause: Some(cause.into()),
@@ -211,8 +212,8 @@ impl ApiError {
     }
 
     /// The stable reason identifier.
-    pub fn reason(&self) -> &'static str {
-        self.reason
+    pub fn reason(&self) -> &str {
+        &self.reason
     }
 
     /// The message shown to the caller.
@@ -226,7 +227,10 @@ impl ApiError {
     }
 
     /// Turns a status received from another service into an error of the same
-    /// class, keeping its message and field violations.
+    /// class, keeping its stable reason (`google.rpc.ErrorInfo`), message and
+    /// field violations, so a refusal reads the same after every hop. A
+    /// status without our reason (a transport failure, another system) is
+    /// `DOWNSTREAM`, or `UNAVAILABLE` for an unreachable peer.
     pub fn from_status(status: &tonic::Status) -> Self {
         let code = ErrorCode::from_grpc(status.code());
         if code == ErrorCode::Internal {
@@ -249,9 +253,16 @@ impl ApiError {
                     .collect()
             })
             .unwrap_or_default();
+        let reason = match details.error_info() {
+            Some(info) if info.domain == ERROR_DOMAIN && is_reason(&info.reason) => {
+                Cow::Owned(info.reason.clone())
+            }
+            _ if code == ErrorCode::Unavailable => Cow::Borrowed("UNAVAILABLE"),
+            _ => Cow::Borrowed("DOWNSTREAM"),
+        };
         Self {
             code,
-            reason: "DOWNSTREAM",
+            reason,
             message: status.message().to_owned(),
             violations,
             cause: None,
@@ -294,11 +305,94 @@ impl From<ApiError> for tonic::Status {
             );
         }
         details.set_error_info(
-            error.reason,
+            error.reason.as_ref(),
             ERROR_DOMAIN,
             std::collections::HashMap::<String, String>::new(),
         );
         tonic::Status::with_error_details(error.code.grpc(), error.message, details)
+    }
+}
+
+/// Whether `reason` has the form of a stable reason (`UPPER_SNAKE`, at most
+/// 63 characters), so nothing else a peer sends passes on as one.
+fn is_reason(reason: &str) -> bool {
+    !reason.is_empty()
+        && reason.len() <= 63
+        && reason
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// An error as a JSON API reports it: `{"code","reason","message","violations"}`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HttpErrorBody {
+    /// The stable class (`not_found`, `failed_precondition`, …).
+    pub code: &'static str,
+    /// The stable reason (`SESSION_NOT_OPEN`, …), for clients to branch on.
+    pub reason: String,
+    /// For people; generic for internal errors.
+    pub message: String,
+    /// The fields that were wrong, for `invalid_argument`.
+    pub violations: Vec<HttpViolation>,
+}
+
+/// One wrong field in an [`HttpErrorBody`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HttpViolation {
+    /// The field's path.
+    pub field: String,
+    /// What is wrong.
+    pub description: String,
+}
+
+impl ApiError {
+    /// The HTTP status of this error's class.
+    pub fn http_status(&self) -> axum::http::StatusCode {
+        axum::http::StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The JSON body an HTTP API answers with; logs an internal error's
+    /// cause (never sent).
+    pub fn into_http_body(self) -> HttpErrorBody {
+        self.log_if_internal();
+        HttpErrorBody {
+            code: self.code.as_str(),
+            reason: self.reason.into_owned(),
+            message: self.message,
+            violations: self
+                .violations
+                .into_iter()
+                .map(|v| HttpViolation {
+                    field: v.field,
+                    description: v.description,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The one place an error becomes an HTTP response: the class's status, the
+/// JSON body, `Retry-After` when retrying later may help.
+impl axum::response::IntoResponse for ApiError {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::{HeaderValue, header};
+        let status = self.http_status();
+        let retry = matches!(
+            self.code,
+            ErrorCode::Unavailable | ErrorCode::ResourceExhausted
+        );
+        let body = serde_json::to_vec(&self.into_http_body()).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if retry {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
     }
 }
 
@@ -431,5 +525,47 @@ mod tests {
         let relayed = ApiError::from_status(&original);
         assert_eq!(relayed.code(), ErrorCode::InvalidArgument);
         assert_eq!(relayed.violations()[0].field, "course_id");
+        assert_eq!(relayed.reason(), "INVALID_ARGUMENT");
+    }
+
+    #[test]
+    fn a_refusal_keeps_its_reason_across_hops() {
+        let refused: tonic::Status = ApiError::new(
+            ErrorCode::FailedPrecondition,
+            "SESSION_NOT_OPEN",
+            "the session is closed",
+        )
+        .into();
+        // enrolments -> gateway: the same reason, class and message.
+        let relayed = ApiError::from_status(&refused);
+        assert_eq!(relayed.reason(), "SESSION_NOT_OPEN");
+        assert_eq!(relayed.code(), ErrorCode::FailedPrecondition);
+        // And once more, as a service relays what it was told.
+        let again = ApiError::from_status(&tonic::Status::from(relayed));
+        assert_eq!(again.reason(), "SESSION_NOT_OPEN");
+        let body = again.into_http_body();
+        assert_eq!(
+            (body.code, body.reason.as_str()),
+            ("failed_precondition", "SESSION_NOT_OPEN")
+        );
+    }
+
+    #[test]
+    fn statuses_without_our_reason_are_downstream_or_unavailable() {
+        let relayed = ApiError::from_status(&tonic::Status::unavailable("connection refused"));
+        assert_eq!(
+            (relayed.code(), relayed.reason()),
+            (ErrorCode::Unavailable, "UNAVAILABLE")
+        );
+        let relayed = ApiError::from_status(&tonic::Status::not_found("gone"));
+        assert_eq!(relayed.reason(), "DOWNSTREAM");
+        let mut details = ErrorDetails::new();
+        details.set_error_info(
+            "not a reason; <script>",
+            ERROR_DOMAIN,
+            std::collections::HashMap::<String, String>::new(),
+        );
+        let odd = tonic::Status::with_error_details(tonic::Code::NotFound, "x", details);
+        assert_eq!(ApiError::from_status(&odd).reason(), "DOWNSTREAM");
     }
 }

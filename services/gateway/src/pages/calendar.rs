@@ -295,7 +295,11 @@ pub async fn organization(
     {
         return Err(PageError::api(
             lang,
-            ApiError::permission_denied("an organization's calendar is for its own people"),
+            ApiError::new(
+                hamafza_kit::ErrorCode::PermissionDenied,
+                "OWN_ORGANIZATION_ONLY",
+                "an organization's calendar is for its own people",
+            ),
         ));
     }
     let mut items = events(&state, &web.token, Some(organization))

@@ -219,7 +219,11 @@ pub async fn oidc_callback(
     if !callback.error.is_empty() || callback.code.is_empty() {
         return Err(PageError::api(
             lang,
-            hamafza_kit::ApiError::unauthenticated("the identity provider did not sign you in"),
+            hamafza_kit::ApiError::new(
+                hamafza_kit::ErrorCode::Unauthenticated,
+                "SIGN_IN_FAILED",
+                "the identity provider did not sign you in",
+            ),
         ));
     }
     let cookies = headers
@@ -230,7 +234,16 @@ pub async fn oidc_callback(
     let tokens = oidc
         .finish(&callback.code, &callback.state, bound)
         .await
-        .map_err(|e| PageError::api(lang, hamafza_kit::ApiError::unauthenticated(e.to_string())))?;
+        .map_err(|e| {
+            PageError::api(
+                lang,
+                hamafza_kit::ApiError::new(
+                    hamafza_kit::ErrorCode::Unauthenticated,
+                    "SIGN_IN_FAILED",
+                    e.to_string(),
+                ),
+            )
+        })?;
     let caller = state
         .verifier
         .verify(&tokens.access_token)
