@@ -1,4 +1,5 @@
-//! `hamafza.certification.v1.CertificationService`.
+//! `hamafza.certification.v1.CertificationService`: authenticates each call
+//! and answers it; issuing is `issuance`'s.
 
 use chrono::{DateTime, Utc};
 use hamafza_kit::auth::{Caller, Role};
@@ -7,266 +8,23 @@ use hamafza_kit::idempotency::{self, RequestKey};
 use hamafza_kit::{ApiError, Violations, page, time};
 use hamafza_proto::certification as pb;
 use hamafza_proto::certification::certification_service_server::CertificationService;
-use hamafza_proto::common::Actor;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use sea_orm::Set;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use super::convert::{certificate_to_wire, kind_to_wire, presented, standing_to_wire};
-use super::{CertificationApi, may_see, reply, signed_in, visibility};
+use super::convert::{certificate_to_wire, presented, standing_to_wire, unknown, verdict};
+use super::{CertificationApi, REASON_CHARS, may_see, reply, signed_in, visibility};
 use crate::domain::CertificationError;
-use crate::domain::credential::{self, CredentialFacts};
+use crate::domain::credential;
 use crate::domain::serial;
-use crate::domain::status::{Kind, Source, Standing, add_months};
-use crate::store::entities::certificate;
+use crate::domain::status::{Kind, Source, Standing};
 use crate::store::queries::CertificateFilter;
 
-/// The service principals that deliver completions (a service may make only
-/// the calls it exists for).
-const ISSUING_SERVICES: &[&str] = &["enrolments"];
-/// Longest reason, in characters.
-const REASON_CHARS: usize = 2000;
 /// Longest credential accepted for verification, in bytes.
 const MAX_CREDENTIAL_BYTES: usize = 16 * 1024;
 
-/// Everything a new certificate states.
-struct NewCertificate {
-    kind: Kind,
-    source: Source,
-    trainee: (String, String, String),
-    organization_name: (String, String),
-    course_id: Option<Uuid>,
-    program_id: Option<Uuid>,
-    title: (String, String),
-    hours: u32,
-    score: Option<u32>,
-    completion_time: DateTime<Utc>,
-    validity_months: Option<u32>,
-    completion_key: Option<String>,
-    session_id: Option<Uuid>,
-    manual_reason: String,
-    issued_by: (String, String, String),
-    basis: Vec<Uuid>,
-}
-
-fn parse_trainee(v: &mut Violations, actor: Option<&Actor>) -> Option<(String, String, String)> {
-    let Some(actor) = actor else {
-        v.add("trainee", "is required");
-        return None;
-    };
-    let subject = v.take(
-        "trainee.subject",
-        hamafza_kit::text::single_line(&actor.subject, 200),
-    );
-    let name = v.take(
-        "trainee.name",
-        hamafza_kit::text::single_line(&actor.name, 200),
-    );
-    let organization = v.take(
-        "trainee.organization_id",
-        hamafza_kit::text::single_line(&actor.organization_id, 32),
-    );
-    // A name is shown when there is one; tokens may carry none.
-    for (field, value) in [
-        ("trainee.subject", &subject),
-        ("trainee.organization_id", &organization),
-    ] {
-        if value.as_deref() == Some("") {
-            v.add(field, "is required");
-        }
-    }
-    Some((subject?, name?, organization?))
-}
-
-fn parse_completion_time(
-    v: &mut Violations,
-    value: Option<&prost_types::Timestamp>,
-) -> Option<DateTime<Utc>> {
-    let Some(value) = value else {
-        v.add("completion_time", "is required");
-        return None;
-    };
-    match time::from_timestamp(value) {
-        // An hour of tolerance for clocks that disagree between machines.
-        Some(t) if t <= time::now() + chrono::Duration::hours(1) && t.timestamp() > 0 => Some(t),
-        _ => {
-            v.add("completion_time", "must be a past instant");
-            None
-        }
-    }
-}
-
 impl CertificationApi {
-    /// Signs and stores a certificate; a repeated completion gets the stored one.
-    async fn issue(
-        &self,
-        db: &impl sea_orm::ConnectionTrait,
-        new: NewCertificate,
-    ) -> Result<(certificate::Model, bool), CertificationError> {
-        let id = Uuid::now_v7();
-        let serial = serial::generate()
-            .map_err(|e| CertificationError::Signing(format!("no randomness: {e}")))?;
-        let issue_time = time::now();
-        let valid_until = new
-            .validity_months
-            .map(|months| add_months(new.completion_time, months));
-        let verification_url = self.verification_url(&serial);
-        let achievement_id = match (new.course_id, new.program_id) {
-            (Some(course), _) => format!("urn:hamafza:course:{course}"),
-            (None, Some(program)) => format!("urn:hamafza:program:{program}"),
-            (None, None) => "urn:hamafza:achievement".to_owned(),
-        };
-        let issuer_id = self
-            .credentials
-            .public_base_url
-            .trim_end_matches('/')
-            .to_owned();
-        let claims = credential::claims(&CredentialFacts {
-            id,
-            serial: &serial,
-            issuer_id: &issuer_id,
-            issuer_name: &self.credentials.issuer_name,
-            trainee_subject: &new.trainee.0,
-            trainee_name: &new.trainee.1,
-            organization_id: &new.trainee.2,
-            achievement_id,
-            achievement_kind: match new.kind {
-                Kind::Course => "course",
-                Kind::Program => "program",
-            },
-            title_fa: &new.title.0,
-            title_en: &new.title.1,
-            hours: new.hours,
-            score: new.score,
-            completion_time: new.completion_time,
-            issue_time,
-            valid_until,
-            verification_url: &verification_url,
-        });
-        let signing = self.keys.signing();
-        let jwt = signing
-            .sign_with_type(&claims, credential::JWT_TYPE)
-            .map_err(|e| CertificationError::Signing(e.to_string()))?;
-        let as_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-        let row = certificate::ActiveModel {
-            id: Set(id),
-            serial: Set(serial),
-            kind: Set(new.kind),
-            source: Set(new.source),
-            trainee_subject: Set(new.trainee.0),
-            trainee_name: Set(new.trainee.1),
-            organization_id: Set(new.trainee.2),
-            organization_name_fa: Set(new.organization_name.0),
-            organization_name_en: Set(new.organization_name.1),
-            course_id: Set(new.course_id),
-            program_id: Set(new.program_id),
-            title_fa: Set(new.title.0),
-            title_en: Set(new.title.1),
-            hours: Set(as_i32(new.hours)),
-            score: Set(new.score.map(as_i32)),
-            completion_time: Set(new.completion_time),
-            issue_time: Set(issue_time),
-            valid_until: Set(valid_until),
-            completion_key: Set(new.completion_key),
-            session_id: Set(new.session_id),
-            revoked_at: Set(None),
-            revoke_reason: Set(String::new()),
-            revoked_by_subject: Set(String::new()),
-            revoked_by_name: Set(String::new()),
-            credential_jwt: Set(jwt),
-            key_id: Set(signing.kid().to_owned()),
-            manual_reason: Set(new.manual_reason),
-            issued_by_subject: Set(new.issued_by.0),
-            issued_by_name: Set(new.issued_by.1),
-            issued_by_organization_id: Set(new.issued_by.2),
-            basis: Set(serde_json::json!(
-                new.basis.iter().map(Uuid::to_string).collect::<Vec<_>>()
-            )),
-        };
-        let (stored, newly) = self.store.insert(db, row).await?;
-        if newly {
-            tracing::info!(certificate_id = %stored.id, serial = %stored.serial, kind = ?stored.kind, "certificate issued");
-        }
-        Ok((stored, newly))
-    }
-
-    /// Issues the program certificates a trainee's course certificate for
-    /// `course` completes: every required course of a published program
-    /// holds an active certificate. Returns the ones issued now.
-    async fn complete_programs(
-        &self,
-        trainee: &(String, String, String),
-        organization_name: &(String, String),
-        course: Uuid,
-    ) -> Result<Vec<pb::Certificate>, ApiError> {
-        let mut issued = Vec::new();
-        let now = time::now();
-        for program in self.courses.programs_with(course).await? {
-            if program.required.is_empty() {
-                continue;
-            }
-            let key = format!("program:{}:{}", program.id, trainee.0);
-            if self.store.by_completion(&key).await?.is_some() {
-                continue;
-            }
-            let held = self
-                .store
-                .course_certificates(&trainee.0, &program.required)
-                .await?;
-            let mut basis = Vec::new();
-            for required in &program.required {
-                let best = held.iter().find(|c| {
-                    c.course_id == Some(*required) && c.valid_until.is_none_or(|until| until > now)
-                });
-                match best {
-                    Some(certificate) => basis.push(certificate.clone()),
-                    None => break,
-                }
-            }
-            if basis.len() != program.required.len() {
-                continue;
-            }
-            let hours = basis
-                .iter()
-                .map(|c| u32::try_from(c.hours).unwrap_or(0))
-                .sum();
-            let completion_time = basis.iter().map(|c| c.completion_time).max().unwrap_or(now);
-            let (stored, newly) = self
-                .issue(
-                    self.store.connection(),
-                    NewCertificate {
-                        kind: Kind::Program,
-                        source: Source::Program,
-                        trainee: trainee.clone(),
-                        organization_name: organization_name.clone(),
-                        course_id: None,
-                        program_id: Some(program.id),
-                        title: (program.title_fa.clone(), program.title_en.clone()),
-                        hours,
-                        score: None,
-                        completion_time,
-                        validity_months: None,
-                        completion_key: Some(key),
-                        session_id: None,
-                        manual_reason: String::new(),
-                        issued_by: (
-                            "certification".to_owned(),
-                            "Hamafza".to_owned(),
-                            String::new(),
-                        ),
-                        basis: basis.iter().map(|c| c.id).collect(),
-                    },
-                )
-                .await?;
-            if newly {
-                issued.push(self.wire(stored.id).await?);
-            }
-        }
-        Ok(issued)
-    }
-
-    async fn wire(&self, id: Uuid) -> Result<pb::Certificate, ApiError> {
+    /// A certificate as the wire shows it now.
+    pub(super) async fn wire(&self, id: Uuid) -> Result<pb::Certificate, ApiError> {
         let record = self
             .store
             .record(id)
@@ -310,30 +68,16 @@ impl CertificationApi {
             check_time: Some(time::to_timestamp(now)),
             ..Default::default()
         };
-        let Ok(header) = jsonwebtoken::decode_header(jwt) else {
-            return Ok(invalid());
-        };
-        let Some(kid) = header.kid.clone() else {
+        let Some(kid) = credential::key_id(jwt) else {
             return Ok(invalid());
         };
         let Some(key) = self.store.key(&kid).await? else {
             return Ok(invalid());
         };
-        let Ok(jwk) = serde_json::from_str::<jsonwebtoken::jwk::Jwk>(&key.jwk) else {
+        let Some(claims) = credential::verified_claims(jwt, &key.jwk) else {
             return Ok(invalid());
         };
-        let Ok(decoding) = DecodingKey::from_jwk(&jwk) else {
-            return Ok(invalid());
-        };
-        let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.validate_exp = false;
-        validation.validate_aud = false;
-        validation.required_spec_claims.clear();
-        let Ok(data) = jsonwebtoken::decode::<serde_json::Value>(jwt, &decoding, &validation)
-        else {
-            return Ok(invalid());
-        };
-        let Some(id) = credential::certificate_id(&data.claims) else {
+        let Some(id) = credential::certificate_id(&claims) else {
             return Ok(unknown(now));
         };
         match self.store.record(id).await? {
@@ -347,61 +91,6 @@ impl CertificationApi {
     }
 }
 
-fn unknown(now: DateTime<Utc>) -> pb::VerifyCertificateResponse {
-    pb::VerifyCertificateResponse {
-        verdict: pb::Verdict::Unknown.into(),
-        check_time: Some(time::to_timestamp(now)),
-        ..Default::default()
-    }
-}
-
-/// What a verifier is told about a certificate: its standing and the public
-/// facts, never the trainee's subject id or score.
-fn verdict(
-    record: crate::store::queries::CertificateRecord,
-    now: DateTime<Utc>,
-) -> pb::VerifyCertificateResponse {
-    let standing = record.standing(now);
-    let superseded_by_serial = record
-        .superseded_by
-        .as_ref()
-        .map(|(_, serial)| serial.clone())
-        .unwrap_or_default();
-    let row = record.certificate;
-    pb::VerifyCertificateResponse {
-        verdict: match standing {
-            Standing::Active => pb::Verdict::Valid,
-            Standing::Revoked => pb::Verdict::Revoked,
-            Standing::Expired => pb::Verdict::Expired,
-            Standing::Superseded => pb::Verdict::Superseded,
-        }
-        .into(),
-        certificate: Some(pb::VerifiedCertificate {
-            serial: row.serial,
-            kind: kind_to_wire(row.kind).into(),
-            trainee_name: row.trainee_name,
-            organization_id: row.organization_id,
-            organization_name: Some(hamafza_proto::common::LocalizedText {
-                fa: row.organization_name_fa,
-                en: row.organization_name_en,
-            }),
-            title: Some(hamafza_proto::common::LocalizedText {
-                fa: row.title_fa,
-                en: row.title_en,
-            }),
-            hours: u32::try_from(row.hours).unwrap_or(0),
-            completion_time: Some(time::to_timestamp(row.completion_time)),
-            issue_time: Some(time::to_timestamp(row.issue_time)),
-            valid_until: row.valid_until.map(time::to_timestamp),
-        }),
-        revoke_reason: row.revoke_reason,
-        revoke_time: row.revoked_at.map(time::to_timestamp),
-        superseded_by_serial,
-        key_id: row.key_id,
-        check_time: Some(time::to_timestamp(now)),
-    }
-}
-
 #[tonic::async_trait]
 impl CertificationService for CertificationApi {
     async fn issue_certificate(
@@ -410,112 +99,7 @@ impl CertificationService for CertificationApi {
     ) -> Result<Response<pb::IssueCertificateResponse>, Status> {
         let caller = signed_in(&request)?;
         let request = request.into_inner();
-        reply(
-            async {
-                caller.require_any(&[Role::Service])?;
-                if !ISSUING_SERVICES.contains(&caller.subject.as_str()) {
-                    return Err(ApiError::permission_denied(
-                        "only the enrolments service issues certificates for completions",
-                    ));
-                }
-                let mut v = Violations::new();
-                let completion = parse_id(&mut v, "completion_id", &request.completion_id);
-                let trainee = parse_trainee(&mut v, request.trainee.as_ref());
-                let course = parse_id(&mut v, "course_id", &request.course_id);
-                let session = if request.session_id.is_empty() {
-                    None
-                } else {
-                    parse_id(&mut v, "session_id", &request.session_id)
-                };
-                if request.score > 100 {
-                    v.add("score", "must be between 0 and 100");
-                }
-                if !(1..=1000).contains(&request.hours) {
-                    v.add("hours", "must be between 1 and 1000");
-                }
-                if request
-                    .validity_months
-                    .is_some_and(|m| !(1..=600).contains(&m))
-                {
-                    v.add("validity_months", "must be between 1 and 600, or unset");
-                }
-                let completion_time =
-                    parse_completion_time(&mut v, request.completion_time.as_ref());
-                let title = request.course_title.clone().unwrap_or_default();
-                let title_fa = v.take(
-                    "course_title.fa",
-                    hamafza_kit::text::single_line(&title.fa, 200),
-                );
-                let title_en = v.take(
-                    "course_title.en",
-                    hamafza_kit::text::single_line(&title.en, 200),
-                );
-                v.finish()?;
-                let (
-                    Some(completion),
-                    Some(trainee),
-                    Some(course),
-                    Some(completion_time),
-                    Some(title_fa),
-                    Some(title_en),
-                ) = (
-                    completion,
-                    trainee,
-                    course,
-                    completion_time,
-                    title_fa,
-                    title_en,
-                )
-                else {
-                    return Err(ApiError::invalid_field("request", "is incomplete"));
-                };
-                let key = completion.to_string();
-                let organization_name = self.courses.organization_name(&trainee.2).await?;
-                let (stored, newly_issued) = match self.store.by_completion(&key).await? {
-                    Some(existing) => (existing, false),
-                    None => {
-                        self.issue(
-                            self.store.connection(),
-                            NewCertificate {
-                                kind: Kind::Course,
-                                source: Source::Completion,
-                                trainee: trainee.clone(),
-                                organization_name: organization_name.clone(),
-                                course_id: Some(course),
-                                program_id: None,
-                                title: (title_fa, title_en),
-                                hours: request.hours,
-                                score: Some(request.score),
-                                completion_time,
-                                validity_months: request.validity_months,
-                                completion_key: Some(key.clone()),
-                                session_id: session,
-                                manual_reason: String::new(),
-                                issued_by: (
-                                    caller.subject.clone(),
-                                    caller.name.clone(),
-                                    caller.organization_id.clone(),
-                                ),
-                                basis: Vec::new(),
-                            },
-                        )
-                        .await?
-                    }
-                };
-                if stored.trainee_subject != trainee.0 || stored.course_id != Some(course) {
-                    return Err(CertificationError::CompletionMismatch(key).into());
-                }
-                let program_certificates = self
-                    .complete_programs(&trainee, &organization_name, course)
-                    .await?;
-                Ok(pb::IssueCertificateResponse {
-                    certificate: Some(self.wire(stored.id).await?),
-                    newly_issued,
-                    program_certificates,
-                })
-            }
-            .await,
-        )
+        reply(self.issue_for_completion(&caller, request).await)
     }
 
     async fn issue_manual_certificate(
@@ -524,153 +108,7 @@ impl CertificationService for CertificationApi {
     ) -> Result<Response<pb::IssueManualCertificateResponse>, Status> {
         let caller = signed_in(&request)?;
         let request = request.into_inner();
-        reply(
-            async {
-                caller.require_any(&[Role::PlatformAdmin])?;
-                let mut v = Violations::new();
-                let request_id = v.take(
-                    "request_id",
-                    idempotency::parse_request_id(&request.request_id),
-                );
-                let trainee = parse_trainee(&mut v, request.trainee.as_ref());
-                let kind = match pb::CertificateKind::try_from(request.kind) {
-                    Ok(pb::CertificateKind::Course) => Some(Kind::Course),
-                    Ok(pb::CertificateKind::Program) => Some(Kind::Program),
-                    Ok(pb::CertificateKind::Unspecified) | Err(_) => {
-                        v.add("kind", "must be course or program");
-                        None
-                    }
-                };
-                let course = match kind {
-                    Some(Kind::Course) => parse_id(&mut v, "course_id", &request.course_id),
-                    _ => None,
-                };
-                let program = match kind {
-                    Some(Kind::Program) => parse_id(&mut v, "program_id", &request.program_id),
-                    _ => None,
-                };
-                let completion_time =
-                    parse_completion_time(&mut v, request.completion_time.as_ref());
-                if request.hours.is_some_and(|h| !(1..=10_000).contains(&h)) {
-                    v.add("hours", "must be between 1 and 10000");
-                }
-                if request.score.is_some_and(|s| s > 100) {
-                    v.add("score", "must be between 0 and 100");
-                }
-                if request
-                    .validity_months
-                    .is_some_and(|m| !(1..=600).contains(&m))
-                {
-                    v.add("validity_months", "must be between 1 and 600, or unset");
-                }
-                let reason = v.take(
-                    "reason",
-                    hamafza_kit::text::plain(&request.reason, REASON_CHARS),
-                );
-                if reason.as_deref() == Some("") {
-                    v.add("reason", "is required: say why it is issued by hand");
-                }
-                v.finish()?;
-                let (
-                    Some(request_id),
-                    Some(trainee),
-                    Some(kind),
-                    Some(completion_time),
-                    Some(reason),
-                ) = (request_id, trainee, kind, completion_time, reason)
-                else {
-                    return Err(ApiError::invalid_field("request", "is incomplete"));
-                };
-                let organization_name = self.courses.organization_name(&trainee.2).await?;
-                let (title, hours, validity) = match (course, program) {
-                    (Some(course), _) => {
-                        let details = self.courses.course(course).await?;
-                        let title = details.title.unwrap_or_default();
-                        (
-                            (title.fa, title.en),
-                            request.hours.unwrap_or(details.hours),
-                            request
-                                .validity_months
-                                .or(details.certificate_validity_months),
-                        )
-                    }
-                    (None, Some(program)) => {
-                        let facts = self.courses.program(program).await?;
-                        let Some(hours) = request.hours else {
-                            return Err(ApiError::invalid_field(
-                                "hours",
-                                "is required for a program certificate",
-                            ));
-                        };
-                        (
-                            (facts.title_fa, facts.title_en),
-                            hours,
-                            request.validity_months,
-                        )
-                    }
-                    (None, None) => {
-                        return Err(ApiError::invalid_field("course_id", "is required"));
-                    }
-                };
-                let key = RequestKey::new(
-                    &caller.subject,
-                    &request_id,
-                    "IssueManualCertificate",
-                    &request,
-                );
-                let response = idempotency::once(
-                    self.store.connection(),
-                    &key,
-                    async |txn| -> Result<pb::IssueManualCertificateResponse, CertificationError> {
-                        let (stored, _) = self
-                            .issue(
-                                txn,
-                                NewCertificate {
-                                    kind,
-                                    source: Source::Manual,
-                                    trainee: trainee.clone(),
-                                    organization_name: organization_name.clone(),
-                                    course_id: course,
-                                    program_id: program,
-                                    title,
-                                    hours,
-                                    score: request.score,
-                                    completion_time,
-                                    validity_months: validity,
-                                    completion_key: None,
-                                    session_id: None,
-                                    manual_reason: reason.clone(),
-                                    issued_by: (
-                                        caller.subject.clone(),
-                                        caller.name.clone(),
-                                        caller.organization_id.clone(),
-                                    ),
-                                    basis: Vec::new(),
-                                },
-                            )
-                            .await?;
-                        // A new certificate has no successor yet.
-                        let record = crate::store::queries::CertificateRecord {
-                            certificate: stored,
-                            superseded_by: None,
-                        };
-                        Ok(pb::IssueManualCertificateResponse {
-                            certificate: Some(certificate_to_wire(record, time::now())),
-                            program_certificates: Vec::new(),
-                        })
-                    },
-                )
-                .await?;
-                let mut response = response;
-                if let (Some(course), true) = (course, response.program_certificates.is_empty()) {
-                    response.program_certificates = self
-                        .complete_programs(&trainee, &organization_name, course)
-                        .await?;
-                }
-                Ok(response)
-            }
-            .await,
-        )
+        reply(self.issue_by_hand(&caller, request).await)
     }
 
     async fn get_certificate(

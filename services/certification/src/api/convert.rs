@@ -1,7 +1,7 @@
 //! Certificates as protobuf messages.
 
 use chrono::{DateTime, Utc};
-use hamafza_kit::time::to_timestamp;
+use hamafza_kit::time::{self, to_timestamp};
 use hamafza_proto::certification as pb;
 use hamafza_proto::common::{Actor, LocalizedText};
 
@@ -101,5 +101,61 @@ pub fn presented(instant: DateTime<Utc>) -> pb::PresentedDate {
         jalali_long: shown.jalali_long,
         gregorian_short: shown.gregorian_short,
         gregorian_long: shown.gregorian_long,
+    }
+}
+
+/// The answer about a credential that names no certificate this issuer knows.
+pub(super) fn unknown(now: DateTime<Utc>) -> pb::VerifyCertificateResponse {
+    pb::VerifyCertificateResponse {
+        verdict: pb::Verdict::Unknown.into(),
+        check_time: Some(time::to_timestamp(now)),
+        ..Default::default()
+    }
+}
+
+/// What a verifier is told about a certificate: its standing and the public
+/// facts, never the trainee's subject id or score.
+pub(super) fn verdict(
+    record: crate::store::queries::CertificateRecord,
+    now: DateTime<Utc>,
+) -> pb::VerifyCertificateResponse {
+    let standing = record.standing(now);
+    let superseded_by_serial = record
+        .superseded_by
+        .as_ref()
+        .map(|(_, serial)| serial.clone())
+        .unwrap_or_default();
+    let row = record.certificate;
+    pb::VerifyCertificateResponse {
+        verdict: match standing {
+            Standing::Active => pb::Verdict::Valid,
+            Standing::Revoked => pb::Verdict::Revoked,
+            Standing::Expired => pb::Verdict::Expired,
+            Standing::Superseded => pb::Verdict::Superseded,
+        }
+        .into(),
+        certificate: Some(pb::VerifiedCertificate {
+            serial: row.serial,
+            kind: kind_to_wire(row.kind).into(),
+            trainee_name: row.trainee_name,
+            organization_id: row.organization_id,
+            organization_name: Some(hamafza_proto::common::LocalizedText {
+                fa: row.organization_name_fa,
+                en: row.organization_name_en,
+            }),
+            title: Some(hamafza_proto::common::LocalizedText {
+                fa: row.title_fa,
+                en: row.title_en,
+            }),
+            hours: u32::try_from(row.hours).unwrap_or(0),
+            completion_time: Some(time::to_timestamp(row.completion_time)),
+            issue_time: Some(time::to_timestamp(row.issue_time)),
+            valid_until: row.valid_until.map(time::to_timestamp),
+        }),
+        revoke_reason: row.revoke_reason,
+        revoke_time: row.revoked_at.map(time::to_timestamp),
+        superseded_by_serial,
+        key_id: row.key_id,
+        check_time: Some(time::to_timestamp(now)),
     }
 }

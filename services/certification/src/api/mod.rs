@@ -2,6 +2,7 @@
 
 mod certification;
 pub mod convert;
+mod issuance;
 
 use hamafza_kit::auth::signed_in;
 use hamafza_kit::grpc::reply;
@@ -14,6 +15,9 @@ use crate::courses_client::CoursesClient;
 use crate::keys::IssuerKeys;
 use crate::store::Store;
 use crate::store::queries::Visibility;
+
+/// Longest reason, in characters.
+const REASON_CHARS: usize = 2000;
 
 /// The state every handler shares.
 #[derive(Clone)]

@@ -4,6 +4,7 @@
 //! credential itself plus the registered claims verifiers expect.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -111,6 +112,26 @@ pub fn claims(facts: &CredentialFacts<'_>) -> Value {
 pub fn certificate_id(claims: &Value) -> Option<Uuid> {
     let id = claims.get("jti").or_else(|| claims.get("id"))?.as_str()?;
     Uuid::parse_str(id.strip_prefix("urn:uuid:")?).ok()
+}
+
+/// The `kid` in a credential JWT's header; `None` when the header is not
+/// readable or names no key.
+pub fn key_id(jwt: &str) -> Option<String> {
+    jsonwebtoken::decode_header(jwt).ok()?.kid
+}
+
+/// The claims of a credential JWT whose EdDSA signature `jwk` (a public JWK,
+/// as JSON) verifies; `None` when it does not. Expiry and audience are not
+/// checked: whether the certificate still stands is its standing's to say.
+pub fn verified_claims(jwt: &str, jwk: &str) -> Option<Value> {
+    let jwk = serde_json::from_str::<jsonwebtoken::jwk::Jwk>(jwk).ok()?;
+    let decoding = DecodingKey::from_jwk(&jwk).ok()?;
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let data = jsonwebtoken::decode::<Value>(jwt, &decoding, &validation).ok()?;
+    Some(data.claims)
 }
 
 #[cfg(test)]

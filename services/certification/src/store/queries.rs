@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::entities::{certificate, issuer_key};
 use crate::domain::CertificationError;
+use crate::domain::issuance::{HeldCertificate, Issued, NewCertificate};
 use crate::domain::status::{Kind, Standing, standing};
 
 type Result<T> = std::result::Result<T, CertificationError>;
@@ -73,6 +74,63 @@ pub struct CertificateFilter {
     pub issued_until: Option<DateTime<Utc>>,
 }
 
+impl From<&certificate::Model> for HeldCertificate {
+    fn from(row: &certificate::Model) -> Self {
+        Self {
+            id: row.id,
+            course_id: row.course_id,
+            hours: u32::try_from(row.hours).unwrap_or(0),
+            completion_time: row.completion_time,
+            valid_until: row.valid_until,
+        }
+    }
+}
+
+/// The row of a newly issued certificate.
+fn certificate_row(
+    new: NewCertificate,
+    issued: Issued,
+    credential_jwt: String,
+    key_id: String,
+) -> certificate::ActiveModel {
+    let as_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+    certificate::ActiveModel {
+        id: Set(issued.id),
+        serial: Set(issued.serial),
+        kind: Set(new.kind),
+        source: Set(new.source),
+        trainee_subject: Set(new.trainee.0),
+        trainee_name: Set(new.trainee.1),
+        organization_id: Set(new.trainee.2),
+        organization_name_fa: Set(new.organization_name.0),
+        organization_name_en: Set(new.organization_name.1),
+        course_id: Set(new.course_id),
+        program_id: Set(new.program_id),
+        title_fa: Set(new.title.0),
+        title_en: Set(new.title.1),
+        hours: Set(as_i32(new.hours)),
+        score: Set(new.score.map(as_i32)),
+        completion_time: Set(new.completion_time),
+        issue_time: Set(issued.issue_time),
+        valid_until: Set(issued.valid_until),
+        completion_key: Set(new.completion_key),
+        session_id: Set(new.session_id),
+        revoked_at: Set(None),
+        revoke_reason: Set(String::new()),
+        revoked_by_subject: Set(String::new()),
+        revoked_by_name: Set(String::new()),
+        credential_jwt: Set(credential_jwt),
+        key_id: Set(key_id),
+        manual_reason: Set(new.manual_reason),
+        issued_by_subject: Set(new.issued_by.0),
+        issued_by_name: Set(new.issued_by.1),
+        issued_by_organization_id: Set(new.issued_by.2),
+        basis: Set(serde_json::json!(
+            new.basis.iter().map(Uuid::to_string).collect::<Vec<_>>()
+        )),
+    }
+}
+
 fn not_found(kind: &'static str, id: impl ToString) -> CertificationError {
     CertificationError::NotFound {
         kind,
@@ -120,6 +178,20 @@ impl Store {
             }
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Stores a newly issued certificate with its signed credential, as
+    /// [`insert`](Self::insert) does.
+    pub async fn insert_issued(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        new: NewCertificate,
+        issued: Issued,
+        credential_jwt: String,
+        key_id: String,
+    ) -> Result<(certificate::Model, bool)> {
+        self.insert(db, certificate_row(new, issued, credential_jwt, key_id))
+            .await
     }
 
     /// The certificate of a completion.

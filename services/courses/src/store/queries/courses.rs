@@ -1,0 +1,302 @@
+//! Course queries: creating and editing DRAFT courses with their
+//! prerequisites (refusing cycles), and reading and listing them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{Result, Store, Subject, code_conflict, contains_any, not_found, to_i32};
+use crate::domain::CoursesError;
+use crate::domain::catalog::CourseDraft;
+use crate::domain::workflow::{self, CatalogStatus, Transition};
+use crate::store::entities::{council_vote, course, course_prerequisite};
+
+/// A course with its prerequisites and the votes of its latest round.
+#[derive(Debug, Clone)]
+pub struct CourseRecord {
+    /// The course row.
+    pub course: course::Model,
+    /// Prerequisite course ids, in order.
+    pub prerequisites: Vec<Uuid>,
+    /// Votes of the latest round, oldest first.
+    pub votes: Vec<council_vote::Model>,
+}
+
+/// Filters of a course listing.
+#[derive(Debug, Clone, Default)]
+pub struct CourseFilter {
+    /// Statuses to include; never empty (the API fills in what the caller may see).
+    pub statuses: Vec<CatalogStatus>,
+    /// Owner organization.
+    pub owner: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Text in code or titles.
+    pub text: Option<String>,
+    /// Created at or after.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_until: Option<DateTime<Utc>>,
+    /// Only these ids.
+    pub ids: Vec<Uuid>,
+}
+
+impl Store {
+    /// Creates a course in DRAFT.
+    pub async fn create_course(
+        &self,
+        draft: &CourseDraft,
+        owner: &str,
+        created_by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CourseRecord> {
+        self.require_organization(owner).await?;
+        self.require_courses(&draft.prerequisites).await?;
+        let id = Uuid::now_v7();
+        let txn = self.db.begin().await?;
+        let row = course::ActiveModel {
+            id: Set(id),
+            status: Set(CatalogStatus::Draft),
+            owner_organization_id: Set(owner.to_owned()),
+            review_round: Set(0),
+            created_by: Set(created_by.to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            published_at: Set(None),
+            ..course_details(draft)
+        };
+        if let Err(error) = course::Entity::insert(row)
+            .exec_without_returning(&txn)
+            .await
+        {
+            return Err(code_conflict(error, "course", draft.code.as_str()));
+        }
+        insert_prerequisites(&txn, id, &draft.prerequisites).await?;
+        txn.commit().await?;
+        self.course(id)
+            .await?
+            .ok_or_else(|| not_found("course", id))
+    }
+
+    /// Replaces a DRAFT course's details.
+    pub async fn update_course(
+        &self,
+        id: Uuid,
+        draft: &CourseDraft,
+        now: DateTime<Utc>,
+    ) -> Result<CourseRecord> {
+        self.require_courses(&draft.prerequisites).await?;
+        if draft.prerequisites.contains(&id) {
+            return Err(CoursesError::PrerequisiteCycle);
+        }
+        let txn = self.db.begin().await?;
+        let details = course_details(draft);
+        let mut update = course::Entity::update_many()
+            .filter(course::Column::Id.eq(id))
+            .filter(course::Column::Status.eq(CatalogStatus::Draft))
+            .col_expr(course::Column::UpdatedAt, Expr::value(now));
+        for column in [
+            course::Column::Code,
+            course::Column::TitleFa,
+            course::Column::TitleEn,
+            course::Column::DescriptionFa,
+            course::Column::DescriptionEn,
+            course::Column::Category,
+            course::Column::Hours,
+            course::Column::DeliveryMode,
+            course::Column::PassingScore,
+            course::Column::MinAttendancePercent,
+            course::Column::CertificateValidityMonths,
+            course::Column::RequiresManagerApproval,
+        ] {
+            if let Some(value) = details.get(column).into_value() {
+                update = update.col_expr(column, Expr::value(value));
+            }
+        }
+        let updated = match update.exec(&txn).await {
+            Ok(result) => result.rows_affected,
+            Err(error) => return Err(code_conflict(error, "course", draft.code.as_str())),
+        };
+        if updated == 0 {
+            drop(txn);
+            return Err(self
+                .explain_catalog_refusal(Subject::Course, id, Transition::Edit)
+                .await);
+        }
+        // A prerequisite that (transitively) requires this course would make
+        // both impossible to take. Two concurrent edits could each close half
+        // of a cycle, so on PostgreSQL they take turns on one advisory lock
+        // (SQLite's single writer already serializes them).
+        if hamafza_kit::db::is_postgres(&self.db) {
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7100001)")
+                .await?;
+        }
+        let mut graph: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for edge in course_prerequisite::Entity::find().all(&txn).await? {
+            if edge.course_id != id {
+                graph
+                    .entry(edge.course_id)
+                    .or_default()
+                    .push(edge.prerequisite_id);
+            }
+        }
+        if workflow::reaches(&draft.prerequisites, id, |node| {
+            graph.get(&node).cloned().unwrap_or_default()
+        }) {
+            return Err(CoursesError::PrerequisiteCycle);
+        }
+        course_prerequisite::Entity::delete_many()
+            .filter(course_prerequisite::Column::CourseId.eq(id))
+            .exec(&txn)
+            .await?;
+        insert_prerequisites(&txn, id, &draft.prerequisites).await?;
+        txn.commit().await?;
+        self.course(id)
+            .await?
+            .ok_or_else(|| not_found("course", id))
+    }
+
+    pub(super) async fn require_courses(&self, ids: &[Uuid]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let found: Vec<Uuid> = course::Entity::find()
+            .select_only()
+            .column(course::Column::Id)
+            .filter(course::Column::Id.is_in(ids.to_vec()))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        match ids.iter().find(|id| !found.contains(id)) {
+            Some(missing) => Err(not_found("course", missing)),
+            None => Ok(()),
+        }
+    }
+
+    /// One course.
+    pub async fn course(&self, id: Uuid) -> Result<Option<CourseRecord>> {
+        let Some(row) = course::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        Ok(self.course_records(vec![row]).await?.pop())
+    }
+
+    /// Courses by id (creation order), after `after`.
+    pub async fn list_courses(
+        &self,
+        filter: &CourseFilter,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<CourseRecord>> {
+        let mut query = course::Entity::find()
+            .filter(course::Column::Status.is_in(filter.statuses.clone()))
+            .order_by_asc(course::Column::Id)
+            .limit(limit);
+        if let Some(after) = after {
+            query = query.filter(course::Column::Id.gt(after));
+        }
+        if let Some(owner) = &filter.owner {
+            query = query.filter(course::Column::OwnerOrganizationId.eq(owner.clone()));
+        }
+        if let Some(category) = &filter.category {
+            query = query.filter(course::Column::Category.eq(category.clone()));
+        }
+        if let Some(text) = &filter.text {
+            query = query.filter(contains_any(
+                &[
+                    course::Column::Code,
+                    course::Column::TitleFa,
+                    course::Column::TitleEn,
+                ],
+                text,
+            ));
+        }
+        if let Some(from) = filter.created_from {
+            query = query.filter(course::Column::CreatedAt.gte(from));
+        }
+        if let Some(until) = filter.created_until {
+            query = query.filter(course::Column::CreatedAt.lt(until));
+        }
+        if !filter.ids.is_empty() {
+            query = query.filter(course::Column::Id.is_in(filter.ids.clone()));
+        }
+        let rows = query.all(&self.db).await?;
+        self.course_records(rows).await
+    }
+
+    async fn course_records(&self, rows: Vec<course::Model>) -> Result<Vec<CourseRecord>> {
+        let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+        let mut prerequisites: HashMap<Uuid, Vec<course_prerequisite::Model>> = HashMap::new();
+        if !ids.is_empty() {
+            for edge in course_prerequisite::Entity::find()
+                .filter(course_prerequisite::Column::CourseId.is_in(ids.clone()))
+                .all(&self.db)
+                .await?
+            {
+                prerequisites.entry(edge.course_id).or_default().push(edge);
+            }
+        }
+        let rounds: Vec<(Uuid, i32)> = rows.iter().map(|row| (row.id, row.review_round)).collect();
+        let mut votes = self.current_votes(Subject::Course, &rounds).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let mut edges = prerequisites.remove(&row.id).unwrap_or_default();
+                edges.sort_by_key(|edge| edge.position);
+                CourseRecord {
+                    votes: votes.remove(&row.id).unwrap_or_default(),
+                    prerequisites: edges.into_iter().map(|edge| edge.prerequisite_id).collect(),
+                    course: row,
+                }
+            })
+            .collect())
+    }
+}
+
+fn course_details(draft: &CourseDraft) -> course::ActiveModel {
+    course::ActiveModel {
+        code: Set(draft.code.as_str().to_owned()),
+        title_fa: Set(draft.title.fa.clone()),
+        title_en: Set(draft.title.en.clone()),
+        description_fa: Set(draft.description.fa.clone()),
+        description_en: Set(draft.description.en.clone()),
+        category: Set(draft.category.as_str().to_owned()),
+        hours: Set(to_i32(draft.hours)),
+        delivery_mode: Set(draft.delivery_mode),
+        passing_score: Set(to_i32(draft.passing_score)),
+        min_attendance_percent: Set(to_i32(draft.min_attendance_percent)),
+        certificate_validity_months: Set(draft.certificate_validity_months.map(to_i32)),
+        requires_manager_approval: Set(draft.requires_manager_approval),
+        ..Default::default()
+    }
+}
+
+async fn insert_prerequisites(
+    db: &impl ConnectionTrait,
+    course_id: Uuid,
+    prerequisites: &[Uuid],
+) -> Result<()> {
+    if prerequisites.is_empty() {
+        return Ok(());
+    }
+    let rows = prerequisites
+        .iter()
+        .enumerate()
+        .map(
+            |(position, prerequisite)| course_prerequisite::ActiveModel {
+                course_id: Set(course_id),
+                prerequisite_id: Set(*prerequisite),
+                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            },
+        );
+    course_prerequisite::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! The council workflow shared by programs and courses: status transitions,
+//! review rounds and the votes that settle them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{Result, Store, not_found};
+use crate::domain::CoursesError;
+use crate::domain::workflow::{self, CatalogStatus, RoundOutcome, Transition, VoteDecision};
+use crate::store::entities::{council_vote, course, program};
+
+/// Programs and courses share the council workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// A course.
+    Course,
+    /// A program.
+    Program,
+}
+
+impl Subject {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Course => "courses",
+            Self::Program => "programs",
+        }
+    }
+
+    /// The name used in votes and messages.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::Course => "course",
+            Self::Program => "program",
+        }
+    }
+}
+
+/// Who cast a vote.
+#[derive(Debug, Clone)]
+pub struct Voter {
+    /// Token `sub`.
+    pub subject: String,
+    /// Display name.
+    pub name: String,
+    /// Organization.
+    pub organization_id: String,
+}
+
+/// A council member's vote.
+#[derive(Debug, Clone)]
+pub struct Ballot<'a> {
+    /// Who votes.
+    pub voter: &'a Voter,
+    /// Approve or reject.
+    pub decision: VoteDecision,
+    /// Why.
+    pub comment: &'a str,
+}
+
+impl Store {
+    /// Moves a program or course through the workflow. Submitting opens a new
+    /// review round; publishing stamps the publication time.
+    pub async fn transition(
+        &self,
+        subject: Subject,
+        id: Uuid,
+        transition: Transition,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let table = subject.table();
+        let mut update = sea_orm::sea_query::Query::update();
+        update
+            .table(table)
+            .value("status", transition.to().to_value())
+            .value("updated_at", now)
+            .and_where(Expr::col("id").eq(id))
+            .and_where(Expr::col("status").eq(transition.from().to_value()));
+        if transition == Transition::Submit {
+            update.value("review_round", Expr::col("review_round").add(1));
+        }
+        if transition == Transition::Publish {
+            update.value("published_at", now);
+        }
+        let result = self.db.execute(&update).await?;
+        if result.rows_affected() == 0 {
+            return Err(self.explain_catalog_refusal(subject, id, transition).await);
+        }
+        Ok(())
+    }
+
+    /// Records a council vote and settles the round. The subject's row is
+    /// written first, which serializes concurrent voters on it, so the count of
+    /// approvals that decides the round includes every earlier vote.
+    pub async fn vote(
+        &self,
+        subject: Subject,
+        id: Uuid,
+        ballot: &Ballot<'_>,
+        required_approvals: u32,
+        now: DateTime<Utc>,
+    ) -> Result<RoundOutcome> {
+        let table = subject.table();
+        let txn = self.db.begin().await?;
+        let mut touch = sea_orm::sea_query::Query::update();
+        touch
+            .table(table)
+            .value("updated_at", now)
+            .and_where(Expr::col("id").eq(id))
+            .and_where(Expr::col("status").eq(CatalogStatus::Submitted.to_value()));
+        let touched = txn.execute(&touch).await?.rows_affected();
+        if touched == 0 {
+            drop(txn);
+            return Err(self.explain_vote_refusal(subject, id).await);
+        }
+        let round = self.round_of(&txn, subject, id).await?;
+        let vote = council_vote::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            subject_kind: Set(subject.kind().to_owned()),
+            subject_id: Set(id),
+            round: Set(round),
+            voter_subject: Set(ballot.voter.subject.clone()),
+            voter_name: Set(ballot.voter.name.clone()),
+            voter_organization_id: Set(ballot.voter.organization_id.clone()),
+            decision: Set(ballot.decision),
+            comment: Set(ballot.comment.to_owned()),
+            voted_at: Set(now),
+        };
+        if let Err(error) = council_vote::Entity::insert(vote)
+            .exec_without_returning(&txn)
+            .await
+        {
+            return Err(if hamafza_kit::db::is_unique_violation(&error) {
+                CoursesError::AlreadyVoted {
+                    kind: subject.kind(),
+                    round: u32::try_from(round).unwrap_or(0),
+                }
+            } else {
+                error.into()
+            });
+        }
+        let approvals = council_vote::Entity::find()
+            .filter(council_vote::Column::SubjectKind.eq(subject.kind()))
+            .filter(council_vote::Column::SubjectId.eq(id))
+            .filter(council_vote::Column::Round.eq(round))
+            .filter(council_vote::Column::Decision.eq(VoteDecision::Approve))
+            .count(&txn)
+            .await?;
+        let outcome = workflow::tally(
+            ballot.decision,
+            u32::try_from(approvals).unwrap_or(u32::MAX),
+            required_approvals,
+        );
+        if outcome != RoundOutcome::Pending {
+            let mut settle = sea_orm::sea_query::Query::update();
+            settle
+                .table(table)
+                .value("status", workflow::status_after(outcome).to_value())
+                .and_where(Expr::col("id").eq(id));
+            txn.execute(&settle).await?;
+        }
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Every vote on a program or course, oldest first.
+    pub async fn votes(&self, subject: Subject, id: Uuid) -> Result<Vec<council_vote::Model>> {
+        Ok(council_vote::Entity::find()
+            .filter(council_vote::Column::SubjectKind.eq(subject.kind()))
+            .filter(council_vote::Column::SubjectId.eq(id))
+            .order_by_asc(council_vote::Column::Round)
+            .order_by_asc(council_vote::Column::VotedAt)
+            .order_by_asc(council_vote::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    async fn round_of(&self, db: &impl ConnectionTrait, subject: Subject, id: Uuid) -> Result<i32> {
+        let round = match subject {
+            Subject::Course => course::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|row| row.review_round),
+            Subject::Program => program::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|row| row.review_round),
+        };
+        round.ok_or_else(|| not_found(subject.kind(), id))
+    }
+
+    async fn status_of(&self, subject: Subject, id: Uuid) -> Result<Option<CatalogStatus>> {
+        Ok(match subject {
+            Subject::Course => course::Entity::find_by_id(id)
+                .one(&self.db)
+                .await?
+                .map(|row| row.status),
+            Subject::Program => program::Entity::find_by_id(id)
+                .one(&self.db)
+                .await?
+                .map(|row| row.status),
+        })
+    }
+
+    /// Why a conditional workflow update changed nothing.
+    pub(super) async fn explain_catalog_refusal(
+        &self,
+        subject: Subject,
+        id: Uuid,
+        transition: Transition,
+    ) -> CoursesError {
+        match self.status_of(subject, id).await {
+            Ok(Some(actual)) => CoursesError::WrongCatalogStatus {
+                kind: subject.kind(),
+                actual,
+                expected: transition.expected(),
+            },
+            Ok(None) => not_found(subject.kind(), id),
+            Err(error) => error,
+        }
+    }
+
+    async fn explain_vote_refusal(&self, subject: Subject, id: Uuid) -> CoursesError {
+        match self.status_of(subject, id).await {
+            Ok(Some(actual)) => CoursesError::WrongCatalogStatus {
+                kind: subject.kind(),
+                actual,
+                expected: "submitted",
+            },
+            Ok(None) => not_found(subject.kind(), id),
+            Err(error) => error,
+        }
+    }
+
+    pub(super) async fn current_votes(
+        &self,
+        subject: Subject,
+        rounds: &[(Uuid, i32)],
+    ) -> Result<HashMap<Uuid, Vec<council_vote::Model>>> {
+        let mut by_subject: HashMap<Uuid, Vec<council_vote::Model>> = HashMap::new();
+        let ids: Vec<Uuid> = rounds
+            .iter()
+            .filter(|(_, round)| *round > 0)
+            .map(|(id, _)| *id)
+            .collect();
+        if ids.is_empty() {
+            return Ok(by_subject);
+        }
+        let current: HashMap<Uuid, i32> = rounds.iter().copied().collect();
+        for vote in council_vote::Entity::find()
+            .filter(council_vote::Column::SubjectKind.eq(subject.kind()))
+            .filter(council_vote::Column::SubjectId.is_in(ids))
+            .order_by_asc(council_vote::Column::VotedAt)
+            .order_by_asc(council_vote::Column::Id)
+            .all(&self.db)
+            .await?
+        {
+            if current.get(&vote.subject_id) == Some(&vote.round) {
+                by_subject.entry(vote.subject_id).or_default().push(vote);
+            }
+        }
+        Ok(by_subject)
+    }
+}

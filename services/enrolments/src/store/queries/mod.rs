@@ -1,0 +1,66 @@
+//! Every query the enrolments service runs.
+//!
+//! Seats are guarded by conditional updates (`taken = taken + 1 WHERE taken <
+//! capacity`) in the same transaction as the enrolment row, so no number of
+//! concurrent callers or replicas can oversubscribe a session or a quota.
+//! Every write transaction starts with a write (the idempotency key, or the
+//! session's seat row), which serializes the transactions of one session on
+//! PostgreSQL and takes SQLite's write lock before anything is read.
+
+mod assessment;
+mod benchmark;
+mod lifecycle;
+mod outbox;
+mod seats;
+mod views;
+mod workers;
+
+use prost::Message;
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
+
+pub use assessment::Mark;
+pub use hamafza_kit::idempotency::RequestKey;
+pub use outbox::DeliveryStatus;
+pub use views::{EnrolmentFilter, EnrolmentView, Visibility};
+
+use crate::domain::EnrolmentsError;
+
+type Result<T> = std::result::Result<T, EnrolmentsError>;
+
+/// The enrolments database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+fn not_found(kind: &'static str, id: impl ToString) -> EnrolmentsError {
+    EnrolmentsError::NotFound {
+        kind,
+        id: id.to_string(),
+    }
+}
+
+fn as_i32(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+impl Store {
+    /// A store over `db`, which must be migrated.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// The connection.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Runs `effect` once per request key (see [`hamafza_kit::idempotency`]).
+    pub async fn idempotent<R, F>(&self, key: &RequestKey, effect: F) -> Result<R>
+    where
+        R: Message + Default,
+        F: AsyncFnOnce(&DatabaseTransaction) -> Result<R>,
+    {
+        hamafza_kit::idempotency::once(&self.db, key, effect).await
+    }
+}

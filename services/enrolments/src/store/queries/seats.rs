@@ -1,0 +1,320 @@
+//! Seats and the waitlist: the per-session seat and quota rows that guard
+//! capacity, taking and freeing seats, and promoting from the waitlist.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::lifecycle::{record_change, set_status};
+use super::{Result, Store, as_i32, not_found};
+use crate::domain::status::{Cause, EnrolmentStatus};
+use crate::domain::{Person, SessionFacts};
+use crate::store::entities::{enrolment, quota_seats, session_seats};
+
+impl Store {
+    /// A session's seat row, if anyone has enrolled in it yet.
+    pub async fn seats(&self, session_id: Uuid) -> Result<Option<session_seats::Model>> {
+        Ok(session_seats::Entity::find_by_id(session_id)
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Seat rows and quota rows of several sessions, with waitlist and
+    /// pending counts.
+    pub async fn seat_counts(
+        &self,
+        sessions: &[Uuid],
+    ) -> Result<Vec<(session_seats::Model, Vec<quota_seats::Model>, u64, u64)>> {
+        let rows = session_seats::Entity::find()
+            .filter(session_seats::Column::SessionId.is_in(sessions.to_vec()))
+            .all(&self.db)
+            .await?;
+        let mut result = Vec::with_capacity(rows.len());
+        for row in rows {
+            let quotas = quota_seats::Entity::find()
+                .filter(quota_seats::Column::SessionId.eq(row.session_id))
+                .order_by_asc(quota_seats::Column::OrganizationId)
+                .all(&self.db)
+                .await?;
+            let count = |status: EnrolmentStatus| {
+                enrolment::Entity::find()
+                    .filter(enrolment::Column::SessionId.eq(row.session_id))
+                    .filter(enrolment::Column::Status.eq(status))
+                    .count(&self.db)
+            };
+            let waitlisted = count(EnrolmentStatus::Waitlisted).await?;
+            let pending = count(EnrolmentStatus::PendingApproval).await?;
+            result.push((row, quotas, waitlisted, pending));
+        }
+        Ok(result)
+    }
+}
+
+/// Copies the session's current facts into its seat row (creating it on the
+/// first enrolment) and its quota rows. The seat row is written first, which
+/// serializes every enrolment transaction of the session.
+pub(super) async fn sync_seats(
+    txn: &DatabaseTransaction,
+    facts: &SessionFacts,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let course = &facts.course;
+    let row = session_seats::ActiveModel {
+        session_id: Set(facts.session_id),
+        course_id: Set(facts.course_id),
+        capacity: Set(as_i32(facts.capacity)),
+        taken: Set(0),
+        meeting_count: Set(as_i32(facts.meeting_count)),
+        instructor_subject: Set(facts.instructor_subject.clone()),
+        course_title_fa: Set(course.title_fa.clone()),
+        course_title_en: Set(course.title_en.clone()),
+        hours: Set(as_i32(course.hours)),
+        passing_score: Set(as_i32(course.passing_score)),
+        min_attendance_percent: Set(as_i32(course.min_attendance_percent)),
+        certificate_validity_months: Set(course.certificate_validity_months.map(as_i32)),
+        updated_at: Set(now),
+    };
+    session_seats::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(session_seats::Column::SessionId)
+                .update_columns([
+                    session_seats::Column::Capacity,
+                    session_seats::Column::MeetingCount,
+                    session_seats::Column::InstructorSubject,
+                    session_seats::Column::CourseTitleFa,
+                    session_seats::Column::CourseTitleEn,
+                    session_seats::Column::Hours,
+                    session_seats::Column::PassingScore,
+                    session_seats::Column::MinAttendancePercent,
+                    session_seats::Column::CertificateValidityMonths,
+                    session_seats::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    let quota_orgs: Vec<String> = facts.quotas.iter().map(|(org, _)| org.clone()).collect();
+    quota_seats::Entity::delete_many()
+        .filter(quota_seats::Column::SessionId.eq(facts.session_id))
+        .filter(quota_seats::Column::OrganizationId.is_not_in(quota_orgs))
+        .exec(txn)
+        .await?;
+    for (organization, quota) in &facts.quotas {
+        // A quota set after people of the organization already hold seats
+        // starts from them, so that it caps what they hold from now on.
+        let held = enrolment::Entity::find()
+            .filter(enrolment::Column::SessionId.eq(facts.session_id))
+            .filter(enrolment::Column::TraineeOrganizationId.eq(organization.clone()))
+            .filter(enrolment::Column::Status.eq(EnrolmentStatus::Confirmed))
+            .count(txn)
+            .await?;
+        quota_seats::Entity::insert(quota_seats::ActiveModel {
+            session_id: Set(facts.session_id),
+            organization_id: Set(organization.clone()),
+            quota: Set(as_i32(*quota)),
+            taken: Set(i32::try_from(held).unwrap_or(i32::MAX)),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                quota_seats::Column::SessionId,
+                quota_seats::Column::OrganizationId,
+            ])
+            .update_column(quota_seats::Column::Quota)
+            .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Writes the session's seat row (taking its lock) and returns it.
+pub(super) async fn touch_seats(
+    txn: &DatabaseTransaction,
+    session_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<session_seats::Model>> {
+    session_seats::Entity::update_many()
+        .col_expr(session_seats::Column::UpdatedAt, Expr::value(now))
+        .filter(session_seats::Column::SessionId.eq(session_id))
+        .exec(txn)
+        .await?;
+    Ok(session_seats::Entity::find_by_id(session_id)
+        .one(txn)
+        .await?)
+}
+
+/// Locks the enrolment's session (see [`touch_seats`]) and returns the
+/// enrolment as it is inside this transaction.
+pub(super) async fn lock_enrolment(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<enrolment::Model> {
+    // Which session, read before the lock; a session never changes.
+    let session_id: Option<Uuid> = enrolment::Entity::find_by_id(id)
+        .select_only()
+        .column(enrolment::Column::SessionId)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    let session_id = session_id.ok_or_else(|| not_found("enrolment", id))?;
+    touch_seats(txn, session_id, now).await?;
+    enrolment::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| not_found("enrolment", id))
+}
+
+/// Takes one seat of the session and, when the organization has a quota, one
+/// of its quota: both conditional updates succeed, or neither counts.
+pub(super) async fn take_seat(
+    txn: &DatabaseTransaction,
+    session_id: Uuid,
+    organization: &str,
+) -> Result<bool> {
+    let seat = session_seats::Entity::update_many()
+        .col_expr(
+            session_seats::Column::Taken,
+            Expr::col(session_seats::Column::Taken).add(1),
+        )
+        .filter(session_seats::Column::SessionId.eq(session_id))
+        .filter(
+            Expr::col(session_seats::Column::Taken).lt(Expr::col(session_seats::Column::Capacity)),
+        )
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if seat == 0 {
+        return Ok(false);
+    }
+    let has_quota = quota_seats::Entity::find_by_id((session_id, organization.to_owned()))
+        .one(txn)
+        .await?
+        .is_some();
+    if !has_quota {
+        return Ok(true);
+    }
+    let quota = quota_seats::Entity::update_many()
+        .col_expr(
+            quota_seats::Column::Taken,
+            Expr::col(quota_seats::Column::Taken).add(1),
+        )
+        .filter(quota_seats::Column::SessionId.eq(session_id))
+        .filter(quota_seats::Column::OrganizationId.eq(organization))
+        .filter(Expr::col(quota_seats::Column::Taken).lt(Expr::col(quota_seats::Column::Quota)))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if quota == 0 {
+        // The organization is at its quota: give the session seat back.
+        session_seats::Entity::update_many()
+            .col_expr(
+                session_seats::Column::Taken,
+                Expr::col(session_seats::Column::Taken).sub(1),
+            )
+            .filter(session_seats::Column::SessionId.eq(session_id))
+            .exec(txn)
+            .await?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Gives back a seat and the organization's quota seat.
+pub(super) async fn free_seat(
+    txn: &DatabaseTransaction,
+    session_id: Uuid,
+    organization: &str,
+) -> Result<()> {
+    session_seats::Entity::update_many()
+        .col_expr(
+            session_seats::Column::Taken,
+            Expr::col(session_seats::Column::Taken).sub(1),
+        )
+        .filter(session_seats::Column::SessionId.eq(session_id))
+        .filter(session_seats::Column::Taken.gt(0))
+        .exec(txn)
+        .await?;
+    quota_seats::Entity::update_many()
+        .col_expr(
+            quota_seats::Column::Taken,
+            Expr::col(quota_seats::Column::Taken).sub(1),
+        )
+        .filter(quota_seats::Column::SessionId.eq(session_id))
+        .filter(quota_seats::Column::OrganizationId.eq(organization))
+        .filter(quota_seats::Column::Taken.gt(0))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Gives a freed seat to the first waitlisted enrolment whose organization's
+/// quota allows it.
+pub(super) async fn promote_next(
+    txn: &DatabaseTransaction,
+    session_id: Uuid,
+    actor: &Person,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>> {
+    let free = session_seats::Entity::find_by_id(session_id)
+        .one(txn)
+        .await?
+        .is_some_and(|seats| seats.taken < seats.capacity);
+    if !free {
+        return Ok(None);
+    }
+    let waiting = enrolment::Entity::find()
+        .filter(enrolment::Column::SessionId.eq(session_id))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
+        .order_by_asc(enrolment::Column::WaitlistedAt)
+        .order_by_asc(enrolment::Column::Id)
+        .all(txn)
+        .await?;
+    for candidate in waiting {
+        if take_seat(txn, session_id, &candidate.trainee_organization_id).await? {
+            set_status(txn, &candidate, EnrolmentStatus::Confirmed, None, now).await?;
+            record_change(
+                txn,
+                candidate.id,
+                Some(EnrolmentStatus::Waitlisted),
+                EnrolmentStatus::Confirmed,
+                Cause::WaitlistPromotion,
+                "",
+                actor,
+                now,
+            )
+            .await?;
+            tracing::info!(enrolment_id = %candidate.id, %session_id, "promoted from the waitlist");
+            return Ok(Some(candidate.id));
+        }
+    }
+    Ok(None)
+}
+
+/// When an enrolment joins the session's waitlist: `now`, or just after the
+/// last one already on it. Enrolments of a session are serialized on its seat
+/// row, so the waitlist's order is the order they were admitted in, and the
+/// place reported to each caller stays true, whatever the clocks of the
+/// replicas (or a transaction's wait for the lock) say.
+pub(super) async fn waitlist_time(
+    txn: &DatabaseTransaction,
+    session_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>> {
+    let last = enrolment::Entity::find()
+        .filter(enrolment::Column::SessionId.eq(session_id))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
+        .order_by_desc(enrolment::Column::WaitlistedAt)
+        .one(txn)
+        .await?
+        .and_then(|row| row.waitlisted_at);
+    Ok(match last {
+        Some(last) if last >= now => last + chrono::Duration::microseconds(1),
+        _ => now,
+    })
+}
