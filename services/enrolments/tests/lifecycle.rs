@@ -909,3 +909,70 @@ async fn benchmarking_ranks_the_organizations() {
         .into_inner();
     assert_eq!(for_course.total.unwrap().enrolments, 3);
 }
+
+#[tokio::test]
+async fn an_exported_roster_never_carries_a_formula() {
+    let stack = Stack::start().await;
+    let course = stack.course("PR-140", |_| {}).await;
+    let session = stack.open_session(&course, 5, &[]).await;
+    let names = [
+        "=HYPERLINK(\"http://attacker.example\",\"click\")",
+        "+cmd|' /C calc'!A0",
+        "@SUM(1+1)",
+        "سارا احمدی، روابط عمومی",
+    ];
+    for (index, name) in names.iter().enumerate() {
+        stack
+            .client()
+            .enrol(stack.request(
+                ADMIN,
+                pb::EnrolRequest {
+                    request_id: format!("formula-{index}"),
+                    session_id: session.id.clone(),
+                    trainee: Some(hamafza_proto::common::Actor {
+                        subject: format!("trainee-formula-{index}"),
+                        name: (*name).to_owned(),
+                        organization_id: "msc".to_owned(),
+                    }),
+                    waive_prerequisites: false,
+                },
+            ))
+            .await
+            .unwrap();
+    }
+    let roster = stack
+        .client()
+        .export_roster(stack.request(
+            ADMIN,
+            pb::ExportRosterRequest {
+                session_id: session.id.clone(),
+                statuses: vec![],
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let csv = String::from_utf8(roster.csv).unwrap();
+    assert!(csv.starts_with('\u{feff}'), "a BOM for spreadsheets");
+    let names_written: Vec<String> = csv
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .map(|line| line.to_owned())
+        .collect();
+    assert_eq!(names_written.len(), 4, "{csv}");
+    for formula in &names[..3] {
+        assert!(
+            csv.contains(&format!("'{}", &formula[..1])),
+            "{formula} is neutralised: {csv}"
+        );
+        assert!(
+            !csv.contains(&format!(",{}", &formula[..4])),
+            "no cell starts with {formula}: {csv}"
+        );
+    }
+    assert!(
+        csv.contains("\"سارا احمدی، روابط عمومی\"") || csv.contains(",سارا احمدی، روابط عمومی,"),
+        "{csv}"
+    );
+}

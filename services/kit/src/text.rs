@@ -16,7 +16,45 @@ pub fn plain(value: &str, max_chars: usize) -> Result<String, String> {
     {
         return Err("must not contain control characters".to_owned());
     }
+    if value.chars().any(is_hidden_format) {
+        return Err(
+            "must not contain invisible direction or formatting characters \
+             (U+202A–U+202E, U+2066–U+2069, U+200B, U+2060, U+FEFF)"
+                .to_owned(),
+        );
+    }
+    if !value.is_empty() && value.chars().all(|c| c.is_whitespace() || is_joiner(c)) {
+        return Err("must contain visible text".to_owned());
+    }
     Ok(value.to_owned())
+}
+
+/// Characters that change how text around them is shown without being seen:
+/// a name with U+202E prints reversed on a certificate ("Ali \u{202e}redliub"
+/// reads "Ali builder"). ZWNJ and ZWJ are not among them: Persian words need
+/// them (می‌خواهم).
+fn is_hidden_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}'
+    )
+}
+
+/// ZWNJ, ZWJ and the marks of direction: allowed inside text, not as all of it.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200C}' | '\u{200D}' | '\u{200E}' | '\u{200F}')
+}
+
+/// A cell a spreadsheet shows as text, never runs as a formula: a value that
+/// begins with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
+/// apostrophe (OWASP's advice for CSV injection). Everything the platform
+/// writes as CSV or a spreadsheet passes its cells through this.
+pub fn spreadsheet_safe(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{value}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
 }
 
 /// Like [`plain`], and also single-line (no newline or tab): ids and names.
@@ -38,5 +76,34 @@ mod tests {
         assert!(plain("a\0b", 10).is_err());
         assert!(plain("abc", 2).is_err());
         assert!(single_line("a\nb", 10).is_err());
+    }
+
+    #[test]
+    fn bidi_overrides_and_invisible_text_are_refused_but_zwnj_in_words_is_kept() {
+        assert!(plain("Ali \u{202e}redliub", 50).is_err());
+        for c in [
+            '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{202a}', '\u{feff}',
+        ] {
+            assert!(plain(&format!("x{c}y"), 50).is_err(), "{c:?}");
+        }
+        assert!(plain("\u{200c}\u{200d}\u{200c}", 50).is_err());
+        assert_eq!(plain("می‌خواهم", 50).unwrap(), "می‌خواهم");
+        assert_eq!(plain("", 50).unwrap(), "");
+    }
+
+    #[test]
+    fn formulas_are_neutralised_for_spreadsheets() {
+        for formula in [
+            "=HYPERLINK(\"http://x\",\"click\")",
+            "+cmd|' /C calc'!A0",
+            "@SUM(1+1)",
+            "-1+1",
+            "\tx",
+            "\rx",
+        ] {
+            assert!(spreadsheet_safe(formula).starts_with('\''), "{formula}");
+        }
+        assert_eq!(spreadsheet_safe("سارا احمدی"), "سارا احمدی");
+        assert_eq!(spreadsheet_safe("92"), "92");
     }
 }

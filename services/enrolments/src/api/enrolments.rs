@@ -732,48 +732,77 @@ impl EnrolmentService for EnrolmentsApi {
                 let session_id = parse_id(&mut v, "session_id", &request.session_id);
                 let statuses = statuses_from_wire(&mut v, "statuses", &request.statuses);
                 let session_id = v.finish_with(session_id)?;
-                let organization = if caller.has_any(STAFF) || self.may_assess(&caller, session_id).await? {
-                    None
-                } else if caller.has(Role::OrgManager) {
-                    Some(caller.organization_id.clone())
-                } else {
-                    return Err(ApiError::permission_denied("rosters are for staff, the session's instructor and org managers"));
-                };
-                let meetings = self.store.seats(session_id).await?.map_or(0, |s| u32::try_from(s.meeting_count).unwrap_or(0));
-                let views = self.store.roster(session_id, &statuses, organization.as_deref()).await?;
-                let mut csv = String::from("\u{feff}enrolment_id,trainee_subject,trainee_name,organization_id,status,waitlist_position");
-                for meeting in 1..=meetings {
-                    csv.push_str(&format!(",meeting_{meeting}"));
-                }
-                csv.push_str(",score,attendance_percent\r\n");
+                let organization =
+                    if caller.has_any(STAFF) || self.may_assess(&caller, session_id).await? {
+                        None
+                    } else if caller.has(Role::OrgManager) {
+                        Some(caller.organization_id.clone())
+                    } else {
+                        return Err(ApiError::permission_denied(
+                            "rosters are for staff, the session's instructor and org managers",
+                        ));
+                    };
+                let meetings = self
+                    .store
+                    .seats(session_id)
+                    .await?
+                    .map_or(0, |s| u32::try_from(s.meeting_count).unwrap_or(0));
+                let views = self
+                    .store
+                    .roster(session_id, &statuses, organization.as_deref())
+                    .await?;
+                let meeting_columns: Vec<String> =
+                    (1..=meetings).map(|m| format!("meeting_{m}")).collect();
+                let mut header = vec![
+                    "enrolment_id",
+                    "trainee_subject",
+                    "trainee_name",
+                    "organization_id",
+                    "status",
+                    "waitlist_position",
+                ];
+                header.extend(meeting_columns.iter().map(String::as_str));
+                header.extend(["score", "attendance_percent"]);
                 let row_count = views.len();
-                for view in views {
+                let rows = views.iter().map(|view| {
                     let row = &view.enrolment;
-                    let fields = [
+                    let mut cells = vec![
                         row.id.to_string(),
                         row.trainee_subject.clone(),
                         row.trainee_name.clone(),
                         row.trainee_organization_id.clone(),
                         status_name(row.status).to_owned(),
-                        if view.waitlist_position > 0 { view.waitlist_position.to_string() } else { String::new() },
+                        if view.waitlist_position > 0 {
+                            view.waitlist_position.to_string()
+                        } else {
+                            String::new()
+                        },
                     ];
-                    csv.push_str(&fields.iter().map(|f| bulk::quote(f)).collect::<Vec<_>>().join(","));
-                    for meeting in 0..meetings {
-                        let mark = view.attendance.iter().find(|m| u32::try_from(m.meeting_index).ok() == Some(meeting));
-                        csv.push_str(match mark {
-                            Some(m) if m.present => ",present",
-                            Some(_) => ",absent",
-                            None => ",",
-                        });
-                    }
-                    csv.push_str(&format!(
-                        ",{},{}\r\n",
-                        row.score.map(|s| s.to_string()).unwrap_or_default(),
-                        row.attendance_percent.map(|p| p.to_string()).unwrap_or_default()
-                    ));
-                }
+                    cells.extend((0..meetings).map(|meeting| {
+                        let mark = view
+                            .attendance
+                            .iter()
+                            .find(|m| u32::try_from(m.meeting_index).ok() == Some(meeting));
+                        match mark {
+                            Some(m) if m.present => "present",
+                            Some(_) => "absent",
+                            None => "",
+                        }
+                        .to_owned()
+                    }));
+                    cells.push(row.score.map(|s| s.to_string()).unwrap_or_default());
+                    cells.push(
+                        row.attendance_percent
+                            .map(|p| p.to_string())
+                            .unwrap_or_default(),
+                    );
+                    cells
+                });
+                let csv = bulk::write(&header, rows).map_err(|error| {
+                    ApiError::internal(anyhow::anyhow!("writing the roster: {error}"))
+                })?;
                 Ok(pb::ExportRosterResponse {
-                    csv: csv.into_bytes(),
+                    csv,
                     filename: format!("roster-{session_id}.csv"),
                     row_count: u32::try_from(row_count).unwrap_or(u32::MAX),
                 })

@@ -20,21 +20,26 @@ pub type NumberedRow = (u32, Result<BulkRow, String>);
 pub const MAX_ROWS: usize = 2000;
 
 /// Splits `csv` into numbered rows (1 = the first row after the header),
-/// each parsed or with what is wrong. Accepts a UTF-8 BOM, CRLF line ends and
-/// double-quoted fields.
+/// each parsed or with what is wrong. Accepts a UTF-8 BOM, CRLF line ends,
+/// blank lines and double-quoted fields (the `csv` crate reads them, RFC 4180).
 pub fn parse(csv: &str) -> Result<Vec<NumberedRow>, String> {
     let csv = csv.strip_prefix('\u{feff}').unwrap_or(csv);
-    let mut lines = csv
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
-        return Err("is empty: expected a header row `subject,name,organization_id`".to_owned());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(csv.as_bytes());
+    let columns: Vec<String> = match reader.headers() {
+        Ok(header) if header.iter().any(|c| !c.trim().is_empty()) => header
+            .iter()
+            .map(|c| c.trim().to_ascii_lowercase())
+            .collect(),
+        Ok(_) => {
+            return Err(
+                "is empty: expected a header row `subject,name,organization_id`".to_owned(),
+            );
+        }
+        Err(error) => return Err(format!("cannot be read as CSV: {error}")),
     };
-    let columns: Vec<String> = split(header)
-        .into_iter()
-        .map(|c| c.trim().to_ascii_lowercase())
-        .collect();
     let position = |name: &str| columns.iter().position(|c| c == name);
     let (Some(subject_at), Some(org_at)) = (position("subject"), position("organization_id"))
     else {
@@ -44,16 +49,21 @@ pub fn parse(csv: &str) -> Result<Vec<NumberedRow>, String> {
     };
     let name_at = position("name");
     let mut rows = Vec::new();
-    for (line_index, line) in lines {
-        let number = u32::try_from(line_index).unwrap_or(u32::MAX);
+    for record in reader.records() {
         if rows.len() >= MAX_ROWS {
             return Err(format!(
                 "has more than {MAX_ROWS} rows; split it into several requests"
             ));
         }
-        let fields = split(line);
+        // A broken quote ends the reading: the rows after it cannot be told apart.
+        let record = record.map_err(|error| format!("cannot be read as CSV: {error}"))?;
+        // Row 1 is the first record after the header (blank lines are not
+        // rows; a quoted field may span lines).
+        let number = record
+            .position()
+            .map_or(u32::MAX, |p| u32::try_from(p.record()).unwrap_or(u32::MAX));
         let field = |at: usize| {
-            fields
+            record
                 .get(at)
                 .map(|f| f.trim().to_owned())
                 .unwrap_or_default()
@@ -69,10 +79,10 @@ pub fn parse(csv: &str) -> Result<Vec<NumberedRow>, String> {
             Err("the subject or name is longer than 200 characters".to_owned())
         } else if row.organization_id.is_empty() {
             Err("the organization_id is empty".to_owned())
-        } else if fields.len() < columns.len() {
+        } else if record.len() < columns.len() {
             Err(format!(
                 "has {} fields where the header has {}",
-                fields.len(),
+                record.len(),
                 columns.len()
             ))
         } else {
@@ -83,34 +93,28 @@ pub fn parse(csv: &str) -> Result<Vec<NumberedRow>, String> {
     Ok(rows)
 }
 
-/// Splits one CSV line on commas, honouring double quotes ("" is a quote).
-fn split(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut field)),
-            (c, _) => field.push(c),
-        }
+/// Writes rows as CSV for a spreadsheet: a UTF-8 BOM (so Excel reads Persian
+/// right), CRLF line ends, quoting by the `csv` crate, and every cell a
+/// spreadsheet would run as a formula neutralised
+/// ([`hamafza_kit::text::spreadsheet_safe`]).
+pub fn write<R, F>(header: &[&str], rows: impl IntoIterator<Item = R>) -> Result<Vec<u8>, String>
+where
+    R: IntoIterator<Item = F>,
+    F: AsRef<str>,
+{
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer("\u{feff}".as_bytes().to_vec());
+    writer.write_record(header).map_err(|e| e.to_string())?;
+    for row in rows {
+        writer
+            .write_record(
+                row.into_iter()
+                    .map(|cell| hamafza_kit::text::spreadsheet_safe(cell.as_ref()).into_owned()),
+            )
+            .map_err(|e| e.to_string())?;
     }
-    fields.push(field);
-    fields
-}
-
-/// Quotes a field for CSV output when needed.
-pub fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_owned()
-    }
+    writer.into_inner().map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -127,7 +131,7 @@ mod tests {
         assert!(rows[2].1.is_err());
         assert_eq!(rows[3].1.as_ref().unwrap().name, "Say \"hi\"");
         assert_eq!(rows[0].0, 1);
-        assert_eq!(rows[3].0, 5);
+        assert_eq!(rows[3].0, 4, "the fourth record, the blank line is no row");
     }
 
     #[test]
@@ -137,8 +141,34 @@ mod tests {
     }
 
     #[test]
-    fn quoting() {
-        assert_eq!(quote("a,b"), "\"a,b\"");
-        assert_eq!(quote("plain"), "plain");
+    fn a_broken_quote_is_refused_not_guessed() {
+        let rows = parse("subject,name,organization_id\nu1,\"unclosed,msc\n");
+        assert!(
+            rows.as_ref()
+                .map_or(true, |rows| rows.iter().all(|(_, row)| row.is_err())),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
+    fn written_cells_are_quoted_and_never_formulas() {
+        let rows = [
+            ["Ahmadi, Sara", "say \"hi\""],
+            ["=HYPERLINK(\"http://x\",\"click\")", "+cmd|' /C calc'!A0"],
+            ["@SUM(1+1)", "-2+3"],
+            ["\tx", "\rx"],
+        ];
+        let written = String::from_utf8(write(&["name", "note"], rows).unwrap()).unwrap();
+        assert!(written.starts_with("\u{feff}name,note\r\n"), "{written}");
+        let body = written.trim_start_matches('\u{feff}');
+        let mut reader = csv::Reader::from_reader(body.as_bytes());
+        let cells: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        assert_eq!(cells[0], ["Ahmadi, Sara", "say \"hi\""]);
+        for cell in cells.iter().skip(1).flatten() {
+            assert!(cell.starts_with('\''), "{cell:?} is neutralised");
+        }
     }
 }
