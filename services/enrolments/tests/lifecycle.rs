@@ -976,3 +976,30 @@ async fn an_exported_roster_never_carries_a_formula() {
         "{csv}"
     );
 }
+
+#[tokio::test]
+async fn a_benchmark_period_outside_the_calendar_is_refused() {
+    let stack = Stack::start().await;
+    // Year 0 and year -5000: protobuf JSON cannot even print them.
+    for seconds in [-62_167_219_200_i64, -219_936_067_200] {
+        let status = stack
+            .reports()
+            .get_benchmark(stack.request(
+                COUNCIL,
+                pb::GetBenchmarkRequest {
+                    period: Some(hamafza_proto::common::TimeRange {
+                        start_time: Some(prost_types::Timestamp { seconds, nanos: 0 }),
+                        end_time: Some(timestamp(1)),
+                    }),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            violated_fields(&status),
+            ["period.start_time"],
+            "{status:?}"
+        );
+    }
+}

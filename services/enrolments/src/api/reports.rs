@@ -47,13 +47,7 @@ impl ReportService for EnrolmentsApi {
                 let from = period.start_time.as_ref().map(|t| (t, "period.start_time"));
                 let until = period.end_time.as_ref().map(|t| (t, "period.end_time"));
                 let mut instant = |value: Option<(&prost_types::Timestamp, &str)>| {
-                    value.and_then(|(t, field)| {
-                        let parsed = time::from_timestamp(t);
-                        if parsed.is_none() {
-                            v.add(field, "is not a valid instant");
-                        }
-                        parsed
-                    })
+                    value.and_then(|(t, field)| v.take(field, time::from_caller(t)))
                 };
                 let from = instant(from);
                 let until = instant(until);
