@@ -1,19 +1,24 @@
 //! Signing in through the organization's identity provider: OpenID Connect
 //! authorization-code flow with PKCE (S256), `state` bound to the browser by
-//! a cookie, and `nonce` checked in the ID token. The access token the
-//! provider issues is what the services receive, verified like any other
+//! a cookie, and the ID token validated (signature against the provider's
+//! published keys, issuer, audience, expiry, nonce) — all by the maintained
+//! `openidconnect` crate, discovery included. The access token the provider
+//! issues is what the services receive, verified like any other
 //! (`auth.jwks_url` points at the provider's keys); it must carry the `org`
 //! and `roles` claims.
+//!
+//! What stays ours: the pending sign-ins (state -> PKCE verifier and nonce,
+//! expiring after 10 minutes) and binding `state` to the browser.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Deserialize;
-
-use crate::sessions::random_token;
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+};
 
 /// The identity provider's settings.
 #[derive(Debug, Clone)]
@@ -26,15 +31,6 @@ pub struct OidcSettings {
     pub client_secret: String,
     /// Where the provider sends the browser back: `<public base>/signin/callback`.
     pub redirect_url: String,
-}
-
-/// The endpoints the provider advertises.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Discovery {
-    /// Where browsers sign in.
-    pub authorization_endpoint: String,
-    /// Where codes become tokens.
-    pub token_endpoint: String,
 }
 
 /// A sign-in under way.
@@ -65,26 +61,29 @@ pub enum OidcError {
     /// The callback does not belong to a sign-in this browser started.
     #[error("this sign-in was not started here or has expired; please sign in again")]
     UnknownState,
-    /// The ID token does not answer this sign-in.
-    #[error("the identity provider's answer does not match this sign-in")]
-    NonceMismatch,
+    /// The ID token does not answer this sign-in (nonce, signature, issuer,
+    /// audience or expiry).
+    #[error("the identity provider's answer does not match this sign-in: {0}")]
+    IdToken(String),
 }
 
 /// The tokens of a completed sign-in.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct Tokens {
     /// The access token the services receive.
     pub access_token: String,
-    /// The ID token.
-    #[serde(default)]
+    /// The ID token, validated.
     pub id_token: String,
 }
 
 impl Oidc {
     /// A flow with `settings`.
     pub fn new(settings: OidcSettings) -> Self {
+        // No redirects: a provider's endpoints answer directly (and following
+        // them would let a provider point this server elsewhere).
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
         Self {
@@ -94,56 +93,58 @@ impl Oidc {
         }
     }
 
-    async fn discover(&self) -> Result<Discovery, OidcError> {
-        let url = format!(
-            "{}/.well-known/openid-configuration",
-            self.settings.issuer.trim_end_matches('/')
-        );
-        self.http
-            .get(&url)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| OidcError::Provider(e.to_string()))?
-            .json()
+    /// The provider's metadata and keys, discovered afresh: sign-ins are
+    /// rare, and a provider that rotated its keys is followed at once.
+    async fn discover(&self) -> Result<CoreProviderMetadata, OidcError> {
+        let issuer = IssuerUrl::new(self.settings.issuer.clone())
+            .map_err(|e| OidcError::Provider(format!("issuer URL: {e}")))?;
+        CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
             .map_err(|e| OidcError::Provider(format!("discovery: {e}")))
+    }
+
+    fn redirect_url(&self) -> Result<RedirectUrl, OidcError> {
+        RedirectUrl::new(self.settings.redirect_url.clone())
+            .map_err(|e| OidcError::Provider(format!("redirect URL: {e}")))
+    }
+
+    fn client_id(&self) -> ClientId {
+        ClientId::new(self.settings.client_id.clone())
+    }
+
+    fn client_secret(&self) -> Option<ClientSecret> {
+        (!self.settings.client_secret.is_empty())
+            .then(|| ClientSecret::new(self.settings.client_secret.clone()))
     }
 
     /// Starts a sign-in: the provider URL to send the browser to, and the
     /// `state` to bind to the browser.
     pub async fn start(&self) -> Result<(String, String), OidcError> {
-        let discovery = self.discover().await?;
-        let state = random_token();
-        let verifier = random_token();
-        let nonce = random_token();
-        let challenge =
-            URL_SAFE_NO_PAD.encode(<sha2::Sha256 as sha2::Digest>::digest(verifier.as_bytes()));
-        let url = reqwest::Url::parse_with_params(
-            &discovery.authorization_endpoint,
-            &[
-                ("response_type", "code"),
-                ("client_id", self.settings.client_id.as_str()),
-                ("redirect_uri", self.settings.redirect_url.as_str()),
-                ("scope", "openid profile"),
-                ("state", state.as_str()),
-                ("nonce", nonce.as_str()),
-                ("code_challenge", challenge.as_str()),
-                ("code_challenge_method", "S256"),
-            ],
-        )
-        .map_err(|e| OidcError::Provider(format!("authorization endpoint: {e}")))?;
+        let metadata = self.discover().await?;
+        let client =
+            CoreClient::from_provider_metadata(metadata, self.client_id(), self.client_secret())
+                .set_redirect_uri(self.redirect_url()?);
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state, nonce) = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new("profile".to_owned()))
+            .set_pkce_challenge(challenge)
+            .url();
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         pending.retain(|_, p| p.started.elapsed() < PENDING_TTL);
         pending.insert(
-            state.clone(),
+            state.secret().clone(),
             Pending {
-                verifier,
-                nonce,
+                verifier: verifier.secret().clone(),
+                nonce: nonce.secret().clone(),
                 started: Instant::now(),
             },
         );
-        Ok((url.to_string(), state))
+        Ok((url.to_string(), state.secret().clone()))
     }
 
     /// Completes a sign-in: `state` from the callback must be the one bound to
@@ -164,43 +165,26 @@ impl Oidc {
             .remove(state)
             .filter(|p| p.started.elapsed() < PENDING_TTL)
             .ok_or(OidcError::UnknownState)?;
-        let discovery = self.discover().await?;
-        let tokens: Tokens = self
-            .http
-            .post(&discovery.token_endpoint)
-            .basic_auth(&self.settings.client_id, Some(&self.settings.client_secret))
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", self.settings.redirect_url.as_str()),
-                ("client_id", self.settings.client_id.as_str()),
-                ("code_verifier", pending.verifier.as_str()),
-            ])
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
+        let metadata = self.discover().await?;
+        let client =
+            CoreClient::from_provider_metadata(metadata, self.client_id(), self.client_secret())
+                .set_redirect_uri(self.redirect_url()?);
+        let response = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|e| OidcError::Provider(format!("token endpoint: {e}")))?
-            .json()
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
+            .request_async(&self.http)
             .await
-            .map_err(|e| OidcError::Provider(format!("token response: {e}")))?;
-        // The ID token came straight from the token endpoint (over TLS in
-        // production), so its origin is established; what is left to check
-        // is that it answers this very sign-in.
-        let nonce = tokens
-            .id_token
-            .split('.')
-            .nth(1)
-            .and_then(|payload| URL_SAFE_NO_PAD.decode(payload).ok())
-            .and_then(|json| serde_json::from_slice::<serde_json::Value>(&json).ok())
-            .and_then(|claims| {
-                claims
-                    .get("nonce")
-                    .and_then(|n| n.as_str())
-                    .map(str::to_owned)
-            });
-        if nonce.as_deref() != Some(pending.nonce.as_str()) {
-            return Err(OidcError::NonceMismatch);
-        }
-        Ok(tokens)
+            .map_err(|e| OidcError::Provider(format!("token endpoint: {e}")))?;
+        let id_token = response
+            .id_token()
+            .ok_or_else(|| OidcError::IdToken("no ID token in the answer".to_owned()))?;
+        id_token
+            .claims(&client.id_token_verifier(), &Nonce::new(pending.nonce))
+            .map_err(|e| OidcError::IdToken(e.to_string()))?;
+        Ok(Tokens {
+            access_token: response.access_token().secret().clone(),
+            id_token: id_token.to_string(),
+        })
     }
 }

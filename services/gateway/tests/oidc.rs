@@ -1,146 +1,232 @@
-//! Signing in through an identity provider: OpenID Connect authorization
-//! code with PKCE. The provider here is a small stand-in run by the test (an
-//! outside system, not one of ours); it checks the PKCE verifier and the
-//! client's credentials like a real one.
+//! Signing in through a real identity provider: npm `oidc-provider` (an
+//! OpenID-certified implementation), run by this test from
+//! `tests/oidc-provider/`. Discovery, the authorization-code flow with PKCE,
+//! its login and consent pages, the ID token's signature and nonce, and JWT
+//! access tokens that the services verify against the provider's keys; the
+//! services' own identity is a client-credentials token from it too.
+//!
+//! Needs Node.js and npm; the provider's package is installed with `npm ci`
+//! when missing. Without npm the test says so and passes, unless
+//! `HAMAFZA_REQUIRE_OIDC_PROVIDER=1` (CI) makes that a failure.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Json, Router};
-use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use common::*;
-use hamafza_kit::auth::{DevIssuer, Role, TokenRequest};
-use sha2::Digest;
+use hamafza_testkit::free_addr;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
 
-#[derive(Clone)]
+const CLIENT_ID: &str = "hamafza-web";
+const CLIENT_SECRET: &str = "s3cret";
+
+fn provider_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc-provider")
+}
+
+/// Installs the provider's package if needed; `false` when npm is missing
+/// and the provider is not required.
+async fn installed() -> bool {
+    let dir = provider_dir();
+    if dir.join("node_modules/oidc-provider").is_dir() {
+        return true;
+    }
+    let required = std::env::var("HAMAFZA_REQUIRE_OIDC_PROVIDER").is_ok_and(|v| v == "1");
+    let install = Command::new("npm")
+        .args(["ci", "--no-fund", "--no-audit", "--silent"])
+        .current_dir(&dir)
+        .status()
+        .await;
+    match install {
+        Ok(status) if status.success() => true,
+        outcome if required => panic!("installing oidc-provider with npm ci: {outcome:?}"),
+        outcome => {
+            eprintln!("skipped: the OpenID provider could not be installed (npm ci: {outcome:?})");
+            false
+        }
+    }
+}
+
+/// The provider, listening; stopped when dropped.
 struct Provider {
-    base: String,
-    /// Signs access tokens with the key the services trust (set once the
-    /// stack exists).
-    issuer: Arc<Mutex<Option<DevIssuer>>>,
-    /// code -> (challenge, nonce)
-    codes: Arc<Mutex<HashMap<String, (String, String)>>>,
+    issuer: String,
+    _child: Child,
 }
 
-async fn discovery(State(p): State<Provider>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "issuer": p.base,
-        "authorization_endpoint": format!("{}/authorize", p.base),
-        "token_endpoint": format!("{}/token", p.base),
-    }))
-}
-
-async fn authorize(
-    State(p): State<Provider>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    assert_eq!(q["response_type"], "code");
-    assert_eq!(q["code_challenge_method"], "S256");
-    assert_eq!(q["client_id"], "hamafza-web");
-    let code = format!("code-{}", p.codes.lock().unwrap().len());
-    p.codes.lock().unwrap().insert(
-        code.clone(),
-        (q["code_challenge"].clone(), q["nonce"].clone()),
-    );
-    Redirect::to(&format!(
-        "{}?code={code}&state={}",
-        q["redirect_uri"], q["state"]
-    ))
-    .into_response()
-}
-
-async fn token(
-    State(p): State<Provider>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let expected = format!("Basic {}", STANDARD.encode("hamafza-web:s3cret"));
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
-        return (StatusCode::UNAUTHORIZED, "bad client").into_response();
-    }
-    let Some((challenge, nonce)) = p.codes.lock().unwrap().remove(&form["code"]) else {
-        return (StatusCode::BAD_REQUEST, "unknown code").into_response();
-    };
-    if URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(form["code_verifier"].as_bytes())) != challenge {
-        return (StatusCode::BAD_REQUEST, "PKCE verifier does not match").into_response();
-    }
-    let issuer = p.issuer.lock().unwrap().clone().unwrap();
-    let access_token = issuer
-        .mint(&TokenRequest {
-            subject: "employee-4711".to_owned(),
-            organization_id: "msc".to_owned(),
-            roles: vec![Role::Trainee],
-            name: "مریم کریمی".to_owned(),
-            ttl: Duration::from_secs(600),
-        })
-        .unwrap();
-    let id_token = format!(
-        "{}.{}.sig",
-        URL_SAFE_NO_PAD.encode(br#"{"alg":"EdDSA"}"#),
-        URL_SAFE_NO_PAD
-            .encode(serde_json::json!({"sub": "employee-4711", "nonce": nonce}).to_string())
-    );
-    Json(serde_json::json!({"access_token": access_token, "id_token": id_token, "token_type": "Bearer"})).into_response()
-}
-
-async fn provider(issuer: Arc<Mutex<Option<DevIssuer>>>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = Provider {
-        base: base.clone(),
+async fn start_provider(redirect_uri: &str) -> Provider {
+    let port = free_addr().port();
+    let mut child = Command::new("node")
+        .arg("provider.mjs")
+        .current_dir(provider_dir())
+        .env("PORT", port.to_string())
+        .env("REDIRECT_URI", redirect_uri)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs the provider");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let issuer = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(issuer) = line.strip_prefix("ready ") {
+                return issuer.to_owned();
+            }
+        }
+        panic!("the provider stopped before it was ready");
+    })
+    .await
+    .expect("the provider is ready within 20 s");
+    // Keep reading what it prints: a closed pipe would end it at its next line.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Provider {
         issuer,
-        codes: Arc::default(),
-    };
-    let app = Router::new()
-        .route("/.well-known/openid-configuration", get(discovery))
-        .route("/authorize", get(authorize))
-        .route("/token", post(token))
-        .with_state(state);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    base
+        _child: child,
+    }
+}
+
+/// The services' own identity: a client-credentials token from the provider,
+/// in the file `auth.service_token_file` names (as a sidecar would keep it).
+async fn service_token_file(issuer: &str) -> PathBuf {
+    let response: serde_json::Value = reqwest::Client::new()
+        .post(format!("{issuer}/token"))
+        .basic_auth("hamafza-services", Some("service-s3cret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let file = temp_dir("service-token").join("token");
+    std::fs::write(&file, response["access_token"].as_str().unwrap()).unwrap();
+    file
 }
 
 fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// `location` (absolute, or relative to `base`) as an absolute URL.
+fn resolve(base: &str, location: &str) -> String {
+    reqwest::Url::parse(base)
+        .and_then(|base| base.join(location))
+        .unwrap()
+        .to_string()
+}
+
+/// The value of `attribute` in the first tag of `page` that has it.
+fn attribute(page: &str, attribute: &str) -> Option<String> {
+    let marker = format!("{attribute}=\"");
+    let start = page.find(&marker)? + marker.len();
+    Some(page[start..].split('"').next()?.to_owned())
+}
+
+/// Walks the provider's pages as a person would: follows its redirects,
+/// signs in as `login` on the login page, consents, and returns the URL it
+/// finally sends the browser to (the gateway's callback).
+async fn through_the_provider(browser: &Browser, mut url: String, login: &str) -> String {
+    for _ in 0..12 {
+        if url.contains("/signin/callback") {
+            return url;
+        }
+        let response = browser.client.get(&url).send().await.unwrap();
+        if response.status().is_redirection() {
+            url = resolve(&url, &location(&response));
+            continue;
+        }
+        let page = response.text().await.unwrap();
+        let action = attribute(&page, "action").unwrap_or_else(|| panic!("a form: {page}"));
+        let prompt = page
+            .split("name=\"prompt\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        let mut form = vec![("prompt", prompt.clone())];
+        if page.contains("name=\"login\"") {
+            form.push(("login", login.to_owned()));
+            form.push(("password", "any".to_owned()));
+        }
+        let submitted = browser
+            .client
+            .post(&action)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            submitted.status().is_redirection(),
+            "{prompt}: {}",
+            submitted.text().await.unwrap()
+        );
+        url = resolve(&action, &location(&submitted));
+    }
+    panic!("the provider never sent the browser back");
+}
+
 #[tokio::test]
-async fn signing_in_through_the_identity_provider_with_pkce() {
-    let signing = Arc::new(Mutex::new(None));
-    let idp = provider(Arc::clone(&signing)).await;
+async fn signing_in_through_a_certified_provider_with_pkce_and_nonce() {
+    if !installed().await {
+        return;
+    }
+    let gateway = free_addr();
+    let provider = start_provider(&format!("http://{gateway}/signin/callback")).await;
+    let issuer = provider.issuer.clone();
+    let token_file = service_token_file(&issuer).await;
     let secret = temp_dir("oidc").join("client-secret");
-    std::fs::write(&secret, "s3cret\n").unwrap();
-    let stack = Stack::start_with(move |config| {
-        config.oidc.issuer = Some(idp);
-        config.oidc.client_id = "hamafza-web".to_owned();
-        config.oidc.client_secret_file = Some(secret);
-    })
+    std::fs::write(&secret, format!("{CLIENT_SECRET}\n")).unwrap();
+    let configured = issuer.clone();
+    let stack = Stack::start_from(
+        TestStack::builder()
+            .address(Svc::Gateway, gateway)
+            .configure(move |config| {
+                // Every service trusts the provider, and only it.
+                config.auth.issuer = configured.clone();
+                config.auth.audience = "hamafza".to_owned();
+                config.auth.jwks_url = Some(format!("{configured}/jwks"));
+                config.auth.service_token_file = Some(token_file);
+                config.oidc.issuer = Some(configured);
+                config.oidc.client_id = CLIENT_ID.to_owned();
+                config.oidc.client_secret_file = Some(secret);
+            }),
+    )
     .await;
-    // The services trust the stack's issuer; the provider signs with it.
-    *signing.lock().unwrap() = Some(stack.issuer.issuer().clone());
 
     let browser = stack.browser();
     let (_, signin) = browser.text("/signin").await;
     assert!(signin.contains("/signin/oidc"));
+    assert!(
+        !signin.contains("/signin/dev"),
+        "no development sign-in beside a real provider"
+    );
     let start = browser.get("/signin/oidc").await;
     assert_eq!(start.status(), reqwest::StatusCode::SEE_OTHER);
     let authorize = location(&start);
     assert!(
-        authorize.contains("code_challenge=") && authorize.contains("code_challenge_method=S256")
+        authorize.starts_with(&format!("{issuer}/auth?")),
+        "{authorize}"
     );
-    let back = browser.client.get(&authorize).send().await.unwrap();
-    let callback = location(&back);
-    assert!(callback.starts_with(&format!("{}/signin/callback?", stack.base)));
+    for parameter in [
+        "code_challenge=",
+        "code_challenge_method=S256",
+        "nonce=",
+        "state=",
+    ] {
+        assert!(authorize.contains(parameter), "{parameter} in {authorize}");
+    }
+
+    let callback = through_the_provider(&browser, authorize, "employee-4711").await;
+    assert!(
+        callback.starts_with(&format!("{}/signin/callback?", stack.base)),
+        "{callback}"
+    );
 
     // A stranger's browser cannot use this callback: the state is bound to ours.
     let stranger = stack.browser();
@@ -162,8 +248,9 @@ async fn signing_in_through_the_identity_provider_with_pkce() {
         "{}",
         done.text().await.unwrap()
     );
+    // The pages call the services with the provider's access token.
     let (status, learning) = browser.text("/me/learning").await;
-    assert_eq!(status, reqwest::StatusCode::OK);
+    assert_eq!(status, reqwest::StatusCode::OK, "{learning}");
     assert!(
         learning.contains("مریم کریمی"),
         "signed in as the provider's person"
@@ -173,4 +260,66 @@ async fn signing_in_through_the_identity_provider_with_pkce() {
         browser.client.get(&callback).send().await.unwrap().status(),
         reqwest::StatusCode::SEE_OTHER
     );
+}
+
+#[tokio::test]
+async fn a_callback_with_a_forged_code_or_a_wrong_state_signs_no_one_in() {
+    if !installed().await {
+        return;
+    }
+    let gateway = free_addr();
+    let provider = start_provider(&format!("http://{gateway}/signin/callback")).await;
+    let issuer = provider.issuer.clone();
+    let token_file = service_token_file(&issuer).await;
+    let configured = issuer.clone();
+    let stack = Stack::start_from(
+        TestStack::builder()
+            .address(Svc::Gateway, gateway)
+            .configure(move |config| {
+                config.auth.issuer = configured.clone();
+                config.auth.audience = "hamafza".to_owned();
+                config.auth.jwks_url = Some(format!("{configured}/jwks"));
+                config.auth.service_token_file = Some(token_file);
+                config.oidc.issuer = Some(configured);
+                config.oidc.client_id = CLIENT_ID.to_owned();
+            }),
+    )
+    .await;
+    let browser = stack.browser();
+    let start = browser.get("/signin/oidc").await;
+    let authorize = location(&start);
+    let state = authorize
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    // A code the provider never issued, with the right state: the token
+    // endpoint refuses it (and without the client secret the client is not
+    // even known).
+    let forged = browser
+        .client
+        .get(format!(
+            "{}/signin/callback?code=forged&state={state}",
+            stack.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), reqwest::StatusCode::UNAUTHORIZED);
+    // The state was spent on that attempt.
+    let again = browser
+        .client
+        .get(format!(
+            "{}/signin/callback?code=forged&state={state}",
+            stack.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let (status, _) = browser.text("/me/learning").await;
+    assert_ne!(status, reqwest::StatusCode::OK, "no one is signed in");
 }

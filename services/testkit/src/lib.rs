@@ -76,6 +76,7 @@ type Configure = Box<dyn FnOnce(&mut Config) + Send>;
 pub struct Builder {
     now: Vec<Svc>,
     later: Vec<Svc>,
+    addresses: HashMap<Svc, SocketAddr>,
     configure: Vec<Configure>,
     demo_catalog: bool,
     organizations: bool,
@@ -98,6 +99,14 @@ impl Builder {
     /// to the test ([`TestStack::start`]); its peers call it there meanwhile.
     pub fn later(mut self, service: Svc) -> Self {
         self.later.push(service);
+        self
+    }
+
+    /// Serves `service` at `addr` instead of a port chosen by the system: for
+    /// an outside system that must know the address before the stack starts
+    /// (an identity provider's registered redirect URI).
+    pub fn address(mut self, service: Svc, addr: SocketAddr) -> Self {
+        self.addresses.insert(service, addr);
         self
     }
 
@@ -152,7 +161,12 @@ impl Builder {
                 settings.url.get_or_insert_with(|| NOWHERE.to_owned());
                 continue;
             }
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let wanted = self
+                .addresses
+                .get(&service)
+                .copied()
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+            let listener = TcpListener::bind(wanted).await.unwrap();
             let addr = listener.local_addr().unwrap();
             settings.addr = addr;
             settings.url = Some(format!("http://{addr}"));
@@ -225,6 +239,7 @@ impl TestStack {
         Builder {
             now: Vec::new(),
             later: Vec::new(),
+            addresses: HashMap::new(),
             configure: Vec::new(),
             demo_catalog: false,
             organizations: true,
@@ -356,6 +371,14 @@ fn serve<S: Service>(
     shutdown: Shutdown,
 ) -> JoinHandle<Result<(), ServeError>> {
     tokio::spawn(service.serve(listener, shutdown))
+}
+
+/// A loopback address free a moment ago (bound, read, released), for a
+/// system that must be told an address before it is served.
+pub fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
 }
 
 /// A channel to `url`, connected at the first call.

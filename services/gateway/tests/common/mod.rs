@@ -38,12 +38,12 @@ impl Stack {
 
     /// A stack whose configuration `configure` changes first.
     pub async fn start_with(configure: impl FnOnce(&mut Config) + Send + 'static) -> Self {
-        let stack = TestStack::builder()
-            .all()
-            .demo_catalog()
-            .configure(configure)
-            .start()
-            .await;
+        Self::start_from(TestStack::builder().configure(configure)).await
+    }
+
+    /// The whole stack with the demo catalog, from `builder`'s settings.
+    pub async fn start_from(builder: hamafza_testkit::Builder) -> Self {
+        let stack = builder.all().demo_catalog().start().await;
         let stack = Stack {
             base: stack.url(Svc::Gateway),
             courses_url: stack.url(Svc::Courses),
