@@ -133,42 +133,49 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 }
 
 /// A per-user limit on changes (enrol, cancel): `burst` at once, refilled at
-/// `per_minute`.
-#[derive(Debug)]
+/// `per_minute` — `governor`'s keyed GCRA limiter. Keys not seen for a while
+/// are dropped as the map grows, so memory stays bounded.
 pub struct RateLimiter {
-    burst: f64,
-    per_second: f64,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    limiter: governor::DefaultKeyedRateLimiter<String>,
+    clock: governor::clock::DefaultClock,
+}
+
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("keys", &self.limiter.len())
+            .finish()
+    }
 }
 
 impl RateLimiter {
-    /// A limiter.
+    /// A limiter; `burst` and `per_minute` of 0 count as 1.
     pub fn new(burst: u32, per_minute: u32) -> Self {
+        let one = std::num::NonZeroU32::MIN;
+        let quota =
+            governor::Quota::per_minute(std::num::NonZeroU32::new(per_minute).unwrap_or(one))
+                .allow_burst(std::num::NonZeroU32::new(burst).unwrap_or(one));
+        let clock = governor::clock::DefaultClock::default();
         Self {
-            burst: f64::from(burst),
-            per_second: f64::from(per_minute) / 60.0,
-            buckets: Mutex::new(HashMap::new()),
+            limiter: governor::RateLimiter::dashmap_with_clock(quota, clock.clone()),
+            clock,
         }
     }
 
-    /// Takes one from `key`'s bucket, or says how long until one is there.
+    /// Takes one from `key`'s allowance, or says how long until one is there
+    /// (whole seconds, at least one: what `Retry-After` says).
     pub fn take(&self, key: &str) -> Result<(), Duration> {
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() > MAX_SESSIONS {
-            buckets.clear();
+        if self.limiter.len() > MAX_SESSIONS {
+            // Keys whose allowance is full again carry no state worth keeping.
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
         }
-        let (tokens, last) = buckets.entry(key.to_owned()).or_insert((self.burst, now));
-        *tokens =
-            (*tokens + now.duration_since(*last).as_secs_f64() * self.per_second).min(self.burst);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            let wait = (1.0 - *tokens) / self.per_second.max(f64::EPSILON);
-            Err(Duration::from_secs_f64(wait.ceil().max(1.0)))
-        }
+        let key = key.to_owned();
+        self.limiter.check_key(&key).map_err(|not_until| {
+            use governor::clock::Clock;
+            let wait = not_until.wait_time_from(self.clock.now());
+            Duration::from_secs(wait.as_secs_f64().ceil().max(1.0) as u64)
+        })
     }
 }
 
