@@ -4,29 +4,18 @@
 
 use std::sync::Arc;
 
-use hamafza_kit::auth::{ServiceAuth, ServiceToken};
+use hamafza_kit::auth::ServiceToken;
+use hamafza_kit::ids::{CourseId, ProgramId};
 use hamafza_proto::courses as pb;
-use hamafza_proto::courses::course_service_client::CourseServiceClient;
-use hamafza_proto::courses::organization_service_client::OrganizationServiceClient;
-use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use uuid::Uuid;
 
 use crate::domain::CertificationError;
 
-type Authed = InterceptedService<Channel, ServiceAuth>;
-
-/// A client of the courses service.
-#[derive(Clone)]
+/// What certification reads from courses, over the kit's typed client.
+#[derive(Clone, Debug)]
 pub struct CoursesClient {
-    courses: CourseServiceClient<Authed>,
-    organizations: OrganizationServiceClient<Authed>,
-}
-
-impl std::fmt::Debug for CoursesClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CoursesClient").finish_non_exhaustive()
-    }
+    client: hamafza_kit::peers::CoursesClient,
 }
 
 /// A program's facts.
@@ -42,24 +31,11 @@ pub struct ProgramFacts {
     pub required: Vec<Uuid>,
 }
 
-fn courses_error(status: tonic::Status, kind: &'static str, id: &str) -> CertificationError {
-    if status.code() == tonic::Code::NotFound {
-        CertificationError::NotFound {
-            kind,
-            id: id.to_owned(),
-        }
-    } else {
-        CertificationError::Courses(status)
-    }
-}
-
 impl CoursesClient {
     /// A client over `channel`, calling as `identity`.
     pub fn new(channel: Channel, identity: Arc<ServiceToken>) -> Self {
-        let auth = ServiceAuth(identity);
         Self {
-            courses: CourseServiceClient::with_interceptor(channel.clone(), auth.clone()),
-            organizations: OrganizationServiceClient::with_interceptor(channel, auth),
+            client: hamafza_kit::peers::CoursesClient::as_service(channel, identity),
         }
     }
 
@@ -68,33 +44,16 @@ impl CoursesClient {
         &self,
         id: &str,
     ) -> Result<(String, String), CertificationError> {
-        let organization = self
-            .organizations
-            .clone()
-            .get_organization(pb::GetOrganizationRequest {
-                organization_id: id.to_owned(),
-            })
-            .await
-            .map_err(|status| courses_error(status, "organization", id))?
-            .into_inner()
-            .organization
-            .and_then(|o| o.name)
-            .unwrap_or_default();
-        Ok((organization.fa, organization.en))
+        let name = self.client.organization(id).await?.name.unwrap_or_default();
+        Ok((name.fa, name.en))
     }
 
     /// A course's title and hours and certificate validity.
     pub async fn course(&self, id: Uuid) -> Result<pb::CourseDetails, CertificationError> {
-        self.courses
-            .clone()
-            .get_course(pb::GetCourseRequest {
-                course_id: id.to_string(),
-            })
-            .await
-            .map_err(|status| courses_error(status, "course", &id.to_string()))?
-            .into_inner()
-            .course
-            .and_then(|c| c.details)
+        self.client
+            .course(CourseId(id))
+            .await?
+            .details
             .ok_or_else(|| {
                 CertificationError::Courses(tonic::Status::internal(
                     "GetCourse returned no details",
@@ -104,22 +63,7 @@ impl CoursesClient {
 
     /// One program.
     pub async fn program(&self, id: Uuid) -> Result<ProgramFacts, CertificationError> {
-        let program = self
-            .courses
-            .clone()
-            .get_program(pb::GetProgramRequest {
-                program_id: id.to_string(),
-            })
-            .await
-            .map_err(|status| courses_error(status, "program", &id.to_string()))?
-            .into_inner()
-            .program
-            .ok_or_else(|| {
-                CertificationError::Courses(tonic::Status::internal(
-                    "GetProgram returned no program",
-                ))
-            })?;
-        Ok(facts(program))
+        Ok(facts(self.client.program(ProgramId(id)).await?))
     }
 
     /// The published programs that include `course`.
@@ -127,20 +71,13 @@ impl CoursesClient {
         &self,
         course: Uuid,
     ) -> Result<Vec<ProgramFacts>, CertificationError> {
-        let programs = self
-            .courses
-            .clone()
-            .list_programs(pb::ListProgramsRequest {
-                page_size: 200,
-                course_id: course.to_string(),
-                statuses: vec![pb::CatalogStatus::Published.into()],
-                ..Default::default()
-            })
-            .await
-            .map_err(CertificationError::Courses)?
-            .into_inner()
-            .programs;
-        Ok(programs.into_iter().map(facts).collect())
+        Ok(self
+            .client
+            .published_programs_with(CourseId(course))
+            .await?
+            .into_iter()
+            .map(facts)
+            .collect())
     }
 }
 

@@ -5,31 +5,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use hamafza_kit::auth::{ServiceAuth, ServiceToken};
+use hamafza_kit::auth::ServiceToken;
+use hamafza_kit::ids::{CourseId, ProgramId, SessionId};
 use hamafza_kit::recent::Recent;
 use hamafza_kit::time::{from_timestamp, to_timestamp};
 use hamafza_proto::courses as pb;
-use hamafza_proto::courses::course_service_client::CourseServiceClient;
-use hamafza_proto::courses::organization_service_client::OrganizationServiceClient;
-use hamafza_proto::courses::session_service_client::SessionServiceClient;
-use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use uuid::Uuid;
 
 use crate::domain::{CourseFacts, EnrolmentsError, SessionFacts};
 
-type Authed = InterceptedService<Channel, ServiceAuth>;
-
 /// How long an enrolment may act on session facts already read: enrolments
 /// is told of a change in courses (closing, capacity, window) within this.
 pub const RECENT_FACTS: Duration = Duration::from_secs(1);
 
-/// A client of the courses service.
+/// What enrolments reads from courses: the kit's typed client, and session
+/// facts read at most [`RECENT_FACTS`] ago.
 #[derive(Clone)]
 pub struct CoursesClient {
-    courses: CourseServiceClient<Authed>,
-    sessions: SessionServiceClient<Authed>,
-    organizations: OrganizationServiceClient<Authed>,
+    client: hamafza_kit::peers::CoursesClient,
     recent: Arc<Recent<Uuid, SessionFacts>>,
 }
 
@@ -55,11 +49,8 @@ pub struct SessionChange {
 impl CoursesClient {
     /// A client over `channel` (typically connected lazily), calling as `identity`.
     pub fn new(channel: Channel, identity: Arc<ServiceToken>) -> Self {
-        let auth = ServiceAuth(identity);
         Self {
-            courses: CourseServiceClient::with_interceptor(channel.clone(), auth.clone()),
-            sessions: SessionServiceClient::with_interceptor(channel.clone(), auth.clone()),
-            organizations: OrganizationServiceClient::with_interceptor(channel, auth),
+            client: hamafza_kit::peers::CoursesClient::as_service(channel, identity),
             recent: Arc::new(Recent::new(RECENT_FACTS, 10_000)),
         }
     }
@@ -79,19 +70,7 @@ impl CoursesClient {
 
     /// The facts of a session and its course.
     pub async fn session_facts(&self, session_id: Uuid) -> Result<SessionFacts, EnrolmentsError> {
-        let session = self
-            .sessions
-            .clone()
-            .get_session(pb::GetSessionRequest {
-                session_id: session_id.to_string(),
-            })
-            .await
-            .map_err(|status| not_found_or(status, "session", session_id))?
-            .into_inner()
-            .session
-            .ok_or_else(|| {
-                EnrolmentsError::Courses(tonic::Status::internal("GetSession returned no session"))
-            })?;
+        let session = self.client.session(SessionId(session_id)).await?;
         let course_id = parse_uuid(&session.course_id)?;
         let course = self.course(course_id).await?;
         let session_status = session.status();
@@ -128,19 +107,7 @@ impl CoursesClient {
 
     /// The facts of a course.
     pub async fn course(&self, course_id: Uuid) -> Result<CourseFacts, EnrolmentsError> {
-        let course = self
-            .courses
-            .clone()
-            .get_course(pb::GetCourseRequest {
-                course_id: course_id.to_string(),
-            })
-            .await
-            .map_err(|status| not_found_or(status, "course", course_id))?
-            .into_inner()
-            .course
-            .ok_or_else(|| {
-                EnrolmentsError::Courses(tonic::Status::internal("GetCourse returned no course"))
-            })?;
+        let course = self.client.course(CourseId(course_id)).await?;
         let published = course.status() == pb::CatalogStatus::Published;
         let details = course.details.unwrap_or_default();
         let title = details.title.unwrap_or_default();
@@ -163,19 +130,11 @@ impl CoursesClient {
 
     /// Codes of courses by id, for messages.
     pub async fn course_codes(&self, ids: &[Uuid]) -> Result<Vec<String>, EnrolmentsError> {
-        let courses = self
-            .courses
-            .clone()
-            .list_courses(pb::ListCoursesRequest {
-                page_size: 200,
-                course_ids: ids.iter().map(Uuid::to_string).collect(),
-                ..Default::default()
-            })
-            .await
-            .map_err(EnrolmentsError::Courses)?
-            .into_inner()
-            .courses;
-        Ok(courses
+        let ids: Vec<CourseId> = ids.iter().copied().map(CourseId).collect();
+        Ok(self
+            .client
+            .courses_by_id(&ids)
+            .await?
             .into_iter()
             .filter_map(|c| c.details.map(|d| d.code))
             .collect())
@@ -184,16 +143,10 @@ impl CoursesClient {
     /// The course ids of a program.
     pub async fn program_courses(&self, program_id: Uuid) -> Result<Vec<Uuid>, EnrolmentsError> {
         let program = self
-            .courses
-            .clone()
-            .get_program(pb::GetProgramRequest {
-                program_id: program_id.to_string(),
-            })
-            .await
-            .map_err(|status| not_found_or(status, "program", program_id))?
-            .into_inner()
-            .program
-            .and_then(|p| p.details)
+            .client
+            .program(ProgramId(program_id))
+            .await?
+            .details
             .unwrap_or_default();
         Ok(program
             .courses
@@ -204,26 +157,13 @@ impl CoursesClient {
 
     /// Every organization id.
     pub async fn organization_ids(&self) -> Result<Vec<String>, EnrolmentsError> {
-        let mut ids = Vec::new();
-        let mut token = String::new();
-        loop {
-            let page = self
-                .organizations
-                .clone()
-                .list_organizations(pb::ListOrganizationsRequest {
-                    page_size: 200,
-                    page_token: token,
-                    ..Default::default()
-                })
-                .await
-                .map_err(EnrolmentsError::Courses)?
-                .into_inner();
-            ids.extend(page.organizations.into_iter().map(|o| o.id));
-            if page.next_page_token.is_empty() {
-                return Ok(ids);
-            }
-            token = page.next_page_token;
-        }
+        Ok(self
+            .client
+            .all_organizations()
+            .await?
+            .into_iter()
+            .map(|o| o.id)
+            .collect())
     }
 
     /// Cancelled sessions changed at or after `since`, in change order: every
@@ -233,47 +173,28 @@ impl CoursesClient {
         since: DateTime<Utc>,
         max_pages: usize,
     ) -> Result<Vec<SessionChange>, EnrolmentsError> {
-        let mut changes = Vec::new();
-        let mut token = String::new();
-        for _ in 0..max_pages {
-            let page = self
-                .sessions
-                .clone()
-                .list_sessions(pb::ListSessionsRequest {
-                    page_size: 200,
-                    page_token: token,
+        let sessions = self
+            .client
+            .sessions(
+                pb::ListSessionsRequest {
                     updated_since: Some(to_timestamp(since)),
                     statuses: vec![pb::SessionStatus::Cancelled.into()],
                     ..Default::default()
-                })
-                .await
-                .map_err(EnrolmentsError::Courses)?
-                .into_inner();
-            changes.extend(page.sessions.into_iter().filter_map(|session| {
+                },
+                max_pages,
+            )
+            .await?;
+        Ok(sessions
+            .into_iter()
+            .filter_map(|session| {
                 Some(SessionChange {
                     session_id: Uuid::parse_str(&session.id).ok()?,
                     cancelled: session.status() == pb::SessionStatus::Cancelled,
                     reason: session.cancel_reason.clone(),
                     update_time: session.update_time.as_ref().and_then(from_timestamp)?,
                 })
-            }));
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            token = page.next_page_token;
-        }
-        Ok(changes)
-    }
-}
-
-fn not_found_or(status: tonic::Status, kind: &'static str, id: Uuid) -> EnrolmentsError {
-    if status.code() == tonic::Code::NotFound {
-        EnrolmentsError::NotFound {
-            kind,
-            id: id.to_string(),
-        }
-    } else {
-        EnrolmentsError::Courses(status)
+            })
+            .collect())
     }
 }
 

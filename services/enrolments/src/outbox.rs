@@ -5,8 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hamafza_kit::auth::{ServiceAuth, ServiceToken};
+use hamafza_kit::auth::ServiceToken;
 use hamafza_kit::config::WorkersConfig;
+use hamafza_kit::peers::PeerAuth;
 use hamafza_kit::shutdown::Shutdown;
 use hamafza_proto::certification::IssueCertificateRequest;
 use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
@@ -22,7 +23,7 @@ const LEASE: chrono::Duration = chrono::Duration::seconds(180);
 /// Rows claimed per round.
 const BATCH: u64 = 10;
 
-type Client = CertificationServiceClient<InterceptedService<Channel, ServiceAuth>>;
+type Client = CertificationServiceClient<InterceptedService<Channel, PeerAuth>>;
 
 /// Runs delivery rounds until `shutdown`.
 pub async fn run(
@@ -32,7 +33,7 @@ pub async fn run(
     workers: WorkersConfig,
     shutdown: Shutdown,
 ) {
-    let client = CertificationServiceClient::with_interceptor(channel, ServiceAuth(identity));
+    let client = CertificationServiceClient::with_interceptor(channel, PeerAuth::service(identity));
     let poll = Duration::from_millis(workers.outbox_poll_millis.max(10));
     let max_backoff = chrono::Duration::seconds(
         i64::try_from(workers.outbox_max_backoff_seconds.max(1)).unwrap_or(60),

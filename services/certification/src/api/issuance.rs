@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use hamafza_kit::auth::{Caller, Role};
 use hamafza_kit::error::parse_id;
 use hamafza_kit::idempotency::{self, RequestKey};
+use hamafza_kit::ids::Person;
 use hamafza_kit::{ApiError, Violations, time};
 use hamafza_proto::certification as pb;
 use hamafza_proto::common::Actor;
@@ -24,7 +25,7 @@ use crate::store::entities::certificate;
 /// the calls it exists for).
 const ISSUING_SERVICES: &[&str] = &["enrolments"];
 
-fn parse_trainee(v: &mut Violations, actor: Option<&Actor>) -> Option<(String, String, String)> {
+fn parse_trainee(v: &mut Violations, actor: Option<&Actor>) -> Option<Person> {
     let Some(actor) = actor else {
         v.add("trainee", "is required");
         return None;
@@ -50,7 +51,11 @@ fn parse_trainee(v: &mut Violations, actor: Option<&Actor>) -> Option<(String, S
             v.add(field, "is required");
         }
     }
-    Some((subject?, name?, organization?))
+    Some(Person {
+        subject: subject?,
+        name: name?,
+        organization_id: organization?,
+    })
 }
 
 fn parse_completion_time(
@@ -136,7 +141,10 @@ impl CertificationApi {
             return Err(ApiError::invalid_field("request", "is incomplete"));
         };
         let key = completion.to_string();
-        let organization_name = self.courses.organization_name(&trainee.2).await?;
+        let organization_name = self
+            .courses
+            .organization_name(&trainee.organization_id)
+            .await?;
         let (stored, newly_issued) = match self.store.by_completion(&key).await? {
             Some(existing) => (existing, false),
             None => {
@@ -157,18 +165,18 @@ impl CertificationApi {
                         completion_key: Some(key.clone()),
                         session_id: session,
                         manual_reason: String::new(),
-                        issued_by: (
-                            caller.subject.clone(),
-                            caller.name.clone(),
-                            caller.organization_id.clone(),
-                        ),
+                        issued_by: Person {
+                            subject: caller.subject.clone(),
+                            name: caller.name.clone(),
+                            organization_id: caller.organization_id.clone(),
+                        },
                         basis: Vec::new(),
                     },
                 )
                 .await?
             }
         };
-        if stored.trainee_subject != trainee.0 || stored.course_id != Some(course) {
+        if stored.trainee_subject != trainee.subject || stored.course_id != Some(course) {
             return Err(CertificationError::CompletionMismatch(key).into());
         }
         let program_certificates = self
@@ -236,7 +244,10 @@ impl CertificationApi {
         else {
             return Err(ApiError::invalid_field("request", "is incomplete"));
         };
-        let organization_name = self.courses.organization_name(&trainee.2).await?;
+        let organization_name = self
+            .courses
+            .organization_name(&trainee.organization_id)
+            .await?;
         let (title, hours, validity) = match (course, program) {
             (Some(course), _) => {
                 let details = self.courses.course(course).await?;
@@ -295,11 +306,11 @@ impl CertificationApi {
                             completion_key: None,
                             session_id: None,
                             manual_reason: reason.clone(),
-                            issued_by: (
-                                caller.subject.clone(),
-                                caller.name.clone(),
-                                caller.organization_id.clone(),
-                            ),
+                            issued_by: Person {
+                                subject: caller.subject.clone(),
+                                name: caller.name.clone(),
+                                organization_id: caller.organization_id.clone(),
+                            },
                             basis: Vec::new(),
                         },
                     )
@@ -371,7 +382,7 @@ impl CertificationApi {
     /// holds an active certificate. Returns the ones issued now.
     async fn complete_programs(
         &self,
-        trainee: &(String, String, String),
+        trainee: &Person,
         organization_name: &(String, String),
         course: Uuid,
     ) -> Result<Vec<pb::Certificate>, ApiError> {
@@ -381,13 +392,13 @@ impl CertificationApi {
             if program.required.is_empty() {
                 continue;
             }
-            let key = issuance::program_completion_key(program.id, &trainee.0);
+            let key = issuance::program_completion_key(program.id, &trainee.subject);
             if self.store.by_completion(&key).await?.is_some() {
                 continue;
             }
             let held: Vec<HeldCertificate> = self
                 .store
-                .course_certificates(&trainee.0, &program.required)
+                .course_certificates(&trainee.subject, &program.required)
                 .await?
                 .iter()
                 .map(HeldCertificate::from)

@@ -74,3 +74,12 @@ impl From<CertificationError> for ApiError {
         }
     }
 }
+
+impl From<hamafza_kit::peers::PeerError> for CertificationError {
+    fn from(error: hamafza_kit::peers::PeerError) -> Self {
+        match error {
+            hamafza_kit::peers::PeerError::NotFound { kind, id } => Self::NotFound { kind, id },
+            hamafza_kit::peers::PeerError::Status(status) => Self::Courses(status),
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! credential says, and when a trainee's course certificates complete a program.
 
 use chrono::{DateTime, Utc};
+use hamafza_kit::ids::Person;
 use uuid::Uuid;
 
 use super::credential::CredentialFacts;
@@ -14,8 +15,8 @@ pub struct NewCertificate {
     pub kind: Kind,
     /// How it came to be.
     pub source: Source,
-    /// The trainee: subject, name and organization id.
-    pub trainee: (String, String, String),
+    /// The trainee.
+    pub trainee: Person,
     /// The trainee's organization's name: Persian and English.
     pub organization_name: (String, String),
     /// The course, for a course certificate.
@@ -38,8 +39,8 @@ pub struct NewCertificate {
     pub session_id: Option<Uuid>,
     /// Why it was issued by hand; empty otherwise.
     pub manual_reason: String,
-    /// Who issued it: subject, name and organization id.
-    pub issued_by: (String, String, String),
+    /// Who issued it.
+    pub issued_by: Person,
     /// The course certificates a program certificate rests on.
     pub basis: Vec<Uuid>,
 }
@@ -62,7 +63,7 @@ impl NewCertificate {
     /// with no score and no expiry, resting on the course certificates that
     /// complete it.
     pub fn for_program(
-        trainee: (String, String, String),
+        trainee: Person,
         organization_name: (String, String),
         program_id: Uuid,
         title: (String, String),
@@ -84,11 +85,11 @@ impl NewCertificate {
             completion_key: Some(completion_key),
             session_id: None,
             manual_reason: String::new(),
-            issued_by: (
-                "certification".to_owned(),
-                "Hamafza".to_owned(),
-                String::new(),
-            ),
+            issued_by: Person {
+                subject: "certification".to_owned(),
+                name: "Hamafza".to_owned(),
+                organization_id: String::new(),
+            },
             basis: completion.basis,
         }
     }
@@ -123,9 +124,9 @@ impl NewCertificate {
             serial: &issued.serial,
             issuer_id,
             issuer_name,
-            trainee_subject: &self.trainee.0,
-            trainee_name: &self.trainee.1,
-            organization_id: &self.trainee.2,
+            trainee_subject: &self.trainee.subject,
+            trainee_name: &self.trainee.name,
+            organization_id: &self.trainee.organization_id,
             achievement_id: self.achievement_id(),
             achievement_kind: match self.kind {
                 Kind::Course => "course",
@@ -266,7 +267,11 @@ mod tests {
             completion_time: Utc::now(),
         };
         let new = NewCertificate::for_program(
-            ("u".to_owned(), "n".to_owned(), "o".to_owned()),
+            Person {
+                subject: "u".to_owned(),
+                name: "n".to_owned(),
+                organization_id: "o".to_owned(),
+            },
             ("".to_owned(), "".to_owned()),
             program,
             ("".to_owned(), "".to_owned()),

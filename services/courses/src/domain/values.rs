@@ -1,43 +1,10 @@
 //! Validated values, parsed once at the edge. Each `parse` returns a short
 //! description of what is wrong, which the API turns into a field violation.
 
-use std::fmt;
-
 use sea_orm::entity::prelude::StringLen;
 use sea_orm::{DeriveActiveEnum, EnumIter};
 
-/// An organization id: 2-32 of `a-z`, `0-9`, `-`, starting with a letter.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct OrganizationId(String);
-
-impl OrganizationId {
-    /// Parses an organization id.
-    pub fn parse(value: &str) -> Result<Self, &'static str> {
-        let ok_len = (2..=32).contains(&value.len());
-        let ok_chars = value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        let starts_with_letter = value.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
-        if value.is_empty() {
-            Err("is required")
-        } else if ok_len && ok_chars && starts_with_letter {
-            Ok(Self(value.to_owned()))
-        } else {
-            Err("must be 2-32 lowercase letters, digits or '-', starting with a letter")
-        }
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for OrganizationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use hamafza_kit::ids::OrganizationId;
 
 /// A course or program code: 2-32 of `A-Z`, `0-9`, `-`. Lowercase input is
 /// accepted and upper-cased, so `pr-101` and `PR-101` are the same code.
@@ -235,15 +202,6 @@ pub enum EventKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn organization_ids() {
-        assert!(OrganizationId::parse("msc").is_ok());
-        assert!(OrganizationId::parse("pgsez-2").is_ok());
-        for bad in ["", "m", "MSC", "2msc", "m sc", &"a".repeat(33)] {
-            assert!(OrganizationId::parse(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn codes_are_upper_cased() {

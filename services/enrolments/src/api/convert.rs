@@ -2,6 +2,7 @@
 
 use hamafza_kit::Violations;
 pub use hamafza_kit::error::parse_id;
+use hamafza_kit::ids::OrganizationId;
 use hamafza_kit::time::to_timestamp;
 use hamafza_proto::common::Actor;
 use hamafza_proto::enrolments as pb;
@@ -190,18 +191,7 @@ pub fn parse_person(v: &mut Violations, field: &str, actor: Option<&Actor>) -> O
     })
 }
 
-/// An organization id: 2-32 of `a-z 0-9 -`, starting with a letter.
+/// An organization id, by the one rule ([`OrganizationId`]).
 pub fn parse_organization(value: &str) -> Result<String, &'static str> {
-    let ok = (2..=32).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && value.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
-    if value.is_empty() {
-        Err("is required")
-    } else if ok {
-        Ok(value.to_owned())
-    } else {
-        Err("is not an organization id")
-    }
+    OrganizationId::parse(value).map(|id| id.as_str().to_owned())
 }

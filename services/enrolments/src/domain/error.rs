@@ -109,3 +109,12 @@ impl From<EnrolmentsError> for ApiError {
         }
     }
 }
+
+impl From<hamafza_kit::peers::PeerError> for EnrolmentsError {
+    fn from(error: hamafza_kit::peers::PeerError) -> Self {
+        match error {
+            hamafza_kit::peers::PeerError::NotFound { kind, id } => Self::NotFound { kind, id },
+            hamafza_kit::peers::PeerError::Status(status) => Self::Courses(status),
+        }
+    }
+}

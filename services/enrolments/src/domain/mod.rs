@@ -12,16 +12,7 @@ pub use error::EnrolmentsError;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// Someone named in a record: a trainee, or whoever acted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Person {
-    /// Token `sub`.
-    pub subject: String,
-    /// Display name.
-    pub name: String,
-    /// Organization id.
-    pub organization_id: String,
-}
+pub use hamafza_kit::ids::Person;
 
 /// What enrolments needs to know about a session and its course, read from
 /// the courses service at the time of the request.

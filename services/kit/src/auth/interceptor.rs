@@ -1,9 +1,9 @@
 //! The tonic interceptors: [`AuthInterceptor`] verifies the bearer token of
-//! incoming calls, and [`ServiceAuth`] adds the service's own to outgoing ones.
+//! incoming calls; [`crate::peers::PeerAuth`] adds credentials to outgoing ones.
 
 use std::sync::Arc;
 
-use super::{ServiceToken, TokenVerifier};
+use super::TokenVerifier;
 use crate::error::ApiError;
 
 /// Verifies the `authorization: Bearer …` header of every call and puts the
@@ -47,27 +47,6 @@ impl tonic::service::Interceptor for AuthInterceptor {
             })?;
         let caller = self.verifier.verify(token).map_err(tonic::Status::from)?;
         request.extensions_mut().insert(caller);
-        Ok(request)
-    }
-}
-
-/// Adds the service's bearer token to every outgoing call.
-#[derive(Clone)]
-pub struct ServiceAuth(pub Arc<ServiceToken>);
-
-impl tonic::service::Interceptor for ServiceAuth {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        let token = self.0.bearer().map_err(|error| {
-            tonic::Status::unauthenticated(format!("no service credentials: {error}"))
-        })?;
-        let value = format!("Bearer {token}").parse().map_err(|_| {
-            tonic::Status::unauthenticated("the service token is not a valid header value")
-        })?;
-        request.metadata_mut().insert("authorization", value);
-        crate::grpc::inject_trace_context(request.metadata_mut());
         Ok(request)
     }
 }

@@ -17,7 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 pub use dev_issuer::{DevIssuer, ServiceToken, TokenRequest};
-pub use interceptor::{AuthInterceptor, ServiceAuth};
+pub use interceptor::AuthInterceptor;
 pub use jwks::read_jwks;
 pub use signing_key::{SigningKeyFile, generate_ed25519_pem};
 pub use verifier::TokenVerifier;
