@@ -70,3 +70,39 @@ async fn health_reports_not_serving_while_draining() {
         .expect("an update");
     assert_eq!(update.status(), ServingStatus::NotServing);
 }
+
+#[tokio::test]
+async fn bytes_that_are_no_message_are_the_callers_mistake() {
+    let server = TestServer::start().await;
+    let token = server.token(ADMIN);
+    let malformed: [(&str, Vec<u8>); 4] = [
+        ("truncated varint", vec![0x08, 0xff]),
+        ("wrong wire type", vec![0x0d, 0x01, 0x02, 0x03, 0x04]),
+        ("bad UTF-8 in a string", vec![0x0a, 0x02, 0xc3, 0x28]),
+        (
+            "random bytes",
+            vec![0xff, 0xfe, 0xfd, 0x00, 0x13, 0x37, 0x99],
+        ),
+    ];
+    for path in [
+        "/hamafza.courses.v1.CourseService/GetCourse",
+        "/hamafza.courses.v1.SessionService/ListSessions",
+        "/hamafza.courses.v1.OrganizationService/GetOrganization",
+    ] {
+        for (what, body) in &malformed {
+            let status =
+                hamafza_testkit::raw_call(server.channel.clone(), path, body.clone(), &token).await;
+            assert_eq!(
+                status.code(),
+                tonic::Code::InvalidArgument,
+                "{what} to {path}: {status:?}"
+            );
+        }
+    }
+    // The server is unharmed.
+    server
+        .courses()
+        .list_courses(server.request(ADMIN, hamafza_proto::courses::ListCoursesRequest::default()))
+        .await
+        .unwrap();
+}

@@ -218,7 +218,10 @@ where
         let metrics = self.metrics.clone();
         Box::pin(
             async move {
-                let result = call.await;
+                let mut result = call.await;
+                if let Ok(response) = &mut result {
+                    undecodable_is_invalid_argument(response.headers_mut());
+                }
                 // An error status travels in the headers ("trailers only");
                 // a success's OK comes later in the trailers.
                 let code = match &result {
@@ -241,6 +244,61 @@ where
             .instrument(span),
         )
     }
+}
+
+/// What tonic says when a request's bytes are not a valid message (truncated
+/// varints, wrong wire types, bad UTF-8, broken framing): it answers
+/// INTERNAL, as the gRPC status guide suggests for a peer's parse failure,
+/// but the bytes are the caller's, so the caller hears INVALID_ARGUMENT.
+/// Our own internal errors never say these words (they say "internal error").
+const UNDECODABLE: [&str; 5] = [
+    "failed to decode Protobuf message",
+    "protocol error",
+    "Unexpected EOF decoding stream",
+    "Error decompressing",
+    "Error, decoded message length",
+];
+
+/// Rewrites a trailers-only INTERNAL answer to an undecodable request into
+/// INVALID_ARGUMENT.
+fn undecodable_is_invalid_argument(headers: &mut http::HeaderMap) {
+    if headers.get("grpc-status").and_then(|v| v.to_str().ok()) != Some("13") {
+        return;
+    }
+    let message = headers
+        .get("grpc-message")
+        .and_then(|v| v.to_str().ok())
+        .map(|m| percent_decode(m))
+        .unwrap_or_default();
+    if UNDECODABLE.iter().any(|prefix| message.starts_with(prefix)) {
+        headers.insert("grpc-status", http::HeaderValue::from_static("3"));
+        headers.insert(
+            "grpc-message",
+            http::HeaderValue::from_static(
+                "invalid%20request:%20the%20message%20is%20not%20a%20valid%20protobuf%20encoding%20of%20the%20request",
+            ),
+        );
+    }
+}
+
+/// Decodes the `%XX` escapes of a `grpc-message`.
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = value.get(i + 1..i + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `/hamafza.courses.v1.CourseService/GetCourse` → service and method.
