@@ -1,0 +1,124 @@
+//! What the session's instructor records: attendance at each meeting and
+//! the final assessment.
+
+use hamafza_kit::auth::Caller;
+use hamafza_kit::{ApiError, Violations, time};
+use hamafza_proto::enrolments as pb;
+
+use crate::api::convert::{enrolment_to_wire, parse_id, parse_request_id};
+use crate::api::{EnrolmentsApi, person};
+use crate::store::queries::{Mark, RequestKey};
+
+/// Most marks in one attendance call.
+const MAX_MARKS: usize = 1000;
+
+impl EnrolmentsApi {
+    /// Marks trainees present or absent at one meeting of a session.
+    pub(super) async fn record_attendance(
+        &self,
+        caller: &Caller,
+        request: pb::RecordAttendanceRequest,
+    ) -> Result<pb::RecordAttendanceResponse, ApiError> {
+        let mut v = Violations::new();
+        let request_id = parse_request_id(&mut v, &request.request_id);
+        let session_id = parse_id(&mut v, "session_id", &request.session_id);
+        if request.marks.is_empty() || request.marks.len() > MAX_MARKS {
+            v.add("marks", format!("must hold 1 to {MAX_MARKS} marks"));
+        }
+        let mut marks = Vec::with_capacity(request.marks.len());
+        for (i, mark) in request.marks.iter().enumerate() {
+            let id = parse_id(
+                &mut v,
+                &format!("marks[{i}].enrolment_id"),
+                &mark.enrolment_id,
+            );
+            let present = match pb::AttendanceStatus::try_from(mark.status) {
+                Ok(pb::AttendanceStatus::Present) => Some(true),
+                Ok(pb::AttendanceStatus::Absent) => Some(false),
+                Ok(pb::AttendanceStatus::Unspecified) | Err(_) => {
+                    v.add(format!("marks[{i}].status"), "must be present or absent");
+                    None
+                }
+            };
+            if let (Some(enrolment_id), Some(present)) = (id, present) {
+                if marks.iter().any(|m: &Mark| m.enrolment_id == enrolment_id) {
+                    v.add(format!("marks[{i}].enrolment_id"), "is marked twice");
+                }
+                marks.push(Mark {
+                    enrolment_id,
+                    present,
+                });
+            }
+        }
+        let (request_id, session_id) = v.finish_with(request_id.zip(session_id))?;
+        if !self.may_assess(caller, session_id).await? {
+            return Err(ApiError::permission_denied(
+                "only the session's instructor or a platform admin records attendance",
+            ));
+        }
+        let key = RequestKey::new(&caller.subject, &request_id, "RecordAttendance", &request);
+        let actor = person(caller);
+        let store = &self.store;
+        Ok(store
+            .idempotent(&key, async |txn| {
+                let ids = store
+                    .record_attendance_in(
+                        txn,
+                        session_id,
+                        request.meeting_index,
+                        &marks,
+                        &actor,
+                        time::now(),
+                    )
+                    .await?;
+                let views = store.views(txn, &ids).await?;
+                Ok(pb::RecordAttendanceResponse {
+                    enrolments: views.into_iter().map(enrolment_to_wire).collect(),
+                })
+            })
+            .await?)
+    }
+
+    /// Assesses a trainee: a score out of 100, or a no-show.
+    pub(super) async fn complete_enrolment(
+        &self,
+        caller: &Caller,
+        request: pb::CompleteEnrolmentRequest,
+    ) -> Result<pb::CompleteEnrolmentResponse, ApiError> {
+        let mut v = Violations::new();
+        let request_id = parse_request_id(&mut v, &request.request_id);
+        let id = parse_id(&mut v, "enrolment_id", &request.enrolment_id);
+        match (request.score, request.no_show) {
+            (Some(score), _) if score > 100 => v.add("score", "must be between 0 and 100"),
+            (Some(_), true) => v.add("no_show", "a no-show has no score"),
+            (None, false) => v.add("score", "is required unless no_show is set"),
+            _ => {}
+        }
+        let (request_id, id) = v.finish_with(request_id.zip(id))?;
+        let row = self
+            .store
+            .enrolment(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("enrolment", id))?;
+        if !self.may_assess(caller, row.session_id).await? {
+            return Err(ApiError::permission_denied(
+                "only the session's instructor or a platform admin assesses trainees",
+            ));
+        }
+        let key = RequestKey::new(&caller.subject, &request_id, "CompleteEnrolment", &request);
+        let actor = person(caller);
+        let store = &self.store;
+        let response = store
+            .idempotent(&key, async |txn| {
+                store
+                    .complete_in(txn, id, request.score, request.no_show, &actor, time::now())
+                    .await?;
+                Ok(pb::CompleteEnrolmentResponse {
+                    enrolment: Some(enrolment_to_wire(store.view(txn, id).await?)),
+                })
+            })
+            .await?;
+        tracing::info!(enrolment_id = %id, "enrolment assessed");
+        Ok(response)
+    }
+}

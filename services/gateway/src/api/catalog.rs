@@ -1,0 +1,339 @@
+//! The catalog anyone may browse: published courses and programs, sessions
+//! open for enrolment with the seats left, and the year's events.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use hamafza_proto::courses as cpb;
+use hamafza_proto::enrolments as epb;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiResult, ErrorBody, rfc3339, status_name};
+use crate::AppState;
+use crate::backends::authed;
+use crate::i18n::instant;
+
+/// A published course.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CourseView {
+    /// Id.
+    pub id: String,
+    /// Code, e.g. `PR-101`.
+    pub code: String,
+    /// Title in Persian.
+    pub title_fa: String,
+    /// Title in English.
+    pub title_en: String,
+    /// Subject area.
+    pub category: String,
+    /// Teaching hours.
+    pub hours: u32,
+    /// Whether enrolment waits for the org manager.
+    pub requires_manager_approval: bool,
+}
+
+/// An open session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    /// Id.
+    pub id: String,
+    /// The course.
+    pub course_id: String,
+    /// `open`, `closed`, `completed` or `cancelled`.
+    pub status: String,
+    /// Start (RFC 3339).
+    pub start_time: Option<String>,
+    /// End (RFC 3339).
+    pub end_time: Option<String>,
+    /// Start as a Solar Hijri date.
+    pub start_date_fa: Option<String>,
+    /// Venue in Persian.
+    pub venue_fa: String,
+    /// Seats in all.
+    pub capacity: u32,
+    /// Seats left now.
+    pub seats_left: Option<u32>,
+}
+
+/// A published program.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramView {
+    /// Id.
+    pub id: String,
+    /// Code.
+    pub code: String,
+    /// Title in Persian.
+    pub title_fa: String,
+    /// Title in English.
+    pub title_en: String,
+    /// Required courses, in order.
+    pub required_course_ids: Vec<String>,
+    /// Elective courses, in order.
+    pub elective_course_ids: Vec<String>,
+}
+
+/// An event of the year's calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// Id.
+    pub id: String,
+    /// `exhibition`, `conference`, `seminar` or `other`.
+    pub kind: String,
+    /// Title in Persian.
+    pub title_fa: String,
+    /// Title in English.
+    pub title_en: String,
+    /// Start (RFC 3339).
+    pub start_time: Option<String>,
+    /// End (RFC 3339).
+    pub end_time: Option<String>,
+    /// Where, in Persian.
+    pub place_fa: String,
+    /// Organizations taking part.
+    pub participating_organization_ids: Vec<String>,
+}
+
+/// Catalog filters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct CourseQuery {
+    /// Text in code or title.
+    #[serde(default)]
+    pub text: String,
+    /// Subject area.
+    #[serde(default)]
+    pub category: String,
+}
+
+fn course_view(course: cpb::Course) -> CourseView {
+    let details = course.details.unwrap_or_default();
+    let title = details.title.unwrap_or_default();
+    CourseView {
+        id: course.id,
+        code: details.code,
+        title_fa: title.fa,
+        title_en: title.en,
+        category: details.category,
+        hours: details.hours,
+        requires_manager_approval: details.requires_manager_approval,
+    }
+}
+
+/// Published courses.
+#[utoipa::path(
+    get,
+    path = "/api/v1/courses",
+    params(CourseQuery),
+    responses((status = 200, body = [CourseView]))
+)]
+pub(super) async fn courses(
+    State(state): State<AppState>,
+    Query(query): Query<CourseQuery>,
+) -> ApiResult<Vec<CourseView>> {
+    let courses = state
+        .backends
+        .courses()
+        .list_courses(authed(
+            &state.backends.public_token(),
+            cpb::ListCoursesRequest {
+                page_size: 200,
+                statuses: vec![cpb::CatalogStatus::Published.into()],
+                text: query.text,
+                category: query.category,
+                ..Default::default()
+            },
+        ))
+        .await?
+        .into_inner()
+        .courses;
+    Ok(Json(courses.into_iter().map(course_view).collect()))
+}
+
+async fn seats_left(
+    state: &AppState,
+    token: &str,
+    ids: Vec<String>,
+) -> std::collections::HashMap<String, u32> {
+    state
+        .backends
+        .enrolments()
+        .batch_get_session_seats(authed(
+            token,
+            epb::BatchGetSessionSeatsRequest { session_ids: ids },
+        ))
+        .await
+        .map(|r| {
+            r.into_inner()
+                .sessions
+                .into_iter()
+                .map(|s| (s.session_id, s.seats_left))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn session_view(session: cpb::Session, seats: Option<u32>) -> SessionView {
+    let details = session.details.clone().unwrap_or_default();
+    SessionView {
+        status: status_name(session.status().as_str_name(), "SESSION_STATUS_"),
+        start_date_fa: instant(session.start_time.as_ref())
+            .map(|t| hamafza_kit::jalali::show(t).jalali_long),
+        start_time: rfc3339(session.start_time.as_ref()),
+        end_time: rfc3339(session.end_time.as_ref()),
+        venue_fa: details.venue.map(|v| v.fa).unwrap_or_default(),
+        capacity: details.capacity,
+        seats_left: seats,
+        id: session.id,
+        course_id: session.course_id,
+    }
+}
+
+/// Sessions open for enrolment, with the seats left.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions",
+    responses((status = 200, body = [SessionView]))
+)]
+pub(super) async fn sessions(State(state): State<AppState>) -> ApiResult<Vec<SessionView>> {
+    let token = state.backends.public_token();
+    let sessions = state
+        .backends
+        .sessions()
+        .list_sessions(authed(
+            &token,
+            cpb::ListSessionsRequest {
+                page_size: 200,
+                statuses: vec![cpb::SessionStatus::Open.into()],
+                ..Default::default()
+            },
+        ))
+        .await?
+        .into_inner()
+        .sessions;
+    let seats = seats_left(
+        &state,
+        &token,
+        sessions.iter().map(|s| s.id.clone()).collect(),
+    )
+    .await;
+    Ok(Json(
+        sessions
+            .into_iter()
+            .map(|s| {
+                let left = seats.get(&s.id).copied();
+                session_view(s, left)
+            })
+            .collect(),
+    ))
+}
+
+/// One session anyone may see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions/{id}",
+    params(("id" = String, Path, description = "Session id")),
+    responses(
+        (status = 200, body = SessionView),
+        (status = 404, body = ErrorBody),
+        (status = 503, body = ErrorBody)
+    )
+)]
+pub(super) async fn session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<SessionView> {
+    let (session, _) =
+        crate::pages::session::public_session(&state, crate::i18n::Lang::En, &id).await?;
+    let left = seats_left(&state, &state.backends.public_token(), vec![id])
+        .await
+        .into_values()
+        .next();
+    Ok(Json(session_view(session, left)))
+}
+
+/// Published programs.
+#[utoipa::path(
+    get,
+    path = "/api/v1/programs",
+    responses((status = 200, body = [ProgramView]))
+)]
+pub(super) async fn programs(State(state): State<AppState>) -> ApiResult<Vec<ProgramView>> {
+    let programs = state
+        .backends
+        .courses()
+        .list_programs(authed(
+            &state.backends.public_token(),
+            cpb::ListProgramsRequest {
+                page_size: 200,
+                statuses: vec![cpb::CatalogStatus::Published.into()],
+                ..Default::default()
+            },
+        ))
+        .await?
+        .into_inner()
+        .programs;
+    Ok(Json(
+        programs
+            .into_iter()
+            .map(|program| {
+                let details = program.details.unwrap_or_default();
+                let title = details.title.unwrap_or_default();
+                let (required, elective): (Vec<_>, Vec<_>) =
+                    details.courses.into_iter().partition(|c| c.required);
+                ProgramView {
+                    id: program.id,
+                    code: details.code,
+                    title_fa: title.fa,
+                    title_en: title.en,
+                    required_course_ids: required.into_iter().map(|c| c.course_id).collect(),
+                    elective_course_ids: elective.into_iter().map(|c| c.course_id).collect(),
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// The year's events, from a month ago on.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    responses((status = 200, body = [EventView]))
+)]
+pub(super) async fn events(State(state): State<AppState>) -> ApiResult<Vec<EventView>> {
+    let from = chrono::Utc::now() - chrono::Duration::days(30);
+    let events = state
+        .backends
+        .events()
+        .list_events(authed(
+            &state.backends.public_token(),
+            cpb::ListEventsRequest {
+                page_size: 200,
+                start_time: Some(hamafza_proto::common::TimeRange {
+                    start_time: Some(hamafza_kit::time::to_timestamp(from)),
+                    end_time: None,
+                }),
+                ..Default::default()
+            },
+        ))
+        .await?
+        .into_inner()
+        .events;
+    Ok(Json(
+        events
+            .into_iter()
+            .map(|event| {
+                let details = event.details.unwrap_or_default();
+                let title = details.title.clone().unwrap_or_default();
+                EventView {
+                    kind: status_name(details.kind().as_str_name(), "EVENT_KIND_"),
+                    id: event.id,
+                    title_fa: title.fa,
+                    title_en: title.en,
+                    start_time: rfc3339(details.start_time.as_ref()),
+                    end_time: rfc3339(details.end_time.as_ref()),
+                    place_fa: details.place.map(|p| p.fa).unwrap_or_default(),
+                    participating_organization_ids: details.participating_organization_ids,
+                }
+            })
+            .collect(),
+    ))
+}

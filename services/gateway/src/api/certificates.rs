@@ -1,0 +1,205 @@
+//! The caller's certificates, and verifying anyone's by serial or by the
+//! presented credential.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use hamafza_proto::certification as certpb;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ApiResult, Bearer, ErrorBody, status_name};
+use crate::AppState;
+use crate::backends::authed;
+use crate::i18n::instant;
+
+/// One of the caller's certificates.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateView {
+    /// Id.
+    pub id: String,
+    /// Serial, e.g. `HMZ-XXXX-XXXX-XXXX`.
+    pub serial: String,
+    /// Title in Persian.
+    pub title_fa: String,
+    /// Title in English.
+    pub title_en: String,
+    /// `active`, `revoked`, `expired` or `superseded`.
+    pub status: String,
+    /// Issue date in Solar Hijri.
+    pub issue_date_fa: Option<String>,
+    /// Issue date, Gregorian.
+    pub issue_date_en: Option<String>,
+    /// The public verification page.
+    pub verification_url: String,
+    /// The signed credential (VC-JWT).
+    pub credential_jwt: String,
+}
+
+/// What a verifier learns.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerificationView {
+    /// `valid`, `revoked`, `expired`, `superseded`, `unknown` or `invalid_signature`.
+    pub verdict: String,
+    /// Serial, when known.
+    pub serial: String,
+    /// The trainee's name.
+    pub trainee_name: String,
+    /// The course or program title in Persian.
+    pub title_fa: String,
+    /// … and in English.
+    pub title_en: String,
+    /// Why it was revoked.
+    pub revoke_reason: String,
+}
+
+/// A credential to verify.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CredentialBody {
+    /// The VC-JWT.
+    pub credential: String,
+}
+
+fn certificate_view(c: certpb::Certificate, verification_url: String) -> CertificateView {
+    let title = c.title.clone().unwrap_or_default();
+    let issued = instant(c.issue_time.as_ref()).map(hamafza_kit::jalali::show);
+    CertificateView {
+        status: status_name(c.status().as_str_name(), "CERTIFICATE_STATUS_"),
+        issue_date_fa: issued.as_ref().map(|d| d.jalali_long.clone()),
+        issue_date_en: issued.map(|d| d.gregorian_long),
+        title_fa: title.fa,
+        title_en: title.en,
+        verification_url,
+        id: c.id,
+        serial: c.serial,
+        credential_jwt: c.credential_jwt,
+    }
+}
+
+/// The caller's certificates.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/certificates",
+    responses((status = 200, body = [CertificateView]), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub(super) async fn my_certificates(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> ApiResult<Vec<CertificateView>> {
+    let certificates = state
+        .backends
+        .certification()
+        .list_certificates(authed(
+            &bearer.token,
+            certpb::ListCertificatesRequest {
+                page_size: 200,
+                trainee_subject: bearer.caller.subject.clone(),
+                ..Default::default()
+            },
+        ))
+        .await?
+        .into_inner()
+        .certificates;
+    Ok(Json(
+        certificates
+            .into_iter()
+            .map(|c| {
+                let url = format!("{}/verify/{}", state.public_base, c.serial);
+                certificate_view(c, url)
+            })
+            .collect(),
+    ))
+}
+
+/// One certificate the caller may see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/certificates/{id}",
+    params(("id" = String, Path, description = "Certificate id")),
+    responses(
+        (status = 200, body = CertificateView),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn certificate(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<CertificateView> {
+    let shown = state
+        .backends
+        .certification()
+        .get_certificate_presentation(authed(
+            &bearer.token,
+            certpb::GetCertificatePresentationRequest { certificate_id: id },
+        ))
+        .await?
+        .into_inner();
+    Ok(Json(certificate_view(
+        shown.certificate.unwrap_or_default(),
+        shown.verification_url,
+    )))
+}
+
+fn verification_view(answer: certpb::VerifyCertificateResponse) -> VerificationView {
+    let certificate = answer.certificate.clone().unwrap_or_default();
+    let title = certificate.title.unwrap_or_default();
+    VerificationView {
+        verdict: status_name(answer.verdict().as_str_name(), "VERDICT_"),
+        serial: certificate.serial,
+        trainee_name: certificate.trainee_name,
+        title_fa: title.fa,
+        title_en: title.en,
+        revoke_reason: answer.revoke_reason,
+    }
+}
+
+/// Verifies a certificate by serial; no token needed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/verify/{serial}",
+    params(("serial" = String, Path, description = "Serial, e.g. HMZ-XXXX-XXXX-XXXX")),
+    responses((status = 200, body = VerificationView), (status = 400, body = ErrorBody))
+)]
+pub(super) async fn verify_serial(
+    State(state): State<AppState>,
+    Path(serial): Path<String>,
+) -> ApiResult<VerificationView> {
+    let answer = state
+        .backends
+        .certification()
+        .verify_certificate(crate::backends::traced(certpb::VerifyCertificateRequest {
+            credential: Some(certpb::verify_certificate_request::Credential::Serial(
+                serial,
+            )),
+        }))
+        .await?
+        .into_inner();
+    Ok(Json(verification_view(answer)))
+}
+
+/// Verifies a presented credential (VC-JWT); no token needed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/verify",
+    request_body = CredentialBody,
+    responses((status = 200, body = VerificationView), (status = 400, body = ErrorBody))
+)]
+pub(super) async fn verify_credential(
+    State(state): State<AppState>,
+    Json(body): Json<CredentialBody>,
+) -> ApiResult<VerificationView> {
+    let answer = state
+        .backends
+        .certification()
+        .verify_certificate(crate::backends::traced(certpb::VerifyCertificateRequest {
+            credential: Some(
+                certpb::verify_certificate_request::Credential::CredentialJwt(body.credential),
+            ),
+        }))
+        .await?
+        .into_inner();
+    Ok(Json(verification_view(answer)))
+}

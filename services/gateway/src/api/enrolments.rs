@@ -1,0 +1,188 @@
+//! The caller's enrolments: enrolling in a session, cancelling, listing.
+//! Changes are rate-limited per caller.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use hamafza_kit::ApiError;
+use hamafza_proto::enrolments as epb;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ApiFailure, ApiResult, Bearer, ErrorBody, status_name};
+use crate::AppState;
+use crate::backends::authed;
+
+/// One of the caller's enrolments.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnrolmentView {
+    /// Id.
+    pub id: String,
+    /// The session.
+    pub session_id: String,
+    /// The course.
+    pub course_id: String,
+    // One `doc` string rather than two `///` lines, so that the schema's
+    // description stays one line.
+    #[doc = " `pending_approval`, `confirmed`, `waitlisted`, `rejected`, `cancelled`, `completed`, \
+             `failed` or `no_show`."]
+    pub status: String,
+    /// Place on the waitlist (1 = next); 0 when not waitlisted.
+    pub waitlist_position: u32,
+    /// Meetings attended.
+    pub meetings_attended: u32,
+    /// The final score, once assessed.
+    pub score: Option<u32>,
+}
+
+/// An enrolment request.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EnrolBody {
+    /// A client request id (1-64 of A-Z a-z 0-9 _ -): a retry with it has no second effect.
+    pub request_id: String,
+}
+
+/// A cancellation.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CancelBody {
+    /// A client request id.
+    pub request_id: String,
+    /// Why.
+    pub reason: String,
+}
+
+fn enrolment_view(e: epb::Enrolment) -> EnrolmentView {
+    EnrolmentView {
+        status: status_name(e.status().as_str_name(), "ENROLMENT_STATUS_"),
+        id: e.id,
+        session_id: e.session_id,
+        course_id: e.course_id,
+        waitlist_position: e.waitlist_position,
+        meetings_attended: e.meetings_attended,
+        score: e.completion.and_then(|c| c.score),
+    }
+}
+
+/// Enrols the caller (confirmed, waitlisted or pending approval).
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions/{id}/enrolments",
+    params(("id" = String, Path, description = "Session id")),
+    request_body = EnrolBody,
+    responses(
+        (status = 200, body = EnrolmentView),
+        (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 429, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn enrol(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    Json(body): Json<EnrolBody>,
+) -> Result<Response, ApiFailure> {
+    if let Err(wait) = state.limiter.take(&bearer.caller.subject) {
+        return Ok(too_many(wait.as_secs()));
+    }
+    let enrolment = state
+        .backends
+        .enrolments()
+        .enrol(authed(
+            &bearer.token,
+            epb::EnrolRequest {
+                request_id: body.request_id,
+                session_id: id,
+                trainee: None,
+                waive_prerequisites: false,
+            },
+        ))
+        .await?
+        .into_inner()
+        .enrolment
+        .unwrap_or_default();
+    Ok(Json(enrolment_view(enrolment)).into_response())
+}
+
+/// Cancels one of the caller's enrolments.
+#[utoipa::path(
+    post,
+    path = "/api/v1/enrolments/{id}/cancel",
+    params(("id" = String, Path, description = "Enrolment id")),
+    request_body = CancelBody,
+    responses(
+        (status = 200, body = EnrolmentView),
+        (status = 403, body = ErrorBody),
+        (status = 429, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn cancel(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    Json(body): Json<CancelBody>,
+) -> Result<Response, ApiFailure> {
+    if let Err(wait) = state.limiter.take(&bearer.caller.subject) {
+        return Ok(too_many(wait.as_secs()));
+    }
+    let enrolment = state
+        .backends
+        .enrolments()
+        .cancel_enrolment(authed(
+            &bearer.token,
+            epb::CancelEnrolmentRequest {
+                request_id: body.request_id,
+                enrolment_id: id,
+                reason: body.reason,
+            },
+        ))
+        .await?
+        .into_inner()
+        .enrolment
+        .unwrap_or_default();
+    Ok(Json(enrolment_view(enrolment)).into_response())
+}
+
+fn too_many(seconds: u64) -> Response {
+    let mut response = ApiFailure(ApiError::new(
+        hamafza_kit::ErrorCode::ResourceExhausted,
+        "RATE_LIMITED",
+        "too many changes; retry after the given seconds",
+    ))
+    .into_response();
+    if let Ok(value) = seconds.max(1).to_string().parse() {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// The caller's enrolments.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/enrolments",
+    responses((status = 200, body = [EnrolmentView]), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub(super) async fn my_enrolments(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> ApiResult<Vec<EnrolmentView>> {
+    let enrolments = state
+        .backends
+        .enrolments()
+        .list_enrolments(authed(
+            &bearer.token,
+            epb::ListEnrolmentsRequest {
+                page_size: 200,
+                trainee_subject: bearer.caller.subject.clone(),
+                ..Default::default()
+            },
+        ))
+        .await?
+        .into_inner()
+        .enrolments;
+    Ok(Json(enrolments.into_iter().map(enrolment_view).collect()))
+}
