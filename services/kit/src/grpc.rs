@@ -268,7 +268,7 @@ fn undecodable_is_invalid_argument(headers: &mut http::HeaderMap) {
     let message = headers
         .get("grpc-message")
         .and_then(|v| v.to_str().ok())
-        .map(|m| percent_decode(m))
+        .map(percent_decode)
         .unwrap_or_default();
     if UNDECODABLE.iter().any(|prefix| message.starts_with(prefix)) {
         headers.insert("grpc-status", http::HeaderValue::from_static("3"));
