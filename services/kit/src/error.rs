@@ -147,13 +147,34 @@ impl ApiError {
         }
     }
 
-    /// An `INVALID_ARGUMENT` error listing every bad field.
+    /// An `INVALID_ARGUMENT` error listing the bad fields: the first
+    /// [`MAX_VIOLATIONS`], then one saying how many more, so that a request
+    /// with a million bad elements gets a small answer (standard gRPC
+    /// clients refuse trailers over 16 KiB).
     pub fn invalid(violations: Vec<FieldViolation>) -> Self {
+        let more = violations.len().saturating_sub(MAX_VIOLATIONS);
+        Self::invalid_and_more(violations, more)
+    }
+
+    /// [`ApiError::invalid`] for the first violations of a list `more` longer.
+    fn invalid_and_more(mut violations: Vec<FieldViolation>, more: usize) -> Self {
+        violations.truncate(MAX_VIOLATIONS);
+        if more > 0 {
+            violations.push(more_violations(more));
+        }
+        for violation in &mut violations {
+            truncate_chars(&mut violation.field, 200);
+            truncate_chars(&mut violation.description, 300);
+        }
         let problems: Vec<String> = violations
             .iter()
+            .take(5)
             .map(|v| format!("{} {}", v.field, v.description))
             .collect();
-        let message = format!("invalid request: {}", problems.join("; "));
+        let mut message = format!("invalid request: {}", problems.join("; "));
+        if violations.len() > 5 {
+            message.push_str(&format!("; and {} more", violations.len() - 5));
+        }
         Self {
             code: ErrorCode::InvalidArgument,
             reason: Cow::Borrowed("INVALID_ARGUMENT"),
@@ -409,10 +430,30 @@ pub fn parse_id(violations: &mut Violations, field: &str, value: &str) -> Option
     )
 }
 
+/// Most field violations one answer lists; the rest are counted.
+pub const MAX_VIOLATIONS: usize = 20;
+
+fn more_violations(count: usize) -> FieldViolation {
+    FieldViolation {
+        field: "request".to_owned(),
+        description: format!("and {count} more problems"),
+    }
+}
+
+/// Cuts `text` to at most `max` characters.
+fn truncate_chars(text: &mut String, max: usize) {
+    if let Some((at, _)) = text.char_indices().nth(max) {
+        text.truncate(at);
+        text.push('…');
+    }
+}
+
 /// Collects field violations while validating a request, so that one reply
-/// names every bad field instead of the first one only.
+/// names every bad field instead of the first one only — up to
+/// [`MAX_VIOLATIONS`]; past that they are only counted, so checking a huge
+/// bad list costs little.
 #[derive(Debug, Default)]
-pub struct Violations(Vec<FieldViolation>);
+pub struct Violations(Vec<FieldViolation>, usize);
 
 impl Violations {
     /// No violations yet.
@@ -422,6 +463,10 @@ impl Violations {
 
     /// Records that `field` is invalid.
     pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        if self.0.len() >= MAX_VIOLATIONS {
+            self.1 += 1;
+            return;
+        }
         self.0.push(FieldViolation {
             field: field.into(),
             description: description.into(),
@@ -450,11 +495,11 @@ impl Violations {
 
     /// `Ok` when nothing was recorded, else one `INVALID_ARGUMENT` error.
     pub fn finish(self) -> Result<(), ApiError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::invalid(self.0))
+        let Self(violations, more) = self;
+        if violations.is_empty() {
+            return Ok(());
         }
+        Err(ApiError::invalid_and_more(violations, more))
     }
 
     /// Like [`Violations::finish`], yielding `value` when valid.
@@ -510,6 +555,28 @@ mod tests {
             .collect();
         assert_eq!(fields, ["details.code", "details.hours"]);
         assert_eq!(details.error_info().unwrap().reason, "INVALID_ARGUMENT");
+    }
+
+    #[test]
+    fn a_flood_of_bad_fields_gets_a_small_answer() {
+        let mut violations = Violations::new();
+        for i in 0..1_000_000 {
+            violations.add(format!("statuses[{i}]"), "is not a status");
+        }
+        let status: tonic::Status = violations.finish().unwrap_err().into();
+        let details = status.get_error_details();
+        let listed = &details.bad_request().unwrap().field_violations;
+        assert_eq!(listed.len(), MAX_VIOLATIONS + 1);
+        assert_eq!(
+            listed[MAX_VIOLATIONS].description,
+            "and 999980 more problems"
+        );
+        assert!(status.message().len() < 1_000, "{}", status.message());
+        assert!(
+            status.details().len() < 8 * 1024,
+            "{}",
+            status.details().len()
+        );
     }
 
     #[test]

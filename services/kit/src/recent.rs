@@ -7,49 +7,160 @@ use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use tokio::sync::watch;
+
 /// A map of recently loaded values. Past `capacity` entries, the expired ones
 /// are dropped before another is added.
+///
+/// Loads are single-flight: while one caller loads a key, every other caller
+/// of that key waits for it and shares its value, so a burst of a thousand
+/// asks the source once. If that load fails (or its caller gives up), the
+/// waiters load for themselves, as they would have without it.
 #[derive(Debug)]
 pub struct Recent<K, V> {
     max_age: Duration,
     capacity: usize,
-    entries: Mutex<HashMap<K, (Instant, V)>>,
+    state: Mutex<State<K, V>>,
 }
 
-impl<K: Eq + Hash, V: Clone> Recent<K, V> {
-    /// Values are served for `max_age` after they were loaded.
+#[derive(Debug)]
+struct State<K, V> {
+    /// Values and when they were read from the source.
+    values: HashMap<K, (Instant, V)>,
+    /// Loads under way: waiters watch for the loader to finish.
+    loading: HashMap<K, watch::Receiver<()>>,
+}
+
+/// What a caller does about a key.
+enum Step<V> {
+    /// Serve this value.
+    Fresh(V),
+    /// Wait for the load under way.
+    Wait(watch::Receiver<()>),
+    /// Load it, for everyone.
+    Lead(watch::Sender<()>, watch::Receiver<()>),
+}
+
+/// Takes a key's load off the books however the loader ends (done, failed,
+/// or dropped by a caller that gave up), waking its waiters.
+struct Loading<'a, K: Eq + Hash, V> {
+    recent: &'a Recent<K, V>,
+    key: K,
+    done: watch::Sender<()>,
+    mine: watch::Receiver<()>,
+}
+
+impl<K: Eq + Hash, V> Drop for Loading<'_, K, V> {
+    fn drop(&mut self) {
+        let mut state = self.recent.lock();
+        if state
+            .loading
+            .get(&self.key)
+            .is_some_and(|receiver| receiver.same_channel(&self.mine))
+        {
+            state.loading.remove(&self.key);
+        }
+        // Wakes every waiter (and dropping `done` would too).
+        let _ = self.done.send(());
+    }
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
+    /// Values are served for `max_age` after they were read.
     pub fn new(max_age: Duration, capacity: usize) -> Self {
         Self {
             max_age,
             capacity,
-            entries: Mutex::new(HashMap::new()),
+            state: Mutex::new(State {
+                values: HashMap::new(),
+                loading: HashMap::new(),
+            }),
         }
     }
 
-    /// The value of `key` loaded less than `max_age` ago, or `load`'s answer
-    /// now (kept when it is a value; an error is not).
+    /// The value of `key` read less than `max_age` ago, or the one a load
+    /// under way reads, or `load`'s answer now (kept when it is a value; an
+    /// error is not).
     pub async fn get_or_load<E>(
         &self,
         key: K,
         load: impl Future<Output = Result<V, E>>,
     ) -> Result<V, E> {
-        let now = Instant::now();
-        if let Some((loaded, value)) = self.lock().get(&key)
-            && now.duration_since(*loaded) < self.max_age
-        {
-            return Ok(value.clone());
+        // Decide under the lock, then let it go before anything awaits.
+        let step = {
+            let mut state = self.lock();
+            if let Some(value) = self.fresh(&state, &key) {
+                Step::Fresh(value)
+            } else if let Some(receiver) = state.loading.get(&key) {
+                Step::Wait(receiver.clone())
+            } else {
+                let (done, receiver) = watch::channel(());
+                state.loading.insert(key.clone(), receiver.clone());
+                Step::Lead(done, receiver)
+            }
+        };
+        match step {
+            Step::Fresh(value) => return Ok(value),
+            Step::Lead(done, mine) => {
+                let loading = Loading {
+                    recent: self,
+                    key,
+                    done,
+                    mine,
+                };
+                return self.load_and_keep(loading, load).await;
+            }
+            Step::Wait(mut receiver) => {
+                // Ends when the loader finishes, fails or is dropped.
+                let _ = receiver.changed().await;
+                let fresh = self.fresh(&self.lock(), &key);
+                if let Some(value) = fresh {
+                    return Ok(value);
+                }
+            }
         }
+        // The load we waited for brought nothing: load for ourselves.
         let value = load.await?;
-        let mut entries = self.lock();
-        if entries.len() >= self.capacity {
-            entries.retain(|_, (loaded, _)| now.duration_since(*loaded) < self.max_age);
-        }
-        entries.insert(key, (now, value.clone()));
+        self.keep(key, value.clone());
         Ok(value)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (Instant, V)>> {
-        self.entries
+    async fn load_and_keep<E>(
+        &self,
+        loading: Loading<'_, K, V>,
+        load: impl Future<Output = Result<V, E>>,
+    ) -> Result<V, E> {
+        let value = load.await?;
+        self.keep(loading.key.clone(), value.clone());
+        drop(loading);
+        Ok(value)
+    }
+
+    /// Keeps `value`, timed from now: when it was read, not when asked for.
+    fn keep(&self, key: K, value: V) {
+        let now = Instant::now();
+        let mut state = self.lock();
+        if state.values.len() >= self.capacity {
+            let max_age = self.max_age;
+            state
+                .values
+                .retain(|_, (read, _)| now.duration_since(*read) < max_age);
+        }
+        state.values.insert(key, (now, value));
+    }
+
+    fn fresh(&self, state: &State<K, V>, key: &K) -> Option<V> {
+        state
+            .values
+            .get(key)
+            .filter(|(read, _)| read.elapsed() < self.max_age)
+            .map(|(_, value)| value.clone())
+    }
+}
+
+impl<K, V> Recent<K, V> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State<K, V>> {
+        self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -81,6 +192,70 @@ mod tests {
         assert_eq!(
             recent.get_or_load("e", async { Ok::<_, &str>(4) }).await,
             Ok(4)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_callers_loads_once() {
+        let recent: Recent<&str, u32> = Recent::new(Duration::from_secs(1), 10);
+        let loads = std::sync::atomic::AtomicU32::new(0);
+        let calls = (0..200).map(|_| {
+            recent.get_or_load("session", async {
+                loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                Ok::<_, ()>(7)
+            })
+        });
+        let answers = futures::future::join_all(calls).await;
+        assert!(answers.iter().all(|a| *a == Ok(7)));
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_load_lets_the_waiters_load_for_themselves() {
+        let recent: Recent<&str, u32> = Recent::new(Duration::from_secs(1), 10);
+        let first = recent.get_or_load("k", async {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            Err::<u32, _>("down")
+        });
+        let second = async {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            recent.get_or_load("k", async { Ok::<_, &str>(9) }).await
+        };
+        let (first, second) = tokio::join!(first, second);
+        assert_eq!((first, second), (Err("down"), Ok(9)));
+    }
+
+    #[tokio::test]
+    async fn a_value_is_timed_from_when_it_was_read() {
+        let recent: Recent<&str, u32> = Recent::new(Duration::from_millis(50), 10);
+        // The load takes longer than the age: the value is still fresh after.
+        let slow = recent.get_or_load("k", async {
+            tokio::time::sleep(Duration::from_millis(80)).await;
+            Ok::<_, ()>(1)
+        });
+        assert_eq!(slow.await, Ok(1));
+        assert_eq!(
+            recent.get_or_load("k", async { Ok::<_, ()>(2) }).await,
+            Ok(1)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_loader_given_up_on_does_not_block_the_key() {
+        let recent: Recent<&str, u32> = Recent::new(Duration::from_secs(1), 10);
+        let abandoned = tokio::time::timeout(
+            Duration::from_millis(10),
+            recent.get_or_load("k", async {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                Ok::<_, ()>(1)
+            }),
+        )
+        .await;
+        assert!(abandoned.is_err());
+        assert_eq!(
+            recent.get_or_load("k", async { Ok::<_, ()>(2) }).await,
+            Ok(2)
         );
     }
 }
