@@ -51,3 +51,60 @@ async fn a_flood_of_bad_list_elements_gets_a_small_invalid_argument() {
         .await
         .unwrap();
 }
+
+/// PostgreSQL ends the service's connections under load (as
+/// `pg_terminate_backend` or a failover does): callers hear UNAVAILABLE or
+/// succeed, never INTERNAL.
+#[tokio::test]
+async fn connections_terminated_under_load_are_unavailable_not_internal() {
+    use sea_orm::ConnectionTrait;
+    let stack = Stack::start().await;
+    let database = stack.database(Svc::Enrolments);
+    if !database.is_postgres() {
+        eprintln!("skipped: needs PostgreSQL (set HAMAFZA_TEST_DATABASE_URL)");
+        return;
+    }
+    let name = database
+        .url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let admin_url = std::env::var(hamafza_kit::testing::TEST_DATABASE_URL_ENV).unwrap();
+    let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+    let terminate = format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    );
+    let mut codes = std::collections::HashMap::new();
+    for _round in 0..5 {
+        let calls = (0..40).map(|_| {
+            let mut client = stack.client();
+            let request = stack.request(ADMIN, pb::ListEnrolmentsRequest::default());
+            async move { client.list_enrolments(request).await.map(|_| ()) }
+        });
+        let killer = async {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            admin.execute_unprepared(&terminate).await.unwrap();
+        };
+        let (answers, ()) = tokio::join!(futures::future::join_all(calls), killer);
+        for answer in answers {
+            let code = answer.err().map_or(tonic::Code::Ok, |status| status.code());
+            *codes.entry(code).or_insert(0) += 1;
+        }
+    }
+    assert!(
+        !codes.contains_key(&tonic::Code::Internal) && !codes.contains_key(&tonic::Code::Unknown),
+        "{codes:?}"
+    );
+    // And it recovers at once.
+    stack
+        .client()
+        .list_enrolments(stack.request(ADMIN, pb::ListEnrolmentsRequest::default()))
+        .await
+        .unwrap();
+    eprintln!("answers under terminated connections: {codes:?}");
+}

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqlErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr, SqlErr};
 use sea_orm_migration::MigratorTrait;
 
 /// Connects to `url` (`sqlite://…` or `postgres://…`). SQLite files and their
@@ -62,6 +62,12 @@ pub fn is_transient(error: &DbErr) -> bool {
     if matches!(error, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) {
         return true;
     }
+    if let DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) =
+        error
+        && sqlx_is_transient(sqlx)
+    {
+        return true;
+    }
     let text = error.to_string();
     [
         "database is locked",
@@ -72,6 +78,27 @@ pub fn is_transient(error: &DbErr) -> bool {
     ]
     .iter()
     .any(|needle| text.contains(needle))
+}
+
+/// Whether the driver's error is a lost or refused connection: I/O errors
+/// (closed, reset), a pool closed or timed out, a crashed worker, and
+/// PostgreSQL's SQLSTATEs for a connection ended by the server (`57P01`
+/// admin shutdown — what `pg_terminate_backend` sends —, `57P02` crash
+/// shutdown, `57P03` cannot connect now), connection exceptions (`08xxx`),
+/// serialization failures (`40001`) and deadlocks (`40P01`).
+fn sqlx_is_transient(error: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match error {
+        Error::Io(_) | Error::PoolClosed | Error::PoolTimedOut | Error::WorkerCrashed => true,
+        Error::Database(database) => database.code().is_some_and(|code| {
+            matches!(
+                code.as_ref(),
+                "57P01" | "57P02" | "57P03" | "40001" | "40P01"
+            ) || code.starts_with("08")
+        }),
+        Error::Protocol(message) => message.contains("closed") || message.contains("reset"),
+        _ => false,
+    }
 }
 
 /// The caller-facing error for a database failure: UNAVAILABLE when it is
