@@ -394,3 +394,16 @@ async fn control_characters_and_far_dates_are_refused() {
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["text"]);
 }
+
+#[tokio::test]
+async fn event_participation_checks_the_role_before_the_fields() {
+    let server = TestServer::start().await;
+    let status = server
+        .events()
+        .set_event_participation(
+            server.request(TRAINEE, pb::SetEventParticipationRequest::default()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied, "{status:?}");
+}

@@ -108,3 +108,108 @@ async fn connections_terminated_under_load_are_unavailable_not_internal() {
         .unwrap();
     eprintln!("answers under terminated connections: {codes:?}");
 }
+
+/// The role is checked before the request: a trainee sending an empty
+/// request to a staff call hears PERMISSION_DENIED, not a list of fields.
+#[tokio::test]
+async fn staff_calls_check_the_role_before_the_fields() {
+    let stack = Stack::start().await;
+    let mut client = stack.client();
+    let denied = |result: Result<(), tonic::Status>, call: &str| {
+        let status = result.unwrap_err();
+        assert_eq!(
+            status.code(),
+            tonic::Code::PermissionDenied,
+            "{call}: {status:?}"
+        );
+    };
+    denied(
+        client
+            .approve_enrolment(stack.request(TRAINEE_MSC, pb::ApproveEnrolmentRequest::default()))
+            .await
+            .map(|_| ()),
+        "ApproveEnrolment",
+    );
+    denied(
+        client
+            .reject_enrolment(stack.request(TRAINEE_MSC, pb::RejectEnrolmentRequest::default()))
+            .await
+            .map(|_| ()),
+        "RejectEnrolment",
+    );
+    denied(
+        client
+            .record_attendance(stack.request(TRAINEE_MSC, pb::RecordAttendanceRequest::default()))
+            .await
+            .map(|_| ()),
+        "RecordAttendance",
+    );
+    denied(
+        client
+            .complete_enrolment(stack.request(TRAINEE_MSC, pb::CompleteEnrolmentRequest::default()))
+            .await
+            .map(|_| ()),
+        "CompleteEnrolment",
+    );
+    denied(
+        client
+            .bulk_enrol(stack.request(TRAINEE_MSC, pb::BulkEnrolRequest::default()))
+            .await
+            .map(|_| ()),
+        "BulkEnrol",
+    );
+    denied(
+        client
+            .export_roster(stack.request(TRAINEE_MSC, pb::ExportRosterRequest::default()))
+            .await
+            .map(|_| ()),
+        "ExportRoster",
+    );
+    // Those who hold the role still hear about their fields.
+    let status = client
+        .approve_enrolment(stack.request(MANAGER_MSC, pb::ApproveEnrolmentRequest::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+}
+
+/// A filter naming what the caller may never see is refused, as the
+/// contract says, instead of answering an empty page.
+#[tokio::test]
+async fn list_filters_outside_the_callers_scope_are_refused() {
+    let stack = Stack::start().await;
+    let mut client = stack.client();
+    let list = |who, organization: &str, trainee: &str| {
+        stack.request(
+            who,
+            pb::ListEnrolmentsRequest {
+                organization_id: organization.to_owned(),
+                trainee_subject: trainee.to_owned(),
+                ..Default::default()
+            },
+        )
+    };
+    let status = client
+        .list_enrolments(list(MANAGER_MSC, "ksc", ""))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+    let status = client
+        .list_enrolments(list(TRAINEE_MSC, "", "trainee-ksc"))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+    // In scope: their own organization, their own enrolments; staff anything.
+    client
+        .list_enrolments(list(MANAGER_MSC, "msc", ""))
+        .await
+        .unwrap();
+    client
+        .list_enrolments(list(TRAINEE_MSC, "", "trainee-msc"))
+        .await
+        .unwrap();
+    client
+        .list_enrolments(list(ADMIN, "ksc", "trainee-ksc"))
+        .await
+        .unwrap();
+}

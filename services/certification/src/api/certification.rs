@@ -179,6 +179,7 @@ impl CertificationService for CertificationApi {
                 };
                 let range = request.issue_time.unwrap_or_default();
                 v.finish()?;
+                filters_in_scope(&caller, &request.trainee_subject, &request.organization_id)?;
                 let size = size.unwrap_or(page::DEFAULT_PAGE_SIZE);
                 let filter = CertificateFilter {
                     trainee: Some(request.trainee_subject.clone()).filter(|s| !s.is_empty()),
@@ -326,6 +327,7 @@ impl CertificationService for CertificationApi {
         let request = request.into_inner();
         reply(
             async {
+                caller.require_any(&[Role::PlatformAdmin, Role::OrgManager])?;
                 let mut v = Violations::new();
                 let size = v.take("page_size", page::size(request.page_size));
                 let after = v.take(
@@ -434,4 +436,30 @@ impl CertificationService for CertificationApi {
             .await,
         )
     }
+}
+
+/// Refuses a list filter naming what the caller may never see (as the
+/// contract says), instead of answering an empty page.
+fn filters_in_scope(caller: &Caller, trainee: &str, organization: &str) -> Result<(), ApiError> {
+    let visibility = visibility(caller);
+    if visibility.everything {
+        return Ok(());
+    }
+    if !organization.is_empty()
+        && visibility.organization.as_deref() != Some(organization)
+        && organization != caller.organization_id
+    {
+        return Err(ApiError::permission_denied(
+            "you may list only your own organization's certificates",
+        ));
+    }
+    if !trainee.is_empty()
+        && visibility.trainee.as_deref() != Some(trainee)
+        && visibility.organization.is_none()
+    {
+        return Err(ApiError::permission_denied(
+            "you may list only your own certificates",
+        ));
+    }
+    Ok(())
 }

@@ -155,6 +155,7 @@ impl EventService for CoursesApi {
         let caller = signed_in(&request)?;
         let request = request.into_inner();
         reply(async {
+            caller.require_any(&[Role::PlatformAdmin, Role::OrgManager])?;
             let mut v = Violations::new();
             let id = parse_id(&mut v, "event_id", &request.event_id);
             let organization = v.take("organization_id", OrganizationId::parse(&request.organization_id));

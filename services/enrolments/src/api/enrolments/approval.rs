@@ -9,6 +9,10 @@ use crate::api::convert::{enrolment_to_wire, parse_id, parse_request_id};
 use crate::api::{EnrolmentsApi, person};
 use crate::store::queries::RequestKey;
 
+/// Who approves or rejects enrolments (each within what they manage): the
+/// role is checked before the request, the enrolment after.
+const APPROVERS: &[Role] = &[Role::PlatformAdmin, Role::OrgManager];
+
 impl EnrolmentsApi {
     /// Approves an enrolment of someone the caller manages.
     pub(super) async fn approve_enrolment(
@@ -16,6 +20,7 @@ impl EnrolmentsApi {
         caller: &Caller,
         request: pb::ApproveEnrolmentRequest,
     ) -> Result<pb::ApproveEnrolmentResponse, ApiError> {
+        caller.require_any(APPROVERS)?;
         let mut v = Violations::new();
         let request_id = parse_request_id(&mut v, &request.request_id);
         let id = parse_id(&mut v, "enrolment_id", &request.enrolment_id);
@@ -48,6 +53,7 @@ impl EnrolmentsApi {
         caller: &Caller,
         request: pb::RejectEnrolmentRequest,
     ) -> Result<pb::RejectEnrolmentResponse, ApiError> {
+        caller.require_any(APPROVERS)?;
         let mut v = Violations::new();
         let request_id = parse_request_id(&mut v, &request.request_id);
         let id = parse_id(&mut v, "enrolment_id", &request.enrolment_id);

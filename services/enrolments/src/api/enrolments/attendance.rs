@@ -1,7 +1,7 @@
 //! What the session's instructor records: attendance at each meeting and
 //! the final assessment.
 
-use hamafza_kit::auth::Caller;
+use hamafza_kit::auth::{Caller, Role};
 use hamafza_kit::{ApiError, Violations, time};
 use hamafza_proto::enrolments as pb;
 
@@ -12,6 +12,10 @@ use crate::store::queries::{Mark, RequestKey};
 /// Most marks in one attendance call.
 const MAX_MARKS: usize = 1000;
 
+/// Who records attendance and assesses (the session's instructor, or an
+/// admin): the role is checked before the request, the session after.
+const ASSESSORS: &[Role] = &[Role::PlatformAdmin, Role::Instructor];
+
 impl EnrolmentsApi {
     /// Marks trainees present or absent at one meeting of a session.
     pub(super) async fn record_attendance(
@@ -19,14 +23,21 @@ impl EnrolmentsApi {
         caller: &Caller,
         request: pb::RecordAttendanceRequest,
     ) -> Result<pb::RecordAttendanceResponse, ApiError> {
+        caller.require_any(ASSESSORS)?;
         let mut v = Violations::new();
         let request_id = parse_request_id(&mut v, &request.request_id);
         let session_id = parse_id(&mut v, "session_id", &request.session_id);
         if request.marks.is_empty() || request.marks.len() > MAX_MARKS {
             v.add("marks", format!("must hold 1 to {MAX_MARKS} marks"));
         }
-        let mut marks = Vec::with_capacity(request.marks.len());
-        for (i, mark) in request.marks.iter().enumerate() {
+        // Too many marks are refused whole, before any is looked at.
+        let checked = if request.marks.len() > MAX_MARKS {
+            &[][..]
+        } else {
+            &request.marks[..]
+        };
+        let mut marks = Vec::with_capacity(checked.len());
+        for (i, mark) in checked.iter().enumerate() {
             let id = parse_id(
                 &mut v,
                 &format!("marks[{i}].enrolment_id"),
@@ -85,6 +96,7 @@ impl EnrolmentsApi {
         caller: &Caller,
         request: pb::CompleteEnrolmentRequest,
     ) -> Result<pb::CompleteEnrolmentResponse, ApiError> {
+        caller.require_any(ASSESSORS)?;
         let mut v = Violations::new();
         let request_id = parse_request_id(&mut v, &request.request_id);
         let id = parse_id(&mut v, "enrolment_id", &request.enrolment_id);

@@ -113,6 +113,9 @@ impl EnrolmentsApi {
         caller: Arc<Caller>,
         request: pb::BulkEnrolRequest,
     ) -> Result<BulkStream, ApiError> {
+        if !caller.has_any(&[Role::PlatformAdmin, Role::OrgManager]) {
+            return Err(ApiError::permission_denied(BULK_ROLES));
+        }
         let mut v = Violations::new();
         let request_id = parse_request_id(&mut v, &request.request_id);
         let session_id = parse_id(&mut v, "session_id", &request.session_id);
@@ -129,9 +132,6 @@ impl EnrolmentsApi {
             (Err(error), ..) => return Err(error),
             _ => return Err(ApiError::invalid_field("request", "is incomplete")),
         };
-        if !caller.has_any(&[Role::PlatformAdmin, Role::OrgManager]) {
-            return Err(ApiError::permission_denied(BULK_ROLES));
-        }
         let facts = self.courses.session_facts(session_id).await?;
         facts.check_open(time::now())?;
         let (sender, receiver) = tokio::sync::mpsc::channel(16);

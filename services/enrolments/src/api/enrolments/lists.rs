@@ -12,6 +12,9 @@ use crate::domain::bulk;
 use crate::domain::status::EnrolmentStatus;
 use crate::store::queries::EnrolmentFilter;
 
+/// Refusal to someone who may not read a roster.
+const ROSTER_READERS: &str = "rosters are for staff, the session's instructor and org managers";
+
 impl EnrolmentsApi {
     /// One enrolment the caller may see.
     pub(super) async fn get_enrolment(
@@ -82,6 +85,7 @@ impl EnrolmentsApi {
         let created_from = instant("create_time.start_time", range.start_time.as_ref());
         let created_until = instant("create_time.end_time", range.end_time.as_ref());
         v.finish()?;
+        out_of_scope(caller, trainee.as_deref(), organization.as_deref())?;
         let size = size.unwrap_or(page::DEFAULT_PAGE_SIZE);
         let filter = EnrolmentFilter {
             session,
@@ -110,6 +114,9 @@ impl EnrolmentsApi {
         caller: &Caller,
         request: pb::ExportRosterRequest,
     ) -> Result<pb::ExportRosterResponse, ApiError> {
+        if !caller.has_any(STAFF) && !caller.has_any(&[Role::Instructor, Role::OrgManager]) {
+            return Err(ApiError::permission_denied(ROSTER_READERS));
+        }
         let mut v = Violations::new();
         let session_id = parse_id(&mut v, "session_id", &request.session_id);
         let statuses = statuses_from_wire(&mut v, "statuses", &request.statuses);
@@ -119,9 +126,7 @@ impl EnrolmentsApi {
         } else if caller.has(Role::OrgManager) {
             Some(caller.organization_id.clone())
         } else {
-            return Err(ApiError::permission_denied(
-                "rosters are for staff, the session's instructor and org managers",
-            ));
+            return Err(ApiError::permission_denied(ROSTER_READERS));
         };
         let meetings = self
             .store
@@ -199,4 +204,34 @@ fn status_name(status: EnrolmentStatus) -> &'static str {
         EnrolmentStatus::Failed => "failed",
         EnrolmentStatus::NoShow => "no_show",
     }
+}
+
+/// Refuses a filter that asks for what the caller may never see (as the
+/// contract says), instead of answering an empty page: a trainee asking for
+/// another trainee, a manager for another organization. Staff see everything;
+/// an instructor's sessions hold people of every organization.
+fn out_of_scope(
+    caller: &Caller,
+    trainee: Option<&str>,
+    organization: Option<&str>,
+) -> Result<(), ApiError> {
+    if caller.has_any(STAFF) || caller.has(Role::Instructor) {
+        return Ok(());
+    }
+    if let Some(organization) = organization
+        && organization != caller.organization_id
+    {
+        return Err(ApiError::permission_denied(
+            "you may list only your own organization's enrolments",
+        ));
+    }
+    if let Some(trainee) = trainee
+        && trainee != caller.subject
+        && !caller.has(Role::OrgManager)
+    {
+        return Err(ApiError::permission_denied(
+            "you may list only your own enrolments",
+        ));
+    }
+    Ok(())
 }
