@@ -189,7 +189,10 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(middleware::from_fn(trace_request))
         .with_state(state)
 }
@@ -242,10 +245,12 @@ async fn trace_request(request: Request, next: Next) -> Response {
 
 /// Headers on every response: a content security policy without inline
 /// script, no sniffing, no framing, no referrer leaks.
-async fn security_headers(request: Request, next: Next) -> Response {
+async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // Swagger UI styles its elements inline; it alone gets inline styles
     // (never inline script).
-    let docs = request.uri().path().starts_with("/api/docs");
+    let path = request.uri().path();
+    let docs = path.starts_with("/api/docs");
+    let personal = is_personal(path);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set =
@@ -266,7 +271,33 @@ async fn security_headers(request: Request, next: Next) -> Response {
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::REFERRER_POLICY, "same-origin");
+    if state.secure_cookies {
+        // Served over https: browsers keep to https for a year.
+        set(
+            headers,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    // A person's own pages, feeds and certificates are never kept by a
+    // browser or proxy cache; nor is any page that did not ask to be.
+    if personal || !headers.contains_key(header::CACHE_CONTROL) {
+        set(headers, header::CACHE_CONTROL, "no-store");
+    }
     response
+}
+
+/// Whether `path` shows one person's data (their learning, certificates,
+/// calendar, enrolments).
+fn is_personal(path: &str) -> bool {
+    path.starts_with("/me/")
+        || path.starts_with("/certificates/")
+        || path.starts_with("/enrolments/")
+        || path.starts_with("/api/v1/me/")
+        || path.starts_with("/api/v1/certificates/")
+        || path.starts_with("/api/v1/enrolments/")
+        || path.starts_with("/signin")
+        || path.ends_with(".ics")
 }
 
 async fn stylesheet() -> Response {

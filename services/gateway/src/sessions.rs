@@ -94,6 +94,18 @@ impl Sessions {
     }
 }
 
+/// The name a cookie goes by. Served over https it carries the `__Host-`
+/// prefix: browsers then accept it only `Secure`, from this very host, for
+/// path `/` — no subdomain or plain-http page can plant or overwrite it.
+/// (Over plain http, in development, browsers refuse such names.)
+pub fn cookie_name(name: &str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
 /// A `Set-Cookie` value.
 pub fn cookie(
     name: &str,
@@ -102,6 +114,7 @@ pub fn cookie(
     secure: bool,
     http_only: bool,
 ) -> String {
+    let name = cookie_name(name, secure);
     let mut cookie = format!("{name}={value}; Path=/; SameSite=Lax");
     if let Some(age) = max_age {
         cookie.push_str(&format!("; Max-Age={}", age.as_secs()));
@@ -115,12 +128,14 @@ pub fn cookie(
     cookie
 }
 
-/// The value of cookie `name` in a `Cookie` header.
-pub fn read_cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+/// The value of cookie `name` (as [`cookie_name`] names it) in a `Cookie`
+/// header.
+pub fn read_cookie<'a>(header: &'a str, name: &str, secure: bool) -> Option<&'a str> {
+    let name = cookie_name(name, secure);
     header
         .split(';')
         .map(str::trim)
-        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+        .find_map(|pair| pair.strip_prefix(name.as_str())?.strip_prefix('='))
 }
 
 /// Compares secrets in time independent of where they differ.
@@ -186,10 +201,24 @@ mod tests {
     #[test]
     fn cookies_and_secrets() {
         assert_eq!(
-            read_cookie("a=1; hamafza_session=xyz; b=2", SESSION_COOKIE),
+            read_cookie("a=1; hamafza_session=xyz; b=2", SESSION_COOKIE, false),
             Some("xyz")
         );
-        assert_eq!(read_cookie("hamafza_sessionx=1", SESSION_COOKIE), None);
+        assert_eq!(
+            read_cookie("hamafza_sessionx=1", SESSION_COOKIE, false),
+            None
+        );
+        // Over https only the __Host- cookie counts: a plain one could have
+        // been planted by a subdomain or an http page.
+        assert_eq!(
+            read_cookie("hamafza_session=planted", SESSION_COOKIE, true),
+            None
+        );
+        assert_eq!(
+            read_cookie("__Host-hamafza_session=real", SESSION_COOKIE, true),
+            Some("real")
+        );
+        assert!(cookie("n", "v", None, true, true).starts_with("__Host-n=v; Path=/"));
         assert!(same_secret("abc", "abc"));
         assert!(!same_secret("abc", "abd"));
         assert!(cookie("n", "v", None, true, true).ends_with("HttpOnly; Secure"));

@@ -68,10 +68,12 @@ impl FromRequestParts<AppState> for Viewer {
             .uri
             .query()
             .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("lang=")));
-        let lang = Lang::parse(asked.or_else(|| read_cookie(cookies, LANG_COOKIE)));
-        let session = read_cookie(cookies, SESSION_COOKIE)
+        let lang =
+            Lang::parse(asked.or_else(|| read_cookie(cookies, LANG_COOKIE, state.secure_cookies)));
+        let session = read_cookie(cookies, SESSION_COOKIE, state.secure_cookies)
             .and_then(|id| state.sessions.get(id).map(|s| (id.to_owned(), s)));
-        let anonymous_csrf = read_cookie(cookies, CSRF_COOKIE).map(str::to_owned);
+        let anonymous_csrf =
+            read_cookie(cookies, CSRF_COOKIE, state.secure_cookies).map(str::to_owned);
         Ok(Self {
             lang,
             session,

@@ -230,7 +230,7 @@ pub async fn oidc_callback(
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let bound = crate::sessions::read_cookie(cookies, OIDC_STATE_COOKIE);
+    let bound = crate::sessions::read_cookie(cookies, OIDC_STATE_COOKIE, state.secure_cookies);
     let tokens = oidc
         .finish(&callback.code, &callback.state, bound)
         .await
