@@ -12,36 +12,22 @@
 mod topology;
 
 use std::collections::BTreeSet;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use hamafza_proto::certification as certpb;
 use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
-use hamafza_proto::common::{Actor, LocalizedText, TimeRange};
+use hamafza_proto::common::Actor;
 use hamafza_proto::courses as cpb;
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
 use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use hamafza_proto::enrolments as epb;
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
+use hamafza_testkit::{fixtures, with_token};
 use tonic::transport::Channel;
-use topology::{Topology, free_port, with_token};
+use topology::{Topology, free_port};
 
 const CAPACITY: u32 = 40;
 const TRAINEES: usize = 160;
-
-fn timestamp(offset_hours: i64) -> prost_types::Timestamp {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    prost_types::Timestamp {
-        seconds: i64::try_from(now.as_secs()).unwrap() + offset_hours * 3600,
-        nanos: 0,
-    }
-}
-
-fn text(fa: &str, en: &str) -> Option<LocalizedText> {
-    Some(LocalizedText {
-        fa: fa.to_owned(),
-        en: en.to_owned(),
-    })
-}
 
 async fn channel(url: String) -> Channel {
     Channel::from_shared(url).unwrap().connect().await.unwrap()
@@ -103,7 +89,8 @@ async fn two_replicas_of_enrolments_and_certification_share_one_database() {
         ),
     ];
 
-    // A session of the demo course PR-101 with 40 seats and no quotas.
+    // A session of the demo course PR-101 with 40 seats and no quotas, taught
+    // by the demo instructor.
     let course = CourseServiceClient::new(courses.clone())
         .list_courses(with_token(
             &admin,
@@ -120,32 +107,20 @@ async fn two_replicas_of_enrolments_and_certification_share_one_database() {
         .find(|c| c.details.as_ref().is_some_and(|d| d.code == "PR-101"))
         .expect("the demo course PR-101");
     let mut sessions = SessionServiceClient::new(courses);
-    let meeting = |from: i64| cpb::Meeting {
-        start_time: Some(timestamp(from)),
-        end_time: Some(timestamp(from + 2)),
-        topic: None,
+    let details = cpb::SessionDetails {
+        instructor: Some(Actor {
+            subject: "instructor-rahimi".to_owned(),
+            name: "مدرس".to_owned(),
+            organization_id: "imidro".to_owned(),
+        }),
+        ..fixtures::session_details(CAPACITY, &[])
     };
     let session = sessions
         .create_session(with_token(
             &admin,
             cpb::CreateSessionRequest {
                 course_id: course.id.clone(),
-                details: Some(cpb::SessionDetails {
-                    meetings: vec![meeting(48), meeting(72)],
-                    venue: text("تهران", "Tehran"),
-                    online_url: String::new(),
-                    instructor: Some(Actor {
-                        subject: "instructor-rahimi".to_owned(),
-                        name: "مدرس".to_owned(),
-                        organization_id: "imidro".to_owned(),
-                    }),
-                    capacity: CAPACITY,
-                    quotas: Vec::new(),
-                    enrolment_window: Some(TimeRange {
-                        start_time: Some(timestamp(-1)),
-                        end_time: Some(timestamp(24)),
-                    }),
-                }),
+                details: Some(details),
             },
         ))
         .await

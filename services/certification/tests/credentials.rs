@@ -12,6 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use hamafza_proto::certification as pb;
+use hamafza_proto::certification::verify_certificate_request::Credential;
 use hamafza_proto::common::Actor;
 
 /// Verifies a compact JWS with a JWKS, knowing nothing of Hamafza.
@@ -104,30 +105,28 @@ async fn manual(
         .unwrap()
 }
 
+/// Anyone (no token) asks whether a credential is genuine and current.
+async fn verify(
+    stack: &Stack,
+    credential: Credential,
+) -> Result<pb::VerifyCertificateResponse, tonic::Status> {
+    let request = pb::VerifyCertificateRequest {
+        credential: Some(credential),
+    };
+    let reply = stack.certificates().verify_certificate(request).await;
+    reply.map(tonic::Response::into_inner)
+}
+
 async fn verify_serial(stack: &Stack, serial: &str) -> pb::VerifyCertificateResponse {
-    stack
-        .certificates()
-        .verify_certificate(pb::VerifyCertificateRequest {
-            credential: Some(pb::verify_certificate_request::Credential::Serial(
-                serial.to_owned(),
-            )),
-        })
+    verify(stack, Credential::Serial(serial.to_owned()))
         .await
         .unwrap()
-        .into_inner()
 }
 
 async fn verify_jwt(stack: &Stack, jwt: &str) -> pb::VerifyCertificateResponse {
-    stack
-        .certificates()
-        .verify_certificate(pb::VerifyCertificateRequest {
-            credential: Some(pb::verify_certificate_request::Credential::CredentialJwt(
-                jwt.to_owned(),
-            )),
-        })
+    verify(stack, Credential::CredentialJwt(jwt.to_owned()))
         .await
         .unwrap()
-        .into_inner()
 }
 
 #[tokio::test]
@@ -248,20 +247,17 @@ async fn verdicts_for_revoked_expired_superseded_and_unknown() {
         certificate_id: newer.id.clone(),
         reason: "صدور اشتباه".to_owned(),
     };
-    let status = stack
-        .certificates()
-        .revoke_certificate(stack.request(MANAGER_KSC, revoke.clone()))
-        .await
-        .unwrap_err();
+    let revoking = |who, request| {
+        let mut certificates = stack.certificates();
+        let request = stack.request(who, request);
+        async move {
+            let reply = certificates.revoke_certificate(request).await;
+            reply.map(|r| r.into_inner().certificate.unwrap())
+        }
+    };
+    let status = revoking(MANAGER_KSC, revoke.clone()).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
-    let revoked = stack
-        .certificates()
-        .revoke_certificate(stack.request(ADMIN, revoke.clone()))
-        .await
-        .unwrap()
-        .into_inner()
-        .certificate
-        .unwrap();
+    let revoked = revoking(ADMIN, revoke.clone()).await.unwrap();
     assert_eq!(revoked.status(), pb::CertificateStatus::Revoked);
     let answer = verify_serial(&stack, &newer.serial).await;
     assert_eq!(
@@ -274,23 +270,13 @@ async fn verdicts_for_revoked_expired_superseded_and_unknown() {
         pb::Verdict::Revoked
     );
     // The same revocation request again is the same answer; another is refused.
-    stack
-        .certificates()
-        .revoke_certificate(stack.request(ADMIN, revoke))
-        .await
-        .unwrap();
-    let status = stack
-        .certificates()
-        .revoke_certificate(stack.request(
-            ADMIN,
-            pb::RevokeCertificateRequest {
-                request_id: "r2".to_owned(),
-                certificate_id: newer.id.clone(),
-                reason: "دوباره".to_owned(),
-            },
-        ))
-        .await
-        .unwrap_err();
+    revoking(ADMIN, revoke.clone()).await.unwrap();
+    let another = pb::RevokeCertificateRequest {
+        request_id: "r2".to_owned(),
+        reason: "دوباره".to_owned(),
+        ..revoke
+    };
+    let status = revoking(ADMIN, another).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
     // With the newer one revoked, the older one stands again.
     assert_eq!(
@@ -303,13 +289,7 @@ async fn verdicts_for_revoked_expired_superseded_and_unknown() {
         verify_serial(&stack, "HMZ-0000-0000-0000").await.verdict(),
         pb::Verdict::Unknown
     );
-    let status = stack
-        .certificates()
-        .verify_certificate(pb::VerifyCertificateRequest {
-            credential: Some(pb::verify_certificate_request::Credential::Serial(
-                "nonsense".to_owned(),
-            )),
-        })
+    let status = verify(&stack, Credential::Serial("nonsense".to_owned()))
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);

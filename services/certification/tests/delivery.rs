@@ -17,7 +17,7 @@ async fn a_passed_completion_yields_its_certificate_within_two_seconds() {
     let stack = Stack::start(true).await;
     let course = stack.course("PR-401", Some(24)).await;
     let session = stack.session(&course).await;
-    let completion = stack.pass(TRAINEE_MSC, &session, "a").await;
+    let completion = pass(&stack, TRAINEE_MSC, &session, "a").await;
     let started = Instant::now();
     eventually(Duration::from_secs(2), || async {
         !stack.certificates_of(&completion).await.is_empty()
@@ -38,22 +38,16 @@ async fn a_passed_completion_yields_its_certificate_within_two_seconds() {
     assert!(certificate.valid_until.is_some());
     assert!(certificate.serial.starts_with("HMZ-"));
     // The trainee sees it; another trainee does not.
-    let mine = stack
-        .certificates()
-        .list_certificates(stack.request(TRAINEE_MSC, pb::ListCertificatesRequest::default()))
-        .await
-        .unwrap()
-        .into_inner()
-        .certificates;
-    assert_eq!(mine.len(), 1);
-    let theirs = stack
-        .certificates()
-        .list_certificates(stack.request(TRAINEE_KSC, pb::ListCertificatesRequest::default()))
-        .await
-        .unwrap()
-        .into_inner()
-        .certificates;
-    assert!(theirs.is_empty());
+    let listed = |who| {
+        let mut certificates = stack.certificates();
+        let request = stack.request(who, pb::ListCertificatesRequest::default());
+        async move {
+            let reply = certificates.list_certificates(request).await;
+            reply.unwrap().into_inner().certificates
+        }
+    };
+    assert_eq!(listed(TRAINEE_MSC).await.len(), 1);
+    assert!(listed(TRAINEE_KSC).await.is_empty());
     let status = stack
         .certificates()
         .get_certificate(stack.request(
@@ -117,18 +111,18 @@ async fn the_same_completion_delivered_twenty_times_is_one_certificate() {
     // The same completion for someone else is refused; only services may issue.
     let mut other = request.clone();
     other.trainee.as_mut().unwrap().subject = "someone-else".to_owned();
-    let status = stack
-        .certificates()
-        .issue_certificate(stack.request(SERVICE, other))
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
-    let status = stack
-        .certificates()
-        .issue_certificate(stack.request(ADMIN, request))
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+    let refused = [
+        (SERVICE, other, tonic::Code::FailedPrecondition),
+        (ADMIN, request, tonic::Code::PermissionDenied),
+    ];
+    for (who, request, code) in refused {
+        let status = stack
+            .certificates()
+            .issue_certificate(stack.request(who, request))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), code, "{}", who.0);
+    }
 }
 
 #[tokio::test]
@@ -136,8 +130,8 @@ async fn completions_made_while_certification_is_down_are_all_certified_once() {
     let mut stack = Stack::start(false).await;
     let course = stack.course("PR-403", Some(12)).await;
     let session = stack.session(&course).await;
-    let first = stack.pass(TRAINEE_MSC, &session, "a").await;
-    let second = stack.pass(TRAINEE_KSC, &session, "b").await;
+    let first = pass(&stack, TRAINEE_MSC, &session, "a").await;
+    let second = pass(&stack, TRAINEE_KSC, &session, "b").await;
     // Certification is unreachable: both wait in the outbox, retried with backoff.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(stack.pending_deliveries().await, 2);
@@ -183,10 +177,10 @@ async fn completing_every_required_course_earns_the_program_certificate() {
     let stack = Stack::start(true).await;
     let first = stack.course("PR-404", None).await;
     let second = stack.course("PR-405", Some(24)).await;
-    let program = stack.program("PRP-1", &[&first, &second]).await;
+    let program = fixtures::published_program(&stack, "PRP-1", &[&first, &second]).await;
     let first_session = stack.session(&first).await;
     let second_session = stack.session(&second).await;
-    let a = stack.pass(TRAINEE_MSC, &first_session, "a").await;
+    let a = pass(&stack, TRAINEE_MSC, &first_session, "a").await;
     eventually(Duration::from_secs(5), || async {
         !stack.certificates_of(&a).await.is_empty()
     })
@@ -210,7 +204,7 @@ async fn completing_every_required_course_earns_the_program_certificate() {
         program_certificates().await.is_empty(),
         "one required course is not the program"
     );
-    stack.pass(TRAINEE_MSC, &second_session, "b").await;
+    pass(&stack, TRAINEE_MSC, &second_session, "b").await;
     eventually(Duration::from_secs(5), || async {
         program_certificates().await.len() == 1
     })

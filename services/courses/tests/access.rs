@@ -164,7 +164,7 @@ fn split(token: &str) -> (&str, &str, &str) {
 /// Signs `claims` with the server's own trusted key, keeping the header.
 fn resign(server: &TestServer, _template: &str, claims: &serde_json::Value) -> String {
     let key = hamafza_kit::auth::SigningKeyFile::load_or_create(
-        &server.issuer().dir.join(DevIssuer::KEY_FILE),
+        &server.issuer.dir.join(DevIssuer::KEY_FILE),
     )
     .unwrap();
     key.sign(claims).unwrap()
@@ -175,93 +175,41 @@ async fn only_admins_run_the_catalog_and_only_the_council_votes() {
     let server = TestServer::start().await;
     let mut courses = server.courses();
     for who in [TRAINEE, COUNCIL_A, MANAGER_KSC, INSTRUCTOR] {
-        let status = courses
-            .create_course(server.request(
-                who,
-                pb::CreateCourseRequest {
-                    details: Some(course_details("PR-900")),
-                },
-            ))
+        let status = create_course(&server, who, course_details("PR-900"))
             .await
             .unwrap_err();
         assert_eq!(status.code(), tonic::Code::PermissionDenied, "{}", who.0);
     }
     let course = server.create_course("PR-901").await;
     for who in [TRAINEE, COUNCIL_A] {
-        let status = courses
-            .submit_course(server.request(
-                who,
-                pb::SubmitCourseRequest {
-                    course_id: course.id.clone(),
-                },
-            ))
-            .await
-            .unwrap_err();
+        let status = submit_course(&server, who, &course.id).await.unwrap_err();
         assert_eq!(status.code(), tonic::Code::PermissionDenied, "{}", who.0);
     }
-    courses
-        .submit_course(server.request(
-            ADMIN,
-            pb::SubmitCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
-        .await
-        .unwrap();
+    submit_course(&server, ADMIN, &course.id).await.unwrap();
     for who in [ADMIN, TRAINEE, MANAGER_KSC] {
-        let status = courses
-            .review_course(server.request(
-                who,
-                pb::ReviewCourseRequest {
-                    course_id: course.id.clone(),
-                    decision: pb::VoteDecision::Approve.into(),
-                    comment: String::new(),
-                },
-            ))
+        let approve = pb::VoteDecision::Approve;
+        let status = review_course(&server, who, &course.id, approve, "")
             .await
             .unwrap_err();
         assert_eq!(status.code(), tonic::Code::PermissionDenied, "{}", who.0);
     }
     // Council members see submissions; trainees do not even learn they exist.
-    courses
-        .get_course(server.request(
-            COUNCIL_A,
-            pb::GetCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
+    get_course(&server, COUNCIL_A, &course.id).await.unwrap();
+    let status = get_course(&server, TRAINEE, &course.id).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    let listed = server
+        .list_courses(TRAINEE, pb::ListCoursesRequest::default())
         .await
         .unwrap();
-    let status = courses
-        .get_course(server.request(
-            TRAINEE,
-            pb::GetCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::NotFound);
-    let listed = courses
-        .list_courses(server.request(TRAINEE, pb::ListCoursesRequest::default()))
-        .await
-        .unwrap()
-        .into_inner()
-        .courses;
     assert!(
-        listed.is_empty(),
+        listed.courses.is_empty(),
         "a trainee's listing holds only published courses"
     );
-    let status = courses
-        .list_courses(server.request(
-            TRAINEE,
-            pb::ListCoursesRequest {
-                statuses: vec![pb::CatalogStatus::Submitted.into()],
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap_err();
+    let submitted = pb::ListCoursesRequest {
+        statuses: vec![pb::CatalogStatus::Submitted.into()],
+        ..Default::default()
+    };
+    let status = server.list_courses(TRAINEE, submitted).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
     let status = courses
         .list_course_votes(server.request(
@@ -279,30 +227,10 @@ async fn only_admins_run_the_catalog_and_only_the_council_votes() {
 async fn planned_sessions_are_visible_to_staff_and_their_instructor_only() {
     let server = TestServer::start().await;
     let course = server.published_course("PR-301").await;
-    let session = server
-        .sessions()
-        .create_session(server.request(
-            ADMIN,
-            pb::CreateSessionRequest {
-                course_id: course.id.clone(),
-                details: Some(session_details(10)),
-            },
-        ))
+    let session = create_session(&server, ADMIN, &course.id, session_details(10))
         .await
-        .unwrap()
-        .into_inner()
-        .session
         .unwrap();
-    let get = |who| {
-        let mut client = server.sessions();
-        let request = server.request(
-            who,
-            pb::GetSessionRequest {
-                session_id: session.id.clone(),
-            },
-        );
-        async move { client.get_session(request).await }
-    };
+    let get = |who| get_session(&server, who, &session.id);
     assert_eq!(
         get(TRAINEE).await.unwrap_err().code(),
         tonic::Code::NotFound
@@ -331,14 +259,7 @@ async fn planned_sessions_are_visible_to_staff_and_their_instructor_only() {
             .len(),
         1
     );
-    let status = server
-        .sessions()
-        .open_session(server.request(
-            INSTRUCTOR,
-            pb::OpenSessionRequest {
-                session_id: session.id.clone(),
-            },
-        ))
+    let status = open_planned_session(&server, INSTRUCTOR, &session.id)
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
@@ -370,26 +291,21 @@ async fn org_managers_speak_only_for_their_own_organization() {
         .into_inner()
         .event
         .unwrap();
-    let participate = |org: &str, participating| pb::SetEventParticipationRequest {
-        event_id: event.id.clone(),
-        organization_id: org.to_owned(),
-        participating,
+    let participate = |who: Who, org: &str, participating| {
+        let mut events = server.events();
+        let request = pb::SetEventParticipationRequest {
+            event_id: event.id.clone(),
+            organization_id: org.to_owned(),
+            participating,
+        };
+        let request = server.request(who, request);
+        async move { events.set_event_participation(request).await }
     };
-    let status = server
-        .events()
-        .set_event_participation(server.request(MANAGER_KSC, participate("msc", false)))
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::PermissionDenied);
-    let status = server
-        .events()
-        .set_event_participation(server.request(TRAINEE, participate("msc", false)))
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::PermissionDenied);
-    let joined = server
-        .events()
-        .set_event_participation(server.request(MANAGER_KSC, participate("ksc", true)))
+    for who in [MANAGER_KSC, TRAINEE] {
+        let status = participate(who, "msc", false).await.unwrap_err();
+        assert_eq!(status.code(), tonic::Code::PermissionDenied, "{}", who.0);
+    }
+    let joined = participate(MANAGER_KSC, "ksc", true)
         .await
         .unwrap()
         .into_inner()
@@ -413,17 +329,8 @@ async fn org_managers_speak_only_for_their_own_organization() {
         .into_inner()
         .events;
     assert_eq!(by_org.len(), 1);
-    let status = server
-        .organizations()
-        .create_organization(server.request(
-            MANAGER_KSC,
-            pb::CreateOrganizationRequest {
-                organization_id: "newco".to_owned(),
-                name: Some(text("شرکت", "Company")),
-                kind: pb::OrganizationKind::Other.into(),
-                parent_organization_id: String::new(),
-            },
-        ))
+    let newco = ("newco", "شرکت", "Company", pb::OrganizationKind::Other, "");
+    let status = create_organization(&server, MANAGER_KSC, newco)
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
@@ -433,18 +340,8 @@ async fn org_managers_speak_only_for_their_own_organization() {
 async fn the_councils_deliberation_is_for_staff_only() {
     let server = TestServer::start().await;
     let course = server.published_course("PR-310").await;
-    let as_trainee = server
-        .courses()
-        .get_course(server.request(
-            TRAINEE,
-            pb::GetCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
+    let as_trainee = get_course(&server, TRAINEE, &course.id)
         .await
-        .unwrap()
-        .into_inner()
-        .course
         .unwrap()
         .review
         .unwrap();
@@ -453,18 +350,8 @@ async fn the_councils_deliberation_is_for_staff_only() {
         as_trainee.votes.is_empty(),
         "trainees do not see who voted how"
     );
-    let as_admin = server
-        .courses()
-        .get_course(server.request(
-            ADMIN,
-            pb::GetCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
+    let as_admin = get_course(&server, ADMIN, &course.id)
         .await
-        .unwrap()
-        .into_inner()
-        .course
         .unwrap()
         .review
         .unwrap();
@@ -475,92 +362,46 @@ async fn the_councils_deliberation_is_for_staff_only() {
 async fn a_cancelled_session_of_an_unpublished_course_stays_hidden() {
     let server = TestServer::start().await;
     let draft = server.create_course("PR-320").await;
-    let session = server
-        .sessions()
-        .create_session(server.request(
-            ADMIN,
-            pb::CreateSessionRequest {
-                course_id: draft.id.clone(),
-                details: Some(session_details(5)),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .session
-        .unwrap();
-    server
-        .sessions()
-        .cancel_session(server.request(
-            ADMIN,
-            pb::CancelSessionRequest {
-                session_id: session.id.clone(),
-                reason: "برنامه تغییر کرد".to_owned(),
-            },
-        ))
+    let session = create_session(&server, ADMIN, &draft.id, session_details(5))
         .await
         .unwrap();
-    let status = server
-        .sessions()
-        .get_session(server.request(
-            TRAINEE,
-            pb::GetSessionRequest {
-                session_id: session.id.clone(),
-            },
-        ))
+    cancel_session(&server, ADMIN, &session.id, "برنامه تغییر کرد")
+        .await
+        .unwrap();
+    let status = get_session(&server, TRAINEE, &session.id)
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::NotFound);
-    let listed = server
-        .sessions()
-        .list_sessions(server.request(
-            TRAINEE,
+    let listed = |who| {
+        let mut client = server.sessions();
+        let request = server.request(
+            who,
             pb::ListSessionsRequest {
                 session_ids: vec![session.id.clone()],
                 ..Default::default()
             },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .sessions;
-    assert!(listed.is_empty());
-    let listed = server
-        .sessions()
-        .list_sessions(server.request(
-            ADMIN,
-            pb::ListSessionsRequest {
-                session_ids: vec![session.id.clone()],
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .sessions;
-    assert_eq!(listed.len(), 1);
+        );
+        async move { client.list_sessions(request).await.unwrap().into_inner() }
+    };
+    assert!(listed(TRAINEE).await.sessions.is_empty());
+    assert_eq!(listed(ADMIN).await.sessions.len(), 1);
 }
 
 #[tokio::test]
 async fn trainees_see_a_newly_published_course_within_the_listing_age_and_staff_at_once() {
     let server = TestServer::start().await;
     let codes = |who| {
-        let server = &server;
+        let listed = server.list_courses(
+            who,
+            pb::ListCoursesRequest {
+                page_size: 100,
+                ..Default::default()
+            },
+        );
         async move {
-            server
-                .courses()
-                .list_courses(server.request(
-                    who,
-                    pb::ListCoursesRequest {
-                        page_size: 100,
-                        ..Default::default()
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner()
-                .courses
-                .into_iter()
+            let page = listed.await.unwrap();
+            let codes = page.courses.into_iter();
+            codes
                 .map(|course| course.details.unwrap().code)
                 .collect::<Vec<_>>()
         }

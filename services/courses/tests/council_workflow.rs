@@ -7,13 +7,8 @@ mod common;
 use common::*;
 use hamafza_proto::courses as pb;
 
-fn review(course_id: &str, decision: pb::VoteDecision, comment: &str) -> pb::ReviewCourseRequest {
-    pb::ReviewCourseRequest {
-        course_id: course_id.to_owned(),
-        decision: decision.into(),
-        comment: comment.to_owned(),
-    }
-}
+const APPROVE: pb::VoteDecision = pb::VoteDecision::Approve;
+const REJECT: pb::VoteDecision = pb::VoteDecision::Reject;
 
 #[tokio::test]
 async fn a_course_goes_from_draft_through_the_council_to_an_open_session() {
@@ -24,59 +19,27 @@ async fn a_course_goes_from_draft_through_the_council_to_an_open_session() {
     assert_eq!(course.owner_organization_id, "imidro");
 
     // A draft cannot be voted on or published.
-    let status = courses
-        .review_course(server.request(COUNCIL_A, review(&course.id, pb::VoteDecision::Approve, "")))
+    let status = review_course(&server, COUNCIL_A, &course.id, APPROVE, "")
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
-    let status = courses
-        .publish_course(server.request(
-            ADMIN,
-            pb::PublishCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
+    let status = publish_course(&server, ADMIN, &course.id)
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
 
-    let submitted = courses
-        .submit_course(server.request(
-            ADMIN,
-            pb::SubmitCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .course
-        .unwrap();
+    let submitted = submit_course(&server, ADMIN, &course.id).await.unwrap();
     assert_eq!(submitted.status(), pb::CatalogStatus::Submitted);
     assert_eq!(submitted.review.as_ref().unwrap().round, 1);
 
     // A submitted course cannot be edited.
-    let status = courses
-        .update_course(server.request(
-            ADMIN,
-            pb::UpdateCourseRequest {
-                course_id: course.id.clone(),
-                details: Some(course_details("PR-130")),
-            },
-        ))
+    let status = update_course(&server, ADMIN, &course.id, course_details("PR-130"))
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
 
-    let after_one = courses
-        .review_course(server.request(
-            COUNCIL_A,
-            review(&course.id, pb::VoteDecision::Approve, "خوب است"),
-        ))
+    let after_one = review_course(&server, COUNCIL_A, &course.id, APPROVE, "خوب است")
         .await
-        .unwrap()
-        .into_inner()
-        .course
         .unwrap();
     assert_eq!(
         after_one.status(),
@@ -95,145 +58,50 @@ async fn a_course_goes_from_draft_through_the_council_to_an_open_session() {
     assert_eq!(review_state.votes[0].comment, "خوب است");
 
     // The same member cannot vote twice in a round.
-    let status = courses
-        .review_course(server.request(COUNCIL_A, review(&course.id, pb::VoteDecision::Approve, "")))
+    let status = review_course(&server, COUNCIL_A, &course.id, APPROVE, "")
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::AlreadyExists);
 
-    let approved = courses
-        .review_course(server.request(COUNCIL_B, review(&course.id, pb::VoteDecision::Approve, "")))
+    let approved = review_course(&server, COUNCIL_B, &course.id, APPROVE, "")
         .await
-        .unwrap()
-        .into_inner()
-        .course
         .unwrap();
     assert_eq!(approved.status(), pb::CatalogStatus::Approved);
 
     // A session can be planned now, but opens only once the course is published.
-    let session = server
-        .sessions()
-        .create_session(server.request(
-            ADMIN,
-            pb::CreateSessionRequest {
-                course_id: course.id.clone(),
-                details: Some(session_details(20)),
-            },
-        ))
+    let session = create_session(&server, ADMIN, &course.id, session_details(20))
         .await
-        .unwrap()
-        .into_inner()
-        .session
         .unwrap();
     assert_eq!(session.status(), pb::SessionStatus::Planned);
-    let status = server
-        .sessions()
-        .open_session(server.request(
-            ADMIN,
-            pb::OpenSessionRequest {
-                session_id: session.id.clone(),
-            },
-        ))
+    let status = open_planned_session(&server, ADMIN, &session.id)
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
     // The refused opening left the session as it was.
-    let unchanged = server
-        .sessions()
-        .get_session(server.request(
-            ADMIN,
-            pb::GetSessionRequest {
-                session_id: session.id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .session
-        .unwrap();
+    let unchanged = get_session(&server, ADMIN, &session.id).await.unwrap();
     assert_eq!(unchanged.status(), pb::SessionStatus::Planned);
 
-    let published = courses
-        .publish_course(server.request(
-            ADMIN,
-            pb::PublishCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .course
-        .unwrap();
+    let published = publish_course(&server, ADMIN, &course.id).await.unwrap();
     assert_eq!(published.status(), pb::CatalogStatus::Published);
     assert!(published.publish_time.is_some());
 
-    let opened = server
-        .sessions()
-        .open_session(server.request(
-            ADMIN,
-            pb::OpenSessionRequest {
-                session_id: session.id.clone(),
-            },
-        ))
+    let opened = open_planned_session(&server, ADMIN, &session.id)
         .await
-        .unwrap()
-        .into_inner()
-        .session
         .unwrap();
     assert_eq!(opened.status(), pb::SessionStatus::Open);
 
     // Trainees now see the course and the session.
-    let seen = courses
-        .get_course(server.request(
-            TRAINEE,
-            pb::GetCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .course
-        .unwrap();
+    let seen = get_course(&server, TRAINEE, &course.id).await.unwrap();
     assert_eq!(seen.details.unwrap().code, "PR-130");
-    server
-        .sessions()
-        .get_session(server.request(
-            TRAINEE,
-            pb::GetSessionRequest {
-                session_id: session.id.clone(),
-            },
-        ))
-        .await
-        .unwrap();
+    get_session(&server, TRAINEE, &session.id).await.unwrap();
 
     // Cancelling needs a reason, and keeps it.
-    let status = server
-        .sessions()
-        .cancel_session(server.request(
-            ADMIN,
-            pb::CancelSessionRequest {
-                session_id: session.id.clone(),
-                reason: " ".to_owned(),
-            },
-        ))
+    let status = cancel_session(&server, ADMIN, &session.id, " ")
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["reason"]);
-    let cancelled = server
-        .sessions()
-        .cancel_session(server.request(
-            ADMIN,
-            pb::CancelSessionRequest {
-                session_id: session.id.clone(),
-                reason: "مدرس در دسترس نیست".to_owned(),
-            },
-        ))
+    let cancelled = cancel_session(&server, ADMIN, &session.id, "مدرس در دسترس نیست")
         .await
-        .unwrap()
-        .into_inner()
-        .session
         .unwrap();
     assert_eq!(cancelled.status(), pb::SessionStatus::Cancelled);
     assert_eq!(cancelled.cancel_reason, "مدرس در دسترس نیست");
@@ -258,43 +126,20 @@ async fn a_rejection_returns_the_course_to_draft_and_every_vote_is_kept() {
     let server = TestServer::start().await;
     let mut courses = server.courses();
     let course = server.create_course("PR-140").await;
-    courses
-        .submit_course(server.request(
-            ADMIN,
-            pb::SubmitCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
-        .await
-        .unwrap();
-    courses
-        .review_course(server.request(COUNCIL_A, review(&course.id, pb::VoteDecision::Approve, "")))
+    submit_course(&server, ADMIN, &course.id).await.unwrap();
+    review_course(&server, COUNCIL_A, &course.id, APPROVE, "")
         .await
         .unwrap();
 
     // A rejection must say why.
-    let status = courses
-        .review_course(server.request(
-            COUNCIL_B,
-            review(&course.id, pb::VoteDecision::Reject, "  "),
-        ))
+    let status = review_course(&server, COUNCIL_B, &course.id, REJECT, "  ")
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["comment"]);
 
-    let rejected = courses
-        .review_course(server.request(
-            COUNCIL_B,
-            review(
-                &course.id,
-                pb::VoteDecision::Reject,
-                "سرفصل‌ها با نیاز شرکت‌ها همخوان نیست",
-            ),
-        ))
+    let reason = "سرفصل‌ها با نیاز شرکت‌ها همخوان نیست";
+    let rejected = review_course(&server, COUNCIL_B, &course.id, REJECT, reason)
         .await
-        .unwrap()
-        .into_inner()
-        .course
         .unwrap();
     assert_eq!(rejected.status(), pb::CatalogStatus::Draft);
     let votes = rejected.review.unwrap().votes;
@@ -304,32 +149,13 @@ async fn a_rejection_returns_the_course_to_draft_and_every_vote_is_kept() {
     // Edit, resubmit: round two starts empty; round one stays in the history.
     let mut details = course_details("PR-140");
     details.hours = 16;
-    courses
-        .update_course(server.request(
-            ADMIN,
-            pb::UpdateCourseRequest {
-                course_id: course.id.clone(),
-                details: Some(details),
-            },
-        ))
+    update_course(&server, ADMIN, &course.id, details)
         .await
         .unwrap();
-    let resubmitted = courses
-        .submit_course(server.request(
-            ADMIN,
-            pb::SubmitCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .course
-        .unwrap();
+    let resubmitted = submit_course(&server, ADMIN, &course.id).await.unwrap();
     let round_two = resubmitted.review.unwrap();
     assert_eq!((round_two.round, round_two.votes.len()), (2, 0));
-    courses
-        .review_course(server.request(COUNCIL_A, review(&course.id, pb::VoteDecision::Approve, "")))
+    review_course(&server, COUNCIL_A, &course.id, APPROVE, "")
         .await
         .unwrap();
 
@@ -365,36 +191,23 @@ async fn a_rejection_returns_the_course_to_draft_and_every_vote_is_kept() {
 async fn concurrent_approvals_settle_the_round_exactly_once() {
     let server = TestServer::start().await;
     let course = server.create_course("PR-150").await;
-    let mut courses = server.courses();
-    courses
-        .submit_course(server.request(
-            ADMIN,
-            pb::SubmitCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
-        .await
-        .unwrap();
+    submit_course(&server, ADMIN, &course.id).await.unwrap();
     let votes = [COUNCIL_A, COUNCIL_B].map(|member| {
         let mut client = server.courses();
-        let request = server.request(member, review(&course.id, pb::VoteDecision::Approve, ""));
+        let request = server.request(
+            member,
+            pb::ReviewCourseRequest {
+                course_id: course.id.clone(),
+                decision: APPROVE.into(),
+                comment: String::new(),
+            },
+        );
         tokio::spawn(async move { client.review_course(request).await })
     });
     for vote in votes {
         vote.await.unwrap().unwrap();
     }
-    let course = courses
-        .get_course(server.request(
-            ADMIN,
-            pb::GetCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .course
-        .unwrap();
+    let course = get_course(&server, ADMIN, &course.id).await.unwrap();
     assert_eq!(
         course.status(),
         pb::CatalogStatus::Approved,
@@ -409,31 +222,10 @@ async fn a_program_publishes_only_when_its_courses_are_published() {
     let published = server.published_course("PR-101").await;
     let draft = server.create_course("PR-102").await;
     let mut courses = server.courses();
-    let program = courses
-        .create_program(server.request(
-            ADMIN,
-            pb::CreateProgramRequest {
-                details: Some(pb::ProgramDetails {
-                    code: "PRP-1405".to_owned(),
-                    title: Some(text("برنامه جامع", "Integrated program")),
-                    description: None,
-                    courses: vec![
-                        pb::ProgramCourse {
-                            course_id: published.id.clone(),
-                            required: true,
-                        },
-                        pb::ProgramCourse {
-                            course_id: draft.id.clone(),
-                            required: false,
-                        },
-                    ],
-                }),
-            },
-        ))
+    let mut details = fixtures::program_details("PRP-1405", &[&published, &draft]);
+    details.courses[1].required = false;
+    let program = fixtures::create_program(&server, ADMIN, details)
         .await
-        .unwrap()
-        .into_inner()
-        .program
         .unwrap();
     let order: Vec<&str> = program
         .details
@@ -445,35 +237,8 @@ async fn a_program_publishes_only_when_its_courses_are_published() {
         .collect();
     assert_eq!(order, [published.id.as_str(), draft.id.as_str()]);
 
-    courses
-        .submit_program(server.request(
-            ADMIN,
-            pb::SubmitProgramRequest {
-                program_id: program.id.clone(),
-            },
-        ))
-        .await
-        .unwrap();
-    for member in [COUNCIL_A, COUNCIL_B] {
-        courses
-            .review_program(server.request(
-                member,
-                pb::ReviewProgramRequest {
-                    program_id: program.id.clone(),
-                    decision: pb::VoteDecision::Approve.into(),
-                    comment: String::new(),
-                },
-            ))
-            .await
-            .unwrap();
-    }
-    let status = courses
-        .publish_program(server.request(
-            ADMIN,
-            pb::PublishProgramRequest {
-                program_id: program.id.clone(),
-            },
-        ))
+    fixtures::approve_program(&server, &program.id).await;
+    let status = fixtures::publish_program(&server, ADMIN, &program.id)
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
@@ -495,22 +260,10 @@ async fn a_program_publishes_only_when_its_courses_are_published() {
 #[tokio::test]
 async fn prerequisites_must_exist_and_never_form_a_cycle() {
     let server = TestServer::start().await;
-    let mut courses = server.courses();
     let first = server.create_course("PR-201").await;
     let mut details = course_details("PR-202");
     details.prerequisite_course_ids = vec![first.id.clone()];
-    let second = courses
-        .create_course(server.request(
-            ADMIN,
-            pb::CreateCourseRequest {
-                details: Some(details),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .course
-        .unwrap();
+    let second = create_course(&server, ADMIN, details).await.unwrap();
     assert_eq!(
         second.details.unwrap().prerequisite_course_ids,
         std::slice::from_ref(&first.id)
@@ -519,14 +272,7 @@ async fn prerequisites_must_exist_and_never_form_a_cycle() {
     // first <- second; making second a prerequisite of first closes a cycle.
     let mut details = course_details("PR-201");
     details.prerequisite_course_ids = vec![second.id.clone()];
-    let status = courses
-        .update_course(server.request(
-            ADMIN,
-            pb::UpdateCourseRequest {
-                course_id: first.id.clone(),
-                details: Some(details),
-            },
-        ))
+    let status = update_course(&server, ADMIN, &first.id, details)
         .await
         .unwrap_err();
     assert_eq!(
@@ -536,14 +282,6 @@ async fn prerequisites_must_exist_and_never_form_a_cycle() {
 
     let mut details = course_details("PR-203");
     details.prerequisite_course_ids = vec!["0193a3a0-0000-7000-8000-000000000000".to_owned()];
-    let status = courses
-        .create_course(server.request(
-            ADMIN,
-            pb::CreateCourseRequest {
-                details: Some(details),
-            },
-        ))
-        .await
-        .unwrap_err();
+    let status = create_course(&server, ADMIN, details).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::NotFound);
 }

@@ -20,19 +20,12 @@ async fn paging_through_courses_while_others_are_added() {
     let mut token = String::new();
     let mut added = 0;
     loop {
-        let page = server
-            .courses()
-            .list_courses(server.request(
-                ADMIN,
-                pb::ListCoursesRequest {
-                    page_size: 3,
-                    page_token: token.clone(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+        let request = pb::ListCoursesRequest {
+            page_size: 3,
+            page_token: token.clone(),
+            ..Default::default()
+        };
+        let page = server.list_courses(ADMIN, request).await.unwrap();
         assert!(page.courses.len() <= 3);
         seen.extend(page.courses.into_iter().map(|course| course.id));
         // Someone adds a course between our pages.
@@ -58,35 +51,19 @@ async fn filters_combine_with_pages() {
         let mut details = course_details(&format!("MED-{i}"));
         details.category = "media-relations".to_owned();
         details.title = Some(text(&format!("رسانه {i}"), &format!("Media {i}")));
-        server
-            .courses()
-            .create_course(server.request(
-                ADMIN,
-                pb::CreateCourseRequest {
-                    details: Some(details),
-                },
-            ))
-            .await
-            .unwrap();
+        create_course(&server, ADMIN, details).await.unwrap();
     }
     server.create_course("CRI-1").await;
     let mut token = String::new();
     let mut codes = Vec::new();
     loop {
-        let page = server
-            .courses()
-            .list_courses(server.request(
-                ADMIN,
-                pb::ListCoursesRequest {
-                    page_size: 2,
-                    page_token: token,
-                    category: "media-relations".to_owned(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+        let request = pb::ListCoursesRequest {
+            page_size: 2,
+            page_token: token,
+            category: "media-relations".to_owned(),
+            ..Default::default()
+        };
+        let page = server.list_courses(ADMIN, request).await.unwrap();
         codes.extend(page.courses.into_iter().map(|c| c.details.unwrap().code));
         if page.next_page_token.is_empty() {
             break;
@@ -94,32 +71,17 @@ async fn filters_combine_with_pages() {
         token = page.next_page_token;
     }
     assert_eq!(codes, ["MED-0", "MED-1", "MED-2", "MED-3", "MED-4"]);
-    let by_text = server
-        .courses()
-        .list_courses(server.request(
-            ADMIN,
-            pb::ListCoursesRequest {
-                text: "رسانه 3".to_owned(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .courses;
-    assert_eq!(by_text.len(), 1);
-    let by_text = server
-        .courses()
-        .list_courses(server.request(
-            ADMIN,
-            pb::ListCoursesRequest {
-                text: "media".to_owned(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .courses;
-    assert_eq!(by_text.len(), 5, "text search ignores case");
+    let by_text = |text: &str| {
+        let request = pb::ListCoursesRequest {
+            text: text.to_owned(),
+            ..Default::default()
+        };
+        server.list_courses(ADMIN, request)
+    };
+    assert_eq!(by_text("رسانه 3").await.unwrap().courses.len(), 1);
+    assert_eq!(
+        by_text("media").await.unwrap().courses.len(),
+        5,
+        "text search ignores case"
+    );
 }

@@ -25,16 +25,7 @@ async fn invalid_course_details_name_every_field() {
         prerequisite_course_ids: vec!["not-an-id".to_owned()],
         requires_manager_approval: false,
     };
-    let status = server
-        .courses()
-        .create_course(server.request(
-            ADMIN,
-            pb::CreateCourseRequest {
-                details: Some(details),
-            },
-        ))
-        .await
-        .unwrap_err();
+    let status = create_course(&server, ADMIN, details).await.unwrap_err();
     let mut fields = violated_fields(&status);
     fields.sort();
     assert_eq!(
@@ -64,36 +55,11 @@ async fn invalid_course_details_name_every_field() {
 async fn unknown_and_malformed_ids() {
     let server = TestServer::start().await;
     let unknown = "0193a3a0-0000-7000-8000-000000000000".to_owned();
-    let status = server
-        .courses()
-        .get_course(server.request(
-            ADMIN,
-            pb::GetCourseRequest {
-                course_id: unknown.clone(),
-            },
-        ))
-        .await
-        .unwrap_err();
+    let status = get_course(&server, ADMIN, &unknown).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::NotFound);
-    let status = server
-        .courses()
-        .submit_course(server.request(
-            ADMIN,
-            pb::SubmitCourseRequest {
-                course_id: unknown.clone(),
-            },
-        ))
-        .await
-        .unwrap_err();
+    let status = submit_course(&server, ADMIN, &unknown).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::NotFound);
-    let status = server
-        .sessions()
-        .open_session(server.request(
-            ADMIN,
-            pb::OpenSessionRequest {
-                session_id: unknown.clone(),
-            },
-        ))
+    let status = open_planned_session(&server, ADMIN, &unknown)
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::NotFound);
@@ -119,26 +85,9 @@ async fn unknown_and_malformed_ids() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::NotFound);
-    let status = server
-        .courses()
-        .get_course(server.request(
-            ADMIN,
-            pb::GetCourseRequest {
-                course_id: "42".to_owned(),
-            },
-        ))
-        .await
-        .unwrap_err();
+    let status = get_course(&server, ADMIN, "42").await.unwrap_err();
     assert_eq!(violated_fields(&status), ["course_id"]);
-    let status = server
-        .sessions()
-        .create_session(server.request(
-            ADMIN,
-            pb::CreateSessionRequest {
-                course_id: unknown,
-                details: Some(session_details(5)),
-            },
-        ))
+    let status = create_session(&server, ADMIN, &unknown, session_details(5))
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::NotFound);
@@ -148,69 +97,27 @@ async fn unknown_and_malformed_ids() {
 async fn a_taken_code_is_already_exists_and_the_first_course_is_intact() {
     let server = TestServer::start().await;
     let first = server.create_course("PR-500").await;
-    let status = server
-        .courses()
-        .create_course(server.request(
-            ADMIN,
-            pb::CreateCourseRequest {
-                details: Some(course_details("pr-500")),
-            },
-        ))
+    let status = create_course(&server, ADMIN, course_details("pr-500"))
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::AlreadyExists);
     let second = server.create_course("PR-501").await;
-    let status = server
-        .courses()
-        .update_course(server.request(
-            ADMIN,
-            pb::UpdateCourseRequest {
-                course_id: second.id.clone(),
-                details: Some(course_details("PR-500")),
-            },
-        ))
+    let status = update_course(&server, ADMIN, &second.id, course_details("PR-500"))
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::AlreadyExists);
-    let kept = server
-        .courses()
-        .get_course(server.request(
-            ADMIN,
-            pb::GetCourseRequest {
-                course_id: first.id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .course
-        .unwrap();
+    let kept = get_course(&server, ADMIN, &first.id).await.unwrap();
     assert_eq!(kept, first);
-    let kept = server
-        .courses()
-        .get_course(server.request(
-            ADMIN,
-            pb::GetCourseRequest {
-                course_id: second.id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .course
-        .unwrap();
+    let kept = get_course(&server, ADMIN, &second.id).await.unwrap();
     assert_eq!(kept.details.unwrap().code, "PR-501");
-    let status = server
-        .organizations()
-        .create_organization(server.request(
-            ADMIN,
-            pb::CreateOrganizationRequest {
-                organization_id: "msc".to_owned(),
-                name: Some(text("تکراری", "Duplicate")),
-                kind: pb::OrganizationKind::Steel.into(),
-                parent_organization_id: String::new(),
-            },
-        ))
+    let duplicate = (
+        "msc",
+        "تکراری",
+        "Duplicate",
+        pb::OrganizationKind::Steel,
+        "",
+    );
+    let status = create_organization(&server, ADMIN, duplicate)
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::AlreadyExists);
@@ -220,33 +127,22 @@ async fn a_taken_code_is_already_exists_and_the_first_course_is_intact() {
 async fn session_plans_are_checked_as_a_whole() {
     let server = TestServer::start().await;
     let course = server.published_course("PR-600").await;
-    let mut details = session_details(3);
-    details.meetings.swap(0, 1);
-    details.quotas = vec![
-        pb::SeatQuota {
-            organization_id: "msc".to_owned(),
-            seats: 2,
-        },
-        pb::SeatQuota {
-            organization_id: "ksc".to_owned(),
-            seats: 2,
-        },
-    ];
-    details.enrolment_window = Some(TimeRange {
-        start_time: Some(timestamp(10)),
-        end_time: Some(timestamp(100)),
-    });
-    details.venue = None;
+    // Meetings out of order, quotas beyond the capacity, enrolment open
+    // after the first meeting, no venue.
+    let bad_plan = || {
+        let mut details = session_details(3);
+        details.meetings.swap(0, 1);
+        details.quotas = fixtures::quotas(&[("msc", 2), ("ksc", 2)]);
+        details.enrolment_window = Some(TimeRange {
+            start_time: Some(timestamp(10)),
+            end_time: Some(timestamp(100)),
+        });
+        details.venue = None;
+        details
+    };
+    let mut details = bad_plan();
     details.instructor = None;
-    let status = server
-        .sessions()
-        .create_session(server.request(
-            ADMIN,
-            pb::CreateSessionRequest {
-                course_id: course.id.clone(),
-                details: Some(details),
-            },
-        ))
+    let status = create_session(&server, ADMIN, &course.id, details)
         .await
         .unwrap_err();
     let fields = violated_fields(&status);
@@ -255,32 +151,7 @@ async fn session_plans_are_checked_as_a_whole() {
         "{fields:?}"
     );
     // With an instructor, the cross-field rules are reported together.
-    let mut details = session_details(3);
-    details.meetings.swap(0, 1);
-    details.quotas = vec![
-        pb::SeatQuota {
-            organization_id: "msc".to_owned(),
-            seats: 2,
-        },
-        pb::SeatQuota {
-            organization_id: "ksc".to_owned(),
-            seats: 2,
-        },
-    ];
-    details.enrolment_window = Some(TimeRange {
-        start_time: Some(timestamp(10)),
-        end_time: Some(timestamp(100)),
-    });
-    details.venue = None;
-    let status = server
-        .sessions()
-        .create_session(server.request(
-            ADMIN,
-            pb::CreateSessionRequest {
-                course_id: course.id.clone(),
-                details: Some(details),
-            },
-        ))
+    let status = create_session(&server, ADMIN, &course.id, bad_plan())
         .await
         .unwrap_err();
     let mut fields = violated_fields(&status);
@@ -296,21 +167,10 @@ async fn session_plans_are_checked_as_a_whole() {
         ]
     );
     let unknown_org = pb::SessionDetails {
-        quotas: vec![pb::SeatQuota {
-            organization_id: "nowhere".to_owned(),
-            seats: 1,
-        }],
+        quotas: fixtures::quotas(&[("nowhere", 1)]),
         ..session_details(3)
     };
-    let status = server
-        .sessions()
-        .create_session(server.request(
-            ADMIN,
-            pb::CreateSessionRequest {
-                course_id: course.id.clone(),
-                details: Some(unknown_org),
-            },
-        ))
+    let status = create_session(&server, ADMIN, &course.id, unknown_org)
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::NotFound);
@@ -319,19 +179,13 @@ async fn session_plans_are_checked_as_a_whole() {
 #[tokio::test]
 async fn bad_list_parameters_are_refused() {
     let server = TestServer::start().await;
-    let status = server
-        .courses()
-        .list_courses(server.request(
-            ADMIN,
-            pb::ListCoursesRequest {
-                page_size: -1,
-                page_token: "garbage".to_owned(),
-                statuses: vec![99],
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap_err();
+    let bad = pb::ListCoursesRequest {
+        page_size: -1,
+        page_token: "garbage".to_owned(),
+        statuses: vec![99],
+        ..Default::default()
+    };
+    let status = server.list_courses(ADMIN, bad).await.unwrap_err();
     let mut fields = violated_fields(&status);
     fields.sort();
     assert_eq!(fields, ["page_size", "page_token", "statuses"]);
@@ -341,26 +195,9 @@ async fn bad_list_parameters_are_refused() {
 async fn control_characters_and_far_dates_are_refused() {
     let server = TestServer::start().await;
     let course = server.create_course("PR-700").await;
-    server
-        .courses()
-        .submit_course(server.request(
-            ADMIN,
-            pb::SubmitCourseRequest {
-                course_id: course.id.clone(),
-            },
-        ))
-        .await
-        .unwrap();
-    let status = server
-        .courses()
-        .review_course(server.request(
-            COUNCIL_A,
-            pb::ReviewCourseRequest {
-                course_id: course.id.clone(),
-                decision: pb::VoteDecision::Reject.into(),
-                comment: "bad\0comment".to_owned(),
-            },
-        ))
+    submit_course(&server, ADMIN, &course.id).await.unwrap();
+    let reject = pb::VoteDecision::Reject;
+    let status = review_course(&server, COUNCIL_A, &course.id, reject, "bad\0comment")
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["comment"]);
@@ -369,29 +206,15 @@ async fn control_characters_and_far_dates_are_refused() {
         seconds: 253_402_300_800,
         nanos: 0,
     });
-    let status = server
-        .sessions()
-        .create_session(server.request(
-            ADMIN,
-            pb::CreateSessionRequest {
-                course_id: course.id.clone(),
-                details: Some(details),
-            },
-        ))
+    let status = create_session(&server, ADMIN, &course.id, details)
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["details.meetings[1].end_time"]);
-    let status = server
-        .courses()
-        .list_courses(server.request(
-            ADMIN,
-            pb::ListCoursesRequest {
-                text: "x\0".to_owned(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap_err();
+    let control = pb::ListCoursesRequest {
+        text: "x\0".to_owned(),
+        ..Default::default()
+    };
+    let status = server.list_courses(ADMIN, control).await.unwrap_err();
     assert_eq!(violated_fields(&status), ["text"]);
 }
 

@@ -14,12 +14,47 @@ use hamafza_proto::common::Actor;
 use hamafza_proto::enrolments as pb;
 use tokio_stream::StreamExt;
 
-fn cancel(id: &str, request_id: &str) -> pb::CancelEnrolmentRequest {
-    pb::CancelEnrolmentRequest {
+/// A trainee of Gol-E-Gohar.
+const TRAINEE_GEGH: Who = ("trainee-gegh", "gegh", &[Role::Trainee]);
+
+/// `who` cancels an enrolment for "work schedule" (برنامه کاری).
+async fn cancel(stack: &Stack, who: Who, id: &str, request_id: &str) -> Answer<pb::Enrolment> {
+    let request = pb::CancelEnrolmentRequest {
         request_id: request_id.to_owned(),
         enrolment_id: id.to_owned(),
         reason: "برنامه کاری".to_owned(),
-    }
+    };
+    let reply = stack
+        .client()
+        .cancel_enrolment(stack.request(who, request))
+        .await;
+    reply.map(|r| r.into_inner().enrolment.unwrap())
+}
+
+/// `who` exports a session's roster (every status).
+async fn export_roster(stack: &Stack, who: Who, session_id: &str) -> pb::ExportRosterResponse {
+    let request = pb::ExportRosterRequest {
+        session_id: session_id.to_owned(),
+        statuses: vec![],
+    };
+    let reply = stack
+        .client()
+        .export_roster(stack.request(who, request))
+        .await;
+    reply.unwrap().into_inner()
+}
+
+/// `who` asks for a benchmark of the organizations.
+async fn get_benchmark(
+    stack: &Stack,
+    who: Who,
+    request: pb::GetBenchmarkRequest,
+) -> Answer<pb::GetBenchmarkResponse> {
+    let reply = stack
+        .reports()
+        .get_benchmark(stack.request(who, request))
+        .await;
+    reply.map(tonic::Response::into_inner)
 }
 
 fn on_behalf(request_id: &str, session_id: &str, who: Who) -> pb::EnrolRequest {
@@ -37,46 +72,19 @@ fn on_behalf(request_id: &str, session_id: &str, who: Who) -> pb::EnrolRequest {
 
 #[tokio::test]
 async fn cancelling_promotes_the_head_of_the_waitlist_within_quotas() {
-    let stack = Stack::start().await;
-    let course = stack.course("PR-201", |_| {}).await;
     // Two seats; msc may hold one of them.
-    let session = stack.open_session(&course, 2, &[("msc", 1)]).await;
-    let first = stack
-        .enrol_self(TRAINEE_MSC, &session.id, "a")
-        .await
-        .unwrap();
+    let (stack, session) = Stack::with_session("PR-201", 2, &[("msc", 1)]).await;
+    let first = enrolled(&stack, TRAINEE_MSC, &session.id, "a").await;
     assert_eq!(first.status(), pb::EnrolmentStatus::Confirmed);
-    let over_quota = stack
-        .enrol_self(TRAINEE_MSC_2, &session.id, "b")
-        .await
-        .unwrap();
+    let over_quota = enrolled(&stack, TRAINEE_MSC_2, &session.id, "b").await;
     assert_eq!(
         over_quota.status(),
         pb::EnrolmentStatus::Waitlisted,
         "msc's quota of one is used"
     );
-    let ksc = stack
-        .enrol_self(TRAINEE_KSC, &session.id, "c")
-        .await
-        .unwrap();
+    let ksc = enrolled(&stack, TRAINEE_KSC, &session.id, "c").await;
     assert_eq!(ksc.status(), pb::EnrolmentStatus::Confirmed);
-    let late = stack.issuer.token("trainee-gegh", "gegh", &[Role::Trainee]);
-    let gegh = stack
-        .client()
-        .enrol(with_token(
-            &late,
-            pb::EnrolRequest {
-                request_id: "d".to_owned(),
-                session_id: session.id.clone(),
-                trainee: None,
-                waive_prerequisites: false,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .enrolment
-        .unwrap();
+    let gegh = enrolled(&stack, TRAINEE_GEGH, &session.id, "d").await;
     assert_eq!(
         (gegh.status(), gegh.waitlist_position),
         (pb::EnrolmentStatus::Waitlisted, 2)
@@ -84,36 +92,33 @@ async fn cancelling_promotes_the_head_of_the_waitlist_within_quotas() {
 
     // ksc's seat frees: the head of the waitlist is msc, still over its quota,
     // so the seat goes to the next in line.
-    stack
-        .client()
-        .cancel_enrolment(stack.request(TRAINEE_KSC, cancel(&ksc.id, "e")))
-        .await
-        .unwrap();
-    let promoted = stack.get(ADMIN, &gegh.id).await.unwrap();
+    cancel(&stack, TRAINEE_KSC, &ksc.id, "e").await.unwrap();
+    let promoted = get_enrolment(&stack, ADMIN, &gegh.id).await.unwrap();
     assert_eq!(promoted.status(), pb::EnrolmentStatus::Confirmed);
     let cause = promoted.history.last().unwrap().cause();
     assert_eq!(cause, pb::StatusChangeCause::WaitlistPromotion);
     assert_eq!(
-        stack.get(ADMIN, &over_quota.id).await.unwrap().status(),
+        get_enrolment(&stack, ADMIN, &over_quota.id)
+            .await
+            .unwrap()
+            .status(),
         pb::EnrolmentStatus::Waitlisted
     );
 
     // msc's own seat frees: now msc's waiting trainee moves up.
-    stack
-        .client()
-        .cancel_enrolment(stack.request(TRAINEE_MSC, cancel(&first.id, "f")))
+    cancel(&stack, TRAINEE_MSC, &first.id, "f").await.unwrap();
+    let promoted = get_enrolment(&stack, TRAINEE_MSC_2, &over_quota.id)
         .await
         .unwrap();
-    let promoted = stack.get(TRAINEE_MSC_2, &over_quota.id).await.unwrap();
     assert_eq!(
         promoted.status(),
         pb::EnrolmentStatus::Confirmed,
         "the promoted trainee can see it"
     );
-    let seats = stack.seats(&session.id).await;
+    let seats = seats(&stack, &session.id).await;
     assert_eq!((seats.confirmed_count, seats.seats_left), (2, 0));
     // The cancelled enrolment keeps its whole history.
-    let cancelled = stack.get(TRAINEE_MSC, &first.id).await.unwrap();
+    let cancelled = get_enrolment(&stack, TRAINEE_MSC, &first.id).await.unwrap();
     let moves: Vec<_> = cancelled
         .history
         .iter()
@@ -137,64 +142,45 @@ async fn cancelling_promotes_the_head_of_the_waitlist_within_quotas() {
 
 #[tokio::test]
 async fn trainees_and_managers_act_only_within_their_reach() {
-    let stack = Stack::start().await;
-    let course = stack.course("PR-202", |_| {}).await;
-    let session = stack.open_session(&course, 10, &[]).await;
-    let mine = stack
-        .enrol_self(TRAINEE_MSC, &session.id, "a")
-        .await
-        .unwrap();
+    let (stack, session) = Stack::with_session("PR-202", 10, &[]).await;
+    let mine = enrolled(&stack, TRAINEE_MSC, &session.id, "a").await;
 
-    // Another trainee may neither read nor cancel it.
-    assert_eq!(
-        stack.get(TRAINEE_KSC, &mine.id).await.unwrap_err().code(),
-        tonic::Code::PermissionDenied
-    );
-    let status = stack
-        .client()
-        .cancel_enrolment(stack.request(TRAINEE_MSC_2, cancel(&mine.id, "b")))
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::PermissionDenied);
-    // Another organization's manager neither.
-    assert_eq!(
-        stack.get(MANAGER_KSC, &mine.id).await.unwrap_err().code(),
-        tonic::Code::PermissionDenied
-    );
-    let status = stack
-        .client()
-        .cancel_enrolment(stack.request(MANAGER_KSC, cancel(&mine.id, "c")))
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::PermissionDenied);
-    let status = stack
-        .client()
-        .enrol(stack.request(MANAGER_KSC, on_behalf("d", &session.id, TRAINEE_MSC_2)))
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::PermissionDenied);
-    // A trainee cannot enrol someone else.
-    let status = stack
-        .client()
-        .enrol(stack.request(TRAINEE_MSC, on_behalf("e", &session.id, TRAINEE_MSC_2)))
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+    let refused = [
+        // Another trainee may neither read nor cancel it.
+        get_enrolment(&stack, TRAINEE_KSC, &mine.id).await,
+        cancel(&stack, TRAINEE_MSC_2, &mine.id, "b").await,
+        // Another organization's manager neither.
+        get_enrolment(&stack, MANAGER_KSC, &mine.id).await,
+        cancel(&stack, MANAGER_KSC, &mine.id, "c").await,
+        enrol(
+            &stack,
+            MANAGER_KSC,
+            on_behalf("d", &session.id, TRAINEE_MSC_2),
+        )
+        .await,
+        // A trainee cannot enrol someone else.
+        enrol(
+            &stack,
+            TRAINEE_MSC,
+            on_behalf("e", &session.id, TRAINEE_MSC_2),
+        )
+        .await,
+    ];
+    for (case, answer) in refused.into_iter().enumerate() {
+        let code = answer.unwrap_err().code();
+        assert_eq!(code, tonic::Code::PermissionDenied, "refusal {case}");
+    }
 
     // Their own manager may, and sees their people only.
-    let theirs = stack
-        .client()
-        .enrol(stack.request(MANAGER_MSC, on_behalf("f", &session.id, TRAINEE_MSC_2)))
-        .await
-        .unwrap()
-        .into_inner()
-        .enrolment
-        .unwrap();
+    let theirs = enrol(
+        &stack,
+        MANAGER_MSC,
+        on_behalf("f", &session.id, TRAINEE_MSC_2),
+    )
+    .await
+    .unwrap();
     assert_eq!(theirs.enrolled_by.unwrap().subject, MANAGER_MSC.0);
-    stack
-        .enrol_self(TRAINEE_KSC, &session.id, "g")
-        .await
-        .unwrap();
+    enrolled(&stack, TRAINEE_KSC, &session.id, "g").await;
     let list = |who| {
         let mut client = stack.client();
         let request = stack.request(
@@ -232,101 +218,61 @@ async fn trainees_and_managers_act_only_within_their_reach() {
         "the instructor sees the roster of their session"
     );
     assert_eq!(list(COUNCIL).await.len(), 3);
-    stack
-        .client()
-        .cancel_enrolment(stack.request(MANAGER_MSC, cancel(&mine.id, "h")))
-        .await
-        .unwrap();
+    cancel(&stack, MANAGER_MSC, &mine.id, "h").await.unwrap();
 }
 
 #[tokio::test]
 async fn courses_that_need_approval_wait_for_the_trainees_manager() {
     let stack = Stack::start().await;
-    let course = stack
-        .course("PR-203", |d| d.requires_manager_approval = true)
-        .await;
+    let course = published_course(&stack, "PR-203", |d| d.requires_manager_approval = true).await;
     let session = stack.open_session(&course, 1, &[]).await;
-    let pending = stack
-        .enrol_self(TRAINEE_MSC, &session.id, "a")
-        .await
-        .unwrap();
+    let pending = enrolled(&stack, TRAINEE_MSC, &session.id, "a").await;
     assert_eq!(pending.status(), pb::EnrolmentStatus::PendingApproval);
     assert_eq!(
-        stack.seats(&session.id).await.confirmed_count,
+        seats(&stack, &session.id).await.confirmed_count,
         0,
         "a pending request holds no seat"
     );
-    let approve = |request_id: &str, id: &str| pb::ApproveEnrolmentRequest {
-        request_id: request_id.to_owned(),
-        enrolment_id: id.to_owned(),
-        comment: "تأیید".to_owned(),
+    let approve = |who: Who, request_id: &str, id: &str| {
+        let request = pb::ApproveEnrolmentRequest {
+            request_id: request_id.to_owned(),
+            enrolment_id: id.to_owned(),
+            comment: "تأیید".to_owned(),
+        };
+        let (mut client, request) = (stack.client(), stack.request(who, request));
+        async move {
+            let reply = client.approve_enrolment(request).await;
+            reply.map(|r| r.into_inner().enrolment.unwrap())
+        }
     };
-    let status = stack
-        .client()
-        .approve_enrolment(stack.request(MANAGER_KSC, approve("b", &pending.id)))
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::PermissionDenied);
-    let status = stack
-        .client()
-        .approve_enrolment(stack.request(TRAINEE_MSC, approve("c", &pending.id)))
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::PermissionDenied);
-    let approved = stack
-        .client()
-        .approve_enrolment(stack.request(MANAGER_MSC, approve("d", &pending.id)))
-        .await
-        .unwrap()
-        .into_inner()
-        .enrolment
-        .unwrap();
+    for (who, request_id) in [(MANAGER_KSC, "b"), (TRAINEE_MSC, "c")] {
+        let status = approve(who, request_id, &pending.id).await.unwrap_err();
+        assert_eq!(status.code(), tonic::Code::PermissionDenied, "{}", who.0);
+    }
+    let approved = approve(MANAGER_MSC, "d", &pending.id).await.unwrap();
     assert_eq!(approved.status(), pb::EnrolmentStatus::Confirmed);
     assert_eq!(approved.history.last().unwrap().reason, "تأیید");
 
     // The only seat is taken: the next approval waitlists; a rejection keeps its reason.
-    let second = stack
-        .enrol_self(TRAINEE_MSC_2, &session.id, "e")
-        .await
-        .unwrap();
-    let waitlisted = stack
-        .client()
-        .approve_enrolment(stack.request(MANAGER_MSC, approve("f", &second.id)))
-        .await
-        .unwrap()
-        .into_inner()
-        .enrolment
-        .unwrap();
+    let second = enrolled(&stack, TRAINEE_MSC_2, &session.id, "e").await;
+    let waitlisted = approve(MANAGER_MSC, "f", &second.id).await.unwrap();
     assert_eq!(waitlisted.status(), pb::EnrolmentStatus::Waitlisted);
-    let third = stack
-        .enrol_self(TRAINEE_KSC, &session.id, "g")
-        .await
-        .unwrap();
-    let reject = pb::RejectEnrolmentRequest {
-        request_id: "h".to_owned(),
-        enrolment_id: third.id.clone(),
-        reason: "".to_owned(),
+    let third = enrolled(&stack, TRAINEE_KSC, &session.id, "g").await;
+    let reject = |reason: &str| {
+        let request = pb::RejectEnrolmentRequest {
+            request_id: "h".to_owned(),
+            enrolment_id: third.id.clone(),
+            reason: reason.to_owned(),
+        };
+        let (mut client, request) = (stack.client(), stack.request(MANAGER_KSC, request));
+        async move {
+            let reply = client.reject_enrolment(request).await;
+            reply.map(|r| r.into_inner().enrolment.unwrap())
+        }
     };
-    let status = stack
-        .client()
-        .reject_enrolment(stack.request(MANAGER_KSC, reject.clone()))
-        .await
-        .unwrap_err();
+    let status = reject("").await.unwrap_err();
     assert_eq!(violated_fields(&status), ["reason"]);
-    let rejected = stack
-        .client()
-        .reject_enrolment(stack.request(
-            MANAGER_KSC,
-            pb::RejectEnrolmentRequest {
-                reason: "اولویت با همکار دیگر".to_owned(),
-                ..reject
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .enrolment
-        .unwrap();
+    let rejected = reject("اولویت با همکار دیگر").await.unwrap();
     assert_eq!(rejected.status(), pb::EnrolmentStatus::Rejected);
     let moves: Vec<_> = rejected.history.iter().map(|c| c.to_status()).collect();
     assert_eq!(
@@ -340,85 +286,41 @@ async fn courses_that_need_approval_wait_for_the_trainees_manager() {
 
 #[tokio::test]
 async fn attendance_and_score_decide_completion_and_completions_wait_in_the_outbox() {
-    let stack = Stack::start().await;
-    let course = stack.course("PR-204", |_| {}).await;
-    let session = stack.open_session(&course, 10, &[]).await;
-    let passer = stack
-        .enrol_self(TRAINEE_MSC, &session.id, "a")
-        .await
-        .unwrap();
-    let absent = stack
-        .enrol_self(TRAINEE_KSC, &session.id, "b")
-        .await
-        .unwrap();
-    let mark = |request_id: &str, meeting: u32, marks: Vec<(&str, pb::AttendanceStatus)>| {
-        pb::RecordAttendanceRequest {
-            request_id: request_id.to_owned(),
-            session_id: session.id.clone(),
-            meeting_index: meeting,
-            marks: marks
-                .into_iter()
-                .map(|(id, status)| pb::AttendanceMark {
-                    enrolment_id: id.to_owned(),
-                    status: status.into(),
-                })
-                .collect(),
-        }
-    };
-    let status = stack
-        .client()
-        .record_attendance(stack.request(
-            TRAINEE_MSC,
-            mark("c", 0, vec![(&passer.id, pb::AttendanceStatus::Present)]),
-        ))
+    let (stack, session) = Stack::with_session("PR-204", 10, &[]).await;
+    let passer = enrolled(&stack, TRAINEE_MSC, &session.id, "a").await;
+    let absent = enrolled(&stack, TRAINEE_KSC, &session.id, "b").await;
+    let present = [(passer.id.as_str(), pb::AttendanceStatus::Present)];
+    let status = record_attendance(&stack, TRAINEE_MSC, "c", &session.id, 0, &present)
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
-    let status = stack
-        .client()
-        .record_attendance(stack.request(
-            INSTRUCTOR,
-            mark("d", 5, vec![(&passer.id, pb::AttendanceStatus::Present)]),
-        ))
+    let status = record_attendance(&stack, INSTRUCTOR, "d", &session.id, 5, &present)
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["meeting_index"]);
+    let marks = [
+        (passer.id.as_str(), pb::AttendanceStatus::Present),
+        (absent.id.as_str(), pb::AttendanceStatus::Absent),
+    ];
     for meeting in 0..2 {
-        stack
-            .client()
-            .record_attendance(stack.request(
-                INSTRUCTOR,
-                mark(
-                    &format!("m{meeting}"),
-                    meeting,
-                    vec![
-                        (&passer.id, pb::AttendanceStatus::Present),
-                        (&absent.id, pb::AttendanceStatus::Absent),
-                    ],
-                ),
-            ))
-            .await
-            .unwrap();
+        let request_id = format!("m{meeting}");
+        record_attendance(
+            &stack,
+            INSTRUCTOR,
+            &request_id,
+            &session.id,
+            meeting,
+            &marks,
+        )
+        .await
+        .unwrap();
     }
-    let complete = |request_id: &str, id: &str, score: Option<u32>| pb::CompleteEnrolmentRequest {
-        request_id: request_id.to_owned(),
-        enrolment_id: id.to_owned(),
-        score,
-        no_show: false,
-    };
-    let status = stack
-        .client()
-        .complete_enrolment(stack.request(MANAGER_MSC, complete("e", &passer.id, Some(90))))
+    let status = complete_enrolment(&stack, MANAGER_MSC, "e", &passer.id, Some(90))
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
-    let passed = stack
-        .client()
-        .complete_enrolment(stack.request(INSTRUCTOR, complete("f", &passer.id, Some(90))))
+    let passed = complete_enrolment(&stack, INSTRUCTOR, "f", &passer.id, Some(90))
         .await
-        .unwrap()
-        .into_inner()
-        .enrolment
         .unwrap();
     assert_eq!(passed.status(), pb::EnrolmentStatus::Completed);
     let completion = passed.completion.unwrap();
@@ -432,183 +334,102 @@ async fn attendance_and_score_decide_completion_and_completions_wait_in_the_outb
     );
     assert_eq!(passed.meetings_attended, 2);
     // A high score without attendance fails.
-    let failed = stack
-        .client()
-        .complete_enrolment(stack.request(ADMIN, complete("g", &absent.id, Some(95))))
+    let failed = complete_enrolment(&stack, ADMIN, "g", &absent.id, Some(95))
         .await
-        .unwrap()
-        .into_inner()
-        .enrolment
         .unwrap();
     assert_eq!(failed.status(), pb::EnrolmentStatus::Failed);
     // Final statuses cannot be cancelled or assessed again.
-    let status = stack
-        .client()
-        .cancel_enrolment(stack.request(TRAINEE_MSC, cancel(&passer.id, "h")))
+    let status = cancel(&stack, TRAINEE_MSC, &passer.id, "h")
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
-    let status = stack
-        .client()
-        .complete_enrolment(stack.request(INSTRUCTOR, complete("i", &passer.id, Some(10))))
+    let status = complete_enrolment(&stack, INSTRUCTOR, "i", &passer.id, Some(10))
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
 
     // Certification is not running: the passed completion waits, visibly.
-    let delivery = stack
-        .client()
-        .get_delivery_status(stack.request(ADMIN, pb::GetDeliveryStatusRequest {}))
-        .await
-        .unwrap()
-        .into_inner();
+    let delivery = |who: Who| {
+        let mut client = stack.client();
+        let request = stack.request(who, pb::GetDeliveryStatusRequest {});
+        async move {
+            client
+                .get_delivery_status(request)
+                .await
+                .map(|r| r.into_inner())
+        }
+    };
+    let status = delivery(ADMIN).await.unwrap();
     assert_eq!(
-        delivery.pending_count, 1,
+        status.pending_count, 1,
         "one passed completion, one outbox row"
     );
-    assert_eq!(delivery.delivered_count, 0);
-    assert!(delivery.oldest_pending_age.is_some());
+    assert_eq!(status.delivered_count, 0);
+    assert!(status.oldest_pending_age.is_some());
     eventually(Duration::from_secs(10), || async {
-        let delivery = stack
-            .client()
-            .get_delivery_status(stack.request(ADMIN, pb::GetDeliveryStatusRequest {}))
-            .await
-            .unwrap()
-            .into_inner();
-        delivery.oldest_pending_attempts >= 1 && !delivery.last_error.is_empty()
+        let status = delivery(ADMIN).await.unwrap();
+        status.oldest_pending_attempts >= 1 && !status.last_error.is_empty()
     })
     .await;
-    let status = stack
-        .client()
-        .get_delivery_status(stack.request(TRAINEE_MSC, pb::GetDeliveryStatusRequest {}))
-        .await
-        .unwrap_err();
+    let status = delivery(TRAINEE_MSC).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
 
     // The roster shows both, with attendance per meeting.
-    let roster = stack
-        .client()
-        .export_roster(stack.request(
-            INSTRUCTOR,
-            pb::ExportRosterRequest {
-                session_id: session.id.clone(),
-                statuses: vec![],
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let roster = export_roster(&stack, INSTRUCTOR, &session.id).await;
     let csv = String::from_utf8(roster.csv).unwrap();
     assert_eq!(roster.row_count, 2);
     assert!(csv.contains("meeting_1,meeting_2,score"), "{csv}");
     assert!(csv.contains(",completed,,present,present,90,100"), "{csv}");
-    let only_msc = stack
-        .client()
-        .export_roster(stack.request(
-            MANAGER_MSC,
-            pb::ExportRosterRequest {
-                session_id: session.id.clone(),
-                statuses: vec![],
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let only_msc = export_roster(&stack, MANAGER_MSC, &session.id).await;
     assert_eq!(only_msc.row_count, 1);
 }
 
 #[tokio::test]
 async fn prerequisites_come_from_completions_here() {
     let stack = Stack::start().await;
-    let basics = stack.course("PR-101", |_| {}).await;
-    let advanced = stack
-        .course("PR-301", |d| {
-            d.prerequisite_course_ids = vec![basics.id.clone()]
-        })
-        .await;
+    let basics = published_course(&stack, "PR-101", |_| {}).await;
+    let advanced = published_course(&stack, "PR-301", |d| {
+        d.prerequisite_course_ids = vec![basics.id.clone()]
+    })
+    .await;
     let advanced_session = stack.open_session(&advanced, 5, &[]).await;
-    let status = stack
-        .enrol_self(TRAINEE_MSC, &advanced_session.id, "a")
+    let status = enrol_self(&stack, TRAINEE_MSC, &advanced_session.id, "a")
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
     assert!(status.message().contains("PR-101"), "{}", status.message());
     // An admin may waive them (for training done before the platform).
-    let waived = stack
-        .client()
-        .enrol(stack.request(
-            ADMIN,
-            pb::EnrolRequest {
-                waive_prerequisites: true,
-                ..on_behalf("b", &advanced_session.id, TRAINEE_KSC)
-            },
-        ))
+    let waiving = |request_id: &str, trainee: Who| pb::EnrolRequest {
+        waive_prerequisites: true,
+        ..on_behalf(request_id, &advanced_session.id, trainee)
+    };
+    let waived = enrol(&stack, ADMIN, waiving("b", TRAINEE_KSC))
         .await
         .unwrap();
-    assert_eq!(
-        waived.into_inner().enrolment.unwrap().status(),
-        pb::EnrolmentStatus::Confirmed
-    );
-    let status = stack
-        .client()
-        .enrol(stack.request(
-            MANAGER_MSC,
-            pb::EnrolRequest {
-                waive_prerequisites: true,
-                ..on_behalf("c", &advanced_session.id, TRAINEE_MSC)
-            },
-        ))
+    assert_eq!(waived.status(), pb::EnrolmentStatus::Confirmed);
+    let status = enrol(&stack, MANAGER_MSC, waiving("c", TRAINEE_MSC))
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
 
     let basics_session = stack.open_session(&basics, 5, &[]).await;
-    let done = stack
-        .enrol_self(TRAINEE_MSC, &basics_session.id, "d")
-        .await
-        .unwrap();
-    let assess = |request_id: &str, score: u32| pb::CompleteEnrolmentRequest {
-        request_id: request_id.to_owned(),
-        enrolment_id: done.id.clone(),
-        score: Some(score),
-        no_show: false,
-    };
+    let done = enrolled(&stack, TRAINEE_MSC, &basics_session.id, "d").await;
     // Unassessed, the prerequisite is not met.
     assert!(
-        stack
-            .enrol_self(TRAINEE_MSC, &advanced_session.id, "e")
+        enrol_self(&stack, TRAINEE_MSC, &advanced_session.id, "e")
             .await
             .is_err()
     );
-    stack
-        .client()
-        .record_attendance(stack.request(
-            INSTRUCTOR,
-            pb::RecordAttendanceRequest {
-                request_id: "f".to_owned(),
-                session_id: basics_session.id.clone(),
-                meeting_index: 0,
-                marks: vec![pb::AttendanceMark {
-                    enrolment_id: done.id.clone(),
-                    status: pb::AttendanceStatus::Present.into(),
-                }],
-            },
-        ))
+    // Present at one meeting of two: the course's minimum attendance.
+    let present = [(done.id.as_str(), pb::AttendanceStatus::Present)];
+    record_attendance(&stack, INSTRUCTOR, "f", &basics_session.id, 0, &present)
         .await
         .unwrap();
-    let passed = stack
-        .client()
-        .complete_enrolment(stack.request(INSTRUCTOR, assess("g", 80)))
+    let passed = complete_enrolment(&stack, INSTRUCTOR, "g", &done.id, Some(80))
         .await
-        .unwrap()
-        .into_inner()
-        .enrolment
         .unwrap();
     assert_eq!(passed.status(), pb::EnrolmentStatus::Completed);
-    let enrolled = stack
-        .enrol_self(TRAINEE_MSC, &advanced_session.id, "h")
-        .await
-        .unwrap();
+    let enrolled = enrolled(&stack, TRAINEE_MSC, &advanced_session.id, "h").await;
     assert_eq!(
         enrolled.status(),
         pb::EnrolmentStatus::Confirmed,
@@ -618,45 +439,44 @@ async fn prerequisites_come_from_completions_here() {
 
 #[tokio::test]
 async fn enrolling_checks_the_session_and_the_request() {
-    let stack = Stack::start().await;
-    let course = stack.course("PR-205", |_| {}).await;
-    let session = stack.open_session(&course, 5, &[]).await;
-    let status = stack
-        .enrol_self(TRAINEE_MSC, &session.id, "")
+    let (stack, session) = Stack::with_session("PR-205", 5, &[]).await;
+    let status = enrol_self(&stack, TRAINEE_MSC, &session.id, "")
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["request_id"]);
-    let status = stack
-        .enrol_self(TRAINEE_MSC, "not-an-id", "a")
+    let status = enrol_self(&stack, TRAINEE_MSC, "not-an-id", "a")
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["session_id"]);
-    let status = stack
-        .enrol_self(TRAINEE_MSC, "0193a3a0-0000-7000-8000-000000000000", "b")
-        .await
-        .unwrap_err();
+    let status = enrol_self(
+        &stack,
+        TRAINEE_MSC,
+        "0193a3a0-0000-7000-8000-000000000000",
+        "b",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(status.code(), tonic::Code::NotFound);
-    stack
-        .enrol_self(TRAINEE_MSC, &session.id, "c")
-        .await
-        .unwrap();
-    let status = stack
-        .enrol_self(TRAINEE_MSC, &session.id, "d")
+    enrolled(&stack, TRAINEE_MSC, &session.id, "c").await;
+    let status = enrol_self(&stack, TRAINEE_MSC, &session.id, "d")
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::AlreadyExists);
-    let status = stack.enrol_self(ADMIN, &session.id, "e").await.unwrap_err();
+    let status = enrol_self(&stack, ADMIN, &session.id, "e")
+        .await
+        .unwrap_err();
     assert_eq!(
         status.code(),
         tonic::Code::PermissionDenied,
         "self-enrolment is for trainees"
     );
-    stack.cancel_session(&session.id).await;
+    cancel_session(&stack, ADMIN, &session.id, "لغو شد")
+        .await
+        .unwrap();
     // Enrolments acts on session facts read at most RECENT_FACTS ago (an
     // enrolment slipping in meanwhile is cancelled by the reconciler).
     tokio::time::sleep(hamafza_enrolments::courses_client::RECENT_FACTS).await;
-    let status = stack
-        .enrol_self(TRAINEE_KSC, &session.id, "f")
+    let status = enrol_self(&stack, TRAINEE_KSC, &session.id, "f")
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
@@ -664,31 +484,29 @@ async fn enrolling_checks_the_session_and_the_request() {
 
 #[tokio::test]
 async fn a_session_cancelled_in_courses_cancels_its_enrolments() {
-    let stack = Stack::start().await;
-    let course = stack.course("PR-206", |_| {}).await;
-    let session = stack.open_session(&course, 1, &[]).await;
-    let confirmed = stack
-        .enrol_self(TRAINEE_MSC, &session.id, "a")
+    let (stack, session) = Stack::with_session("PR-206", 1, &[]).await;
+    let confirmed = enrolled(&stack, TRAINEE_MSC, &session.id, "a").await;
+    let waiting = enrolled(&stack, TRAINEE_KSC, &session.id, "b").await;
+    cancel_session(&stack, ADMIN, &session.id, "لغو شد")
         .await
         .unwrap();
-    let waiting = stack
-        .enrol_self(TRAINEE_KSC, &session.id, "b")
-        .await
-        .unwrap();
-    stack.cancel_session(&session.id).await;
     eventually(Duration::from_secs(10), || async {
-        let all = stack.all_in(&session.id).await;
+        let all = enrolments_in(&stack, &session.id).await;
         all.iter()
             .all(|e| e.status() == pb::EnrolmentStatus::Cancelled)
     })
     .await;
-    let cancelled = stack.get(TRAINEE_MSC, &confirmed.id).await.unwrap();
+    let cancelled = get_enrolment(&stack, TRAINEE_MSC, &confirmed.id)
+        .await
+        .unwrap();
     let last = cancelled.history.last().unwrap();
     assert_eq!(
         (last.cause(), last.reason.as_str()),
         (pb::StatusChangeCause::SessionCancelled, "لغو شد")
     );
-    let other = stack.get(TRAINEE_KSC, &waiting.id).await.unwrap();
+    let other = get_enrolment(&stack, TRAINEE_KSC, &waiting.id)
+        .await
+        .unwrap();
     assert_eq!(
         other.status(),
         pb::EnrolmentStatus::Cancelled,
@@ -698,9 +516,7 @@ async fn a_session_cancelled_in_courses_cancels_its_enrolments() {
 
 #[tokio::test]
 async fn bulk_csv_reports_each_row_and_stores_the_good_ones() {
-    let stack = Stack::start().await;
-    let course = stack.course("PR-207", |_| {}).await;
-    let session = stack.open_session(&course, 2, &[]).await;
+    let (stack, session) = Stack::with_session("PR-207", 2, &[]).await;
     let csv = "subject,name,organization_id\n\
                bulk-1,سارا,msc\n\
                bulk-2,\"Rezaei, Ali\",msc\n\
@@ -709,18 +525,22 @@ async fn bulk_csv_reports_each_row_and_stores_the_good_ones() {
                bulk-3,Other company,ksc\n\
                bulk-4,Zahra,msc\n\
                bulk-5,Bad Org,MSC!\n";
-    let run = |who: Who, request_id: &str| {
+    let send = |who: Who, request_id: &str, csv: &[u8]| {
         let mut client = stack.client();
         let request = stack.request(
             who,
             pb::BulkEnrolRequest {
                 request_id: request_id.to_owned(),
                 session_id: session.id.clone(),
-                csv: csv.as_bytes().to_vec(),
+                csv: csv.to_vec(),
             },
         );
+        async move { client.bulk_enrol(request).await }
+    };
+    let run = |who: Who, request_id: &str| {
+        let sent = send(who, request_id, csv.as_bytes());
         async move {
-            let mut stream = client.bulk_enrol(request).await.unwrap().into_inner();
+            let mut stream = sent.await.unwrap().into_inner();
             let mut rows = Vec::new();
             while let Some(row) = stream.next().await {
                 rows.push(row.unwrap());
@@ -758,7 +578,7 @@ async fn bulk_csv_reports_each_row_and_stores_the_good_ones() {
         "{}",
         rows[3].error_message
     );
-    let stored = stack.all_in(&session.id).await;
+    let stored = enrolments_in(&stack, &session.id).await;
     assert_eq!(stored.len(), 3);
     // Sending the same CSV again with the same request id changes nothing.
     let again = run(MANAGER_MSC, "bulk").await;
@@ -769,88 +589,30 @@ async fn bulk_csv_reports_each_row_and_stores_the_good_ones() {
             .count(),
         3
     );
-    assert_eq!(stack.all_in(&session.id).await.len(), 3);
-    let status = stack
-        .client()
-        .bulk_enrol(stack.request(
-            TRAINEE_MSC,
-            pb::BulkEnrolRequest {
-                request_id: "x".to_owned(),
-                session_id: session.id.clone(),
-                csv: csv.as_bytes().to_vec(),
-            },
-        ))
-        .await
-        .unwrap_err();
+    assert_eq!(enrolments_in(&stack, &session.id).await.len(), 3);
+    let status = send(TRAINEE_MSC, "x", csv.as_bytes()).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
-    let status = stack
-        .client()
-        .bulk_enrol(stack.request(
-            ADMIN,
-            pb::BulkEnrolRequest {
-                request_id: "y".to_owned(),
-                session_id: session.id.clone(),
-                csv: b"name,org\nx,y\n".to_vec(),
-            },
-        ))
-        .await
-        .unwrap_err();
+    let status = send(ADMIN, "y", b"name,org\nx,y\n").await.unwrap_err();
     assert_eq!(violated_fields(&status), ["csv"]);
 }
 
 #[tokio::test]
 async fn benchmarking_ranks_the_organizations() {
-    let stack = Stack::start().await;
-    let course = stack.course("PR-208", |_| {}).await;
-    let session = stack.open_session(&course, 10, &[]).await;
+    let (stack, session) = Stack::with_session("PR-208", 10, &[]).await;
     let people = [
         (TRAINEE_MSC, Some(90)),
         (TRAINEE_MSC_2, Some(50)),
         (TRAINEE_KSC, Some(80)),
     ];
     for (i, (who, score)) in people.iter().enumerate() {
-        let enrolment = stack
-            .enrol_self(*who, &session.id, &format!("e{i}"))
-            .await
-            .unwrap();
-        for meeting in 0..2 {
-            stack
-                .client()
-                .record_attendance(stack.request(
-                    INSTRUCTOR,
-                    pb::RecordAttendanceRequest {
-                        request_id: format!("m{i}-{meeting}"),
-                        session_id: session.id.clone(),
-                        meeting_index: meeting,
-                        marks: vec![pb::AttendanceMark {
-                            enrolment_id: enrolment.id.clone(),
-                            status: pb::AttendanceStatus::Present.into(),
-                        }],
-                    },
-                ))
-                .await
-                .unwrap();
-        }
-        stack
-            .client()
-            .complete_enrolment(stack.request(
-                INSTRUCTOR,
-                pb::CompleteEnrolmentRequest {
-                    request_id: format!("c{i}"),
-                    enrolment_id: enrolment.id,
-                    score: *score,
-                    no_show: false,
-                },
-            ))
-            .await
-            .unwrap();
+        let tag = format!("e{i}");
+        let enrolment = enrolled(&stack, *who, &session.id, &tag).await;
+        fixtures::attend_and_complete(&stack, INSTRUCTOR, &session, &enrolment.id, *score, &tag)
+            .await;
     }
-    let benchmark = stack
-        .reports()
-        .get_benchmark(stack.request(COUNCIL, pb::GetBenchmarkRequest::default()))
+    let benchmark = get_benchmark(&stack, COUNCIL, pb::GetBenchmarkRequest::default())
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     let of = |org: &str| {
         benchmark
             .organizations
@@ -889,32 +651,21 @@ async fn benchmarking_ranks_the_organizations() {
         .collect();
     assert_eq!(order, [("ksc", 1), ("msc", 2)]);
     assert_eq!(benchmark.total.unwrap().completed, 2);
-    let status = stack
-        .reports()
-        .get_benchmark(stack.request(TRAINEE_MSC, pb::GetBenchmarkRequest::default()))
+    let status = get_benchmark(&stack, TRAINEE_MSC, pb::GetBenchmarkRequest::default())
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
-    let for_course = stack
-        .reports()
-        .get_benchmark(stack.request(
-            MANAGER_KSC,
-            pb::GetBenchmarkRequest {
-                course_id: course.id.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let of_course = pb::GetBenchmarkRequest {
+        course_id: session.course_id.clone(),
+        ..Default::default()
+    };
+    let for_course = get_benchmark(&stack, MANAGER_KSC, of_course).await.unwrap();
     assert_eq!(for_course.total.unwrap().enrolments, 3);
 }
 
 #[tokio::test]
 async fn an_exported_roster_never_carries_a_formula() {
-    let stack = Stack::start().await;
-    let course = stack.course("PR-140", |_| {}).await;
-    let session = stack.open_session(&course, 5, &[]).await;
+    let (stack, session) = Stack::with_session("PR-140", 5, &[]).await;
     let names = [
         "=HYPERLINK(\"http://attacker.example\",\"click\")",
         "+cmd|' /C calc'!A0",
@@ -922,36 +673,19 @@ async fn an_exported_roster_never_carries_a_formula() {
         "سارا احمدی، روابط عمومی",
     ];
     for (index, name) in names.iter().enumerate() {
-        stack
-            .client()
-            .enrol(stack.request(
-                ADMIN,
-                pb::EnrolRequest {
-                    request_id: format!("formula-{index}"),
-                    session_id: session.id.clone(),
-                    trainee: Some(hamafza_proto::common::Actor {
-                        subject: format!("trainee-formula-{index}"),
-                        name: (*name).to_owned(),
-                        organization_id: "msc".to_owned(),
-                    }),
-                    waive_prerequisites: false,
-                },
-            ))
-            .await
-            .unwrap();
+        let request = pb::EnrolRequest {
+            request_id: format!("formula-{index}"),
+            session_id: session.id.clone(),
+            trainee: Some(Actor {
+                subject: format!("trainee-formula-{index}"),
+                name: (*name).to_owned(),
+                organization_id: "msc".to_owned(),
+            }),
+            waive_prerequisites: false,
+        };
+        enrol(&stack, ADMIN, request).await.unwrap();
     }
-    let roster = stack
-        .client()
-        .export_roster(stack.request(
-            ADMIN,
-            pb::ExportRosterRequest {
-                session_id: session.id.clone(),
-                statuses: vec![],
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let roster = export_roster(&stack, ADMIN, &session.id).await;
     let csv = String::from_utf8(roster.csv).unwrap();
     assert!(csv.starts_with('\u{feff}'), "a BOM for spreadsheets");
     let names_written: Vec<String> = csv
@@ -982,20 +716,14 @@ async fn a_benchmark_period_outside_the_calendar_is_refused() {
     let stack = Stack::start().await;
     // Year 0 and year -5000: protobuf JSON cannot even print them.
     for seconds in [-62_167_219_200_i64, -219_936_067_200] {
-        let status = stack
-            .reports()
-            .get_benchmark(stack.request(
-                COUNCIL,
-                pb::GetBenchmarkRequest {
-                    period: Some(hamafza_proto::common::TimeRange {
-                        start_time: Some(prost_types::Timestamp { seconds, nanos: 0 }),
-                        end_time: Some(timestamp(1)),
-                    }),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap_err();
+        let period = pb::GetBenchmarkRequest {
+            period: Some(hamafza_proto::common::TimeRange {
+                start_time: Some(prost_types::Timestamp { seconds, nanos: 0 }),
+                end_time: Some(timestamp(1)),
+            }),
+            ..Default::default()
+        };
+        let status = get_benchmark(&stack, COUNCIL, period).await.unwrap_err();
         assert_eq!(
             violated_fields(&status),
             ["period.start_time"],

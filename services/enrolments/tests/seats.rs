@@ -29,12 +29,7 @@ async fn burst(
         let mut client = EnrolmentServiceClient::new(channels[i % channels.len()].clone());
         let request = with_token(
             &token,
-            pb::EnrolRequest {
-                request_id: format!("burst-{i}"),
-                session_id: session_id.to_owned(),
-                trainee: None,
-                waive_prerequisites: false,
-            },
+            fixtures::self_enrolment(session_id, &format!("burst-{i}")),
         );
         tasks.push(tokio::spawn(async move {
             client
@@ -71,14 +66,14 @@ async fn check_burst(
         .filter(|r| r.as_ref().unwrap().status() == pb::EnrolmentStatus::Waitlisted)
         .count();
     assert_eq!((confirmed, waitlisted), (50, 450));
-    let stored = stack.all_in(session_id).await;
+    let stored = enrolments_in(stack, session_id).await;
     let stored_confirmed = stored
         .iter()
         .filter(|e| e.status() == pb::EnrolmentStatus::Confirmed)
         .count();
     assert_eq!(stored.len(), 500);
     assert_eq!(stored_confirmed, 50);
-    let seats = stack.seats(session_id).await;
+    let seats = seats(stack, session_id).await;
     assert_eq!(
         (
             seats.confirmed_count,
@@ -99,9 +94,7 @@ async fn check_burst(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn five_hundred_concurrent_enrolments_fill_fifty_seats_exactly() {
-    let stack = Stack::start().await;
-    let course = stack.course("PR-101", |_| {}).await;
-    let session = stack.open_session(&course, 50, &[]).await;
+    let (stack, session) = Stack::with_session("PR-101", 50, &[]).await;
     let mut channels = vec![stack.enrolments.clone()];
     for _ in 0..7 {
         channels.push(
@@ -129,7 +122,7 @@ async fn two_replicas_sharing_one_database_never_oversubscribe() {
         eprintln!("skipped: set HAMAFZA_TEST_DATABASE_URL to run replicas against PostgreSQL");
         return;
     }
-    let course = stack.course("PR-102", |_| {}).await;
+    let course = published_course(&stack, "PR-102", |_| {}).await;
     let session = stack.open_session(&course, 50, &[]).await;
     let second = stack.start_enrolments_replica().await;
     let channels = vec![
@@ -145,19 +138,14 @@ async fn two_replicas_sharing_one_database_never_oversubscribe() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_request_id_sent_fifty_times_enrols_once_with_identical_answers() {
     let stack = Stack::start().await;
-    let course = stack.course("PR-103", |_| {}).await;
+    let course = published_course(&stack, "PR-103", |_| {}).await;
     let session = stack.open_session(&course, 10, &[]).await;
     let mut tasks = Vec::new();
     for _ in 0..50 {
         let mut client = stack.client();
         let request = stack.request(
             TRAINEE_MSC,
-            pb::EnrolRequest {
-                request_id: "same-request".to_owned(),
-                session_id: session.id.clone(),
-                trainee: None,
-                waive_prerequisites: false,
-            },
+            fixtures::self_enrolment(&session.id, "same-request"),
         );
         tasks.push(tokio::spawn(async move {
             client.enrol(request).await.map(|r| r.into_inner())
@@ -171,25 +159,22 @@ async fn one_request_id_sent_fifty_times_enrols_once_with_identical_answers() {
         answers.windows(2).all(|pair| pair[0] == pair[1]),
         "every answer is the first one"
     );
-    assert_eq!(stack.all_in(&session.id).await.len(), 1);
-    assert_eq!(stack.seats(&session.id).await.confirmed_count, 1);
+    assert_eq!(enrolments_in(&stack, &session.id).await.len(), 1);
+    assert_eq!(seats(&stack, &session.id).await.confirmed_count, 1);
 
     // The same id with a different request is refused, and changes nothing.
     let other = stack.open_session(&course, 10, &[]).await;
-    let status = stack
-        .enrol_self(TRAINEE_MSC, &other.id, "same-request")
+    let status = enrol_self(&stack, TRAINEE_MSC, &other.id, "same-request")
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
-    assert!(stack.all_in(&other.id).await.is_empty());
+    assert!(enrolments_in(&stack, &other.id).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn quotas_hold_under_concurrency() {
-    let stack = Stack::start().await;
-    let course = stack.course("PR-104", |_| {}).await;
     // 30 seats; msc may hold at most 8 of them.
-    let session = stack.open_session(&course, 30, &[("msc", 8)]).await;
+    let (stack, session) = Stack::with_session("PR-104", 30, &[("msc", 8)]).await;
     let mut tasks = Vec::new();
     for i in 0..120 {
         let org = if i % 2 == 0 { "msc" } else { "ksc" };
@@ -199,12 +184,7 @@ async fn quotas_hold_under_concurrency() {
         let mut client = stack.client();
         let request = with_token(
             &token,
-            pb::EnrolRequest {
-                request_id: format!("q-{i}"),
-                session_id: session.id.clone(),
-                trainee: None,
-                waive_prerequisites: false,
-            },
+            fixtures::self_enrolment(&session.id, &format!("q-{i}")),
         );
         tasks.push(tokio::spawn(async move {
             client
@@ -235,7 +215,7 @@ async fn quotas_hold_under_concurrency() {
         Some(&22),
         "{confirmed_by_org:?}"
     );
-    let seats = stack.seats(&session.id).await;
+    let seats = seats(&stack, &session.id).await;
     assert_eq!(seats.confirmed_count, 30);
     assert_eq!(seats.quotas[0].confirmed_count, 8);
 }

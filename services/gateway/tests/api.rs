@@ -9,18 +9,21 @@ use common::*;
 use hamafza_kit::auth::Role;
 use reqwest::StatusCode;
 
+/// Sends a request, failing the test if it is not answered.
+async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {
+    request.send().await.unwrap()
+}
+
+/// Sends a request and reads its JSON answer.
+async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
+    send(request).await.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn the_openapi_document_is_valid_and_every_route_in_it_exists() {
     let stack = Stack::start().await;
     let client = reqwest::Client::new();
-    let document: serde_json::Value = client
-        .get(format!("{}/api/openapi.json", stack.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = json(client.get(format!("{}/api/openapi.json", stack.base))).await;
     assert!(
         document["openapi"].as_str().unwrap().starts_with("3."),
         "{}",
@@ -81,11 +84,7 @@ async fn the_openapi_document_is_valid_and_every_route_in_it_exists() {
         }
     }
     assert!(checked >= 10);
-    let docs = client
-        .get(format!("{}/api/docs/", stack.base))
-        .send()
-        .await
-        .unwrap();
+    let docs = send(client.get(format!("{}/api/docs/", stack.base))).await;
     assert_eq!(docs.status(), StatusCode::OK);
 }
 
@@ -97,30 +96,19 @@ async fn the_api_enrols_with_a_bearer_token_and_refuses_what_it_should() {
     let trainee = stack.issuer.token("trainee-msc-1", "msc", &[Role::Trainee]);
     let other = stack.issuer.token("trainee-ksc-1", "ksc", &[Role::Trainee]);
 
-    let response = client
-        .get(url("/api/v1/me/enrolments"))
-        .send()
-        .await
-        .unwrap();
+    let response = send(client.get(url("/api/v1/me/enrolments"))).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["code"], "unauthenticated");
-    let response = client
-        .get(url("/api/v1/me/enrolments"))
-        .bearer_auth("garbage")
-        .send()
-        .await
-        .unwrap();
+    let response = send(
+        client
+            .get(url("/api/v1/me/enrolments"))
+            .bearer_auth("garbage"),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 
-    let courses: serde_json::Value = client
-        .get(url("/api/v1/courses"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let courses = json(client.get(url("/api/v1/courses"))).await;
     assert!(
         courses
             .as_array()
@@ -128,128 +116,75 @@ async fn the_api_enrols_with_a_bearer_token_and_refuses_what_it_should() {
             .iter()
             .any(|c| c["code"] == "PR-101")
     );
-    let sessions: serde_json::Value = client
-        .get(url("/api/v1/sessions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sessions = json(client.get(url("/api/v1/sessions"))).await;
     let session_id = sessions[0]["id"].as_str().unwrap().to_owned();
     assert!(sessions[0]["seats_left"].as_u64().unwrap() > 0);
 
-    let response = client
-        .post(url(&format!("/api/v1/sessions/{session_id}/enrolments")))
-        .bearer_auth(&trainee)
-        .json(&serde_json::json!({"request_id": "bad id!"}))
-        .send()
-        .await
-        .unwrap();
+    let enrol = |body: &serde_json::Value| {
+        let path = format!("/api/v1/sessions/{session_id}/enrolments");
+        send(client.post(url(&path)).bearer_auth(&trainee).json(body))
+    };
+    let response = enrol(&serde_json::json!({"request_id": "bad id!"})).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["violations"][0]["field"], "request_id");
 
-    let enrolment: serde_json::Value = client
-        .post(url(&format!("/api/v1/sessions/{session_id}/enrolments")))
-        .bearer_auth(&trainee)
-        .json(&serde_json::json!({"request_id": "api-1", "status": "completed", "trainee": "someone-else"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let overreach = serde_json::json!({"request_id": "api-1", "status": "completed", "trainee": "someone-else"});
+    let enrolment: serde_json::Value = enrol(&overreach).await.json().await.unwrap();
     assert_eq!(
         enrolment["status"], "confirmed",
         "a client cannot set its own status or trainee"
     );
-    let mine: serde_json::Value = client
-        .get(url("/api/v1/me/enrolments"))
-        .bearer_auth(&trainee)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine = json(
+        client
+            .get(url("/api/v1/me/enrolments"))
+            .bearer_auth(&trainee),
+    )
+    .await;
     assert_eq!(mine.as_array().unwrap().len(), 1);
-    let theirs: serde_json::Value = client
-        .get(url("/api/v1/me/enrolments"))
-        .bearer_auth(&other)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let theirs = json(client.get(url("/api/v1/me/enrolments")).bearer_auth(&other)).await;
     assert!(theirs.as_array().unwrap().is_empty());
 
     let id = enrolment["id"].as_str().unwrap();
-    let response = client
-        .post(url(&format!("/api/v1/enrolments/{id}/cancel")))
-        .bearer_auth(&other)
-        .json(&serde_json::json!({"request_id": "c1", "reason": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let cancel = |token: &str, body: serde_json::Value| {
+        let path = format!("/api/v1/enrolments/{id}/cancel");
+        send(client.post(url(&path)).bearer_auth(token).json(&body))
+    };
+    let response = cancel(
+        &other,
+        serde_json::json!({"request_id": "c1", "reason": "x"}),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let cancelled: serde_json::Value = client
-        .post(url(&format!("/api/v1/enrolments/{id}/cancel")))
-        .bearer_auth(&trainee)
-        .json(&serde_json::json!({"request_id": "c2", "reason": "ماموریت"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let response = cancel(
+        &trainee,
+        serde_json::json!({"request_id": "c2", "reason": "ماموریت"}),
+    );
+    let cancelled: serde_json::Value = response.await.json().await.unwrap();
     assert_eq!(cancelled["status"], "cancelled");
 
-    let verdict: serde_json::Value = client
-        .get(url("/api/v1/verify/HMZ-0000-0000-0000"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let verdict = json(client.get(url("/api/v1/verify/HMZ-0000-0000-0000"))).await;
     assert_eq!(verdict["verdict"], "unknown");
-    let response = client
-        .get(url(
-            "/api/v1/certificates/0193a3a0-0000-7000-8000-000000000000",
-        ))
-        .bearer_auth(&trainee)
-        .send()
-        .await
-        .unwrap();
+    let unknown = url("/api/v1/certificates/0193a3a0-0000-7000-8000-000000000000");
+    let response = send(client.get(unknown).bearer_auth(&trainee)).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn a_refusal_keeps_its_reason_and_a_backend_down_answers_503() {
     use hamafza_proto::courses as cpb;
-    use hamafza_proto::courses::session_service_client::SessionServiceClient;
-    use hamafza_testkit::people::ADMIN;
 
     let mut stack = Stack::start().await;
     let client = reqwest::Client::new();
     let url = |path: &str| format!("{}{path}", stack.base);
     let trainee = stack.issuer.token("trainee-msc-1", "msc", &[Role::Trainee]);
-    let sessions: serde_json::Value = client
-        .get(url("/api/v1/sessions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sessions = json(client.get(url("/api/v1/sessions"))).await;
     let closed = sessions[0]["id"].as_str().unwrap().to_owned();
     let open = sessions[1]["id"].as_str().unwrap().to_owned();
 
     // The admin closes a session; enrolments refuses, and the reason it gave
     // reaches the JSON client unchanged through the gateway.
-    SessionServiceClient::new(stack.channel(Svc::Courses))
+    fixtures::session_service(&stack)
         .close_session(stack.request(
             ADMIN,
             cpb::CloseSessionRequest {
@@ -258,31 +193,23 @@ async fn a_refusal_keeps_its_reason_and_a_backend_down_answers_503() {
         ))
         .await
         .unwrap();
-    let response = client
-        .post(url(&format!("/api/v1/sessions/{closed}/enrolments")))
-        .bearer_auth(&trainee)
-        .json(&serde_json::json!({"request_id": "closed-1"}))
-        .send()
-        .await
-        .unwrap();
+    let response = send(
+        client
+            .post(url(&format!("/api/v1/sessions/{closed}/enrolments")))
+            .bearer_auth(&trainee)
+            .json(&serde_json::json!({"request_id": "closed-1"})),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["code"], "failed_precondition", "{body}");
     assert_eq!(body["reason"], "SESSION_NOT_OPEN", "{body}");
 
     // With courses down, a session is not "not found": it is unavailable.
-    let before = client
-        .get(url(&format!("/api/v1/sessions/{open}")))
-        .send()
-        .await
-        .unwrap();
+    let before = send(client.get(url(&format!("/api/v1/sessions/{open}")))).await;
     assert_eq!(before.status(), StatusCode::OK);
     stack.stack.stop(Svc::Courses).await;
-    let response = client
-        .get(url(&format!("/api/v1/sessions/{open}")))
-        .send()
-        .await
-        .unwrap();
+    let response = send(client.get(url(&format!("/api/v1/sessions/{open}")))).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(response.headers().contains_key("retry-after"));
     let body: serde_json::Value = response.json().await.unwrap();
@@ -292,12 +219,12 @@ async fn a_refusal_keeps_its_reason_and_a_backend_down_answers_503() {
         "{body}"
     );
     // The page says so in Persian, in the catalogue's words.
-    let page = client
-        .get(url(&format!("/sessions/{open}")))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let page = send(
+        client
+            .get(url(&format!("/sessions/{open}")))
+            .header("accept", "text/html"),
+    )
+    .await;
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
     let page = page.text().await.unwrap();
     assert!(page.contains("سامانه موقتاً در دسترس نیست"), "{page}");

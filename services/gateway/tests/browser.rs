@@ -11,14 +11,12 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::*;
 use fantoccini::{ClientBuilder, Locator};
-use hamafza_proto::courses as cpb;
-use hamafza_proto::enrolments as epb;
 
 struct Driver(Child);
 
@@ -52,6 +50,17 @@ fn screenshots_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Saves what `browser` shows as `name` in `dir`.
+async fn screenshot(browser: &fantoccini::Client, dir: &Path, name: &str) {
+    std::fs::write(dir.join(name), browser.screenshot().await.unwrap()).unwrap();
+}
+
+/// The text of the page's `main` element.
+async fn main_text(browser: &fantoccini::Client) -> String {
+    let main = browser.find(Locator::Css("main")).await.unwrap();
+    main.text().await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -117,11 +126,7 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
     browser.goto(&base).await.unwrap();
     let html = browser.find(Locator::Css("html")).await.unwrap();
     assert_eq!(html.attr("dir").await.unwrap().as_deref(), Some("rtl"));
-    std::fs::write(
-        shots.join("catalog.png"),
-        browser.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    screenshot(&browser, &shots, "catalog.png").await;
 
     // Sign in as the demo trainee.
     browser.goto(&format!("{base}/signin")).await.unwrap();
@@ -161,13 +166,7 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
 
     // "My learning" shows it, confirmed, with a Solar Hijri date in Persian digits.
     browser.goto(&format!("{base}/me/learning")).await.unwrap();
-    let learning = browser
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let learning = main_text(&browser).await;
     assert!(learning.contains("ثبت‌نام قطعی"), "{learning}");
     assert!(
         [
@@ -189,11 +188,7 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
         "{learning}"
     );
     assert!(learning.contains("۱۴۰"), "{learning}");
-    std::fs::write(
-        shots.join("my-learning.png"),
-        browser.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    screenshot(&browser, &shots, "my-learning.png").await;
 
     // The instructor holds the course and passes the trainee (over gRPC).
     complete(&stack, &session_id).await;
@@ -231,11 +226,7 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
             .is_ok(),
         "a QR code"
     );
-    std::fs::write(
-        shots.join("certificate.png"),
-        browser.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    screenshot(&browser, &shots, "certificate.png").await;
 
     // Its public verification page, opened without the session.
     let verify_url = browser
@@ -248,19 +239,9 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
         .unwrap();
     browser.delete_all_cookies().await.unwrap();
     browser.goto(&verify_url).await.unwrap();
-    let verdict = browser
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let verdict = main_text(&browser).await;
     assert!(verdict.contains("این گواهی معتبر است"), "{verdict}");
-    std::fs::write(
-        shots.join("verification.png"),
-        browser.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    screenshot(&browser, &shots, "verification.png").await;
 
     // Switch to English.
     browser
@@ -271,99 +252,18 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
         .await
         .unwrap();
     wait_for(&browser, "html[dir='ltr']").await;
-    let verdict = browser
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let verdict = main_text(&browser).await;
     assert!(verdict.contains("This certificate is valid."), "{verdict}");
-    std::fs::write(
-        shots.join("verification-en.png"),
-        browser.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    screenshot(&browser, &shots, "verification-en.png").await;
     browser.close().await.unwrap();
 }
 
-/// The session's instructor marks the trainee present at every meeting and
-/// passes them.
+/// The admin marks the trainee present at every meeting of the session and
+/// passes them (over gRPC).
 async fn complete(stack: &Stack, session_id: &str) {
-    let channel = |url: &str| {
-        tonic::transport::Endpoint::from_shared(url.to_owned())
-            .unwrap()
-            .connect_lazy()
-    };
-    let (courses, enrolments) = (channel(&stack.courses_url), channel(&stack.enrolments_url));
-    let admin = stack
-        .issuer
-        .token("admin", "imidro", &[hamafza_kit::auth::Role::PlatformAdmin]);
-    fn with<T>(token: &str, message: T) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(message);
-        request
-            .metadata_mut()
-            .insert("authorization", format!("Bearer {token}").parse().unwrap());
-        request
-    }
-    let session =
-        hamafza_proto::courses::session_service_client::SessionServiceClient::new(courses)
-            .get_session(with(
-                &admin,
-                cpb::GetSessionRequest {
-                    session_id: session_id.to_owned(),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .session
-            .unwrap();
-    let meetings = session.details.unwrap().meetings.len();
-    let mut client =
-        hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient::new(
-            enrolments,
-        );
-    let enrolment = client
-        .list_enrolments(with(
-            &admin,
-            epb::ListEnrolmentsRequest {
-                session_id: session_id.to_owned(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .enrolments
-        .remove(0);
-    for meeting in 0..meetings {
-        client
-            .record_attendance(with(
-                &admin,
-                epb::RecordAttendanceRequest {
-                    request_id: format!("browser-{meeting}"),
-                    session_id: session_id.to_owned(),
-                    meeting_index: u32::try_from(meeting).unwrap(),
-                    marks: vec![epb::AttendanceMark {
-                        enrolment_id: enrolment.id.clone(),
-                        status: epb::AttendanceStatus::Present.into(),
-                    }],
-                },
-            ))
-            .await
-            .unwrap();
-    }
-    client
-        .complete_enrolment(with(
-            &admin,
-            epb::CompleteEnrolmentRequest {
-                request_id: "browser-done".to_owned(),
-                enrolment_id: enrolment.id,
-                score: Some(95),
-                no_show: false,
-            },
-        ))
+    let session = fixtures::get_session(stack, ADMIN, session_id)
         .await
         .unwrap();
+    let enrolment = fixtures::enrolments_in(stack, session_id).await.remove(0);
+    fixtures::attend_and_complete(stack, ADMIN, &session, &enrolment.id, Some(95), "browser").await;
 }

@@ -2,33 +2,21 @@
 //! the demo data), enrolments, certification and the gateway, each with its
 //! own database; and a browser-like HTTP client with a cookie jar.
 
-#![allow(
-    dead_code,
-    unused_imports,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
+// Each test binary uses part of its harness.
+#![allow(dead_code, unused_imports)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Duration;
 
 use hamafza_kit::config::Config;
+pub use hamafza_testkit::fixtures;
+pub use hamafza_testkit::people::ADMIN;
 pub use hamafza_testkit::{Svc, TestStack, temp_dir};
 
 /// The whole stack of one test, courses with the demo catalog.
 pub struct Stack {
     pub stack: TestStack,
     pub base: String,
-    pub courses_url: String,
-    pub enrolments_url: String,
-}
-
-impl std::ops::Deref for Stack {
-    type Target = TestStack;
-
-    fn deref(&self) -> &TestStack {
-        &self.stack
-    }
 }
 
 impl Stack {
@@ -46,8 +34,6 @@ impl Stack {
         let stack = builder.all().demo_catalog().start().await;
         let stack = Stack {
             base: stack.url(Svc::Gateway),
-            courses_url: stack.url(Svc::Courses),
-            enrolments_url: stack.url(Svc::Enrolments),
             stack,
         };
         // Ready when the gateway says the services answer.
@@ -78,6 +64,14 @@ impl Stack {
                 .unwrap(),
             base: self.base.clone(),
         }
+    }
+}
+
+impl std::ops::Deref for Stack {
+    type Target = TestStack;
+
+    fn deref(&self) -> &TestStack {
+        &self.stack
     }
 }
 
@@ -129,29 +123,31 @@ impl Browser {
 /// The value of the first hidden input named `name` in `page`.
 pub fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = page
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no hidden {name} in the page"))
-        + marker.len();
-    page[start..].split('"').next().unwrap().to_owned()
+    let missing = format!("no hidden {name} in the page");
+    quoted(page, &marker, marker.len(), &missing)
 }
 
 /// The first link in `page` whose href starts with `prefix`.
 pub fn link(page: &str, prefix: &str) -> String {
-    let marker = format!("href=\"{prefix}");
-    let start = page
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no link to {prefix}"))
-        + "href=\"".len();
-    page[start..].split('"').next().unwrap().to_owned()
+    let missing = format!("no link to {prefix}");
+    quoted(page, &format!("href=\"{prefix}"), "href=\"".len(), &missing)
 }
 
 /// The first form action in `page` that starts with `prefix`.
 pub fn action(page: &str, prefix: &str) -> String {
-    let marker = format!("action=\"{prefix}");
-    let start = page
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no form posting to {prefix}"))
-        + "action=\"".len();
+    let missing = format!("no form posting to {prefix}");
+    quoted(
+        page,
+        &format!("action=\"{prefix}"),
+        "action=\"".len(),
+        &missing,
+    )
+}
+
+/// The quoted text that starts `skip` bytes into the first `marker` in
+/// `page`, up to the closing quote; fails the test with `missing` if there
+/// is no `marker`.
+fn quoted(page: &str, marker: &str, skip: usize, missing: &str) -> String {
+    let start = page.find(marker).unwrap_or_else(|| panic!("{missing}")) + skip;
     page[start..].split('"').next().unwrap().to_owned()
 }
