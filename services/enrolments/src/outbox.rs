@@ -17,9 +17,12 @@ use tonic::transport::Channel;
 
 use crate::store::Store;
 
-/// How long a claimed row stays invisible to other dispatchers: longer than
-/// a whole batch of calls at their timeout.
-const LEASE: chrono::Duration = chrono::Duration::seconds(180);
+/// How long a claimed row stays invisible to other dispatchers. Short, and
+/// renewed before each row's call, so the rows of a dispatcher that died
+/// (a killed process) are taken over by another within seconds.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(10);
+/// How long one delivery call may take: well inside the lease renewed for it.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(8);
 /// Rows claimed per round.
 const BATCH: u64 = 10;
 
@@ -66,13 +69,30 @@ async fn deliver_due(store: &Store, client: &Client, max_backoff: chrono::Durati
     };
     let count = u64::try_from(claimed.len()).unwrap_or(0);
     for row in claimed {
+        // The lease was taken for the whole batch; renew it for this row's
+        // call, or leave the row if another dispatcher took it meanwhile.
+        let renewed = match store
+            .renew_lease(row.id, row.locked_until, hamafza_kit::time::now() + LEASE)
+            .await
+        {
+            Ok(Some(until)) => until,
+            Ok(None) => continue,
+            Err(error) => {
+                tracing::warn!(%error, "outbox: renewing a lease failed");
+                continue;
+            }
+        };
         let outcome = match IssueCertificateRequest::decode(row.payload.as_slice()) {
-            Ok(request) => client
-                .clone()
-                .issue_certificate(request)
-                .await
-                .map(|_| ())
-                .map_err(|status| format!("{:?}: {}", status.code(), status.message())),
+            Ok(request) => {
+                let mut request = tonic::Request::new(request);
+                request.set_timeout(DELIVERY_TIMEOUT);
+                client
+                    .clone()
+                    .issue_certificate(request)
+                    .await
+                    .map(|_| ())
+                    .map_err(|status| format!("{:?}: {}", status.code(), status.message()))
+            }
             Err(error) => Err(format!("undecodable payload: {error}")),
         };
         let now = hamafza_kit::time::now();
@@ -85,7 +105,7 @@ async fn deliver_due(store: &Store, client: &Client, max_backoff: chrono::Durati
                 let retry_at = now + backoff(row.attempts, max_backoff);
                 tracing::warn!(enrolment_id = %row.enrolment_id, attempts = row.attempts, %error, %retry_at, "completion delivery failed; will retry");
                 store
-                    .mark_failed(row.id, row.locked_until, &error, retry_at, now)
+                    .mark_failed(row.id, Some(renewed), &error, retry_at, now)
                     .await
             }
         };

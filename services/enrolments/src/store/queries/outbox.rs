@@ -58,6 +58,28 @@ impl Store {
             .await?)
     }
 
+    /// Extends this dispatcher's lease on a row to `until`, if it still holds
+    /// it (`claimed_until` unchanged): the new end, or `None` when the row was
+    /// delivered or taken over meanwhile.
+    pub async fn renew_lease(
+        &self,
+        id: Uuid,
+        claimed_until: Option<DateTime<Utc>>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let Some(claimed_until) = claimed_until else {
+            return Ok(None);
+        };
+        let renewed = outbox::Entity::update_many()
+            .col_expr(outbox::Column::LockedUntil, Expr::value(until))
+            .filter(outbox::Column::Id.eq(id))
+            .filter(outbox::Column::DeliveredAt.is_null())
+            .filter(outbox::Column::LockedUntil.eq(claimed_until))
+            .exec(&self.db)
+            .await?;
+        Ok((renewed.rows_affected == 1).then_some(until))
+    }
+
     /// Marks a delivery done.
     pub async fn mark_delivered(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
         outbox::Entity::update_many()
