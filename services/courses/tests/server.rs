@@ -106,3 +106,44 @@ async fn bytes_that_are_no_message_are_the_callers_mistake() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn past_its_capacity_a_server_refuses_the_excess_at_once() {
+    let server = TestServer::start_with(|config| {
+        config.grpc.max_concurrent_calls = 1;
+        config.grpc.admission_wait_millis = 0;
+    })
+    .await;
+    // One call first: the connection and its HTTP/2 settings are in place
+    // before the burst (a burst on a connection still opening can exceed
+    // the server's stream limit before the client has heard of it).
+    server
+        .courses()
+        .list_courses(server.request(ADMIN, hamafza_proto::courses::ListCoursesRequest::default()))
+        .await
+        .unwrap();
+    let calls = (0..150).map(|_| {
+        let mut courses = server.courses();
+        let request = server.request(ADMIN, hamafza_proto::courses::ListCoursesRequest::default());
+        async move { courses.list_courses(request).await.map(|_| ()) }
+    });
+    let answers = futures::future::join_all(calls).await;
+    let mut ok = 0;
+    let mut refused = 0;
+    for answer in answers {
+        match answer {
+            Ok(()) => ok += 1,
+            Err(status) if status.code() == tonic::Code::ResourceExhausted => refused += 1,
+            Err(status) => panic!("neither served nor refused: {status:?}"),
+        }
+    }
+    assert!(ok > 0 && refused > 0, "{ok} served, {refused} refused");
+    // Health checks are admitted whatever the load.
+    let mut health = HealthClient::new(server.channel.clone());
+    health
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap();
+}

@@ -260,6 +260,12 @@ pub struct GrpcConfig {
     pub shutdown_grace_seconds: u64,
     /// Longest one call may run before the server answers `CANCELLED`.
     pub request_timeout_seconds: u64,
+    /// Most calls one server runs at once (health checks aside); sized to
+    /// the database pool, which bounds the work that can progress anyway.
+    pub max_concurrent_calls: usize,
+    /// How long a call waits for room before it is refused with
+    /// `RESOURCE_EXHAUSTED`, in milliseconds.
+    pub admission_wait_millis: u64,
 }
 
 impl Default for GrpcConfig {
@@ -268,6 +274,8 @@ impl Default for GrpcConfig {
             max_message_bytes: 4 * 1024 * 1024,
             shutdown_grace_seconds: 10,
             request_timeout_seconds: 30,
+            max_concurrent_calls: 256,
+            admission_wait_millis: 500,
         }
     }
 }

@@ -98,7 +98,11 @@ impl GrpcServer {
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .tcp_nodelay(true)
-            .layer(RpcTelemetryLayer::default());
+            .layer(RpcTelemetryLayer::default())
+            .layer(crate::admission::AdmissionLayer::new(
+                self.config.max_concurrent_calls,
+                Duration::from_millis(self.config.admission_wait_millis),
+            ));
         let router = server.add_routes(routes.prepare());
 
         let drain_signal = shutdown.clone();

@@ -3,6 +3,7 @@
 //! and migrate, pagination tokens, and the gRPC server scaffolding (health,
 //! reflection, limits, graceful shutdown).
 
+pub mod admission;
 pub mod auth;
 pub mod config;
 pub mod db;

@@ -145,6 +145,9 @@ impl Builder {
         // Bursts of hundreds of callers on a busy 2-core CI machine:
         // correctness is what tests check; speed is for the benchmarks.
         config.grpc.request_timeout_seconds = 300;
+        // Bursts here test correctness under races; admission (refusing the
+        // excess) has tests of its own.
+        config.grpc.max_concurrent_calls = 100_000;
         config.workers.outbox_poll_millis = 50;
         config.workers.outbox_max_backoff_seconds = 1;
         config.workers.reconcile_interval_seconds = 1;
