@@ -48,7 +48,8 @@ enum Command {
         /// The server, e.g. `127.0.0.1:50051` or `http://courses:50051`.
         #[arg(long)]
         addr: String,
-        /// One service to ask about (e.g. `hamafza.courses.v1.CourseService`); empty for the server.
+        /// One service to ask about (e.g. `hamafza.courses.v1.CourseService`);
+        /// empty for the server.
         #[arg(long, default_value = "")]
         service: String,
         /// How long to wait for an answer.
@@ -66,7 +67,8 @@ enum Command {
         /// The organization id, e.g. `msc`.
         #[arg(long)]
         org: String,
-        /// A role: platform_admin, council, org_manager, instructor, trainee or service; repeat for several.
+        /// A role: platform_admin, council, org_manager, instructor, trainee or service;
+        /// repeat for several.
         #[arg(long = "role", required = true, value_parser = parse_role)]
         roles: Vec<Role>,
         /// The display name.
@@ -233,7 +235,8 @@ fn token(
 ) -> anyhow::Result<ExitCode> {
     if !config.auth.uses_dev_issuer() {
         anyhow::bail!(
-            "tokens come from the identity provider when auth.jwks_file or auth.jwks_url is set; `token` signs only with the development issuer"
+            "tokens come from the identity provider when auth.jwks_file or auth.jwks_url is set; \
+             `token` signs only with the development issuer"
         );
     }
     let issuer =

@@ -185,8 +185,10 @@ fn print_banner(config: &Config, listeners: [&TcpListener; 4]) {
     let data = config.data_dir.display();
     println!(
         "\nHamafza is running (Ctrl-C stops it)\n\
-         \n  web app        http://{gateway}   (Persian; ?lang=en for English; sign in as a demo person)\
-         \n  courses        grpc://{courses}   hamafza.courses.v1.{{Course,Session,Organization,Event}}Service\
+         \n  web app        http://{gateway}   (Persian; ?lang=en for English; \
+         sign in as a demo person)\
+         \n  courses        grpc://{courses}   hamafza.courses.v1.{{Course,Session,\
+         Organization,Event}}Service\
          \n  enrolments     grpc://{enrolments}   hamafza.enrolments.v1.{{Enrolment,Report}}Service\
          \n  certification  grpc://{certification}   hamafza.certification.v1.CertificationService\
          \n  data           {data} (SQLite; delete it to start over with fresh demo data)\
@@ -196,7 +198,8 @@ fn print_banner(config: &Config, listeners: [&TcpListener; 4]) {
          \n  cargo run -- token --sub trainee-msc-1 --org msc --role trainee --name \"سارا احمدی\"\
          \n\nCall it (README.md shows whole flows):\
          \n  buf curl --protocol grpc --http2-prior-knowledge --list-services http://{courses}\
-         \n  buf curl --protocol grpc --http2-prior-knowledge -H \"authorization: Bearer $TOKEN\" \\\
+         \n  buf curl --protocol grpc --http2-prior-knowledge \
+         -H \"authorization: Bearer $TOKEN\" \\\
          \n    http://{courses}/hamafza.courses.v1.CourseService/ListCourses\n"
     );
 }

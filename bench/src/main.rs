@@ -427,7 +427,10 @@ where
     let ms = |q: f64| outcome.latencies.value_at_quantile(q) as f64 / 1000.0;
     let line = serde_json::json!({
         "label": load.label,
-        "mode": match load.rate { Some(rate) => format!("open loop {rate}/s"), None => format!("closed loop x{}", load.concurrency) },
+        "mode": match load.rate {
+            Some(rate) => format!("open loop {rate}/s"),
+            None => format!("closed loop x{}", load.concurrency),
+        },
         "requests": count,
         "errors": outcome.errors,
         "first_error": outcome.first_error,

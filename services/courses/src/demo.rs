@@ -116,7 +116,10 @@ const COURSES: &[DemoCourse] = &[
         fa: "مبانی روابط عمومی نوین",
         en: "Foundations of Modern Public Relations",
         about_fa: "جایگاه روابط عمومی در ساختار سازمان، راهبرد واحد و هم‌افزایی میان شرکت‌ها.",
-        about_en: "PR's place in the organization chart, one strategy, and synergy between companies.",
+        about_en: concat!(
+            "PR's place in the organization chart, one strategy, ",
+            "and synergy between companies."
+        ),
         category: "pr-foundations",
         hours: 16,
         mode: DeliveryMode::InPerson,
@@ -130,7 +133,10 @@ const COURSES: &[DemoCourse] = &[
         fa: "نگارش خبر و بیانیه مطبوعاتی",
         en: "News Writing and Press Releases",
         about_fa: "ساختار خبر، تیتر، لید و بیانیه مطبوعاتی برای رسانه‌های معدنی و اقتصادی.",
-        about_en: "News structure, headlines, leads and press releases for mining and business media.",
+        about_en: concat!(
+            "News structure, headlines, leads and press releases ",
+            "for mining and business media."
+        ),
         category: "media-relations",
         hours: 12,
         mode: DeliveryMode::Blended,
@@ -158,7 +164,10 @@ const COURSES: &[DemoCourse] = &[
         fa: "ارتباطات بحران در صنایع معدنی",
         en: "Crisis Communication in the Mining Industry",
         about_fa: "برنامه ارتباطی بحران، سخنگویی و هماهنگی میان شرکت‌ها در حوادث معدنی.",
-        about_en: "Crisis communication plans, spokespeople and coordination between companies in mining incidents.",
+        about_en: concat!(
+            "Crisis communication plans, spokespeople and coordination ",
+            "between companies in mining incidents."
+        ),
         category: "crisis-communication",
         hours: 16,
         mode: DeliveryMode::InPerson,

@@ -98,12 +98,22 @@ async fn deliver_due(store: &Store, client: &Client, max_backoff: chrono::Durati
         let now = hamafza_kit::time::now();
         let result = match outcome {
             Ok(()) => {
-                tracing::info!(enrolment_id = %row.enrolment_id, attempts = row.attempts, "completion delivered to certification");
+                tracing::info!(
+                    enrolment_id = %row.enrolment_id,
+                    attempts = row.attempts,
+                    "completion delivered to certification"
+                );
                 store.mark_delivered(row.id, now).await
             }
             Err(error) => {
                 let retry_at = now + backoff(row.attempts, max_backoff);
-                tracing::warn!(enrolment_id = %row.enrolment_id, attempts = row.attempts, %error, %retry_at, "completion delivery failed; will retry");
+                tracing::warn!(
+                    enrolment_id = %row.enrolment_id,
+                    attempts = row.attempts,
+                    %error,
+                    %retry_at,
+                    "completion delivery failed; will retry"
+                );
                 store
                     .mark_failed(row.id, Some(renewed), &error, retry_at, now)
                     .await

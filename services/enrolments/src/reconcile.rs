@@ -65,7 +65,11 @@ pub async fn reconcile_once(
                 )
                 .await?;
             if n > 0 {
-                tracing::info!(session_id = %change.session_id, enrolments = n, "session cancelled in courses; its enrolments are cancelled");
+                tracing::info!(
+                    session_id = %change.session_id,
+                    enrolments = n,
+                    "session cancelled in courses; its enrolments are cancelled"
+                );
             }
             cancelled += n;
         }

@@ -141,7 +141,11 @@ impl GrpcServer {
                 Ok(result?)
             }
             () = deadline => {
-                tracing::warn!(addr = ?local_addr, grace_seconds = grace.as_secs(), "shutdown grace elapsed; dropping remaining connections");
+                tracing::warn!(
+                    addr = ?local_addr,
+                    grace_seconds = grace.as_secs(),
+                    "shutdown grace elapsed; dropping remaining connections"
+                );
                 Ok(())
             }
         }
@@ -278,9 +282,10 @@ fn undecodable_is_invalid_argument(headers: &mut http::HeaderMap) {
         headers.insert("grpc-status", http::HeaderValue::from_static("3"));
         headers.insert(
             "grpc-message",
-            http::HeaderValue::from_static(
-                "invalid%20request:%20the%20message%20is%20not%20a%20valid%20protobuf%20encoding%20of%20the%20request",
-            ),
+            http::HeaderValue::from_static(concat!(
+                "invalid%20request:%20the%20message%20is%20not%20a%20valid%20protobuf",
+                "%20encoding%20of%20the%20request",
+            )),
         );
     }
 }

@@ -106,9 +106,10 @@ pub enum IdempotencyError {
 /// the problem for a field violation on `request_id`.
 pub fn parse_request_id(value: &str) -> Result<String, &'static str> {
     if value.is_empty() {
-        return Err(
-            "is required: every change carries a client request id so that a retry has no second effect",
-        );
+        return Err(concat!(
+            "is required: every change carries a client request id ",
+            "so that a retry has no second effect",
+        ));
     }
     let ok = value.len() <= 64
         && value

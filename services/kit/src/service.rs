@@ -129,7 +129,8 @@ impl Shared {
                 let pending = M::get_pending_migrations(&db).await?;
                 if !pending.is_empty() {
                     anyhow::bail!(
-                        "the {name} database has {} pending migrations; run `hamafza migrate` first",
+                        "the {name} database has {} pending migrations; \
+                         run `hamafza migrate` first",
                         pending.len()
                     );
                 }

@@ -372,7 +372,12 @@ impl CertificationApi {
             .insert_issued(db, new, issued, jwt, signing.kid().to_owned())
             .await?;
         if newly {
-            tracing::info!(certificate_id = %stored.id, serial = %stored.serial, kind = ?stored.kind, "certificate issued");
+            tracing::info!(
+                certificate_id = %stored.id,
+                serial = %stored.serial,
+                kind = ?stored.kind,
+                "certificate issued"
+            );
         }
         Ok((stored, newly))
     }

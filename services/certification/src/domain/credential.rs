@@ -57,9 +57,11 @@ fn iso(instant: DateTime<Utc>) -> String {
 /// The JWT claims of a credential.
 pub fn claims(facts: &CredentialFacts<'_>) -> Value {
     let id = format!("urn:uuid:{}", facts.id);
-    let mut result = vec![
-        json!({ "type": ["Result"], "value": facts.hours.to_string(), "resultDescription": "hours" }),
-    ];
+    let mut result = vec![json!({
+        "type": ["Result"],
+        "value": facts.hours.to_string(),
+        "resultDescription": "hours"
+    })];
     if let Some(score) = facts.score {
         result.push(
             json!({ "type": ["Result"], "value": score.to_string(), "resultDescription": "score" }),
@@ -83,17 +85,33 @@ pub fn claims(facts: &CredentialFacts<'_>) -> Value {
             "achievement": {
                 "id": facts.achievement_id,
                 "type": ["Achievement"],
-                "achievementType": if facts.achievement_kind == "program" { "Certificate" } else { "Course" },
+                "achievementType":
+                    if facts.achievement_kind == "program" { "Certificate" } else { "Course" },
                 "name": facts.title_en,
                 "nameFa": facts.title_fa,
                 "description": format!("{} ({} h)", facts.title_en, facts.hours),
-                "criteria": { "narrative": format!("Completed the {} on {}", facts.achievement_kind, iso(facts.completion_time)) }
+                "criteria": {
+                    "narrative": format!(
+                        "Completed the {} on {}",
+                        facts.achievement_kind,
+                        iso(facts.completion_time)
+                    )
+                }
             },
             "activityEndDate": iso(facts.completion_time),
             "result": result,
-            "identifier": [{ "type": "IdentityObject", "identityHash": facts.serial, "identityType": "identifier", "hashed": false }]
+            "identifier": [{
+                "type": "IdentityObject",
+                "identityHash": facts.serial,
+                "identityType": "identifier",
+                "hashed": false
+            }]
         },
-        "evidence": [{ "id": facts.verification_url, "type": ["Evidence"], "name": "Verification" }],
+        "evidence": [{
+            "id": facts.verification_url,
+            "type": ["Evidence"],
+            "name": "Verification"
+        }],
         // Registered JWT claims (VC-JOSE): verifiers check these.
         "iss": facts.issuer_id,
         "sub": format!("urn:hamafza:person:{}", facts.trainee_subject),

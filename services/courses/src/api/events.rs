@@ -154,21 +154,33 @@ impl EventService for CoursesApi {
     ) -> Result<Response<pb::SetEventParticipationResponse>, Status> {
         let caller = signed_in(&request)?;
         let request = request.into_inner();
-        reply(async {
-            caller.require_any(&[Role::PlatformAdmin, Role::OrgManager])?;
-            let mut v = Violations::new();
-            let id = parse_id(&mut v, "event_id", &request.event_id);
-            let organization = v.take("organization_id", OrganizationId::parse(&request.organization_id));
-            let (id, organization) = v.finish_with(id.zip(organization))?;
-            let allowed = caller.has(Role::PlatformAdmin) || caller.manages(organization.as_str());
-            if !allowed {
-                return Err(ApiError::permission_denied(
-                    "only platform admins, or the organization's own manager, may change its participation",
-                ));
+        reply(
+            async {
+                caller.require_any(&[Role::PlatformAdmin, Role::OrgManager])?;
+                let mut v = Violations::new();
+                let id = parse_id(&mut v, "event_id", &request.event_id);
+                let organization = v.take(
+                    "organization_id",
+                    OrganizationId::parse(&request.organization_id),
+                );
+                let (id, organization) = v.finish_with(id.zip(organization))?;
+                let allowed =
+                    caller.has(Role::PlatformAdmin) || caller.manages(organization.as_str());
+                if !allowed {
+                    return Err(ApiError::permission_denied(concat!(
+                        "only platform admins, or the organization's own manager, ",
+                        "may change its participation"
+                    )));
+                }
+                let record = self
+                    .store
+                    .set_participation(id, &organization, request.participating, time::now())
+                    .await?;
+                Ok(pb::SetEventParticipationResponse {
+                    event: Some(event_to_wire(record)),
+                })
             }
-            let record = self.store.set_participation(id, &organization, request.participating, time::now()).await?;
-            Ok(pb::SetEventParticipationResponse { event: Some(event_to_wire(record)) })
-        }
-        .await)
+            .await,
+        )
     }
 }

@@ -99,7 +99,12 @@ impl CoursesApi {
             .store
             .move_session(id, movement, &reason, time::now())
             .await?;
-        tracing::info!(session_id = %id, status = %record.session.status, by = %caller.subject, "session status changed");
+        tracing::info!(
+            session_id = %id,
+            status = %record.session.status,
+            by = %caller.subject,
+            "session status changed"
+        );
         Ok(session_to_wire(record))
     }
 }
@@ -112,21 +117,37 @@ impl SessionService for CoursesApi {
     ) -> Result<Response<pb::CreateSessionResponse>, Status> {
         let caller = signed_in(&request)?;
         let request = request.into_inner();
-        reply(async {
-            caller.require_any(ADMIN)?;
-            let mut v = Violations::new();
-            let course_id = parse_id(&mut v, "course_id", &request.course_id);
-            let Some(course_id) = course_id else {
-                session_plan(request.details.as_ref(), &mut v);
-                return Err(v.finish().err().unwrap_or_else(|| ApiError::invalid_field("course_id", "is required")));
-            };
-            let plan = self.checked_plan(course_id, request.details.as_ref(), &mut v).await?;
-            let plan = v.finish_with(plan)?;
-            let record = self.store.create_session(course_id, &plan, time::now()).await?;
-            tracing::info!(session_id = %record.session.id, course_id = %course_id, "session planned");
-            Ok(pb::CreateSessionResponse { session: Some(session_to_wire(record)) })
-        }
-        .await)
+        reply(
+            async {
+                caller.require_any(ADMIN)?;
+                let mut v = Violations::new();
+                let course_id = parse_id(&mut v, "course_id", &request.course_id);
+                let Some(course_id) = course_id else {
+                    session_plan(request.details.as_ref(), &mut v);
+                    return Err(v
+                        .finish()
+                        .err()
+                        .unwrap_or_else(|| ApiError::invalid_field("course_id", "is required")));
+                };
+                let plan = self
+                    .checked_plan(course_id, request.details.as_ref(), &mut v)
+                    .await?;
+                let plan = v.finish_with(plan)?;
+                let record = self
+                    .store
+                    .create_session(course_id, &plan, time::now())
+                    .await?;
+                tracing::info!(
+                    session_id = %record.session.id,
+                    course_id = %course_id,
+                    "session planned"
+                );
+                Ok(pb::CreateSessionResponse {
+                    session: Some(session_to_wire(record)),
+                })
+            }
+            .await,
+        )
     }
 
     async fn get_session(

@@ -185,7 +185,14 @@ impl SessionPlan {
             if pair[1].start < pair[0].end {
                 problems.push((
                     "details.meetings",
-                    format!("meeting {} starts before meeting {} ends (meetings must be in time order and not overlap)", i + 2, i + 1),
+                    format!(
+                        concat!(
+                            "meeting {} starts before meeting {} ends ",
+                            "(meetings must be in time order and not overlap)"
+                        ),
+                        i + 2,
+                        i + 1
+                    ),
                 ));
             }
         }

@@ -123,7 +123,11 @@ mod tests {
 
     #[test]
     fn good_bad_and_quoted_rows() {
-        let csv = "\u{feff}subject,name,organization_id\r\nu1,\"Ahmadi, Sara\",msc\r\n,No Subject,msc\r\nu3,Ali\r\n\r\nu4,\"Say \"\"hi\"\"\",ksc\r\n";
+        let csv = "\u{feff}subject,name,organization_id\r\n\
+                   u1,\"Ahmadi, Sara\",msc\r\n\
+                   ,No Subject,msc\r\n\
+                   u3,Ali\r\n\r\n\
+                   u4,\"Say \"\"hi\"\"\",ksc\r\n";
         let rows = parse(csv).unwrap();
         assert_eq!(rows.len(), 4);
         assert_eq!(rows[0].1.as_ref().unwrap().name, "Ahmadi, Sara");

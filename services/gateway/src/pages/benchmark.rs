@@ -24,7 +24,8 @@ fn bar_chart(lang: Lang, rows: &[(String, f64)], max: f64, unit: &str) -> String
     let mut out = String::new();
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 {} {height}\" width=\"100%\" direction=\"{}\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" \
+         viewBox=\"0 0 {} {height}\" width=\"100%\" direction=\"{}\">",
         label_width + 520,
         lang.dir()
     );
@@ -40,7 +41,8 @@ fn bar_chart(lang: Lang, rows: &[(String, f64)], max: f64, unit: &str) -> String
         let _ = write!(
             out,
             "<text x=\"{lx}\" y=\"{ty}\" font-size=\"13\" text-anchor=\"end\">{text}</text>\
-             <rect x=\"{bx}\" y=\"{y}\" width=\"{width:.1}\" height=\"18\" fill=\"#0f5c8c\" rx=\"3\"/>\
+             <rect x=\"{bx}\" y=\"{y}\" width=\"{width:.1}\" height=\"18\" \
+             fill=\"#0f5c8c\" rx=\"3\"/>\
              <text x=\"{vx:.1}\" y=\"{ty}\" font-size=\"12\">{shown}</text>",
             lx = label_width - 8,
             ty = y + 14,

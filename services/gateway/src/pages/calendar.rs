@@ -171,22 +171,44 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
             h1 { (title) }
             @if let Some(caller) = viewer.caller() {
                 p {
-                    a href="/calendar/me.ics" { (lang.pick("تقویم من (iCalendar)", "My calendar (iCalendar)")) }
+                    a href="/calendar/me.ics" {
+                        (lang.pick("تقویم من (iCalendar)", "My calendar (iCalendar)"))
+                    }
                     " · "
-                    a href={ "/calendar/org/" (caller.organization_id) ".ics" } { (lang.pick("تقویم سازمان من (iCalendar)", "My organization's calendar (iCalendar)")) }
+                    a href={ "/calendar/org/" (caller.organization_id) ".ics" } {
+                        (lang.pick(
+                            "تقویم سازمان من (iCalendar)",
+                            "My organization's calendar (iCalendar)"
+                        ))
+                    }
                 }
             }
             table {
-                thead { tr { th { (lang.pick("تاریخ", "Date")) } th { (lang.pick("عنوان", "Title")) } th { (lang.pick("نوع", "Kind")) } th { (lang.pick("محل", "Place")) } } }
+                thead {
+                    tr {
+                        th { (lang.pick("تاریخ", "Date")) }
+                        th { (lang.pick("عنوان", "Title")) }
+                        th { (lang.pick("نوع", "Kind")) }
+                        th { (lang.pick("محل", "Place")) }
+                    }
+                }
                 tbody {
                     @for item in &items {
                         tr {
                             td { (lang.date(item.start)) }
                             td {
-                                @if item.link.starts_with('/') { a href=(item.link) { (lang.pick(&item.title_fa, &item.title_en)) } }
-                                @else { (lang.pick(&item.title_fa, &item.title_en)) }
+                                @if item.link.starts_with('/') {
+                                    a href=(item.link) {
+                                        (lang.pick(&item.title_fa, &item.title_en))
+                                    }
+                                } @else {
+                                    (lang.pick(&item.title_fa, &item.title_en))
+                                }
                             }
-                            td { @if item.kind == "event" { (lang.pick("رویداد", "Event")) } @else { (lang.pick("دوره آموزشی", "Training session")) } }
+                            td {
+                                @if item.kind == "event" { (lang.pick("رویداد", "Event")) }
+                                @else { (lang.pick("دوره آموزشی", "Training session")) }
+                            }
                             td { (item.place) }
                         }
                     }

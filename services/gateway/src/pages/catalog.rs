@@ -123,35 +123,62 @@ pub async fn show(
         html! {
             h1 { (title) }
             form.filters method="get" action="/" {
-                input type="search" name="text" value=(filters.text) placeholder=(lang.pick("جست‌وجو در عنوان یا کد", "Search title or code"));
+                input type="search" name="text" value=(filters.text)
+                    placeholder=(lang.pick("جست‌وجو در عنوان یا کد", "Search title or code"));
                 select name="category" {
                     option value="" { (lang.pick("همه موضوع‌ها", "All subjects")) }
                     @for category in &categories {
-                        option value=(category) selected[*category == filters.category] { (category) }
+                        option value=(category) selected[*category == filters.category] {
+                            (category)
+                        }
                     }
                 }
                 button type="submit" { (lang.pick("جست‌وجو", "Search")) }
             }
             h2 { (lang.pick("دوره‌های پیش رو", "Upcoming sessions")) }
-            @if sessions.is_empty() { p.muted { (lang.pick("فعلاً دوره‌ای برای ثبت‌نام باز نیست.", "No session is open for enrolment right now.")) } }
+            @if sessions.is_empty() {
+                p.muted {
+                    (lang.pick(
+                        "فعلاً دوره‌ای برای ثبت‌نام باز نیست.",
+                        "No session is open for enrolment right now."
+                    ))
+                }
+            }
             div.cards {
                 @for session in &sessions {
-                    @let course = shown_courses.get(session.course_id.as_str()).and_then(|c| c.details.as_ref());
+                    @let course = shown_courses
+                        .get(session.course_id.as_str())
+                        .and_then(|c| c.details.as_ref());
                     div.card {
-                        h3 { a href={ "/sessions/" (session.id) } { (lang.text(course.and_then(|c| c.title.as_ref()))) } }
+                        h3 {
+                            a href={ "/sessions/" (session.id) } {
+                                (lang.text(course.and_then(|c| c.title.as_ref())))
+                            }
+                        }
                         @if let Some(start) = instant(session.start_time.as_ref()) {
                             div { (lang.pick("شروع: ", "Starts: ")) (lang.date_time(start)) }
                         }
                         @if let Some(seat) = seats.get(&session.id) {
                             div {
                                 @if seat.seats_left > 0 {
-                                    span.badge.ok { (lang.num(seat.seats_left)) " " (lang.pick("صندلی خالی", "seats left")) }
+                                    span.badge.ok {
+                                        (lang.num(seat.seats_left))
+                                        " "
+                                        (lang.pick("صندلی خالی", "seats left"))
+                                    }
                                 } @else {
-                                    span.badge.warn { (lang.pick("ظرفیت تکمیل؛ فهرست انتظار", "Full — waitlist open")) }
+                                    span.badge.warn {
+                                        (lang.pick(
+                                            "ظرفیت تکمیل؛ فهرست انتظار",
+                                            "Full — waitlist open"
+                                        ))
+                                    }
                                 }
                             }
                         }
-                        div.muted { (lang.text(session.details.as_ref().and_then(|d| d.venue.as_ref()))) }
+                        div.muted {
+                            (lang.text(session.details.as_ref().and_then(|d| d.venue.as_ref())))
+                        }
                     }
                 }
             }
@@ -165,8 +192,15 @@ pub async fn show(
                         ul {
                             @for item in details.map(|d| d.courses.as_slice()).unwrap_or_default() {
                                 li {
-                                    (lang.text(shown_courses.get(item.course_id.as_str()).and_then(|c| c.details.as_ref()).and_then(|d| d.title.as_ref())))
-                                    @if !item.required { " " span.badge { (lang.pick("اختیاری", "elective")) } }
+                                    (lang.text(
+                                        shown_courses
+                                            .get(item.course_id.as_str())
+                                            .and_then(|c| c.details.as_ref())
+                                            .and_then(|d| d.title.as_ref())
+                                    ))
+                                    @if !item.required {
+                                        " " span.badge { (lang.pick("اختیاری", "elective")) }
+                                    }
                                 }
                             }
                         }
@@ -176,7 +210,10 @@ pub async fn show(
             h2 { (lang.pick("همه دوره‌ها", "All courses")) }
             table {
                 thead { tr {
-                    th { (lang.pick("کد", "Code")) } th { (lang.pick("عنوان", "Title")) } th { (lang.pick("موضوع", "Subject")) } th { (lang.pick("ساعت", "Hours")) }
+                    th { (lang.pick("کد", "Code")) }
+                    th { (lang.pick("عنوان", "Title")) }
+                    th { (lang.pick("موضوع", "Subject")) }
+                    th { (lang.pick("ساعت", "Hours")) }
                 } }
                 tbody {
                     @for course in &courses {

@@ -47,13 +47,25 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
         title,
         html! {
             h1 { (title) }
-            @if certificates.is_empty() { p.muted { (lang.pick("هنوز گواهی‌ای ندارید.", "No certificates yet.")) } }
+            @if certificates.is_empty() {
+                p.muted { (lang.pick("هنوز گواهی‌ای ندارید.", "No certificates yet.")) }
+            }
             div.cards {
                 @for certificate in &certificates {
                     div.card {
-                        h3 { a href={ "/certificates/" (certificate.id) } { (lang.text(certificate.title.as_ref())) } }
-                        p { (status_badge(lang, certificate.status())) " " span.ltr { (certificate.serial) } }
-                        @if let Some(issued) = instant(certificate.issue_time.as_ref()) { p.muted { (lang.pick("صدور: ", "Issued ")) (lang.date(issued)) } }
+                        h3 {
+                            a href={ "/certificates/" (certificate.id) } {
+                                (lang.text(certificate.title.as_ref()))
+                            }
+                        }
+                        p {
+                            (status_badge(lang, certificate.status()))
+                            " "
+                            span.ltr { (certificate.serial) }
+                        }
+                        @if let Some(issued) = instant(certificate.issue_time.as_ref()) {
+                            p.muted { (lang.pick("صدور: ", "Issued ")) (lang.date(issued)) }
+                        }
                     }
                 }
             }
@@ -91,17 +103,30 @@ pub async fn show(
         html! {
             p.no-print {
                 (status_badge(lang, certificate.status())) " "
-                (lang.pick("برای چاپ، از منوی مرورگر «چاپ» را بزنید (A4 افقی).", "To print, use your browser's Print (A4 landscape)."))
+                (lang.pick(
+                    "برای چاپ، از منوی مرورگر «چاپ» را بزنید (A4 افقی).",
+                    "To print, use your browser's Print (A4 landscape)."
+                ))
             }
             div.certificate {
-                div { (lang.pick("ایمیدرو — برنامه آموزش روابط عمومی", "IMIDRO — PR training program")) }
-                div.title { "گواهی پایان دوره" " · " span lang="en" { "Certificate of Completion" } }
+                div {
+                    (lang.pick(
+                        "ایمیدرو — برنامه آموزش روابط عمومی",
+                        "IMIDRO — PR training program"
+                    ))
+                }
+                div.title {
+                    "گواهی پایان دوره" " · " span lang="en" { "Certificate of Completion" }
+                }
                 div.pair {
                     div {
                         p { "بدین‌وسیله گواهی می‌شود" }
                         p.name { (trainee.name) }
                         p { "از " (organization.fa) }
-                        p { "دوره «" (title.fa) "» را به مدت " (lang_num_fa(certificate.hours)) " ساعت با موفقیت گذرانده است." }
+                        p {
+                            "دوره «" (title.fa) "» را به مدت "
+                            (lang_num_fa(certificate.hours)) " ساعت با موفقیت گذرانده است."
+                        }
                         p { "تاریخ صدور: " (issue.jalali_long) }
                         @if let Some(until) = &until { p { "اعتبار تا: " (until.jalali_long) } }
                     }
@@ -109,7 +134,10 @@ pub async fn show(
                         p { "This certifies that" }
                         p.name { (trainee.name) }
                         p { "of " (organization.en) }
-                        p { "has successfully completed “" (title.en) "” (" (certificate.hours) " hours)." }
+                        p {
+                            "has successfully completed “" (title.en) "” (" (certificate.hours)
+                            " hours)."
+                        }
                         p { "Issued " (issue.gregorian_long) }
                         @if let Some(until) = &until { p { "Valid until " (until.gregorian_long) } }
                     }
@@ -119,7 +147,10 @@ pub async fn show(
                 p.muted.ltr { (shown.verification_url) }
             }
             p.no-print {
-                (lang.pick("پیوند اشتراک‌گذاری (برای هر کسی، بدون ورود): ", "Share link (anyone, no sign-in): "))
+                (lang.pick(
+                    "پیوند اشتراک‌گذاری (برای هر کسی، بدون ورود): ",
+                    "Share link (anyone, no sign-in): "
+                ))
                 a.ltr href=(shown.verification_url) { (shown.verification_url) }
             }
         },

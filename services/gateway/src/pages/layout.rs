@@ -24,7 +24,9 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                         a href="/" { (lang.pick("دوره‌ها", "Catalog")) }
                         @if viewer.session.is_some() {
                             a href="/me/learning" { (lang.pick("یادگیری من", "My learning")) }
-                            a href="/me/certificates" { (lang.pick("گواهی‌های من", "My certificates")) }
+                            a href="/me/certificates" {
+                                (lang.pick("گواهی‌های من", "My certificates"))
+                            }
                         }
                         a href="/calendar" { (lang.pick("تقویم", "Calendar")) }
                         @if viewer.sees_benchmarks() {
@@ -32,7 +34,9 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                         }
                         a href="/verify" { (lang.pick("استعلام گواهی", "Verify a certificate")) }
                     }
-                    a href={ "?lang=" (lang.other().code()) } lang=(lang.other().code()) { (lang.pick("English", "فارسی")) }
+                    a href={ "?lang=" (lang.other().code()) } lang=(lang.other().code()) {
+                        (lang.pick("English", "فارسی"))
+                    }
                     @match &viewer.session {
                         Some((_, session)) => {
                             span.muted { (session.caller.name) }

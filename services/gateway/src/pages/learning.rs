@@ -106,25 +106,55 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
         html! {
             h1 { (title) }
             @if enrolments.is_empty() {
-                p.muted { (lang.pick("هنوز در دوره‌ای ثبت‌نام نکرده‌اید.", "You have not enrolled in any session yet.")) " " a href="/" { (lang.pick("دوره‌ها را ببینید", "Browse the catalog")) } }
+                p.muted {
+                    (lang.pick(
+                        "هنوز در دوره‌ای ثبت‌نام نکرده‌اید.",
+                        "You have not enrolled in any session yet."
+                    ))
+                    " "
+                    a href="/" { (lang.pick("دوره‌ها را ببینید", "Browse the catalog")) }
+                }
             }
             @for enrolment in &enrolments {
                 @let course = courses.get(&enrolment.course_id).and_then(|c| c.details.as_ref());
                 @let session = sessions.get(&enrolment.session_id);
                 div.card {
-                    h3 { a href={ "/sessions/" (enrolment.session_id) } { (lang.text(course.and_then(|c| c.title.as_ref()))) } }
+                    h3 {
+                        a href={ "/sessions/" (enrolment.session_id) } {
+                            (lang.text(course.and_then(|c| c.title.as_ref())))
+                        }
+                    }
                     p {
                         (status_badge(lang, enrolment.status()))
-                        @if enrolment.waitlist_position > 0 { " " (lang.pick("نفر ", "position ")) (lang.num(enrolment.waitlist_position)) " " (lang.pick("در فهرست انتظار", "on the waitlist")) }
-                        @if let Some(start) = session.and_then(|s| instant(s.start_time.as_ref())) { " · " (lang.pick("شروع: ", "starts ")) (lang.date(start)) }
+                        @if enrolment.waitlist_position > 0 {
+                            " " (lang.pick("نفر ", "position "))
+                            (lang.num(enrolment.waitlist_position))
+                            " " (lang.pick("در فهرست انتظار", "on the waitlist"))
+                        }
+                        @if let Some(start) = session.and_then(|s| instant(s.start_time.as_ref())) {
+                            " · " (lang.pick("شروع: ", "starts ")) (lang.date(start))
+                        }
                     }
                     @if !enrolment.attendance.is_empty() {
-                        p.muted { (lang.pick("حضور: ", "Attended: ")) (lang.num(enrolment.meetings_attended)) " / " (lang.num(session.and_then(|s| s.details.as_ref()).map_or(0, |d| d.meetings.len()))) }
+                        p.muted {
+                            (lang.pick("حضور: ", "Attended: "))
+                            (lang.num(enrolment.meetings_attended))
+                            " / "
+                            (lang.num(
+                                session
+                                    .and_then(|s| s.details.as_ref())
+                                    .map_or(0, |d| d.meetings.len())
+                            ))
+                        }
                     }
                     @if let Some(completion) = &enrolment.completion {
                         p.muted {
-                            @if let Some(score) = completion.score { (lang.pick("نمره: ", "Score: ")) (lang.num(score)) " · " }
-                            (lang.pick("حضور: ", "Attendance: ")) (lang.num(completion.attendance_percent)) "٪"
+                            @if let Some(score) = completion.score {
+                                (lang.pick("نمره: ", "Score: ")) (lang.num(score)) " · "
+                            }
+                            (lang.pick("حضور: ", "Attendance: "))
+                            (lang.num(completion.attendance_percent))
+                            "٪"
                         }
                     }
                     details {
@@ -132,7 +162,9 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
                         ul {
                             @for change in &enrolment.history {
                                 li {
-                                    @if let Some(at) = instant(change.change_time.as_ref()) { (lang.date_time(at)) ": " }
+                                    @if let Some(at) = instant(change.change_time.as_ref()) {
+                                        (lang.date_time(at)) ": "
+                                    }
                                     (status_badge(lang, change.to_status()))
                                     @if !change.reason.is_empty() { " — " (change.reason) }
                                 }

@@ -128,55 +128,115 @@ pub async fn show(
         &title,
         html! {
             @match done.done.as_str() {
-                "enrolled" => p.flash { (lang.pick("درخواست ثبت‌نام شما ثبت شد.", "Your enrolment request is recorded.")) },
-                "cancelled" => p.flash { (lang.pick("ثبت‌نام شما لغو شد.", "Your enrolment is cancelled.")) },
+                "enrolled" => p.flash {
+                    (lang.pick(
+                        "درخواست ثبت‌نام شما ثبت شد.",
+                        "Your enrolment request is recorded."
+                    ))
+                },
+                "cancelled" => p.flash {
+                    (lang.pick("ثبت‌نام شما لغو شد.", "Your enrolment is cancelled."))
+                },
                 _ => {}
             }
             h1 { (title) }
-            p.muted { span.ltr { (details.code) } " · " (lang.num(details.hours)) " " (lang.pick("ساعت", "hours")) " · " (details.category) }
+            p.muted {
+                span.ltr { (details.code) }
+                " · " (lang.num(details.hours)) " " (lang.pick("ساعت", "hours"))
+                " · " (details.category)
+            }
             p { (lang.text(details.description.as_ref())) }
             h2 { (lang.pick("جلسه‌ها", "Meetings")) }
             ol {
                 @for meeting in &plan.meetings {
                     li {
-                        @if let Some(start) = instant(meeting.start_time.as_ref()) { (lang.date_time(start)) }
+                        @if let Some(start) = instant(meeting.start_time.as_ref()) {
+                            (lang.date_time(start))
+                        }
                         @let topic = lang.text(meeting.topic.as_ref());
                         @if !topic.is_empty() { " — " (topic) }
                     }
                 }
             }
             p { (lang.pick("محل: ", "Where: ")) (lang.text(plan.venue.as_ref())) }
-            @if !plan.online_url.is_empty() { p { (lang.pick("پیوند برخط: ", "Online: ")) span.ltr { (plan.online_url) } } }
-            @if let Some(instructor) = &plan.instructor { p { (lang.pick("مدرس: ", "Instructor: ")) (instructor.name) } }
+            @if !plan.online_url.is_empty() {
+                p { (lang.pick("پیوند برخط: ", "Online: ")) span.ltr { (plan.online_url) } }
+            }
+            @if let Some(instructor) = &plan.instructor {
+                p { (lang.pick("مدرس: ", "Instructor: ")) (instructor.name) }
+            }
             @if session.status() == cpb::SessionStatus::Cancelled {
-                p.error { (lang.pick("این دوره لغو شده است: ", "This session is cancelled: ")) (session.cancel_reason) }
+                p.error {
+                    (lang.pick("این دوره لغو شده است: ", "This session is cancelled: "))
+                    (session.cancel_reason)
+                }
             }
             @if let Some(seats) = &seats {
-                p { (lang.pick("ظرفیت: ", "Capacity: ")) (lang.num(seats.capacity)) " · " (lang.pick("صندلی خالی: ", "Seats left: ")) (lang.num(seats.seats_left)) " · " (lang.pick("در انتظار: ", "Waitlisted: ")) (lang.num(seats.waitlisted_count)) }
+                p {
+                    (lang.pick("ظرفیت: ", "Capacity: "))
+                    (lang.num(seats.capacity))
+                    " · "
+                    (lang.pick("صندلی خالی: ", "Seats left: "))
+                    (lang.num(seats.seats_left))
+                    " · "
+                    (lang.pick("در انتظار: ", "Waitlisted: "))
+                    (lang.num(seats.waitlisted_count))
+                }
             }
             @match (&viewer.session, &mine) {
-                (None, _) => p { a.button href="/signin" { (lang.pick("برای ثبت‌نام وارد شوید", "Sign in to enrol")) } },
-                (Some((_, web)), Some(enrolment)) if matches!(enrolment.status(), epb::EnrolmentStatus::Confirmed | epb::EnrolmentStatus::Waitlisted | epb::EnrolmentStatus::PendingApproval) => {
-                    p { (lang.pick("وضعیت شما: ", "Your status: ")) (status_badge(lang, enrolment.status()))
-                        @if enrolment.waitlist_position > 0 { " " (lang.pick("نفر ", "position ")) (lang.num(enrolment.waitlist_position)) }
+                (None, _) => p {
+                    a.button href="/signin" {
+                        (lang.pick("برای ثبت‌نام وارد شوید", "Sign in to enrol"))
+                    }
+                },
+                (Some((_, web)), Some(enrolment))
+                    if matches!(
+                        enrolment.status(),
+                        epb::EnrolmentStatus::Confirmed
+                            | epb::EnrolmentStatus::Waitlisted
+                            | epb::EnrolmentStatus::PendingApproval
+                    ) =>
+                {
+                    p {
+                        (lang.pick("وضعیت شما: ", "Your status: "))
+                        (status_badge(lang, enrolment.status()))
+                        @if enrolment.waitlist_position > 0 {
+                            " "
+                            (lang.pick("نفر ", "position "))
+                            (lang.num(enrolment.waitlist_position))
+                        }
                     }
                     form method="post" action={ "/enrolments/" (enrolment.id) "/cancel" } {
                         input type="hidden" name="csrf" value=(web.csrf);
-                        input type="hidden" name="request_id" value=(uuid::Uuid::now_v7().simple().to_string());
+                        input type="hidden" name="request_id"
+                            value=(uuid::Uuid::now_v7().simple().to_string());
                         input type="hidden" name="session_id" value=(id);
-                        label { (lang.pick("دلیل لغو: ", "Reason: ")) input type="text" name="reason" required maxlength="500"; }
+                        label {
+                            (lang.pick("دلیل لغو: ", "Reason: "))
+                            input type="text" name="reason" required maxlength="500";
+                        }
                         " "
-                        button.secondary type="submit" { (lang.pick("لغو ثبت‌نام", "Cancel enrolment")) }
+                        button.secondary type="submit" {
+                            (lang.pick("لغو ثبت‌نام", "Cancel enrolment"))
+                        }
                     }
                 },
                 (Some((_, web)), other) => {
-                    @if let Some(enrolment) = other { p { (lang.pick("وضعیت قبلی: ", "Previously: ")) (status_badge(lang, enrolment.status())) } }
+                    @if let Some(enrolment) = other {
+                        p {
+                            (lang.pick("وضعیت قبلی: ", "Previously: "))
+                            (status_badge(lang, enrolment.status()))
+                        }
+                    }
                     @if session.status() == cpb::SessionStatus::Open {
                         form method="post" action={ "/sessions/" (id) "/enrol" } {
                             input type="hidden" name="csrf" value=(web.csrf);
-                            input type="hidden" name="request_id" value=(uuid::Uuid::now_v7().simple().to_string());
+                            input type="hidden" name="request_id"
+                                value=(uuid::Uuid::now_v7().simple().to_string());
                             button type="submit" {
-                                @if seats.as_ref().is_some_and(|s| s.seats_left == 0) { (lang.pick("پیوستن به فهرست انتظار", "Join the waitlist")) }
+                                @if seats.as_ref().is_some_and(|s| s.seats_left == 0) {
+                                    (lang.pick("پیوستن به فهرست انتظار", "Join the waitlist"))
+                                }
                                 @else { (lang.pick("ثبت‌نام", "Enrol")) }
                             }
                         }

@@ -36,17 +36,36 @@ pub async fn start(State(state): State<AppState>, viewer: Viewer) -> Response {
         html! {
             h1 { (title) }
             @if state.oidc.is_some() {
-                p { a.button href="/signin/oidc" { (lang.pick("ورود با حساب سازمانی", "Sign in with your organization account")) } }
+                p {
+                    a.button href="/signin/oidc" {
+                        (lang.pick(
+                            "ورود با حساب سازمانی",
+                            "Sign in with your organization account"
+                        ))
+                    }
+                }
             }
             @if state.dev_issuer.is_some() {
-                p.muted { (lang.pick("ورود آزمایشی: یکی از افراد نمونه را انتخاب کنید.", "Development sign-in: choose a demo person.")) }
+                p.muted {
+                    (lang.pick(
+                        "ورود آزمایشی: یکی از افراد نمونه را انتخاب کنید.",
+                        "Development sign-in: choose a demo person."
+                    ))
+                }
                 table {
                     @for person in demo::PEOPLE {
                         tr {
                             td { (lang.pick(person.name_fa, person.name_en)) }
                             td.ltr { (person.subject) }
                             td { (person.organization_id) }
-                            td { (person.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) }
+                            td {
+                                (person
+                                    .roles
+                                    .iter()
+                                    .map(|r| r.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", "))
+                            }
                             td {
                                 form.inline method="post" action="/signin/dev" {
                                     input type="hidden" name="csrf" value=(csrf);
@@ -58,7 +77,12 @@ pub async fn start(State(state): State<AppState>, viewer: Viewer) -> Response {
                     }
                 }
             } @else if state.oidc.is_none() {
-                p.error { (lang.pick("ورود از طریق سامانه هویت سازمان پیکربندی نشده است.", "Sign-in through the organization's identity provider is not configured.")) }
+                p.error {
+                    (lang.pick(
+                        "ورود از طریق سامانه هویت سازمان پیکربندی نشده است.",
+                        "Sign-in through the organization's identity provider is not configured."
+                    ))
+                }
             }
         },
     );

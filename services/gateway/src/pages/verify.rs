@@ -19,12 +19,21 @@ fn form(viewer: &Viewer, csrf: &str) -> Markup {
     let lang = viewer.lang;
     html! {
         form method="get" action="/verify/serial" {
-            label { (lang.pick("شماره سریال گواهی: ", "Certificate serial: ")) input.ltr type="text" name="serial" placeholder="HMZ-XXXX-XXXX-XXXX" required maxlength="40"; }
+            label {
+                (lang.pick("شماره سریال گواهی: ", "Certificate serial: "))
+                input.ltr type="text" name="serial"
+                    placeholder="HMZ-XXXX-XXXX-XXXX" required maxlength="40";
+            }
             " " button type="submit" { (lang.pick("استعلام", "Verify")) }
         }
         form method="post" action="/verify" {
             input type="hidden" name="csrf" value=(csrf);
-            p { (lang.pick("یا متن اعتبارنامه (JWT) را وارد کنید:", "Or paste the credential (JWT):")) }
+            p {
+                (lang.pick(
+                    "یا متن اعتبارنامه (JWT) را وارد کنید:",
+                    "Or paste the credential (JWT):"
+                ))
+            }
             textarea name="credential" required maxlength="16000" {}
             button type="submit" { (lang.pick("بررسی امضا", "Check the signature")) }
         }
@@ -196,21 +205,61 @@ fn result_page(
                     @let answer = answer.into_inner();
                     @let (message, class) = verdict_text(lang, answer.verdict());
                     p class=(class) { (message) }
-                    @if !answer.revoke_reason.is_empty() { p { (lang.pick("دلیل: ", "Reason: ")) (answer.revoke_reason) } }
-                    @if !answer.superseded_by_serial.is_empty() { p { (lang.pick("گواهی جایگزین: ", "Replaced by: ")) a.ltr href={ "/verify/" (answer.superseded_by_serial) } { (answer.superseded_by_serial) } } }
+                    @if !answer.revoke_reason.is_empty() {
+                        p { (lang.pick("دلیل: ", "Reason: ")) (answer.revoke_reason) }
+                    }
+                    @if !answer.superseded_by_serial.is_empty() {
+                        p {
+                            (lang.pick("گواهی جایگزین: ", "Replaced by: "))
+                            a.ltr href={ "/verify/" (answer.superseded_by_serial) } {
+                                (answer.superseded_by_serial)
+                            }
+                        }
+                    }
                     @if let Some(certificate) = &answer.certificate {
                         table {
-                            tr { th { (lang.pick("نام", "Name")) } td { (certificate.trainee_name) } }
-                            tr { th { (lang.pick("سازمان", "Organization")) } td { (lang.text(certificate.organization_name.as_ref())) } }
-                            tr { th { (lang.pick("دوره", "Course")) } td { (lang.text(certificate.title.as_ref())) } }
-                            tr { th { (lang.pick("ساعت", "Hours")) } td { (lang.num(certificate.hours)) } }
-                            tr { th { (lang.pick("شماره سریال", "Serial")) } td.ltr { (certificate.serial) } }
-                            @if let Some(issued) = instant(certificate.issue_time.as_ref()) { tr { th { (lang.pick("تاریخ صدور", "Issued")) } td { (lang.date(issued)) } } }
-                            @if let Some(until) = instant(certificate.valid_until.as_ref()) { tr { th { (lang.pick("اعتبار تا", "Valid until")) } td { (lang.date(until)) } } }
+                            tr {
+                                th { (lang.pick("نام", "Name")) }
+                                td { (certificate.trainee_name) }
+                            }
+                            tr {
+                                th { (lang.pick("سازمان", "Organization")) }
+                                td { (lang.text(certificate.organization_name.as_ref())) }
+                            }
+                            tr {
+                                th { (lang.pick("دوره", "Course")) }
+                                td { (lang.text(certificate.title.as_ref())) }
+                            }
+                            tr {
+                                th { (lang.pick("ساعت", "Hours")) }
+                                td { (lang.num(certificate.hours)) }
+                            }
+                            tr {
+                                th { (lang.pick("شماره سریال", "Serial")) }
+                                td.ltr { (certificate.serial) }
+                            }
+                            @if let Some(issued) = instant(certificate.issue_time.as_ref()) {
+                                tr {
+                                    th { (lang.pick("تاریخ صدور", "Issued")) }
+                                    td { (lang.date(issued)) }
+                                }
+                            }
+                            @if let Some(until) = instant(certificate.valid_until.as_ref()) {
+                                tr {
+                                    th { (lang.pick("اعتبار تا", "Valid until")) }
+                                    td { (lang.date(until)) }
+                                }
+                            }
                         }
                     }
                 }
-                Err(status) => p.error { (lang.pick("ورودی درست نیست: ", "That is not a certificate serial or credential: ")) (status.message()) },
+                Err(status) => p.error {
+                    (lang.pick(
+                        "ورودی درست نیست: ",
+                        "That is not a certificate serial or credential: "
+                    ))
+                    (status.message())
+                },
             }
             h2 { (lang.pick("استعلام دیگر", "Check another")) }
             (form(viewer, csrf))

@@ -49,7 +49,11 @@ pub(super) fn build_key_set(
         let key = match DecodingKey::from_jwk(jwk) {
             Ok(key) => key,
             Err(error) => {
-                tracing::warn!(kid = ?jwk.common.key_id, %error, "skipping an unusable key of the issuer's key set");
+                tracing::warn!(
+                    kid = ?jwk.common.key_id,
+                    %error,
+                    "skipping an unusable key of the issuer's key set"
+                );
                 continue;
             }
         };

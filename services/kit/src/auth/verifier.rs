@@ -105,7 +105,8 @@ impl TokenVerifier {
             None => {
                 return Err(KeyError::Invalid(
                     "no token issuer keys: set HAMAFZA_AUTH_JWKS_URL or HAMAFZA_AUTH_JWKS_FILE \
-                     (or HAMAFZA_AUTH_ALLOW_DEV_ISSUER=true to trust the development key in the data directory)"
+                     (or HAMAFZA_AUTH_ALLOW_DEV_ISSUER=true to trust the development key \
+                     in the data directory)"
                         .to_owned(),
                 ));
             }
@@ -383,7 +384,8 @@ mod tests {
                     let mut buffer = [0u8; 4096];
                     let _ = socket.read(&mut buffer).await;
                     let response = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                         content-length: {}\r\nconnection: close\r\n\r\n{body}",
                         body.len()
                     );
                     let _ = socket.write_all(response.as_bytes()).await;
@@ -428,11 +430,26 @@ mod tests {
             TokenVerifier::from_jwks(&issuer.jwks(), "hamafza-dev", "hamafza", 10).unwrap(),
         );
         let now = unix_now();
-        let claims = serde_json::json!({"iss": "hamafza-dev", "aud": "hamafza", "sub": "u", "exp": now + 60, "org": "msc", "roles": ["platform_admin"]});
+        let claims = serde_json::json!({
+            "iss": "hamafza-dev",
+            "aud": "hamafza",
+            "sub": "u",
+            "exp": now + 60,
+            "org": "msc",
+            "roles": ["platform_admin"]
+        });
         let credential = issuer.key.sign_with_type(&claims, "vc+jwt").unwrap();
         assert!(verifier.verify(&credential).is_err());
         assert!(verifier.verify(&issuer.key.sign(&claims).unwrap()).is_ok());
-        let future = serde_json::json!({"iss": "hamafza-dev", "aud": "hamafza", "sub": "u", "exp": now + 600, "nbf": now + 300, "org": "msc", "roles": []});
+        let future = serde_json::json!({
+            "iss": "hamafza-dev",
+            "aud": "hamafza",
+            "sub": "u",
+            "exp": now + 600,
+            "nbf": now + 300,
+            "org": "msc",
+            "roles": []
+        });
         assert!(
             verifier.verify(&issuer.key.sign(&future).unwrap()).is_err(),
             "not valid before nbf"

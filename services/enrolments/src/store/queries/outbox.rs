@@ -48,7 +48,8 @@ impl Store {
             _ => format!(
                 "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN (\
                  SELECT id FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= $2 \
-                 AND (locked_until IS NULL OR locked_until < $2) ORDER BY created_at LIMIT {limit}) RETURNING *"
+                 AND (locked_until IS NULL OR locked_until < $2) ORDER BY created_at \
+                 LIMIT {limit}) RETURNING *"
             ),
         };
         let statement = Statement::from_sql_and_values(backend, sql, [until.into(), now.into()]);
