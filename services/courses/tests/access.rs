@@ -52,7 +52,8 @@ async fn every_bad_token_is_unauthenticated() {
     let expired = {
         let claims = serde_json::json!({
             "iss": TestIssuer::ISSUER, "aud": TestIssuer::AUDIENCE, "sub": "admin-1",
-            "exp": chrono::Utc::now().timestamp() - 3600, "iat": chrono::Utc::now().timestamp() - 7200,
+            "exp": chrono::Utc::now().timestamp() - 3600,
+            "iat": chrono::Utc::now().timestamp() - 7200,
             "org": "imidro", "roles": ["platform_admin"],
         });
         resign(&server, &good, &claims)

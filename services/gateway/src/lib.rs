@@ -261,10 +261,12 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
         headers,
         header::CONTENT_SECURITY_POLICY,
         if docs {
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' data:; \
              object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         } else {
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             font-src 'self'; \
              object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         },
     );
@@ -358,7 +360,12 @@ async fn jwks(State(state): State<AppState>) -> Response {
         Err(status) => (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::CONTENT_TYPE, "application/json")],
-            serde_json::json!({"code": "unavailable", "reason": "UNAVAILABLE", "message": status.message()}).to_string(),
+            serde_json::json!({
+                "code": "unavailable",
+                "reason": "UNAVAILABLE",
+                "message": status.message(),
+            })
+            .to_string(),
         )
             .into_response(),
     }

@@ -129,7 +129,11 @@ async fn the_api_enrols_with_a_bearer_token_and_refuses_what_it_should() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["violations"][0]["field"], "request_id");
 
-    let overreach = serde_json::json!({"request_id": "api-1", "status": "completed", "trainee": "someone-else"});
+    let overreach = serde_json::json!({
+        "request_id": "api-1",
+        "status": "completed",
+        "trainee": "someone-else",
+    });
     let enrolment: serde_json::Value = enrol(&overreach).await.json().await.unwrap();
     assert_eq!(
         enrolment["status"], "confirmed",

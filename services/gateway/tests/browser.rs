@@ -74,7 +74,8 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
             "chromium and chromedriver are required here"
         );
         eprintln!(
-            "skipped: install the Debian packages chromium and chromium-driver to run the browser test"
+            "skipped: install the Debian packages chromium and chromium-driver \
+             to run the browser test"
         );
         return;
     };
@@ -93,17 +94,19 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
             .unwrap(),
     );
     let profile = hamafza_kit::testing::temp_dir("chromium");
-    let capabilities: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": chromium,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())
-            ]
-        }
-    }))
-    .unwrap();
+    let capabilities: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_value(serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())
+                ]
+            }
+        }))
+        .unwrap();
     let mut client = None;
     for _ in 0..100 {
         match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
