@@ -6,12 +6,15 @@
 use std::sync::Arc;
 
 use hamafza_kit::auth::ServiceToken;
+use hamafza_kit::peers::PeerAuth;
 use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
 use hamafza_proto::courses::event_service_client::EventServiceClient;
+use hamafza_proto::courses::organization_service_client::OrganizationServiceClient;
 use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
 use hamafza_proto::enrolments::report_service_client::ReportServiceClient;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 /// Channels to the services.
@@ -86,19 +89,73 @@ impl Backends {
         CertificationServiceClient::new(self.certification.clone())
     }
 
+    /// The services' clients calling as the person whose `token` this is,
+    /// with the trace context: every call site passes messages only.
+    pub fn as_caller(&self, token: &str) -> AsCaller {
+        AsCaller {
+            backends: self.clone(),
+            auth: PeerAuth::bearer(token),
+        }
+    }
+
     /// The gateway's own bearer token, for public reads.
     pub fn public_token(&self) -> String {
         self.identity.bearer().unwrap_or_default()
     }
 }
 
-/// `message` with `token` as its bearer and the current trace context.
-pub fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
-    let mut request = traced(message);
-    if let Ok(value) = format!("Bearer {token}").parse() {
-        request.metadata_mut().insert("authorization", value);
+type Authed = InterceptedService<Channel, PeerAuth>;
+
+/// The services' clients, calling as one person ([`Backends::as_caller`]).
+pub struct AsCaller {
+    backends: Backends,
+    auth: PeerAuth,
+}
+
+impl AsCaller {
+    /// The catalog client.
+    pub fn courses(&self) -> CourseServiceClient<Authed> {
+        CourseServiceClient::with_interceptor(self.backends.courses.clone(), self.auth.clone())
     }
-    request
+
+    /// The sessions client.
+    pub fn sessions(&self) -> SessionServiceClient<Authed> {
+        SessionServiceClient::with_interceptor(self.backends.courses.clone(), self.auth.clone())
+    }
+
+    /// The events client.
+    pub fn events(&self) -> EventServiceClient<Authed> {
+        EventServiceClient::with_interceptor(self.backends.courses.clone(), self.auth.clone())
+    }
+
+    /// The organizations client.
+    pub fn organizations(&self) -> OrganizationServiceClient<Authed> {
+        OrganizationServiceClient::with_interceptor(
+            self.backends.courses.clone(),
+            self.auth.clone(),
+        )
+    }
+
+    /// The enrolments client.
+    pub fn enrolments(&self) -> EnrolmentServiceClient<Authed> {
+        EnrolmentServiceClient::with_interceptor(
+            self.backends.enrolments.clone(),
+            self.auth.clone(),
+        )
+    }
+
+    /// The reports client.
+    pub fn reports(&self) -> ReportServiceClient<Authed> {
+        ReportServiceClient::with_interceptor(self.backends.enrolments.clone(), self.auth.clone())
+    }
+
+    /// The certification client.
+    pub fn certification(&self) -> CertificationServiceClient<Authed> {
+        CertificationServiceClient::with_interceptor(
+            self.backends.certification.clone(),
+            self.auth.clone(),
+        )
+    }
 }
 
 /// `message` with the current trace context (for public calls).

@@ -40,6 +40,12 @@ impl PeerAuth {
     pub fn service(identity: Arc<ServiceToken>) -> Self {
         Self(Credentials::Service(identity))
     }
+
+    /// Calls made as the person whose `token` this is (the gateway forwards
+    /// it, so each service applies its own access rules to them).
+    pub fn bearer(token: &str) -> Self {
+        Self(Credentials::Bearer(Arc::from(token)))
+    }
 }
 
 impl tonic::service::Interceptor for PeerAuth {

@@ -8,7 +8,6 @@ use utoipa::ToSchema;
 
 use super::{ApiResult, Bearer, ErrorBody};
 use crate::AppState;
-use crate::backends::authed;
 
 /// One organization's benchmark.
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,8 +45,9 @@ pub(super) async fn benchmark(
 ) -> ApiResult<Vec<BenchmarkRow>> {
     let report = state
         .backends
+        .as_caller(&bearer.token)
         .reports()
-        .get_benchmark(authed(&bearer.token, epb::GetBenchmarkRequest::default()))
+        .get_benchmark(epb::GetBenchmarkRequest::default())
         .await?
         .into_inner();
     Ok(Json(

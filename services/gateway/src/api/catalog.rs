@@ -10,7 +10,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiResult, ErrorBody, rfc3339, status_name};
 use crate::AppState;
-use crate::backends::authed;
 use crate::i18n::instant;
 
 /// A published course.
@@ -131,17 +130,15 @@ pub(super) async fn courses(
 ) -> ApiResult<Vec<CourseView>> {
     let courses = state
         .backends
+        .as_caller(&state.backends.public_token())
         .courses()
-        .list_courses(authed(
-            &state.backends.public_token(),
-            cpb::ListCoursesRequest {
-                page_size: 200,
-                statuses: vec![cpb::CatalogStatus::Published.into()],
-                text: query.text,
-                category: query.category,
-                ..Default::default()
-            },
-        ))
+        .list_courses(cpb::ListCoursesRequest {
+            page_size: 200,
+            statuses: vec![cpb::CatalogStatus::Published.into()],
+            text: query.text,
+            category: query.category,
+            ..Default::default()
+        })
         .await?
         .into_inner()
         .courses;
@@ -155,11 +152,9 @@ async fn seats_left(
 ) -> std::collections::HashMap<String, u32> {
     state
         .backends
+        .as_caller(token)
         .enrolments()
-        .batch_get_session_seats(authed(
-            token,
-            epb::BatchGetSessionSeatsRequest { session_ids: ids },
-        ))
+        .batch_get_session_seats(epb::BatchGetSessionSeatsRequest { session_ids: ids })
         .await
         .map(|r| {
             r.into_inner()
@@ -197,15 +192,13 @@ pub(super) async fn sessions(State(state): State<AppState>) -> ApiResult<Vec<Ses
     let token = state.backends.public_token();
     let sessions = state
         .backends
+        .as_caller(&token)
         .sessions()
-        .list_sessions(authed(
-            &token,
-            cpb::ListSessionsRequest {
-                page_size: 200,
-                statuses: vec![cpb::SessionStatus::Open.into()],
-                ..Default::default()
-            },
-        ))
+        .list_sessions(cpb::ListSessionsRequest {
+            page_size: 200,
+            statuses: vec![cpb::SessionStatus::Open.into()],
+            ..Default::default()
+        })
         .await?
         .into_inner()
         .sessions;
@@ -259,15 +252,13 @@ pub(super) async fn session(
 pub(super) async fn programs(State(state): State<AppState>) -> ApiResult<Vec<ProgramView>> {
     let programs = state
         .backends
+        .as_caller(&state.backends.public_token())
         .courses()
-        .list_programs(authed(
-            &state.backends.public_token(),
-            cpb::ListProgramsRequest {
-                page_size: 200,
-                statuses: vec![cpb::CatalogStatus::Published.into()],
-                ..Default::default()
-            },
-        ))
+        .list_programs(cpb::ListProgramsRequest {
+            page_size: 200,
+            statuses: vec![cpb::CatalogStatus::Published.into()],
+            ..Default::default()
+        })
         .await?
         .into_inner()
         .programs;
@@ -302,18 +293,16 @@ pub(super) async fn events(State(state): State<AppState>) -> ApiResult<Vec<Event
     let from = chrono::Utc::now() - chrono::Duration::days(30);
     let events = state
         .backends
+        .as_caller(&state.backends.public_token())
         .events()
-        .list_events(authed(
-            &state.backends.public_token(),
-            cpb::ListEventsRequest {
-                page_size: 200,
-                start_time: Some(hamafza_proto::common::TimeRange {
-                    start_time: Some(hamafza_kit::time::to_timestamp(from)),
-                    end_time: None,
-                }),
-                ..Default::default()
-            },
-        ))
+        .list_events(cpb::ListEventsRequest {
+            page_size: 200,
+            start_time: Some(hamafza_proto::common::TimeRange {
+                start_time: Some(hamafza_kit::time::to_timestamp(from)),
+                end_time: None,
+            }),
+            ..Default::default()
+        })
         .await?
         .into_inner()
         .events;

@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 
 use super::{ApiResult, Bearer, ErrorBody, status_name};
 use crate::AppState;
-use crate::backends::authed;
 use crate::i18n::instant;
 
 /// One of the caller's certificates.
@@ -88,15 +87,13 @@ pub(super) async fn my_certificates(
 ) -> ApiResult<Vec<CertificateView>> {
     let certificates = state
         .backends
+        .as_caller(&bearer.token)
         .certification()
-        .list_certificates(authed(
-            &bearer.token,
-            certpb::ListCertificatesRequest {
-                page_size: 200,
-                trainee_subject: bearer.caller.subject.clone(),
-                ..Default::default()
-            },
-        ))
+        .list_certificates(certpb::ListCertificatesRequest {
+            page_size: 200,
+            trainee_subject: bearer.caller.subject.clone(),
+            ..Default::default()
+        })
         .await?
         .into_inner()
         .certificates;
@@ -130,11 +127,11 @@ pub(super) async fn certificate(
 ) -> ApiResult<CertificateView> {
     let shown = state
         .backends
+        .as_caller(&bearer.token)
         .certification()
-        .get_certificate_presentation(authed(
-            &bearer.token,
-            certpb::GetCertificatePresentationRequest { certificate_id: id },
-        ))
+        .get_certificate_presentation(certpb::GetCertificatePresentationRequest {
+            certificate_id: id,
+        })
         .await?
         .into_inner();
     Ok(Json(certificate_view(

@@ -12,7 +12,6 @@ use utoipa::ToSchema;
 
 use super::{ApiFailure, ApiResult, Bearer, ErrorBody, status_name};
 use crate::AppState;
-use crate::backends::authed;
 
 /// One of the caller's enrolments.
 #[derive(Debug, Serialize, ToSchema)]
@@ -89,16 +88,14 @@ pub(super) async fn enrol(
     }
     let enrolment = state
         .backends
+        .as_caller(&bearer.token)
         .enrolments()
-        .enrol(authed(
-            &bearer.token,
-            epb::EnrolRequest {
-                request_id: body.request_id,
-                session_id: id,
-                trainee: None,
-                waive_prerequisites: false,
-            },
-        ))
+        .enrol(epb::EnrolRequest {
+            request_id: body.request_id,
+            session_id: id,
+            trainee: None,
+            waive_prerequisites: false,
+        })
         .await?
         .into_inner()
         .enrolment
@@ -130,15 +127,13 @@ pub(super) async fn cancel(
     }
     let enrolment = state
         .backends
+        .as_caller(&bearer.token)
         .enrolments()
-        .cancel_enrolment(authed(
-            &bearer.token,
-            epb::CancelEnrolmentRequest {
-                request_id: body.request_id,
-                enrolment_id: id,
-                reason: body.reason,
-            },
-        ))
+        .cancel_enrolment(epb::CancelEnrolmentRequest {
+            request_id: body.request_id,
+            enrolment_id: id,
+            reason: body.reason,
+        })
         .await?
         .into_inner()
         .enrolment
@@ -172,15 +167,13 @@ pub(super) async fn my_enrolments(
 ) -> ApiResult<Vec<EnrolmentView>> {
     let enrolments = state
         .backends
+        .as_caller(&bearer.token)
         .enrolments()
-        .list_enrolments(authed(
-            &bearer.token,
-            epb::ListEnrolmentsRequest {
-                page_size: 200,
-                trainee_subject: bearer.caller.subject.clone(),
-                ..Default::default()
-            },
-        ))
+        .list_enrolments(epb::ListEnrolmentsRequest {
+            page_size: 200,
+            trainee_subject: bearer.caller.subject.clone(),
+            ..Default::default()
+        })
         .await?
         .into_inner()
         .enrolments;

@@ -9,7 +9,6 @@ use maud::{Markup, html};
 
 use super::layout::{page, svg};
 use crate::AppState;
-use crate::backends::authed;
 use crate::i18n::Lang;
 use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
@@ -75,22 +74,20 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
     }
     let report = state
         .backends
+        .as_caller(&web.token)
         .reports()
-        .get_benchmark(authed(&web.token, epb::GetBenchmarkRequest::default()))
+        .get_benchmark(epb::GetBenchmarkRequest::default())
         .await
         .map_err(|s| PageError::status(lang, s))?
         .into_inner();
-    let organizations =
-        hamafza_proto::courses::organization_service_client::OrganizationServiceClient::new(
-            state.backends.courses.clone(),
-        )
-        .list_organizations(authed(
-            &web.token,
-            cpb::ListOrganizationsRequest {
-                page_size: 200,
-                ..Default::default()
-            },
-        ))
+    let organizations = state
+        .backends
+        .as_caller(&web.token)
+        .organizations()
+        .list_organizations(cpb::ListOrganizationsRequest {
+            page_size: 200,
+            ..Default::default()
+        })
         .await
         .map(|r| r.into_inner().organizations)
         .unwrap_or_default();

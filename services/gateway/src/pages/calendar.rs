@@ -11,7 +11,6 @@ use maud::{Markup, html};
 
 use super::layout::page;
 use crate::AppState;
-use crate::backends::authed;
 use crate::i18n::instant;
 use crate::ical::{self, Entry};
 use crate::web::{PageError, Viewer};
@@ -38,19 +37,17 @@ async fn events(
     let from = Utc::now() - chrono::Duration::days(30);
     let events = state
         .backends
+        .as_caller(token)
         .events()
-        .list_events(authed(
-            token,
-            cpb::ListEventsRequest {
-                page_size: 200,
-                start_time: Some(hamafza_proto::common::TimeRange {
-                    start_time: Some(hamafza_kit::time::to_timestamp(from)),
-                    end_time: None,
-                }),
-                organization_id: organization.unwrap_or_default().to_owned(),
-                ..Default::default()
-            },
-        ))
+        .list_events(cpb::ListEventsRequest {
+            page_size: 200,
+            start_time: Some(hamafza_proto::common::TimeRange {
+                start_time: Some(hamafza_kit::time::to_timestamp(from)),
+                end_time: None,
+            }),
+            organization_id: organization.unwrap_or_default().to_owned(),
+            ..Default::default()
+        })
         .await?
         .into_inner()
         .events;
@@ -96,8 +93,9 @@ async fn sessions(
     }
     let sessions = state
         .backends
+        .as_caller(token)
         .sessions()
-        .list_sessions(authed(token, request))
+        .list_sessions(request)
         .await?
         .into_inner()
         .sessions;
@@ -107,15 +105,13 @@ async fn sessions(
     } else {
         state
             .backends
+            .as_caller(token)
             .courses()
-            .list_courses(authed(
-                token,
-                cpb::ListCoursesRequest {
-                    page_size: 200,
-                    course_ids,
-                    ..Default::default()
-                },
-            ))
+            .list_courses(cpb::ListCoursesRequest {
+                page_size: 200,
+                course_ids,
+                ..Default::default()
+            })
             .await?
             .into_inner()
             .courses
@@ -258,15 +254,13 @@ pub async fn mine(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     let web = viewer.require()?;
     let enrolments = state
         .backends
+        .as_caller(&web.token)
         .enrolments()
-        .list_enrolments(authed(
-            &web.token,
-            epb::ListEnrolmentsRequest {
-                page_size: 200,
-                trainee_subject: web.caller.subject.clone(),
-                ..Default::default()
-            },
-        ))
+        .list_enrolments(epb::ListEnrolmentsRequest {
+            page_size: 200,
+            trainee_subject: web.caller.subject.clone(),
+            ..Default::default()
+        })
         .await
         .map_err(|s| PageError::status(lang, s))?
         .into_inner()

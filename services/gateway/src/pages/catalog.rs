@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use super::layout::page;
 use crate::AppState;
-use crate::backends::authed;
 use crate::i18n::instant;
 use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
@@ -36,47 +35,41 @@ pub async fn show(
     let token = state.backends.public_token();
     let courses = state
         .backends
+        .as_caller(&token)
         .courses()
-        .list_courses(authed(
-            &token,
-            cpb::ListCoursesRequest {
-                page_size: 200,
-                statuses: vec![cpb::CatalogStatus::Published.into()],
-                text: filters.text.trim().chars().take(100).collect(),
-                category: filters.category.trim().chars().take(40).collect(),
-                ..Default::default()
-            },
-        ))
+        .list_courses(cpb::ListCoursesRequest {
+            page_size: 200,
+            statuses: vec![cpb::CatalogStatus::Published.into()],
+            text: filters.text.trim().chars().take(100).collect(),
+            category: filters.category.trim().chars().take(40).collect(),
+            ..Default::default()
+        })
         .await
         .map_err(|s| PageError::status(lang, s))?
         .into_inner()
         .courses;
     let programs = state
         .backends
+        .as_caller(&token)
         .courses()
-        .list_programs(authed(
-            &token,
-            cpb::ListProgramsRequest {
-                page_size: 50,
-                statuses: vec![cpb::CatalogStatus::Published.into()],
-                ..Default::default()
-            },
-        ))
+        .list_programs(cpb::ListProgramsRequest {
+            page_size: 50,
+            statuses: vec![cpb::CatalogStatus::Published.into()],
+            ..Default::default()
+        })
         .await
         .map_err(|s| PageError::status(lang, s))?
         .into_inner()
         .programs;
     let sessions = state
         .backends
+        .as_caller(&token)
         .sessions()
-        .list_sessions(authed(
-            &token,
-            cpb::ListSessionsRequest {
-                page_size: 100,
-                statuses: vec![cpb::SessionStatus::Open.into()],
-                ..Default::default()
-            },
-        ))
+        .list_sessions(cpb::ListSessionsRequest {
+            page_size: 100,
+            statuses: vec![cpb::SessionStatus::Open.into()],
+            ..Default::default()
+        })
         .await
         .map_err(|s| PageError::status(lang, s))?
         .into_inner()
@@ -92,13 +85,11 @@ pub async fn show(
     } else {
         state
             .backends
+            .as_caller(viewer.token().unwrap_or(&token))
             .enrolments()
-            .batch_get_session_seats(authed(
-                viewer.token().unwrap_or(&token),
-                epb::BatchGetSessionSeatsRequest {
-                    session_ids: sessions.iter().map(|s| s.id.clone()).collect(),
-                },
-            ))
+            .batch_get_session_seats(epb::BatchGetSessionSeatsRequest {
+                session_ids: sessions.iter().map(|s| s.id.clone()).collect(),
+            })
             .await
             .map(|r| {
                 r.into_inner()

@@ -6,7 +6,6 @@ use maud::{Markup, html};
 
 use super::layout::{page, svg};
 use crate::AppState;
-use crate::backends::authed;
 use crate::i18n::instant;
 use crate::web::{PageError, Viewer};
 use hamafza_proto::certification as pb;
@@ -28,15 +27,13 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
     let web = viewer.require()?;
     let certificates = state
         .backends
+        .as_caller(&web.token)
         .certification()
-        .list_certificates(authed(
-            &web.token,
-            pb::ListCertificatesRequest {
-                page_size: 200,
-                trainee_subject: web.caller.subject.clone(),
-                ..Default::default()
-            },
-        ))
+        .list_certificates(pb::ListCertificatesRequest {
+            page_size: 200,
+            trainee_subject: web.caller.subject.clone(),
+            ..Default::default()
+        })
         .await
         .map_err(|s| PageError::status(lang, s))?
         .into_inner()
@@ -83,11 +80,9 @@ pub async fn show(
     let web = viewer.require()?;
     let shown = state
         .backends
+        .as_caller(&web.token)
         .certification()
-        .get_certificate_presentation(authed(
-            &web.token,
-            pb::GetCertificatePresentationRequest { certificate_id: id },
-        ))
+        .get_certificate_presentation(pb::GetCertificatePresentationRequest { certificate_id: id })
         .await
         .map_err(|s| PageError::status(lang, s))?
         .into_inner();

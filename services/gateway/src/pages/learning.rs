@@ -8,7 +8,6 @@ use maud::{Markup, html};
 
 use super::layout::page;
 use crate::AppState;
-use crate::backends::authed;
 use crate::i18n::{Lang, instant};
 use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
@@ -38,15 +37,13 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
     let web = viewer.require()?;
     let enrolments = state
         .backends
+        .as_caller(&web.token)
         .enrolments()
-        .list_enrolments(authed(
-            &web.token,
-            epb::ListEnrolmentsRequest {
-                page_size: 200,
-                trainee_subject: web.caller.subject.clone(),
-                ..Default::default()
-            },
-        ))
+        .list_enrolments(epb::ListEnrolmentsRequest {
+            page_size: 200,
+            trainee_subject: web.caller.subject.clone(),
+            ..Default::default()
+        })
         .await
         .map_err(|s| PageError::status(lang, s))?
         .into_inner()
@@ -59,15 +56,13 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
     } else {
         state
             .backends
+            .as_caller(&web.token)
             .courses()
-            .list_courses(authed(
-                &web.token,
-                cpb::ListCoursesRequest {
-                    page_size: 200,
-                    course_ids,
-                    ..Default::default()
-                },
-            ))
+            .list_courses(cpb::ListCoursesRequest {
+                page_size: 200,
+                course_ids,
+                ..Default::default()
+            })
             .await
             .map_err(|s| PageError::status(lang, s))?
             .into_inner()
@@ -82,15 +77,13 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
     } else {
         state
             .backends
+            .as_caller(&web.token)
             .sessions()
-            .list_sessions(authed(
-                &web.token,
-                cpb::ListSessionsRequest {
-                    page_size: 200,
-                    session_ids,
-                    ..Default::default()
-                },
-            ))
+            .list_sessions(cpb::ListSessionsRequest {
+                page_size: 200,
+                session_ids,
+                ..Default::default()
+            })
             .await
             .map_err(|s| PageError::status(lang, s))?
             .into_inner()

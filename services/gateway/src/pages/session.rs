@@ -11,7 +11,6 @@ use serde::Deserialize;
 use super::layout::page;
 use super::learning::status_badge;
 use crate::AppState;
-use crate::backends::authed;
 use crate::i18n::instant;
 use crate::web::{PageError, Viewer, check_csrf};
 use hamafza_proto::courses as cpb;
@@ -36,13 +35,11 @@ pub async fn public_session(
     let not_found = || PageError::api(lang, ApiError::not_found("session", id));
     let session = state
         .backends
+        .as_caller(&token)
         .sessions()
-        .get_session(authed(
-            &token,
-            cpb::GetSessionRequest {
-                session_id: id.to_owned(),
-            },
-        ))
+        .get_session(cpb::GetSessionRequest {
+            session_id: id.to_owned(),
+        })
         .await
         .map_err(|s| {
             if s.code() == tonic::Code::InvalidArgument {
@@ -59,13 +56,11 @@ pub async fn public_session(
     }
     let course = state
         .backends
+        .as_caller(&token)
         .courses()
-        .get_course(authed(
-            &token,
-            cpb::GetCourseRequest {
-                course_id: session.course_id.clone(),
-            },
-        ))
+        .get_course(cpb::GetCourseRequest {
+            course_id: session.course_id.clone(),
+        })
         .await
         .map_err(|s| PageError::status(lang, s))?
         .into_inner()
@@ -93,28 +88,24 @@ pub async fn show(
     let plan = session.details.clone().unwrap_or_default();
     let seats = state
         .backends
+        .as_caller(viewer.token().unwrap_or(&state.backends.public_token()))
         .enrolments()
-        .batch_get_session_seats(authed(
-            viewer.token().unwrap_or(&state.backends.public_token()),
-            epb::BatchGetSessionSeatsRequest {
-                session_ids: vec![id.clone()],
-            },
-        ))
+        .batch_get_session_seats(epb::BatchGetSessionSeatsRequest {
+            session_ids: vec![id.clone()],
+        })
         .await
         .ok()
         .and_then(|r| r.into_inner().sessions.pop());
     let mine = match viewer.session.as_ref() {
         Some((_, web)) => state
             .backends
+            .as_caller(&web.token)
             .enrolments()
-            .list_enrolments(authed(
-                &web.token,
-                epb::ListEnrolmentsRequest {
-                    session_id: id.clone(),
-                    trainee_subject: web.caller.subject.clone(),
-                    ..Default::default()
-                },
-            ))
+            .list_enrolments(epb::ListEnrolmentsRequest {
+                session_id: id.clone(),
+                trainee_subject: web.caller.subject.clone(),
+                ..Default::default()
+            })
             .await
             .map_err(|s| PageError::status(lang, s))?
             .into_inner()
@@ -278,16 +269,14 @@ pub async fn enrol(
         .map_err(|wait| PageError::TooMany(lang, wait.as_secs()))?;
     state
         .backends
+        .as_caller(&web.token)
         .enrolments()
-        .enrol(authed(
-            &web.token,
-            epb::EnrolRequest {
-                request_id: form.request_id,
-                session_id: id.clone(),
-                trainee: None,
-                waive_prerequisites: false,
-            },
-        ))
+        .enrol(epb::EnrolRequest {
+            request_id: form.request_id,
+            session_id: id.clone(),
+            trainee: None,
+            waive_prerequisites: false,
+        })
         .await
         .map_err(|s| PageError::status(lang, s))?;
     Ok(Redirect::to(&format!("/sessions/{id}?done=enrolled")).into_response())
@@ -309,15 +298,13 @@ pub async fn cancel(
         .map_err(|wait| PageError::TooMany(lang, wait.as_secs()))?;
     state
         .backends
+        .as_caller(&web.token)
         .enrolments()
-        .cancel_enrolment(authed(
-            &web.token,
-            epb::CancelEnrolmentRequest {
-                request_id: form.request_id,
-                enrolment_id: id,
-                reason: form.reason,
-            },
-        ))
+        .cancel_enrolment(epb::CancelEnrolmentRequest {
+            request_id: form.request_id,
+            enrolment_id: id,
+            reason: form.reason,
+        })
         .await
         .map_err(|s| PageError::status(lang, s))?;
     let back = if form.session_id.is_empty() || uuid::Uuid::parse_str(&form.session_id).is_err() {
