@@ -56,11 +56,20 @@ pub struct AppState {
     pub public_base: String,
     /// Sign-in through the organization's identity provider, when configured.
     pub oidc: Option<Arc<oidc::Oidc>>,
+    /// Set once shutdown begins: answers carry `Connection: close` and
+    /// `/readyz` says 503, so clients and load balancers move on before the
+    /// connections close.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// How long a stopping gateway keeps answering (with `Connection: close`)
+/// before it closes its connections.
+const DRAIN: Duration = Duration::from_secs(2);
 
 /// The gateway, ready to serve.
 pub struct GatewayService {
     state: AppState,
+    drain: Duration,
 }
 
 impl GatewayService {
@@ -84,7 +93,9 @@ impl GatewayService {
                 secure_cookies: public_base_url.starts_with("https://"),
                 public_base: public_base_url.trim_end_matches('/').to_owned(),
                 oidc: oidc.map(|o| Arc::new(oidc::Oidc::new(o))),
+                draining: Arc::default(),
             },
+            drain: DRAIN,
         }
     }
 }
@@ -135,13 +146,15 @@ impl Service for GatewayService {
             }
             None => None,
         };
-        Ok(Self::new(
+        let mut gateway = Self::new(
             backends,
             Arc::clone(&shared.verifier),
             dev_issuer,
             oidc,
             &config.credentials.public_base_url,
-        ))
+        );
+        gateway.drain = DRAIN.min(config.grpc.shutdown_grace());
+        Ok(gateway)
     }
 
     async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> Result<(), ServeError> {
@@ -151,8 +164,18 @@ impl Service for GatewayService {
                 tracing::warn!(%error, "could not set TCP_NODELAY on a connection");
             }
         });
+        let (draining, drain) = (Arc::clone(&self.state.draining), self.drain);
         axum::serve(listener, router(self.state))
-            .with_graceful_shutdown(async move { shutdown.requested().await })
+            .with_graceful_shutdown(async move {
+                shutdown.requested().await;
+                // Keep answering a moment, each answer closing its keep-alive
+                // connection, so no client sends a request on a connection
+                // that is about to close; then stop accepting and finish
+                // what is in flight.
+                draining.store(true, std::sync::atomic::Ordering::SeqCst);
+                tracing::info!(?drain, "draining web connections");
+                tokio::time::sleep(drain).await;
+            })
             .await
             .map_err(|error| ServeError::Startup(format!("gateway: {error}")))
     }
@@ -273,6 +296,9 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::REFERRER_POLICY, "same-origin");
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        set(headers, header::CONNECTION, "close");
+    }
     if state.secure_cookies {
         // Served over https: browsers keep to https for a year.
         set(
@@ -378,7 +404,12 @@ async fn healthz() -> &'static str {
 /// Ready when the three services answer their health checks.
 async fn readyz(State(state): State<AppState>) -> Response {
     let mut report = serde_json::Map::new();
-    let mut ready = true;
+    let draining = state.draining.load(std::sync::atomic::Ordering::SeqCst);
+    let mut ready = !draining;
+    report.insert(
+        "gateway".to_owned(),
+        serde_json::json!(if draining { "draining" } else { "serving" }),
+    );
     for (name, url) in ["courses", "enrolments", "certification"]
         .iter()
         .zip(state.backends.urls.iter())

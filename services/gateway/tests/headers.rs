@@ -73,3 +73,38 @@ async fn over_http_no_hsts_and_personal_pages_are_never_stored() {
             .starts_with("public")
     );
 }
+
+#[tokio::test]
+async fn a_stopping_gateway_keeps_answering_and_closes_keep_alive_connections() {
+    let stack = Stack::start_with(|config| config.grpc.shutdown_grace_seconds = 2).await;
+    let client = reqwest::Client::new();
+    let before = client
+        .get(format!("{}/readyz", stack.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(before.status(), reqwest::StatusCode::OK);
+    assert!(before.headers().get("connection").is_none());
+    stack.signal_stop(Svc::Gateway);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Draining: still answering, each answer closing its connection, and
+    // not ready for a load balancer.
+    let during = client.get(format!("{}/", stack.base)).send().await.unwrap();
+    assert_eq!(during.status(), reqwest::StatusCode::OK);
+    assert_eq!(during.headers()["connection"], "close");
+    let ready = client
+        .get(format!("{}/readyz", stack.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    // Then it stops.
+    eventually(std::time::Duration::from_secs(10), || async {
+        client
+            .get(format!("{}/healthz", stack.base))
+            .send()
+            .await
+            .is_err()
+    })
+    .await;
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 use hamafza_kit::config::Config;
 pub use hamafza_testkit::fixtures;
 pub use hamafza_testkit::people::ADMIN;
-pub use hamafza_testkit::{Svc, TestStack, temp_dir};
+pub use hamafza_testkit::{Svc, TestStack, eventually, temp_dir};
 
 /// The whole stack of one test, courses with the demo catalog.
 pub struct Stack {
