@@ -234,3 +234,50 @@ async fn a_refusal_keeps_its_reason_and_a_backend_down_answers_503() {
     assert!(page.contains("سامانه موقتاً در دسترس نیست"), "{page}");
     assert!(!page.contains("transport error") && !page.contains("tcp connect"));
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_error_answer_and_the_path_constraints() {
+    let stack = Stack::start().await;
+    let document: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/openapi.json", stack.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            let secured = operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty());
+            let mut expected = vec!["200", "400", "429", "503"];
+            if secured {
+                expected.extend(["401", "403"]);
+            }
+            if path.contains('{') {
+                expected.push("404");
+            }
+            if method == "post" {
+                expected.extend(["415", "422"]);
+            }
+            for code in expected {
+                assert!(
+                    responses.contains_key(code),
+                    "{method} {path} documents {code}"
+                );
+            }
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                match parameter["name"].as_str() {
+                    Some("id") => assert_eq!(parameter["schema"]["format"], "uuid", "{path}"),
+                    Some("serial") => assert!(parameter["schema"]["pattern"].is_string(), "{path}"),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let enrol = &document["components"]["schemas"]["EnrolBody"]["properties"]["request_id"];
+    assert_eq!(enrol["maxLength"], 64);
+    assert!(enrol["pattern"].is_string());
+}

@@ -39,15 +39,18 @@ pub struct EnrolmentView {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EnrolBody {
     /// A client request id (1-64 of A-Z a-z 0-9 _ -): a retry with it has no second effect.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$", min_length = 1, max_length = 64)]
     pub request_id: String,
 }
 
 /// A cancellation.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CancelBody {
-    /// A client request id.
+    /// A client request id (1-64 of A-Z a-z 0-9 _ -).
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$", min_length = 1, max_length = 64)]
     pub request_id: String,
-    /// Why.
+    /// Why (at most 500 characters).
+    #[schema(max_length = 500)]
     pub reason: String,
 }
 

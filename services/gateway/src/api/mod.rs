@@ -176,7 +176,7 @@ const DESCRIPTION: &str = concat!(
         CancelBody,
         CredentialBody
     )),
-    modifiers(&BearerScheme)
+    modifiers(&BearerScheme, &ErrorAnswers)
 )]
 struct ApiDoc;
 
@@ -198,6 +198,83 @@ impl utoipa::Modify for BearerScheme {
         }
     }
 }
+
+/// Documents on every operation the error answers the server can give (all
+/// `ErrorBody`, each with its stable `reason`), and the constraints the
+/// server enforces on path parameters: what a generated client or a
+/// property-based tester (Schemathesis) must expect.
+struct ErrorAnswers;
+
+impl utoipa::Modify for ErrorAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            ContentBuilder, Ref, RefOr, ResponseBuilder, schema::ObjectBuilder, schema::Type,
+        };
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let names_a_thing = path.contains('{');
+            for (post, operation) in [(false, item.get.as_mut()), (true, item.post.as_mut())] {
+                let Some(operation) = operation else {
+                    continue;
+                };
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let mut answers: Vec<(&str, &str)> =
+                    vec![("400", "invalid request: `violations` name the fields")];
+                if secured {
+                    answers.push(("401", "no valid bearer token"));
+                    answers.push(("403", "the caller may not do this (`reason` says why)"));
+                }
+                if names_a_thing {
+                    answers.push(("404", "no such thing"));
+                }
+                if post {
+                    answers.push(("409", "already done, or a concurrent change won"));
+                    answers.push(("415", "the body is not `application/json`"));
+                    answers.push(("422", "refused in the current state (`reason` says why)"));
+                }
+                answers.push(("429", "too many requests; see `Retry-After`"));
+                answers.push(("503", "a service is unavailable; see `Retry-After`"));
+                for (code, description) in answers {
+                    operation
+                        .responses
+                        .responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| error(description));
+                }
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    let RefOr::T(parameter) = parameter else {
+                        continue;
+                    };
+                    let constraint = match parameter.name.as_str() {
+                        "id" => ObjectBuilder::new().schema_type(Type::String).format(Some(
+                            utoipa::openapi::SchemaFormat::Custom("uuid".to_owned()),
+                        )),
+                        "serial" => ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .pattern(Some(SERIAL_PATTERN)),
+                        _ => continue,
+                    };
+                    parameter.schema = Some(constraint.build().into());
+                }
+            }
+        }
+    }
+}
+
+/// A certificate serial as the API accepts it (`HMZ-XXXX-XXXX-XXXX`).
+const SERIAL_PATTERN: &str = "^[A-Za-z0-9-]{4,40}$";
 
 /// The OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
