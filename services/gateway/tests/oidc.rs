@@ -113,6 +113,36 @@ fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// The provider, and the whole stack trusting it (and only it): people sign
+/// in through it, services verify its tokens, and their own identity is a
+/// client-credentials token from it. The gateway has `client_secret` if any.
+async fn stack_signing_in_through_the_provider(client_secret: Option<&str>) -> (Provider, Stack) {
+    let gateway = free_addr();
+    let provider = start_provider(&format!("http://{gateway}/signin/callback")).await;
+    let issuer = provider.issuer.clone();
+    let token_file = service_token_file(&issuer).await;
+    let secret = client_secret.map(|secret| {
+        let file = temp_dir("oidc").join("client-secret");
+        std::fs::write(&file, format!("{secret}\n")).unwrap();
+        file
+    });
+    let stack = Stack::start_from(
+        TestStack::builder()
+            .address(Svc::Gateway, gateway)
+            .configure(move |config| {
+                config.auth.issuer = issuer.clone();
+                config.auth.audience = "hamafza".to_owned();
+                config.auth.jwks_url = Some(format!("{issuer}/jwks"));
+                config.auth.service_token_file = Some(token_file);
+                config.oidc.issuer = Some(issuer);
+                config.oidc.client_id = CLIENT_ID.to_owned();
+                config.oidc.client_secret_file = secret;
+            }),
+    )
+    .await;
+    (provider, stack)
+}
+
 /// `location` (absolute, or relative to `base`) as an absolute URL.
 fn resolve(base: &str, location: &str) -> String {
     reqwest::Url::parse(base)
@@ -176,28 +206,8 @@ async fn signing_in_through_a_certified_provider_with_pkce_and_nonce() {
     if !installed().await {
         return;
     }
-    let gateway = free_addr();
-    let provider = start_provider(&format!("http://{gateway}/signin/callback")).await;
+    let (provider, stack) = stack_signing_in_through_the_provider(Some(CLIENT_SECRET)).await;
     let issuer = provider.issuer.clone();
-    let token_file = service_token_file(&issuer).await;
-    let secret = temp_dir("oidc").join("client-secret");
-    std::fs::write(&secret, format!("{CLIENT_SECRET}\n")).unwrap();
-    let configured = issuer.clone();
-    let stack = Stack::start_from(
-        TestStack::builder()
-            .address(Svc::Gateway, gateway)
-            .configure(move |config| {
-                // Every service trusts the provider, and only it.
-                config.auth.issuer = configured.clone();
-                config.auth.audience = "hamafza".to_owned();
-                config.auth.jwks_url = Some(format!("{configured}/jwks"));
-                config.auth.service_token_file = Some(token_file);
-                config.oidc.issuer = Some(configured);
-                config.oidc.client_id = CLIENT_ID.to_owned();
-                config.oidc.client_secret_file = Some(secret);
-            }),
-    )
-    .await;
 
     let browser = stack.browser();
     let (_, signin) = browser.text("/signin").await;
@@ -267,24 +277,8 @@ async fn a_callback_with_a_forged_code_or_a_wrong_state_signs_no_one_in() {
     if !installed().await {
         return;
     }
-    let gateway = free_addr();
-    let provider = start_provider(&format!("http://{gateway}/signin/callback")).await;
-    let issuer = provider.issuer.clone();
-    let token_file = service_token_file(&issuer).await;
-    let configured = issuer.clone();
-    let stack = Stack::start_from(
-        TestStack::builder()
-            .address(Svc::Gateway, gateway)
-            .configure(move |config| {
-                config.auth.issuer = configured.clone();
-                config.auth.audience = "hamafza".to_owned();
-                config.auth.jwks_url = Some(format!("{configured}/jwks"));
-                config.auth.service_token_file = Some(token_file);
-                config.oidc.issuer = Some(configured);
-                config.oidc.client_id = CLIENT_ID.to_owned();
-            }),
-    )
-    .await;
+    // Without the client secret the token endpoint does not even know the client.
+    let (_provider, stack) = stack_signing_in_through_the_provider(None).await;
     let browser = stack.browser();
     let start = browser.get("/signin/oidc").await;
     let authorize = location(&start);

@@ -106,18 +106,7 @@ where
 
 /// A trailers-only `RESOURCE_EXHAUSTED` answer.
 fn overloaded<R: Default>() -> http::Response<R> {
-    let mut response = http::Response::new(R::default());
-    let headers = response.headers_mut();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/grpc"),
-    );
-    headers.insert("grpc-status", http::HeaderValue::from_static("8"));
-    headers.insert(
-        "grpc-message",
-        http::HeaderValue::from_static("the%20service%20is%20at%20capacity;%20retry%20shortly"),
-    );
-    response
+    tonic::Status::resource_exhausted("the service is at capacity; retry shortly").into_http()
 }
 
 #[cfg(test)]

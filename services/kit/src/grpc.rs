@@ -268,46 +268,21 @@ const UNDECODABLE: [&str; 5] = [
 ];
 
 /// Rewrites a trailers-only INTERNAL answer to an undecodable request into
-/// INVALID_ARGUMENT.
+/// INVALID_ARGUMENT (tonic reads and writes the status headers).
 fn undecodable_is_invalid_argument(headers: &mut http::HeaderMap) {
-    if headers.get("grpc-status").and_then(|v| v.to_str().ok()) != Some("13") {
+    let Some(status) = tonic::Status::from_header_map(headers) else {
         return;
+    };
+    if status.code() == tonic::Code::Internal
+        && UNDECODABLE
+            .iter()
+            .any(|prefix| status.message().starts_with(prefix))
+    {
+        let _ = tonic::Status::invalid_argument(
+            "invalid request: the message is not a valid protobuf encoding of the request",
+        )
+        .add_header(headers);
     }
-    let message = headers
-        .get("grpc-message")
-        .and_then(|v| v.to_str().ok())
-        .map(percent_decode)
-        .unwrap_or_default();
-    if UNDECODABLE.iter().any(|prefix| message.starts_with(prefix)) {
-        headers.insert("grpc-status", http::HeaderValue::from_static("3"));
-        headers.insert(
-            "grpc-message",
-            http::HeaderValue::from_static(concat!(
-                "invalid%20request:%20the%20message%20is%20not%20a%20valid%20protobuf",
-                "%20encoding%20of%20the%20request",
-            )),
-        );
-    }
-}
-
-/// Decodes the `%XX` escapes of a `grpc-message`.
-fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = value.get(i + 1..i + 3)
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `/hamafza.courses.v1.CourseService/GetCourse` → service and method.

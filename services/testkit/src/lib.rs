@@ -65,6 +65,15 @@ impl Svc {
         }
     }
 
+    fn settings_of(self, config: &Config) -> &ServiceConfig {
+        match self {
+            Svc::Courses => &config.courses,
+            Svc::Enrolments => &config.enrolments,
+            Svc::Certification => &config.certification,
+            Svc::Gateway => &config.gateway,
+        }
+    }
+
     fn owns_database(self) -> bool {
         self != Svc::Gateway
     }
@@ -251,9 +260,8 @@ impl TestStack {
 
     /// The base URL of `service` (`http://127.0.0.1:port`).
     pub fn url(&self, service: Svc) -> String {
-        let mut config = self.config.clone();
         service
-            .settings(&mut config)
+            .settings_of(&self.config)
             .url
             .clone()
             .unwrap_or_else(|| NOWHERE.to_owned())
@@ -261,8 +269,7 @@ impl TestStack {
 
     /// The address `service` listens on.
     pub fn addr(&self, service: Svc) -> SocketAddr {
-        let mut config = self.config.clone();
-        service.settings(&mut config).addr
+        service.settings_of(&self.config).addr
     }
 
     /// A channel to `service`, connected at the first call.
