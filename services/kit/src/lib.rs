@@ -17,6 +17,7 @@ pub mod page;
 pub mod peers;
 pub mod recent;
 pub mod service;
+pub mod sheet;
 pub mod shutdown;
 pub mod telemetry;
 pub mod text;
