@@ -529,3 +529,43 @@ async fn of_many_concurrent_updates_with_one_etag_exactly_one_succeeds() {
     assert_eq!(stored.details, winners[0].details);
     assert_eq!(stored.etag, winners[0].etag);
 }
+
+#[tokio::test]
+async fn rows_stored_before_revisions_start_at_revision_one() {
+    use hamafza_courses::{Migrator, Store};
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::Query;
+    use sea_orm_migration::MigratorTrait;
+
+    let database = hamafza_kit::testing::TestDatabase::create().await;
+    let db = sea_orm::Database::connect(&database.url).await.unwrap();
+    // The schema as it shipped before revisions, with one organization in it.
+    Migrator::up(&db, Some(1)).await.unwrap();
+    let insert = Query::insert()
+        .into_table("organizations")
+        .columns([
+            "id",
+            "name_fa",
+            "name_en",
+            "kind",
+            "parent_id",
+            "created_at",
+        ])
+        .values_panic([
+            "old".into(),
+            "قدیمی".into(),
+            "Old".into(),
+            "steel".into(),
+            Option::<String>::None.into(),
+            chrono::Utc::now().into(),
+        ])
+        .to_owned();
+    db.execute(&insert).await.unwrap();
+
+    Migrator::up(&db, None).await.unwrap();
+    let store = Store::new(db);
+    let old = store.organization("old").await.unwrap().unwrap();
+    assert_eq!(old.revision, 1);
+    let wire = hamafza_courses::api::convert::organization_to_wire(old);
+    assert_eq!(wire.etag, "\"1\"");
+}
