@@ -569,3 +569,48 @@ async fn rows_stored_before_revisions_start_at_revision_one() {
     let wire = hamafza_courses::api::convert::organization_to_wire(old);
     assert_eq!(wire.etag, "\"1\"");
 }
+
+#[tokio::test]
+async fn concurrent_masked_updates_without_etags_keep_each_others_fields() {
+    let server = TestServer::start().await;
+    let session = planned_session(&server, "PR-708").await;
+    let update = |paths: &[&str], details: pb::SessionDetails| {
+        let request = server.request(
+            ADMIN,
+            pb::UpdateSessionRequest {
+                session_id: session.id.clone(),
+                details: Some(details),
+                etag: String::new(),
+                update_mask: mask(paths),
+            },
+        );
+        let mut client = server.sessions();
+        tokio::spawn(async move { client.update_session(request).await })
+    };
+    // Both read the same revision; the one that writes second finds it
+    // changed, reads again and merges its field onto the other's change.
+    let capacity = update(
+        &["capacity"],
+        pb::SessionDetails {
+            capacity: 33,
+            ..Default::default()
+        },
+    );
+    let venue = update(
+        &["venue.en"],
+        pb::SessionDetails {
+            venue: Some(text("", "Tehran, IMIDRO building")),
+            ..Default::default()
+        },
+    );
+    capacity.await.unwrap().unwrap();
+    venue.await.unwrap().unwrap();
+    let stored = get_session(&server, ADMIN, &session.id).await.unwrap();
+    let details = stored.details.unwrap();
+    assert_eq!(details.capacity, 33);
+    assert_eq!(
+        details.venue,
+        Some(text("تهران", "Tehran, IMIDRO building"))
+    );
+    assert_eq!(details.quotas, session.details.unwrap().quotas);
+}
