@@ -1,13 +1,14 @@
 //! `hamafza`: the one binary. With no arguments it runs `up`, the whole
 //! stack on embedded SQLite with demo data.
 
+mod admin;
 mod stack;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use hamafza_kit::auth::{DevIssuer, Role, TokenRequest};
 use hamafza_kit::config::Config;
 use hamafza_kit::grpc::{Health, check_health};
@@ -82,6 +83,18 @@ enum Command {
     /// services that trust it through `auth.jwks_file` (a rehearsal of a
     /// deployment without an identity provider).
     Jwks,
+    /// Run the platform: organizations, programs, courses, sessions, events,
+    /// enrolments, certificates, over the services' gRPC contracts.
+    #[command(after_help = admin::EXIT_CODES)]
+    Admin(Box<admin::AdminArgs>),
+    /// Print a shell completion script: `source <(hamafza completions bash)`.
+    #[command(
+        after_help = "Examples:\n  source <(hamafza completions bash)\n  hamafza completions zsh > ~/.zfunc/_hamafza\n  hamafza completions fish > ~/.config/fish/completions/hamafza.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Services that `serve` can run.
@@ -123,8 +136,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let command = match cli.command.unwrap_or(Command::Up) {
+        Command::Admin(args) => return admin::run(*args, &config, &runtime),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "hamafza",
+                &mut std::io::stdout(),
+            );
+            return ExitCode::SUCCESS;
+        }
+        command => command,
+    };
     let result = runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Up) {
+        match command {
             Command::Up => stack::up(config).await,
             Command::Serve { service } => match service {
                 Service::Courses => stack::serve::<hamafza_courses::CoursesService>(config).await,
@@ -157,6 +183,7 @@ fn main() -> ExitCode {
                 ttl,
             } => token(&config, sub, org, roles, name, ttl),
             Command::Jwks => jwks(&config),
+            Command::Admin(_) | Command::Completions { .. } => Ok(ExitCode::SUCCESS),
         }
     });
     match result {

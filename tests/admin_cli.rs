@@ -1,0 +1,385 @@
+//! `hamafza admin` end to end against a real stack: the README's admin flow,
+//! run exactly as written (the block marked `sh title="admin flow"`), then
+//! the exit codes, the printed field violations and `-o json`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
+use hamafza_proto::certification::{CertificateStatus, ListCertificatesRequest};
+use hamafza_proto::courses::course_service_client::CourseServiceClient;
+use hamafza_proto::courses::session_service_client::SessionServiceClient;
+use hamafza_proto::courses::{
+    CatalogStatus, GetCourseRequest, ListCoursesRequest, ListSessionsRequest, SessionStatus,
+};
+use hamafza_testkit::people::{ADMIN, TRAINEE_MSC};
+use hamafza_testkit::{Svc, TestStack};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_hamafza");
+const README: &str = include_str!("../README.md");
+
+/// The commands of the README's fenced block marked `title="admin flow"`.
+fn readme_admin_flow() -> String {
+    let start = README
+        .find("```sh title=\"admin flow\"")
+        .expect("the README marks its admin flow");
+    let body = &README[start..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    let end = body.find("\n```").expect("the admin flow block ends");
+    body[..end].to_owned()
+}
+
+async fn stack() -> TestStack {
+    TestStack::builder()
+        .with(Svc::Courses)
+        .with(Svc::Enrolments)
+        .with(Svc::Certification)
+        .start()
+        .await
+}
+
+/// A command with the stack's addresses and data directory (so `hamafza
+/// token` signs with the issuer the stack trusts), no token of the caller's.
+fn command(stack: &TestStack, program: &str) -> Command {
+    let mut command = Command::new(program);
+    let bin_dir = Path::new(BINARY).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    command
+        .env("PATH", path)
+        .env("HAMAFZA_DATA_DIR", &stack.config.data_dir)
+        .env("HAMAFZA_COURSES_URL", stack.url(Svc::Courses))
+        .env("HAMAFZA_ENROLMENTS_URL", stack.url(Svc::Enrolments))
+        .env("HAMAFZA_CERTIFICATION_URL", stack.url(Svc::Certification))
+        .env_remove("HAMAFZA_TOKEN")
+        .env_remove("HAMAFZA_CONFIG")
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+    command
+}
+
+async fn run(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// `hamafza admin ARGS` as `token` (none when `None`).
+async fn admin(stack: &TestStack, token: Option<&str>, args: &[&str]) -> Output {
+    let mut command = command(stack, BINARY);
+    command.arg("admin").args(args);
+    if let Some(token) = token {
+        command.env("HAMAFZA_TOKEN", token);
+    }
+    run(command).await
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn the_readme_admin_flow_runs_as_written() {
+    let stack = stack().await;
+    let script = readme_admin_flow();
+    assert!(script.contains("hamafza admin courses create"), "{script}");
+    assert!(!script.contains('<'), "no placeholders: {script}");
+
+    let mut bash = command(&stack, "bash");
+    bash.args(["-euo", "pipefail", "-c", &script]);
+    let output = run(bash).await;
+    assert!(
+        output.status.success(),
+        "the README's admin flow failed ({:?})\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("request id: "),
+        "changes print their request id"
+    );
+
+    // What the flow left, seen over gRPC.
+    let mut courses = CourseServiceClient::new(stack.channel(Svc::Courses));
+    let listed = courses
+        .list_courses(stack.request(
+            ADMIN,
+            ListCoursesRequest {
+                text: "PR-210".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let course = listed
+        .courses
+        .iter()
+        .find(|c| c.details.as_ref().unwrap().code == "PR-210")
+        .expect("PR-210 exists");
+    assert_eq!(course.status(), CatalogStatus::Published);
+    let course = courses
+        .get_course(stack.request(
+            ADMIN,
+            GetCourseRequest {
+                course_id: course.id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    assert_eq!(course.review.unwrap().approvals, 2);
+
+    let sessions = SessionServiceClient::new(stack.channel(Svc::Courses))
+        .list_sessions(stack.request(
+            ADMIN,
+            ListSessionsRequest {
+                course_id: course.id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .sessions;
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].status(), SessionStatus::Open);
+    let details = sessions[0].details.clone().unwrap();
+    assert_eq!(details.capacity, 25);
+    assert_eq!(details.quotas[0].organization_id, "msc");
+    assert_eq!(details.quotas[0].seats, 5);
+    // 1406/10/20 09:00 in Tehran is 2028-01-10 05:30 UTC.
+    assert_eq!(
+        details.meetings[0].start_time.unwrap().seconds,
+        1_831_095_000
+    );
+
+    let certificates = CertificationServiceClient::new(stack.channel(Svc::Certification))
+        .list_certificates(stack.request(
+            ADMIN,
+            ListCertificatesRequest {
+                trainee_subject: "trainee-msc-1".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .certificates;
+    assert_eq!(certificates.len(), 1, "one certificate from the completion");
+    assert_eq!(certificates[0].status(), CertificateStatus::Revoked);
+    assert_eq!(certificates[0].revoke_reason, "صدور آزمایشی");
+    assert_eq!(certificates[0].course_id, course.id);
+}
+
+#[tokio::test]
+async fn exit_codes_say_what_went_wrong() {
+    let stack = stack().await;
+    let token = stack.token(ADMIN);
+
+    let unknown_code = admin(&stack, Some(&token), &["courses", "show", "PR-999"]).await;
+    assert_eq!(
+        unknown_code.status.code(),
+        Some(4),
+        "{}",
+        stderr(&unknown_code)
+    );
+    assert!(stderr(&unknown_code).contains("PR-999"));
+
+    let unknown_id = admin(
+        &stack,
+        Some(&token),
+        &["courses", "show", "01936a3e-0000-7000-8000-000000000000"],
+    )
+    .await;
+    assert_eq!(unknown_id.status.code(), Some(4), "{}", stderr(&unknown_id));
+
+    let bad_flag = admin(&stack, Some(&token), &["courses", "list", "--colour"]).await;
+    assert_eq!(bad_flag.status.code(), Some(2), "{}", stderr(&bad_flag));
+
+    let bad_date = admin(
+        &stack,
+        Some(&token),
+        &[
+            "sessions",
+            "create",
+            "--course",
+            "PR-1",
+            "--meeting",
+            "1404/12/30 09:00/12:00",
+        ],
+    )
+    .await;
+    assert_eq!(bad_date.status.code(), Some(2), "{}", stderr(&bad_date));
+    assert!(
+        stderr(&bad_date).contains("not a Jalali date"),
+        "{}",
+        stderr(&bad_date)
+    );
+
+    let no_token = admin(&stack, None, &["courses", "list"]).await;
+    assert_eq!(no_token.status.code(), Some(3), "{}", stderr(&no_token));
+    assert!(
+        stderr(&no_token).contains("Unauthenticated"),
+        "{}",
+        stderr(&no_token)
+    );
+
+    let trainee = stack.token(TRAINEE_MSC);
+    let not_allowed = admin(
+        &stack,
+        Some(&trainee),
+        &[
+            "orgs",
+            "create",
+            "esco",
+            "--name-fa",
+            "فولاد اسفراین",
+            "--name-en",
+            "Esfarayen Steel",
+            "--kind",
+            "steel",
+        ],
+    )
+    .await;
+    assert_eq!(
+        not_allowed.status.code(),
+        Some(3),
+        "{}",
+        stderr(&not_allowed)
+    );
+
+    let nowhere = admin(
+        &stack,
+        Some(&token),
+        &["--courses", "http://127.0.0.1:9", "courses", "list"],
+    )
+    .await;
+    assert_eq!(nowhere.status.code(), Some(5), "{}", stderr(&nowhere));
+
+    let help = admin(&stack, None, &["--help"]).await;
+    assert!(stdout(&help).contains("Exit codes"), "{}", stdout(&help));
+    let example = admin(&stack, None, &["sessions", "create", "--help"]).await;
+    assert!(stdout(&example).contains("Example"), "{}", stdout(&example));
+}
+
+#[tokio::test]
+async fn a_refusal_prints_its_reason_and_every_field_violation() {
+    let stack = stack().await;
+    let token = stack.token(ADMIN);
+    let output = admin(
+        &stack,
+        Some(&token),
+        &[
+            "courses",
+            "create",
+            "--code",
+            "PR-300",
+            "--title-en",
+            "Crisis Communication",
+            "--hours",
+            "0",
+        ],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let errors = stderr(&output);
+    assert!(errors.contains("InvalidArgument"), "{errors}");
+    assert!(errors.contains("details.title.fa: "), "{errors}");
+    assert!(errors.contains("details.hours: "), "{errors}");
+}
+
+#[tokio::test]
+async fn json_output_is_the_resource_in_protobuf_json() {
+    let stack = stack().await;
+    let token = stack.token(ADMIN);
+    let output = admin(
+        &stack,
+        Some(&token),
+        &[
+            "courses",
+            "create",
+            "--code",
+            "PR-300",
+            "--title-fa",
+            "ارتباطات بحران",
+            "--title-en",
+            "Crisis Communication",
+            "--category",
+            "crisis",
+            "--hours",
+            "12",
+            "--mode",
+            "online",
+            "--passing-score",
+            "60",
+            "--min-attendance",
+            "80",
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let id = json["course"]["id"].as_str().unwrap().to_owned();
+
+    let course = CourseServiceClient::new(stack.channel(Svc::Courses))
+        .get_course(stack.request(ADMIN, GetCourseRequest { course_id: id }))
+        .await
+        .unwrap()
+        .into_inner()
+        .course
+        .unwrap();
+    let details = course.details.clone().unwrap();
+    assert_eq!(json["course"]["details"]["code"], details.code);
+    assert_eq!(json["course"]["details"]["title"]["fa"], "ارتباطات بحران");
+    assert_eq!(json["course"]["details"]["hours"], 12);
+    assert_eq!(
+        json["course"]["details"]["deliveryMode"],
+        "DELIVERY_MODE_ONLINE"
+    );
+    assert_eq!(json["course"]["details"]["minAttendancePercent"], 80);
+    assert_eq!(json["course"]["status"], "CATALOG_STATUS_DRAFT");
+    assert_eq!(
+        json["course"]["ownerOrganizationId"],
+        course.owner_organization_id
+    );
+    let created = course.create_time.unwrap();
+    let rfc3339 = chrono::DateTime::from_timestamp(created.seconds, created.nanos as u32)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    assert_eq!(json["course"]["createTime"], rfc3339);
+
+    // The same course by code, as an id and as an English table.
+    let ids = admin(&stack, Some(&token), &["courses", "show", "PR-300", "-q"]).await;
+    assert_eq!(stdout(&ids).trim(), course.id);
+    let table = admin(&stack, Some(&token), &["courses", "list", "--lang", "en"]).await;
+    assert!(
+        stdout(&table).contains("Crisis Communication"),
+        "{}",
+        stdout(&table)
+    );
+    let persian = admin(
+        &stack,
+        Some(&token),
+        &["courses", "show", "PR-300", "--lang", "fa"],
+    )
+    .await;
+    assert!(
+        stdout(&persian).contains("۱۲"),
+        "Persian digits: {}",
+        stdout(&persian)
+    );
+}
