@@ -139,13 +139,16 @@ fn main() -> ExitCode {
     let command = match cli.command.unwrap_or(Command::Up) {
         Command::Admin(args) => return admin::run(*args, &config, &runtime),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "hamafza",
-                &mut std::io::stdout(),
-            );
-            return ExitCode::SUCCESS;
+            // Written whole, so a closed pipe is an error, not a panic.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "hamafza", &mut script);
+            return match std::io::Write::write_all(&mut std::io::stdout(), &script) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("hamafza: {error}");
+                    ExitCode::FAILURE
+                }
+            };
         }
         command => command,
     };

@@ -30,6 +30,8 @@ pub enum Failure {
     NotFound(String),
     /// A certificate verified as not valid (exit 1): its verdict.
     Verdict(String),
+    /// Whoever read the output stopped reading (`| head`): not an error.
+    ClosedOutput,
     /// Anything else (exit 1).
     Other(anyhow::Error),
 }
@@ -48,7 +50,11 @@ impl From<anyhow::Error> for Failure {
 
 impl From<std::io::Error> for Failure {
     fn from(error: std::io::Error) -> Self {
-        Self::Other(error.into())
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            Self::ClosedOutput
+        } else {
+            Self::Other(error.into())
+        }
     }
 }
 
@@ -102,6 +108,7 @@ impl Failure {
                 eprintln!("error: NOT_FOUND: {message}");
                 ExitCode::from(4)
             }
+            Self::ClosedOutput => ExitCode::SUCCESS,
             Self::Verdict(verdict) => {
                 eprintln!("not valid: {verdict}");
                 ExitCode::FAILURE

@@ -13,7 +13,7 @@ use super::catalog::course_id;
 use super::context::{Context, Failure, Outcome, present};
 use super::input::{is_uuid, split_list};
 use super::output::{Lang, Output, View, emit, enum_name};
-use super::sessions::write_table_file;
+use super::sessions::{Sheet, write_sheet};
 
 /// Enrolment states, for filters.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -527,10 +527,14 @@ pub async fn run(context: &Context, command: EnrolmentCommand) -> Outcome {
                         .and_then(|c| c.score)
                         .map(|s| s.to_string())
                         .unwrap_or_default(),
-                    Lang::En.time(&enrolment.create_time),
+                    enrolment
+                        .create_time
+                        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
+                        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                        .unwrap_or_default(),
                 ]);
             }
-            write_table_file(context, &sheet::to_csv(&table), out.as_deref())
+            write_sheet(context, Sheet::Table(&table), out.as_deref())
         }
     }
 }

@@ -151,14 +151,21 @@ pub fn emit<M: prost::Message>(
 ) -> Outcome {
     let mut stdout = std::io::stdout().lock();
     match output {
+        // Serialized straight from the message: fields in the contract's
+        // order, as `buf curl` prints them.
         Output::Json => {
-            let json = to_json(message, name)?;
-            let text = serde_json::to_string_pretty(&json).map_err(anyhow::Error::from)?;
-            writeln!(stdout, "{text}")?;
+            let dynamic = dynamic(message, name)?;
+            let mut text = Vec::new();
+            let mut serializer = serde_json::Serializer::pretty(&mut text);
+            dynamic
+                .serialize_with_options(&mut serializer, &SerializeOptions::new())
+                .map_err(anyhow::Error::from)?;
+            stdout.write_all(&text)?;
+            writeln!(stdout)?;
         }
         Output::Yaml => {
-            let json = to_json(message, name)?;
-            let text = serde_yaml_ng::to_string(&json).map_err(anyhow::Error::from)?;
+            let dynamic = dynamic(message, name)?;
+            let text = serde_yaml_ng::to_string(&dynamic).map_err(anyhow::Error::from)?;
             write!(stdout, "{text}")?;
         }
         Output::Id => {
@@ -227,16 +234,15 @@ pub fn render_table(headers: &[&str], rows: &[Vec<String>]) -> String {
     table.to_string()
 }
 
-/// The canonical protobuf JSON of `message`, of the contract's type `name`.
-pub fn to_json<M: prost::Message>(message: &M, name: &str) -> Outcome<serde_json::Value> {
+/// `message` as a message of the contract's type `name`, which serializes
+/// to the canonical protobuf JSON mapping (camelCase names, enum names,
+/// RFC 3339 timestamps, 64-bit integers as strings, defaults left out).
+fn dynamic<M: prost::Message>(message: &M, name: &str) -> Outcome<DynamicMessage> {
     let descriptor = descriptors()?
         .get_message_by_name(name)
         .ok_or_else(|| Failure::Other(anyhow::anyhow!("no message {name} in the contracts")))?;
-    let dynamic = DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice())
-        .map_err(|error| anyhow::anyhow!("transcoding {name}: {error}"))?;
-    dynamic
-        .serialize_with_options(serde_json::value::Serializer, &SerializeOptions::new())
-        .map_err(|error| Failure::Other(anyhow::anyhow!("{name} as JSON: {error}")))
+    DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice())
+        .map_err(|error| Failure::Other(anyhow::anyhow!("transcoding {name}: {error}")))
 }
 
 /// The last part of an enum value's name, in lower case: `in-person` for

@@ -1,11 +1,13 @@
 //! Sessions of a course: meetings, venue, instructor, capacity and quotas,
 //! the enrolment window; their life (open, close, complete, cancel); rosters.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
+use hamafza_kit::sheet;
 use hamafza_proto::common::Actor;
 use hamafza_proto::courses as pb;
 use hamafza_proto::enrolments as en;
@@ -230,7 +232,44 @@ const SESSION_COLUMNS: [(&str, &str); 9] = [
     ("مدرس", "instructor"),
 ];
 
-fn session_row(view: &mut View, lang: Lang, session: &pb::Session) {
+/// The codes of the courses of `sessions`, for people (one call).
+async fn course_codes(
+    context: &Context,
+    sessions: &[pb::Session],
+) -> Outcome<HashMap<String, String>> {
+    let mut ids: Vec<String> = sessions.iter().map(|s| s.course_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() || matches!(context.output, Output::Json | Output::Yaml | Output::Id) {
+        return Ok(HashMap::new());
+    }
+    let mut codes = HashMap::new();
+    for chunk in ids.chunks(100) {
+        let courses = context
+            .catalog()
+            .list_courses(context.request(pb::ListCoursesRequest {
+                page_size: 200,
+                course_ids: chunk.to_vec(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner()
+            .courses;
+        for course in courses {
+            if let Some(details) = course.details {
+                codes.insert(course.id, details.code);
+            }
+        }
+    }
+    Ok(codes)
+}
+
+fn session_row(
+    view: &mut View,
+    lang: Lang,
+    session: &pb::Session,
+    codes: &HashMap<String, String>,
+) {
     let details = session.details.clone().unwrap_or_default();
     let quotas: Vec<String> = details
         .quotas
@@ -245,7 +284,10 @@ fn session_row(view: &mut View, lang: Lang, session: &pb::Session) {
         session.id.clone(),
         vec![
             session.id.clone(),
-            session.course_id.clone(),
+            codes
+                .get(&session.course_id)
+                .cloned()
+                .unwrap_or_else(|| session.course_id.clone()),
             enum_name(session.status().as_str_name(), "SESSION_STATUS_"),
             lang.time(&session.start_time),
             lang.time(&session.end_time),
@@ -257,15 +299,16 @@ fn session_row(view: &mut View, lang: Lang, session: &pb::Session) {
     );
 }
 
-fn show_session<M: prost::Message>(
+async fn show_session<M: prost::Message>(
     context: &Context,
     message: &M,
     name: &str,
     session: Option<&pb::Session>,
 ) -> Outcome {
     let session = present(session, "session")?;
+    let codes = course_codes(context, std::slice::from_ref(session)).await?;
     let mut view = View::single(&SESSION_COLUMNS);
-    session_row(&mut view, context.lang, session);
+    session_row(&mut view, context.lang, session, &codes);
     emit(context.lang, context.output, message, name, view)
 }
 
@@ -302,9 +345,10 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
                 }
                 page_token = page.next_page_token;
             }
+            let codes = course_codes(context, &all.sessions).await?;
             let mut view = View::list(&SESSION_COLUMNS);
             for session in &all.sessions {
-                session_row(&mut view, context.lang, session);
+                session_row(&mut view, context.lang, session, &codes);
             }
             emit(
                 context.lang,
@@ -327,6 +371,7 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
                 "hamafza.courses.v1.GetSessionResponse",
                 response.session.as_ref(),
             )
+            .await
         }
         SessionCommand::Create { course, fields } => {
             let course_id = course_id(context, &course).await?;
@@ -348,6 +393,7 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
                 "hamafza.courses.v1.CreateSessionResponse",
                 response.session.as_ref(),
             )
+            .await
         }
         SessionCommand::Update { session, fields } => {
             let response = update_session(context, session, &fields).await?;
@@ -357,6 +403,7 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
                 "hamafza.courses.v1.UpdateSessionResponse",
                 response.session.as_ref(),
             )
+            .await
         }
         SessionCommand::Open { session } => {
             let response = client
@@ -371,6 +418,7 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
                 "hamafza.courses.v1.OpenSessionResponse",
                 response.session.as_ref(),
             )
+            .await
         }
         SessionCommand::Close { session } => {
             let response = client
@@ -385,6 +433,7 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
                 "hamafza.courses.v1.CloseSessionResponse",
                 response.session.as_ref(),
             )
+            .await
         }
         SessionCommand::Complete { session } => {
             let response = client
@@ -399,6 +448,7 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
                 "hamafza.courses.v1.CompleteSessionResponse",
                 response.session.as_ref(),
             )
+            .await
         }
         SessionCommand::Cancel { session, reason } => {
             let response = client
@@ -414,6 +464,7 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
                 "hamafza.courses.v1.CancelSessionResponse",
                 response.session.as_ref(),
             )
+            .await
         }
         SessionCommand::Roster { session, out } => {
             let response = context
@@ -424,36 +475,40 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
                 }))
                 .await?
                 .into_inner();
-            write_table_file(context, &response.csv, out.as_deref())
+            write_sheet(context, Sheet::Csv(&response.csv), out.as_deref())
         }
     }
 }
 
-/// Writes CSV bytes as they are, or as an .xlsx workbook with `-o xlsx`, to
-/// `out` or stdout (CSV only).
-pub fn write_table_file(context: &Context, csv: &[u8], out: Option<&std::path::Path>) -> Outcome {
+/// A table to write as a file: the server's CSV as it came, or rows made here.
+pub enum Sheet<'a> {
+    /// CSV bytes (a roster from ExportRoster).
+    Csv(&'a [u8]),
+    /// A table.
+    Table(&'a sheet::Table),
+}
+
+/// Writes `table` as CSV, or as an .xlsx workbook with `-o xlsx` (right to
+/// left in Persian), to `out` or stdout (CSV only).
+pub fn write_sheet(context: &Context, table: Sheet<'_>, out: Option<&std::path::Path>) -> Outcome {
     use std::io::Write;
-    let bytes = match context.output {
-        Output::Xlsx => {
-            let table = hamafza_kit::sheet::read(
-                csv,
-                hamafza_kit::sheet::Limits {
-                    max_bytes: usize::MAX,
-                    max_rows: usize::MAX,
-                },
-            )
-            .map_err(|error| Failure::Other(error.into()))?;
-            hamafza_kit::sheet::write(
-                &table,
-                hamafza_kit::sheet::Format::Xlsx,
-                context.lang == Lang::Fa,
-            )
-            .map_err(|error| Failure::Other(error.into()))?
+    let bytes = match (context.output, table) {
+        (Output::Xlsx, Sheet::Csv(csv)) => {
+            let limits = sheet::Limits {
+                max_bytes: 256 * 1024 * 1024,
+                max_rows: 1_000_000,
+            };
+            let table = sheet::read(csv, limits).map_err(|error| Failure::Other(error.into()))?;
+            sheet::to_xlsx(&table, context.lang == Lang::Fa)
+                .map_err(|error| Failure::Other(error.into()))?
         }
-        Output::Table | Output::Csv => csv.to_vec(),
-        Output::Json | Output::Yaml | Output::Id => {
+        (Output::Xlsx, Sheet::Table(table)) => sheet::to_xlsx(table, context.lang == Lang::Fa)
+            .map_err(|error| Failure::Other(error.into()))?,
+        (Output::Table | Output::Csv, Sheet::Csv(csv)) => csv.to_vec(),
+        (Output::Table | Output::Csv, Sheet::Table(table)) => sheet::to_csv(table),
+        (Output::Json | Output::Yaml | Output::Id, _) => {
             return Err(Failure::Usage(
-                "a roster is CSV or xlsx (-o csv|xlsx)".into(),
+                "this writes CSV or xlsx (-o csv|xlsx)".into(),
             ));
         }
     };
