@@ -7,6 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use hamafza_kit::sheet;
 use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
 use hamafza_proto::certification::{CertificateStatus, ListCertificatesRequest};
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
@@ -14,8 +15,9 @@ use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use hamafza_proto::courses::{
     CatalogStatus, GetCourseRequest, ListCoursesRequest, ListSessionsRequest, SessionStatus,
 };
+use hamafza_proto::enrolments::ListEnrolmentsRequest;
 use hamafza_testkit::people::{ADMIN, TRAINEE_MSC};
-use hamafza_testkit::{Svc, TestStack};
+use hamafza_testkit::{Svc, TestStack, fixtures};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_hamafza");
 const README: &str = include_str!("../README.md");
@@ -382,4 +384,97 @@ async fn json_output_is_the_resource_in_protobuf_json() {
         "Persian digits: {}",
         stdout(&persian)
     );
+}
+
+#[tokio::test]
+async fn an_excel_import_enrols_each_row_and_the_roster_comes_back_as_excel() {
+    let stack = stack().await;
+    let token = stack.token(ADMIN);
+    let course = fixtures::published_course(&stack, "PR-400", |_| {}).await;
+    let session = fixtures::open_session(&stack, &course, |_| {}).await;
+
+    let dir = hamafza_testkit::temp_dir("admin-import");
+    let mut people = sheet::Table::new(["subject", "name", "organization_id"]);
+    people.push(["trainee-ksc-7", "علی رضایی", "ksc"]);
+    people.push(["trainee-msc-8", "مریم کریمی", "msc"]);
+    people.push(["", "بی‌نام", "msc"]);
+    let file = dir.join("people.xlsx");
+    std::fs::write(&file, sheet::to_xlsx(&people, true).unwrap()).unwrap();
+
+    let import = admin(
+        &stack,
+        Some(&token),
+        &[
+            "enrolments",
+            "import",
+            file.to_str().unwrap(),
+            "--session",
+            &session.id,
+            "--lang",
+            "en",
+        ],
+    )
+    .await;
+    assert_eq!(
+        import.status.code(),
+        Some(1),
+        "a row failed: {}",
+        stderr(&import)
+    );
+    let rows = stdout(&import);
+    assert!(
+        rows.contains("trainee-ksc-7") && rows.contains("trainee-msc-8"),
+        "{rows}"
+    );
+    assert!(
+        rows.contains("the subject is empty"),
+        "the failed row says why: {rows}"
+    );
+    assert!(
+        stderr(&import).contains("1 of 3 rows were not enrolled"),
+        "{}",
+        stderr(&import)
+    );
+
+    let listed = fixtures::enrolment_service(&stack)
+        .list_enrolments(stack.request(
+            ADMIN,
+            ListEnrolmentsRequest {
+                session_id: session.id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .enrolments;
+    let mut subjects: Vec<String> = listed
+        .iter()
+        .map(|e| e.trainee.clone().unwrap().subject)
+        .collect();
+    subjects.sort();
+    assert_eq!(subjects, ["trainee-ksc-7", "trainee-msc-8"]);
+
+    let roster = dir.join("roster.xlsx");
+    let written = admin(
+        &stack,
+        Some(&token),
+        &[
+            "sessions",
+            "roster",
+            &session.id,
+            "-o",
+            "xlsx",
+            "--out",
+            roster.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(written.status.success(), "{}", stderr(&written));
+    let table = sheet::read(&std::fs::read(&roster).unwrap(), sheet::Limits::default()).unwrap();
+    let name = table.column("trainee_name").unwrap();
+    let mut names: Vec<&str> = table.rows.iter().map(|row| row[name].as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["علی رضایی", "مریم کریمی"]);
+    let _ = std::fs::remove_dir_all(dir);
 }
