@@ -270,6 +270,24 @@ async fn exit_codes_say_what_went_wrong() {
     .await;
     assert_eq!(nowhere.status.code(), Some(5), "{}", stderr(&nowhere));
 
+    let draft = fixtures::draft_course(&stack, "PR-500").await;
+    let not_approved = admin(&stack, Some(&token), &["courses", "publish", "PR-500"]).await;
+    assert_eq!(
+        not_approved.status.code(),
+        Some(6),
+        "{}",
+        stderr(&not_approved)
+    );
+    assert!(
+        stderr(&not_approved).contains("FailedPrecondition"),
+        "{}",
+        stderr(&not_approved)
+    );
+    let still = fixtures::get_course(&stack, ADMIN, &draft.id)
+        .await
+        .unwrap();
+    assert_eq!(still.status(), CatalogStatus::Draft);
+
     let help = admin(&stack, None, &["--help"]).await;
     assert!(stdout(&help).contains("Exit codes"), "{}", stdout(&help));
     let example = admin(&stack, None, &["sessions", "create", "--help"]).await;

@@ -169,7 +169,7 @@ pub fn emit<M: prost::Message>(
             write!(stdout, "{text}")?;
         }
         Output::Id => {
-            for id in &view.ids {
+            for id in view.ids.iter().filter(|id| !id.is_empty()) {
                 writeln!(stdout, "{id}")?;
             }
         }
