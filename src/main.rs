@@ -136,24 +136,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let command = match cli.command.unwrap_or(Command::Up) {
-        Command::Admin(args) => return admin::run(*args, &config, &runtime),
-        Command::Completions { shell } => {
-            // Written whole, so a closed pipe is an error, not a panic.
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "hamafza", &mut script);
-            return match std::io::Write::write_all(&mut std::io::stdout(), &script) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) => {
-                    eprintln!("hamafza: {error}");
-                    ExitCode::FAILURE
-                }
-            };
-        }
-        command => command,
-    };
     let result = runtime.block_on(async move {
-        match command {
+        match cli.command.unwrap_or(Command::Up) {
             Command::Up => stack::up(config).await,
             Command::Serve { service } => match service {
                 Service::Courses => stack::serve::<hamafza_courses::CoursesService>(config).await,
@@ -186,7 +170,8 @@ fn main() -> ExitCode {
                 ttl,
             } => token(&config, sub, org, roles, name, ttl),
             Command::Jwks => jwks(&config),
-            Command::Admin(_) | Command::Completions { .. } => Ok(ExitCode::SUCCESS),
+            Command::Admin(args) => Ok(admin::run(*args, &config).await),
+            Command::Completions { shell } => completions(shell),
         }
     });
     match result {
@@ -245,6 +230,17 @@ async fn http_healthcheck(addr: &str, timeout: Duration) -> anyhow::Result<ExitC
             eprintln!("cannot reach {base}: {error}");
             Ok(ExitCode::FAILURE)
         }
+    }
+}
+
+/// Prints the completion script of `shell`, written whole so a closed pipe
+/// is an error rather than a panic.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "hamafza", &mut script);
+    match std::io::Write::write_all(&mut std::io::stdout(), &script) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 

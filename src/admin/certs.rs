@@ -41,7 +41,7 @@ impl State {
 #[derive(Debug, Subcommand)]
 pub enum CertCommand {
     /// List certificates; --wait waits for at least one (the outbox delivers
-    /// a completion's certificate asynchronously).
+    /// a completion's certificate asynchronously) and exits 4 when none came.
     #[command(
         after_help = "Example:\n  hamafza admin certs list --trainee trainee-msc-1 --course PR-210 --wait 30s"
     )]

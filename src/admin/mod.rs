@@ -138,11 +138,11 @@ pub enum Resource {
 }
 
 /// Runs one admin command; the exit code says how it went.
-pub fn run(args: AdminArgs, config: &Config, runtime: &tokio::runtime::Runtime) -> ExitCode {
-    let outcome = runtime.block_on(async move {
-        let context = Context::new(&args.global, config)?;
-        dispatch(&context, args.resource).await
-    });
+pub async fn run(args: AdminArgs, config: &Config) -> ExitCode {
+    let outcome = match Context::new(&args.global, config) {
+        Ok(context) => dispatch(&context, args.resource).await,
+        Err(failure) => Err(failure),
+    };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),
