@@ -496,3 +496,60 @@ async fn an_excel_import_enrols_each_row_and_the_roster_comes_back_as_excel() {
     assert_eq!(names, ["علی رضایی", "مریم کریمی"]);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `buf curl`, the generic client the README documents, when installed (CI
+/// installs it; without CI a missing `buf` skips the comparison).
+fn buf() -> Option<Command> {
+    let found = Command::new("buf").arg("--version").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI installs buf (.ci/run); it is missing"
+        );
+        eprintln!("buf is not installed: skipping the comparison with buf curl");
+        return None;
+    }
+    Some(Command::new("buf"))
+}
+
+#[tokio::test]
+async fn json_output_is_what_buf_curl_prints() {
+    let Some(mut buf) = buf() else {
+        return;
+    };
+    let stack = stack().await;
+    let token = stack.token(ADMIN);
+    let course = fixtures::published_course(&stack, "PR-600", |details| {
+        details.certificate_validity_months = Some(24);
+    })
+    .await;
+
+    buf.args([
+        "curl",
+        "--protocol",
+        "grpc",
+        "--http2-prior-knowledge",
+        "-H",
+        &format!("authorization: Bearer {token}"),
+        "-d",
+        &format!("{{\"courseId\":\"{}\"}}", course.id),
+        &format!(
+            "{}/hamafza.courses.v1.CourseService/GetCourse",
+            stack.url(Svc::Courses)
+        ),
+    ]);
+    let printed_by_buf = run(buf).await;
+    assert!(
+        printed_by_buf.status.success(),
+        "{}",
+        stderr(&printed_by_buf)
+    );
+    let printed_by_us = admin(
+        &stack,
+        Some(&token),
+        &["courses", "show", "PR-600", "-o", "json"],
+    )
+    .await;
+    assert!(printed_by_us.status.success(), "{}", stderr(&printed_by_us));
+    assert_eq!(stdout(&printed_by_us), stdout(&printed_by_buf));
+}
