@@ -361,6 +361,49 @@ mod tests {
     }
 
     #[test]
+    fn long_objects_from_yaml_or_json_in_the_protobuf_mapping() {
+        let dir = std::env::temp_dir().join(format!("hamafza-admin-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let yaml = dir.join("session.yaml");
+        std::fs::write(
+            &yaml,
+            "meetings:\n- startTime: 2027-01-10T05:30:00Z\n  end_time: 2027-01-10T09:30:00Z\n\
+             venue: {fa: تهران, en: Tehran}\ncapacity: 25\nquotas: [{organizationId: msc, seats: 5}]\n",
+        )
+        .unwrap();
+        let session: hamafza_proto::courses::SessionDetails =
+            from_file(&yaml, "hamafza.courses.v1.SessionDetails").unwrap();
+        assert_eq!(session.capacity, 25);
+        assert_eq!(session.quotas[0].organization_id, "msc");
+        assert_eq!(
+            session.meetings[0].end_time,
+            Some(timestamp(utc("2027-01-10T09:30:00Z")))
+        );
+        assert_eq!(session.venue.unwrap().fa, "تهران");
+
+        let json = dir.join("course.json");
+        std::fs::write(
+            &json,
+            r#"{"code": "PR-210", "deliveryMode": "DELIVERY_MODE_ONLINE", "hours": 8}"#,
+        )
+        .unwrap();
+        let course: hamafza_proto::courses::CourseDetails =
+            from_file(&json, "hamafza.courses.v1.CourseDetails").unwrap();
+        assert_eq!(
+            course.delivery_mode(),
+            hamafza_proto::courses::DeliveryMode::Online
+        );
+
+        std::fs::write(&json, r#"{"code": "PR-210", "hourz": 8}"#).unwrap();
+        let unknown = from_file::<hamafza_proto::courses::CourseDetails>(
+            &json,
+            "hamafza.courses.v1.CourseDetails",
+        );
+        assert!(matches!(unknown, Err(Failure::Usage(message)) if message.contains("hourz")));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn quotas() {
         assert_eq!(parse_quota("msc=10").unwrap(), ("msc".to_owned(), 10));
         assert!(parse_quota("msc").is_err());
