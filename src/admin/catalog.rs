@@ -1300,6 +1300,10 @@ pub async fn council(context: &Context) -> Outcome {
                 "hamafza.courses.v1.ListCoursesResponse",
                 View::list(&columns),
             )?;
+            if context.output == super::Output::Yaml {
+                // Two YAML documents in one stream.
+                std::io::Write::write_all(&mut std::io::stdout(), b"---\n")?;
+            }
             emit(
                 lang,
                 context.output,

@@ -71,7 +71,9 @@ pub struct Global {
         value_name = "URL"
     )]
     pub certification: Option<String>,
-    /// The bearer token to call with (e.g. from `hamafza token`).
+    /// The bearer token to call with (e.g. from `hamafza token`); on a shared
+    /// machine prefer HAMAFZA_TOKEN or --token-file, which other users'
+    /// process lists do not show.
     #[arg(
         long,
         global = true,
