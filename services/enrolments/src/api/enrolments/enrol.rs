@@ -174,6 +174,22 @@ impl EnrolmentsApi {
         waive_prerequisites: bool,
     ) -> Result<(), ApiError> {
         facts.check_open(time::now())?;
+        if let Some(known) = self
+            .courses
+            .recent_directory_entry(&trainee.subject)
+            .await?
+        {
+            if known.organization_id != trainee.organization_id {
+                return Err(EnrolmentsError::PersonInOtherOrganization {
+                    subject: trainee.subject.clone(),
+                    organization_id: known.organization_id,
+                }
+                .into());
+            }
+            if !known.active {
+                return Err(EnrolmentsError::PersonInactive(trainee.subject.clone()).into());
+            }
+        }
         if !waive_prerequisites && !facts.course.prerequisites.is_empty() {
             let done = self
                 .store
