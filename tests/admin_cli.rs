@@ -553,3 +553,74 @@ async fn json_output_is_what_buf_curl_prints() {
     assert!(printed_by_us.status.success(), "{}", stderr(&printed_by_us));
     assert_eq!(stdout(&printed_by_us), stdout(&printed_by_buf));
 }
+
+#[tokio::test]
+async fn the_people_directory_from_a_file_and_one_by_one() {
+    let stack = stack().await;
+    let token = stack.token(ADMIN);
+    let dir = hamafza_testkit::temp_dir("admin-people");
+    let file = dir.join("staff.csv");
+    std::fs::write(
+        &file,
+        "subject,name_fa,name_en,organization_id,job_title\n\
+         staff-msc-1,نیما کریمی,Nima Karimi,msc,کارشناس روابط عمومی\n\
+         staff-x-1,کسی,Someone,nowhere,\n",
+    )
+    .unwrap();
+    let import = admin(
+        &stack,
+        Some(&token),
+        &["people", "import", file.to_str().unwrap(), "--lang", "en"],
+    )
+    .await;
+    assert_eq!(
+        import.status.code(),
+        Some(1),
+        "a row was refused: {}",
+        stderr(&import)
+    );
+    let rows = stdout(&import);
+    assert!(
+        rows.contains("staff-msc-1") && rows.contains("created"),
+        "{rows}"
+    );
+    assert!(rows.contains("UNKNOWN_ORGANIZATION"), "{rows}");
+
+    let set = admin(
+        &stack,
+        Some(&token),
+        &[
+            "people",
+            "set",
+            "staff-msc-1",
+            "--job-title",
+            "مدیر روابط عمومی",
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    assert!(set.status.success(), "{}", stderr(&set));
+    let json: serde_json::Value = serde_json::from_slice(&set.stdout).unwrap();
+    assert_eq!(json["person"]["jobTitle"], "مدیر روابط عمومی");
+    assert_eq!(
+        json["person"]["name"]["en"], "Nima Karimi",
+        "what was not given stays"
+    );
+
+    let listed = admin(
+        &stack,
+        Some(&token),
+        &["people", "list", "--org", "msc", "-q"],
+    )
+    .await;
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(
+        stdout(&listed).lines().any(|line| line == "staff-msc-1"),
+        "{}",
+        stdout(&listed)
+    );
+    let missing = admin(&stack, Some(&token), &["people", "show", "staff-x-1"]).await;
+    assert_eq!(missing.status.code(), Some(4), "{}", stderr(&missing));
+    let _ = std::fs::remove_dir_all(dir);
+}

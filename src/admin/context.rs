@@ -10,6 +10,7 @@ use hamafza_proto::certification::certification_service_client::CertificationSer
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
 use hamafza_proto::courses::event_service_client::EventServiceClient;
 use hamafza_proto::courses::organization_service_client::OrganizationServiceClient;
+use hamafza_proto::courses::person_service_client::PersonServiceClient;
 use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
 use tonic::metadata::{Ascii, MetadataValue};
@@ -236,6 +237,11 @@ impl Context {
     /// The courses service's organization client.
     pub fn organizations(&self) -> OrganizationServiceClient<Channel> {
         OrganizationServiceClient::new(self.courses.clone())
+    }
+
+    /// The courses service's people directory client.
+    pub fn people(&self) -> PersonServiceClient<Channel> {
+        PersonServiceClient::new(self.courses.clone())
     }
 
     /// The enrolments service's client.

@@ -10,6 +10,7 @@ mod enrolments;
 mod events;
 mod input;
 mod output;
+mod people;
 mod sessions;
 
 use std::path::PathBuf;
@@ -113,6 +114,9 @@ pub enum Resource {
     /// Organizations (the holding and its companies).
     #[command(subcommand)]
     Orgs(catalog::OrgCommand),
+    /// The people directory: who belongs to which organization.
+    #[command(subcommand)]
+    People(people::PersonCommand),
     /// Programs: the year's set of courses, approved by the council.
     #[command(subcommand)]
     Programs(catalog::ProgramCommand),
@@ -154,6 +158,7 @@ pub async fn run(args: AdminArgs, config: &Config) -> ExitCode {
 async fn dispatch(context: &Context, resource: Resource) -> Result<(), Failure> {
     match resource {
         Resource::Orgs(command) => catalog::orgs(context, command).await,
+        Resource::People(command) => people::run(context, command).await,
         Resource::Programs(command) => catalog::programs(context, command).await,
         Resource::Courses(command) => catalog::courses(context, command).await,
         Resource::Sessions(command) => sessions::run(context, command).await,
