@@ -141,6 +141,7 @@ async fn the_directory_decides_which_company_a_person_belongs_to() {
         outcomes,
         [pb::BulkRowOutcome::Enrolled, pb::BulkRowOutcome::Error]
     );
+    assert_eq!(rows[1].error_reason, "PERSON_IN_OTHER_ORGANIZATION");
     assert!(
         rows[1].error_message.contains("ksc"),
         "{}",

@@ -150,6 +150,21 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
             "این صفحه فقط برای کارکنان همان شرکت است.",
             "This page is only for the organization's own people.",
         ),
+        "PERSON_IN_OTHER_ORGANIZATION" => (
+            "این فرد در فهرست کارکنان شرکت دیگری است.",
+            "This person belongs to another company in the directory.",
+        ),
+        "PERSON_INACTIVE" => (
+            "این فرد در فهرست کارکنان غیرفعال است.",
+            "This person is marked inactive in the directory.",
+        ),
+        "UNKNOWN_ORGANIZATION" => (
+            "این شرکت ثبت نشده است.",
+            "This organization is not registered.",
+        ),
+        "NOTHING_SELECTED" => ("هیچ موردی انتخاب نشده است.", "Nothing was ticked."),
+        "REASON_REQUIRED" => ("دلیل را بنویسید.", "Please give a reason."),
+        "FILE_TOO_LARGE" => ("فایل بیش از اندازهٔ مجاز است.", "The file is too large."),
         "RATE_LIMITED" => (
             "درخواست‌های زیاد؛ لطفاً کمی بعد دوباره تلاش کنید.",
             "Too many requests; please try again in a moment.",

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod certificates;
 pub mod layout;
 pub mod learning;
+pub mod org;
 pub mod session;
 pub mod signin;
 pub mod verify;

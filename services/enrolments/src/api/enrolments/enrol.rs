@@ -327,11 +327,16 @@ fn bulk_answer(
                 subject,
                 outcome: outcome.into(),
                 enrolment_id: enrolment.id,
-                error_code: 0,
-                error_message: String::new(),
+                ..Default::default()
             }
         }
         Err(error) => {
+            let error_reason = error.reason().to_owned();
+            let error_field = error
+                .violations()
+                .first()
+                .map(|violation| violation.field.clone())
+                .unwrap_or_default();
             let status = Status::from(error);
             pb::BulkEnrolResponse {
                 row_number,
@@ -340,6 +345,8 @@ fn bulk_answer(
                 enrolment_id: String::new(),
                 error_code: status.code() as i32,
                 error_message: status.message().to_owned(),
+                error_reason,
+                error_field,
             }
         }
     }
