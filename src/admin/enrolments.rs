@@ -568,6 +568,7 @@ async fn import(context: &Context, file: &std::path::Path, session: String) -> O
         ("فراگیر", "subject"),
         ("نتیجه", "outcome"),
         ("ثبت‌نام", "enrolment"),
+        ("دلیل", "reason"),
         ("خطا", "error"),
     ]);
     let mut rows = Vec::new();
@@ -583,7 +584,12 @@ async fn import(context: &Context, file: &std::path::Path, session: String) -> O
                 row.subject.clone(),
                 enum_name(row.outcome().as_str_name(), "BULK_ROW_OUTCOME_"),
                 row.enrolment_id.clone(),
-                row.error_message.clone(),
+                row.error_reason.clone(),
+                if row.error_field.is_empty() {
+                    row.error_message.clone()
+                } else {
+                    format!("{}: {}", row.error_field, row.error_message)
+                },
             ],
         );
         rows.push(row);
