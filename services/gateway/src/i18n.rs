@@ -150,6 +150,19 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
             "این صفحه فقط برای کارکنان همان شرکت است.",
             "This page is only for the organization's own people.",
         ),
+        "COUNCIL_ONLY" => (
+            "این صفحه برای اعضای شورای سیاست‌گذاری است.",
+            "This page is for members of the policy council.",
+        ),
+        "ALREADY_VOTED" => (
+            "شما در این دور بررسی پیش‌تر رأی داده‌اید.",
+            "You have already voted in this review round.",
+        ),
+        "INSTRUCTORS_ONLY" => ("این صفحه برای مدرسان است.", "This page is for instructors."),
+        "NOT_YOUR_SESSION" => (
+            "فقط مدرس این دوره فهرست و حضور و غیاب آن را می‌بیند.",
+            "Only the session's instructor sees its roster and attendance.",
+        ),
         "RATE_LIMITED" => (
             "درخواست‌های زیاد؛ لطفاً کمی بعد دوباره تلاش کنید.",
             "Too many requests; please try again in a moment.",
