@@ -74,6 +74,11 @@ impl Lang {
         }
     }
 
+    /// A percentage in this language's digits and sign.
+    pub fn percent(self, value: impl std::fmt::Display) -> String {
+        format!("{}{}", self.num(value), self.pick("٪", "%"))
+    }
+
     /// A date: Solar Hijri in Persian, Gregorian in English.
     pub fn date(self, instant: DateTime<Utc>) -> String {
         let shown = jalali::show(instant);

@@ -359,6 +359,12 @@ async fn screenshots(browser: &fantoccini::Client, base: &str, path: &str, name:
         wait_for(browser, &format!("html[lang='{lang}']")).await;
         screenshot(browser, &dir, &format!("{name}-{lang}.png")).await;
     }
+    // The end of the page too (forms and results sit below the fold).
+    browser
+        .execute("window.scrollTo(0, document.body.scrollHeight)", vec![])
+        .await
+        .unwrap();
+    screenshot(browser, &dir, &format!("{name}-en-end.png")).await;
     browser.set_window_size(390, 844).await.unwrap();
     browser
         .goto(&format!("{base}{path}{join}lang=fa"))
@@ -366,6 +372,11 @@ async fn screenshots(browser: &fantoccini::Client, base: &str, path: &str, name:
         .unwrap();
     wait_for(browser, "html[lang='fa']").await;
     screenshot(browser, &dir, &format!("{name}-phone.png")).await;
+    browser
+        .execute("window.scrollTo(0, document.body.scrollHeight)", vec![])
+        .await
+        .unwrap();
+    screenshot(browser, &dir, &format!("{name}-phone-end.png")).await;
     browser.set_window_size(1280, 1000).await.unwrap();
 }
 

@@ -756,7 +756,7 @@ async fn item_page(
                         tr { th { (lang.pick("نمرهٔ قبولی", "Passing score")) }
                             td { (lang.num(details.passing_score)) } }
                         tr { th { (lang.pick("حداقل حضور", "Minimum attendance")) }
-                            td { (lang.num(details.min_attendance_percent)) "٪" } }
+                            td { (lang.percent(details.min_attendance_percent)) } }
                         tr { th { (lang.pick("اعتبار گواهی", "Certificate valid for")) }
                             td {
                                 @match details.certificate_validity_months {

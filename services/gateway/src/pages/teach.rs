@@ -601,7 +601,7 @@ fn roster_page(
             p.muted {
                 (lang.pick("نمرهٔ قبولی: ", "Passing score: ")) (lang.num(details.passing_score))
                 " · " (lang.pick("حداقل حضور: ", "Minimum attendance: "))
-                (lang.num(details.min_attendance_percent)) "٪"
+                (lang.percent(details.min_attendance_percent))
             }
             p.downloads {
                 (lang.pick("دریافت فهرست: ", "Download the roster: "))
@@ -804,8 +804,8 @@ fn roster_page(
                                     } @else { "—" }
                                 }
                                 td {
-                                    (lang.num(completion.attendance_percent)) "٪ / "
-                                    (lang.num(completion.min_attendance_percent)) "٪"
+                                    (lang.percent(completion.attendance_percent)) " / "
+                                    (lang.percent(completion.min_attendance_percent))
                                 }
                                 td { (verdict(lang, enrolment)) }
                             }
