@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::domain::CoursesError;
 use crate::domain::catalog::{CourseDraft, EventDraft, OrganizationDraft, ProgramDraft};
+use crate::domain::people::{PersonDraft, Writer};
 use crate::domain::sessions::{Instructor, Meeting, SessionMove, SessionPlan};
 use crate::domain::values::{
     Bilingual, Category, Code, DeliveryMode, EventKind, OrganizationId, OrganizationKind,
@@ -244,6 +245,7 @@ pub async fn seed(
             )
             .await?;
     }
+    seed_directory(store, now).await?;
     let admin = demo::with_role(Role::PlatformAdmin)
         .next()
         .map_or("admin", |p| p.subject);
@@ -507,6 +509,43 @@ pub async fn seed(
             .await?;
     }
     Ok(true)
+}
+
+/// Everyone of the demo in the people directory: those who sign in (as if
+/// they had) and their colleagues.
+async fn seed_directory(store: &Store, now: DateTime<Utc>) -> Result<(), CoursesError> {
+    let signing_in = demo::PEOPLE.iter().map(|person| {
+        let title = if person.roles.contains(&Role::Instructor) {
+            "مدرس"
+        } else if person.roles.contains(&Role::OrgManager) {
+            "مدیر روابط عمومی"
+        } else if person.roles.contains(&Role::Trainee) {
+            "کارشناس روابط عمومی"
+        } else {
+            ""
+        };
+        (
+            person.subject,
+            person.name_fa,
+            person.name_en,
+            person.organization_id,
+            title,
+        )
+    });
+    for (subject, fa, en, organization_id, job_title) in
+        signing_in.chain(demo::COLLEAGUES.iter().copied())
+    {
+        let draft = PersonDraft {
+            subject: subject.to_owned(),
+            name: text(fa, en),
+            organization_id: organization_id.to_owned(),
+            email: demo::email(subject, organization_id),
+            job_title: job_title.to_owned(),
+            active: true,
+        };
+        store.upsert_person(&draft, &Writer::Admin, now).await?;
+    }
+    Ok(())
 }
 
 async fn approve_and_publish(

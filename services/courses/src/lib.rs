@@ -22,6 +22,7 @@ use hamafza_kit::shutdown::Shutdown;
 use hamafza_proto::courses::course_service_server::CourseServiceServer;
 use hamafza_proto::courses::event_service_server::EventServiceServer;
 use hamafza_proto::courses::organization_service_server::OrganizationServiceServer;
+use hamafza_proto::courses::person_service_server::PersonServiceServer;
 use hamafza_proto::courses::session_service_server::SessionServiceServer;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
@@ -87,7 +88,13 @@ impl Service for CoursesService {
                 auth.clone(),
             ))
             .add_service(InterceptedService::new(
-                EventServiceServer::new(api)
+                EventServiceServer::new(api.clone())
+                    .max_decoding_message_size(limit)
+                    .max_encoding_message_size(limit),
+                auth.clone(),
+            ))
+            .add_service(InterceptedService::new(
+                PersonServiceServer::new(api)
                     .max_decoding_message_size(limit)
                     .max_encoding_message_size(limit),
                 auth,

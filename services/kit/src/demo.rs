@@ -97,3 +97,71 @@ pub fn with_role(role: Role) -> impl Iterator<Item = &'static DemoPerson> {
         .iter()
         .filter(move |person| person.roles.contains(&role))
 }
+
+/// Colleagues in the demo directory who do not sign in to the demo (no role):
+/// the people a company's PR manager picks when enrolling their staff.
+/// (subject, Persian name, English name, organization, Persian job title).
+pub const COLLEAGUES: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "msc-pr-02",
+        "رضا محمدی",
+        "Reza Mohammadi",
+        "msc",
+        "کارشناس روابط عمومی",
+    ),
+    (
+        "msc-pr-03",
+        "فاطمه کریمی",
+        "Fatemeh Karimi",
+        "msc",
+        "کارشناس رسانه",
+    ),
+    (
+        "msc-pr-04",
+        "امیر یوسفی",
+        "Amir Yousefi",
+        "msc",
+        "عکاس و مستندساز",
+    ),
+    (
+        "msc-pr-05",
+        "مریم صادقی",
+        "Maryam Sadeghi",
+        "msc",
+        "کارشناس شبکه‌های اجتماعی",
+    ),
+    (
+        "msc-pr-06",
+        "حسین نوری",
+        "Hossein Noori",
+        "msc",
+        "کارشناس برگزاری نمایشگاه",
+    ),
+    (
+        "ksc-pr-02",
+        "نازنین عباسی",
+        "Nazanin Abbasi",
+        "ksc",
+        "کارشناس روابط عمومی",
+    ),
+    (
+        "ksc-pr-03",
+        "محمد قاسمی",
+        "Mohammad Ghasemi",
+        "ksc",
+        "کارشناس ارتباطات رسانه‌ای",
+    ),
+    (
+        "gegh-pr-02",
+        "الهام رستمی",
+        "Elham Rostami",
+        "gegh",
+        "کارشناس روابط عمومی",
+    ),
+];
+
+/// The email address of a demo person (a reserved `.example` domain: nothing
+/// is ever delivered there).
+pub fn email(subject: &str, organization_id: &str) -> String {
+    format!("{subject}@{organization_id}.example")
+}

@@ -57,6 +57,37 @@ pub fn spreadsheet_safe(value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The form of text that search compares: what a Persian reader takes for
+/// the same word matches whatever keyboard typed it. Arabic letter forms fold
+/// to Persian (ي ى ئ → ی, ك → ک, ة ۀ → ه, أ إ آ ٱ → ا, ؤ → و), Persian and
+/// Arabic-Indic digits to ASCII, letters to lower case; ZWNJ, ZWJ, tatweel,
+/// diacritics (harakat, tanwin, superscript alef), whitespace and
+/// punctuation are dropped, so «پیام‌رسانی», «پیامرسانی» and «پیام رسانی» are
+/// one key. The stored key of a searchable thing and the query's key are made
+/// by this one function.
+pub fn search_key(value: &str) -> String {
+    let mut key = String::with_capacity(value.len());
+    for c in value.chars() {
+        let folded = match c {
+            'ي' | 'ى' | 'ئ' => 'ی',
+            'ك' => 'ک',
+            'ة' | 'ۀ' => 'ه',
+            'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+            'ؤ' => 'و',
+            '۰'..='۹' => char::from(b'0' + (c as u32 - '۰' as u32) as u8),
+            '٠'..='٩' => char::from(b'0' + (c as u32 - '٠' as u32) as u8),
+            // ZWNJ, ZWJ, marks of direction, tatweel, Arabic diacritics.
+            '\u{200C}' | '\u{200D}' | '\u{200E}' | '\u{200F}' | 'ـ' => continue,
+            '\u{064B}'..='\u{065F}' | '\u{0670}' => continue,
+            c if c.is_whitespace() || (c.is_ascii_punctuation() && c != '@') => continue,
+            '،' | '؛' | '؟' | '«' | '»' => continue,
+            c => c,
+        };
+        key.extend(folded.to_lowercase());
+    }
+    key
+}
+
 /// Like [`plain`], and also single-line (no newline or tab): ids and names.
 pub fn single_line(value: &str, max_chars: usize) -> Result<String, String> {
     let value = plain(value, max_chars)?;
@@ -69,6 +100,19 @@ pub fn single_line(value: &str, max_chars: usize) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_keys_fold_what_persian_readers_take_for_the_same() {
+        assert_eq!(search_key("عمومي"), search_key("عمومی"));
+        assert_eq!(search_key("كارشناس"), search_key("کارشناس"));
+        assert_eq!(search_key("پیام‌رسانی"), search_key("پیام رسانی"));
+        assert_eq!(search_key("پیامرسانی"), search_key("پیام‌رسانی"));
+        assert_eq!(search_key("PR-۱۰۱"), "pr101");
+        assert_eq!(search_key("٢٠٢٦"), "2026");
+        assert_eq!(search_key("مدرّسـه"), search_key("مدرسه"));
+        assert_eq!(search_key("Zahra.Noori@MSC.ir"), "zahranoori@msc.ir");
+        assert_ne!(search_key("علی"), search_key("عالی"));
+    }
 
     #[test]
     fn control_characters_and_length() {

@@ -6,6 +6,7 @@ pub mod convert;
 mod courses;
 mod events;
 mod organizations;
+mod people;
 mod sessions;
 
 use hamafza_kit::auth::signed_in;

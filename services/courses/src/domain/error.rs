@@ -67,6 +67,21 @@ pub enum CoursesError {
     /// A course would (transitively) require itself.
     #[error("a course cannot require itself, directly or through its prerequisites")]
     PrerequisiteCycle,
+    /// The organization named for a person does not exist.
+    #[error("organization {0} does not exist")]
+    UnknownOrganization(String),
+    /// An org manager wrote a person the directory has under another
+    /// organization.
+    #[error(
+        "the people directory has {subject} under {organization_id}; \
+         that company's manager or a platform admin can move them"
+    )]
+    PersonInOtherOrganization {
+        /// The person.
+        subject: String,
+        /// Where the directory has them.
+        organization_id: String,
+    },
     /// Storage failed.
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
@@ -106,6 +121,16 @@ impl From<CoursesError> for ApiError {
             CoursesError::PrerequisiteCycle => {
                 ApiError::invalid_field("details.prerequisite_course_ids", message)
             }
+            CoursesError::UnknownOrganization(_) => ApiError::new(
+                ErrorCode::FailedPrecondition,
+                "UNKNOWN_ORGANIZATION",
+                message,
+            ),
+            CoursesError::PersonInOtherOrganization { .. } => ApiError::new(
+                ErrorCode::FailedPrecondition,
+                "PERSON_IN_OTHER_ORGANIZATION",
+                message,
+            ),
             CoursesError::Database(error) => hamafza_kit::db::api_error(error),
         }
     }

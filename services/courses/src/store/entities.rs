@@ -273,3 +273,34 @@ pub mod event_participant {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// The people directory: who belongs to which organization.
+pub mod person {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "people")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subject: String,
+        pub name_fa: String,
+        pub name_en: String,
+        pub organization_id: String,
+        pub email: String,
+        pub job_title: String,
+        pub active: bool,
+        /// `sign_in` or `directory`.
+        pub source: String,
+        /// [`hamafza_kit::text::search_key`] of subject, names, email and job
+        /// title, joined by `|`.
+        pub search_key: String,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub last_sign_in_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

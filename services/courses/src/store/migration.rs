@@ -10,7 +10,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(InitialSchema)]
+        vec![Box::new(InitialSchema), Box::new(PeopleDirectory)]
     }
 
     fn migration_table_name() -> sea_orm::DynIden {
@@ -361,5 +361,59 @@ impl MigrationTrait for InitialSchema {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// The people directory (who belongs to which organization).
+struct PeopleDirectory;
+
+impl MigrationName for PeopleDirectory {
+    fn name(&self) -> &str {
+        "m20261129_000002_people_directory"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for PeopleDirectory {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("people")
+                    .col(string_len("subject", 256).primary_key())
+                    .col(string_len("name_fa", 200))
+                    .col(string_len("name_en", 200))
+                    .col(string_len("organization_id", 32))
+                    .col(string_len("email", 254))
+                    .col(string_len("job_title", 200))
+                    .col(boolean("active"))
+                    .col(string_len("source", 16))
+                    .col(text("search_key"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .col(timestamp_with_time_zone_null("last_sign_in_at"))
+                    .foreign_key(&mut fk(
+                        ("people", "organization_id"),
+                        ("organizations", "id"),
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("people_by_organization")
+                    .table("people")
+                    .col("organization_id")
+                    .col("subject")
+                    .take(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("people").take())
+            .await
     }
 }

@@ -5,6 +5,7 @@
 mod catalog;
 mod events;
 mod organizations;
+mod people;
 mod sessions;
 
 use chrono::{DateTime, Datelike, Utc};
@@ -22,6 +23,7 @@ pub use organizations::{
     organization_draft, organization_kind_from_wire, organization_kind_to_wire,
     organization_to_wire,
 };
+pub use people::{person_draft, person_to_wire};
 pub use sessions::{
     session_plan, session_status_to_wire, session_statuses_from_wire, session_to_wire,
 };

@@ -6,6 +6,7 @@
 mod courses;
 mod events;
 mod organizations;
+mod people;
 mod programs;
 mod sessions;
 mod votes;
@@ -16,6 +17,7 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, ExprTrait};
 pub use courses::{CourseFilter, CourseRecord};
 pub use events::{EventFilter, EventRecord};
 pub use organizations::OrganizationFilter;
+pub use people::PersonFilter;
 pub use programs::{ProgramFilter, ProgramRecord};
 pub use sessions::{SessionFilter, SessionRecord, meetings_of};
 pub use votes::{Ballot, Subject, Voter};
