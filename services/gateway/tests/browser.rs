@@ -497,7 +497,10 @@ async fn the_instructor_takes_attendance_and_completes_a_session_in_a_real_brows
         .sessions;
     let session = sessions
         .iter()
-        .find(|s| s.details.as_ref().is_some_and(|d| d.meetings.len() == 2))
+        .find(|s| {
+            s.status() == hamafza_proto::courses::SessionStatus::Open
+                && s.details.as_ref().is_some_and(|d| d.meetings.len() == 2)
+        })
         .expect("a two-meeting demo session taught by instructor-rahimi");
     let sara = fixtures::enrolled(&stack, SARA, &session.id, "sara").await;
     let ali = fixtures::enrolled(&stack, ALI, &session.id, "ali").await;

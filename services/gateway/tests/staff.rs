@@ -145,7 +145,10 @@ async fn rahimi_session_with_two(stack: &Stack) -> String {
     // PR-101's: two meetings, no prerequisites, no manager's approval.
     let session = sessions
         .iter()
-        .find(|s| s.details.as_ref().is_some_and(|d| d.meetings.len() == 2))
+        .find(|s| {
+            s.status() == hamafza_proto::courses::SessionStatus::Open
+                && s.details.as_ref().is_some_and(|d| d.meetings.len() == 2)
+        })
         .expect("the demo instructor teaches");
     for (who, tag) in [(SARA, "sara"), (ALI, "ali")] {
         fixtures::enrolled(stack, who, &session.id, tag).await;
