@@ -308,6 +308,24 @@ async fn instructors_take_attendance_complete_and_download_their_own_rosters_onl
         "nothing was recorded"
     );
 
+    // A score and a no-show on one row: the form again, the problem beside
+    // the row, nothing recorded.
+    let ali_no_show = format!("no_show_{}", ali.id);
+    let response = instructor
+        .post(
+            &complete,
+            &[
+                ("csrf", &csrf),
+                ("request_id", &request_id),
+                (&ali_score, "40"),
+                (&ali_no_show, "1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("یا نمره بدهید یا «غایب» را بزنید"), "{page}");
+
     // Mark meeting 2 with everyone present, then complete: Sara passes
     // (2 of 2 meetings), Ali does not (1 of 2, below 75%).
     let (_, form) = instructor.text(&format!("{roster_path}/meetings/2")).await;
@@ -375,4 +393,68 @@ async fn an_instructor_cannot_open_a_session_they_do_not_teach() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_rejected_program_returns_to_draft_with_the_reason_and_shows_as_decided() {
+    use hamafza_proto::courses as cpb;
+    let stack = Stack::start().await;
+    let course = fixtures::published_course(&stack, "PR-902", |_| {}).await;
+    let program = fixtures::create_program(
+        &stack,
+        ADMIN,
+        fixtures::program_details("PRP-902", &[&course]),
+    )
+    .await
+    .unwrap();
+    fixtures::course_service(&stack)
+        .submit_program(stack.request(
+            ADMIN,
+            cpb::SubmitProgramRequest {
+                program_id: program.id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    let member = stack.browser();
+    member.sign_in("council-salco").await;
+    let (_, queue) = member.text("/council?lang=en").await;
+    assert!(
+        queue.contains("Programs") && queue.contains("PRP-902"),
+        "{queue}"
+    );
+    let item = format!("/council/programs/{}", program.id);
+    let (status, page) = member.text(&item).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("PR-902"), "the program's courses by code");
+    let csrf = hidden(&page, "csrf");
+    let response = member
+        .post(
+            &format!("{item}/vote"),
+            &[
+                ("csrf", &csrf),
+                ("decision", "reject"),
+                ("comment", "درس‌های اختیاری کم است"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, page) = member
+        .text(response.headers()["location"].to_str().unwrap())
+        .await;
+    assert!(page.contains("رأی مخالف شما ثبت شد"), "{page}");
+    assert!(page.contains("به پیش‌نویس بازگشت"), "{page}");
+    let (_, decided) = member.text("/council?tab=decided").await;
+    assert!(
+        decided.contains("PRP-902") && decided.contains("درس‌های اختیاری کم است"),
+        "{decided}"
+    );
+    // An unknown kind or id is "not found", not an error.
+    for path in ["/council/lessons/x", "/council/courses/not-an-id"] {
+        assert_eq!(
+            member.get(path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
 }
