@@ -1,6 +1,7 @@
 //! `hamafza`: the one binary. With no arguments it runs `up`, the whole
 //! stack on embedded SQLite with demo data.
 
+mod demo;
 mod stack;
 
 use std::path::PathBuf;

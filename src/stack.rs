@@ -51,6 +51,8 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
     .await?
     {
         tracing::info!("demo data seeded");
+        // Once the services answer: requests, a roster, certificates to renew.
+        tokio::spawn(crate::demo::first_day(config.clone()));
     }
     let enrolments = EnrolmentsService::build(&config, &shared).await?;
     let certification = CertificationService::build(&config, &shared).await?;
@@ -188,7 +190,7 @@ fn print_banner(config: &Config, listeners: [&TcpListener; 4]) {
          \n  web app        http://{gateway}   (Persian; ?lang=en for English; \
          sign in as a demo person)\
          \n  courses        grpc://{courses}   hamafza.courses.v1.{{Course,Session,\
-         Organization,Event}}Service\
+         Organization,Event,Person}}Service\
          \n  enrolments     grpc://{enrolments}   hamafza.enrolments.v1.{{Enrolment,Report}}Service\
          \n  certification  grpc://{certification}   hamafza.certification.v1.CertificationService\
          \n  data           {data} (SQLite; delete it to start over with fresh demo data)\

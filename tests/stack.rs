@@ -8,8 +8,12 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use hamafza_proto::certification as certpb;
+use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
 use hamafza_proto::courses::ListCoursesRequest;
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
+use hamafza_proto::enrolments as epb;
+use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_hamafza");
 
@@ -18,6 +22,8 @@ struct Stack {
     web_addr: String,
     data_dir: std::path::PathBuf,
     courses_addr: String,
+    enrolments_addr: String,
+    certification_addr: String,
 }
 
 impl Stack {
@@ -88,24 +94,31 @@ fn up_in(data_dir: std::path::PathBuf) -> Stack {
             .and_then(|rest| rest.split_whitespace().next())
             .map(str::to_owned)
     };
-    let (mut web_addr, mut courses_addr) = (None, None);
-    while courses_addr.is_none() {
+    let (mut web_addr, mut courses_addr, mut enrolments_addr, mut certification_addr) =
+        (None, None, None, None);
+    while certification_addr.is_none() {
         let line = receiver
             .recv_timeout(Duration::from_secs(60))
             .expect("the banner names the addresses");
         if line.contains("web app") {
             web_addr = address_after(&line, "http://");
-        } else if courses_addr.is_none() {
+        } else if line.trim_start().starts_with("courses") {
             courses_addr = address_after(&line, "grpc://");
+        } else if line.trim_start().starts_with("enrolments") {
+            enrolments_addr = address_after(&line, "grpc://");
+        } else if line.trim_start().starts_with("certification") {
+            certification_addr = address_after(&line, "grpc://");
         }
     }
-    let courses_addr = courses_addr.unwrap_or_default();
+    let courses_addr = courses_addr.expect("the banner names courses");
     let web_addr = web_addr.expect("the banner names the web app");
     Stack {
         child,
         data_dir,
         web_addr,
         courses_addr,
+        enrolments_addr: enrolments_addr.expect("the banner names enrolments"),
+        certification_addr: certification_addr.expect("the banner names certification"),
     }
 }
 
@@ -178,6 +191,80 @@ async fn up_serves_the_demo_catalog_and_stops_on_sigterm() {
         !codes.contains(&"PR-180".to_owned()),
         "the submitted demo course is not shown to trainees"
     );
+
+    // The demo's first day: requests for the msc and ksc managers, a roster
+    // with attendance, certificates to renew within the month.
+    let admin = hamafza(&stack.data_dir)
+        .args([
+            "token",
+            "--sub",
+            "admin",
+            "--org",
+            "imidro",
+            "--role",
+            "platform_admin",
+        ])
+        .output()
+        .unwrap();
+    let admin = String::from_utf8(admin.stdout).unwrap().trim().to_owned();
+    fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        request
+    }
+    let mut enrolments =
+        EnrolmentServiceClient::connect(format!("http://{}", stack.enrolments_addr))
+            .await
+            .unwrap();
+    let mut certification =
+        CertificationServiceClient::connect(format!("http://{}", stack.certification_addr))
+            .await
+            .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let all = enrolments
+            .list_enrolments(authed(
+                &admin,
+                epb::ListEnrolmentsRequest {
+                    page_size: 100,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .enrolments;
+        let expiring = certification
+            .list_expiring_certificates(authed(
+                &admin,
+                certpb::ListExpiringCertificatesRequest {
+                    within_days: 30,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .certificates;
+        let pending: Vec<String> = all
+            .iter()
+            .filter(|e| e.status() == epb::EnrolmentStatus::PendingApproval)
+            .map(|e| e.trainee.clone().unwrap().organization_id)
+            .collect();
+        let attended = all.iter().filter(|e| !e.attendance.is_empty()).count();
+        if pending.len() == 2 && attended >= 3 && expiring.len() == 2 {
+            assert!(pending.contains(&"msc".to_owned()) && pending.contains(&"ksc".to_owned()));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the demo activity: pending {pending:?}, attended {attended}, expiring {}",
+            expiring.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     let status = stack.stop().await;
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");

@@ -217,7 +217,8 @@ const COURSES: &[DemoCourse] = &[
         passing: 60,
         validity: None,
         prerequisites: &[],
-        manager_approval: false,
+        // Companies decide who represents them at the year's events.
+        manager_approval: true,
     },
 ];
 

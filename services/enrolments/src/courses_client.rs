@@ -19,12 +19,27 @@ use crate::domain::{CourseFacts, EnrolmentsError, SessionFacts};
 /// is told of a change in courses (closing, capacity, window) within this.
 pub const RECENT_FACTS: Duration = Duration::from_secs(1);
 
+/// How long enrolments may act on what the people directory said about a
+/// person: a person moved to another company in the directory is enrolled
+/// under the new one within this.
+pub const RECENT_PEOPLE: Duration = Duration::from_secs(10);
+
+/// What the people directory says about a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    /// The organization they belong to.
+    pub organization_id: String,
+    /// Whether they still work there.
+    pub active: bool,
+}
+
 /// What enrolments reads from courses: the kit's typed client, and session
 /// facts read at most [`RECENT_FACTS`] ago.
 #[derive(Clone)]
 pub struct CoursesClient {
     client: hamafza_kit::peers::CoursesClient,
     recent: Arc<Recent<Uuid, SessionFacts>>,
+    people: Arc<Recent<String, Option<DirectoryEntry>>>,
 }
 
 impl std::fmt::Debug for CoursesClient {
@@ -52,6 +67,7 @@ impl CoursesClient {
         Self {
             client: hamafza_kit::peers::CoursesClient::as_service(channel, identity),
             recent: Arc::new(Recent::new(RECENT_FACTS, 10_000)),
+            people: Arc::new(Recent::new(RECENT_PEOPLE, 10_000)),
         }
     }
 
@@ -65,6 +81,23 @@ impl CoursesClient {
     ) -> Result<SessionFacts, EnrolmentsError> {
         self.recent
             .get_or_load(session_id, self.session_facts(session_id))
+            .await
+    }
+
+    /// What the people directory said about `subject` at most
+    /// [`RECENT_PEOPLE`] ago; `None` when it does not know them.
+    pub async fn recent_directory_entry(
+        &self,
+        subject: &str,
+    ) -> Result<Option<DirectoryEntry>, EnrolmentsError> {
+        let client = &self.client;
+        self.people
+            .get_or_load(subject.to_owned(), async move {
+                Ok(client.person(subject).await?.map(|person| DirectoryEntry {
+                    organization_id: person.organization_id,
+                    active: person.active,
+                }))
+            })
             .await
     }
 

@@ -11,6 +11,7 @@ use hamafza_proto::certification::certification_service_client::CertificationSer
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
 use hamafza_proto::courses::event_service_client::EventServiceClient;
 use hamafza_proto::courses::organization_service_client::OrganizationServiceClient;
+use hamafza_proto::courses::person_service_client::PersonServiceClient;
 use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
 use hamafza_proto::enrolments::report_service_client::ReportServiceClient;
@@ -134,6 +135,11 @@ impl AsCaller {
             self.backends.courses.clone(),
             self.auth.clone(),
         )
+    }
+
+    /// The people directory client.
+    pub fn people(&self) -> PersonServiceClient<Authed> {
+        PersonServiceClient::with_interceptor(self.backends.courses.clone(), self.auth.clone())
     }
 
     /// The enrolments client.

@@ -135,6 +135,10 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
             "این کار در وضعیت کنونی ممکن نیست.",
             "This cannot be done in its current status.",
         ),
+        "ETAG_MISMATCH" => (
+            "کس دیگری در این فاصله آن را تغییر داده است؛ صفحه را دوباره باز کنید و تغییر خود را دوباره اعمال کنید.",
+            "Someone else changed this in the meantime; reload the page and make your change again.",
+        ),
         "REQUEST_ID_REUSED" => (
             "این درخواست پیش‌تر با محتوای دیگری فرستاده شده است.",
             "This request was already sent with different content.",
@@ -168,6 +172,21 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
             "فقط مدرس این دوره فهرست و حضور و غیاب آن را می‌بیند.",
             "Only the session's instructor sees its roster and attendance.",
         ),
+        "PERSON_IN_OTHER_ORGANIZATION" => (
+            "این فرد در فهرست کارکنان شرکت دیگری است.",
+            "This person belongs to another company in the directory.",
+        ),
+        "PERSON_INACTIVE" => (
+            "این فرد در فهرست کارکنان غیرفعال است.",
+            "This person is marked inactive in the directory.",
+        ),
+        "UNKNOWN_ORGANIZATION" => (
+            "این شرکت ثبت نشده است.",
+            "This organization is not registered.",
+        ),
+        "NOTHING_SELECTED" => ("هیچ موردی انتخاب نشده است.", "Nothing was ticked."),
+        "REASON_REQUIRED" => ("دلیل را بنویسید.", "Please give a reason."),
+        "FILE_TOO_LARGE" => ("فایل بیش از اندازهٔ مجاز است.", "The file is too large."),
         "RATE_LIMITED" => (
             "درخواست‌های زیاد؛ لطفاً کمی بعد دوباره تلاش کنید.",
             "Too many requests; please try again in a moment.",

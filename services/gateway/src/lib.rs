@@ -31,7 +31,9 @@ use tokio::net::TcpListener;
 
 pub use backends::Backends;
 
-use crate::pages::{benchmark, calendar, catalog, certificates, learning, session, signin, verify};
+use crate::pages::{
+    benchmark, calendar, catalog, certificates, learning, org, session, signin, verify,
+};
 use crate::sessions::{RateLimiter, Sessions};
 
 /// Largest request body accepted (forms and pasted credentials).
@@ -189,6 +191,23 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions/{id}/enrol", post(session::enrol))
         .route("/enrolments/{id}/cancel", post(session::cancel))
         .route("/me/learning", get(learning::show))
+        .route("/org", get(org::requests::show))
+        .route("/org/requests", post(org::requests::decide))
+        .route("/org/people", get(org::people::list))
+        .route("/org/people/{subject}", get(org::people::transcript))
+        .route("/org/enrol", get(org::enrol::form).post(org::enrol::submit))
+        .route(
+            "/org/import",
+            get(org::enrol::import_form).post(org::enrol::import).layer(
+                axum::extract::DefaultBodyLimit::max(org::enrol::MAX_UPLOAD_BYTES + 64 * 1024),
+            ),
+        )
+        .route("/org/certificates", get(org::certificates::list))
+        .route("/org/events", get(org::certificates::events))
+        .route(
+            "/org/events/{id}/participation",
+            post(org::certificates::participate),
+        )
         .route("/me/certificates", get(certificates::list))
         .route("/certificates/{id}", get(certificates::show))
         .route("/calendar", get(calendar::show))

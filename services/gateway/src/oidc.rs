@@ -74,6 +74,9 @@ pub struct Tokens {
     pub access_token: String,
     /// The ID token, validated.
     pub id_token: String,
+    /// The person's email address from the ID token (unless the provider
+    /// says it is unverified); empty when it gave none.
+    pub email: String,
 }
 
 impl Oidc {
@@ -179,12 +182,18 @@ impl Oidc {
         let id_token = response
             .id_token()
             .ok_or_else(|| OidcError::IdToken("no ID token in the answer".to_owned()))?;
-        id_token
+        let claims = id_token
             .claims(&client.id_token_verifier(), &Nonce::new(pending.nonce))
             .map_err(|e| OidcError::IdToken(e.to_string()))?;
+        let email = claims
+            .email()
+            .filter(|_| claims.email_verified() != Some(false))
+            .map(|email| email.as_str().to_owned())
+            .unwrap_or_default();
         Ok(Tokens {
             access_token: response.access_token().secret().clone(),
             id_token: id_token.to_string(),
+            email,
         })
     }
 }

@@ -303,3 +303,41 @@ async fn the_calendar_its_feeds_and_the_benchmarking_page() {
         "the navigation offers it"
     );
 }
+
+#[tokio::test]
+async fn a_sign_in_is_recorded_in_the_people_directory() {
+    use hamafza_proto::courses as cpb;
+    use hamafza_proto::courses::person_service_client::PersonServiceClient;
+    let stack = Stack::start().await;
+    let person = || async {
+        PersonServiceClient::new(stack.stack.channel(Svc::Courses))
+            .get_person(stack.stack.request(
+                ADMIN,
+                cpb::GetPersonRequest {
+                    subject: "trainee-msc-1".to_owned(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .person
+            .unwrap()
+    };
+    let before = person().await;
+    assert_eq!(
+        before.source(),
+        cpb::PersonSource::Directory,
+        "the demo directory"
+    );
+    assert!(before.last_sign_in_time.is_none());
+    stack.browser().sign_in("trainee-msc-1").await;
+    let after = person().await;
+    assert_eq!(after.source(), cpb::PersonSource::SignIn);
+    assert!(after.last_sign_in_time.is_some());
+    assert_eq!(after.organization_id, "msc");
+    assert_eq!(after.email, "trainee-msc-1@msc.example");
+    assert_eq!(
+        after.job_title, before.job_title,
+        "the directory's own fields are kept"
+    );
+}

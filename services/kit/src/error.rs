@@ -147,6 +147,16 @@ impl ApiError {
         }
     }
 
+    /// The same error under another stable `reason` (e.g. one a service sent
+    /// in a message rather than a status); an empty one changes nothing.
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        if !reason.is_empty() {
+            self.reason = Cow::Owned(reason);
+        }
+        self
+    }
+
     /// An `INVALID_ARGUMENT` error listing the bad fields: the first
     /// [`MAX_VIOLATIONS`], then one saying how many more, so that a request
     /// with a million bad elements gets a small answer (standard gRPC

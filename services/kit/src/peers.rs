@@ -10,6 +10,7 @@ use std::sync::Arc;
 use hamafza_proto::courses as pb;
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
 use hamafza_proto::courses::organization_service_client::OrganizationServiceClient;
+use hamafza_proto::courses::person_service_client::PersonServiceClient;
 use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -120,6 +121,7 @@ pub struct CoursesClient {
     courses: CourseServiceClient<Authed>,
     sessions: SessionServiceClient<Authed>,
     organizations: OrganizationServiceClient<Authed>,
+    people: PersonServiceClient<Authed>,
 }
 
 impl std::fmt::Debug for CoursesClient {
@@ -136,7 +138,11 @@ impl CoursesClient {
         Self {
             courses: CourseServiceClient::with_interceptor(channel.clone(), auth.clone()),
             sessions: SessionServiceClient::with_interceptor(channel.clone(), auth.clone()),
-            organizations: OrganizationServiceClient::with_interceptor(channel, auth),
+            organizations: OrganizationServiceClient::with_interceptor(
+                channel.clone(),
+                auth.clone(),
+            ),
+            people: PersonServiceClient::with_interceptor(channel, auth),
         }
     }
 
@@ -157,6 +163,38 @@ impl CoursesClient {
             .into_inner()
             .session
             .ok_or_else(|| PeerError::missing("a session"))
+    }
+
+    /// One person of the directory; `None` when the directory does not know
+    /// them (or the caller may not see them).
+    pub async fn person(&self, subject: &str) -> Result<Option<pb::Person>, PeerError> {
+        match self
+            .people
+            .clone()
+            .get_person(pb::GetPersonRequest {
+                subject: subject.to_owned(),
+            })
+            .await
+        {
+            Ok(response) => Ok(response.into_inner().person),
+            Err(status) if status.code() == tonic::Code::NotFound => Ok(None),
+            Err(status) => Err(PeerError::Status(status)),
+        }
+    }
+
+    /// Records a person from the identity provider's claims at a sign-in
+    /// (the caller must be a service).
+    pub async fn record_sign_in(&self, person: pb::Person) -> Result<pb::Person, PeerError> {
+        self.people
+            .clone()
+            .upsert_person(pb::UpsertPersonRequest {
+                person: Some(person),
+            })
+            .await
+            .map_err(PeerError::Status)?
+            .into_inner()
+            .person
+            .ok_or_else(|| PeerError::missing("a person"))
     }
 
     /// One course.

@@ -56,6 +56,20 @@ pub enum EnrolmentsError {
     /// An attendance mark names an enrolment outside the session's roster.
     #[error("enrolment {0} is not a confirmed enrolment of this session")]
     NotOnRoster(String),
+    /// The people directory has the trainee under another organization.
+    #[error(
+        "the people directory has {subject} under {organization_id}; \
+         only that organization's manager or a platform admin can enrol them"
+    )]
+    PersonInOtherOrganization {
+        /// The trainee.
+        subject: String,
+        /// Their organization in the directory.
+        organization_id: String,
+    },
+    /// The people directory has the trainee as no longer working there.
+    #[error("{0} is marked inactive in the people directory")]
+    PersonInactive(String),
     /// The courses service refused or failed.
     #[error("courses: {}", .0.message())]
     Courses(tonic::Status),
@@ -88,6 +102,10 @@ impl From<EnrolmentsError> for ApiError {
             EnrolmentsError::Idempotency(error @ IdempotencyError::Decode(_)) => {
                 ApiError::internal(error)
             }
+            EnrolmentsError::PersonInOtherOrganization { .. } => {
+                precondition("PERSON_IN_OTHER_ORGANIZATION")
+            }
+            EnrolmentsError::PersonInactive(_) => precondition("PERSON_INACTIVE"),
             EnrolmentsError::NoSuchMeeting { .. } => {
                 ApiError::invalid_field("meeting_index", message)
             }

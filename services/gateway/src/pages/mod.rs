@@ -7,6 +7,7 @@ pub mod certificates;
 pub mod council;
 pub mod layout;
 pub mod learning;
+pub mod org;
 pub mod session;
 pub mod signin;
 pub mod teach;

@@ -98,6 +98,34 @@ pub struct DevSignIn {
     pub subject: String,
 }
 
+/// Tells the people directory (courses) who just signed in, as the gateway's
+/// service identity: the identity provider's word on name, organization and
+/// email. A sign-in never fails for it: the directory catches up at the next.
+async fn record_in_directory(
+    state: &AppState,
+    caller: &hamafza_kit::auth::Caller,
+    (name_fa, name_en): (&str, &str),
+    email: String,
+) {
+    let client = hamafza_kit::peers::CoursesClient::as_service(
+        state.backends.courses.clone(),
+        std::sync::Arc::clone(&state.backends.identity),
+    );
+    let person = hamafza_proto::courses::Person {
+        subject: caller.subject.clone(),
+        name: Some(hamafza_proto::common::LocalizedText {
+            fa: name_fa.to_owned(),
+            en: name_en.to_owned(),
+        }),
+        organization_id: caller.organization_id.clone(),
+        email,
+        ..Default::default()
+    };
+    if let Err(error) = client.record_sign_in(person).await {
+        tracing::warn!(subject = %caller.subject, %error, "the people directory did not record the sign-in");
+    }
+}
+
 /// `POST /signin/dev`.
 pub async fn dev(
     State(state): State<AppState>,
@@ -129,6 +157,13 @@ pub async fn dev(
     if let Some((old, _)) = &viewer.session {
         state.sessions.remove(old);
     }
+    record_in_directory(
+        &state,
+        &caller,
+        (person.name_fa, person.name_en),
+        demo::email(person.subject, person.organization_id),
+    )
+    .await;
     let id = state.sessions.create(token, caller, SESSION_TTL);
     tracing::info!(subject = person.subject, "signed in (development)");
     let mut response = Redirect::to("/").into_response();
@@ -273,6 +308,13 @@ pub async fn oidc_callback(
         .verify(&tokens.access_token)
         .map_err(|e| PageError::api(lang, e))?;
     tracing::info!(subject = %caller.subject, "signed in through the identity provider");
+    let name = caller.name.clone();
+    let name = if name.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)) {
+        (name.as_str(), "")
+    } else {
+        ("", name.as_str())
+    };
+    record_in_directory(&state, &caller, name, tokens.email.clone()).await;
     let id = state
         .sessions
         .create(tokens.access_token, caller, SESSION_TTL);

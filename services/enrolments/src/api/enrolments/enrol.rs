@@ -174,6 +174,22 @@ impl EnrolmentsApi {
         waive_prerequisites: bool,
     ) -> Result<(), ApiError> {
         facts.check_open(time::now())?;
+        if let Some(known) = self
+            .courses
+            .recent_directory_entry(&trainee.subject)
+            .await?
+        {
+            if known.organization_id != trainee.organization_id {
+                return Err(EnrolmentsError::PersonInOtherOrganization {
+                    subject: trainee.subject.clone(),
+                    organization_id: known.organization_id,
+                }
+                .into());
+            }
+            if !known.active {
+                return Err(EnrolmentsError::PersonInactive(trainee.subject.clone()).into());
+            }
+        }
         if !waive_prerequisites && !facts.course.prerequisites.is_empty() {
             let done = self
                 .store
@@ -311,11 +327,16 @@ fn bulk_answer(
                 subject,
                 outcome: outcome.into(),
                 enrolment_id: enrolment.id,
-                error_code: 0,
-                error_message: String::new(),
+                ..Default::default()
             }
         }
         Err(error) => {
+            let error_reason = error.reason().to_owned();
+            let error_field = error
+                .violations()
+                .first()
+                .map(|violation| violation.field.clone())
+                .unwrap_or_default();
             let status = Status::from(error);
             pb::BulkEnrolResponse {
                 row_number,
@@ -324,6 +345,8 @@ fn bulk_answer(
                 enrolment_id: String::new(),
                 error_code: status.code() as i32,
                 error_message: status.message().to_owned(),
+                error_reason,
+                error_field,
             }
         }
     }

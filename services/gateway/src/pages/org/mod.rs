@@ -1,0 +1,254 @@
+//! «روابط عمومی شرکت من»: a company PR manager's work — the approvals inbox,
+//! the company's people and their transcripts, enrolling colleagues (one by
+//! one or from a CSV / Excel file), the company's certificates and events.
+//! Every check is the services': these pages call them with the manager's
+//! own token, so a manager sees and changes their own company only.
+
+pub mod certificates;
+pub mod enrol;
+pub mod people;
+pub mod requests;
+
+use std::collections::HashMap;
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use hamafza_kit::auth::Role;
+use hamafza_kit::sheet::{Format, Table};
+use maud::{Markup, html};
+
+use crate::AppState;
+use crate::i18n::Lang;
+use crate::sessions::WebSession;
+use crate::web::{PageError, Viewer};
+use hamafza_proto::courses as cpb;
+
+/// The signed-in org manager, or a page saying this is for managers.
+pub fn manager(viewer: &Viewer) -> Result<&WebSession, PageError> {
+    let web = viewer.require()?;
+    if web.caller.has(Role::OrgManager) {
+        Ok(web)
+    } else {
+        Err(PageError::api(
+            viewer.lang,
+            hamafza_kit::ApiError::permission_denied("for organizations' PR managers"),
+        ))
+    }
+}
+
+/// The tabs of the section, `current` marked.
+pub fn tabs(lang: Lang, current: &str) -> Markup {
+    let items = [
+        ("/org", "درخواست‌های تأیید", "Approvals"),
+        ("/org/people", "کارکنان", "People"),
+        ("/org/enrol", "ثبت‌نام همکاران", "Enrol colleagues"),
+        ("/org/import", "ثبت‌نام با فایل", "Enrol from a file"),
+        ("/org/certificates", "گواهی‌ها", "Certificates"),
+        ("/org/events", "رویدادها", "Events"),
+    ];
+    html! {
+        nav.tabs aria-label=(lang.pick("بخش‌ها", "Sections")) {
+            @for (href, fa, en) in items {
+                @if href == current {
+                    a.current href=(href) aria-current="page" { (lang.pick(fa, en)) }
+                } @else {
+                    a href=(href) { (lang.pick(fa, en)) }
+                }
+            }
+        }
+    }
+}
+
+/// The section's heading: the company's name and the tabs.
+pub async fn heading(state: &AppState, web: &WebSession, lang: Lang, current: &str) -> Markup {
+    let name = state
+        .backends
+        .as_caller(&web.token)
+        .organizations()
+        .get_organization(cpb::GetOrganizationRequest {
+            organization_id: web.caller.organization_id.clone(),
+        })
+        .await
+        .ok()
+        .and_then(|r| r.into_inner().organization)
+        .map(|o| lang.text(o.name.as_ref()).to_owned())
+        .unwrap_or_else(|| web.caller.organization_id.clone());
+    html! {
+        p.muted { (lang.pick("روابط عمومی شرکت من", "My company's PR")) " — " (name) }
+        (tabs(lang, current))
+    }
+}
+
+/// A list as a download in `format`, named `name` (without extension).
+pub fn download(table: &Table, format: Format, lang: Lang, name: &str) -> Response {
+    match hamafza_kit::sheet::write(table, format, lang == Lang::Fa) {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, format.content_type().to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}.{}\"", format.extension()),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => PageError::api(lang, hamafza_kit::ApiError::internal(error)).into_response(),
+    }
+}
+
+/// Links to download a list as CSV and Excel; `query` is the page's filters.
+pub fn download_links(lang: Lang, path: &str, query: &str) -> Markup {
+    let sep = if query.is_empty() { "" } else { "&" };
+    html! {
+        p.downloads {
+            (lang.pick("دریافت فهرست: ", "Download: "))
+            a href={ (path) "?" (query) (sep) "format=xlsx" } { "Excel (.xlsx)" }
+            " · "
+            a href={ (path) "?" (query) (sep) "format=csv" } { "CSV" }
+        }
+    }
+}
+
+/// Courses and sessions by id, for naming what enrolments refer to.
+pub async fn catalog_of(
+    state: &AppState,
+    token: &str,
+    course_ids: Vec<String>,
+    session_ids: Vec<String>,
+) -> (HashMap<String, cpb::Course>, HashMap<String, cpb::Session>) {
+    let backends = state.backends.as_caller(token);
+    let mut course_ids = course_ids;
+    course_ids.sort();
+    course_ids.dedup();
+    let mut session_ids = session_ids;
+    session_ids.sort();
+    session_ids.dedup();
+    let courses = if course_ids.is_empty() {
+        HashMap::new()
+    } else {
+        backends
+            .courses()
+            .list_courses(cpb::ListCoursesRequest {
+                page_size: 200,
+                course_ids,
+                ..Default::default()
+            })
+            .await
+            .map(|r| {
+                r.into_inner()
+                    .courses
+                    .into_iter()
+                    .map(|c| (c.id.clone(), c))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let sessions = if session_ids.is_empty() {
+        HashMap::new()
+    } else {
+        backends
+            .sessions()
+            .list_sessions(cpb::ListSessionsRequest {
+                page_size: 200,
+                session_ids,
+                ..Default::default()
+            })
+            .await
+            .map(|r| {
+                r.into_inner()
+                    .sessions
+                    .into_iter()
+                    .map(|s| (s.id.clone(), s))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    (courses, sessions)
+}
+
+/// The title of a course, by id.
+pub fn course_title<'a>(
+    lang: Lang,
+    courses: &'a HashMap<String, cpb::Course>,
+    id: &str,
+) -> &'a str {
+    courses
+        .get(id)
+        .and_then(|c| c.details.as_ref())
+        .map_or("—", |d| lang.text(d.title.as_ref()))
+}
+
+/// The open sessions a manager can enrol people into, soonest first, with
+/// their course titles.
+pub async fn open_sessions(
+    state: &AppState,
+    token: &str,
+    lang: Lang,
+) -> Result<Vec<(cpb::Session, String)>, PageError> {
+    let backends = state.backends.as_caller(token);
+    let sessions = backends
+        .sessions()
+        .list_sessions(cpb::ListSessionsRequest {
+            page_size: 200,
+            statuses: vec![cpb::SessionStatus::Open.into()],
+            ..Default::default()
+        })
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner()
+        .sessions;
+    let (courses, _) = catalog_of(
+        state,
+        token,
+        sessions.iter().map(|s| s.course_id.clone()).collect(),
+        Vec::new(),
+    )
+    .await;
+    let mut named: Vec<(cpb::Session, String)> = sessions
+        .into_iter()
+        .map(|s| {
+            let title = course_title(lang, &courses, &s.course_id).to_owned();
+            (s, title)
+        })
+        .collect();
+    named.sort_by_key(|(s, _)| s.start_time.as_ref().map(|t| t.seconds));
+    Ok(named)
+}
+
+/// The name of a session for a select: course title and first meeting.
+pub fn session_label(lang: Lang, session: &cpb::Session, title: &str) -> String {
+    match crate::i18n::instant(session.start_time.as_ref()) {
+        Some(start) => format!("{title} — {}", lang.date(start)),
+        None => title.to_owned(),
+    }
+}
+
+/// Form values that may repeat (checkboxes), from an urlencoded body.
+pub fn form_values(body: &[u8]) -> HashMap<String, Vec<String>> {
+    let mut values: HashMap<String, Vec<String>> = HashMap::new();
+    for (key, value) in form_urlencoded::parse(body) {
+        values
+            .entry(key.into_owned())
+            .or_default()
+            .push(value.into_owned());
+    }
+    values
+}
+
+/// The first value of `key` in a parsed form, or empty.
+pub fn first<'a>(values: &'a HashMap<String, Vec<String>>, key: &str) -> &'a str {
+    values
+        .get(key)
+        .and_then(|v| v.first())
+        .map_or("", String::as_str)
+}
+
+/// A request id for one item of a form that acts on many: the form's own id
+/// and the item, hashed, so resubmitting the form repeats no effect.
+pub fn item_request_id(form_request_id: &str, item: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{form_request_id}\u{1f}{item}").as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}

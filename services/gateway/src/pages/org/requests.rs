@@ -1,0 +1,255 @@
+//! The approvals inbox: the company's enrolment requests waiting for the
+//! manager, approved or rejected one by one or all ticked at once.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{catalog_of, course_title, first, form_values, heading, item_request_id, manager};
+use crate::AppState;
+use crate::i18n::{Lang, instant};
+use crate::pages::layout::page;
+use crate::web::{PageError, Viewer, check_csrf};
+use hamafza_proto::enrolments as epb;
+
+/// What the last action did, shown once.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    /// `approved` or `rejected`.
+    #[serde(default)]
+    pub done: String,
+    /// How many succeeded.
+    #[serde(default)]
+    pub n: u32,
+    /// How many were refused.
+    #[serde(default)]
+    pub failed: u32,
+    /// The next page.
+    #[serde(default)]
+    pub page_token: String,
+}
+
+fn notice(lang: Lang, done: &Done) -> Markup {
+    let what = match done.done.as_str() {
+        "approved" => lang.pick("تأیید شد", "approved"),
+        "rejected" => lang.pick("رد شد", "rejected"),
+        _ => return html! {},
+    };
+    html! {
+        p.flash role="status" {
+            (lang.num(done.n)) " " (lang.pick("درخواست", "request(s)")) " " (what) "."
+            @if done.failed > 0 {
+                " " (lang.num(done.failed)) " "
+                (lang.pick(
+                    "درخواست انجام نشد (احتمالاً پیش‌تر بررسی شده بود).",
+                    "could not be changed (probably decided already)."
+                ))
+            }
+        }
+    }
+}
+
+/// `GET /org`: requests waiting for approval.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(done): Query<Done>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = manager(&viewer)?;
+    let listed = state
+        .backends
+        .as_caller(&web.token)
+        .enrolments()
+        .list_enrolments(epb::ListEnrolmentsRequest {
+            page_size: 100,
+            page_token: done.page_token.clone(),
+            organization_id: web.caller.organization_id.clone(),
+            statuses: vec![epb::EnrolmentStatus::PendingApproval.into()],
+            ..Default::default()
+        })
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner();
+    let pending = listed.enrolments;
+    let (courses, sessions) = catalog_of(
+        &state,
+        &web.token,
+        pending.iter().map(|e| e.course_id.clone()).collect(),
+        pending.iter().map(|e| e.session_id.clone()).collect(),
+    )
+    .await;
+    let title = lang.pick("درخواست‌های در انتظار تأیید", "Requests awaiting approval");
+    Ok(page(
+        &viewer,
+        title,
+        html! {
+            (heading(&state, web, lang, "/org").await)
+            h1 { (title) }
+            (notice(lang, &done))
+            @if pending.is_empty() {
+                p.muted {
+                    (lang.pick(
+                        "درخواستی در انتظار تأیید شما نیست. همکاران را می‌توانید خودتان ثبت‌نام کنید: ",
+                        "No requests wait for you. You can enrol colleagues yourself: "
+                    ))
+                    a href="/org/enrol" { (lang.pick("ثبت‌نام همکاران", "Enrol colleagues")) }
+                }
+            } @else {
+                form method="post" action="/org/requests" {
+                    input type="hidden" name="csrf" value=(web.csrf);
+                    input type="hidden" name="request_id"
+                        value=(uuid::Uuid::now_v7().simple().to_string());
+                    div.scroll {
+                        table {
+                            thead { tr {
+                                th { span.visually-hidden { (lang.pick("انتخاب", "Select")) } }
+                                th { (lang.pick("همکار", "Colleague")) }
+                                th { (lang.pick("دوره", "Course")) }
+                                th { (lang.pick("شروع", "Starts")) }
+                                th { (lang.pick("تاریخ درخواست", "Requested")) }
+                            } }
+                            tbody {
+                                @for enrolment in &pending {
+                                    @let trainee = enrolment.trainee.clone().unwrap_or_default();
+                                    tr {
+                                        td {
+                                            input type="checkbox" name="id" value=(enrolment.id)
+                                                checked aria-label=(trainee.name);
+                                        }
+                                        td {
+                                            a href={ "/org/people/" (trainee.subject) } { (trainee.name) }
+                                        }
+                                        td {
+                                            a href={ "/sessions/" (enrolment.session_id) } {
+                                                (course_title(lang, &courses, &enrolment.course_id))
+                                            }
+                                        }
+                                        td {
+                                            @if let Some(start) = sessions.get(&enrolment.session_id)
+                                                .and_then(|s| instant(s.start_time.as_ref())) {
+                                                (lang.date(start))
+                                            }
+                                        }
+                                        td {
+                                            @if let Some(at) = instant(enrolment.create_time.as_ref()) {
+                                                (lang.date(at))
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    p {
+                        button type="submit" name="action" value="approve" {
+                            (lang.pick("تأیید موارد انتخاب‌شده", "Approve the ticked requests"))
+                        }
+                    }
+                    fieldset {
+                        legend { (lang.pick("رد درخواست", "Reject")) }
+                        label {
+                            (lang.pick("دلیل رد (به همکار نشان داده می‌شود): ", "Reason (shown to the colleague): "))
+                            input type="text" name="reason" maxlength="500";
+                        }
+                        " "
+                        button.secondary type="submit" name="action" value="reject" {
+                            (lang.pick("رد موارد انتخاب‌شده", "Reject the ticked requests"))
+                        }
+                    }
+                }
+                @if !listed.next_page_token.is_empty() {
+                    p { a href={ "/org?page_token=" (listed.next_page_token) } {
+                        (lang.pick("درخواست‌های بیشتر", "More requests"))
+                    } }
+                }
+            }
+        },
+    ))
+}
+
+/// `POST /org/requests`: approve or reject the ticked requests.
+pub async fn decide(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = manager(&viewer)?;
+    let form = form_values(&body);
+    check_csrf(&viewer, first(&form, "csrf"))?;
+    state
+        .limiter
+        .take(&web.caller.subject)
+        .map_err(|wait| PageError::TooMany(lang, wait.as_secs()))?;
+    let ids = form.get("id").cloned().unwrap_or_default();
+    let request_id = first(&form, "request_id");
+    let reason = first(&form, "reason").trim().to_owned();
+    let approve = match first(&form, "action") {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return Err(PageError::api(
+                lang,
+                hamafza_kit::ApiError::invalid_field("action", "must be approve or reject"),
+            ));
+        }
+    };
+    if ids.is_empty() {
+        return Err(PageError::api(
+            lang,
+            hamafza_kit::ApiError::new(
+                hamafza_kit::ErrorCode::InvalidArgument,
+                "NOTHING_SELECTED",
+                "tick at least one request",
+            ),
+        ));
+    }
+    if !approve && reason.is_empty() {
+        return Err(PageError::api(
+            lang,
+            hamafza_kit::ApiError::new(
+                hamafza_kit::ErrorCode::InvalidArgument,
+                "REASON_REQUIRED",
+                "a rejection needs a reason",
+            ),
+        ));
+    }
+    let client = state.backends.as_caller(&web.token).enrolments();
+    let (mut done, mut failed) = (0u32, 0u32);
+    for id in ids.iter().take(200) {
+        let request_id = item_request_id(request_id, id);
+        let result = if approve {
+            client
+                .clone()
+                .approve_enrolment(epb::ApproveEnrolmentRequest {
+                    request_id,
+                    enrolment_id: id.clone(),
+                    ..Default::default()
+                })
+                .await
+                .map(|_| ())
+        } else {
+            client
+                .clone()
+                .reject_enrolment(epb::RejectEnrolmentRequest {
+                    request_id,
+                    enrolment_id: id.clone(),
+                    reason: reason.clone(),
+                })
+                .await
+                .map(|_| ())
+        };
+        match result {
+            Ok(()) => done += 1,
+            Err(status) => {
+                tracing::info!(enrolment_id = %id, code = ?status.code(), "a ticked request was not changed");
+                failed += 1;
+            }
+        }
+    }
+    let what = if approve { "approved" } else { "rejected" };
+    Ok(Redirect::to(&format!("/org?done={what}&n={done}&failed={failed}")).into_response())
+}

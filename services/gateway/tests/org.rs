@@ -1,0 +1,207 @@
+//! A company PR manager's pages over real HTTP: the approvals inbox, the
+//! company's people and their download, enrolling colleagues ticked or from
+//! an Excel file (another company's person refused with the reason), and
+//! nothing of another company in sight.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use hamafza_kit::auth::Role;
+use hamafza_kit::sheet::{self, Limits, Table};
+use hamafza_proto::enrolments as epb;
+use reqwest::StatusCode;
+
+/// The msc manager of the demo (also a council member).
+const MSC_MANAGER: &str = "council-msc";
+const SARA: (&str, &str, &[Role]) = ("trainee-msc-1", "msc", &[Role::Trainee]);
+
+#[tokio::test]
+async fn a_company_manager_approves_enrols_imports_and_downloads() {
+    let stack = Stack::start().await;
+    let course = fixtures::published_course(&stack.stack, "PR-990", |details| {
+        details.requires_manager_approval = true;
+    })
+    .await;
+    let session = fixtures::open_session(&stack.stack, &course, |_| {}).await;
+    let pending = fixtures::enrol_self(&stack.stack, SARA, &session.id, "sara-1")
+        .await
+        .unwrap();
+    assert_eq!(pending.status(), epb::EnrolmentStatus::PendingApproval);
+
+    let browser = stack.browser();
+    browser.sign_in(MSC_MANAGER).await;
+
+    // The inbox shows Sara's request; approving it confirms her.
+    let (status, inbox) = browser.text("/org").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(inbox.contains("trainee-msc-1 name"), "{inbox}");
+    let csrf = hidden(&inbox, "csrf");
+    let request_id = hidden(&inbox, "request_id");
+    let refused = browser
+        .post(
+            "/org/requests",
+            &[
+                ("csrf", "wrong"),
+                ("id", &pending.id),
+                ("action", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::FORBIDDEN,
+        "a form without its CSRF token"
+    );
+    let approved = browser
+        .post(
+            "/org/requests",
+            &[
+                ("csrf", &csrf),
+                ("request_id", &request_id),
+                ("id", &pending.id),
+                ("action", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(approved.status(), StatusCode::SEE_OTHER);
+    let (_, after) = browser
+        .text(approved.headers()["location"].to_str().unwrap())
+        .await;
+    assert!(after.contains("۱ درخواست تأیید شد"), "{after}");
+    let sara = fixtures::get_enrolment(&stack.stack, SARA, &pending.id)
+        .await
+        .unwrap();
+    assert_eq!(sara.status(), epb::EnrolmentStatus::Confirmed);
+
+    // Two colleagues ticked from the directory.
+    let (_, form) = browser
+        .text(&format!("/org/enrol?session={}", session.id))
+        .await;
+    assert!(
+        form.contains("رضا محمدی") && form.contains("فاطمه کریمی"),
+        "{form}"
+    );
+    let enrolled = browser
+        .post(
+            "/org/enrol",
+            &[
+                ("csrf", &hidden(&form, "csrf")),
+                ("request_id", &hidden(&form, "request_id")),
+                ("session_id", &session.id),
+                ("subject", "msc-pr-02"),
+                ("subject", "msc-pr-03"),
+            ],
+        )
+        .await;
+    assert_eq!(enrolled.status(), StatusCode::OK);
+    let results = enrolled.text().await.unwrap();
+    assert!(results.contains("۲ نفر ثبت‌نام شدند"), "{results}");
+
+    // A 5-row Excel file: one row names ksc's person as msc's.
+    let mut rows = Table::new(["شناسه", "نام"]);
+    rows.push(["msc-pr-04", "امیر یوسفی"]);
+    rows.push(["msc-pr-05", "مریم صادقی"]);
+    rows.push(["ksc-pr-02", "نازنین عباسی"]);
+    rows.push(["msc-pr-06", "حسین نوری"]);
+    rows.push(["msc-new-1", "کارمند تازه"]);
+    let xlsx = sheet::to_xlsx(&rows, true).unwrap();
+    let (_, upload) = browser.text("/org/import").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", hidden(&upload, "csrf"))
+        .text("request_id", hidden(&upload, "request_id"))
+        .text("session_id", session.id.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(xlsx)
+                .file_name("people.xlsx")
+                .mime_str("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .unwrap(),
+        );
+    let imported = browser
+        .client
+        .post(format!("{}/org/import", browser.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), StatusCode::OK);
+    let imported = imported.text().await.unwrap();
+    assert!(imported.contains("۴ نفر ثبت‌نام شدند"), "{imported}");
+    assert!(imported.contains("۱ مورد پذیرفته نشد"), "{imported}");
+    assert!(
+        imported.contains("این فرد در فهرست کارکنان شرکت دیگری است"),
+        "the refused row says why, in Persian: {imported}"
+    );
+    let stored = fixtures::enrolments_in(&stack.stack, &session.id).await;
+    assert_eq!(stored.len(), 7, "Sara, two ticked, four from the file");
+    assert!(
+        !stored
+            .iter()
+            .any(|e| e.trainee.as_ref().unwrap().subject == "ksc-pr-02")
+    );
+
+    // A file that is not a spreadsheet is refused on the form, in Persian.
+    let (_, upload) = browser.text("/org/import").await;
+    let junk = reqwest::multipart::Form::new()
+        .text("csrf", hidden(&upload, "csrf"))
+        .text("request_id", hidden(&upload, "request_id"))
+        .text("session_id", session.id.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"PK\x03\x04junk".to_vec()).file_name("x.xlsx"),
+        );
+    let junk = browser
+        .client
+        .post(format!("{}/org/import", browser.base))
+        .multipart(junk)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(junk.contains("خوانا نیست"), "{junk}");
+
+    // The company's people as Excel, read back.
+    let download = browser.get("/org/people?format=xlsx").await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert!(
+        download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("people-msc.xlsx")
+    );
+    let people = sheet::read(&download.bytes().await.unwrap(), Limits::default()).unwrap();
+    assert_eq!(people.headers[0], "نام");
+    let names: Vec<&str> = people.rows.iter().map(|r| r[0].as_str()).collect();
+    assert!(names.contains(&"رضا محمدی"), "{names:?}");
+    assert!(!names.contains(&"نازنین عباسی"), "no one of ksc");
+    // CSV too, with the byte-order mark.
+    let csv = browser
+        .get("/org/people?format=csv")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("\u{feff}".as_bytes()));
+
+    // A transcript shows the colleague's enrolment.
+    let (status, transcript) = browser.text("/org/people/msc-pr-02").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(transcript.contains("رضا محمدی"));
+
+    // ksc's manager sees nothing of msc; a trainee is not let in.
+    let ksc = stack.browser();
+    ksc.sign_in("manager-ksc").await;
+    let (status, _) = ksc.text("/org/people/msc-pr-02").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, ksc_people) = ksc.text("/org/people").await;
+    assert!(!ksc_people.contains("رضا محمدی"));
+    assert!(ksc_people.contains("نازنین عباسی"));
+    let trainee = stack.browser();
+    trainee.sign_in("trainee-msc-1").await;
+    let (status, _) = trainee.text("/org").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
