@@ -470,7 +470,8 @@ pub async fn import(
     loop {
         match stream.message().await {
             Ok(Some(row)) => {
-                let index = usize::try_from(row.row_number.saturating_sub(2)).unwrap_or(0);
+                // Row 1 is the first data row.
+                let index = usize::try_from(row.row_number.saturating_sub(1)).unwrap_or(0);
                 let label = labels
                     .get(index)
                     .cloned()
