@@ -65,63 +65,10 @@ async fn main_text(browser: &fantoccini::Client) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
-    let (Some(chromedriver), Some(chromium)) = (
-        find("chromedriver"),
-        find("chromium").or_else(|| find("chromium-browser")),
-    ) else {
-        assert!(
-            std::env::var_os("HAMAFZA_REQUIRE_BROWSER").is_none(),
-            "chromium and chromedriver are required here"
-        );
-        eprintln!(
-            "skipped: install the Debian packages chromium and chromium-driver \
-             to run the browser test"
-        );
+    let Some((_driver, browser, _profile)) = open_browser().await else {
         return;
     };
     let stack = Stack::start().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _driver = Driver(
-        Command::new(chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let profile = hamafza_kit::testing::temp_dir("chromium");
-    let capabilities: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_value(serde_json::json!({
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())
-                ]
-            }
-        }))
-        .unwrap();
-    let mut client = None;
-    for _ in 0..100 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    let browser = client.expect("chromedriver answers");
     let shots = screenshots_dir();
     let base = stack.base.clone();
 
