@@ -117,13 +117,54 @@ async fn the_api_enrols_with_a_bearer_token_and_refuses_what_it_should() {
             .any(|c| c["code"] == "PR-101")
     );
     let sessions = json(client.get(url("/api/v1/sessions"))).await;
-    let session_id = sessions[0]["id"].as_str().unwrap().to_owned();
-    assert!(sessions[0]["seats_left"].as_u64().unwrap() > 0);
+    // The first that takes enrolments (the demo also has one that has begun).
+    let open = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["enrolment_open"] == true)
+        .unwrap();
+    assert!(
+        sessions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["enrolment_open"] == false),
+        "the session that has begun is listed as not taking enrolments"
+    );
+    let session_id = open["id"].as_str().unwrap().to_owned();
+    assert!(open["seats_left"].as_u64().unwrap() > 0);
 
     let enrol = |body: &serde_json::Value| {
         let path = format!("/api/v1/sessions/{session_id}/enrolments");
         send(client.post(url(&path)).bearer_auth(&trainee).json(body))
     };
+    // Bodies that are not JSON, or not the right JSON, are refused in JSON.
+    let path = format!("/api/v1/sessions/{session_id}/enrolments");
+    let response = send(
+        client
+            .post(url(&path))
+            .bearer_auth(&trainee)
+            .body("request_id=x"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["reason"], "UNSUPPORTED_MEDIA_TYPE");
+    for bad in ["{", "[]", "{\"request_id\": 5}"] {
+        let response = send(
+            client
+                .post(url(&path))
+                .bearer_auth(&other)
+                .header("content-type", "application/json")
+                .body(bad),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "invalid_argument", "{bad}");
+        assert_eq!(body["violations"][0]["field"], "body", "{bad}");
+    }
     let response = enrol(&serde_json::json!({"request_id": "bad id!"})).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = response.json().await.unwrap();
@@ -137,7 +178,7 @@ async fn the_api_enrols_with_a_bearer_token_and_refuses_what_it_should() {
     let enrolment: serde_json::Value = enrol(&overreach).await.json().await.unwrap();
     assert_eq!(
         enrolment["status"], "confirmed",
-        "a client cannot set its own status or trainee"
+        "a client cannot set its own status or trainee: {enrolment}"
     );
     let mine = json(
         client

@@ -52,6 +52,8 @@ pub struct SessionView {
     pub capacity: u32,
     /// Seats left now.
     pub seats_left: Option<u32>,
+    /// Whether it takes enrolments now (open, within its enrolment window).
+    pub enrolment_open: bool,
 }
 
 /// A published program.
@@ -177,6 +179,7 @@ fn session_view(session: cpb::Session, seats: Option<u32>) -> SessionView {
         venue_fa: details.venue.map(|v| v.fa).unwrap_or_default(),
         capacity: details.capacity,
         seats_left: seats,
+        enrolment_open: crate::i18n::takes_enrolments(&session),
         id: session.id,
         course_id: session.course_id,
     }

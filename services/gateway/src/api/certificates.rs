@@ -7,7 +7,7 @@ use hamafza_proto::certification as certpb;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiResult, Bearer, ErrorBody, status_name};
+use super::{ApiResult, Bearer, ErrorBody, JsonBody, status_name};
 use crate::AppState;
 use crate::i18n::instant;
 
@@ -186,7 +186,7 @@ pub(super) async fn verify_serial(
 )]
 pub(super) async fn verify_credential(
     State(state): State<AppState>,
-    Json(body): Json<CredentialBody>,
+    JsonBody(body): JsonBody<CredentialBody>,
 ) -> ApiResult<VerificationView> {
     let answer = state
         .backends

@@ -10,7 +10,7 @@ use hamafza_proto::enrolments as epb;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiFailure, ApiResult, Bearer, ErrorBody, status_name};
+use super::{ApiFailure, ApiResult, Bearer, ErrorBody, JsonBody, status_name};
 use crate::AppState;
 
 /// One of the caller's enrolments.
@@ -84,7 +84,7 @@ pub(super) async fn enrol(
     State(state): State<AppState>,
     bearer: Bearer,
     Path(id): Path<String>,
-    Json(body): Json<EnrolBody>,
+    JsonBody(body): JsonBody<EnrolBody>,
 ) -> Result<Response, ApiFailure> {
     if let Err(wait) = state.limiter.take(&bearer.caller.subject) {
         return Ok(too_many(wait.as_secs()));
@@ -123,7 +123,7 @@ pub(super) async fn cancel(
     State(state): State<AppState>,
     bearer: Bearer,
     Path(id): Path<String>,
-    Json(body): Json<CancelBody>,
+    JsonBody(body): JsonBody<CancelBody>,
 ) -> Result<Response, ApiFailure> {
     if let Err(wait) = state.limiter.take(&bearer.caller.subject) {
         return Ok(too_many(wait.as_secs()));

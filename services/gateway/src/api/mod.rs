@@ -97,6 +97,41 @@ impl IntoResponse for ApiFailure {
 
 type ApiResult<T> = Result<Json<T>, ApiFailure>;
 
+/// A JSON request body whose every refusal is the API's JSON error (never
+/// axum's plain text): no `Content-Type: application/json` is 415 with reason
+/// `UNSUPPORTED_MEDIA_TYPE`; JSON that is malformed, of the wrong shape or
+/// missing a field is 400 `INVALID_ARGUMENT` with a violation on `body`.
+pub struct JsonBody<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        use axum::extract::rejection::JsonRejection;
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                let body = ApiError::new(
+                    hamafza_kit::ErrorCode::InvalidArgument,
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    "send the body as JSON, with `Content-Type: application/json`",
+                )
+                .into_http_body();
+                Err((axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response())
+            }
+            Err(rejection) => Err(ApiFailure(ApiError::invalid_field(
+                "body",
+                rejection.body_text(),
+            ))
+            .into_response()),
+        }
+    }
+}
+
 /// The bearer token of an API call, verified.
 pub struct Bearer {
     token: String,

@@ -230,7 +230,16 @@ pub async fn show(
                             (status_badge(lang, enrolment.status()))
                         }
                     }
-                    @if session.status() == cpb::SessionStatus::Open {
+                    @if session.status() == cpb::SessionStatus::Open
+                        && !crate::i18n::takes_enrolments(&session) {
+                        p.muted {
+                            (lang.pick(
+                                "مهلت ثبت‌نام در این دوره باز نیست.",
+                                "This session's enrolment window is not open."
+                            ))
+                        }
+                    }
+                    @if crate::i18n::takes_enrolments(&session) {
                         form method="post" action={ "/sessions/" (id) "/enrol" } {
                             input type="hidden" name="csrf" value=(web.csrf);
                             input type="hidden" name="request_id"
