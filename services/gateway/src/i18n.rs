@@ -130,6 +130,10 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
             "این کار در وضعیت کنونی ممکن نیست.",
             "This cannot be done in its current status.",
         ),
+        "ETAG_MISMATCH" => (
+            "کس دیگری در این فاصله آن را تغییر داده است؛ صفحه را دوباره باز کنید و تغییر خود را دوباره اعمال کنید.",
+            "Someone else changed this in the meantime; reload the page and make your change again.",
+        ),
         "REQUEST_ID_REUSED" => (
             "این درخواست پیش‌تر با محتوای دیگری فرستاده شده است.",
             "This request was already sent with different content.",

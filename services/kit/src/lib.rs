@@ -22,6 +22,7 @@ pub mod shutdown;
 pub mod telemetry;
 pub mod text;
 pub mod time;
+pub mod update;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -7,11 +7,13 @@ use hamafza_proto::courses::event_service_server::EventService;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use super::convert::masks::{apply_mask, merge_event};
 use super::convert::{
     event_draft, event_kind_from_wire, event_to_wire, parse_id, parse_organization_filter,
     parse_range, parse_text_filter,
 };
-use super::{ADMIN, CoursesApi, reply, signed_in};
+use super::{ADMIN, CoursesApi, UpdateTerms, reply, signed_in};
+use crate::domain::CoursesError;
 use crate::domain::values::OrganizationId;
 use crate::store::queries::EventFilter;
 
@@ -119,9 +121,41 @@ impl EventService for CoursesApi {
         reply(
             async {
                 caller.require_any(ADMIN)?;
-                let id = parse_event_id(&request.event_id)?;
-                let draft = event_draft(request.details.as_ref())?;
-                let record = self.store.update_event(id, &draft, time::now()).await?;
+                let mut v = Violations::new();
+                let id = parse_id(&mut v, "event_id", &request.event_id);
+                let terms = UpdateTerms::parse(
+                    &mut v,
+                    &request.etag,
+                    request.update_mask.as_ref(),
+                    merge_event,
+                );
+                let id = v.finish_with(id)?;
+                let mut attempt = 0;
+                let record = loop {
+                    attempt += 1;
+                    let existing = self
+                        .store
+                        .event(id)
+                        .await?
+                        .ok_or_else(|| ApiError::not_found("event", id))?;
+                    let revision = terms.revision("event", id, existing.event.revision)?;
+                    let details = apply_mask(
+                        event_to_wire(existing).details.unwrap_or_default(),
+                        request.details.as_ref(),
+                        terms.paths(),
+                        merge_event,
+                    );
+                    let draft = event_draft(details.as_ref())?;
+                    match self
+                        .store
+                        .update_event(id, &draft, revision, time::now())
+                        .await
+                    {
+                        Err(CoursesError::EtagMismatch { .. }) if terms.may_retry(attempt) => {}
+                        result => break result?,
+                    }
+                };
+                tracing::info!(event_id = %id, by = %caller.subject, "event updated");
                 Ok(pb::UpdateEventResponse {
                     event: Some(event_to_wire(record)),
                 })

@@ -64,6 +64,69 @@ const ADMIN: &[Role] = &[Role::PlatformAdmin];
 /// Roles that vote.
 const COUNCIL: &[Role] = &[Role::Council];
 
+/// How often an update without an etag is tried when concurrent writes keep
+/// changing the resource between reading it and writing it.
+const UPDATE_ATTEMPTS: u32 = 3;
+
+/// The conditions of an update request: the revision its etag names (AIP-154)
+/// and the paths of its update mask (AIP-134).
+#[derive(Debug)]
+struct UpdateTerms {
+    /// The revision the caller read; `None` for no check.
+    expected: Option<i64>,
+    /// The fields to change; `None` for all.
+    paths: Option<Vec<String>>,
+}
+
+impl UpdateTerms {
+    /// Parses the etag and the update mask of a request whose details `merge`
+    /// knows how to merge, recording what is malformed.
+    fn parse<T: Default>(
+        v: &mut hamafza_kit::Violations,
+        etag: &str,
+        mask: Option<&prost_types::FieldMask>,
+        merge: fn(&mut T, &T, &str) -> bool,
+    ) -> Self {
+        let expected = hamafza_kit::update::parse_etag(v, "etag", etag);
+        let paths = hamafza_kit::update::mask_paths(mask);
+        hamafza_kit::update::check_mask(
+            v,
+            "update_mask",
+            paths.as_deref(),
+            convert::masks::knows(merge),
+        );
+        Self { expected, paths }
+    }
+
+    /// The revision to write over, given the one stored now: the update is
+    /// conditional on it, so that a concurrent write in between is noticed.
+    fn revision(
+        &self,
+        kind: &'static str,
+        id: impl ToString,
+        stored: i64,
+    ) -> Result<i64, ApiError> {
+        match self.expected {
+            Some(expected) if expected != stored => {
+                Err(hamafza_kit::update::etag_mismatch(kind, id.to_string()))
+            }
+            _ => Ok(stored),
+        }
+    }
+
+    /// Whether a write that found the resource changed since it was read
+    /// (on `attempt`, from 1) may read it again and retry: only when the
+    /// caller asked for no check.
+    fn may_retry(&self, attempt: u32) -> bool {
+        self.expected.is_none() && attempt < UPDATE_ATTEMPTS
+    }
+
+    /// The mask's paths, `None` for a full replacement.
+    fn paths(&self) -> Option<&[String]> {
+        self.paths.as_deref()
+    }
+}
+
 /// Whether `caller` sees unpublished catalog items.
 fn is_staff(caller: &Caller) -> bool {
     caller.has_any(STAFF)

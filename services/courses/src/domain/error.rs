@@ -64,6 +64,14 @@ pub enum CoursesError {
         /// The codes of unpublished courses.
         codes: String,
     },
+    /// The resource changed since the caller read it (its etag is stale).
+    #[error("the {kind} {id} has changed since it was read")]
+    EtagMismatch {
+        /// What kind of thing.
+        kind: &'static str,
+        /// Its id.
+        id: String,
+    },
     /// A course would (transitively) require itself.
     #[error("a course cannot require itself, directly or through its prerequisites")]
     PrerequisiteCycle,
@@ -118,6 +126,7 @@ impl From<CoursesError> for ApiError {
                 "PROGRAM_COURSES_NOT_PUBLISHED",
                 message,
             ),
+            CoursesError::EtagMismatch { kind, id } => hamafza_kit::update::etag_mismatch(kind, id),
             CoursesError::PrerequisiteCycle => {
                 ApiError::invalid_field("details.prerequisite_course_ids", message)
             }

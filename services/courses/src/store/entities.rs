@@ -16,6 +16,8 @@ pub mod organization {
         pub kind: OrganizationKind,
         pub parent_id: Option<String>,
         pub created_at: DateTimeUtc,
+        /// Bumped by every write of the row; the etag is made of it.
+        pub revision: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -56,6 +58,8 @@ pub mod course {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub published_at: Option<DateTimeUtc>,
+        /// Bumped by every write of the row; the etag is made of it.
+        pub revision: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -108,6 +112,8 @@ pub mod program {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub published_at: Option<DateTimeUtc>,
+        /// Bumped by every write of the row; the etag is made of it.
+        pub revision: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -195,6 +201,8 @@ pub mod session {
         pub ends_at: DateTimeUtc,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// Bumped by every write of the row; the etag is made of it.
+        pub revision: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -247,6 +255,8 @@ pub mod event {
         pub ends_at: DateTimeUtc,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// Bumped by every write of the row; the etag is made of it.
+        pub revision: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,7 +10,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(InitialSchema), Box::new(PeopleDirectory)]
+        vec![
+            Box::new(InitialSchema),
+            Box::new(PeopleDirectory),
+            Box::new(Revisions),
+        ]
     }
 
     fn migration_table_name() -> sea_orm::DynIden {
@@ -415,5 +419,46 @@ impl MigrationTrait for PeopleDirectory {
         manager
             .drop_table(Table::drop().table("people").take())
             .await
+    }
+}
+
+/// A revision per updatable row, bumped by every write of it: the etag of a
+/// resource (AIP-154) is its revision, and a conditional update writes only
+/// `WHERE revision = <the one the caller read>`. Existing rows start at 1.
+struct Revisions;
+
+/// The tables whose rows are resources with an etag.
+const REVISED_TABLES: [&str; 5] = ["organizations", "courses", "programs", "sessions", "events"];
+
+impl MigrationName for Revisions {
+    fn name(&self) -> &str {
+        "m20261129_000003_revisions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Revisions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One statement per table: SQLite alters one column at a time.
+        for table in REVISED_TABLES {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(table)
+                        .add_column(big_integer("revision").default(1))
+                        .take(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in REVISED_TABLES {
+            manager
+                .alter_table(Table::alter().table(table).drop_column("revision").take())
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -261,6 +261,7 @@ pub fn course_to_wire(
         create_time: Some(to_timestamp(row.created_at)),
         update_time: Some(to_timestamp(row.updated_at)),
         publish_time: row.published_at.map(to_timestamp),
+        etag: hamafza_kit::update::etag(row.revision),
     }
 }
 
@@ -357,5 +358,6 @@ pub fn program_to_wire(
         create_time: Some(to_timestamp(row.created_at)),
         update_time: Some(to_timestamp(row.updated_at)),
         publish_time: row.published_at.map(to_timestamp),
+        etag: hamafza_kit::update::etag(row.revision),
     }
 }

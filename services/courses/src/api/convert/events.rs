@@ -164,5 +164,6 @@ pub fn event_to_wire(record: EventRecord) -> pb::Event {
         }),
         create_time: Some(to_timestamp(row.created_at)),
         update_time: Some(to_timestamp(row.updated_at)),
+        etag: hamafza_kit::update::etag(row.revision),
     }
 }

@@ -4,6 +4,7 @@
 
 mod catalog;
 mod events;
+pub mod masks;
 mod organizations;
 mod people;
 mod sessions;

@@ -95,5 +95,6 @@ pub fn organization_to_wire(row: organization::Model) -> pb::Organization {
         kind: organization_kind_to_wire(row.kind).into(),
         parent_organization_id: row.parent_id.unwrap_or_default(),
         create_time: Some(to_timestamp(row.created_at)),
+        etag: hamafza_kit::update::etag(row.revision),
     }
 }

@@ -214,5 +214,6 @@ pub fn session_to_wire(record: SessionRecord) -> pb::Session {
         end_time: Some(to_timestamp(row.ends_at)),
         create_time: Some(to_timestamp(row.created_at)),
         update_time: Some(to_timestamp(row.updated_at)),
+        etag: hamafza_kit::update::etag(row.revision),
     }
 }

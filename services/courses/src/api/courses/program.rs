@@ -6,11 +6,13 @@ use hamafza_proto::courses as pb;
 use uuid::Uuid;
 
 use super::audience;
+use crate::api::convert::masks::{apply_mask, merge_program};
 use crate::api::convert::{
     Audience, catalog_statuses_from_wire, parse_id, parse_organization_filter, parse_range,
     parse_text_filter, program_draft, program_to_wire,
 };
-use crate::api::{ADMIN, CoursesApi, is_staff};
+use crate::api::{ADMIN, CoursesApi, UpdateTerms, is_staff};
+use crate::domain::CoursesError;
 use crate::store::queries::{ProgramFilter, ProgramRecord};
 
 impl CoursesApi {
@@ -113,9 +115,42 @@ impl CoursesApi {
         request: pb::UpdateProgramRequest,
     ) -> Result<pb::UpdateProgramResponse, ApiError> {
         caller.require_any(ADMIN)?;
-        let id = Self::parse_subject_id("program_id", &request.program_id)?;
-        let draft = program_draft(request.details.as_ref())?;
-        let record = self.store.update_program(id, &draft, time::now()).await?;
+        let mut v = Violations::new();
+        let id = parse_id(&mut v, "program_id", &request.program_id);
+        let terms = UpdateTerms::parse(
+            &mut v,
+            &request.etag,
+            request.update_mask.as_ref(),
+            merge_program,
+        );
+        let id = v.finish_with(id)?;
+        let mut attempt = 0;
+        let record = loop {
+            attempt += 1;
+            let existing = self
+                .store
+                .program(id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("program", id))?;
+            let revision = terms.revision("program", id, existing.program.revision)?;
+            let stored = program_to_wire(existing, self.required_approvals, Audience::Staff);
+            let details = apply_mask(
+                stored.details.unwrap_or_default(),
+                request.details.as_ref(),
+                terms.paths(),
+                merge_program,
+            );
+            let draft = program_draft(details.as_ref())?;
+            match self
+                .store
+                .update_program(id, &draft, revision, time::now())
+                .await
+            {
+                Err(CoursesError::EtagMismatch { .. }) if terms.may_retry(attempt) => {}
+                result => break result?,
+            }
+        };
+        tracing::info!(program_id = %id, by = %caller.subject, "program updated");
         Ok(pb::UpdateProgramResponse {
             program: Some(program_to_wire(
                 record,

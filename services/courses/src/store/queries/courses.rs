@@ -6,15 +6,15 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::{Result, Store, Subject, code_conflict, contains_any, not_found, to_i32};
 use crate::domain::CoursesError;
 use crate::domain::catalog::CourseDraft;
-use crate::domain::workflow::{self, CatalogStatus, Transition};
+use crate::domain::workflow::{self, CatalogStatus};
 use crate::store::entities::{council_vote, course, course_prerequisite};
 
 /// A course with its prerequisites and the votes of its latest round.
@@ -65,6 +65,7 @@ impl Store {
             status: Set(CatalogStatus::Draft),
             owner_organization_id: Set(owner.to_owned()),
             review_round: Set(0),
+            revision: Set(1),
             created_by: Set(created_by.to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
@@ -84,11 +85,12 @@ impl Store {
             .ok_or_else(|| not_found("course", id))
     }
 
-    /// Replaces a DRAFT course's details.
+    /// Replaces a DRAFT course's details if it is still at `revision`.
     pub async fn update_course(
         &self,
         id: Uuid,
         draft: &CourseDraft,
+        revision: i64,
         now: DateTime<Utc>,
     ) -> Result<CourseRecord> {
         self.require_courses(&draft.prerequisites).await?;
@@ -100,7 +102,12 @@ impl Store {
         let mut update = course::Entity::update_many()
             .filter(course::Column::Id.eq(id))
             .filter(course::Column::Status.eq(CatalogStatus::Draft))
-            .col_expr(course::Column::UpdatedAt, Expr::value(now));
+            .filter(course::Column::Revision.eq(revision))
+            .col_expr(course::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                course::Column::Revision,
+                Expr::col(course::Column::Revision).add(1),
+            );
         for column in [
             course::Column::Code,
             course::Column::TitleFa,
@@ -126,7 +133,7 @@ impl Store {
         if updated == 0 {
             drop(txn);
             return Err(self
-                .explain_catalog_refusal(Subject::Course, id, Transition::Edit)
+                .explain_edit_refusal(Subject::Course, id, revision)
                 .await);
         }
         // A prerequisite that (transitively) requires this course would make

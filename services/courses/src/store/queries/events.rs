@@ -12,6 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{Result, Store, contains_any, not_found};
+use crate::domain::CoursesError;
 use crate::domain::catalog::EventDraft;
 use crate::domain::values::{EventKind, OrganizationId};
 use crate::store::entities::{event, event_participant};
@@ -52,6 +53,7 @@ impl Store {
         let txn = self.db.begin().await?;
         let row = event::ActiveModel {
             id: Set(id),
+            revision: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
             ..event_details(draft)
@@ -64,11 +66,12 @@ impl Store {
         self.event(id).await?.ok_or_else(|| not_found("event", id))
     }
 
-    /// Replaces an event's details.
+    /// Replaces an event's details if it is still at `revision`.
     pub async fn update_event(
         &self,
         id: Uuid,
         draft: &EventDraft,
+        revision: i64,
         now: DateTime<Utc>,
     ) -> Result<EventRecord> {
         self.require_event_organizations(draft).await?;
@@ -76,7 +79,12 @@ impl Store {
         let details = event_details(draft);
         let mut update = event::Entity::update_many()
             .filter(event::Column::Id.eq(id))
-            .col_expr(event::Column::UpdatedAt, Expr::value(now));
+            .filter(event::Column::Revision.eq(revision))
+            .col_expr(event::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                event::Column::Revision,
+                Expr::col(event::Column::Revision).add(1),
+            );
         for column in [
             event::Column::Kind,
             event::Column::TitleFa,
@@ -95,7 +103,14 @@ impl Store {
             }
         }
         if update.exec(&txn).await?.rows_affected == 0 {
-            return Err(not_found("event", id));
+            drop(txn);
+            return Err(match event::Entity::find_by_id(id).one(&self.db).await? {
+                Some(_) => CoursesError::EtagMismatch {
+                    kind: "event",
+                    id: id.to_string(),
+                },
+                None => not_found("event", id),
+            });
         }
         event_participant::Entity::delete_many()
             .filter(event_participant::Column::EventId.eq(id))
@@ -138,6 +153,10 @@ impl Store {
         let touched = event::Entity::update_many()
             .filter(event::Column::Id.eq(id))
             .col_expr(event::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                event::Column::Revision,
+                Expr::col(event::Column::Revision).add(1),
+            )
             .exec(&txn)
             .await?
             .rows_affected;

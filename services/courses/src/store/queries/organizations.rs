@@ -2,8 +2,9 @@
 //! hold session quotas and take part in events.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveEnum, ColumnTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 
@@ -93,6 +94,7 @@ impl Store {
             name_en: Set(draft.name.en.clone()),
             kind: Set(draft.kind),
             parent_id: Set(draft.parent.as_ref().map(|p| p.as_str().to_owned())),
+            revision: Set(1),
             created_at: Set(now),
         };
         match organization::Entity::insert(row)
@@ -110,24 +112,51 @@ impl Store {
         }
     }
 
-    /// Changes an organization's name, kind and parent.
+    /// Changes an organization's name, kind and parent if it is still at
+    /// `revision`.
     pub async fn update_organization(
         &self,
         draft: &OrganizationDraft,
+        revision: i64,
     ) -> Result<organization::Model> {
         if let Some(parent) = &draft.parent {
             self.require_organization(parent.as_str()).await?;
         }
-        let existing = self
-            .organization(draft.id.as_str())
+        let id = draft.id.as_str();
+        let updated = organization::Entity::update_many()
+            .filter(organization::Column::Id.eq(id))
+            .filter(organization::Column::Revision.eq(revision))
+            .col_expr(
+                organization::Column::NameFa,
+                Expr::value(draft.name.fa.clone()),
+            )
+            .col_expr(
+                organization::Column::NameEn,
+                Expr::value(draft.name.en.clone()),
+            )
+            .col_expr(
+                organization::Column::Kind,
+                Expr::value(draft.kind.to_value()),
+            )
+            .col_expr(
+                organization::Column::ParentId,
+                Expr::value(draft.parent.as_ref().map(|p| p.as_str().to_owned())),
+            )
+            .col_expr(
+                organization::Column::Revision,
+                Expr::col(organization::Column::Revision).add(1),
+            )
+            .exec(&self.db)
             .await?
-            .ok_or_else(|| not_found("organization", draft.id.as_str()))?;
-        let mut row: organization::ActiveModel = existing.into();
-        row.name_fa = Set(draft.name.fa.clone());
-        row.name_en = Set(draft.name.en.clone());
-        row.kind = Set(draft.kind);
-        row.parent_id = Set(draft.parent.as_ref().map(|p| p.as_str().to_owned()));
-        Ok(row.update(&self.db).await?)
+            .rows_affected;
+        match self.organization(id).await? {
+            Some(row) if updated > 0 => Ok(row),
+            Some(_) => Err(CoursesError::EtagMismatch {
+                kind: "organization",
+                id: id.to_owned(),
+            }),
+            None => Err(not_found("organization", id)),
+        }
     }
 
     pub(super) async fn require_organization(&self, id: &str) -> Result<()> {

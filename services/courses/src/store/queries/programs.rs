@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{Result, Store, Subject, code_conflict, contains_any, not_found};
 use crate::domain::catalog::ProgramDraft;
-use crate::domain::workflow::{CatalogStatus, Transition};
+use crate::domain::workflow::CatalogStatus;
 use crate::store::entities::{council_vote, course, program, program_course};
 
 /// A program with its courses and the votes of its latest round.
@@ -68,6 +68,7 @@ impl Store {
             status: Set(CatalogStatus::Draft),
             owner_organization_id: Set(owner.to_owned()),
             review_round: Set(0),
+            revision: Set(1),
             created_by: Set(created_by.to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
@@ -86,11 +87,12 @@ impl Store {
             .ok_or_else(|| not_found("program", id))
     }
 
-    /// Replaces a DRAFT program's details.
+    /// Replaces a DRAFT program's details if it is still at `revision`.
     pub async fn update_program(
         &self,
         id: Uuid,
         draft: &ProgramDraft,
+        revision: i64,
         now: DateTime<Utc>,
     ) -> Result<ProgramRecord> {
         let course_ids: Vec<Uuid> = draft.courses.iter().map(|(id, _)| *id).collect();
@@ -99,7 +101,12 @@ impl Store {
         let update = program::Entity::update_many()
             .filter(program::Column::Id.eq(id))
             .filter(program::Column::Status.eq(CatalogStatus::Draft))
+            .filter(program::Column::Revision.eq(revision))
             .col_expr(program::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                program::Column::Revision,
+                Expr::col(program::Column::Revision).add(1),
+            )
             .col_expr(program::Column::Code, Expr::value(draft.code.as_str()))
             .col_expr(
                 program::Column::TitleFa,
@@ -124,7 +131,7 @@ impl Store {
         if updated == 0 {
             drop(txn);
             return Err(self
-                .explain_catalog_refusal(Subject::Program, id, Transition::Edit)
+                .explain_edit_refusal(Subject::Program, id, revision)
                 .await);
         }
         program_course::Entity::delete_many()

@@ -67,6 +67,7 @@ impl Store {
             course_id: Set(course_id),
             status: Set(SessionStatus::Planned),
             cancel_reason: Set(String::new()),
+            revision: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
             ..session_plan(plan)?
@@ -81,11 +82,13 @@ impl Store {
             .ok_or_else(|| not_found("session", id))
     }
 
-    /// Replaces a PLANNED or OPEN session's plan.
+    /// Replaces a PLANNED or OPEN session's plan if it is still at
+    /// `revision`.
     pub async fn update_session(
         &self,
         id: Uuid,
         plan: &SessionPlan,
+        revision: i64,
         now: DateTime<Utc>,
     ) -> Result<SessionRecord> {
         self.require_quota_organizations(plan).await?;
@@ -94,7 +97,12 @@ impl Store {
         let mut update = session::Entity::update_many()
             .filter(session::Column::Id.eq(id))
             .filter(session::Column::Status.is_in(SessionMove::Edit.allowed_from().to_vec()))
-            .col_expr(session::Column::UpdatedAt, Expr::value(now));
+            .filter(session::Column::Revision.eq(revision))
+            .col_expr(session::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                session::Column::Revision,
+                Expr::col(session::Column::Revision).add(1),
+            );
         for column in [
             session::Column::Meetings,
             session::Column::VenueFa,
@@ -115,7 +123,7 @@ impl Store {
         }
         if update.exec(&txn).await?.rows_affected == 0 {
             drop(txn);
-            return Err(self.explain_session_refusal(id, SessionMove::Edit).await);
+            return Err(self.explain_session_edit_refusal(id, revision).await);
         }
         session_quota::Entity::delete_many()
             .filter(session_quota::Column::SessionId.eq(id))
@@ -145,7 +153,11 @@ impl Store {
             .filter(session::Column::Id.eq(id))
             .filter(session::Column::Status.is_in(movement.allowed_from().to_vec()))
             .col_expr(session::Column::Status, Expr::value(to.to_value()))
-            .col_expr(session::Column::UpdatedAt, Expr::value(now));
+            .col_expr(session::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                session::Column::Revision,
+                Expr::col(session::Column::Revision).add(1),
+            );
         if movement == SessionMove::Cancel {
             update = update.col_expr(
                 session::Column::CancelReason,
@@ -190,6 +202,28 @@ impl Store {
             Ok(Some(row)) => CoursesError::WrongSessionStatus {
                 actual: row.status,
                 expected: movement.expected(),
+            },
+            Ok(None) => not_found("session", id),
+            Err(error) => error.into(),
+        }
+    }
+
+    /// Why a conditional edit at `revision` changed nothing: the session is
+    /// gone, past editing, or was changed meanwhile.
+    async fn explain_session_edit_refusal(&self, id: Uuid, revision: i64) -> CoursesError {
+        match session::Entity::find_by_id(id).one(&self.db).await {
+            Ok(Some(row))
+                if SessionMove::Edit.allowed_from().contains(&row.status)
+                    && row.revision != revision =>
+            {
+                CoursesError::EtagMismatch {
+                    kind: "session",
+                    id: id.to_string(),
+                }
+            }
+            Ok(Some(row)) => CoursesError::WrongSessionStatus {
+                actual: row.status,
+                expected: SessionMove::Edit.expected(),
             },
             Ok(None) => not_found("session", id),
             Err(error) => error.into(),

@@ -80,6 +80,7 @@ impl Store {
             .table(table)
             .value("status", transition.to().to_value())
             .value("updated_at", now)
+            .value("revision", Expr::col("revision").add(1))
             .and_where(Expr::col("id").eq(id))
             .and_where(Expr::col("status").eq(transition.from().to_value()));
         if transition == Transition::Submit {
@@ -109,9 +110,11 @@ impl Store {
         let table = subject.table();
         let txn = self.db.begin().await?;
         let mut touch = sea_orm::sea_query::Query::update();
+        // A vote changes the item's review, so it bumps the revision too.
         touch
             .table(table)
             .value("updated_at", now)
+            .value("revision", Expr::col("revision").add(1))
             .and_where(Expr::col("id").eq(id))
             .and_where(Expr::col("status").eq(CatalogStatus::Submitted.to_value()));
         let touched = txn.execute(&touch).await?.rows_affected();
@@ -196,16 +199,46 @@ impl Store {
     }
 
     async fn status_of(&self, subject: Subject, id: Uuid) -> Result<Option<CatalogStatus>> {
+        Ok(self.state_of(subject, id).await?.map(|(status, _)| status))
+    }
+
+    /// The status and revision of a program or course.
+    async fn state_of(&self, subject: Subject, id: Uuid) -> Result<Option<(CatalogStatus, i64)>> {
         Ok(match subject {
             Subject::Course => course::Entity::find_by_id(id)
                 .one(&self.db)
                 .await?
-                .map(|row| row.status),
+                .map(|row| (row.status, row.revision)),
             Subject::Program => program::Entity::find_by_id(id)
                 .one(&self.db)
                 .await?
-                .map(|row| row.status),
+                .map(|row| (row.status, row.revision)),
         })
+    }
+
+    /// Why a conditional edit of a DRAFT item at `revision` changed nothing:
+    /// the item is gone, no longer a draft, or was changed meanwhile.
+    pub(super) async fn explain_edit_refusal(
+        &self,
+        subject: Subject,
+        id: Uuid,
+        revision: i64,
+    ) -> CoursesError {
+        match self.state_of(subject, id).await {
+            Ok(Some((CatalogStatus::Draft, actual))) if actual != revision => {
+                CoursesError::EtagMismatch {
+                    kind: subject.kind(),
+                    id: id.to_string(),
+                }
+            }
+            Ok(Some((actual, _))) => CoursesError::WrongCatalogStatus {
+                kind: subject.kind(),
+                actual,
+                expected: Transition::Edit.expected(),
+            },
+            Ok(None) => not_found(subject.kind(), id),
+            Err(error) => error,
+        }
     }
 
     /// Why a conditional workflow update changed nothing.
