@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, Offset, Utc};
 use icu_calendar::Date;
+use icu_calendar::Iso;
 use icu_calendar::cal::Persian;
 
 /// Iran Standard Time; Iran has not observed daylight saving time since 2022.
@@ -71,6 +72,18 @@ pub fn to_jalali(year: i32, month: u8, day: u8) -> Option<JalaliDate> {
         month: persian.month().ordinal,
         day: persian.day_of_month().0,
     })
+}
+
+/// The Gregorian calendar date (year, month, day) of a Solar Hijri date, or
+/// `None` when there is no such date (month 13, 31 Esfand).
+pub fn from_jalali(year: i32, month: u8, day: u8) -> Option<(i32, u8, u8)> {
+    let persian = Date::try_new_persian(year, month, day).ok()?;
+    let iso = persian.to_calendar(Iso);
+    Some((
+        iso.era_year().year,
+        iso.month().ordinal,
+        iso.day_of_month().0,
+    ))
 }
 
 /// Writes ASCII digits as Persian digits (۰-۹).
@@ -155,6 +168,19 @@ mod tests {
                 day: 5
             })
         );
+    }
+
+    #[test]
+    fn back_from_jalali() {
+        assert_eq!(from_jalali(1405, 1, 1), Some((2026, 3, 21)));
+        assert_eq!(from_jalali(1405, 10, 20), Some((2027, 1, 10)));
+        assert_eq!(
+            from_jalali(1403, 12, 30),
+            Some((2025, 3, 20)),
+            "1403 is leap"
+        );
+        assert_eq!(from_jalali(1404, 12, 30), None, "1404 is not");
+        assert_eq!(from_jalali(1405, 13, 1), None);
     }
 
     #[test]
