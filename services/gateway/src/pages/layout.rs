@@ -31,6 +31,9 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                         @if viewer.caller().is_some_and(|c| c.has(hamafza_kit::auth::Role::OrgManager)) {
                             a href="/org" { (lang.pick("روابط عمومی شرکت من", "My company")) }
                         }
+                        @if viewer.caller().is_some_and(|c| c.has(hamafza_kit::auth::Role::PlatformAdmin)) {
+                            a href="/admin" { (lang.pick("مدیریت", "Back office")) }
+                        }
                         a href="/calendar" { (lang.pick("تقویم", "Calendar")) }
                         @if viewer.sees_benchmarks() {
                             a href="/benchmark" { (lang.pick("مقایسه شرکت‌ها", "Benchmarking")) }

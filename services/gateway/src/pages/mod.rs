@@ -1,5 +1,6 @@
 //! The web app's pages, server-rendered HTML (maud escapes every value).
 
+pub mod admin;
 pub mod benchmark;
 pub mod calendar;
 pub mod catalog;
