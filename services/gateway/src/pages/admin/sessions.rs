@@ -98,11 +98,11 @@ impl SessionForm {
             venue_en: venue.en,
             online_url: d.online_url.clone(),
             instructor: d.instructor.clone().unwrap_or_default().subject,
-            capacity: d.capacity.to_string(),
+            capacity: lang.num(d.capacity),
             quotas: d
                 .quotas
                 .iter()
-                .map(|q| (q.organization_id.clone(), q.seats.to_string()))
+                .map(|q| (q.organization_id.clone(), lang.num(q.seats)))
                 .collect(),
             window_start: parts(window.start_time.as_ref()),
             window_end: parts(window.end_time.as_ref()),
@@ -547,7 +547,12 @@ pub async fn new_form(
     let lists = lists(&state, &web.token).await;
     let values = SessionForm {
         course_id: query.course,
-        capacity: "20".to_owned(),
+        capacity: lang.num(20),
+        // Enrolment may start today; its end is the admin's to choose.
+        window_start: (
+            jalali_parts(lang, hamafza_kit::time::now()).0,
+            lang.num("08:00"),
+        ),
         ..SessionForm::default()
     };
     Ok(frame(
