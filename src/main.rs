@@ -1,6 +1,7 @@
 //! `hamafza`: the one binary. With no arguments it runs `up`, the whole
 //! stack on embedded SQLite with demo data.
 
+mod admin;
 mod demo;
 mod stack;
 
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use hamafza_kit::auth::{DevIssuer, Role, TokenRequest};
 use hamafza_kit::config::Config;
 use hamafza_kit::grpc::{Health, check_health};
@@ -83,6 +84,18 @@ enum Command {
     /// services that trust it through `auth.jwks_file` (a rehearsal of a
     /// deployment without an identity provider).
     Jwks,
+    /// Run the platform: organizations, programs, courses, sessions, events,
+    /// enrolments, certificates, over the services' gRPC contracts.
+    #[command(after_help = admin::EXIT_CODES)]
+    Admin(Box<admin::AdminArgs>),
+    /// Print a shell completion script: `source <(hamafza completions bash)`.
+    #[command(
+        after_help = "Examples:\n  source <(hamafza completions bash)\n  hamafza completions zsh > ~/.zfunc/_hamafza\n  hamafza completions fish > ~/.config/fish/completions/hamafza.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Services that `serve` can run.
@@ -158,6 +171,8 @@ fn main() -> ExitCode {
                 ttl,
             } => token(&config, sub, org, roles, name, ttl),
             Command::Jwks => jwks(&config),
+            Command::Admin(args) => Ok(admin::run(*args, &config).await),
+            Command::Completions { shell } => completions(shell),
         }
     });
     match result {
@@ -216,6 +231,17 @@ async fn http_healthcheck(addr: &str, timeout: Duration) -> anyhow::Result<ExitC
             eprintln!("cannot reach {base}: {error}");
             Ok(ExitCode::FAILURE)
         }
+    }
+}
+
+/// Prints the completion script of `shell`, written whole so a closed pipe
+/// is an error rather than a panic.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "hamafza", &mut script);
+    match std::io::Write::write_all(&mut std::io::stdout(), &script) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 

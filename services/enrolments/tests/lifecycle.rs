@@ -218,6 +218,35 @@ async fn trainees_and_managers_act_only_within_their_reach() {
         "the instructor sees the roster of their session"
     );
     assert_eq!(list(COUNCIL).await.len(), 3);
+    // Another instructor is refused that roster, as the contract says,
+    // not answered with an empty page; their own enrolments (none) they may
+    // ask for.
+    const OTHER_INSTRUCTOR: Who = ("instructor-2", "imidro", &[Role::Instructor]);
+    let refused = stack
+        .client()
+        .list_enrolments(stack.request(
+            OTHER_INSTRUCTOR,
+            pb::ListEnrolmentsRequest {
+                session_id: session.id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+    let own = stack
+        .client()
+        .list_enrolments(stack.request(
+            OTHER_INSTRUCTOR,
+            pb::ListEnrolmentsRequest {
+                session_id: session.id.clone(),
+                trainee_subject: OTHER_INSTRUCTOR.0.to_owned(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap();
+    assert!(own.into_inner().enrolments.is_empty());
     cancel(&stack, MANAGER_MSC, &mine.id, "h").await.unwrap();
 }
 

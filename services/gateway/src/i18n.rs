@@ -74,6 +74,11 @@ impl Lang {
         }
     }
 
+    /// A percentage in this language's digits and sign.
+    pub fn percent(self, value: impl std::fmt::Display) -> String {
+        format!("{}{}", self.num(value), self.pick("٪", "%"))
+    }
+
     /// A date: Solar Hijri in Persian, Gregorian in English.
     pub fn date(self, instant: DateTime<Utc>) -> String {
         let shown = jalali::show(instant);
@@ -153,6 +158,19 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
         "OWN_ORGANIZATION_ONLY" => (
             "این صفحه فقط برای کارکنان همان شرکت است.",
             "This page is only for the organization's own people.",
+        ),
+        "COUNCIL_ONLY" => (
+            "این صفحه برای اعضای شورای سیاست‌گذاری است.",
+            "This page is for members of the policy council.",
+        ),
+        "ALREADY_VOTED" => (
+            "شما در این دور بررسی پیش‌تر رأی داده‌اید.",
+            "You have already voted in this review round.",
+        ),
+        "INSTRUCTORS_ONLY" => ("این صفحه برای مدرسان است.", "This page is for instructors."),
+        "NOT_YOUR_SESSION" => (
+            "فقط مدرس این دوره فهرست و حضور و غیاب آن را می‌بیند.",
+            "Only the session's instructor sees its roster and attendance.",
         ),
         "PERSON_IN_OTHER_ORGANIZATION" => (
             "این فرد در فهرست کارکنان شرکت دیگری است.",

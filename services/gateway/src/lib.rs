@@ -215,6 +215,24 @@ pub fn router(state: AppState) -> Router {
         .route("/calendar/me.ics", get(calendar::mine))
         .route("/calendar/org/{file}", get(calendar::organization))
         .route("/benchmark", get(benchmark::show))
+        .route("/council", get(pages::council::list))
+        .route("/council/{kind}/{id}", get(pages::council::show))
+        .route("/council/{kind}/{id}/vote", post(pages::council::vote))
+        .route("/teach", get(pages::teach::list))
+        .route("/teach/sessions/{id}", get(pages::teach::show))
+        .route("/teach/sessions/{id}/roster", get(pages::teach::roster))
+        .route(
+            "/teach/sessions/{id}/complete",
+            post(pages::teach::complete),
+        )
+        .route(
+            "/teach/sessions/{id}/meetings/{n}",
+            get(pages::teach::attendance).post(pages::teach::record),
+        )
+        .route(
+            "/teach/sessions/{id}/meetings/{n}/sheet",
+            get(pages::teach::sheet),
+        )
         .route("/verify", get(verify::start).post(verify::by_credential))
         .route("/verify/serial", get(verify::by_query))
         .route("/verify/{serial}", get(verify::by_serial))

@@ -45,6 +45,12 @@ impl Viewer {
             .ok_or(PageError::SignIn)
     }
 
+    /// Whether the signed-in caller holds `role` (for navigation only: the
+    /// services decide what each role may do).
+    pub fn holds(&self, role: Role) -> bool {
+        self.caller().is_some_and(|c| c.has(role))
+    }
+
     /// Whether the caller may see the benchmarking page.
     pub fn sees_benchmarks(&self) -> bool {
         self.caller()

@@ -270,3 +270,395 @@ async fn complete(stack: &Stack, session_id: &str) {
     let enrolment = fixtures::enrolments_in(stack, session_id).await.remove(0);
     fixtures::attend_and_complete(stack, ADMIN, &session, &enrolment.id, Some(95), "browser").await;
 }
+
+/// A headless Chromium driven over WebDriver, or `None` (the test then says
+/// so and passes) where chromium and chromedriver are not installed.
+async fn open_browser() -> Option<(Driver, fantoccini::Client, PathBuf)> {
+    let (Some(chromedriver), Some(chromium)) = (
+        find("chromedriver"),
+        find("chromium").or_else(|| find("chromium-browser")),
+    ) else {
+        assert!(
+            std::env::var_os("HAMAFZA_REQUIRE_BROWSER").is_none(),
+            "chromium and chromedriver are required here"
+        );
+        eprintln!("skipped: install the Debian packages chromium and chromium-driver");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Driver(
+        Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let profile = hamafza_kit::testing::temp_dir("chromium");
+    let capabilities: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_value(serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())
+                ]
+            }
+        }))
+        .unwrap();
+    for _ in 0..100 {
+        if let Ok(client) =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+        {
+            return Some((driver, client, profile));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not answer");
+}
+
+/// Signs in as the demo person `subject` through the development sign-in
+/// page (signing out whoever was signed in).
+async fn sign_in_as(browser: &fantoccini::Client, base: &str, subject: &str) {
+    browser.delete_all_cookies().await.unwrap();
+    browser.goto(&format!("{base}/signin")).await.unwrap();
+    for row in browser.find_all(Locator::Css("tr")).await.unwrap() {
+        if row.text().await.unwrap().contains(subject) {
+            row.find(Locator::Css("button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            wait_for(browser, "header form[action='/signout']").await;
+            return;
+        }
+    }
+    panic!("{subject} is not on the sign-in page");
+}
+
+/// Screenshots of the page at `path` in Persian, in English and on a phone
+/// (390×844, Persian): `{name}-fa.png`, `{name}-en.png`, `{name}-phone.png`.
+async fn screenshots(browser: &fantoccini::Client, base: &str, path: &str, name: &str) {
+    let dir = screenshots_dir();
+    let join = if path.contains('?') { '&' } else { '?' };
+    for lang in ["fa", "en"] {
+        browser
+            .goto(&format!("{base}{path}{join}lang={lang}"))
+            .await
+            .unwrap();
+        wait_for(browser, &format!("html[lang='{lang}']")).await;
+        screenshot(browser, &dir, &format!("{name}-{lang}.png")).await;
+    }
+    // The end of the page too (forms and results sit below the fold).
+    browser
+        .execute("window.scrollTo(0, document.body.scrollHeight)", vec![])
+        .await
+        .unwrap();
+    screenshot(browser, &dir, &format!("{name}-en-end.png")).await;
+    browser.set_window_size(390, 844).await.unwrap();
+    browser
+        .goto(&format!("{base}{path}{join}lang=fa"))
+        .await
+        .unwrap();
+    wait_for(browser, "html[lang='fa']").await;
+    screenshot(browser, &dir, &format!("{name}-phone.png")).await;
+    browser
+        .execute("window.scrollTo(0, document.body.scrollHeight)", vec![])
+        .await
+        .unwrap();
+    screenshot(browser, &dir, &format!("{name}-phone-end.png")).await;
+    browser.set_window_size(1280, 1000).await.unwrap();
+}
+
+/// The card of `main` whose text contains `text`.
+async fn card_with(browser: &fantoccini::Client, text: &str) -> fantoccini::elements::Element {
+    for card in browser.find_all(Locator::Css(".card")).await.unwrap() {
+        if card.text().await.unwrap().contains(text) {
+            return card;
+        }
+    }
+    panic!("no card with {text}: {}", main_text(browser).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_council_members_approve_pr_180_in_a_real_browser() {
+    let Some((_driver, browser, _profile)) = open_browser().await else {
+        return;
+    };
+    let stack = Stack::start().await;
+    let base = stack.base.clone();
+
+    sign_in_as(&browser, &base, "council-msc").await;
+    browser.goto(&base).await.unwrap();
+    wait_for(&browser, "header nav a[href='/council']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&browser, "nav.tabs").await;
+    screenshots(&browser, &base, "/council", "council-queue").await;
+    card_with(&browser, "PR-180")
+        .await
+        .find(Locator::Css("h3 a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&browser, "form.vote").await;
+    let item = browser.current_url().await.unwrap().path().to_owned();
+    let page = main_text(&browser).await;
+    assert!(page.contains("۰ موافقت از ۲ موافقت لازم"), "{page}");
+    assert!(page.contains("Measuring PR Effectiveness"), "{page}");
+    screenshots(&browser, &base, &item, "council-item").await;
+    wait_for(&browser, "textarea#comment")
+        .await
+        .send_keys("سرفصل‌ها و شاخص‌ها کامل است")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form.vote button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = wait_for(&browser, ".flash").await.text().await.unwrap();
+    assert!(flash.contains("رأی موافق شما ثبت شد"), "{flash}");
+    assert!(flash.contains("۱ موافقت از ۲"), "{flash}");
+
+    sign_in_as(&browser, &base, "council-gegh").await;
+    browser.goto(&format!("{base}/council")).await.unwrap();
+    card_with(&browser, "PR-180")
+        .await
+        .find(Locator::Css("a.button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&browser, "form.vote button[type='submit']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let flash = wait_for(&browser, ".flash").await.text().await.unwrap();
+    assert!(flash.contains("حد نصاب رسید"), "{flash}");
+    let page = main_text(&browser).await;
+    assert!(page.contains("تأیید شد"), "{page}");
+    assert!(
+        page.contains("سرفصل‌ها و شاخص‌ها کامل است"),
+        "the first vote's comment"
+    );
+    screenshot(&browser, &screenshots_dir(), "council-approved.png").await;
+    screenshots(&browser, &base, "/council?tab=decided", "council-decided").await;
+    screenshots(&browser, &base, "/council?tab=mine", "council-mine").await;
+    let mine = main_text(&browser).await;
+    assert!(mine.contains("PR-180"), "{mine}");
+    browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_instructor_takes_attendance_and_completes_a_session_in_a_real_browser() {
+    use hamafza_kit::auth::Role;
+    use hamafza_proto::enrolments as epb;
+    const SARA: hamafza_testkit::Who = ("trainee-msc-1", "msc", &[Role::Trainee]);
+    const ALI: hamafza_testkit::Who = ("trainee-ksc-1", "ksc", &[Role::Trainee]);
+    const RAHIMI: hamafza_testkit::Who = ("instructor-rahimi", "imidro", &[Role::Instructor]);
+
+    let Some((_driver, browser, _profile)) = open_browser().await else {
+        return;
+    };
+    let stack = Stack::start().await;
+    let base = stack.base.clone();
+    // The demo PR-101 session, taught by instructor-rahimi: two meetings;
+    // two demo trainees enrol over gRPC.
+    let sessions = fixtures::session_service(&stack)
+        .list_sessions(stack.request(
+            RAHIMI,
+            hamafza_proto::courses::ListSessionsRequest {
+                instructor_subject: RAHIMI.0.to_owned(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .sessions;
+    let session = sessions
+        .iter()
+        .find(|s| {
+            s.status() == hamafza_proto::courses::SessionStatus::Open
+                && s.details.as_ref().is_some_and(|d| d.meetings.len() == 2)
+        })
+        .expect("a two-meeting demo session taught by instructor-rahimi");
+    let sara = fixtures::enrolled(&stack, SARA, &session.id, "sara").await;
+    let ali = fixtures::enrolled(&stack, ALI, &session.id, "ali").await;
+    let roster = format!("/teach/sessions/{}", session.id);
+
+    sign_in_as(&browser, &base, "instructor-rahimi").await;
+    browser
+        .goto(&format!("{base}/sessions/{}", session.id))
+        .await
+        .unwrap();
+    let teaching = wait_for(&browser, ".teaching").await.text().await.unwrap();
+    assert!(teaching.contains("شما مدرس این دوره هستید"), "{teaching}");
+    assert!(
+        browser
+            .find(Locator::Css("form[action$='/enrol']"))
+            .await
+            .is_err(),
+        "no enrol button for the session's instructor"
+    );
+    wait_for(&browser, "header nav a[href='/teach']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&browser, "nav.tabs").await;
+    screenshots(&browser, &base, "/teach", "teach-list").await;
+    wait_for(&browser, &format!("a[href='{roster}']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&browser, "table.roster").await;
+
+    // Meeting 1, first by mistake with Sara absent, then corrected: Sara
+    // present, Ali absent.
+    let attend = |n: u32| format!("a[href='{roster}/meetings/{n}']");
+    wait_for(&browser, &attend(1)).await.click().await.unwrap();
+    screenshots(
+        &browser,
+        &base,
+        &format!("{roster}/meetings/1"),
+        "teach-attendance",
+    )
+    .await;
+    wait_for(&browser, &format!("input[id='present-{}']", sara.id))
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form.attendance button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = wait_for(&browser, ".flash").await.text().await.unwrap();
+    assert!(flash.contains("حضور ۱ نفر برای جلسه ۱ ثبت شد"), "{flash}");
+    wait_for(&browser, &attend(1)).await.click().await.unwrap();
+    let sara_box = wait_for(&browser, &format!("input[id='present-{}']", sara.id)).await;
+    assert!(
+        !sara_box.is_selected().await.unwrap(),
+        "the mark as recorded"
+    );
+    sara_box.click().await.unwrap();
+    browser
+        .find(Locator::Css(&format!("input[id='present-{}']", ali.id)))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form.attendance button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = wait_for(&browser, ".flash").await.text().await.unwrap();
+    assert!(
+        flash.contains("حضور ۱ نفر برای جلسه ۱ ثبت شد؛ ۱ نفر غایب"),
+        "{flash}"
+    );
+    let marked = fixtures::get_enrolment(&stack, RAHIMI, &ali.id)
+        .await
+        .unwrap();
+    assert_eq!(marked.attendance[0].status(), epb::AttendanceStatus::Absent);
+    // Meeting 2: everyone present, as the form starts.
+    wait_for(&browser, &attend(2)).await.click().await.unwrap();
+    wait_for(&browser, "form.attendance button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let flash = wait_for(&browser, ".flash").await.text().await.unwrap();
+    assert!(flash.contains("حضور ۲ نفر برای جلسه ۲ ثبت شد"), "{flash}");
+
+    // The sign-in sheet of meeting 1.
+    screenshots(
+        &browser,
+        &base,
+        &format!("{roster}/meetings/1/sheet"),
+        "teach-sheet",
+    )
+    .await;
+    let sheet = main_text(&browser).await;
+    assert!(
+        sheet.contains("فولاد مبارکه") && sheet.contains("امضا"),
+        "{sheet}"
+    );
+
+    // Scores: Sara 85 passes; Ali 90 fails on attendance (1 of 2 < 75%).
+    browser.goto(&format!("{base}{roster}")).await.unwrap();
+    wait_for(&browser, &format!("input[name='score_{}']", sara.id))
+        .await
+        .send_keys("85")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css(&format!("input[name='score_{}']", ali.id)))
+        .await
+        .unwrap()
+        .send_keys("90")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form.complete button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = wait_for(&browser, ".flash").await.text().await.unwrap();
+    assert!(flash.contains("۱ نفر قبول، ۱ نفر مردود"), "{flash}");
+    let results = wait_for(&browser, "table.results")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(results.contains("حضور ۵۰٪ کمتر از حداقل ۷۵٪"), "{results}");
+    screenshots(&browser, &base, &roster, "teach-session").await;
+
+    // The certificate reaches Sara through the outbox.
+    sign_in_as(&browser, &base, "trainee-msc-1").await;
+    let certificates = format!("{base}/me/certificates");
+    eventually(Duration::from_secs(20), || {
+        let (browser, certificates) = (&browser, &certificates);
+        async move {
+            browser.goto(certificates).await.unwrap();
+            browser
+                .find(Locator::Css(".cards .card h3 a"))
+                .await
+                .is_ok()
+        }
+    })
+    .await;
+    let card = main_text(&browser).await;
+    assert!(card.contains("مبانی روابط عمومی نوین"), "{card}");
+    browser.close().await.unwrap();
+}

@@ -243,7 +243,7 @@ fn read_csv(bytes: &[u8], limits: Limits) -> Result<Vec<Vec<String>>, SheetError
         let record = record.map_err(|e| SheetError::Unreadable(e.to_string()))?;
         rows.push(record.iter().map(|cell| cell.trim().to_owned()).collect());
         // The header and blank lines are not data rows: allow a few more.
-        if rows.len() > limits.max_rows + 1_000 {
+        if rows.len() > limits.max_rows.saturating_add(1_000) {
             return Err(SheetError::TooManyRows {
                 max_rows: limits.max_rows,
             });
@@ -260,7 +260,7 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Vec<Vec<String>>, SheetErro
         .worksheet_range_at(0)
         .ok_or(SheetError::Empty)?
         .map_err(unreadable)?;
-    if range.height() > limits.max_rows + 1_000 {
+    if range.height() > limits.max_rows.saturating_add(1_000) {
         return Err(SheetError::TooManyRows {
             max_rows: limits.max_rows,
         });

@@ -110,7 +110,7 @@ mod tests {
         assert_eq!(search_key("PR-۱۰۱"), "pr101");
         assert_eq!(search_key("٢٠٢٦"), "2026");
         assert_eq!(search_key("مدرّسـه"), search_key("مدرسه"));
-        assert_eq!(search_key("Zahra.Noori@MSC.ir"), "zahranoori@msc.ir");
+        assert_eq!(search_key("Zahra.Noori@MSC.ir"), "zahranoori@mscir");
         assert_ne!(search_key("علی"), search_key("عالی"));
     }
 

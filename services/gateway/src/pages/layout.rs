@@ -1,5 +1,6 @@
 //! The frame of every page: language and direction, navigation, sign-in state.
 
+use hamafza_kit::auth::Role;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::i18n::Lang;
@@ -31,10 +32,16 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                         @if viewer.caller().is_some_and(|c| c.has(hamafza_kit::auth::Role::OrgManager)) {
                             a href="/org" { (lang.pick("روابط عمومی شرکت من", "My company")) }
                         }
-                        @if viewer.caller().is_some_and(|c| c.has(hamafza_kit::auth::Role::PlatformAdmin)) {
+                        @if viewer.holds(Role::PlatformAdmin) {
                             a href="/admin" { (lang.pick("مدیریت", "Back office")) }
                         }
                         a href="/calendar" { (lang.pick("تقویم", "Calendar")) }
+                        @if viewer.holds(Role::Council) {
+                            a href="/council" { (lang.pick("شورا", "Council")) }
+                        }
+                        @if viewer.holds(Role::Instructor) {
+                            a href="/teach" { (lang.pick("کلاس‌های من", "My classes")) }
+                        }
                         @if viewer.sees_benchmarks() {
                             a href="/benchmark" { (lang.pick("مقایسه شرکت‌ها", "Benchmarking")) }
                         }

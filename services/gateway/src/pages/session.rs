@@ -96,7 +96,14 @@ pub async fn show(
         .await
         .ok()
         .and_then(|r| r.into_inner().sessions.pop());
+    // The session's own instructor is never offered to enrol in it.
+    let teaches = viewer.caller().is_some_and(|caller| {
+        plan.instructor
+            .as_ref()
+            .is_some_and(|i| i.subject == caller.subject)
+    });
     let mine = match viewer.session.as_ref() {
+        Some(_) if teaches => None,
         Some((_, web)) => state
             .backends
             .as_caller(&web.token)
@@ -175,6 +182,12 @@ pub async fn show(
                 }
             }
             @match (&viewer.session, &mine) {
+                _ if teaches => p.teaching {
+                    (lang.pick("شما مدرس این دوره هستید. ", "You teach this session. "))
+                    a.button href={ "/teach/sessions/" (id) } {
+                        (lang.pick("فهرست شرکت‌کنندگان و حضور و غیاب", "Roster and attendance"))
+                    }
+                },
                 (None, _) => p {
                     a.button href="/signin" {
                         (lang.pick("برای ثبت‌نام وارد شوید", "Sign in to enrol"))

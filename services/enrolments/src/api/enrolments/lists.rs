@@ -86,6 +86,21 @@ impl EnrolmentsApi {
         let created_until = instant("create_time.end_time", range.end_time.as_ref());
         v.finish()?;
         out_of_scope(caller, trainee.as_deref(), organization.as_deref())?;
+        // Someone who sees enrolments only as an instructor names a session
+        // they teach, as the contract says, rather than getting another
+        // instructor's roster as an empty page. Their own enrolments (as a
+        // trainee filter on themself) stay readable anywhere.
+        if sees_only_as_instructor(caller) && trainee.as_deref() != Some(caller.subject.as_str()) {
+            let teaches = match session {
+                Some(session) => self.may_assess(caller, session).await?,
+                None => true,
+            };
+            if !teaches {
+                return Err(ApiError::permission_denied(
+                    "an instructor lists the enrolments of the sessions they teach",
+                ));
+            }
+        }
         let size = size.unwrap_or(page::DEFAULT_PAGE_SIZE);
         let filter = EnrolmentFilter {
             session,
@@ -204,6 +219,13 @@ fn status_name(status: EnrolmentStatus) -> &'static str {
         EnrolmentStatus::Failed => "failed",
         EnrolmentStatus::NoShow => "no_show",
     }
+}
+
+/// Whether `caller` sees enrolments through no role but instructor.
+fn sees_only_as_instructor(caller: &Caller) -> bool {
+    caller.has(Role::Instructor)
+        && !caller.has_any(STAFF)
+        && !caller.has_any(&[Role::OrgManager, Role::Trainee])
 }
 
 /// Refuses a filter that asks for what the caller may never see (as the

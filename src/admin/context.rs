@@ -1,0 +1,261 @@
+//! Where an admin command calls and as whom (channels, the bearer token, the
+//! request id of a change), and how a failure becomes a message and an exit
+//! code.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use hamafza_kit::config::Config;
+use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
+use hamafza_proto::courses::course_service_client::CourseServiceClient;
+use hamafza_proto::courses::event_service_client::EventServiceClient;
+use hamafza_proto::courses::organization_service_client::OrganizationServiceClient;
+use hamafza_proto::courses::person_service_client::PersonServiceClient;
+use hamafza_proto::courses::session_service_client::SessionServiceClient;
+use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::transport::{Channel, Endpoint};
+use tonic_types::StatusExt;
+
+use super::Global;
+use super::output::{Lang, Output};
+
+/// Why a command did not succeed; each kind has its exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// A service refused or could not be reached.
+    Status(tonic::Status),
+    /// Bad input found before anything was sent (exit 2).
+    Usage(String),
+    /// A code or name that names nothing (exit 4).
+    NotFound(String),
+    /// A certificate verified as not valid (exit 1): its verdict.
+    Verdict(String),
+    /// Whoever read the output stopped reading (`| head`): not an error.
+    ClosedOutput,
+    /// Anything else (exit 1).
+    Other(anyhow::Error),
+}
+
+impl From<tonic::Status> for Failure {
+    fn from(status: tonic::Status) -> Self {
+        Self::Status(status)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Other(error)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(error: std::io::Error) -> Self {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            Self::ClosedOutput
+        } else {
+            Self::Other(error.into())
+        }
+    }
+}
+
+/// The exit code of a gRPC status (see [`super::EXIT_CODES`]).
+pub fn exit_code(code: tonic::Code) -> u8 {
+    use tonic::Code;
+    match code {
+        Code::Ok => 0,
+        Code::Unauthenticated | Code::PermissionDenied => 3,
+        Code::NotFound => 4,
+        Code::Unavailable | Code::DeadlineExceeded => 5,
+        Code::AlreadyExists | Code::Aborted | Code::FailedPrecondition => 6,
+        Code::InvalidArgument
+        | Code::OutOfRange
+        | Code::Cancelled
+        | Code::Unknown
+        | Code::ResourceExhausted
+        | Code::Unimplemented
+        | Code::Internal
+        | Code::DataLoss => 1,
+    }
+}
+
+impl Failure {
+    /// Prints the failure to stderr and returns its exit code.
+    pub fn report(self) -> ExitCode {
+        match self {
+            Self::Status(status) => {
+                let details = status.get_error_details();
+                let reason = details
+                    .error_info()
+                    .map(|info| info.reason.clone())
+                    .filter(|reason| !reason.is_empty());
+                let code = format!("{:?}", status.code());
+                match reason {
+                    Some(reason) => eprintln!("error: {reason} ({code}): {}", status.message()),
+                    None => eprintln!("error: {code}: {}", status.message()),
+                }
+                if let Some(bad) = details.bad_request() {
+                    for violation in &bad.field_violations {
+                        eprintln!("  {}: {}", violation.field, violation.description);
+                    }
+                }
+                ExitCode::from(exit_code(status.code()))
+            }
+            Self::Usage(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
+            Self::NotFound(message) => {
+                eprintln!("error: NOT_FOUND: {message}");
+                ExitCode::from(4)
+            }
+            Self::ClosedOutput => ExitCode::SUCCESS,
+            Self::Verdict(verdict) => {
+                eprintln!("not valid: {verdict}");
+                ExitCode::FAILURE
+            }
+            Self::Other(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// Result of a command.
+pub type Outcome<T = ()> = Result<T, Failure>;
+
+/// Channels, credentials and output settings of one command.
+pub struct Context {
+    courses: Channel,
+    enrolments: Channel,
+    certification: Channel,
+    token: Option<MetadataValue<Ascii>>,
+    timeout: Duration,
+    request_id: Option<String>,
+    /// The language of tables.
+    pub lang: Lang,
+    /// What to print.
+    pub output: Output,
+}
+
+impl Context {
+    /// Channels to the three services (connected at the first call) and the
+    /// caller's token.
+    pub fn new(global: &Global, config: &Config) -> Outcome<Self> {
+        let channel = |given: &Option<String>, fallback: String| -> Outcome<Channel> {
+            let url = given.clone().unwrap_or(fallback);
+            let endpoint = Endpoint::from_shared(url.clone())
+                .map_err(|error| Failure::Usage(format!("{url} is not a URL: {error}")))?;
+            Ok(endpoint
+                .connect_timeout(Duration::from_secs(5))
+                .connect_lazy())
+        };
+        let token = match (&global.token_file, &global.token) {
+            (Some(file), _) => Some(std::fs::read_to_string(file).map_err(|error| {
+                Failure::Usage(format!("cannot read {}: {error}", file.display()))
+            })?),
+            (None, Some(token)) => Some(token.clone()),
+            (None, None) => None,
+        };
+        let token = token
+            .map(|token| token.trim().to_owned())
+            .filter(|token| !token.is_empty())
+            .map(|token| {
+                format!("Bearer {token}")
+                    .parse::<MetadataValue<Ascii>>()
+                    .map_err(|_| {
+                        Failure::Usage("the token has characters a header cannot carry".into())
+                    })
+            })
+            .transpose()?;
+        if let Some(id) = &global.request_id
+            && (id.is_empty()
+                || id.len() > 64
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+        {
+            return Err(Failure::Usage(
+                "--request-id: 1-64 characters of A-Z a-z 0-9 _ -".into(),
+            ));
+        }
+        Ok(Self {
+            courses: channel(&global.courses, config.courses.url())?,
+            enrolments: channel(&global.enrolments, config.enrolments.url())?,
+            certification: channel(&global.certification, config.certification.url())?,
+            token,
+            timeout: global.timeout,
+            request_id: global.request_id.clone(),
+            lang: global.lang.unwrap_or_else(Lang::from_env),
+            output: if global.quiet {
+                Output::Id
+            } else {
+                global.output
+            },
+        })
+    }
+
+    /// `message` with the caller's token and the call's deadline.
+    pub fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        request.set_timeout(self.timeout);
+        if let Some(token) = &self.token {
+            request
+                .metadata_mut()
+                .insert("authorization", token.clone());
+        }
+        request
+    }
+
+    /// The request id of a change: the one given, or a new UUID v7; printed
+    /// to stderr so a retry can reuse it.
+    pub fn request_id(&self) -> String {
+        let id = self
+            .request_id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        eprintln!("request id: {id}");
+        id
+    }
+
+    /// The courses service's catalog client.
+    pub fn catalog(&self) -> CourseServiceClient<Channel> {
+        CourseServiceClient::new(self.courses.clone())
+    }
+
+    /// The courses service's session client.
+    pub fn sessions(&self) -> SessionServiceClient<Channel> {
+        SessionServiceClient::new(self.courses.clone())
+    }
+
+    /// The courses service's event client.
+    pub fn events(&self) -> EventServiceClient<Channel> {
+        EventServiceClient::new(self.courses.clone())
+    }
+
+    /// The courses service's organization client.
+    pub fn organizations(&self) -> OrganizationServiceClient<Channel> {
+        OrganizationServiceClient::new(self.courses.clone())
+    }
+
+    /// The courses service's people directory client.
+    pub fn people(&self) -> PersonServiceClient<Channel> {
+        PersonServiceClient::new(self.courses.clone())
+    }
+
+    /// The enrolments service's client.
+    pub fn enrolments(&self) -> EnrolmentServiceClient<Channel> {
+        EnrolmentServiceClient::new(self.enrolments.clone())
+    }
+
+    /// The certification service's client.
+    pub fn certification(&self) -> CertificationServiceClient<Channel> {
+        CertificationServiceClient::new(self.certification.clone())
+    }
+}
+
+/// The message of a response that must carry one (`course`, `session`, …).
+pub fn present<T>(value: Option<T>, what: &str) -> Outcome<T> {
+    value.ok_or_else(|| Failure::Other(anyhow::anyhow!("the answer carries no {what}")))
+}
