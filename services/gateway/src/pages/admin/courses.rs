@@ -11,7 +11,7 @@ use maud::{Markup, html};
 
 use super::{
     Done, Problems, admin, bilingual, changed_meanwhile, field, flash, frame, is_stale,
-    number_input, parse_number, see_other, text_input,
+    latin_input, number_input, parse_number, see_other,
 };
 use crate::AppState;
 use crate::i18n::Lang;
@@ -102,7 +102,7 @@ const MODES: [(&str, &str, &str); 3] = [
 ];
 
 impl CourseForm {
-    fn from_course(course: &cpb::Course) -> Self {
+    fn from_course(lang: Lang, course: &cpb::Course) -> Self {
         let d = course.details.clone().unwrap_or_default();
         let text = |t: &Option<LocalizedText>| t.clone().unwrap_or_default();
         let (title, description) = (text(&d.title), text(&d.description));
@@ -119,13 +119,13 @@ impl CourseForm {
             description_fa: description.fa,
             description_en: description.en,
             category: d.category.clone(),
-            hours: d.hours.to_string(),
+            hours: lang.num(d.hours),
             delivery_mode: mode.to_owned(),
-            passing_score: d.passing_score.to_string(),
-            min_attendance_percent: d.min_attendance_percent.to_string(),
+            passing_score: lang.num(d.passing_score),
+            min_attendance_percent: lang.num(d.min_attendance_percent),
             certificate_validity_months: d
                 .certificate_validity_months
-                .map(|m| m.to_string())
+                .map(|m| lang.num(m))
                 .unwrap_or_default(),
             requires_manager_approval: d.requires_manager_approval,
             prerequisites: d.prerequisite_course_ids.clone(),
@@ -272,6 +272,14 @@ struct Target<'a> {
     etag: &'a str,
 }
 
+impl Target<'_> {
+    /// Whether the course is past its draft (the service edits drafts only).
+    fn locked(&self) -> bool {
+        self.course
+            .is_some_and(|c| c.status() != cpb::CatalogStatus::Draft)
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn form_body(
     lang: Lang,
@@ -300,11 +308,12 @@ fn form_body(
             @if target.course.is_some() {
                 input type="hidden" name="etag" value=(target.etag);
             }
+            fieldset.plain disabled[target.locked()] {
             div.grid {
                 (field(lang, "details.code", label("code"), problems,
-                    html! { (text_input("details.code", &values.code, problems)) }))
+                    html! { (latin_input("details.code", &values.code, problems)) }))
                 (field(lang, "details.category", label("category"), problems,
-                    html! { (text_input("details.category", &values.category, problems)) }))
+                    html! { (latin_input("details.category", &values.category, problems)) }))
             }
             (bilingual(lang, "details.title", ("عنوان", "Title"),
                 (&values.title_fa, &values.title_en), problems, false))
@@ -355,9 +364,12 @@ fn form_body(
                     p.field-error { (problem) }
                 }
             }
-            button type="submit" {
-                @if target.course.is_some() { (lang.pick("ذخیره", "Save")) }
-                @else { (lang.pick("ایجاد درس", "Create the course")) }
+            @if !target.locked() {
+                button type="submit" {
+                    @if target.course.is_some() { (lang.pick("ذخیره", "Save")) }
+                    @else { (lang.pick("ایجاد درس", "Create the course")) }
+                }
+            }
             }
         }
     }
@@ -580,7 +592,7 @@ pub async fn edit_form(
         &viewer,
         &web.csrf,
         &course,
-        &CourseForm::from_course(&course),
+        &CourseForm::from_course(lang, &course),
         &Problems::default(),
         flash(lang, &done.done),
         &courses,
@@ -643,7 +655,7 @@ pub async fn update(
     let course = get_course(&state, &web.token, lang, &id).await?;
     let courses = other_courses(&state, &web.token, &id).await;
     if is_stale(&error) {
-        let stored = CourseForm::from_course(&course);
+        let stored = CourseForm::from_course(lang, &course);
         let differing: Vec<&str> = FIELDS
             .iter()
             .filter(|(mask, _, _)| stored.value(mask) != form.value(mask))

@@ -341,6 +341,16 @@ pub fn text_input(name: &str, value: &str, problems: &Problems) -> Markup {
     }
 }
 
+/// A one-line input for Latin identifiers (codes, ids), left to right.
+pub fn latin_input(name: &str, value: &str, problems: &Problems) -> Markup {
+    let invalid = problems.get(name).is_some();
+    html! {
+        input type="text" dir="ltr" id=(name) name=(name) value=(value)
+            aria-invalid=[invalid.then_some("true")]
+            aria-describedby=[invalid.then(|| format!("{name}-error"))];
+    }
+}
+
 /// A number input named `name`.
 pub fn number_input(name: &str, value: &str, problems: &Problems) -> Markup {
     let invalid = problems.get(name).is_some();

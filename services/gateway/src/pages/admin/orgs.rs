@@ -10,7 +10,7 @@ use maud::{Markup, html};
 
 use super::{
     Done, Problems, admin, bilingual, changed_meanwhile, field, field_key, flash, frame, is_stale,
-    see_other, text_input,
+    latin_input, see_other,
 };
 use crate::AppState;
 use crate::i18n::Lang;
@@ -128,7 +128,7 @@ fn form_body(
                 input type="hidden" name="etag" value=(org.etag);
             } @else {
                 (field(lang, "organization_id", ("شناسه (لاتین، مانند msc)", "Id (Latin, like msc)"),
-                    problems, text_input("organization_id", &values.id, problems)))
+                    problems, latin_input("organization_id", &values.id, problems)))
             }
             (bilingual(lang, "name", ("نام", "Name"), (&values.name_fa, &values.name_en), problems, false))
             div.grid {

@@ -14,7 +14,7 @@ use maud::{Markup, html};
 use super::courses::{catalog_actions, catalog_badge};
 use super::{
     Done, Problems, admin, bilingual, changed_meanwhile, field, field_key, flash, frame, is_stale,
-    see_other, text_input,
+    latin_input, see_other,
 };
 use crate::AppState;
 use crate::i18n::Lang;
@@ -175,7 +175,7 @@ fn form_body(
                 input type="hidden" name="etag" value=(program.etag);
             }
             (field(lang, "details.code", ("کد", "Code"), problems,
-                text_input("details.code", &values.code, problems)))
+                latin_input("details.code", &values.code, problems)))
             (bilingual(lang, "details.title", ("عنوان", "Title"),
                 (&values.title_fa, &values.title_en), problems, false))
             (bilingual(lang, "details.description", ("توضیح", "Description"),

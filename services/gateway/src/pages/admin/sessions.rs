@@ -460,7 +460,7 @@ fn form_body(
                                     input type="text" name=(name) id=(name) value=(row.date)
                                         size="11" inputmode="numeric"
                                         aria-label={ (lang.pick("تاریخ جلسهٔ ", "Date of meeting ")) (lang.num(i + 1)) }
-                                        placeholder=(lang.pick("۱۴۰۵/۰۹/۲۰", "1405/09/20"))
+                                        placeholder=[(i == 0).then(|| lang.pick("۱۴۰۵/۰۹/۲۰", "1405/09/20"))]
                                         aria-invalid=[problems.get(&name).is_some().then_some("true")];
                                     @if let Some(problem) = problems.get(&name) {
                                         p.field-error id={ (name) "-error" } { (problem) }
@@ -469,11 +469,11 @@ fn form_body(
                                 td { input type="text" name={ "meeting." (i) ".start" } value=(row.start)
                                     size="6" inputmode="numeric"
                                     aria-label={ (lang.pick("شروع جلسهٔ ", "Start of meeting ")) (lang.num(i + 1)) }
-                                    placeholder=(lang.pick("۰۹:۰۰", "09:00")); }
+                                    placeholder=[(i == 0).then(|| lang.pick("۰۹:۰۰", "09:00"))]; }
                                 td { input type="text" name={ "meeting." (i) ".end" } value=(row.end)
                                     size="6" inputmode="numeric"
                                     aria-label={ (lang.pick("پایان جلسهٔ ", "End of meeting ")) (lang.num(i + 1)) }
-                                    placeholder=(lang.pick("۱۲:۰۰", "12:00")); }
+                                    placeholder=[(i == 0).then(|| lang.pick("۱۲:۰۰", "12:00"))]; }
                             }
                         }
                     }
@@ -741,6 +741,8 @@ pub fn session_actions(
                 }
             }
             @if matches!(status, cpb::SessionStatus::Planned | cpb::SessionStatus::Open | cpb::SessionStatus::Closed) {
+                details.cancel open[reason_problem.is_some()] {
+                summary { (lang.pick("لغو دوره…", "Cancel…")) }
                 form.cancel method="post" action={ "/admin/sessions/" (id) "/cancel" } {
                     input type="hidden" name="csrf" value=(csrf);
                     label for={ "reason-" (id) } { (lang.pick("لغو با دلیل: ", "Cancel, with a reason: ")) }
@@ -762,6 +764,7 @@ pub fn session_actions(
                     @if let Some(problem) = reason_problem {
                         p.field-error { (problem) }
                     }
+                }
                 }
             }
         }
