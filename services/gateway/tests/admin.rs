@@ -13,7 +13,7 @@ use chrono::{Datelike, Duration, Utc};
 use common::*;
 use hamafza_kit::jalali;
 use hamafza_proto::courses as cpb;
-use hamafza_testkit::people::{COUNCIL_A, COUNCIL_B};
+use hamafza_testkit::people::{COUNCIL_A, COUNCIL_B, TRAINEE_MSC};
 use reqwest::StatusCode;
 
 /// The demo's platform admin and trainee on the development sign-in page.
@@ -359,4 +359,264 @@ async fn an_admin_creates_a_course_and_a_session_and_a_stale_edit_is_shown_what_
     assert_eq!(details.capacity, 25, "the first change is kept");
     assert_eq!(details.venue.unwrap().fa, "سالن همایش ایمیدرو");
     assert_eq!(details.meetings.len(), 2);
+}
+
+/// The location of a 303 answer.
+fn location(response: &reqwest::Response) -> String {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_other_forms_organizations_programs_events_people_certificates_and_cancelling() {
+    let stack = Stack::start().await;
+    let admin = stack.browser();
+    admin.sign_in(ADMIN_SUBJECT).await;
+    let (_, page) = admin.text("/admin/orgs").await;
+    let csrf = hidden(&page, "csrf");
+
+    // An organization: a bad id is refused beside the id; a good one is
+    // listed; an edit from a stale etag shows what changed.
+    let org = |id: &'static str, fa: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("organization_id", id.to_owned()),
+            ("name.fa", fa.to_owned()),
+            ("name.en", "Hormozgan Steel".to_owned()),
+            ("kind", "steel".to_owned()),
+            ("parent_organization_id", "imidro".to_owned()),
+        ]
+    };
+    let pairs = |form: &[(&'static str, String)]| {
+        form.iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect::<Vec<_>>()
+    };
+    let refused = post_pairs(
+        &admin,
+        "/admin/orgs",
+        &pairs(&org("Bad Id!", "فولاد هرمزگان")),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("id=\"organization_id-error\">شناسهٔ شرکت"),
+        "{page}"
+    );
+    let created = post_pairs(&admin, "/admin/orgs", &pairs(&org("hosco", "فولاد هرمزگان"))).await;
+    location(&created);
+    let (_, edit) = admin.text("/admin/orgs/hosco").await;
+    let etag = unescape(&hidden(&edit, "etag"));
+    let mut renamed = pairs(&org("hosco", "فولاد هرمزگان جنوب"));
+    renamed.push(("etag".into(), etag.clone()));
+    location(&post_pairs(&admin, "/admin/orgs/hosco", &renamed).await);
+    let mut stale = pairs(&org("hosco", "فولاد هرمزگان"));
+    stale.retain(|(k, _)| k != "kind");
+    stale.push(("kind".into(), "mining".into()));
+    stale.push(("etag".into(), etag));
+    let refused = post_pairs(&admin, "/admin/orgs/hosco", &stale).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let page = refused.text().await.unwrap();
+    let differing = page.split("class=\"differing\"").nth(1).unwrap();
+    let differing = differing.split("</ul>").next().unwrap();
+    assert!(
+        differing.contains("نام") && differing.contains("نوع"),
+        "{differing}"
+    );
+    assert!(
+        page.contains("value=\"فولاد هرمزگان جنوب\""),
+        "the stored name: {page}"
+    );
+
+    // A program of two published courses, one required.
+    let courses = fixtures::course_service(&stack)
+        .list_courses(stack.request(
+            ADMIN,
+            cpb::ListCoursesRequest {
+                page_size: 50,
+                statuses: vec![cpb::CatalogStatus::Published.into()],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .courses;
+    let (first, second) = (&courses[0], &courses[1]);
+    let program = vec![
+        ("csrf".to_owned(), csrf.clone()),
+        ("details.code".to_owned(), "PG-1405".to_owned()),
+        ("details.title.fa".to_owned(), "برنامهٔ سال ۱۴۰۵".to_owned()),
+        (
+            "details.title.en".to_owned(),
+            "The 1405 programme".to_owned(),
+        ),
+        ("course".to_owned(), first.id.clone()),
+        ("course".to_owned(), second.id.clone()),
+        ("required".to_owned(), first.id.clone()),
+    ];
+    let created = location(&post_pairs(&admin, "/admin/programs/new", &program).await);
+    let program_id = created
+        .trim_start_matches("/admin/programs/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let stored = fixtures::course_service(&stack)
+        .get_program(stack.request(
+            ADMIN,
+            cpb::GetProgramRequest {
+                program_id: program_id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .program
+        .unwrap()
+        .details
+        .unwrap();
+    let picked: Vec<(String, bool)> = stored
+        .courses
+        .iter()
+        .map(|c| (c.course_id.clone(), c.required))
+        .collect();
+    assert_eq!(
+        picked,
+        vec![(first.id.clone(), true), (second.id.clone(), false)]
+    );
+
+    // An event on Jalali dates.
+    let event = vec![
+        ("csrf".to_owned(), csrf.clone()),
+        ("kind".to_owned(), "seminar".to_owned()),
+        (
+            "details.title.fa".to_owned(),
+            "همایش روابط عمومی".to_owned(),
+        ),
+        ("details.title.en".to_owned(), "PR seminar".to_owned()),
+        (
+            "start.date".to_owned(),
+            jalali::persian_digits(&jalali_in(20)),
+        ),
+        ("start.time".to_owned(), "۰۹:۰۰".to_owned()),
+        ("end.date".to_owned(), jalali_in(20)),
+        ("end.time".to_owned(), "17:00".to_owned()),
+        ("details.place.fa".to_owned(), "تهران".to_owned()),
+        ("details.place.en".to_owned(), "Tehran".to_owned()),
+        ("organizer".to_owned(), "imidro".to_owned()),
+        ("participant".to_owned(), "msc".to_owned()),
+    ];
+    location(&post_pairs(&admin, "/admin/events/new", &event).await);
+    let (_, events) = admin.text("/admin/events").await;
+    assert!(events.contains("همایش روابط عمومی"), "{events}");
+
+    // The people directory from a CSV file: one good row, one of an
+    // unknown organization.
+    let mut table =
+        hamafza_kit::sheet::Table::new(["subject", "name_fa", "name_en", "organization_id"]);
+    table.push(["hosco-pr-01", "سمیرا احمدی", "Samira Ahmadi", "hosco"]);
+    table.push(["nowhere-1", "کسی", "Someone", "no-such-org"]);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(hamafza_kit::sheet::to_csv(&table))
+                .file_name("people.csv")
+                .mime_str("text/csv")
+                .unwrap(),
+        );
+    let imported = admin
+        .client
+        .post(format!("{}/admin/people/import", admin.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), StatusCode::OK);
+    let results = imported.text().await.unwrap();
+    assert!(results.contains("۱ نفر افزوده شد"), "{results}");
+    assert!(results.contains("۱ پذیرفته نشد"), "{results}");
+    assert!(results.contains("این شرکت ثبت نشده است."), "{results}");
+
+    // A certificate by hand, found by its serial and revoked with a reason.
+    let (_, certificates) = admin.text("/admin/certificates").await;
+    let issued = admin
+        .post(
+            "/admin/certificates/issue",
+            &[
+                ("csrf", &csrf),
+                ("request_id", &hidden(&certificates, "request_id")),
+                ("trainee", "hosco-pr-01"),
+                ("course_id", &first.id),
+                ("completion_time", &jalali_in(-10)),
+                ("score", "۹۰"),
+                ("reason", "گذرانده در دورهٔ بیرونی"),
+            ],
+        )
+        .await;
+    let found = location(&issued);
+    let serial = found.split("q=").nth(1).unwrap().to_owned();
+    assert!(serial.starts_with("HMZ-"), "{found}");
+    let (_, page) = admin
+        .text(&format!("/admin/certificates?q={}", serial.to_lowercase()))
+        .await;
+    assert!(
+        page.contains(&serial) && page.contains("سمیرا احمدی"),
+        "{page}"
+    );
+    let revoke = action(&page, "/admin/certificates/");
+    let revoked = admin
+        .post(
+            &revoke,
+            &[
+                ("csrf", &csrf),
+                ("request_id", &hidden(&page, "request_id")),
+                ("reason", "صدور نادرست"),
+            ],
+        )
+        .await;
+    let (_, page) = admin.text(&location(&revoked)).await;
+    assert!(
+        page.contains("ابطال‌شده") && page.contains("صدور نادرست"),
+        "{page}"
+    );
+
+    // Cancelling a session with one person enrolled says so, and needs a
+    // reason.
+    let course = fixtures::published_course(&stack, "PR-901", |_| {}).await;
+    let session = fixtures::open_session(&stack, &course, |_| {}).await;
+    fixtures::enrol_self(&stack, TRAINEE_MSC, &session.id, "cancel-1")
+        .await
+        .unwrap();
+    let path = format!("/admin/sessions/{}", session.id);
+    let (_, page) = admin.text(&path).await;
+    assert!(page.contains("۱ ثبت‌نام لغو می‌شود"), "{page}");
+    let refused = admin
+        .post(
+            &format!("{path}/cancel"),
+            &[("csrf", &csrf), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("دلیل لغو را بنویسید")
+    );
+    let cancelled = admin
+        .post(
+            &format!("{path}/cancel"),
+            &[("csrf", &csrf), ("reason", "مدرس در دسترس نیست")],
+        )
+        .await;
+    location(&cancelled);
+    let session = fixtures::get_session(&stack, ADMIN, &session.id)
+        .await
+        .unwrap();
+    assert_eq!(session.status(), cpb::SessionStatus::Cancelled);
+    assert_eq!(session.cancel_reason, "مدرس در دسترس نیست");
 }
