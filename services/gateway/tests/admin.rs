@@ -170,6 +170,15 @@ async fn an_admin_creates_a_course_and_a_session_and_a_stale_edit_is_shown_what_
         .to_owned();
     let (_, edit) = admin.text(&location).await;
     assert!(edit.contains("ایجاد شد"), "{edit}");
+    let again = admin
+        .post("/admin/courses/new", &course_form(&csrf, "PR-777"))
+        .await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = again.text().await.unwrap();
+    assert!(
+        page.contains("id=\"details.code-error\">این کد پیش‌تر ثبت شده است"),
+        "a taken code, beside the code: {page}"
+    );
     assert!(
         edit.contains("value=\"۱۲\"") || edit.contains("value=\"12\""),
         "{edit}"

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::pages::org::{first, form_values};
+use crate::pages::forms::{first, form_values};
 use crate::web::{PageError, Viewer, check_csrf};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
@@ -442,7 +442,7 @@ pub async fn create(
                 {
                     return Err(PageError::api(lang, error));
                 }
-                Problems::from_error(lang, &error, input_of)
+                Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code")
             }
         },
         Err(problems) => problems,
@@ -685,7 +685,7 @@ pub async fn update(
     {
         return Err(PageError::api(lang, error));
     }
-    let problems = Problems::from_error(lang, &error, input_of);
+    let problems = Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code");
     Ok((
         axum::http::StatusCode::UNPROCESSABLE_ENTITY,
         edit_page(

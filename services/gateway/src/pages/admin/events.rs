@@ -16,7 +16,7 @@ use super::{
 };
 use crate::AppState;
 use crate::i18n::{Lang, instant};
-use crate::pages::org::{first, form_values};
+use crate::pages::forms::{first, form_values};
 use crate::web::{PageError, Viewer, check_csrf};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;

@@ -147,6 +147,23 @@ impl Problems {
         problems
     }
 
+    /// A refusal for a code another record holds (`ALREADY_EXISTS`), put
+    /// beside the code's input `input` instead of on top of the form.
+    #[must_use]
+    pub fn taken(mut self, lang: Lang, error: &ApiError, input: &str) -> Self {
+        if error.code() == hamafza_kit::ErrorCode::AlreadyExists {
+            self.general.clear();
+            self.add(
+                input,
+                lang.pick(
+                    "این کد پیش‌تر ثبت شده است؛ کد دیگری بنویسید.",
+                    "This code is taken; choose another.",
+                ),
+            );
+        }
+        self
+    }
+
     /// The notice on top of a refused form.
     pub fn summary(&self, lang: Lang) -> Markup {
         html! {

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::pages::org::{first, form_values};
+use crate::pages::forms::{first, form_values};
 use crate::web::{PageError, Viewer, check_csrf};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
@@ -167,6 +167,8 @@ fn form_body(
         Some(p) => format!("/admin/programs/{}", p.id),
         None => "/admin/programs/new".to_owned(),
     };
+    // The service edits drafts only.
+    let locked = program.is_some_and(|p| p.status() != cpb::CatalogStatus::Draft);
     html! {
         (problems.summary(lang))
         form.admin method="post" action=(action) novalidate {
@@ -174,6 +176,7 @@ fn form_body(
             @if let Some(program) = program {
                 input type="hidden" name="etag" value=(program.etag);
             }
+            fieldset.plain disabled[locked] {
             (field(lang, "details.code", ("کد", "Code"), problems,
                 latin_input("details.code", &values.code, problems)))
             (bilingual(lang, "details.title", ("عنوان", "Title"),
@@ -208,9 +211,14 @@ fn form_body(
                     p.field-error { (problem) }
                 }
             }
-            button type="submit" {
-                @if program.is_some() { (lang.pick("ذخیره", "Save")) }
-                @else { (lang.pick("ایجاد برنامه", "Create the program")) }
+            @if locked {
+                p.muted { (lang.pick("فقط پیش‌نویس را می‌توان ویرایش کرد.", "Only a draft can be edited.")) }
+            } @else {
+                button type="submit" {
+                    @if program.is_some() { (lang.pick("ذخیره", "Save")) }
+                    @else { (lang.pick("ایجاد برنامه", "Create the program")) }
+                }
+            }
             }
         }
     }
@@ -314,7 +322,7 @@ pub async fn create(
         }
         Err(status) => ApiError::from_status(&status),
     };
-    let problems = Problems::from_error(lang, &error, input_of);
+    let problems = Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code");
     let courses = courses(&state, &web.token).await;
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -442,7 +450,7 @@ pub async fn update(
         )
             .into_response());
     }
-    let problems = Problems::from_error(lang, &error, input_of);
+    let problems = Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code");
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
         edit_page(

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::pages::org::{first, form_values};
+use crate::pages::forms::{first, form_values};
 use crate::web::{PageError, Viewer, check_csrf};
 use hamafza_proto::common::{Actor, LocalizedText, TimeRange};
 use hamafza_proto::courses as cpb;
@@ -409,6 +409,13 @@ fn form_body(
         None => "/admin/sessions/new".to_owned(),
     };
     let rows = values.meetings.len() + SPARE_ROWS;
+    // The service changes planned and open sessions only.
+    let locked = session.is_some_and(|s| {
+        !matches!(
+            s.status(),
+            cpb::SessionStatus::Planned | cpb::SessionStatus::Open
+        )
+    });
     let empty = MeetingRow::default();
     let org_name = |id: &str| {
         lists
@@ -422,6 +429,7 @@ fn form_body(
         (problems.summary(lang))
         form.admin method="post" action=(action) novalidate {
             input type="hidden" name="csrf" value=(csrf);
+            fieldset.plain disabled[locked] {
             @if let Some(session) = session {
                 input type="hidden" name="etag" value=(session.etag);
                 input type="hidden" name="course_id" value=(session.course_id);
@@ -520,9 +528,12 @@ fn form_body(
                 (date_time_inputs(lang, "window.end", ("پایان ثبت‌نام", "Enrolment closes"),
                     &values.window_end, problems))
             }
-            button type="submit" {
-                @if session.is_some() { (lang.pick("ذخیره", "Save")) }
-                @else { (lang.pick("ایجاد دوره", "Create the session")) }
+            @if !locked {
+                button type="submit" {
+                    @if session.is_some() { (lang.pick("ذخیره", "Save")) }
+                    @else { (lang.pick("ایجاد دوره", "Create the session")) }
+                }
+            }
             }
         }
     }
