@@ -65,63 +65,10 @@ async fn main_text(browser: &fantoccini::Client) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
-    let (Some(chromedriver), Some(chromium)) = (
-        find("chromedriver"),
-        find("chromium").or_else(|| find("chromium-browser")),
-    ) else {
-        assert!(
-            std::env::var_os("HAMAFZA_REQUIRE_BROWSER").is_none(),
-            "chromium and chromedriver are required here"
-        );
-        eprintln!(
-            "skipped: install the Debian packages chromium and chromium-driver \
-             to run the browser test"
-        );
+    let Some((_driver, browser, _profile)) = open_browser().await else {
         return;
     };
     let stack = Stack::start().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _driver = Driver(
-        Command::new(chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let profile = hamafza_kit::testing::temp_dir("chromium");
-    let capabilities: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_value(serde_json::json!({
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())
-                ]
-            }
-        }))
-        .unwrap();
-    let mut client = None;
-    for _ in 0..100 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    let browser = client.expect("chromedriver answers");
     let shots = screenshots_dir();
     let base = stack.base.clone();
 
@@ -661,6 +608,154 @@ async fn the_instructor_takes_attendance_and_completes_a_session_in_a_real_brows
     let card = main_text(&browser).await;
     assert!(card.contains("مبانی روابط عمومی نوین"), "{card}");
     browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_company_manager_approves_enrols_and_uploads_in_a_real_browser() {
+    use hamafza_kit::auth::Role;
+    use hamafza_kit::sheet::{self, Limits, Table};
+    const SARA: hamafza_testkit::Who = ("trainee-msc-1", "msc", &[Role::Trainee]);
+    let Some((_driver, browser, _profile)) = open_browser().await else {
+        return;
+    };
+    let stack = Stack::start().await;
+    let base = stack.base.clone();
+    let course = fixtures::published_course(&stack.stack, "PR-991", |details| {
+        details.requires_manager_approval = true;
+    })
+    .await;
+    let session = fixtures::open_session(&stack.stack, &course, |_| {}).await;
+    fixtures::enrol_self(&stack.stack, SARA, &session.id, "browser-request")
+        .await
+        .unwrap();
+
+    sign_in_as(&browser, &base, "council-msc").await;
+    screenshots(&browser, &base, "/org", "org-requests").await;
+    // Approve Sara's request (ticked by default).
+    browser.goto(&format!("{base}/org")).await.unwrap();
+    browser
+        .find(Locator::Css("button[value='approve']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let done = wait_for(&browser, ".flash").await.text().await.unwrap();
+    assert!(done.contains("تأیید شد"), "{done}");
+
+    // Enrol two colleagues, ticked.
+    let enrol = format!("/org/enrol?session={}", session.id);
+    screenshots(&browser, &base, &enrol, "org-enrol").await;
+    browser.goto(&format!("{base}{enrol}")).await.unwrap();
+    for subject in ["msc-pr-02", "msc-pr-03"] {
+        browser
+            .find(Locator::Css(&format!("input[value='{subject}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    browser
+        .find(Locator::Css(
+            "form[action='/org/enrol'] button[type='submit']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let done = wait_for(&browser, ".flash").await.text().await.unwrap();
+    assert!(done.contains("۲ نفر ثبت‌نام شدند"), "{done}");
+    screenshot(&browser, &screenshots_dir(), "org-enrol-result-fa.png").await;
+
+    // Upload a 5-row Excel file; the row of ksc's person is refused with why.
+    let mut rows = Table::new(["شناسه", "نام"]);
+    for (subject, name) in [
+        ("msc-pr-04", "امیر یوسفی"),
+        ("msc-pr-05", "مریم صادقی"),
+        ("ksc-pr-02", "نازنین عباسی"),
+        ("msc-pr-06", "حسین نوری"),
+        ("msc-new-1", "کارمند تازه"),
+    ] {
+        rows.push([subject, name]);
+    }
+    let file = hamafza_kit::testing::temp_dir("upload").join("people.xlsx");
+    std::fs::write(&file, sheet::to_xlsx(&rows, true).unwrap()).unwrap();
+    let import = format!("/org/import?session={}", session.id);
+    screenshots(&browser, &base, &import, "org-import").await;
+    browser.goto(&format!("{base}{import}")).await.unwrap();
+    browser
+        .find(Locator::Css("input[type='file']"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css(
+            "form[action='/org/import'] button[type='submit']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let done = wait_for(&browser, ".flash").await.text().await.unwrap();
+    assert!(done.contains("۴ نفر ثبت‌نام شدند"), "{done}");
+    assert!(done.contains("۱ مورد پذیرفته نشد"), "{done}");
+    let page = main_text(&browser).await;
+    assert!(
+        page.contains("این فرد در فهرست کارکنان شرکت دیگری است"),
+        "{page}"
+    );
+    screenshot(&browser, &screenshots_dir(), "org-import-result-fa.png").await;
+
+    // The company's people as Excel, fetched with this browser's session.
+    let cookie = browser
+        .get_named_cookie("hamafza_session")
+        .await
+        .unwrap()
+        .value()
+        .to_owned();
+    let xlsx = reqwest::Client::new()
+        .get(format!("{base}/org/people?format=xlsx"))
+        .header("cookie", format!("hamafza_session={cookie}"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let people = sheet::read(&xlsx, Limits::default()).unwrap();
+    let names: Vec<&str> = people.rows.iter().map(|r| r[0].as_str()).collect();
+    assert!(
+        names.contains(&"رضا محمدی") && !names.contains(&"نازنین عباسی"),
+        "{names:?}"
+    );
+
+    for (path, name) in [
+        ("/org/people", "org-people"),
+        ("/org/people/msc-pr-02", "org-transcript"),
+        ("/org/certificates", "org-certificates"),
+        ("/org/events", "org-events"),
+    ] {
+        screenshots(&browser, &base, path, name).await;
+    }
+
+    // The ksc manager sees nothing of msc's people.
+    sign_in_as(&browser, &base, "manager-ksc").await;
+    browser
+        .goto(&format!("{base}/org/people/msc-pr-02"))
+        .await
+        .unwrap();
+    assert!(main_text(&browser).await.contains("پیدا نشد"));
+    browser.goto(&format!("{base}/org/people")).await.unwrap();
+    let ksc = main_text(&browser).await;
+    assert!(
+        !ksc.contains("رضا محمدی") && ksc.contains("نازنین عباسی"),
+        "{ksc}"
+    );
 }
 
 /// Types `text` into the input named `name` (emptying it first).

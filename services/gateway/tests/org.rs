@@ -54,6 +54,29 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
         StatusCode::FORBIDDEN,
         "a form without its CSRF token"
     );
+    // A rejection without a reason returns to the inbox with the problem
+    // beside the reason field; nothing changes.
+    let unreasoned = browser
+        .post(
+            "/org/requests",
+            &[
+                ("csrf", &csrf),
+                ("request_id", &request_id),
+                ("id", &pending.id),
+                ("action", "reject"),
+            ],
+        )
+        .await;
+    assert_eq!(unreasoned.status(), StatusCode::SEE_OTHER);
+    let (_, again) = browser
+        .text(unreasoned.headers()["location"].to_str().unwrap())
+        .await;
+    assert!(again.contains("برای رد، دلیل را بنویسید"), "{again}");
+    // The inbox downloads as Excel.
+    let inbox_xlsx = browser.get("/org?format=xlsx").await.bytes().await.unwrap();
+    let inbox_rows = sheet::read(&inbox_xlsx, Limits::default()).unwrap();
+    assert_eq!(inbox_rows.rows.len(), 1);
+    assert_eq!(inbox_rows.rows[0][1], "trainee-msc-1");
     let approved = browser
         .post(
             "/org/requests",
@@ -95,6 +118,20 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
             ],
         )
         .await;
+    let nobody = browser
+        .post(
+            "/org/enrol",
+            &[
+                ("csrf", &hidden(&form, "csrf")),
+                ("request_id", &hidden(&form, "request_id")),
+                ("session_id", &session.id),
+            ],
+        )
+        .await;
+    let (_, nobody) = browser
+        .text(nobody.headers()["location"].to_str().unwrap())
+        .await;
+    assert!(nobody.contains("دست‌کم یک همکار را تیک بزنید"), "{nobody}");
     assert_eq!(enrolled.status(), StatusCode::OK);
     let results = enrolled.text().await.unwrap();
     assert!(results.contains("۲ نفر ثبت‌نام شدند"), "{results}");

@@ -3,6 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Multipart, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use hamafza_kit::sheet::{self, Limits, Table};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -29,6 +30,9 @@ pub struct Picked {
     /// A session id.
     #[serde(default)]
     pub session: String,
+    /// What was wrong with the last submission (`none`: no one ticked).
+    #[serde(default)]
+    pub problem: String,
 }
 
 /// One person's result of an enrolment by the manager.
@@ -159,6 +163,11 @@ pub async fn form(
                     p { (session_select(lang, &sessions, &picked.session)) }
                     fieldset {
                         legend { (lang.pick("همکاران", "Colleagues")) }
+                        @if picked.problem == "none" {
+                            p.error role="alert" {
+                                (lang.pick("دست‌کم یک همکار را تیک بزنید.", "Tick at least one colleague."))
+                            }
+                        }
                         @for person in &people {
                             label.choice {
                                 input type="checkbox" name="subject" value=(person.subject);
@@ -185,7 +194,7 @@ pub async fn submit(
     State(state): State<AppState>,
     viewer: Viewer,
     body: Bytes,
-) -> Result<Markup, PageError> {
+) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let web = manager(&viewer)?;
     let form = form_values(&body);
@@ -198,14 +207,11 @@ pub async fn submit(
     let request_id = first(&form, "request_id").to_owned();
     let subjects = form.get("subject").cloned().unwrap_or_default();
     if subjects.is_empty() {
-        return Err(PageError::api(
-            lang,
-            ApiError::new(
-                hamafza_kit::ErrorCode::InvalidArgument,
-                "NOTHING_SELECTED",
-                "tick at least one colleague",
-            ),
-        ));
+        return Ok(Redirect::to(&format!(
+            "/org/enrol?session={}&problem=none",
+            super::people::urlencode(&session_id)
+        ))
+        .into_response());
     }
     let client = state.backends.as_caller(&web.token);
     let mut outcomes = Vec::new();
@@ -270,7 +276,8 @@ pub async fn submit(
             (results(lang, &outcomes))
             p { a href="/org/enrol" { (lang.pick("ثبت‌نام دیگر", "Enrol more")) } }
         },
-    ))
+    )
+    .into_response())
 }
 
 /// `GET /org/import`: the upload form.
@@ -470,7 +477,8 @@ pub async fn import(
     loop {
         match stream.message().await {
             Ok(Some(row)) => {
-                let index = usize::try_from(row.row_number.saturating_sub(2)).unwrap_or(0);
+                // Row 1 is the first data row.
+                let index = usize::try_from(row.row_number.saturating_sub(1)).unwrap_or(0);
                 let label = labels
                     .get(index)
                     .cloned()

@@ -7,11 +7,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{catalog_of, course_title, first, form_values, heading, item_request_id, manager};
+use super::{
+    catalog_of, course_title, download, download_links, first, form_values, heading,
+    item_request_id, manager,
+};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::layout::page;
 use crate::web::{PageError, Viewer, check_csrf};
+use hamafza_kit::sheet::{Format, Table};
 use hamafza_proto::enrolments as epb;
 
 /// What the last action did, shown once.
@@ -29,6 +33,13 @@ pub struct Done {
     /// The next page.
     #[serde(default)]
     pub page_token: String,
+    /// What was wrong with the last submission: `none` ticked, or no
+    /// `reason` for a rejection.
+    #[serde(default)]
+    pub problem: String,
+    /// `csv` or `xlsx` to download the page's requests.
+    #[serde(default)]
+    pub format: String,
 }
 
 fn notice(lang: Lang, done: &Done) -> Markup {
@@ -56,7 +67,7 @@ pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(done): Query<Done>,
-) -> Result<Markup, PageError> {
+) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let web = manager(&viewer)?;
     let listed = state
@@ -81,6 +92,33 @@ pub async fn show(
         pending.iter().map(|e| e.session_id.clone()).collect(),
     )
     .await;
+    let start = |enrolment: &epb::Enrolment| {
+        sessions
+            .get(&enrolment.session_id)
+            .and_then(|s| instant(s.start_time.as_ref()))
+    };
+    if let Some(format) = Format::parse(&done.format) {
+        let mut table = Table::new([
+            lang.pick("همکار", "Colleague"),
+            lang.pick("شناسه", "Subject"),
+            lang.pick("دوره", "Course"),
+            lang.pick("شروع", "Starts"),
+            lang.pick("تاریخ درخواست", "Requested"),
+        ]);
+        for enrolment in &pending {
+            let trainee = enrolment.trainee.clone().unwrap_or_default();
+            table.push([
+                trainee.name,
+                trainee.subject,
+                course_title(lang, &courses, &enrolment.course_id).to_owned(),
+                start(enrolment).map(|t| lang.date(t)).unwrap_or_default(),
+                instant(enrolment.create_time.as_ref())
+                    .map(|t| lang.date(t))
+                    .unwrap_or_default(),
+            ]);
+        }
+        return Ok(download(&table, format, lang, "requests"));
+    }
     let title = lang.pick("درخواست‌های در انتظار تأیید", "Requests awaiting approval");
     Ok(page(
         &viewer,
@@ -98,6 +136,7 @@ pub async fn show(
                     a href="/org/enrol" { (lang.pick("ثبت‌نام همکاران", "Enrol colleagues")) }
                 }
             } @else {
+                (download_links(lang, "/org", ""))
                 form method="post" action="/org/requests" {
                     input type="hidden" name="csrf" value=(web.csrf);
                     input type="hidden" name="request_id"
@@ -143,6 +182,11 @@ pub async fn show(
                             }
                         }
                     }
+                    @if done.problem == "none" {
+                        p.error role="alert" {
+                            (lang.pick("هیچ درخواستی تیک نخورده است.", "No request was ticked."))
+                        }
+                    }
                     p {
                         button type="submit" name="action" value="approve" {
                             (lang.pick("تأیید موارد انتخاب‌شده", "Approve the ticked requests"))
@@ -150,6 +194,14 @@ pub async fn show(
                     }
                     fieldset {
                         legend { (lang.pick("رد درخواست", "Reject")) }
+                        @if done.problem == "reason" {
+                            p.error role="alert" id="reason-problem" {
+                                (lang.pick(
+                                    "برای رد، دلیل را بنویسید؛ همکار آن را می‌بیند.",
+                                    "Give a reason to reject; the colleague will see it."
+                                ))
+                            }
+                        }
                         label {
                             (lang.pick("دلیل رد (به همکار نشان داده می‌شود): ", "Reason (shown to the colleague): "))
                             input type="text" name="reason" maxlength="500";
@@ -167,7 +219,8 @@ pub async fn show(
                 }
             }
         },
-    ))
+    )
+    .into_response())
 }
 
 /// `POST /org/requests`: approve or reject the ticked requests.
@@ -197,25 +250,13 @@ pub async fn decide(
             ));
         }
     };
+    // A submission that cannot be acted on returns to the inbox, the problem
+    // shown beside the field.
     if ids.is_empty() {
-        return Err(PageError::api(
-            lang,
-            hamafza_kit::ApiError::new(
-                hamafza_kit::ErrorCode::InvalidArgument,
-                "NOTHING_SELECTED",
-                "tick at least one request",
-            ),
-        ));
+        return Ok(Redirect::to("/org?problem=none").into_response());
     }
     if !approve && reason.is_empty() {
-        return Err(PageError::api(
-            lang,
-            hamafza_kit::ApiError::new(
-                hamafza_kit::ErrorCode::InvalidArgument,
-                "REASON_REQUIRED",
-                "a rejection needs a reason",
-            ),
-        ));
+        return Ok(Redirect::to("/org?problem=reason").into_response());
     }
     let client = state.backends.as_caller(&web.token).enrolments();
     let (mut done, mut failed) = (0u32, 0u32);
