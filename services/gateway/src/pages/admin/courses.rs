@@ -280,7 +280,6 @@ impl Target<'_> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn form_body(
     lang: Lang,
     csrf: &str,
