@@ -780,11 +780,22 @@ async fn choose(browser: &fantoccini::Client, name: &str, value: &str) {
 /// Clicks the button of the form posting to an address ending in `action`
 /// and waits for the flash that follows.
 async fn press(browser: &fantoccini::Client, action: &str) -> String {
+    let before = browser.current_url().await.unwrap();
     wait_for(browser, &format!("form[action$='{action}'] button"))
         .await
         .click()
         .await
         .unwrap();
+    // Every change redirects to another address: wait for it, so the flash
+    // read is the next page's and not one already on this page.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while browser.current_url().await.unwrap() == before {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "pressing {action} led nowhere"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     wait_for(browser, ".flash").await.text().await.unwrap()
 }
 
