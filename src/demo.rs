@@ -1,7 +1,8 @@
 //! The demo's first day of activity, so that each role has something to do
 //! on first start: requests waiting for the msc and ksc managers, trainees
-//! in the instructor's next session with its first meeting's attendance
-//! taken, and certificates due for recertification within the month.
+//! in the instructor's next session, a session that has begun with its
+//! first meeting's attendance taken, and certificates due for
+//! recertification within the month.
 //!
 //! Made through the services' own gRPC contracts, as the demo people (tokens
 //! of the development issuer), once, right after `hamafza up` seeded the
@@ -14,6 +15,7 @@ use hamafza_kit::auth::{DevIssuer, Role, TokenRequest};
 use hamafza_kit::config::Config;
 use hamafza_kit::demo;
 use hamafza_kit::grpc::{Health, check_health};
+use hamafza_kit::ids::Person;
 use hamafza_kit::peers::PeerAuth;
 use hamafza_proto::certification as certpb;
 use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
@@ -91,16 +93,20 @@ impl Demo {
     }
 }
 
+/// What the enrolments service lends the demo to record a roster made in
+/// the past: its store, and its client of courses.
+pub type Begun = (hamafza_enrolments::Store, hamafza_enrolments::CoursesClient);
+
 /// Waits for the services, then makes the demo's first day of activity.
-pub async fn first_day(config: Config) {
-    if let Err(error) = run(&config).await {
+pub async fn first_day(config: Config, begun: Option<Begun>) {
+    if let Err(error) = run(&config, begun).await {
         tracing::warn!(error = %format!("{error:#}"), "the demo activity was not completed");
     } else {
         tracing::info!("demo activity added: requests to approve, a roster, certificates to renew");
     }
 }
 
-async fn run(config: &Config) -> anyhow::Result<()> {
+async fn run(config: &Config, begun: Option<Begun>) -> anyhow::Result<()> {
     let urls = [
         config.courses.url(),
         config.enrolments.url(),
@@ -149,10 +155,8 @@ async fn run(config: &Config) -> anyhow::Result<()> {
         }
     }
 
-    // The instructor's soonest session with people on the roster and the
-    // first meeting's attendance taken.
+    // The instructor's next session has people on its roster.
     if let Some(session) = demo.session_of("PR-140").await? {
-        let mut confirmed = Vec::new();
         for (by, subject, name, organization) in [
             ("trainee-gegh-1", "trainee-gegh-1", "", ""),
             ("council-msc", "msc-pr-02", "رضا محمدی", "msc"),
@@ -164,31 +168,60 @@ async fn run(config: &Config) -> anyhow::Result<()> {
                 name: name.to_owned(),
                 organization_id: organization.to_owned(),
             });
-            let enrolment = demo
-                .enrolments(by)?
+            demo.enrolments(by)?
                 .enrol(epb::EnrolRequest {
                     request_id: format!("demo-roster-{subject}"),
                     session_id: session.id.clone(),
                     trainee,
                     waive_prerequisites: false,
                 })
-                .await?
-                .into_inner()
-                .enrolment
-                .unwrap_or_default();
-            if enrolment.status() == epb::EnrolmentStatus::Confirmed {
-                confirmed.push(enrolment.id);
-            }
+                .await?;
         }
+    }
+
+    // The session that has begun (PR-150, first meeting yesterday): its
+    // roster as enrolled while the window was open, and the first meeting's
+    // attendance, one absent.
+    if let (Some(session), Some((store, courses))) = (demo.session_of("PR-150").await?, begun) {
+        let session_id = uuid::Uuid::parse_str(&session.id)?;
+        let facts = courses
+            .session_facts(session_id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let first = session
+            .start_time
+            .as_ref()
+            .and_then(hamafza_kit::time::from_timestamp)
+            .context("the session's first meeting")?;
+        let person = |subject: &str, name: &str, organization: &str| Person {
+            subject: subject.to_owned(),
+            name: name.to_owned(),
+            organization_id: organization.to_owned(),
+        };
+        let admin = demo::person("admin").context("the demo admin")?;
+        let ids = hamafza_enrolments::demo::seed_roster(
+            &store,
+            &facts,
+            &[
+                person("trainee-msc-1", "سارا احمدی", "msc"),
+                person("msc-pr-04", "امیر یوسفی", "msc"),
+                person("ksc-pr-03", "محمد قاسمی", "ksc"),
+                person("trainee-gegh-1", "زهرا حسینی", "gegh"),
+            ],
+            &person(admin.subject, admin.name_fa, admin.organization_id),
+            first - chrono::Duration::days(5),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         let instructor = demo::with_role(Role::Instructor)
             .next()
             .map_or("instructor-rahimi", |p| p.subject);
-        let marks = confirmed
+        let marks = ids
             .iter()
             .enumerate()
             .map(|(i, id)| epb::AttendanceMark {
-                enrolment_id: id.clone(),
-                status: if i == 1 {
+                enrolment_id: id.to_string(),
+                status: if i == 2 {
                     epb::AttendanceStatus::Absent
                 } else {
                     epb::AttendanceStatus::Present
@@ -198,7 +231,7 @@ async fn run(config: &Config) -> anyhow::Result<()> {
             .collect();
         demo.enrolments(instructor)?
             .record_attendance(epb::RecordAttendanceRequest {
-                request_id: "demo-attendance-0".to_owned(),
+                request_id: "demo-attendance-pr-150-0".to_owned(),
                 session_id: session.id.clone(),
                 meeting_index: 0,
                 marks,

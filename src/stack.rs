@@ -43,18 +43,19 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
 
     let shared = Shared::from_config(&config, Migrations::Apply).await?;
     let courses = CoursesService::build(&config, &shared).await?;
-    if hamafza_courses::demo::seed(
+    let seeded = hamafza_courses::demo::seed(
         courses.store(),
         config.council.required_approvals,
         hamafza_kit::time::now(),
     )
-    .await?
-    {
-        tracing::info!("demo data seeded");
-        // Once the services answer: requests, a roster, certificates to renew.
-        tokio::spawn(crate::demo::first_day(config.clone()));
-    }
+    .await?;
     let enrolments = EnrolmentsService::build(&config, &shared).await?;
+    if seeded {
+        tracing::info!("demo data seeded");
+        // Once the services answer: requests, rosters, certificates to renew.
+        let begun = (enrolments.store().clone(), enrolments.courses().clone());
+        tokio::spawn(crate::demo::first_day(config.clone(), Some(begun)));
+    }
     let certification = CertificationService::build(&config, &shared).await?;
     let gateway = GatewayService::build(&config, &shared).await?;
 

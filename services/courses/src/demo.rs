@@ -458,6 +458,35 @@ pub async fn seed(
             .await?;
     }
 
+    // A session that has begun: its first meeting was yesterday, so its
+    // instructor has a roster to take attendance in (the enrolments demo
+    // fills it, as made while its window was open).
+    if let Some(course_id) = id_of("PR-150") {
+        let first = base - Duration::days(1) + Duration::hours(2);
+        let plan = SessionPlan {
+            meetings: [0, 7, 14]
+                .into_iter()
+                .map(|day| Meeting {
+                    start: first + Duration::days(day),
+                    end: first + Duration::days(day) + Duration::hours(3),
+                    topic_fa: String::new(),
+                    topic_en: String::new(),
+                })
+                .collect(),
+            venue: Bilingual::default(),
+            online_url: Some("https://meet.imidro.example/pr-150".to_owned()),
+            instructor: instructor.clone(),
+            capacity: 30,
+            quotas: Vec::new(),
+            enrolment_opens: first - Duration::days(20),
+            enrolment_closes: first - Duration::days(2),
+        };
+        let session = store.create_session(course_id, &plan, now).await?;
+        store
+            .move_session(session.session.id, SessionMove::Open, "", now)
+            .await?;
+    }
+
     let events = [
         (
             EventKind::Exhibition,

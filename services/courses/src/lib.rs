@@ -56,8 +56,16 @@ impl Service for CoursesService {
         let db = shared
             .database::<Migrator>(config, ServiceName::Courses)
             .await?;
+        let store = Store::new(db);
+        let filled = store.fill_search_keys().await?;
+        if filled > 0 {
+            tracing::info!(
+                rows = filled,
+                "search keys given to rows stored before them"
+            );
+        }
         Ok(Self {
-            store: Store::new(db),
+            store,
             verifier: Arc::clone(&shared.verifier),
             grpc: config.grpc.clone(),
             required_approvals: config.council.required_approvals,

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod courses_client;
+pub mod demo;
 pub mod domain;
 pub mod outbox;
 pub mod reconcile;
@@ -42,6 +43,18 @@ pub struct EnrolmentsService {
     identity: Arc<ServiceToken>,
     grpc: GrpcConfig,
     workers: WorkersConfig,
+}
+
+impl EnrolmentsService {
+    /// The store, for seeding demo data.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The client of courses, calling as this service.
+    pub fn courses(&self) -> &CoursesClient {
+        &self.courses
+    }
 }
 
 impl Service for EnrolmentsService {

@@ -96,6 +96,25 @@ impl Lang {
     }
 }
 
+/// A subject category's name: the catalogue's wording for the categories
+/// the holding uses, the slug itself (e.g. a new one an admin made up) with
+/// its dashes as spaces otherwise.
+pub fn category_name(lang: Lang, slug: &str) -> String {
+    let (fa, en) = match slug {
+        "pr-foundations" => ("مبانی روابط عمومی", "PR foundations"),
+        "media-relations" => ("ارتباط با رسانه‌ها", "Media relations"),
+        "crisis-communication" => ("ارتباطات بحران", "Crisis communication"),
+        "digital-media" => ("رسانه‌های دیجیتال", "Digital media"),
+        "social-responsibility" => ("مسئولیت اجتماعی", "Social responsibility"),
+        "events" => ("نمایشگاه‌ها و رویدادها", "Exhibitions and events"),
+        "research" => ("پژوهش و سنجش", "Research and measurement"),
+        "writing" => ("نگارش", "Writing"),
+        "general" => ("عمومی", "General"),
+        other => return other.replace('-', " "),
+    };
+    lang.pick(fa, en).to_owned()
+}
+
 /// An instant from the wire.
 pub fn instant(timestamp: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
     timestamp.and_then(hamafza_kit::time::from_timestamp)

@@ -30,12 +30,17 @@ async fn the_catalog_is_persian_first_with_an_english_switch_and_safe_headers() 
     assert!(page.contains("مبانی روابط عمومی نوین"));
     assert!(page.contains("صندلی خالی"), "seats left are shown");
     assert!(
+        page.contains("ارتباط با رسانه‌ها") && !page.contains(">media-relations<"),
+        "subjects by their Persian names"
+    );
+    assert!(
         page.chars().any(|c| ('۰'..='۹').contains(&c)),
         "Persian digits"
     );
     let (_, english) = browser.text("/?lang=en").await;
     assert!(english.contains("<html lang=\"en\" dir=\"ltr\">"));
     assert!(english.contains("Foundations of Modern Public Relations"));
+    assert!(english.contains("Media relations"));
     let (_, filtered) = browser.text("/?text=PR-150").await;
     assert!(
         filtered.contains("مسئولیت اجتماعی شرکت‌ها")

@@ -88,6 +88,17 @@ pub fn search_key(value: &str) -> String {
     key
 }
 
+/// The stored search key of a thing with several searchable texts (code,
+/// titles in both languages, …): each part's [`search_key`], joined by `|`,
+/// which no query key contains, so a match never spans two parts.
+pub fn search_key_of(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|part| search_key(part))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
 /// Like [`plain`], and also single-line (no newline or tab): ids and names.
 pub fn single_line(value: &str, max_chars: usize) -> Result<String, String> {
     let value = plain(value, max_chars)?;

@@ -18,6 +18,8 @@ pub mod organization {
         pub created_at: DateTimeUtc,
         /// Bumped by every write of the row; the etag is made of it.
         pub revision: i64,
+        /// [`hamafza_kit::text::search_key_of`] of the searchable texts.
+        pub search_key: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -60,6 +62,8 @@ pub mod course {
         pub published_at: Option<DateTimeUtc>,
         /// Bumped by every write of the row; the etag is made of it.
         pub revision: i64,
+        /// [`hamafza_kit::text::search_key_of`] of the searchable texts.
+        pub search_key: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -114,6 +118,8 @@ pub mod program {
         pub published_at: Option<DateTimeUtc>,
         /// Bumped by every write of the row; the etag is made of it.
         pub revision: i64,
+        /// [`hamafza_kit::text::search_key_of`] of the searchable texts.
+        pub search_key: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -257,6 +263,8 @@ pub mod event {
         pub updated_at: DateTimeUtc,
         /// Bumped by every write of the row; the etag is made of it.
         pub revision: i64,
+        /// [`hamafza_kit::text::search_key_of`] of the searchable texts.
+        pub search_key: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(InitialSchema),
             Box::new(PeopleDirectory),
             Box::new(Revisions),
+            Box::new(SearchKeys),
         ]
     }
 
@@ -457,6 +458,42 @@ impl MigrationTrait for Revisions {
         for table in REVISED_TABLES {
             manager
                 .alter_table(Table::alter().table(table).drop_column("revision").take())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The search keys of organizations, courses, programs and events (rows
+/// from before get theirs when the service starts: `Store::fill_search_keys`).
+struct SearchKeys;
+
+impl MigrationName for SearchKeys {
+    fn name(&self) -> &str {
+        "m20261129_000004_search_keys"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for SearchKeys {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in ["organizations", "courses", "programs", "events"] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(table)
+                        .add_column(text("search_key").default(""))
+                        .take(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in ["organizations", "courses", "programs", "events"] {
+            manager
+                .alter_table(Table::alter().table(table).drop_column("search_key").take())
                 .await?;
         }
         Ok(())

@@ -120,7 +120,7 @@ pub async fn show(
                     option value="" { (lang.pick("همه موضوع‌ها", "All subjects")) }
                     @for category in &categories {
                         option value=(category) selected[*category == filters.category] {
-                            (category)
+                            (crate::i18n::category_name(lang, category))
                         }
                     }
                 }
@@ -212,7 +212,7 @@ pub async fn show(
                         tr {
                             td.ltr { (details.map(|d| d.code.as_str()).unwrap_or_default()) }
                             td { (lang.text(details.and_then(|d| d.title.as_ref()))) }
-                            td { (details.map(|d| d.category.as_str()).unwrap_or_default()) }
+                            td { (crate::i18n::category_name(lang, details.map(|d| d.category.as_str()).unwrap_or_default())) }
                             td { (lang.num(details.map_or(0, |d| d.hours))) }
                         }
                     }

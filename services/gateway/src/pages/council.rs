@@ -748,7 +748,7 @@ async fn item_page(
                     @if let Some(details) = course.as_ref().and_then(|c| c.details.as_ref()) {
                         tr { th { (lang.pick("شرح", "Description")) }
                             td { (lang.text(details.description.as_ref())) } }
-                        tr { th { (lang.pick("موضوع", "Subject")) } td { (details.category) } }
+                        tr { th { (lang.pick("موضوع", "Subject")) } td { (crate::i18n::category_name(lang, &details.category)) } }
                         tr { th { (lang.pick("ساعت آموزش", "Hours")) }
                             td { (lang.num(details.hours)) } }
                         tr { th { (lang.pick("شیوهٔ برگزاری", "Delivery")) }

@@ -141,7 +141,7 @@ pub async fn show(
             p.muted {
                 span.ltr { (details.code) }
                 " · " (lang.num(details.hours)) " " (lang.pick("ساعت", "hours"))
-                " · " (details.category)
+                " · " (crate::i18n::category_name(lang, &details.category))
             }
             p { (lang.text(details.description.as_ref())) }
             h2 { (lang.pick("جلسه‌ها", "Meetings")) }

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Result, Store, Subject, code_conflict, contains_any, not_found, to_i32};
+use super::{Result, Store, Subject, code_conflict, matches_text, not_found, to_i32};
 use crate::domain::CoursesError;
 use crate::domain::catalog::CourseDraft;
 use crate::domain::workflow::{self, CatalogStatus};
@@ -121,6 +121,7 @@ impl Store {
             course::Column::MinAttendancePercent,
             course::Column::CertificateValidityMonths,
             course::Column::RequiresManagerApproval,
+            course::Column::SearchKey,
         ] {
             if let Some(value) = details.get(column).into_value() {
                 update = update.col_expr(column, Expr::value(value));
@@ -215,14 +216,7 @@ impl Store {
             query = query.filter(course::Column::Category.eq(category.clone()));
         }
         if let Some(text) = &filter.text {
-            query = query.filter(contains_any(
-                &[
-                    course::Column::Code,
-                    course::Column::TitleFa,
-                    course::Column::TitleEn,
-                ],
-                text,
-            ));
+            query = query.filter(matches_text(course::Column::SearchKey, text));
         }
         if let Some(from) = filter.created_from {
             query = query.filter(course::Column::CreatedAt.gte(from));
@@ -280,8 +274,14 @@ fn course_details(draft: &CourseDraft) -> course::ActiveModel {
         min_attendance_percent: Set(to_i32(draft.min_attendance_percent)),
         certificate_validity_months: Set(draft.certificate_validity_months.map(to_i32)),
         requires_manager_approval: Set(draft.requires_manager_approval),
+        search_key: Set(course_search_key(draft)),
         ..Default::default()
     }
+}
+
+/// What a course is found by: its code and titles.
+fn course_search_key(draft: &CourseDraft) -> String {
+    hamafza_kit::text::search_key_of(&[draft.code.as_str(), &draft.title.fa, &draft.title.en])
 }
 
 async fn insert_prerequisites(

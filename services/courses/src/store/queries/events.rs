@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Result, Store, contains_any, not_found};
+use super::{Result, Store, matches_text, not_found};
 use crate::domain::CoursesError;
 use crate::domain::catalog::EventDraft;
 use crate::domain::values::{EventKind, OrganizationId};
@@ -97,6 +97,7 @@ impl Store {
             event::Column::Url,
             event::Column::StartsAt,
             event::Column::EndsAt,
+            event::Column::SearchKey,
         ] {
             if let Some(value) = details.get(column).into_value() {
                 update = update.col_expr(column, Expr::value(value));
@@ -238,10 +239,7 @@ impl Store {
             query = query.filter(event::Column::StartsAt.lt(until));
         }
         if let Some(text) = &filter.text {
-            query = query.filter(contains_any(
-                &[event::Column::TitleFa, event::Column::TitleEn],
-                text,
-            ));
+            query = query.filter(matches_text(event::Column::SearchKey, text));
         }
         if let Some(organization) = &filter.organization {
             let participating = Query::select()
@@ -300,6 +298,12 @@ fn event_details(draft: &EventDraft) -> event::ActiveModel {
         url: Set(draft.url.clone().unwrap_or_default()),
         starts_at: Set(draft.starts_at),
         ends_at: Set(draft.ends_at),
+        search_key: Set(hamafza_kit::text::search_key_of(&[
+            &draft.title.fa,
+            &draft.title.en,
+            &draft.place.fa,
+            &draft.place.en,
+        ])),
         ..Default::default()
     }
 }

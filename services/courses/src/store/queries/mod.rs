@@ -11,8 +11,7 @@ mod programs;
 mod sessions;
 mod votes;
 
-use sea_orm::sea_query::{Expr, Func, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, ExprTrait};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr};
 
 pub use courses::{CourseFilter, CourseRecord};
 pub use events::{EventFilter, EventRecord};
@@ -32,18 +31,21 @@ pub struct Store {
     db: DatabaseConnection,
 }
 
-/// A case-insensitive "contains" on any of `columns`.
-fn contains_any<C: ColumnTrait>(columns: &[C], text: &str) -> Condition {
-    let escaped = text
-        .to_lowercase()
+/// Rows whose stored search key ([`hamafza_kit::text::search_key_of`]) holds
+/// the query's key: the same folding of Arabic and Persian letter forms,
+/// digits, ZWNJ, spaces and case on both sides, on SQLite and PostgreSQL
+/// alike. A query that folds to nothing matches everything.
+fn matches_text<C: ColumnTrait>(column: C, text: &str) -> Condition {
+    let key = hamafza_kit::text::search_key(text)
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
-    let pattern = format!("%{escaped}%");
-    columns.iter().fold(Condition::any(), |condition, column| {
-        let lowered: SimpleExpr = Func::lower(Expr::col(column.as_column_ref())).into();
-        condition.add(lowered.like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')))
-    })
+    let mut condition = Condition::all();
+    if !key.is_empty() {
+        condition = condition
+            .add(column.like(sea_orm::sea_query::LikeExpr::new(format!("%{key}%")).escape('\\')));
+    }
+    condition
 }
 
 fn to_i32(value: u32) -> i32 {
@@ -83,5 +85,71 @@ fn code_conflict(error: DbErr, kind: &'static str, code: &str) -> CoursesError {
         }
     } else {
         error.into()
+    }
+}
+
+impl Store {
+    /// Gives rows stored before search keys existed (or by an older version)
+    /// theirs; a no-op once every row has one. Run at start-up: it writes no
+    /// revision (nothing a caller sees has changed).
+    pub async fn fill_search_keys(&self) -> Result<u64> {
+        use crate::store::entities::{course, event, organization, program};
+        use hamafza_kit::text::search_key_of;
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{EntityTrait, QueryFilter};
+        let mut filled = 0;
+        for row in course::Entity::find()
+            .filter(course::Column::SearchKey.eq(""))
+            .all(&self.db)
+            .await?
+        {
+            let key = search_key_of(&[&row.code, &row.title_fa, &row.title_en]);
+            filled += course::Entity::update_many()
+                .col_expr(course::Column::SearchKey, Expr::value(key))
+                .filter(course::Column::Id.eq(row.id))
+                .exec(&self.db)
+                .await?
+                .rows_affected;
+        }
+        for row in program::Entity::find()
+            .filter(program::Column::SearchKey.eq(""))
+            .all(&self.db)
+            .await?
+        {
+            let key = search_key_of(&[&row.code, &row.title_fa, &row.title_en]);
+            filled += program::Entity::update_many()
+                .col_expr(program::Column::SearchKey, Expr::value(key))
+                .filter(program::Column::Id.eq(row.id))
+                .exec(&self.db)
+                .await?
+                .rows_affected;
+        }
+        for row in event::Entity::find()
+            .filter(event::Column::SearchKey.eq(""))
+            .all(&self.db)
+            .await?
+        {
+            let key = search_key_of(&[&row.title_fa, &row.title_en, &row.place_fa, &row.place_en]);
+            filled += event::Entity::update_many()
+                .col_expr(event::Column::SearchKey, Expr::value(key))
+                .filter(event::Column::Id.eq(row.id))
+                .exec(&self.db)
+                .await?
+                .rows_affected;
+        }
+        for row in organization::Entity::find()
+            .filter(organization::Column::SearchKey.eq(""))
+            .all(&self.db)
+            .await?
+        {
+            let key = search_key_of(&[&row.id, &row.name_fa, &row.name_en]);
+            filled += organization::Entity::update_many()
+                .col_expr(organization::Column::SearchKey, Expr::value(key))
+                .filter(organization::Column::Id.eq(row.id))
+                .exec(&self.db)
+                .await?
+                .rows_affected;
+        }
+        Ok(filled)
     }
 }

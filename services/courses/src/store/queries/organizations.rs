@@ -8,7 +8,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-use super::{Result, Store, contains_any, not_found};
+use super::{Result, Store, matches_text, not_found};
 use crate::domain::CoursesError;
 use crate::domain::catalog::OrganizationDraft;
 use crate::domain::values::OrganizationKind;
@@ -67,14 +67,7 @@ impl Store {
             query = query.filter(organization::Column::Kind.eq(kind));
         }
         if let Some(text) = &filter.text {
-            query = query.filter(contains_any(
-                &[
-                    organization::Column::Id,
-                    organization::Column::NameFa,
-                    organization::Column::NameEn,
-                ],
-                text,
-            ));
+            query = query.filter(matches_text(organization::Column::SearchKey, text));
         }
         Ok(query.all(&self.db).await?)
     }
@@ -95,6 +88,7 @@ impl Store {
             kind: Set(draft.kind),
             parent_id: Set(draft.parent.as_ref().map(|p| p.as_str().to_owned())),
             revision: Set(1),
+            search_key: Set(organization_search_key(draft)),
             created_at: Set(now),
         };
         match organization::Entity::insert(row)
@@ -126,6 +120,10 @@ impl Store {
         let updated = organization::Entity::update_many()
             .filter(organization::Column::Id.eq(id))
             .filter(organization::Column::Revision.eq(revision))
+            .col_expr(
+                organization::Column::SearchKey,
+                Expr::value(organization_search_key(draft)),
+            )
             .col_expr(
                 organization::Column::NameFa,
                 Expr::value(draft.name.fa.clone()),
@@ -171,4 +169,9 @@ impl Store {
     pub async fn is_empty(&self) -> Result<bool> {
         Ok(organization::Entity::find().count(&self.db).await? == 0)
     }
+}
+
+/// What an organization is found by: its id and names.
+fn organization_search_key(draft: &OrganizationDraft) -> String {
+    hamafza_kit::text::search_key_of(&[draft.id.as_str(), &draft.name.fa, &draft.name.en])
 }

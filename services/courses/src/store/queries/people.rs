@@ -1,13 +1,13 @@
 //! People directory queries: one row per person, keyed by subject.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 
-use super::{Result, Store};
+use super::{Result, Store, matches_text};
 use crate::domain::CoursesError;
 use crate::domain::people::{PersonDraft, Upserted, Writer};
 use crate::store::entities::person;
@@ -26,17 +26,13 @@ pub struct PersonFilter {
 
 /// The searchable text of a person.
 fn search_key(draft: &person::Model) -> String {
-    [
+    hamafza_kit::text::search_key_of(&[
         draft.subject.as_str(),
         &draft.name_fa,
         &draft.name_en,
         &draft.email,
         &draft.job_title,
-    ]
-    .iter()
-    .map(|part| hamafza_kit::text::search_key(part))
-    .collect::<Vec<_>>()
-    .join("|")
+    ])
 }
 
 /// A person's record after `writer` wrote `draft` over `existing` (if any)
@@ -151,15 +147,7 @@ impl Store {
             query = query.filter(person::Column::Active.eq(true));
         }
         if let Some(text) = &filter.text {
-            let key = hamafza_kit::text::search_key(text)
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            if !key.is_empty() {
-                query = query.filter(
-                    person::Column::SearchKey.like(LikeExpr::new(format!("%{key}%")).escape('\\')),
-                );
-            }
+            query = query.filter(matches_text(person::Column::SearchKey, text));
         }
         Ok(query.all(&self.db).await?)
     }

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Result, Store, Subject, code_conflict, contains_any, not_found};
+use super::{Result, Store, Subject, code_conflict, matches_text, not_found};
 use crate::domain::catalog::ProgramDraft;
 use crate::domain::workflow::CatalogStatus;
 use crate::store::entities::{council_vote, course, program, program_course};
@@ -73,6 +73,7 @@ impl Store {
             created_at: Set(now),
             updated_at: Set(now),
             published_at: Set(None),
+            search_key: Set(program_search_key(draft)),
         };
         if let Err(error) = program::Entity::insert(row)
             .exec_without_returning(&txn)
@@ -108,6 +109,10 @@ impl Store {
                 Expr::col(program::Column::Revision).add(1),
             )
             .col_expr(program::Column::Code, Expr::value(draft.code.as_str()))
+            .col_expr(
+                program::Column::SearchKey,
+                Expr::value(program_search_key(draft)),
+            )
             .col_expr(
                 program::Column::TitleFa,
                 Expr::value(draft.title.fa.clone()),
@@ -171,14 +176,7 @@ impl Store {
             query = query.filter(program::Column::OwnerOrganizationId.eq(owner.clone()));
         }
         if let Some(text) = &filter.text {
-            query = query.filter(contains_any(
-                &[
-                    program::Column::Code,
-                    program::Column::TitleFa,
-                    program::Column::TitleEn,
-                ],
-                text,
-            ));
+            query = query.filter(matches_text(program::Column::SearchKey, text));
         }
         if let Some(from) = filter.created_from {
             query = query.filter(program::Column::CreatedAt.gte(from));
@@ -269,4 +267,9 @@ async fn insert_program_courses(
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+/// What a program is found by: its code and titles.
+fn program_search_key(draft: &ProgramDraft) -> String {
+    hamafza_kit::text::search_key_of(&[draft.code.as_str(), &draft.title.fa, &draft.title.en])
 }

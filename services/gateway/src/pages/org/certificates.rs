@@ -30,6 +30,9 @@ pub struct CertificatesQuery {
     /// `expiring` to download only those.
     #[serde(default)]
     pub only: String,
+    /// The next page of all certificates.
+    #[serde(default)]
+    pub page_token: String,
 }
 
 fn certificates_table(lang: Lang, certificates: &[certpb::Certificate]) -> Table {
@@ -90,17 +93,28 @@ pub async fn list(
         .map_err(|s| PageError::status(lang, s))?
         .into_inner()
         .certificates;
-    let all = client
-        .clone()
-        .list_certificates(certpb::ListCertificatesRequest {
-            page_size: 200,
-            organization_id: web.caller.organization_id.clone(),
-            ..Default::default()
-        })
-        .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
-        .certificates;
+    // A download takes every page (up to 5,000 certificates); the page
+    // shows 50 at a time.
+    let downloading = Format::parse(&query.format).is_some();
+    let (mut all, mut next) = (Vec::new(), query.page_token.clone());
+    loop {
+        let listed = client
+            .clone()
+            .list_certificates(certpb::ListCertificatesRequest {
+                page_size: if downloading { 200 } else { 50 },
+                page_token: next,
+                organization_id: web.caller.organization_id.clone(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|s| PageError::status(lang, s))?
+            .into_inner();
+        all.extend(listed.certificates);
+        next = listed.next_page_token;
+        if !downloading || next.is_empty() || all.len() >= 5_000 {
+            break;
+        }
+    }
     if let Some(format) = Format::parse(&query.format) {
         let (list, name) = if query.only == "expiring" {
             (&expiring, "certificates-expiring")
@@ -143,6 +157,11 @@ pub async fn list(
             } @else {
                 (download_links(lang, "/org/certificates", ""))
                 (certificates_html(lang, &all))
+                @if !next.is_empty() {
+                    p { a href={ "/org/certificates?days=" (days) "&page_token=" (next) } {
+                        (lang.pick("صفحهٔ بعد", "Next page"))
+                    } }
+                }
             }
         },
     )
