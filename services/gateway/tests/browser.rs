@@ -836,12 +836,35 @@ async fn an_admin_puts_a_course_and_a_session_through_the_back_office_in_a_real_
         .goto(&format!("{base}/admin/courses/new"))
         .await
         .unwrap();
-    fill(&browser, "details.code", "PR-888").await;
+    fill(&browser, "details.code", "PR 888").await;
     fill(&browser, "details.title.fa", "روایت‌گری داده در روابط عمومی").await;
     fill(&browser, "details.title.en", "Data storytelling in PR").await;
     fill(&browser, "details.category", "media-relations").await;
     fill(&browser, "details.hours", "۸").await;
     choose(&browser, "details.delivery_mode", "in-person").await;
+    // A code with a space: the form comes back with the words beside it and
+    // everything else as typed.
+    wait_for(&browser, "form[action$='/admin/courses/new'] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let beside = wait_for(&browser, "[id='details.code-error']")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(beside.contains("PR-210"), "{beside}");
+    screenshot(&browser, &screenshots_dir(), "admin-course-refused-fa.png").await;
+    browser.set_window_size(390, 844).await.unwrap();
+    screenshot(
+        &browser,
+        &screenshots_dir(),
+        "admin-course-refused-phone.png",
+    )
+    .await;
+    browser.set_window_size(1280, 1000).await.unwrap();
+    fill(&browser, "details.code", "PR-888").await;
     let flash = press(&browser, "/admin/courses/new").await;
     assert!(flash.contains("ایجاد شد"), "{flash}");
     let course_path = browser.current_url().await.unwrap().path().to_owned();

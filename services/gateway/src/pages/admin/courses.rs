@@ -95,6 +95,20 @@ const FIELDS: [(&str, &str, (&str, &str)); 13] = [
     ),
 ];
 
+/// The categories the holding uses, offered for the category field (a new
+/// one may still be typed).
+const CATEGORIES: [&str; 9] = [
+    "pr-foundations",
+    "media-relations",
+    "crisis-communication",
+    "digital-media",
+    "social-responsibility",
+    "events",
+    "research",
+    "writing",
+    "general",
+];
+
 const MODES: [(&str, &str, &str); 3] = [
     ("in-person", "حضوری", "In person"),
     ("online", "برخط", "Online"),
@@ -311,8 +325,16 @@ fn form_body(
             div.grid {
                 (field(lang, "details.code", label("code"), problems,
                     html! { (latin_input("details.code", &values.code, problems)) }))
-                (field(lang, "details.category", label("category"), problems,
-                    html! { (latin_input("details.category", &values.category, problems)) }))
+                (field(lang, "details.category", label("category"), problems, html! {
+                    input type="text" dir="ltr" id="details.category" name="details.category"
+                        value=(values.category) list="categories"
+                        aria-invalid=[problems.get("details.category").is_some().then_some("true")];
+                    datalist id="categories" {
+                        @for slug in CATEGORIES {
+                            option value=(slug) { (crate::i18n::category_name(lang, slug)) }
+                        }
+                    }
+                }))
             }
             (bilingual(lang, "details.title", ("عنوان", "Title"),
                 (&values.title_fa, &values.title_en), problems, false))
@@ -380,8 +402,8 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<M
     let web = admin(&viewer)?;
     let courses = other_courses(&state, &web.token, "").await;
     let values = CourseForm {
-        passing_score: "60".to_owned(),
-        min_attendance_percent: "80".to_owned(),
+        passing_score: lang.num(60),
+        min_attendance_percent: lang.num(80),
         ..CourseForm::default()
     };
     Ok(frame(
