@@ -79,6 +79,53 @@ impl Lang {
         format!("{}{}", self.num(value), self.pick("٪", "%"))
     }
 
+    /// A place in a queue in words: «نفر سوم فهرست انتظار», "3rd on the
+    /// waitlist".
+    pub fn waitlist_place(self, position: u32) -> String {
+        const PERSIAN: [&str; 20] = [
+            "اول",
+            "دوم",
+            "سوم",
+            "چهارم",
+            "پنجم",
+            "ششم",
+            "هفتم",
+            "هشتم",
+            "نهم",
+            "دهم",
+            "یازدهم",
+            "دوازدهم",
+            "سیزدهم",
+            "چهاردهم",
+            "پانزدهم",
+            "شانزدهم",
+            "هفدهم",
+            "هجدهم",
+            "نوزدهم",
+            "بیستم",
+        ];
+        match self {
+            Self::Fa => {
+                let ordinal = usize::try_from(position)
+                    .ok()
+                    .and_then(|p| p.checked_sub(1))
+                    .and_then(|i| PERSIAN.get(i))
+                    .map_or_else(|| format!("{}ام", self.num(position)), |w| (*w).to_owned());
+                format!("نفر {ordinal} فهرست انتظار")
+            }
+            Self::En => {
+                let suffix = match (position % 10, position % 100) {
+                    (_, 11..=13) => "th",
+                    (1, _) => "st",
+                    (2, _) => "nd",
+                    (3, _) => "rd",
+                    _ => "th",
+                };
+                format!("{position}{suffix} on the waitlist")
+            }
+        }
+    }
+
     /// A date: Solar Hijri in Persian, Gregorian in English.
     pub fn date(self, instant: DateTime<Utc>) -> String {
         let shown = jalali::show(instant);
@@ -260,5 +307,10 @@ mod tests {
         assert_eq!(Lang::Fa.date_time(nowruz), "۱ فروردین ۱۴۰۵ ۰۹:۳۰");
         assert_eq!(Lang::parse(Some("en")), Lang::En);
         assert_eq!(Lang::parse(Some("de")), Lang::Fa);
+        assert_eq!(Lang::Fa.waitlist_place(3), "نفر سوم فهرست انتظار");
+        assert_eq!(Lang::Fa.waitlist_place(21), "نفر ۲۱ام فهرست انتظار");
+        assert_eq!(Lang::En.waitlist_place(1), "1st on the waitlist");
+        assert_eq!(Lang::En.waitlist_place(12), "12th on the waitlist");
+        assert_eq!(Lang::En.waitlist_place(23), "23rd on the waitlist");
     }
 }

@@ -120,9 +120,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
                     p {
                         (status_badge(lang, enrolment.status()))
                         @if enrolment.waitlist_position > 0 {
-                            " " (lang.pick("نفر ", "position "))
-                            (lang.num(enrolment.waitlist_position))
-                            " " (lang.pick("در فهرست انتظار", "on the waitlist"))
+                            " " (lang.waitlist_place(enrolment.waitlist_position))
                         }
                         @if let Some(start) = session.and_then(|s| instant(s.start_time.as_ref())) {
                             " · " (lang.pick("شروع: ", "starts ")) (lang.date(start))

@@ -205,9 +205,7 @@ pub async fn show(
                         (lang.pick("وضعیت شما: ", "Your status: "))
                         (status_badge(lang, enrolment.status()))
                         @if enrolment.waitlist_position > 0 {
-                            " "
-                            (lang.pick("نفر ", "position "))
-                            (lang.num(enrolment.waitlist_position))
+                            " " (lang.waitlist_place(enrolment.waitlist_position))
                         }
                     }
                     form method="post" action={ "/enrolments/" (enrolment.id) "/cancel" } {
