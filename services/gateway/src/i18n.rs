@@ -221,6 +221,10 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
             "کس دیگری در این فاصله آن را تغییر داده است؛ صفحه را دوباره باز کنید و تغییر خود را دوباره اعمال کنید.",
             "Someone else changed this in the meantime; reload the page and make your change again.",
         ),
+        "PROGRAM_COURSES_NOT_PUBLISHED" => (
+            "همهٔ درس‌های این برنامه باید پیش‌تر منتشر شده باشند.",
+            "Every course of this program must be published first.",
+        ),
         "REQUEST_ID_REUSED" => (
             "این درخواست پیش‌تر با محتوای دیگری فرستاده شده است.",
             "This request was already sent with different content.",

@@ -32,7 +32,7 @@ use tokio::net::TcpListener;
 pub use backends::Backends;
 
 use crate::pages::{
-    benchmark, calendar, catalog, certificates, learning, org, session, signin, verify,
+    admin, benchmark, calendar, catalog, certificates, learning, org, session, signin, verify,
 };
 use crate::sessions::{RateLimiter, Sessions};
 
@@ -208,6 +208,7 @@ pub fn router(state: AppState) -> Router {
             "/org/events/{id}/participation",
             post(org::certificates::participate),
         )
+        .merge(admin_routes())
         .route("/me/certificates", get(certificates::list))
         .route("/certificates/{id}", get(certificates::show))
         .route("/calendar", get(calendar::show))
@@ -255,6 +256,73 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(trace_request))
         .with_state(state)
+}
+
+/// The back office's pages («مدیریت», platform admins only).
+fn admin_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(admin::dashboard::show))
+        .route(
+            "/admin/courses/new",
+            get(admin::courses::new_form).post(admin::courses::create),
+        )
+        .route(
+            "/admin/courses/{id}",
+            get(admin::courses::edit_form).post(admin::courses::update),
+        )
+        .route("/admin/courses/{id}/{action}", post(admin::courses::act))
+        .route(
+            "/admin/sessions/new",
+            get(admin::sessions::new_form).post(admin::sessions::create),
+        )
+        .route(
+            "/admin/sessions/{id}",
+            get(admin::sessions::edit_form).post(admin::sessions::update),
+        )
+        .route("/admin/sessions/{id}/{action}", post(admin::sessions::act))
+        .route("/admin/programs", get(admin::programs::list))
+        .route(
+            "/admin/programs/new",
+            get(admin::programs::new_form).post(admin::programs::create),
+        )
+        .route(
+            "/admin/programs/{id}",
+            get(admin::programs::edit_form).post(admin::programs::update),
+        )
+        .route("/admin/programs/{id}/{action}", post(admin::programs::act))
+        .route(
+            "/admin/orgs",
+            get(admin::orgs::list).post(admin::orgs::create),
+        )
+        .route(
+            "/admin/orgs/{id}",
+            get(admin::orgs::edit_form).post(admin::orgs::update),
+        )
+        .route("/admin/events", get(admin::events::list))
+        .route(
+            "/admin/events/new",
+            get(admin::events::new_form).post(admin::events::create),
+        )
+        .route(
+            "/admin/events/{id}",
+            get(admin::events::edit_form).post(admin::events::update),
+        )
+        .route("/admin/people", get(admin::people::list))
+        .route(
+            "/admin/people/import",
+            post(admin::people::import).layer(DefaultBodyLimit::max(
+                admin::people::MAX_UPLOAD_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/admin/certificates", get(admin::certificates::list))
+        .route(
+            "/admin/certificates/issue",
+            post(admin::certificates::issue),
+        )
+        .route(
+            "/admin/certificates/{id}/revoke",
+            post(admin::certificates::revoke),
+        )
 }
 
 /// One span per HTTP request, continuing the caller's trace when it sent a

@@ -757,3 +757,184 @@ async fn a_company_manager_approves_enrols_and_uploads_in_a_real_browser() {
         "{ksc}"
     );
 }
+
+/// Types `text` into the input named `name` (emptying it first).
+async fn fill(browser: &fantoccini::Client, name: &str, text: &str) {
+    let input = wait_for(browser, &format!("[name='{name}']")).await;
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
+}
+
+/// Picks the option `value` of the select named `name`.
+async fn choose(browser: &fantoccini::Client, name: &str, value: &str) {
+    wait_for(
+        browser,
+        &format!("select[name='{name}'] option[value='{value}']"),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+}
+
+/// Clicks the button of the form posting to an address ending in `action`
+/// and waits for the flash that follows.
+async fn press(browser: &fantoccini::Client, action: &str) -> String {
+    let before = browser.current_url().await.unwrap();
+    wait_for(browser, &format!("form[action$='{action}'] button"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    // Every change redirects to another address: wait for it, so the flash
+    // read is the next page's and not one already on this page.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while browser.current_url().await.unwrap() == before {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "pressing {action} led nowhere"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    wait_for(browser, ".flash").await.text().await.unwrap()
+}
+
+/// The Jalali date `days` from now in Tehran, in Persian digits.
+fn jalali_in(days: i64) -> String {
+    use chrono::Datelike;
+    let tehran = chrono::Utc::now() + chrono::Duration::days(days) + chrono::Duration::minutes(210);
+    let j = hamafza_kit::jalali::to_jalali(
+        tehran.year(),
+        u8::try_from(tehran.month()).unwrap(),
+        u8::try_from(tehran.day()).unwrap(),
+    )
+    .unwrap();
+    hamafza_kit::jalali::persian_digits(&format!("{:04}/{:02}/{:02}", j.year, j.month, j.day))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_puts_a_course_and_a_session_through_the_back_office_in_a_real_browser() {
+    let Some((_driver, browser, _profile)) = open_browser().await else {
+        return;
+    };
+    let stack = Stack::start().await;
+    let base = stack.base.clone();
+
+    sign_in_as(&browser, &base, "admin").await;
+    browser.goto(&base).await.unwrap();
+    wait_for(&browser, "header nav a[href='/admin']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&browser, "nav.tabs").await;
+    screenshots(&browser, &base, "/admin", "admin-overview").await;
+
+    // A course through the form, then to the council.
+    screenshots(&browser, &base, "/admin/courses/new", "admin-course-new").await;
+    browser
+        .goto(&format!("{base}/admin/courses/new"))
+        .await
+        .unwrap();
+    fill(&browser, "details.code", "PR 888").await;
+    fill(&browser, "details.title.fa", "روایت‌گری داده در روابط عمومی").await;
+    fill(&browser, "details.title.en", "Data storytelling in PR").await;
+    fill(&browser, "details.category", "media-relations").await;
+    fill(&browser, "details.hours", "۸").await;
+    choose(&browser, "details.delivery_mode", "in-person").await;
+    // A code with a space: the form comes back with the words beside it and
+    // everything else as typed.
+    wait_for(&browser, "form[action$='/admin/courses/new'] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let beside = wait_for(&browser, "[id='details.code-error']")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(beside.contains("PR-210"), "{beside}");
+    screenshot(&browser, &screenshots_dir(), "admin-course-refused-fa.png").await;
+    browser.set_window_size(390, 844).await.unwrap();
+    screenshot(
+        &browser,
+        &screenshots_dir(),
+        "admin-course-refused-phone.png",
+    )
+    .await;
+    browser.set_window_size(1280, 1000).await.unwrap();
+    fill(&browser, "details.code", "PR-888").await;
+    let flash = press(&browser, "/admin/courses/new").await;
+    assert!(flash.contains("ایجاد شد"), "{flash}");
+    let course_path = browser.current_url().await.unwrap().path().to_owned();
+    let course_id = course_path.trim_start_matches("/admin/courses/").to_owned();
+    let flash = press(&browser, "/submit").await;
+    assert!(flash.contains("برای شورا فرستاده شد"), "{flash}");
+    screenshots(&browser, &base, &course_path, "admin-course-edit").await;
+
+    // Two council members approve it on the council's pages.
+    for member in ["council-msc", "council-gegh"] {
+        sign_in_as(&browser, &base, member).await;
+        browser
+            .goto(&format!("{base}/council/courses/{course_id}"))
+            .await
+            .unwrap();
+        wait_for(&browser, "form.vote button[type='submit']")
+            .await
+            .click()
+            .await
+            .unwrap();
+        wait_for(&browser, ".flash").await;
+    }
+
+    // Published, then a session with a quota for msc, opened.
+    sign_in_as(&browser, &base, "admin").await;
+    browser.goto(&format!("{base}{course_path}")).await.unwrap();
+    let flash = press(&browser, "/publish").await;
+    assert!(flash.contains("منتشر شد"), "{flash}");
+    let new_session = format!("/admin/sessions/new?course={course_id}");
+    screenshots(&browser, &base, &new_session, "admin-session-new").await;
+    browser.goto(&format!("{base}{new_session}")).await.unwrap();
+    fill(&browser, "meeting.0.date", &jalali_in(40)).await;
+    fill(&browser, "meeting.0.start", "۰۹:۰۰").await;
+    fill(&browser, "meeting.0.end", "۱۲:۳۰").await;
+    fill(&browser, "meeting.1.date", &jalali_in(41)).await;
+    fill(&browser, "meeting.1.start", "09:00").await;
+    fill(&browser, "meeting.1.end", "12:30").await;
+    fill(&browser, "details.venue.fa", "سالن همایش ایمیدرو").await;
+    fill(&browser, "details.venue.en", "IMIDRO hall, Tehran").await;
+    choose(&browser, "details.instructor", "instructor-rahimi").await;
+    fill(&browser, "quota.msc", "۵").await;
+    fill(&browser, "window.end.date", &jalali_in(30)).await;
+    fill(&browser, "window.end.time", "۱۸:۰۰").await;
+    let flash = press(&browser, "/admin/sessions/new").await;
+    assert!(flash.contains("ایجاد شد"), "{flash}");
+    let session_path = browser.current_url().await.unwrap().path().to_owned();
+    let flash = press(&browser, "/open").await;
+    assert!(flash.contains("ثبت‌نام باز شد"), "{flash}");
+    screenshots(&browser, &base, &session_path, "admin-session-edit").await;
+
+    // The rest of the back office, for review.
+    for (path, name) in [
+        ("/admin/programs", "admin-programs"),
+        ("/admin/programs/new", "admin-program-new"),
+        ("/admin/orgs", "admin-orgs"),
+        ("/admin/events", "admin-events"),
+        ("/admin/events/new", "admin-event-new"),
+        ("/admin/people", "admin-people"),
+        ("/admin/certificates", "admin-certificates"),
+    ] {
+        screenshots(&browser, &base, path, name).await;
+    }
+
+    // A trainee finds the session in the catalog.
+    sign_in_as(&browser, &base, "trainee-msc-1").await;
+    browser.goto(&base).await.unwrap();
+    let catalog = main_text(&browser).await;
+    assert!(
+        catalog.contains("روایت‌گری داده در روابط عمومی"),
+        "{catalog}"
+    );
+    browser.close().await.unwrap();
+}

@@ -32,6 +32,9 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                         @if viewer.caller().is_some_and(|c| c.has(hamafza_kit::auth::Role::OrgManager)) {
                             a href="/org" { (lang.pick("روابط عمومی شرکت من", "My company")) }
                         }
+                        @if viewer.holds(Role::PlatformAdmin) {
+                            a href="/admin" { (lang.pick("مدیریت", "Back office")) }
+                        }
                         a href="/calendar" { (lang.pick("تقویم", "Calendar")) }
                         @if viewer.holds(Role::Council) {
                             a href="/council" { (lang.pick("شورا", "Council")) }

@@ -1,10 +1,12 @@
 //! The web app's pages, server-rendered HTML (maud escapes every value).
 
+pub mod admin;
 pub mod benchmark;
 pub mod calendar;
 pub mod catalog;
 pub mod certificates;
 pub mod council;
+pub mod forms;
 pub mod layout;
 pub mod learning;
 pub mod org;

@@ -17,6 +17,8 @@ use hamafza_kit::auth::Role;
 use hamafza_kit::sheet::{Format, Table};
 use maud::{Markup, html};
 
+pub use crate::pages::forms::{first, form_values};
+
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::sessions::WebSession;
@@ -223,26 +225,6 @@ pub fn session_label(lang: Lang, session: &cpb::Session, title: &str) -> String 
         Some(start) => format!("{title} — {}", lang.date(start)),
         None => title.to_owned(),
     }
-}
-
-/// Form values that may repeat (checkboxes), from an urlencoded body.
-pub fn form_values(body: &[u8]) -> HashMap<String, Vec<String>> {
-    let mut values: HashMap<String, Vec<String>> = HashMap::new();
-    for (key, value) in form_urlencoded::parse(body) {
-        values
-            .entry(key.into_owned())
-            .or_default()
-            .push(value.into_owned());
-    }
-    values
-}
-
-/// The first value of `key` in a parsed form, or empty.
-pub fn first<'a>(values: &'a HashMap<String, Vec<String>>, key: &str) -> &'a str {
-    values
-        .get(key)
-        .and_then(|v| v.first())
-        .map_or("", String::as_str)
 }
 
 /// A request id for one item of a form that acts on many: the form's own id

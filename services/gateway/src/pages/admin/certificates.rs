@@ -1,0 +1,448 @@
+//! Certificates in the back office: find them by serial or by person,
+//! revoke one with a reason, issue one by hand for a course completed
+//! elsewhere, and see those expiring soon.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hamafza_kit::ApiError;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{
+    Problems, admin, field, field_key, flash, frame, new_request_id, number_input, parse_jalali,
+    parse_number, see_other, text_input,
+};
+use crate::AppState;
+use crate::i18n::{Lang, instant};
+use crate::pages::forms::{first, form_values};
+use crate::web::{PageError, Viewer, check_csrf};
+use hamafza_proto::certification as certpb;
+use hamafza_proto::common::Actor;
+use hamafza_proto::courses as cpb;
+
+/// The search box and the flash after a change.
+#[derive(Debug, Default, Deserialize)]
+pub struct Search {
+    /// A serial, or words of a person's name or subject.
+    #[serde(default)]
+    pub q: String,
+    /// What was just done.
+    #[serde(default)]
+    pub done: String,
+}
+
+/// A serial as typed: upper case, no spaces.
+fn normalize_serial(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Certificates matching `q`: by serial when it looks like one, else of the
+/// people whose name or subject matches.
+async fn search(state: &AppState, token: &str, q: &str) -> Vec<certpb::Certificate> {
+    let client = state.backends.as_caller(token);
+    let q = q.trim();
+    if q.is_empty() {
+        return Vec::new();
+    }
+    let serial = normalize_serial(q);
+    if serial.starts_with("HMZ-") {
+        let mut found = Vec::new();
+        let mut page_token = String::new();
+        for _ in 0..20 {
+            let Ok(page) = client
+                .certification()
+                .list_certificates(certpb::ListCertificatesRequest {
+                    page_size: 200,
+                    page_token: page_token.clone(),
+                    ..Default::default()
+                })
+                .await
+                .map(tonic::Response::into_inner)
+            else {
+                break;
+            };
+            found.extend(page.certificates.into_iter().filter(|c| c.serial == serial));
+            if page.next_page_token.is_empty() || !found.is_empty() {
+                break;
+            }
+            page_token = page.next_page_token;
+        }
+        return found;
+    }
+    let people = client
+        .people()
+        .list_people(cpb::ListPeopleRequest {
+            page_size: 10,
+            text: q.to_owned(),
+            include_inactive: true,
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().people)
+        .unwrap_or_default();
+    let mut subjects: Vec<String> = people.into_iter().map(|p| p.subject).collect();
+    if subjects.is_empty() {
+        subjects.push(q.to_owned());
+    }
+    let mut found = Vec::new();
+    for subject in subjects {
+        if let Ok(page) = client
+            .certification()
+            .list_certificates(certpb::ListCertificatesRequest {
+                page_size: 100,
+                trainee_subject: subject,
+                ..Default::default()
+            })
+            .await
+        {
+            found.extend(page.into_inner().certificates);
+        }
+    }
+    found
+}
+
+fn status_badge(lang: Lang, status: certpb::CertificateStatus) -> Markup {
+    let (fa, en, class) = match status {
+        certpb::CertificateStatus::Active => ("معتبر", "Active", "ok"),
+        certpb::CertificateStatus::Revoked => ("ابطال‌شده", "Revoked", "bad"),
+        certpb::CertificateStatus::Expired => ("منقضی", "Expired", "warn"),
+        certpb::CertificateStatus::Superseded => ("جایگزین‌شده", "Superseded", ""),
+        certpb::CertificateStatus::Unspecified => ("—", "—", ""),
+    };
+    html! { span class={ "badge " (class) } { (lang.pick(fa, en)) } }
+}
+
+fn table(lang: Lang, csrf: &str, certificates: &[certpb::Certificate], revoke: bool) -> Markup {
+    html! {
+        div.scroll { table.admin-list {
+            thead { tr {
+                th { (lang.pick("شماره", "Serial")) }
+                th { (lang.pick("دارنده", "Holder")) }
+                th { (lang.pick("عنوان", "Title")) }
+                th { (lang.pick("اعتبار تا", "Valid until")) }
+                th { (lang.pick("وضعیت", "Status")) }
+                @if revoke { th { (lang.pick("ابطال", "Revoke")) } }
+            } }
+            tbody {
+                @for c in certificates {
+                    @let trainee = c.trainee.clone().unwrap_or_default();
+                    tr {
+                        td { a.ltr href={ "/verify/" (c.serial) } { (c.serial) } }
+                        td { (trainee.name) " " bdi.ltr.muted { (trainee.organization_id) } }
+                        td { (lang.text(c.title.as_ref())) }
+                        td { @if let Some(until) = instant(c.valid_until.as_ref()) { (lang.date(until)) } @else { "—" } }
+                        td { (status_badge(lang, c.status())) }
+                        @if revoke {
+                            td {
+                                @if c.status() == certpb::CertificateStatus::Active {
+                                    form.revoke method="post" action={ "/admin/certificates/" (c.id) "/revoke" } {
+                                        input type="hidden" name="csrf" value=(csrf);
+                                        input type="hidden" name="request_id" value=(new_request_id());
+                                        input type="text" name="reason" required
+                                            aria-label=(lang.pick("دلیل ابطال", "Reason for revoking"))
+                                            placeholder=(lang.pick("دلیل", "Reason"));
+                                        " "
+                                        button.danger type="submit" { (lang.pick("ابطال", "Revoke")) }
+                                    }
+                                } @else if !c.revoke_reason.is_empty() {
+                                    span.muted { (c.revoke_reason) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+/// The manual issue form's values.
+#[derive(Debug, Default)]
+struct IssueForm {
+    trainee: String,
+    course_id: String,
+    date: String,
+    score: String,
+    reason: String,
+}
+
+async fn issue_lists(state: &AppState, token: &str) -> (Vec<cpb::Person>, Vec<cpb::Course>) {
+    let client = state.backends.as_caller(token);
+    let people = client
+        .people()
+        .list_people(cpb::ListPeopleRequest {
+            page_size: 200,
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().people)
+        .unwrap_or_default();
+    let courses = client
+        .courses()
+        .list_courses(cpb::ListCoursesRequest {
+            page_size: 200,
+            statuses: vec![
+                cpb::CatalogStatus::Published.into(),
+                cpb::CatalogStatus::Retired.into(),
+            ],
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().courses)
+        .unwrap_or_default();
+    (people, courses)
+}
+
+fn issue_form(
+    lang: Lang,
+    csrf: &str,
+    values: &IssueForm,
+    problems: &Problems,
+    people: &[cpb::Person],
+    courses: &[cpb::Course],
+) -> Markup {
+    html! {
+        h2 { (lang.pick("صدور دستی گواهی", "Issue a certificate by hand")) }
+        (problems.summary(lang))
+        form.admin method="post" action="/admin/certificates/issue" novalidate {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="request_id" value=(new_request_id());
+            div.grid {
+                (field(lang, "trainee", ("فرد", "Person"), problems, html! {
+                    select id="trainee" name="trainee" {
+                        option value="" { "—" }
+                        @for p in people {
+                            option value=(p.subject) selected[values.trainee == p.subject] {
+                                (lang.text(p.name.as_ref())) " (" (p.organization_id) ")"
+                            }
+                        }
+                    }
+                }))
+                (field(lang, "course_id", ("درس", "Course"), problems, html! {
+                    select id="course_id" name="course_id" {
+                        option value="" { "—" }
+                        @for c in courses {
+                            @let d = c.details.clone().unwrap_or_default();
+                            option value=(c.id) selected[values.course_id == c.id] {
+                                (d.code) " — " (lang.text(d.title.as_ref()))
+                            }
+                        }
+                    }
+                }))
+                (field(lang, "completion_time", ("تاریخ پایان دوره", "Completed on"), problems,
+                    html! { input type="text" id="completion_time" name="completion_time"
+                        value=(values.date) size="11" inputmode="numeric"
+                        placeholder=(lang.pick("۱۴۰۵/۰۹/۲۰", "1405/09/20")); }))
+                (field(lang, "score", ("نمره (اختیاری)", "Score (optional)"), problems,
+                    number_input("score", &values.score, problems)))
+            }
+            (field(lang, "reason", ("دلیل صدور دستی", "Why by hand"), problems,
+                text_input("reason", &values.reason, problems)))
+            button type="submit" { (lang.pick("صدور", "Issue")) }
+        }
+    }
+}
+
+async fn page_body(
+    state: &AppState,
+    lang: Lang,
+    token: &str,
+    csrf: &str,
+    search_text: &str,
+    issue: (&IssueForm, &Problems),
+) -> Markup {
+    let found = search(state, token, search_text).await;
+    let expiring = state
+        .backends
+        .as_caller(token)
+        .certification()
+        .list_expiring_certificates(certpb::ListExpiringCertificatesRequest {
+            page_size: 100,
+            within_days: 60,
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().certificates)
+        .unwrap_or_default();
+    let (people, courses) = issue_lists(state, token).await;
+    html! {
+        form.filters method="get" action="/admin/certificates" {
+            label for="q" { (lang.pick("شماره یا نام فرد: ", "Serial or person: ")) }
+            input type="search" id="q" name="q" value=(search_text);
+            button type="submit" { (lang.pick("جست‌وجو", "Search")) }
+        }
+        @if !search_text.trim().is_empty() {
+            @if found.is_empty() {
+                p.muted { (lang.pick("گواهی‌ای پیدا نشد.", "No certificate found.")) }
+            } @else {
+                (table(lang, csrf, &found, true))
+            }
+        }
+        h2 { (lang.pick("گواهی‌هایی که تا ۶۰ روز دیگر منقضی می‌شوند", "Expiring within 60 days")) }
+        @if expiring.is_empty() {
+            p.muted { (lang.pick("موردی نیست.", "None.")) }
+        } @else {
+            (table(lang, csrf, &expiring, false))
+        }
+        (issue_form(lang, csrf, issue.0, issue.1, &people, &courses))
+    }
+}
+
+/// `GET /admin/certificates`.
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(search): Query<Search>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let body = page_body(
+        &state,
+        lang,
+        &web.token,
+        &web.csrf,
+        &search.q,
+        (&IssueForm::default(), &Problems::default()),
+    )
+    .await;
+    Ok(frame(
+        &viewer,
+        lang.pick("گواهی‌ها", "Certificates"),
+        "/admin/certificates",
+        html! { (flash(lang, &search.done)) (body) },
+    ))
+}
+
+/// `POST /admin/certificates/{id}/revoke`.
+pub async fn revoke(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let values = form_values(&body);
+    check_csrf(&viewer, first(&values, "csrf"))?;
+    let reason = first(&values, "reason").trim().to_owned();
+    if reason.is_empty() {
+        return Err(PageError::api(
+            lang,
+            ApiError::new(
+                hamafza_kit::ErrorCode::InvalidArgument,
+                "REASON_REQUIRED",
+                "give a reason",
+            ),
+        ));
+    }
+    let revoked = state
+        .backends
+        .as_caller(&web.token)
+        .certification()
+        .revoke_certificate(certpb::RevokeCertificateRequest {
+            request_id: first(&values, "request_id").to_owned(),
+            certificate_id: id,
+            reason,
+        })
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner()
+        .certificate
+        .unwrap_or_default();
+    Ok(see_other(&format!(
+        "/admin/certificates?done=revoked&q={}",
+        revoked.serial
+    )))
+}
+
+/// `POST /admin/certificates/issue`.
+pub async fn issue(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let values: HashMap<String, Vec<String>> = form_values(&body);
+    check_csrf(&viewer, first(&values, "csrf"))?;
+    let form = IssueForm {
+        trainee: first(&values, "trainee").to_owned(),
+        course_id: first(&values, "course_id").to_owned(),
+        date: first(&values, "completion_time").trim().to_owned(),
+        score: first(&values, "score").trim().to_owned(),
+        reason: first(&values, "reason").trim().to_owned(),
+    };
+    let mut problems = Problems::default();
+    let completion = parse_jalali(&form.date, "12:00");
+    if completion.is_none() {
+        problems.add(
+            "completion_time",
+            lang.pick(
+                "تاریخ را به‌صورت ۱۴۰۵/۰۹/۲۰ بنویسید.",
+                "Write the date as 1405/09/20.",
+            ),
+        );
+    }
+    let score = parse_number(lang, &mut problems, "score", &form.score);
+    let (people, _) = issue_lists(&state, &web.token).await;
+    let person = people.iter().find(|p| p.subject == form.trainee);
+    if problems.is_empty() {
+        let result = state
+            .backends
+            .as_caller(&web.token)
+            .certification()
+            .issue_manual_certificate(certpb::IssueManualCertificateRequest {
+                request_id: first(&values, "request_id").to_owned(),
+                trainee: person.map(|p| Actor {
+                    subject: p.subject.clone(),
+                    name: lang.text(p.name.as_ref()).to_owned(),
+                    organization_id: p.organization_id.clone(),
+                }),
+                kind: certpb::CertificateKind::Course.into(),
+                course_id: form.course_id.clone(),
+                program_id: String::new(),
+                completion_time: completion.map(hamafza_kit::time::to_timestamp),
+                hours: None,
+                score,
+                validity_months: None,
+                reason: form.reason.clone(),
+            })
+            .await;
+        match result {
+            Ok(issued) => {
+                let serial = issued.into_inner().certificate.unwrap_or_default().serial;
+                return Ok(see_other(&format!(
+                    "/admin/certificates?done=issued&q={serial}"
+                )));
+            }
+            Err(status) => {
+                let error = ApiError::from_status(&status);
+                problems = Problems::from_error(lang, &error, |path| {
+                    let key = field_key(path);
+                    let top = key.split('.').next().unwrap_or_default().to_owned();
+                    ["trainee", "course_id", "completion_time", "score", "reason"]
+                        .contains(&top.as_str())
+                        .then_some(top)
+                });
+            }
+        }
+    }
+    let body = page_body(&state, lang, &web.token, &web.csrf, "", (&form, &problems)).await;
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        frame(
+            &viewer,
+            lang.pick("گواهی‌ها", "Certificates"),
+            "/admin/certificates",
+            body,
+        ),
+    )
+        .into_response())
+}

@@ -1,0 +1,256 @@
+//! `/admin`: the catalog at a glance — courses and programs with their next
+//! step, sessions with seats and their controls, upcoming events, and the
+//! outbox of completions on their way to certification.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use maud::{Markup, html};
+
+use super::courses::{catalog_actions, catalog_badge};
+use super::sessions::{session_actions, session_badge};
+use super::{Done, admin, flash, frame};
+use crate::AppState;
+use crate::i18n::{Lang, instant};
+use crate::web::{PageError, Viewer};
+use hamafza_proto::courses as cpb;
+use hamafza_proto::enrolments as epb;
+
+/// `GET /admin`.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(done): Query<Done>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let client = state.backends.as_caller(&web.token);
+    let courses = client
+        .courses()
+        .list_courses(cpb::ListCoursesRequest {
+            page_size: 200,
+            ..Default::default()
+        })
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner()
+        .courses;
+    let programs = client
+        .courses()
+        .list_programs(cpb::ListProgramsRequest {
+            page_size: 200,
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().programs)
+        .unwrap_or_default();
+    let sessions = client
+        .sessions()
+        .list_sessions(cpb::ListSessionsRequest {
+            page_size: 200,
+            statuses: vec![
+                cpb::SessionStatus::Planned.into(),
+                cpb::SessionStatus::Open.into(),
+                cpb::SessionStatus::Closed.into(),
+            ],
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().sessions)
+        .unwrap_or_default();
+    let events = client
+        .events()
+        .list_events(cpb::ListEventsRequest {
+            page_size: 20,
+            start_time: Some(hamafza_proto::common::TimeRange {
+                start_time: Some(hamafza_kit::time::to_timestamp(hamafza_kit::time::now())),
+                end_time: None,
+            }),
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().events)
+        .unwrap_or_default();
+    let seats: HashMap<String, epb::SessionSeats> = client
+        .enrolments()
+        .batch_get_session_seats(epb::BatchGetSessionSeatsRequest {
+            session_ids: sessions.iter().map(|s| s.id.clone()).collect(),
+        })
+        .await
+        .map(|r| {
+            r.into_inner()
+                .sessions
+                .into_iter()
+                .map(|s| (s.session_id.clone(), s))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Who a cancellation tells: everyone holding or waiting for a seat.
+    let told = |id: &str| {
+        seats.get(id).map_or(0, |s| {
+            (s.confirmed_count + s.waitlisted_count + s.pending_approval_count) as usize
+        })
+    };
+    let delivery = client
+        .enrolments()
+        .get_delivery_status(epb::GetDeliveryStatusRequest {})
+        .await
+        .map(tonic::Response::into_inner);
+    let title_of = |id: &str| {
+        courses
+            .iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.details.clone())
+            .map(|d| format!("{} — {}", d.code, lang.text(d.title.as_ref())))
+            .unwrap_or_default()
+    };
+    let title = lang.pick("نمای کلی", "Overview");
+    Ok(frame(
+        &viewer,
+        title,
+        "/admin",
+        html! {
+            (flash(lang, &done.done))
+            p.links {
+                a.button href="/admin/courses/new" { (lang.pick("درس تازه", "New course")) }
+                " " a.button href="/admin/sessions/new" { (lang.pick("دورهٔ تازه", "New session")) }
+                " " a.button href="/admin/programs/new" { (lang.pick("برنامهٔ تازه", "New program")) }
+                " " a.button href="/admin/events/new" { (lang.pick("رویداد تازه", "New event")) }
+            }
+            h2 { (lang.pick("درس‌ها", "Courses")) }
+            div.scroll { table.admin-list {
+                thead { tr {
+                    th { (lang.pick("کد", "Code")) }
+                    th { (lang.pick("عنوان", "Title")) }
+                    th { (lang.pick("وضعیت", "Status")) }
+                    th { (lang.pick("گام بعد", "Next step")) }
+                } }
+                tbody {
+                    @for course in &courses {
+                        @let d = course.details.clone().unwrap_or_default();
+                        tr {
+                            td { bdi.ltr { (d.code) } }
+                            td { a href={ "/admin/courses/" (course.id) } { (lang.text(d.title.as_ref())) } }
+                            td { (catalog_badge(lang, course.status())) }
+                            td { (catalog_actions(lang, &web.csrf, "courses", &course.id, course.status())) }
+                        }
+                    }
+                }
+            } }
+            h2 { (lang.pick("برنامه‌ها", "Programs")) }
+            @if programs.is_empty() {
+                p.muted { (lang.pick("برنامه‌ای نیست.", "No programs.")) }
+            } @else {
+                div.scroll { table.admin-list {
+                    thead { tr {
+                        th { (lang.pick("کد", "Code")) }
+                        th { (lang.pick("عنوان", "Title")) }
+                        th { (lang.pick("وضعیت", "Status")) }
+                        th { (lang.pick("گام بعد", "Next step")) }
+                    } }
+                    tbody {
+                        @for program in &programs {
+                            @let d = program.details.clone().unwrap_or_default();
+                            tr {
+                                td { bdi.ltr { (d.code) } }
+                                td { a href={ "/admin/programs/" (program.id) } { (lang.text(d.title.as_ref())) } }
+                                td { (catalog_badge(lang, program.status())) }
+                                td { (catalog_actions(lang, &web.csrf, "programs", &program.id, program.status())) }
+                            }
+                        }
+                    }
+                } }
+            }
+            h2 { (lang.pick("دوره‌های پیش رو", "Upcoming sessions")) }
+            @if sessions.is_empty() {
+                p.muted { (lang.pick("دوره‌ای برنامه‌ریزی نشده است.", "No session is planned.")) }
+            } @else {
+                div.scroll { table.admin-list.sessions {
+                    thead { tr {
+                        th { (lang.pick("درس", "Course")) }
+                        th { (lang.pick("شروع", "Starts")) }
+                        th { (lang.pick("وضعیت", "Status")) }
+                        th { (lang.pick("صندلی‌ها", "Seats")) }
+                        th { (lang.pick("کارها", "Actions")) }
+                    } }
+                    tbody {
+                        @for session in &sessions {
+                            @let capacity = session.details.as_ref().map_or(0, |d| d.capacity);
+                            @let taken = seats.get(&session.id).map_or(0, |s| s.confirmed_count);
+                            tr {
+                                td { a href={ "/admin/sessions/" (session.id) } { (title_of(&session.course_id)) } }
+                                td { @if let Some(start) = instant(session.start_time.as_ref()) { (lang.date_time(start)) } }
+                                td { (session_badge(lang, session.status())) }
+                                td { (lang.num(taken)) " / " (lang.num(capacity)) }
+                                td { (session_actions(lang, &web.csrf, session,
+                                        told(&session.id), None)) }
+                            }
+                        }
+                    }
+                } }
+            }
+            h2 { (lang.pick("رویدادهای پیش رو", "Upcoming events")) }
+            @if events.is_empty() {
+                p.muted { (lang.pick("رویدادی نیست.", "No events.")) }
+            } @else {
+                ul {
+                    @for event in &events {
+                        @let d = event.details.clone().unwrap_or_default();
+                        li {
+                            a href={ "/admin/events/" (event.id) } { (lang.text(d.title.as_ref())) }
+                            @if let Some(start) = instant(d.start_time.as_ref()) {
+                                " — " span.muted { (lang.date(start)) }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { (lang.pick("صدور گواهی‌ها (صندوق ارسال)", "Certificate delivery (outbox)")) }
+            (delivery_status(lang, delivery))
+        },
+    ))
+}
+
+fn delivery_status(
+    lang: Lang,
+    delivery: Result<epb::GetDeliveryStatusResponse, tonic::Status>,
+) -> Markup {
+    match delivery {
+        Err(_) => html! {
+            p.error { (lang.pick(
+                "وضعیت ارسال در دسترس نیست.",
+                "The delivery status is not available."
+            )) }
+        },
+        Ok(d) => html! {
+            dl.delivery {
+                dt { (lang.pick("در انتظار ارسال", "Waiting to be delivered")) }
+                dd {
+                    span class={ "badge " (if d.pending_count == 0 { "ok" } else { "warn" }) } {
+                        (lang.num(d.pending_count))
+                    }
+                    @if let Some(oldest) = instant(d.oldest_pending_create_time.as_ref()) {
+                        " " span.muted { (lang.pick("قدیمی‌ترین از ", "oldest since ")) (lang.date_time(oldest))
+                            " · " (lang.pick("تلاش‌ها: ", "attempts: ")) (lang.num(d.oldest_pending_attempts)) }
+                    }
+                }
+                dt { (lang.pick("ارسال‌شده", "Delivered")) }
+                dd {
+                    (lang.num(d.delivered_count))
+                    @if let Some(last) = instant(d.last_delivery_time.as_ref()) {
+                        " " span.muted { (lang.pick("آخرین: ", "last: ")) (lang.date_time(last)) }
+                    }
+                }
+                @if !d.last_error.is_empty() {
+                    dt { (lang.pick("آخرین خطا", "Last error")) }
+                    dd {
+                        code.ltr { (d.last_error) }
+                        @if let Some(when) = instant(d.last_error_time.as_ref()) {
+                            " " span.muted { (lang.date_time(when)) }
+                        }
+                    }
+                }
+            }
+        },
+    }
+}

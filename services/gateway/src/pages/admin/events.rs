@@ -1,0 +1,551 @@
+//! Events in the back office (exhibitions, conferences, seminars): the list,
+//! creating one, and editing one conditional on the etag read.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hamafza_kit::ApiError;
+use maud::{Markup, html};
+
+use super::{
+    Done, Problems, admin, bilingual, changed_meanwhile, field, field_key, flash, frame, is_stale,
+    jalali_parts, parse_jalali, see_other,
+};
+use crate::AppState;
+use crate::i18n::{Lang, instant};
+use crate::pages::forms::{first, form_values};
+use crate::web::{PageError, Viewer, check_csrf};
+use hamafza_proto::common::LocalizedText;
+use hamafza_proto::courses as cpb;
+
+const KINDS: [(cpb::EventKind, &str, &str, &str); 4] = [
+    (
+        cpb::EventKind::Exhibition,
+        "exhibition",
+        "نمایشگاه",
+        "Exhibition",
+    ),
+    (
+        cpb::EventKind::Conference,
+        "conference",
+        "همایش",
+        "Conference",
+    ),
+    (cpb::EventKind::Seminar, "seminar", "سمینار", "Seminar"),
+    (cpb::EventKind::Other, "other", "دیگر", "Other"),
+];
+
+/// An event as the form holds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct EventForm {
+    kind: String,
+    title: (String, String),
+    description: (String, String),
+    start: (String, String),
+    end: (String, String),
+    place: (String, String),
+    organizer: String,
+    participants: Vec<String>,
+    url: String,
+}
+
+/// Mask paths with their labels.
+const FIELDS: [(&str, (&str, &str)); 9] = [
+    ("kind", ("نوع", "Kind")),
+    ("title", ("عنوان", "Title")),
+    ("description", ("توضیح", "Description")),
+    ("start_time", ("شروع", "Starts")),
+    ("end_time", ("پایان", "Ends")),
+    ("place", ("مکان", "Place")),
+    ("organizer_organization_id", ("برگزارکننده", "Organizer")),
+    (
+        "participating_organization_ids",
+        ("شرکت‌کنندگان", "Participants"),
+    ),
+    ("url", ("پیوند", "Link")),
+];
+
+impl EventForm {
+    fn from_event(lang: Lang, event: &cpb::Event) -> Self {
+        let d = event.details.clone().unwrap_or_default();
+        let pair = |t: Option<LocalizedText>| {
+            let t = t.unwrap_or_default();
+            (t.fa, t.en)
+        };
+        let when = |t: Option<&prost_types::Timestamp>| {
+            instant(t).map_or_else(Default::default, |i| jalali_parts(lang, i))
+        };
+        Self {
+            kind: KINDS
+                .iter()
+                .find(|k| k.0 == d.kind())
+                .map_or("", |k| k.1)
+                .to_owned(),
+            title: pair(d.title.clone()),
+            description: pair(d.description.clone()),
+            start: when(d.start_time.as_ref()),
+            end: when(d.end_time.as_ref()),
+            place: pair(d.place.clone()),
+            organizer: d.organizer_organization_id.clone(),
+            participants: d.participating_organization_ids.clone(),
+            url: d.url.clone(),
+        }
+    }
+
+    fn from_body(values: &HashMap<String, Vec<String>>) -> Self {
+        let get = |k: &str| first(values, k).trim().to_owned();
+        Self {
+            kind: get("kind"),
+            title: (get("details.title.fa"), get("details.title.en")),
+            description: (
+                first(values, "details.description.fa").replace('\r', ""),
+                first(values, "details.description.en").replace('\r', ""),
+            ),
+            start: (get("start.date"), get("start.time")),
+            end: (get("end.date"), get("end.time")),
+            place: (get("details.place.fa"), get("details.place.en")),
+            organizer: get("organizer"),
+            participants: values.get("participant").cloned().unwrap_or_default(),
+            url: get("details.url"),
+        }
+    }
+
+    fn value(&self, path: &str) -> String {
+        let d = |s: &str| super::ascii_digits(s);
+        match path {
+            "kind" => self.kind.clone(),
+            "title" => format!("{:?}", self.title),
+            "description" => format!("{:?}", self.description),
+            "start_time" => format!("{} {}", d(&self.start.0), d(&self.start.1)),
+            "end_time" => format!("{} {}", d(&self.end.0), d(&self.end.1)),
+            "place" => format!("{:?}", self.place),
+            "organizer_organization_id" => self.organizer.clone(),
+            "participating_organization_ids" => {
+                let mut p = self.participants.clone();
+                p.sort();
+                p.join(",")
+            }
+            "url" => self.url.clone(),
+            _ => String::new(),
+        }
+    }
+
+    fn details(&self, lang: Lang) -> Result<cpb::EventDetails, Problems> {
+        let mut problems = Problems::default();
+        let mut when = |name: &str, (date, time): &(String, String)| {
+            let parsed = parse_jalali(date, time);
+            if parsed.is_none() {
+                problems.add(
+                    name,
+                    lang.pick(
+                        "تاریخ را به‌صورت ۱۴۰۵/۰۹/۲۰ و ساعت را به‌صورت ۰۹:۳۰ بنویسید.",
+                        "Write the date as 1405/09/20 and the time as 09:30.",
+                    ),
+                );
+            }
+            parsed.map(hamafza_kit::time::to_timestamp)
+        };
+        let start = when("start.date", &self.start);
+        let end = when("end.date", &self.end);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let text = |(fa, en): &(String, String)| {
+            Some(LocalizedText {
+                fa: fa.clone(),
+                en: en.clone(),
+            })
+        };
+        Ok(cpb::EventDetails {
+            kind: KINDS
+                .iter()
+                .find(|k| k.1 == self.kind)
+                .map_or(cpb::EventKind::Unspecified, |k| k.0)
+                .into(),
+            title: text(&self.title),
+            description: text(&self.description),
+            start_time: start,
+            end_time: end,
+            place: text(&self.place),
+            organizer_organization_id: self.organizer.clone(),
+            participating_organization_ids: self.participants.clone(),
+            url: self.url.clone(),
+        })
+    }
+}
+
+fn input_of(path: &str) -> Option<String> {
+    let key = field_key(path);
+    Some(match key.as_str() {
+        "kind" => "kind".to_owned(),
+        "title" | "title.fa" => "details.title.fa".to_owned(),
+        "title.en" => "details.title.en".to_owned(),
+        "description.fa" => "details.description.fa".to_owned(),
+        "description.en" => "details.description.en".to_owned(),
+        "start_time" => "start.date".to_owned(),
+        "end_time" => "end.date".to_owned(),
+        "place" | "place.fa" => "details.place.fa".to_owned(),
+        "place.en" => "details.place.en".to_owned(),
+        "organizer_organization_id" => "organizer".to_owned(),
+        "url" => "details.url".to_owned(),
+        _ => return None,
+    })
+}
+
+fn when_inputs(
+    lang: Lang,
+    prefix: &str,
+    label: (&str, &str),
+    value: &(String, String),
+    problems: &Problems,
+) -> Markup {
+    let date = format!("{prefix}.date");
+    field(
+        lang,
+        &date,
+        label,
+        problems,
+        html! {
+            span.datetime {
+                input type="text" id=(date) name=(date) value=(value.0) size="11" inputmode="numeric"
+                    placeholder=(lang.pick("۱۴۰۵/۰۹/۲۰", "1405/09/20"));
+                " "
+                input type="text" name={ (prefix) ".time" } value=(value.1) size="6" inputmode="numeric"
+                    aria-label=(lang.pick("ساعت", "Time")) placeholder=(lang.pick("۰۹:۰۰", "09:00"));
+            }
+        },
+    )
+}
+
+fn form_body(
+    lang: Lang,
+    csrf: &str,
+    event: Option<&cpb::Event>,
+    values: &EventForm,
+    problems: &Problems,
+    organizations: &[cpb::Organization],
+) -> Markup {
+    let action = match event {
+        Some(e) => format!("/admin/events/{}", e.id),
+        None => "/admin/events/new".to_owned(),
+    };
+    html! {
+        (problems.summary(lang))
+        form.admin method="post" action=(action) novalidate {
+            input type="hidden" name="csrf" value=(csrf);
+            @if let Some(event) = event {
+                input type="hidden" name="etag" value=(event.etag);
+            }
+            (field(lang, "kind", ("نوع", "Kind"), problems, html! {
+                select id="kind" name="kind" {
+                    option value="" { "—" }
+                    @for (_, value, fa, en) in KINDS {
+                        option value=(value) selected[values.kind == value] { (lang.pick(fa, en)) }
+                    }
+                }
+            }))
+            (bilingual(lang, "details.title", ("عنوان", "Title"),
+                (&values.title.0, &values.title.1), problems, false))
+            (bilingual(lang, "details.description", ("توضیح", "Description"),
+                (&values.description.0, &values.description.1), problems, true))
+            div.grid {
+                (when_inputs(lang, "start", ("شروع (وقت تهران)", "Starts (Tehran time)"), &values.start, problems))
+                (when_inputs(lang, "end", ("پایان", "Ends"), &values.end, problems))
+            }
+            (bilingual(lang, "details.place", ("مکان", "Place"),
+                (&values.place.0, &values.place.1), problems, false))
+            div.grid {
+                (field(lang, "organizer", ("برگزارکننده", "Organizer"), problems, html! {
+                    select id="organizer" name="organizer" {
+                        option value="" { "—" }
+                        @for org in organizations {
+                            option value=(org.id) selected[values.organizer == org.id] {
+                                (lang.text(org.name.as_ref()))
+                            }
+                        }
+                    }
+                }))
+                (field(lang, "details.url", ("پیوند", "Link"), problems, html! {
+                    input type="url" dir="ltr" id="details.url" name="details.url" value=(values.url);
+                }))
+            }
+            fieldset {
+                legend { (lang.pick("شرکت‌های شرکت‌کننده", "Participating companies")) }
+                @for org in organizations {
+                    label.choice {
+                        input type="checkbox" name="participant" value=(org.id)
+                            checked[values.participants.contains(&org.id)];
+                        " " (lang.text(org.name.as_ref()))
+                    }
+                }
+            }
+            button type="submit" {
+                @if event.is_some() { (lang.pick("ذخیره", "Save")) }
+                @else { (lang.pick("ایجاد رویداد", "Create the event")) }
+            }
+        }
+    }
+}
+
+async fn organizations(state: &AppState, token: &str) -> Vec<cpb::Organization> {
+    state
+        .backends
+        .as_caller(token)
+        .organizations()
+        .list_organizations(cpb::ListOrganizationsRequest {
+            page_size: 200,
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().organizations)
+        .unwrap_or_default()
+}
+
+/// `GET /admin/events`.
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(done): Query<Done>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let events = state
+        .backends
+        .as_caller(&web.token)
+        .events()
+        .list_events(cpb::ListEventsRequest {
+            page_size: 200,
+            ..Default::default()
+        })
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner()
+        .events;
+    Ok(frame(
+        &viewer,
+        lang.pick("رویدادها", "Events"),
+        "/admin/events",
+        html! {
+            (flash(lang, &done.done))
+            p { a.button href="/admin/events/new" { (lang.pick("رویداد تازه", "New event")) } }
+            div.scroll { table.admin-list {
+                thead { tr {
+                    th { (lang.pick("عنوان", "Title")) }
+                    th { (lang.pick("نوع", "Kind")) }
+                    th { (lang.pick("شروع", "Starts")) }
+                } }
+                tbody {
+                    @for event in &events {
+                        @let d = event.details.clone().unwrap_or_default();
+                        tr {
+                            td { a href={ "/admin/events/" (event.id) } { (lang.text(d.title.as_ref())) } }
+                            td { (KINDS.iter().find(|k| k.0 == d.kind()).map_or("—", |k| lang.pick(k.2, k.3))) }
+                            td { @if let Some(start) = instant(d.start_time.as_ref()) { (lang.date_time(start)) } }
+                        }
+                    }
+                }
+            } }
+        },
+    ))
+}
+
+/// `GET /admin/events/new`.
+pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let organizations = organizations(&state, &web.token).await;
+    Ok(frame(
+        &viewer,
+        lang.pick("رویداد تازه", "New event"),
+        "/admin/events",
+        form_body(
+            lang,
+            &web.csrf,
+            None,
+            &EventForm::default(),
+            &Problems::default(),
+            &organizations,
+        ),
+    ))
+}
+
+/// `POST /admin/events/new`.
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let values = form_values(&body);
+    check_csrf(&viewer, first(&values, "csrf"))?;
+    let form = EventForm::from_body(&values);
+    let problems = match form.details(lang) {
+        Ok(details) => match state
+            .backends
+            .as_caller(&web.token)
+            .events()
+            .create_event(cpb::CreateEventRequest {
+                details: Some(details),
+            })
+            .await
+        {
+            Ok(created) => {
+                let id = created.into_inner().event.unwrap_or_default().id;
+                return Ok(see_other(&format!("/admin/events/{id}?done=created")));
+            }
+            Err(status) => Problems::from_error(lang, &ApiError::from_status(&status), input_of),
+        },
+        Err(problems) => problems,
+    };
+    let organizations = organizations(&state, &web.token).await;
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        frame(
+            &viewer,
+            lang.pick("رویداد تازه", "New event"),
+            "/admin/events",
+            form_body(lang, &web.csrf, None, &form, &problems, &organizations),
+        ),
+    )
+        .into_response())
+}
+
+async fn get_event(
+    state: &AppState,
+    token: &str,
+    lang: Lang,
+    id: &str,
+) -> Result<cpb::Event, PageError> {
+    state
+        .backends
+        .as_caller(token)
+        .events()
+        .get_event(cpb::GetEventRequest {
+            event_id: id.to_owned(),
+        })
+        .await
+        .map_err(|s| PageError::status(lang, s))
+        .map(|r| r.into_inner().event.unwrap_or_default())
+}
+
+fn edit_page(
+    viewer: &Viewer,
+    csrf: &str,
+    event: &cpb::Event,
+    values: &EventForm,
+    problems: &Problems,
+    notice: Markup,
+    organizations: &[cpb::Organization],
+) -> Markup {
+    let lang = viewer.lang;
+    let d = event.details.clone().unwrap_or_default();
+    frame(
+        viewer,
+        lang.text(d.title.as_ref()),
+        "/admin/events",
+        html! {
+            (notice)
+            (form_body(lang, csrf, Some(event), values, problems, organizations))
+        },
+    )
+}
+
+/// `GET /admin/events/{id}`.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let event = get_event(&state, &web.token, lang, &id).await?;
+    let organizations = organizations(&state, &web.token).await;
+    Ok(edit_page(
+        &viewer,
+        &web.csrf,
+        &event,
+        &EventForm::from_event(lang, &event),
+        &Problems::default(),
+        flash(lang, &done.done),
+        &organizations,
+    ))
+}
+
+/// `POST /admin/events/{id}`.
+pub async fn update(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let values = form_values(&body);
+    check_csrf(&viewer, first(&values, "csrf"))?;
+    let form = EventForm::from_body(&values);
+    let error = match form.details(lang) {
+        Ok(details) => match state
+            .backends
+            .as_caller(&web.token)
+            .events()
+            .update_event(cpb::UpdateEventRequest {
+                event_id: id.clone(),
+                details: Some(details),
+                etag: first(&values, "etag").to_owned(),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: FIELDS.iter().map(|(p, _)| (*p).to_owned()).collect(),
+                }),
+            })
+            .await
+        {
+            Ok(_) => return Ok(see_other(&format!("/admin/events/{id}?done=saved"))),
+            Err(status) => Err(ApiError::from_status(&status)),
+        },
+        Err(problems) => Ok(problems),
+    };
+    let event = get_event(&state, &web.token, lang, &id).await?;
+    let organizations = organizations(&state, &web.token).await;
+    let problems = match error {
+        Ok(problems) => problems,
+        Err(error) if is_stale(&error) => {
+            let stored = EventForm::from_event(lang, &event);
+            let differing: Vec<&str> = FIELDS
+                .iter()
+                .filter(|(p, _)| stored.value(p) != form.value(p))
+                .map(|(_, l)| lang.pick(l.0, l.1))
+                .collect();
+            return Ok((
+                StatusCode::CONFLICT,
+                edit_page(
+                    &viewer,
+                    &web.csrf,
+                    &event,
+                    &stored,
+                    &Problems::default(),
+                    changed_meanwhile(lang, &differing),
+                    &organizations,
+                ),
+            )
+                .into_response());
+        }
+        Err(error) => Problems::from_error(lang, &error, input_of),
+    };
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        edit_page(
+            &viewer,
+            &web.csrf,
+            &event,
+            &form,
+            &problems,
+            html! {},
+            &organizations,
+        ),
+    )
+        .into_response())
+}

@@ -1,0 +1,420 @@
+//! Member organizations in the back office: the list, registering one, and
+//! renaming or reclassifying one (conditional on the etag read).
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hamafza_kit::ApiError;
+use maud::{Markup, html};
+
+use super::{
+    Done, Problems, admin, bilingual, changed_meanwhile, field, field_key, flash, frame, is_stale,
+    latin_input, see_other,
+};
+use crate::AppState;
+use crate::i18n::Lang;
+use crate::pages::forms::{first, form_values};
+use crate::web::{PageError, Viewer, check_csrf};
+use hamafza_proto::common::LocalizedText;
+use hamafza_proto::courses as cpb;
+
+const KINDS: [(cpb::OrganizationKind, &str, &str, &str); 6] = [
+    (
+        cpb::OrganizationKind::Holding,
+        "holding",
+        "هلدینگ",
+        "Holding",
+    ),
+    (cpb::OrganizationKind::Steel, "steel", "فولاد", "Steel"),
+    (cpb::OrganizationKind::Mining, "mining", "معدن", "Mining"),
+    (
+        cpb::OrganizationKind::Aluminium,
+        "aluminium",
+        "آلومینیوم",
+        "Aluminium",
+    ),
+    (
+        cpb::OrganizationKind::IndustrialZone,
+        "industrial-zone",
+        "منطقهٔ صنعتی",
+        "Industrial zone",
+    ),
+    (cpb::OrganizationKind::Other, "other", "دیگر", "Other"),
+];
+
+/// An organization as the form holds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct OrgForm {
+    id: String,
+    name_fa: String,
+    name_en: String,
+    kind: String,
+    parent: String,
+}
+
+impl OrgForm {
+    fn from_org(org: &cpb::Organization) -> Self {
+        let name = org.name.clone().unwrap_or_default();
+        Self {
+            id: org.id.clone(),
+            name_fa: name.fa,
+            name_en: name.en,
+            kind: KINDS
+                .iter()
+                .find(|k| k.0 == org.kind())
+                .map_or("", |k| k.1)
+                .to_owned(),
+            parent: org.parent_organization_id.clone(),
+        }
+    }
+
+    fn from_body(values: &std::collections::HashMap<String, Vec<String>>) -> Self {
+        let get = |k: &str| first(values, k).trim().to_owned();
+        Self {
+            id: get("organization_id"),
+            name_fa: get("name.fa"),
+            name_en: get("name.en"),
+            kind: get("kind"),
+            parent: get("parent_organization_id"),
+        }
+    }
+
+    fn kind(&self) -> i32 {
+        KINDS
+            .iter()
+            .find(|k| k.1 == self.kind)
+            .map_or(cpb::OrganizationKind::Unspecified, |k| k.0)
+            .into()
+    }
+
+    fn name(&self) -> Option<LocalizedText> {
+        Some(LocalizedText {
+            fa: self.name_fa.clone(),
+            en: self.name_en.clone(),
+        })
+    }
+}
+
+fn input_of(path: &str) -> Option<String> {
+    let key = field_key(path);
+    Some(match key.as_str() {
+        "name" | "name.fa" => "name.fa".to_owned(),
+        "name.en" => "name.en".to_owned(),
+        "kind" => "kind".to_owned(),
+        "parent_organization_id" => "parent_organization_id".to_owned(),
+        "organization_id" => "organization_id".to_owned(),
+        _ => return None,
+    })
+}
+
+fn form_body(
+    lang: Lang,
+    csrf: &str,
+    editing: Option<&cpb::Organization>,
+    values: &OrgForm,
+    problems: &Problems,
+    organizations: &[cpb::Organization],
+) -> Markup {
+    let action = match editing {
+        Some(org) => format!("/admin/orgs/{}", org.id),
+        None => "/admin/orgs".to_owned(),
+    };
+    html! {
+        (problems.summary(lang))
+        form.admin method="post" action=(action) novalidate {
+            input type="hidden" name="csrf" value=(csrf);
+            @if let Some(org) = editing {
+                input type="hidden" name="etag" value=(org.etag);
+            } @else {
+                (field(lang, "organization_id", ("شناسه (لاتین، مانند msc)", "Id (Latin, like msc)"),
+                    problems, latin_input("organization_id", &values.id, problems)))
+            }
+            (bilingual(lang, "name", ("نام", "Name"), (&values.name_fa, &values.name_en), problems, false))
+            div.grid {
+                (field(lang, "kind", ("نوع", "Kind"), problems, html! {
+                    select id="kind" name="kind" {
+                        option value="" { "—" }
+                        @for (_, value, fa, en) in KINDS {
+                            option value=(value) selected[values.kind == value] { (lang.pick(fa, en)) }
+                        }
+                    }
+                }))
+                (field(lang, "parent_organization_id", ("زیرمجموعهٔ", "Part of"), problems, html! {
+                    select id="parent_organization_id" name="parent_organization_id" {
+                        option value="" { "—" }
+                        @for org in organizations {
+                            @if editing.is_none_or(|e| e.id != org.id) {
+                                option value=(org.id) selected[values.parent == org.id] {
+                                    (lang.text(org.name.as_ref()))
+                                }
+                            }
+                        }
+                    }
+                }))
+            }
+            button type="submit" {
+                @if editing.is_some() { (lang.pick("ذخیره", "Save")) }
+                @else { (lang.pick("ثبت شرکت", "Register the organization")) }
+            }
+        }
+    }
+}
+
+async fn organizations(state: &AppState, token: &str) -> Vec<cpb::Organization> {
+    state
+        .backends
+        .as_caller(token)
+        .organizations()
+        .list_organizations(cpb::ListOrganizationsRequest {
+            page_size: 200,
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().organizations)
+        .unwrap_or_default()
+}
+
+fn list_page(
+    viewer: &Viewer,
+    csrf: &str,
+    organizations: &[cpb::Organization],
+    values: &OrgForm,
+    problems: &Problems,
+    notice: Markup,
+) -> Markup {
+    let lang = viewer.lang;
+    frame(
+        viewer,
+        lang.pick("شرکت‌ها", "Organizations"),
+        "/admin/orgs",
+        html! {
+            (notice)
+            div.scroll { table.admin-list {
+                thead { tr {
+                    th { (lang.pick("شناسه", "Id")) }
+                    th { (lang.pick("نام", "Name")) }
+                    th { (lang.pick("نوع", "Kind")) }
+                } }
+                tbody {
+                    @for org in organizations {
+                        tr {
+                            td { bdi.ltr { (org.id) } }
+                            td { a href={ "/admin/orgs/" (org.id) } { (lang.text(org.name.as_ref())) } }
+                            td { (KINDS.iter().find(|k| k.0 == org.kind()).map_or("—", |k| lang.pick(k.2, k.3))) }
+                        }
+                    }
+                }
+            } }
+            h2 { (lang.pick("ثبت شرکت تازه", "Register an organization")) }
+            (form_body(lang, csrf, None, values, problems, organizations))
+        },
+    )
+}
+
+/// `GET /admin/orgs`.
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(done): Query<Done>,
+) -> Result<Markup, PageError> {
+    let web = admin(&viewer)?;
+    let organizations = organizations(&state, &web.token).await;
+    Ok(list_page(
+        &viewer,
+        &web.csrf,
+        &organizations,
+        &OrgForm::default(),
+        &Problems::default(),
+        flash(viewer.lang, &done.done),
+    ))
+}
+
+/// `POST /admin/orgs`.
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let values = form_values(&body);
+    check_csrf(&viewer, first(&values, "csrf"))?;
+    let form = OrgForm::from_body(&values);
+    let result = state
+        .backends
+        .as_caller(&web.token)
+        .organizations()
+        .create_organization(cpb::CreateOrganizationRequest {
+            organization_id: form.id.clone(),
+            name: form.name(),
+            kind: form.kind(),
+            parent_organization_id: form.parent.clone(),
+        })
+        .await;
+    let error = match result {
+        Ok(_) => return Ok(see_other("/admin/orgs?done=created")),
+        Err(status) => ApiError::from_status(&status),
+    };
+    let mut problems = Problems::from_error(lang, &error, input_of);
+    if error.code() == hamafza_kit::ErrorCode::AlreadyExists {
+        problems = Problems::default();
+        problems.add(
+            "organization_id",
+            lang.pick("این شناسه پیش‌تر ثبت شده است.", "This id is taken."),
+        );
+    }
+    let organizations = organizations(&state, &web.token).await;
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        list_page(
+            &viewer,
+            &web.csrf,
+            &organizations,
+            &form,
+            &problems,
+            html! {},
+        ),
+    )
+        .into_response())
+}
+
+async fn get_org(
+    state: &AppState,
+    token: &str,
+    lang: Lang,
+    id: &str,
+) -> Result<cpb::Organization, PageError> {
+    state
+        .backends
+        .as_caller(token)
+        .organizations()
+        .get_organization(cpb::GetOrganizationRequest {
+            organization_id: id.to_owned(),
+        })
+        .await
+        .map_err(|s| PageError::status(lang, s))
+        .map(|r| r.into_inner().organization.unwrap_or_default())
+}
+
+fn edit_page(
+    viewer: &Viewer,
+    csrf: &str,
+    org: &cpb::Organization,
+    values: &OrgForm,
+    problems: &Problems,
+    notice: Markup,
+    organizations: &[cpb::Organization],
+) -> Markup {
+    let lang = viewer.lang;
+    frame(
+        viewer,
+        lang.text(org.name.as_ref()),
+        "",
+        html! {
+            (notice)
+            (form_body(lang, csrf, Some(org), values, problems, organizations))
+        },
+    )
+}
+
+/// `GET /admin/orgs/{id}`.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let org = get_org(&state, &web.token, lang, &id).await?;
+    let organizations = organizations(&state, &web.token).await;
+    Ok(edit_page(
+        &viewer,
+        &web.csrf,
+        &org,
+        &OrgForm::from_org(&org),
+        &Problems::default(),
+        flash(lang, &done.done),
+        &organizations,
+    ))
+}
+
+/// `POST /admin/orgs/{id}`.
+pub async fn update(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let values = form_values(&body);
+    check_csrf(&viewer, first(&values, "csrf"))?;
+    let form = OrgForm::from_body(&values);
+    let result = state
+        .backends
+        .as_caller(&web.token)
+        .organizations()
+        .update_organization(cpb::UpdateOrganizationRequest {
+            organization_id: id.clone(),
+            name: form.name(),
+            kind: form.kind(),
+            parent_organization_id: form.parent.clone(),
+            etag: first(&values, "etag").to_owned(),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec![
+                    "name".to_owned(),
+                    "kind".to_owned(),
+                    "parent_organization_id".to_owned(),
+                ],
+            }),
+        })
+        .await;
+    let error = match result {
+        Ok(_) => return Ok(see_other(&format!("/admin/orgs/{id}?done=saved"))),
+        Err(status) => ApiError::from_status(&status),
+    };
+    let org = get_org(&state, &web.token, lang, &id).await?;
+    let organizations = organizations(&state, &web.token).await;
+    if is_stale(&error) {
+        let stored = OrgForm::from_org(&org);
+        let mut differing = Vec::new();
+        if (&stored.name_fa, &stored.name_en) != (&form.name_fa, &form.name_en) {
+            differing.push(lang.pick("نام", "Name"));
+        }
+        if stored.kind != form.kind {
+            differing.push(lang.pick("نوع", "Kind"));
+        }
+        if stored.parent != form.parent {
+            differing.push(lang.pick("زیرمجموعهٔ", "Part of"));
+        }
+        return Ok((
+            StatusCode::CONFLICT,
+            edit_page(
+                &viewer,
+                &web.csrf,
+                &org,
+                &stored,
+                &Problems::default(),
+                changed_meanwhile(lang, &differing),
+                &organizations,
+            ),
+        )
+            .into_response());
+    }
+    let problems = Problems::from_error(lang, &error, input_of);
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        edit_page(
+            &viewer,
+            &web.csrf,
+            &org,
+            &form,
+            &problems,
+            html! {},
+            &organizations,
+        ),
+    )
+        .into_response())
+}

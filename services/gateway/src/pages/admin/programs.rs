@@ -1,0 +1,499 @@
+//! Programs in the back office: the year's programs, each a set of courses
+//! picked from the catalog (required or elective); create, edit (conditional
+//! on the etag read), submit, publish, retire.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hamafza_kit::ApiError;
+use maud::{Markup, html};
+
+use super::courses::{catalog_actions, catalog_badge};
+use super::{
+    Done, Problems, admin, bilingual, changed_meanwhile, field, field_key, flash, frame, is_stale,
+    latin_input, see_other,
+};
+use crate::AppState;
+use crate::i18n::Lang;
+use crate::pages::forms::{first, form_values};
+use crate::web::{PageError, Viewer, check_csrf};
+use hamafza_proto::common::LocalizedText;
+use hamafza_proto::courses as cpb;
+
+/// A program as the form holds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ProgramForm {
+    code: String,
+    title_fa: String,
+    title_en: String,
+    description_fa: String,
+    description_en: String,
+    /// Course ids included, each with whether it is required.
+    courses: Vec<(String, bool)>,
+}
+
+impl ProgramForm {
+    fn from_program(program: &cpb::Program) -> Self {
+        let d = program.details.clone().unwrap_or_default();
+        let title = d.title.clone().unwrap_or_default();
+        let description = d.description.clone().unwrap_or_default();
+        Self {
+            code: d.code.clone(),
+            title_fa: title.fa,
+            title_en: title.en,
+            description_fa: description.fa,
+            description_en: description.en,
+            courses: d
+                .courses
+                .iter()
+                .map(|c| (c.course_id.clone(), c.required))
+                .collect(),
+        }
+    }
+
+    fn from_body(values: &HashMap<String, Vec<String>>) -> Self {
+        let get = |k: &str| first(values, k).trim().to_owned();
+        let required = values.get("required").cloned().unwrap_or_default();
+        let courses = values
+            .get("course")
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|id| {
+                let is_required = required.contains(&id);
+                (id, is_required)
+            })
+            .collect();
+        Self {
+            code: get("details.code"),
+            title_fa: get("details.title.fa"),
+            title_en: get("details.title.en"),
+            description_fa: first(values, "details.description.fa").replace('\r', ""),
+            description_en: first(values, "details.description.en").replace('\r', ""),
+            courses,
+        }
+    }
+
+    fn details(&self) -> cpb::ProgramDetails {
+        cpb::ProgramDetails {
+            code: self.code.clone(),
+            title: Some(LocalizedText {
+                fa: self.title_fa.clone(),
+                en: self.title_en.clone(),
+            }),
+            description: Some(LocalizedText {
+                fa: self.description_fa.clone(),
+                en: self.description_en.clone(),
+            }),
+            courses: self
+                .courses
+                .iter()
+                .map(|(id, required)| cpb::ProgramCourse {
+                    course_id: id.clone(),
+                    required: *required,
+                })
+                .collect(),
+        }
+    }
+
+    /// The labels of the fields that differ from `other`.
+    fn differing(&self, other: &Self, lang: Lang) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.code != other.code {
+            out.push(lang.pick("کد", "Code"));
+        }
+        if (&self.title_fa, &self.title_en) != (&other.title_fa, &other.title_en) {
+            out.push(lang.pick("عنوان", "Title"));
+        }
+        if (&self.description_fa, &self.description_en)
+            != (&other.description_fa, &other.description_en)
+        {
+            out.push(lang.pick("توضیح", "Description"));
+        }
+        let sorted = |c: &[(String, bool)]| {
+            let mut c = c.to_vec();
+            c.sort();
+            c
+        };
+        if sorted(&self.courses) != sorted(&other.courses) {
+            out.push(lang.pick("درس‌ها", "Courses"));
+        }
+        out
+    }
+}
+
+fn input_of(path: &str) -> Option<String> {
+    let key = field_key(path);
+    Some(match key.as_str() {
+        "code" => "details.code".to_owned(),
+        "title" | "title.fa" => "details.title.fa".to_owned(),
+        "title.en" => "details.title.en".to_owned(),
+        "description.fa" => "details.description.fa".to_owned(),
+        "description.en" => "details.description.en".to_owned(),
+        k if k.starts_with("courses") => "courses".to_owned(),
+        _ => return None,
+    })
+}
+
+async fn courses(state: &AppState, token: &str) -> Vec<cpb::Course> {
+    state
+        .backends
+        .as_caller(token)
+        .courses()
+        .list_courses(cpb::ListCoursesRequest {
+            page_size: 200,
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().courses)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| c.status() != cpb::CatalogStatus::Retired)
+        .collect()
+}
+
+fn form_body(
+    lang: Lang,
+    csrf: &str,
+    program: Option<&cpb::Program>,
+    values: &ProgramForm,
+    problems: &Problems,
+    courses: &[cpb::Course],
+) -> Markup {
+    let action = match program {
+        Some(p) => format!("/admin/programs/{}", p.id),
+        None => "/admin/programs/new".to_owned(),
+    };
+    // The service edits drafts only.
+    let locked = program.is_some_and(|p| p.status() != cpb::CatalogStatus::Draft);
+    html! {
+        (problems.summary(lang))
+        form.admin method="post" action=(action) novalidate {
+            input type="hidden" name="csrf" value=(csrf);
+            @if let Some(program) = program {
+                input type="hidden" name="etag" value=(program.etag);
+            }
+            fieldset.plain disabled[locked] {
+            (field(lang, "details.code", ("کد", "Code"), problems,
+                latin_input("details.code", &values.code, problems)))
+            (bilingual(lang, "details.title", ("عنوان", "Title"),
+                (&values.title_fa, &values.title_en), problems, false))
+            (bilingual(lang, "details.description", ("توضیح", "Description"),
+                (&values.description_fa, &values.description_en), problems, true))
+            fieldset.invalid[problems.get("courses").is_some()] {
+                legend { (lang.pick("درس‌های برنامه", "The program's courses")) }
+                div.scroll { table.fit {
+                    thead { tr {
+                        th { (lang.pick("در برنامه", "Included")) }
+                        th { (lang.pick("درس", "Course")) }
+                        th { (lang.pick("الزامی", "Required")) }
+                    } }
+                    tbody {
+                        @for course in courses {
+                            @let d = course.details.clone().unwrap_or_default();
+                            @let picked = values.courses.iter().find(|(id, _)| *id == course.id);
+                            tr {
+                                td { input type="checkbox" name="course" value=(course.id)
+                                    id={ "course-" (course.id) } checked[picked.is_some()]; }
+                                td { label for={ "course-" (course.id) } {
+                                    bdi.ltr { (d.code) } " — " (lang.text(d.title.as_ref())) } }
+                                td { input type="checkbox" name="required" value=(course.id)
+                                    aria-label=(lang.pick("الزامی", "Required"))
+                                    checked[picked.is_some_and(|(_, r)| *r)]; }
+                            }
+                        }
+                    }
+                } }
+                @if let Some(problem) = problems.get("courses") {
+                    p.field-error { (problem) }
+                }
+            }
+            @if locked {
+                p.muted { (lang.pick("فقط پیش‌نویس را می‌توان ویرایش کرد.", "Only a draft can be edited.")) }
+            } @else {
+                button type="submit" {
+                    @if program.is_some() { (lang.pick("ذخیره", "Save")) }
+                    @else { (lang.pick("ایجاد برنامه", "Create the program")) }
+                }
+            }
+            }
+        }
+    }
+}
+
+/// `GET /admin/programs`.
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(done): Query<Done>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let programs = state
+        .backends
+        .as_caller(&web.token)
+        .courses()
+        .list_programs(cpb::ListProgramsRequest {
+            page_size: 200,
+            ..Default::default()
+        })
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner()
+        .programs;
+    Ok(frame(
+        &viewer,
+        lang.pick("برنامه‌ها", "Programs"),
+        "/admin/programs",
+        html! {
+            (flash(lang, &done.done))
+            p { a.button href="/admin/programs/new" { (lang.pick("برنامهٔ تازه", "New program")) } }
+            div.scroll { table.admin-list {
+                thead { tr {
+                    th { (lang.pick("کد", "Code")) }
+                    th { (lang.pick("عنوان", "Title")) }
+                    th { (lang.pick("درس‌ها", "Courses")) }
+                    th { (lang.pick("وضعیت", "Status")) }
+                    th { (lang.pick("گام بعد", "Next step")) }
+                } }
+                tbody {
+                    @for program in &programs {
+                        @let d = program.details.clone().unwrap_or_default();
+                        tr {
+                            td { bdi.ltr { (d.code) } }
+                            td { a href={ "/admin/programs/" (program.id) } { (lang.text(d.title.as_ref())) } }
+                            td { (lang.num(d.courses.len())) }
+                            td { (catalog_badge(lang, program.status())) }
+                            td { (catalog_actions(lang, &web.csrf, "programs", &program.id, program.status())) }
+                        }
+                    }
+                }
+            } }
+        },
+    ))
+}
+
+/// `GET /admin/programs/new`.
+pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let courses = courses(&state, &web.token).await;
+    Ok(frame(
+        &viewer,
+        lang.pick("برنامهٔ تازه", "New program"),
+        "/admin/programs",
+        form_body(
+            lang,
+            &web.csrf,
+            None,
+            &ProgramForm::default(),
+            &Problems::default(),
+            &courses,
+        ),
+    ))
+}
+
+/// `POST /admin/programs/new`.
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let values = form_values(&body);
+    check_csrf(&viewer, first(&values, "csrf"))?;
+    let form = ProgramForm::from_body(&values);
+    let result = state
+        .backends
+        .as_caller(&web.token)
+        .courses()
+        .create_program(cpb::CreateProgramRequest {
+            details: Some(form.details()),
+        })
+        .await;
+    let error = match result {
+        Ok(created) => {
+            let id = created.into_inner().program.unwrap_or_default().id;
+            return Ok(see_other(&format!("/admin/programs/{id}?done=created")));
+        }
+        Err(status) => ApiError::from_status(&status),
+    };
+    let problems = Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code");
+    let courses = courses(&state, &web.token).await;
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        frame(
+            &viewer,
+            lang.pick("برنامهٔ تازه", "New program"),
+            "/admin/programs",
+            form_body(lang, &web.csrf, None, &form, &problems, &courses),
+        ),
+    )
+        .into_response())
+}
+
+async fn get_program(
+    state: &AppState,
+    token: &str,
+    lang: Lang,
+    id: &str,
+) -> Result<cpb::Program, PageError> {
+    state
+        .backends
+        .as_caller(token)
+        .courses()
+        .get_program(cpb::GetProgramRequest {
+            program_id: id.to_owned(),
+        })
+        .await
+        .map_err(|s| PageError::status(lang, s))
+        .map(|r| r.into_inner().program.unwrap_or_default())
+}
+
+fn edit_page(
+    viewer: &Viewer,
+    csrf: &str,
+    program: &cpb::Program,
+    values: &ProgramForm,
+    problems: &Problems,
+    notice: Markup,
+    courses: &[cpb::Course],
+) -> Markup {
+    let lang = viewer.lang;
+    let d = program.details.clone().unwrap_or_default();
+    frame(
+        viewer,
+        &format!("{} — {}", d.code, lang.text(d.title.as_ref())),
+        "/admin/programs",
+        html! {
+            p { (catalog_badge(lang, program.status())) " "
+                (catalog_actions(lang, csrf, "programs", &program.id, program.status())) }
+            (notice)
+            (form_body(lang, csrf, Some(program), values, problems, courses))
+        },
+    )
+}
+
+/// `GET /admin/programs/{id}`.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let program = get_program(&state, &web.token, lang, &id).await?;
+    let courses = courses(&state, &web.token).await;
+    Ok(edit_page(
+        &viewer,
+        &web.csrf,
+        &program,
+        &ProgramForm::from_program(&program),
+        &Problems::default(),
+        flash(lang, &done.done),
+        &courses,
+    ))
+}
+
+/// `POST /admin/programs/{id}`.
+pub async fn update(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let values = form_values(&body);
+    check_csrf(&viewer, first(&values, "csrf"))?;
+    let form = ProgramForm::from_body(&values);
+    let result = state
+        .backends
+        .as_caller(&web.token)
+        .courses()
+        .update_program(cpb::UpdateProgramRequest {
+            program_id: id.clone(),
+            details: Some(form.details()),
+            etag: first(&values, "etag").to_owned(),
+            update_mask: Some(prost_types::FieldMask {
+                paths: ["code", "title", "description", "courses"]
+                    .map(str::to_owned)
+                    .to_vec(),
+            }),
+        })
+        .await;
+    let error = match result {
+        Ok(_) => return Ok(see_other(&format!("/admin/programs/{id}?done=saved"))),
+        Err(status) => ApiError::from_status(&status),
+    };
+    let program = get_program(&state, &web.token, lang, &id).await?;
+    let courses = courses(&state, &web.token).await;
+    if is_stale(&error) {
+        let stored = ProgramForm::from_program(&program);
+        let differing = stored.differing(&form, lang);
+        return Ok((
+            StatusCode::CONFLICT,
+            edit_page(
+                &viewer,
+                &web.csrf,
+                &program,
+                &stored,
+                &Problems::default(),
+                changed_meanwhile(lang, &differing),
+                &courses,
+            ),
+        )
+            .into_response());
+    }
+    let problems = Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code");
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        edit_page(
+            &viewer,
+            &web.csrf,
+            &program,
+            &form,
+            &problems,
+            html! {},
+            &courses,
+        ),
+    )
+        .into_response())
+}
+
+/// `POST /admin/programs/{id}/{action}`: submit, publish or retire.
+pub async fn act(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let values = form_values(&body);
+    check_csrf(&viewer, first(&values, "csrf"))?;
+    let mut client = state.backends.as_caller(&web.token).courses();
+    let program_id = id.clone();
+    let result = match action.as_str() {
+        "submit" => client
+            .submit_program(cpb::SubmitProgramRequest { program_id })
+            .await
+            .map(|_| "submitted"),
+        "publish" => client
+            .publish_program(cpb::PublishProgramRequest { program_id })
+            .await
+            .map(|_| "published"),
+        "retire" => client
+            .retire_program(cpb::RetireProgramRequest { program_id })
+            .await
+            .map(|_| "retired"),
+        _ => return Err(PageError::api(lang, ApiError::not_found("action", &action))),
+    };
+    let done = result.map_err(|s| PageError::status(lang, s))?;
+    Ok(see_other(&format!("/admin/programs/{id}?done={done}")))
+}

@@ -1,0 +1,631 @@
+//! The back office over real HTTP: a course refused for a bad field comes
+//! back with the words beside that field; created properly it goes to the
+//! council; a session with two meetings typed as Jalali dates (Persian and
+//! Latin digits) and a company quota is created and opened; two admins edit
+//! it from the same version and the second is shown what changed while the
+//! first's change stays. Someone who is not an admin gets a 403 page.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use chrono::{Datelike, Duration, Utc};
+use common::*;
+use hamafza_kit::jalali;
+use hamafza_proto::courses as cpb;
+use hamafza_testkit::people::{COUNCIL_A, COUNCIL_B, TRAINEE_MSC};
+use reqwest::StatusCode;
+
+/// The demo's platform admin and trainee on the development sign-in page.
+const ADMIN_SUBJECT: &str = "admin";
+const TRAINEE_SUBJECT: &str = "trainee-msc-1";
+
+/// An attribute value as the page escapes it, read back.
+fn unescape(value: &str) -> String {
+    value
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The Jalali date `days` from now in Tehran, `1405/10/20`.
+fn jalali_in(days: i64) -> String {
+    let tehran = Utc::now() + Duration::days(days) + Duration::minutes(210);
+    let j = jalali::to_jalali(
+        tehran.year(),
+        u8::try_from(tehran.month()).unwrap(),
+        u8::try_from(tehran.day()).unwrap(),
+    )
+    .unwrap();
+    format!("{:04}/{:02}/{:02}", j.year, j.month, j.day)
+}
+
+/// The course form's fields, with `code`.
+fn course_form<'a>(csrf: &'a str, code: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("details.code", code),
+        ("details.title.fa", "روابط رسانه‌ای در بحران"),
+        ("details.title.en", "Media relations in a crisis"),
+        ("details.description.fa", "رفتار با رسانه‌ها هنگام بحران."),
+        (
+            "details.description.en",
+            "Dealing with the media in a crisis.",
+        ),
+        ("details.category", "media-relations"),
+        ("details.hours", "۱۲"),
+        ("details.delivery_mode", "in-person"),
+        ("details.passing_score", "60"),
+        ("details.min_attendance_percent", "80"),
+        ("details.certificate_validity_months", "24"),
+    ]
+}
+
+/// The session form's fields: two meetings, venue, instructor, capacity,
+/// a quota for msc.
+fn session_form(
+    csrf: &str,
+    course_id: &str,
+    etag: Option<&str>,
+    (first_day, second_day): (&str, &str),
+    capacity: &str,
+    venue_fa: &str,
+) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = vec![
+        ("csrf".into(), csrf.into()),
+        ("course_id".into(), course_id.into()),
+        ("meeting.0.date".into(), jalali::persian_digits(first_day)),
+        ("meeting.0.start".into(), "۰۹:۰۰".into()),
+        ("meeting.0.end".into(), "۱۲:۳۰".into()),
+        ("meeting.1.date".into(), second_day.into()),
+        ("meeting.1.start".into(), "09:00".into()),
+        ("meeting.1.end".into(), "12:30".into()),
+        ("meeting.2.date".into(), String::new()),
+        ("meeting.2.start".into(), String::new()),
+        ("meeting.2.end".into(), String::new()),
+        ("details.venue.fa".into(), venue_fa.into()),
+        ("details.venue.en".into(), "IMIDRO hall, Tehran".into()),
+        ("details.online_url".into(), String::new()),
+        ("details.instructor".into(), "instructor-rahimi".into()),
+        ("details.capacity".into(), capacity.into()),
+        ("quota.msc".into(), "۵".into()),
+        ("quota.ksc".into(), String::new()),
+        ("window.start.date".into(), jalali_in(-1)),
+        ("window.start.time".into(), "08:00".into()),
+        ("window.end.date".into(), jalali_in(30)),
+        ("window.end.time".into(), "۱۸:۰۰".into()),
+    ];
+    if let Some(etag) = etag {
+        form.push(("etag".into(), etag.into()));
+    }
+    form
+}
+
+async fn post_pairs(browser: &Browser, path: &str, form: &[(String, String)]) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    browser.post(path, &pairs).await
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_course_and_a_session_and_a_stale_edit_is_shown_what_changed() {
+    let stack = Stack::start().await;
+
+    // Not for trainees.
+    let trainee = stack.browser();
+    trainee.sign_in(TRAINEE_SUBJECT).await;
+    let (status, refused) = trainee.text("/admin").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert!(refused.contains("دسترسی ندارید"), "{refused}");
+    let (_, home) = trainee.text("/").await;
+    assert!(
+        !home.contains("href=\"/admin\""),
+        "no back office link for a trainee"
+    );
+
+    let admin = stack.browser();
+    admin.sign_in(ADMIN_SUBJECT).await;
+    let (status, overview) = admin.text("/admin").await;
+    assert_eq!(status, StatusCode::OK, "{overview}");
+    assert!(
+        overview.contains("href=\"/admin\""),
+        "the navigation names the back office"
+    );
+    assert!(
+        overview.contains("صندوق ارسال"),
+        "the outbox's status: {overview}"
+    );
+
+    // A course with a bad code comes back with the words beside the code.
+    let (_, form) = admin.text("/admin/courses/new").await;
+    let csrf = hidden(&form, "csrf");
+    let refused = admin
+        .post("/admin/courses/new", &course_form(&csrf, "not a code"))
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    let beside = page
+        .split("id=\"details.code-error\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no problem beside the code: {page}"));
+    assert!(beside.starts_with(">کد لازم است"), "{beside}");
+    assert!(
+        page.contains("value=\"روابط رسانه‌ای در بحران\""),
+        "what was typed is kept"
+    );
+    assert!(!page.contains("details.code must"), "no service English");
+
+    // Created properly, then sent to the council.
+    let created = admin
+        .post("/admin/courses/new", &course_form(&csrf, "PR-777"))
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let course_id = location
+        .trim_start_matches("/admin/courses/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (_, edit) = admin.text(&location).await;
+    assert!(edit.contains("ایجاد شد"), "{edit}");
+    let again = admin
+        .post("/admin/courses/new", &course_form(&csrf, "PR-777"))
+        .await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = again.text().await.unwrap();
+    assert!(
+        page.contains("id=\"details.code-error\">این کد پیش‌تر ثبت شده است"),
+        "a taken code, beside the code: {page}"
+    );
+    assert!(
+        edit.contains("value=\"۱۲\"") || edit.contains("value=\"12\""),
+        "{edit}"
+    );
+    let submitted = admin
+        .post(
+            &format!("/admin/courses/{course_id}/submit"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
+    let course = fixtures::get_course(&stack, ADMIN, &course_id)
+        .await
+        .unwrap();
+    assert_eq!(course.status(), cpb::CatalogStatus::Submitted);
+    assert_eq!(course.details.unwrap().hours, 12, "Persian digits read");
+
+    // The council approves (over gRPC); the admin publishes.
+    for member in [COUNCIL_A, COUNCIL_B] {
+        fixtures::review_course(&stack, member, &course_id, cpb::VoteDecision::Approve, "")
+            .await
+            .unwrap();
+    }
+    let published = admin
+        .post(
+            &format!("/admin/courses/{course_id}/publish"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(published.status(), StatusCode::SEE_OTHER);
+
+    // A session: two meetings in Jalali dates, a quota for msc.
+    let days = (jalali_in(40), jalali_in(41));
+    let (_, new_session) = admin
+        .text(&format!("/admin/sessions/new?course={course_id}"))
+        .await;
+    assert!(new_session.contains("instructor-rahimi"), "{new_session}");
+    let bad = session_form(
+        &csrf,
+        &course_id,
+        None,
+        ("1405/13/01", &days.1),
+        "20",
+        "سالن همایش ایمیدرو",
+    );
+    let refused = post_pairs(&admin, "/admin/sessions/new", &bad).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("id=\"meeting.0.date-error\">تاریخ را به‌صورت"),
+        "a date that is not one: {page}"
+    );
+    let form = session_form(
+        &csrf,
+        &course_id,
+        None,
+        (&days.0, &days.1),
+        "20",
+        "سالن همایش ایمیدرو",
+    );
+    let created = post_pairs(&admin, "/admin/sessions/new", &form).await;
+    assert_eq!(
+        created.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        created.text().await.unwrap()
+    );
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let session_id = location
+        .trim_start_matches("/admin/sessions/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let session = fixtures::get_session(&stack, ADMIN, &session_id)
+        .await
+        .unwrap();
+    let details = session.details.clone().unwrap();
+    assert_eq!(details.meetings.len(), 2);
+    let first = hamafza_kit::time::from_timestamp(details.meetings[0].start_time.as_ref().unwrap())
+        .unwrap();
+    let shown = jalali::show(first);
+    assert_eq!(
+        shown.jalali_short,
+        jalali::persian_digits(&{
+            let (y, m, d) = {
+                let mut parts = days.0.split('/').map(|p| p.parse::<u32>().unwrap());
+                (
+                    parts.next().unwrap(),
+                    parts.next().unwrap(),
+                    parts.next().unwrap(),
+                )
+            };
+            format!("{y}/{m}/{d}")
+        })
+    );
+    assert_eq!(
+        (first + Duration::minutes(210)).format("%H:%M").to_string(),
+        "09:00",
+        "09:00 in Tehran"
+    );
+    assert_eq!(details.quotas.len(), 1);
+    assert_eq!(
+        (
+            details.quotas[0].organization_id.as_str(),
+            details.quotas[0].seats
+        ),
+        ("msc", 5)
+    );
+    assert_eq!(details.instructor.unwrap().subject, "instructor-rahimi");
+
+    let opened = admin
+        .post(
+            &format!("/admin/sessions/{session_id}/open"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    let session = fixtures::get_session(&stack, ADMIN, &session_id)
+        .await
+        .unwrap();
+    assert_eq!(session.status(), cpb::SessionStatus::Open);
+
+    // Two admins open the same session; the first saves capacity 25, the
+    // second (from the same version) capacity 30 and another venue.
+    let other = stack.browser();
+    other.sign_in(ADMIN_SUBJECT).await;
+    let (_, first_page) = admin.text(&format!("/admin/sessions/{session_id}")).await;
+    let (_, second_page) = other.text(&format!("/admin/sessions/{session_id}")).await;
+    let etag = unescape(&hidden(&first_page, "etag"));
+    assert_eq!(etag, unescape(&hidden(&second_page, "etag")));
+    assert!(first_page.contains("کسی ثبت‌نام نکرده است"), "{first_page}");
+    let first_edit = session_form(
+        &csrf,
+        &course_id,
+        Some(&etag),
+        (&days.0, &days.1),
+        "25",
+        "سالن همایش ایمیدرو",
+    );
+    let saved = post_pairs(
+        &admin,
+        &format!("/admin/sessions/{session_id}"),
+        &first_edit,
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let other_csrf = hidden(&second_page, "csrf");
+    let second_edit = session_form(
+        &other_csrf,
+        &course_id,
+        Some(&etag),
+        (&days.0, &days.1),
+        "30",
+        "سالن دیگر",
+    );
+    let stale = post_pairs(
+        &other,
+        &format!("/admin/sessions/{session_id}"),
+        &second_edit,
+    )
+    .await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let page = stale.text().await.unwrap();
+    assert!(
+        page.contains("کس دیگری در این فاصله آن را تغییر داد"),
+        "{page}"
+    );
+    let differing = page.split("class=\"differing\"").nth(1).unwrap();
+    let differing = differing.split("</ul>").next().unwrap();
+    assert!(
+        differing.contains("ظرفیت") && differing.contains("مکان"),
+        "{differing}"
+    );
+    assert!(
+        !differing.contains("جلسه‌ها"),
+        "the meetings are the same: {differing}"
+    );
+    assert!(
+        page.contains("id=\"details.capacity\" name=\"details.capacity\" value=\"۲۵\""),
+        "the form shows the stored capacity: {page}"
+    );
+    let session = fixtures::get_session(&stack, ADMIN, &session_id)
+        .await
+        .unwrap();
+    let details = session.details.unwrap();
+    assert_eq!(details.capacity, 25, "the first change is kept");
+    assert_eq!(details.venue.unwrap().fa, "سالن همایش ایمیدرو");
+    assert_eq!(details.meetings.len(), 2);
+}
+
+/// The location of a 303 answer.
+fn location(response: &reqwest::Response) -> String {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_other_forms_organizations_programs_events_people_certificates_and_cancelling() {
+    let stack = Stack::start().await;
+    let admin = stack.browser();
+    admin.sign_in(ADMIN_SUBJECT).await;
+    let (_, page) = admin.text("/admin/orgs").await;
+    let csrf = hidden(&page, "csrf");
+
+    // An organization: a bad id is refused beside the id; a good one is
+    // listed; an edit from a stale etag shows what changed.
+    let org = |id: &'static str, fa: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("organization_id", id.to_owned()),
+            ("name.fa", fa.to_owned()),
+            ("name.en", "Hormozgan Steel".to_owned()),
+            ("kind", "steel".to_owned()),
+            ("parent_organization_id", "imidro".to_owned()),
+        ]
+    };
+    let pairs = |form: &[(&'static str, String)]| {
+        form.iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect::<Vec<_>>()
+    };
+    let refused = post_pairs(
+        &admin,
+        "/admin/orgs",
+        &pairs(&org("Bad Id!", "فولاد هرمزگان")),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("id=\"organization_id-error\">شناسهٔ شرکت"),
+        "{page}"
+    );
+    let created = post_pairs(&admin, "/admin/orgs", &pairs(&org("hosco", "فولاد هرمزگان"))).await;
+    location(&created);
+    let (_, edit) = admin.text("/admin/orgs/hosco").await;
+    let etag = unescape(&hidden(&edit, "etag"));
+    let mut renamed = pairs(&org("hosco", "فولاد هرمزگان جنوب"));
+    renamed.push(("etag".into(), etag.clone()));
+    location(&post_pairs(&admin, "/admin/orgs/hosco", &renamed).await);
+    let mut stale = pairs(&org("hosco", "فولاد هرمزگان"));
+    stale.retain(|(k, _)| k != "kind");
+    stale.push(("kind".into(), "mining".into()));
+    stale.push(("etag".into(), etag));
+    let refused = post_pairs(&admin, "/admin/orgs/hosco", &stale).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let page = refused.text().await.unwrap();
+    let differing = page.split("class=\"differing\"").nth(1).unwrap();
+    let differing = differing.split("</ul>").next().unwrap();
+    assert!(
+        differing.contains("نام") && differing.contains("نوع"),
+        "{differing}"
+    );
+    assert!(
+        page.contains("value=\"فولاد هرمزگان جنوب\""),
+        "the stored name: {page}"
+    );
+
+    // A program of two published courses, one required.
+    let courses = fixtures::course_service(&stack)
+        .list_courses(stack.request(
+            ADMIN,
+            cpb::ListCoursesRequest {
+                page_size: 50,
+                statuses: vec![cpb::CatalogStatus::Published.into()],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .courses;
+    let (first, second) = (&courses[0], &courses[1]);
+    let program = vec![
+        ("csrf".to_owned(), csrf.clone()),
+        ("details.code".to_owned(), "PG-1405".to_owned()),
+        ("details.title.fa".to_owned(), "برنامهٔ سال ۱۴۰۵".to_owned()),
+        (
+            "details.title.en".to_owned(),
+            "The 1405 programme".to_owned(),
+        ),
+        ("course".to_owned(), first.id.clone()),
+        ("course".to_owned(), second.id.clone()),
+        ("required".to_owned(), first.id.clone()),
+    ];
+    let created = location(&post_pairs(&admin, "/admin/programs/new", &program).await);
+    let program_id = created
+        .trim_start_matches("/admin/programs/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let stored = fixtures::course_service(&stack)
+        .get_program(stack.request(
+            ADMIN,
+            cpb::GetProgramRequest {
+                program_id: program_id.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .program
+        .unwrap()
+        .details
+        .unwrap();
+    let picked: Vec<(String, bool)> = stored
+        .courses
+        .iter()
+        .map(|c| (c.course_id.clone(), c.required))
+        .collect();
+    assert_eq!(
+        picked,
+        vec![(first.id.clone(), true), (second.id.clone(), false)]
+    );
+
+    // An event on Jalali dates.
+    let event = vec![
+        ("csrf".to_owned(), csrf.clone()),
+        ("kind".to_owned(), "seminar".to_owned()),
+        (
+            "details.title.fa".to_owned(),
+            "همایش روابط عمومی".to_owned(),
+        ),
+        ("details.title.en".to_owned(), "PR seminar".to_owned()),
+        (
+            "start.date".to_owned(),
+            jalali::persian_digits(&jalali_in(20)),
+        ),
+        ("start.time".to_owned(), "۰۹:۰۰".to_owned()),
+        ("end.date".to_owned(), jalali_in(20)),
+        ("end.time".to_owned(), "17:00".to_owned()),
+        ("details.place.fa".to_owned(), "تهران".to_owned()),
+        ("details.place.en".to_owned(), "Tehran".to_owned()),
+        ("organizer".to_owned(), "imidro".to_owned()),
+        ("participant".to_owned(), "msc".to_owned()),
+    ];
+    location(&post_pairs(&admin, "/admin/events/new", &event).await);
+    let (_, events) = admin.text("/admin/events").await;
+    assert!(events.contains("همایش روابط عمومی"), "{events}");
+
+    // The people directory from a CSV file: one good row, one of an
+    // unknown organization.
+    let mut table =
+        hamafza_kit::sheet::Table::new(["subject", "name_fa", "name_en", "organization_id"]);
+    table.push(["hosco-pr-01", "سمیرا احمدی", "Samira Ahmadi", "hosco"]);
+    table.push(["nowhere-1", "کسی", "Someone", "no-such-org"]);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(hamafza_kit::sheet::to_csv(&table))
+                .file_name("people.csv")
+                .mime_str("text/csv")
+                .unwrap(),
+        );
+    let imported = admin
+        .client
+        .post(format!("{}/admin/people/import", admin.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), StatusCode::OK);
+    let results = imported.text().await.unwrap();
+    assert!(results.contains("۱ نفر افزوده شد"), "{results}");
+    assert!(results.contains("۱ پذیرفته نشد"), "{results}");
+    assert!(results.contains("این شرکت ثبت نشده است."), "{results}");
+
+    // A certificate by hand, found by its serial and revoked with a reason.
+    let (_, certificates) = admin.text("/admin/certificates").await;
+    let issued = admin
+        .post(
+            "/admin/certificates/issue",
+            &[
+                ("csrf", &csrf),
+                ("request_id", &hidden(&certificates, "request_id")),
+                ("trainee", "hosco-pr-01"),
+                ("course_id", &first.id),
+                ("completion_time", &jalali_in(-10)),
+                ("score", "۹۰"),
+                ("reason", "گذرانده در دورهٔ بیرونی"),
+            ],
+        )
+        .await;
+    let found = location(&issued);
+    let serial = found.split("q=").nth(1).unwrap().to_owned();
+    assert!(serial.starts_with("HMZ-"), "{found}");
+    let (_, page) = admin
+        .text(&format!("/admin/certificates?q={}", serial.to_lowercase()))
+        .await;
+    assert!(
+        page.contains(&serial) && page.contains("سمیرا احمدی"),
+        "{page}"
+    );
+    let revoke = action(&page, "/admin/certificates/");
+    let revoked = admin
+        .post(
+            &revoke,
+            &[
+                ("csrf", &csrf),
+                ("request_id", &hidden(&page, "request_id")),
+                ("reason", "صدور نادرست"),
+            ],
+        )
+        .await;
+    let (_, page) = admin.text(&location(&revoked)).await;
+    assert!(
+        page.contains("ابطال‌شده") && page.contains("صدور نادرست"),
+        "{page}"
+    );
+
+    // Cancelling a session with one person enrolled says so, and needs a
+    // reason.
+    let course = fixtures::published_course(&stack, "PR-901", |_| {}).await;
+    let session = fixtures::open_session(&stack, &course, |_| {}).await;
+    fixtures::enrol_self(&stack, TRAINEE_MSC, &session.id, "cancel-1")
+        .await
+        .unwrap();
+    let path = format!("/admin/sessions/{}", session.id);
+    let (_, page) = admin.text(&path).await;
+    assert!(page.contains("۱ ثبت‌نام لغو می‌شود"), "{page}");
+    let refused = admin
+        .post(
+            &format!("{path}/cancel"),
+            &[("csrf", &csrf), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("دلیل لغو را بنویسید")
+    );
+    let cancelled = admin
+        .post(
+            &format!("{path}/cancel"),
+            &[("csrf", &csrf), ("reason", "مدرس در دسترس نیست")],
+        )
+        .await;
+    location(&cancelled);
+    let session = fixtures::get_session(&stack, ADMIN, &session.id)
+        .await
+        .unwrap();
+    assert_eq!(session.status(), cpb::SessionStatus::Cancelled);
+    assert_eq!(session.cancel_reason, "مدرس در دسترس نیست");
+}
