@@ -285,3 +285,84 @@ async fn prerequisites_must_exist_and_never_form_a_cycle() {
     let status = create_course(&server, ADMIN, details).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::NotFound);
 }
+
+#[tokio::test]
+async fn admins_set_how_many_approvals_the_council_needs() {
+    use hamafza_kit::ApiError;
+    let server = TestServer::start().await;
+    let get = |who: Who| {
+        let server = &server;
+        async move {
+            server
+                .courses()
+                .get_council_settings(server.stack.request(who, pb::GetCouncilSettingsRequest {}))
+                .await
+                .map(|r| r.into_inner().settings.unwrap())
+        }
+    };
+    let set = |who: Who, required: u32, etag: &str| {
+        let server = &server;
+        let etag = etag.to_owned();
+        async move {
+            server
+                .courses()
+                .update_council_settings(server.stack.request(
+                    who,
+                    pb::UpdateCouncilSettingsRequest {
+                        required_approvals: required,
+                        etag,
+                    },
+                ))
+                .await
+                .map(|r| r.into_inner().settings.unwrap())
+        }
+    };
+    // The configured default until an admin sets it; council members read it.
+    let first = get(COUNCIL_A).await.unwrap();
+    assert_eq!(first.required_approvals, 2);
+    assert!(first.updated_by.is_none());
+    assert_eq!(
+        get(("t", "msc", &[hamafza_kit::auth::Role::Trainee]))
+            .await
+            .unwrap_err()
+            .code(),
+        tonic::Code::PermissionDenied
+    );
+    assert_eq!(
+        set(COUNCIL_A, 1, "").await.unwrap_err().code(),
+        tonic::Code::PermissionDenied,
+        "only admins change it"
+    );
+    for bad in [0, 21] {
+        let refused = set(ADMIN, bad, "").await.unwrap_err();
+        assert_eq!(violated_fields(&refused), ["required_approvals"], "{bad}");
+    }
+    // One approval is enough from now on.
+    let one = set(ADMIN, 1, &first.etag).await.unwrap();
+    assert_eq!(one.required_approvals, 1);
+    assert_eq!(one.updated_by.unwrap().subject, ADMIN.0);
+    let stale = set(ADMIN, 3, &first.etag).await.unwrap_err();
+    assert_eq!(stale.code(), tonic::Code::Aborted);
+    assert_eq!(ApiError::from_status(&stale).reason(), "ETAG_MISMATCH");
+    assert_eq!(
+        get(ADMIN).await.unwrap().required_approvals,
+        1,
+        "nothing of the stale change"
+    );
+
+    let course = server.create_course("PR-777").await;
+    submit_course(&server.stack, ADMIN, &course.id)
+        .await
+        .unwrap();
+    let approved = review_course(
+        &server.stack,
+        COUNCIL_A,
+        &course.id,
+        pb::VoteDecision::Approve,
+        "",
+    )
+    .await
+    .unwrap();
+    assert_eq!(approved.status(), pb::CatalogStatus::Approved);
+    assert_eq!(approved.review.unwrap().required_approvals, 1);
+}

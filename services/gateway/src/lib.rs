@@ -316,6 +316,10 @@ fn admin_routes() -> Router<AppState> {
         )
         .route("/admin/certificates", get(admin::certificates::list))
         .route(
+            "/admin/council",
+            get(admin::council::show).post(admin::council::save),
+        )
+        .route(
             "/admin/certificates/issue",
             post(admin::certificates::issue),
         )

@@ -629,3 +629,85 @@ async fn the_other_forms_organizations_programs_events_people_certificates_and_c
     assert_eq!(session.status(), cpb::SessionStatus::Cancelled);
     assert_eq!(session.cancel_reason, "مدرس در دسترس نیست");
 }
+
+#[tokio::test]
+async fn an_admin_sets_the_approvals_the_council_needs() {
+    let stack = Stack::start().await;
+    let admin = stack.browser();
+    admin.sign_in(ADMIN_SUBJECT).await;
+    let (status, page) = admin.text("/admin/council").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("value=\"۲\""),
+        "the configured default: {page}"
+    );
+    let csrf = hidden(&page, "csrf");
+    let etag = unescape(&hidden(&page, "etag"));
+    // Not a number: the form again, the problem beside the field.
+    let refused = admin
+        .post(
+            "/admin/council",
+            &[
+                ("csrf", &csrf),
+                ("etag", &etag),
+                ("required_approvals", "دو"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.text().await.unwrap().contains("یک عدد بنویسید"));
+    let out_of_range = admin
+        .post(
+            "/admin/council",
+            &[
+                ("csrf", &csrf),
+                ("etag", &etag),
+                ("required_approvals", "۲۱"),
+            ],
+        )
+        .await;
+    assert_eq!(out_of_range.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        out_of_range
+            .text()
+            .await
+            .unwrap()
+            .contains("عددی از ۱ تا ۲۰")
+    );
+    // Persian digits are fine.
+    let saved = admin
+        .post(
+            "/admin/council",
+            &[
+                ("csrf", &csrf),
+                ("etag", &etag),
+                ("required_approvals", "۳"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let (_, after) = admin.text(&location(&saved)).await;
+    assert!(after.contains("value=\"۳\""), "{after}");
+    // The old etag again: someone changed it meanwhile.
+    let stale = admin
+        .post(
+            "/admin/council",
+            &[
+                ("csrf", &csrf),
+                ("etag", &etag),
+                ("required_approvals", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let stale = stale.text().await.unwrap();
+    assert!(
+        stale.contains("value=\"۳\""),
+        "the stored value is shown: {stale}"
+    );
+    // A council member is not let in.
+    let council = stack.browser();
+    council.sign_in("council-msc").await;
+    let (status, _) = council.text("/admin/council").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

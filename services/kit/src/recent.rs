@@ -78,6 +78,12 @@ impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
         }
     }
 
+    /// Drops what is kept for `key`: the next read loads it again (after a
+    /// change made here, so this process sees it at once).
+    pub fn forget(&self, key: &K) {
+        self.lock().values.remove(key);
+    }
+
     /// The value of `key` read less than `max_age` ago, or the one a load
     /// under way reads, or `load`'s answer now (kept when it is a value; an
     /// error is not).

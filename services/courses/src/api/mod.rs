@@ -27,7 +27,9 @@ use crate::store::queries::CourseRecord;
 #[derive(Debug, Clone)]
 pub struct CoursesApi {
     store: Store,
-    required_approvals: u32,
+    /// Approvals a round needs until an admin sets the council's settings.
+    default_approvals: u32,
+    council: Arc<Recent<(), u32>>,
     public_listings: Arc<Recent<String, Vec<CourseRecord>>>,
 }
 
@@ -36,15 +38,33 @@ pub struct CoursesApi {
 /// read the database.
 pub const PUBLIC_LISTING_AGE: Duration = Duration::from_secs(1);
 
+/// How old the council's settings may be when a vote is counted: a change
+/// reaches every replica within this.
+pub const COUNCIL_SETTINGS_AGE: Duration = Duration::from_secs(1);
+
 impl CoursesApi {
     /// Handlers over `store`, approving submissions after `required_approvals`
     /// council approvals.
     pub fn new(store: Store, required_approvals: u32) -> Self {
         Self {
             store,
-            required_approvals: required_approvals.max(1),
+            default_approvals: required_approvals.max(1),
+            council: Arc::new(Recent::new(COUNCIL_SETTINGS_AGE, 1)),
             public_listings: Arc::new(Recent::new(PUBLIC_LISTING_AGE, 1_000)),
         }
+    }
+
+    /// The approvals a council round needs now: the council's settings as
+    /// read at most [`COUNCIL_SETTINGS_AGE`] ago, else the configured default.
+    async fn required_approvals(&self) -> Result<u32, ApiError> {
+        self.council
+            .get_or_load((), async {
+                Ok::<_, ApiError>(match self.store.council_settings().await? {
+                    Some(row) => u32::try_from(row.required_approvals).unwrap_or(1).max(1),
+                    None => self.default_approvals,
+                })
+            })
+            .await
     }
 
     /// A page of the public catalog listed at most [`PUBLIC_LISTING_AGE`] ago,

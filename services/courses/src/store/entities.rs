@@ -322,3 +322,26 @@ pub mod person {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// The council's settings: one row (id 1), absent until an admin sets them.
+pub mod council_settings {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "council_settings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i32,
+        pub required_approvals: i32,
+        pub revision: i64,
+        pub updated_at: DateTimeUtc,
+        pub updated_by_subject: String,
+        pub updated_by_name: String,
+        pub updated_by_organization_id: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(PeopleDirectory),
             Box::new(Revisions),
             Box::new(SearchKeys),
+            Box::new(CouncilSettings),
         ]
     }
 
@@ -497,5 +498,40 @@ impl MigrationTrait for SearchKeys {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// The council's settings, set by admins at run time.
+struct CouncilSettings;
+
+impl MigrationName for CouncilSettings {
+    fn name(&self) -> &str {
+        "m20261129_000005_council_settings"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CouncilSettings {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("council_settings")
+                    .col(integer("id").primary_key())
+                    .col(integer("required_approvals"))
+                    .col(big_integer("revision"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .col(string_len("updated_by_subject", 256))
+                    .col(string_len("updated_by_name", 200))
+                    .col(string_len("updated_by_organization_id", 32))
+                    .take(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("council_settings").take())
+            .await
     }
 }

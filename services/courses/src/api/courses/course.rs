@@ -41,7 +41,7 @@ impl CoursesApi {
         Ok(pb::CreateCourseResponse {
             course: Some(course_to_wire(
                 record,
-                self.required_approvals,
+                self.required_approvals().await?,
                 audience(caller),
             )),
         })
@@ -58,7 +58,7 @@ impl CoursesApi {
         Ok(pb::GetCourseResponse {
             course: Some(course_to_wire(
                 record,
-                self.required_approvals,
+                self.required_approvals().await?,
                 audience(caller),
             )),
         })
@@ -115,10 +115,11 @@ impl CoursesApi {
             self.public_listing(key, list).await?
         };
         let next_page_token = page::finish(&mut records, size, |record| record.course.id);
+        let required = self.required_approvals().await?;
         Ok(pb::ListCoursesResponse {
             courses: records
                 .into_iter()
-                .map(|record| course_to_wire(record, self.required_approvals, audience(caller)))
+                .map(|record| course_to_wire(record, required, audience(caller)))
                 .collect(),
             next_page_token,
         })
@@ -149,7 +150,8 @@ impl CoursesApi {
                 .await?
                 .ok_or_else(|| ApiError::not_found("course", id))?;
             let revision = terms.revision("course", id, existing.course.revision)?;
-            let stored = course_to_wire(existing, self.required_approvals, Audience::Staff);
+            let stored =
+                course_to_wire(existing, self.required_approvals().await?, Audience::Staff);
             let details = apply_mask(
                 stored.details.unwrap_or_default(),
                 request.details.as_ref(),
@@ -170,7 +172,7 @@ impl CoursesApi {
         Ok(pb::UpdateCourseResponse {
             course: Some(course_to_wire(
                 record,
-                self.required_approvals,
+                self.required_approvals().await?,
                 audience(caller),
             )),
         })
@@ -194,7 +196,7 @@ impl CoursesApi {
             .ok_or_else(|| ApiError::not_found("course", id))?;
         Ok(course_to_wire(
             record,
-            self.required_approvals,
+            self.required_approvals().await?,
             Audience::Staff,
         ))
     }

@@ -7,6 +7,7 @@
 //! [`workflow`] their way through the council (submit, review, publish,
 //! retire, the votes) for both.
 
+mod council;
 mod course;
 mod program;
 mod workflow;
@@ -69,6 +70,25 @@ impl CoursesApi {
 
 #[tonic::async_trait]
 impl CourseService for CoursesApi {
+    async fn get_council_settings(
+        &self,
+        request: Request<pb::GetCouncilSettingsRequest>,
+    ) -> Result<Response<pb::GetCouncilSettingsResponse>, Status> {
+        let caller = signed_in(&request)?;
+        reply(self.get_council_settings(&caller).await)
+    }
+
+    async fn update_council_settings(
+        &self,
+        request: Request<pb::UpdateCouncilSettingsRequest>,
+    ) -> Result<Response<pb::UpdateCouncilSettingsResponse>, Status> {
+        let caller = signed_in(&request)?;
+        reply(
+            self.update_council_settings(&caller, request.into_inner())
+                .await,
+        )
+    }
+
     async fn create_course(
         &self,
         request: Request<pb::CreateCourseRequest>,

@@ -38,7 +38,7 @@ impl CoursesApi {
         Ok(pb::CreateProgramResponse {
             program: Some(program_to_wire(
                 record,
-                self.required_approvals,
+                self.required_approvals().await?,
                 audience(caller),
             )),
         })
@@ -55,7 +55,7 @@ impl CoursesApi {
         Ok(pb::GetProgramResponse {
             program: Some(program_to_wire(
                 record,
-                self.required_approvals,
+                self.required_approvals().await?,
                 audience(caller),
             )),
         })
@@ -99,10 +99,11 @@ impl CoursesApi {
             .list_programs(&filter, after.flatten(), size + 1)
             .await?;
         let next_page_token = page::finish(&mut records, size, |record| record.program.id);
+        let required = self.required_approvals().await?;
         Ok(pb::ListProgramsResponse {
             programs: records
                 .into_iter()
-                .map(|record| program_to_wire(record, self.required_approvals, audience(caller)))
+                .map(|record| program_to_wire(record, required, audience(caller)))
                 .collect(),
             next_page_token,
         })
@@ -133,7 +134,8 @@ impl CoursesApi {
                 .await?
                 .ok_or_else(|| ApiError::not_found("program", id))?;
             let revision = terms.revision("program", id, existing.program.revision)?;
-            let stored = program_to_wire(existing, self.required_approvals, Audience::Staff);
+            let stored =
+                program_to_wire(existing, self.required_approvals().await?, Audience::Staff);
             let details = apply_mask(
                 stored.details.unwrap_or_default(),
                 request.details.as_ref(),
@@ -154,7 +156,7 @@ impl CoursesApi {
         Ok(pb::UpdateProgramResponse {
             program: Some(program_to_wire(
                 record,
-                self.required_approvals,
+                self.required_approvals().await?,
                 audience(caller),
             )),
         })
@@ -178,7 +180,7 @@ impl CoursesApi {
             .ok_or_else(|| ApiError::not_found("program", id))?;
         Ok(program_to_wire(
             record,
-            self.required_approvals,
+            self.required_approvals().await?,
             Audience::Staff,
         ))
     }

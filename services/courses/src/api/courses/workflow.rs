@@ -259,7 +259,7 @@ impl CoursesApi {
                     decision,
                     comment: &comment,
                 },
-                self.required_approvals,
+                self.required_approvals().await?,
                 time::now(),
             )
             .await?;

@@ -3,6 +3,7 @@
 //! both succeed, and every write transaction starts with a write so that
 //! SQLite takes its write lock first instead of failing on a lock upgrade.
 
+mod council;
 mod courses;
 mod events;
 mod organizations;

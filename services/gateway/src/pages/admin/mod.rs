@@ -6,6 +6,7 @@
 //! catalogue ([`field_words`]).
 
 pub mod certificates;
+pub mod council;
 pub mod courses;
 pub mod dashboard;
 pub mod events;
@@ -51,6 +52,7 @@ pub fn tabs(lang: Lang, current: &str) -> Markup {
         ("/admin/events", "رویدادها", "Events"),
         ("/admin/people", "فهرست کارکنان", "People directory"),
         ("/admin/certificates", "گواهی‌ها", "Certificates"),
+        ("/admin/council", "تنظیمات شورا", "Council settings"),
     ];
     html! {
         nav.tabs aria-label=(lang.pick("بخش‌های مدیریت", "Back office sections")) {
