@@ -97,11 +97,14 @@ pub struct EventView {
 /// Catalog filters.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct CourseQuery {
-    /// Text in code or title.
+    /// Text in code or title (at most 100 characters, one line; Persian and
+    /// Arabic letter forms, digits, ZWNJ and spacing are compared loosely).
     #[serde(default)]
+    #[param(max_length = 100)]
     pub text: String,
-    /// Subject area.
+    /// Subject area, e.g. `media-relations`.
     #[serde(default)]
+    #[param(max_length = 40, pattern = "^[a-z0-9-]*$")]
     pub category: String,
 }
 

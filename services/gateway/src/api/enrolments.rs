@@ -49,8 +49,8 @@ pub struct CancelBody {
     /// A client request id (1-64 of A-Z a-z 0-9 _ -).
     #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$", min_length = 1, max_length = 64)]
     pub request_id: String,
-    /// Why (at most 500 characters).
-    #[schema(max_length = 500)]
+    /// Why (1-500 characters; required).
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 

@@ -308,8 +308,10 @@ impl utoipa::Modify for ErrorAnswers {
     }
 }
 
-/// A certificate serial as the API accepts it (`HMZ-XXXX-XXXX-XXXX`).
-const SERIAL_PATTERN: &str = "^[A-Za-z0-9-]{4,40}$";
+/// A certificate serial as the API accepts it: `HMZ-XXXX-XXXX-XXXX` in
+/// Crockford base 32 (any case; I, L and O read as 1, 1 and 0; no U).
+const SERIAL_PATTERN: &str =
+    "^[Hh][Mm][Zz]-[0-9A-TV-Za-tv-z]{4}-[0-9A-TV-Za-tv-z]{4}-[0-9A-TV-Za-tv-z]{4}$";
 
 /// The OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
