@@ -210,6 +210,41 @@ async fn the_api_enrols_with_a_bearer_token_and_refuses_what_it_should() {
 
     let verdict = json(client.get(url("/api/v1/verify/HMZ-0000-0000-0000"))).await;
     assert_eq!(verdict["verdict"], "unknown");
+    // What the document says a credential and a reason are, the API holds to.
+    let verify = |credential: &str| {
+        send(
+            client
+                .post(url("/api/v1/verify"))
+                .json(&serde_json::json!({ "credential": credential })),
+        )
+    };
+    let refused = verify("not a.jwt.at all").await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let refused: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(refused["violations"][0]["field"], "credential");
+    let forged = verify("eyJhbGciOiJFZERTQSJ9.e30.c2ln").await;
+    assert_eq!(
+        forged.status(),
+        StatusCode::OK,
+        "a well-formed forgery gets a verdict"
+    );
+    let forged: serde_json::Value = forged.json().await.unwrap();
+    assert_ne!(forged["verdict"], "valid");
+    for reason in [" leading space", "\u{7}bell", "a\u{202e}b", ""] {
+        let response = send(
+            client
+                .post(url(&format!(
+                    "/api/v1/enrolments/{}/cancel",
+                    mine[0]["id"].as_str().unwrap()
+                )))
+                .bearer_auth(&trainee)
+                .json(&serde_json::json!({"request_id": "c9", "reason": reason})),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{reason:?}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["violations"][0]["field"], "reason", "{reason:?}");
+    }
     let unknown = url("/api/v1/certificates/0193a3a0-0000-7000-8000-000000000000");
     let response = send(client.get(unknown).bearer_auth(&trainee)).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ApiResult, ErrorBody, rfc3339, status_name};
 use crate::AppState;
 use crate::i18n::instant;
+use hamafza_kit::ApiError;
 
 /// A published course.
 #[derive(Debug, Serialize, ToSchema)]
@@ -108,6 +109,30 @@ pub struct CourseQuery {
     pub category: String,
 }
 
+/// Search text without what no one types on purpose: control characters,
+/// marks of direction and invisible formatting; only joiners and spaces left
+/// means no text.
+fn searchable(text: &str) -> String {
+    let kept: String = text
+        .chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(
+                    c,
+                    '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+                )
+        })
+        .collect();
+    if kept
+        .chars()
+        .all(|c| c.is_whitespace() || ('\u{200C}'..='\u{200F}').contains(&c))
+    {
+        String::new()
+    } else {
+        kept.trim().to_owned()
+    }
+}
+
 fn course_view(course: cpb::Course) -> CourseView {
     let details = course.details.unwrap_or_default();
     let title = details.title.unwrap_or_default();
@@ -133,6 +158,25 @@ pub(super) async fn courses(
     State(state): State<AppState>,
     Query(query): Query<CourseQuery>,
 ) -> ApiResult<Vec<CourseView>> {
+    // The category as documented (a slug of at most 40); the text forgiving:
+    // what a search box cannot mean (control and invisible characters) is
+    // dropped rather than refused.
+    let category = query.category.trim();
+    if category.chars().count() > 40
+        || !category
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(ApiError::invalid_field(
+            "category",
+            "must be at most 40 lowercase letters, digits or '-'",
+        )
+        .into());
+    }
+    let text = searchable(&query.text);
+    if query.text.chars().count() > 100 {
+        return Err(ApiError::invalid_field("text", "must be at most 100 characters").into());
+    }
     let courses = state
         .backends
         .as_caller(&state.backends.public_token())
@@ -140,8 +184,8 @@ pub(super) async fn courses(
         .list_courses(cpb::ListCoursesRequest {
             page_size: 200,
             statuses: vec![cpb::CatalogStatus::Published.into()],
-            text: query.text,
-            category: query.category,
+            text,
+            category: category.to_owned(),
             ..Default::default()
         })
         .await?

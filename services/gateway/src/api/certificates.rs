@@ -54,7 +54,11 @@ pub struct VerificationView {
 /// A credential to verify.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CredentialBody {
-    /// The VC-JWT.
+    /// The VC-JWT, in compact form (three base64url parts).
+    #[schema(
+        max_length = 16384,
+        pattern = "^[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*$"
+    )]
     pub credential: String,
 }
 
@@ -188,6 +192,20 @@ pub(super) async fn verify_credential(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CredentialBody>,
 ) -> ApiResult<VerificationView> {
+    // The compact form the document describes: three base64url parts.
+    let compact = body.credential.len() <= 16_384
+        && body.credential.matches('.').count() == 2
+        && body
+            .credential
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if !compact {
+        return Err(hamafza_kit::ApiError::invalid_field(
+            "credential",
+            "is not a compact JWT (three base64url parts joined by dots)",
+        )
+        .into());
+    }
     let answer = state
         .backends
         .certification()

@@ -49,8 +49,13 @@ pub struct CancelBody {
     /// A client request id (1-64 of A-Z a-z 0-9 _ -).
     #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$", min_length = 1, max_length = 64)]
     pub request_id: String,
-    /// Why (1-500 characters; required).
-    #[schema(min_length = 1, max_length = 500)]
+    /// Why: 1-500 characters beginning with a visible one, without control
+    /// characters (but tab and newline) or invisible formatting.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\s\\u200c-\\u200f\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u200b\\u2060\\ufeff\\u202a-\\u202e\\u2066-\\u2069][^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u200b\\u2060\\ufeff\\u202a-\\u202e\\u2066-\\u2069]*$"
+    )]
     pub reason: String,
 }
 
@@ -125,6 +130,9 @@ pub(super) async fn cancel(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<CancelBody>,
 ) -> Result<Response, ApiFailure> {
+    if let Err(problem) = check_reason(&body.reason) {
+        return Err(ApiError::invalid_field("reason", problem).into());
+    }
     if let Err(wait) = state.limiter.take(&bearer.caller.subject) {
         return Ok(too_many(wait.as_secs()));
     }
@@ -142,6 +150,31 @@ pub(super) async fn cancel(
         .enrolment
         .unwrap_or_default();
     Ok(Json(enrolment_view(enrolment)).into_response())
+}
+
+/// A reason as the document describes it: 1-500 characters, the first a
+/// visible one, no control character (but tab and newline), no invisible
+/// formatting or mark of direction.
+fn check_reason(reason: &str) -> Result<(), &'static str> {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\t' && c != '\n')
+            || matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    match reason.chars().next() {
+        None => Err("is required"),
+        Some(first)
+            if first.is_whitespace()
+                || ('\u{200C}'..='\u{200F}').contains(&first)
+                || hidden(first) =>
+        {
+            Err("must begin with a visible character")
+        }
+        _ if reason.chars().count() > 500 => Err("must be at most 500 characters"),
+        _ if reason.chars().any(hidden) => {
+            Err("must not contain control, direction or invisible formatting characters")
+        }
+        _ => Ok(()),
+    }
 }
 
 fn too_many(seconds: u64) -> Response {
