@@ -60,27 +60,35 @@ impl Demo {
         ))
     }
 
+    /// The id of the course `code`, if the demo has it.
+    async fn course_id(&self, code: &str) -> anyhow::Result<Option<String>> {
+        Ok(
+            CourseServiceClient::with_interceptor(self.courses.clone(), self.auth("admin")?)
+                .list_courses(cpb::ListCoursesRequest {
+                    page_size: 200,
+                    text: code.to_owned(),
+                    ..Default::default()
+                })
+                .await?
+                .into_inner()
+                .courses
+                .into_iter()
+                .find(|c| c.details.as_ref().is_some_and(|d| d.code == code))
+                .map(|c| c.id),
+        )
+    }
+
     /// The open session of the course `code`, if the demo has one.
     async fn session_of(&self, code: &str) -> anyhow::Result<Option<cpb::Session>> {
-        let auth = self.auth("admin")?;
-        let course = CourseServiceClient::with_interceptor(self.courses.clone(), auth.clone())
-            .list_courses(cpb::ListCoursesRequest {
-                page_size: 200,
-                ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .courses
-            .into_iter()
-            .find(|c| c.details.as_ref().is_some_and(|d| d.code == code));
-        let Some(course) = course else {
+        let Some(course_id) = self.course_id(code).await? else {
             return Ok(None);
         };
+        let auth = self.auth("admin")?;
         Ok(
             SessionServiceClient::with_interceptor(self.courses.clone(), auth)
                 .list_sessions(cpb::ListSessionsRequest {
                     page_size: 10,
-                    course_id: course.id,
+                    course_id,
                     statuses: vec![cpb::SessionStatus::Open.into()],
                     ..Default::default()
                 })
@@ -242,17 +250,7 @@ async fn run(config: &Config, begun: Option<Begun>) -> anyhow::Result<()> {
     // Certificates due for recertification within the month: issued by hand
     // for training completed 24 months (the course's validity) ago, less
     // 12 and 25 days.
-    let course = CourseServiceClient::with_interceptor(demo.courses.clone(), demo.auth("admin")?)
-        .list_courses(cpb::ListCoursesRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .courses
-        .into_iter()
-        .find(|c| c.details.as_ref().is_some_and(|d| d.code == "PR-130"));
-    if let Some(course) = course {
+    if let Some(course_id) = demo.course_id("PR-130").await? {
         let mut certification = CertificationServiceClient::with_interceptor(
             demo.certification.clone(),
             demo.auth("admin")?,
@@ -272,7 +270,7 @@ async fn run(config: &Config, begun: Option<Begun>) -> anyhow::Result<()> {
                         organization_id: person.organization_id.to_owned(),
                     }),
                     kind: certpb::CertificateKind::Course.into(),
-                    course_id: course.id.clone(),
+                    course_id: course_id.clone(),
                     completion_time: Some(hamafza_kit::time::to_timestamp(completed)),
                     validity_months: Some(24),
                     reason: "دورهٔ پیش از راه‌اندازی سامانه (داده‌های نمایشی)".to_owned(),

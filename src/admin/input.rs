@@ -21,7 +21,7 @@ const TEHRAN_SECONDS: i32 = 3 * 3600 + 30 * 60;
 /// optional time (`HH:MM[:SS]`, midnight when left out) in Tehran time.
 /// Persian and Arabic-Indic digits are read as ASCII digits.
 pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
-    let text = ascii_digits(text.trim());
+    let text = hamafza_kit::jalali::latin_digits(text.trim());
     if let Ok(instant) = DateTime::parse_from_rfc3339(&text) {
         return Ok(instant.with_timezone(&Utc));
     }
@@ -73,17 +73,6 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::from_ymd_opt(year, u32::from(month), u32::from(day)).ok_or_else(bad)
 }
 
-/// Writes Persian (۰-۹) and Arabic-Indic (٠-٩) digits as ASCII digits.
-fn ascii_digits(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
-            '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
-            _ => c,
-        })
-        .collect()
-}
-
 /// A meeting as typed: its start, and its end when given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeetingArg {
@@ -116,7 +105,10 @@ pub fn parse_meeting(text: &str) -> Result<MeetingArg, String> {
         };
         let end = match parse_instant(end) {
             Ok(end) => end,
-            Err(_) => match NaiveTime::parse_from_str(ascii_digits(end.trim()).as_str(), "%H:%M") {
+            Err(_) => match NaiveTime::parse_from_str(
+                hamafza_kit::jalali::latin_digits(end.trim()).as_str(),
+                "%H:%M",
+            ) {
                 Ok(time) => {
                     let offset = FixedOffset::east_opt(TEHRAN_SECONDS).ok_or("no Tehran offset")?;
                     let day = start.with_timezone(&offset).date_naive();
@@ -144,7 +136,7 @@ pub fn parse_quota(text: &str) -> Result<(String, u32), String> {
     let (org, seats) = text
         .split_once('=')
         .ok_or_else(|| format!("`{text}` is not a quota: write ORG=SEATS, e.g. msc=10"))?;
-    let seats = ascii_digits(seats.trim())
+    let seats = hamafza_kit::jalali::latin_digits(seats.trim())
         .parse()
         .map_err(|_| format!("`{seats}` is not a number of seats"))?;
     Ok((org.trim().to_owned(), seats))

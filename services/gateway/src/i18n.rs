@@ -162,22 +162,6 @@ pub fn category_name(lang: Lang, slug: &str) -> String {
     lang.pick(fa, en).to_owned()
 }
 
-/// Whether `session` takes enrolments now: open, and now within its
-/// enrolment window (the services decide; this only spares people a button
-/// that would be refused).
-pub fn takes_enrolments(session: &hamafza_proto::courses::Session) -> bool {
-    let now = chrono::Utc::now();
-    let window = session
-        .details
-        .as_ref()
-        .and_then(|d| d.enrolment_window.as_ref());
-    session.status() == hamafza_proto::courses::SessionStatus::Open
-        && window.is_none_or(|w| {
-            instant(w.start_time.as_ref()).is_none_or(|from| from <= now)
-                && instant(w.end_time.as_ref()).is_none_or(|until| now < until)
-        })
-}
-
 /// An instant from the wire.
 pub fn instant(timestamp: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
     timestamp.and_then(hamafza_kit::time::from_timestamp)

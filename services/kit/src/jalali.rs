@@ -96,6 +96,22 @@ pub fn persian_digits(text: &str) -> String {
         .collect()
 }
 
+/// Persian (۰-۹) and Arabic-Indic (٠-٩) digits written as ASCII ones, so
+/// "۸۵" reads as 85 wherever people type numbers.
+pub fn latin_digits(text: &str) -> String {
+    text.chars().map(latin_digit).collect()
+}
+
+/// One character of [`latin_digits`].
+pub fn latin_digit(c: char) -> char {
+    let zero = match c {
+        '۰'..='۹' => '۰',
+        '٠'..='٩' => '٠',
+        _ => return c,
+    };
+    char::from_u32(u32::from(c) - u32::from(zero) + u32::from('0')).unwrap_or(c)
+}
+
 /// The civil date of `instant` in Tehran, shown four ways.
 pub fn show(instant: DateTime<Utc>) -> ShownDate {
     let offset = FixedOffset::east_opt(TEHRAN_OFFSET_SECONDS).unwrap_or_else(|| Utc.fix());

@@ -74,8 +74,7 @@ pub fn search_key(value: &str) -> String {
             'ة' | 'ۀ' => 'ه',
             'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
             'ؤ' => 'و',
-            '۰'..='۹' => char::from(b'0' + (c as u32 - '۰' as u32) as u8),
-            '٠'..='٩' => char::from(b'0' + (c as u32 - '٠' as u32) as u8),
+            '۰'..='۹' | '٠'..='٩' => crate::jalali::latin_digit(c),
             // ZWNJ, ZWJ, marks of direction, tatweel, Arabic diacritics.
             '\u{200C}' | '\u{200D}' | '\u{200E}' | '\u{200F}' | 'ـ' => continue,
             '\u{064B}'..='\u{065F}' | '\u{0670}' => continue,

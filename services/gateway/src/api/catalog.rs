@@ -226,7 +226,7 @@ fn session_view(session: cpb::Session, seats: Option<u32>) -> SessionView {
         venue_fa: details.venue.map(|v| v.fa).unwrap_or_default(),
         capacity: details.capacity,
         seats_left: seats,
-        enrolment_open: crate::i18n::takes_enrolments(&session),
+        enrolment_open: crate::pages::lookup::takes_enrolments(&session),
         id: session.id,
         course_id: session.course_id,
     }

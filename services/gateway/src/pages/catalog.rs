@@ -79,7 +79,7 @@ pub async fn show(
     let sessions: Vec<&cpb::Session> = sessions
         .iter()
         .filter(|s| shown_courses.contains_key(s.course_id.as_str()))
-        .filter(|s| crate::i18n::takes_enrolments(s))
+        .filter(|s| crate::pages::lookup::takes_enrolments(s))
         .collect();
     let seats = if sessions.is_empty() {
         HashMap::new()

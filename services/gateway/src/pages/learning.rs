@@ -1,8 +1,6 @@
 //! "My learning": the trainee's enrolments with status and history, waitlist
 //! position, attendance and results.
 
-use std::collections::HashMap;
-
 use axum::extract::State;
 use maud::{Markup, html};
 
@@ -10,7 +8,6 @@ use super::layout::page;
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::web::{PageError, Viewer};
-use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 
 /// A status as a coloured badge.
@@ -48,50 +45,14 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
         .map_err(|s| PageError::status(lang, s))?
         .into_inner()
         .enrolments;
-    let mut course_ids: Vec<String> = enrolments.iter().map(|e| e.course_id.clone()).collect();
-    course_ids.sort();
-    course_ids.dedup();
-    let courses: HashMap<String, cpb::Course> = if course_ids.is_empty() {
-        HashMap::new()
-    } else {
-        state
-            .backends
-            .as_caller(&web.token)
-            .courses()
-            .list_courses(cpb::ListCoursesRequest {
-                page_size: 200,
-                course_ids,
-                ..Default::default()
-            })
-            .await
-            .map_err(|s| PageError::status(lang, s))?
-            .into_inner()
-            .courses
-            .into_iter()
-            .map(|c| (c.id.clone(), c))
-            .collect()
-    };
-    let session_ids: Vec<String> = enrolments.iter().map(|e| e.session_id.clone()).collect();
-    let sessions: HashMap<String, cpb::Session> = if session_ids.is_empty() {
-        HashMap::new()
-    } else {
-        state
-            .backends
-            .as_caller(&web.token)
-            .sessions()
-            .list_sessions(cpb::ListSessionsRequest {
-                page_size: 200,
-                session_ids,
-                ..Default::default()
-            })
-            .await
-            .map_err(|s| PageError::status(lang, s))?
-            .into_inner()
-            .sessions
-            .into_iter()
-            .map(|s| (s.id.clone(), s))
-            .collect()
-    };
+    let (courses, sessions) = super::lookup::catalog_of(
+        &state,
+        &web.token,
+        enrolments.iter().map(|e| e.course_id.clone()).collect(),
+        enrolments.iter().map(|e| e.session_id.clone()).collect(),
+    )
+    .await
+    .map_err(|s| PageError::status(lang, s))?;
     let title = lang.pick("یادگیری من", "My learning");
     Ok(page(
         &viewer,

@@ -9,6 +9,7 @@ pub mod council;
 pub mod forms;
 pub mod layout;
 pub mod learning;
+pub mod lookup;
 pub mod org;
 pub mod session;
 pub mod signin;

@@ -231,7 +231,7 @@ pub async fn show(
                         }
                     }
                     @if session.status() == cpb::SessionStatus::Open
-                        && !crate::i18n::takes_enrolments(&session) {
+                        && !crate::pages::lookup::takes_enrolments(&session) {
                         p.muted {
                             (lang.pick(
                                 "مهلت ثبت‌نام در این دوره باز نیست.",
@@ -239,7 +239,7 @@ pub async fn show(
                             ))
                         }
                     }
-                    @if crate::i18n::takes_enrolments(&session) {
+                    @if crate::pages::lookup::takes_enrolments(&session) {
                         form method="post" action={ "/sessions/" (id) "/enrol" } {
                             input type="hidden" name="csrf" value=(web.csrf);
                             input type="hidden" name="request_id"

@@ -1061,7 +1061,7 @@ pub async fn complete(
         if !score.is_empty() {
             problems.scores.insert(enrolment.id.clone(), score.clone());
         }
-        let parsed = normalize_digits(&score)
+        let parsed = hamafza_kit::jalali::latin_digits(&score)
             .parse::<u32>()
             .ok()
             .filter(|s| *s <= 100);
@@ -1165,21 +1165,6 @@ pub async fn complete(
         roster_page(&viewer, web, &class, &Done::default(), &problems),
     )
         .into_response())
-}
-
-/// Persian and Arabic-Indic digits as ASCII, so "۸۵" is 85.
-fn normalize_digits(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '۰'..='۹' => {
-                char::from_u32(u32::from(c) - u32::from('۰') + u32::from('0')).unwrap_or(c)
-            }
-            '٠'..='٩' => {
-                char::from_u32(u32::from(c) - u32::from('٠') + u32::from('0')).unwrap_or(c)
-            }
-            other => other,
-        })
-        .collect()
 }
 
 /// `GET /teach/sessions/{id}/meetings/{n}/sheet`: the printable sign-in

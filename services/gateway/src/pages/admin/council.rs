@@ -115,7 +115,7 @@ pub async fn save(
     let lang = viewer.lang;
     let web = admin(&viewer)?;
     check_csrf(&viewer, &form.csrf)?;
-    let typed = super::ascii_digits(form.required_approvals.trim());
+    let typed = hamafza_kit::jalali::latin_digits(form.required_approvals.trim());
     let Ok(required) = typed.parse::<u32>() else {
         let settings = read(&state, &web.token, lang).await?;
         let mut problems = Problems::default();

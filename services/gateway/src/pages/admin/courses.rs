@@ -174,7 +174,7 @@ impl CourseForm {
     /// The value of one field, for comparing what was sent with what is
     /// stored.
     fn value(&self, path: &str) -> String {
-        let digits = |s: &str| super::ascii_digits(s);
+        let digits = |s: &str| hamafza_kit::jalali::latin_digits(s);
         match path {
             "code" => self.code.clone(),
             "title.fa" => self.title_fa.clone(),

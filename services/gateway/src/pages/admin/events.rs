@@ -114,7 +114,7 @@ impl EventForm {
     }
 
     fn value(&self, path: &str) -> String {
-        let d = |s: &str| super::ascii_digits(s);
+        let d = |s: &str| hamafza_kit::jalali::latin_digits(s);
         match path {
             "kind" => self.kind.clone(),
             "title" => format!("{:?}", self.title),

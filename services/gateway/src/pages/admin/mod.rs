@@ -495,7 +495,7 @@ pub struct Done {
 /// The value of a `u32` input, or a problem beside it in the viewer's words
 /// (digits may be Persian); empty is `None`.
 pub fn parse_number(lang: Lang, problems: &mut Problems, name: &str, value: &str) -> Option<u32> {
-    let ascii = ascii_digits(value.trim());
+    let ascii = hamafza_kit::jalali::latin_digits(value.trim());
     if ascii.is_empty() {
         return None;
     }
@@ -511,22 +511,11 @@ pub fn parse_number(lang: Lang, problems: &mut Problems, name: &str, value: &str
     }
 }
 
-/// Persian and Arabic-Indic digits as ASCII ones.
-pub fn ascii_digits(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '۰'..='۹' => char::from_u32(c as u32 - 0x06F0 + u32::from(b'0')).unwrap_or(c),
-            '٠'..='٩' => char::from_u32(c as u32 - 0x0660 + u32::from(b'0')).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
-}
-
 /// An instant from a Jalali date (`۱۴۰۵/۰۹/۲۰` or `1405/09/20`) and a time
 /// of day (`09:30`, Persian digits too) in Tehran; `None` when either is not
 /// one.
 pub fn parse_jalali(date: &str, time: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    let date = ascii_digits(date.trim());
+    let date = hamafza_kit::jalali::latin_digits(date.trim());
     let mut parts = date.split(['/', '-']);
     let year: i32 = parts.next()?.trim().parse().ok()?;
     let month: u8 = parts.next()?.trim().parse().ok()?;
@@ -535,7 +524,7 @@ pub fn parse_jalali(date: &str, time: &str) -> Option<chrono::DateTime<chrono::U
         return None;
     }
     let (gy, gm, gd) = hamafza_kit::jalali::from_jalali(year, month, day)?;
-    let time = ascii_digits(time.trim());
+    let time = hamafza_kit::jalali::latin_digits(time.trim());
     let time = if time.is_empty() {
         "00:00".to_owned()
     } else {

@@ -42,7 +42,7 @@ impl MeetingRow {
     }
 
     fn normalized(&self) -> String {
-        let d = |s: &str| super::ascii_digits(s.trim());
+        let d = |s: &str| hamafza_kit::jalali::latin_digits(s.trim());
         format!("{} {}-{}", d(&self.date), d(&self.start), d(&self.end))
     }
 }
@@ -156,7 +156,7 @@ impl SessionForm {
         let mut quotas: Vec<(String, String)> = self
             .quotas
             .iter()
-            .map(|(org, seats)| (org.clone(), super::ascii_digits(seats.trim())))
+            .map(|(org, seats)| (org.clone(), hamafza_kit::jalali::latin_digits(seats.trim())))
             .filter(|(_, seats)| !seats.is_empty() && !seats.trim_start_matches('0').is_empty())
             .collect();
         quotas.sort();
@@ -165,7 +165,7 @@ impl SessionForm {
 
     /// One field's value, for comparing what was sent with what is stored.
     fn value(&self, path: &str) -> String {
-        let d = |s: &str| super::ascii_digits(s.trim());
+        let d = |s: &str| hamafza_kit::jalali::latin_digits(s.trim());
         match path {
             "meetings" => self
                 .sent_rows()

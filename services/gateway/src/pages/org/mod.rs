@@ -9,7 +9,7 @@ pub mod enrol;
 pub mod people;
 pub mod requests;
 
-use std::collections::HashMap;
+pub use crate::pages::lookup::{catalog_of, course_title};
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -113,75 +113,6 @@ pub fn download_links(lang: Lang, path: &str, query: &str) -> Markup {
     }
 }
 
-/// Courses and sessions by id, for naming what enrolments refer to.
-pub async fn catalog_of(
-    state: &AppState,
-    token: &str,
-    course_ids: Vec<String>,
-    session_ids: Vec<String>,
-) -> (HashMap<String, cpb::Course>, HashMap<String, cpb::Session>) {
-    let backends = state.backends.as_caller(token);
-    let mut course_ids = course_ids;
-    course_ids.sort();
-    course_ids.dedup();
-    let mut session_ids = session_ids;
-    session_ids.sort();
-    session_ids.dedup();
-    let courses = if course_ids.is_empty() {
-        HashMap::new()
-    } else {
-        backends
-            .courses()
-            .list_courses(cpb::ListCoursesRequest {
-                page_size: 200,
-                course_ids,
-                ..Default::default()
-            })
-            .await
-            .map(|r| {
-                r.into_inner()
-                    .courses
-                    .into_iter()
-                    .map(|c| (c.id.clone(), c))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let sessions = if session_ids.is_empty() {
-        HashMap::new()
-    } else {
-        backends
-            .sessions()
-            .list_sessions(cpb::ListSessionsRequest {
-                page_size: 200,
-                session_ids,
-                ..Default::default()
-            })
-            .await
-            .map(|r| {
-                r.into_inner()
-                    .sessions
-                    .into_iter()
-                    .map(|s| (s.id.clone(), s))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    (courses, sessions)
-}
-
-/// The title of a course, by id.
-pub fn course_title<'a>(
-    lang: Lang,
-    courses: &'a HashMap<String, cpb::Course>,
-    id: &str,
-) -> &'a str {
-    courses
-        .get(id)
-        .and_then(|c| c.details.as_ref())
-        .map_or("—", |d| lang.text(d.title.as_ref()))
-}
-
 /// The open sessions a manager can enrol people into, soonest first, with
 /// their course titles.
 pub async fn open_sessions(
@@ -207,7 +138,8 @@ pub async fn open_sessions(
         sessions.iter().map(|s| s.course_id.clone()).collect(),
         Vec::new(),
     )
-    .await;
+    .await
+    .unwrap_or_default();
     let mut named: Vec<(cpb::Session, String)> = sessions
         .into_iter()
         .map(|s| {

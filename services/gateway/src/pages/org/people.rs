@@ -249,7 +249,8 @@ pub async fn transcript(
         enrolments.iter().map(|e| e.course_id.clone()).collect(),
         enrolments.iter().map(|e| e.session_id.clone()).collect(),
     )
-    .await;
+    .await
+    .unwrap_or_default();
     let hours: u32 = enrolments
         .iter()
         .filter_map(|e| e.completion.as_ref())

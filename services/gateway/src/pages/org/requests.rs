@@ -91,7 +91,8 @@ pub async fn show(
         pending.iter().map(|e| e.course_id.clone()).collect(),
         pending.iter().map(|e| e.session_id.clone()).collect(),
     )
-    .await;
+    .await
+    .unwrap_or_default();
     let start = |enrolment: &epb::Enrolment| {
         sessions
             .get(&enrolment.session_id)
