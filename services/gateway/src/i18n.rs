@@ -65,13 +65,48 @@ impl Lang {
         }
     }
 
-    /// A number in this language's digits.
+    /// A number in this language's digits; in Persian also its decimal
+    /// separator (٫ between digits) and percent sign (٪).
     pub fn num(self, value: impl std::fmt::Display) -> String {
         let text = value.to_string();
         match self {
-            Self::Fa => jalali::persian_digits(&text),
+            Self::Fa => {
+                let chars: Vec<char> = text.chars().collect();
+                let persian: String = chars
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| match c {
+                        '.' if i > 0
+                            && chars[i - 1].is_ascii_digit()
+                            && chars.get(i + 1).is_some_and(char::is_ascii_digit) =>
+                        {
+                            '٫'
+                        }
+                        '%' => '٪',
+                        c => c,
+                    })
+                    .collect();
+                jalali::persian_digits(&persian)
+            }
             Self::En => text,
         }
+    }
+
+    /// A count with thousands grouped (۱۲٬۳۴۵, 12,345). Not for years or
+    /// codes, which are never grouped.
+    pub fn count(self, value: impl Into<i64>) -> String {
+        let value: i64 = value.into();
+        let digits = value.unsigned_abs().to_string();
+        let separator = self.pick("٬", ",");
+        let mut grouped = String::new();
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push_str(separator);
+            }
+            grouped.push(digit);
+        }
+        let sign = if value < 0 { "-" } else { "" };
+        self.num(format!("{sign}{grouped}"))
     }
 
     /// A percentage in this language's digits and sign.
@@ -297,6 +332,19 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn persian_numbers_use_persian_separators() {
+        assert_eq!(Lang::Fa.num("12.5%"), "۱۲٫۵٪");
+        assert_eq!(Lang::Fa.num("1405/09/08"), "۱۴۰۵/۰۹/۰۸");
+        assert_eq!(Lang::Fa.num("v. 2"), "v. ۲");
+        assert_eq!(Lang::En.num("12.5%"), "12.5%");
+        assert_eq!(Lang::Fa.count(1_234_567), "۱٬۲۳۴٬۵۶۷");
+        assert_eq!(Lang::Fa.count(-1200), "-۱٬۲۰۰");
+        assert_eq!(Lang::En.count(999), "999");
+        assert_eq!(Lang::En.count(12_345), "12,345");
+        assert_eq!(Lang::Fa.percent(80), "۸۰٪");
+    }
 
     #[test]
     fn persian_dates_and_digits() {

@@ -254,8 +254,37 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security_headers,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            remember_language,
+        ))
+        .layer(middleware::from_fn(web::with_page_context))
         .layer(middleware::from_fn(trace_request))
         .with_state(state)
+}
+
+/// A page opened with `?lang=` remembers the choice in a cookie, so links and
+/// form posts after it stay in that language.
+async fn remember_language(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let asked = web::asked_language(request.uri().query()).map(str::to_owned);
+    let mut response = next.run(request).await;
+    if let Some(code) = asked {
+        let value = sessions::cookie(
+            sessions::LANG_COOKIE,
+            &code,
+            Some(std::time::Duration::from_secs(365 * 24 * 3600)),
+            state.secure_cookies,
+            false,
+        );
+        if let Ok(value) = value.parse() {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
 }
 
 /// The back office's pages («مدیریت», platform admins only).

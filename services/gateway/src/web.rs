@@ -24,9 +24,52 @@ pub struct Viewer {
     pub session: Option<(String, WebSession)>,
     /// The pre-sign-in CSRF cookie, if the browser has one.
     pub anonymous_csrf: Option<String>,
+    /// Where the page is: its path and query without `lang`, for the language
+    /// switch and for coming back after signing in.
+    pub here: String,
+}
+
+tokio::task_local! {
+    /// The viewer of the page being answered, so that a failure anywhere in
+    /// its handler still shows the page frame as that person sees it.
+    static CURRENT: std::cell::RefCell<Option<Viewer>>;
+}
+
+/// Runs a page request with room for its viewer (see [`Viewer::current`]).
+pub async fn with_page_context(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    CURRENT
+        .scope(std::cell::RefCell::new(None), next.run(request))
+        .await
 }
 
 impl Viewer {
+    /// Someone not signed in, looking at `here` in `lang`.
+    pub fn anonymous(lang: Lang) -> Self {
+        Self {
+            lang,
+            session: None,
+            anonymous_csrf: None,
+            here: "/".to_owned(),
+        }
+    }
+
+    /// The viewer of the page being answered, when a handler has read one.
+    pub fn current() -> Option<Self> {
+        CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+    }
+
+    /// The `?lang=` link to this page in the other language.
+    pub fn switch_language(&self) -> String {
+        let other = self.lang.other().code();
+        match self.here.split_once('?') {
+            Some((path, query)) => format!("{path}?{query}&lang={other}"),
+            None => format!("{}?lang={other}", self.here),
+        }
+    }
+
     /// The signed-in caller.
     pub fn caller(&self) -> Option<&Arc<Caller>> {
         self.session.as_ref().map(|(_, s)| &s.caller)
@@ -70,22 +113,59 @@ impl FromRequestParts<AppState> for Viewer {
             .get(header::COOKIE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        let asked = parts
-            .uri
-            .query()
-            .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("lang=")));
+        let asked = asked_language(parts.uri.query());
         let lang =
             Lang::parse(asked.or_else(|| read_cookie(cookies, LANG_COOKIE, state.secure_cookies)));
         let session = read_cookie(cookies, SESSION_COOKIE, state.secure_cookies)
             .and_then(|id| state.sessions.get(id).map(|s| (id.to_owned(), s)));
         let anonymous_csrf =
             read_cookie(cookies, CSRF_COOKIE, state.secure_cookies).map(str::to_owned);
-        Ok(Self {
+        let viewer = Self {
             lang,
             session,
             anonymous_csrf,
-        })
+            here: here(&parts.uri),
+        };
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = Some(viewer.clone()));
+        Ok(viewer)
     }
+}
+
+/// The `lang` a query asks for, if any.
+pub fn asked_language(query: Option<&str>) -> Option<&str> {
+    query?
+        .split('&')
+        .find_map(|p| p.strip_prefix("lang="))
+        .filter(|code| matches!(*code, "fa" | "en"))
+}
+
+/// A request's path and query without its `lang` parameter.
+fn here(uri: &axum::http::Uri) -> String {
+    let path = uri.path();
+    let query: Vec<&str> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("lang="))
+        .collect();
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
+/// A local path to come back to after signing in: only this site's own pages
+/// (a path that starts with one `/`), never another site.
+pub fn local_return(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.starts_with("/signin")
+        && !next.starts_with("/signout")
+        && next.len() <= 1000
+        && next.chars().all(|c| c.is_ascii_graphic());
+    ok.then_some(next)
 }
 
 /// Why a page could not be shown.
@@ -128,7 +208,18 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             Self::SignIn => {
-                (StatusCode::SEE_OTHER, [(header::LOCATION, "/signin")]).into_response()
+                // Back to the page asked for once signed in.
+                let location = Viewer::current()
+                    .filter(|v| local_return(&v.here).is_some() && v.here != "/")
+                    .map_or_else(
+                        || "/signin".to_owned(),
+                        |v| {
+                            let next: String =
+                                form_urlencoded::byte_serialize(v.here.as_bytes()).collect();
+                            format!("/signin?next={next}")
+                        },
+                    );
+                (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
             }
             Self::TooMany(lang, seconds) => {
                 let body = layout::message_page(

@@ -607,6 +607,16 @@ async fn the_instructor_takes_attendance_and_completes_a_session_in_a_real_brows
     .await;
     let card = main_text(&browser).await;
     assert!(card.contains("مبانی روابط عمومی نوین"), "{card}");
+    // The completions now show on the benchmark: bars, names clear of them.
+    sign_in_as(&browser, &base, "council-msc").await;
+    screenshots(&browser, &base, "/benchmark", "benchmark-completed").await;
+    assert!(
+        browser
+            .find(Locator::Css("svg rect[data-role='bar']"))
+            .await
+            .is_ok(),
+        "a bar for a company with completions"
+    );
     browser.close().await.unwrap();
 }
 

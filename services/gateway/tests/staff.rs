@@ -424,7 +424,8 @@ async fn a_rejected_program_returns_to_draft_with_the_reason_and_shows_as_decide
         "{queue}"
     );
     let item = format!("/council/programs/{}", program.id);
-    let (status, page) = member.text(&item).await;
+    // Back to Persian (the English choice above was remembered).
+    let (status, page) = member.text(&format!("{item}?lang=fa")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("PR-902"), "the program's courses by code");
     let csrf = hidden(&page, "csrf");

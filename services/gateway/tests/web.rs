@@ -41,7 +41,7 @@ async fn the_catalog_is_persian_first_with_an_english_switch_and_safe_headers() 
     assert!(english.contains("<html lang=\"en\" dir=\"ltr\">"));
     assert!(english.contains("Foundations of Modern Public Relations"));
     assert!(english.contains("Media relations"));
-    let (_, filtered) = browser.text("/?text=PR-150").await;
+    let (_, filtered) = browser.text("/?text=PR-150&lang=fa").await;
     assert!(
         filtered.contains("مسئولیت اجتماعی شرکت‌ها")
             && !filtered.contains("نگارش خبر و بیانیه مطبوعاتی")
@@ -67,7 +67,11 @@ async fn signing_in_enrolling_and_cancelling_through_forms() {
     for path in ["/me/learning", "/me/certificates"] {
         let response = browser.get(path).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(response.headers()["location"], "/signin");
+        let back = path.replace('/', "%2F");
+        assert_eq!(
+            response.headers()["location"],
+            format!("/signin?next={back}").as_str()
+        );
     }
     let (_, catalog) = browser.text("/").await;
     let session_path = link(&catalog, "/sessions/");
@@ -345,4 +349,136 @@ async fn a_sign_in_is_recorded_in_the_people_directory() {
         after.job_title, before.job_title,
         "the directory's own fields are kept"
     );
+}
+
+#[tokio::test]
+async fn the_chosen_language_sticks_through_links_and_posts() {
+    let stack = Stack::start().await;
+    let browser = stack.browser();
+    let response = browser.get("/?lang=en&text=PR").await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("hamafza_lang=en;"), "{cookie}");
+    let page = response.text().await.unwrap();
+    // The switch keeps the page's own query.
+    assert!(page.contains("href=\"/?text=PR&amp;lang=fa\""), "{page}");
+    // A later click without ?lang stays English, and so does a form's answer.
+    let (_, verify) = browser.text("/verify").await;
+    assert!(verify.contains("<html lang=\"en\" dir=\"ltr\">"));
+    browser.sign_in("trainee-msc-1").await;
+    let (_, learning) = browser.text("/me/learning").await;
+    assert!(learning.contains("<html lang=\"en\""), "after a post too");
+    let refused = browser.post("/signout", &[("csrf", "not-the-token")]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await.unwrap().contains("<html lang=\"en\""));
+    // Switching back is remembered too.
+    browser.get("/?lang=fa").await;
+    let (_, persian) = browser.text("/me/learning").await;
+    assert!(persian.contains("<html lang=\"fa\" dir=\"rtl\">"));
+    // Nothing else is taken for a language.
+    let odd = browser.get("/?lang=xx").await;
+    assert!(odd.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn signing_in_returns_to_the_page_asked_for_and_errors_show_who_is_signed_in() {
+    let stack = Stack::start().await;
+    let browser = stack.browser();
+    let to_signin = browser.get("/me/certificates?page=1").await;
+    assert_eq!(to_signin.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        to_signin.headers()["location"],
+        "/signin?next=%2Fme%2Fcertificates%3Fpage%3D1"
+    );
+    let (_, signin) = browser
+        .text("/signin?next=%2Fme%2Fcertificates%3Fpage%3D1")
+        .await;
+    assert_eq!(hidden(&signin, "next"), "/me/certificates?page=1");
+    let csrf = hidden(&signin, "csrf");
+    let signed_in = browser
+        .post(
+            "/signin/dev",
+            &[
+                ("csrf", &csrf),
+                ("subject", "trainee-msc-1"),
+                ("next", "/me/certificates?page=1"),
+            ],
+        )
+        .await;
+    let location = signed_in.headers().get("location").cloned();
+    assert_eq!(
+        location,
+        Some(reqwest::header::HeaderValue::from_static(
+            "/me/certificates?page=1"
+        )),
+        "{:?}",
+        signed_in.text().await
+    );
+    // Another site is never a place to return to.
+    for next in [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let other = stack.browser();
+        let (_, signin) = other.text("/signin").await;
+        let csrf = hidden(&signin, "csrf");
+        let response = other
+            .post(
+                "/signin/dev",
+                &[
+                    ("csrf", &csrf),
+                    ("subject", "trainee-msc-1"),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(response.headers()["location"], "/", "{next}");
+    }
+    // A missing page and a refusal keep the signed-in frame.
+    let (status, missing) = browser.text("/nowhere").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(missing.contains("action=\"/signout\"") && missing.contains("/me/learning"));
+    let (status, refused) = browser.text("/benchmark").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(refused.contains("action=\"/signout\""));
+}
+
+#[tokio::test]
+async fn benchmarking_by_jalali_period_with_downloads() {
+    let stack = Stack::start().await;
+    let manager = stack.browser();
+    manager.sign_in("council-msc").await;
+    let (status, all) = manager.text("/benchmark").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(all.contains("id=\"benchmark-year\"") && all.contains("label for=\"benchmark-year\""));
+    // A year long past has no enrolments: every company says "no data".
+    let (status, empty) = manager.text("/benchmark?year=1400&quarter=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(empty.contains("بدون داده"), "{empty}");
+    assert!(!empty.contains("data-role=\"bar\""), "no 0 % bars");
+    assert!(empty.contains("href=\"/benchmark?year=1400&amp;quarter=1&amp;format=csv\""));
+    let (status, bad) = manager.text("/benchmark?year=abc").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("سال را از فهرست انتخاب کنید"));
+    let (status, _) = manager.text("/benchmark?year=1405&quarter=9").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let csv = manager.get("/benchmark?format=csv&lang=en").await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("benchmark-all.csv")
+    );
+    let csv = csv.text().await.unwrap();
+    assert!(
+        csv.contains("Organization,People trained") && csv.contains("Mobarakeh"),
+        "{csv}"
+    );
+    let xlsx = manager.get("/benchmark?year=1405&format=xlsx").await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
 }

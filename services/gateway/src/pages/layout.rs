@@ -47,7 +47,7 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                         }
                         a href="/verify" { (lang.pick("استعلام گواهی", "Verify a certificate")) }
                     }
-                    a href={ "?lang=" (lang.other().code()) } lang=(lang.other().code()) {
+                    a href=(viewer.switch_language()) lang=(lang.other().code()) {
                         (lang.pick("English", "فارسی"))
                     }
                     @match &viewer.session {
@@ -69,11 +69,11 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
 
 /// A page with one message (errors, notices).
 pub fn message_page(lang: Lang, title: &str, message: &str) -> Markup {
-    let viewer = Viewer {
-        lang,
-        session: None,
-        anonymous_csrf: None,
-    };
+    // The page frame as the person sees it (signed in, their menu) when a
+    // handler read who is looking; otherwise as anyone sees it.
+    let viewer = Viewer::current()
+        .map(|v| Viewer { lang, ..v })
+        .unwrap_or_else(|| Viewer::anonymous(lang));
     page(
         &viewer,
         title,

@@ -22,9 +22,29 @@ use crate::web::{PageError, Viewer, check_csrf};
 /// How long a sign-in lasts.
 pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
 
+/// Where to go once signed in (`?next=`).
+#[derive(Debug, Default, Deserialize)]
+pub struct Next {
+    /// A local path of this site.
+    #[serde(default)]
+    pub next: String,
+}
+
+impl Next {
+    /// The page to return to: the asked one when it is this site's, else home.
+    fn target(&self) -> &str {
+        crate::web::local_return(&self.next).unwrap_or("/")
+    }
+}
+
 /// `GET /signin`.
-pub async fn start(State(state): State<AppState>, viewer: Viewer) -> Response {
+pub async fn start(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(next): axum::extract::Query<Next>,
+) -> Response {
     let lang = viewer.lang;
+    let next = next.target().to_owned();
     let (csrf, fresh) = match &viewer.anonymous_csrf {
         Some(token) => (token.clone(), false),
         None => (random_token(), true),
@@ -37,7 +57,7 @@ pub async fn start(State(state): State<AppState>, viewer: Viewer) -> Response {
             h1 { (title) }
             @if state.oidc.is_some() {
                 p {
-                    a.button href="/signin/oidc" {
+                    a.button href={ "/signin/oidc?next=" (encode(&next)) } {
                         (lang.pick(
                             "ورود با حساب سازمانی",
                             "Sign in with your organization account"
@@ -70,6 +90,7 @@ pub async fn start(State(state): State<AppState>, viewer: Viewer) -> Response {
                                 form.inline method="post" action="/signin/dev" {
                                     input type="hidden" name="csrf" value=(csrf);
                                     input type="hidden" name="subject" value=(person.subject);
+                                    input type="hidden" name="next" value=(next);
                                     button type="submit" { (lang.pick("ورود", "Sign in")) }
                                 }
                             }
@@ -96,6 +117,13 @@ pub struct DevSignIn {
     pub csrf: String,
     /// The demo person.
     pub subject: String,
+    /// The page to return to.
+    #[serde(default)]
+    pub next: String,
+}
+
+fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// Tells the people directory (courses) who just signed in, as the gateway's
@@ -166,7 +194,8 @@ pub async fn dev(
     .await;
     let id = state.sessions.create(token, caller, SESSION_TTL);
     tracing::info!(subject = person.subject, "signed in (development)");
-    let mut response = Redirect::to("/").into_response();
+    let next = Next { next: form.next };
+    let mut response = Redirect::to(next.target()).into_response();
     if let Ok(value) = cookie(
         SESSION_COOKIE,
         &id,
@@ -215,11 +244,14 @@ pub async fn sign_out(
 
 /// The cookie binding a provider sign-in to the browser that started it.
 const OIDC_STATE_COOKIE: &str = "hamafza_oidc_state";
+/// The page to return to after the provider's sign-in.
+const OIDC_NEXT_COOKIE: &str = "hamafza_next";
 
 /// `GET /signin/oidc`: off to the identity provider.
 pub async fn oidc_start(
     State(state): State<AppState>,
     viewer: Viewer,
+    axum::extract::Query(next): axum::extract::Query<Next>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let Some(oidc) = state.oidc.as_ref() else {
@@ -233,16 +265,20 @@ pub async fn oidc_start(
         .await
         .map_err(|e| PageError::api(lang, hamafza_kit::ApiError::unavailable(e.to_string())))?;
     let mut response = Redirect::to(&url).into_response();
-    if let Ok(value) = cookie(
-        OIDC_STATE_COOKIE,
-        &flow_state,
-        Some(Duration::from_secs(600)),
-        state.secure_cookies,
-        true,
-    )
-    .parse()
-    {
-        response.headers_mut().insert(header::SET_COOKIE, value);
+    for (name, value) in [
+        (OIDC_STATE_COOKIE, flow_state),
+        (OIDC_NEXT_COOKIE, encode(next.target())),
+    ] {
+        let cookie = cookie(
+            name,
+            &value,
+            Some(Duration::from_secs(600)),
+            state.secure_cookies,
+            true,
+        );
+        if let Ok(value) = cookie.parse() {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
     }
     Ok(response)
 }
@@ -290,6 +326,15 @@ pub async fn oidc_callback(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let bound = crate::sessions::read_cookie(cookies, OIDC_STATE_COOKIE, state.secure_cookies);
+    let next = Next {
+        next: crate::sessions::read_cookie(cookies, OIDC_NEXT_COOKIE, state.secure_cookies)
+            .map(|v| {
+                form_urlencoded::parse(format!("n={v}").as_bytes())
+                    .map(|(_, v)| v.into_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
     let tokens = oidc
         .finish(&callback.code, &callback.state, bound)
         .await
@@ -318,7 +363,7 @@ pub async fn oidc_callback(
     let id = state
         .sessions
         .create(tokens.access_token, caller, SESSION_TTL);
-    let mut response = Redirect::to("/").into_response();
+    let mut response = Redirect::to(next.target()).into_response();
     let headers = response.headers_mut();
     for value in [
         cookie(
@@ -330,6 +375,13 @@ pub async fn oidc_callback(
         ),
         cookie(
             OIDC_STATE_COOKIE,
+            "",
+            Some(Duration::ZERO),
+            state.secure_cookies,
+            true,
+        ),
+        cookie(
+            OIDC_NEXT_COOKIE,
             "",
             Some(Duration::ZERO),
             state.secure_cookies,
