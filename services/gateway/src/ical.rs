@@ -21,6 +21,8 @@ pub struct Entry {
     pub end: DateTime<Utc>,
     /// A link.
     pub url: String,
+    /// Only pencilled in (a waitlisted or not yet approved enrolment).
+    pub tentative: bool,
 }
 
 /// A whole calendar named `name`.
@@ -52,6 +54,11 @@ pub fn calendar(name: &str, entries: &[Entry], now: DateTime<Utc>) -> String {
         if !entry.url.is_empty() {
             event.url(&entry.url);
         }
+        event.status(if entry.tentative {
+            icalendar::EventStatus::Tentative
+        } else {
+            icalendar::EventStatus::Confirmed
+        });
         calendar.push(event.done());
     }
     calendar.done().to_string()
@@ -73,6 +80,7 @@ mod tests {
             start,
             end: start + chrono::Duration::hours(4),
             url: "https://training.example/sessions/1".to_owned(),
+            tentative: true,
         };
         let feed = calendar("Hamafza", &[entry], start);
         assert!(feed.starts_with("BEGIN:VCALENDAR\r\n"));
@@ -82,6 +90,7 @@ mod tests {
         assert!(feed.contains("PRODID:-//Hamafza//Training calendar//FA\r\n"));
         assert!(feed.contains("X-WR-CALNAME:Hamafza\r\n"));
         assert!(feed.contains("DTSTAMP:20261201T063000Z\r\n"));
+        assert!(feed.contains("STATUS:TENTATIVE\r\n"));
         for line in feed.split("\r\n") {
             assert!(line.len() <= 75, "{line}");
         }

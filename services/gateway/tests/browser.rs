@@ -139,6 +139,15 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
     );
     assert!(learning.contains("۱۴۰"), "{learning}");
     screenshot(&browser, &shots, "my-learning.png").await;
+    // The Jalali month with the session's meetings in it.
+    screenshots(&browser, &base, "/calendar", "calendar").await;
+    assert!(
+        browser
+            .find(Locator::Css("table.month-grid td .entry a"))
+            .await
+            .is_ok(),
+        "the month shows what is on"
+    );
 
     // The instructor holds the course and passes the trainee (over gRPC).
     complete(&stack, &session_id).await;

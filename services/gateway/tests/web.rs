@@ -482,3 +482,82 @@ async fn benchmarking_by_jalali_period_with_downloads() {
     assert_eq!(xlsx.status(), StatusCode::OK);
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
 }
+
+#[tokio::test]
+async fn the_month_view_and_a_feed_with_one_event_per_meeting() {
+    use hamafza_testkit::fixtures;
+    use icalendar::Component;
+    let stack = Stack::start().await;
+    // A course of one seat over two meetings: the first to enrol holds the
+    // seat, the second waits.
+    let course = fixtures::published_course(&stack, "PR-977", |_| {}).await;
+    let session = fixtures::open_session(&stack, &course, |details| details.capacity = 1).await;
+    let path = format!("/sessions/{}", session.id);
+    let mut feeds = Vec::new();
+    for subject in ["trainee-msc-1", "trainee-ksc-1"] {
+        let browser = stack.browser();
+        browser.sign_in(subject).await;
+        let (_, page) = browser.text(&path).await;
+        let response = browser
+            .post(
+                &format!("{path}/enrol"),
+                &[
+                    ("csrf", &hidden(&page, "csrf")),
+                    ("request_id", &hidden(&page, "request_id")),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        feeds.push(browser.get("/calendar/me.ics").await.text().await.unwrap());
+    }
+    for (feed, status) in feeds.iter().zip(["CONFIRMED", "TENTATIVE"]) {
+        let parsed: icalendar::Calendar = feed.parse().expect("a valid iCalendar feed");
+        let meetings: Vec<&icalendar::Event> = parsed
+            .components
+            .iter()
+            .filter_map(|c| c.as_event())
+            .filter(|e| e.get_uid().is_some_and(|u| u.contains(&session.id)))
+            .collect();
+        assert_eq!(meetings.len(), 2, "one event per meeting: {feed}");
+        let uids: Vec<&str> = meetings.iter().filter_map(|e| e.get_uid()).collect();
+        assert_eq!(
+            uids,
+            [
+                format!("session-{}-meeting-1@hamafza", session.id),
+                format!("session-{}-meeting-2@hamafza", session.id)
+            ]
+        );
+        for meeting in &meetings {
+            assert_eq!(meeting.property_value("STATUS"), Some(status), "{feed}");
+            assert!(
+                meeting
+                    .get_summary()
+                    .is_some_and(|s| s.contains("(۱/۲)") || s.contains("(۲/۲)"))
+            );
+        }
+    }
+
+    // The month grid: this Jalali month, Saturday first, with navigation.
+    let browser = stack.browser();
+    let (status, month) = browser.text("/calendar?month=1405-09").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(month.contains("آذر ۱۴۰۵"), "{month}");
+    assert!(
+        month.contains("href=\"/calendar?month=1405-08\"")
+            && month.contains("href=\"/calendar?month=1405-10\"")
+    );
+    let saturday = month.find("شنبه").unwrap();
+    assert!(saturday < month.find("جمعه").unwrap());
+    // 1 Azar 1405 is a Sunday: one empty cell before it.
+    let grid = &month[month.find("<tbody>").unwrap()..];
+    assert!(
+        grid.starts_with("<tbody><tr><td class=\"outside\"></td><td"),
+        "{grid}"
+    );
+    let (_, english) = browser.text("/calendar?month=1405-12&lang=en").await;
+    assert!(
+        english.contains("Esfand 1405") && english.contains("href=\"/calendar?month=1406-01\"")
+    );
+    let (status, _) = browser.text("/calendar?month=1405-13").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

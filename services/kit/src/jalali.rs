@@ -112,6 +112,60 @@ pub fn latin_digit(c: char) -> char {
     char::from_u32(u32::from(c) - u32::from(zero) + u32::from('0')).unwrap_or(c)
 }
 
+/// The Jalali months' names in English transliteration.
+const MONTHS_JALALI_EN: [&str; 12] = [
+    "Farvardin",
+    "Ordibehesht",
+    "Khordad",
+    "Tir",
+    "Mordad",
+    "Shahrivar",
+    "Mehr",
+    "Aban",
+    "Azar",
+    "Dey",
+    "Bahman",
+    "Esfand",
+];
+
+/// A Jalali month's name: Persian (`آذر`) or transliterated (`Azar`).
+pub fn month_name(month: u8, persian: bool) -> &'static str {
+    let index = usize::from(month.clamp(1, 12) - 1);
+    if persian {
+        MONTHS_FA[index]
+    } else {
+        MONTHS_JALALI_EN[index]
+    }
+}
+
+/// The civil date in Tehran of an instant: Gregorian and Jalali.
+pub fn tehran_date(instant: DateTime<Utc>) -> (chrono::NaiveDate, Option<JalaliDate>) {
+    let offset = FixedOffset::east_opt(TEHRAN_OFFSET_SECONDS).unwrap_or_else(|| Utc.fix());
+    let local = instant.with_timezone(&offset).date_naive();
+    let jalali = to_jalali(
+        local.year(),
+        u8::try_from(local.month()).unwrap_or(1),
+        u8::try_from(local.day()).unwrap_or(1),
+    );
+    (local, jalali)
+}
+
+/// One Jalali month's days: the Gregorian date of each, from the 1st.
+pub fn month_days(year: i32, month: u8) -> Vec<chrono::NaiveDate> {
+    (1..=31)
+        .map_while(|day| {
+            let (y, m, d) = from_jalali(year, month, day)?;
+            chrono::NaiveDate::from_ymd_opt(y, u32::from(m), u32::from(d))
+        })
+        .collect()
+}
+
+/// The instant Tehran's day `date` begins.
+pub fn tehran_midnight(date: chrono::NaiveDate) -> DateTime<Utc> {
+    date.and_time(chrono::NaiveTime::MIN).and_utc()
+        - chrono::Duration::seconds(i64::from(TEHRAN_OFFSET_SECONDS))
+}
+
 /// The civil date of `instant` in Tehran, shown four ways.
 pub fn show(instant: DateTime<Utc>) -> ShownDate {
     let offset = FixedOffset::east_opt(TEHRAN_OFFSET_SECONDS).unwrap_or_else(|| Utc.fix());
@@ -184,6 +238,24 @@ mod tests {
                 day: 5
             })
         );
+    }
+
+    #[test]
+    fn months_of_the_jalali_calendar() {
+        let azar = month_days(1405, 9);
+        assert_eq!(azar.len(), 30);
+        assert_eq!(azar[0].to_string(), "2026-11-22");
+        assert_eq!(month_days(1405, 1).len(), 31);
+        assert_eq!(month_days(1403, 12).len(), 30, "1403 is leap");
+        assert_eq!(month_days(1404, 12).len(), 29);
+        assert_eq!(month_name(9, true), "آذر");
+        assert_eq!(month_name(9, false), "Azar");
+        let midnight = tehran_midnight(azar[0]);
+        assert_eq!(midnight.to_rfc3339(), "2026-11-21T20:30:00+00:00");
+        let (date, jalali) = tehran_date(midnight);
+        assert_eq!((date, jalali.map(|j| j.day)), (azar[0], Some(1)));
+        let (date, _) = tehran_date(midnight - chrono::Duration::seconds(1));
+        assert_eq!(date.to_string(), "2026-11-21");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use maud::{Markup, html};
 
 use super::layout::page;
 use crate::AppState;
-use crate::i18n::instant;
+use crate::i18n::{Lang, instant};
 use crate::ical::{self, Entry};
 use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
@@ -27,6 +27,8 @@ struct Item {
     link: String,
     uid: String,
     kind: &'static str,
+    /// Pencilled in only: the person is waitlisted or awaiting approval.
+    tentative: bool,
 }
 
 async fn events(
@@ -65,15 +67,21 @@ async fn events(
                 link: details.url,
                 uid: format!("event-{}@hamafza", event.id),
                 kind: "event",
+                tentative: false,
             })
         })
         .collect())
 }
 
+/// The sessions' meetings as calendar items: one per meeting (a four-meeting
+/// session is four entries, not one block from the first to the last),
+/// numbered "2/4" after the course's title. `tentative` names the sessions
+/// the person only has a place pencilled in for.
 async fn sessions(
     state: &AppState,
     token: &str,
     ids: Option<Vec<String>>,
+    tentative: &[String],
 ) -> Result<Vec<Item>, tonic::Status> {
     let request = cpb::ListSessionsRequest {
         page_size: 200,
@@ -116,36 +124,97 @@ async fn sessions(
             .into_inner()
             .courses
     };
-    Ok(sessions
-        .into_iter()
-        .filter_map(|session| {
-            let title = courses
-                .iter()
-                .find(|c| c.id == session.course_id)
-                .and_then(|c| c.details.clone())
-                .and_then(|d| d.title)
-                .unwrap_or_default();
-            Some(Item {
-                start: instant(session.start_time.as_ref())?,
-                end: instant(session.end_time.as_ref())?,
-                title_fa: title.fa,
-                title_en: title.en,
-                place: session
-                    .details
-                    .and_then(|d| d.venue)
-                    .map(|v| v.fa)
-                    .unwrap_or_default(),
+    let mut items = Vec::new();
+    for session in sessions {
+        let title = courses
+            .iter()
+            .find(|c| c.id == session.course_id)
+            .and_then(|c| c.details.clone())
+            .and_then(|d| d.title)
+            .unwrap_or_default();
+        let details = session.details.unwrap_or_default();
+        let place = details.venue.map(|v| v.fa).unwrap_or_default();
+        let count = details.meetings.len();
+        for (n, meeting) in details.meetings.iter().enumerate() {
+            let (Some(start), Some(end)) = (
+                instant(meeting.start_time.as_ref()),
+                instant(meeting.end_time.as_ref()),
+            ) else {
+                continue;
+            };
+            let numbered = |title: &str, lang: Lang| {
+                if count > 1 && !title.is_empty() {
+                    format!("{title} ({})", lang.num(format!("{}/{count}", n + 1)))
+                } else {
+                    title.to_owned()
+                }
+            };
+            items.push(Item {
+                start,
+                end,
+                title_fa: numbered(&title.fa, Lang::Fa),
+                title_en: numbered(&title.en, Lang::En),
+                place: place.clone(),
                 link: format!("/sessions/{}", session.id),
-                uid: format!("session-{}@hamafza", session.id),
+                uid: format!("session-{}-meeting-{}@hamafza", session.id, n + 1),
                 kind: "session",
-            })
-        })
-        .collect())
+                tentative: tentative.contains(&session.id),
+            });
+        }
+    }
+    Ok(items)
 }
 
-/// `GET /calendar`.
-pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Markup, PageError> {
+/// The calendar page's query: which Jalali month the grid shows.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct MonthQuery {
+    /// `1405-09` (Persian digits too); this month in Tehran when empty.
+    #[serde(default)]
+    pub month: String,
+}
+
+/// A Jalali month, `year-month`.
+fn parse_month(text: &str) -> Option<(i32, u8)> {
+    let text = hamafza_kit::jalali::latin_digits(text.trim());
+    let (year, month) = text.split_once('-')?;
+    let year: i32 = year.parse().ok().filter(|y| (1300..=1600).contains(y))?;
+    let month: u8 = month.parse().ok().filter(|m| (1..=12).contains(m))?;
+    Some((year, month))
+}
+
+/// The month before and after.
+fn neighbours(year: i32, month: u8) -> ((i32, u8), (i32, u8)) {
+    let before = if month == 1 {
+        (year - 1, 12)
+    } else {
+        (year, month - 1)
+    };
+    let after = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    (before, after)
+}
+
+/// `GET /calendar`: a Jalali month's grid with navigation, then the list.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(query): axum::extract::Query<MonthQuery>,
+) -> Result<Markup, PageError> {
     let lang = viewer.lang;
+    let (year, month) = if query.month.is_empty() {
+        let (_, today) = hamafza_kit::jalali::tehran_date(Utc::now());
+        today.map_or((1405, 1), |d| (d.year, d.month))
+    } else {
+        parse_month(&query.month).ok_or_else(|| {
+            PageError::api(
+                lang,
+                ApiError::invalid_field("month", "a Jalali month such as 1405-09"),
+            )
+        })?
+    };
     let token = viewer
         .token()
         .map(str::to_owned)
@@ -154,7 +223,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
         .await
         .map_err(|s| PageError::status(lang, s))?;
     items.extend(
-        sessions(&state, &state.backends.public_token(), None)
+        sessions(&state, &state.backends.public_token(), None, &[])
             .await
             .map_err(|s| PageError::status(lang, s))?,
     );
@@ -179,39 +248,138 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
                     }
                 }
             }
-            table {
-                thead {
-                    tr {
-                        th { (lang.pick("تاریخ", "Date")) }
-                        th { (lang.pick("عنوان", "Title")) }
-                        th { (lang.pick("نوع", "Kind")) }
-                        th { (lang.pick("محل", "Place")) }
-                    }
-                }
-                tbody {
-                    @for item in &items {
+            (month_grid(lang, year, month, &items))
+            h2 { (lang.pick("همه رویدادها و دوره‌های پیش رو", "Everything coming up")) }
+            div.scroll {
+                table {
+                    thead {
                         tr {
-                            td { (lang.date(item.start)) }
-                            td {
-                                @if item.link.starts_with('/') {
-                                    a href=(item.link) {
-                                        (lang.pick(&item.title_fa, &item.title_en))
-                                    }
-                                } @else {
-                                    (lang.pick(&item.title_fa, &item.title_en))
-                                }
+                            th scope="col" { (lang.pick("تاریخ", "Date")) }
+                            th scope="col" { (lang.pick("عنوان", "Title")) }
+                            th scope="col" { (lang.pick("نوع", "Kind")) }
+                            th scope="col" { (lang.pick("محل", "Place")) }
+                        }
+                    }
+                    tbody {
+                        @for item in &items {
+                            tr {
+                                td { (lang.date_time(item.start)) }
+                                td { (item_title(lang, item)) }
+                                td { (kind_name(lang, item)) }
+                                td { (item.place) }
                             }
-                            td {
-                                @if item.kind == "event" { (lang.pick("رویداد", "Event")) }
-                                @else { (lang.pick("دوره آموزشی", "Training session")) }
-                            }
-                            td { (item.place) }
                         }
                     }
                 }
             }
         },
     ))
+}
+
+fn kind_name(lang: Lang, item: &Item) -> &'static str {
+    if item.kind == "event" {
+        lang.pick("رویداد", "Event")
+    } else {
+        lang.pick("دوره آموزشی", "Training session")
+    }
+}
+
+fn item_title(lang: Lang, item: &Item) -> Markup {
+    let title = lang.pick(&item.title_fa, &item.title_en);
+    html! {
+        @if item.link.starts_with('/') {
+            a href=(item.link) { (title) }
+        } @else {
+            (title)
+        }
+    }
+}
+
+/// A Jalali month as a table of weeks from Saturday to Friday (the Iranian
+/// week), each day with its items, and links to the months either side.
+fn month_grid(lang: Lang, year: i32, month: u8, items: &[Item]) -> Markup {
+    use chrono::Datelike;
+    let days = hamafza_kit::jalali::month_days(year, month);
+    let persian = lang == Lang::Fa;
+    let name = format!(
+        "{} {}",
+        hamafza_kit::jalali::month_name(month, persian),
+        lang.num(year)
+    );
+    let ((py, pm), (ny, nm)) = neighbours(year, month);
+    let weekdays: [(&str, &str); 7] = [
+        ("شنبه", "Sat"),
+        ("یکشنبه", "Sun"),
+        ("دوشنبه", "Mon"),
+        ("سه‌شنبه", "Tue"),
+        ("چهارشنبه", "Wed"),
+        ("پنجشنبه", "Thu"),
+        ("جمعه", "Fri"),
+    ];
+    // Saturday is the week's first day: 0 for Saturday … 6 for Friday.
+    let lead = days
+        .first()
+        .map_or(0, |d| (d.weekday().num_days_from_sunday() as usize + 1) % 7);
+    let mut cells: Vec<Option<(usize, chrono::NaiveDate)>> = vec![None; lead];
+    cells.extend(days.iter().enumerate().map(|(i, d)| Some((i + 1, *d))));
+    while !cells.len().is_multiple_of(7) {
+        cells.push(None);
+    }
+    let today = hamafza_kit::jalali::tehran_date(Utc::now()).0;
+    html! {
+        section.month aria-labelledby="month-title" {
+            nav.month-nav {
+                a rel="prev" href={ "/calendar?month=" (py) "-" (format!("{pm:02}")) } {
+                    (lang.pick("→ ماه قبل", "← Previous month"))
+                }
+                h2 id="month-title" { (name) }
+                a rel="next" href={ "/calendar?month=" (ny) "-" (format!("{nm:02}")) } {
+                    (lang.pick("ماه بعد ←", "Next month →"))
+                }
+            }
+            table.month-grid {
+                thead {
+                    tr {
+                        @for (fa, en) in weekdays {
+                            th scope="col" { abbr title=(lang.pick(fa, en)) { (lang.pick(fa, en)) } }
+                        }
+                    }
+                }
+                tbody {
+                    @for week in cells.chunks(7) {
+                        tr {
+                            @for cell in week {
+                                @match cell {
+                                    Some((day, date)) => {
+                                        @let on_day: Vec<&Item> = items
+                                            .iter()
+                                            .filter(|item| {
+                                                let first = hamafza_kit::jalali::tehran_date(item.start).0;
+                                                let last = hamafza_kit::jalali::tehran_date(item.end).0;
+                                                first <= *date && *date <= last
+                                            })
+                                            .collect();
+                                        td.today[*date == today] {
+                                            span.day { (lang.num(day)) }
+                                            @if !persian {
+                                                span.gregorian { (date.format("%-d %b")) }
+                                            }
+                                            @for item in on_day {
+                                                span.entry.event[item.kind == "event"] {
+                                                    (item_title(lang, item))
+                                                }
+                                            }
+                                        }
+                                    }
+                                    None => { td.outside {} }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn feed(name: &str, items: &[Item], public_base: &str) -> Response {
@@ -233,6 +401,7 @@ fn feed(name: &str, items: &[Item], public_base: &str) -> Response {
             } else {
                 item.link.clone()
             },
+            tentative: item.tentative,
         })
         .collect();
     (
@@ -265,22 +434,22 @@ pub async fn mine(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         .map_err(|s| PageError::status(lang, s))?
         .into_inner()
         .enrolments;
-    let ids: Vec<String> = enrolments
-        .into_iter()
-        .filter(|e| {
-            matches!(
-                e.status(),
-                epb::EnrolmentStatus::Confirmed
-                    | epb::EnrolmentStatus::Waitlisted
-                    | epb::EnrolmentStatus::PendingApproval
-            )
-        })
-        .map(|e| e.session_id)
-        .collect();
+    let mut ids = Vec::new();
+    let mut tentative = Vec::new();
+    for enrolment in enrolments {
+        match enrolment.status() {
+            epb::EnrolmentStatus::Confirmed => ids.push(enrolment.session_id),
+            epb::EnrolmentStatus::Waitlisted | epb::EnrolmentStatus::PendingApproval => {
+                tentative.push(enrolment.session_id.clone());
+                ids.push(enrolment.session_id);
+            }
+            _ => {}
+        }
+    }
     let mut items = if ids.is_empty() {
         Vec::new()
     } else {
-        sessions(&state, &web.token, Some(ids))
+        sessions(&state, &web.token, Some(ids), &tentative)
             .await
             .map_err(|s| PageError::status(lang, s))?
     };
