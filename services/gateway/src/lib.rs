@@ -187,9 +187,13 @@ impl Service for GatewayService {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(catalog::show))
+        .route("/courses/{id}", get(pages::course::show))
         .route("/sessions/{id}", get(session::show))
         .route("/sessions/{id}/enrol", post(session::enrol))
-        .route("/enrolments/{id}/cancel", post(session::cancel))
+        .route(
+            "/enrolments/{id}/cancel",
+            get(session::confirm_cancel).post(session::cancel),
+        )
         .route("/me/learning", get(learning::show))
         .route("/org", get(org::requests::show))
         .route("/org/requests", post(org::requests::decide))

@@ -139,6 +139,18 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
     );
     assert!(learning.contains("۱۴۰"), "{learning}");
     screenshot(&browser, &shots, "my-learning.png").await;
+    // The course's own page, reached from the session's.
+    browser
+        .goto(&format!("{base}/sessions/{session_id}"))
+        .await
+        .unwrap();
+    let course_path = wait_for(&browser, "a[href^='/courses/']")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    screenshots(&browser, &base, &course_path, "course").await;
     // The Jalali month with the session's meetings in it.
     screenshots(&browser, &base, "/calendar", "calendar").await;
     assert!(

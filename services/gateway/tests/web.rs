@@ -130,11 +130,35 @@ async fn signing_in_enrolling_and_cancelling_through_forms() {
     assert!(learning.contains("ثبت‌نام قطعی"), "confirmed, in Persian");
     assert!(learning.contains("۱۴۰"), "a Solar Hijri date: {learning}");
 
-    // Someone else cannot cancel it.
+    // Cancelling asks first: the session page links to a confirmation with
+    // the reason, and nothing changes until that is sent.
     let (_, session_page) = browser.text(&session_path).await;
-    let cancel_path = action(&session_page, "/enrolments/");
+    let confirm_path = link(&session_page, "/enrolments/").replace("&amp;", "&");
+    assert!(
+        confirm_path.contains("/cancel?session_id="),
+        "{confirm_path}"
+    );
+    let (status, confirm) = browser.text(&confirm_path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        confirm.contains("آیا ثبت‌نام خود را در این دوره لغو می‌کنید؟"),
+        "{confirm}"
+    );
+    assert!(
+        confirm.contains(&format!("href=\"{session_path}\"")),
+        "a way back"
+    );
+    let (_, learning) = browser.text("/me/learning").await;
+    assert!(
+        learning.contains("ثبت‌نام قطعی"),
+        "still enrolled after the question"
+    );
+    let cancel_path = action(&confirm, "/enrolments/");
+    let session_page = confirm;
     let other = stack.browser();
     other.sign_in("trainee-ksc-1").await;
+    let (status, _) = other.text(&confirm_path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "nor asked about it");
     let (_, other_page) = other.text("/").await;
     let other_csrf = hidden(&other_page, "csrf");
     let response = other
@@ -560,4 +584,115 @@ async fn the_month_view_and_a_feed_with_one_event_per_meeting() {
     );
     let (status, _) = browser.text("/calendar?month=1405-13").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_course_page_and_what_a_session_asks_before_the_click() {
+    use hamafza_testkit::fixtures;
+    use hamafza_testkit::people::INSTRUCTOR;
+    let stack = Stack::start().await;
+    let basics = fixtures::published_course(&stack, "PR-971", |_| {}).await;
+    let advanced = fixtures::published_course(&stack, "PR-972", |details| {
+        details.prerequisite_course_ids = vec![basics.id.clone()];
+        details.requires_manager_approval = true;
+    })
+    .await;
+    let basics_session = fixtures::open_session(&stack, &basics, |_| {}).await;
+    let advanced_session = fixtures::open_session(&stack, &advanced, |_| {}).await;
+
+    // Anyone: the course's facts and its sessions, no personal marks.
+    let browser = stack.browser();
+    let (status, course) = browser.text(&format!("/courses/{}", advanced.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        course.contains("PR-972") && course.contains("۱۲ ساعت"),
+        "{course}"
+    );
+    assert!(
+        course.contains("نمره دست‌کم ۷۰") && course.contains("۵۰٪"),
+        "{course}"
+    );
+    assert!(
+        course.contains(&format!("href=\"/courses/{}\"", basics.id)),
+        "the prerequisite"
+    );
+    assert!(course.contains(&format!("href=\"/sessions/{}\"", advanced_session.id)));
+    assert!(
+        course.contains("پس از تأیید مدیر روابط عمومی"),
+        "the approval, said first"
+    );
+    assert!(!course.contains("نگذرانده‌اید"));
+    for missing in [
+        "/courses/not-a-uuid",
+        "/courses/00000000-0000-7000-8000-000000000000",
+    ] {
+        assert_eq!(
+            browser.text(missing).await.0,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
+
+    // A trainee without the prerequisite is told before enrolling.
+    browser.sign_in("trainee-msc-1").await;
+    let (_, session) = browser
+        .text(&format!("/sessions/{}", advanced_session.id))
+        .await;
+    assert!(session.contains("نگذرانده‌اید") && session.contains("درخواست شما پذیرفته نمی‌شود"));
+    assert!(session.contains(&format!("href=\"/courses/{}\"", advanced.id)));
+
+    // Once they fail the basics, "my learning" says why; once they pass a
+    // later session of it, the advanced session shows the prerequisite done.
+    let (_, page) = browser
+        .text(&format!("/sessions/{}", basics_session.id))
+        .await;
+    let enrolled = browser
+        .post(
+            &format!("/sessions/{}/enrol", basics_session.id),
+            &[
+                ("csrf", &hidden(&page, "csrf")),
+                ("request_id", &hidden(&page, "request_id")),
+            ],
+        )
+        .await;
+    assert_eq!(enrolled.status(), StatusCode::SEE_OTHER);
+    let enrolment = fixtures::enrolments_in(&stack, &basics_session.id)
+        .await
+        .remove(0);
+    let failed = fixtures::attend_and_complete(
+        &stack,
+        INSTRUCTOR,
+        &basics_session,
+        &enrolment.id,
+        Some(40),
+        "f",
+    )
+    .await;
+    assert_eq!(
+        failed.status(),
+        hamafza_proto::enrolments::EnrolmentStatus::Failed
+    );
+    let (_, learning) = browser.text("/me/learning").await;
+    assert!(
+        learning.contains("دلیل قبول نشدن: نمرهٔ ۴۰ کمتر از نمرهٔ قبولی ۷۰"),
+        "{learning}"
+    );
+    let (_, english) = browser.text("/me/learning?lang=en").await;
+    assert!(
+        english.contains("Why not passed: score 40 below the passing score 70"),
+        "{english}"
+    );
+
+    const SARA: hamafza_testkit::Who =
+        ("trainee-msc-1", "msc", &[hamafza_kit::auth::Role::Trainee]);
+    let again = fixtures::open_session(&stack, &basics, |_| {}).await;
+    fixtures::pass(&stack, SARA, &again, "p").await;
+    let (_, session) = browser
+        .text(&format!("/sessions/{}?lang=fa", advanced_session.id))
+        .await;
+    assert!(
+        session.contains("گذرانده‌اید") && !session.contains("نگذرانده‌اید"),
+        "{session}"
+    );
+    assert!(!session.contains("درخواست شما پذیرفته نمی‌شود"));
 }

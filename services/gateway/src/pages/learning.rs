@@ -105,8 +105,16 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
                                 (lang.pick("نمره: ", "Score: ")) (lang.num(score)) " · "
                             }
                             (lang.pick("حضور: ", "Attendance: "))
-                            (lang.num(completion.attendance_percent))
-                            "٪"
+                            (lang.percent(completion.attendance_percent))
+                        }
+                        @if matches!(
+                            enrolment.status(),
+                            epb::EnrolmentStatus::Failed | epb::EnrolmentStatus::NoShow
+                        ) {
+                            p.why {
+                                (lang.pick("دلیل قبول نشدن: ", "Why not passed: "))
+                                (super::teach::verdict(lang, enrolment))
+                            }
                         }
                     }
                     details {

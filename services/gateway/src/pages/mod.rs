@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod certificates;
 pub mod council;
+pub mod course;
 pub mod forms;
 pub mod layout;
 pub mod learning;

@@ -120,6 +120,19 @@ pub async fn show(
             .pop(),
         None => None,
     };
+    // What the course asks, said before the click: missing prerequisites
+    // (for someone who could still enrol) and the manager's approval.
+    let prerequisites = super::course::prerequisites(&state, &details)
+        .await
+        .map_err(|s| PageError::status(lang, s))?;
+    let passed = match (&viewer.session, &mine) {
+        (Some((_, web)), None) if !prerequisites.is_empty() && !teaches => Some(
+            super::course::passed_courses(&state, &web.token, &web.caller.subject)
+                .await
+                .map_err(|s| PageError::status(lang, s))?,
+        ),
+        _ => None,
+    };
     let title = lang.text(details.title.as_ref()).to_owned();
     Ok(page(
         &viewer,
@@ -144,6 +157,12 @@ pub async fn show(
                 " · " (crate::i18n::category_name(lang, &details.category))
             }
             p { (lang.text(details.description.as_ref())) }
+            p {
+                a href={ "/courses/" (course.id) } {
+                    (lang.pick("دربارهٔ این درس و دوره‌های دیگر آن", "About this course and its other sessions"))
+                }
+            }
+            (super::course::requirements(lang, &details, &prerequisites, passed.as_ref()))
             h2 { (lang.pick("جلسه‌ها", "Meetings")) }
             ol {
                 @for meeting in &plan.meetings {
@@ -189,7 +208,7 @@ pub async fn show(
                     }
                 },
                 (None, _) => p {
-                    a.button href="/signin" {
+                    a.button href={ "/signin?next=%2Fsessions%2F" (id) } {
                         (lang.pick("برای ثبت‌نام وارد شوید", "Sign in to enrol"))
                     }
                 },
@@ -208,18 +227,9 @@ pub async fn show(
                             " " (lang.waitlist_place(enrolment.waitlist_position))
                         }
                     }
-                    form method="post" action={ "/enrolments/" (enrolment.id) "/cancel" } {
-                        input type="hidden" name="csrf" value=(web.csrf);
-                        input type="hidden" name="request_id"
-                            value=(uuid::Uuid::now_v7().simple().to_string());
-                        input type="hidden" name="session_id" value=(id);
-                        label {
-                            (lang.pick("دلیل لغو: ", "Reason: "))
-                            input type="text" name="reason" required maxlength="500";
-                        }
-                        " "
-                        button.secondary type="submit" {
-                            (lang.pick("لغو ثبت‌نام", "Cancel enrolment"))
+                    p {
+                        a.button.secondary href={ "/enrolments/" (enrolment.id) "/cancel?session_id=" (id) } {
+                            (lang.pick("لغو ثبت‌نام…", "Cancel enrolment…"))
                         }
                     }
                 },
@@ -300,6 +310,90 @@ pub async fn enrol(
         .await
         .map_err(|s| PageError::status(lang, s))?;
     Ok(Redirect::to(&format!("/sessions/{id}?done=enrolled")).into_response())
+}
+
+/// Where the cancel confirmation returns to.
+#[derive(Debug, Default, Deserialize)]
+pub struct CancelQuery {
+    /// The session page the person came from.
+    #[serde(default)]
+    pub session_id: String,
+}
+
+/// `GET /enrolments/{id}/cancel`: asks to confirm, with the reason, before
+/// anything changes.
+pub async fn confirm_cancel(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(query): Query<CancelQuery>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = viewer.require()?;
+    let not_found = || PageError::api(lang, ApiError::not_found("enrolment", &id));
+    if uuid::Uuid::parse_str(&id).is_err() {
+        return Err(not_found());
+    }
+    let enrolment = state
+        .backends
+        .as_caller(&web.token)
+        .enrolments()
+        .get_enrolment(epb::GetEnrolmentRequest {
+            enrolment_id: id.clone(),
+        })
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner()
+        .enrolment
+        .ok_or_else(not_found)?;
+    let (session, course) = public_session(&state, lang, &enrolment.session_id).await?;
+    let course_title = lang
+        .text(course.details.as_ref().and_then(|d| d.title.as_ref()))
+        .to_owned();
+    let back = if query.session_id == session.id {
+        format!("/sessions/{}", session.id)
+    } else {
+        "/me/learning".to_owned()
+    };
+    let title = lang.pick("لغو ثبت‌نام", "Cancel the enrolment");
+    Ok(page(
+        &viewer,
+        title,
+        html! {
+            h1 { (title) }
+            p {
+                (lang.pick("آیا ثبت‌نام خود را در این دوره لغو می‌کنید؟ ", "Cancel your enrolment in this session? "))
+                strong { (course_title) }
+                @if let Some(start) = instant(session.start_time.as_ref()) {
+                    " (" (lang.date_time(start)) ")"
+                }
+            }
+            @if enrolment.status() == epb::EnrolmentStatus::Confirmed {
+                p.note {
+                    (lang.pick(
+                        "صندلی شما به نفر اول فهرست انتظار داده می‌شود و برای ثبت‌نام دوباره ممکن است جایی نماند.",
+                        "Your seat goes to the first person waiting, and there may be none left if you enrol again."
+                    ))
+                }
+            }
+            form method="post" action={ "/enrolments/" (enrolment.id) "/cancel" } {
+                input type="hidden" name="csrf" value=(web.csrf);
+                input type="hidden" name="request_id"
+                    value=(uuid::Uuid::now_v7().simple().to_string());
+                input type="hidden" name="session_id" value=(query.session_id);
+                p {
+                    label for="cancel-reason" { (lang.pick("دلیل لغو", "Reason")) }
+                    br;
+                    input id="cancel-reason" type="text" name="reason" required maxlength="500";
+                }
+                p {
+                    button.danger type="submit" { (lang.pick("بله، لغو شود", "Yes, cancel it")) }
+                    " "
+                    a.button.secondary href=(back) { (lang.pick("نه، برگرد", "No, go back")) }
+                }
+            }
+        },
+    ))
 }
 
 /// `POST /enrolments/{id}/cancel`.

@@ -478,7 +478,7 @@ fn flash(lang: Lang, done: &Done) -> Option<String> {
 
 /// Why a result is what it is: score against the passing score, attendance
 /// against the minimum.
-fn verdict(lang: Lang, enrolment: &epb::Enrolment) -> String {
+pub(crate) fn verdict(lang: Lang, enrolment: &epb::Enrolment) -> String {
     let Some(completion) = &enrolment.completion else {
         return String::new();
     };
