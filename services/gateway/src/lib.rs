@@ -249,6 +249,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/assets/app.css", get(stylesheet))
+        .route("/assets/logo.svg", get(logo))
+        .route("/favicon.svg", get(logo))
+        .route("/favicon.ico", get(logo))
         .route("/assets/fonts/Vazirmatn-Variable.woff2", get(font))
         .route("/assets/fonts/OFL.txt", get(font_license))
         .merge(api::router())
@@ -477,6 +480,18 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../assets/app.css"),
+    )
+        .into_response()
+}
+
+/// The mark of the header, also the favicon (browsers take SVG icons).
+async fn logo() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../assets/logo.svg"),
     )
         .into_response()
 }

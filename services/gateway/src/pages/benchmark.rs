@@ -423,7 +423,7 @@ pub async fn show(
         }
         h2 { (lang.pick("شاخص‌ها", "Measures")) }
         (super::org::download_links(lang, "/benchmark", &period_query))
-        div.scroll {
+        div.scroll tabindex="0" {
             table {
                 thead { tr { @for header in &table.headers { th scope="col" { (header) } } } }
                 tbody {

@@ -250,7 +250,7 @@ pub async fn show(
             }
             (month_grid(lang, year, month, &items))
             h2 { (lang.pick("همه رویدادها و دوره‌های پیش رو", "Everything coming up")) }
-            div.scroll {
+            div.scroll tabindex="0" {
                 table {
                     thead {
                         tr {
@@ -328,7 +328,7 @@ fn month_grid(lang: Lang, year: i32, month: u8, items: &[Item]) -> Markup {
     let today = hamafza_kit::jalali::tehran_date(Utc::now()).0;
     html! {
         section.month aria-labelledby="month-title" {
-            nav.month-nav {
+            nav.month-nav aria-label=(lang.pick("ماه‌ها", "Months")) {
                 a rel="prev" href={ "/calendar?month=" (py) "-" (format!("{pm:02}")) } {
                     (lang.pick("→ ماه قبل", "← Previous month"))
                 }

@@ -115,9 +115,13 @@ pub async fn show(
         html! {
             h1 { (title) }
             form.filters method="get" action="/" {
-                input type="search" name="text" value=(filters.text)
+                label.visually-hidden for="catalog-text" {
+                    (lang.pick("جست‌وجو در عنوان یا کد", "Search title or code"))
+                }
+                input id="catalog-text" type="search" name="text" value=(filters.text)
                     placeholder=(lang.pick("جست‌وجو در عنوان یا کد", "Search title or code"));
-                select name="category" {
+                label.visually-hidden for="catalog-category" { (lang.pick("موضوع", "Subject")) }
+                select id="catalog-category" name="category" {
                     option value="" { (lang.pick("همه موضوع‌ها", "All subjects")) }
                     @for category in &categories {
                         option value=(category) selected[*category == filters.category] {

@@ -50,7 +50,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
             div.cards {
                 @for certificate in &certificates {
                     div.card {
-                        h3 {
+                        h2 {
                             a href={ "/certificates/" (certificate.id) } {
                                 (lang.text(certificate.title.as_ref()))
                             }
@@ -110,7 +110,7 @@ pub async fn show(
                         "IMIDRO — PR training program"
                     ))
                 }
-                div.title {
+                h1.title {
                     "گواهی پایان دوره" " · " span lang="en" { "Certificate of Completion" }
                 }
                 div.pair {

@@ -17,11 +17,27 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — " (lang.pick("هم‌افزا", "Hamafza")) }
                 link rel="stylesheet" href="/assets/app.css";
+                link rel="icon" type="image/svg+xml" href="/favicon.svg";
             }
             body {
                 header.top {
-                    a.brand href="/" { (lang.pick("هم‌افزا", "Hamafza")) }
-                    nav {
+                    a.brand href="/" {
+                        img src="/assets/logo.svg" alt="" width="32" height="32";
+                        span {
+                            (lang.pick("هم‌افزا", "Hamafza"))
+                            small.holding {
+                                (lang.pick(
+                                    "ایمیدرو — آموزش روابط عمومی",
+                                    "IMIDRO — PR training"
+                                ))
+                            }
+                        }
+                    }
+                    // On a phone the menu folds behind a button (no script:
+                    // the checkbox holds whether it is open).
+                    input.menu-toggle id="menu-toggle" type="checkbox";
+                    label.menu-button for="menu-toggle" { (lang.pick("منو", "Menu")) }
+                    nav aria-label=(lang.pick("منوی اصلی", "Main menu")) {
                         a href="/" { (lang.pick("دوره‌ها", "Catalog")) }
                         @if viewer.session.is_some() {
                             a href="/me/learning" { (lang.pick("یادگیری من", "My learning")) }

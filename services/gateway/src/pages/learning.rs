@@ -73,7 +73,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
                 @let course = courses.get(&enrolment.course_id).and_then(|c| c.details.as_ref());
                 @let session = sessions.get(&enrolment.session_id);
                 div.card {
-                    h3 {
+                    h2 {
                         a href={ "/sessions/" (enrolment.session_id) } {
                             (lang.text(course.and_then(|c| c.title.as_ref())))
                         }

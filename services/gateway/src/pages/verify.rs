@@ -29,12 +29,14 @@ fn form(viewer: &Viewer, csrf: &str) -> Markup {
         form method="post" action="/verify" {
             input type="hidden" name="csrf" value=(csrf);
             p {
-                (lang.pick(
-                    "یا متن اعتبارنامه (JWT) را وارد کنید:",
-                    "Or paste the credential (JWT):"
-                ))
+                label for="verify-credential" {
+                    (lang.pick(
+                        "یا متن اعتبارنامه (JWT) را وارد کنید:",
+                        "Or paste the credential (JWT):"
+                    ))
+                }
             }
-            textarea name="credential" required maxlength="16000" {}
+            textarea id="verify-credential" name="credential" required maxlength="16000" {}
             button type="submit" { (lang.pick("بررسی امضا", "Check the signature")) }
         }
     }

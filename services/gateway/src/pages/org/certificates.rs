@@ -170,7 +170,7 @@ pub async fn list(
 
 fn certificates_html(lang: Lang, certificates: &[certpb::Certificate]) -> maud::Markup {
     html! {
-        div.scroll { table {
+        div.scroll tabindex="0" { table {
             thead { tr {
                 th { (lang.pick("نام", "Name")) }
                 th { (lang.pick("گواهی", "Certificate")) }
@@ -236,7 +236,7 @@ pub async fn events(State(state): State<AppState>, viewer: Viewer) -> Result<Res
                     @let details = event.details.clone().unwrap_or_default();
                     @let taking_part = details.participating_organization_ids.contains(mine);
                     div.card {
-                        h3 { (lang.text(details.title.as_ref())) }
+                        h2 { (lang.text(details.title.as_ref())) }
                         p.muted {
                             @if let Some(start) = instant(details.start_time.as_ref()) { (lang.date(start)) }
                             " · " (lang.text(details.place.as_ref()))

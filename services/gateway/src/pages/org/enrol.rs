@@ -61,7 +61,7 @@ fn results(lang: Lang, outcomes: &[Outcome]) -> Markup {
             }
             "."
         }
-        div.scroll { table {
+        div.scroll tabindex="0" { table {
             thead { tr {
                 th { (lang.pick("همکار", "Colleague")) }
                 th { (lang.pick("نتیجه", "Result")) }

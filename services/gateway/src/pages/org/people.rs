@@ -161,7 +161,7 @@ pub async fn list(
                     }
                 }
             } @else {
-                div.scroll {
+                div.scroll tabindex="0" {
                     table {
                         thead { tr {
                             th { (lang.pick("نام", "Name")) }
@@ -278,7 +278,7 @@ pub async fn transcript(
                     a href="/org/enrol" { (lang.pick("ثبت‌نام در یک دوره", "Enrol in a session")) }
                 }
             } @else {
-                div.scroll { table {
+                div.scroll tabindex="0" { table {
                     thead { tr {
                         th { (lang.pick("دوره", "Course")) }
                         th { (lang.pick("شروع", "Starts")) }

@@ -142,7 +142,7 @@ pub async fn show(
                     input type="hidden" name="csrf" value=(web.csrf);
                     input type="hidden" name="request_id"
                         value=(uuid::Uuid::now_v7().simple().to_string());
-                    div.scroll {
+                    div.scroll tabindex="0" {
                         table {
                             thead { tr {
                                 th { span.visually-hidden { (lang.pick("انتخاب", "Select")) } }
