@@ -123,6 +123,15 @@ async fn check_accessibility(browser: &fantoccini::Client, name: &str) {
     );
 }
 
+/// How many pages a PDF has: its `/Type /Page` objects (Chromium writes
+/// them uncompressed).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Type /Page")
+        .filter(|(at, _)| !text[at + "/Type /Page".len()..].starts_with('s'))
+        .count()
+}
+
 /// The text of the page's `main` element.
 async fn main_text(browser: &fantoccini::Client) -> String {
     let main = browser.find(Locator::Css("main")).await.unwrap();
@@ -257,6 +266,10 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
         "{certificate}"
     );
     assert!(
+        certificate.contains("سارا احمدی") && certificate.contains("Sara Ahmadi"),
+        "the name in each language, English from the directory: {certificate}"
+    );
+    assert!(
         browser
             .find(Locator::Css(".certificate .qr svg"))
             .await
@@ -264,6 +277,21 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
         "a QR code"
     );
     screenshot(&browser, &shots, "certificate.png").await;
+    // Printed, it is exactly one A4 landscape page.
+    let pdf = browser
+        .print(
+            fantoccini::wd::PrintConfiguration::builder()
+                .orientation(fantoccini::wd::PrintOrientation::Landscape)
+                .size(fantoccini::wd::PrintSize::A4)
+                .background(true)
+                .shrink_to_fit(false)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    std::fs::write(shots.join("certificate-print.pdf"), &pdf).unwrap();
+    assert_eq!(pdf_pages(&pdf), 1, "the printed certificate's pages");
 
     // Its public verification page, opened without the session.
     let verify_url = browser

@@ -92,6 +92,22 @@ pub async fn show(
     let organization = certificate.organization_name.clone().unwrap_or_default();
     let issue = shown.issue_date.clone().unwrap_or_default();
     let until = shown.valid_until_date.clone();
+    // The English half names the person in English when the people directory
+    // has it (the certificate holds the name as issued, usually Persian).
+    let english_name = state
+        .backends
+        .as_caller(&web.token)
+        .people()
+        .get_person(hamafza_proto::courses::GetPersonRequest {
+            subject: trainee.subject.clone(),
+        })
+        .await
+        .ok()
+        .and_then(|r| r.into_inner().person)
+        .and_then(|p| p.name)
+        .map(|n| n.en)
+        .filter(|en| !en.trim().is_empty())
+        .unwrap_or_else(|| trainee.name.clone());
     Ok(page(
         &viewer,
         lang.pick("گواهی", "Certificate"),
@@ -127,7 +143,7 @@ pub async fn show(
                     }
                     div.en lang="en" {
                         p { "This certifies that" }
-                        p.name { (trainee.name) }
+                        p.name { (english_name) }
                         p { "of " (organization.en) }
                         p {
                             "has successfully completed “" (title.en) "” (" (certificate.hours)
