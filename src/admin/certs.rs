@@ -9,7 +9,7 @@ use hamafza_proto::certification as pb;
 use hamafza_proto::common::Actor;
 
 use super::catalog::course_id;
-use super::context::{Context, Failure, Outcome, present};
+use super::context::{Context, Failure, Outcome, every_page, present};
 use super::input::{is_uuid, parse_duration, parse_instant, timestamp};
 use super::output::{Lang, View, emit, enum_name};
 
@@ -208,9 +208,7 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
             };
             let deadline = wait.map(|wait| Instant::now() + wait);
             let all = loop {
-                let mut all = pb::ListCertificatesResponse::default();
-                let mut page_token = String::new();
-                loop {
+                let certificates = every_page(async |page_token| {
                     let page = client
                         .list_certificates(context.request(pb::ListCertificatesRequest {
                             page_token,
@@ -218,12 +216,13 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
                         }))
                         .await?
                         .into_inner();
-                    all.certificates.extend(page.certificates);
-                    if page.next_page_token.is_empty() {
-                        break;
-                    }
-                    page_token = page.next_page_token;
-                }
+                    Ok((page.certificates, page.next_page_token))
+                })
+                .await?;
+                let all = pb::ListCertificatesResponse {
+                    certificates,
+                    ..Default::default()
+                };
                 match deadline {
                     Some(deadline) if all.certificates.is_empty() => {
                         if Instant::now() >= deadline {
@@ -393,9 +392,7 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
             }
         }
         CertCommand::Expiring { days, org } => {
-            let mut all = pb::ListExpiringCertificatesResponse::default();
-            let mut page_token = String::new();
-            loop {
+            let certificates = every_page(async |page_token| {
                 let page = client
                     .list_expiring_certificates(context.request(
                         pb::ListExpiringCertificatesRequest {
@@ -407,12 +404,13 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
                     ))
                     .await?
                     .into_inner();
-                all.certificates.extend(page.certificates);
-                if page.next_page_token.is_empty() {
-                    break;
-                }
-                page_token = page.next_page_token;
-            }
+                Ok((page.certificates, page.next_page_token))
+            })
+            .await?;
+            let all = pb::ListExpiringCertificatesResponse {
+                certificates,
+                ..Default::default()
+            };
             let mut view = View::list(&CERT_COLUMNS);
             for cert in &all.certificates {
                 cert_row(&mut view, context.lang, cert);

@@ -10,7 +10,7 @@ use hamafza_proto::common::Actor;
 use hamafza_proto::enrolments as pb;
 
 use super::catalog::course_id;
-use super::context::{Context, Failure, Outcome, present};
+use super::context::{Context, Failure, Outcome, every_page, present};
 use super::input::{is_uuid, split_list};
 use super::output::{Lang, Output, View, emit, enum_name};
 use super::sessions::{Sheet, write_sheet};
@@ -261,9 +261,7 @@ async fn list(context: &Context, filters: &Filters) -> Outcome<pb::ListEnrolment
         Some(course) => course_id(context, course).await?,
         None => String::new(),
     };
-    let mut all = pb::ListEnrolmentsResponse::default();
-    let mut page_token = String::new();
-    loop {
+    let enrolments = every_page(async |page_token| {
         let page = context
             .enrolments()
             .list_enrolments(context.request(pb::ListEnrolmentsRequest {
@@ -278,12 +276,13 @@ async fn list(context: &Context, filters: &Filters) -> Outcome<pb::ListEnrolment
             }))
             .await?
             .into_inner();
-        all.enrolments.extend(page.enrolments);
-        if page.next_page_token.is_empty() {
-            return Ok(all);
-        }
-        page_token = page.next_page_token;
-    }
+        Ok((page.enrolments, page.next_page_token))
+    })
+    .await?;
+    Ok(pb::ListEnrolmentsResponse {
+        enrolments,
+        ..Default::default()
+    })
 }
 
 /// Runs an enrolment verb.
