@@ -1,0 +1,161 @@
+//! `/admin/sessions/{id}`: changing a session, conditional on the etag the
+//! form was rendered with and masked to the fields it holds.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hamafza_kit::ApiError;
+use hamafza_proto::courses as cpb;
+use hamafza_proto::enrolments as epb;
+use maud::{Markup, html};
+
+use super::form::{FIELDS, SessionForm};
+use super::status::{enrolment_counts, session_actions, session_badge, told_on_cancel};
+use super::view::{Lists, form_body, lists};
+use super::{get_session, is_fatal};
+use crate::AppState;
+use crate::pages::admin::{Problems, admin, changed_meanwhile, flash, frame, is_stale, see_other};
+use crate::pages::forms::{first, form_values};
+use crate::web::{PageError, Viewer, check_csrf};
+
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn edit_page(
+    state: &AppState,
+    viewer: &Viewer,
+    token: &str,
+    csrf: &str,
+    session: &cpb::Session,
+    values: &SessionForm,
+    problems: &Problems,
+    notice: Markup,
+    lists: &Lists,
+) -> Markup {
+    let lang = viewer.lang;
+    let counts = enrolment_counts(state, token, &session.id).await;
+    let count = |s: epb::EnrolmentStatus| counts.get(&s).copied().unwrap_or(0);
+    let course = lists.courses.iter().find(|c| c.id == session.course_id);
+    let d = course.and_then(|c| c.details.clone()).unwrap_or_default();
+    let title = format!("{} — {}", d.code, lang.text(d.title.as_ref()));
+    let start = crate::i18n::instant(session.start_time.as_ref());
+    frame(
+        viewer,
+        &title,
+        "",
+        html! {
+            p {
+                (session_badge(lang, session.status()))
+                @if let Some(start) = start { " " span.muted { (lang.date_time(start)) } }
+                " · " (lang.pick("ثبت‌نام قطعی: ", "Confirmed: ")) (lang.num(count(epb::EnrolmentStatus::Confirmed)))
+                " · " (lang.pick("فهرست انتظار: ", "Waitlisted: ")) (lang.num(count(epb::EnrolmentStatus::Waitlisted)))
+                " · " (lang.pick("در انتظار تأیید: ", "Awaiting approval: ")) (lang.num(count(epb::EnrolmentStatus::PendingApproval)))
+                " · " a href={ "/sessions/" (session.id) } { (lang.pick("صفحهٔ عمومی", "Public page")) }
+            }
+            (session_actions(lang, csrf, session, told_on_cancel(&counts), problems.get("reason")))
+            (form_body(lang, csrf, Some(session), values, problems, notice, lists))
+        },
+    )
+}
+
+/// `GET /admin/sessions/{id}`.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(done): Query<crate::pages::admin::Done>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let session = get_session(&state, &web.token, lang, &id).await?;
+    let lists = lists(&state, &web.token).await;
+    Ok(edit_page(
+        &state,
+        &viewer,
+        &web.token,
+        &web.csrf,
+        &session,
+        &SessionForm::from_session(lang, &session),
+        &Problems::default(),
+        flash(lang, &done.done),
+        &lists,
+    )
+    .await)
+}
+
+/// `POST /admin/sessions/{id}`: the update, conditional on the etag the form
+/// was rendered with, masked to the fields the form holds.
+pub async fn update(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let values = form_values(&body);
+    check_csrf(&viewer, first(&values, "csrf"))?;
+    let form = SessionForm::from_body(&values);
+    let lists = lists(&state, &web.token).await;
+    let error = match form.details(lang, &lists.people) {
+        Ok(details) => {
+            let sent = state
+                .backends
+                .as_caller(&web.token)
+                .sessions()
+                .update_session(cpb::UpdateSessionRequest {
+                    session_id: id.clone(),
+                    details: Some(details),
+                    etag: first(&values, "etag").to_owned(),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: FIELDS.iter().map(|(p, _)| (*p).to_owned()).collect(),
+                    }),
+                })
+                .await;
+            match sent {
+                Ok(_) => return Ok(see_other(&format!("/admin/sessions/{id}?done=saved"))),
+                Err(status) => Err(ApiError::from_status(&status)),
+            }
+        }
+        Err(problems) => Ok(problems),
+    };
+    let session = get_session(&state, &web.token, lang, &id).await?;
+    let problems = match error {
+        Ok(problems) => problems,
+        Err(error) if is_stale(&error) => {
+            let stored = SessionForm::from_session(lang, &session);
+            let differing: Vec<&str> = FIELDS
+                .iter()
+                .filter(|(path, _)| stored.value(path) != form.value(path))
+                .map(|(_, label)| lang.pick(label.0, label.1))
+                .collect();
+            let page = edit_page(
+                &state,
+                &viewer,
+                &web.token,
+                &web.csrf,
+                &session,
+                &stored,
+                &Problems::default(),
+                changed_meanwhile(lang, &differing),
+                &lists,
+            )
+            .await;
+            return Ok((StatusCode::CONFLICT, page).into_response());
+        }
+        Err(error) if is_fatal(&error) => return Err(PageError::api(lang, error)),
+        Err(error) => Problems::from_error(lang, &error, |path| form.input_of(path)),
+    };
+    let page = edit_page(
+        &state,
+        &viewer,
+        &web.token,
+        &web.csrf,
+        &session,
+        &form,
+        &problems,
+        html! {},
+        &lists,
+    )
+    .await;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
