@@ -3,7 +3,6 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;
 use hamafza_proto::courses as cpb;
@@ -15,9 +14,9 @@ use super::status::{enrolment_counts, session_actions, session_badge, told_on_ca
 use super::view::{Lists, form_body, lists};
 use super::{get_session, is_fatal};
 use crate::AppState;
-use crate::pages::admin::{Problems, admin, changed_meanwhile, flash, frame, is_stale, see_other};
-use crate::pages::forms::{first, form_values};
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::pages::admin::{Again, Problems, admin, flash, frame, posted, see_other};
+use crate::pages::forms::first;
+use crate::web::{PageError, Viewer};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn edit_page(
@@ -91,9 +90,7 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, values) = posted(&viewer, &body)?;
     let form = SessionForm::from_body(&values);
     let lists = lists(&state, &web.token).await;
     let error = match form.details(lang, &lists.people) {
@@ -119,31 +116,13 @@ pub async fn update(
         Err(problems) => Ok(problems),
     };
     let session = get_session(&state, &web.token, lang, &id).await?;
-    let problems = match error {
-        Ok(problems) => problems,
-        Err(error) if is_stale(&error) => {
-            let stored = SessionForm::from_session(lang, &session);
-            let differing: Vec<&str> = FIELDS
-                .iter()
-                .filter(|(path, _)| stored.value(path) != form.value(path))
-                .map(|(_, label)| lang.pick(label.0, label.1))
-                .collect();
-            let page = edit_page(
-                &state,
-                &viewer,
-                &web.token,
-                &web.csrf,
-                &session,
-                &stored,
-                &Problems::default(),
-                changed_meanwhile(lang, &differing),
-                &lists,
-            )
-            .await;
-            return Ok((StatusCode::CONFLICT, page).into_response());
-        }
+    let stored = SessionForm::from_session(lang, &session);
+    let again = match error {
+        Ok(problems) => Again::problems(&form, problems),
         Err(error) if is_fatal(&error) => return Err(PageError::api(lang, error)),
-        Err(error) => Problems::from_error(lang, &error, |path| form.input_of(path)),
+        Err(error) => Again::refused(lang, &error, &stored, &form, || {
+            Problems::from_error(lang, &error, |path| form.input_of(path))
+        }),
     };
     let page = edit_page(
         &state,
@@ -151,11 +130,11 @@ pub async fn update(
         &web.token,
         &web.csrf,
         &session,
-        &form,
-        &problems,
-        html! {},
+        again.values,
+        &again.problems,
+        again.notice,
         &lists,
     )
     .await;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    Ok((again.status, page).into_response())
 }

@@ -9,7 +9,7 @@ use hamafza_proto::courses as cpb;
 
 use crate::i18n::Lang;
 use crate::pages::admin::{
-    Problems, field_index, field_key, jalali_parts, parse_jalali, parse_number,
+    EditForm, Problems, field_index, field_key, jalali_parts, parse_jalali, parse_number,
 };
 use crate::pages::forms::first;
 
@@ -61,6 +61,16 @@ pub(super) const FIELDS: [(&str, (&str, &str)); 7] = [
     ("quotas", ("سهمیهٔ شرکت‌ها", "Company quotas")),
     ("enrolment_window", ("مهلت ثبت‌نام", "Enrolment window")),
 ];
+
+impl EditForm for SessionForm {
+    fn differing(&self, posted: &Self, lang: Lang) -> Vec<&'static str> {
+        FIELDS
+            .iter()
+            .filter(|(path, _)| self.value(path) != posted.value(path))
+            .map(|(_, label)| lang.pick(label.0, label.1))
+            .collect()
+    }
+}
 
 impl SessionForm {
     pub(super) fn from_session(lang: Lang, session: &cpb::Session) -> Self {

@@ -13,9 +13,8 @@ use super::form::SessionForm;
 use super::is_fatal;
 use super::view::{form_body, lists};
 use crate::AppState;
-use crate::pages::admin::{Problems, admin, field_key, frame, jalali_parts, see_other};
-use crate::pages::forms::{first, form_values};
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::pages::admin::{Problems, admin, field_key, frame, jalali_parts, posted, see_other};
+use crate::web::{PageError, Viewer};
 
 /// The course picked in the address of a new session.
 #[derive(Debug, Default, Deserialize)]
@@ -67,9 +66,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, values) = posted(&viewer, &body)?;
     let form = SessionForm::from_body(&values);
     let lists = lists(&state, &web.token).await;
     let problems = match form.details(lang, &lists.people) {

@@ -18,9 +18,9 @@ use super::get_session;
 use super::view::lists;
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::pages::admin::{Problems, admin, see_other};
-use crate::pages::forms::{first, form_values};
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::pages::admin::{Problems, posted, see_other};
+use crate::pages::forms::first;
+use crate::web::{PageError, Viewer};
 
 /// Enrolments of a session by status (every page of them).
 pub async fn enrolment_counts(
@@ -146,9 +146,7 @@ pub async fn act(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, values) = posted(&viewer, &body)?;
     let mut client = state.backends.as_caller(&web.token).sessions();
     let session_id = id.clone();
     let result = match action.as_str() {
