@@ -178,7 +178,8 @@ fn show_cert<M: prost::Message>(
     let cert = present(cert, "certificate")?;
     let mut view = View::single(&CERT_COLUMNS);
     cert_row(&mut view, context.lang, cert);
-    emit(context.lang, context.output, message, name, view)
+    let name = format!("hamafza.certification.v1.{name}");
+    emit(context.lang, context.output, message, &name, view)
 }
 
 /// Runs a certificate verb.
@@ -248,16 +249,14 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
             )
         }
         CertCommand::Show { certificate } => {
-            let response = client
-                .get_certificate(context.request(pb::GetCertificateRequest {
-                    certificate_id: certificate,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::GetCertificateRequest {
+                certificate_id: certificate,
+            });
+            let response = client.get_certificate(request).await?.into_inner();
             show_cert(
                 context,
                 &response,
-                "hamafza.certification.v1.GetCertificateResponse",
+                "GetCertificateResponse",
                 response.certificate.as_ref(),
             )
         }
@@ -280,29 +279,27 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
                 ),
                 None => (pb::CertificateKind::Program, String::new()),
             };
-            let response = client
-                .issue_manual_certificate(context.request(pb::IssueManualCertificateRequest {
-                    request_id: context.request_id(),
-                    trainee: Some(Actor {
-                        subject: trainee,
-                        name,
-                        organization_id: org,
-                    }),
-                    kind: kind as i32,
-                    course_id,
-                    program_id: program.unwrap_or_default(),
-                    completion_time: Some(timestamp(completed)),
-                    hours,
-                    score,
-                    validity_months,
-                    reason,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::IssueManualCertificateRequest {
+                request_id: context.request_id(),
+                trainee: Some(Actor {
+                    subject: trainee,
+                    name,
+                    organization_id: org,
+                }),
+                kind: kind as i32,
+                course_id,
+                program_id: program.unwrap_or_default(),
+                completion_time: Some(timestamp(completed)),
+                hours,
+                score,
+                validity_months,
+                reason,
+            });
+            let response = client.issue_manual_certificate(request).await?.into_inner();
             show_cert(
                 context,
                 &response,
-                "hamafza.certification.v1.IssueManualCertificateResponse",
+                "IssueManualCertificateResponse",
                 response.certificate.as_ref(),
             )
         }
@@ -310,18 +307,16 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
             certificate,
             reason,
         } => {
-            let response = client
-                .revoke_certificate(context.request(pb::RevokeCertificateRequest {
-                    request_id: context.request_id(),
-                    certificate_id: certificate,
-                    reason,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::RevokeCertificateRequest {
+                request_id: context.request_id(),
+                certificate_id: certificate,
+                reason,
+            });
+            let response = client.revoke_certificate(request).await?.into_inner();
             show_cert(
                 context,
                 &response,
-                "hamafza.certification.v1.RevokeCertificateResponse",
+                "RevokeCertificateResponse",
                 response.certificate.as_ref(),
             )
         }

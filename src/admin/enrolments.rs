@@ -253,7 +253,8 @@ fn show_enrolment<M: prost::Message>(
         enrolment.id.clone(),
         enrolment_cells(context.lang, enrolment),
     );
-    emit(context.lang, context.output, message, name, view)
+    let name = format!("hamafza.enrolments.v1.{name}");
+    emit(context.lang, context.output, message, &name, view)
 }
 
 async fn list(context: &Context, filters: &Filters) -> Outcome<pb::ListEnrolmentsResponse> {
@@ -307,16 +308,14 @@ pub async fn run(context: &Context, command: EnrolmentCommand) -> Outcome {
             )
         }
         EnrolmentCommand::Show { enrolment } => {
-            let response = client
-                .get_enrolment(context.request(pb::GetEnrolmentRequest {
-                    enrolment_id: enrolment,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::GetEnrolmentRequest {
+                enrolment_id: enrolment,
+            });
+            let response = client.get_enrolment(request).await?.into_inner();
             show_enrolment(
                 context,
                 &response,
-                "hamafza.enrolments.v1.GetEnrolmentResponse",
+                "GetEnrolmentResponse",
                 response.enrolment.as_ref(),
             )
         }
@@ -327,71 +326,63 @@ pub async fn run(context: &Context, command: EnrolmentCommand) -> Outcome {
             org,
             waive_prerequisites,
         } => {
-            let response = client
-                .enrol(context.request(pb::EnrolRequest {
-                    request_id: context.request_id(),
-                    session_id: session,
-                    trainee: Some(Actor {
-                        subject: trainee,
-                        name,
-                        organization_id: org,
-                    }),
-                    waive_prerequisites,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::EnrolRequest {
+                request_id: context.request_id(),
+                session_id: session,
+                trainee: Some(Actor {
+                    subject: trainee,
+                    name,
+                    organization_id: org,
+                }),
+                waive_prerequisites,
+            });
+            let response = client.enrol(request).await?.into_inner();
             show_enrolment(
                 context,
                 &response,
-                "hamafza.enrolments.v1.EnrolResponse",
+                "EnrolResponse",
                 response.enrolment.as_ref(),
             )
         }
         EnrolmentCommand::Approve { enrolment, comment } => {
-            let response = client
-                .approve_enrolment(context.request(pb::ApproveEnrolmentRequest {
-                    request_id: context.request_id(),
-                    enrolment_id: enrolment,
-                    comment: comment.unwrap_or_default(),
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::ApproveEnrolmentRequest {
+                request_id: context.request_id(),
+                enrolment_id: enrolment,
+                comment: comment.unwrap_or_default(),
+            });
+            let response = client.approve_enrolment(request).await?.into_inner();
             show_enrolment(
                 context,
                 &response,
-                "hamafza.enrolments.v1.ApproveEnrolmentResponse",
+                "ApproveEnrolmentResponse",
                 response.enrolment.as_ref(),
             )
         }
         EnrolmentCommand::Reject { enrolment, reason } => {
-            let response = client
-                .reject_enrolment(context.request(pb::RejectEnrolmentRequest {
-                    request_id: context.request_id(),
-                    enrolment_id: enrolment,
-                    reason,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::RejectEnrolmentRequest {
+                request_id: context.request_id(),
+                enrolment_id: enrolment,
+                reason,
+            });
+            let response = client.reject_enrolment(request).await?.into_inner();
             show_enrolment(
                 context,
                 &response,
-                "hamafza.enrolments.v1.RejectEnrolmentResponse",
+                "RejectEnrolmentResponse",
                 response.enrolment.as_ref(),
             )
         }
         EnrolmentCommand::Cancel { enrolment, reason } => {
-            let response = client
-                .cancel_enrolment(context.request(pb::CancelEnrolmentRequest {
-                    request_id: context.request_id(),
-                    enrolment_id: enrolment,
-                    reason,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CancelEnrolmentRequest {
+                request_id: context.request_id(),
+                enrolment_id: enrolment,
+                reason,
+            });
+            let response = client.cancel_enrolment(request).await?.into_inner();
             show_enrolment(
                 context,
                 &response,
-                "hamafza.enrolments.v1.CancelEnrolmentResponse",
+                "CancelEnrolmentResponse",
                 response.enrolment.as_ref(),
             )
         }
@@ -478,19 +469,17 @@ pub async fn run(context: &Context, command: EnrolmentCommand) -> Outcome {
             )
         }
         EnrolmentCommand::Complete { enrolment, outcome } => {
-            let response = client
-                .complete_enrolment(context.request(pb::CompleteEnrolmentRequest {
-                    request_id: context.request_id(),
-                    enrolment_id: enrolment,
-                    score: outcome.score,
-                    no_show: outcome.no_show,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CompleteEnrolmentRequest {
+                request_id: context.request_id(),
+                enrolment_id: enrolment,
+                score: outcome.score,
+                no_show: outcome.no_show,
+            });
+            let response = client.complete_enrolment(request).await?.into_inner();
             show_enrolment(
                 context,
                 &response,
-                "hamafza.enrolments.v1.CompleteEnrolmentResponse",
+                "CompleteEnrolmentResponse",
                 response.enrolment.as_ref(),
             )
         }

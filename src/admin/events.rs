@@ -220,7 +220,8 @@ fn show_event<M: prost::Message>(
     let event = present(event, "event")?;
     let mut view = View::single(&EVENT_COLUMNS);
     event_row(&mut view, context.lang, event);
-    emit(context.lang, context.output, message, name, view)
+    let name = format!("hamafza.courses.v1.{name}");
+    emit(context.lang, context.output, message, &name, view)
 }
 
 /// Runs an event verb.
@@ -267,7 +268,7 @@ pub async fn run(context: &Context, command: EventCommand) -> Outcome {
             show_event(
                 context,
                 &response,
-                "hamafza.courses.v1.GetEventResponse",
+                "GetEventResponse",
                 response.event.as_ref(),
             )
         }
@@ -277,16 +278,14 @@ pub async fn run(context: &Context, command: EventCommand) -> Outcome {
                 None => pb::EventDetails::default(),
             };
             apply_event_fields(&mut details, &fields);
-            let response = client
-                .create_event(context.request(pb::CreateEventRequest {
-                    details: Some(details),
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CreateEventRequest {
+                details: Some(details),
+            });
+            let response = client.create_event(request).await?.into_inner();
             show_event(
                 context,
                 &response,
-                "hamafza.courses.v1.CreateEventResponse",
+                "CreateEventResponse",
                 response.event.as_ref(),
             )
         }
@@ -295,7 +294,7 @@ pub async fn run(context: &Context, command: EventCommand) -> Outcome {
             show_event(
                 context,
                 &response,
-                "hamafza.courses.v1.UpdateEventResponse",
+                "UpdateEventResponse",
                 response.event.as_ref(),
             )
         }
@@ -309,18 +308,16 @@ pub async fn run(context: &Context, command: EventCommand) -> Outcome {
             Ok(())
         }
         EventCommand::Participation(ParticipationCommand::Set { event, org, no }) => {
-            let response = client
-                .set_event_participation(context.request(pb::SetEventParticipationRequest {
-                    event_id: event,
-                    organization_id: org,
-                    participating: !no,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::SetEventParticipationRequest {
+                event_id: event,
+                organization_id: org,
+                participating: !no,
+            });
+            let response = client.set_event_participation(request).await?.into_inner();
             show_event(
                 context,
                 &response,
-                "hamafza.courses.v1.SetEventParticipationResponse",
+                "SetEventParticipationResponse",
                 response.event.as_ref(),
             )
         }

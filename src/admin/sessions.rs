@@ -309,7 +309,8 @@ async fn show_session<M: prost::Message>(
     let codes = course_codes(context, std::slice::from_ref(session)).await?;
     let mut view = View::single(&SESSION_COLUMNS);
     session_row(&mut view, context.lang, session, &codes);
-    emit(context.lang, context.output, message, name, view)
+    let name = format!("hamafza.courses.v1.{name}");
+    emit(context.lang, context.output, message, &name, view)
 }
 
 /// Runs a session verb.
@@ -358,16 +359,14 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
             )
         }
         SessionCommand::Show { session } => {
-            let response = client
-                .get_session(context.request(pb::GetSessionRequest {
-                    session_id: session,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::GetSessionRequest {
+                session_id: session,
+            });
+            let response = client.get_session(request).await?.into_inner();
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.GetSessionResponse",
+                "GetSessionResponse",
                 response.session.as_ref(),
             )
             .await
@@ -379,17 +378,15 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
                 None => pb::SessionDetails::default(),
             };
             apply_session_fields(&mut details, &fields)?;
-            let response = client
-                .create_session(context.request(pb::CreateSessionRequest {
-                    course_id,
-                    details: Some(details),
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CreateSessionRequest {
+                course_id,
+                details: Some(details),
+            });
+            let response = client.create_session(request).await?.into_inner();
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.CreateSessionResponse",
+                "CreateSessionResponse",
                 response.session.as_ref(),
             )
             .await
@@ -399,68 +396,60 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.UpdateSessionResponse",
+                "UpdateSessionResponse",
                 response.session.as_ref(),
             )
             .await
         }
         SessionCommand::Open { session } => {
-            let response = client
-                .open_session(context.request(pb::OpenSessionRequest {
-                    session_id: session,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::OpenSessionRequest {
+                session_id: session,
+            });
+            let response = client.open_session(request).await?.into_inner();
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.OpenSessionResponse",
+                "OpenSessionResponse",
                 response.session.as_ref(),
             )
             .await
         }
         SessionCommand::Close { session } => {
-            let response = client
-                .close_session(context.request(pb::CloseSessionRequest {
-                    session_id: session,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CloseSessionRequest {
+                session_id: session,
+            });
+            let response = client.close_session(request).await?.into_inner();
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.CloseSessionResponse",
+                "CloseSessionResponse",
                 response.session.as_ref(),
             )
             .await
         }
         SessionCommand::Complete { session } => {
-            let response = client
-                .complete_session(context.request(pb::CompleteSessionRequest {
-                    session_id: session,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CompleteSessionRequest {
+                session_id: session,
+            });
+            let response = client.complete_session(request).await?.into_inner();
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.CompleteSessionResponse",
+                "CompleteSessionResponse",
                 response.session.as_ref(),
             )
             .await
         }
         SessionCommand::Cancel { session, reason } => {
-            let response = client
-                .cancel_session(context.request(pb::CancelSessionRequest {
-                    session_id: session,
-                    reason,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CancelSessionRequest {
+                session_id: session,
+                reason,
+            });
+            let response = client.cancel_session(request).await?.into_inner();
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.CancelSessionResponse",
+                "CancelSessionResponse",
                 response.session.as_ref(),
             )
             .await
