@@ -9,7 +9,7 @@ use hamafza_proto::certification as pb;
 use hamafza_proto::common::Actor;
 
 use super::catalog::course_id;
-use super::context::{Context, Failure, Outcome, present};
+use super::context::{Context, Failure, Outcome, every_page, present};
 use super::input::{is_uuid, parse_duration, parse_instant, timestamp};
 use super::output::{Lang, View, emit, enum_name};
 
@@ -178,7 +178,8 @@ fn show_cert<M: prost::Message>(
     let cert = present(cert, "certificate")?;
     let mut view = View::single(&CERT_COLUMNS);
     cert_row(&mut view, context.lang, cert);
-    emit(context.lang, context.output, message, name, view)
+    let name = format!("hamafza.certification.v1.{name}");
+    emit(context.lang, context.output, message, &name, view)
 }
 
 /// Runs a certificate verb.
@@ -208,9 +209,7 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
             };
             let deadline = wait.map(|wait| Instant::now() + wait);
             let all = loop {
-                let mut all = pb::ListCertificatesResponse::default();
-                let mut page_token = String::new();
-                loop {
+                let certificates = every_page(async |page_token| {
                     let page = client
                         .list_certificates(context.request(pb::ListCertificatesRequest {
                             page_token,
@@ -218,12 +217,13 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
                         }))
                         .await?
                         .into_inner();
-                    all.certificates.extend(page.certificates);
-                    if page.next_page_token.is_empty() {
-                        break;
-                    }
-                    page_token = page.next_page_token;
-                }
+                    Ok((page.certificates, page.next_page_token))
+                })
+                .await?;
+                let all = pb::ListCertificatesResponse {
+                    certificates,
+                    ..Default::default()
+                };
                 match deadline {
                     Some(deadline) if all.certificates.is_empty() => {
                         if Instant::now() >= deadline {
@@ -249,16 +249,14 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
             )
         }
         CertCommand::Show { certificate } => {
-            let response = client
-                .get_certificate(context.request(pb::GetCertificateRequest {
-                    certificate_id: certificate,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::GetCertificateRequest {
+                certificate_id: certificate,
+            });
+            let response = client.get_certificate(request).await?.into_inner();
             show_cert(
                 context,
                 &response,
-                "hamafza.certification.v1.GetCertificateResponse",
+                "GetCertificateResponse",
                 response.certificate.as_ref(),
             )
         }
@@ -281,29 +279,27 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
                 ),
                 None => (pb::CertificateKind::Program, String::new()),
             };
-            let response = client
-                .issue_manual_certificate(context.request(pb::IssueManualCertificateRequest {
-                    request_id: context.request_id(),
-                    trainee: Some(Actor {
-                        subject: trainee,
-                        name,
-                        organization_id: org,
-                    }),
-                    kind: kind as i32,
-                    course_id,
-                    program_id: program.unwrap_or_default(),
-                    completion_time: Some(timestamp(completed)),
-                    hours,
-                    score,
-                    validity_months,
-                    reason,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::IssueManualCertificateRequest {
+                request_id: context.request_id(),
+                trainee: Some(Actor {
+                    subject: trainee,
+                    name,
+                    organization_id: org,
+                }),
+                kind: kind as i32,
+                course_id,
+                program_id: program.unwrap_or_default(),
+                completion_time: Some(timestamp(completed)),
+                hours,
+                score,
+                validity_months,
+                reason,
+            });
+            let response = client.issue_manual_certificate(request).await?.into_inner();
             show_cert(
                 context,
                 &response,
-                "hamafza.certification.v1.IssueManualCertificateResponse",
+                "IssueManualCertificateResponse",
                 response.certificate.as_ref(),
             )
         }
@@ -311,18 +307,16 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
             certificate,
             reason,
         } => {
-            let response = client
-                .revoke_certificate(context.request(pb::RevokeCertificateRequest {
-                    request_id: context.request_id(),
-                    certificate_id: certificate,
-                    reason,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::RevokeCertificateRequest {
+                request_id: context.request_id(),
+                certificate_id: certificate,
+                reason,
+            });
+            let response = client.revoke_certificate(request).await?.into_inner();
             show_cert(
                 context,
                 &response,
-                "hamafza.certification.v1.RevokeCertificateResponse",
+                "RevokeCertificateResponse",
                 response.certificate.as_ref(),
             )
         }
@@ -393,9 +387,7 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
             }
         }
         CertCommand::Expiring { days, org } => {
-            let mut all = pb::ListExpiringCertificatesResponse::default();
-            let mut page_token = String::new();
-            loop {
+            let certificates = every_page(async |page_token| {
                 let page = client
                     .list_expiring_certificates(context.request(
                         pb::ListExpiringCertificatesRequest {
@@ -407,12 +399,13 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
                     ))
                     .await?
                     .into_inner();
-                all.certificates.extend(page.certificates);
-                if page.next_page_token.is_empty() {
-                    break;
-                }
-                page_token = page.next_page_token;
-            }
+                Ok((page.certificates, page.next_page_token))
+            })
+            .await?;
+            let all = pb::ListExpiringCertificatesResponse {
+                certificates,
+                ..Default::default()
+            };
             let mut view = View::list(&CERT_COLUMNS);
             for cert in &all.certificates {
                 cert_row(&mut view, context.lang, cert);

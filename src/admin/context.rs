@@ -259,3 +259,38 @@ impl Context {
 pub fn present<T>(value: Option<T>, what: &str) -> Outcome<T> {
     value.ok_or_else(|| Failure::Other(anyhow::anyhow!("the answer carries no {what}")))
 }
+
+/// Every item of a paged list: `page` asks for the page at a token and
+/// answers its items and the next token (empty after the last page).
+pub async fn every_page<T>(
+    page: impl AsyncFnMut(String) -> Outcome<(Vec<T>, String)>,
+) -> Outcome<Vec<T>> {
+    pages_until(page, |_| false).await
+}
+
+/// The first item of a paged list that `wanted` picks, reading no further
+/// page once found.
+pub async fn first_in_pages<T>(
+    page: impl AsyncFnMut(String) -> Outcome<(Vec<T>, String)>,
+    wanted: impl Fn(&T) -> bool,
+) -> Outcome<Option<T>> {
+    let read = pages_until(page, |items| items.iter().any(&wanted)).await?;
+    Ok(read.into_iter().find(wanted))
+}
+
+async fn pages_until<T>(
+    mut page: impl AsyncFnMut(String) -> Outcome<(Vec<T>, String)>,
+    enough: impl Fn(&[T]) -> bool,
+) -> Outcome<Vec<T>> {
+    let mut all = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let (items, next) = page(page_token).await?;
+        let done = enough(&items) || next.is_empty();
+        all.extend(items);
+        if done {
+            return Ok(all);
+        }
+        page_token = next;
+    }
+}

@@ -10,7 +10,7 @@ use hamafza_proto::common::Actor;
 use hamafza_proto::enrolments as pb;
 
 use super::catalog::course_id;
-use super::context::{Context, Failure, Outcome, present};
+use super::context::{Context, Failure, Outcome, every_page, present};
 use super::input::{is_uuid, split_list};
 use super::output::{Lang, Output, View, emit, enum_name};
 use super::sessions::{Sheet, write_sheet};
@@ -253,7 +253,8 @@ fn show_enrolment<M: prost::Message>(
         enrolment.id.clone(),
         enrolment_cells(context.lang, enrolment),
     );
-    emit(context.lang, context.output, message, name, view)
+    let name = format!("hamafza.enrolments.v1.{name}");
+    emit(context.lang, context.output, message, &name, view)
 }
 
 async fn list(context: &Context, filters: &Filters) -> Outcome<pb::ListEnrolmentsResponse> {
@@ -261,9 +262,7 @@ async fn list(context: &Context, filters: &Filters) -> Outcome<pb::ListEnrolment
         Some(course) => course_id(context, course).await?,
         None => String::new(),
     };
-    let mut all = pb::ListEnrolmentsResponse::default();
-    let mut page_token = String::new();
-    loop {
+    let enrolments = every_page(async |page_token| {
         let page = context
             .enrolments()
             .list_enrolments(context.request(pb::ListEnrolmentsRequest {
@@ -278,12 +277,13 @@ async fn list(context: &Context, filters: &Filters) -> Outcome<pb::ListEnrolment
             }))
             .await?
             .into_inner();
-        all.enrolments.extend(page.enrolments);
-        if page.next_page_token.is_empty() {
-            return Ok(all);
-        }
-        page_token = page.next_page_token;
-    }
+        Ok((page.enrolments, page.next_page_token))
+    })
+    .await?;
+    Ok(pb::ListEnrolmentsResponse {
+        enrolments,
+        ..Default::default()
+    })
 }
 
 /// Runs an enrolment verb.
@@ -308,16 +308,14 @@ pub async fn run(context: &Context, command: EnrolmentCommand) -> Outcome {
             )
         }
         EnrolmentCommand::Show { enrolment } => {
-            let response = client
-                .get_enrolment(context.request(pb::GetEnrolmentRequest {
-                    enrolment_id: enrolment,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::GetEnrolmentRequest {
+                enrolment_id: enrolment,
+            });
+            let response = client.get_enrolment(request).await?.into_inner();
             show_enrolment(
                 context,
                 &response,
-                "hamafza.enrolments.v1.GetEnrolmentResponse",
+                "GetEnrolmentResponse",
                 response.enrolment.as_ref(),
             )
         }
@@ -328,71 +326,63 @@ pub async fn run(context: &Context, command: EnrolmentCommand) -> Outcome {
             org,
             waive_prerequisites,
         } => {
-            let response = client
-                .enrol(context.request(pb::EnrolRequest {
-                    request_id: context.request_id(),
-                    session_id: session,
-                    trainee: Some(Actor {
-                        subject: trainee,
-                        name,
-                        organization_id: org,
-                    }),
-                    waive_prerequisites,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::EnrolRequest {
+                request_id: context.request_id(),
+                session_id: session,
+                trainee: Some(Actor {
+                    subject: trainee,
+                    name,
+                    organization_id: org,
+                }),
+                waive_prerequisites,
+            });
+            let response = client.enrol(request).await?.into_inner();
             show_enrolment(
                 context,
                 &response,
-                "hamafza.enrolments.v1.EnrolResponse",
+                "EnrolResponse",
                 response.enrolment.as_ref(),
             )
         }
         EnrolmentCommand::Approve { enrolment, comment } => {
-            let response = client
-                .approve_enrolment(context.request(pb::ApproveEnrolmentRequest {
-                    request_id: context.request_id(),
-                    enrolment_id: enrolment,
-                    comment: comment.unwrap_or_default(),
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::ApproveEnrolmentRequest {
+                request_id: context.request_id(),
+                enrolment_id: enrolment,
+                comment: comment.unwrap_or_default(),
+            });
+            let response = client.approve_enrolment(request).await?.into_inner();
             show_enrolment(
                 context,
                 &response,
-                "hamafza.enrolments.v1.ApproveEnrolmentResponse",
+                "ApproveEnrolmentResponse",
                 response.enrolment.as_ref(),
             )
         }
         EnrolmentCommand::Reject { enrolment, reason } => {
-            let response = client
-                .reject_enrolment(context.request(pb::RejectEnrolmentRequest {
-                    request_id: context.request_id(),
-                    enrolment_id: enrolment,
-                    reason,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::RejectEnrolmentRequest {
+                request_id: context.request_id(),
+                enrolment_id: enrolment,
+                reason,
+            });
+            let response = client.reject_enrolment(request).await?.into_inner();
             show_enrolment(
                 context,
                 &response,
-                "hamafza.enrolments.v1.RejectEnrolmentResponse",
+                "RejectEnrolmentResponse",
                 response.enrolment.as_ref(),
             )
         }
         EnrolmentCommand::Cancel { enrolment, reason } => {
-            let response = client
-                .cancel_enrolment(context.request(pb::CancelEnrolmentRequest {
-                    request_id: context.request_id(),
-                    enrolment_id: enrolment,
-                    reason,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CancelEnrolmentRequest {
+                request_id: context.request_id(),
+                enrolment_id: enrolment,
+                reason,
+            });
+            let response = client.cancel_enrolment(request).await?.into_inner();
             show_enrolment(
                 context,
                 &response,
-                "hamafza.enrolments.v1.CancelEnrolmentResponse",
+                "CancelEnrolmentResponse",
                 response.enrolment.as_ref(),
             )
         }
@@ -479,19 +469,17 @@ pub async fn run(context: &Context, command: EnrolmentCommand) -> Outcome {
             )
         }
         EnrolmentCommand::Complete { enrolment, outcome } => {
-            let response = client
-                .complete_enrolment(context.request(pb::CompleteEnrolmentRequest {
-                    request_id: context.request_id(),
-                    enrolment_id: enrolment,
-                    score: outcome.score,
-                    no_show: outcome.no_show,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CompleteEnrolmentRequest {
+                request_id: context.request_id(),
+                enrolment_id: enrolment,
+                score: outcome.score,
+                no_show: outcome.no_show,
+            });
+            let response = client.complete_enrolment(request).await?.into_inner();
             show_enrolment(
                 context,
                 &response,
-                "hamafza.enrolments.v1.CompleteEnrolmentResponse",
+                "CompleteEnrolmentResponse",
                 response.enrolment.as_ref(),
             )
         }

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use hamafza_proto::courses as pb;
 
-use super::context::{Context, Outcome, present};
-use super::input::{changed_fields, from_file, parse_instant, set_text, timestamp};
+use super::context::{Context, Outcome, every_page, present};
+use super::input::{Edit, from_file, parse_instant, set_text, timestamp};
 use super::output::{Lang, View, emit, enum_name};
 
 /// Kinds of event.
@@ -220,7 +220,8 @@ fn show_event<M: prost::Message>(
     let event = present(event, "event")?;
     let mut view = View::single(&EVENT_COLUMNS);
     event_row(&mut view, context.lang, event);
-    emit(context.lang, context.output, message, name, view)
+    let name = format!("hamafza.courses.v1.{name}");
+    emit(context.lang, context.output, message, &name, view)
 }
 
 /// Runs an event verb.
@@ -228,9 +229,7 @@ pub async fn run(context: &Context, command: EventCommand) -> Outcome {
     let mut client = context.events();
     match command {
         EventCommand::List { kind, org, text } => {
-            let mut all = pb::ListEventsResponse::default();
-            let mut page_token = String::new();
-            loop {
+            let events = every_page(async |page_token| {
                 let page = client
                     .list_events(context.request(pb::ListEventsRequest {
                         page_size: 200,
@@ -242,12 +241,13 @@ pub async fn run(context: &Context, command: EventCommand) -> Outcome {
                     }))
                     .await?
                     .into_inner();
-                all.events.extend(page.events);
-                if page.next_page_token.is_empty() {
-                    break;
-                }
-                page_token = page.next_page_token;
-            }
+                Ok((page.events, page.next_page_token))
+            })
+            .await?;
+            let all = pb::ListEventsResponse {
+                events,
+                ..Default::default()
+            };
             let mut view = View::list(&EVENT_COLUMNS);
             for event in &all.events {
                 event_row(&mut view, context.lang, event);
@@ -268,7 +268,7 @@ pub async fn run(context: &Context, command: EventCommand) -> Outcome {
             show_event(
                 context,
                 &response,
-                "hamafza.courses.v1.GetEventResponse",
+                "GetEventResponse",
                 response.event.as_ref(),
             )
         }
@@ -278,16 +278,14 @@ pub async fn run(context: &Context, command: EventCommand) -> Outcome {
                 None => pb::EventDetails::default(),
             };
             apply_event_fields(&mut details, &fields);
-            let response = client
-                .create_event(context.request(pb::CreateEventRequest {
-                    details: Some(details),
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CreateEventRequest {
+                details: Some(details),
+            });
+            let response = client.create_event(request).await?.into_inner();
             show_event(
                 context,
                 &response,
-                "hamafza.courses.v1.CreateEventResponse",
+                "CreateEventResponse",
                 response.event.as_ref(),
             )
         }
@@ -296,7 +294,7 @@ pub async fn run(context: &Context, command: EventCommand) -> Outcome {
             show_event(
                 context,
                 &response,
-                "hamafza.courses.v1.UpdateEventResponse",
+                "UpdateEventResponse",
                 response.event.as_ref(),
             )
         }
@@ -310,18 +308,16 @@ pub async fn run(context: &Context, command: EventCommand) -> Outcome {
             Ok(())
         }
         EventCommand::Participation(ParticipationCommand::Set { event, org, no }) => {
-            let response = client
-                .set_event_participation(context.request(pb::SetEventParticipationRequest {
-                    event_id: event,
-                    organization_id: org,
-                    participating: !no,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::SetEventParticipationRequest {
+                event_id: event,
+                organization_id: org,
+                participating: !no,
+            });
+            let response = client.set_event_participation(request).await?.into_inner();
             show_event(
                 context,
                 &response,
-                "hamafza.courses.v1.SetEventParticipationResponse",
+                "SetEventParticipationResponse",
                 response.event.as_ref(),
             )
         }
@@ -349,8 +345,8 @@ pub async fn run(context: &Context, command: EventCommand) -> Outcome {
     }
 }
 
-/// Read, change what `fields` give, write back the whole details: the one
-/// place that becomes an update with a field mask and an etag.
+/// Read, change what `fields` give, write back the whole details with the
+/// etag read (see [`Edit`]).
 async fn update_event(
     context: &Context,
     event_id: String,
@@ -367,23 +363,10 @@ async fn update_event(
             .event,
         "event",
     )?;
-    // From a file: every field replaced; from flags: only those changed.
-    // Either way only if no one changed it since it was read (the etag).
-    let stored = event.details.unwrap_or_default();
-    let mut details = match &fields.from_file {
-        Some(file) => from_file(file, "hamafza.courses.v1.EventDetails")?,
-        None => stored.clone(),
-    };
-    apply_event_fields(&mut details, fields);
-    let update_mask = if fields.from_file.is_some() {
-        None
-    } else {
-        Some(changed_fields(
-            &stored,
-            &details,
-            "hamafza.courses.v1.EventDetails",
-        )?)
-    };
+    let file = fields.from_file.as_deref();
+    let mut edit = Edit::begin(event.details, file, "hamafza.courses.v1.EventDetails")?;
+    apply_event_fields(&mut edit.details, fields);
+    let (details, update_mask) = edit.finish()?;
     Ok(client
         .update_event(context.request(pb::UpdateEventRequest {
             event_id,

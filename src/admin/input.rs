@@ -288,6 +288,46 @@ pub fn changed_fields<T: prost::Message>(
     Ok(prost_types::FieldMask { paths })
 }
 
+/// An edit of a resource's details read with its etag: from a file every
+/// field is replaced (no mask); from flags only the fields they changed (the
+/// mask of [`changed_fields`]). Either way the update carries the etag, so it
+/// applies only if no one changed the resource since it was read.
+pub struct Edit<D> {
+    stored: D,
+    /// What the update writes; the command's flags change it.
+    pub details: D,
+    replace: bool,
+    name: &'static str,
+}
+
+impl<D: prost::Message + Default + Clone> Edit<D> {
+    /// Starts from `file` (a `name` in protobuf JSON or YAML) when given,
+    /// else from what is stored.
+    pub fn begin(stored: Option<D>, file: Option<&Path>, name: &'static str) -> Outcome<Self> {
+        let stored = stored.unwrap_or_default();
+        let details = match file {
+            Some(file) => from_file(file, name)?,
+            None => stored.clone(),
+        };
+        Ok(Self {
+            stored,
+            details,
+            replace: file.is_some(),
+            name,
+        })
+    }
+
+    /// The details to write and the update mask.
+    pub fn finish(self) -> Outcome<(D, Option<prost_types::FieldMask>)> {
+        let mask = if self.replace {
+            None
+        } else {
+            Some(changed_fields(&self.stored, &self.details, self.name)?)
+        };
+        Ok((self.details, mask))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use hamafza_kit::sheet;
 use hamafza_proto::courses as pb;
 
-use super::context::{Context, Failure, Outcome, present};
+use super::context::{Context, Failure, Outcome, every_page, present};
 use super::input::set_text;
 use super::output::{Lang, View, emit, enum_name};
 
@@ -115,9 +115,7 @@ pub async fn run(context: &Context, command: PersonCommand) -> Outcome {
             text,
             inactive,
         } => {
-            let mut all = pb::ListPeopleResponse::default();
-            let mut page_token = String::new();
-            loop {
+            let people = every_page(async |page_token| {
                 let page = client
                     .list_people(context.request(pb::ListPeopleRequest {
                         page_size: 200,
@@ -128,12 +126,13 @@ pub async fn run(context: &Context, command: PersonCommand) -> Outcome {
                     }))
                     .await?
                     .into_inner();
-                all.people.extend(page.people);
-                if page.next_page_token.is_empty() {
-                    break;
-                }
-                page_token = page.next_page_token;
-            }
+                Ok((page.people, page.next_page_token))
+            })
+            .await?;
+            let all = pb::ListPeopleResponse {
+                people,
+                ..Default::default()
+            };
             let mut view = View::list(&PERSON_COLUMNS);
             for person in &all.people {
                 person_row(&mut view, context.lang, person);

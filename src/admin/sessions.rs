@@ -13,9 +13,9 @@ use hamafza_proto::courses as pb;
 use hamafza_proto::enrolments as en;
 
 use super::catalog::course_id;
-use super::context::{Context, Failure, Outcome, present};
+use super::context::{Context, Failure, Outcome, every_page, present};
 use super::input::{
-    MeetingArg, changed_fields, from_file, meetings, parse_duration, parse_instant, parse_meeting,
+    Edit, MeetingArg, from_file, meetings, parse_duration, parse_instant, parse_meeting,
     parse_quota, set_range, set_text,
 };
 use super::output::{Lang, Output, View, emit, enum_name};
@@ -309,7 +309,8 @@ async fn show_session<M: prost::Message>(
     let codes = course_codes(context, std::slice::from_ref(session)).await?;
     let mut view = View::single(&SESSION_COLUMNS);
     session_row(&mut view, context.lang, session, &codes);
-    emit(context.lang, context.output, message, name, view)
+    let name = format!("hamafza.courses.v1.{name}");
+    emit(context.lang, context.output, message, &name, view)
 }
 
 /// Runs a session verb.
@@ -325,9 +326,7 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
                 Some(course) => course_id(context, &course).await?,
                 None => String::new(),
             };
-            let mut all = pb::ListSessionsResponse::default();
-            let mut page_token = String::new();
-            loop {
+            let sessions = every_page(async |page_token| {
                 let page = client
                     .list_sessions(context.request(pb::ListSessionsRequest {
                         page_size: 200,
@@ -339,12 +338,13 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
                     }))
                     .await?
                     .into_inner();
-                all.sessions.extend(page.sessions);
-                if page.next_page_token.is_empty() {
-                    break;
-                }
-                page_token = page.next_page_token;
-            }
+                Ok((page.sessions, page.next_page_token))
+            })
+            .await?;
+            let all = pb::ListSessionsResponse {
+                sessions,
+                ..Default::default()
+            };
             let codes = course_codes(context, &all.sessions).await?;
             let mut view = View::list(&SESSION_COLUMNS);
             for session in &all.sessions {
@@ -359,16 +359,14 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
             )
         }
         SessionCommand::Show { session } => {
-            let response = client
-                .get_session(context.request(pb::GetSessionRequest {
-                    session_id: session,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::GetSessionRequest {
+                session_id: session,
+            });
+            let response = client.get_session(request).await?.into_inner();
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.GetSessionResponse",
+                "GetSessionResponse",
                 response.session.as_ref(),
             )
             .await
@@ -380,17 +378,15 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
                 None => pb::SessionDetails::default(),
             };
             apply_session_fields(&mut details, &fields)?;
-            let response = client
-                .create_session(context.request(pb::CreateSessionRequest {
-                    course_id,
-                    details: Some(details),
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CreateSessionRequest {
+                course_id,
+                details: Some(details),
+            });
+            let response = client.create_session(request).await?.into_inner();
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.CreateSessionResponse",
+                "CreateSessionResponse",
                 response.session.as_ref(),
             )
             .await
@@ -400,68 +396,60 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.UpdateSessionResponse",
+                "UpdateSessionResponse",
                 response.session.as_ref(),
             )
             .await
         }
         SessionCommand::Open { session } => {
-            let response = client
-                .open_session(context.request(pb::OpenSessionRequest {
-                    session_id: session,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::OpenSessionRequest {
+                session_id: session,
+            });
+            let response = client.open_session(request).await?.into_inner();
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.OpenSessionResponse",
+                "OpenSessionResponse",
                 response.session.as_ref(),
             )
             .await
         }
         SessionCommand::Close { session } => {
-            let response = client
-                .close_session(context.request(pb::CloseSessionRequest {
-                    session_id: session,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CloseSessionRequest {
+                session_id: session,
+            });
+            let response = client.close_session(request).await?.into_inner();
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.CloseSessionResponse",
+                "CloseSessionResponse",
                 response.session.as_ref(),
             )
             .await
         }
         SessionCommand::Complete { session } => {
-            let response = client
-                .complete_session(context.request(pb::CompleteSessionRequest {
-                    session_id: session,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CompleteSessionRequest {
+                session_id: session,
+            });
+            let response = client.complete_session(request).await?.into_inner();
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.CompleteSessionResponse",
+                "CompleteSessionResponse",
                 response.session.as_ref(),
             )
             .await
         }
         SessionCommand::Cancel { session, reason } => {
-            let response = client
-                .cancel_session(context.request(pb::CancelSessionRequest {
-                    session_id: session,
-                    reason,
-                }))
-                .await?
-                .into_inner();
+            let request = context.request(pb::CancelSessionRequest {
+                session_id: session,
+                reason,
+            });
+            let response = client.cancel_session(request).await?.into_inner();
             show_session(
                 context,
                 &response,
-                "hamafza.courses.v1.CancelSessionResponse",
+                "CancelSessionResponse",
                 response.session.as_ref(),
             )
             .await
@@ -525,8 +513,8 @@ pub fn write_sheet(context: &Context, table: Sheet<'_>, out: Option<&std::path::
     Ok(())
 }
 
-/// Read, change what `fields` give, write back the whole details: the one
-/// place that becomes an update with a field mask and an etag.
+/// Read, change what `fields` give, write back the whole details with the
+/// etag read (see [`Edit`]).
 async fn update_session(
     context: &Context,
     session_id: String,
@@ -543,23 +531,10 @@ async fn update_session(
             .session,
         "session",
     )?;
-    // From a file: every field replaced; from flags: only those changed.
-    // Either way only if no one changed it since it was read (the etag).
-    let stored = session.details.unwrap_or_default();
-    let mut details = match &fields.from_file {
-        Some(file) => from_file(file, "hamafza.courses.v1.SessionDetails")?,
-        None => stored.clone(),
-    };
-    apply_session_fields(&mut details, fields)?;
-    let update_mask = if fields.from_file.is_some() {
-        None
-    } else {
-        Some(changed_fields(
-            &stored,
-            &details,
-            "hamafza.courses.v1.SessionDetails",
-        )?)
-    };
+    let file = fields.from_file.as_deref();
+    let mut edit = Edit::begin(session.details, file, "hamafza.courses.v1.SessionDetails")?;
+    apply_session_fields(&mut edit.details, fields)?;
+    let (details, update_mask) = edit.finish()?;
     Ok(client
         .update_session(context.request(pb::UpdateSessionRequest {
             session_id,

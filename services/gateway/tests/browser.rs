@@ -46,6 +46,22 @@ async fn wait_for(browser: &fantoccini::Client, css: &str) -> fantoccini::elemen
         .unwrap_or_else(|error| panic!("{css} did not appear: {error}"))
 }
 
+/// Clicks the element `css` names, which must be on the page.
+async fn click(browser: &fantoccini::Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits for the element `css` names, then clicks it.
+async fn click_when_shown(browser: &fantoccini::Client, css: &str) {
+    wait_for(browser, css).await.click().await.unwrap();
+}
+
 fn screenshots_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -174,11 +190,7 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
 
     // Open the first upcoming session and enrol.
     browser.goto(&base).await.unwrap();
-    wait_for(&browser, ".cards .card h3 a")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click_when_shown(&browser, ".cards .card h3 a").await;
     let enrol_button = wait_for(&browser, "form[action$='/enrol'] button").await;
     let session_url = browser.current_url().await.unwrap();
     let session_id = session_url
@@ -309,13 +321,7 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
     screenshot(&browser, &shots, "verification.png").await;
 
     // Switch to English.
-    browser
-        .find(Locator::Css("header a[lang='en']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "header a[lang='en']").await;
     wait_for(&browser, "html[dir='ltr']").await;
     let verdict = main_text(&browser).await;
     assert!(verdict.contains("This certificate is valid."), "{verdict}");
@@ -462,11 +468,7 @@ async fn two_council_members_approve_pr_180_in_a_real_browser() {
 
     sign_in_as(&browser, &base, "council-msc").await;
     browser.goto(&base).await.unwrap();
-    wait_for(&browser, "header nav a[href='/council']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click_when_shown(&browser, "header nav a[href='/council']").await;
     wait_for(&browser, "nav.tabs").await;
     screenshots(&browser, &base, "/council", "council-queue").await;
     card_with(&browser, "PR-180")
@@ -488,13 +490,7 @@ async fn two_council_members_approve_pr_180_in_a_real_browser() {
         .send_keys("سرفصل‌ها و شاخص‌ها کامل است")
         .await
         .unwrap();
-    browser
-        .find(Locator::Css("form.vote button[type='submit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "form.vote button[type='submit']").await;
     let flash = wait_for(&browser, ".flash").await.text().await.unwrap();
     assert!(flash.contains("رأی موافق شما ثبت شد"), "{flash}");
     assert!(flash.contains("۱ موافقت از ۲"), "{flash}");
@@ -509,11 +505,7 @@ async fn two_council_members_approve_pr_180_in_a_real_browser() {
         .click()
         .await
         .unwrap();
-    wait_for(&browser, "form.vote button[type='submit']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click_when_shown(&browser, "form.vote button[type='submit']").await;
     let flash = wait_for(&browser, ".flash").await.text().await.unwrap();
     assert!(flash.contains("حد نصاب رسید"), "{flash}");
     let page = main_text(&browser).await;
@@ -582,11 +574,7 @@ async fn the_instructor_takes_attendance_and_completes_a_session_in_a_real_brows
             .is_err(),
         "no enrol button for the session's instructor"
     );
-    wait_for(&browser, "header nav a[href='/teach']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click_when_shown(&browser, "header nav a[href='/teach']").await;
     wait_for(&browser, "nav.tabs").await;
     screenshots(&browser, &base, "/teach", "teach-list").await;
     wait_for(&browser, &format!("a[href='{roster}']"))
@@ -612,13 +600,7 @@ async fn the_instructor_takes_attendance_and_completes_a_session_in_a_real_brows
         .click()
         .await
         .unwrap();
-    browser
-        .find(Locator::Css("form.attendance button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "form.attendance button").await;
     let flash = wait_for(&browser, ".flash").await.text().await.unwrap();
     assert!(flash.contains("حضور ۱ نفر برای جلسه ۱ ثبت شد"), "{flash}");
     wait_for(&browser, &attend(1)).await.click().await.unwrap();
@@ -635,13 +617,7 @@ async fn the_instructor_takes_attendance_and_completes_a_session_in_a_real_brows
         .click()
         .await
         .unwrap();
-    browser
-        .find(Locator::Css("form.attendance button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "form.attendance button").await;
     let flash = wait_for(&browser, ".flash").await.text().await.unwrap();
     assert!(
         flash.contains("حضور ۱ نفر برای جلسه ۱ ثبت شد؛ ۱ نفر غایب"),
@@ -653,11 +629,7 @@ async fn the_instructor_takes_attendance_and_completes_a_session_in_a_real_brows
     assert_eq!(marked.attendance[0].status(), epb::AttendanceStatus::Absent);
     // Meeting 2: everyone present, as the form starts.
     wait_for(&browser, &attend(2)).await.click().await.unwrap();
-    wait_for(&browser, "form.attendance button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click_when_shown(&browser, "form.attendance button").await;
     let flash = wait_for(&browser, ".flash").await.text().await.unwrap();
     assert!(flash.contains("حضور ۲ نفر برای جلسه ۲ ثبت شد"), "{flash}");
 
@@ -689,13 +661,7 @@ async fn the_instructor_takes_attendance_and_completes_a_session_in_a_real_brows
         .send_keys("90")
         .await
         .unwrap();
-    browser
-        .find(Locator::Css("form.complete button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "form.complete button").await;
     let flash = wait_for(&browser, ".flash").await.text().await.unwrap();
     assert!(flash.contains("۱ نفر قبول، ۱ نفر مردود"), "{flash}");
     let results = wait_for(&browser, "table.results")
@@ -758,13 +724,7 @@ async fn a_company_manager_approves_enrols_and_uploads_in_a_real_browser() {
     screenshots(&browser, &base, "/org", "org-requests").await;
     // Approve Sara's request (ticked by default).
     browser.goto(&format!("{base}/org")).await.unwrap();
-    browser
-        .find(Locator::Css("button[value='approve']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "button[value='approve']").await;
     let done = wait_for(&browser, ".flash").await.text().await.unwrap();
     assert!(done.contains("تأیید شد"), "{done}");
 
@@ -947,11 +907,7 @@ async fn an_admin_puts_a_course_and_a_session_through_the_back_office_in_a_real_
 
     sign_in_as(&browser, &base, "admin").await;
     browser.goto(&base).await.unwrap();
-    wait_for(&browser, "header nav a[href='/admin']")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click_when_shown(&browser, "header nav a[href='/admin']").await;
     wait_for(&browser, "nav.tabs").await;
     screenshots(&browser, &base, "/admin", "admin-overview").await;
 
@@ -969,11 +925,7 @@ async fn an_admin_puts_a_course_and_a_session_through_the_back_office_in_a_real_
     choose(&browser, "details.delivery_mode", "in-person").await;
     // A code with a space: the form comes back with the words beside it and
     // everything else as typed.
-    wait_for(&browser, "form[action$='/admin/courses/new'] button")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click_when_shown(&browser, "form[action$='/admin/courses/new'] button").await;
     let beside = wait_for(&browser, "[id='details.code-error']")
         .await
         .text()
@@ -1005,11 +957,7 @@ async fn an_admin_puts_a_course_and_a_session_through_the_back_office_in_a_real_
             .goto(&format!("{base}/council/courses/{course_id}"))
             .await
             .unwrap();
-        wait_for(&browser, "form.vote button[type='submit']")
-            .await
-            .click()
-            .await
-            .unwrap();
+        click_when_shown(&browser, "form.vote button[type='submit']").await;
         wait_for(&browser, ".flash").await;
     }
 

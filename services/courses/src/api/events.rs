@@ -13,7 +13,6 @@ use super::convert::{
     parse_range, parse_text_filter,
 };
 use super::{ADMIN, CoursesApi, UpdateTerms, reply, signed_in};
-use crate::domain::CoursesError;
 use crate::domain::values::OrganizationId;
 use crate::store::queries::EventFilter;
 
@@ -121,40 +120,35 @@ impl EventService for CoursesApi {
         reply(
             async {
                 caller.require_any(ADMIN)?;
-                let mut v = Violations::new();
-                let id = parse_id(&mut v, "event_id", &request.event_id);
-                let terms = UpdateTerms::parse(
-                    &mut v,
+                let (id, terms) = UpdateTerms::parse(
+                    |v| parse_id(v, "event_id", &request.event_id),
                     &request.etag,
                     request.update_mask.as_ref(),
                     merge_event,
-                );
-                let id = v.finish_with(id)?;
-                let mut attempt = 0;
-                let record = loop {
-                    attempt += 1;
-                    let existing = self
-                        .store
-                        .event(id)
-                        .await?
-                        .ok_or_else(|| ApiError::not_found("event", id))?;
-                    let revision = terms.revision("event", id, existing.event.revision)?;
-                    let details = apply_mask(
-                        event_to_wire(existing).details.unwrap_or_default(),
-                        request.details.as_ref(),
-                        terms.paths(),
-                        merge_event,
-                    );
-                    let draft = event_draft(details.as_ref())?;
-                    match self
-                        .store
-                        .update_event(id, &draft, revision, time::now())
-                        .await
-                    {
-                        Err(CoursesError::EtagMismatch { .. }) if terms.may_retry(attempt) => {}
-                        result => break result?,
-                    }
-                };
+                )?;
+                // Every attempt reads afresh, borrowing the request and the terms.
+                let (request, terms) = (&request, &terms);
+                let record = terms
+                    .write(move || async move {
+                        let existing = self
+                            .store
+                            .event(id)
+                            .await?
+                            .ok_or_else(|| ApiError::not_found("event", id))?;
+                        let revision = terms.revision("event", id, existing.event.revision)?;
+                        let details = apply_mask(
+                            event_to_wire(existing).details.unwrap_or_default(),
+                            request.details.as_ref(),
+                            terms.paths(),
+                            merge_event,
+                        );
+                        let draft = event_draft(details.as_ref())?;
+                        Ok(self
+                            .store
+                            .update_event(id, &draft, revision, time::now())
+                            .await)
+                    })
+                    .await?;
                 tracing::info!(event_id = %id, by = %caller.subject, "event updated");
                 Ok(pb::UpdateEventResponse {
                     event: Some(event_to_wire(record)),

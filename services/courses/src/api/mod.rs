@@ -17,9 +17,10 @@ use hamafza_kit::auth::{Caller, Role};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hamafza_kit::ApiError;
 use hamafza_kit::recent::Recent;
+use hamafza_kit::{ApiError, Violations};
 
+use crate::domain::CoursesError;
 use crate::store::Store;
 use crate::store::queries::CourseRecord;
 
@@ -99,23 +100,45 @@ struct UpdateTerms {
 }
 
 impl UpdateTerms {
-    /// Parses the etag and the update mask of a request whose details `merge`
-    /// knows how to merge, recording what is malformed.
-    fn parse<T: Default>(
-        v: &mut hamafza_kit::Violations,
+    /// Parses an update's id (with `id`), its etag and its update mask
+    /// (whose paths `merge` must know), refusing all that is malformed in
+    /// one answer.
+    fn parse<I, T: Default>(
+        id: impl FnOnce(&mut Violations) -> Option<I>,
         etag: &str,
         mask: Option<&prost_types::FieldMask>,
         merge: fn(&mut T, &T, &str) -> bool,
-    ) -> Self {
-        let expected = hamafza_kit::update::parse_etag(v, "etag", etag);
+    ) -> Result<(I, Self), ApiError> {
+        let mut v = Violations::new();
+        let id = id(&mut v);
+        let expected = hamafza_kit::update::parse_etag(&mut v, "etag", etag);
         let paths = hamafza_kit::update::mask_paths(mask);
         hamafza_kit::update::check_mask(
-            v,
+            &mut v,
             "update_mask",
             paths.as_deref(),
             convert::masks::knows(merge),
         );
-        Self { expected, paths }
+        Ok((v.finish_with(id)?, Self { expected, paths }))
+    }
+
+    /// Reads, merges and writes until the write lands: `attempt` reads the
+    /// resource, merges the request into it and answers what its write
+    /// came to, or refuses before writing. A write that found the resource
+    /// changed since it was read is tried afresh only as long as
+    /// [`Self::may_retry`]; otherwise it is the caller's ABORTED.
+    async fn write<R, F>(&self, mut attempt: impl FnMut() -> F) -> Result<R, ApiError>
+    where
+        F: Future<Output = Result<Result<R, CoursesError>, ApiError>>,
+    {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match attempt().await? {
+                Err(CoursesError::EtagMismatch { .. }) if self.may_retry(attempts) => {}
+                written => return Ok(written?),
+            }
+        }
     }
 
     /// The revision to write over, given the one stored now: the update is

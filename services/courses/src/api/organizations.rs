@@ -14,7 +14,6 @@ use super::convert::{
     organization_draft, organization_kind_from_wire, organization_to_wire, parse_text_filter,
 };
 use super::{ADMIN, CoursesApi, UpdateTerms, reply, signed_in};
-use crate::domain::CoursesError;
 use crate::domain::values::OrganizationId;
 use crate::store::queries::OrganizationFilter;
 
@@ -110,49 +109,47 @@ impl OrganizationService for CoursesApi {
         reply(
             async {
                 caller.require_any(ADMIN)?;
-                let mut v = Violations::new();
-                let id = v.take(
-                    "organization_id",
-                    OrganizationId::parse(&request.organization_id),
-                );
-                let terms = UpdateTerms::parse(
-                    &mut v,
+                let (id, terms) = UpdateTerms::parse(
+                    |v| {
+                        v.take(
+                            "organization_id",
+                            OrganizationId::parse(&request.organization_id),
+                        )
+                    },
                     &request.etag,
                     request.update_mask.as_ref(),
                     merge_organization,
-                );
-                let id = v.finish_with(id)?;
-                let mut attempt = 0;
-                let row = loop {
-                    attempt += 1;
-                    let existing = self
-                        .store
-                        .organization(id.as_str())
-                        .await?
-                        .ok_or_else(|| ApiError::not_found("organization", &id))?;
-                    let revision = terms.revision("organization", &id, existing.revision)?;
-                    let stored = organization_to_wire(existing);
-                    let stored = UpdateOrganizationRequest {
-                        organization_id: stored.id,
-                        name: stored.name,
-                        kind: stored.kind,
-                        parent_organization_id: stored.parent_organization_id,
-                        ..Default::default()
-                    };
-                    let fields =
-                        apply_mask(stored, Some(&request), terms.paths(), merge_organization)
-                            .unwrap_or_default();
-                    let draft = organization_draft(
-                        &request.organization_id,
-                        fields.name.as_ref(),
-                        fields.kind,
-                        &fields.parent_organization_id,
-                    )?;
-                    match self.store.update_organization(&draft, revision).await {
-                        Err(CoursesError::EtagMismatch { .. }) if terms.may_retry(attempt) => {}
-                        result => break result?,
-                    }
-                };
+                )?;
+                // Every attempt reads afresh, borrowing the id, the request and the terms.
+                let (id, request, terms) = (&id, &request, &terms);
+                let row = terms
+                    .write(move || async move {
+                        let existing = self
+                            .store
+                            .organization(id.as_str())
+                            .await?
+                            .ok_or_else(|| ApiError::not_found("organization", id))?;
+                        let revision = terms.revision("organization", id, existing.revision)?;
+                        let stored = organization_to_wire(existing);
+                        let stored = UpdateOrganizationRequest {
+                            organization_id: stored.id,
+                            name: stored.name,
+                            kind: stored.kind,
+                            parent_organization_id: stored.parent_organization_id,
+                            ..Default::default()
+                        };
+                        let fields =
+                            apply_mask(stored, Some(request), terms.paths(), merge_organization)
+                                .unwrap_or_default();
+                        let draft = organization_draft(
+                            &request.organization_id,
+                            fields.name.as_ref(),
+                            fields.kind,
+                            &fields.parent_organization_id,
+                        )?;
+                        Ok(self.store.update_organization(&draft, revision).await)
+                    })
+                    .await?;
                 tracing::info!(organization_id = %id, by = %caller.subject, "organization updated");
                 Ok(UpdateOrganizationResponse {
                     organization: Some(organization_to_wire(row)),

@@ -13,7 +13,6 @@ use super::convert::{
     session_statuses_from_wire, session_to_wire,
 };
 use super::{ADMIN, CoursesApi, UpdateTerms, is_staff, reply, signed_in};
-use crate::domain::CoursesError;
 use crate::domain::sessions::{SessionMove, SessionPlan, SessionStatus};
 use crate::domain::workflow::CatalogStatus;
 use crate::store::queries::{SessionFilter, SessionRecord};
@@ -304,45 +303,40 @@ impl SessionService for CoursesApi {
         reply(
             async {
                 caller.require_any(ADMIN)?;
-                let mut v = Violations::new();
-                let id = parse_id(&mut v, "session_id", &request.session_id);
-                let terms = UpdateTerms::parse(
-                    &mut v,
+                let (id, terms) = UpdateTerms::parse(
+                    |v| parse_id(v, "session_id", &request.session_id),
                     &request.etag,
                     request.update_mask.as_ref(),
                     merge_session,
-                );
-                let id = v.finish_with(id)?;
-                let mut attempt = 0;
-                let record = loop {
-                    attempt += 1;
-                    let existing = self
-                        .store
-                        .session(id)
-                        .await?
-                        .ok_or_else(|| ApiError::not_found("session", id))?;
-                    let revision = terms.revision("session", id, existing.session.revision)?;
-                    let course_id = existing.session.course_id;
-                    let details = apply_mask(
-                        session_to_wire(existing).details.unwrap_or_default(),
-                        request.details.as_ref(),
-                        terms.paths(),
-                        merge_session,
-                    );
-                    let mut v = Violations::new();
-                    let plan = self
-                        .checked_plan(course_id, details.as_ref(), &mut v)
-                        .await?;
-                    let plan = v.finish_with(plan)?;
-                    match self
-                        .store
-                        .update_session(id, &plan, revision, time::now())
-                        .await
-                    {
-                        Err(CoursesError::EtagMismatch { .. }) if terms.may_retry(attempt) => {}
-                        result => break result?,
-                    }
-                };
+                )?;
+                // Every attempt reads afresh, borrowing the request and the terms.
+                let (request, terms) = (&request, &terms);
+                let record = terms
+                    .write(move || async move {
+                        let existing = self
+                            .store
+                            .session(id)
+                            .await?
+                            .ok_or_else(|| ApiError::not_found("session", id))?;
+                        let revision = terms.revision("session", id, existing.session.revision)?;
+                        let course_id = existing.session.course_id;
+                        let details = apply_mask(
+                            session_to_wire(existing).details.unwrap_or_default(),
+                            request.details.as_ref(),
+                            terms.paths(),
+                            merge_session,
+                        );
+                        let mut v = Violations::new();
+                        let plan = self
+                            .checked_plan(course_id, details.as_ref(), &mut v)
+                            .await?;
+                        let plan = v.finish_with(plan)?;
+                        Ok(self
+                            .store
+                            .update_session(id, &plan, revision, time::now())
+                            .await)
+                    })
+                    .await?;
                 tracing::info!(session_id = %id, by = %caller.subject, "session updated");
                 Ok(pb::UpdateSessionResponse {
                     session: Some(session_to_wire(record)),

@@ -12,7 +12,6 @@ use crate::api::convert::{
     parse_organization_filter, parse_range, parse_text_filter,
 };
 use crate::api::{ADMIN, CoursesApi, UpdateTerms, is_staff};
-use crate::domain::CoursesError;
 use crate::store::queries::{CourseFilter, CourseRecord};
 
 /// Most ids in one `course_ids` filter.
@@ -132,42 +131,37 @@ impl CoursesApi {
         request: pb::UpdateCourseRequest,
     ) -> Result<pb::UpdateCourseResponse, ApiError> {
         caller.require_any(ADMIN)?;
-        let mut v = Violations::new();
-        let id = parse_id(&mut v, "course_id", &request.course_id);
-        let terms = UpdateTerms::parse(
-            &mut v,
+        let (id, terms) = UpdateTerms::parse(
+            |v| parse_id(v, "course_id", &request.course_id),
             &request.etag,
             request.update_mask.as_ref(),
             merge_course,
-        );
-        let id = v.finish_with(id)?;
-        let mut attempt = 0;
-        let record = loop {
-            attempt += 1;
-            let existing = self
-                .store
-                .course(id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("course", id))?;
-            let revision = terms.revision("course", id, existing.course.revision)?;
-            let stored =
-                course_to_wire(existing, self.required_approvals().await?, Audience::Staff);
-            let details = apply_mask(
-                stored.details.unwrap_or_default(),
-                request.details.as_ref(),
-                terms.paths(),
-                merge_course,
-            );
-            let draft = course_draft(details.as_ref())?;
-            match self
-                .store
-                .update_course(id, &draft, revision, time::now())
-                .await
-            {
-                Err(CoursesError::EtagMismatch { .. }) if terms.may_retry(attempt) => {}
-                result => break result?,
-            }
-        };
+        )?;
+        // Every attempt reads afresh, borrowing the request and the terms.
+        let (request, terms) = (&request, &terms);
+        let record = terms
+            .write(move || async move {
+                let existing = self
+                    .store
+                    .course(id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("course", id))?;
+                let revision = terms.revision("course", id, existing.course.revision)?;
+                let stored =
+                    course_to_wire(existing, self.required_approvals().await?, Audience::Staff);
+                let details = apply_mask(
+                    stored.details.unwrap_or_default(),
+                    request.details.as_ref(),
+                    terms.paths(),
+                    merge_course,
+                );
+                let draft = course_draft(details.as_ref())?;
+                Ok(self
+                    .store
+                    .update_course(id, &draft, revision, time::now())
+                    .await)
+            })
+            .await?;
         tracing::info!(course_id = %id, by = %caller.subject, "course updated");
         Ok(pb::UpdateCourseResponse {
             course: Some(course_to_wire(

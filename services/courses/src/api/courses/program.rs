@@ -12,7 +12,6 @@ use crate::api::convert::{
     parse_text_filter, program_draft, program_to_wire,
 };
 use crate::api::{ADMIN, CoursesApi, UpdateTerms, is_staff};
-use crate::domain::CoursesError;
 use crate::store::queries::{ProgramFilter, ProgramRecord};
 
 impl CoursesApi {
@@ -116,42 +115,37 @@ impl CoursesApi {
         request: pb::UpdateProgramRequest,
     ) -> Result<pb::UpdateProgramResponse, ApiError> {
         caller.require_any(ADMIN)?;
-        let mut v = Violations::new();
-        let id = parse_id(&mut v, "program_id", &request.program_id);
-        let terms = UpdateTerms::parse(
-            &mut v,
+        let (id, terms) = UpdateTerms::parse(
+            |v| parse_id(v, "program_id", &request.program_id),
             &request.etag,
             request.update_mask.as_ref(),
             merge_program,
-        );
-        let id = v.finish_with(id)?;
-        let mut attempt = 0;
-        let record = loop {
-            attempt += 1;
-            let existing = self
-                .store
-                .program(id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("program", id))?;
-            let revision = terms.revision("program", id, existing.program.revision)?;
-            let stored =
-                program_to_wire(existing, self.required_approvals().await?, Audience::Staff);
-            let details = apply_mask(
-                stored.details.unwrap_or_default(),
-                request.details.as_ref(),
-                terms.paths(),
-                merge_program,
-            );
-            let draft = program_draft(details.as_ref())?;
-            match self
-                .store
-                .update_program(id, &draft, revision, time::now())
-                .await
-            {
-                Err(CoursesError::EtagMismatch { .. }) if terms.may_retry(attempt) => {}
-                result => break result?,
-            }
-        };
+        )?;
+        // Every attempt reads afresh, borrowing the request and the terms.
+        let (request, terms) = (&request, &terms);
+        let record = terms
+            .write(move || async move {
+                let existing = self
+                    .store
+                    .program(id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("program", id))?;
+                let revision = terms.revision("program", id, existing.program.revision)?;
+                let stored =
+                    program_to_wire(existing, self.required_approvals().await?, Audience::Staff);
+                let details = apply_mask(
+                    stored.details.unwrap_or_default(),
+                    request.details.as_ref(),
+                    terms.paths(),
+                    merge_program,
+                );
+                let draft = program_draft(details.as_ref())?;
+                Ok(self
+                    .store
+                    .update_program(id, &draft, revision, time::now())
+                    .await)
+            })
+            .await?;
         tracing::info!(program_id = %id, by = %caller.subject, "program updated");
         Ok(pb::UpdateProgramResponse {
             program: Some(program_to_wire(

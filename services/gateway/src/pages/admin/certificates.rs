@@ -2,8 +2,6 @@
 //! revoke one with a reason, issue one by hand for a course completed
 //! elsewhere, and see those expiring soon.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -14,12 +12,12 @@ use serde::Deserialize;
 
 use super::{
     Problems, admin, field, field_key, flash, frame, new_request_id, number_input, parse_jalali,
-    parse_number, see_other, text_input,
+    parse_number, posted, see_other, text_input,
 };
 use crate::AppState;
 use crate::i18n::{Lang, instant};
-use crate::pages::forms::{first, form_values};
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::pages::forms::first;
+use crate::web::{PageError, Viewer};
 use hamafza_proto::certification as certpb;
 use hamafza_proto::common::Actor;
 use hamafza_proto::courses as cpb;
@@ -328,9 +326,7 @@ pub async fn revoke(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, values) = posted(&viewer, &body)?;
     let reason = first(&values, "reason").trim().to_owned();
     if reason.is_empty() {
         return Err(PageError::api(
@@ -369,9 +365,7 @@ pub async fn issue(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values: HashMap<String, Vec<String>> = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, values) = posted(&viewer, &body)?;
     let form = IssueForm {
         trainee: first(&values, "trainee").to_owned(),
         course_id: first(&values, "course_id").to_owned(),

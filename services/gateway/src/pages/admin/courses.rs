@@ -10,13 +10,13 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use super::{
-    Done, Problems, admin, bilingual, changed_meanwhile, field, flash, frame, is_stale,
-    latin_input, number_input, parse_number, see_other,
+    Again, Done, EditForm, Problems, admin, bilingual, field, flash, frame, latin_input,
+    number_input, parse_number, posted, see_other,
 };
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::pages::forms::{first, form_values};
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::pages::forms::first;
+use crate::web::{PageError, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
 
@@ -247,6 +247,16 @@ impl CourseForm {
 }
 
 /// The input a course violation's path names.
+impl EditForm for CourseForm {
+    fn differing(&self, posted: &Self, lang: Lang) -> Vec<&'static str> {
+        FIELDS
+            .iter()
+            .filter(|(mask, _, _)| self.value(mask) != posted.value(mask))
+            .map(|(_, _, label)| lang.pick(label.0, label.1))
+            .collect()
+    }
+}
+
 fn input_of(path: &str) -> Option<String> {
     let key = super::field_key(path);
     FIELDS
@@ -432,9 +442,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, values) = posted(&viewer, &body)?;
     let form = CourseForm::from_body(&values);
     let problems = match form.details(lang) {
         Ok(details) => match state
@@ -629,97 +637,63 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, values) = posted(&viewer, &body)?;
     let form = CourseForm::from_body(&values);
     let etag = first(&values, "etag").to_owned();
     let mask = prost_types::FieldMask {
         paths: FIELDS.iter().map(|(m, _, _)| (*m).to_owned()).collect(),
     };
-    let outcome = match form.details(lang) {
-        Ok(details) => state
-            .backends
-            .as_caller(&web.token)
-            .courses()
-            .update_course(cpb::UpdateCourseRequest {
-                course_id: id.clone(),
-                details: Some(details),
-                etag,
-                update_mask: Some(mask),
-            })
-            .await
-            .map(|_| ())
-            .map_err(|s| hamafza_kit::ApiError::from_status(&s)),
-        Err(problems) => {
-            let course = get_course(&state, &web.token, lang, &id).await?;
-            let courses = other_courses(&state, &web.token, &id).await;
-            return Ok((
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                edit_page(
-                    &viewer,
-                    &web.csrf,
-                    &course,
-                    &form,
-                    &problems,
-                    html! {},
-                    &courses,
-                ),
-            )
-                .into_response());
+    // Problems found here, or the service's refusal.
+    let refusal = match form.details(lang) {
+        Ok(details) => {
+            let sent = state
+                .backends
+                .as_caller(&web.token)
+                .courses()
+                .update_course(cpb::UpdateCourseRequest {
+                    course_id: id.clone(),
+                    details: Some(details),
+                    etag,
+                    update_mask: Some(mask),
+                })
+                .await;
+            match sent {
+                Ok(_) => return Ok(see_other(&format!("/admin/courses/{id}?done=saved"))),
+                Err(status) => Err(hamafza_kit::ApiError::from_status(&status)),
+            }
         }
-    };
-    let error = match outcome {
-        Ok(()) => return Ok(see_other(&format!("/admin/courses/{id}?done=saved"))),
-        Err(error) => error,
+        Err(problems) => Ok(problems),
     };
     let course = get_course(&state, &web.token, lang, &id).await?;
     let courses = other_courses(&state, &web.token, &id).await;
-    if is_stale(&error) {
-        let stored = CourseForm::from_course(lang, &course);
-        let differing: Vec<&str> = FIELDS
-            .iter()
-            .filter(|(mask, _, _)| stored.value(mask) != form.value(mask))
-            .map(|(_, _, label)| lang.pick(label.0, label.1))
-            .collect();
-        return Ok((
-            axum::http::StatusCode::CONFLICT,
-            edit_page(
-                &viewer,
-                &web.csrf,
-                &course,
-                &stored,
-                &Problems::default(),
-                changed_meanwhile(lang, &differing),
-                &courses,
-            ),
-        )
-            .into_response());
-    }
-    if error.violations().is_empty()
-        && matches!(
-            error.code(),
-            hamafza_kit::ErrorCode::Unavailable
-                | hamafza_kit::ErrorCode::PermissionDenied
-                | hamafza_kit::ErrorCode::NotFound
-        )
-    {
-        return Err(PageError::api(lang, error));
-    }
-    let problems = Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code");
-    Ok((
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        edit_page(
-            &viewer,
-            &web.csrf,
-            &course,
-            &form,
-            &problems,
-            html! {},
-            &courses,
-        ),
-    )
-        .into_response())
+    let stored = CourseForm::from_course(lang, &course);
+    let again = match refusal {
+        Ok(problems) => Again::problems(&form, problems),
+        Err(error)
+            if error.violations().is_empty()
+                && matches!(
+                    error.code(),
+                    hamafza_kit::ErrorCode::Unavailable
+                        | hamafza_kit::ErrorCode::PermissionDenied
+                        | hamafza_kit::ErrorCode::NotFound
+                ) =>
+        {
+            return Err(PageError::api(lang, error));
+        }
+        Err(error) => Again::refused(lang, &error, &stored, &form, || {
+            Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code")
+        }),
+    };
+    let page = edit_page(
+        &viewer,
+        &web.csrf,
+        &course,
+        again.values,
+        &again.problems,
+        again.notice,
+        &courses,
+    );
+    Ok((again.status, page).into_response())
 }
 
 /// `POST /admin/courses/{id}/{action}`: submit, publish or retire.
@@ -730,9 +704,7 @@ pub async fn act(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, _) = posted(&viewer, &body)?;
     let client = state.backends.as_caller(&web.token).courses();
     let mut client = client;
     let result = match action.as_str() {

@@ -9,7 +9,7 @@ use maud::{Markup, html};
 
 use super::courses::{catalog_actions, catalog_badge};
 use super::sessions::{session_actions, session_badge};
-use super::{Done, admin, flash, frame};
+use super::{Done, admin, flash, frame, list_table};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::web::{PageError, Viewer};
@@ -118,48 +118,38 @@ pub async fn show(
                 " " a.button href="/admin/events/new" { (lang.pick("رویداد تازه", "New event")) }
             }
             h2 { (lang.pick("درس‌ها", "Courses")) }
-            div.scroll { table.admin-list {
-                thead { tr {
-                    th { (lang.pick("کد", "Code")) }
-                    th { (lang.pick("عنوان", "Title")) }
-                    th { (lang.pick("وضعیت", "Status")) }
-                    th { (lang.pick("گام بعد", "Next step")) }
-                } }
-                tbody {
-                    @for course in &courses {
-                        @let d = course.details.clone().unwrap_or_default();
-                        tr {
-                            td { bdi.ltr { (d.code) } }
-                            td { a href={ "/admin/courses/" (course.id) } { (lang.text(d.title.as_ref())) } }
-                            td { (catalog_badge(lang, course.status())) }
-                            td { (catalog_actions(lang, &web.csrf, "courses", &course.id, course.status())) }
-                        }
+            (list_table(lang, &[
+                ("کد", "Code"), ("عنوان", "Title"), ("وضعیت", "Status"),
+                ("گام بعد", "Next step"),
+            ], html! {
+                @for course in &courses {
+                    @let d = course.details.clone().unwrap_or_default();
+                    tr {
+                        td { bdi.ltr { (d.code) } }
+                        td { a href={ "/admin/courses/" (course.id) } { (lang.text(d.title.as_ref())) } }
+                        td { (catalog_badge(lang, course.status())) }
+                        td { (catalog_actions(lang, &web.csrf, "courses", &course.id, course.status())) }
                     }
                 }
-            } }
+            }))
             h2 { (lang.pick("برنامه‌ها", "Programs")) }
             @if programs.is_empty() {
                 p.muted { (lang.pick("برنامه‌ای نیست.", "No programs.")) }
             } @else {
-                div.scroll { table.admin-list {
-                    thead { tr {
-                        th { (lang.pick("کد", "Code")) }
-                        th { (lang.pick("عنوان", "Title")) }
-                        th { (lang.pick("وضعیت", "Status")) }
-                        th { (lang.pick("گام بعد", "Next step")) }
-                    } }
-                    tbody {
-                        @for program in &programs {
-                            @let d = program.details.clone().unwrap_or_default();
-                            tr {
-                                td { bdi.ltr { (d.code) } }
-                                td { a href={ "/admin/programs/" (program.id) } { (lang.text(d.title.as_ref())) } }
-                                td { (catalog_badge(lang, program.status())) }
-                                td { (catalog_actions(lang, &web.csrf, "programs", &program.id, program.status())) }
-                            }
+                (list_table(lang, &[
+                    ("کد", "Code"), ("عنوان", "Title"), ("وضعیت", "Status"),
+                    ("گام بعد", "Next step"),
+                ], html! {
+                    @for program in &programs {
+                        @let d = program.details.clone().unwrap_or_default();
+                        tr {
+                            td { bdi.ltr { (d.code) } }
+                            td { a href={ "/admin/programs/" (program.id) } { (lang.text(d.title.as_ref())) } }
+                            td { (catalog_badge(lang, program.status())) }
+                            td { (catalog_actions(lang, &web.csrf, "programs", &program.id, program.status())) }
                         }
                     }
-                } }
+                }))
             }
             h2 { (lang.pick("دوره‌های پیش رو", "Upcoming sessions")) }
             @if sessions.is_empty() {

@@ -11,13 +11,13 @@ use hamafza_kit::ApiError;
 use maud::{Markup, html};
 
 use super::{
-    Done, Problems, admin, bilingual, changed_meanwhile, field, field_key, flash, frame, is_stale,
-    jalali_parts, parse_jalali, see_other,
+    Again, Done, EditForm, Problems, admin, bilingual, field, field_key, flash, frame,
+    jalali_parts, list_table, parse_jalali, posted, see_other,
 };
 use crate::AppState;
 use crate::i18n::{Lang, instant};
-use crate::pages::forms::{first, form_values};
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::pages::forms::first;
+use crate::web::{PageError, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
 
@@ -177,6 +177,16 @@ impl EventForm {
     }
 }
 
+impl EditForm for EventForm {
+    fn differing(&self, posted: &Self, lang: Lang) -> Vec<&'static str> {
+        FIELDS
+            .iter()
+            .filter(|(path, _)| self.value(path) != posted.value(path))
+            .map(|(_, label)| lang.pick(label.0, label.1))
+            .collect()
+    }
+}
+
 fn input_of(path: &str) -> Option<String> {
     let key = field_key(path);
     Some(match key.as_str() {
@@ -331,23 +341,18 @@ pub async fn list(
         html! {
             (flash(lang, &done.done))
             p { a.button href="/admin/events/new" { (lang.pick("رویداد تازه", "New event")) } }
-            div.scroll { table.admin-list {
-                thead { tr {
-                    th { (lang.pick("عنوان", "Title")) }
-                    th { (lang.pick("نوع", "Kind")) }
-                    th { (lang.pick("شروع", "Starts")) }
-                } }
-                tbody {
-                    @for event in &events {
-                        @let d = event.details.clone().unwrap_or_default();
-                        tr {
-                            td { a href={ "/admin/events/" (event.id) } { (lang.text(d.title.as_ref())) } }
-                            td { (KINDS.iter().find(|k| k.0 == d.kind()).map_or("—", |k| lang.pick(k.2, k.3))) }
-                            td { @if let Some(start) = instant(d.start_time.as_ref()) { (lang.date_time(start)) } }
-                        }
+            (list_table(lang, &[
+                ("عنوان", "Title"), ("نوع", "Kind"), ("شروع", "Starts"),
+            ], html! {
+                @for event in &events {
+                    @let d = event.details.clone().unwrap_or_default();
+                    tr {
+                        td { a href={ "/admin/events/" (event.id) } { (lang.text(d.title.as_ref())) } }
+                        td { (KINDS.iter().find(|k| k.0 == d.kind()).map_or("—", |k| lang.pick(k.2, k.3))) }
+                        td { @if let Some(start) = instant(d.start_time.as_ref()) { (lang.date_time(start)) } }
                     }
                 }
-            } }
+            }))
         },
     ))
 }
@@ -379,9 +384,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, values) = posted(&viewer, &body)?;
     let form = EventForm::from_body(&values);
     let problems = match form.details(lang) {
         Ok(details) => match state
@@ -484,9 +487,7 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, values) = posted(&viewer, &body)?;
     let form = EventForm::from_body(&values);
     let error = match form.details(lang) {
         Ok(details) => match state
@@ -510,42 +511,21 @@ pub async fn update(
     };
     let event = get_event(&state, &web.token, lang, &id).await?;
     let organizations = organizations(&state, &web.token).await;
-    let problems = match error {
-        Ok(problems) => problems,
-        Err(error) if is_stale(&error) => {
-            let stored = EventForm::from_event(lang, &event);
-            let differing: Vec<&str> = FIELDS
-                .iter()
-                .filter(|(p, _)| stored.value(p) != form.value(p))
-                .map(|(_, l)| lang.pick(l.0, l.1))
-                .collect();
-            return Ok((
-                StatusCode::CONFLICT,
-                edit_page(
-                    &viewer,
-                    &web.csrf,
-                    &event,
-                    &stored,
-                    &Problems::default(),
-                    changed_meanwhile(lang, &differing),
-                    &organizations,
-                ),
-            )
-                .into_response());
-        }
-        Err(error) => Problems::from_error(lang, &error, input_of),
+    let stored = EventForm::from_event(lang, &event);
+    let again = match error {
+        Ok(problems) => Again::problems(&form, problems),
+        Err(error) => Again::refused(lang, &error, &stored, &form, || {
+            Problems::from_error(lang, &error, input_of)
+        }),
     };
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
-        edit_page(
-            &viewer,
-            &web.csrf,
-            &event,
-            &form,
-            &problems,
-            html! {},
-            &organizations,
-        ),
-    )
-        .into_response())
+    let page = edit_page(
+        &viewer,
+        &web.csrf,
+        &event,
+        again.values,
+        &again.problems,
+        again.notice,
+        &organizations,
+    );
+    Ok((again.status, page).into_response())
 }

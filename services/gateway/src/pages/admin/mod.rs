@@ -15,7 +15,7 @@ pub mod people;
 pub mod programs;
 pub mod sessions;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,9 +24,10 @@ use hamafza_kit::auth::Role;
 use maud::{Markup, html};
 
 use crate::i18n::{Lang, refusal};
+use crate::pages::forms::{first, form_values};
 use crate::pages::layout::page;
 use crate::sessions::WebSession;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, Viewer, check_csrf};
 
 /// The signed-in platform admin, or a page saying this is for them.
 pub fn admin(viewer: &Viewer) -> Result<&WebSession, PageError> {
@@ -80,6 +81,29 @@ pub fn frame(viewer: &Viewer, title: &str, current: &str, body: Markup) -> Marku
             (body)
         },
     )
+}
+
+/// A list of the back office: a table that scrolls sideways on a phone,
+/// headed by `headers` (Persian, English), with `rows`.
+pub fn list_table(lang: Lang, headers: &[(&str, &str)], rows: Markup) -> Markup {
+    html! {
+        div.scroll { table.admin-list {
+            thead { tr { @for (fa, en) in headers { th { (lang.pick(fa, en)) } } } }
+            tbody { (rows) }
+        } }
+    }
+}
+
+/// A form posted to the back office: the signed-in platform admin and the
+/// posted values, once the form's CSRF token is checked.
+pub fn posted<'v>(
+    viewer: &'v Viewer,
+    body: &[u8],
+) -> Result<(&'v WebSession, HashMap<String, Vec<String>>), PageError> {
+    let web = admin(viewer)?;
+    let values = form_values(body);
+    check_csrf(viewer, first(&values, "csrf"))?;
+    Ok((web, values))
 }
 
 /// A redirect after a change (303, so a reload does not repeat it).
@@ -449,6 +473,58 @@ pub fn changed_meanwhile(lang: Lang, differing: &[&str]) -> Markup {
                 "فرم اکنون مقدارهای ذخیره‌شده را نشان می‌دهد؛ تغییر خود را دوباره اعمال کنید و ذخیره کنید.",
                 "The form now shows the stored values; make your change again and save."
             )) }
+        }
+    }
+}
+
+/// A back-office form, as far as re-showing a refused update needs it.
+pub trait EditForm {
+    /// The labels (in the viewer's language) of the fields where `self`,
+    /// what is stored now, differs from `posted`.
+    fn differing(&self, posted: &Self, lang: Lang) -> Vec<&'static str>;
+}
+
+/// How an edit page shows again after its update was not saved.
+pub struct Again<'a, F> {
+    /// 409 when someone changed the resource meanwhile, 422 otherwise.
+    pub status: StatusCode,
+    /// The values the form holds.
+    pub values: &'a F,
+    /// The problems beside the fields.
+    pub problems: Problems,
+    /// The notice on top of the form.
+    pub notice: Markup,
+}
+
+impl<'a, F: EditForm> Again<'a, F> {
+    /// After the service refused the update: with a stale etag, 409 and the
+    /// values stored now, naming the fields someone changed meanwhile;
+    /// otherwise 422 and the values as posted with `problems` beside them.
+    pub fn refused(
+        lang: Lang,
+        error: &ApiError,
+        stored: &'a F,
+        posted: &'a F,
+        problems: impl FnOnce() -> Problems,
+    ) -> Self {
+        if is_stale(error) {
+            return Self {
+                status: StatusCode::CONFLICT,
+                values: stored,
+                problems: Problems::default(),
+                notice: changed_meanwhile(lang, &stored.differing(posted, lang)),
+            };
+        }
+        Self::problems(posted, problems())
+    }
+
+    /// Problems found before anything was sent: 422 and the values as posted.
+    pub fn problems(posted: &'a F, problems: Problems) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            values: posted,
+            problems,
+            notice: html! {},
         }
     }
 }

@@ -9,13 +9,13 @@ use hamafza_kit::ApiError;
 use maud::{Markup, html};
 
 use super::{
-    Done, Problems, admin, bilingual, changed_meanwhile, field, field_key, flash, frame, is_stale,
-    latin_input, see_other,
+    Again, Done, EditForm, Problems, admin, bilingual, field, field_key, flash, frame, latin_input,
+    list_table, posted, see_other,
 };
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::pages::forms::{first, form_values};
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::pages::forms::first;
+use crate::web::{PageError, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
 
@@ -93,6 +93,22 @@ impl OrgForm {
             fa: self.name_fa.clone(),
             en: self.name_en.clone(),
         })
+    }
+}
+
+impl EditForm for OrgForm {
+    fn differing(&self, posted: &Self, lang: Lang) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if (&self.name_fa, &self.name_en) != (&posted.name_fa, &posted.name_en) {
+            out.push(lang.pick("نام", "Name"));
+        }
+        if self.kind != posted.kind {
+            out.push(lang.pick("نوع", "Kind"));
+        }
+        if self.parent != posted.parent {
+            out.push(lang.pick("زیرمجموعهٔ", "Part of"));
+        }
+        out
     }
 }
 
@@ -190,22 +206,17 @@ fn list_page(
         "/admin/orgs",
         html! {
             (notice)
-            div.scroll { table.admin-list {
-                thead { tr {
-                    th { (lang.pick("شناسه", "Id")) }
-                    th { (lang.pick("نام", "Name")) }
-                    th { (lang.pick("نوع", "Kind")) }
-                } }
-                tbody {
-                    @for org in organizations {
-                        tr {
-                            td { bdi.ltr { (org.id) } }
-                            td { a href={ "/admin/orgs/" (org.id) } { (lang.text(org.name.as_ref())) } }
-                            td { (KINDS.iter().find(|k| k.0 == org.kind()).map_or("—", |k| lang.pick(k.2, k.3))) }
-                        }
+            (list_table(lang, &[
+                ("شناسه", "Id"), ("نام", "Name"), ("نوع", "Kind"),
+            ], html! {
+                @for org in organizations {
+                    tr {
+                        td { bdi.ltr { (org.id) } }
+                        td { a href={ "/admin/orgs/" (org.id) } { (lang.text(org.name.as_ref())) } }
+                        td { (KINDS.iter().find(|k| k.0 == org.kind()).map_or("—", |k| lang.pick(k.2, k.3))) }
                     }
                 }
-            } }
+            }))
             h2 { (lang.pick("ثبت شرکت تازه", "Register an organization")) }
             (form_body(lang, csrf, None, values, problems, organizations))
         },
@@ -237,9 +248,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, values) = posted(&viewer, &body)?;
     let form = OrgForm::from_body(&values);
     let result = state
         .backends
@@ -348,9 +357,7 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, values) = posted(&viewer, &body)?;
     let form = OrgForm::from_body(&values);
     let result = state
         .backends
@@ -377,44 +384,18 @@ pub async fn update(
     };
     let org = get_org(&state, &web.token, lang, &id).await?;
     let organizations = organizations(&state, &web.token).await;
-    if is_stale(&error) {
-        let stored = OrgForm::from_org(&org);
-        let mut differing = Vec::new();
-        if (&stored.name_fa, &stored.name_en) != (&form.name_fa, &form.name_en) {
-            differing.push(lang.pick("نام", "Name"));
-        }
-        if stored.kind != form.kind {
-            differing.push(lang.pick("نوع", "Kind"));
-        }
-        if stored.parent != form.parent {
-            differing.push(lang.pick("زیرمجموعهٔ", "Part of"));
-        }
-        return Ok((
-            StatusCode::CONFLICT,
-            edit_page(
-                &viewer,
-                &web.csrf,
-                &org,
-                &stored,
-                &Problems::default(),
-                changed_meanwhile(lang, &differing),
-                &organizations,
-            ),
-        )
-            .into_response());
-    }
-    let problems = Problems::from_error(lang, &error, input_of);
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
-        edit_page(
-            &viewer,
-            &web.csrf,
-            &org,
-            &form,
-            &problems,
-            html! {},
-            &organizations,
-        ),
-    )
-        .into_response())
+    let stored = OrgForm::from_org(&org);
+    let again = Again::refused(lang, &error, &stored, &form, || {
+        Problems::from_error(lang, &error, input_of)
+    });
+    let page = edit_page(
+        &viewer,
+        &web.csrf,
+        &org,
+        again.values,
+        &again.problems,
+        again.notice,
+        &organizations,
+    );
+    Ok((again.status, page).into_response())
 }

@@ -7,7 +7,7 @@ use hamafza_kit::sheet::{self, Limits, Table};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{admin, field_words, frame};
+use super::{admin, field_words, frame, list_table};
 use crate::AppState;
 use crate::i18n::{Lang, refusal};
 use crate::web::{PageError, Viewer, check_csrf};
@@ -79,30 +79,24 @@ pub async fn list(
                 input type="search" id="q" name="q" value=(search.q);
                 button type="submit" { (lang.pick("جست‌وجو", "Search")) }
             }
-            div.scroll { table.admin-list {
-                thead { tr {
-                    th { (lang.pick("نام", "Name")) }
-                    th { (lang.pick("شناسه", "Subject")) }
-                    th { (lang.pick("شرکت", "Organization")) }
-                    th { (lang.pick("سمت", "Job title")) }
-                    th { (lang.pick("وضعیت", "Status")) }
-                } }
-                tbody {
-                    @for person in &people {
-                        tr {
-                            td { (lang.text(person.name.as_ref())) }
-                            td { bdi.ltr { (person.subject) } }
-                            td { bdi.ltr { (person.organization_id) } }
-                            td { (person.job_title) }
-                            td { @if person.active {
-                                span.badge.ok { (lang.pick("فعال", "Active")) }
-                            } @else {
-                                span.badge.bad { (lang.pick("غیرفعال", "Inactive")) }
-                            } }
-                        }
+            (list_table(lang, &[
+                ("نام", "Name"), ("شناسه", "Subject"), ("شرکت", "Organization"),
+                ("سمت", "Job title"), ("وضعیت", "Status"),
+            ], html! {
+                @for person in &people {
+                    tr {
+                        td { (lang.text(person.name.as_ref())) }
+                        td { bdi.ltr { (person.subject) } }
+                        td { bdi.ltr { (person.organization_id) } }
+                        td { (person.job_title) }
+                        td { @if person.active {
+                            span.badge.ok { (lang.pick("فعال", "Active")) }
+                        } @else {
+                            span.badge.bad { (lang.pick("غیرفعال", "Inactive")) }
+                        } }
                     }
                 }
-            } }
+            }))
             (upload_form(lang, &web.csrf, None))
         },
     ))
@@ -249,23 +243,18 @@ pub async fn import(
                 (lang.num(count(cpb::ImportOutcome::Unchanged))) " " (lang.pick("بی‌تغییر", "unchanged")) "، "
                 (lang.num(count(cpb::ImportOutcome::Error))) " " (lang.pick("پذیرفته نشد", "refused")) "."
             }
-            div.scroll { table.admin-list {
-                thead { tr {
-                    th { (lang.pick("ردیف", "Row")) }
-                    th { (lang.pick("نام", "Name")) }
-                    th { (lang.pick("نتیجه", "Result")) }
-                } }
-                tbody {
-                    @for result in &results {
-                        @let index = usize::try_from(result.row_number.saturating_sub(1)).unwrap_or(0);
-                        tr {
-                            td { (lang.num(result.row_number)) }
-                            td { (names.get(index).map_or("", String::as_str)) " " bdi.ltr.muted { (result.subject) } }
-                            td { (outcome(lang, result)) }
-                        }
+            (list_table(lang, &[
+                ("ردیف", "Row"), ("نام", "Name"), ("نتیجه", "Result"),
+            ], html! {
+                @for result in &results {
+                    @let index = usize::try_from(result.row_number.saturating_sub(1)).unwrap_or(0);
+                    tr {
+                        td { (lang.num(result.row_number)) }
+                        td { (names.get(index).map_or("", String::as_str)) " " bdi.ltr.muted { (result.subject) } }
+                        td { (outcome(lang, result)) }
                     }
                 }
-            } }
+            }))
             p { a href="/admin/people" { (lang.pick("بازگشت به فهرست", "Back to the directory")) } }
         },
     ))

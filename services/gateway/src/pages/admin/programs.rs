@@ -13,13 +13,13 @@ use maud::{Markup, html};
 
 use super::courses::{catalog_actions, catalog_badge};
 use super::{
-    Done, Problems, admin, bilingual, changed_meanwhile, field, field_key, flash, frame, is_stale,
-    latin_input, see_other,
+    Again, Done, EditForm, Problems, admin, bilingual, field, field_key, flash, frame, latin_input,
+    list_table, posted, see_other,
 };
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::pages::forms::{first, form_values};
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::pages::forms::first;
+use crate::web::{PageError, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
 
@@ -98,8 +98,9 @@ impl ProgramForm {
                 .collect(),
         }
     }
+}
 
-    /// The labels of the fields that differ from `other`.
+impl EditForm for ProgramForm {
     fn differing(&self, other: &Self, lang: Lang) -> Vec<&'static str> {
         let mut out = Vec::new();
         if self.code != other.code {
@@ -251,27 +252,21 @@ pub async fn list(
         html! {
             (flash(lang, &done.done))
             p { a.button href="/admin/programs/new" { (lang.pick("برنامهٔ تازه", "New program")) } }
-            div.scroll { table.admin-list {
-                thead { tr {
-                    th { (lang.pick("کد", "Code")) }
-                    th { (lang.pick("عنوان", "Title")) }
-                    th { (lang.pick("درس‌ها", "Courses")) }
-                    th { (lang.pick("وضعیت", "Status")) }
-                    th { (lang.pick("گام بعد", "Next step")) }
-                } }
-                tbody {
-                    @for program in &programs {
-                        @let d = program.details.clone().unwrap_or_default();
-                        tr {
-                            td { bdi.ltr { (d.code) } }
-                            td { a href={ "/admin/programs/" (program.id) } { (lang.text(d.title.as_ref())) } }
-                            td { (lang.num(d.courses.len())) }
-                            td { (catalog_badge(lang, program.status())) }
-                            td { (catalog_actions(lang, &web.csrf, "programs", &program.id, program.status())) }
-                        }
+            (list_table(lang, &[
+                ("کد", "Code"), ("عنوان", "Title"), ("درس‌ها", "Courses"),
+                ("وضعیت", "Status"), ("گام بعد", "Next step"),
+            ], html! {
+                @for program in &programs {
+                    @let d = program.details.clone().unwrap_or_default();
+                    tr {
+                        td { bdi.ltr { (d.code) } }
+                        td { a href={ "/admin/programs/" (program.id) } { (lang.text(d.title.as_ref())) } }
+                        td { (lang.num(d.courses.len())) }
+                        td { (catalog_badge(lang, program.status())) }
+                        td { (catalog_actions(lang, &web.csrf, "programs", &program.id, program.status())) }
                     }
                 }
-            } }
+            }))
         },
     ))
 }
@@ -303,9 +298,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, values) = posted(&viewer, &body)?;
     let form = ProgramForm::from_body(&values);
     let result = state
         .backends
@@ -408,9 +401,7 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, values) = posted(&viewer, &body)?;
     let form = ProgramForm::from_body(&values);
     let result = state
         .backends
@@ -433,37 +424,20 @@ pub async fn update(
     };
     let program = get_program(&state, &web.token, lang, &id).await?;
     let courses = courses(&state, &web.token).await;
-    if is_stale(&error) {
-        let stored = ProgramForm::from_program(&program);
-        let differing = stored.differing(&form, lang);
-        return Ok((
-            StatusCode::CONFLICT,
-            edit_page(
-                &viewer,
-                &web.csrf,
-                &program,
-                &stored,
-                &Problems::default(),
-                changed_meanwhile(lang, &differing),
-                &courses,
-            ),
-        )
-            .into_response());
-    }
-    let problems = Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code");
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
-        edit_page(
-            &viewer,
-            &web.csrf,
-            &program,
-            &form,
-            &problems,
-            html! {},
-            &courses,
-        ),
-    )
-        .into_response())
+    let stored = ProgramForm::from_program(&program);
+    let again = Again::refused(lang, &error, &stored, &form, || {
+        Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code")
+    });
+    let page = edit_page(
+        &viewer,
+        &web.csrf,
+        &program,
+        again.values,
+        &again.problems,
+        again.notice,
+        &courses,
+    );
+    Ok((again.status, page).into_response())
 }
 
 /// `POST /admin/programs/{id}/{action}`: submit, publish or retire.
@@ -474,9 +448,7 @@ pub async fn act(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let values = form_values(&body);
-    check_csrf(&viewer, first(&values, "csrf"))?;
+    let (web, _) = posted(&viewer, &body)?;
     let mut client = state.backends.as_caller(&web.token).courses();
     let program_id = id.clone();
     let result = match action.as_str() {

@@ -1,0 +1,194 @@
+//! A session's status and its changes: the badge, the open / close / cancel
+//! controls (with how many a cancellation tells) and their handler.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hamafza_kit::ApiError;
+use hamafza_proto::courses as cpb;
+use hamafza_proto::enrolments as epb;
+use maud::{Markup, html};
+
+use super::edit::edit_page;
+use super::form::SessionForm;
+use super::get_session;
+use super::view::lists;
+use crate::AppState;
+use crate::i18n::Lang;
+use crate::pages::admin::{Problems, posted, see_other};
+use crate::pages::forms::first;
+use crate::web::{PageError, Viewer};
+
+/// Enrolments of a session by status (every page of them).
+pub async fn enrolment_counts(
+    state: &AppState,
+    token: &str,
+    session_id: &str,
+) -> HashMap<epb::EnrolmentStatus, usize> {
+    let client = state.backends.as_caller(token);
+    let mut counts = HashMap::new();
+    let mut page_token = String::new();
+    for _ in 0..50 {
+        let Ok(page) = client
+            .enrolments()
+            .list_enrolments(epb::ListEnrolmentsRequest {
+                page_size: 200,
+                page_token: page_token.clone(),
+                session_id: session_id.to_owned(),
+                ..Default::default()
+            })
+            .await
+            .map(tonic::Response::into_inner)
+        else {
+            break;
+        };
+        for enrolment in &page.enrolments {
+            *counts.entry(enrolment.status()).or_insert(0) += 1;
+        }
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    counts
+}
+
+/// How many a cancellation tells: those confirmed, waitlisted or waiting
+/// for their manager.
+pub fn told_on_cancel(counts: &HashMap<epb::EnrolmentStatus, usize>) -> usize {
+    [
+        epb::EnrolmentStatus::Confirmed,
+        epb::EnrolmentStatus::Waitlisted,
+        epb::EnrolmentStatus::PendingApproval,
+    ]
+    .iter()
+    .map(|s| counts.get(s).copied().unwrap_or(0))
+    .sum()
+}
+
+/// A session status as a badge.
+pub fn session_badge(lang: Lang, status: cpb::SessionStatus) -> Markup {
+    let (fa, en, class) = match status {
+        cpb::SessionStatus::Planned => ("برنامه‌ریزی‌شده", "Planned", ""),
+        cpb::SessionStatus::Open => ("ثبت‌نام باز", "Open", "ok"),
+        cpb::SessionStatus::Closed => ("ثبت‌نام بسته", "Closed", "warn"),
+        cpb::SessionStatus::Completed => ("پایان‌یافته", "Completed", "ok"),
+        cpb::SessionStatus::Cancelled => ("لغوشده", "Cancelled", "bad"),
+        cpb::SessionStatus::Unspecified => ("—", "—", ""),
+    };
+    html! { span class={ "badge " (class) } { (lang.pick(fa, en)) } }
+}
+
+/// The open / close / cancel controls of a session in `status`.
+pub fn session_actions(
+    lang: Lang,
+    csrf: &str,
+    session: &cpb::Session,
+    told: usize,
+    reason_problem: Option<&str>,
+) -> Markup {
+    let status = session.status();
+    let id = &session.id;
+    html! {
+        div.actions {
+            @if status == cpb::SessionStatus::Planned {
+                form.inline method="post" action={ "/admin/sessions/" (id) "/open" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    button type="submit" { (lang.pick("باز کردن ثبت‌نام", "Open for enrolment")) }
+                }
+            }
+            @if status == cpb::SessionStatus::Open {
+                form.inline method="post" action={ "/admin/sessions/" (id) "/close" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    button.secondary type="submit" { (lang.pick("بستن ثبت‌نام", "Close enrolment")) }
+                }
+            }
+            @if matches!(status, cpb::SessionStatus::Planned | cpb::SessionStatus::Open | cpb::SessionStatus::Closed) {
+                details.cancel open[reason_problem.is_some()] {
+                summary { (lang.pick("لغو دوره…", "Cancel…")) }
+                form.cancel method="post" action={ "/admin/sessions/" (id) "/cancel" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label for={ "reason-" (id) } { (lang.pick("لغو با دلیل: ", "Cancel, with a reason: ")) }
+                    input type="text" id={ "reason-" (id) } name="reason" required
+                        aria-invalid=[reason_problem.is_some().then_some("true")];
+                    " "
+                    button.danger type="submit" { (lang.pick("لغو دوره", "Cancel the session")) }
+                    p.muted {
+                        @if told == 0 {
+                            (lang.pick("کسی ثبت‌نام نکرده است.", "No one is enrolled."))
+                        } @else {
+                            (lang.num(told)) " "
+                            (lang.pick(
+                                "ثبت‌نام لغو می‌شود و به آنان خبر داده می‌شود.",
+                                "enrolments will be cancelled and those people told."
+                            ))
+                        }
+                    }
+                    @if let Some(problem) = reason_problem {
+                        p.field-error { (problem) }
+                    }
+                }
+                }
+            }
+        }
+    }
+}
+
+/// `POST /admin/sessions/{id}/{action}`: open, close or cancel (with a
+/// reason).
+pub async fn act(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let (web, values) = posted(&viewer, &body)?;
+    let mut client = state.backends.as_caller(&web.token).sessions();
+    let session_id = id.clone();
+    let result = match action.as_str() {
+        "open" => client
+            .open_session(cpb::OpenSessionRequest { session_id })
+            .await
+            .map(|_| "opened"),
+        "close" => client
+            .close_session(cpb::CloseSessionRequest { session_id })
+            .await
+            .map(|_| "closed"),
+        "cancel" => {
+            let reason = first(&values, "reason").trim().to_owned();
+            if reason.is_empty() {
+                let session = get_session(&state, &web.token, lang, &id).await?;
+                let lists = lists(&state, &web.token).await;
+                let mut problems = Problems::default();
+                problems.add(
+                    "reason",
+                    lang.pick("دلیل لغو را بنویسید.", "Give the reason for cancelling."),
+                );
+                let page = edit_page(
+                    &state,
+                    &viewer,
+                    &web.token,
+                    &web.csrf,
+                    &session,
+                    &SessionForm::from_session(lang, &session),
+                    &problems,
+                    html! {},
+                    &lists,
+                )
+                .await;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+            client
+                .cancel_session(cpb::CancelSessionRequest { session_id, reason })
+                .await
+                .map(|_| "cancelled")
+        }
+        _ => return Err(PageError::api(lang, ApiError::not_found("action", &action))),
+    };
+    let done = result.map_err(|s| PageError::status(lang, s))?;
+    Ok(see_other(&format!("/admin/sessions/{id}?done={done}")))
+}

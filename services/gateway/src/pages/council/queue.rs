@@ -1,0 +1,296 @@
+//! `/council`: what waits for the council's votes, the member's own past
+//! votes and the items decided.
+
+use axum::extract::{Query, State};
+use hamafza_proto::courses as cpb;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{
+    Item, catalog_badge, council_only, decision_badge, quorum, vote_by, voter, votes_of, when,
+};
+use crate::AppState;
+use crate::i18n::{Lang, instant};
+use crate::pages::layout::page;
+use crate::web::{PageError, Viewer};
+
+/// Items per page of every council list.
+const PAGE_SIZE: i32 = 20;
+
+/// What a council list shows.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    /// `queue` (the default), `mine` or `decided`.
+    #[serde(default)]
+    pub tab: String,
+    /// The page of courses to show (a page token).
+    #[serde(default)]
+    pub courses_page: String,
+    /// The page of programs to show (a page token).
+    #[serde(default)]
+    pub programs_page: String,
+}
+
+async fn list_courses(
+    state: &AppState,
+    token: &str,
+    lang: Lang,
+    statuses: &[cpb::CatalogStatus],
+    page_token: &str,
+) -> Result<(Vec<Item>, String), PageError> {
+    let reply = state
+        .backends
+        .as_caller(token)
+        .courses()
+        .list_courses(cpb::ListCoursesRequest {
+            page_size: PAGE_SIZE,
+            page_token: page_token.to_owned(),
+            statuses: statuses.iter().map(|s| (*s).into()).collect(),
+            ..Default::default()
+        })
+        .await
+        .map_err(|s| council_only(lang, s))?
+        .into_inner();
+    Ok((
+        reply.courses.into_iter().map(Item::course).collect(),
+        reply.next_page_token,
+    ))
+}
+
+async fn list_programs(
+    state: &AppState,
+    token: &str,
+    lang: Lang,
+    statuses: &[cpb::CatalogStatus],
+    page_token: &str,
+) -> Result<(Vec<Item>, String), PageError> {
+    let reply = state
+        .backends
+        .as_caller(token)
+        .courses()
+        .list_programs(cpb::ListProgramsRequest {
+            page_size: PAGE_SIZE,
+            page_token: page_token.to_owned(),
+            statuses: statuses.iter().map(|s| (*s).into()).collect(),
+            ..Default::default()
+        })
+        .await
+        .map_err(|s| council_only(lang, s))?
+        .into_inner();
+    Ok((
+        reply.programs.into_iter().map(Item::program).collect(),
+        reply.next_page_token,
+    ))
+}
+
+/// `GET /council`.
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ListQuery>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = viewer.require()?;
+    let tab = match query.tab.as_str() {
+        "mine" | "decided" => query.tab.as_str(),
+        _ => "queue",
+    };
+    let statuses: &[cpb::CatalogStatus] = match tab {
+        "queue" => &[cpb::CatalogStatus::Submitted],
+        "decided" => &[
+            cpb::CatalogStatus::Approved,
+            cpb::CatalogStatus::Published,
+            cpb::CatalogStatus::Retired,
+            cpb::CatalogStatus::Draft,
+        ],
+        _ => &[],
+    };
+    let (mut courses, next_courses) =
+        list_courses(&state, &web.token, lang, statuses, &query.courses_page).await?;
+    let (mut programs, next_programs) =
+        list_programs(&state, &web.token, lang, statuses, &query.programs_page).await?;
+    // A draft is decided only once it went through a review round (rejected).
+    if tab == "decided" {
+        courses.retain(|item| item.review.round > 0);
+        programs.retain(|item| item.review.round > 0);
+    }
+    // The member's own votes, every round, of the items of this page.
+    let mut mine = Vec::new();
+    if tab == "mine" {
+        for item in courses.iter().chain(programs.iter()) {
+            if item.review.round == 0 {
+                continue;
+            }
+            for vote in votes_of(&state, &web.token, lang, item.kind, &item.id).await? {
+                if vote
+                    .voter
+                    .as_ref()
+                    .is_some_and(|v| v.subject == web.caller.subject)
+                {
+                    mine.push((item, vote));
+                }
+            }
+        }
+    }
+    let title = lang.pick("شورای سیاست‌گذاری", "Policy council");
+    let more = |courses_page: &str, programs_page: &str| {
+        format!("/council?tab={tab}&courses_page={courses_page}&programs_page={programs_page}")
+    };
+    Ok(page(
+        &viewer,
+        title,
+        html! {
+            h1 { (title) }
+            nav.tabs {
+                @for (key, fa, en) in [
+                    ("queue", "در انتظار رأی", "Waiting for votes"),
+                    ("mine", "رأی‌های من", "My votes"),
+                    ("decided", "تصمیم‌گرفته‌ها", "Decided"),
+                ] {
+                    a class=[(key == tab).then_some("current")] href={ "/council?tab=" (key) } {
+                        (lang.pick(fa, en))
+                    }
+                }
+            }
+            @match tab {
+                "mine" => {
+                    @if mine.is_empty() {
+                        p.muted {
+                            (lang.pick(
+                                concat!(
+                                    "در این صفحه رأیی از شما نیست. موارد در انتظار رأی را در ",
+                                    "زبانهٔ «در انتظار رأی» ببینید و رأی دهید.",
+                                ),
+                                concat!(
+                                    "No votes of yours on this page. Open “Waiting for votes” to ",
+                                    "review and vote.",
+                                )
+                            ))
+                        }
+                    } @else {
+                        div.scroll { table {
+                            thead { tr {
+                                th { (lang.pick("مورد", "Item")) }
+                                th { (lang.pick("دور", "Round")) }
+                                th { (lang.pick("رأی", "Vote")) }
+                                th { (lang.pick("توضیح", "Comment")) }
+                                th { (lang.pick("زمان", "When")) }
+                                th { (lang.pick("وضعیت کنونی", "Now")) }
+                            } }
+                            tbody {
+                                @for (item, vote) in &mine {
+                                    tr {
+                                        td {
+                                            span.ltr { (item.code) } " "
+                                            a href=(item.href()) {
+                                                (lang.text(item.title.as_ref()))
+                                            }
+                                        }
+                                        td { (lang.num(vote.round)) }
+                                        td { (decision_badge(lang, vote.decision())) }
+                                        td { (vote.comment) }
+                                        td { (when(lang, vote)) }
+                                        td { (catalog_badge(lang, item.status, item.review.round)) }
+                                    }
+                                }
+                            }
+                        } }
+                    }
+                },
+                _ => {
+                    @if courses.is_empty() && programs.is_empty() {
+                        p.muted.empty {
+                            @if tab == "queue" {
+                                (lang.pick(
+                                    concat!(
+                                        "اکنون درس یا برنامه‌ای در انتظار رأی شورا نیست. هر گاه ",
+                                        "دفتر روابط عمومی موردی را برای شورا بفرستد، اینجا دیده ",
+                                        "می‌شود.",
+                                    ),
+                                    concat!(
+                                        "Nothing waits for the council now. When the PR office ",
+                                        "submits a course or program, it appears here.",
+                                    )
+                                ))
+                            } @else {
+                                (lang.pick(
+                                    "در این صفحه موردی نیست که شورا دربارهٔ آن تصمیم گرفته باشد.",
+                                    "No decided items on this page."
+                                ))
+                            }
+                        }
+                    }
+                    @for (heading, items) in [
+                        (lang.pick("درس‌ها", "Courses"), &courses),
+                        (lang.pick("برنامه‌ها", "Programs"), &programs),
+                    ] {
+                        @if !items.is_empty() {
+                            h2 { (heading) }
+                            div.cards {
+                                @for item in items.iter() {
+                                    div.card {
+                                        h3 {
+                                            a href=(item.href()) {
+                                                (lang.text(item.title.as_ref()))
+                                            }
+                                        }
+                                        div.muted {
+                                            span.ltr { (item.code) } " · " (item.kind.name(lang))
+                                            @if let Some(t) = instant(item.update_time.as_ref()) {
+                                                " · " (lang.date(t))
+                                            }
+                                        }
+                                        div {
+                                            (catalog_badge(lang, item.status, item.review.round))
+                                        }
+                                        div { (quorum(lang, &item.review)) }
+                                        @if tab == "decided" {
+                                            ul.votes {
+                                                @for vote in &item.review.votes {
+                                                    li {
+                                                        bdi { (voter(vote)) } ": "
+                                                        (decision_badge(lang, vote.decision()))
+                                                        @if !vote.comment.is_empty() {
+                                                            " — " bdi { (vote.comment) }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        } @else {
+                                            @let mine = vote_by(&item.review, &web.caller.subject);
+                                            @if let Some(vote) = mine {
+                                                div.muted {
+                                                    (lang.pick("رأی شما: ", "Your vote: "))
+                                                    (decision_badge(lang, vote.decision()))
+                                                }
+                                            } @else {
+                                                a.button href=(item.href()) {
+                                                    (lang.pick("بررسی و رأی", "Review and vote"))
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !next_courses.is_empty() || !next_programs.is_empty() {
+                p.pager {
+                    @if !next_courses.is_empty() {
+                        a.button href=(more(&next_courses, &query.programs_page)) {
+                            (lang.pick("درس‌های بیشتر", "More courses"))
+                        }
+                        " "
+                    }
+                    @if !next_programs.is_empty() {
+                        a.button href=(more(&query.courses_page, &next_programs)) {
+                            (lang.pick("برنامه‌های بیشتر", "More programs"))
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
