@@ -646,11 +646,11 @@ async fn open_loop_at_twice_capacity() {
     }
     let mut topology = Topology::new(&[]).await;
     topology.start("courses", "courses", &[]).await;
-    // Admission sized to the database pool (16 connections): at most 32 calls
+    // Admission sized to the database pool (16 connections): at most 16 calls
     // at once, 100 ms to wait for room (the defaults, 256 and 500 ms, let
     // accepted calls queue for seconds at twice capacity).
     let admission = [
-        ("HAMAFZA_GRPC_MAX_CONCURRENT_CALLS", "32".to_owned()),
+        ("HAMAFZA_GRPC_MAX_CONCURRENT_CALLS", "16".to_owned()),
         ("HAMAFZA_GRPC_ADMISSION_WAIT_MILLIS", "100".to_owned()),
     ];
     topology.start("enrolments", "enrolments", &admission).await;
@@ -753,7 +753,7 @@ async fn open_loop_at_twice_capacity() {
     let refused_p99 = percentile(&refused, 0.99);
     let peak = peak_rss.load(Ordering::SeqCst);
     println!(
-        "faults: open loop (admission 32 calls, 100 ms wait; 16 sessions): capacity {capacity:.0}/s, offered {rate:.0}/s for 30 s ({total} calls): \
+        "faults: open loop (admission 16 calls, 100 ms wait; 16 sessions): capacity {capacity:.0}/s, offered {rate:.0}/s for 30 s ({total} calls): \
          {} accepted (p50 {:?}, p99 {accepted_p99:?}; unloaded p99 {unloaded_p99:?}), {} refused \
          (p99 {refused_p99:?}), {failed} failed otherwise; RSS idle {} MiB, peak {} MiB",
         accepted.len(),
