@@ -189,6 +189,43 @@ impl Topology {
         String::from_utf8(output.stdout).unwrap().trim().to_owned()
     }
 
+    /// The database URL of `service` (courses, enrolments, certification).
+    pub fn database_url(&self, service: &str) -> String {
+        self.databases[service].url.clone()
+    }
+
+    /// The process id of process `name`.
+    pub fn pid(&self, name: &str) -> u32 {
+        self.children
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, child)| child.id())
+            .unwrap()
+    }
+
+    /// Sends `signal` (e.g. `KILL`, `TERM`) to process `name` and waits up to
+    /// `limit` for it to exit; returns how it exited.
+    pub async fn signal(&mut self, name: &str, signal: &str, limit: Duration) -> ExitStatus {
+        let at = self.children.iter().position(|(n, _)| n == name).unwrap();
+        let (_, mut child) = self.children.remove(at);
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "{name} did not exit within {limit:?} of SIG{signal}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// SIGTERMs every process, newest first, and returns how each exited.
     pub async fn stop(&mut self) -> Vec<(String, ExitStatus)> {
         let mut exits = Vec::new();

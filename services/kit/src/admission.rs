@@ -4,10 +4,21 @@
 //! bound. Under overload the accepted calls stay fast and memory stays flat;
 //! the excess learns so in microseconds. Health checks are always admitted,
 //! so an overloaded replica is not mistaken for a dead one.
+//!
+//! The caller's `grpc-timeout` is honoured before any work: a call whose
+//! caller has given up by the time it would be admitted is answered
+//! `DEADLINE_EXCEEDED` without running. Once admitted, a call runs in a task
+//! of its own to its end: a caller that hangs up (or whose deadline passes)
+//! drops only its wait for the answer, never a half-done transaction, so the
+//! transaction commits or rolls back whole before its connection goes back
+//! to the pool, and whatever answer is sent is the truth.
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
+
+use tokio::time::Instant;
+use tracing::Instrument as _;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::codegen::http;
@@ -77,36 +88,95 @@ where
         }
         let permits = Arc::clone(&self.permits);
         let wait = self.wait;
+        let deadline = caller_timeout(request.headers()).map(|timeout| Instant::now() + timeout);
+        // The call's span (opened by the telemetry layer around this call)
+        // follows it into its task.
+        let span = tracing::Span::current();
         Box::pin(async move {
+            if deadline.is_some_and(|deadline| deadline <= Instant::now()) {
+                return Ok(refuse(request, caller_gone()).await);
+            }
             let permit: OwnedSemaphorePermit = match permits.clone().try_acquire_owned() {
                 Ok(permit) => permit,
-                Err(_) => match tokio::time::timeout(wait, permits.acquire_owned()).await {
-                    Ok(Ok(permit)) => permit,
-                    _ => {
-                        // Read the (small) request before answering: a stream
-                        // answered unread is reset, and a burst of resets
-                        // makes HTTP/2 close the whole connection, every
-                        // other call on it included.
-                        let body = request.into_body();
-                        let _ = tokio::time::timeout(
-                            Duration::from_millis(100),
-                            http_body_util::BodyExt::collect(body),
-                        )
-                        .await;
-                        return Ok(overloaded());
+                Err(_) => {
+                    let room = Instant::now() + wait;
+                    let until = deadline.map_or(room, |deadline| deadline.min(room));
+                    match tokio::time::timeout_at(until, permits.acquire_owned()).await {
+                        Ok(Ok(permit)) => permit,
+                        _ if until < room => return Ok(refuse(request, caller_gone()).await),
+                        _ => return Ok(refuse(request, overloaded()).await),
                     }
-                },
+                }
             };
-            let response = inner.call(request).await;
-            drop(permit);
-            response
+            // The permit goes with the task: the call counts against the
+            // allowance until its work is done, even if no one waits for it.
+            let task = tokio::spawn(
+                async move {
+                    let response = inner.call(request).await;
+                    drop(permit);
+                    response
+                }
+                .instrument(span),
+            );
+            match task.await {
+                Ok(response) => response,
+                Err(error) => {
+                    tracing::error!(%error, "a call's task failed");
+                    Ok(tonic::Status::internal("internal error").into_http())
+                }
+            }
         })
     }
 }
 
-/// A trailers-only `RESOURCE_EXHAUSTED` answer.
-fn overloaded<R: Default>() -> http::Response<R> {
-    tonic::Status::resource_exhausted("the service is at capacity; retry shortly").into_http()
+/// Answers `answer` trailers-only, after reading the (small) request: a
+/// stream answered unread is reset, and a burst of resets makes HTTP/2 close
+/// the whole connection, every other call on it included.
+async fn refuse<B, R>(request: http::Request<B>, answer: tonic::Status) -> http::Response<R>
+where
+    B: http_body::Body,
+    R: Default,
+{
+    let _ = tokio::time::timeout(
+        Duration::from_millis(100),
+        http_body_util::BodyExt::collect(request.into_body()),
+    )
+    .await;
+    answer.into_http()
+}
+
+/// `RESOURCE_EXHAUSTED`: no room in time.
+fn overloaded() -> tonic::Status {
+    tonic::Status::resource_exhausted("the service is at capacity; retry shortly")
+}
+
+/// `DEADLINE_EXCEEDED`: the caller's deadline passed before the call started;
+/// nothing was done.
+fn caller_gone() -> tonic::Status {
+    tonic::Status::deadline_exceeded(
+        "the caller's deadline passed before the call could start; nothing was done",
+    )
+}
+
+/// The caller's `grpc-timeout` (gRPC over HTTP/2: at most 8 digits and a
+/// unit), or `None` when it sent none or one that does not parse.
+fn caller_timeout(headers: &http::HeaderMap) -> Option<Duration> {
+    let value = headers.get("grpc-timeout")?.to_str().ok()?;
+    let unit_at = value.len().checked_sub(1)?;
+    let (digits, unit) = value.split_at(unit_at);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let amount: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(amount * 3600),
+        "M" => Duration::from_secs(amount * 60),
+        "S" => Duration::from_secs(amount),
+        "m" => Duration::from_millis(amount),
+        "u" => Duration::from_micros(amount),
+        "n" => Duration::from_nanos(amount),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -115,9 +185,26 @@ mod tests {
 
     use super::*;
 
-    /// A handler that takes `delay` per call.
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A handler that takes `delay` per call and counts the calls it began
+    /// and finished.
     #[derive(Clone)]
-    struct Slow(Duration);
+    struct Slow(Duration, Arc<(AtomicUsize, AtomicUsize)>);
+
+    impl Slow {
+        fn new(delay: Duration) -> Self {
+            Self(delay, Arc::default())
+        }
+
+        fn began(&self) -> usize {
+            self.1.0.load(Ordering::SeqCst)
+        }
+
+        fn finished(&self) -> usize {
+            self.1.1.load(Ordering::SeqCst)
+        }
+    }
 
     impl Service<http::Request<String>> for Slow {
         type Response = http::Response<String>;
@@ -130,11 +217,81 @@ mod tests {
 
         fn call(&mut self, _: http::Request<String>) -> Self::Future {
             let delay = self.0;
+            let counts = Arc::clone(&self.1);
             Box::pin(async move {
+                counts.0.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(delay).await;
+                counts.1.fetch_add(1, Ordering::SeqCst);
                 Ok(http::Response::new("done".to_owned()))
             })
         }
+    }
+
+    fn request(path: &str, timeout: Option<&str>) -> http::Request<String> {
+        let mut builder = http::Request::builder().uri(path);
+        if let Some(timeout) = timeout {
+            builder = builder.header("grpc-timeout", timeout);
+        }
+        builder.body(String::new()).unwrap()
+    }
+
+    const RPC: &str = "/hamafza.courses.v1.CourseService/ListCourses";
+
+    #[tokio::test]
+    async fn a_call_whose_caller_hangs_up_still_runs_to_its_end() {
+        let handler = Slow::new(Duration::from_millis(200));
+        let mut service = AdmissionLayer::new(4, Duration::from_millis(10)).layer(handler.clone());
+        // The caller gives up after 20 ms: its future is dropped mid-call.
+        let cut = tokio::time::timeout(
+            Duration::from_millis(20),
+            service.call(request(RPC, Some("20m"))),
+        )
+        .await;
+        assert!(cut.is_err());
+        assert_eq!(handler.began(), 1);
+        // The work (a transaction, in a service) is finished, not cut off.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(handler.finished(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_call_whose_deadline_passes_before_it_starts_is_never_run() {
+        let handler = Slow::new(Duration::from_millis(300));
+        let layer = AdmissionLayer::new(1, Duration::from_secs(2));
+        let service = layer.layer(handler.clone());
+        let call = |timeout: Option<&'static str>| {
+            let mut service = service.clone();
+            async move {
+                let at = std::time::Instant::now();
+                let response = service.call(request(RPC, timeout)).await.unwrap();
+                (status(&response).map(str::to_owned), at.elapsed())
+            }
+        };
+        // The first call holds the only place; the second's caller waits
+        // 50 ms at most; the third's deadline has passed on arrival.
+        let (first, second, third) = tokio::join!(call(None), call(Some("50m")), call(Some("0n")));
+        assert_eq!(first.0, None);
+        assert_eq!(second.0.as_deref(), Some("4"), "DEADLINE_EXCEEDED");
+        assert!(second.1 < Duration::from_millis(250), "{:?}", second.1);
+        assert_eq!(third.0.as_deref(), Some("4"));
+        assert_eq!(handler.began(), 1, "neither late call touched anything");
+    }
+
+    #[test]
+    fn grpc_timeouts_parse_as_the_protocol_writes_them() {
+        let parse = |value: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("grpc-timeout", value.parse().unwrap());
+            caller_timeout(&headers)
+        };
+        assert_eq!(parse("5S"), Some(Duration::from_secs(5)));
+        assert_eq!(parse("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(parse("2H"), Some(Duration::from_secs(7200)));
+        assert_eq!(parse("99999999u"), Some(Duration::from_micros(99_999_999)));
+        assert_eq!(parse("123456789S"), None, "more than 8 digits");
+        assert_eq!(parse("S"), None);
+        assert_eq!(parse("5x"), None);
+        assert_eq!(parse("-5S"), None);
     }
 
     fn status(response: &http::Response<String>) -> Option<&str> {
@@ -147,7 +304,7 @@ mod tests {
     #[tokio::test]
     async fn the_excess_is_refused_at_once_and_the_rest_served() {
         let layer = AdmissionLayer::new(4, Duration::from_millis(10));
-        let service = layer.layer(Slow(Duration::from_millis(200)));
+        let service = layer.layer(Slow::new(Duration::from_millis(200)));
         let started = std::time::Instant::now();
         let calls = (0..40).map(|_| {
             let mut service = service.clone();
@@ -176,7 +333,7 @@ mod tests {
     #[tokio::test]
     async fn a_call_waits_briefly_for_room_and_health_is_always_admitted() {
         let layer = AdmissionLayer::new(1, Duration::from_secs(2));
-        let service = layer.layer(Slow(Duration::from_millis(50)));
+        let service = layer.layer(Slow::new(Duration::from_millis(50)));
         let call = |path: &'static str| {
             let mut service = service.clone();
             async move {

@@ -258,7 +258,9 @@ pub struct GrpcConfig {
     pub max_message_bytes: usize,
     /// Longest a graceful shutdown waits for in-flight calls, in seconds.
     pub shutdown_grace_seconds: u64,
-    /// Longest one call may run before the server answers `CANCELLED`.
+    /// Longest one call may wait to start (with `admission_wait_millis`, the
+    /// shorter wins). A call that has started is never cut off: it runs to
+    /// its end and answers truthfully.
     pub request_timeout_seconds: u64,
     /// Most calls one server runs at once (health checks aside); sized to
     /// the database pool, which bounds the work that can progress anyway.

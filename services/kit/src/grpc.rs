@@ -1,6 +1,7 @@
 //! The gRPC server every service runs: its own services plus health
 //! (`grpc.health.v1`) and reflection (v1 and v1alpha), a span per call that
-//! continues the caller's W3C trace, a per-call timeout, and a graceful
+//! continues the caller's W3C trace, admission control that honours the
+//! caller's deadline (see [`crate::admission`]), and a graceful
 //! shutdown that turns health to NOT_SERVING, lets in-flight calls finish and
 //! gives up on stragglers after the configured grace period.
 
@@ -94,14 +95,19 @@ impl GrpcServer {
         let grace = self.config.shutdown_grace();
         let names = self.service_names;
         let mut server = tonic::transport::Server::builder()
-            .timeout(Duration::from_secs(self.config.request_timeout_seconds))
+            // No server-side timeout that drops a call's future: a call that
+            // has started runs to its end in its own task (see admission), so
+            // a write is never cut off half-done nor answered CANCELLED after
+            // it committed. Calls queued for longer than the request timeout
+            // (or the caller's grpc-timeout) never start.
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .tcp_nodelay(true)
             .layer(RpcTelemetryLayer::default())
             .layer(crate::admission::AdmissionLayer::new(
                 self.config.max_concurrent_calls,
-                Duration::from_millis(self.config.admission_wait_millis),
+                Duration::from_millis(self.config.admission_wait_millis)
+                    .min(Duration::from_secs(self.config.request_timeout_seconds)),
             ));
         let router = server.add_routes(routes.prepare());
 

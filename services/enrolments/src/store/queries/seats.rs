@@ -2,7 +2,7 @@
 //! capacity, taking and freeing seats, and promoting from the waitlist.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, DatabaseTransaction, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -97,37 +97,73 @@ pub(super) async fn sync_seats(
         )
         .exec_without_returning(txn)
         .await?;
-    let quota_orgs: Vec<String> = facts.quotas.iter().map(|(org, _)| org.clone()).collect();
-    quota_seats::Entity::delete_many()
+    sync_quotas(txn, facts).await
+}
+
+/// Brings the session's quota rows in line with its facts, under the seat
+/// lock. A session without quotas costs one indexed read; otherwise only what
+/// changed is written, and the confirmed enrolments of an organization are
+/// counted only when its quota is new.
+async fn sync_quotas(txn: &DatabaseTransaction, facts: &SessionFacts) -> Result<()> {
+    let stored = quota_seats::Entity::find()
         .filter(quota_seats::Column::SessionId.eq(facts.session_id))
-        .filter(quota_seats::Column::OrganizationId.is_not_in(quota_orgs))
-        .exec(txn)
+        .all(txn)
         .await?;
-    for (organization, quota) in &facts.quotas {
-        // A quota set after people of the organization already hold seats
-        // starts from them, so that it caps what they hold from now on.
-        let held = enrolment::Entity::find()
-            .filter(enrolment::Column::SessionId.eq(facts.session_id))
-            .filter(enrolment::Column::TraineeOrganizationId.eq(organization.clone()))
-            .filter(enrolment::Column::Status.eq(EnrolmentStatus::Confirmed))
-            .count(txn)
-            .await?;
-        quota_seats::Entity::insert(quota_seats::ActiveModel {
-            session_id: Set(facts.session_id),
-            organization_id: Set(organization.clone()),
-            quota: Set(as_i32(*quota)),
-            taken: Set(i32::try_from(held).unwrap_or(i32::MAX)),
+    if stored.is_empty() && facts.quotas.is_empty() {
+        return Ok(());
+    }
+    let gone: Vec<String> = stored
+        .iter()
+        .filter(|row| {
+            !facts
+                .quotas
+                .iter()
+                .any(|(org, _)| *org == row.organization_id)
         })
-        .on_conflict(
-            OnConflict::columns([
-                quota_seats::Column::SessionId,
-                quota_seats::Column::OrganizationId,
-            ])
-            .update_column(quota_seats::Column::Quota)
-            .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
+        .map(|row| row.organization_id.clone())
+        .collect();
+    if !gone.is_empty() {
+        quota_seats::Entity::delete_many()
+            .filter(quota_seats::Column::SessionId.eq(facts.session_id))
+            .filter(quota_seats::Column::OrganizationId.is_in(gone))
+            .exec(txn)
+            .await?;
+    }
+    for (organization, quota) in &facts.quotas {
+        let quota = as_i32(*quota);
+        match stored
+            .iter()
+            .find(|row| row.organization_id == *organization)
+        {
+            Some(row) if row.quota == quota => {}
+            Some(_) => {
+                quota_seats::Entity::update_many()
+                    .col_expr(quota_seats::Column::Quota, Expr::value(quota))
+                    .filter(quota_seats::Column::SessionId.eq(facts.session_id))
+                    .filter(quota_seats::Column::OrganizationId.eq(organization.clone()))
+                    .exec(txn)
+                    .await?;
+            }
+            None => {
+                // A quota set after people of the organization already hold
+                // seats starts from them, so that it caps what they hold from
+                // now on.
+                let held = enrolment::Entity::find()
+                    .filter(enrolment::Column::SessionId.eq(facts.session_id))
+                    .filter(enrolment::Column::Status.eq(EnrolmentStatus::Confirmed))
+                    .filter(enrolment::Column::TraineeOrganizationId.eq(organization.clone()))
+                    .count(txn)
+                    .await?;
+                quota_seats::Entity::insert(quota_seats::ActiveModel {
+                    session_id: Set(facts.session_id),
+                    organization_id: Set(organization.clone()),
+                    quota: Set(quota),
+                    taken: Set(i32::try_from(held).unwrap_or(i32::MAX)),
+                })
+                .exec_without_returning(txn)
+                .await?;
+            }
+        }
     }
     Ok(())
 }
@@ -268,32 +304,53 @@ pub(super) async fn promote_next(
     if !free {
         return Ok(None);
     }
-    let waiting = enrolment::Entity::find()
+    // The first waitlisted enrolment whose organization has room under its
+    // quota (or no quota): one read on the waitlist index, however long the
+    // waitlist and however many of it wait on a full quota.
+    let quota_full = Query::select()
+        .expr(Expr::val(1))
+        .from(quota_seats::Entity)
+        .and_where(
+            Expr::col((quota_seats::Entity, quota_seats::Column::SessionId))
+                .equals((enrolment::Entity, enrolment::Column::SessionId)),
+        )
+        .and_where(
+            Expr::col((quota_seats::Entity, quota_seats::Column::OrganizationId))
+                .equals((enrolment::Entity, enrolment::Column::TraineeOrganizationId)),
+        )
+        .and_where(
+            Expr::col((quota_seats::Entity, quota_seats::Column::Taken))
+                .gte(Expr::col((quota_seats::Entity, quota_seats::Column::Quota))),
+        )
+        .to_owned();
+    let candidate = enrolment::Entity::find()
         .filter(enrolment::Column::SessionId.eq(session_id))
         .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
+        .filter(Expr::exists(quota_full).not())
         .order_by_asc(enrolment::Column::WaitlistedAt)
         .order_by_asc(enrolment::Column::Id)
-        .all(txn)
+        .one(txn)
         .await?;
-    for candidate in waiting {
-        if take_seat(txn, session_id, &candidate.trainee_organization_id).await? {
-            set_status(txn, &candidate, EnrolmentStatus::Confirmed, None, now).await?;
-            record_change(
-                txn,
-                candidate.id,
-                Some(EnrolmentStatus::Waitlisted),
-                EnrolmentStatus::Confirmed,
-                Cause::WaitlistPromotion,
-                "",
-                actor,
-                now,
-            )
-            .await?;
-            tracing::info!(enrolment_id = %candidate.id, %session_id, "promoted from the waitlist");
-            return Ok(Some(candidate.id));
-        }
+    let Some(candidate) = candidate else {
+        return Ok(None);
+    };
+    if !take_seat(txn, session_id, &candidate.trainee_organization_id).await? {
+        return Ok(None);
     }
-    Ok(None)
+    set_status(txn, &candidate, EnrolmentStatus::Confirmed, None, now).await?;
+    record_change(
+        txn,
+        candidate.id,
+        Some(EnrolmentStatus::Waitlisted),
+        EnrolmentStatus::Confirmed,
+        Cause::WaitlistPromotion,
+        "",
+        actor,
+        now,
+    )
+    .await?;
+    tracing::info!(enrolment_id = %candidate.id, %session_id, "promoted from the waitlist");
+    Ok(Some(candidate.id))
 }
 
 /// When an enrolment joins the session's waitlist: `now`, or just after the
