@@ -115,23 +115,6 @@ async fn check_accessibility(browser: &fantoccini::Client, name: &str) {
         .unwrap();
     let violations: Vec<String> = serde_json::from_value(found).unwrap();
     let url = browser.current_url().await.unwrap();
-    // Pages still being mended (instructor, council and back-office tables):
-    // these rules on these paths only, until then.
-    const PENDING: &[(&str, &str)] = &[
-        ("/teach", "heading-order"),
-        ("/teach", "empty-table-header"),
-        ("/teach", "scrollable-region-focusable"),
-        ("/admin", "scrollable-region-focusable"),
-        ("/council", "scrollable-region-focusable"),
-    ];
-    let violations: Vec<String> = violations
-        .into_iter()
-        .filter(|v| {
-            !PENDING
-                .iter()
-                .any(|(path, rule)| url.path().starts_with(path) && v.starts_with(rule))
-        })
-        .collect();
     assert!(
         violations.is_empty(),
         "{name} ({url}) fails accessibility checks:\n{}",

@@ -119,7 +119,7 @@ fn status_badge(lang: Lang, status: certpb::CertificateStatus) -> Markup {
 
 fn table(lang: Lang, csrf: &str, certificates: &[certpb::Certificate], revoke: bool) -> Markup {
     html! {
-        div.scroll { table.admin-list {
+        div.scroll tabindex="0" { table.admin-list {
             thead { tr {
                 th { (lang.pick("شماره", "Serial")) }
                 th { (lang.pick("دارنده", "Holder")) }

@@ -155,7 +155,7 @@ pub async fn show(
             @if sessions.is_empty() {
                 p.muted { (lang.pick("دوره‌ای برنامه‌ریزی نشده است.", "No session is planned.")) }
             } @else {
-                div.scroll { table.admin-list.sessions {
+                div.scroll tabindex="0" { table.admin-list.sessions {
                     thead { tr {
                         th { (lang.pick("درس", "Course")) }
                         th { (lang.pick("شروع", "Starts")) }

@@ -87,7 +87,7 @@ pub fn frame(viewer: &Viewer, title: &str, current: &str, body: Markup) -> Marku
 /// headed by `headers` (Persian, English), with `rows`.
 pub fn list_table(lang: Lang, headers: &[(&str, &str)], rows: Markup) -> Markup {
     html! {
-        div.scroll { table.admin-list {
+        div.scroll tabindex="0" { table.admin-list {
             thead { tr { @for (fa, en) in headers { th { (lang.pick(fa, en)) } } } }
             tbody { (rows) }
         } }

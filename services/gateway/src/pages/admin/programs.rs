@@ -186,7 +186,7 @@ fn form_body(
                 (&values.description_fa, &values.description_en), problems, true))
             fieldset.invalid[problems.get("courses").is_some()] {
                 legend { (lang.pick("درس‌های برنامه", "The program's courses")) }
-                div.scroll { table.fit {
+                div.scroll tabindex="0" { table.fit {
                     thead { tr {
                         th { (lang.pick("در برنامه", "Included")) }
                         th { (lang.pick("درس", "Course")) }

@@ -281,7 +281,7 @@ async fn item_page(
                 (catalog_badge(lang, item.status, item.review.round))
             }
             h2 { (lang.pick("مشخصات", "Details")) }
-            div.scroll { table.details {
+            div.scroll tabindex="0" { table.details {
                 tbody {
                     tr { th { (lang.pick("عنوان فارسی", "Persian title")) }
                         td lang="fa" dir="rtl" { (title_fa) } }
@@ -357,7 +357,7 @@ async fn item_page(
                 @if rounds.len() > 1 {
                     h3 { (lang.pick("دور ", "Round ")) (lang.num(round)) }
                 }
-                div.scroll { table.votes {
+                div.scroll tabindex="0" { table.votes {
                     thead { tr {
                         th { (lang.pick("عضو شورا", "Member")) }
                         th { (lang.pick("رأی", "Vote")) }

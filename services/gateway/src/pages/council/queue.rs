@@ -168,7 +168,7 @@ pub async fn list(
                             ))
                         }
                     } @else {
-                        div.scroll { table {
+                        div.scroll tabindex="0" { table {
                             thead { tr {
                                 th { (lang.pick("مورد", "Item")) }
                                 th { (lang.pick("دور", "Round")) }

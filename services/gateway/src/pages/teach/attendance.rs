@@ -99,7 +99,7 @@ fn attendance_page(
                 form.attendance method="post" action={ (base) "/meetings/" (n) } {
                     input type="hidden" name="csrf" value=(web.csrf);
                     input type="hidden" name="request_id" value=(request_id());
-                    div.scroll { table.fit {
+                    div.scroll tabindex="0" { table.fit {
                         thead { tr {
                             th { (lang.pick("حاضر", "Present")) }
                             th { (lang.pick("نام", "Name")) }

@@ -128,7 +128,7 @@ pub async fn list(
                 @for session in &sessions {
                     @let course = courses.get(&session.course_id).and_then(|c| c.details.as_ref());
                     div.card {
-                        h3 {
+                        h2 {
                             a href={ "/teach/sessions/" (session.id) } {
                                 (lang.text(course.and_then(|c| c.title.as_ref())))
                             }

@@ -142,12 +142,12 @@ pub(super) fn roster_page(
                 a href={ (base) "/roster?format=csv&lang=" (lang.code()) } { "CSV" }
             }
             h2 { (lang.pick("جلسه‌ها", "Meetings")) }
-            div.scroll { table.meetings {
+            div.scroll tabindex="0" { table.meetings {
                 thead { tr {
                     th { "#" }
                     th { (lang.pick("زمان", "When")) }
                     th { (lang.pick("حاضر", "Present")) }
-                    th { }
+                    th { (lang.pick("حضور و غیاب", "Attendance")) }
                 } }
                 tbody {
                     @for (index, meeting) in meetings.iter().enumerate() {
@@ -204,7 +204,7 @@ pub(super) fn roster_page(
                     ))
                 }
             } @else {
-                div.scroll { table.roster {
+                div.scroll tabindex="0" { table.roster {
                     thead { tr {
                         th { (lang.pick("نام", "Name")) }
                         th { (lang.pick("شرکت", "Company")) }
@@ -258,7 +258,7 @@ pub(super) fn roster_page(
                 form.complete method="post" action={ (base) "/complete" } {
                     input type="hidden" name="csrf" value=(web.csrf);
                     input type="hidden" name="request_id" value=(request_id());
-                    div.scroll { table {
+                    div.scroll tabindex="0" { table {
                         thead { tr {
                             th { (lang.pick("نام", "Name")) }
                             th { (lang.pick("شرکت", "Company")) }
@@ -314,7 +314,7 @@ pub(super) fn roster_page(
                     ))
                 }
             } @else {
-                div.scroll { table.results {
+                div.scroll tabindex="0" { table.results {
                     thead { tr {
                         th { (lang.pick("نام", "Name")) }
                         th { (lang.pick("شرکت", "Company")) }

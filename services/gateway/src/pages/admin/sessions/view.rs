@@ -143,7 +143,7 @@ pub(super) fn form_body(
                     "تاریخ خورشیدی مانند ۱۴۰۵/۰۹/۲۰ و ساعت مانند ۰۹:۰۰؛ ردیف‌های خالی نادیده گرفته می‌شوند.",
                     "Solar Hijri date like 1405/09/20 and time like 09:00; empty rows are left out."
                 )) }
-                div.scroll { table.meetings.fit {
+                div.scroll tabindex="0" { table.meetings.fit {
                     thead { tr {
                         th { "#" }
                         th { (lang.pick("تاریخ", "Date")) }
