@@ -39,7 +39,7 @@ fail() {
 
 cleanup() {
   for name in "${!pids[@]}"; do kill -KILL "${pids[$name]}" 2>/dev/null || true; done
-  for service in courses enrolments certification; do
+  for service in courses enrolments certification gateway; do
     psql -q -U "$pg_admin" -d postgres -c "DROP DATABASE IF EXISTS ${prefix}${service} WITH (FORCE)" \
       -c "DROP ROLE IF EXISTS ${prefix}${service}" >/dev/null 2>&1 || true
   done
@@ -82,6 +82,7 @@ env -i PATH="$PATH" HAMAFZA_LOG_FORMAT=json \
   HAMAFZA_COURSES_DATABASE_URL_FILE="$secrets/courses_database_url" \
   HAMAFZA_ENROLMENTS_DATABASE_URL_FILE="$secrets/enrolments_database_url" \
   HAMAFZA_CERTIFICATION_DATABASE_URL_FILE="$secrets/certification_database_url" \
+  HAMAFZA_GATEWAY_DATABASE_URL_FILE="$secrets/gateway_database_url" \
   "$hamafza" migrate --demo > "$work/migrate.log" 2>&1 || fail "migrate"
 grep -q "demo catalog added" "$work/migrate.log" || fail "migrate did not add the demo catalog"
 
@@ -117,6 +118,7 @@ start certification certification HAMAFZA_CERTIFICATION_ADDR=127.0.0.1:$certific
 healthy enrolments --addr "127.0.0.1:$enrolments_port"
 healthy certification --addr "127.0.0.1:$certification_port"
 start gateway gateway HAMAFZA_GATEWAY_ADDR=127.0.0.1:$gateway_port \
+  HAMAFZA_GATEWAY_DATABASE_URL_FILE="$secrets/gateway_database_url" \
   HAMAFZA_AUTH_SERVICE_TOKEN_FILE="$secrets/gateway_service_token"
 healthy gateway --http --addr "127.0.0.1:$gateway_port"
 
