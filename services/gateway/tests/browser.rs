@@ -209,13 +209,13 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
 }
 
 /// The admin marks the trainee present at every meeting of the session and
-/// passes them (over gRPC).
+/// passes them (over gRPC), ahead of the demo session's schedule.
 async fn complete(stack: &Stack, session_id: &str) {
     let session = fixtures::get_session(stack, ADMIN, session_id)
         .await
         .unwrap();
     let enrolment = fixtures::enrolments_in(stack, session_id).await.remove(0);
-    fixtures::attend_and_complete(stack, ADMIN, &session, &enrolment.id, Some(95), "browser").await;
+    fixtures::attend_and_complete_ahead(stack, &session, &enrolment.id, Some(95), "browser").await;
 }
 
 /// A headless Chromium driven over WebDriver, or `None` (the test then says

@@ -1005,6 +1005,7 @@ pub async fn record(
             session_id: id.clone(),
             meeting_index: index,
             marks,
+            override_reason: String::new(),
         })
         .await;
     match outcome {
@@ -1124,6 +1125,7 @@ pub async fn complete(
                 enrolment_id: enrolment_id.clone(),
                 score,
                 no_show,
+                override_reason: String::new(),
             })
             .await;
         match outcome {
