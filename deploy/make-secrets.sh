@@ -13,7 +13,7 @@ umask 077
 new() { [ -f "$dir/$1" ] || { file=$1; shift; "$@" > "$dir/$file"; }; }
 random() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
 new postgres_password random
-for service in courses enrolments certification; do
+for service in courses enrolments certification gateway; do
   name="${DB_PREFIX:-}${service}"
   new "${service}_db_password" random
   [ -f "$dir/${service}_database_url" ] || \

@@ -243,6 +243,8 @@ async fn run(config: &Config, begun: Option<Begun>) -> anyhow::Result<()> {
                 session_id: session.id.clone(),
                 meeting_index: 0,
                 marks,
+                // The first meeting was yesterday: no override needed.
+                override_reason: String::new(),
             })
             .await?;
     }

@@ -152,6 +152,8 @@ pub async fn migrate(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     println!("enrolments: migrations applied");
     open::<hamafza_certification::Migrator>(&config, ServiceName::Certification).await?;
     println!("certification: migrations applied");
+    open::<hamafza_gateway::Migrator>(&config, ServiceName::Gateway).await?;
+    println!("gateway: migrations applied");
     Ok(ExitCode::SUCCESS)
 }
 

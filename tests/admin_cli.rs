@@ -109,6 +109,11 @@ async fn the_readme_admin_flow_runs_as_written() {
         stderr(&output).contains("request id: "),
         "changes print their request id"
     );
+    assert!(
+        stderr(&output).contains("MEETING_NOT_STARTED"),
+        "the instructor is refused before the meeting: {}",
+        stderr(&output)
+    );
 
     // What the flow left, seen over gRPC.
     let mut courses = CourseServiceClient::new(stack.channel(Svc::Courses));

@@ -27,6 +27,8 @@ use tonic::transport::Channel;
 use topology::{Topology, free_port};
 
 const CAPACITY: u32 = 40;
+/// The admin's reason for recording the session's meetings, days away.
+const AHEAD: &str = fixtures::AHEAD_OF_SCHEDULE;
 const TRAINEES: usize = 160;
 
 async fn channel(url: String) -> Channel {
@@ -208,6 +210,7 @@ async fn two_replicas_of_enrolments_and_certification_share_one_database() {
                             status: epb::AttendanceStatus::Present.into(),
                         })
                         .collect(),
+                    override_reason: AHEAD.to_owned(),
                 },
             ))
             .await
@@ -221,6 +224,7 @@ async fn two_replicas_of_enrolments_and_certification_share_one_database() {
                 enrolment_id: enrolment.id.clone(),
                 score: Some(88),
                 no_show: false,
+                override_reason: AHEAD.to_owned(),
             };
             let admin = admin.clone();
             async move { client.complete_enrolment(with_token(&admin, request)).await }

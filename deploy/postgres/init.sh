@@ -1,10 +1,10 @@
 #!/bin/sh
-# One database and one role per service, passwords from compose secrets.
+# One database and one role per service (the gateway's holds web sessions), passwords from compose secrets.
 # SECRETS_DIR and DB_PREFIX let deploy/rehearse.sh run the same script
 # against a PostgreSQL outside compose.
 set -eu
 secrets=${SECRETS_DIR:-/run/secrets}
-for service in courses enrolments certification; do
+for service in courses enrolments certification gateway; do
   name="${DB_PREFIX:-}${service}"
   password=$(cat "${secrets}/${service}_db_password")
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres <<SQL

@@ -159,6 +159,10 @@ pub enum EnrolmentCommand {
         /// Absent: enrolment ids or trainee subjects, comma separated; repeat.
         #[arg(long, value_name = "WHO")]
         absent: Vec<String>,
+        /// Record a meeting that has not started yet, saying why (platform
+        /// admins; kept in the enrolments' history).
+        #[arg(long, value_name = "REASON")]
+        ahead_of_schedule: Option<String>,
     },
     /// Record the outcome: a score, or that the trainee did not come.
     #[command(
@@ -169,6 +173,10 @@ pub enum EnrolmentCommand {
         enrolment: String,
         #[command(flatten)]
         outcome: Assessment,
+        /// Assess before the session's last meeting has started, saying why
+        /// (platform admins; kept in the enrolment's history).
+        #[arg(long, value_name = "REASON")]
+        ahead_of_schedule: Option<String>,
     },
     /// Enrol everyone in a CSV or Excel file (columns subject, name,
     /// organization_id); prints what became of each row.
@@ -391,6 +399,7 @@ pub async fn run(context: &Context, command: EnrolmentCommand) -> Outcome {
             meeting,
             present,
             absent,
+            ahead_of_schedule,
         } => {
             let present = split_list(&present);
             let absent = split_list(&absent);
@@ -450,6 +459,7 @@ pub async fn run(context: &Context, command: EnrolmentCommand) -> Outcome {
                     session_id: session,
                     meeting_index: meeting - 1,
                     marks,
+                    override_reason: ahead_of_schedule.unwrap_or_default(),
                 }))
                 .await?
                 .into_inner();
@@ -468,12 +478,17 @@ pub async fn run(context: &Context, command: EnrolmentCommand) -> Outcome {
                 view,
             )
         }
-        EnrolmentCommand::Complete { enrolment, outcome } => {
+        EnrolmentCommand::Complete {
+            enrolment,
+            outcome,
+            ahead_of_schedule,
+        } => {
             let request = context.request(pb::CompleteEnrolmentRequest {
                 request_id: context.request_id(),
                 enrolment_id: enrolment,
                 score: outcome.score,
                 no_show: outcome.no_show,
+                override_reason: ahead_of_schedule.unwrap_or_default(),
             });
             let response = client.complete_enrolment(request).await?.into_inner();
             show_enrolment(

@@ -169,7 +169,7 @@ pub struct SessionFields {
     /// When enrolment opens.
     #[arg(long, value_name = "WHEN", value_parser = parse_instant)]
     enrol_from: Option<DateTime<Utc>>,
-    /// When enrolment closes (no later than the first meeting).
+    /// When enrolment closes (no later than the last meeting's end).
     #[arg(long, value_name = "WHEN", value_parser = parse_instant)]
     enrol_until: Option<DateTime<Utc>>,
 }

@@ -133,6 +133,11 @@ impl CoursesClient {
                 .map(|q| (q.organization_id, q.seats))
                 .collect(),
             meeting_count: u32::try_from(details.meetings.len()).unwrap_or(u32::MAX),
+            meeting_starts: details
+                .meetings
+                .iter()
+                .map(|m| instant(m.start_time.as_ref()))
+                .collect(),
             instructor_subject: details.instructor.map(|i| i.subject).unwrap_or_default(),
             course,
         })

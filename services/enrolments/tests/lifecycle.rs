@@ -315,7 +315,7 @@ async fn courses_that_need_approval_wait_for_the_trainees_manager() {
 
 #[tokio::test]
 async fn attendance_and_score_decide_completion_and_completions_wait_in_the_outbox() {
-    let (stack, session) = Stack::with_session("PR-204", 10, &[]).await;
+    let (stack, session) = Stack::with_session_under_way("PR-204", 10).await;
     let passer = enrolled(&stack, TRAINEE_MSC, &session.id, "a").await;
     let absent = enrolled(&stack, TRAINEE_KSC, &session.id, "b").await;
     let present = [(passer.id.as_str(), pb::AttendanceStatus::Present)];
@@ -441,7 +441,7 @@ async fn prerequisites_come_from_completions_here() {
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied);
 
-    let basics_session = stack.open_session(&basics, 5, &[]).await;
+    let basics_session = stack.open_session_under_way(&basics, 5).await;
     let done = enrolled(&stack, TRAINEE_MSC, &basics_session.id, "d").await;
     // Unassessed, the prerequisite is not met.
     assert!(
@@ -627,7 +627,7 @@ async fn bulk_csv_reports_each_row_and_stores_the_good_ones() {
 
 #[tokio::test]
 async fn benchmarking_ranks_the_organizations() {
-    let (stack, session) = Stack::with_session("PR-208", 10, &[]).await;
+    let (stack, session) = Stack::with_session_under_way("PR-208", 10).await;
     let people = [
         (TRAINEE_MSC, Some(90)),
         (TRAINEE_MSC_2, Some(50)),

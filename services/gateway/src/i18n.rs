@@ -232,6 +232,18 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
             "این کار در وضعیت کنونی ثبت‌نام ممکن نیست.",
             "This cannot be done in the enrolment's current status.",
         ),
+        "MEETING_NOT_STARTED" => (
+            "این جلسه هنوز شروع نشده است؛ حضور و غیاب از آغاز جلسه ثبت می‌شود.",
+            "This meeting has not started yet; attendance is taken from its start.",
+        ),
+        "LAST_MEETING_NOT_STARTED" => (
+            "آخرین جلسهٔ این دوره هنوز شروع نشده است؛ نتیجه پس از آغاز آن ثبت می‌شود.",
+            "The session's last meeting has not started yet; results are recorded once it has.",
+        ),
+        "ATTENDED_A_MEETING" => (
+            "این فراگیر در دست‌کم یک جلسه حاضر بوده و غایب کامل به شمار نمی‌آید؛ نمره‌ای برایش ثبت کنید (با حضور کم، مردود می‌شود).",
+            "This trainee attended at least one meeting, so is not a no-show; record a score instead (too little attendance fails them).",
+        ),
         "WRONG_SESSION_STATUS" | "WRONG_CATALOG_STATUS" => (
             "این کار در وضعیت کنونی ممکن نیست.",
             "This cannot be done in its current status.",

@@ -1,6 +1,7 @@
 //! The gateway: the trainees' Persian-first web app, server-rendered, over
 //! the courses, enrolments and certification services. It owns no business
-//! data; every page calls the services with the signed-in user's token.
+//! data (its database holds only the browsers' sessions); every page calls
+//! the services with the signed-in user's token.
 
 pub mod api;
 pub mod backends;
@@ -9,6 +10,7 @@ pub mod ical;
 pub mod oidc;
 pub mod pages;
 pub mod sessions;
+pub mod store;
 pub mod web;
 
 use std::sync::Arc;
@@ -22,7 +24,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hamafza_kit::auth::{DevIssuer, TokenVerifier};
-use hamafza_kit::config::Config;
+use hamafza_kit::config::{Config, ServiceName};
 use hamafza_kit::grpc::{Health, ServeError, check_health};
 use hamafza_kit::service::{Service, Shared};
 use hamafza_kit::shutdown::Shutdown;
@@ -30,6 +32,7 @@ use hamafza_proto::certification as cpb;
 use tokio::net::TcpListener;
 
 pub use backends::Backends;
+pub use store::Migrator;
 
 use crate::pages::{
     admin, benchmark, calendar, catalog, certificates, learning, org, session, signin, verify,
@@ -45,7 +48,7 @@ pub struct AppState {
     /// The services.
     pub backends: Backends,
     /// Signed-in browsers.
-    pub sessions: Arc<Sessions>,
+    pub sessions: Sessions,
     /// Verifies the tokens sessions are started with.
     pub verifier: Arc<TokenVerifier>,
     /// The development issuer, when development sign-in is on.
@@ -72,14 +75,16 @@ const DRAIN: Duration = Duration::from_secs(2);
 pub struct GatewayService {
     state: AppState,
     drain: Duration,
+    purge_every: Duration,
 }
 
 impl GatewayService {
-    /// The gateway over `backends`, trusting `verifier`, with development
-    /// sign-in when `dev_issuer` is set and OpenID Connect sign-in when `oidc`
-    /// is.
+    /// The gateway over `backends`, keeping browsers' `sessions`, trusting
+    /// `verifier`, with development sign-in when `dev_issuer` is set and
+    /// OpenID Connect sign-in when `oidc` is.
     pub fn new(
         backends: Backends,
+        sessions: Sessions,
         verifier: Arc<TokenVerifier>,
         dev_issuer: Option<DevIssuer>,
         oidc: Option<oidc::OidcSettings>,
@@ -88,7 +93,7 @@ impl GatewayService {
         Self {
             state: AppState {
                 backends,
-                sessions: Arc::new(Sessions::default()),
+                sessions,
                 verifier,
                 dev_issuer: dev_issuer.map(Arc::new),
                 limiter: Arc::new(RateLimiter::new(10, 20)),
@@ -98,6 +103,7 @@ impl GatewayService {
                 draining: Arc::default(),
             },
             drain: DRAIN,
+            purge_every: Duration::from_secs(300),
         }
     }
 }
@@ -116,6 +122,14 @@ impl Service for GatewayService {
             .identity(Self::NAME)
             .context("the gateway's own identity")?;
         let backends = Backends::from_config(config, identity)?;
+        let db = shared
+            .database::<store::Migrator>(config, ServiceName::Gateway)
+            .await?;
+        let sessions = Sessions::new(
+            store::DbSessionStore::new(db),
+            Arc::clone(&shared.verifier),
+            Duration::from_secs(config.web.session_ttl_seconds.max(1)),
+        );
         let dev_issuer = if config.auth.allow_dev_issuer && config.auth.uses_dev_issuer() {
             Some(DevIssuer::load_or_create(
                 &config.data_dir,
@@ -150,12 +164,14 @@ impl Service for GatewayService {
         };
         let mut gateway = Self::new(
             backends,
+            sessions,
             Arc::clone(&shared.verifier),
             dev_issuer,
             oidc,
             &config.credentials.public_base_url,
         );
         gateway.drain = DRAIN.min(config.grpc.shutdown_grace());
+        gateway.purge_every = Duration::from_secs(config.web.session_purge_seconds.max(1));
         Ok(gateway)
     }
 
@@ -167,6 +183,12 @@ impl Service for GatewayService {
             }
         });
         let (draining, drain) = (Arc::clone(&self.state.draining), self.drain);
+        tokio::spawn(
+            self.state
+                .sessions
+                .clone()
+                .purge_expired(self.purge_every, shutdown.clone()),
+        );
         axum::serve(listener, router(self.state))
             .with_graceful_shutdown(async move {
                 shutdown.requested().await;

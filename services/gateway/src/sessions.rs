@@ -1,18 +1,27 @@
 //! Signed-in browsers: the access token stays on the server, the browser
 //! holds only a random session id in an `HttpOnly`, `SameSite=Lax` cookie
-//! (`Secure` when served over https). Every form carries the session's CSRF
-//! token; forms shown before sign-in use a double-submit cookie instead.
+//! (`Secure` and `__Host-` when served over https). Every form carries the
+//! session's CSRF token; forms shown before sign-in use a double-submit
+//! cookie instead.
 //!
-//! Sessions live in this process's memory: a restart signs everyone out, and
-//! several gateway replicas need sticky sessions (or a shared store).
+//! Sessions live in the gateway's own database through `tower-sessions`'
+//! [`SessionStore`] ([`crate::store::DbSessionStore`]): a restart signs no
+//! one out and replicas need no sticky sessions. The caller is not stored:
+//! it is verified again from the token (the verifier caches), so a token
+//! that has expired ends the session with it.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hamafza_kit::auth::Caller;
+use hamafza_kit::ApiError;
+use hamafza_kit::auth::{Caller, TokenVerifier};
+use hamafza_kit::shutdown::Shutdown;
+use tower_sessions_core::session::{Id, Record};
+use tower_sessions_core::session_store::{self, ExpiredDeletion, SessionStore};
+
+use crate::store::DbSessionStore;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "hamafza_session";
@@ -20,8 +29,12 @@ pub const SESSION_COOKIE: &str = "hamafza_session";
 pub const CSRF_COOKIE: &str = "hamafza_csrf";
 /// The language cookie's name.
 pub const LANG_COOKIE: &str = "hamafza_lang";
-/// Most sessions kept at once; the oldest go first beyond this.
-const MAX_SESSIONS: usize = 100_000;
+/// Most rate-limit keys kept at once before idle ones are dropped.
+const MAX_LIMITER_KEYS: usize = 100_000;
+
+/// What a session record holds, under these keys.
+const TOKEN_KEY: &str = "token";
+const CSRF_KEY: &str = "csrf";
 
 /// One signed-in browser.
 #[derive(Debug, Clone)]
@@ -32,13 +45,14 @@ pub struct WebSession {
     pub caller: Arc<Caller>,
     /// The token every form of this session carries.
     pub csrf: String,
-    expires: Instant,
 }
 
-/// The session store.
-#[derive(Debug, Default)]
+/// The sessions of every gateway replica.
+#[derive(Debug, Clone)]
 pub struct Sessions {
-    inner: Mutex<HashMap<String, WebSession>>,
+    store: DbSessionStore,
+    verifier: Arc<TokenVerifier>,
+    ttl: Duration,
 }
 
 /// 256 random bits, base64url.
@@ -53,44 +67,101 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A store failure as the viewer hears it: try again shortly (the cause is
+/// logged, not shown).
+fn unavailable(error: session_store::Error) -> ApiError {
+    tracing::warn!(%error, "web sessions unreachable");
+    ApiError::unavailable("sessions are unreachable for a moment; retry shortly")
+}
+
 impl Sessions {
-    /// Starts a session for `caller`, valid for `ttl`; returns its id.
-    pub fn create(&self, token: String, caller: Arc<Caller>, ttl: Duration) -> String {
-        let id = random_token();
-        let session = WebSession {
-            token,
-            caller,
-            csrf: random_token(),
-            expires: Instant::now() + ttl,
-        };
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if inner.len() >= MAX_SESSIONS {
-            let now = Instant::now();
-            inner.retain(|_, s| s.expires > now);
+    /// Sessions in `store`, each valid for `ttl`, their tokens checked by
+    /// `verifier`.
+    pub fn new(store: DbSessionStore, verifier: Arc<TokenVerifier>, ttl: Duration) -> Self {
+        Self {
+            store,
+            verifier,
+            ttl,
         }
-        inner.insert(id.clone(), session);
-        id
     }
 
-    /// The live session with `id`.
-    pub fn get(&self, id: &str) -> Option<WebSession> {
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        match inner.get(id) {
-            Some(session) if session.expires > Instant::now() => Some(session.clone()),
-            Some(_) => {
-                inner.remove(id);
-                None
-            }
-            None => None,
+    /// How long a session lasts (the cookie's `Max-Age`).
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Starts a session for the holder of `token`; returns its id, the
+    /// cookie's value.
+    pub async fn create(&self, token: String) -> Result<String, ApiError> {
+        let expiry_date = time::OffsetDateTime::now_utc()
+            + time::Duration::try_from(self.ttl).unwrap_or(time::Duration::HOUR);
+        let mut record = Record {
+            id: Id::default(),
+            data: [
+                (TOKEN_KEY.to_owned(), serde_json::Value::String(token)),
+                (
+                    CSRF_KEY.to_owned(),
+                    serde_json::Value::String(random_token()),
+                ),
+            ]
+            .into_iter()
+            .collect(),
+            expiry_date,
+        };
+        self.store.create(&mut record).await.map_err(unavailable)?;
+        Ok(record.id.to_string())
+    }
+
+    /// The live session with `id`; `None` when there is none, it has expired,
+    /// or its token no longer verifies.
+    pub async fn get(&self, id: &str) -> Result<Option<WebSession>, ApiError> {
+        let Ok(id) = id.parse::<Id>() else {
+            return Ok(None);
+        };
+        let Some(record) = self.store.load(&id).await.map_err(unavailable)? else {
+            return Ok(None);
+        };
+        let text = |key| match record.data.get(key) {
+            Some(serde_json::Value::String(text)) => Some(text.clone()),
+            _ => None,
+        };
+        let (Some(token), Some(csrf)) = (text(TOKEN_KEY), text(CSRF_KEY)) else {
+            return Ok(None);
+        };
+        match self.verifier.verify(&token) {
+            Ok(caller) => Ok(Some(WebSession {
+                token,
+                caller,
+                csrf,
+            })),
+            Err(_) => Ok(None),
         }
     }
 
     /// Ends a session.
-    pub fn remove(&self, id: &str) {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(id);
+    pub async fn remove(&self, id: &str) -> Result<(), ApiError> {
+        match id.parse::<Id>() {
+            Ok(id) => self.store.delete(&id).await.map_err(unavailable),
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Deletes expired sessions every `period` until `shutdown`; a failed
+    /// round is logged and the next one tries again.
+    pub async fn purge_expired(self, period: Duration, shutdown: Shutdown) {
+        let mut every = tokio::time::interval(period.max(Duration::from_millis(100)));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let stop = shutdown.requested();
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                () = &mut stop => return,
+            }
+            if let Err(error) = self.store.delete_expired().await {
+                tracing::warn!(%error, "could not purge expired web sessions");
+            }
+        }
     }
 }
 
@@ -180,7 +251,7 @@ impl RateLimiter {
     /// Takes one from `key`'s allowance, or says how long until one is there
     /// (whole seconds, at least one: what `Retry-After` says).
     pub fn take(&self, key: &str) -> Result<(), Duration> {
-        if self.limiter.len() > MAX_SESSIONS {
+        if self.limiter.len() > MAX_LIMITER_KEYS {
             // Keys whose allowance is full again carry no state worth keeping.
             self.limiter.retain_recent();
             self.limiter.shrink_to_fit();

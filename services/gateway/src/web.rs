@@ -102,7 +102,8 @@ impl Viewer {
 }
 
 impl FromRequestParts<AppState> for Viewer {
-    type Rejection = std::convert::Infallible;
+    /// The session store out of reach: a page saying to retry.
+    type Rejection = PageError;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -116,8 +117,15 @@ impl FromRequestParts<AppState> for Viewer {
         let asked = asked_language(parts.uri.query());
         let lang =
             Lang::parse(asked.or_else(|| read_cookie(cookies, LANG_COOKIE, state.secure_cookies)));
-        let session = read_cookie(cookies, SESSION_COOKIE, state.secure_cookies)
-            .and_then(|id| state.sessions.get(id).map(|s| (id.to_owned(), s)));
+        let session = match read_cookie(cookies, SESSION_COOKIE, state.secure_cookies) {
+            Some(id) => state
+                .sessions
+                .get(id)
+                .await
+                .map_err(|error| PageError::Api(lang, error))?
+                .map(|session| (id.to_owned(), session)),
+            None => None,
+        };
         let anonymous_csrf =
             read_cookie(cookies, CSRF_COOKIE, state.secure_cookies).map(str::to_owned);
         let viewer = Self {

@@ -313,13 +313,13 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
 }
 
 /// The admin marks the trainee present at every meeting of the session and
-/// passes them (over gRPC).
+/// passes them (over gRPC), ahead of the demo session's schedule.
 async fn complete(stack: &Stack, session_id: &str) {
     let session = fixtures::get_session(stack, ADMIN, session_id)
         .await
         .unwrap();
     let enrolment = fixtures::enrolments_in(stack, session_id).await.remove(0);
-    fixtures::attend_and_complete(stack, ADMIN, &session, &enrolment.id, Some(95), "browser").await;
+    fixtures::attend_and_complete_ahead(stack, &session, &enrolment.id, Some(95), "browser").await;
 }
 
 /// A headless Chromium driven over WebDriver, or `None` (the test then says
@@ -518,8 +518,9 @@ async fn the_instructor_takes_attendance_and_completes_a_session_in_a_real_brows
     };
     let stack = Stack::start().await;
     let base = stack.base.clone();
-    // The demo PR-101 session, taught by instructor-rahimi: two meetings;
-    // two demo trainees enrol over gRPC.
+    // A session of the demo PR-101 like the demo's, taught by
+    // instructor-rahimi, two meetings, under way (attendance is taken once a
+    // meeting has started); two demo trainees enrol over gRPC.
     let sessions = fixtures::session_service(&stack)
         .list_sessions(stack.request(
             RAHIMI,
@@ -539,6 +540,14 @@ async fn the_instructor_takes_attendance_and_completes_a_session_in_a_real_brows
                 && s.details.as_ref().is_some_and(|d| d.meetings.len() == 2)
         })
         .expect("a two-meeting demo session taught by instructor-rahimi");
+    let mut details = session.details.clone().unwrap();
+    fixtures::under_way(&mut details);
+    let planned = fixtures::create_session(&stack, ADMIN, &session.course_id, details)
+        .await
+        .unwrap();
+    let session = fixtures::open_planned_session(&stack, ADMIN, &planned.id)
+        .await
+        .unwrap();
     let sara = fixtures::enrolled(&stack, SARA, &session.id, "sara").await;
     let ali = fixtures::enrolled(&stack, ALI, &session.id, "ali").await;
     let roster = format!("/teach/sessions/{}", session.id);

@@ -127,9 +127,28 @@ async fn a_council_member_votes_through_the_form_and_refusals_reshow_it() {
     assert!(decided.contains("PR-180") && decided.contains("مهدی کاظمی"));
 }
 
-/// A demo session taught by instructor-rahimi with Sara (msc) and Ali (ksc)
-/// enrolled; its id.
+/// A session under way of the demo PR-101 (two meetings, no prerequisites,
+/// no manager's approval), taught by instructor-rahimi, with Sara (msc) and
+/// Ali (ksc) enrolled: its meetings have begun, so attendance and scores can
+/// be recorded. Its id.
 async fn rahimi_session_with_two(stack: &Stack) -> String {
+    let demo = rahimi_demo_session(stack).await;
+    let mut details = demo.details.clone().unwrap();
+    fixtures::under_way(&mut details);
+    let planned = fixtures::create_session(stack, ADMIN, &demo.course_id, details)
+        .await
+        .unwrap();
+    let session = fixtures::open_planned_session(stack, ADMIN, &planned.id)
+        .await
+        .unwrap();
+    for (who, tag) in [(SARA, "sara"), (ALI, "ali")] {
+        fixtures::enrolled(stack, who, &session.id, tag).await;
+    }
+    session.id
+}
+
+/// The demo's open PR-101 session taught by instructor-rahimi, days away.
+async fn rahimi_demo_session(stack: &Stack) -> hamafza_proto::courses::Session {
     let sessions = hamafza_testkit::fixtures::session_service(stack)
         .list_sessions(stack.request(
             RAHIMI,
@@ -150,10 +169,47 @@ async fn rahimi_session_with_two(stack: &Stack) -> String {
                 && s.details.as_ref().is_some_and(|d| d.meetings.len() == 2)
         })
         .expect("the demo instructor teaches");
-    for (who, tag) in [(SARA, "sara"), (ALI, "ali")] {
-        fixtures::enrolled(stack, who, &session.id, tag).await;
+    session.clone()
+}
+
+#[tokio::test]
+async fn an_instructor_is_told_a_meeting_has_not_started() {
+    let stack = Stack::start().await;
+    let session = rahimi_demo_session(&stack).await;
+    fixtures::enrolled(&stack, SARA, &session.id, "sara").await;
+    let sara = fixtures::enrolments_in(&stack, &session.id).await.remove(0);
+    let instructor = stack.browser();
+    instructor.sign_in(RAHIMI.0).await;
+    let meeting = format!("/teach/sessions/{}/meetings/1", session.id);
+    for (lang, wording) in [
+        ("fa", "این جلسه هنوز شروع نشده است"),
+        ("en", "This meeting has not started yet"),
+    ] {
+        let (_, form) = instructor.text(&format!("{meeting}?lang={lang}")).await;
+        let response = instructor
+            .post(
+                &format!("{meeting}?lang={lang}"),
+                &[
+                    ("csrf", &hidden(&form, "csrf")),
+                    ("request_id", &hidden(&form, "request_id")),
+                    ("enrolment", &sara.id),
+                    ("present", &sara.id),
+                ],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{lang}"
+        );
+        let page = response.text().await.unwrap();
+        assert!(page.contains(wording), "{lang}: {page}");
     }
-    session.id.clone()
+    // Nothing was recorded.
+    let sara = fixtures::get_enrolment(&stack, ADMIN, &sara.id)
+        .await
+        .unwrap();
+    assert_eq!(sara.meetings_attended, 0);
 }
 
 #[tokio::test]

@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 pub const CONFIG_FILE_ENV: &str = "HAMAFZA_CONFIG";
 
 /// Sections of [`Config`]; `HAMAFZA_<SECTION>_<KEY>` sets `<section>.<key>`.
-const SECTIONS: [&str; 11] = [
+const SECTIONS: [&str; 12] = [
     "auth",
+    "web",
     "oidc",
     "credentials",
     "workers",
@@ -48,6 +49,8 @@ pub struct Config {
     pub credentials: CredentialsConfig,
     /// The organization's identity provider, for signing in to the web app.
     pub oidc: OidcConfig,
+    /// The web app's sessions.
+    pub web: WebConfig,
     /// The courses service.
     pub courses: ServiceConfig,
     /// The enrolments service.
@@ -69,6 +72,7 @@ impl Default for Config {
             workers: WorkersConfig::default(),
             credentials: CredentialsConfig::default(),
             oidc: OidcConfig::default(),
+            web: WebConfig::default(),
             courses: ServiceConfig::on_port(50051),
             enrolments: ServiceConfig::on_port(50052),
             certification: ServiceConfig::on_port(50053),
@@ -86,6 +90,8 @@ pub enum ServiceName {
     Enrolments,
     /// Certificates.
     Certification,
+    /// The web app's sessions (no business data).
+    Gateway,
 }
 
 impl ServiceName {
@@ -95,6 +101,7 @@ impl ServiceName {
             Self::Courses => "courses",
             Self::Enrolments => "enrolments",
             Self::Certification => "certification",
+            Self::Gateway => "gateway",
         }
     }
 }
@@ -128,6 +135,7 @@ impl Config {
             ServiceName::Courses => &self.courses,
             ServiceName::Enrolments => &self.enrolments,
             ServiceName::Certification => &self.certification,
+            ServiceName::Gateway => &self.gateway,
         }
     }
 
@@ -342,6 +350,25 @@ pub struct OidcConfig {
     pub client_id: String,
     /// A file holding the client secret (a compose or Kubernetes secret).
     pub client_secret_file: Option<PathBuf>,
+}
+
+/// The web app's sessions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebConfig {
+    /// How long a browser stays signed in, in seconds.
+    pub session_ttl_seconds: u64,
+    /// How often expired sessions are deleted, in seconds.
+    pub session_purge_seconds: u64,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl_seconds: 8 * 3600,
+            session_purge_seconds: 300,
+        }
+    }
 }
 
 /// Background workers.

@@ -73,10 +73,6 @@ impl Svc {
             Svc::Gateway => &config.gateway,
         }
     }
-
-    fn owns_database(self) -> bool {
-        self != Svc::Gateway
-    }
 }
 
 type Configure = Box<dyn FnOnce(&mut Config) + Send>;
@@ -182,11 +178,9 @@ impl Builder {
             let addr = listener.local_addr().unwrap();
             settings.addr = addr;
             settings.url = Some(format!("http://{addr}"));
-            if service.owns_database() {
-                let database = TestDatabase::create().await;
-                settings.database_url = Some(database.url.clone());
-                databases.insert(service, database);
-            }
+            let database = TestDatabase::create().await;
+            settings.database_url = Some(database.url.clone());
+            databases.insert(service, database);
             // A service started later binds its address again then.
             if self.now.contains(&service) {
                 listeners.insert(service, listener);
@@ -316,11 +310,18 @@ impl TestStack {
     /// Starts another replica of `service` on the same database and a new
     /// port; it stops with the stack. Returns a channel to it.
     pub async fn replica(&mut self, service: Svc) -> Channel {
+        let url = self.replica_url(service).await;
+        lazy_channel(&url)
+    }
+
+    /// Starts another replica of `service` as [`replica`](Self::replica)
+    /// does; returns its base URL (`http://127.0.0.1:port`).
+    pub async fn replica_url(&mut self, service: Svc) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let replica = self.spawn(service, listener, false).await;
         self.replicas.push(replica);
-        lazy_channel(&url)
+        url
     }
 
     async fn spawn(&self, service: Svc, listener: TcpListener, demo_catalog: bool) -> Running {

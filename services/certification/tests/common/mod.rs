@@ -80,7 +80,11 @@ impl Stack {
 
     /// An open session of `course`: one meeting, 50 seats, no quotas.
     pub async fn session(&self, course: &cpb::Course) -> cpb::Session {
-        fixtures::open_session(self, course, |details| details.meetings.truncate(1)).await
+        fixtures::open_session(self, course, |details| {
+            details.meetings.truncate(1);
+            fixtures::under_way(details);
+        })
+        .await
     }
 
     /// The certificates of a completion, as an admin sees them.

@@ -234,12 +234,14 @@ impl SessionPlan {
                 "must close after it opens".to_owned(),
             ));
         }
-        if let Some(start) = self.start()
-            && self.enrolment_closes > start
+        // Late enrolment is common: a trainee may join a session under way,
+        // so the window may run until the session ends, not beyond.
+        if let Some(end) = self.end()
+            && self.enrolment_closes > end
         {
             problems.push((
                 "details.enrolment_window.end_time",
-                "must be no later than the first meeting's start".to_owned(),
+                "must be no later than the last meeting's end".to_owned(),
             ));
         }
         let needs_venue = matches!(delivery, DeliveryMode::InPerson | DeliveryMode::Blended);
@@ -314,7 +316,7 @@ mod tests {
         let mut bad = plan();
         bad.meetings[1].start = at(9);
         bad.quotas.push((OrganizationId::parse("ksc").unwrap(), 16));
-        bad.enrolment_closes = at(9);
+        bad.enrolment_closes = at(14);
         let fields: Vec<_> = bad
             .check(DeliveryMode::Online)
             .into_iter()

@@ -58,6 +58,7 @@ fn cause_to_wire(cause: Cause) -> pb::StatusChangeCause {
         Cause::SessionCancelled => pb::StatusChangeCause::SessionCancelled,
         Cause::SessionEnded => pb::StatusChangeCause::SessionEnded,
         Cause::Assessment => pb::StatusChangeCause::Assessment,
+        Cause::AttendanceOverride => pb::StatusChangeCause::AttendanceOverride,
     }
 }
 

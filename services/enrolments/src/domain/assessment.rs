@@ -1,5 +1,6 @@
 //! Deciding an enrolment's outcome from its score and attendance.
 
+use super::EnrolmentsError;
 use super::status::EnrolmentStatus;
 
 /// The course's rules, as they were when the trainee was assessed.
@@ -20,9 +21,19 @@ pub struct Assessment {
     pub attendance_percent: u32,
 }
 
+/// A trainee marked present at any meeting (`attended` of them) is not a
+/// no-show: they took part, and are assessed with a score (failing on
+/// attendance if it is too little).
+pub fn check_no_show(attended: u64) -> Result<(), EnrolmentsError> {
+    if attended > 0 {
+        return Err(EnrolmentsError::AttendedAMeeting(attended));
+    }
+    Ok(())
+}
+
 /// Passed when the score reaches the passing score and attendance reaches the
-/// minimum; a no-show is recorded as such whatever else is known. Meetings
-/// not marked count as absent.
+/// minimum; a no-show (never present, see [`check_no_show`]) has no score.
+/// Meetings not marked count as absent.
 pub fn assess(
     score: Option<u32>,
     no_show: bool,
@@ -82,5 +93,10 @@ mod tests {
             EnrolmentStatus::NoShow
         );
         assert_eq!(assess(Some(90), false, 2, 3, RULES).attendance_percent, 66);
+        assert!(check_no_show(0).is_ok());
+        assert!(matches!(
+            check_no_show(1),
+            Err(EnrolmentsError::AttendedAMeeting(1))
+        ));
     }
 }

@@ -53,6 +53,23 @@ pub enum EnrolmentsError {
         /// How many meetings there are.
         count: u32,
     },
+    /// Attendance of a meeting that has not started.
+    #[error("meeting {index} starts at {starts}; attendance is recorded once it has started")]
+    MeetingNotStarted {
+        /// The meeting (from 0).
+        index: u32,
+        /// When it starts.
+        starts: chrono::DateTime<chrono::Utc>,
+    },
+    /// An assessment before the session's last meeting has started.
+    #[error("the session's last meeting starts at {0}; trainees are assessed once it has started")]
+    LastMeetingNotStarted(chrono::DateTime<chrono::Utc>),
+    /// A no-show for a trainee marked present at some meeting.
+    #[error(
+        "the trainee is marked present at {0} meetings, so is not a no-show; \
+         assess them with a score (too little attendance fails them)"
+    )]
+    AttendedAMeeting(u64),
     /// An attendance mark names an enrolment outside the session's roster.
     #[error("enrolment {0} is not a confirmed enrolment of this session")]
     NotOnRoster(String),
@@ -110,6 +127,9 @@ impl From<EnrolmentsError> for ApiError {
                 ApiError::invalid_field("meeting_index", message)
             }
             EnrolmentsError::NotOnRoster(_) => ApiError::invalid_field("marks", message),
+            EnrolmentsError::MeetingNotStarted { .. } => precondition("MEETING_NOT_STARTED"),
+            EnrolmentsError::LastMeetingNotStarted(_) => precondition("LAST_MEETING_NOT_STARTED"),
+            EnrolmentsError::AttendedAMeeting(_) => precondition("ATTENDED_A_MEETING"),
             EnrolmentsError::Courses(status) => match status.code() {
                 tonic::Code::NotFound => ApiError::new(
                     ErrorCode::NotFound,

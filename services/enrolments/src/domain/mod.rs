@@ -5,6 +5,7 @@ pub mod assessment;
 pub mod benchmark;
 pub mod bulk;
 pub mod error;
+pub mod schedule;
 pub mod status;
 
 pub use error::EnrolmentsError;
@@ -34,6 +35,8 @@ pub struct SessionFacts {
     pub quotas: Vec<(String, u32)>,
     /// How many meetings.
     pub meeting_count: u32,
+    /// When each meeting starts, in order.
+    pub meeting_starts: Vec<DateTime<Utc>>,
     /// Who teaches it.
     pub instructor_subject: String,
     /// The course.

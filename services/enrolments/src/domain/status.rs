@@ -104,6 +104,9 @@ pub enum Cause {
     /// Score and attendance were recorded.
     #[sea_orm(string_value = "assessment")]
     Assessment,
+    /// An admin recorded attendance of a meeting that had not started.
+    #[sea_orm(string_value = "attendance_override")]
+    AttendanceOverride,
 }
 
 /// What an enrolment attempt leads to, before seats are counted.

@@ -58,6 +58,29 @@ impl Stack {
         (stack, session)
     }
 
+    /// A stack as [`with_session`](Self::with_session) makes, the session
+    /// under way (its meetings begun: attendance and results can be
+    /// recorded, see [`fixtures::under_way`]).
+    pub async fn with_session_under_way(code: &str, capacity: u32) -> (Self, cpb::Session) {
+        let stack = Self::start().await;
+        let course = published_course(&stack, code, |_| {}).await;
+        let session = stack.open_session_under_way(&course, capacity).await;
+        (stack, session)
+    }
+
+    /// An open session of `course` with `capacity` seats, under way.
+    pub async fn open_session_under_way(
+        &self,
+        course: &cpb::Course,
+        capacity: u32,
+    ) -> cpb::Session {
+        fixtures::open_session(self, course, |details| {
+            details.capacity = capacity;
+            fixtures::under_way(details);
+        })
+        .await
+    }
+
     /// Starts another enrolments server on the same database; returns a channel to it.
     pub async fn start_enrolments_replica(&mut self) -> Channel {
         self.stack.replica(Svc::Enrolments).await

@@ -19,9 +19,6 @@ use crate::AppState;
 use crate::sessions::{SESSION_COOKIE, cookie, random_token};
 use crate::web::{PageError, Viewer, check_csrf};
 
-/// How long a sign-in lasts.
-pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
-
 /// Where to go once signed in (`?next=`).
 #[derive(Debug, Default, Deserialize)]
 pub struct Next {
@@ -175,7 +172,7 @@ pub async fn dev(
             organization_id: person.organization_id.to_owned(),
             roles: person.roles.to_vec(),
             name: lang.pick(person.name_fa, person.name_en).to_owned(),
-            ttl: SESSION_TTL,
+            ttl: state.sessions.ttl(),
         })
         .map_err(|e| PageError::api(lang, hamafza_kit::ApiError::internal(e)))?;
     let caller = state
@@ -183,7 +180,11 @@ pub async fn dev(
         .verify(&token)
         .map_err(|e| PageError::api(lang, e))?;
     if let Some((old, _)) = &viewer.session {
-        state.sessions.remove(old);
+        state
+            .sessions
+            .remove(old)
+            .await
+            .map_err(|e| PageError::api(lang, e))?;
     }
     record_in_directory(
         &state,
@@ -192,14 +193,18 @@ pub async fn dev(
         demo::email(person.subject, person.organization_id),
     )
     .await;
-    let id = state.sessions.create(token, caller, SESSION_TTL);
+    let id = state
+        .sessions
+        .create(token)
+        .await
+        .map_err(|e| PageError::api(lang, e))?;
     tracing::info!(subject = person.subject, "signed in (development)");
     let next = Next { next: form.next };
     let mut response = Redirect::to(next.target()).into_response();
     if let Ok(value) = cookie(
         SESSION_COOKIE,
         &id,
-        Some(SESSION_TTL),
+        Some(state.sessions.ttl()),
         state.secure_cookies,
         true,
     )
@@ -225,7 +230,11 @@ pub async fn sign_out(
 ) -> Result<Response, PageError> {
     check_csrf(&viewer, &form.csrf)?;
     if let Some((id, _)) = &viewer.session {
-        state.sessions.remove(id);
+        state
+            .sessions
+            .remove(id)
+            .await
+            .map_err(|e| PageError::api(viewer.lang, e))?;
     }
     let mut response = Redirect::to("/").into_response();
     if let Ok(value) = cookie(
@@ -362,14 +371,16 @@ pub async fn oidc_callback(
     record_in_directory(&state, &caller, name, tokens.email.clone()).await;
     let id = state
         .sessions
-        .create(tokens.access_token, caller, SESSION_TTL);
+        .create(tokens.access_token)
+        .await
+        .map_err(|e| PageError::api(lang, e))?;
     let mut response = Redirect::to(next.target()).into_response();
     let headers = response.headers_mut();
     for value in [
         cookie(
             SESSION_COOKIE,
             &id,
-            Some(SESSION_TTL),
+            Some(state.sessions.ttl()),
             state.secure_cookies,
             true,
         ),

@@ -5,6 +5,8 @@ use hamafza_kit::auth::{Caller, Role};
 use hamafza_kit::{ApiError, Violations, time};
 use hamafza_proto::enrolments as pb;
 
+use crate::domain::{EnrolmentsError, schedule};
+
 use crate::api::convert::{enrolment_to_wire, parse_id, parse_request_id};
 use crate::api::{EnrolmentsApi, person};
 use crate::store::queries::{Mark, RequestKey};
@@ -16,6 +18,36 @@ const MAX_MARKS: usize = 1000;
 /// admin): the role is checked before the request, the session after.
 const ASSESSORS: &[Role] = &[Role::PlatformAdmin, Role::Instructor];
 
+/// Longest override reason, in characters.
+const OVERRIDE_REASON_CHARS: usize = 500;
+
+/// Only platform admins may record training ahead of its schedule; checked
+/// with the role, before the request is looked at.
+fn may_override(caller: &Caller, override_reason: &str) -> Result<(), ApiError> {
+    if override_reason.is_empty() || caller.has(Role::PlatformAdmin) {
+        Ok(())
+    } else {
+        Err(ApiError::permission_denied(
+            "only a platform admin may record attendance or results before a meeting starts",
+        ))
+    }
+}
+
+/// The override reason, when the schedule refused (`refusal` is the
+/// schedule's verdict): `Ok(None)` when no override is needed.
+fn overriding(
+    refusal: Result<(), EnrolmentsError>,
+    override_reason: &str,
+) -> Result<Option<&str>, ApiError> {
+    match refusal {
+        Ok(()) => Ok(None),
+        Err(
+            EnrolmentsError::MeetingNotStarted { .. } | EnrolmentsError::LastMeetingNotStarted(_),
+        ) if !override_reason.is_empty() => Ok(Some(override_reason)),
+        Err(error) => Err(error.into()),
+    }
+}
+
 impl EnrolmentsApi {
     /// Marks trainees present or absent at one meeting of a session.
     pub(super) async fn record_attendance(
@@ -24,9 +56,16 @@ impl EnrolmentsApi {
         request: pb::RecordAttendanceRequest,
     ) -> Result<pb::RecordAttendanceResponse, ApiError> {
         caller.require_any(ASSESSORS)?;
+        may_override(caller, &request.override_reason)?;
         let mut v = Violations::new();
         let request_id = parse_request_id(&mut v, &request.request_id);
         let session_id = parse_id(&mut v, "session_id", &request.session_id);
+        let override_reason = v
+            .take(
+                "override_reason",
+                hamafza_kit::text::single_line(&request.override_reason, OVERRIDE_REASON_CHARS),
+            )
+            .unwrap_or_default();
         if request.marks.is_empty() || request.marks.len() > MAX_MARKS {
             v.add("marks", format!("must hold 1 to {MAX_MARKS} marks"));
         }
@@ -67,6 +106,12 @@ impl EnrolmentsApi {
                 "only the session's instructor or a platform admin records attendance",
             ));
         }
+        let now = time::now();
+        let facts = self.courses.session_facts(session_id).await?;
+        let overridden = overriding(
+            schedule::meeting_started(&facts.meeting_starts, request.meeting_index, now),
+            &override_reason,
+        )?;
         let key = RequestKey::new(&caller.subject, &request_id, "RecordAttendance", &request);
         let actor = person(caller);
         let store = &self.store;
@@ -78,8 +123,9 @@ impl EnrolmentsApi {
                         session_id,
                         request.meeting_index,
                         &marks,
+                        overridden,
                         &actor,
-                        time::now(),
+                        now,
                     )
                     .await?;
                 let views = store.views(txn, &ids).await?;
@@ -97,9 +143,16 @@ impl EnrolmentsApi {
         request: pb::CompleteEnrolmentRequest,
     ) -> Result<pb::CompleteEnrolmentResponse, ApiError> {
         caller.require_any(ASSESSORS)?;
+        may_override(caller, &request.override_reason)?;
         let mut v = Violations::new();
         let request_id = parse_request_id(&mut v, &request.request_id);
         let id = parse_id(&mut v, "enrolment_id", &request.enrolment_id);
+        let override_reason = v
+            .take(
+                "override_reason",
+                hamafza_kit::text::single_line(&request.override_reason, OVERRIDE_REASON_CHARS),
+            )
+            .unwrap_or_default();
         match (request.score, request.no_show) {
             (Some(score), _) if score > 100 => v.add("score", "must be between 0 and 100"),
             (Some(_), true) => v.add("no_show", "a no-show has no score"),
@@ -117,13 +170,27 @@ impl EnrolmentsApi {
                 "only the session's instructor or a platform admin assesses trainees",
             ));
         }
+        let now = time::now();
+        let facts = self.courses.session_facts(row.session_id).await?;
+        let overridden = overriding(
+            schedule::last_meeting_started(&facts.meeting_starts, now),
+            &override_reason,
+        )?;
         let key = RequestKey::new(&caller.subject, &request_id, "CompleteEnrolment", &request);
         let actor = person(caller);
         let store = &self.store;
         let response = store
             .idempotent(&key, async |txn| {
                 store
-                    .complete_in(txn, id, request.score, request.no_show, &actor, time::now())
+                    .complete_in(
+                        txn,
+                        id,
+                        request.score,
+                        request.no_show,
+                        overridden,
+                        &actor,
+                        now,
+                    )
                     .await?;
                 Ok(pb::CompleteEnrolmentResponse {
                     enrolment: Some(enrolment_to_wire(store.view(txn, id).await?)),

@@ -27,13 +27,17 @@ pub struct Mark {
 }
 
 impl Store {
-    /// Records attendance of one meeting for enrolments of one session.
+    /// Records attendance of one meeting for enrolments of one session;
+    /// `overridden` is an admin's reason for recording a meeting that has
+    /// not started, kept in each marked enrolment's history.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_attendance_in(
         &self,
         txn: &DatabaseTransaction,
         session_id: Uuid,
         meeting_index: u32,
         marks: &[Mark],
+        overridden: Option<&str>,
         actor: &Person,
         now: DateTime<Utc>,
     ) -> Result<Vec<Uuid>> {
@@ -87,19 +91,36 @@ impl Store {
                 )
                 .exec_without_returning(txn)
                 .await?;
+            if let Some(reason) = overridden {
+                record_change(
+                    txn,
+                    mark.enrolment_id,
+                    Some(EnrolmentStatus::Confirmed),
+                    EnrolmentStatus::Confirmed,
+                    Cause::AttendanceOverride,
+                    &format!("meeting {}: {reason}", u64::from(meeting_index) + 1),
+                    actor,
+                    now,
+                )
+                .await?;
+            }
         }
         Ok(ids)
     }
 
     /// Assesses a confirmed enrolment: completed, failed or no-show, by the
     /// course's rules as copied at enrolment. A completion writes its outbox
-    /// row in the same transaction.
+    /// row in the same transaction. A trainee marked present at any meeting
+    /// is not a no-show. `overridden` is an admin's reason for assessing
+    /// before the last meeting's start, kept in the history.
+    #[allow(clippy::too_many_arguments)]
     pub async fn complete_in(
         &self,
         txn: &DatabaseTransaction,
         id: Uuid,
         score: Option<u32>,
         no_show: bool,
+        overridden: Option<&str>,
         actor: &Person,
         now: DateTime<Utc>,
     ) -> Result<EnrolmentStatus> {
@@ -119,6 +140,9 @@ impl Store {
             .filter(attendance::Column::Present.eq(true))
             .count(txn)
             .await?;
+        if no_show {
+            assessment::check_no_show(attended)?;
+        }
         let rules = PassRules {
             passing_score: u32::try_from(seats.passing_score).unwrap_or(100),
             min_attendance_percent: u32::try_from(seats.min_attendance_percent).unwrap_or(100),
@@ -169,7 +193,7 @@ impl Store {
             Some(row.status),
             outcome.status,
             Cause::Assessment,
-            "",
+            overridden.unwrap_or_default(),
             actor,
             now,
         )

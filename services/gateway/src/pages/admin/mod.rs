@@ -313,12 +313,12 @@ pub fn field_words(lang: Lang, path: &str) -> &'static str {
             "The quotas are not valid: each company once, and together no more than the capacity.",
         ),
         "enrolment_window" | "enrolment_window.start_time" => (
-            "آغاز مهلت ثبت‌نام درست نیست؛ باید پیش از پایان آن و پیش از نخستین جلسه باشد.",
-            "The enrolment window's start is not valid: before its end and the first meeting.",
+            "آغاز مهلت ثبت‌نام درست نیست؛ باید پیش از پایان آن باشد.",
+            "The enrolment window's start is not valid: it must be before its end.",
         ),
         "enrolment_window.end_time" => (
-            "پایان مهلت ثبت‌نام باید پس از آغاز آن و تا نخستین جلسه باشد.",
-            "The enrolment window must end after it starts and by the first meeting.",
+            "پایان مهلت ثبت‌نام باید پس از آغاز آن و تا پایان آخرین جلسه باشد.",
+            "The enrolment window must end after it starts and by the end of the last meeting.",
         ),
         "organization_id" => (
             "شناسهٔ شرکت: حروف کوچک لاتین، رقم و خط تیره، مانند msc.",

@@ -204,6 +204,7 @@ pub async fn record(
             session_id: id.clone(),
             meeting_index: index,
             marks,
+            override_reason: String::new(),
         })
         .await;
     match outcome {

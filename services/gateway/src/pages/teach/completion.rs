@@ -107,6 +107,7 @@ pub async fn complete(
                 enrolment_id: enrolment_id.clone(),
                 score,
                 no_show,
+                override_reason: String::new(),
             })
             .await;
         match outcome {
