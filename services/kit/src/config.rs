@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub const CONFIG_FILE_ENV: &str = "HAMAFZA_CONFIG";
 
 /// Sections of [`Config`]; `HAMAFZA_<SECTION>_<KEY>` sets `<section>.<key>`.
-const SECTIONS: [&str; 11] = [
+const SECTIONS: [&str; 13] = [
     "auth",
     "oidc",
     "credentials",
@@ -25,6 +25,8 @@ const SECTIONS: [&str; 11] = [
     "courses",
     "enrolments",
     "certification",
+    "notifications",
+    "mail",
     "gateway",
 ];
 
@@ -54,6 +56,10 @@ pub struct Config {
     pub enrolments: ServiceConfig,
     /// The certification service.
     pub certification: ServiceConfig,
+    /// The notifications service.
+    pub notifications: ServiceConfig,
+    /// How notifications send email.
+    pub mail: MailConfig,
     /// The web gateway.
     pub gateway: ServiceConfig,
 }
@@ -72,6 +78,8 @@ impl Default for Config {
             courses: ServiceConfig::on_port(50051),
             enrolments: ServiceConfig::on_port(50052),
             certification: ServiceConfig::on_port(50053),
+            notifications: ServiceConfig::on_port(50054),
+            mail: MailConfig::default(),
             gateway: ServiceConfig::on_port(8080),
         }
     }
@@ -86,6 +94,8 @@ pub enum ServiceName {
     Enrolments,
     /// Certificates.
     Certification,
+    /// Notifications, inboxes and email delivery.
+    Notifications,
 }
 
 impl ServiceName {
@@ -95,6 +105,7 @@ impl ServiceName {
             Self::Courses => "courses",
             Self::Enrolments => "enrolments",
             Self::Certification => "certification",
+            Self::Notifications => "notifications",
         }
     }
 }
@@ -128,6 +139,7 @@ impl Config {
             ServiceName::Courses => &self.courses,
             ServiceName::Enrolments => &self.enrolments,
             ServiceName::Certification => &self.certification,
+            ServiceName::Notifications => &self.notifications,
         }
     }
 
@@ -340,6 +352,46 @@ pub struct OidcConfig {
     pub client_id: String,
     /// A file holding the client secret (a compose or Kubernetes secret).
     pub client_secret_file: Option<PathBuf>,
+}
+
+/// How notifications send email (`HAMAFZA_MAIL_SMTP_URL`, `HAMAFZA_MAIL_FROM`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MailConfig {
+    /// The relay: `smtp://host:1025` (plain, as Mailpit), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host` (TLS). Unset keeps messages in
+    /// the data directory's development mailbox (`hamafza up`).
+    pub smtp_url: Option<String>,
+    /// A file holding the relay URL (a secret: it carries the password); wins
+    /// over `smtp_url`.
+    pub smtp_url_file: Option<PathBuf>,
+    /// The sender, e.g. `هم‌افزا <training@imidro.example>`.
+    pub from: String,
+    /// Failed attempts after which an email is parked with its last error.
+    pub max_attempts: u32,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            smtp_url_file: None,
+            from: "هم‌افزا <no-reply@hamafza.localhost>".to_owned(),
+            max_attempts: 10,
+        }
+    }
+}
+
+impl MailConfig {
+    /// The relay URL, read from its file when one is named.
+    pub fn relay(&self) -> Result<Option<String>, ConfigError> {
+        if let Some(file) = &self.smtp_url_file {
+            return std::fs::read_to_string(file)
+                .map(|url| Some(url.trim().to_owned()))
+                .map_err(|error| ConfigError(format!("reading {}: {error}", file.display())));
+        }
+        Ok(self.smtp_url.clone().filter(|url| !url.trim().is_empty()))
+    }
 }
 
 /// Background workers.

@@ -112,6 +112,13 @@ pub fn latin_digit(c: char) -> char {
     char::from_u32(u32::from(c) - u32::from(zero) + u32::from('0')).unwrap_or(c)
 }
 
+/// `instant` on Tehran's clock (UTC+03:30; Iran keeps no daylight saving
+/// time since 2022).
+pub fn tehran(instant: DateTime<Utc>) -> DateTime<FixedOffset> {
+    let offset = FixedOffset::east_opt(TEHRAN_OFFSET_SECONDS).unwrap_or_else(|| Utc.fix());
+    instant.with_timezone(&offset)
+}
+
 /// The civil date of `instant` in Tehran, shown four ways.
 pub fn show(instant: DateTime<Utc>) -> ShownDate {
     let offset = FixedOffset::east_opt(TEHRAN_OFFSET_SECONDS).unwrap_or_else(|| Utc.fix());
