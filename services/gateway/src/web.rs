@@ -24,6 +24,9 @@ pub struct Viewer {
     pub session: Option<(String, WebSession)>,
     /// The pre-sign-in CSRF cookie, if the browser has one.
     pub anonymous_csrf: Option<String>,
+    /// The signed-in person's unread notifications, when notifications
+    /// answered in time (the header shows the count).
+    pub unread: Option<u32>,
 }
 
 impl Viewer {
@@ -80,10 +83,15 @@ impl FromRequestParts<AppState> for Viewer {
             .and_then(|id| state.sessions.get(id).map(|s| (id.to_owned(), s)));
         let anonymous_csrf =
             read_cookie(cookies, CSRF_COOKIE, state.secure_cookies).map(str::to_owned);
+        let unread = match &session {
+            Some((_, web)) => crate::pages::notifications::unread(state, &web.token).await,
+            None => None,
+        };
         Ok(Self {
             lang,
             session,
             anonymous_csrf,
+            unread,
         })
     }
 }

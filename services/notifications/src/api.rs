@@ -20,7 +20,7 @@ use crate::invitation::{self, Invitation, Method};
 use crate::kind::{self, Audience};
 use crate::store::Store;
 use crate::store::entities::{delivery, notification};
-use crate::store::queries::{DeliveryFilter, Draft, state};
+use crate::store::queries::{DeliveryFilter, Draft, Email, state};
 use crate::wording::{self, Facts, Meeting};
 
 /// Longest reason kept, in characters.
@@ -224,7 +224,12 @@ impl NotificationsApi {
                     calendar,
                 });
                 match message {
-                    Ok(message) => Some((address.clone(), email::subject(&fa, &en), message)),
+                    Ok((message, html)) => Some(Email {
+                        to: address.clone(),
+                        subject: email::subject(&fa, &en),
+                        message,
+                        html,
+                    }),
                     // A directory address that is no address: in the inbox only.
                     Err(error) => {
                         tracing::warn!(%subject, %error, "email not written");
@@ -493,6 +498,11 @@ fn delivery_to_wire(row: delivery::Model, include_message: bool) -> pb::Delivery
             row.message
         } else {
             Vec::new()
+        },
+        html: if include_message {
+            row.html
+        } else {
+            String::new()
         },
         kind: row.kind,
     }

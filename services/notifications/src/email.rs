@@ -57,8 +57,8 @@ pub fn subject(fa: &Words, en: &Words) -> String {
     format!("{} | {}", fa.title, en.title)
 }
 
-/// Writes the whole message (RFC 5322).
-pub fn write(letter: &Letter<'_>) -> Result<Vec<u8>, MailError> {
+/// Writes the whole message (RFC 5322); also returns its HTML part.
+pub fn write(letter: &Letter<'_>) -> Result<(Vec<u8>, String), MailError> {
     let (address, name) = letter.to;
     let to = Mailbox::new(Some(name.to_owned()), address.parse::<Address>()?);
     let text = format!(
@@ -82,7 +82,7 @@ pub fn write(letter: &Letter<'_>) -> Result<Vec<u8>, MailError> {
     );
     let mut alternatives = MultiPart::alternative()
         .singlepart(SinglePart::plain(text))
-        .singlepart(SinglePart::html(html));
+        .singlepart(SinglePart::html(html.clone()));
     if let Some((method, calendar)) = &letter.calendar {
         let content_type = ContentType::parse(&format!(
             "text/calendar; charset=utf-8; method={}",
@@ -101,7 +101,7 @@ pub fn write(letter: &Letter<'_>) -> Result<Vec<u8>, MailError> {
         .subject(subject(letter.fa, letter.en))
         .message_id(Some(format!("<{}@hamafza>", letter.id)))
         .multipart(alternatives)?;
-    Ok(message.formatted())
+    Ok((message.formatted(), html))
 }
 
 fn html_part(words: &Words, lang: &str, dir: &str, closing: &Closing, link: &str) -> String {

@@ -28,6 +28,12 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                             a href="/me/certificates" {
                                 (lang.pick("گواهی‌های من", "My certificates"))
                             }
+                            a href="/me/notifications" {
+                                (lang.pick("اعلان‌ها", "Notifications"))
+                                @if let Some(unread) = viewer.unread.filter(|n| *n > 0) {
+                                    " " span.badge.unread { (lang.num(unread)) }
+                                }
+                            }
                         }
                         @if viewer.caller().is_some_and(|c| c.has(hamafza_kit::auth::Role::OrgManager)) {
                             a href="/org" { (lang.pick("روابط عمومی شرکت من", "My company")) }
@@ -73,6 +79,7 @@ pub fn message_page(lang: Lang, title: &str, message: &str) -> Markup {
         lang,
         session: None,
         anonymous_csrf: None,
+        unread: None,
     };
     page(
         &viewer,

@@ -47,6 +47,8 @@ pub mod delivery {
         /// The whole message (RFC 5322), made once so every attempt sends the
         /// same bytes (and the same Message-ID).
         pub message: Vec<u8>,
+        /// Its HTML part, for the development mailbox.
+        pub html: String,
         /// `pending`, `sent`, `parked` or `no_address`.
         pub state: String,
         pub kind: i32,

@@ -71,6 +71,7 @@ impl MigrationTrait for InitialSchema {
                     .col(string_len("to_address", 320))
                     .col(text("subject_line"))
                     .col(blob("message"))
+                    .col(text("html"))
                     .col(string_len("state", 16))
                     .col(integer("kind"))
                     .col(integer("attempts"))

@@ -31,8 +31,21 @@ pub mod state {
 pub struct Draft {
     /// The notification.
     pub notification: notification::Model,
-    /// Its email: address, subject line, whole message.
-    pub email: Option<(String, String, Vec<u8>)>,
+    /// Its email.
+    pub email: Option<Email>,
+}
+
+/// A written email.
+#[derive(Debug, Clone)]
+pub struct Email {
+    /// The address.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The whole message.
+    pub message: Vec<u8>,
+    /// Its HTML part.
+    pub html: String,
 }
 
 /// Which emails to list.
@@ -93,16 +106,25 @@ impl Store {
             if inserted == 0 {
                 continue;
             }
-            let (to, subject, message, state) = match draft.email {
-                Some((to, subject, message)) => (to, subject, message, state::PENDING),
-                None => (String::new(), String::new(), Vec::new(), state::NO_ADDRESS),
+            let (email, state) = match draft.email {
+                Some(email) => (email, state::PENDING),
+                None => (
+                    Email {
+                        to: String::new(),
+                        subject: String::new(),
+                        message: Vec::new(),
+                        html: String::new(),
+                    },
+                    state::NO_ADDRESS,
+                ),
             };
             delivery::Entity::insert(delivery::ActiveModel {
                 notification_id: Set(id),
                 recipient_subject: Set(recipient),
-                to_address: Set(to),
-                subject_line: Set(subject),
-                message: Set(message),
+                to_address: Set(email.to),
+                subject_line: Set(email.subject),
+                message: Set(email.message),
+                html: Set(email.html),
                 state: Set(state.to_owned()),
                 kind: Set(kind),
                 attempts: Set(0),
