@@ -200,4 +200,7 @@ for name in gateway notifications certification enrolments courses; do
   [ "$code" = 0 ] || fail "$name exited $code after SIGTERM"
   echo "    $name exited 0"
 done
+kill -TERM "${pids[smtp]}" 2>/dev/null || true
+wait "${pids[smtp]}" 2>/dev/null || true
+unset "pids[smtp]"
 step "rehearsal passed"
