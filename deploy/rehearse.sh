@@ -5,14 +5,16 @@
 # service as its own process with the environment compose.yaml gives it,
 # started in compose's dependency order once the one before is healthy
 # (`hamafza healthcheck`). Then one trainee's way through the web gateway's
-# API: enrol -> attend and pass (the admin over gRPC, ahead of the demo
-# session's schedule) -> certificate ->
-# public verification. Finally SIGTERM to every process, which must exit 0.
+# API: enrol (its confirmation email reaches the SMTP relay) -> attend and
+# pass (the admin over gRPC, ahead of the demo session's schedule) ->
+# certificate -> public verification. Finally SIGTERM to every process, which
+# must exit 0.
 #
 # What differs from compose: services listen on free loopback ports, an
 # identity provider is stood in for by `hamafza jwks`/`hamafza token` (the
 # services read its keys from HAMAFZA_AUTH_JWKS_FILE instead of a URL), and
-# the demo catalog is added by `migrate --demo`.
+# the demo catalog is added by `migrate --demo`, and Python's aiosmtpd stands
+# in for Mailpit as the mail relay.
 #
 #   deploy/rehearse.sh              # uses target/debug/hamafza (builds it if missing)
 #   HAMAFZA=path/to/hamafza PGHOST=... deploy/rehearse.sh
@@ -40,7 +42,7 @@ fail() {
 
 cleanup() {
   for name in "${!pids[@]}"; do kill -KILL "${pids[$name]}" 2>/dev/null || true; done
-  for service in courses enrolments certification gateway; do
+  for service in courses enrolments certification gateway notifications; do
     psql -q -U "$pg_admin" -d postgres -c "DROP DATABASE IF EXISTS ${prefix}${service} WITH (FORCE)" \
       -c "DROP ROLE IF EXISTS ${prefix}${service}" >/dev/null 2>&1 || true
   done
@@ -52,21 +54,25 @@ trap cleanup EXIT
 command -v jq >/dev/null || fail "jq is needed"
 command -v buf >/dev/null || fail "buf is needed (npm install --global @bufbuild/buf)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+python3 -c 'import aiosmtpd' 2>/dev/null || fail "aiosmtpd is needed (pip install aiosmtpd)"
+smtp_port=$(free_port)
 
 step "secrets (make-secrets.sh) and a database and role per service (postgres/init.sh)"
-SECRETS_DIR=$secrets POSTGRES_HOST=$PGHOST:$PGPORT DB_PREFIX=$prefix sh "$root/deploy/make-secrets.sh" >/dev/null
+SECRETS_DIR=$secrets POSTGRES_HOST=$PGHOST:$PGPORT DB_PREFIX=$prefix \
+  MAIL_SMTP_URL=smtp://127.0.0.1:$smtp_port sh "$root/deploy/make-secrets.sh" >/dev/null
 SECRETS_DIR=$secrets POSTGRES_USER=$pg_admin DB_PREFIX=$prefix sh "$root/deploy/postgres/init.sh" >/dev/null
 
 step "identity provider stand-in: its keys, and a token for each service"
 idp=$work/idp
 HAMAFZA_DATA_DIR=$idp "$hamafza" jwks > "$work/jwks.json"
 token() { HAMAFZA_DATA_DIR=$idp "$hamafza" token --ttl 1h "$@"; }
-for service in courses enrolments certification gateway; do
+for service in courses enrolments certification notifications gateway; do
   token --sub "$service" --org imidro --role service > "$secrets/${service}_service_token"
 done
 
 courses_port=$(free_port); enrolments_port=$(free_port)
 certification_port=$(free_port); gateway_port=$(free_port)
+notifications_port=$(free_port)
 gateway=http://127.0.0.1:$gateway_port
 # x-service's environment in compose.yaml.
 common=(
@@ -75,6 +81,7 @@ common=(
   HAMAFZA_COURSES_URL=http://127.0.0.1:$courses_port
   HAMAFZA_ENROLMENTS_URL=http://127.0.0.1:$enrolments_port
   HAMAFZA_CERTIFICATION_URL=http://127.0.0.1:$certification_port
+  HAMAFZA_NOTIFICATIONS_URL=http://127.0.0.1:$notifications_port
   HAMAFZA_CREDENTIALS_PUBLIC_BASE_URL=$gateway
 )
 
@@ -84,6 +91,7 @@ env -i PATH="$PATH" HAMAFZA_LOG_FORMAT=json \
   HAMAFZA_ENROLMENTS_DATABASE_URL_FILE="$secrets/enrolments_database_url" \
   HAMAFZA_CERTIFICATION_DATABASE_URL_FILE="$secrets/certification_database_url" \
   HAMAFZA_GATEWAY_DATABASE_URL_FILE="$secrets/gateway_database_url" \
+  HAMAFZA_NOTIFICATIONS_DATABASE_URL_FILE="$secrets/notifications_database_url" \
   "$hamafza" migrate --demo > "$work/migrate.log" 2>&1 || fail "migrate"
 grep -q "demo catalog added" "$work/migrate.log" || fail "migrate did not add the demo catalog"
 
@@ -116,8 +124,18 @@ start certification certification HAMAFZA_CERTIFICATION_ADDR=127.0.0.1:$certific
   HAMAFZA_CERTIFICATION_DATABASE_URL_FILE="$secrets/certification_database_url" \
   HAMAFZA_AUTH_SERVICE_TOKEN_FILE="$secrets/certification_service_token" \
   HAMAFZA_CREDENTIALS_SIGNING_KEY_FILE="$secrets/signing_key.pem"
+step "mail relay (Mailpit in compose): aiosmtpd keeping messages in a Maildir"
+python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$work/mail" \
+  > "$work/smtp.log" 2>&1 &
+pids[smtp]=$!
+start notifications notifications HAMAFZA_NOTIFICATIONS_ADDR=127.0.0.1:$notifications_port \
+  HAMAFZA_NOTIFICATIONS_DATABASE_URL_FILE="$secrets/notifications_database_url" \
+  HAMAFZA_AUTH_SERVICE_TOKEN_FILE="$secrets/notifications_service_token" \
+  HAMAFZA_MAIL_SMTP_URL_FILE="$secrets/mail_smtp_url" \
+  HAMAFZA_MAIL_FROM="هم‌افزا <training@imidro.example>"
 healthy enrolments --addr "127.0.0.1:$enrolments_port"
 healthy certification --addr "127.0.0.1:$certification_port"
+healthy notifications --addr "127.0.0.1:$notifications_port"
 start gateway gateway HAMAFZA_GATEWAY_ADDR=127.0.0.1:$gateway_port \
   HAMAFZA_GATEWAY_DATABASE_URL_FILE="$secrets/gateway_database_url" \
   HAMAFZA_AUTH_SERVICE_TOKEN_FILE="$secrets/gateway_service_token"
@@ -142,6 +160,15 @@ for session in $(api GET /api/v1/sessions | jq -r '.[].id'); do
 done
 [ -n "$enrolment" ] || fail "no open session confirmed the trainee"
 echo "    enrolled: session $session, enrolment $enrolment (confirmed)"
+mailed=""
+for _ in $(seq 1 100); do
+  mailed=$(grep -l "trainee-msc-1@msc.example" "$work"/mail/new/* 2>/dev/null | head -n 1) || true
+  [ -n "$mailed" ] && break
+  sleep 0.2
+done
+[ -n "$mailed" ] || fail "no confirmation email reached the relay within 20 s"
+grep -q "method=REQUEST" "$mailed" || fail "the confirmation email carries no invitation"
+echo "    confirmation email with its calendar invitation reached the relay"
 
 meetings=$(grpc "http://127.0.0.1:$courses_port/hamafza.courses.v1.SessionService/GetSession" \
   "{\"sessionId\":\"$session\"}" | jq '.session.details.meetings | length')
@@ -174,11 +201,14 @@ page=$(curl -sS -o /dev/null -w '%{http_code}' "$gateway/verify/$serial")
 echo "    verified without a token: $verdict (page $page)"
 
 step "SIGTERM every service; each must exit 0"
-for name in gateway certification enrolments courses; do
+for name in gateway notifications certification enrolments courses; do
   kill -TERM "${pids[$name]}"
   code=0; wait "${pids[$name]}" || code=$?
   unset "pids[$name]"
   [ "$code" = 0 ] || fail "$name exited $code after SIGTERM"
   echo "    $name exited 0"
 done
+kill -TERM "${pids[smtp]}" 2>/dev/null || true
+wait "${pids[smtp]}" 2>/dev/null || true
+unset "pids[smtp]"
 step "rehearsal passed"

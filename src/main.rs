@@ -107,6 +107,8 @@ enum Service {
     Enrolments,
     /// Certificates: issue, sign, verify, revoke.
     Certification,
+    /// Notifications: inboxes, preferences, email with calendar invitations.
+    Notifications,
     /// The web app and JSON API (HTTP).
     Gateway,
 }
@@ -147,6 +149,9 @@ fn main() -> ExitCode {
                 }
                 Service::Certification => {
                     stack::serve::<hamafza_certification::CertificationService>(config).await
+                }
+                Service::Notifications => {
+                    stack::serve::<hamafza_notifications::NotificationsService>(config).await
                 }
                 Service::Gateway => stack::serve::<hamafza_gateway::GatewayService>(config).await,
             },

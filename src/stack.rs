@@ -13,6 +13,7 @@ use hamafza_kit::grpc::ServeError;
 use hamafza_kit::service::{Migrations, Service, Shared};
 use hamafza_kit::shutdown::Shutdown;
 use hamafza_kit::{db, telemetry};
+use hamafza_notifications::NotificationsService;
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
 use tokio::net::TcpListener;
@@ -31,11 +32,13 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
     let courses_listener = bind::<CoursesService>(&config).await?;
     let enrolments_listener = bind::<EnrolmentsService>(&config).await?;
     let certification_listener = bind::<CertificationService>(&config).await?;
+    let notifications_listener = bind::<NotificationsService>(&config).await?;
     let gateway_listener = bind::<GatewayService>(&config).await?;
     for (peer, listener) in [
         (&mut config.courses, &courses_listener),
         (&mut config.enrolments, &enrolments_listener),
         (&mut config.certification, &certification_listener),
+        (&mut config.notifications, &notifications_listener),
     ] {
         peer.url
             .get_or_insert(format!("http://{}", listener.local_addr()?));
@@ -57,6 +60,7 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
         tokio::spawn(crate::demo::first_day(config.clone(), Some(begun)));
     }
     let certification = CertificationService::build(&config, &shared).await?;
+    let notifications = NotificationsService::build(&config, &shared).await?;
     let gateway = GatewayService::build(&config, &shared).await?;
 
     let shutdown = Shutdown::on_signals();
@@ -67,6 +71,7 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
             &courses_listener,
             &enrolments_listener,
             &certification_listener,
+            &notifications_listener,
         ],
     );
     let mut services: JoinSet<(&str, Result<(), ServeError>)> = JoinSet::new();
@@ -76,6 +81,12 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
         &mut services,
         certification,
         certification_listener,
+        &shutdown,
+    );
+    spawn(
+        &mut services,
+        notifications,
+        notifications_listener,
         &shutdown,
     );
     spawn(&mut services, gateway, gateway_listener, &shutdown);
@@ -154,6 +165,8 @@ pub async fn migrate(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     println!("certification: migrations applied");
     open::<hamafza_gateway::Migrator>(&config, ServiceName::Gateway).await?;
     println!("gateway: migrations applied");
+    open::<hamafza_notifications::Migrator>(&config, ServiceName::Notifications).await?;
+    println!("notifications: migrations applied");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -180,9 +193,9 @@ async fn open<M: MigratorTrait>(
 }
 
 /// Tells a newcomer what runs where and how to get in: the gateway, then
-/// courses, enrolments and certification.
-fn print_banner(config: &Config, listeners: [&TcpListener; 4]) {
-    let [gateway, courses, enrolments, certification] = listeners.map(|listener| {
+/// courses, enrolments, certification and notifications.
+fn print_banner(config: &Config, listeners: [&TcpListener; 5]) {
+    let [gateway, courses, enrolments, certification, notifications] = listeners.map(|listener| {
         listener
             .local_addr()
             .map_or_else(|_| "?".to_owned(), |a| a.to_string())
@@ -196,6 +209,8 @@ fn print_banner(config: &Config, listeners: [&TcpListener; 4]) {
          Organization,Event,Person}}Service\
          \n  enrolments     grpc://{enrolments}   hamafza.enrolments.v1.{{Enrolment,Report}}Service\
          \n  certification  grpc://{certification}   hamafza.certification.v1.CertificationService\
+         \n  notifications  grpc://{notifications}   hamafza.notifications.v1.NotificationService \
+         (emails kept in the development mailbox: http://{gateway}/dev/mailbox)\
          \n  data           {data} (SQLite; delete it to start over with fresh demo data)\
          \n\nGet a token (signed by the development issuer in {data}):\
          \n  cargo run -- token --sub admin --org imidro --role platform_admin\

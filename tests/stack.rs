@@ -62,6 +62,7 @@ fn hamafza(data_dir: &std::path::Path) -> Command {
         .env("HAMAFZA_COURSES_ADDR", "127.0.0.1:0")
         .env("HAMAFZA_ENROLMENTS_ADDR", "127.0.0.1:0")
         .env("HAMAFZA_CERTIFICATION_ADDR", "127.0.0.1:0")
+        .env("HAMAFZA_NOTIFICATIONS_ADDR", "127.0.0.1:0")
         .env("HAMAFZA_GATEWAY_ADDR", "127.0.0.1:0")
         .env_remove("HAMAFZA_COURSES_DATABASE_URL")
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT");

@@ -11,6 +11,7 @@ pub mod api;
 pub mod courses_client;
 pub mod demo;
 pub mod domain;
+pub mod notify;
 pub mod outbox;
 pub mod reconcile;
 pub mod store;
@@ -34,12 +35,14 @@ pub use courses_client::CoursesClient;
 pub use store::{Migrator, Store};
 
 /// The enrolments service, ready to serve: its store, its peers (courses for
-/// session facts, certification for deliveries) and its workers' settings.
+/// session facts, certification for deliveries, notifications for what
+/// people are told) and its workers' settings.
 pub struct EnrolmentsService {
     store: Store,
     verifier: Arc<TokenVerifier>,
     courses: CoursesClient,
     certification: Channel,
+    notifications: Channel,
     identity: Arc<ServiceToken>,
     grpc: GrpcConfig,
     workers: WorkersConfig,
@@ -75,11 +78,13 @@ impl Service for EnrolmentsService {
             .context("the enrolments service's own identity")?;
         let courses = peer(&config.courses.url())?;
         let certification = peer(&config.certification.url())?;
+        let notifications = peer(&config.notifications.url())?;
         Ok(Self {
             store: Store::new(db),
             verifier: Arc::clone(&shared.verifier),
             courses: CoursesClient::new(courses, Arc::clone(&identity)),
             certification,
+            notifications,
             identity,
             grpc: config.grpc.clone(),
             workers: config.workers.clone(),
@@ -91,6 +96,13 @@ impl Service for EnrolmentsService {
         let dispatcher = tokio::spawn(outbox::run(
             self.store.clone(),
             self.certification,
+            Arc::clone(&self.identity),
+            self.workers.clone(),
+            shutdown.clone(),
+        ));
+        let notifier = tokio::spawn(notify::run(
+            self.store.clone(),
+            self.notifications,
             self.identity,
             self.workers.clone(),
             shutdown.clone(),
@@ -119,6 +131,7 @@ impl Service for EnrolmentsService {
             .serve(listener, shutdown)
             .await;
         dispatcher.abort();
+        notifier.abort();
         reconciler.abort();
         served
     }

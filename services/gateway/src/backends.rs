@@ -15,6 +15,7 @@ use hamafza_proto::courses::person_service_client::PersonServiceClient;
 use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
 use hamafza_proto::enrolments::report_service_client::ReportServiceClient;
+use hamafza_proto::notifications::notification_service_client::NotificationServiceClient;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -27,6 +28,9 @@ pub struct Backends {
     pub enrolments: Channel,
     /// Certification.
     pub certification: Channel,
+    /// Notifications (not part of readiness: the web app works without
+    /// its inbox).
+    pub notifications: Channel,
     /// Their URLs, for readiness checks.
     pub urls: [String; 3],
     /// The gateway's identity for public reads.
@@ -55,6 +59,7 @@ impl Backends {
             courses: lazy(&urls[0])?,
             enrolments: lazy(&urls[1])?,
             certification: lazy(&urls[2])?,
+            notifications: lazy(&config.notifications.url())?,
             urls,
             identity,
         })
@@ -97,6 +102,17 @@ impl Backends {
             backends: self.clone(),
             auth: PeerAuth::bearer(token),
         }
+    }
+
+    /// The notifications client calling as the gateway itself (the
+    /// development mailbox).
+    pub fn notifications_as_gateway(
+        &self,
+    ) -> NotificationServiceClient<InterceptedService<Channel, PeerAuth>> {
+        NotificationServiceClient::with_interceptor(
+            self.notifications.clone(),
+            PeerAuth::service(Arc::clone(&self.identity)),
+        )
     }
 
     /// The gateway's own bearer token, for public reads.
@@ -153,6 +169,14 @@ impl AsCaller {
     /// The reports client.
     pub fn reports(&self) -> ReportServiceClient<Authed> {
         ReportServiceClient::with_interceptor(self.backends.enrolments.clone(), self.auth.clone())
+    }
+
+    /// The notifications client.
+    pub fn notifications(&self) -> NotificationServiceClient<Authed> {
+        NotificationServiceClient::with_interceptor(
+            self.backends.notifications.clone(),
+            self.auth.clone(),
+        )
     }
 
     /// The certification client.

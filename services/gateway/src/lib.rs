@@ -65,6 +65,9 @@ pub struct AppState {
     /// `/readyz` says 503, so clients and load balancers move on before the
     /// connections close.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// Whether `/dev/mailbox` shows the emails kept instead of sent
+    /// (`hamafza up`: development sign-in and no mail relay).
+    pub dev_mailbox: bool,
 }
 
 /// How long a stopping gateway keeps answering (with `Connection: close`)
@@ -101,6 +104,7 @@ impl GatewayService {
                 public_base: public_base_url.trim_end_matches('/').to_owned(),
                 oidc: oidc.map(|o| Arc::new(oidc::Oidc::new(o))),
                 draining: Arc::default(),
+                dev_mailbox: false,
             },
             drain: DRAIN,
             purge_every: Duration::from_secs(300),
@@ -172,6 +176,8 @@ impl Service for GatewayService {
         );
         gateway.drain = DRAIN.min(config.grpc.shutdown_grace());
         gateway.purge_every = Duration::from_secs(config.web.session_purge_seconds.max(1));
+        gateway.state.dev_mailbox =
+            gateway.state.dev_issuer.is_some() && matches!(config.mail.relay(), Ok(None));
         Ok(gateway)
     }
 
@@ -236,6 +242,13 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(admin_routes())
         .route("/me/certificates", get(certificates::list))
+        .route("/me/notifications", get(pages::notifications::inbox))
+        .route("/me/notifications/read", post(pages::notifications::read))
+        .route(
+            "/me/notifications/settings",
+            get(pages::notifications::settings).post(pages::notifications::save),
+        )
+        .route("/dev/mailbox", get(pages::notifications::mailbox))
         .route("/certificates/{id}", get(certificates::show))
         .route("/calendar", get(calendar::show))
         .route("/calendar/me.ics", get(calendar::mine))
@@ -491,6 +504,7 @@ fn is_personal(path: &str) -> bool {
         || path.starts_with("/api/v1/me/")
         || path.starts_with("/api/v1/certificates/")
         || path.starts_with("/api/v1/enrolments/")
+        || path.starts_with("/dev/mailbox")
         || path.starts_with("/signin")
         || path.ends_with(".ics")
 }

@@ -27,6 +27,9 @@ pub struct Viewer {
     /// Where the page is: its path and query without `lang`, for the language
     /// switch and for coming back after signing in.
     pub here: String,
+    /// The signed-in person's unread notifications, when notifications
+    /// answered in time (the header shows the count).
+    pub unread: Option<u32>,
 }
 
 tokio::task_local! {
@@ -53,6 +56,7 @@ impl Viewer {
             session: None,
             anonymous_csrf: None,
             here: "/".to_owned(),
+            unread: None,
         }
     }
 
@@ -128,11 +132,16 @@ impl FromRequestParts<AppState> for Viewer {
         };
         let anonymous_csrf =
             read_cookie(cookies, CSRF_COOKIE, state.secure_cookies).map(str::to_owned);
+        let unread = match &session {
+            Some((_, web)) => crate::pages::notifications::unread(state, &web.token).await,
+            None => None,
+        };
         let viewer = Self {
             lang,
             session,
             anonymous_csrf,
             here: here(&parts.uri),
+            unread,
         };
         let _ = CURRENT.try_with(|c| *c.borrow_mut() = Some(viewer.clone()));
         Ok(viewer)

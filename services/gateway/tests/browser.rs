@@ -231,6 +231,63 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
         "the month shows what is on"
     );
 
+    // The in-app inbox has the confirmation (published through enrolments'
+    // outbox), and the header counts it unread.
+    let mut inbox = String::new();
+    for _ in 0..100 {
+        browser
+            .goto(&format!("{base}/me/notifications"))
+            .await
+            .unwrap();
+        inbox = main_text(&browser).await;
+        if inbox.contains("قطعی شد") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(inbox.contains("قطعی شد"), "{inbox}");
+    assert!(inbox.contains("سارا احمدی عزیز"), "{inbox}");
+    let badge = wait_for(&browser, "header a[href='/me/notifications'] .badge")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(badge, "۱", "one unread, in Persian digits");
+    screenshot(&browser, &shots, "notifications-inbox.png").await;
+
+    // With no mail server (as under `hamafza up`), the email is kept and the
+    // development mailbox shows it: Persian first, with its invitation.
+    browser.goto(&format!("{base}/dev/mailbox")).await.unwrap();
+    let mailbox = main_text(&browser).await;
+    assert!(mailbox.contains("قطعی شد"), "{mailbox}");
+    assert!(mailbox.contains("trainee-msc-1@msc.example"), "{mailbox}");
+    let frame = wait_for(&browser, "article.mail iframe").await;
+    let email = frame.attr("srcdoc").await.unwrap().unwrap_or_default();
+    assert!(
+        email.contains("dir=\"rtl\"") && email.contains("عزیز"),
+        "{email}"
+    );
+    screenshot(&browser, &shots, "dev-mailbox.png").await;
+
+    // Marking all read empties the count.
+    browser
+        .goto(&format!("{base}/me/notifications"))
+        .await
+        .unwrap();
+    wait_for(&browser, "form[action='/me/notifications/read'] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&browser, "main h1").await;
+    assert!(
+        browser
+            .find(Locator::Css("header a[href='/me/notifications'] .badge"))
+            .await
+            .is_err(),
+        "nothing unread"
+    );
+
     // The instructor holds the course and passes the trainee (over gRPC).
     complete(&stack, &session_id).await;
     let mut certificate_link = None;

@@ -696,3 +696,67 @@ async fn a_course_page_and_what_a_session_asks_before_the_click() {
     );
     assert!(!session.contains("درخواست شما پذیرفته نمی‌شود"));
 }
+
+#[tokio::test]
+async fn notification_settings_turn_kinds_off_but_not_decisions() {
+    let stack = Stack::start().await;
+    let browser = stack.browser();
+    let response = browser.get("/me/notifications").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "signed out");
+    browser.sign_in("trainee-msc-1").await;
+
+    let (status, page) = browser.text("/me/notifications/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("تنظیمات اعلان‌ها"), "{page}");
+    assert!(
+        page.contains("value=\"NOTIFICATION_KIND_ENROLMENT_CONFIRMED\" checked"),
+        "on by default: {page}"
+    );
+    let csrf = hidden(&page, "csrf");
+    // A forged form changes nothing.
+    let response = browser
+        .post("/me/notifications/settings", &[("csrf", "forged")])
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // Everything but "course passed" unticked: the rest of the mutable
+    // kinds are off; decisions and cancellations stay on (not in the form).
+    let response = browser
+        .post(
+            "/me/notifications/settings",
+            &[
+                ("csrf", csrf.as_str()),
+                ("on", "NOTIFICATION_KIND_COMPLETED_PASSED"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, page) = browser.text("/me/notifications/settings").await;
+    assert!(
+        !page.contains("value=\"NOTIFICATION_KIND_ENROLMENT_CONFIRMED\" checked"),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"NOTIFICATION_KIND_COMPLETED_PASSED\" checked"),
+        "{page}"
+    );
+    assert!(
+        page.contains("(همیشه)"),
+        "required kinds shown as always on"
+    );
+
+    // The inbox is empty, in English too.
+    let (status, page) = browser.text("/me/notifications?lang=en").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("No notifications yet."), "{page}");
+}
+
+#[tokio::test]
+async fn the_development_mailbox_is_only_there_without_a_mail_relay() {
+    let stack = Stack::start_with(|config| {
+        config.mail.smtp_url = Some("smtp://127.0.0.1:9".to_owned());
+    })
+    .await;
+    let browser = stack.browser();
+    let (status, _) = browser.text("/dev/mailbox").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub const CONFIG_FILE_ENV: &str = "HAMAFZA_CONFIG";
 
 /// Sections of [`Config`]; `HAMAFZA_<SECTION>_<KEY>` sets `<section>.<key>`.
-const SECTIONS: [&str; 12] = [
+const SECTIONS: [&str; 14] = [
     "auth",
     "web",
     "oidc",
@@ -26,6 +26,8 @@ const SECTIONS: [&str; 12] = [
     "courses",
     "enrolments",
     "certification",
+    "notifications",
+    "mail",
     "gateway",
 ];
 
@@ -57,6 +59,10 @@ pub struct Config {
     pub enrolments: ServiceConfig,
     /// The certification service.
     pub certification: ServiceConfig,
+    /// The notifications service.
+    pub notifications: ServiceConfig,
+    /// How notifications send email.
+    pub mail: MailConfig,
     /// The web gateway.
     pub gateway: ServiceConfig,
 }
@@ -76,6 +82,8 @@ impl Default for Config {
             courses: ServiceConfig::on_port(50051),
             enrolments: ServiceConfig::on_port(50052),
             certification: ServiceConfig::on_port(50053),
+            notifications: ServiceConfig::on_port(50054),
+            mail: MailConfig::default(),
             gateway: ServiceConfig::on_port(8080),
         }
     }
@@ -92,6 +100,8 @@ pub enum ServiceName {
     Certification,
     /// The web app's sessions (no business data).
     Gateway,
+    /// Notifications, inboxes and email delivery.
+    Notifications,
 }
 
 impl ServiceName {
@@ -102,6 +112,7 @@ impl ServiceName {
             Self::Enrolments => "enrolments",
             Self::Certification => "certification",
             Self::Gateway => "gateway",
+            Self::Notifications => "notifications",
         }
     }
 }
@@ -136,6 +147,7 @@ impl Config {
             ServiceName::Enrolments => &self.enrolments,
             ServiceName::Certification => &self.certification,
             ServiceName::Gateway => &self.gateway,
+            ServiceName::Notifications => &self.notifications,
         }
     }
 
@@ -368,6 +380,46 @@ impl Default for WebConfig {
             session_ttl_seconds: 8 * 3600,
             session_purge_seconds: 300,
         }
+    }
+}
+
+/// How notifications send email (`HAMAFZA_MAIL_SMTP_URL`, `HAMAFZA_MAIL_FROM`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MailConfig {
+    /// The relay: `smtp://host:1025` (plain, as Mailpit), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host` (TLS). Unset keeps messages in
+    /// the data directory's development mailbox (`hamafza up`).
+    pub smtp_url: Option<String>,
+    /// A file holding the relay URL (a secret: it carries the password); wins
+    /// over `smtp_url`.
+    pub smtp_url_file: Option<PathBuf>,
+    /// The sender, e.g. `هم‌افزا <training@imidro.example>`.
+    pub from: String,
+    /// Failed attempts after which an email is parked with its last error.
+    pub max_attempts: u32,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            smtp_url_file: None,
+            from: "هم‌افزا <no-reply@hamafza.localhost>".to_owned(),
+            max_attempts: 10,
+        }
+    }
+}
+
+impl MailConfig {
+    /// The relay URL, read from its file when one is named.
+    pub fn relay(&self) -> Result<Option<String>, ConfigError> {
+        if let Some(file) = &self.smtp_url_file {
+            return std::fs::read_to_string(file)
+                .map(|url| Some(url.trim().to_owned()))
+                .map_err(|error| ConfigError(format!("reading {}: {error}", file.display())));
+        }
+        Ok(self.smtp_url.clone().filter(|url| !url.trim().is_empty()))
     }
 }
 

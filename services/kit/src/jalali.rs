@@ -166,6 +166,13 @@ pub fn tehran_midnight(date: chrono::NaiveDate) -> DateTime<Utc> {
         - chrono::Duration::seconds(i64::from(TEHRAN_OFFSET_SECONDS))
 }
 
+/// `instant` on Tehran's clock (UTC+03:30; Iran keeps no daylight saving
+/// time since 2022).
+pub fn tehran(instant: DateTime<Utc>) -> DateTime<FixedOffset> {
+    let offset = FixedOffset::east_opt(TEHRAN_OFFSET_SECONDS).unwrap_or_else(|| Utc.fix());
+    instant.with_timezone(&offset)
+}
+
 /// The civil date of `instant` in Tehran, shown four ways.
 pub fn show(instant: DateTime<Utc>) -> ShownDate {
     let offset = FixedOffset::east_opt(TEHRAN_OFFSET_SECONDS).unwrap_or_else(|| Utc.fix());

@@ -24,6 +24,7 @@ use hamafza_kit::grpc::ServeError;
 use hamafza_kit::service::{Migrations, Service, Shared};
 use hamafza_kit::shutdown::{Shutdown, ShutdownTrigger};
 pub use hamafza_kit::testing::{TestDatabase, TestIssuer, temp_dir};
+use hamafza_notifications::NotificationsService;
 use hamafza_proto::common::LocalizedText;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -44,15 +45,18 @@ pub enum Svc {
     Enrolments,
     /// Certificates.
     Certification,
+    /// Inboxes, preferences and email.
+    Notifications,
     /// The web app and JSON API.
     Gateway,
 }
 
 impl Svc {
-    const ALL: [Svc; 4] = [
+    const ALL: [Svc; 5] = [
         Svc::Courses,
         Svc::Enrolments,
         Svc::Certification,
+        Svc::Notifications,
         Svc::Gateway,
     ];
 
@@ -61,6 +65,7 @@ impl Svc {
             Svc::Courses => &mut config.courses,
             Svc::Enrolments => &mut config.enrolments,
             Svc::Certification => &mut config.certification,
+            Svc::Notifications => &mut config.notifications,
             Svc::Gateway => &mut config.gateway,
         }
     }
@@ -70,6 +75,7 @@ impl Svc {
             Svc::Courses => &config.courses,
             Svc::Enrolments => &config.enrolments,
             Svc::Certification => &config.certification,
+            Svc::Notifications => &config.notifications,
             Svc::Gateway => &config.gateway,
         }
     }
@@ -94,7 +100,7 @@ impl Builder {
         self
     }
 
-    /// Starts courses, enrolments, certification and the gateway.
+    /// Starts courses, enrolments, certification, notifications and the gateway.
     pub fn all(mut self) -> Self {
         self.now = Svc::ALL.to_vec();
         self
@@ -347,6 +353,11 @@ impl TestStack {
             ),
             Svc::Certification => serve(
                 build::<CertificationService>(&self.config, &self.shared).await,
+                listener,
+                shutdown,
+            ),
+            Svc::Notifications => serve(
+                build::<NotificationsService>(&self.config, &self.shared).await,
                 listener,
                 shutdown,
             ),

@@ -5,6 +5,7 @@ pub mod assessment;
 pub mod benchmark;
 pub mod bulk;
 pub mod error;
+pub mod notice;
 pub mod schedule;
 pub mod status;
 

@@ -175,6 +175,35 @@ pub mod outbox {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// Notifications waiting to be published to the notifications service: one
+/// per status change, written in the change's transaction.
+pub mod notify_outbox {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "notify_outbox")]
+    pub struct Model {
+        /// The event's id (the history row's), the key of idempotency.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub enrolment_id: Uuid,
+        /// An encoded `hamafza.notifications.v1.PublishRequest`.
+        pub payload: Vec<u8>,
+        pub created_at: DateTimeUtc,
+        pub attempts: i32,
+        pub next_attempt_at: DateTimeUtc,
+        pub locked_until: Option<DateTimeUtc>,
+        pub delivered_at: Option<DateTimeUtc>,
+        pub last_error: String,
+        pub last_error_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Small named values the background workers keep (e.g. how far the session
 /// reconciliation has read).
 pub mod worker_state {

@@ -9,7 +9,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(InitialSchema), Box::new(BenchmarkIndex)]
+        vec![
+            Box::new(InitialSchema),
+            Box::new(BenchmarkIndex),
+            Box::new(NotifyOutbox),
+        ]
     }
 
     fn migration_table_name() -> sea_orm::DynIden {
@@ -301,6 +305,51 @@ impl MigrationTrait for BenchmarkIndex {
                     .table("enrolments")
                     .to_owned(),
             )
+            .await
+    }
+}
+
+/// The second outbox: status changes to publish to notifications.
+struct NotifyOutbox;
+
+impl MigrationName for NotifyOutbox {
+    fn name(&self) -> &str {
+        "m20261129_000001_notify_outbox"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for NotifyOutbox {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("notify_outbox")
+                    .col(pk_uuid("id"))
+                    .col(uuid("enrolment_id"))
+                    .col(blob("payload"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .col(integer("attempts"))
+                    .col(timestamp_with_time_zone("next_attempt_at"))
+                    .col(timestamp_with_time_zone_null("locked_until"))
+                    .col(timestamp_with_time_zone_null("delivered_at"))
+                    .col(text("last_error"))
+                    .col(timestamp_with_time_zone_null("last_error_at"))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "notify_outbox_due",
+                "notify_outbox",
+                &["delivered_at", "next_attempt_at"],
+            ))
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("notify_outbox").take())
             .await
     }
 }

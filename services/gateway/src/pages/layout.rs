@@ -44,6 +44,12 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                             a href="/me/certificates" {
                                 (lang.pick("گواهی‌های من", "My certificates"))
                             }
+                            a href="/me/notifications" {
+                                (lang.pick("اعلان‌ها", "Notifications"))
+                                @if let Some(unread) = viewer.unread.filter(|n| *n > 0) {
+                                    " " span.badge.unread { (lang.num(unread)) }
+                                }
+                            }
                         }
                         @if viewer.caller().is_some_and(|c| c.has(hamafza_kit::auth::Role::OrgManager)) {
                             a href="/org" { (lang.pick("روابط عمومی شرکت من", "My company")) }

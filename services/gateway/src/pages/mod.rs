@@ -11,6 +11,7 @@ pub mod forms;
 pub mod layout;
 pub mod learning;
 pub mod lookup;
+pub mod notifications;
 pub mod org;
 pub mod session;
 pub mod signin;

@@ -317,8 +317,9 @@ pub(super) async fn record_change(
     actor: &Person,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let event_id = Uuid::now_v7();
     history::Entity::insert(history::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(event_id),
         enrolment_id: Set(enrolment_id),
         from_status: Set(from),
         to_status: Set(to),
@@ -331,5 +332,6 @@ pub(super) async fn record_change(
     })
     .exec_without_returning(txn)
     .await?;
-    Ok(())
+    // Whoever must hear of it will: the notification commits with the change.
+    super::notify_outbox::enqueue(txn, event_id, enrolment_id, from, to, cause, reason, now).await
 }

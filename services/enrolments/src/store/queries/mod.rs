@@ -10,6 +10,7 @@
 mod assessment;
 mod benchmark;
 mod lifecycle;
+mod notify_outbox;
 mod outbox;
 mod seats;
 mod views;

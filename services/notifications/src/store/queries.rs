@@ -1,0 +1,351 @@
+//! The SQL of notifications: recording an event's notifications once,
+//! inboxes, preferences, and claiming emails for delivery under a lease.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::store::entities::{delivery, muted_kind, notification};
+
+/// What storage answers.
+pub type Result<T> = std::result::Result<T, sea_orm::DbErr>;
+
+/// Where an email stands, as stored.
+pub mod state {
+    /// Waiting to be sent (or tried again).
+    pub const PENDING: &str = "pending";
+    /// Accepted by the relay or kept in the development mailbox.
+    pub const SENT: &str = "sent";
+    /// Given up on after too many failures.
+    pub const PARKED: &str = "parked";
+    /// Nobody to send it to.
+    pub const NO_ADDRESS: &str = "no_address";
+}
+
+/// One notification to record, with its email when the person has an address.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// The notification.
+    pub notification: notification::Model,
+    /// Its email.
+    pub email: Option<Email>,
+}
+
+/// A written email.
+#[derive(Debug, Clone)]
+pub struct Email {
+    /// The address.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The whole message.
+    pub message: Vec<u8>,
+    /// Its HTML part.
+    pub html: String,
+}
+
+/// Which emails to list.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    /// Only these states; empty means all.
+    pub states: Vec<&'static str>,
+    /// Only to this person.
+    pub recipient: Option<String>,
+    /// At most this many.
+    pub limit: u64,
+}
+
+/// The notifications database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// A store over `db`.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Records `drafts` in one transaction; a draft whose dedupe key is
+    /// already there (the event delivered again, or by another replica) is
+    /// left out with its email. Returns how many notifications the event has.
+    pub async fn record(&self, event_id: Uuid, drafts: Vec<Draft>) -> Result<u64> {
+        let txn = self.db.begin().await?;
+        for draft in drafts {
+            let notification = draft.notification;
+            let id = notification.id;
+            let recipient = notification.recipient_subject.clone();
+            let kind = notification.kind;
+            let created_at = notification.created_at;
+            let inserted = notification::Entity::insert(notification::ActiveModel {
+                id: Set(notification.id),
+                dedupe_key: Set(notification.dedupe_key),
+                event_id: Set(notification.event_id),
+                recipient_subject: Set(notification.recipient_subject),
+                kind: Set(notification.kind),
+                title_fa: Set(notification.title_fa),
+                title_en: Set(notification.title_en),
+                body_fa: Set(notification.body_fa),
+                body_en: Set(notification.body_en),
+                link: Set(notification.link),
+                created_at: Set(notification.created_at),
+                read_at: Set(None),
+            })
+            .on_conflict(
+                OnConflict::column(notification::Column::DedupeKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+            if inserted == 0 {
+                continue;
+            }
+            let (email, state) = match draft.email {
+                Some(email) => (email, state::PENDING),
+                None => (
+                    Email {
+                        to: String::new(),
+                        subject: String::new(),
+                        message: Vec::new(),
+                        html: String::new(),
+                    },
+                    state::NO_ADDRESS,
+                ),
+            };
+            delivery::Entity::insert(delivery::ActiveModel {
+                notification_id: Set(id),
+                recipient_subject: Set(recipient),
+                to_address: Set(email.to),
+                subject_line: Set(email.subject),
+                message: Set(email.message),
+                html: Set(email.html),
+                state: Set(state.to_owned()),
+                kind: Set(kind),
+                attempts: Set(0),
+                next_attempt_at: Set(created_at),
+                locked_until: Set(None),
+                last_error: Set(String::new()),
+                created_at: Set(created_at),
+                sent_at: Set(None),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        let count = notification::Entity::find()
+            .filter(notification::Column::EventId.eq(event_id))
+            .count(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(count)
+    }
+
+    /// The kinds `subject` turned off.
+    pub async fn muted(&self, subject: &str) -> Result<Vec<i32>> {
+        Ok(muted_kind::Entity::find()
+            .filter(muted_kind::Column::Subject.eq(subject))
+            .order_by_asc(muted_kind::Column::Kind)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| row.kind)
+            .collect())
+    }
+
+    /// Replaces the kinds `subject` turned off.
+    pub async fn set_muted(&self, subject: &str, kinds: &[i32]) -> Result<()> {
+        let txn = self.db.begin().await?;
+        muted_kind::Entity::delete_many()
+            .filter(muted_kind::Column::Subject.eq(subject))
+            .exec(&txn)
+            .await?;
+        for kind in kinds {
+            muted_kind::Entity::insert(muted_kind::ActiveModel {
+                subject: Set(subject.to_owned()),
+                kind: Set(*kind),
+            })
+            .on_conflict(
+                OnConflict::columns([muted_kind::Column::Subject, muted_kind::Column::Kind])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        txn.commit().await
+    }
+
+    /// `subject`'s notifications, newest first.
+    pub async fn inbox(
+        &self,
+        subject: &str,
+        unread_only: bool,
+        limit: u64,
+    ) -> Result<Vec<notification::Model>> {
+        let mut query =
+            notification::Entity::find().filter(notification::Column::RecipientSubject.eq(subject));
+        if unread_only {
+            query = query.filter(notification::Column::ReadAt.is_null());
+        }
+        query
+            .order_by_desc(notification::Column::CreatedAt)
+            .order_by_desc(notification::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+    }
+
+    /// How many of `subject`'s notifications are unread.
+    pub async fn unread(&self, subject: &str) -> Result<u64> {
+        notification::Entity::find()
+            .filter(notification::Column::RecipientSubject.eq(subject))
+            .filter(notification::Column::ReadAt.is_null())
+            .count(&self.db)
+            .await
+    }
+
+    /// Marks `subject`'s notifications read: the named ones, or every one.
+    pub async fn mark_read(
+        &self,
+        subject: &str,
+        ids: Option<&[Uuid]>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut update = notification::Entity::update_many()
+            .col_expr(notification::Column::ReadAt, Expr::value(now))
+            .filter(notification::Column::RecipientSubject.eq(subject))
+            .filter(notification::Column::ReadAt.is_null());
+        if let Some(ids) = ids {
+            update = update.filter(notification::Column::Id.is_in(ids.to_vec()));
+        }
+        update.exec(&self.db).await?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` pending emails that are due for `lease`: a claimed
+    /// row is invisible to other workers until the lease ends. On PostgreSQL
+    /// rows another replica is claiming are skipped (`FOR UPDATE SKIP LOCKED`);
+    /// SQLite serializes writers.
+    pub async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u64,
+        lease: Duration,
+    ) -> Result<Vec<delivery::Model>> {
+        let backend = self.db.get_database_backend();
+        let skip_locked = match backend {
+            DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+            _ => "",
+        };
+        let sql = format!(
+            "UPDATE deliveries SET locked_until = $1, attempts = attempts + 1 \
+             WHERE notification_id IN (SELECT notification_id FROM deliveries \
+             WHERE state = 'pending' AND next_attempt_at <= $2 \
+             AND (locked_until IS NULL OR locked_until < $2) \
+             ORDER BY created_at LIMIT {limit}{skip_locked}) RETURNING *"
+        );
+        let until = now + lease;
+        let statement = Statement::from_sql_and_values(backend, sql, [until.into(), now.into()]);
+        delivery::Entity::find()
+            .from_raw_sql(statement)
+            .all(&self.db)
+            .await
+    }
+
+    /// Extends this worker's lease on an email to `until` if it still holds
+    /// it: the new end, or `None` when it was sent or taken over meanwhile.
+    pub async fn renew_lease(
+        &self,
+        id: Uuid,
+        claimed_until: Option<DateTime<Utc>>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let Some(claimed_until) = claimed_until else {
+            return Ok(None);
+        };
+        let renewed = delivery::Entity::update_many()
+            .col_expr(delivery::Column::LockedUntil, Expr::value(until))
+            .filter(delivery::Column::NotificationId.eq(id))
+            .filter(delivery::Column::State.eq(state::PENDING))
+            .filter(delivery::Column::LockedUntil.eq(claimed_until))
+            .exec(&self.db)
+            .await?;
+        Ok((renewed.rows_affected == 1).then_some(until))
+    }
+
+    /// Marks an email sent.
+    pub async fn mark_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        delivery::Entity::update_many()
+            .col_expr(delivery::Column::State, Expr::value(state::SENT))
+            .col_expr(delivery::Column::SentAt, Expr::value(now))
+            .col_expr(
+                delivery::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(delivery::Column::NotificationId.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: tried again at `retry_at`, or parked when
+    /// `retry_at` is `None`; unless another worker owns the row now.
+    pub async fn mark_failed(
+        &self,
+        id: Uuid,
+        claimed_until: DateTime<Utc>,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        let mut update = delivery::Entity::update_many()
+            .col_expr(
+                delivery::Column::LastError,
+                Expr::value(error.chars().take(1000).collect::<String>()),
+            )
+            .col_expr(
+                delivery::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
+        update = match retry_at {
+            Some(at) => update.col_expr(delivery::Column::NextAttemptAt, Expr::value(at)),
+            None => update.col_expr(delivery::Column::State, Expr::value(state::PARKED)),
+        };
+        update
+            .filter(delivery::Column::NotificationId.eq(id))
+            .filter(delivery::Column::State.eq(state::PENDING))
+            .filter(delivery::Column::LockedUntil.eq(claimed_until))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Emails, newest first.
+    pub async fn deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<delivery::Model>> {
+        let mut query = delivery::Entity::find();
+        if !filter.states.is_empty() {
+            query = query.filter(delivery::Column::State.is_in(filter.states.clone()));
+        }
+        if let Some(recipient) = &filter.recipient {
+            query = query.filter(delivery::Column::RecipientSubject.eq(recipient.clone()));
+        }
+        query
+            .order_by_desc(delivery::Column::CreatedAt)
+            .order_by_desc(delivery::Column::NotificationId)
+            .limit(filter.limit)
+            .all(&self.db)
+            .await
+    }
+
+    /// How many emails are in `state`.
+    pub async fn count_in(&self, state: &str) -> Result<u64> {
+        delivery::Entity::find()
+            .filter(delivery::Column::State.eq(state))
+            .count(&self.db)
+            .await
+    }
+}

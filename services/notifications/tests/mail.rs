@@ -1,0 +1,723 @@
+//! Notifications end to end over real sockets: enrolments' outbox publishes
+//! each status change, notifications writes the Persian email and sends it
+//! through a real SMTP server (aiosmtpd, run by the test into a Maildir),
+//! and keeps the in-app inbox.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use hamafza_proto::courses as cpb;
+use hamafza_proto::courses::person_service_client::PersonServiceClient;
+use hamafza_proto::enrolments as epb;
+use hamafza_proto::notifications as npb;
+use hamafza_proto::notifications::notification_service_client::NotificationServiceClient;
+use hamafza_testkit::fixtures::{
+    enrol, enrolled, enrolment_service, open_session, published_course,
+};
+use hamafza_testkit::people::{ADMIN, MANAGER_MSC, SERVICE, TRAINEE_MSC, TRAINEE_MSC_2};
+use hamafza_testkit::{Svc, TestStack, eventually, free_addr, temp_dir, text, violated_fields};
+use tonic::transport::Channel;
+
+/// An SMTP server that keeps what it receives in a Maildir.
+struct SmtpServer {
+    child: Child,
+    maildir: PathBuf,
+}
+
+impl SmtpServer {
+    async fn start(addr: SocketAddr, dir: &Path) -> Self {
+        // Python's Maildir makes its folders only when the path is new.
+        let maildir = dir.join("maildir");
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &addr.to_string(),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
+        let server = Self { child, maildir };
+        eventually(Duration::from_secs(20), || async {
+            tokio::net::TcpStream::connect(addr).await.is_ok()
+        })
+        .await;
+        server
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// How many messages have been received so far (cheap: no parsing).
+    fn count(&self) -> usize {
+        ["new", "cur"]
+            .iter()
+            .filter_map(|dir| std::fs::read_dir(self.maildir.join(dir)).ok())
+            .map(|entries| entries.flatten().count())
+            .sum()
+    }
+
+    /// Every message received so far, parsed into headers and decoded text.
+    fn messages(&self) -> Vec<Received> {
+        let mut found = Vec::new();
+        for dir in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(self.maildir.join(dir)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let raw = std::fs::read_to_string(entry.path()).unwrap();
+                found.push(Received::parse(&raw));
+            }
+        }
+        found
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A received message: its headers and the decoded text of its parts.
+#[derive(Debug, Clone)]
+struct Received {
+    to: String,
+    subject: String,
+    message_id: String,
+    plain: String,
+    calendar: Option<String>,
+    raw: String,
+}
+
+impl Received {
+    fn parse(raw: &str) -> Self {
+        let output = Command::new("python3")
+            .arg("-c")
+            .arg(PARSE_EMAIL)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().unwrap().write_all(raw.as_bytes())?;
+                child.wait_with_output()
+            })
+            .expect("python3 parses the email");
+        let fields: Vec<String> = String::from_utf8(output.stdout)
+            .unwrap()
+            .split('\u{1e}')
+            .map(str::to_owned)
+            .collect();
+        assert!(fields.len() >= 5, "the email parses: {raw}");
+        Self {
+            to: fields[0].clone(),
+            subject: fields[1].clone(),
+            message_id: fields[2].clone(),
+            plain: fields[3].clone(),
+            calendar: (!fields[4].is_empty()).then(|| fields[4].clone()),
+            raw: raw.to_owned(),
+        }
+    }
+}
+
+/// Python's standard `email` package reads the MIME (a parser we did not
+/// write): recipient, decoded subject, Message-ID, the plain text, the
+/// calendar part, separated by U+001E.
+const PARSE_EMAIL: &str = r#"
+import sys, email
+from email import policy
+m = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)
+plain = m.get_body(preferencelist=('plain',))
+cal = ''
+for part in m.walk():
+    if part.get_content_type() == 'text/calendar':
+        cal = part.get_content()
+        assert part.get_param('method') in ('REQUEST', 'CANCEL')
+html = m.get_body(preferencelist=('html',))
+assert html is not None and 'dir="rtl"' in html.get_content()
+sys.stdout.write('\x1e'.join([str(m['To']), str(m['Subject']), str(m['Message-ID']), plain.get_content() if plain else '', cal]))
+"#;
+
+fn people(stack: &TestStack) -> PersonServiceClient<Channel> {
+    PersonServiceClient::new(stack.channel(Svc::Courses))
+}
+
+fn notifications(stack: &TestStack) -> NotificationServiceClient<Channel> {
+    NotificationServiceClient::new(stack.channel(Svc::Notifications))
+}
+
+/// Puts the people of the test into the directory with their email.
+async fn directory(stack: &TestStack) {
+    for (who, fa, en) in [
+        (TRAINEE_MSC, "سارا احمدی", "Sara Ahmadi"),
+        (TRAINEE_MSC_2, "رضا کریمی", "Reza Karimi"),
+        (MANAGER_MSC, "مریم مدیری", "Maryam Modiri"),
+    ] {
+        let person = cpb::Person {
+            subject: who.0.to_owned(),
+            name: Some(text(fa, en)),
+            organization_id: who.1.to_owned(),
+            email: format!("{}@{}.example", who.0, who.1),
+            job_title: String::new(),
+            active: true,
+            ..Default::default()
+        };
+        people(stack)
+            .upsert_person(stack.request(
+                ADMIN,
+                cpb::UpsertPersonRequest {
+                    person: Some(person),
+                },
+            ))
+            .await
+            .expect("the directory takes the person");
+    }
+}
+
+async fn stack_with_smtp(smtp: SocketAddr) -> TestStack {
+    let stack = TestStack::builder()
+        .with(Svc::Courses)
+        .with(Svc::Enrolments)
+        .with(Svc::Notifications)
+        .configure(move |config| {
+            config.mail.smtp_url = Some(format!("smtp://{smtp}"));
+            config.mail.max_attempts = 1000;
+        })
+        .start()
+        .await;
+    directory(&stack).await;
+    stack
+}
+
+/// Waits until `count` messages have come, then a little longer to see that
+/// no more come.
+async fn received(smtp: &SmtpServer, count: usize) -> Vec<Received> {
+    eventually(Duration::from_secs(120), || async { smtp.count() >= count }).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let messages = smtp.messages();
+    assert_eq!(
+        messages.len(),
+        count,
+        "{:#?}",
+        messages
+            .iter()
+            .map(|m| (&m.to, &m.subject))
+            .collect::<Vec<_>>()
+    );
+    messages
+}
+
+fn to(messages: &[Received], address: &str) -> Vec<Received> {
+    let mut mine: Vec<Received> = messages
+        .iter()
+        .filter(|m| m.to.contains(address))
+        .cloned()
+        .collect();
+    mine.sort_by_key(|m| m.raw.len());
+    mine
+}
+
+/// The VEVENTs of an invitation, read by the `icalendar` crate's parser:
+/// (UID, SEQUENCE) of each, and the calendar's METHOD.
+fn invitation(calendar: &str) -> (String, Vec<(String, u32)>) {
+    let unfolded = icalendar::parser::unfold(calendar);
+    let parsed = icalendar::parser::read_calendar(&unfolded).expect("the invitation parses");
+    let method = parsed
+        .properties
+        .iter()
+        .find(|p| p.name == "METHOD")
+        .map(|p| p.val.to_string())
+        .unwrap_or_default();
+    let events = parsed
+        .components
+        .iter()
+        .filter(|c| c.name == "VEVENT")
+        .map(|event| {
+            let value = |name: &str| {
+                event
+                    .properties
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| p.val.to_string())
+                    .unwrap_or_default()
+            };
+            (value("UID"), value("SEQUENCE").parse().unwrap())
+        })
+        .collect();
+    (method, events)
+}
+
+#[tokio::test]
+async fn each_event_sends_the_right_email_to_the_right_people_once() {
+    let dir = temp_dir("smtp");
+    let addr = free_addr();
+    let smtp = SmtpServer::start(addr, &dir).await;
+    let stack = stack_with_smtp(addr).await;
+    let course = published_course(&stack, "NTF-1", |_| {}).await;
+    let session = open_session(&stack, &course, |details| details.capacity = 1).await;
+
+    // Sara takes the only seat: one email, with the meetings on her calendar.
+    let sara = enrolled(&stack, TRAINEE_MSC, &session.id, "n-1").await;
+    assert_eq!(sara.status(), epb::EnrolmentStatus::Confirmed);
+    let messages = received(&smtp, 1).await;
+    let confirmed = &messages[0];
+    assert!(
+        confirmed.to.contains("trainee-msc@msc.example"),
+        "{}",
+        confirmed.to
+    );
+    assert!(
+        confirmed
+            .subject
+            .contains("ثبت‌نام در «ارتباطات بحران» قطعی شد"),
+        "{}",
+        confirmed.subject
+    );
+    assert!(
+        confirmed.plain.contains("سارا احمدی عزیز"),
+        "{}",
+        confirmed.plain
+    );
+    assert!(
+        confirmed.plain.contains("جلسه‌ها (به وقت تهران)"),
+        "{}",
+        confirmed.plain
+    );
+    assert!(
+        confirmed.plain.contains("Dear Sara Ahmadi"),
+        "English follows: {}",
+        confirmed.plain
+    );
+    let (method, offered) = invitation(confirmed.calendar.as_deref().expect("an invitation"));
+    assert_eq!(method, "REQUEST");
+    assert_eq!(offered.len(), 2, "one VEVENT per meeting");
+
+    // The manager enrols Reza: no seat, so the waitlist; both are told.
+    let reza = enrol(
+        &stack,
+        MANAGER_MSC,
+        epb::EnrolRequest {
+            request_id: "n-2".to_owned(),
+            session_id: session.id.clone(),
+            trainee: Some(hamafza_proto::common::Actor {
+                subject: TRAINEE_MSC_2.0.to_owned(),
+                name: "رضا کریمی".to_owned(),
+                organization_id: "msc".to_owned(),
+            }),
+            waive_prerequisites: false,
+        },
+    )
+    .await
+    .expect("the manager enrols Reza");
+    assert_eq!(reza.status(), epb::EnrolmentStatus::Waitlisted);
+    let messages = received(&smtp, 3).await;
+    let reza_mail = to(&messages, "trainee-msc-2@msc.example");
+    assert_eq!(reza_mail.len(), 1);
+    assert!(
+        reza_mail[0].plain.contains("نفر ۱ هستید"),
+        "{}",
+        reza_mail[0].plain
+    );
+    assert!(reza_mail[0].calendar.is_none(), "no seat, no invitation");
+    let manager_mail = to(&messages, "manager-msc@msc.example");
+    assert_eq!(manager_mail.len(), 1);
+    assert!(
+        manager_mail[0]
+            .plain
+            .contains("رضا کریمی در فهرست انتظار، نفر ۱ است"),
+        "{}",
+        manager_mail[0].plain
+    );
+
+    // Sara cancels: her meetings are withdrawn (same UIDs, higher SEQUENCE);
+    // Reza gets the seat and the invitation; the manager hears of it.
+    enrolment_service(&stack)
+        .cancel_enrolment(stack.request(
+            TRAINEE_MSC,
+            epb::CancelEnrolmentRequest {
+                request_id: "n-3".to_owned(),
+                enrolment_id: sara.id.clone(),
+                reason: "مأموریت کاری".to_owned(),
+            },
+        ))
+        .await
+        .expect("Sara cancels");
+    let messages = received(&smtp, 6).await;
+    let sara_mail = to(&messages, "trainee-msc@msc.example");
+    assert_eq!(sara_mail.len(), 2);
+    let cancel = sara_mail
+        .iter()
+        .find(|m| m.subject.contains("لغو"))
+        .expect("the cancellation");
+    assert!(
+        cancel.plain.contains("دلیل: مأموریت کاری"),
+        "{}",
+        cancel.plain
+    );
+    let (method, withdrawn) = invitation(cancel.calendar.as_deref().expect("a cancellation"));
+    assert_eq!(method, "CANCEL");
+    let uids = |events: &[(String, u32)]| {
+        events
+            .iter()
+            .map(|(uid, _)| uid.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        uids(&withdrawn),
+        uids(&offered),
+        "the same entries are withdrawn"
+    );
+    assert!(withdrawn[0].1 > offered[0].1, "with a higher SEQUENCE");
+    let reza_mail = to(&messages, "trainee-msc-2@msc.example");
+    let promoted = reza_mail
+        .iter()
+        .find(|m| m.calendar.is_some())
+        .expect("Reza's invitation");
+    assert!(promoted.subject.contains("صندلی"), "{}", promoted.subject);
+    let (method, reza_events) = invitation(promoted.calendar.as_deref().unwrap());
+    assert_eq!(method, "REQUEST");
+    assert_eq!(
+        uids(&reza_events),
+        uids(&offered),
+        "one session's meetings have one UID each"
+    );
+    assert_eq!(to(&messages, "manager-msc@msc.example").len(), 2);
+    let ids: std::collections::BTreeSet<_> =
+        messages.iter().map(|m| m.message_id.clone()).collect();
+    assert_eq!(ids.len(), 6, "six different emails");
+
+    // The in-app inbox: Sara has two, unread, newest first, in Persian or English.
+    let inbox = notifications(&stack)
+        .list_my_notifications(
+            stack.request(TRAINEE_MSC, npb::ListMyNotificationsRequest::default()),
+        )
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(inbox.unread_count, 2);
+    assert_eq!(
+        inbox.notifications[0].kind(),
+        npb::NotificationKind::Cancelled
+    );
+    assert_eq!(
+        inbox.notifications[1].kind(),
+        npb::NotificationKind::EnrolmentConfirmed
+    );
+    assert!(inbox.notifications[1].title.contains("قطعی شد"));
+    let english = notifications(&stack)
+        .list_my_notifications(stack.request(
+            TRAINEE_MSC,
+            npb::ListMyNotificationsRequest {
+                language: "en".to_owned(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        english.notifications[1].title,
+        "Enrolment in “Crisis Communication” confirmed"
+    );
+    let read = notifications(&stack)
+        .mark_read(stack.request(
+            TRAINEE_MSC,
+            npb::MarkReadRequest {
+                ids: vec![inbox.notifications[0].id.clone()],
+                all: false,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read.unread_count, 1);
+    // Someone else's notification is not theirs to mark.
+    let other = notifications(&stack)
+        .mark_read(stack.request(
+            TRAINEE_MSC_2,
+            npb::MarkReadRequest {
+                ids: vec![inbox.notifications[1].id.clone()],
+                all: false,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(other.unread_count, 2, "Reza's own two stay unread");
+    let still = notifications(&stack)
+        .list_my_notifications(stack.request(
+            TRAINEE_MSC,
+            npb::ListMyNotificationsRequest {
+                unread_only: true,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(still.notifications.len(), 1);
+
+    // Operators see every email sent.
+    let deliveries = notifications(&stack)
+        .list_deliveries(stack.request(ADMIN, npb::ListDeliveriesRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            deliveries.sent_count,
+            deliveries.pending_count,
+            deliveries.parked_count
+        ),
+        (6, 0, 0)
+    );
+}
+
+#[tokio::test]
+async fn publish_is_idempotent_checked_and_respects_preferences() {
+    let dir = temp_dir("smtp");
+    let addr = free_addr();
+    let smtp = SmtpServer::start(addr, &dir).await;
+    let stack = stack_with_smtp(addr).await;
+    let course = published_course(&stack, "NTF-2", |_| {}).await;
+    let session = open_session(&stack, &course, |_| {}).await;
+    let mut client = notifications(&stack);
+
+    // Reza turns confirmations off; cancellations cannot be.
+    let refused = client
+        .update_my_preferences(stack.request(
+            TRAINEE_MSC_2,
+            npb::UpdateMyPreferencesRequest {
+                muted_kinds: vec![npb::NotificationKind::Cancelled as i32, 99],
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    assert_eq!(
+        violated_fields(&refused),
+        ["muted_kinds[0]", "muted_kinds[1]"]
+    );
+    client
+        .update_my_preferences(stack.request(
+            TRAINEE_MSC_2,
+            npb::UpdateMyPreferencesRequest {
+                muted_kinds: vec![npb::NotificationKind::EnrolmentConfirmed as i32],
+            },
+        ))
+        .await
+        .unwrap();
+    let preferences = client
+        .get_my_preferences(stack.request(TRAINEE_MSC_2, npb::GetMyPreferencesRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        preferences.muted_kinds,
+        [npb::NotificationKind::EnrolmentConfirmed as i32]
+    );
+    assert!(
+        preferences
+            .required_kinds
+            .contains(&(npb::NotificationKind::Cancelled as i32))
+    );
+
+    enrolled(&stack, TRAINEE_MSC_2, &session.id, "p-1").await;
+    let sara = enrolled(&stack, TRAINEE_MSC, &session.id, "p-2").await;
+    let messages = received(&smtp, 1).await;
+    assert!(
+        messages[0].to.contains("trainee-msc@msc.example"),
+        "only Sara is told: {}",
+        messages[0].to
+    );
+
+    // The same event published again (a retried delivery) sends nothing more.
+    let event = npb::PublishRequest {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        kind: npb::NotificationKind::CompletedFailed as i32,
+        occur_time: None,
+        event: Some(npb::publish_request::Event::Enrolment(
+            npb::EnrolmentEvent {
+                enrolment_id: sara.id.clone(),
+                session_id: session.id.clone(),
+                course_id: course.id.clone(),
+                trainee_subject: TRAINEE_MSC.0.to_owned(),
+                course_title_fa: "ارتباطات بحران".to_owned(),
+                ..Default::default()
+            },
+        )),
+    };
+    for _ in 0..3 {
+        let published = client
+            .publish(stack.request(SERVICE, event.clone()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(published.notification_count, 1);
+    }
+    let messages = received(&smtp, 2).await;
+    assert_eq!(to(&messages, "trainee-msc@msc.example").len(), 2);
+
+    // Only services publish, and what they publish is checked.
+    let denied = client
+        .publish(stack.request(TRAINEE_MSC, event.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), tonic::Code::PermissionDenied);
+    let invalid = client
+        .publish(stack.request(
+            SERVICE,
+            npb::PublishRequest {
+                event_id: "nope".to_owned(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(invalid.code(), tonic::Code::InvalidArgument);
+    assert_eq!(violated_fields(&invalid), ["event_id", "kind", "enrolment"]);
+    let page = client
+        .list_my_notifications(stack.request(
+            TRAINEE_MSC,
+            npb::ListMyNotificationsRequest {
+                page_size: 1000,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(page.code(), tonic::Code::InvalidArgument);
+    let operators_only = client
+        .list_deliveries(stack.request(TRAINEE_MSC, npb::ListDeliveriesRequest::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(operators_only.code(), tonic::Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn with_the_mail_server_down_nothing_is_lost_and_nothing_sent_twice() {
+    let dir = temp_dir("smtp");
+    // Nothing listens here yet.
+    let addr = free_addr();
+    let stack = stack_with_smtp(addr).await;
+    let course = published_course(&stack, "NTF-3", |_| {}).await;
+    let session = open_session(&stack, &course, |_| {}).await;
+    enrolled(&stack, TRAINEE_MSC, &session.id, "d-1").await;
+    enrolled(&stack, TRAINEE_MSC_2, &session.id, "d-2").await;
+
+    // The attempts fail and are kept, with the error, for operators.
+    let mut client = notifications(&stack);
+    eventually(Duration::from_secs(30), || {
+        let mut client = client.clone();
+        let request = stack.request(ADMIN, npb::ListDeliveriesRequest::default());
+        async move {
+            let listed = client.list_deliveries(request).await.unwrap().into_inner();
+            listed.pending_count == 2
+                && listed
+                    .deliveries
+                    .iter()
+                    .all(|d| d.attempts >= 2 && !d.last_error.is_empty())
+        }
+    })
+    .await;
+
+    // The server comes up: each email arrives, once.
+    let smtp = SmtpServer::start(addr, &dir).await;
+    let messages = received(&smtp, 2).await;
+    let mut by_recipient: BTreeMap<String, usize> = BTreeMap::new();
+    for message in &messages {
+        *by_recipient.entry(message.to.clone()).or_default() += 1;
+    }
+    assert_eq!(by_recipient.len(), 2, "{by_recipient:?}");
+    let listed = client
+        .list_deliveries(stack.request(ADMIN, npb::ListDeliveriesRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((listed.sent_count, listed.pending_count), (2, 0));
+}
+
+#[tokio::test]
+async fn an_email_that_keeps_failing_is_parked_with_its_error() {
+    let addr = free_addr();
+    let stack = TestStack::builder()
+        .with(Svc::Courses)
+        .with(Svc::Enrolments)
+        .with(Svc::Notifications)
+        .configure(move |config| {
+            config.mail.smtp_url = Some(format!("smtp://{addr}"));
+            config.mail.max_attempts = 2;
+        })
+        .start()
+        .await;
+    directory(&stack).await;
+    let course = published_course(&stack, "NTF-4", |_| {}).await;
+    let session = open_session(&stack, &course, |_| {}).await;
+    enrolled(&stack, TRAINEE_MSC, &session.id, "k-1").await;
+    let mut client = notifications(&stack);
+    eventually(Duration::from_secs(30), || {
+        let mut client = client.clone();
+        let request = stack.request(ADMIN, npb::ListDeliveriesRequest::default());
+        async move {
+            client
+                .list_deliveries(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .parked_count
+                == 1
+        }
+    })
+    .await;
+    let parked = client
+        .list_deliveries(stack.request(
+            ADMIN,
+            npb::ListDeliveriesRequest {
+                states: vec![npb::DeliveryState::Parked as i32],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(parked.deliveries.len(), 1);
+    assert_eq!(parked.deliveries[0].attempts, 2);
+    assert!(!parked.deliveries[0].last_error.is_empty());
+}
+
+#[tokio::test]
+async fn two_replicas_of_each_send_every_email_once() {
+    let dir = temp_dir("smtp");
+    let addr = free_addr();
+    let smtp = SmtpServer::start(addr, &dir).await;
+    let mut stack = stack_with_smtp(addr).await;
+    stack.replica(Svc::Enrolments).await;
+    stack.replica(Svc::Notifications).await;
+    let course = published_course(&stack, "NTF-5", |_| {}).await;
+    let sessions = [
+        open_session(&stack, &course, |_| {}).await,
+        open_session(&stack, &course, |_| {}).await,
+        open_session(&stack, &course, |_| {}).await,
+    ];
+    for (i, session) in sessions.iter().enumerate() {
+        enrolled(&stack, TRAINEE_MSC, &session.id, &format!("r-a-{i}")).await;
+        enrolled(&stack, TRAINEE_MSC_2, &session.id, &format!("r-b-{i}")).await;
+    }
+    let messages = received(&smtp, 6).await;
+    let ids: std::collections::BTreeSet<_> =
+        messages.iter().map(|m| m.message_id.clone()).collect();
+    assert_eq!(ids.len(), 6, "each email once");
+}
