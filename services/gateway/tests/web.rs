@@ -597,7 +597,8 @@ async fn a_course_page_and_what_a_session_asks_before_the_click() {
         details.requires_manager_approval = true;
     })
     .await;
-    let basics_session = fixtures::open_session(&stack, &basics, |_| {}).await;
+    // Under way: attendance is taken once meetings have begun.
+    let basics_session = fixtures::open_session(&stack, &basics, fixtures::under_way).await;
     let advanced_session = fixtures::open_session(&stack, &advanced, |_| {}).await;
 
     // Anyone: the course's facts and its sessions, no personal marks.
@@ -685,7 +686,7 @@ async fn a_course_page_and_what_a_session_asks_before_the_click() {
 
     const SARA: hamafza_testkit::Who =
         ("trainee-msc-1", "msc", &[hamafza_kit::auth::Role::Trainee]);
-    let again = fixtures::open_session(&stack, &basics, |_| {}).await;
+    let again = fixtures::open_session(&stack, &basics, fixtures::under_way).await;
     fixtures::pass(&stack, SARA, &again, "p").await;
     let (_, session) = browser
         .text(&format!("/sessions/{}?lang=fa", advanced_session.id))

@@ -121,7 +121,7 @@ pub async fn inbox(State(state): State<AppState>, viewer: Viewer) -> Result<Mark
             div.cards.notifications {
                 @for notification in &listed.notifications {
                     div class={ "card" @if notification.read_time.is_none() { " unread" } } {
-                        h3 {
+                        h2 {
                             @if notification.read_time.is_none() {
                                 span.badge.unread { (lang.pick("تازه", "New")) } " "
                             }
@@ -283,7 +283,7 @@ pub async fn mailbox(State(state): State<AppState>, viewer: Viewer) -> Result<Re
             }
             @for delivery in &listed.deliveries {
                 article.card.mail {
-                    h3 { (delivery.subject) }
+                    h2 { (delivery.subject) }
                     p.muted {
                         (lang.pick("به: ", "To: ")) span.ltr { (delivery.to) }
                         @if let Some(at) = instant(delivery.create_time.as_ref()) {
