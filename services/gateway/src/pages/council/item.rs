@@ -294,7 +294,7 @@ async fn item_page(
                         tr { th { (lang.pick("ساعت آموزش", "Hours")) }
                             td { (lang.num(details.hours)) } }
                         tr { th { (lang.pick("شیوهٔ برگزاری", "Delivery")) }
-                            td { (mode(lang, details.delivery_mode())) } }
+                            td { (crate::pages::course::delivery_mode(lang, details.delivery_mode())) } }
                         tr { th { (lang.pick("نمرهٔ قبولی", "Passing score")) }
                             td { (lang.num(details.passing_score)) } }
                         tr { th { (lang.pick("حداقل حضور", "Minimum attendance")) }
@@ -423,13 +423,4 @@ async fn item_page(
             }
         },
     ))
-}
-
-fn mode(lang: Lang, mode: cpb::DeliveryMode) -> &'static str {
-    match mode {
-        cpb::DeliveryMode::InPerson => lang.pick("حضوری", "In person"),
-        cpb::DeliveryMode::Online => lang.pick("برخط", "Online"),
-        cpb::DeliveryMode::Blended => lang.pick("ترکیبی", "Blended"),
-        cpb::DeliveryMode::Unspecified => "—",
-    }
 }
