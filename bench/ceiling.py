@@ -52,13 +52,29 @@ def bind(sql, params):
     return re.sub(r"\$(\d+)\b", lambda m: params.get(int(m.group(1)), m.group(0)), sql)
 
 
+def column(sql, params, table, n):
+    """The value bound to the n-th (1-based) column of the row `sql` inserts
+    into `table` (the statement may be a data-modifying CTE writing several
+    tables), or None when it inserts nothing there."""
+    at = sql.find(f'INSERT INTO "{table}"')
+    values = re.compile(r"VALUES \(([^)]*)\)").search(sql, at) if at >= 0 else None
+    if values is None:
+        return None
+    return params.get(int(values.group(1).split(",")[n - 1].strip().lstrip("$")))
+
+
+def inserted(sql, params, table):
+    """The value bound to the first column of that row (its id)."""
+    return column(sql, params, table, 1)
+
+
 def main():
     capture, sessions = sys.argv[1], int(sys.argv[2])
     with open(capture, encoding="utf-8") as log:
         found = statements(log)
     # The backend that inserted the enrolment ran the transaction; before its
     # BEGIN, the idempotency look-up for the same trainee (any backend).
-    insert = next((i for i, (_, sql, _) in enumerate(found) if sql.startswith('INSERT INTO "enrolments"')), None)
+    insert = next((i for i, (_, sql, params) in enumerate(found) if inserted(sql, params, "enrolments")), None)
     if insert is None:
         sys.exit(f"ceiling.py: no enrolment INSERT in {capture}: did PostgreSQL log the statements "
                  "(log_statement, and the log file bench/run.sh reads)?")
@@ -72,10 +88,11 @@ def main():
     chosen = [(sql, params) for _, sql, params in lookup + [s for s in found[begin : commit + 1] if s[0] == pid]]
 
     bound = [(sql, bind(sql, params), params) for sql, params in chosen]
-    enrolment_id = next(p[1] for sql, _, p in bound if sql.startswith('INSERT INTO "enrolments"'))
-    history_id = next(p[1] for sql, _, p in bound if sql.startswith('INSERT INTO "enrolment_history"'))
-    session_id = next(p[1] for sql, _, p in bound if sql.startswith('INSERT INTO "session_seats"'))
-    capacity = next(p[3] for sql, _, p in bound if sql.startswith('INSERT INTO "session_seats"'))
+    def first(table):
+        return next(v for sql, _, p in bound if (v := inserted(sql, p, table)) is not None)
+
+    enrolment_id, history_id, session_id = first("enrolments"), first("enrolment_history"), first("session_seats")
+    capacity = next(column(sql, p, "session_seats", 3) for sql, _, p in bound if inserted(sql, p, "session_seats"))
 
     def uuid(prefix, var):
         return f"('{prefix}' || lpad(to_hex(:{var}::bigint), 12, '0'))::uuid"
@@ -94,7 +111,7 @@ def main():
     for sql, text, _ in bound:
         for literal, variable in replacements:
             text = text.replace(literal, variable)
-        if sql.startswith('INSERT INTO "session_seats"'):
+        if sql.startswith('INSERT INTO "session_seats"'):  # the seat row's upsert: room for every transaction
             text = text.replace(f", {capacity}, ", ", '1000000000', ", 1)
         print(text + ";")
 

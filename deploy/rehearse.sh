@@ -42,7 +42,7 @@ fail() {
 
 cleanup() {
   for name in "${!pids[@]}"; do kill -KILL "${pids[$name]}" 2>/dev/null || true; done
-  for service in courses enrolments certification gateway notifications; do
+  for service in courses enrolments certification gateway notifications library; do
     psql -q -U "$pg_admin" -d postgres -c "DROP DATABASE IF EXISTS ${prefix}${service} WITH (FORCE)" \
       -c "DROP ROLE IF EXISTS ${prefix}${service}" >/dev/null 2>&1 || true
   done
@@ -53,9 +53,17 @@ trap cleanup EXIT
 [ -x "$hamafza" ] || (cd "$root" && cargo build --locked --quiet)
 command -v jq >/dev/null || fail "jq is needed"
 command -v buf >/dev/null || fail "buf is needed (npm install --global @bufbuild/buf)"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# N distinct free loopback ports: every socket stays bound until all are
+# chosen (ports asked for one at a time can come back twice).
+free_ports() {
+  python3 -c 'import socket, sys
+held = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in held:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in held))' "$1"
+}
 python3 -c 'import aiosmtpd' 2>/dev/null || fail "aiosmtpd is needed (pip install aiosmtpd)"
-smtp_port=$(free_port)
+read -r smtp_port courses_port enrolments_port certification_port gateway_port notifications_port <<<"$(free_ports 6)"
 
 step "secrets (make-secrets.sh) and a database and role per service (postgres/init.sh)"
 SECRETS_DIR=$secrets POSTGRES_HOST=$PGHOST:$PGPORT DB_PREFIX=$prefix \
@@ -66,13 +74,10 @@ step "identity provider stand-in: its keys, and a token for each service"
 idp=$work/idp
 HAMAFZA_DATA_DIR=$idp "$hamafza" jwks > "$work/jwks.json"
 token() { HAMAFZA_DATA_DIR=$idp "$hamafza" token --ttl 1h "$@"; }
-for service in courses enrolments certification notifications gateway; do
+for service in courses enrolments certification notifications library gateway; do
   token --sub "$service" --org imidro --role service > "$secrets/${service}_service_token"
 done
 
-courses_port=$(free_port); enrolments_port=$(free_port)
-certification_port=$(free_port); gateway_port=$(free_port)
-notifications_port=$(free_port)
 gateway=http://127.0.0.1:$gateway_port
 # x-service's environment in compose.yaml.
 common=(
@@ -92,6 +97,7 @@ env -i PATH="$PATH" HAMAFZA_LOG_FORMAT=json \
   HAMAFZA_CERTIFICATION_DATABASE_URL_FILE="$secrets/certification_database_url" \
   HAMAFZA_GATEWAY_DATABASE_URL_FILE="$secrets/gateway_database_url" \
   HAMAFZA_NOTIFICATIONS_DATABASE_URL_FILE="$secrets/notifications_database_url" \
+  HAMAFZA_LIBRARY_DATABASE_URL_FILE="$secrets/library_database_url" \
   "$hamafza" migrate --demo > "$work/migrate.log" 2>&1 || fail "migrate"
 grep -q "demo catalog added" "$work/migrate.log" || fail "migrate did not add the demo catalog"
 

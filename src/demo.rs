@@ -1,12 +1,15 @@
 //! The demo's first day of activity, so that each role has something to do
 //! on first start: requests waiting for the msc and ksc managers, trainees
 //! in the instructor's next session, a session that has begun with its
-//! first meeting's attendance taken, and certificates due for
+//! first meeting's attendance taken, a session held weeks ago with its
+//! results and course evaluations, and certificates due for
 //! recertification within the month.
 //!
 //! Made through the services' own gRPC contracts, as the demo people (tokens
 //! of the development issuer), once, right after `hamafza up` seeded the
 //! demo catalog: each service keeps its own data and rules.
+
+mod evaluations;
 
 use std::time::Duration;
 
@@ -110,7 +113,9 @@ pub async fn first_day(config: Config, begun: Option<Begun>) {
     if let Err(error) = run(&config, begun).await {
         tracing::warn!(error = %format!("{error:#}"), "the demo activity was not completed");
     } else {
-        tracing::info!("demo activity added: requests to approve, a roster, certificates to renew");
+        tracing::info!(
+            "demo activity added: requests to approve, a roster, evaluations, certificates to renew"
+        );
     }
 }
 
@@ -190,7 +195,9 @@ async fn run(config: &Config, begun: Option<Begun>) -> anyhow::Result<()> {
     // The session that has begun (PR-150, first meeting yesterday): its
     // roster as enrolled while the window was open, and the first meeting's
     // attendance, one absent.
-    if let (Some(session), Some((store, courses))) = (demo.session_of("PR-150").await?, begun) {
+    if let (Some(session), Some((store, courses))) =
+        (demo.session_of("PR-150").await?, begun.as_ref())
+    {
         let session_id = uuid::Uuid::parse_str(&session.id)?;
         let facts = courses
             .session_facts(session_id)
@@ -208,7 +215,7 @@ async fn run(config: &Config, begun: Option<Begun>) -> anyhow::Result<()> {
         };
         let admin = demo::person("admin").context("the demo admin")?;
         let ids = hamafza_enrolments::demo::seed_roster(
-            &store,
+            store,
             &facts,
             &[
                 person("trainee-msc-1", "سارا احمدی", "msc"),
@@ -247,6 +254,11 @@ async fn run(config: &Config, begun: Option<Begun>) -> anyhow::Result<()> {
                 override_reason: String::new(),
             })
             .await?;
+    }
+
+    // A session held five weeks ago, its results and its evaluations.
+    if let Some(begun) = &begun {
+        evaluations::seed(&demo, begun).await?;
     }
 
     // Certificates due for recertification within the month: issued by hand

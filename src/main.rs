@@ -109,6 +109,8 @@ enum Service {
     Certification,
     /// Notifications: inboxes, preferences, email with calendar invitations.
     Notifications,
+    /// The shared library of PR practice: items, files, downloads.
+    Library,
     /// The web app and JSON API (HTTP).
     Gateway,
 }
@@ -153,6 +155,7 @@ fn main() -> ExitCode {
                 Service::Notifications => {
                     stack::serve::<hamafza_notifications::NotificationsService>(config).await
                 }
+                Service::Library => stack::serve::<hamafza_library::LibraryService>(config).await,
                 Service::Gateway => stack::serve::<hamafza_gateway::GatewayService>(config).await,
             },
             Command::Migrate { demo } => stack::migrate(config, demo).await,

@@ -13,6 +13,7 @@ use hamafza_kit::grpc::ServeError;
 use hamafza_kit::service::{Migrations, Service, Shared};
 use hamafza_kit::shutdown::Shutdown;
 use hamafza_kit::{db, telemetry};
+use hamafza_library::LibraryService;
 use hamafza_notifications::NotificationsService;
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
@@ -33,12 +34,14 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
     let enrolments_listener = bind::<EnrolmentsService>(&config).await?;
     let certification_listener = bind::<CertificationService>(&config).await?;
     let notifications_listener = bind::<NotificationsService>(&config).await?;
+    let library_listener = bind::<LibraryService>(&config).await?;
     let gateway_listener = bind::<GatewayService>(&config).await?;
     for (peer, listener) in [
         (&mut config.courses, &courses_listener),
         (&mut config.enrolments, &enrolments_listener),
         (&mut config.certification, &certification_listener),
         (&mut config.notifications, &notifications_listener),
+        (&mut config.library, &library_listener),
     ] {
         peer.url
             .get_or_insert(format!("http://{}", listener.local_addr()?));
@@ -61,6 +64,12 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
     }
     let certification = CertificationService::build(&config, &shared).await?;
     let notifications = NotificationsService::build(&config, &shared).await?;
+    let library = LibraryService::build(&config, &shared).await?;
+    if hamafza_library::demo::seed(library.store(), library.files(), hamafza_kit::time::now())
+        .await?
+    {
+        tracing::info!("demo library seeded");
+    }
     let gateway = GatewayService::build(&config, &shared).await?;
 
     let shutdown = Shutdown::on_signals();
@@ -72,6 +81,7 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
             &enrolments_listener,
             &certification_listener,
             &notifications_listener,
+            &library_listener,
         ],
     );
     let mut services: JoinSet<(&str, Result<(), ServeError>)> = JoinSet::new();
@@ -89,6 +99,7 @@ pub async fn up(mut config: Config) -> anyhow::Result<ExitCode> {
         notifications_listener,
         &shutdown,
     );
+    spawn(&mut services, library, library_listener, &shutdown);
     spawn(&mut services, gateway, gateway_listener, &shutdown);
     // One service failing stops the others: a half stack is no stack.
     let mut failed = false;
@@ -167,6 +178,8 @@ pub async fn migrate(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     println!("gateway: migrations applied");
     open::<hamafza_notifications::Migrator>(&config, ServiceName::Notifications).await?;
     println!("notifications: migrations applied");
+    open::<hamafza_library::Migrator>(&config, ServiceName::Library).await?;
+    println!("library: migrations applied");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -193,9 +206,16 @@ async fn open<M: MigratorTrait>(
 }
 
 /// Tells a newcomer what runs where and how to get in: the gateway, then
-/// courses, enrolments, certification and notifications.
-fn print_banner(config: &Config, listeners: [&TcpListener; 5]) {
-    let [gateway, courses, enrolments, certification, notifications] = listeners.map(|listener| {
+/// courses, enrolments, certification, notifications and the library.
+fn print_banner(config: &Config, listeners: [&TcpListener; 6]) {
+    let [
+        gateway,
+        courses,
+        enrolments,
+        certification,
+        notifications,
+        library,
+    ] = listeners.map(|listener| {
         listener
             .local_addr()
             .map_or_else(|_| "?".to_owned(), |a| a.to_string())
@@ -211,6 +231,8 @@ fn print_banner(config: &Config, listeners: [&TcpListener; 5]) {
          \n  certification  grpc://{certification}   hamafza.certification.v1.CertificationService\
          \n  notifications  grpc://{notifications}   hamafza.notifications.v1.NotificationService \
          (emails kept in the development mailbox: http://{gateway}/dev/mailbox)\
+         \n  library        grpc://{library}   hamafza.library.v1.LibraryService \
+         (files in {data}/library unless HAMAFZA_LIBRARY_STORE_URL says otherwise)\
          \n  data           {data} (SQLite; delete it to start over with fresh demo data)\
          \n\nGet a token (signed by the development issuer in {data}):\
          \n  cargo run -- token --sub admin --org imidro --role platform_admin\

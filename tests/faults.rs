@@ -19,19 +19,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use hamafza_kit::auth::{DevIssuer, Role, TokenRequest};
-use hamafza_proto::certification as certpb;
-use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
-use hamafza_proto::common::Actor;
-use hamafza_proto::courses as cpb;
-use hamafza_proto::courses::course_service_client::CourseServiceClient;
-use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use hamafza_proto::enrolments as epb;
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
-use hamafza_testkit::{fixtures, with_token};
+use hamafza_testkit::with_token;
 use sea_orm::{ConnectionTrait, Statement};
 use tokio::sync::Mutex;
 use tonic::transport::Channel;
-use topology::{Topology, free_port};
+use topology::{Topology, certificates, channel, open_session, skip_without_postgres};
 
 /// The topology's identity, minting tokens in this process (a process per
 /// token would dominate the bursts).
@@ -57,76 +51,6 @@ impl Tokens {
             })
             .unwrap()
     }
-}
-
-async fn channel(url: String) -> Channel {
-    Channel::from_shared(url).unwrap().connect().await.unwrap()
-}
-
-fn skip_without_postgres() -> bool {
-    if std::env::var(hamafza_kit::testing::TEST_DATABASE_URL_ENV).is_err() {
-        eprintln!("skipped: the fault suite runs on PostgreSQL (HAMAFZA_TEST_DATABASE_URL)");
-        return true;
-    }
-    false
-}
-
-/// An open session of the demo course PR-101 taught by the demo instructor,
-/// with `capacity` seats and `quotas`; returns its id and its course's id.
-async fn open_session(
-    topology: &Topology,
-    admin: &str,
-    capacity: u32,
-    quotas: &[(&str, u32)],
-) -> (String, String) {
-    let courses = channel(topology.url("courses")).await;
-    let course = CourseServiceClient::new(courses.clone())
-        .list_courses(with_token(
-            admin,
-            cpb::ListCoursesRequest {
-                page_size: 100,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .courses
-        .into_iter()
-        .find(|c| c.details.as_ref().is_some_and(|d| d.code == "PR-101"))
-        .expect("the demo course PR-101");
-    let mut sessions = SessionServiceClient::new(courses);
-    let details = cpb::SessionDetails {
-        instructor: Some(Actor {
-            subject: "instructor-rahimi".to_owned(),
-            name: "مدرس".to_owned(),
-            organization_id: "imidro".to_owned(),
-        }),
-        ..fixtures::session_details(capacity, quotas)
-    };
-    let session = sessions
-        .create_session(with_token(
-            admin,
-            cpb::CreateSessionRequest {
-                course_id: course.id.clone(),
-                details: Some(details),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .session
-        .unwrap();
-    sessions
-        .open_session(with_token(
-            admin,
-            cpb::OpenSessionRequest {
-                session_id: session.id.clone(),
-            },
-        ))
-        .await
-        .unwrap();
-    (session.id, course.id)
 }
 
 /// The seat counter and the confirmed rows of a session, read from the
@@ -182,7 +106,7 @@ fn rss_kib(pid: u32) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the fault suite: minutes on PostgreSQL; .ci/run runs it"]
 async fn connections_terminated_under_load() {
-    if skip_without_postgres() {
+    if skip_without_postgres("the fault suite runs on") {
         return;
     }
     let mut topology = Topology::new(&[]).await;
@@ -304,7 +228,7 @@ async fn connections_terminated_under_load() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the fault suite: minutes on PostgreSQL; .ci/run runs it"]
 async fn sigkills_during_completions_lose_and_double_no_certificate() {
-    if skip_without_postgres() {
+    if skip_without_postgres("the fault suite runs on") {
         return;
     }
     const TRAINEES: usize = 100;
@@ -430,27 +354,8 @@ async fn sigkills_during_completions_lose_and_double_no_certificate() {
     for completion in completions {
         retries += completion.await.unwrap() - 1;
     }
-    let admin_for_list = admin.clone();
     let certification = channel(topology.url("certification")).await;
-    let list = || {
-        let mut client = CertificationServiceClient::new(certification.clone());
-        let (admin, course_id) = (admin_for_list.clone(), course_id.clone());
-        async move {
-            client
-                .list_certificates(with_token(
-                    &admin,
-                    certpb::ListCertificatesRequest {
-                        page_size: 200,
-                        course_id,
-                        ..Default::default()
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner()
-                .certificates
-        }
-    };
+    let list = || certificates(certification.clone(), &admin, &course_id);
     let all_issued = loop {
         if list().await.len() >= TRAINEES {
             break last_restart.elapsed();
@@ -492,26 +397,21 @@ async fn sigkills_during_completions_lose_and_double_no_certificate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the fault suite: minutes on PostgreSQL; .ci/run runs it"]
 async fn quota_burst_over_two_replicas() {
-    if skip_without_postgres() {
+    if skip_without_postgres("the fault suite runs on") {
         return;
     }
     let mut topology = Topology::new(&[]).await;
-    let second = free_port();
     topology.start("courses", "courses", &[]).await;
     topology.start("enrolments-a", "enrolments", &[]).await;
-    topology
-        .start(
-            "enrolments-b",
-            "enrolments",
-            &[("HAMAFZA_ENROLMENTS_ADDR", format!("127.0.0.1:{second}"))],
-        )
+    let second = topology
+        .start_replica("enrolments-b", "enrolments", &[])
         .await;
     let tokens = Tokens::of(&topology);
     let admin = tokens.mint("admin", "imidro", Role::PlatformAdmin);
     let (session_id, _) = open_session(&topology, &admin, 50, &[("msc", 10), ("ksc", 15)]).await;
     let replicas = [
         channel(topology.url("enrolments")).await,
-        channel(format!("http://127.0.0.1:{second}")).await,
+        channel(second).await,
     ];
     let started = Instant::now();
     let mut calls = Vec::new();
@@ -645,7 +545,7 @@ async fn timed_enrol(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the fault suite: minutes on PostgreSQL; .ci/run runs it"]
 async fn open_loop_at_twice_capacity() {
-    if skip_without_postgres() {
+    if skip_without_postgres("the fault suite runs on") {
         return;
     }
     let mut topology = Topology::new(&[]).await;
@@ -667,7 +567,9 @@ async fn open_loop_at_twice_capacity() {
     let enroller = Enroller {
         client: EnrolmentServiceClient::new(channel(topology.url("enrolments")).await),
         tokens: Arc::new(
-            (0..600)
+            // 3,000 trainees x 16 sessions: room for twice a capacity of up
+            // to ~700 enrolments/s over the 30 s (each pair enrols once).
+            (0..3000)
                 .map(|n| tokens.mint(&format!("open-{n}"), "msc", Role::Trainee))
                 .collect(),
         ),
@@ -788,7 +690,7 @@ async fn open_loop_at_twice_capacity() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the fault suite: minutes on PostgreSQL; .ci/run runs it"]
 async fn gateway_sigterm_under_keep_alive_load() {
-    if skip_without_postgres() {
+    if skip_without_postgres("the fault suite runs on") {
         return;
     }
     let mut topology = Topology::new(&[]).await;

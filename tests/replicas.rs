@@ -14,131 +14,53 @@ mod topology;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use hamafza_proto::certification as certpb;
-use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
-use hamafza_proto::common::Actor;
-use hamafza_proto::courses as cpb;
-use hamafza_proto::courses::course_service_client::CourseServiceClient;
-use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use hamafza_proto::enrolments as epb;
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
 use hamafza_testkit::{fixtures, with_token};
 use tonic::transport::Channel;
-use topology::{Topology, free_port};
+use topology::{Topology, certificates, channel, open_session, skip_without_postgres};
 
 const CAPACITY: u32 = 40;
 /// The admin's reason for recording the session's meetings, days away.
 const AHEAD: &str = fixtures::AHEAD_OF_SCHEDULE;
 const TRAINEES: usize = 160;
 
-async fn channel(url: String) -> Channel {
-    Channel::from_shared(url).unwrap().connect().await.unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_of_enrolments_and_certification_share_one_database() {
-    if std::env::var(hamafza_kit::testing::TEST_DATABASE_URL_ENV).is_err() {
-        eprintln!(
-            "skipped: replicas sharing a database need PostgreSQL (HAMAFZA_TEST_DATABASE_URL)"
-        );
+    if skip_without_postgres("replicas sharing a database need") {
         return;
     }
     let mut topology = Topology::new(&[]).await;
     assert!(topology.is_postgres());
-    let (enrolments_b, certification_b) = (free_port(), free_port());
     topology.start("courses", "courses", &[]).await;
     topology
         .start("certification-a", "certification", &[])
         .await;
-    topology
-        .start(
-            "certification-b",
-            "certification",
-            &[(
-                "HAMAFZA_CERTIFICATION_ADDR",
-                format!("127.0.0.1:{certification_b}"),
-            )],
-        )
+    let certification_b = topology
+        .start_replica("certification-b", "certification", &[])
         .await;
     topology.start("enrolments-a", "enrolments", &[]).await;
-    topology
-        .start(
+    // Replica b delivers its completions to certification b.
+    let enrolments_b = topology
+        .start_replica(
             "enrolments-b",
             "enrolments",
-            &[
-                (
-                    "HAMAFZA_ENROLMENTS_ADDR",
-                    format!("127.0.0.1:{enrolments_b}"),
-                ),
-                // Replica b delivers its completions to certification b.
-                (
-                    "HAMAFZA_CERTIFICATION_URL",
-                    format!("http://127.0.0.1:{certification_b}"),
-                ),
-            ],
+            &[("HAMAFZA_CERTIFICATION_URL", certification_b.clone())],
         )
         .await;
     let admin = topology.token("admin", "imidro", &["platform_admin"]);
-    let courses = channel(topology.url("courses")).await;
     let replicas = [
         EnrolmentServiceClient::new(channel(topology.url("enrolments")).await),
-        EnrolmentServiceClient::new(channel(format!("http://127.0.0.1:{enrolments_b}")).await),
+        EnrolmentServiceClient::new(channel(enrolments_b).await),
     ];
     let certification = [
-        CertificationServiceClient::new(channel(topology.url("certification")).await),
-        CertificationServiceClient::new(
-            channel(format!("http://127.0.0.1:{certification_b}")).await,
-        ),
+        channel(topology.url("certification")).await,
+        channel(certification_b).await,
     ];
 
     // A session of the demo course PR-101 with 40 seats and no quotas, taught
     // by the demo instructor.
-    let course = CourseServiceClient::new(courses.clone())
-        .list_courses(with_token(
-            &admin,
-            cpb::ListCoursesRequest {
-                page_size: 100,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .courses
-        .into_iter()
-        .find(|c| c.details.as_ref().is_some_and(|d| d.code == "PR-101"))
-        .expect("the demo course PR-101");
-    let mut sessions = SessionServiceClient::new(courses);
-    let details = cpb::SessionDetails {
-        instructor: Some(Actor {
-            subject: "instructor-rahimi".to_owned(),
-            name: "مدرس".to_owned(),
-            organization_id: "imidro".to_owned(),
-        }),
-        ..fixtures::session_details(CAPACITY, &[])
-    };
-    let session = sessions
-        .create_session(with_token(
-            &admin,
-            cpb::CreateSessionRequest {
-                course_id: course.id.clone(),
-                details: Some(details),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .session
-        .unwrap();
-    sessions
-        .open_session(with_token(
-            &admin,
-            cpb::OpenSessionRequest {
-                session_id: session.id.clone(),
-            },
-        ))
-        .await
-        .unwrap();
+    let (session_id, course_id) = open_session(&topology, &admin, CAPACITY, &[]).await;
 
     // The enrolment burst, alternating replicas.
     let tokens: Vec<(String, String)> = (0..TRAINEES)
@@ -150,7 +72,7 @@ async fn two_replicas_of_enrolments_and_certification_share_one_database() {
         .collect();
     let enrolments = futures::future::join_all(tokens.iter().enumerate().map(|(i, (_, token))| {
         let mut client = replicas[i % 2].clone();
-        let session_id = session.id.clone();
+        let session_id = session_id.clone();
         async move {
             client
                 .enrol(with_token(
@@ -201,7 +123,7 @@ async fn two_replicas_of_enrolments_and_certification_share_one_database() {
                 &admin,
                 epb::RecordAttendanceRequest {
                     request_id: format!("attendance-{meeting}"),
-                    session_id: session.id.clone(),
+                    session_id: session_id.clone(),
                     meeting_index: meeting,
                     marks: confirmed
                         .iter()
@@ -245,28 +167,10 @@ async fn two_replicas_of_enrolments_and_certification_share_one_database() {
         .iter()
         .map(|e| e.trainee.as_ref().unwrap().subject.clone())
         .collect();
-    let list = |mut client: CertificationServiceClient<Channel>| {
-        let admin = admin.clone();
-        let course_id = course.id.clone();
-        async move {
-            client
-                .list_certificates(with_token(
-                    &admin,
-                    certpb::ListCertificatesRequest {
-                        page_size: 200,
-                        course_id,
-                        ..Default::default()
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner()
-                .certificates
-        }
-    };
+    let list = |certification: &Channel| certificates(certification.clone(), &admin, &course_id);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let issued = list(certification[0].clone()).await;
+        let issued = list(&certification[0]).await;
         if issued.len() >= expected.len() {
             break;
         }
@@ -281,7 +185,7 @@ async fn two_replicas_of_enrolments_and_certification_share_one_database() {
     // Let any duplicate delivery land before counting.
     tokio::time::sleep(Duration::from_secs(2)).await;
     for replica in &certification {
-        let issued = list(replica.clone()).await;
+        let issued = list(replica).await;
         let trainees: Vec<String> = issued
             .iter()
             .map(|c| c.trainee.as_ref().unwrap().subject.clone())

@@ -14,6 +14,7 @@ use hamafza_proto::courses::ListCoursesRequest;
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
 use hamafza_proto::enrolments as epb;
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
+use hamafza_proto::enrolments::evaluation_service_client::EvaluationServiceClient;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_hamafza");
 
@@ -63,6 +64,7 @@ fn hamafza(data_dir: &std::path::Path) -> Command {
         .env("HAMAFZA_ENROLMENTS_ADDR", "127.0.0.1:0")
         .env("HAMAFZA_CERTIFICATION_ADDR", "127.0.0.1:0")
         .env("HAMAFZA_NOTIFICATIONS_ADDR", "127.0.0.1:0")
+        .env("HAMAFZA_LIBRARY_ADDR", "127.0.0.1:0")
         .env("HAMAFZA_GATEWAY_ADDR", "127.0.0.1:0")
         .env_remove("HAMAFZA_COURSES_DATABASE_URL")
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT");
@@ -194,7 +196,8 @@ async fn up_serves_the_demo_catalog_and_stops_on_sigterm() {
     );
 
     // The demo's first day: requests for the msc and ksc managers, a roster
-    // with attendance, certificates to renew within the month.
+    // with attendance, a session held weeks ago with its results and
+    // evaluations, certificates to renew within the month.
     let admin = hamafza(&stack.data_dir)
         .args([
             "token",
@@ -255,7 +258,8 @@ async fn up_serves_the_demo_catalog_and_stops_on_sigterm() {
             .map(|e| e.trainee.clone().unwrap().organization_id)
             .collect();
         let attended = all.iter().filter(|e| !e.attendance.is_empty()).count();
-        if pending.len() == 2 && attended == 4 && expiring.len() == 2 {
+        // Four in the session under way, six in the one held weeks ago.
+        if pending.len() == 2 && attended == 4 + 6 && expiring.len() == 2 {
             assert!(pending.contains(&"msc".to_owned()) && pending.contains(&"ksc".to_owned()));
             break;
         }
@@ -267,6 +271,41 @@ async fn up_serves_the_demo_catalog_and_stops_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    // The held session's evaluations show: five answers of six asked.
+    let held = {
+        let all = enrolments
+            .list_enrolments(authed(
+                &admin,
+                epb::ListEnrolmentsRequest {
+                    page_size: 100,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .enrolments;
+        all.into_iter()
+            .find(|e| e.status() == epb::EnrolmentStatus::Failed)
+            .expect("the held session has a result that failed")
+            .session_id
+    };
+    let results = EvaluationServiceClient::connect(format!("http://{}", stack.enrolments_addr))
+        .await
+        .unwrap()
+        .get_evaluation_results(authed(
+            &admin,
+            epb::GetEvaluationResultsRequest {
+                session_id: held,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((results.answers, results.asked), (5, 6));
+    assert!(!results.too_few_answers && results.averages.is_some());
+
     let status = stack.stop().await;
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");
 }
@@ -274,6 +313,8 @@ async fn up_serves_the_demo_catalog_and_stops_on_sigterm() {
 #[tokio::test]
 async fn a_restart_keeps_the_data_and_seeds_nothing_twice() {
     let mut first = up();
+    // The demo library: three items, each with its PDF in the data directory.
+    assert_eq!(library_files(&first.data_dir), 3);
     assert!(first.stop().await.success());
     let data_dir = std::mem::take(&mut first.data_dir);
     drop(first);
@@ -290,7 +331,22 @@ async fn a_restart_keeps_the_data_and_seeds_nothing_twice() {
         .output()
         .unwrap();
     assert!(health.status.success());
+    assert_eq!(
+        library_files(&second.data_dir),
+        3,
+        "the library is seeded once"
+    );
     assert!(second.stop().await.success());
+}
+
+/// The files the library keeps under `data_dir` (`library/items/<item>/<file>`).
+fn library_files(data_dir: &std::path::Path) -> usize {
+    std::fs::read_dir(data_dir.join("library/items"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|item| std::fs::read_dir(item.path()).map_or(0, |files| files.count()))
+        .sum()
 }
 
 #[test]

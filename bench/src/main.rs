@@ -28,8 +28,11 @@ use hamafza_proto::enrolments::report_service_client::ReportServiceClient;
 use hdrhistogram::Histogram;
 use tonic::transport::Channel;
 
+mod certs;
+mod echo;
+
 /// Why the admin records the bench's sessions, planned days ahead, now.
-const AHEAD_OF_SCHEDULE: &str = "load test: recorded ahead of the schedule";
+pub(crate) const AHEAD_OF_SCHEDULE: &str = "load test: recorded ahead of the schedule";
 
 #[derive(Parser)]
 #[command(about = "Hamafza's load generator (bench/run.sh drives it)")]
@@ -91,6 +94,29 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         count: u32,
     },
+    /// Completes `count` enrolments of a fresh session at `rate` per second;
+    /// prints the completion-to-certificate delay and certificates per second.
+    CertifyDelay {
+        #[arg(long)]
+        enrolments: String,
+        #[arg(long)]
+        certification: String,
+        #[arg(long)]
+        session: String,
+        #[arg(long, default_value_t = 100)]
+        count: u32,
+        #[arg(long, default_value_t = 10)]
+        rate: u32,
+        /// Names the measurement (and its trainees and request ids).
+        #[arg(long)]
+        label: String,
+    },
+    /// Serves a bare tonic server (health only) on `addr`: the transport's
+    /// baseline for `read --what health`.
+    EchoServer {
+        #[arg(long)]
+        addr: std::net::SocketAddr,
+    },
     /// Prints a token (for wrk and curl).
     Token {
         #[arg(long)]
@@ -114,6 +140,9 @@ enum Read {
     Verify,
     /// ReportService/GetBenchmark over all time, as an admin.
     Report,
+    /// grpc.health.v1.Health/Check, no token: the bare transport against
+    /// `echo-server`, a service's server stack against a service.
+    Health,
 }
 
 #[derive(clap::Args, Clone)]
@@ -156,6 +185,26 @@ async fn run(command: Command) -> anyhow::Result<()> {
         })?)
     };
     match command {
+        Command::CertifyDelay {
+            enrolments,
+            certification,
+            session,
+            count,
+            rate,
+            label,
+        } => {
+            let admin = token("bench-admin", "imidro", Role::PlatformAdmin)?;
+            certs::delay(
+                &enrolments,
+                &certification,
+                &session,
+                (count, rate, &label),
+                &admin,
+                |n| token(&format!("{label}-{n}"), "msc", Role::Trainee),
+            )
+            .await?;
+        }
+        Command::EchoServer { addr } => echo::serve(addr).await?,
         Command::Token { sub, org, role } => {
             let role = Role::parse(&role).context("unknown role")?;
             println!("{}", token(&sub, &org, role)?);
@@ -291,6 +340,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                                     Err(tonic::Status::internal(format!("verdict {verdict:?}")))
                                 }
                             }),
+                        Read::Health => echo::check(channel).await,
                         Read::Report => ReportServiceClient::new(channel)
                             .get_benchmark(authed(&admin, epb::GetBenchmarkRequest::default()))
                             .await
@@ -307,10 +357,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
             count,
         } => {
             let admin = token("bench-admin", "imidro", Role::PlatformAdmin)?;
-            let serials = certify(&enrolments, &certification, &session, count, &admin, |n| {
-                token(&format!("bench-certified-{n}"), "msc", Role::Trainee)
-            })
-            .await?;
+            let serials =
+                certs::certify(&enrolments, &certification, &session, count, &admin, |n| {
+                    token(&format!("bench-certified-{n}"), "msc", Role::Trainee)
+                })
+                .await?;
             println!("{}", serde_json::to_string(&serials)?);
         }
     }
@@ -320,7 +371,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
 /// The demo organizations (`hamafza migrate --demo`), which seeding spreads over.
 const ORGANIZATIONS: [&str; 6] = ["msc", "ksc", "nisco", "impasco", "gegh", "salco"];
 
-async fn connect(url: &str) -> anyhow::Result<Channel> {
+pub(crate) async fn connect(url: &str) -> anyhow::Result<Channel> {
     Channel::from_shared(url.to_owned())?
         .tcp_nodelay(true)
         .connect()
@@ -328,7 +379,7 @@ async fn connect(url: &str) -> anyhow::Result<Channel> {
         .with_context(|| format!("connecting to {url}"))
 }
 
-fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
+pub(crate) fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     if let Ok(value) = format!("Bearer {token}").parse() {
         request.metadata_mut().insert("authorization", value);
@@ -529,97 +580,4 @@ async fn sessions(
         ids.push(session.id);
     }
     Ok(ids)
-}
-
-async fn certify(
-    enrolments: &str,
-    certification: &str,
-    session: &str,
-    count: u32,
-    admin: &str,
-    trainee_token: impl Fn(u32) -> anyhow::Result<String>,
-) -> anyhow::Result<Vec<String>> {
-    let mut client = EnrolmentServiceClient::new(connect(enrolments).await?);
-    let mut ids = Vec::new();
-    for n in 0..count {
-        let enrolment = client
-            .enrol(authed(
-                &trainee_token(n)?,
-                epb::EnrolRequest {
-                    request_id: format!("certify-{n}"),
-                    session_id: session.to_owned(),
-                    trainee: None,
-                    waive_prerequisites: false,
-                },
-            ))
-            .await?
-            .into_inner()
-            .enrolment
-            .context("no enrolment in the answer")?;
-        ids.push(enrolment.id);
-    }
-    for meeting in 0..2 {
-        client
-            .record_attendance(authed(
-                admin,
-                epb::RecordAttendanceRequest {
-                    request_id: format!("certify-attendance-{meeting}"),
-                    session_id: session.to_owned(),
-                    meeting_index: meeting,
-                    marks: ids
-                        .iter()
-                        .map(|id| epb::AttendanceMark {
-                            enrolment_id: id.clone(),
-                            status: epb::AttendanceStatus::Present.into(),
-                        })
-                        .collect(),
-                    override_reason: AHEAD_OF_SCHEDULE.to_owned(),
-                },
-            ))
-            .await?;
-    }
-    for id in &ids {
-        client
-            .complete_enrolment(authed(
-                admin,
-                epb::CompleteEnrolmentRequest {
-                    request_id: format!("certify-complete-{id}"),
-                    enrolment_id: id.clone(),
-                    score: Some(90),
-                    no_show: false,
-                    override_reason: AHEAD_OF_SCHEDULE.to_owned(),
-                },
-            ))
-            .await?;
-    }
-    let mut certificates = CertificationServiceClient::new(connect(certification).await?);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let issued = certificates
-            .list_certificates(authed(
-                admin,
-                certpb::ListCertificatesRequest {
-                    page_size: 200,
-                    ..Default::default()
-                },
-            ))
-            .await?
-            .into_inner()
-            .certificates;
-        let serials: Vec<String> = issued
-            .into_iter()
-            .filter(|c| c.session_id == session)
-            .map(|c| c.serial)
-            .collect();
-        if serials.len() >= ids.len() {
-            return Ok(serials);
-        }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "only {} of {} certificates after 60 s",
-            serials.len(),
-            ids.len()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }

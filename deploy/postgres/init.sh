@@ -4,7 +4,7 @@
 # against a PostgreSQL outside compose.
 set -eu
 secrets=${SECRETS_DIR:-/run/secrets}
-for service in courses enrolments certification gateway notifications; do
+for service in courses enrolments certification gateway notifications library; do
   name="${DB_PREFIX:-}${service}"
   password=$(cat "${secrets}/${service}_db_password")
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres <<SQL

@@ -30,12 +30,18 @@ pub mod hamafza {
             tonic::include_proto!("hamafza.notifications.v1");
         }
     }
+    pub mod library {
+        pub mod v1 {
+            tonic::include_proto!("hamafza.library.v1");
+        }
+    }
 }
 
 pub use hamafza::certification::v1 as certification;
 pub use hamafza::common::v1 as common;
 pub use hamafza::courses::v1 as courses;
 pub use hamafza::enrolments::v1 as enrolments;
+pub use hamafza::library::v1 as library;
 pub use hamafza::notifications::v1 as notifications;
 
 /// The encoded `FileDescriptorSet` of every contract, for server reflection.

@@ -142,7 +142,7 @@ impl View {
 
 /// Prints `message` (the response, of the contract's type `name`) as
 /// `context.output` says, with `view` for tables, CSV and ids.
-pub fn emit<M: prost::Message>(
+pub fn emit<M: Encoded + ?Sized>(
     lang: Lang,
     output: Output,
     message: &M,
@@ -237,12 +237,25 @@ pub fn render_table(headers: &[&str], rows: &[Vec<String>]) -> String {
 /// `message` as a message of the contract's type `name`, which serializes
 /// to the canonical protobuf JSON mapping (camelCase names, enum names,
 /// RFC 3339 timestamps, 64-bit integers as strings, defaults left out).
-fn dynamic<M: prost::Message>(message: &M, name: &str) -> Outcome<DynamicMessage> {
+fn dynamic<M: Encoded + ?Sized>(message: &M, name: &str) -> Outcome<DynamicMessage> {
     let descriptor = descriptors()?
         .get_message_by_name(name)
         .ok_or_else(|| Failure::Other(anyhow::anyhow!("no message {name} in the contracts")))?;
-    DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice())
+    DynamicMessage::decode(descriptor, message.encoded().as_slice())
         .map_err(|error| Failure::Other(anyhow::anyhow!("transcoding {name}: {error}")))
+}
+
+/// A message of the contracts, whatever its type: what [`emit`] prints
+/// (a course's and a program's answers are printed by one piece of code).
+pub trait Encoded {
+    /// The message in protobuf's binary encoding.
+    fn encoded(&self) -> Vec<u8>;
+}
+
+impl<M: prost::Message> Encoded for M {
+    fn encoded(&self) -> Vec<u8> {
+        self.encode_to_vec()
+    }
 }
 
 /// The last part of an enum value's name, in lower case: `in-person` for

@@ -123,6 +123,7 @@ pub async fn run(context: &Context, command: PersonCommand) -> Outcome {
                         organization_id: org.clone().unwrap_or_default(),
                         text: text.clone().unwrap_or_default(),
                         include_inactive: inactive,
+                        ..Default::default()
                     }))
                     .await?
                     .into_inner();

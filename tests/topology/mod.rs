@@ -1,7 +1,9 @@
 #![allow(dead_code)] // each test binary uses part of it
 //! The deployment's topology in a test: every service its own `hamafza serve`
 //! process with the environment compose gives it (its own database, peers'
-//! URLs, a shared identity), on free loopback ports.
+//! URLs, a shared identity), on free loopback ports. Starting, signalling and
+//! waiting for those processes is written here once, with the few fixtures
+//! the process tests (`faults`, `replicas`, `tracing`) share.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,6 +11,14 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use hamafza_kit::testing::TestDatabase;
+use hamafza_proto::certification as certpb;
+use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
+use hamafza_proto::common::Actor;
+use hamafza_proto::courses as cpb;
+use hamafza_proto::courses::course_service_client::CourseServiceClient;
+use hamafza_proto::courses::session_service_client::SessionServiceClient;
+use hamafza_testkit::{fixtures, with_token};
+use tonic::transport::Channel;
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_hamafza");
 
@@ -207,49 +217,149 @@ impl Topology {
     /// `limit` for it to exit; returns how it exited.
     pub async fn signal(&mut self, name: &str, signal: &str, limit: Duration) -> ExitStatus {
         let at = self.children.iter().position(|(n, _)| n == name).unwrap();
-        let (_, mut child) = self.children.remove(at);
-        let sent = Command::new("kill")
-            .args([&format!("-{signal}"), &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-        let started = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                started.elapsed() < limit,
-                "{name} did not exit within {limit:?} of SIG{signal}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let (name, child) = self.children.remove(at);
+        end(&name, child, signal, limit).await
     }
 
     /// SIGTERMs every process, newest first, and returns how each exited.
     pub async fn stop(&mut self) -> Vec<(String, ExitStatus)> {
         let mut exits = Vec::new();
-        while let Some((name, mut child)) = self.children.pop() {
-            let killed = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status()
-                .unwrap();
-            assert!(killed.success());
-            let started = Instant::now();
-            let status = loop {
-                if let Some(status) = child.try_wait().unwrap() {
-                    break status;
-                }
-                assert!(
-                    started.elapsed() < Duration::from_secs(30),
-                    "{name} did not stop within 30 s of SIGTERM"
-                );
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            };
+        while let Some((name, child)) = self.children.pop() {
+            let status = end(&name, child, "TERM", Duration::from_secs(30)).await;
             exits.push((name, status));
         }
         exits
     }
+
+    /// Starts a second process of `service` (a replica sharing its database)
+    /// on a port of its own, with `overrides`; returns its URL.
+    pub async fn start_replica(
+        &mut self,
+        name: &str,
+        service: &str,
+        overrides: &[(&str, String)],
+    ) -> String {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let key = format!("HAMAFZA_{}_ADDR", service.to_uppercase());
+        let mut all = vec![(key.as_str(), addr.clone())];
+        all.extend(overrides.iter().cloned());
+        self.start(name, service, &all).await;
+        format!("http://{addr}")
+    }
+}
+
+/// Sends `signal` to `child` and waits up to `limit` for it to exit.
+async fn end(name: &str, mut child: Child, signal: &str, limit: Duration) -> ExitStatus {
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "{name} did not exit within {limit:?} of SIG{signal}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A connected gRPC channel to `url`.
+pub async fn channel(url: String) -> Channel {
+    Channel::from_shared(url).unwrap().connect().await.unwrap()
+}
+
+/// Whether to skip a test that needs PostgreSQL (`HAMAFZA_TEST_DATABASE_URL`)
+/// because none is configured; says so, naming `what` needs it.
+pub fn skip_without_postgres(what: &str) -> bool {
+    if std::env::var(hamafza_kit::testing::TEST_DATABASE_URL_ENV).is_err() {
+        eprintln!("skipped: {what} PostgreSQL (HAMAFZA_TEST_DATABASE_URL)");
+        return true;
+    }
+    false
+}
+
+/// An open session of the demo course PR-101 taught by the demo instructor,
+/// with `capacity` seats and `quotas`; returns its id and its course's id.
+pub async fn open_session(
+    topology: &Topology,
+    admin: &str,
+    capacity: u32,
+    quotas: &[(&str, u32)],
+) -> (String, String) {
+    let courses = channel(topology.url("courses")).await;
+    let course = CourseServiceClient::new(courses.clone())
+        .list_courses(with_token(
+            admin,
+            cpb::ListCoursesRequest {
+                page_size: 100,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .courses
+        .into_iter()
+        .find(|c| c.details.as_ref().is_some_and(|d| d.code == "PR-101"))
+        .expect("the demo course PR-101");
+    let mut sessions = SessionServiceClient::new(courses);
+    let details = cpb::SessionDetails {
+        instructor: Some(Actor {
+            subject: "instructor-rahimi".to_owned(),
+            name: "مدرس".to_owned(),
+            organization_id: "imidro".to_owned(),
+        }),
+        ..fixtures::session_details(capacity, quotas)
+    };
+    let session = sessions
+        .create_session(with_token(
+            admin,
+            cpb::CreateSessionRequest {
+                course_id: course.id.clone(),
+                details: Some(details),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    sessions
+        .open_session(with_token(
+            admin,
+            cpb::OpenSessionRequest {
+                session_id: session.id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    (session.id, course.id)
+}
+
+/// The certificates of a course (up to 200), as `admin` lists them.
+pub async fn certificates(
+    certification: Channel,
+    admin: &str,
+    course_id: &str,
+) -> Vec<certpb::Certificate> {
+    CertificationServiceClient::new(certification)
+        .list_certificates(with_token(
+            admin,
+            certpb::ListCertificatesRequest {
+                page_size: 200,
+                course_id: course_id.to_owned(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .certificates
 }
 
 impl Drop for Topology {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use hamafza_kit::auth::ServiceToken;
-use hamafza_kit::ids::{CourseId, ProgramId};
+use hamafza_kit::ids::{CourseId, ProgramId, SessionId};
 use hamafza_proto::courses as pb;
 use tonic::transport::Channel;
 use uuid::Uuid;
@@ -46,6 +46,34 @@ impl CoursesClient {
     ) -> Result<(String, String), CertificationError> {
         let name = self.client.organization(id).await?.name.unwrap_or_default();
         Ok((name.fa, name.en))
+    }
+
+    /// A person's name in English from the people directory, when it has
+    /// one; `None` when it does not or cannot say (the document then prints
+    /// the name as issued).
+    pub async fn english_name(&self, subject: &str) -> Option<String> {
+        match self.client.person(subject).await {
+            Ok(person) => person
+                .and_then(|p| p.name)
+                .map(|n| n.en.trim().to_owned())
+                .filter(|en| !en.is_empty()),
+            Err(error) => {
+                tracing::warn!(%error, "the people directory did not answer");
+                None
+            }
+        }
+    }
+
+    /// The member company that hosted a session, with its names; `None`
+    /// when the holding ran it.
+    pub async fn session_host(
+        &self,
+        session: Uuid,
+    ) -> Result<Option<(String, pb::Hosting)>, CertificationError> {
+        let session = self.client.session(SessionId(session)).await?;
+        Ok(Some(session.host_organization_id)
+            .filter(|host| !host.is_empty())
+            .map(|host| (host, session.hosting.unwrap_or_default())))
     }
 
     /// A course's title and hours and certificate validity.

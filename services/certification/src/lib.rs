@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod courses_client;
+pub mod document;
 pub mod domain;
 pub mod keys;
 pub mod store;

@@ -28,7 +28,8 @@ async fn rows_held_by_a_dead_dispatcher_are_delivered_within_seconds() {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let claimed = dead
-                .claim_due(
+                .outbox()
+                .claim(
                     hamafza_kit::time::now(),
                     10,
                     hamafza_enrolments::outbox::LEASE,

@@ -3,6 +3,12 @@
 //! sessions and the year's events. Seeded through the same store calls the
 //! API uses, so the demo also exercises the council workflow.
 
+mod catalog;
+mod hosting;
+
+use catalog::COURSES;
+pub use catalog::ORGANIZATIONS;
+
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use hamafza_kit::auth::Role;
 use hamafza_kit::demo;
@@ -12,215 +18,10 @@ use crate::domain::CoursesError;
 use crate::domain::catalog::{CourseDraft, EventDraft, OrganizationDraft, ProgramDraft};
 use crate::domain::people::{PersonDraft, Writer};
 use crate::domain::sessions::{Instructor, Meeting, SessionMove, SessionPlan};
-use crate::domain::values::{
-    Bilingual, Category, Code, DeliveryMode, EventKind, OrganizationId, OrganizationKind,
-};
+use crate::domain::values::{Bilingual, Category, Code, DeliveryMode, EventKind, OrganizationId};
 use crate::domain::workflow::{Transition, VoteDecision};
 use crate::store::Store;
 use crate::store::queries::{Ballot, Subject, Voter};
-
-/// The organizations of the program: (id, Persian, English, kind).
-pub const ORGANIZATIONS: &[(&str, &str, &str, OrganizationKind)] = &[
-    ("imidro", "ایمیدرو", "IMIDRO", OrganizationKind::Holding),
-    (
-        "msc",
-        "فولاد مبارکه",
-        "Mobarakeh Steel Company",
-        OrganizationKind::Steel,
-    ),
-    (
-        "ksc",
-        "فولاد خوزستان",
-        "Khuzestan Steel Company",
-        OrganizationKind::Steel,
-    ),
-    (
-        "nisco",
-        "شرکت ملی فولاد ایران",
-        "National Iranian Steel Company",
-        OrganizationKind::Steel,
-    ),
-    (
-        "impasco",
-        "تهیه و تولید مواد معدنی ایران",
-        "IMPASCO (Iran Minerals Production & Supply)",
-        OrganizationKind::Mining,
-    ),
-    (
-        "gegh",
-        "معدنی و صنعتی گل گهر",
-        "Gol-E-Gohar Mining & Industrial Company",
-        OrganizationKind::Mining,
-    ),
-    (
-        "salco",
-        "آلومینیوم جنوب (سالکو)",
-        "South Aluminium Company (SALCO)",
-        OrganizationKind::Aluminium,
-    ),
-    (
-        "iran-alumina",
-        "آلومینای ایران",
-        "Iran Alumina Company",
-        OrganizationKind::Aluminium,
-    ),
-    (
-        "kaveh-pars",
-        "هلدینگ کاوه پارس",
-        "Kaveh Pars Mining Holding",
-        OrganizationKind::Holding,
-    ),
-    (
-        "sangan",
-        "مجتمع سنگان",
-        "Sangan Iron Ore Complex",
-        OrganizationKind::Mining,
-    ),
-    (
-        "pgsez",
-        "منطقه ویژه خلیج فارس",
-        "Persian Gulf Special Economic Zone",
-        OrganizationKind::IndustrialZone,
-    ),
-    (
-        "parsian",
-        "منطقه ویژه پارسیان",
-        "Parsian Energy-Intensive Industries Zone",
-        OrganizationKind::IndustrialZone,
-    ),
-    (
-        "lamerd",
-        "منطقه ویژه لامرد",
-        "Lamerd Energy-Intensive Industries Zone",
-        OrganizationKind::IndustrialZone,
-    ),
-];
-
-struct DemoCourse {
-    code: &'static str,
-    fa: &'static str,
-    en: &'static str,
-    about_fa: &'static str,
-    about_en: &'static str,
-    category: &'static str,
-    hours: u32,
-    mode: DeliveryMode,
-    passing: u32,
-    validity: Option<u32>,
-    prerequisites: &'static [&'static str],
-    manager_approval: bool,
-}
-
-const COURSES: &[DemoCourse] = &[
-    DemoCourse {
-        code: "PR-101",
-        fa: "مبانی روابط عمومی نوین",
-        en: "Foundations of Modern Public Relations",
-        about_fa: "جایگاه روابط عمومی در ساختار سازمان، راهبرد واحد و هم‌افزایی میان شرکت‌ها.",
-        about_en: concat!(
-            "PR's place in the organization chart, one strategy, ",
-            "and synergy between companies."
-        ),
-        category: "pr-foundations",
-        hours: 16,
-        mode: DeliveryMode::InPerson,
-        passing: 60,
-        validity: None,
-        prerequisites: &[],
-        manager_approval: false,
-    },
-    DemoCourse {
-        code: "PR-110",
-        fa: "نگارش خبر و بیانیه مطبوعاتی",
-        en: "News Writing and Press Releases",
-        about_fa: "ساختار خبر، تیتر، لید و بیانیه مطبوعاتی برای رسانه‌های معدنی و اقتصادی.",
-        about_en: concat!(
-            "News structure, headlines, leads and press releases ",
-            "for mining and business media."
-        ),
-        category: "media-relations",
-        hours: 12,
-        mode: DeliveryMode::Blended,
-        passing: 70,
-        validity: Some(36),
-        prerequisites: &["PR-101"],
-        manager_approval: false,
-    },
-    DemoCourse {
-        code: "PR-120",
-        fa: "ارتباط با رسانه‌ها و مدیریت مصاحبه",
-        en: "Media Relations and Interview Management",
-        about_fa: "ساختن رابطه پایدار با خبرنگاران، آماده‌سازی مدیران برای مصاحبه.",
-        about_en: "Lasting relations with journalists; preparing executives for interviews.",
-        category: "media-relations",
-        hours: 12,
-        mode: DeliveryMode::InPerson,
-        passing: 70,
-        validity: Some(36),
-        prerequisites: &["PR-101"],
-        manager_approval: true,
-    },
-    DemoCourse {
-        code: "PR-130",
-        fa: "ارتباطات بحران در صنایع معدنی",
-        en: "Crisis Communication in the Mining Industry",
-        about_fa: "برنامه ارتباطی بحران، سخنگویی و هماهنگی میان شرکت‌ها در حوادث معدنی.",
-        about_en: concat!(
-            "Crisis communication plans, spokespeople and coordination ",
-            "between companies in mining incidents."
-        ),
-        category: "crisis-communication",
-        hours: 16,
-        mode: DeliveryMode::InPerson,
-        passing: 75,
-        validity: Some(24),
-        prerequisites: &["PR-120"],
-        manager_approval: true,
-    },
-    DemoCourse {
-        code: "PR-140",
-        fa: "روابط عمومی دیجیتال و شبکه‌های اجتماعی",
-        en: "Digital PR and Social Media",
-        about_fa: "تولید محتوا، پایش رسانه‌های اجتماعی و سنجش بازخورد.",
-        about_en: "Content, social media monitoring and measuring response.",
-        category: "digital-media",
-        hours: 12,
-        mode: DeliveryMode::Online,
-        passing: 60,
-        validity: Some(24),
-        prerequisites: &[],
-        manager_approval: false,
-    },
-    DemoCourse {
-        code: "PR-150",
-        fa: "مسئولیت اجتماعی شرکت‌ها",
-        en: "Corporate Social Responsibility",
-        about_fa: "طراحی و گزارش برنامه‌های مسئولیت اجتماعی در مناطق معدنی.",
-        about_en: "Designing and reporting social responsibility programs in mining regions.",
-        category: "social-responsibility",
-        hours: 8,
-        mode: DeliveryMode::Online,
-        passing: 60,
-        validity: None,
-        prerequisites: &[],
-        manager_approval: false,
-    },
-    DemoCourse {
-        code: "PR-160",
-        fa: "حضور هدفمند در نمایشگاه‌ها و همایش‌ها",
-        en: "Purposeful Presence at Exhibitions and Conferences",
-        about_fa: "برنامه‌ریزی مشترک حضور شرکت‌ها در رویدادهای سال با بیشترین اثرگذاری.",
-        about_en: "Planning the companies' joint presence at the year's events for maximum impact.",
-        category: "events",
-        hours: 8,
-        mode: DeliveryMode::Blended,
-        passing: 60,
-        validity: None,
-        prerequisites: &[],
-        // Companies decide who represents them at the year's events.
-        manager_approval: true,
-    },
-];
 
 /// Seeds the demo data into an empty database; returns whether it did.
 pub async fn seed(
@@ -269,6 +70,7 @@ pub async fn seed(
             code: code(course.code),
             title: text(course.fa, course.en),
             description: text(course.about_fa, course.about_en),
+            audience: text(course.audience_fa, course.audience_en),
             category: category(course.category),
             hours: course.hours,
             delivery_mode: course.mode,
@@ -306,6 +108,10 @@ pub async fn seed(
         description: text(
             "شاخص‌های سنجش عملکرد روابط عمومی و الگوبرداری میان شرکت‌ها.",
             "Measuring PR performance and benchmarking between companies.",
+        ),
+        audience: text(
+            "مدیران روابط عمومی و کارشناسان پژوهش و برنامه‌ریزی.",
+            "PR managers and research and planning staff.",
         ),
         category: category("research"),
         hours: 8,
@@ -452,10 +258,16 @@ pub async fn seed(
             enrolment_opens: now - Duration::days(1),
             enrolment_closes: first - Duration::days(1),
         };
-        let session = store.create_session(course_id, &plan, now).await?;
+        let session = store.create_session(course_id, &plan, None, now).await?;
         store
             .move_session(session.session.id, SessionMove::Open, "", now)
             .await?;
+    }
+
+    // Khuzestan Steel hosts a session of PR-120 in Ahvaz.
+    if let Some(course_id) = id_of("PR-120") {
+        let first = base + Duration::days(42) + Duration::hours(2);
+        hosting::seed(store, course_id, first, admin, now).await?;
     }
 
     // A session that has begun: its first meeting was yesterday, so its
@@ -481,10 +293,43 @@ pub async fn seed(
             enrolment_opens: first - Duration::days(20),
             enrolment_closes: first - Duration::days(2),
         };
-        let session = store.create_session(course_id, &plan, now).await?;
+        let session = store.create_session(course_id, &plan, None, now).await?;
         store
             .move_session(session.session.id, SessionMove::Open, "", now)
             .await?;
+    }
+
+    // A session held and completed five weeks ago: the enrolments demo
+    // records its trainees' results and their course evaluations.
+    if let Some(course_id) = id_of("PR-130") {
+        let first = base - Duration::days(36) + Duration::hours(2);
+        let plan = SessionPlan {
+            meetings: [0, 1]
+                .into_iter()
+                .map(|day| Meeting {
+                    start: first + Duration::days(day),
+                    end: first + Duration::days(day) + Duration::hours(4),
+                    topic_fa: String::new(),
+                    topic_en: String::new(),
+                })
+                .collect(),
+            venue: text(
+                "تهران، ساختمان ایمیدرو، سالن همایش",
+                "Tehran, IMIDRO building, conference hall",
+            ),
+            online_url: None,
+            instructor: instructor.clone(),
+            capacity: 20,
+            quotas: Vec::new(),
+            enrolment_opens: first - Duration::days(30),
+            enrolment_closes: first - Duration::days(2),
+        };
+        let session = store.create_session(course_id, &plan, None, now).await?;
+        for movement in [SessionMove::Open, SessionMove::Close, SessionMove::Complete] {
+            store
+                .move_session(session.session.id, movement, "", now)
+                .await?;
+        }
     }
 
     let events = [
@@ -554,17 +399,24 @@ async fn seed_directory(store: &Store, now: DateTime<Utc>) -> Result<(), Courses
         } else {
             ""
         };
+        let mut roles = person.roles.to_vec();
+        roles.sort_unstable();
         (
-            person.subject,
-            person.name_fa,
-            person.name_en,
-            person.organization_id,
-            title,
+            (
+                person.subject,
+                person.name_fa,
+                person.name_en,
+                person.organization_id,
+                title,
+            ),
+            roles,
         )
     });
-    for (subject, fa, en, organization_id, job_title) in
-        signing_in.chain(demo::COLLEAGUES.iter().copied())
-    {
+    // The colleagues take courses.
+    let colleagues = demo::COLLEAGUES
+        .iter()
+        .map(|colleague| (*colleague, vec![Role::Trainee]));
+    for ((subject, fa, en, organization_id, job_title), roles) in signing_in.chain(colleagues) {
         let draft = PersonDraft {
             subject: subject.to_owned(),
             name: text(fa, en),
@@ -572,6 +424,7 @@ async fn seed_directory(store: &Store, now: DateTime<Utc>) -> Result<(), Courses
             email: demo::email(subject, organization_id),
             job_title: job_title.to_owned(),
             active: true,
+            roles,
         };
         store.upsert_person(&draft, &Writer::Admin, now).await?;
     }

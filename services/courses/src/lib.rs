@@ -14,9 +14,12 @@ pub mod store;
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use hamafza_kit::auth::{AuthInterceptor, TokenVerifier};
 use hamafza_kit::config::{Config, GrpcConfig, ServiceName};
-use hamafza_kit::grpc::{GrpcServer, ServeError};
+use hamafza_kit::grpc::{GrpcServer, ServeError, peer};
+use hamafza_kit::outbox::{Outbox, Policy};
+use hamafza_kit::peers::PeerAuth;
 use hamafza_kit::service::{Service, Shared};
 use hamafza_kit::shutdown::Shutdown;
 use hamafza_proto::courses::course_service_server::CourseServiceServer;
@@ -24,8 +27,12 @@ use hamafza_proto::courses::event_service_server::EventServiceServer;
 use hamafza_proto::courses::organization_service_server::OrganizationServiceServer;
 use hamafza_proto::courses::person_service_server::PersonServiceServer;
 use hamafza_proto::courses::session_service_server::SessionServiceServer;
+use hamafza_proto::notifications::PublishRequest;
+use hamafza_proto::notifications::notification_service_client::NotificationServiceClient;
+use prost::Message;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
 
 pub use api::CoursesApi;
 pub use store::{Migrator, Store};
@@ -34,6 +41,7 @@ pub use store::{Migrator, Store};
 pub struct CoursesService {
     store: Store,
     verifier: Arc<TokenVerifier>,
+    notifier: Notifier,
     grpc: GrpcConfig,
     required_approvals: u32,
 }
@@ -64,8 +72,20 @@ impl Service for CoursesService {
                 "search keys given to rows stored before them"
             );
         }
+        let identity = shared
+            .identity(Self::NAME)
+            .context("the courses service's own identity")?;
+        let notifier = Notifier {
+            // Lazily connected: courses may start before notifications.
+            client: NotificationServiceClient::with_interceptor(
+                peer(&config.notifications.url())?,
+                PeerAuth::service(identity),
+            ),
+            policy: Policy::from_workers(&config.workers, None),
+        };
         Ok(Self {
             store,
+            notifier,
             verifier: Arc::clone(&shared.verifier),
             grpc: config.grpc.clone(),
             required_approvals: config.council.required_approvals,
@@ -73,10 +93,14 @@ impl Service for CoursesService {
     }
 
     async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> Result<(), ServeError> {
+        let notifier = tokio::spawn(
+            self.notifier
+                .run(self.store.notify_outbox(), shutdown.clone()),
+        );
         let api = CoursesApi::new(self.store, self.required_approvals);
         let auth = AuthInterceptor::new(self.verifier);
         let limit = self.grpc.max_message_bytes;
-        GrpcServer::new(&self.grpc)
+        let served = GrpcServer::new(&self.grpc)
             .add_service(InterceptedService::new(
                 CourseServiceServer::new(api.clone())
                     .max_decoding_message_size(limit)
@@ -108,6 +132,42 @@ impl Service for CoursesService {
                 auth,
             ))
             .serve(listener, shutdown)
-            .await
+            .await;
+        notifier.abort();
+        served
+    }
+}
+
+/// Publishes the outbox's events to the notifications service: at least
+/// once (Publish is idempotent by event id), with the kit's leases and
+/// backoff.
+struct Notifier {
+    client: NotificationServiceClient<InterceptedService<Channel, PeerAuth>>,
+    policy: Policy,
+}
+
+impl Notifier {
+    async fn run(self, outbox: Outbox, shutdown: Shutdown) {
+        let client = self.client;
+        hamafza_kit::outbox::run(
+            outbox,
+            self.policy,
+            move |payload| {
+                let mut client = client.clone();
+                async move {
+                    let request = PublishRequest::decode(payload.as_slice())
+                        .map_err(|error| format!("undecodable payload: {error}"))?;
+                    let mut request = tonic::Request::new(request);
+                    request.set_timeout(std::time::Duration::from_secs(8));
+                    client
+                        .publish(request)
+                        .await
+                        .map(|_| ())
+                        .map_err(|status| format!("{:?}: {}", status.code(), status.message()))
+                }
+            },
+            shutdown,
+        )
+        .await;
     }
 }

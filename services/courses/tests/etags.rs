@@ -307,18 +307,7 @@ async fn stale_etags_are_refused_on_every_update() {
             .update_program(server.request(ADMIN, request("برنامه کهنه", &program.etag)))
             .await,
     );
-    let stored = courses
-        .get_program(server.request(
-            ADMIN,
-            pb::GetProgramRequest {
-                program_id: program.id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .program
-        .unwrap();
+    let stored = server.admin_program(&program.id).await;
     assert_eq!(
         stored.details.unwrap().title,
         Some(text("برنامه نو", "Integrated program"))
@@ -366,18 +355,7 @@ async fn stale_etags_are_refused_on_every_update() {
             .update_event(server.request(ADMIN, request("https://b.example.org", &event.etag)))
             .await,
     );
-    let stored = events
-        .get_event(server.request(
-            ADMIN,
-            pb::GetEventRequest {
-                event_id: event.id.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .event
-        .unwrap();
+    let stored = server.admin_event(&event.id).await;
     let stored = stored.details.unwrap();
     assert_eq!(stored.url, "https://a.example.org");
     assert_eq!(stored.kind(), pb::EventKind::Conference, "the rest kept");
@@ -532,38 +510,8 @@ async fn of_many_concurrent_updates_with_one_etag_exactly_one_succeeds() {
 
 #[tokio::test]
 async fn rows_stored_before_revisions_start_at_revision_one() {
-    use hamafza_courses::{Migrator, Store};
-    use sea_orm::ConnectionTrait;
-    use sea_orm::sea_query::Query;
-    use sea_orm_migration::MigratorTrait;
-
-    let database = hamafza_kit::testing::TestDatabase::create().await;
-    let db = sea_orm::Database::connect(&database.url).await.unwrap();
     // The schema as it shipped before revisions, with one organization in it.
-    Migrator::up(&db, Some(1)).await.unwrap();
-    let insert = Query::insert()
-        .into_table("organizations")
-        .columns([
-            "id",
-            "name_fa",
-            "name_en",
-            "kind",
-            "parent_id",
-            "created_at",
-        ])
-        .values_panic([
-            "old".into(),
-            "قدیمی".into(),
-            "Old".into(),
-            "steel".into(),
-            Option::<String>::None.into(),
-            chrono::Utc::now().into(),
-        ])
-        .to_owned();
-    db.execute(&insert).await.unwrap();
-
-    Migrator::up(&db, None).await.unwrap();
-    let store = Store::new(db);
+    let (_database, store) = store_with_old_organization(1, ("قدیمی", "Old"), "steel").await;
     let old = store.organization("old").await.unwrap().unwrap();
     assert_eq!(old.revision, 1);
     let wire = hamafza_courses::api::convert::organization_to_wire(old);

@@ -77,38 +77,12 @@ async fn persian_text_is_found_however_it_was_typed() {
 
 #[tokio::test]
 async fn rows_stored_before_search_keys_are_found_after_a_start() {
+    use hamafza_courses::Store;
     use hamafza_courses::store::queries::OrganizationFilter;
-    use hamafza_courses::{Migrator, Store};
-    use sea_orm::ConnectionTrait;
-    use sea_orm::sea_query::Query;
-    use sea_orm_migration::MigratorTrait;
 
-    let database = hamafza_kit::testing::TestDatabase::create().await;
-    let db = sea_orm::Database::connect(&database.url).await.unwrap();
     // The schema as it was before search keys, with one organization in it.
-    Migrator::up(&db, Some(3)).await.unwrap();
-    let insert = Query::insert()
-        .into_table("organizations")
-        .columns([
-            "id",
-            "name_fa",
-            "name_en",
-            "kind",
-            "parent_id",
-            "created_at",
-        ])
-        .values_panic([
-            "old".into(),
-            "آلومینیوم قدیمی".into(),
-            "Old Aluminium".into(),
-            "aluminium".into(),
-            Option::<String>::None.into(),
-            chrono::Utc::now().into(),
-        ])
-        .to_owned();
-    db.execute(&insert).await.unwrap();
-    Migrator::up(&db, None).await.unwrap();
-    let store = Store::new(db);
+    let (_database, store) =
+        store_with_old_organization(3, ("آلومینیوم قدیمی", "Old Aluminium"), "aluminium").await;
     let search = |store: &Store| {
         let store = store.clone();
         async move {

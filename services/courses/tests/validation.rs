@@ -24,6 +24,7 @@ async fn invalid_course_details_name_every_field() {
         certificate_validity_months: Some(0),
         prerequisite_course_ids: vec!["not-an-id".to_owned()],
         requires_manager_approval: false,
+        audience: Some(text(&"ب".repeat(1001), "")),
     };
     let status = create_course(&server, ADMIN, details).await.unwrap_err();
     let mut fields = violated_fields(&status);
@@ -31,6 +32,7 @@ async fn invalid_course_details_name_every_field() {
     assert_eq!(
         fields,
         [
+            "details.audience.fa",
             "details.category",
             "details.certificate_validity_months",
             "details.code",

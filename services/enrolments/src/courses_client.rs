@@ -139,6 +139,8 @@ impl CoursesClient {
                 .map(|m| instant(m.start_time.as_ref()))
                 .collect(),
             instructor_subject: details.instructor.map(|i| i.subject).unwrap_or_default(),
+            host_organization_id: Some(session.host_organization_id)
+                .filter(|host| !host.is_empty()),
             course,
         })
     }

@@ -28,7 +28,9 @@ pub async fn seed_roster(
         let txn = store.connection().begin().await?;
         let id = store
             .enrol_in(&txn, facts, trainee, actor, Admission::SeatOrWaitlist, at)
-            .await?;
+            .await?
+            .enrolment
+            .id;
         txn.commit().await?;
         ids.push(id);
     }

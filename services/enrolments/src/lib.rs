@@ -1,6 +1,6 @@
 //! The enrolments service: seats that never oversubscribe, waitlists,
-//! approvals, attendance, completion, benchmarking, and the outbox that hands
-//! passed completions to certification.
+//! approvals, attendance, completion, course evaluations, benchmarking, and
+//! the outbox that hands passed completions to certification.
 //!
 //! `api` translates the wire and checks access, `domain` holds the rules,
 //! `store` holds the SQL; `outbox` and `reconcile` are its background workers.
@@ -20,11 +20,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use hamafza_kit::auth::{AuthInterceptor, ServiceToken, TokenVerifier};
-use hamafza_kit::config::{Config, GrpcConfig, ServiceName, WorkersConfig};
+use hamafza_kit::config::{Config, EvaluationsConfig, GrpcConfig, ServiceName, WorkersConfig};
 use hamafza_kit::grpc::{GrpcServer, ServeError, peer};
 use hamafza_kit::service::{Service, Shared};
 use hamafza_kit::shutdown::Shutdown;
 use hamafza_proto::enrolments::enrolment_service_server::EnrolmentServiceServer;
+use hamafza_proto::enrolments::evaluation_service_server::EvaluationServiceServer;
 use hamafza_proto::enrolments::report_service_server::ReportServiceServer;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
@@ -46,6 +47,7 @@ pub struct EnrolmentsService {
     identity: Arc<ServiceToken>,
     grpc: GrpcConfig,
     workers: WorkersConfig,
+    evaluations: EvaluationsConfig,
 }
 
 impl EnrolmentsService {
@@ -88,11 +90,13 @@ impl Service for EnrolmentsService {
             identity,
             grpc: config.grpc.clone(),
             workers: config.workers.clone(),
+            evaluations: config.evaluations.clone(),
         })
     }
 
     async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> Result<(), ServeError> {
-        let api = EnrolmentsApi::new(self.store.clone(), self.courses.clone());
+        let api = EnrolmentsApi::new(self.store.clone(), self.courses.clone())
+            .with_evaluations(self.evaluations);
         let dispatcher = tokio::spawn(outbox::run(
             self.store.clone(),
             self.certification,
@@ -118,6 +122,12 @@ impl Service for EnrolmentsService {
         let served = GrpcServer::new(&self.grpc)
             .add_service(InterceptedService::new(
                 EnrolmentServiceServer::new(api.clone())
+                    .max_decoding_message_size(limit)
+                    .max_encoding_message_size(limit),
+                auth.clone(),
+            ))
+            .add_service(InterceptedService::new(
+                EvaluationServiceServer::new(api.clone())
                     .max_decoding_message_size(limit)
                     .max_encoding_message_size(limit),
                 auth.clone(),

@@ -100,7 +100,9 @@ async fn idle_in_transaction(stack: &Stack) -> Option<i64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn calls_cut_off_mid_transaction_leave_no_transaction_open() {
-    let (stack, session) = Stack::with_session("PR-105", 20, &[("msc", 6)]).await;
+    // Quotas cap and reserve nothing; with caps that add up to the capacity
+    // and more callers than seats in each company, every cap fills exactly.
+    let (stack, session) = Stack::with_session("PR-105", 20, &[("msc", 6), ("ksc", 14)]).await;
     let callers: Vec<(String, String)> = (0..120)
         .map(|i| {
             let org = if i % 3 == 0 { "msc" } else { "ksc" };
@@ -159,12 +161,19 @@ async fn calls_cut_off_mid_transaction_leave_no_transaction_open() {
         seats.confirmed_count, 20,
         "the seat counter equals the rows"
     );
-    assert_eq!(seats.quotas[0].confirmed_count, 6, "{by_org:?}");
-    assert_eq!(
-        by_org.get("msc"),
-        Some(&6),
-        "the quota counter equals the rows"
-    );
+    for (organization, quota) in [("msc", 6), ("ksc", 14)] {
+        let counter = seats
+            .quotas
+            .iter()
+            .find(|q| q.organization_id == organization)
+            .unwrap_or_else(|| panic!("a quota row for {organization}"));
+        assert_eq!(counter.confirmed_count, quota, "{organization}: {by_org:?}");
+        assert_eq!(
+            by_org.get(organization),
+            Some(&(quota as usize)),
+            "the quota counter of {organization} equals the rows"
+        );
+    }
     assert_eq!(enrolments_in(&stack, &session.id).await.len(), 120);
 
     // No pooled connection holds a transaction that a cut-off call left open.

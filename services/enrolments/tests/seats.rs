@@ -173,8 +173,10 @@ async fn one_request_id_sent_fifty_times_enrols_once_with_identical_answers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn quotas_hold_under_concurrency() {
-    // 30 seats; msc may hold at most 8 of them.
-    let (stack, session) = Stack::with_session("PR-104", 30, &[("msc", 8)]).await;
+    // 30 seats; msc may hold at most 8 of them and ksc 22. Quotas cap and
+    // reserve nothing: caps that add up to the capacity make the outcome
+    // exact whoever comes first.
+    let (stack, session) = Stack::with_session("PR-104", 30, &[("msc", 8), ("ksc", 22)]).await;
     let mut tasks = Vec::new();
     for i in 0..120 {
         let org = if i % 2 == 0 { "msc" } else { "ksc" };
@@ -217,5 +219,12 @@ async fn quotas_hold_under_concurrency() {
     );
     let seats = seats(&stack, &session.id).await;
     assert_eq!(seats.confirmed_count, 30);
-    assert_eq!(seats.quotas[0].confirmed_count, 8);
+    for (organization, quota) in [("msc", 8), ("ksc", 22)] {
+        let counter = seats
+            .quotas
+            .iter()
+            .find(|q| q.organization_id == organization)
+            .unwrap_or_else(|| panic!("a quota row for {organization}"));
+        assert_eq!(counter.confirmed_count, quota, "{organization}");
+    }
 }

@@ -14,7 +14,9 @@ use hamafza_proto::courses::organization_service_client::OrganizationServiceClie
 use hamafza_proto::courses::person_service_client::PersonServiceClient;
 use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
+use hamafza_proto::enrolments::evaluation_service_client::EvaluationServiceClient;
 use hamafza_proto::enrolments::report_service_client::ReportServiceClient;
+use hamafza_proto::library::library_service_client::LibraryServiceClient;
 use hamafza_proto::notifications::notification_service_client::NotificationServiceClient;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -31,6 +33,10 @@ pub struct Backends {
     /// Notifications (not part of readiness: the web app works without
     /// its inbox).
     pub notifications: Channel,
+    /// The library (not part of readiness either: only its pages need it).
+    pub library: Channel,
+    /// The largest file the library takes, in bytes (the upload form's limit).
+    pub library_max_file_bytes: usize,
     /// Their URLs, for readiness checks.
     pub urls: [String; 3],
     /// The gateway's identity for public reads.
@@ -60,6 +66,8 @@ impl Backends {
             enrolments: lazy(&urls[1])?,
             certification: lazy(&urls[2])?,
             notifications: lazy(&config.notifications.url())?,
+            library: lazy(&config.library.url())?,
+            library_max_file_bytes: config.library_store.max_file_bytes,
             urls,
             identity,
         })
@@ -171,12 +179,25 @@ impl AsCaller {
         ReportServiceClient::with_interceptor(self.backends.enrolments.clone(), self.auth.clone())
     }
 
+    /// The course evaluations client.
+    pub fn evaluations(&self) -> EvaluationServiceClient<Authed> {
+        EvaluationServiceClient::with_interceptor(
+            self.backends.enrolments.clone(),
+            self.auth.clone(),
+        )
+    }
+
     /// The notifications client.
     pub fn notifications(&self) -> NotificationServiceClient<Authed> {
         NotificationServiceClient::with_interceptor(
             self.backends.notifications.clone(),
             self.auth.clone(),
         )
+    }
+
+    /// The library client.
+    pub fn library(&self) -> LibraryServiceClient<Authed> {
+        LibraryServiceClient::with_interceptor(self.backends.library.clone(), self.auth.clone())
     }
 
     /// The certification client.

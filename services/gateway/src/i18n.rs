@@ -232,6 +232,14 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
             "این کار در وضعیت کنونی ثبت‌نام ممکن نیست.",
             "This cannot be done in the enrolment's current status.",
         ),
+        "ENROLMENT_NOT_ASSESSED" => (
+            "دوره پس از پایان و ثبت نتیجه ارزشیابی می‌شود.",
+            "A course is rated once it has ended and its result is recorded.",
+        ),
+        "EVALUATION_CLOSED" => (
+            "مهلت ویرایش این ارزشیابی (۱۴ روز پس از نخستین ثبت) گذشته است.",
+            "The time to change this rating (14 days after it was first given) has passed.",
+        ),
         "MEETING_NOT_STARTED" => (
             "این جلسه هنوز شروع نشده است؛ حضور و غیاب از آغاز جلسه ثبت می‌شود.",
             "This meeting has not started yet; attendance is taken from its start.",
@@ -304,6 +312,26 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
         "NOTHING_SELECTED" => ("هیچ موردی انتخاب نشده است.", "Nothing was ticked."),
         "REASON_REQUIRED" => ("دلیل را بنویسید.", "Please give a reason."),
         "FILE_TOO_LARGE" => ("فایل بیش از اندازهٔ مجاز است.", "The file is too large."),
+        "FILE_TYPE_NOT_ALLOWED" => (
+            "این نوع فایل پذیرفته نیست؛ PDF، PNG، JPEG، PPTX، DOCX، XLSX یا ZIP بفرستید.",
+            "This kind of file is not accepted; send a PDF, PNG, JPEG, PPTX, DOCX, XLSX or ZIP.",
+        ),
+        "TOO_MANY_FILES" => (
+            "هر مورد حداکثر ده فایل دارد.",
+            "An item holds at most ten files.",
+        ),
+        "NOT_A_MEMBER" => (
+            "کتابخانه برای کارکنان شرکت‌های عضو است.",
+            "The library is for the people of member companies.",
+        ),
+        "NOT_EDITABLE" => (
+            "فقط نویسنده یا مدیر روابط عمومی شرکت، پیش‌نویس یا مورد برگشتی را ویرایش می‌کند.",
+            "Only the author or their company's PR manager edits a draft or returned item.",
+        ),
+        "NOT_SUBMITTED" | "ITEM_CHANGED" => (
+            "وضعیت این مورد در این فاصله تغییر کرده است؛ صفحه را دوباره باز کنید.",
+            "This item's state has changed meanwhile; reload the page.",
+        ),
         "RATE_LIMITED" => (
             "درخواست‌های زیاد؛ لطفاً کمی بعد دوباره تلاش کنید.",
             "Too many requests; please try again in a moment.",

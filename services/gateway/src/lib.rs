@@ -49,6 +49,8 @@ pub struct AppState {
     pub backends: Backends,
     /// Signed-in browsers.
     pub sessions: Sessions,
+    /// The people's secret calendar addresses.
+    pub feeds: store::CalendarFeeds,
     /// Verifies the tokens sessions are started with.
     pub verifier: Arc<TokenVerifier>,
     /// The development issuer, when development sign-in is on.
@@ -68,6 +70,8 @@ pub struct AppState {
     /// Whether `/dev/mailbox` shows the emails kept instead of sent
     /// (`hamafza up`: development sign-in and no mail relay).
     pub dev_mailbox: bool,
+    /// Public answers (the JSON catalog) kept for a few seconds.
+    pub public: api::public::PublicReads,
 }
 
 /// How long a stopping gateway keeps answering (with `Connection: close`)
@@ -88,6 +92,7 @@ impl GatewayService {
     pub fn new(
         backends: Backends,
         sessions: Sessions,
+        feeds: store::CalendarFeeds,
         verifier: Arc<TokenVerifier>,
         dev_issuer: Option<DevIssuer>,
         oidc: Option<oidc::OidcSettings>,
@@ -97,6 +102,7 @@ impl GatewayService {
             state: AppState {
                 backends,
                 sessions,
+                feeds,
                 verifier,
                 dev_issuer: dev_issuer.map(Arc::new),
                 limiter: Arc::new(RateLimiter::new(10, 20)),
@@ -105,6 +111,7 @@ impl GatewayService {
                 oidc: oidc.map(|o| Arc::new(oidc::Oidc::new(o))),
                 draining: Arc::default(),
                 dev_mailbox: false,
+                public: api::public::PublicReads::default(),
             },
             drain: DRAIN,
             purge_every: Duration::from_secs(300),
@@ -129,6 +136,7 @@ impl Service for GatewayService {
         let db = shared
             .database::<store::Migrator>(config, ServiceName::Gateway)
             .await?;
+        let feeds = store::CalendarFeeds::new(db.clone());
         let sessions = Sessions::new(
             store::DbSessionStore::new(db),
             Arc::clone(&shared.verifier),
@@ -169,6 +177,7 @@ impl Service for GatewayService {
         let mut gateway = Self::new(
             backends,
             sessions,
+            feeds,
             Arc::clone(&shared.verifier),
             dev_issuer,
             oidc,
@@ -223,6 +232,14 @@ pub fn router(state: AppState) -> Router {
             get(session::confirm_cancel).post(session::cancel),
         )
         .route("/me/learning", get(learning::show))
+        .route(
+            "/me/learning/{id}/evaluation",
+            get(pages::evaluation::show).post(pages::evaluation::submit),
+        )
+        .route(
+            "/teach/sessions/{id}/evaluations",
+            get(pages::evaluation_results::session),
+        )
         .route("/org", get(org::requests::show))
         .route("/org/requests", post(org::requests::decide))
         .route("/org/people", get(org::people::list))
@@ -235,6 +252,10 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .route("/org/certificates", get(org::certificates::list))
+        .route(
+            "/org/hosting",
+            get(pages::hosting::propose::show).post(pages::hosting::propose::submit),
+        )
         .route("/org/events", get(org::certificates::events))
         .route(
             "/org/events/{id}/participation",
@@ -250,10 +271,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/dev/mailbox", get(pages::notifications::mailbox))
         .route("/certificates/{id}", get(certificates::show))
+        .route("/certificates/{id}/pdf", get(certificates::document))
         .route("/calendar", get(calendar::show))
         .route("/calendar/me.ics", get(calendar::mine))
         .route("/calendar/org/{file}", get(calendar::organization))
+        .route("/calendar/feed", post(calendar::reset_feed))
+        .route("/calendar/feed/{file}", get(calendar::subscribed))
         .route("/benchmark", get(benchmark::show))
+        .merge(library_routes(state.backends.library_max_file_bytes))
         .route("/council", get(pages::council::list))
         .route("/council/{kind}/{id}", get(pages::council::show))
         .route("/council/{kind}/{id}/vote", post(pages::council::vote))
@@ -305,15 +330,59 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The library's pages; the form takes a file as large as the library does.
+fn library_routes(max_file_bytes: usize) -> Router<AppState> {
+    use pages::library;
+    let upload = DefaultBodyLimit::max(max_file_bytes.saturating_add(256 * 1024));
+    Router::new()
+        .route("/library", get(library::list))
+        .route("/library/queue", get(library::queue))
+        .route(
+            "/library/new",
+            get(library::edit::new_form)
+                .post(library::edit::create)
+                .layer(upload),
+        )
+        .route("/library/{id}", get(library::show))
+        .route(
+            "/library/{id}/edit",
+            get(library::edit::edit_form)
+                .post(library::edit::update)
+                .layer(upload),
+        )
+        .route("/library/{id}/files/{file}", get(library::download))
+        .route("/library/{id}/{verb}", post(library::act))
+}
+
 /// A page opened with `?lang=` remembers the choice in a cookie, so links and
-/// form posts after it stay in that language.
+/// form posts after it stay in that language; for a signed-in person it is
+/// also saved as their preference (best effort: the page never fails for
+/// it), which signing in again restores and their emails follow.
 async fn remember_language(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
     let asked = web::asked_language(request.uri().query()).map(str::to_owned);
+    let session = asked.as_ref().and_then(|_| {
+        let cookies = request
+            .headers()
+            .get(header::COOKIE)
+            .and_then(|v| v.to_str().ok())?;
+        sessions::read_cookie(cookies, sessions::SESSION_COOKIE, state.secure_cookies)
+            .map(str::to_owned)
+    });
     let mut response = next.run(request).await;
+    if let (Some(code), Some(id)) = (&asked, session) {
+        match state.sessions.get(&id).await {
+            Ok(Some(web)) => {
+                let lang = i18n::Lang::parse(Some(code.as_str()));
+                pages::notifications::save_language(&state, &web.token, lang).await;
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "the language choice was not saved"),
+        }
+    }
     if let Some(code) = asked {
         let value = sessions::cookie(
             sessions::LANG_COOKIE,
@@ -351,6 +420,11 @@ fn admin_routes() -> Router<AppState> {
             get(admin::sessions::edit_form).post(admin::sessions::update),
         )
         .route("/admin/sessions/{id}/{action}", post(admin::sessions::act))
+        .route("/admin/hosting", get(pages::hosting::queue::show))
+        .route(
+            "/admin/hosting/{id}/{action}",
+            post(pages::hosting::queue::decide),
+        )
         .route("/admin/programs", get(admin::programs::list))
         .route(
             "/admin/programs/new",
@@ -386,6 +460,7 @@ fn admin_routes() -> Router<AppState> {
             )),
         )
         .route("/admin/certificates", get(admin::certificates::list))
+        .route("/admin/evaluations", get(pages::evaluation_results::admin))
         .route(
             "/admin/council",
             get(admin::council::show).post(admin::council::save),

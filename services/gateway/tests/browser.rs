@@ -344,6 +344,44 @@ async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
         .unwrap();
     std::fs::write(shots.join("certificate-print.pdf"), &pdf).unwrap();
     assert_eq!(pdf_pages(&pdf), 1, "the printed certificate's pages");
+    // The server-made PDF, downloaded with the page's session: one page, the
+    // Persian name as text.
+    let document = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.querySelector('a.document').href)
+               .then(r => r.arrayBuffer())
+               .then(b => { const bytes = new Uint8Array(b); let s = '';
+                   for (let i = 0; i < bytes.length; i += 8192)
+                       s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+                   done(btoa(s)); })
+               .catch(e => done('failed: ' + e));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let document = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        document.as_str().unwrap(),
+    )
+    .expect("the certificate PDF");
+    std::fs::write(shots.join("certificate-document.pdf"), &document).unwrap();
+    let read = |tool: &str| {
+        let mut command = std::process::Command::new(tool);
+        command.arg(shots.join("certificate-document.pdf"));
+        if tool == "pdftotext" {
+            command.arg("-");
+        }
+        let output = command
+            .output()
+            .unwrap_or_else(|e| panic!("{tool} (poppler-utils) is needed here: {e}"));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(read("pdfinfo").contains("Pages:           1"), "one page");
+    assert!(
+        read("pdftotext").contains("سارا احمدی"),
+        "the Persian name as text in the server PDF"
+    );
 
     // Its public verification page, opened without the session.
     let verify_url = browser
@@ -1058,5 +1096,384 @@ async fn an_admin_puts_a_course_and_a_session_through_the_back_office_in_a_real_
         catalog.contains("روایت‌گری داده در روابط عمومی"),
         "{catalog}"
     );
+    browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_company_proposes_to_host_a_session_and_the_admin_accepts_in_a_real_browser() {
+    let Some((_driver, browser, _profile)) = open_browser().await else {
+        return;
+    };
+    let stack = Stack::start().await;
+    let base = stack.base.clone();
+
+    // Khuzestan Steel's manager proposes a session of PR-101 taught by one
+    // of the company's own people.
+    sign_in_as(&browser, &base, "manager-ksc").await;
+    screenshots(&browser, &base, "/org/hosting", "org-hosting").await;
+    browser.goto(&format!("{base}/org/hosting")).await.unwrap();
+    for option in browser
+        .find_all(Locator::Css("select[name='course_id'] option"))
+        .await
+        .unwrap()
+    {
+        if option.text().await.unwrap().contains("PR-101") {
+            option.click().await.unwrap();
+        }
+    }
+    fill(&browser, "meeting.0.date", &jalali_in(30)).await;
+    fill(&browser, "meeting.0.start", "۰۹:۰۰").await;
+    fill(&browser, "meeting.0.end", "۱۳:۰۰").await;
+    fill(
+        &browser,
+        "details.venue.fa",
+        "اهواز، سالن همایش فولاد خوزستان",
+    )
+    .await;
+    fill(&browser, "details.venue.en", "Ahvaz, Khuzestan Steel hall").await;
+    choose(&browser, "details.instructor", "ksc-pr-02").await;
+    fill(&browser, "window.end.date", &jalali_in(25)).await;
+    fill(&browser, "window.end.time", "۱۸:۰۰").await;
+    let flash = press(&browser, "/org/hosting").await;
+    assert!(flash.contains("در انتظار بررسی"), "{flash}");
+    screenshot(&browser, &screenshots_dir(), "org-hosting-proposed-fa.png").await;
+
+    // The holding's admin accepts it from the queue.
+    sign_in_as(&browser, &base, "admin").await;
+    screenshots(&browser, &base, "/admin/hosting", "admin-hosting").await;
+    browser
+        .goto(&format!("{base}/admin/hosting"))
+        .await
+        .unwrap();
+    let flash = press(&browser, "/accept").await;
+    assert!(flash.contains("پذیرفته شد"), "{flash}");
+
+    // The catalog names the host of the demo's hosted session.
+    sign_in_as(&browser, &base, "trainee-msc-1").await;
+    browser.goto(&base).await.unwrap();
+    wait_for(&browser, "main").await;
+    assert!(
+        main_text(&browser)
+            .await
+            .contains("به میزبانی فولاد خوزستان")
+    );
+    screenshot(&browser, &screenshots_dir(), "catalog-hosted-fa.png").await;
+    browser.close().await.unwrap();
+}
+
+/// A trainee rates a completed course on the form (radio groups in
+/// fieldsets), and the instructor reads the aggregated results once five
+/// have answered: both pages checked with axe in Persian, English and at
+/// phone width.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trainee_rates_a_course_and_the_instructor_reads_the_results_in_a_real_browser() {
+    use hamafza_kit::auth::Role;
+    const SARA: hamafza_testkit::Who = ("trainee-msc-1", "msc", &[Role::Trainee]);
+    const OTHERS: [hamafza_testkit::Who; 4] = [
+        ("trainee-ksc-1", "ksc", &[Role::Trainee]),
+        ("trainee-gegh-1", "gegh", &[Role::Trainee]),
+        ("msc-browser-2", "msc", &[Role::Trainee]),
+        ("msc-browser-3", "msc", &[Role::Trainee]),
+    ];
+    let Some((_driver, browser, _profile)) = open_browser().await else {
+        return;
+    };
+    let stack = Stack::start().await;
+    let base = stack.base.clone();
+    let session = rahimi_session_under_way(&stack).await;
+    let sara = passed_by_rahimi(&stack, &session, SARA, "sara").await;
+    for (i, who) in OTHERS.iter().enumerate() {
+        let id = passed_by_rahimi(&stack, &session, *who, &format!("o{i}")).await;
+        rate_over_grpc(&stack, *who, &id, 3 + u32::try_from(i % 3).unwrap()).await;
+    }
+
+    // «My learning» leads to the form; every question is answered by its label.
+    sign_in_as(&browser, &base, SARA.0).await;
+    browser.goto(&format!("{base}/me/learning")).await.unwrap();
+    click_when_shown(
+        &browser,
+        &format!("a[href='/me/learning/{sara}/evaluation']"),
+    )
+    .await;
+    wait_for(&browser, "form.evaluation").await;
+    let form = format!("/me/learning/{sara}/evaluation");
+    screenshots(&browser, &base, &form, "evaluation-form").await;
+    browser
+        .goto(&format!("{base}{form}?lang=fa"))
+        .await
+        .unwrap();
+    for (question, value) in [
+        ("content", 5),
+        ("instructor", 4),
+        ("relevance", 5),
+        ("organization", 3),
+        ("overall", 4),
+    ] {
+        click_when_shown(&browser, &format!("label[for='{question}-{value}']")).await;
+    }
+    fill(&browser, "comment", "تمرین‌های گروهی بسیار مفید بود.").await;
+    click(&browser, "form.evaluation button").await;
+    let rated = wait_for(&browser, "p.rating a").await.text().await.unwrap();
+    assert!(rated.contains("ویرایش ارزشیابی شما"), "{rated}");
+    screenshot(&browser, &screenshots_dir(), "evaluation-my-learning.png").await;
+
+    // The instructor's page: five answers, averages and the comment, no names.
+    sign_in_as(&browser, &base, RAHIMI.0).await;
+    let results = format!("/teach/sessions/{}/evaluations", session.id);
+    browser.goto(&format!("{base}{results}")).await.unwrap();
+    let text = main_text(&browser).await;
+    assert!(text.contains("تمرین‌های گروهی بسیار مفید بود."), "{text}");
+    assert!(!text.contains("سارا احمدی"), "{text}");
+    screenshots(&browser, &base, &results, "evaluation-results").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_study_goes_through_the_library_in_a_real_browser() {
+    let Some((_driver, browser, _profile)) = open_browser().await else {
+        return;
+    };
+    let stack = Stack::start().await;
+    let base = stack.base.clone();
+
+    // A trainee of Mobarakeh Steel drafts a case study with a PDF.
+    sign_in_as(&browser, &base, "trainee-msc-1").await;
+    screenshots(&browser, &base, "/library/new", "library-form").await;
+    browser.goto(&format!("{base}/library/new")).await.unwrap();
+    fill(&browser, "title_fa", "مدیریت بحران رسانه‌ای در بندر").await;
+    fill(&browser, "summary_fa", "روایت سه روز نخست و بیانیهٔ اول").await;
+    click(&browser, "input[name='tag'][value='2']").await;
+    let file = hamafza_kit::testing::temp_dir("library-upload").join("crisis-report.pdf");
+    std::fs::write(
+        &file,
+        hamafza_library::files::tiny_pdf("browser case study"),
+    )
+    .unwrap();
+    browser
+        .find(Locator::Css("input[type='file']"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    click(
+        &browser,
+        "form[action='/library/new'] button[type='submit']",
+    )
+    .await;
+    wait_for(&browser, "a[href*='/files/']").await;
+    let item = browser.current_url().await.unwrap().path().to_owned();
+    assert!(main_text(&browser).await.contains("crisis-report.pdf"));
+    screenshots(&browser, &base, &item, "library-draft").await;
+    browser.goto(&format!("{base}{item}")).await.unwrap();
+    click(&browser, "form[action$='/submit'] button").await;
+    main_text_with(&browser, "در انتظار تأیید").await;
+
+    // A council member approves it from the queue.
+    sign_in_as(&browser, &base, "council-gegh").await;
+    screenshots(&browser, &base, "/library/queue", "library-queue").await;
+    browser.goto(&format!("{base}{item}")).await.unwrap();
+    click(&browser, "form[action$='/approve'] button").await;
+    main_text_with(&browser, "منتشرشده").await;
+
+    // Khuzestan Steel's trainee finds it with an Arabic keyboard's «ي».
+    sign_in_as(&browser, &base, "trainee-ksc-1").await;
+    screenshots(&browser, &base, "/library?q=%D8%A8%D8%AD%D8%B1%D8%A7%D9%86+%D8%B1%D8%B3%D8%A7%D9%86%D9%87%E2%80%8C%D8%A7%D9%8A", "library-search").await;
+    browser
+        .goto(&format!(
+            "{base}/library?q=%D8%B1%D8%B3%D8%A7%D9%86%D9%87%D8%A7%D9%8A"
+        ))
+        .await
+        .unwrap();
+    let found = main_text(&browser).await;
+    assert!(found.contains("مدیریت بحران رسانه‌ای در بندر"), "{found}");
+    screenshots(&browser, &base, &item, "library-item").await;
+}
+
+/// Waits (up to 15 s) until the page's `main` says `text`.
+async fn main_text_with(browser: &fantoccini::Client, text: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(main) = browser.find(Locator::Css("main")).await
+            && main.text().await.is_ok_and(|shown| shown.contains(text))
+        {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the page never said {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What a page looks like at the window's width: whether anything scrolls
+/// sideways, how many tables fold into cards, how many cells are labelled,
+/// and whether the labelled cells are stacked (a block, not a table cell).
+#[derive(Debug, serde::Deserialize)]
+struct Fit {
+    scroll_width: i64,
+    client_width: i64,
+    card_tables: usize,
+    labelled: usize,
+    stacked: bool,
+}
+
+async fn fit(browser: &fantoccini::Client) -> Fit {
+    let value = browser
+        .execute(
+            "const d = document.documentElement;
+             const cells = [...document.querySelectorAll('main table[data-cards] td[data-label]')];
+             return {
+               scroll_width: d.scrollWidth, client_width: d.clientWidth,
+               card_tables: document.querySelectorAll('main table[data-cards]').length,
+               labelled: cells.length,
+               stacked: cells.every(c => ['block', 'flex', 'none'].includes(getComputedStyle(c).display)),
+             };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(value).unwrap()
+}
+
+/// How far apart (px) the vertical centres of the header's visible parts
+/// and its menu's links are: 0-ish when the header is one line.
+async fn header_spread(browser: &fantoccini::Client) -> f64 {
+    browser
+        .execute(
+            "const parts = [...document.querySelectorAll('header.top > *, header.top nav > a')]
+               .filter(e => e.offsetParent !== null && getComputedStyle(e).position !== 'absolute');
+             const centres = parts.map(e => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; });
+             return Math.max(...centres) - Math.min(...centres);",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap()
+}
+
+/// Every page with a table, on a 390 px phone in Persian and English: no
+/// sideways scrolling, the table's rows stacked as cards whose values carry
+/// their column's name; and the English header on one line at 1280 px.
+/// Screenshots `phone-{name}-{lang}.png`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_fold_into_cards_on_a_phone_and_the_header_fits_a_laptop_in_a_real_browser() {
+    use hamafza_kit::auth::Role;
+    const SARA: hamafza_testkit::Who = ("trainee-msc-1", "msc", &[Role::Trainee]);
+    let Some((_driver, browser, _profile)) = open_browser().await else {
+        return;
+    };
+    let stack = Stack::start().await;
+    let base = stack.base.clone();
+    let session = rahimi_session_under_way(&stack).await;
+    passed_by_rahimi(&stack, &session, SARA, "phone").await;
+    let roster = format!("/teach/sessions/{}", session.id);
+
+    // (who, path, screenshot name, whether its table must have rows)
+    let pages: Vec<(Option<&str>, String, &str, bool)> = vec![
+        (None, "/signin".into(), "signin", true),
+        (
+            Some("trainee-msc-1"),
+            "/me/learning".into(),
+            "my-learning",
+            false,
+        ),
+        (
+            Some("trainee-msc-1"),
+            "/me/certificates".into(),
+            "my-certificates",
+            false,
+        ),
+        (Some("instructor-rahimi"), roster.clone(), "roster", true),
+        (Some("manager-ksc"), "/org".into(), "org-requests", false),
+        (
+            Some("manager-ksc"),
+            "/org/people".into(),
+            "org-people",
+            true,
+        ),
+        (
+            Some("manager-ksc"),
+            "/org/certificates".into(),
+            "org-certificates",
+            false,
+        ),
+        (Some("admin"), "/admin".into(), "admin-overview", false),
+        (
+            Some("admin"),
+            "/admin/courses".into(),
+            "admin-courses",
+            false,
+        ),
+        (
+            Some("admin"),
+            "/admin/programs".into(),
+            "admin-programs",
+            true,
+        ),
+        (Some("admin"), "/admin/orgs".into(), "admin-orgs", true),
+        (Some("admin"), "/admin/events".into(), "admin-events", false),
+        (Some("admin"), "/admin/people".into(), "admin-people", true),
+        (
+            Some("admin"),
+            "/admin/certificates".into(),
+            "admin-certificates",
+            false,
+        ),
+        (Some("admin"), "/benchmark".into(), "benchmark", true),
+    ];
+    let dir = screenshots_dir();
+    let mut signed_in: Option<&str> = None;
+    let mut refusals = Vec::new();
+    for (who, path, name, has_rows) in &pages {
+        if *who != signed_in {
+            match who {
+                Some(subject) => sign_in_as(&browser, &base, subject).await,
+                None => browser.delete_all_cookies().await.unwrap(),
+            }
+            signed_in = *who;
+        }
+        let join = if path.contains('?') { '&' } else { '?' };
+        browser.set_window_size(390, 844).await.unwrap();
+        for lang in ["fa", "en"] {
+            browser
+                .goto(&format!("{base}{path}{join}lang={lang}"))
+                .await
+                .unwrap();
+            wait_for(&browser, &format!("html[lang='{lang}']")).await;
+            let seen = fit(&browser).await;
+            screenshot(&browser, &dir, &format!("phone-{name}-{lang}.png")).await;
+            if seen.scroll_width != seen.client_width
+                || !seen.stacked
+                || (*has_rows && (seen.card_tables == 0 || seen.labelled == 0))
+            {
+                refusals.push(format!("{path} ({lang}): {seen:?}"));
+            }
+        }
+        // The English header on one line at a laptop's width.
+        browser.set_window_size(1280, 1000).await.unwrap();
+        browser
+            .goto(&format!("{base}{path}{join}lang=en"))
+            .await
+            .unwrap();
+        wait_for(&browser, "html[lang='en']").await;
+        let spread = header_spread(&browser).await;
+        screenshot(&browser, &dir, &format!("laptop-{name}-en.png")).await;
+        if spread > 4.0 {
+            refusals.push(format!("{path}: the English header spans {spread} px"));
+        }
+    }
+    assert!(refusals.is_empty(), "{refusals:#?}");
+
+    // The menu button opens the menu on a phone.
+    sign_in_as(&browser, &base, "admin").await;
+    browser.set_window_size(390, 844).await.unwrap();
+    browser.goto(&format!("{base}/admin")).await.unwrap();
+    click(&browser, "label.menu-button").await;
+    let link = wait_for(&browser, "header.top nav a[href='/benchmark']").await;
+    assert!(link.is_displayed().await.unwrap(), "the menu did not open");
+    screenshot(&browser, &dir, "phone-menu-open-fa.png").await;
+    browser.set_window_size(1280, 1000).await.unwrap();
     browser.close().await.unwrap();
 }

@@ -108,3 +108,90 @@ async fn a_stopping_gateway_keeps_answering_and_closes_keep_alive_connections() 
     })
     .await;
 }
+
+/// The JSON catalog's `ETag` and `Cache-Control`.
+fn validators(response: &reqwest::Response) -> (String, String) {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    (header("etag"), header("cache-control"))
+}
+
+#[tokio::test]
+async fn the_public_catalog_is_cacheable_and_revalidates_until_a_course_is_published() {
+    let stack = Stack::start().await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/courses", stack.base);
+    let first = client.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), reqwest::StatusCode::OK);
+    let (etag, cache_control) = validators(&first);
+    // Strong (no W/), quoted; public for as long as the copy is kept.
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() > 10,
+        "{etag}"
+    );
+    let max_age: u64 = cache_control
+        .strip_prefix("public, max-age=")
+        .unwrap_or_else(|| panic!("{cache_control}"))
+        .parse()
+        .unwrap();
+    assert!(max_age <= 5, "{cache_control}");
+    let listed = first.text().await.unwrap();
+    assert!(listed.contains("PR-101") && !listed.contains("PR-777"));
+
+    // The same body: 304 without a body, with the validator again.
+    let again = client
+        .get(&url)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), reqwest::StatusCode::NOT_MODIFIED);
+    assert_eq!(validators(&again).0, etag);
+    assert!(again.text().await.unwrap().is_empty());
+    // A tag that is not the body's: the body.
+    let other = client
+        .get(&url)
+        .header("if-none-match", "\"0000\", W/\"1111\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), reqwest::StatusCode::OK);
+
+    // A course published: within the copy's age the ETag changes, and the
+    // old one is answered with the new body.
+    fixtures::published_course(&stack, "PR-777", |_| {}).await;
+    eventually(std::time::Duration::from_secs(15), || async {
+        let response = client
+            .get(&url)
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        if response.status() != reqwest::StatusCode::OK {
+            return false;
+        }
+        let (fresh, _) = validators(&response);
+        assert_ne!(fresh, etag);
+        response.text().await.unwrap().contains("PR-777")
+    })
+    .await;
+
+    // A signed-in page is that person's: never stored, no shared validator.
+    let browser = stack.browser();
+    browser.sign_in("trainee-msc-1").await;
+    let page = browser.get("/").await;
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    let cache_control = page.headers()["cache-control"].to_str().unwrap();
+    assert!(
+        cache_control.contains("no-store") || cache_control.contains("private"),
+        "{cache_control}"
+    );
+    assert!(!page.headers().contains_key("etag"));
+}

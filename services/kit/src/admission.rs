@@ -331,6 +331,46 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_limit_and_the_wait_are_the_configured_ones() {
+        // Two places, 40 ms of waiting: two long calls hold the places; a
+        // third waits its 40 ms (not less, not much more) and is refused.
+        let layer = AdmissionLayer::new(2, Duration::from_millis(40));
+        let handler = Slow::new(Duration::from_millis(400));
+        let service = layer.layer(handler.clone());
+        let call = || {
+            let mut service = service.clone();
+            async move {
+                let at = std::time::Instant::now();
+                let response = service.call(request(RPC, None)).await.unwrap();
+                (status(&response).map(str::to_owned), at.elapsed())
+            }
+        };
+        let (first, second, third) = tokio::join!(call(), call(), async {
+            // After the first two have taken their places.
+            tokio::task::yield_now().await;
+            call().await
+        });
+        assert_eq!((first.0, second.0), (None, None));
+        assert_eq!(third.0.as_deref(), Some("8"), "RESOURCE_EXHAUSTED");
+        assert!(third.1 >= Duration::from_millis(40), "{:?}", third.1);
+        assert!(third.1 < Duration::from_secs(1), "{:?}", third.1);
+        assert_eq!(handler.began(), 2);
+
+        // A place that frees within the wait is taken: a 20 ms call ahead of
+        // a caller allowed 200 ms.
+        let layer = AdmissionLayer::new(1, Duration::from_millis(200));
+        let handler = Slow::new(Duration::from_millis(20));
+        let service = layer.layer(handler.clone());
+        let call = || {
+            let mut service = service.clone();
+            async move { service.call(request(RPC, None)).await.unwrap() }
+        };
+        let (first, second) = tokio::join!(call(), call());
+        assert_eq!((status(&first), status(&second)), (None, None));
+        assert_eq!(handler.finished(), 2);
+    }
+
+    #[tokio::test]
     async fn a_call_waits_briefly_for_room_and_health_is_always_admitted() {
         let layer = AdmissionLayer::new(1, Duration::from_secs(2));
         let service = layer.layer(Slow::new(Duration::from_millis(50)));

@@ -101,15 +101,103 @@ fn sqlx_is_transient(error: &sea_orm::sqlx::Error) -> bool {
     }
 }
 
+/// Whether `error` is the statement's connection lost: ended by the server
+/// (`pg_terminate_backend`, a restart), closed or reset. The pool replaces
+/// such a connection, so an operation that is safe to repeat may simply run
+/// again ([`retry_on_lost_connection`]). A busy database (pool timeout,
+/// lock, serialization failure) is not: repeating at once adds to the load.
+pub fn is_connection_lost(error: &DbErr) -> bool {
+    if matches!(error, DbErr::Conn(_)) {
+        return true;
+    }
+    match error {
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
+            sqlx_is_connection_lost(sqlx)
+        }
+        _ => false,
+    }
+}
+
+fn sqlx_is_connection_lost(error: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match error {
+        Error::Io(_) | Error::WorkerCrashed => true,
+        Error::Database(database) => database.code().is_some_and(|code| {
+            matches!(code.as_ref(), "57P01" | "57P02" | "57P03") || code.starts_with("08")
+        }),
+        Error::Protocol(message) => message.contains("closed") || message.contains("reset"),
+        _ => false,
+    }
+}
+
+/// How often [`retry_on_lost_connection`] runs an operation in all.
+const ATTEMPTS_ON_LOST_CONNECTION: u32 = 3;
+
+/// Runs `operation`, and again (up to [`ATTEMPTS_ON_LOST_CONNECTION`] in
+/// all) while it fails only because its database connection was lost
+/// ([`is_connection_lost`]). Only for operations that are safe to repeat:
+/// reads, and writes under an idempotency key (a repeat replays the first
+/// answer if the first attempt committed). The caller then usually sees
+/// nothing of a terminated connection.
+pub async fn retry_on_lost_connection<T, F, Fut>(mut operation: F) -> Result<T, crate::ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, crate::ApiError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match operation().await {
+            Err(error) if attempt < ATTEMPTS_ON_LOST_CONNECTION && lost_connection(&error) => {
+                tracing::info!(%error, attempt, "database connection lost; running the call again");
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Whether `error` came from a lost database connection.
+fn lost_connection(error: &crate::ApiError) -> bool {
+    error
+        .cause()
+        .and_then(|cause| cause.downcast_ref::<DbErr>())
+        .is_some_and(is_connection_lost)
+}
+
 /// The caller-facing error for a database failure: UNAVAILABLE when it is
-/// transient, INTERNAL (cause logged, not shown) otherwise.
+/// transient, INTERNAL (cause logged, not shown) otherwise. The cause is kept
+/// (never sent) so that [`retry_on_lost_connection`] can tell a lost
+/// connection.
 pub fn api_error(error: DbErr) -> crate::ApiError {
     if is_transient(&error) {
         tracing::warn!(%error, "database busy or unreachable");
-        crate::ApiError::unavailable("the database is busy; retry shortly")
+        crate::ApiError::unavailable("the database is busy; retry shortly").caused_by(error)
     } else {
         crate::ApiError::internal(error)
     }
+}
+
+/// Rows whose stored search key ([`crate::text::search_key_of`]) holds the
+/// query's key: the same folding of Arabic and Persian letter forms, digits,
+/// ZWNJ, spaces and case on both sides, on SQLite and PostgreSQL alike. A
+/// query that folds to nothing matches everything.
+pub fn matches_search_key<C: sea_orm::ColumnTrait>(column: C, text: &str) -> sea_orm::Condition {
+    let key = crate::text::search_key(text)
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let mut condition = sea_orm::Condition::all();
+    if !key.is_empty() {
+        condition = condition
+            .add(column.like(sea_orm::sea_query::LikeExpr::new(format!("%{key}%")).escape('\\')));
+    }
+    condition
+}
+
+/// A count or size from the wire (`u32`) as the `INTEGER` column that stores
+/// it, saturating at `i32::MAX` (validation keeps real values far below).
+pub fn saturating_i32(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
 }
 
 /// Whether the connection is to PostgreSQL (else SQLite).

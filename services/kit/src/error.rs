@@ -226,6 +226,18 @@ impl ApiError {
         Self::new(ErrorCode::Unavailable, "UNAVAILABLE", message)
     }
 
+    /// The same error keeping `cause` (never sent): what went wrong below,
+    /// for [`ApiError::cause`] (e.g. whether a database connection was lost).
+    pub fn caused_by(mut self, cause: impl Into<anyhow::Error>) -> Self {
+        self.cause = Some(cause.into());
+        self
+    }
+
+    /// What went wrong below, when it is known (never sent).
+    pub fn cause(&self) -> Option<&anyhow::Error> {
+        self.cause.as_ref()
+    }
+
     /// `INTERNAL`: keeps `cause` for the log; the caller sees a generic message.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self {
@@ -303,7 +315,9 @@ impl ApiError {
     /// Logs an internal error with its whole cause chain. Other classes are the
     /// caller's business and are not logged as errors.
     fn log_if_internal(&self) {
-        if let Some(cause) = &self.cause {
+        if self.code == ErrorCode::Internal
+            && let Some(cause) = &self.cause
+        {
             tracing::error!(error = format!("{cause:#}"), "internal error");
         }
     }

@@ -13,6 +13,8 @@ pub mod grpc;
 pub mod idempotency;
 pub mod ids;
 pub mod jalali;
+pub mod migration;
+pub mod outbox;
 pub mod page;
 pub mod peers;
 pub mod recent;

@@ -182,6 +182,37 @@ impl CoursesClient {
         }
     }
 
+    /// The active people of `organization_id` who hold `role` (e.g. a
+    /// company's PR managers), following pages up to 10 of 200.
+    pub async fn people_with_role(
+        &self,
+        organization_id: &str,
+        role: crate::auth::Role,
+    ) -> Result<Vec<pb::Person>, PeerError> {
+        let mut request = pb::ListPeopleRequest {
+            page_size: PAGE,
+            organization_id: organization_id.to_owned(),
+            role: role.as_str().to_owned(),
+            ..Default::default()
+        };
+        let mut people = Vec::new();
+        for _ in 0..10 {
+            let page = self
+                .people
+                .clone()
+                .list_people(request.clone())
+                .await
+                .map_err(PeerError::Status)?
+                .into_inner();
+            people.extend(page.people);
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            request.page_token = page.next_page_token;
+        }
+        Ok(people)
+    }
+
     /// Records a person from the identity provider's claims at a sign-in
     /// (the caller must be a service).
     pub async fn record_sign_in(&self, person: pb::Person) -> Result<pb::Person, PeerError> {

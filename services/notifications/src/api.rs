@@ -5,34 +5,39 @@
 use hamafza_kit::auth::{Caller, Role, signed_in};
 use hamafza_kit::error::parse_id;
 use hamafza_kit::grpc::reply;
-use hamafza_kit::ids::SessionId;
-use hamafza_kit::peers::{CoursesClient, PeerError};
+use hamafza_kit::peers::{CoursesClient, PeerAuth};
 use hamafza_kit::{ApiError, Violations, time};
+use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
+use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
 use hamafza_proto::notifications as pb;
 use hamafza_proto::notifications::NotificationKind;
 use hamafza_proto::notifications::notification_service_server::NotificationService;
 use lettre::message::Mailbox;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::email::{self, Letter};
-use crate::invitation::{self, Invitation, Method};
-use crate::kind::{self, Audience};
+use crate::kind::{self, Language};
 use crate::store::Store;
 use crate::store::entities::{delivery, notification};
-use crate::store::queries::{DeliveryFilter, Draft, Email, state};
-use crate::wording::{self, Facts, Meeting};
+use crate::store::queries::{DeliveryFilter, state};
 
-/// Longest reason kept, in characters.
-const REASON_CHARS: usize = 500;
+/// Enrolments, called with the service's identity (who holds a seat).
+pub type EnrolmentsClient = EnrolmentServiceClient<InterceptedService<Channel, PeerAuth>>;
+/// Certification, called with the service's identity (expiring
+/// certificates).
+pub type CertificationClient = CertificationServiceClient<InterceptedService<Channel, PeerAuth>>;
 
 /// The state every handler shares.
 #[derive(Clone)]
 pub struct NotificationsApi {
-    store: Store,
-    courses: CoursesClient,
-    from: Mailbox,
-    public_base_url: String,
+    pub(crate) store: Store,
+    pub(crate) courses: CoursesClient,
+    pub(crate) enrolments: EnrolmentsClient,
+    pub(crate) certification: CertificationClient,
+    pub(crate) from: Mailbox,
+    pub(crate) public_base_url: String,
 }
 
 impl std::fmt::Debug for NotificationsApi {
@@ -42,228 +47,25 @@ impl std::fmt::Debug for NotificationsApi {
 }
 
 impl NotificationsApi {
-    /// Handlers over `store`, reading people and sessions from `courses`.
+    /// Handlers over `store`, reading people and sessions from `courses`,
+    /// who holds a seat from `enrolments` and expiring certificates from
+    /// `certification`.
     pub fn new(
         store: Store,
         courses: CoursesClient,
+        enrolments: EnrolmentsClient,
+        certification: CertificationClient,
         from: Mailbox,
         public_base_url: String,
     ) -> Self {
         Self {
             store,
             courses,
+            enrolments,
+            certification,
             from,
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
         }
-    }
-
-    async fn publish(
-        &self,
-        caller: &Caller,
-        request: pb::PublishRequest,
-    ) -> Result<pb::PublishResponse, ApiError> {
-        caller.require_any(&[Role::Service])?;
-        let mut v = Violations::new();
-        let event_id = parse_id(&mut v, "event_id", &request.event_id);
-        let kind = NotificationKind::try_from(request.kind).unwrap_or_default();
-        if kind == NotificationKind::Unspecified {
-            v.add("kind", "must be a known kind of notification");
-        }
-        let occurred = request
-            .occur_time
-            .as_ref()
-            .and_then(time::from_timestamp)
-            .unwrap_or_else(time::now);
-        let event = match request.event {
-            Some(pb::publish_request::Event::Enrolment(event)) => Some(event),
-            None => {
-                v.add("enrolment", "the event is required");
-                None
-            }
-        };
-        if let Some(event) = &event {
-            if event.trainee_subject.trim().is_empty() {
-                v.add("enrolment.trainee_subject", "is required");
-            }
-            if event.reason.chars().count() > REASON_CHARS {
-                v.add("enrolment.reason", "must be at most 500 characters");
-            }
-        }
-        let session_id = event
-            .as_ref()
-            .and_then(|event| parse_id(&mut v, "enrolment.session_id", &event.session_id));
-        v.finish()?;
-        let (Some(event_id), Some(event), Some(session_id)) = (event_id, event, session_id) else {
-            return Err(ApiError::invalid_field("event_id", "is required"));
-        };
-
-        let recipients = recipients(kind, &event);
-        let mut facts = Facts {
-            course_fa: event.course_title_fa.clone(),
-            course_en: event.course_title_en.clone(),
-            trainee_fa: event.trainee_name.clone(),
-            reason: event.reason.clone(),
-            waitlist_place: event.waitlist_place,
-            session_cancelled: event.session_cancelled,
-            ..Facts::default()
-        };
-        if !recipients.is_empty() {
-            match self.courses.session(SessionId(session_id)).await {
-                Ok(session) => {
-                    if let Some(details) = session.details {
-                        facts.meetings = details
-                            .meetings
-                            .iter()
-                            .filter_map(|m| {
-                                Some(Meeting {
-                                    start: time::from_timestamp(m.start_time.as_ref()?)?,
-                                    end: time::from_timestamp(m.end_time.as_ref()?)?,
-                                })
-                            })
-                            .collect();
-                        if let Some(venue) = details.venue {
-                            facts.venue_fa = venue.fa;
-                            facts.venue_en = venue.en;
-                        }
-                    }
-                }
-                // A session deleted since: tell without its meetings.
-                Err(PeerError::NotFound { .. }) => {}
-                Err(error) => return Err(error.into()),
-            }
-            if let Some(name) = self
-                .courses
-                .person(&event.trainee_subject)
-                .await?
-                .and_then(|trainee| trainee.name)
-            {
-                if !name.fa.is_empty() {
-                    facts.trainee_fa = name.fa;
-                }
-                facts.trainee_en = name.en;
-            }
-        }
-
-        let mut drafts = Vec::new();
-        for (subject, audience) in recipients {
-            if kind::may_mute(kind)
-                && self
-                    .store
-                    .muted(&subject)
-                    .await
-                    .map_err(hamafza_kit::db::api_error)?
-                    .contains(&(kind as i32))
-            {
-                continue;
-            }
-            let person = self.courses.person(&subject).await?;
-            let (name_fa, name_en, address) = match person {
-                Some(person) => {
-                    let name = person.name.unwrap_or_default();
-                    (name.fa, name.en, person.email)
-                }
-                None if audience == Audience::Trainee => (
-                    facts.trainee_fa.clone(),
-                    facts.trainee_en.clone(),
-                    String::new(),
-                ),
-                None => (String::new(), String::new(), String::new()),
-            };
-            let mut facts = facts.clone();
-            facts.recipient_fa = name_fa;
-            facts.recipient_en = name_en;
-            let fa = wording::persian(kind, audience, &facts);
-            let en = wording::english(kind, audience, &facts);
-            let path = wording::link(kind);
-            let id = Uuid::now_v7();
-            let link = format!("{}{path}", self.public_base_url);
-            let email = if address.trim().is_empty() {
-                None
-            } else {
-                let method = invitation_method(kind, audience, &event, &facts);
-                let calendar = method.map(|method| {
-                    let summary = wording::invitation_summary(&facts);
-                    let location = if facts.venue_fa.is_empty() {
-                        &facts.venue_en
-                    } else {
-                        &facts.venue_fa
-                    };
-                    let url = format!("{}/sessions/{session_id}", self.public_base_url);
-                    let display = if facts.recipient_fa.is_empty() {
-                        &facts.recipient_en
-                    } else {
-                        &facts.recipient_fa
-                    };
-                    (
-                        method,
-                        invitation::calendar(&Invitation {
-                            method,
-                            session_id: &session_id.to_string(),
-                            meetings: &facts.meetings,
-                            summary: &summary,
-                            location,
-                            url: &url,
-                            organizer: self.from.email.as_ref(),
-                            attendee: (&address, display),
-                            changed_at: occurred,
-                        }),
-                    )
-                });
-                let display = if facts.recipient_fa.is_empty() {
-                    &facts.recipient_en
-                } else {
-                    &facts.recipient_fa
-                };
-                let message = email::write(&Letter {
-                    id,
-                    from: &self.from,
-                    to: (&address, display),
-                    fa: &fa,
-                    en: &en,
-                    link: &link,
-                    calendar,
-                });
-                match message {
-                    Ok((message, html)) => Some(Email {
-                        to: address.clone(),
-                        subject: email::subject(&fa, &en),
-                        message,
-                        html,
-                    }),
-                    // A directory address that is no address: in the inbox only.
-                    Err(error) => {
-                        tracing::warn!(%subject, %error, "email not written");
-                        None
-                    }
-                }
-            };
-            drafts.push(Draft {
-                notification: notification::Model {
-                    id,
-                    dedupe_key: format!("{event_id}:{subject}:{}", kind.as_str_name()),
-                    event_id,
-                    recipient_subject: subject.clone(),
-                    kind: kind as i32,
-                    title_fa: fa.title.clone(),
-                    title_en: en.title.clone(),
-                    body_fa: fa.body(),
-                    body_en: en.body(),
-                    link: path.to_owned(),
-                    created_at: occurred,
-                    read_at: None,
-                },
-                email,
-            });
-        }
-        let count = self
-            .store
-            .record(event_id, drafts)
-            .await
-            .map_err(hamafza_kit::db::api_error)?;
-        tracing::info!(%event_id, kind = kind.as_str_name(), notifications = count, "event published");
-        Ok(pb::PublishResponse {
-            notification_count: u32::try_from(count).unwrap_or(u32::MAX),
-        })
     }
 
     async fn inbox(
@@ -272,7 +74,10 @@ impl NotificationsApi {
         request: pb::ListMyNotificationsRequest,
     ) -> Result<pb::ListMyNotificationsResponse, ApiError> {
         let limit = page_size(request.page_size)?;
-        let english = request.language == "en";
+        let english = match request.language.as_str() {
+            "" => self.language_of(&caller.subject).await? == Language::En,
+            language => language == "en",
+        };
         let rows = self
             .store
             .inbox(&caller.subject, request.unread_only, limit)
@@ -336,7 +141,33 @@ impl NotificationsApi {
         Ok(pb::GetMyPreferencesResponse {
             muted_kinds: muted,
             required_kinds: kind::REQUIRED.iter().map(|k| *k as i32).collect(),
+            language: self.chosen_language(&caller.subject).await?,
         })
+    }
+
+    /// The code of the language `subject` chose; empty when they never did.
+    async fn chosen_language(&self, subject: &str) -> Result<String, ApiError> {
+        Ok(self
+            .store
+            .language(subject)
+            .await
+            .map_err(hamafza_kit::db::api_error)?
+            .as_deref()
+            .and_then(Language::parse)
+            .map(|language| language.code().to_owned())
+            .unwrap_or_default())
+    }
+
+    /// The language `subject` chose; Persian when none.
+    pub(crate) async fn language_of(&self, subject: &str) -> Result<Language, ApiError> {
+        Ok(self
+            .store
+            .language(subject)
+            .await
+            .map_err(hamafza_kit::db::api_error)?
+            .as_deref()
+            .and_then(Language::parse)
+            .unwrap_or_default())
     }
 
     async fn update_preferences(
@@ -345,8 +176,26 @@ impl NotificationsApi {
         request: pb::UpdateMyPreferencesRequest,
     ) -> Result<pb::UpdateMyPreferencesResponse, ApiError> {
         let mut v = Violations::new();
+        let language = match request.language.as_str() {
+            "" => None,
+            code => {
+                let parsed = Language::parse(code);
+                if parsed.is_none() {
+                    v.add("language", "must be \"fa\" or \"en\"");
+                }
+                parsed
+            }
+        };
+        if request.only_language && request.language.is_empty() {
+            v.add("language", "is required when only the language changes");
+        }
         let mut kinds = Vec::new();
-        for (i, value) in request.muted_kinds.iter().enumerate() {
+        let muted = if request.only_language {
+            &[][..]
+        } else {
+            request.muted_kinds.as_slice()
+        };
+        for (i, value) in muted.iter().enumerate() {
             match NotificationKind::try_from(*value) {
                 Ok(kind) if kind::may_mute(kind) => kinds.push(*value),
                 Ok(NotificationKind::Unspecified) | Err(_) => {
@@ -361,11 +210,26 @@ impl NotificationsApi {
         v.finish()?;
         kinds.sort_unstable();
         kinds.dedup();
-        self.store
-            .set_muted(&caller.subject, &kinds)
-            .await
-            .map_err(hamafza_kit::db::api_error)?;
-        Ok(pb::UpdateMyPreferencesResponse { muted_kinds: kinds })
+        let db = |error| hamafza_kit::db::api_error(error);
+        if let Some(language) = language {
+            self.store
+                .set_language(&caller.subject, language.code(), time::now())
+                .await
+                .map_err(db)?;
+        }
+        let kinds = if request.only_language {
+            self.store.muted(&caller.subject).await.map_err(db)?
+        } else {
+            self.store
+                .set_muted(&caller.subject, &kinds)
+                .await
+                .map_err(db)?;
+            kinds
+        };
+        Ok(pb::UpdateMyPreferencesResponse {
+            muted_kinds: kinds,
+            language: self.chosen_language(&caller.subject).await?,
+        })
     }
 
     async fn deliveries(
@@ -406,45 +270,6 @@ impl NotificationsApi {
             parked_count: self.store.count_in(state::PARKED).await.map_err(db)?,
             sent_count: self.store.count_in(state::SENT).await.map_err(db)?,
         })
-    }
-}
-
-/// Who hears of an event: the trainee, and the one who enrolled them when
-/// that was someone else. A company's managers (approval requests) need the
-/// directory to know roles, which it does not yet: none for now.
-fn recipients(kind: NotificationKind, event: &pb::EnrolmentEvent) -> Vec<(String, Audience)> {
-    if kind == NotificationKind::ApprovalRequested {
-        return Vec::new();
-    }
-    let mut recipients = vec![(event.trainee_subject.clone(), Audience::Trainee)];
-    let enroller = event.enrolled_by_subject.trim();
-    if !enroller.is_empty() && enroller != event.trainee_subject {
-        recipients.push((enroller.to_owned(), Audience::Enroller));
-    }
-    recipients
-}
-
-/// The trainee's calendar gets the meetings when a seat is held, and loses
-/// them when a held seat is given up.
-fn invitation_method(
-    kind: NotificationKind,
-    audience: Audience,
-    event: &pb::EnrolmentEvent,
-    facts: &Facts,
-) -> Option<Method> {
-    if audience != Audience::Trainee || facts.meetings.is_empty() {
-        return None;
-    }
-    match kind {
-        NotificationKind::EnrolmentConfirmed
-        | NotificationKind::PromotedFromWaitlist
-        | NotificationKind::Approved
-            if event.holds_seat =>
-        {
-            Some(Method::Request)
-        }
-        NotificationKind::Cancelled if event.held_seat => Some(Method::Cancel),
-        _ => None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Emails: written by `lettre`'s builder (MIME, encoded headers) with plain
-//! text and HTML alternatives, Persian first and English after, and the
+//! text and HTML alternatives, in the reader's language first (Persian by
+//! default) and the other after it, and the
 //! calendar invitation as a `text/calendar` alternative; sent through an SMTP
 //! relay, or kept for the development mailbox when none is configured.
 
@@ -11,6 +12,7 @@ use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{Address, AsyncTransport, Message, Tokio1Executor};
 
 use crate::invitation::Method;
+use crate::kind::Language;
 use crate::wording::{CLOSING_EN, CLOSING_FA, Closing, Words};
 
 /// How long one SMTP conversation may take.
@@ -50,35 +52,49 @@ pub struct Letter<'a> {
     pub link: &'a str,
     /// The invitation, with its method.
     pub calendar: Option<(Method, String)>,
+    /// The language the reader reads first.
+    pub language: Language,
 }
 
-/// The subject line: Persian, then English.
-pub fn subject(fa: &Words, en: &Words) -> String {
-    format!("{} | {}", fa.title, en.title)
+/// The subject line: the reader's language first, then the other.
+pub fn subject(fa: &Words, en: &Words, language: Language) -> String {
+    match language {
+        Language::Fa => format!("{} | {}", fa.title, en.title),
+        Language::En => format!("{} | {}", en.title, fa.title),
+    }
 }
 
-/// Writes the whole message (RFC 5322); also returns its HTML part.
+/// Writes the whole message (RFC 5322); also returns its HTML part. The
+/// reader's language comes first, the other after it.
 pub fn write(letter: &Letter<'_>) -> Result<(Vec<u8>, String), MailError> {
     let (address, name) = letter.to;
     let to = Mailbox::new(Some(name.to_owned()), address.parse::<Address>()?);
+    let persian = (letter.fa, "fa", "rtl", &CLOSING_FA);
+    let english = (letter.en, "en", "ltr", &CLOSING_EN);
+    let (first, second) = match letter.language {
+        Language::Fa => (persian, english),
+        Language::En => (english, persian),
+    };
     let text = format!(
         "{}\n\n{}: {}\n\n— — —\n\n{}\n\n{}: {}\n\n{}\n{}\n",
-        letter.fa.body(),
-        CLOSING_FA.link,
+        first.0.body(),
+        first.3.link,
         letter.link,
-        letter.en.body(),
-        CLOSING_EN.link,
+        second.0.body(),
+        second.3.link,
         letter.link,
-        CLOSING_FA.footer,
-        CLOSING_EN.footer,
+        first.3.footer,
+        second.3.footer,
     );
     let html = format!(
-        "<!doctype html><html lang=\"fa\" dir=\"rtl\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\">\
          <title>{title}</title></head><body style=\"font-family:Vazirmatn,Tahoma,sans-serif;\
-         line-height:1.8;color:#1f2937\">{fa}<hr style=\"margin:2em 0\">{en}</body></html>",
-        title = escape(&letter.fa.title),
-        fa = html_part(letter.fa, "fa", "rtl", &CLOSING_FA, letter.link),
-        en = html_part(letter.en, "en", "ltr", &CLOSING_EN, letter.link),
+         line-height:1.8;color:#1f2937\">{first}<hr style=\"margin:2em 0\">{second}</body></html>",
+        lang = first.1,
+        dir = first.2,
+        title = escape(&first.0.title),
+        first = html_part(first.0, first.1, first.2, first.3, letter.link),
+        second = html_part(second.0, second.1, second.2, second.3, letter.link),
     );
     let mut alternatives = MultiPart::alternative()
         .singlepart(SinglePart::plain(text))
@@ -98,7 +114,7 @@ pub fn write(letter: &Letter<'_>) -> Result<(Vec<u8>, String), MailError> {
     let message = Message::builder()
         .from(letter.from.clone())
         .to(to)
-        .subject(subject(letter.fa, letter.en))
+        .subject(subject(letter.fa, letter.en, letter.language))
         .message_id(Some(format!("<{}@hamafza>", letter.id)))
         .multipart(alternatives)?;
     Ok((message.formatted(), html))

@@ -16,6 +16,35 @@ pub fn may_mute(kind: NotificationKind) -> bool {
     kind != NotificationKind::Unspecified && !REQUIRED.contains(&kind)
 }
 
+/// The language a person reads first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    /// Persian, with an English part after it in emails.
+    #[default]
+    Fa,
+    /// English, with the Persian after it in emails.
+    En,
+}
+
+impl Language {
+    /// `"fa"` or `"en"`; anything else is no language.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "fa" => Some(Self::Fa),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// Its code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Fa => "fa",
+            Self::En => "en",
+        }
+    }
+}
+
 /// Who a notification is for, relative to the enrolment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
@@ -23,6 +52,12 @@ pub enum Audience {
     Trainee,
     /// The manager (or admin) who enrolled the trainee.
     Enroller,
+    /// A PR manager of the trainee's company, who decides their requests.
+    Manager,
+    /// The session's instructor.
+    Instructor,
+    /// A member of the policy council.
+    Council,
 }
 
 #[cfg(test)]

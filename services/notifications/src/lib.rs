@@ -11,8 +11,11 @@
 pub mod api;
 pub mod delivery;
 pub mod email;
+pub mod expiry;
 pub mod invitation;
 pub mod kind;
+pub mod publish;
+pub mod reminders;
 pub mod store;
 pub mod wording;
 
@@ -22,9 +25,11 @@ use anyhow::Context;
 use hamafza_kit::auth::{AuthInterceptor, TokenVerifier};
 use hamafza_kit::config::{Config, GrpcConfig, ServiceName};
 use hamafza_kit::grpc::{GrpcServer, ServeError, peer};
-use hamafza_kit::peers::CoursesClient;
+use hamafza_kit::peers::{CoursesClient, PeerAuth};
 use hamafza_kit::service::{Service, Shared};
 use hamafza_kit::shutdown::Shutdown;
+use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
+use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
 use hamafza_proto::notifications::notification_service_server::NotificationServiceServer;
 use lettre::message::Mailbox;
 use tokio::net::TcpListener;
@@ -42,6 +47,8 @@ pub struct NotificationsService {
     store: Store,
     verifier: Arc<TokenVerifier>,
     courses: CoursesClient,
+    enrolments: api::EnrolmentsClient,
+    certification: api::CertificationClient,
     courier: Courier,
     public_base_url: String,
     grpc: GrpcConfig,
@@ -70,7 +77,18 @@ impl Service for NotificationsService {
             .identity(Self::NAME)
             .context("the notifications service's own identity")?;
         // Lazily connected: notifications may start before courses.
-        let courses = CoursesClient::as_service(peer(&config.courses.url())?, identity);
+        let courses =
+            CoursesClient::as_service(peer(&config.courses.url())?, Arc::clone(&identity));
+        // Who holds a seat (a session's change), from enrolments.
+        let enrolments = EnrolmentServiceClient::with_interceptor(
+            peer(&config.enrolments.url())?,
+            PeerAuth::service(Arc::clone(&identity)),
+        );
+        // Expiring certificates, for the expiry notices.
+        let certification = CertificationServiceClient::with_interceptor(
+            peer(&config.certification.url())?,
+            PeerAuth::service(identity),
+        );
         let from: Mailbox = config
             .mail
             .from
@@ -97,6 +115,8 @@ impl Service for NotificationsService {
             store,
             verifier: Arc::clone(&shared.verifier),
             courses,
+            enrolments,
+            certification,
             public_base_url: config.credentials.public_base_url.clone(),
             grpc: config.grpc.clone(),
         })
@@ -106,9 +126,14 @@ impl Service for NotificationsService {
         let api = NotificationsApi::new(
             self.store,
             self.courses,
+            self.enrolments,
+            self.certification,
             self.courier.from.clone(),
             self.public_base_url,
         );
+        let every =
+            std::time::Duration::from_secs(self.courier.workers.reminder_interval_seconds.max(1));
+        let reminders = tokio::spawn(reminders::run(api.clone(), every, shutdown.clone()));
         let worker = tokio::spawn(delivery::run(self.courier, shutdown.clone()));
         let limit = self.grpc.max_message_bytes;
         let served = GrpcServer::new(&self.grpc)
@@ -121,6 +146,7 @@ impl Service for NotificationsService {
             .serve(listener, shutdown)
             .await;
         worker.abort();
+        reminders.abort();
         served
     }
 }

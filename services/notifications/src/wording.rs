@@ -44,6 +44,20 @@ pub struct Facts {
     pub venue_fa: String,
     /// … and English.
     pub venue_en: String,
+    /// The course evaluation form's address, for a trainee who passed
+    /// (empty otherwise).
+    pub evaluation_url: String,
+    /// Whether the item is a program (else a course), for COUNCIL_REVIEW.
+    pub program: bool,
+    /// When the certificate expires, for CERTIFICATE_EXPIRING.
+    pub expires: Option<DateTime<Utc>>,
+    /// Whole days until then (rounded up).
+    pub days_left: i64,
+    /// The first meetings of the course's sessions open for enrolment
+    /// (recertification), soonest first.
+    pub open_sessions: Vec<DateTime<Utc>>,
+    /// Where the notification leads, when not the kind's usual page.
+    pub link: String,
 }
 
 /// A notification's words in one language.
@@ -68,7 +82,9 @@ pub fn persian(kind: NotificationKind, audience: Audience, facts: &Facts) -> Wor
     let trainee = fallback(&facts.trainee_fa, &facts.trainee_en);
     let whose = match audience {
         Audience::Trainee => "شما".to_owned(),
-        Audience::Enroller => trainee.to_owned(),
+        Audience::Enroller | Audience::Manager | Audience::Instructor | Audience::Council => {
+            trainee.to_owned()
+        }
     };
     let (title, lead) = match kind {
         NotificationKind::EnrolmentConfirmed => (
@@ -102,6 +118,16 @@ pub fn persian(kind: NotificationKind, audience: Audience, facts: &Facts) -> Wor
             format!("ثبت‌نام در «{course}» رد شد"),
             format!("شرکت ثبت‌نام {whose} در دورهٔ «{course}» را نپذیرفت."),
         ),
+        NotificationKind::Cancelled
+            if facts.session_cancelled && audience == Audience::Instructor =>
+        {
+            (
+                format!("دورهٔ «{course}» لغو شد"),
+                format!(
+                    "این نوبت دورهٔ «{course}» که تدریسش با شماست لغو شد؛ ثبت‌نام‌های آن، اگر بود، همه لغو شدند."
+                ),
+            )
+        }
         NotificationKind::Cancelled if facts.session_cancelled => (
             format!("دورهٔ «{course}» لغو شد"),
             format!("این نوبت دورهٔ «{course}» لغو شد و ثبت‌نام {whose} هم لغو شد."),
@@ -120,6 +146,50 @@ pub fn persian(kind: NotificationKind, audience: Audience, facts: &Facts) -> Wor
             format!("نتیجهٔ دورهٔ «{course}»"),
             format!("{whose} دورهٔ «{course}» را نگذراندید: نمره یا حضور به حد لازم نرسید."),
         ),
+        NotificationKind::CouncilReview => (
+            format!("«{course}» منتظر بررسی شوراست"),
+            format!(
+                "{} «{course}» برای بررسی به شورای سیاست‌گذاری فرستاده شد و منتظر رأی شماست.",
+                if facts.program {
+                    "برنامهٔ"
+                } else {
+                    "دورهٔ"
+                }
+            ),
+        ),
+        NotificationKind::SessionReminder => (
+            format!("یادآوری: «{course}» به‌زودی شروع می‌شود"),
+            format!(
+                "نخستین جلسهٔ دورهٔ «{course}» کمتر از یک روز دیگر برگزار می‌شود؛ برنامه در زیر آمده است."
+            ),
+        ),
+        NotificationKind::SessionChanged => (
+            format!("زمان یا مکان «{course}» تغییر کرد"),
+            format!(
+                "زمان یا مکان جلسه‌های دورهٔ «{course}» تغییر کرد. برنامهٔ تازه در زیر آمده و دعوت‌نامهٔ تقویم هم به‌روز شده است."
+            ),
+        ),
+        NotificationKind::CertificateExpiring => {
+            let date = facts
+                .expires
+                .map(|at| jalali::show(at).jalali_long)
+                .unwrap_or_default();
+            let days = jalali::persian_digits(&facts.days_left.to_string());
+            (
+                format!("اعتبار گواهی‌نامهٔ «{course}» رو به پایان است"),
+                match audience {
+                    Audience::Trainee => format!(
+                        "اعتبار گواهی‌نامهٔ شما برای دورهٔ «{course}» در {date} (تا {days} روز دیگر) به پایان می‌رسد. برای تمدید آن در یکی از نوبت‌های باز همین دوره ثبت‌نام کنید."
+                    ),
+                    Audience::Enroller
+                    | Audience::Manager
+                    | Audience::Instructor
+                    | Audience::Council => format!(
+                        "اعتبار گواهی‌نامهٔ {trainee} برای دورهٔ «{course}» در {date} (تا {days} روز دیگر) به پایان می‌رسد. برای تمدید آن می‌تواند در یکی از نوبت‌های باز همین دوره ثبت‌نام کند."
+                    ),
+                },
+            )
+        }
         NotificationKind::Unspecified => (String::new(), String::new()),
     };
     let lead = if audience == Audience::Trainee {
@@ -146,6 +216,12 @@ pub fn persian(kind: NotificationKind, audience: Audience, facts: &Facts) -> Wor
     {
         paragraphs.push(format!("دلیل: {}", facts.reason));
     }
+    if !facts.evaluation_url.is_empty() {
+        paragraphs.push(format!(
+            "نظرتان دربارهٔ این دوره و مدرس آن را با پنج پرسش کوتاه بگویید (بی‌نام؛ تا ۱۴ روز قابل ویرایش): {}",
+            facts.evaluation_url
+        ));
+    }
     if shows_meetings(kind) && !facts.meetings.is_empty() {
         let mut lines = vec!["جلسه‌ها (به وقت تهران):".to_owned()];
         for meeting in &facts.meetings {
@@ -165,6 +241,17 @@ pub fn persian(kind: NotificationKind, audience: Audience, facts: &Facts) -> Wor
         }
         paragraphs.push(lines.join("\n"));
     }
+    if kind == NotificationKind::CertificateExpiring {
+        paragraphs.push(if facts.open_sessions.is_empty() {
+            "اکنون نوبت بازی از این دوره نیست؛ نوبت‌های تازه در صفحهٔ دوره دیده می‌شوند.".to_owned()
+        } else {
+            let mut lines = vec!["نوبت‌های باز این دوره (آغاز نخستین جلسه):".to_owned()];
+            for start in &facts.open_sessions {
+                lines.push(format!("• {}", jalali::show(*start).jalali_long));
+            }
+            lines.join("\n")
+        });
+    }
     Words { title, paragraphs }
 }
 
@@ -174,7 +261,9 @@ pub fn english(kind: NotificationKind, audience: Audience, facts: &Facts) -> Wor
     let trainee = fallback(&facts.trainee_en, &facts.trainee_fa);
     let (whose, you_are) = match audience {
         Audience::Trainee => ("your".to_owned(), "you are".to_owned()),
-        Audience::Enroller => (format!("{trainee}'s"), format!("{trainee} is")),
+        Audience::Enroller | Audience::Manager | Audience::Instructor | Audience::Council => {
+            (format!("{trainee}'s"), format!("{trainee} is"))
+        }
     };
     let (title, lead) = match kind {
         NotificationKind::EnrolmentConfirmed => (
@@ -206,6 +295,16 @@ pub fn english(kind: NotificationKind, audience: Audience, facts: &Facts) -> Wor
             format!("Enrolment in “{course}” rejected"),
             format!("The company did not approve {whose} enrolment in “{course}”."),
         ),
+        NotificationKind::Cancelled
+            if facts.session_cancelled && audience == Audience::Instructor =>
+        {
+            (
+                format!("“{course}” is cancelled"),
+                format!(
+                    "This session of “{course}”, which you teach, was cancelled, with any enrolments in it."
+                ),
+            )
+        }
         NotificationKind::Cancelled if facts.session_cancelled => (
             format!("“{course}” is cancelled"),
             format!("This session of “{course}” was cancelled, and {whose} enrolment with it."),
@@ -229,10 +328,53 @@ pub fn english(kind: NotificationKind, audience: Audience, facts: &Facts) -> Wor
                 "{} did not pass “{course}”: the score or attendance fell short.",
                 capitalized(match audience {
                     Audience::Trainee => "you",
-                    Audience::Enroller => trainee,
+                    Audience::Enroller
+                    | Audience::Manager
+                    | Audience::Instructor
+                    | Audience::Council => trainee,
                 })
             ),
         ),
+        NotificationKind::CouncilReview => (
+            format!("“{course}” waits for the council"),
+            format!(
+                "The {} “{course}” was submitted for the council's review and waits for your vote.",
+                if facts.program { "program" } else { "course" }
+            ),
+        ),
+        NotificationKind::SessionReminder => (
+            format!("Reminder: “{course}” starts soon"),
+            format!(
+                "The first meeting of “{course}” is less than a day away; the schedule is below."
+            ),
+        ),
+        NotificationKind::SessionChanged => (
+            format!("“{course}” has moved"),
+            format!(
+                "The time or place of the meetings of “{course}” changed. The new schedule is below, and the calendar invitation is updated."
+            ),
+        ),
+        NotificationKind::CertificateExpiring => {
+            let date = facts
+                .expires
+                .map(|at| jalali::show(at).gregorian_long)
+                .unwrap_or_default();
+            let days = facts.days_left;
+            (
+                format!("The certificate for “{course}” expires soon"),
+                match audience {
+                    Audience::Trainee => format!(
+                        "Your certificate for “{course}” expires on {date} (in {days} days). To renew it, enrol in one of the course's open sessions."
+                    ),
+                    Audience::Enroller
+                    | Audience::Manager
+                    | Audience::Instructor
+                    | Audience::Council => format!(
+                        "{trainee}'s certificate for “{course}” expires on {date} (in {days} days). They can renew it in one of the course's open sessions."
+                    ),
+                },
+            )
+        }
         NotificationKind::Unspecified => (String::new(), String::new()),
     };
     let mut paragraphs = vec![
@@ -249,6 +391,12 @@ pub fn english(kind: NotificationKind, audience: Audience, facts: &Facts) -> Wor
         )
     {
         paragraphs.push(format!("Reason: {}", facts.reason));
+    }
+    if !facts.evaluation_url.is_empty() {
+        paragraphs.push(format!(
+            "Tell us what you thought of the course and its instructor in five short questions (anonymous; you can change your answer for 14 days): {}",
+            facts.evaluation_url
+        ));
     }
     if shows_meetings(kind) && !facts.meetings.is_empty() {
         let mut lines = vec!["Meetings (Tehran time):".to_owned()];
@@ -267,6 +415,18 @@ pub fn english(kind: NotificationKind, audience: Audience, facts: &Facts) -> Wor
             ));
         }
         paragraphs.push(lines.join("\n"));
+    }
+    if kind == NotificationKind::CertificateExpiring {
+        paragraphs.push(if facts.open_sessions.is_empty() {
+            "No session of this course is open right now; new ones will show on the course page."
+                .to_owned()
+        } else {
+            let mut lines = vec!["Open sessions of this course (first meeting):".to_owned()];
+            for start in &facts.open_sessions {
+                lines.push(format!("• {}", jalali::show(*start).gregorian_long));
+            }
+            lines.join("\n")
+        });
     }
     Words { title, paragraphs }
 }
@@ -304,7 +464,10 @@ pub fn invitation_summary(facts: &Facts) -> String {
 pub fn link(kind: NotificationKind) -> &'static str {
     match kind {
         NotificationKind::ApprovalRequested => "/org/requests",
-        NotificationKind::CompletedPassed => "/me/certificates",
+        NotificationKind::CouncilReview => "/council",
+        NotificationKind::CompletedPassed | NotificationKind::CertificateExpiring => {
+            "/me/certificates"
+        }
         _ => "/me/enrolments",
     }
 }
@@ -315,6 +478,8 @@ fn shows_meetings(kind: NotificationKind) -> bool {
         NotificationKind::EnrolmentConfirmed
             | NotificationKind::PromotedFromWaitlist
             | NotificationKind::Approved
+            | NotificationKind::SessionChanged
+            | NotificationKind::SessionReminder
     )
 }
 
@@ -409,5 +574,32 @@ mod tests {
         let words = persian(NotificationKind::Rejected, Audience::Trainee, &facts);
         assert!(words.body().contains("دلیل: بودجه نداریم"));
         assert!(!words.body().contains("جلسه‌ها"));
+    }
+
+    #[test]
+    fn a_pass_asks_for_the_course_evaluation() {
+        let mut passed = facts();
+        let url = "https://hamafza.example/me/learning/0190/evaluation";
+        passed.evaluation_url = url.to_owned();
+        for words in [
+            persian(
+                NotificationKind::CompletedPassed,
+                Audience::Trainee,
+                &passed,
+            ),
+            english(
+                NotificationKind::CompletedPassed,
+                Audience::Trainee,
+                &passed,
+            ),
+        ] {
+            assert!(words.paragraphs.last().is_some_and(|p| p.ends_with(url)));
+        }
+        let words = persian(
+            NotificationKind::CompletedPassed,
+            Audience::Trainee,
+            &facts(),
+        );
+        assert!(!words.body().contains("/evaluation"));
     }
 }

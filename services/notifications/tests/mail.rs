@@ -4,261 +4,25 @@
 //! and keeps the in-app inbox.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use hamafza_proto::courses as cpb;
-use hamafza_proto::courses::person_service_client::PersonServiceClient;
 use hamafza_proto::enrolments as epb;
 use hamafza_proto::notifications as npb;
-use hamafza_proto::notifications::notification_service_client::NotificationServiceClient;
 use hamafza_testkit::fixtures::{
     enrol, enrolled, enrolment_service, open_session, published_course,
 };
-use hamafza_testkit::people::{ADMIN, MANAGER_MSC, SERVICE, TRAINEE_MSC, TRAINEE_MSC_2};
-use hamafza_testkit::{Svc, TestStack, eventually, free_addr, temp_dir, text, violated_fields};
-use tonic::transport::Channel;
+use hamafza_testkit::people::{
+    ADMIN, INSTRUCTOR, MANAGER_MSC, SERVICE, TRAINEE_MSC, TRAINEE_MSC_2,
+};
+use hamafza_testkit::{Svc, eventually, free_addr, temp_dir, violated_fields};
 
-/// An SMTP server that keeps what it receives in a Maildir.
-struct SmtpServer {
-    child: Child,
-    maildir: PathBuf,
-}
-
-impl SmtpServer {
-    async fn start(addr: SocketAddr, dir: &Path) -> Self {
-        // Python's Maildir makes its folders only when the path is new.
-        let maildir = dir.join("maildir");
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &addr.to_string(),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(&maildir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
-        let server = Self { child, maildir };
-        eventually(Duration::from_secs(20), || async {
-            tokio::net::TcpStream::connect(addr).await.is_ok()
-        })
-        .await;
-        server
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// How many messages have been received so far (cheap: no parsing).
-    fn count(&self) -> usize {
-        ["new", "cur"]
-            .iter()
-            .filter_map(|dir| std::fs::read_dir(self.maildir.join(dir)).ok())
-            .map(|entries| entries.flatten().count())
-            .sum()
-    }
-
-    /// Every message received so far, parsed into headers and decoded text.
-    fn messages(&self) -> Vec<Received> {
-        let mut found = Vec::new();
-        for dir in ["new", "cur"] {
-            let Ok(entries) = std::fs::read_dir(self.maildir.join(dir)) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let raw = std::fs::read_to_string(entry.path()).unwrap();
-                found.push(Received::parse(&raw));
-            }
-        }
-        found
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// A received message: its headers and the decoded text of its parts.
-#[derive(Debug, Clone)]
-struct Received {
-    to: String,
-    subject: String,
-    message_id: String,
-    plain: String,
-    calendar: Option<String>,
-    raw: String,
-}
-
-impl Received {
-    fn parse(raw: &str) -> Self {
-        let output = Command::new("python3")
-            .arg("-c")
-            .arg(PARSE_EMAIL)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                use std::io::Write;
-                child.stdin.take().unwrap().write_all(raw.as_bytes())?;
-                child.wait_with_output()
-            })
-            .expect("python3 parses the email");
-        let fields: Vec<String> = String::from_utf8(output.stdout)
-            .unwrap()
-            .split('\u{1e}')
-            .map(str::to_owned)
-            .collect();
-        assert!(fields.len() >= 5, "the email parses: {raw}");
-        Self {
-            to: fields[0].clone(),
-            subject: fields[1].clone(),
-            message_id: fields[2].clone(),
-            plain: fields[3].clone(),
-            calendar: (!fields[4].is_empty()).then(|| fields[4].clone()),
-            raw: raw.to_owned(),
-        }
-    }
-}
-
-/// Python's standard `email` package reads the MIME (a parser we did not
-/// write): recipient, decoded subject, Message-ID, the plain text, the
-/// calendar part, separated by U+001E.
-const PARSE_EMAIL: &str = r#"
-import sys, email
-from email import policy
-m = email.message_from_bytes(sys.stdin.buffer.read(), policy=policy.default)
-plain = m.get_body(preferencelist=('plain',))
-cal = ''
-for part in m.walk():
-    if part.get_content_type() == 'text/calendar':
-        cal = part.get_content()
-        assert part.get_param('method') in ('REQUEST', 'CANCEL')
-html = m.get_body(preferencelist=('html',))
-assert html is not None and 'dir="rtl"' in html.get_content()
-sys.stdout.write('\x1e'.join([str(m['To']), str(m['Subject']), str(m['Message-ID']), plain.get_content() if plain else '', cal]))
-"#;
-
-fn people(stack: &TestStack) -> PersonServiceClient<Channel> {
-    PersonServiceClient::new(stack.channel(Svc::Courses))
-}
-
-fn notifications(stack: &TestStack) -> NotificationServiceClient<Channel> {
-    NotificationServiceClient::new(stack.channel(Svc::Notifications))
-}
-
-/// Puts the people of the test into the directory with their email.
-async fn directory(stack: &TestStack) {
-    for (who, fa, en) in [
-        (TRAINEE_MSC, "سارا احمدی", "Sara Ahmadi"),
-        (TRAINEE_MSC_2, "رضا کریمی", "Reza Karimi"),
-        (MANAGER_MSC, "مریم مدیری", "Maryam Modiri"),
-    ] {
-        let person = cpb::Person {
-            subject: who.0.to_owned(),
-            name: Some(text(fa, en)),
-            organization_id: who.1.to_owned(),
-            email: format!("{}@{}.example", who.0, who.1),
-            job_title: String::new(),
-            active: true,
-            ..Default::default()
-        };
-        people(stack)
-            .upsert_person(stack.request(
-                ADMIN,
-                cpb::UpsertPersonRequest {
-                    person: Some(person),
-                },
-            ))
-            .await
-            .expect("the directory takes the person");
-    }
-}
-
-async fn stack_with_smtp(smtp: SocketAddr) -> TestStack {
-    let stack = TestStack::builder()
-        .with(Svc::Courses)
-        .with(Svc::Enrolments)
-        .with(Svc::Notifications)
-        .configure(move |config| {
-            config.mail.smtp_url = Some(format!("smtp://{smtp}"));
-            config.mail.max_attempts = 1000;
-        })
-        .start()
-        .await;
-    directory(&stack).await;
-    stack
-}
-
-/// Waits until `count` messages have come, then a little longer to see that
-/// no more come.
-async fn received(smtp: &SmtpServer, count: usize) -> Vec<Received> {
-    eventually(Duration::from_secs(120), || async { smtp.count() >= count }).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let messages = smtp.messages();
-    assert_eq!(
-        messages.len(),
-        count,
-        "{:#?}",
-        messages
-            .iter()
-            .map(|m| (&m.to, &m.subject))
-            .collect::<Vec<_>>()
-    );
-    messages
-}
-
-fn to(messages: &[Received], address: &str) -> Vec<Received> {
-    let mut mine: Vec<Received> = messages
-        .iter()
-        .filter(|m| m.to.contains(address))
-        .cloned()
-        .collect();
-    mine.sort_by_key(|m| m.raw.len());
-    mine
-}
-
-/// The VEVENTs of an invitation, read by the `icalendar` crate's parser:
-/// (UID, SEQUENCE) of each, and the calendar's METHOD.
-fn invitation(calendar: &str) -> (String, Vec<(String, u32)>) {
-    let unfolded = icalendar::parser::unfold(calendar);
-    let parsed = icalendar::parser::read_calendar(&unfolded).expect("the invitation parses");
-    let method = parsed
-        .properties
-        .iter()
-        .find(|p| p.name == "METHOD")
-        .map(|p| p.val.to_string())
-        .unwrap_or_default();
-    let events = parsed
-        .components
-        .iter()
-        .filter(|c| c.name == "VEVENT")
-        .map(|event| {
-            let value = |name: &str| {
-                event
-                    .properties
-                    .iter()
-                    .find(|p| p.name == name)
-                    .map(|p| p.val.to_string())
-                    .unwrap_or_default()
-            };
-            (value("UID"), value("SEQUENCE").parse().unwrap())
-        })
-        .collect();
-    (method, events)
-}
+use common::{
+    SmtpServer, address, inbox, invitation, mail_stack, mute, notifications, received,
+    stack_with_smtp, to,
+};
 
 #[tokio::test]
 async fn each_event_sends_the_right_email_to_the_right_people_once() {
@@ -343,7 +107,8 @@ async fn each_event_sends_the_right_email_to_the_right_people_once() {
     );
 
     // Sara cancels: her meetings are withdrawn (same UIDs, higher SEQUENCE);
-    // Reza gets the seat and the invitation; the manager hears of it.
+    // the instructor hears of it (their own meetings stay); Reza gets the
+    // seat and the invitation; the manager hears of it.
     enrolment_service(&stack)
         .cancel_enrolment(stack.request(
             TRAINEE_MSC,
@@ -355,7 +120,20 @@ async fn each_event_sends_the_right_email_to_the_right_people_once() {
         ))
         .await
         .expect("Sara cancels");
-    let messages = received(&smtp, 6).await;
+    let messages = received(&smtp, 7).await;
+    let instructor_mail = to(&messages, &address(INSTRUCTOR));
+    assert_eq!(instructor_mail.len(), 1, "the instructor is told once");
+    assert!(
+        instructor_mail[0]
+            .plain
+            .contains("ثبت‌نام سارا احمدی در دورهٔ «ارتباطات بحران» لغو شد."),
+        "{}",
+        instructor_mail[0].plain
+    );
+    assert!(
+        instructor_mail[0].calendar.is_none(),
+        "one trainee's cancellation leaves the instructor's meetings"
+    );
     let sara_mail = to(&messages, "trainee-msc@msc.example");
     assert_eq!(sara_mail.len(), 2);
     let cancel = sara_mail
@@ -397,16 +175,10 @@ async fn each_event_sends_the_right_email_to_the_right_people_once() {
     assert_eq!(to(&messages, "manager-msc@msc.example").len(), 2);
     let ids: std::collections::BTreeSet<_> =
         messages.iter().map(|m| m.message_id.clone()).collect();
-    assert_eq!(ids.len(), 6, "six different emails");
+    assert_eq!(ids.len(), 7, "seven different emails");
 
     // The in-app inbox: Sara has two, unread, newest first, in Persian or English.
-    let inbox = notifications(&stack)
-        .list_my_notifications(
-            stack.request(TRAINEE_MSC, npb::ListMyNotificationsRequest::default()),
-        )
-        .await
-        .unwrap()
-        .into_inner();
+    let inbox = inbox(&stack, TRAINEE_MSC, Default::default()).await;
     assert_eq!(inbox.unread_count, 2);
     assert_eq!(
         inbox.notifications[0].kind(),
@@ -417,17 +189,15 @@ async fn each_event_sends_the_right_email_to_the_right_people_once() {
         npb::NotificationKind::EnrolmentConfirmed
     );
     assert!(inbox.notifications[1].title.contains("قطعی شد"));
-    let english = notifications(&stack)
-        .list_my_notifications(stack.request(
-            TRAINEE_MSC,
-            npb::ListMyNotificationsRequest {
-                language: "en".to_owned(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let english = common::inbox(
+        &stack,
+        TRAINEE_MSC,
+        npb::ListMyNotificationsRequest {
+            language: "en".to_owned(),
+            ..Default::default()
+        },
+    )
+    .await;
     assert_eq!(
         english.notifications[1].title,
         "Enrolment in “Crisis Communication” confirmed"
@@ -457,17 +227,15 @@ async fn each_event_sends_the_right_email_to_the_right_people_once() {
         .unwrap()
         .into_inner();
     assert_eq!(other.unread_count, 2, "Reza's own two stay unread");
-    let still = notifications(&stack)
-        .list_my_notifications(stack.request(
-            TRAINEE_MSC,
-            npb::ListMyNotificationsRequest {
-                unread_only: true,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let still = common::inbox(
+        &stack,
+        TRAINEE_MSC,
+        npb::ListMyNotificationsRequest {
+            unread_only: true,
+            ..Default::default()
+        },
+    )
+    .await;
     assert_eq!(still.notifications.len(), 1);
 
     // Operators see every email sent.
@@ -482,7 +250,7 @@ async fn each_event_sends_the_right_email_to_the_right_people_once() {
             deliveries.pending_count,
             deliveries.parked_count
         ),
-        (6, 0, 0)
+        (7, 0, 0)
     );
 }
 
@@ -497,29 +265,25 @@ async fn publish_is_idempotent_checked_and_respects_preferences() {
     let mut client = notifications(&stack);
 
     // Reza turns confirmations off; cancellations cannot be.
-    let refused = client
-        .update_my_preferences(stack.request(
-            TRAINEE_MSC_2,
-            npb::UpdateMyPreferencesRequest {
-                muted_kinds: vec![npb::NotificationKind::Cancelled as i32, 99],
-            },
-        ))
-        .await
-        .unwrap_err();
+    let refused = mute(
+        &stack,
+        TRAINEE_MSC_2,
+        &[npb::NotificationKind::Cancelled as i32, 99],
+    )
+    .await
+    .unwrap_err();
     assert_eq!(refused.code(), tonic::Code::InvalidArgument);
     assert_eq!(
         violated_fields(&refused),
         ["muted_kinds[0]", "muted_kinds[1]"]
     );
-    client
-        .update_my_preferences(stack.request(
-            TRAINEE_MSC_2,
-            npb::UpdateMyPreferencesRequest {
-                muted_kinds: vec![npb::NotificationKind::EnrolmentConfirmed as i32],
-            },
-        ))
-        .await
-        .unwrap();
+    mute(
+        &stack,
+        TRAINEE_MSC_2,
+        &[npb::NotificationKind::EnrolmentConfirmed as i32],
+    )
+    .await
+    .unwrap();
     let preferences = client
         .get_my_preferences(stack.request(TRAINEE_MSC_2, npb::GetMyPreferencesRequest {}))
         .await
@@ -653,17 +417,7 @@ async fn with_the_mail_server_down_nothing_is_lost_and_nothing_sent_twice() {
 #[tokio::test]
 async fn an_email_that_keeps_failing_is_parked_with_its_error() {
     let addr = free_addr();
-    let stack = TestStack::builder()
-        .with(Svc::Courses)
-        .with(Svc::Enrolments)
-        .with(Svc::Notifications)
-        .configure(move |config| {
-            config.mail.smtp_url = Some(format!("smtp://{addr}"));
-            config.mail.max_attempts = 2;
-        })
-        .start()
-        .await;
-    directory(&stack).await;
+    let stack = mail_stack(addr, 2, &[]).await;
     let course = published_course(&stack, "NTF-4", |_| {}).await;
     let session = open_session(&stack, &course, |_| {}).await;
     enrolled(&stack, TRAINEE_MSC, &session.id, "k-1").await;

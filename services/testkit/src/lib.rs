@@ -24,6 +24,7 @@ use hamafza_kit::grpc::ServeError;
 use hamafza_kit::service::{Migrations, Service, Shared};
 use hamafza_kit::shutdown::{Shutdown, ShutdownTrigger};
 pub use hamafza_kit::testing::{TestDatabase, TestIssuer, temp_dir};
+use hamafza_library::LibraryService;
 use hamafza_notifications::NotificationsService;
 use hamafza_proto::common::LocalizedText;
 use tokio::net::TcpListener;
@@ -47,16 +48,19 @@ pub enum Svc {
     Certification,
     /// Inboxes, preferences and email.
     Notifications,
+    /// The shared library of PR practice.
+    Library,
     /// The web app and JSON API.
     Gateway,
 }
 
 impl Svc {
-    const ALL: [Svc; 5] = [
+    const ALL: [Svc; 6] = [
         Svc::Courses,
         Svc::Enrolments,
         Svc::Certification,
         Svc::Notifications,
+        Svc::Library,
         Svc::Gateway,
     ];
 
@@ -66,6 +70,7 @@ impl Svc {
             Svc::Enrolments => &mut config.enrolments,
             Svc::Certification => &mut config.certification,
             Svc::Notifications => &mut config.notifications,
+            Svc::Library => &mut config.library,
             Svc::Gateway => &mut config.gateway,
         }
     }
@@ -76,6 +81,7 @@ impl Svc {
             Svc::Enrolments => &config.enrolments,
             Svc::Certification => &config.certification,
             Svc::Notifications => &config.notifications,
+            Svc::Library => &config.library,
             Svc::Gateway => &config.gateway,
         }
     }
@@ -100,7 +106,7 @@ impl Builder {
         self
     }
 
-    /// Starts courses, enrolments, certification, notifications and the gateway.
+    /// Starts courses, enrolments, certification, notifications, the library and the gateway.
     pub fn all(mut self) -> Self {
         self.now = Svc::ALL.to_vec();
         self
@@ -162,6 +168,7 @@ impl Builder {
         config.workers.outbox_poll_millis = 50;
         config.workers.outbox_max_backoff_seconds = 1;
         config.workers.reconcile_interval_seconds = 1;
+        config.workers.reminder_interval_seconds = 1;
         for configure in self.configure {
             configure(&mut config);
         }
@@ -358,6 +365,11 @@ impl TestStack {
             ),
             Svc::Notifications => serve(
                 build::<NotificationsService>(&self.config, &self.shared).await,
+                listener,
+                shutdown,
+            ),
+            Svc::Library => serve(
+                build::<LibraryService>(&self.config, &self.shared).await,
                 listener,
                 shutdown,
             ),

@@ -1,15 +1,15 @@
 //! `hamafza admin courses`: a course from draft through the council to the
 //! catalog.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use hamafza_proto::courses as pb;
 
-use super::{CatalogState, Row, TextFields, Vote, approvals, has_code, list, show, votes};
-use crate::admin::context::{Context, Failure, Outcome, every_page, first_in_pages, present};
-use crate::admin::input::{Edit, from_file, is_uuid};
-use crate::admin::output::{Lang, enum_name};
+use super::reviewed::{self, Fields, Filter, Reply, Reviewed, Step, Verb};
+use super::{CatalogState, Row, TextFields, Vote, approvals};
+use crate::admin::context::{Context, Outcome};
+use crate::admin::output::{Encoded, Lang, enum_name};
 
 /// How a course is taught.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -140,75 +140,53 @@ pub struct CourseFields {
     manager_approval: Option<bool>,
 }
 
-const DETAILS: &str = "hamafza.courses.v1.CourseDetails";
+impl Fields<pb::CourseDetails> for CourseFields {
+    fn details_file(&self) -> Option<&Path> {
+        self.from_file.as_deref()
+    }
 
-/// Changes `details` as `fields` say; prerequisites by code are resolved.
-async fn apply_course_fields(
-    context: &Context,
-    details: &mut pb::CourseDetails,
-    fields: &CourseFields,
-) -> Outcome {
-    let text = &fields.text;
-    text.apply(
-        &mut details.code,
-        &mut details.title,
-        &mut details.description,
-    );
-    if let Some(category) = &fields.category {
-        details.category.clone_from(category);
-    }
-    if let Some(hours) = fields.hours {
-        details.hours = hours;
-    }
-    if let Some(mode) = fields.mode {
-        details.set_delivery_mode(mode.wire());
-    }
-    if let Some(score) = fields.passing_score {
-        details.passing_score = score;
-    }
-    if let Some(percent) = fields.min_attendance {
-        details.min_attendance_percent = percent;
-    }
-    if let Some(months) = fields.validity_months {
-        details.certificate_validity_months = Some(months);
-    }
-    if !fields.prerequisites.is_empty() {
-        let mut ids = Vec::new();
-        for course in &fields.prerequisites {
-            ids.push(course_id(context, course).await?);
+    /// Prerequisites by code are resolved.
+    async fn apply(&self, context: &Context, details: &mut pb::CourseDetails) -> Outcome {
+        self.text.apply(
+            &mut details.code,
+            &mut details.title,
+            &mut details.description,
+        );
+        if let Some(category) = &self.category {
+            details.category.clone_from(category);
         }
-        details.prerequisite_course_ids = ids;
+        if let Some(hours) = self.hours {
+            details.hours = hours;
+        }
+        if let Some(mode) = self.mode {
+            details.set_delivery_mode(mode.wire());
+        }
+        if let Some(score) = self.passing_score {
+            details.passing_score = score;
+        }
+        if let Some(percent) = self.min_attendance {
+            details.min_attendance_percent = percent;
+        }
+        if let Some(months) = self.validity_months {
+            details.certificate_validity_months = Some(months);
+        }
+        if !self.prerequisites.is_empty() {
+            let mut ids = Vec::new();
+            for course in &self.prerequisites {
+                ids.push(course_id(context, course).await?);
+            }
+            details.prerequisite_course_ids = ids;
+        }
+        if let Some(approval) = self.manager_approval {
+            details.requires_manager_approval = approval;
+        }
+        Ok(())
     }
-    if let Some(approval) = fields.manager_approval {
-        details.requires_manager_approval = approval;
-    }
-    Ok(())
 }
 
 /// The id of a course given by code (`PR-210`) or id.
 pub async fn course_id(context: &Context, course: &str) -> Outcome<String> {
-    if is_uuid(course) {
-        return Ok(course.to_owned());
-    }
-    let mut client = context.catalog();
-    let found = first_in_pages(
-        async |page_token| {
-            let request = pb::ListCoursesRequest {
-                page_size: 200,
-                page_token,
-                text: course.to_owned(),
-                ..Default::default()
-            };
-            let page = client.list_courses(context.request(request)).await?;
-            let page = page.into_inner();
-            Ok((page.courses, page.next_page_token))
-        },
-        |found: &pb::Course| has_code(found.details.as_ref().map(|d| &d.code), course),
-    )
-    .await?;
-    found
-        .map(|found| found.id)
-        .ok_or_else(|| Failure::NotFound(format!("no course with the code {course}")))
+    reviewed::id_of::<pb::Course>(context, course).await
 }
 
 impl Row for pb::Course {
@@ -240,158 +218,147 @@ impl Row for pb::Course {
     }
 }
 
-/// Runs a course verb.
-pub async fn courses(context: &Context, command: CourseCommand) -> Outcome {
-    let mut client = context.catalog();
-    match command {
-        CourseCommand::List {
-            status,
-            category,
-            text,
-        } => {
-            let courses = every_page(async |page_token| {
-                let request = pb::ListCoursesRequest {
-                    page_size: 200,
-                    page_token,
-                    statuses: CatalogState::wire(&status),
-                    category: category.clone().unwrap_or_default(),
-                    text: text.clone().unwrap_or_default(),
-                    ..Default::default()
-                };
-                let page = client.list_courses(context.request(request)).await?;
-                let page = page.into_inner();
-                Ok((page.courses, page.next_page_token))
-            })
-            .await?;
-            let all = pb::ListCoursesResponse {
-                courses,
-                ..Default::default()
-            };
-            list(context, &all, &all.courses, "ListCoursesResponse")
-        }
-        CourseCommand::Show { course } => {
-            let course_id = course_id(context, &course).await?;
-            let request = context.request(pb::GetCourseRequest { course_id });
-            let response = client.get_course(request).await?.into_inner();
-            show(
-                context,
-                &response,
-                response.course.as_ref(),
-                "GetCourseResponse",
-            )
-        }
-        CourseCommand::Create { fields } => {
-            let mut details = match &fields.from_file {
-                Some(file) => from_file(file, DETAILS)?,
-                None => pb::CourseDetails::default(),
-            };
-            apply_course_fields(context, &mut details, &fields).await?;
-            let details = Some(details);
-            let request = context.request(pb::CreateCourseRequest { details });
-            let response = client.create_course(request).await?.into_inner();
-            show(
-                context,
-                &response,
-                response.course.as_ref(),
-                "CreateCourseResponse",
-            )
-        }
-        CourseCommand::Update { course, fields } => {
-            let course_id = course_id(context, &course).await?;
-            let response = update_course(context, course_id, &fields).await?;
-            show(
-                context,
-                &response,
-                response.course.as_ref(),
-                "UpdateCourseResponse",
-            )
-        }
-        CourseCommand::Submit { course } => {
-            let course_id = course_id(context, &course).await?;
-            let request = context.request(pb::SubmitCourseRequest { course_id });
-            let response = client.submit_course(request).await?.into_inner();
-            show(
-                context,
-                &response,
-                response.course.as_ref(),
-                "SubmitCourseResponse",
-            )
-        }
-        CourseCommand::Review { course, vote } => {
-            let course_id = course_id(context, &course).await?;
-            let (decision, comment) = vote.wire();
-            let request = context.request(pb::ReviewCourseRequest {
-                course_id,
-                decision,
-                comment,
-            });
-            let response = client.review_course(request).await?.into_inner();
-            show(
-                context,
-                &response,
-                response.course.as_ref(),
-                "ReviewCourseResponse",
-            )
-        }
-        CourseCommand::Publish { course } => {
-            let course_id = course_id(context, &course).await?;
-            let request = context.request(pb::PublishCourseRequest { course_id });
-            let response = client.publish_course(request).await?.into_inner();
-            show(
-                context,
-                &response,
-                response.course.as_ref(),
-                "PublishCourseResponse",
-            )
-        }
-        CourseCommand::Retire { course } => {
-            let course_id = course_id(context, &course).await?;
-            let request = context.request(pb::RetireCourseRequest { course_id });
-            let response = client.retire_course(request).await?.into_inner();
-            show(
-                context,
-                &response,
-                response.course.as_ref(),
-                "RetireCourseResponse",
-            )
-        }
-        CourseCommand::Votes { course } => {
-            let course_id = course_id(context, &course).await?;
-            let request = context.request(pb::ListCourseVotesRequest { course_id });
-            let response = client.list_course_votes(request).await?.into_inner();
-            votes(
-                context,
-                &response,
-                &response.votes,
-                "ListCourseVotesResponse",
-            )
+impl Reviewed for pb::Course {
+    type Details = pb::CourseDetails;
+    type Fields = CourseFields;
+    const KIND: &'static str = "Course";
+    const DETAILS: &'static str = "hamafza.courses.v1.CourseDetails";
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn code(&self) -> Option<&String> {
+        self.details.as_ref().map(|details| &details.code)
+    }
+
+    fn into_stored(self) -> (Option<pb::CourseDetails>, String) {
+        (self.details, self.etag)
+    }
+
+    async fn page(
+        context: &Context,
+        filter: &Filter,
+        page_token: String,
+    ) -> Outcome<(Vec<Self>, String)> {
+        let request = pb::ListCoursesRequest {
+            page_size: 200,
+            page_token,
+            statuses: filter.statuses.clone(),
+            category: filter.category.clone(),
+            text: filter.text.clone(),
+            ..Default::default()
+        };
+        let mut client = context.catalog();
+        let page = client.list_courses(context.request(request)).await?;
+        let page = page.into_inner();
+        Ok((page.courses, page.next_page_token))
+    }
+
+    fn listed(courses: Vec<Self>) -> Box<dyn Encoded> {
+        Box::new(pb::ListCoursesResponse {
+            courses,
+            ..Default::default()
+        })
+    }
+
+    async fn get(context: &Context, course_id: String) -> Outcome<Reply<Self>> {
+        let request = context.request(pb::GetCourseRequest { course_id });
+        let response = context.catalog().get_course(request).await?.into_inner();
+        Ok(Reply::new(response.course.clone(), response))
+    }
+
+    async fn create(context: &Context, details: pb::CourseDetails) -> Outcome<Reply<Self>> {
+        let details = Some(details);
+        let request = context.request(pb::CreateCourseRequest { details });
+        let response = context.catalog().create_course(request).await?.into_inner();
+        Ok(Reply::new(response.course.clone(), response))
+    }
+
+    async fn update(
+        context: &Context,
+        course_id: String,
+        details: pb::CourseDetails,
+        etag: String,
+        update_mask: Option<prost_types::FieldMask>,
+    ) -> Outcome<Reply<Self>> {
+        let request = context.request(pb::UpdateCourseRequest {
+            course_id,
+            details: Some(details),
+            etag,
+            update_mask,
+        });
+        let response = context.catalog().update_course(request).await?.into_inner();
+        Ok(Reply::new(response.course.clone(), response))
+    }
+
+    async fn step(context: &Context, course_id: String, step: Step) -> Outcome<Reply<Self>> {
+        let mut client = context.catalog();
+        Ok(match step {
+            Step::Submit => {
+                let request = context.request(pb::SubmitCourseRequest { course_id });
+                let response = client.submit_course(request).await?.into_inner();
+                Reply::new(response.course.clone(), response)
+            }
+            Step::Review { decision, comment } => {
+                let request = context.request(pb::ReviewCourseRequest {
+                    course_id,
+                    decision,
+                    comment,
+                });
+                let response = client.review_course(request).await?.into_inner();
+                Reply::new(response.course.clone(), response)
+            }
+            Step::Publish => {
+                let request = context.request(pb::PublishCourseRequest { course_id });
+                let response = client.publish_course(request).await?.into_inner();
+                Reply::new(response.course.clone(), response)
+            }
+            Step::Retire => {
+                let request = context.request(pb::RetireCourseRequest { course_id });
+                let response = client.retire_course(request).await?.into_inner();
+                Reply::new(response.course.clone(), response)
+            }
+        })
+    }
+
+    async fn votes(
+        context: &Context,
+        course_id: String,
+    ) -> Outcome<(Box<dyn Encoded>, Vec<pb::CouncilVote>)> {
+        let request = context.request(pb::ListCourseVotesRequest { course_id });
+        let response = context.catalog().list_course_votes(request).await?;
+        let response = response.into_inner();
+        let votes = response.votes.clone();
+        Ok((Box::new(response), votes))
+    }
+}
+
+impl From<CourseCommand> for Verb<CourseFields> {
+    fn from(command: CourseCommand) -> Self {
+        match command {
+            CourseCommand::List {
+                status,
+                category,
+                text,
+            } => Self::List(Filter {
+                statuses: CatalogState::wire(&status),
+                category: category.unwrap_or_default(),
+                text: text.unwrap_or_default(),
+            }),
+            CourseCommand::Show { course } => Self::Show(course),
+            CourseCommand::Create { fields } => Self::Create(fields),
+            CourseCommand::Update { course, fields } => Self::Update(course, fields),
+            CourseCommand::Submit { course } => Self::Step(course, Step::Submit),
+            CourseCommand::Review { course, vote } => Self::Step(course, vote.step()),
+            CourseCommand::Publish { course } => Self::Step(course, Step::Publish),
+            CourseCommand::Retire { course } => Self::Step(course, Step::Retire),
+            CourseCommand::Votes { course } => Self::Votes(course),
         }
     }
 }
 
-/// Read, change what `fields` give, write back the whole details with the
-/// etag read (see [`Edit`]).
-async fn update_course(
-    context: &Context,
-    course_id: String,
-    fields: &CourseFields,
-) -> Outcome<pb::UpdateCourseResponse> {
-    let mut client = context.catalog();
-    let request = context.request(pb::GetCourseRequest {
-        course_id: course_id.clone(),
-    });
-    let course = present(
-        client.get_course(request).await?.into_inner().course,
-        "course",
-    )?;
-    let mut edit = Edit::begin(course.details, fields.from_file.as_deref(), DETAILS)?;
-    apply_course_fields(context, &mut edit.details, fields).await?;
-    let (details, update_mask) = edit.finish()?;
-    let request = context.request(pb::UpdateCourseRequest {
-        course_id,
-        details: Some(details),
-        etag: course.etag,
-        update_mask,
-    });
-    Ok(client.update_course(request).await?.into_inner())
+/// Runs a course verb.
+pub async fn courses(context: &Context, command: CourseCommand) -> Outcome {
+    reviewed::run::<pb::Course>(context, command.into()).await
 }

@@ -7,6 +7,7 @@ mod council;
 mod courses;
 mod orgs;
 mod programs;
+mod reviewed;
 
 use clap::{Args, ValueEnum};
 use hamafza_proto::common::LocalizedText;
@@ -14,7 +15,7 @@ use hamafza_proto::courses as pb;
 
 use super::context::{Context, Outcome, present};
 use super::input::set_text;
-use super::output::{Lang, View, emit, enum_name};
+use super::output::{Encoded, Lang, View, emit, enum_name};
 
 pub use council::council;
 pub use courses::{CourseCommand, course_id, courses};
@@ -76,14 +77,18 @@ pub struct Decision {
 }
 
 impl Vote {
-    /// The decision and the comment, as a review request carries them.
-    fn wire(self) -> (i32, String) {
+    /// The review step: the decision and the comment, as a review request
+    /// carries them.
+    fn step(self) -> reviewed::Step {
         let decision = if self.vote.approve {
             pb::VoteDecision::Approve
         } else {
             pb::VoteDecision::Reject
         };
-        (decision as i32, self.comment.unwrap_or_default())
+        reviewed::Step::Review {
+            decision: decision as i32,
+            comment: self.comment.unwrap_or_default(),
+        }
     }
 }
 
@@ -151,7 +156,7 @@ trait Row {
 }
 
 /// Prints the response `name` (of the courses contracts) that carries `item`.
-fn show<T: Row, M: prost::Message>(
+fn show<T: Row, M: Encoded + ?Sized>(
     context: &Context,
     response: &M,
     item: Option<&T>,
@@ -166,7 +171,7 @@ fn show<T: Row, M: prost::Message>(
 }
 
 /// Prints the list response `name` that carries `items`.
-fn list<T: Row, M: prost::Message>(
+fn list<T: Row, M: Encoded + ?Sized>(
     context: &Context,
     response: &M,
     items: &[T],
@@ -190,7 +195,7 @@ const VOTE_COLUMNS: [(&str, &str); 5] = [
 ];
 
 /// Prints every vote of every council round, from the response `name`.
-fn votes<M: prost::Message>(
+fn votes<M: Encoded + ?Sized>(
     context: &Context,
     response: &M,
     votes: &[pb::CouncilVote],

@@ -1,17 +1,15 @@
 //! `hamafza admin programs`: the year's set of courses, approved by the
 //! council like a course.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use hamafza_proto::courses as pb;
 
-use super::{
-    CatalogState, Row, TextFields, Vote, approvals, course_id, has_code, list, show, votes,
-};
-use crate::admin::context::{Context, Failure, Outcome, every_page, first_in_pages, present};
-use crate::admin::input::{Edit, from_file, is_uuid};
-use crate::admin::output::{Lang, enum_name};
+use super::reviewed::{self, Fields, Filter, Reply, Reviewed, Step, Verb};
+use super::{CatalogState, Row, TextFields, Vote, approvals, course_id};
+use crate::admin::context::{Context, Outcome};
+use crate::admin::output::{Encoded, Lang, enum_name};
 
 /// Program verbs.
 #[derive(Debug, Subcommand)]
@@ -100,59 +98,32 @@ pub struct ProgramFields {
     electives: Vec<String>,
 }
 
-const DETAILS: &str = "hamafza.courses.v1.ProgramDetails";
+impl Fields<pb::ProgramDetails> for ProgramFields {
+    fn details_file(&self) -> Option<&Path> {
+        self.from_file.as_deref()
+    }
 
-/// Changes `details` as `fields` say; courses by code are resolved.
-async fn apply_program_fields(
-    context: &Context,
-    details: &mut pb::ProgramDetails,
-    fields: &ProgramFields,
-) -> Outcome {
-    let text = &fields.text;
-    text.apply(
-        &mut details.code,
-        &mut details.title,
-        &mut details.description,
-    );
-    if !fields.required.is_empty() || !fields.electives.is_empty() {
-        let mut courses = Vec::new();
-        for (list, required) in [(&fields.required, true), (&fields.electives, false)] {
-            for course in list {
-                courses.push(pb::ProgramCourse {
-                    course_id: course_id(context, course).await?,
-                    required,
-                });
+    /// Courses by code are resolved.
+    async fn apply(&self, context: &Context, details: &mut pb::ProgramDetails) -> Outcome {
+        self.text.apply(
+            &mut details.code,
+            &mut details.title,
+            &mut details.description,
+        );
+        if !self.required.is_empty() || !self.electives.is_empty() {
+            let mut courses = Vec::new();
+            for (list, required) in [(&self.required, true), (&self.electives, false)] {
+                for course in list {
+                    courses.push(pb::ProgramCourse {
+                        course_id: course_id(context, course).await?,
+                        required,
+                    });
+                }
             }
+            details.courses = courses;
         }
-        details.courses = courses;
+        Ok(())
     }
-    Ok(())
-}
-
-/// The id of a program given by code (`PRP-1405`) or id.
-async fn program_id(context: &Context, program: &str) -> Outcome<String> {
-    if is_uuid(program) {
-        return Ok(program.to_owned());
-    }
-    let mut client = context.catalog();
-    let found = first_in_pages(
-        async |page_token| {
-            let request = pb::ListProgramsRequest {
-                page_size: 200,
-                page_token,
-                text: program.to_owned(),
-                ..Default::default()
-            };
-            let page = client.list_programs(context.request(request)).await?;
-            let page = page.into_inner();
-            Ok((page.programs, page.next_page_token))
-        },
-        |found: &pb::Program| has_code(found.details.as_ref().map(|d| &d.code), program),
-    )
-    .await?;
-    found
-        .map(|found| found.id)
-        .ok_or_else(|| Failure::NotFound(format!("no program with the code {program}")))
 }
 
 impl Row for pb::Program {
@@ -180,153 +151,150 @@ impl Row for pb::Program {
     }
 }
 
-/// Runs a program verb.
-pub async fn programs(context: &Context, command: ProgramCommand) -> Outcome {
-    let mut client = context.catalog();
-    match command {
-        ProgramCommand::List { status, text } => {
-            let programs = every_page(async |page_token| {
-                let request = pb::ListProgramsRequest {
-                    page_size: 200,
-                    page_token,
-                    statuses: CatalogState::wire(&status),
-                    text: text.clone().unwrap_or_default(),
-                    ..Default::default()
-                };
-                let page = client.list_programs(context.request(request)).await?;
-                let page = page.into_inner();
-                Ok((page.programs, page.next_page_token))
-            })
-            .await?;
-            let all = pb::ListProgramsResponse {
-                programs,
-                ..Default::default()
-            };
-            list(context, &all, &all.programs, "ListProgramsResponse")
-        }
-        ProgramCommand::Show { program } => {
-            let program_id = program_id(context, &program).await?;
-            let request = context.request(pb::GetProgramRequest { program_id });
-            let response = client.get_program(request).await?.into_inner();
-            show(
-                context,
-                &response,
-                response.program.as_ref(),
-                "GetProgramResponse",
-            )
-        }
-        ProgramCommand::Create { fields } => {
-            let mut details = match &fields.from_file {
-                Some(file) => from_file(file, DETAILS)?,
-                None => pb::ProgramDetails::default(),
-            };
-            apply_program_fields(context, &mut details, &fields).await?;
-            let details = Some(details);
-            let request = context.request(pb::CreateProgramRequest { details });
-            let response = client.create_program(request).await?.into_inner();
-            show(
-                context,
-                &response,
-                response.program.as_ref(),
-                "CreateProgramResponse",
-            )
-        }
-        ProgramCommand::Update { program, fields } => {
-            let program_id = program_id(context, &program).await?;
-            let response = update_program(context, program_id, &fields).await?;
-            show(
-                context,
-                &response,
-                response.program.as_ref(),
-                "UpdateProgramResponse",
-            )
-        }
-        ProgramCommand::Submit { program } => {
-            let program_id = program_id(context, &program).await?;
-            let request = context.request(pb::SubmitProgramRequest { program_id });
-            let response = client.submit_program(request).await?.into_inner();
-            show(
-                context,
-                &response,
-                response.program.as_ref(),
-                "SubmitProgramResponse",
-            )
-        }
-        ProgramCommand::Review { program, vote } => {
-            let program_id = program_id(context, &program).await?;
-            let (decision, comment) = vote.wire();
-            let request = context.request(pb::ReviewProgramRequest {
-                program_id,
-                decision,
-                comment,
-            });
-            let response = client.review_program(request).await?.into_inner();
-            show(
-                context,
-                &response,
-                response.program.as_ref(),
-                "ReviewProgramResponse",
-            )
-        }
-        ProgramCommand::Publish { program } => {
-            let program_id = program_id(context, &program).await?;
-            let request = context.request(pb::PublishProgramRequest { program_id });
-            let response = client.publish_program(request).await?.into_inner();
-            show(
-                context,
-                &response,
-                response.program.as_ref(),
-                "PublishProgramResponse",
-            )
-        }
-        ProgramCommand::Retire { program } => {
-            let program_id = program_id(context, &program).await?;
-            let request = context.request(pb::RetireProgramRequest { program_id });
-            let response = client.retire_program(request).await?.into_inner();
-            show(
-                context,
-                &response,
-                response.program.as_ref(),
-                "RetireProgramResponse",
-            )
-        }
-        ProgramCommand::Votes { program } => {
-            let program_id = program_id(context, &program).await?;
-            let request = context.request(pb::ListProgramVotesRequest { program_id });
-            let response = client.list_program_votes(request).await?.into_inner();
-            votes(
-                context,
-                &response,
-                &response.votes,
-                "ListProgramVotesResponse",
-            )
+impl Reviewed for pb::Program {
+    type Details = pb::ProgramDetails;
+    type Fields = ProgramFields;
+    const KIND: &'static str = "Program";
+    const DETAILS: &'static str = "hamafza.courses.v1.ProgramDetails";
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn code(&self) -> Option<&String> {
+        self.details.as_ref().map(|details| &details.code)
+    }
+
+    fn into_stored(self) -> (Option<pb::ProgramDetails>, String) {
+        (self.details, self.etag)
+    }
+
+    async fn page(
+        context: &Context,
+        filter: &Filter,
+        page_token: String,
+    ) -> Outcome<(Vec<Self>, String)> {
+        let request = pb::ListProgramsRequest {
+            page_size: 200,
+            page_token,
+            statuses: filter.statuses.clone(),
+            text: filter.text.clone(),
+            ..Default::default()
+        };
+        let mut client = context.catalog();
+        let page = client.list_programs(context.request(request)).await?;
+        let page = page.into_inner();
+        Ok((page.programs, page.next_page_token))
+    }
+
+    fn listed(programs: Vec<Self>) -> Box<dyn Encoded> {
+        Box::new(pb::ListProgramsResponse {
+            programs,
+            ..Default::default()
+        })
+    }
+
+    async fn get(context: &Context, program_id: String) -> Outcome<Reply<Self>> {
+        let request = context.request(pb::GetProgramRequest { program_id });
+        let response = context.catalog().get_program(request).await?.into_inner();
+        Ok(Reply::new(response.program.clone(), response))
+    }
+
+    async fn create(context: &Context, details: pb::ProgramDetails) -> Outcome<Reply<Self>> {
+        let details = Some(details);
+        let request = context.request(pb::CreateProgramRequest { details });
+        let response = context
+            .catalog()
+            .create_program(request)
+            .await?
+            .into_inner();
+        Ok(Reply::new(response.program.clone(), response))
+    }
+
+    async fn update(
+        context: &Context,
+        program_id: String,
+        details: pb::ProgramDetails,
+        etag: String,
+        update_mask: Option<prost_types::FieldMask>,
+    ) -> Outcome<Reply<Self>> {
+        let request = context.request(pb::UpdateProgramRequest {
+            program_id,
+            details: Some(details),
+            etag,
+            update_mask,
+        });
+        let response = context
+            .catalog()
+            .update_program(request)
+            .await?
+            .into_inner();
+        Ok(Reply::new(response.program.clone(), response))
+    }
+
+    async fn step(context: &Context, program_id: String, step: Step) -> Outcome<Reply<Self>> {
+        let mut client = context.catalog();
+        Ok(match step {
+            Step::Submit => {
+                let request = context.request(pb::SubmitProgramRequest { program_id });
+                let response = client.submit_program(request).await?.into_inner();
+                Reply::new(response.program.clone(), response)
+            }
+            Step::Review { decision, comment } => {
+                let request = context.request(pb::ReviewProgramRequest {
+                    program_id,
+                    decision,
+                    comment,
+                });
+                let response = client.review_program(request).await?.into_inner();
+                Reply::new(response.program.clone(), response)
+            }
+            Step::Publish => {
+                let request = context.request(pb::PublishProgramRequest { program_id });
+                let response = client.publish_program(request).await?.into_inner();
+                Reply::new(response.program.clone(), response)
+            }
+            Step::Retire => {
+                let request = context.request(pb::RetireProgramRequest { program_id });
+                let response = client.retire_program(request).await?.into_inner();
+                Reply::new(response.program.clone(), response)
+            }
+        })
+    }
+
+    async fn votes(
+        context: &Context,
+        program_id: String,
+    ) -> Outcome<(Box<dyn Encoded>, Vec<pb::CouncilVote>)> {
+        let request = context.request(pb::ListProgramVotesRequest { program_id });
+        let response = context.catalog().list_program_votes(request).await?;
+        let response = response.into_inner();
+        let votes = response.votes.clone();
+        Ok((Box::new(response), votes))
+    }
+}
+
+impl From<ProgramCommand> for Verb<ProgramFields> {
+    fn from(command: ProgramCommand) -> Self {
+        match command {
+            ProgramCommand::List { status, text } => Self::List(Filter {
+                statuses: CatalogState::wire(&status),
+                text: text.unwrap_or_default(),
+                ..Filter::default()
+            }),
+            ProgramCommand::Show { program } => Self::Show(program),
+            ProgramCommand::Create { fields } => Self::Create(fields),
+            ProgramCommand::Update { program, fields } => Self::Update(program, fields),
+            ProgramCommand::Submit { program } => Self::Step(program, Step::Submit),
+            ProgramCommand::Review { program, vote } => Self::Step(program, vote.step()),
+            ProgramCommand::Publish { program } => Self::Step(program, Step::Publish),
+            ProgramCommand::Retire { program } => Self::Step(program, Step::Retire),
+            ProgramCommand::Votes { program } => Self::Votes(program),
         }
     }
 }
 
-/// Read, change what `fields` give, write back the whole details with the
-/// etag read (see [`Edit`]).
-async fn update_program(
-    context: &Context,
-    program_id: String,
-    fields: &ProgramFields,
-) -> Outcome<pb::UpdateProgramResponse> {
-    let mut client = context.catalog();
-    let request = context.request(pb::GetProgramRequest {
-        program_id: program_id.clone(),
-    });
-    let program = present(
-        client.get_program(request).await?.into_inner().program,
-        "program",
-    )?;
-    let mut edit = Edit::begin(program.details, fields.from_file.as_deref(), DETAILS)?;
-    apply_program_fields(context, &mut edit.details, fields).await?;
-    let (details, update_mask) = edit.finish()?;
-    let request = context.request(pb::UpdateProgramRequest {
-        program_id,
-        details: Some(details),
-        etag: program.etag,
-        update_mask,
-    });
-    Ok(client.update_program(request).await?.into_inner())
+/// Runs a program verb.
+pub async fn programs(context: &Context, command: ProgramCommand) -> Outcome {
+    reviewed::run::<pb::Program>(context, command.into()).await
 }

@@ -33,7 +33,7 @@ impl CertificationApi {
         Ok(certificate_to_wire(record, time::now()))
     }
 
-    async fn visible(
+    pub(super) async fn visible(
         &self,
         caller: &Caller,
         id: &str,
@@ -327,7 +327,7 @@ impl CertificationService for CertificationApi {
         let request = request.into_inner();
         reply(
             async {
-                caller.require_any(&[Role::PlatformAdmin, Role::OrgManager])?;
+                caller.require_any(&[Role::PlatformAdmin, Role::OrgManager, Role::Service])?;
                 let mut v = Violations::new();
                 let size = v.take("page_size", page::size(request.page_size));
                 let after = v.take(
@@ -338,7 +338,9 @@ impl CertificationService for CertificationApi {
                     v.add("within_days", "must be between 1 and 3650");
                 }
                 v.finish()?;
-                let organization = if caller.has(Role::PlatformAdmin) {
+                // Services (the notifications' expiry notices) see every
+                // organization, as admins do.
+                let organization = if caller.has_any(&[Role::PlatformAdmin, Role::Service]) {
                     Some(request.organization_id.clone()).filter(|o| !o.is_empty())
                 } else if caller.has(Role::OrgManager) {
                     if !request.organization_id.is_empty()
@@ -404,6 +406,15 @@ impl CertificationService for CertificationApi {
         )
     }
 
+    async fn get_certificate_document(
+        &self,
+        request: Request<pb::GetCertificateDocumentRequest>,
+    ) -> Result<Response<pb::GetCertificateDocumentResponse>, Status> {
+        let caller = signed_in(&request)?;
+        let request = request.into_inner();
+        reply(self.document(&caller, &request.certificate_id).await)
+    }
+
     async fn get_certificate_presentation(
         &self,
         request: Request<pb::GetCertificatePresentationRequest>,
@@ -414,28 +425,43 @@ impl CertificationService for CertificationApi {
             async {
                 let record = self.visible(&caller, &request.certificate_id).await?;
                 let url = self.verification_url(&record.certificate.serial);
-                let qr = qrcode::QrCode::new(url.as_bytes())
-                    .map_err(|e| ApiError::internal(anyhow::anyhow!("QR code: {e}")))?;
-                let svg = qr
-                    .render::<qrcode::render::svg::Color<'_>>()
-                    .min_dimensions(200, 200)
-                    .quiet_zone(true)
-                    .build();
+                let svg = qr_code(&url)?;
                 let row = &record.certificate;
                 let (issue, completion, until) =
                     (row.issue_time, row.completion_time, row.valid_until);
+                let host = match row.session_id {
+                    Some(session) => self.courses.session_host(session).await?,
+                    None => None,
+                };
+                let (host_organization_id, host_organization_name) = match host {
+                    Some((id, hosting)) => (id, hosting.host_organization_name),
+                    None => (String::new(), None),
+                };
                 Ok(pb::GetCertificatePresentationResponse {
                     issue_date: Some(presented(issue)),
                     completion_date: Some(presented(completion)),
                     valid_until_date: until.map(presented),
                     verification_url: url,
                     qr_code_svg: svg,
+                    host_organization_id,
+                    host_organization_name,
                     certificate: Some(certificate_to_wire(record, time::now())),
                 })
             }
             .await,
         )
     }
+}
+
+/// A QR code of `url` as a standalone SVG document.
+pub(super) fn qr_code(url: &str) -> Result<String, ApiError> {
+    let qr = qrcode::QrCode::new(url.as_bytes())
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("QR code: {e}")))?;
+    Ok(qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build())
 }
 
 /// Refuses a list filter naming what the caller may never see (as the

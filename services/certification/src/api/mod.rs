@@ -2,6 +2,7 @@
 
 mod certification;
 pub mod convert;
+mod document;
 mod issuance;
 
 use hamafza_kit::auth::signed_in;
@@ -26,6 +27,7 @@ pub struct CertificationApi {
     courses: CoursesClient,
     keys: Arc<IssuerKeys>,
     credentials: CredentialsConfig,
+    renderer: Arc<crate::document::Renderer>,
 }
 
 impl std::fmt::Debug for CertificationApi {
@@ -47,6 +49,7 @@ impl CertificationApi {
             courses,
             keys,
             credentials,
+            renderer: Arc::new(crate::document::Renderer::new()),
         }
     }
 

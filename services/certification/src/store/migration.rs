@@ -1,36 +1,19 @@
 //! Schema migrations of the certification database. Append-only.
 
+use hamafza_kit::migration::{ColumnGroups, create_indexes, drop_tables};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-/// Every migration of the certification database, in order.
-pub struct Migrator;
-
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(InitialSchema)]
-    }
-
-    fn migration_table_name() -> sea_orm::DynIden {
-        "certification_migrations".into()
-    }
+hamafza_kit::migrator! {
+    /// Every migration of the certification database, in order.
+    pub struct Migrator in "certification_migrations" [
+        InitialSchema,
+        CertificateDocuments,
+    ]
 }
 
-struct InitialSchema;
-
-impl MigrationName for InitialSchema {
-    fn name(&self) -> &str {
-        "m20261126_000001_initial_schema"
-    }
-}
-
-fn index(name: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create().name(name).table("certificates").take();
-    for col in cols {
-        index.col(*col);
-    }
-    index
+hamafza_kit::migration_name! {
+    struct InitialSchema = "m20261126_000001_initial_schema";
 }
 
 #[async_trait::async_trait]
@@ -47,12 +30,10 @@ impl MigrationTrait for InitialSchema {
                     .col(string_len("trainee_subject", 200))
                     .col(string_len("trainee_name", 200))
                     .col(string_len("organization_id", 32))
-                    .col(string_len("organization_name_fa", 200))
-                    .col(string_len("organization_name_en", 200))
+                    .bilingual("organization_name", |name| string_len(name, 200))
                     .col(uuid_null("course_id"))
                     .col(uuid_null("program_id"))
-                    .col(string_len("title_fa", 200))
-                    .col(string_len("title_en", 200))
+                    .bilingual("title", |name| string_len(name, 200))
                     .col(integer("hours"))
                     .col(integer_null("score"))
                     .col(timestamp_with_time_zone("completion_time"))
@@ -68,37 +49,26 @@ impl MigrationTrait for InitialSchema {
                     .col(text("credential_jwt"))
                     .col(string_len("key_id", 100))
                     .col(text("manual_reason"))
-                    .col(string_len("issued_by_subject", 200))
-                    .col(string_len("issued_by_name", 200))
-                    .col(string_len("issued_by_organization_id", 32))
+                    .person("issued_by")
                     .col(json("basis"))
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index("certificates_by_trainee", &["trainee_subject", "id"]))
-            .await?;
-        manager
-            .create_index(index(
-                "certificates_by_organization",
-                &["organization_id", "id"],
-            ))
-            .await?;
-        manager
-            .create_index(index("certificates_by_expiry", &["valid_until"]))
-            .await?;
-        manager
-            .create_index(index(
-                "certificates_by_course",
-                &["course_id", "trainee_subject"],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "certificates_by_program",
-                &["program_id", "trainee_subject"],
-            ))
-            .await?;
+        create_indexes(
+            manager,
+            "certificates",
+            &[
+                ("certificates_by_trainee", &["trainee_subject", "id"]),
+                ("certificates_by_organization", &["organization_id", "id"]),
+                ("certificates_by_expiry", &["valid_until"]),
+                ("certificates_by_course", &["course_id", "trainee_subject"]),
+                (
+                    "certificates_by_program",
+                    &["program_id", "trainee_subject"],
+                ),
+            ],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -113,11 +83,37 @@ impl MigrationTrait for InitialSchema {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["idempotency_keys", "issuer_keys", "certificates"] {
-            manager
-                .drop_table(Table::drop().table(table).take())
-                .await?;
-        }
-        Ok(())
+        drop_tables(
+            manager,
+            &["idempotency_keys", "issuer_keys", "certificates"],
+        )
+        .await
+    }
+}
+
+hamafza_kit::migration_name! {
+    struct CertificateDocuments = "m20261129_000002_certificate_documents";
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CertificateDocuments {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("certificate_documents")
+                    // One rendered PDF per certificate, kept while what it
+                    // shows (the digest) stays the same.
+                    .col(pk_uuid("certificate_id"))
+                    .col(string_len("digest", 64))
+                    .col(blob("pdf"))
+                    .col(timestamp_with_time_zone("rendered_at"))
+                    .take(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(manager, &["certificate_documents"]).await
     }
 }

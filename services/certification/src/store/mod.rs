@@ -1,5 +1,6 @@
 //! The certification database: entities, migrations and queries.
 
+mod documents;
 pub mod entities;
 pub mod migration;
 pub mod queries;

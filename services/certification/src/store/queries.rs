@@ -18,7 +18,7 @@ type Result<T> = std::result::Result<T, CertificationError>;
 /// The certification database.
 #[derive(Debug, Clone)]
 pub struct Store {
-    db: DatabaseConnection,
+    pub(super) db: DatabaseConnection,
 }
 
 /// A certificate and what replaced it, if anything.

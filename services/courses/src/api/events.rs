@@ -7,7 +7,7 @@ use hamafza_proto::courses::event_service_server::EventService;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use super::convert::masks::{apply_mask, merge_event};
+use super::convert::masks::merge_event;
 use super::convert::{
     event_draft, event_kind_from_wire, event_to_wire, parse_id, parse_organization_filter,
     parse_range, parse_text_filter,
@@ -129,25 +129,24 @@ impl EventService for CoursesApi {
                 // Every attempt reads afresh, borrowing the request and the terms.
                 let (request, terms) = (&request, &terms);
                 let record = terms
-                    .write(move || async move {
-                        let existing = self
-                            .store
-                            .event(id)
-                            .await?
-                            .ok_or_else(|| ApiError::not_found("event", id))?;
-                        let revision = terms.revision("event", id, existing.event.revision)?;
-                        let details = apply_mask(
-                            event_to_wire(existing).details.unwrap_or_default(),
-                            request.details.as_ref(),
-                            terms.paths(),
-                            merge_event,
-                        );
-                        let draft = event_draft(details.as_ref())?;
-                        Ok(self
-                            .store
-                            .update_event(id, &draft, revision, time::now())
-                            .await)
-                    })
+                    .rewrite(
+                        "event",
+                        id,
+                        move || self.store.event(id),
+                        |existing| existing.event.revision,
+                        move |existing, revision| async move {
+                            let details = terms.merged(
+                                event_to_wire(existing).details.unwrap_or_default(),
+                                request.details.as_ref(),
+                                merge_event,
+                            );
+                            let draft = event_draft(details.as_ref())?;
+                            Ok(self
+                                .store
+                                .update_event(id, &draft, revision, time::now())
+                                .await)
+                        },
+                    )
                     .await?;
                 tracing::info!(event_id = %id, by = %caller.subject, "event updated");
                 Ok(pb::UpdateEventResponse {

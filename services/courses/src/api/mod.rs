@@ -5,6 +5,7 @@
 pub mod convert;
 mod courses;
 mod events;
+pub(crate) mod hosting;
 mod organizations;
 mod people;
 mod sessions;
@@ -139,6 +140,43 @@ impl UpdateTerms {
                 written => return Ok(written?),
             }
         }
+    }
+
+    /// [`Self::write`] for a resource read whole: every attempt reads the
+    /// `kind` `id` afresh with `read` (NOT_FOUND when it is gone), checks its
+    /// revision (as `revision_of` reads it) against the etag, and hands it
+    /// with that revision to `save`, which merges the request and writes.
+    async fn rewrite<I, T, R, F, G>(
+        &self,
+        kind: &'static str,
+        id: I,
+        read: impl Fn() -> F,
+        revision_of: fn(&T) -> i64,
+        save: impl Fn(T, i64) -> G,
+    ) -> Result<R, ApiError>
+    where
+        I: std::fmt::Display + Copy,
+        F: Future<Output = Result<Option<T>, CoursesError>>,
+        G: Future<Output = Result<Result<R, CoursesError>, ApiError>>,
+    {
+        let (read, save) = (&read, &save);
+        self.write(move || async move {
+            let existing = read().await?.ok_or_else(|| ApiError::not_found(kind, id))?;
+            let revision = self.revision(kind, id, revision_of(&existing))?;
+            save(existing, revision).await
+        })
+        .await
+    }
+
+    /// `given` merged into `stored` along the mask's paths (`given` whole
+    /// when there is no mask).
+    fn merged<T: Clone + Default>(
+        &self,
+        stored: T,
+        given: Option<&T>,
+        merge: fn(&mut T, &T, &str) -> bool,
+    ) -> Option<T> {
+        convert::masks::apply_mask(stored, given, self.paths(), merge)
     }
 
     /// The revision to write over, given the one stored now: the update is

@@ -9,7 +9,7 @@ use hamafza_proto::courses::{
 };
 use tonic::{Request, Response, Status};
 
-use super::convert::masks::{apply_mask, merge_organization};
+use super::convert::masks::merge_organization;
 use super::convert::{
     organization_draft, organization_kind_from_wire, organization_to_wire, parse_text_filter,
 };
@@ -123,32 +123,32 @@ impl OrganizationService for CoursesApi {
                 // Every attempt reads afresh, borrowing the id, the request and the terms.
                 let (id, request, terms) = (&id, &request, &terms);
                 let row = terms
-                    .write(move || async move {
-                        let existing = self
-                            .store
-                            .organization(id.as_str())
-                            .await?
-                            .ok_or_else(|| ApiError::not_found("organization", id))?;
-                        let revision = terms.revision("organization", id, existing.revision)?;
-                        let stored = organization_to_wire(existing);
-                        let stored = UpdateOrganizationRequest {
-                            organization_id: stored.id,
-                            name: stored.name,
-                            kind: stored.kind,
-                            parent_organization_id: stored.parent_organization_id,
-                            ..Default::default()
-                        };
-                        let fields =
-                            apply_mask(stored, Some(request), terms.paths(), merge_organization)
+                    .rewrite(
+                        "organization",
+                        id,
+                        move || self.store.organization(id.as_str()),
+                        |existing| existing.revision,
+                        move |existing, revision| async move {
+                            let stored = organization_to_wire(existing);
+                            let stored = UpdateOrganizationRequest {
+                                organization_id: stored.id,
+                                name: stored.name,
+                                kind: stored.kind,
+                                parent_organization_id: stored.parent_organization_id,
+                                ..Default::default()
+                            };
+                            let fields = terms
+                                .merged(stored, Some(request), merge_organization)
                                 .unwrap_or_default();
-                        let draft = organization_draft(
-                            &request.organization_id,
-                            fields.name.as_ref(),
-                            fields.kind,
-                            &fields.parent_organization_id,
-                        )?;
-                        Ok(self.store.update_organization(&draft, revision).await)
-                    })
+                            let draft = organization_draft(
+                                &request.organization_id,
+                                fields.name.as_ref(),
+                                fields.kind,
+                                &fields.parent_organization_id,
+                            )?;
+                            Ok(self.store.update_organization(&draft, revision).await)
+                        },
+                    )
                     .await?;
                 tracing::info!(organization_id = %id, by = %caller.subject, "organization updated");
                 Ok(UpdateOrganizationResponse {

@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert::{parse_organization_filter, parse_text_filter, person_draft, person_to_wire};
 use super::{CoursesApi, reply, signed_in};
-use crate::domain::people::{Upserted, Writer};
+use crate::domain::people::{MANAGER_GIVES, Upserted, Writer};
 use crate::store::entities::person;
 use crate::store::queries::PersonFilter;
 
@@ -62,6 +62,13 @@ impl CoursesApi {
                 "an org manager adds people of their own organization ({organization}) only"
             )));
         }
+        if matches!(writer, Writer::Manager(_))
+            && let Some(role) = draft.roles.iter().find(|r| !MANAGER_GIVES.contains(r))
+        {
+            return Err(ApiError::permission_denied(format!(
+                "an org manager gives org_manager, instructor and trainee only, not {role}"
+            )));
+        }
         Ok(self
             .store
             .upsert_person(&draft, writer, time::now())
@@ -110,6 +117,16 @@ impl PersonService for CoursesApi {
                 let organization =
                     parse_organization_filter(&mut v, "organization_id", &request.organization_id);
                 let text = parse_text_filter(&mut v, "text", &request.text);
+                let role = match request.role.trim() {
+                    "" => None,
+                    name => {
+                        let role = Role::parse(name).filter(|role| *role != Role::Service);
+                        if role.is_none() {
+                            v.add("role", "must be one of platform_admin, council, org_manager, instructor, trainee");
+                        }
+                        role
+                    }
+                };
                 v.finish()?;
                 let organization = if caller.has_any(EVERYONE) {
                     organization
@@ -132,6 +149,7 @@ impl PersonService for CoursesApi {
                     organization_id: organization,
                     text,
                     include_inactive: request.include_inactive,
+                    role,
                 };
                 let mut rows = self
                     .store

@@ -1,13 +1,14 @@
 //! `hamafza.courses.v1.SessionService`.
 
 use hamafza_kit::auth::{Caller, Role};
+use hamafza_kit::db::retry_on_lost_connection;
 use hamafza_kit::{ApiError, Violations, page, time};
 use hamafza_proto::courses as pb;
 use hamafza_proto::courses::session_service_server::SessionService;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use super::convert::masks::{apply_mask, merge_session};
+use super::convert::masks::merge_session;
 use super::convert::{
     parse_id, parse_instant, parse_organization_filter, parse_range, session_plan,
     session_statuses_from_wire, session_to_wire,
@@ -53,7 +54,7 @@ impl CoursesApi {
     }
 
     /// Parses a session plan and checks it against its course.
-    async fn checked_plan(
+    pub(super) async fn checked_plan(
         &self,
         course_id: Uuid,
         details: Option<&pb::SessionDetails>,
@@ -78,6 +79,22 @@ impl CoursesApi {
             }
         }
         Ok(plan)
+    }
+
+    /// Answers a request to move the session it names (with `named`: its
+    /// id and the reason given) as `movement` says, the session as moved
+    /// wrapped by `wrap`.
+    async fn answer_move<Q, R>(
+        &self,
+        request: Request<Q>,
+        movement: SessionMove,
+        named: impl FnOnce(Q) -> (String, String),
+        wrap: impl FnOnce(Option<pb::Session>) -> R,
+    ) -> Result<Response<R>, Status> {
+        let caller = signed_in(&request)?;
+        let (id, reason) = named(request.into_inner());
+        let moved = self.move_session(&caller, &id, movement, &reason).await;
+        reply(moved.map(|session| wrap(Some(session))))
     }
 
     async fn move_session(
@@ -136,7 +153,7 @@ impl SessionService for CoursesApi {
                 let plan = v.finish_with(plan)?;
                 let record = self
                     .store
-                    .create_session(course_id, &plan, time::now())
+                    .create_session(course_id, &plan, None, time::now())
                     .await?;
                 tracing::info!(
                     session_id = %record.session.id,
@@ -158,17 +175,20 @@ impl SessionService for CoursesApi {
         let caller = signed_in(&request)?;
         let request = request.into_inner();
         reply(
-            async {
-                let id = Self::parse_session_id(&request.session_id).await?;
-                match self.store.session(id).await? {
-                    Some(record) if self.may_see_session(&caller, &record).await? => {
-                        Ok(pb::GetSessionResponse {
-                            session: Some(session_to_wire(record)),
-                        })
+            retry_on_lost_connection(|| {
+                let (request, caller) = (&request, &caller);
+                async move {
+                    let id = Self::parse_session_id(&request.session_id).await?;
+                    match self.store.session(id).await? {
+                        Some(record) if self.may_see_session(caller, &record).await? => {
+                            Ok(pb::GetSessionResponse {
+                                session: Some(session_to_wire(record)),
+                            })
+                        }
+                        _ => Err(ApiError::not_found("session", id)),
                     }
-                    _ => Err(ApiError::not_found("session", id)),
                 }
-            }
+            })
             .await,
         )
     }
@@ -180,116 +200,122 @@ impl SessionService for CoursesApi {
         let caller = signed_in(&request)?;
         let request = request.into_inner();
         reply(
-            async {
-                let mut v = Violations::new();
-                let size = v.take("page_size", page::size(request.page_size));
-                let after = v.take(
-                    "page_token",
-                    page::decode::<(chrono::DateTime<chrono::Utc>, Uuid)>(&request.page_token),
-                );
-                let course = if request.course_id.is_empty() {
-                    None
-                } else {
-                    parse_id(&mut v, "course_id", &request.course_id)
-                };
-                let asked = session_statuses_from_wire(&mut v, "statuses", &request.statuses);
-                let (start_from, start_until) =
-                    parse_range(&mut v, "start_time", request.start_time.as_ref());
-                let organization =
-                    parse_organization_filter(&mut v, "organization_id", &request.organization_id);
-                let instructor = v
-                    .take(
-                        "instructor_subject",
-                        hamafza_kit::text::single_line(&request.instructor_subject, 200),
-                    )
-                    .filter(|s| !s.is_empty());
-                let updated_since = request
-                    .updated_since
-                    .as_ref()
-                    .and_then(|t| parse_instant(&mut v, "updated_since", Some(t)));
-                if request.session_ids.len() > MAX_ID_FILTER {
-                    v.add(
-                        "session_ids",
-                        format!("may list at most {MAX_ID_FILTER} ids"),
+            retry_on_lost_connection(|| {
+                let (request, caller) = (&request, &caller);
+                async move {
+                    let mut v = Violations::new();
+                    let size = v.take("page_size", page::size(request.page_size));
+                    let after = v.take(
+                        "page_token",
+                        page::decode::<(chrono::DateTime<chrono::Utc>, Uuid)>(&request.page_token),
                     );
-                }
-                let ids: Vec<Uuid> = request
-                    .session_ids
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, id)| parse_id(&mut v, &format!("session_ids[{i}]"), id))
-                    .collect();
-                v.finish()?;
-                let size = size.unwrap_or(page::DEFAULT_PAGE_SIZE);
+                    let course = if request.course_id.is_empty() {
+                        None
+                    } else {
+                        parse_id(&mut v, "course_id", &request.course_id)
+                    };
+                    let asked = session_statuses_from_wire(&mut v, "statuses", &request.statuses);
+                    let (start_from, start_until) =
+                        parse_range(&mut v, "start_time", request.start_time.as_ref());
+                    let organization = parse_organization_filter(
+                        &mut v,
+                        "organization_id",
+                        &request.organization_id,
+                    );
+                    let instructor = v
+                        .take(
+                            "instructor_subject",
+                            hamafza_kit::text::single_line(&request.instructor_subject, 200),
+                        )
+                        .filter(|s| !s.is_empty());
+                    let updated_since = request
+                        .updated_since
+                        .as_ref()
+                        .and_then(|t| parse_instant(&mut v, "updated_since", Some(t)));
+                    if request.session_ids.len() > MAX_ID_FILTER {
+                        v.add(
+                            "session_ids",
+                            format!("may list at most {MAX_ID_FILTER} ids"),
+                        );
+                    }
+                    let ids: Vec<Uuid> = request
+                        .session_ids
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, id)| parse_id(&mut v, &format!("session_ids[{i}]"), id))
+                        .collect();
+                    v.finish()?;
+                    let size = size.unwrap_or(page::DEFAULT_PAGE_SIZE);
 
-                let all = [
-                    SessionStatus::Planned,
-                    SessionStatus::Open,
-                    SessionStatus::Closed,
-                    SessionStatus::Completed,
-                    SessionStatus::Cancelled,
-                ];
-                let wants_planned = asked.is_empty() || asked.contains(&SessionStatus::Planned);
-                let (statuses, also_planned_by) = if is_staff(&caller) {
-                    (
-                        if asked.is_empty() {
-                            all.to_vec()
+                    let all = [
+                        SessionStatus::Planned,
+                        SessionStatus::Open,
+                        SessionStatus::Closed,
+                        SessionStatus::Completed,
+                        SessionStatus::Cancelled,
+                    ];
+                    let wants_planned = asked.is_empty() || asked.contains(&SessionStatus::Planned);
+                    let (statuses, also_planned_by) = if is_staff(caller) {
+                        (
+                            if asked.is_empty() {
+                                all.to_vec()
+                            } else {
+                                asked
+                            },
+                            None,
+                        )
+                    } else {
+                        let is_instructor = caller.has(Role::Instructor);
+                        if asked.contains(&SessionStatus::Planned) && !is_instructor {
+                            return Err(ApiError::permission_denied(
+                                "planned sessions are visible only to staff and their instructors",
+                            ));
+                        }
+                        let public: Vec<SessionStatus> = if asked.is_empty() {
+                            all[1..].to_vec()
                         } else {
                             asked
-                        },
-                        None,
-                    )
-                } else {
-                    let is_instructor = caller.has(Role::Instructor);
-                    if asked.contains(&SessionStatus::Planned) && !is_instructor {
-                        return Err(ApiError::permission_denied(
-                            "planned sessions are visible only to staff and their instructors",
-                        ));
-                    }
-                    let public: Vec<SessionStatus> = if asked.is_empty() {
-                        all[1..].to_vec()
-                    } else {
-                        asked
+                        };
+                        let public = public
+                            .into_iter()
+                            .filter(|s| *s != SessionStatus::Planned)
+                            .collect();
+                        (
+                            public,
+                            (is_instructor && wants_planned).then(|| caller.subject.clone()),
+                        )
                     };
-                    let public = public
-                        .into_iter()
-                        .filter(|s| *s != SessionStatus::Planned)
-                        .collect();
-                    (
-                        public,
-                        (is_instructor && wants_planned).then(|| caller.subject.clone()),
-                    )
-                };
-                let filter = SessionFilter {
-                    statuses,
-                    also_planned_by,
-                    course,
-                    start_from,
-                    start_until,
-                    organization,
-                    instructor,
-                    updated_since,
-                    public_courses_only: !is_staff(&caller),
-                    ids,
-                };
-                let mut records = self
-                    .store
-                    .list_sessions(&filter, after.flatten(), size + 1)
-                    .await?;
-                let by_change = filter.updated_since.is_some();
-                let next_page_token = page::finish(&mut records, size, |record| {
-                    let instant = if by_change {
-                        record.session.updated_at
-                    } else {
-                        record.session.starts_at
+                    let filter = SessionFilter {
+                        statuses,
+                        also_planned_by,
+                        course,
+                        start_from,
+                        start_until,
+                        organization,
+                        instructor,
+                        updated_since,
+                        public_courses_only: !is_staff(caller),
+                        ids,
                     };
-                    (instant, record.session.id)
-                });
-                Ok(pb::ListSessionsResponse {
-                    sessions: records.into_iter().map(session_to_wire).collect(),
-                    next_page_token,
-                })
-            }
+                    let mut records = self
+                        .store
+                        .list_sessions(&filter, after.flatten(), size + 1)
+                        .await?;
+                    let by_change = filter.updated_since.is_some();
+                    let next_page_token = page::finish(&mut records, size, |record| {
+                        let instant = if by_change {
+                            record.session.updated_at
+                        } else {
+                            record.session.starts_at
+                        };
+                        (instant, record.session.id)
+                    });
+                    Ok(pb::ListSessionsResponse {
+                        sessions: records.into_iter().map(session_to_wire).collect(),
+                        next_page_token,
+                    })
+                }
+            })
             .await,
         )
     }
@@ -312,30 +338,29 @@ impl SessionService for CoursesApi {
                 // Every attempt reads afresh, borrowing the request and the terms.
                 let (request, terms) = (&request, &terms);
                 let record = terms
-                    .write(move || async move {
-                        let existing = self
-                            .store
-                            .session(id)
-                            .await?
-                            .ok_or_else(|| ApiError::not_found("session", id))?;
-                        let revision = terms.revision("session", id, existing.session.revision)?;
-                        let course_id = existing.session.course_id;
-                        let details = apply_mask(
-                            session_to_wire(existing).details.unwrap_or_default(),
-                            request.details.as_ref(),
-                            terms.paths(),
-                            merge_session,
-                        );
-                        let mut v = Violations::new();
-                        let plan = self
-                            .checked_plan(course_id, details.as_ref(), &mut v)
-                            .await?;
-                        let plan = v.finish_with(plan)?;
-                        Ok(self
-                            .store
-                            .update_session(id, &plan, revision, time::now())
-                            .await)
-                    })
+                    .rewrite(
+                        "session",
+                        id,
+                        move || self.store.session(id),
+                        |existing| existing.session.revision,
+                        move |existing, revision| async move {
+                            let course_id = existing.session.course_id;
+                            let details = terms.merged(
+                                session_to_wire(existing).details.unwrap_or_default(),
+                                request.details.as_ref(),
+                                merge_session,
+                            );
+                            let mut v = Violations::new();
+                            let plan = self
+                                .checked_plan(course_id, details.as_ref(), &mut v)
+                                .await?;
+                            let plan = v.finish_with(plan)?;
+                            Ok(self
+                                .store
+                                .update_session(id, &plan, revision, time::now())
+                                .await)
+                        },
+                    )
                     .await?;
                 tracing::info!(session_id = %id, by = %caller.subject, "session updated");
                 Ok(pb::UpdateSessionResponse {
@@ -350,80 +375,91 @@ impl SessionService for CoursesApi {
         &self,
         request: Request<pb::OpenSessionRequest>,
     ) -> Result<Response<pb::OpenSessionResponse>, Status> {
-        let caller = signed_in(&request)?;
-        let request = request.into_inner();
-        reply(
-            async {
-                let session = self
-                    .move_session(&caller, &request.session_id, SessionMove::Open, "")
-                    .await?;
-                Ok(pb::OpenSessionResponse {
-                    session: Some(session),
-                })
-            }
-            .await,
-        )
+        let named = |request: pb::OpenSessionRequest| (request.session_id, String::new());
+        let wrap = |session| pb::OpenSessionResponse { session };
+        self.answer_move(request, SessionMove::Open, named, wrap)
+            .await
     }
 
     async fn close_session(
         &self,
         request: Request<pb::CloseSessionRequest>,
     ) -> Result<Response<pb::CloseSessionResponse>, Status> {
-        let caller = signed_in(&request)?;
-        let request = request.into_inner();
-        reply(
-            async {
-                let session = self
-                    .move_session(&caller, &request.session_id, SessionMove::Close, "")
-                    .await?;
-                Ok(pb::CloseSessionResponse {
-                    session: Some(session),
-                })
-            }
-            .await,
-        )
+        let named = |request: pb::CloseSessionRequest| (request.session_id, String::new());
+        let wrap = |session| pb::CloseSessionResponse { session };
+        self.answer_move(request, SessionMove::Close, named, wrap)
+            .await
     }
 
     async fn complete_session(
         &self,
         request: Request<pb::CompleteSessionRequest>,
     ) -> Result<Response<pb::CompleteSessionResponse>, Status> {
-        let caller = signed_in(&request)?;
-        let request = request.into_inner();
-        reply(
-            async {
-                let session = self
-                    .move_session(&caller, &request.session_id, SessionMove::Complete, "")
-                    .await?;
-                Ok(pb::CompleteSessionResponse {
-                    session: Some(session),
-                })
-            }
-            .await,
-        )
+        let named = |request: pb::CompleteSessionRequest| (request.session_id, String::new());
+        let wrap = |session| pb::CompleteSessionResponse { session };
+        self.answer_move(request, SessionMove::Complete, named, wrap)
+            .await
     }
 
     async fn cancel_session(
         &self,
         request: Request<pb::CancelSessionRequest>,
     ) -> Result<Response<pb::CancelSessionResponse>, Status> {
+        let named = |request: pb::CancelSessionRequest| (request.session_id, request.reason);
+        let wrap = |session| pb::CancelSessionResponse { session };
+        self.answer_move(request, SessionMove::Cancel, named, wrap)
+            .await
+    }
+
+    async fn propose_hosted_session(
+        &self,
+        request: Request<pb::ProposeHostedSessionRequest>,
+    ) -> Result<Response<pb::ProposeHostedSessionResponse>, Status> {
+        let caller = signed_in(&request)?;
+        let request = request.into_inner();
+        reply(self.propose_hosted(&caller, &request).await.map(|session| {
+            pb::ProposeHostedSessionResponse {
+                session: Some(session),
+            }
+        }))
+    }
+
+    async fn accept_hosted_session(
+        &self,
+        request: Request<pb::AcceptHostedSessionRequest>,
+    ) -> Result<Response<pb::AcceptHostedSessionResponse>, Status> {
         let caller = signed_in(&request)?;
         let request = request.into_inner();
         reply(
-            async {
-                let session = self
-                    .move_session(
-                        &caller,
-                        &request.session_id,
-                        SessionMove::Cancel,
-                        &request.reason,
-                    )
-                    .await?;
-                Ok(pb::CancelSessionResponse {
+            self.decide_hosted(&caller, &request.session_id, None)
+                .await
+                .map(|session| pb::AcceptHostedSessionResponse {
                     session: Some(session),
-                })
-            }
-            .await,
+                }),
         )
+    }
+
+    async fn decline_hosted_session(
+        &self,
+        request: Request<pb::DeclineHostedSessionRequest>,
+    ) -> Result<Response<pb::DeclineHostedSessionResponse>, Status> {
+        let caller = signed_in(&request)?;
+        let request = request.into_inner();
+        reply(
+            self.decide_hosted(&caller, &request.session_id, Some(&request.reason))
+                .await
+                .map(|session| pb::DeclineHostedSessionResponse {
+                    session: Some(session),
+                }),
+        )
+    }
+
+    async fn list_hosted_sessions(
+        &self,
+        request: Request<pb::ListHostedSessionsRequest>,
+    ) -> Result<Response<pb::ListHostedSessionsResponse>, Status> {
+        let caller = signed_in(&request)?;
+        let request = request.into_inner();
+        reply(self.list_hosted(&caller, &request).await)
     }
 }

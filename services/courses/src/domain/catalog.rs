@@ -29,6 +29,8 @@ pub struct CourseDraft {
     pub title: Bilingual,
     /// Description.
     pub description: Bilingual,
+    /// Who the course is for (optional).
+    pub audience: Bilingual,
     /// Subject area.
     pub category: Category,
     /// Teaching hours, 1-1000.

@@ -90,6 +90,12 @@ pub enum CoursesError {
         /// Where the directory has them.
         organization_id: String,
     },
+    /// A hosted session's proposal is not PROPOSED any more.
+    #[error("the hosting proposal is already {0}")]
+    HostingAlreadyDecided(super::hosting::HostingState),
+    /// A hosted session cannot open before its proposal is accepted.
+    #[error("the hosting proposal is {0}; only an accepted hosted session can open")]
+    HostingNotAccepted(super::hosting::HostingState),
     /// Storage failed.
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
@@ -138,6 +144,16 @@ impl From<CoursesError> for ApiError {
             CoursesError::PersonInOtherOrganization { .. } => ApiError::new(
                 ErrorCode::FailedPrecondition,
                 "PERSON_IN_OTHER_ORGANIZATION",
+                message,
+            ),
+            CoursesError::HostingAlreadyDecided(_) => ApiError::new(
+                ErrorCode::FailedPrecondition,
+                "HOSTING_ALREADY_DECIDED",
+                message,
+            ),
+            CoursesError::HostingNotAccepted(_) => ApiError::new(
+                ErrorCode::FailedPrecondition,
+                "HOSTING_NOT_ACCEPTED",
                 message,
             ),
             CoursesError::Database(error) => hamafza_kit::db::api_error(error),

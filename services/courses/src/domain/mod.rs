@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod hosting;
 pub mod people;
 pub mod sessions;
 pub mod values;

@@ -1,6 +1,8 @@
 //! The people directory's rules: what a person's record holds and how a
 //! sign-in or a directory edit changes it.
 
+use hamafza_kit::auth::Role;
+
 use super::values::Bilingual;
 
 /// A person as a caller gives them, validated.
@@ -18,6 +20,28 @@ pub struct PersonDraft {
     pub job_title: String,
     /// Still working there.
     pub active: bool,
+    /// The platform roles they hold, sorted, each once; empty keeps the
+    /// stored ones.
+    pub roles: Vec<Role>,
+}
+
+/// The roles an org manager may give their people: none that reaches past
+/// their company.
+pub const MANAGER_GIVES: [Role; 3] = [Role::OrgManager, Role::Instructor, Role::Trainee];
+
+/// Roles as the directory stores them: claim values between commas
+/// (`,council,org_manager,`), empty when none.
+pub fn roles_column(roles: &[Role]) -> String {
+    if roles.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+    format!(",{},", names.join(","))
+}
+
+/// The roles of a stored column (unknown names are skipped).
+pub fn roles_of(column: &str) -> Vec<Role> {
+    column.split(',').filter_map(Role::parse).collect()
 }
 
 /// Who is writing a person, which decides how the record changes.

@@ -64,6 +64,10 @@ pub mod course {
         pub revision: i64,
         /// [`hamafza_kit::text::search_key_of`] of the searchable texts.
         pub search_key: String,
+        /// Who the course is for, in Persian (empty when it does not say).
+        pub audience_fa: String,
+        /// Who the course is for, in English.
+        pub audience_en: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -209,6 +213,37 @@ pub mod session {
         pub updated_at: DateTimeUtc,
         /// Bumped by every write of the row; the etag is made of it.
         pub revision: i64,
+        /// The member company hosting it; its proposal is in
+        /// `session_hostings`.
+        pub host_organization_id: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The proposals of company-hosted sessions and their decisions.
+pub mod session_hosting {
+    use sea_orm::entity::prelude::*;
+
+    use crate::domain::hosting::HostingState;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "session_hostings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub session_id: Uuid,
+        pub host_organization_id: String,
+        pub state: HostingState,
+        pub proposed_by_subject: String,
+        pub proposed_by_name: String,
+        pub proposed_at: DateTimeUtc,
+        pub decided_by_subject: Option<String>,
+        pub decided_by_name: Option<String>,
+        pub decided_at: Option<DateTimeUtc>,
+        pub decline_reason: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -315,6 +350,10 @@ pub mod person {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub last_sign_in_at: Option<DateTimeUtc>,
+        /// The platform roles they hold, claim values between commas:
+        /// `,council,org_manager,` (empty when none), so that one role is
+        /// found with `LIKE '%,org_manager,%'`.
+        pub roles: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,36 +1,40 @@
 //! Schema migrations of the courses database. Migrations are append-only:
 //! never edit one that has shipped; add the next.
 
+mod audience;
+mod hosting;
+mod search_index;
+
+use hamafza_kit::migration::{
+    ColumnGroups, add_column_to_each, add_columns, create_indexes, drop_column_from_each,
+    drop_columns, drop_tables, index, outbox_due_index,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-/// Every migration of the courses database, in order.
-pub struct Migrator;
+use audience::CourseAudience;
+use hosting::HostedSessions;
+use search_index::SearchKeyTrigrams;
 
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(InitialSchema),
-            Box::new(PeopleDirectory),
-            Box::new(Revisions),
-            Box::new(SearchKeys),
-            Box::new(CouncilSettings),
-        ]
-    }
-
-    fn migration_table_name() -> sea_orm::DynIden {
-        "courses_migrations".into()
-    }
+hamafza_kit::migrator! {
+    /// Every migration of the courses database, in order.
+    pub struct Migrator in "courses_migrations" [
+        InitialSchema,
+        PeopleDirectory,
+        Revisions,
+        SearchKeys,
+        CouncilSettings,
+        HostedSessions,
+        PersonRoles,
+        NotifyOutbox,
+        SearchKeyTrigrams,
+        CourseAudience,
+    ]
 }
 
-/// Organizations, courses, programs, council votes, sessions and events.
-struct InitialSchema;
-
-impl MigrationName for InitialSchema {
-    fn name(&self) -> &str {
-        "m20261126_000001_initial_schema"
-    }
+hamafza_kit::migration_name! {
+    /// Organizations, courses, programs, council votes, sessions and events.
+    struct InitialSchema = "m20261126_000001_initial_schema";
 }
 
 fn fk(
@@ -55,6 +59,37 @@ fn fk_cascade(
         .take()
 }
 
+/// A catalogue entry the council reviews (a course, a program) in the
+/// table `name`: its key, code, title and description, then `specifics`,
+/// then its review state, owner, author, audit and publication times.
+fn reviewed_entry<const N: usize>(
+    name: &'static str,
+    specifics: [ColumnDef; N],
+) -> TableCreateStatement {
+    let mut table = Table::create()
+        .table(name)
+        .col(pk_uuid("id"))
+        .col(string_len_uniq("code", 32))
+        .bilingual("title", |column| string_len(column, 200))
+        .bilingual("description", text)
+        .take();
+    for column in specifics {
+        table.col(column);
+    }
+    table
+        .col(string_len("status", 16))
+        .col(string_len("owner_organization_id", 32))
+        .col(integer("review_round"))
+        .col(string_len("created_by", 200))
+        .audit_times()
+        .col(timestamp_with_time_zone_null("published_at"))
+        .foreign_key(&mut fk(
+            (name, "owner_organization_id"),
+            ("organizations", "id"),
+        ))
+        .take()
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for InitialSchema {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -63,8 +98,7 @@ impl MigrationTrait for InitialSchema {
                 Table::create()
                     .table("organizations")
                     .col(string_len("id", 32).primary_key())
-                    .col(string_len("name_fa", 200))
-                    .col(string_len("name_en", 200))
+                    .bilingual("name", |name| string_len(name, 200))
                     .col(string_len("kind", 24))
                     .col(string_len_null("parent_id", 32))
                     .col(timestamp_with_time_zone("created_at"))
@@ -77,35 +111,18 @@ impl MigrationTrait for InitialSchema {
             .await?;
 
         manager
-            .create_table(
-                Table::create()
-                    .table("courses")
-                    .col(pk_uuid("id"))
-                    .col(string_len_uniq("code", 32))
-                    .col(string_len("title_fa", 200))
-                    .col(string_len("title_en", 200))
-                    .col(text("description_fa"))
-                    .col(text("description_en"))
-                    .col(string_len("category", 40))
-                    .col(integer("hours"))
-                    .col(string_len("delivery_mode", 16))
-                    .col(integer("passing_score"))
-                    .col(integer("min_attendance_percent"))
-                    .col(integer_null("certificate_validity_months"))
-                    .col(boolean("requires_manager_approval"))
-                    .col(string_len("status", 16))
-                    .col(string_len("owner_organization_id", 32))
-                    .col(integer("review_round"))
-                    .col(string_len("created_by", 200))
-                    .col(timestamp_with_time_zone("created_at"))
-                    .col(timestamp_with_time_zone("updated_at"))
-                    .col(timestamp_with_time_zone_null("published_at"))
-                    .foreign_key(&mut fk(
-                        ("courses", "owner_organization_id"),
-                        ("organizations", "id"),
-                    ))
-                    .take(),
-            )
+            .create_table(reviewed_entry(
+                "courses",
+                [
+                    string_len("category", 40),
+                    integer("hours"),
+                    string_len("delivery_mode", 16),
+                    integer("passing_score"),
+                    integer("min_attendance_percent"),
+                    integer_null("certificate_validity_months"),
+                    boolean("requires_manager_approval"),
+                ],
+            ))
             .await?;
 
         manager
@@ -128,30 +145,7 @@ impl MigrationTrait for InitialSchema {
             )
             .await?;
 
-        manager
-            .create_table(
-                Table::create()
-                    .table("programs")
-                    .col(pk_uuid("id"))
-                    .col(string_len_uniq("code", 32))
-                    .col(string_len("title_fa", 200))
-                    .col(string_len("title_en", 200))
-                    .col(text("description_fa"))
-                    .col(text("description_en"))
-                    .col(string_len("status", 16))
-                    .col(string_len("owner_organization_id", 32))
-                    .col(integer("review_round"))
-                    .col(string_len("created_by", 200))
-                    .col(timestamp_with_time_zone("created_at"))
-                    .col(timestamp_with_time_zone("updated_at"))
-                    .col(timestamp_with_time_zone_null("published_at"))
-                    .foreign_key(&mut fk(
-                        ("programs", "owner_organization_id"),
-                        ("organizations", "id"),
-                    ))
-                    .take(),
-            )
-            .await?;
+        manager.create_table(reviewed_entry("programs", [])).await?;
 
         manager
             .create_table(
@@ -171,13 +165,11 @@ impl MigrationTrait for InitialSchema {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("program_courses_by_course")
-                    .table("program_courses")
-                    .col("course_id")
-                    .take(),
-            )
+            .create_index(index(
+                "program_courses_by_course",
+                "program_courses",
+                &["course_id"],
+            ))
             .await?;
 
         manager
@@ -188,9 +180,7 @@ impl MigrationTrait for InitialSchema {
                     .col(string_len("subject_kind", 16))
                     .col(uuid("subject_id"))
                     .col(integer("round"))
-                    .col(string_len("voter_subject", 200))
-                    .col(string_len("voter_name", 200))
-                    .col(string_len("voter_organization_id", 32))
+                    .person("voter")
                     .col(string_len("decision", 8))
                     .col(text("comment"))
                     .col(timestamp_with_time_zone("voted_at"))
@@ -222,38 +212,33 @@ impl MigrationTrait for InitialSchema {
                     .col(string_len("status", 16))
                     .col(text("cancel_reason"))
                     .col(json("meetings"))
-                    .col(string_len("venue_fa", 300))
-                    .col(string_len("venue_en", 300))
+                    .bilingual("venue", |name| string_len(name, 300))
                     .col(string_len("online_url", 500))
-                    .col(string_len("instructor_subject", 200))
-                    .col(string_len("instructor_name", 200))
-                    .col(string_len("instructor_organization_id", 32))
+                    .person("instructor")
                     .col(integer("capacity"))
                     .col(timestamp_with_time_zone("enrolment_opens_at"))
                     .col(timestamp_with_time_zone("enrolment_closes_at"))
                     .col(timestamp_with_time_zone("starts_at"))
                     .col(timestamp_with_time_zone("ends_at"))
-                    .col(timestamp_with_time_zone("created_at"))
-                    .col(timestamp_with_time_zone("updated_at"))
+                    .audit_times()
                     .foreign_key(&mut fk(("sessions", "course_id"), ("courses", "id")))
                     .take(),
             )
             .await?;
-        for (name, cols) in [
-            ("sessions_by_start", &["starts_at", "id"][..]),
-            ("sessions_by_course", &["course_id", "starts_at"][..]),
-            (
-                "sessions_by_instructor",
-                &["instructor_subject", "starts_at"][..],
-            ),
-            ("sessions_by_update", &["updated_at"][..]),
-        ] {
-            let mut index = Index::create().name(name).table("sessions").take();
-            for col in cols {
-                index.col(*col);
-            }
-            manager.create_index(index).await?;
-        }
+        create_indexes(
+            manager,
+            "sessions",
+            &[
+                ("sessions_by_start", &["starts_at", "id"]),
+                ("sessions_by_course", &["course_id", "starts_at"]),
+                (
+                    "sessions_by_instructor",
+                    &["instructor_subject", "starts_at"],
+                ),
+                ("sessions_by_update", &["updated_at"]),
+            ],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -275,13 +260,11 @@ impl MigrationTrait for InitialSchema {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("session_quotas_by_organization")
-                    .table("session_quotas")
-                    .col("organization_id")
-                    .take(),
-            )
+            .create_index(index(
+                "session_quotas_by_organization",
+                "session_quotas",
+                &["organization_id"],
+            ))
             .await?;
 
         manager
@@ -290,18 +273,14 @@ impl MigrationTrait for InitialSchema {
                     .table("events")
                     .col(pk_uuid("id"))
                     .col(string_len("kind", 16))
-                    .col(string_len("title_fa", 200))
-                    .col(string_len("title_en", 200))
-                    .col(text("description_fa"))
-                    .col(text("description_en"))
-                    .col(string_len("place_fa", 300))
-                    .col(string_len("place_en", 300))
+                    .bilingual("title", |name| string_len(name, 200))
+                    .bilingual("description", text)
+                    .bilingual("place", |name| string_len(name, 300))
                     .col(string_len("organizer_organization_id", 32))
                     .col(string_len("url", 500))
                     .col(timestamp_with_time_zone("starts_at"))
                     .col(timestamp_with_time_zone("ends_at"))
-                    .col(timestamp_with_time_zone("created_at"))
-                    .col(timestamp_with_time_zone("updated_at"))
+                    .audit_times()
                     .foreign_key(&mut fk(
                         ("events", "organizer_organization_id"),
                         ("organizations", "id"),
@@ -310,14 +289,7 @@ impl MigrationTrait for InitialSchema {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("events_by_start")
-                    .table("events")
-                    .col("starts_at")
-                    .col("id")
-                    .take(),
-            )
+            .create_index(index("events_by_start", "events", &["starts_at", "id"]))
             .await?;
 
         manager
@@ -339,44 +311,37 @@ impl MigrationTrait for InitialSchema {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("event_participants_by_organization")
-                    .table("event_participants")
-                    .col("organization_id")
-                    .take(),
-            )
+            .create_index(index(
+                "event_participants_by_organization",
+                "event_participants",
+                &["organization_id"],
+            ))
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            "event_participants",
-            "events",
-            "session_quotas",
-            "sessions",
-            "council_votes",
-            "program_courses",
-            "programs",
-            "course_prerequisites",
-            "courses",
-            "organizations",
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).take())
-                .await?;
-        }
-        Ok(())
+        drop_tables(
+            manager,
+            &[
+                "event_participants",
+                "events",
+                "session_quotas",
+                "sessions",
+                "council_votes",
+                "program_courses",
+                "programs",
+                "course_prerequisites",
+                "courses",
+                "organizations",
+            ],
+        )
+        .await
     }
 }
 
-/// The people directory (who belongs to which organization).
-struct PeopleDirectory;
-
-impl MigrationName for PeopleDirectory {
-    fn name(&self) -> &str {
-        "m20261129_000002_people_directory"
-    }
+hamafza_kit::migration_name! {
+    /// The people directory (who belongs to which organization).
+    struct PeopleDirectory = "m20261129_000002_people_directory";
 }
 
 #[async_trait::async_trait]
@@ -387,16 +352,14 @@ impl MigrationTrait for PeopleDirectory {
                 Table::create()
                     .table("people")
                     .col(string_len("subject", 256).primary_key())
-                    .col(string_len("name_fa", 200))
-                    .col(string_len("name_en", 200))
+                    .bilingual("name", |name| string_len(name, 200))
                     .col(string_len("organization_id", 32))
                     .col(string_len("email", 254))
                     .col(string_len("job_title", 200))
                     .col(boolean("active"))
                     .col(string_len("source", 16))
                     .col(text("search_key"))
-                    .col(timestamp_with_time_zone("created_at"))
-                    .col(timestamp_with_time_zone("updated_at"))
+                    .audit_times()
                     .col(timestamp_with_time_zone_null("last_sign_in_at"))
                     .foreign_key(&mut fk(
                         ("people", "organization_id"),
@@ -406,108 +369,73 @@ impl MigrationTrait for PeopleDirectory {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("people_by_organization")
-                    .table("people")
-                    .col("organization_id")
-                    .col("subject")
-                    .take(),
-            )
+            .create_index(index(
+                "people_by_organization",
+                "people",
+                &["organization_id", "subject"],
+            ))
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table("people").take())
-            .await
+        drop_tables(manager, &["people"]).await
     }
 }
 
-/// A revision per updatable row, bumped by every write of it: the etag of a
-/// resource (AIP-154) is its revision, and a conditional update writes only
-/// `WHERE revision = <the one the caller read>`. Existing rows start at 1.
-struct Revisions;
+hamafza_kit::migration_name! {
+    /// A revision per updatable row, bumped by every write of it: the etag of a
+    /// resource (AIP-154) is its revision, and a conditional update writes only
+    /// `WHERE revision = <the one the caller read>`. Existing rows start at 1.
+    struct Revisions = "m20261129_000003_revisions";
+}
 
 /// The tables whose rows are resources with an etag.
 const REVISED_TABLES: [&str; 5] = ["organizations", "courses", "programs", "sessions", "events"];
 
-impl MigrationName for Revisions {
-    fn name(&self) -> &str {
-        "m20261129_000003_revisions"
-    }
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Revisions {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One statement per table: SQLite alters one column at a time.
-        for table in REVISED_TABLES {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(table)
-                        .add_column(big_integer("revision").default(1))
-                        .take(),
-                )
-                .await?;
-        }
-        Ok(())
+        add_column_to_each(
+            manager,
+            &REVISED_TABLES,
+            big_integer("revision").default(1).take(),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in REVISED_TABLES {
-            manager
-                .alter_table(Table::alter().table(table).drop_column("revision").take())
-                .await?;
-        }
-        Ok(())
+        drop_column_from_each(manager, &REVISED_TABLES, "revision").await
     }
 }
 
-/// The search keys of organizations, courses, programs and events (rows
-/// from before get theirs when the service starts: `Store::fill_search_keys`).
-struct SearchKeys;
-
-impl MigrationName for SearchKeys {
-    fn name(&self) -> &str {
-        "m20261129_000004_search_keys"
-    }
+hamafza_kit::migration_name! {
+    /// The search keys of organizations, courses, programs and events (rows
+    /// from before get theirs when the service starts: `Store::fill_search_keys`).
+    struct SearchKeys = "m20261129_000004_search_keys";
 }
+
+/// The tables given a search key by this migration (`people` had one already).
+const KEYED_TABLES: [&str; 4] = ["organizations", "courses", "programs", "events"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for SearchKeys {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["organizations", "courses", "programs", "events"] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(table)
-                        .add_column(text("search_key").default(""))
-                        .take(),
-                )
-                .await?;
-        }
-        Ok(())
+        add_column_to_each(
+            manager,
+            &KEYED_TABLES,
+            text("search_key").default("").take(),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["organizations", "courses", "programs", "events"] {
-            manager
-                .alter_table(Table::alter().table(table).drop_column("search_key").take())
-                .await?;
-        }
-        Ok(())
+        drop_column_from_each(manager, &KEYED_TABLES, "search_key").await
     }
 }
 
-/// The council's settings, set by admins at run time.
-struct CouncilSettings;
-
-impl MigrationName for CouncilSettings {
-    fn name(&self) -> &str {
-        "m20261129_000005_council_settings"
-    }
+hamafza_kit::migration_name! {
+    /// The council's settings, set by admins at run time.
+    struct CouncilSettings = "m20261129_000005_council_settings";
 }
 
 #[async_trait::async_trait]
@@ -530,8 +458,51 @@ impl MigrationTrait for CouncilSettings {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(manager, &["council_settings"]).await
+    }
+}
+
+hamafza_kit::migration_name! {
+    /// The roles each person of the directory holds (whom to tell: a company's
+    /// PR managers, the council). People from before have none until their next
+    /// sign-in or edit.
+    struct PersonRoles = "m20261129_000006_person_roles";
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for PersonRoles {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_columns(
+            manager,
+            "people",
+            [string_len("roles", 200).default("").take()],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_columns(manager, "people", &["roles"]).await
+    }
+}
+
+hamafza_kit::migration_name! {
+    /// The notifications outbox (the kit's leased outbox): a session's moved
+    /// meetings, published to the notifications service.
+    struct NotifyOutbox = "m20261129_000007_notify_outbox";
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for NotifyOutbox {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_table(Table::drop().table("council_settings").take())
+            .create_table(hamafza_kit::outbox::create_table("notify_outbox"))
+            .await?;
+        manager
+            .create_index(outbox_due_index("notify_outbox"))
             .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(manager, &["notify_outbox"]).await
     }
 }

@@ -93,6 +93,26 @@ impl TestServer {
             .await;
         reply.map(tonic::Response::into_inner)
     }
+
+    /// A program as the admin reads it.
+    pub async fn admin_program(&self, program_id: &str) -> pb::Program {
+        let request = pb::GetProgramRequest {
+            program_id: program_id.to_owned(),
+        };
+        let mut client = self.courses();
+        let reply = client.get_program(self.request(ADMIN, request)).await;
+        reply.unwrap().into_inner().program.unwrap()
+    }
+
+    /// An event as the admin reads it.
+    pub async fn admin_event(&self, event_id: &str) -> pb::Event {
+        let request = pb::GetEventRequest {
+            event_id: event_id.to_owned(),
+        };
+        let mut client = self.events();
+        let reply = client.get_event(self.request(ADMIN, request)).await;
+        reply.unwrap().into_inner().event.unwrap()
+    }
 }
 
 impl std::ops::Deref for TestServer {
@@ -107,4 +127,45 @@ impl std::ops::Deref for TestServer {
 /// `capacity` seats, msc holding at most two.
 pub fn session_details(capacity: u32) -> pb::SessionDetails {
     fixtures::session_details(capacity, &[("msc", 2)])
+}
+
+/// A store whose one organization, `old`, was written by the schema as it
+/// stood after `migrations` (with no parent), before the store migrated to
+/// the latest: a row a deployed database kept from before a change. The
+/// database lives as long as the first half of the answer.
+pub async fn store_with_old_organization(
+    migrations: u32,
+    (fa, en): (&str, &str),
+    kind: &str,
+) -> (hamafza_kit::testing::TestDatabase, hamafza_courses::Store) {
+    use hamafza_courses::{Migrator, Store};
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::Query;
+    use sea_orm_migration::MigratorTrait;
+
+    let database = hamafza_kit::testing::TestDatabase::create().await;
+    let db = sea_orm::Database::connect(&database.url).await.unwrap();
+    Migrator::up(&db, Some(migrations)).await.unwrap();
+    let insert = Query::insert()
+        .into_table("organizations")
+        .columns([
+            "id",
+            "name_fa",
+            "name_en",
+            "kind",
+            "parent_id",
+            "created_at",
+        ])
+        .values_panic([
+            "old".into(),
+            fa.into(),
+            en.into(),
+            kind.into(),
+            Option::<String>::None.into(),
+            chrono::Utc::now().into(),
+        ])
+        .to_owned();
+    db.execute(&insert).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    (database, Store::new(db))
 }

@@ -4,12 +4,14 @@
 
 pub mod convert;
 mod enrolments;
+mod evaluations;
 mod reports;
 
 use hamafza_kit::auth::signed_in;
 use hamafza_kit::grpc::reply;
 
 use hamafza_kit::auth::{Caller, Role};
+use hamafza_kit::config::EvaluationsConfig;
 
 use crate::courses_client::CoursesClient;
 use crate::domain::Person;
@@ -21,12 +23,25 @@ use crate::store::queries::Visibility;
 pub struct EnrolmentsApi {
     store: Store,
     courses: CoursesClient,
+    evaluations: EvaluationsConfig,
 }
 
 impl EnrolmentsApi {
     /// Handlers over `store`, reading sessions and courses through `courses`.
     pub fn new(store: Store, courses: CoursesClient) -> Self {
-        Self { store, courses }
+        Self {
+            store,
+            courses,
+            evaluations: EvaluationsConfig::default(),
+        }
+    }
+
+    /// The same handlers with these evaluation settings.
+    pub fn with_evaluations(self, evaluations: EvaluationsConfig) -> Self {
+        Self {
+            evaluations,
+            ..self
+        }
     }
 }
 

@@ -23,6 +23,10 @@ fn measures_to_wire(m: &Measures) -> pb::BenchmarkMeasures {
         training_hours_per_head: m.hours_per_head(),
         // Every passed completion earns exactly one course certificate.
         certificates_earned: m.completed,
+        hosted_sessions: m.hosted_sessions,
+        guests_trained: m.guests_trained,
+        // Evaluation measures: filled in by `add_evaluation_measures`.
+        ..Default::default()
     }
 }
 
@@ -82,6 +86,11 @@ impl ReportService for EnrolmentsApi {
                     (None, None) => Vec::new(),
                 };
                 let mut by_org = self.store.benchmark(from, until, &courses).await?;
+                for (host, hosted) in self.store.hosting_benchmark(from, until, &courses).await? {
+                    let entry = by_org.entry(host).or_default();
+                    entry.hosted_sessions = hosted.sessions;
+                    entry.guests_trained = hosted.guests_trained;
+                }
                 for organization in self.courses.organization_ids().await? {
                     by_org.entry(organization).or_default();
                 }
@@ -136,7 +145,7 @@ impl ReportService for EnrolmentsApi {
                         .collect(),
                 })
                 .collect();
-                Ok(pb::GetBenchmarkResponse {
+                let mut response = pb::GetBenchmarkResponse {
                     period: Some(TimeRange {
                         start_time: from.map(time::to_timestamp),
                         end_time: until.map(time::to_timestamp),
@@ -151,7 +160,11 @@ impl ReportService for EnrolmentsApi {
                     total: Some(measures_to_wire(&total)),
                     rankings,
                     compute_time: Some(time::to_timestamp(time::now())),
-                })
+                    ..Default::default()
+                };
+                self.add_evaluation_measures(&mut response, from, until, &courses)
+                    .await?;
+                Ok(response)
             }
             .await,
         )

@@ -17,6 +17,11 @@ pub struct Measures {
     pub scored: u32,
     /// Training hours of completed enrolments.
     pub training_hours: u64,
+    /// Sessions it hosted in which an enrolment ended.
+    pub hosted_sessions: u32,
+    /// Distinct people of other organizations who completed a session it
+    /// hosted.
+    pub guests_trained: u32,
 }
 
 impl Measures {
@@ -45,6 +50,8 @@ impl Measures {
         self.score_sum += other.score_sum;
         self.scored += other.scored;
         self.training_hours += other.training_hours;
+        self.hosted_sessions += other.hosted_sessions;
+        self.guests_trained += other.guests_trained;
     }
 }
 

@@ -5,6 +5,7 @@ pub mod assessment;
 pub mod benchmark;
 pub mod bulk;
 pub mod error;
+pub mod evaluation;
 pub mod notice;
 pub mod schedule;
 pub mod status;
@@ -40,6 +41,8 @@ pub struct SessionFacts {
     pub meeting_starts: Vec<DateTime<Utc>>,
     /// Who teaches it.
     pub instructor_subject: String,
+    /// The member company hosting it, if one does.
+    pub host_organization_id: Option<String>,
     /// The course.
     pub course: CourseFacts,
 }

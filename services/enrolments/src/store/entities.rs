@@ -23,6 +23,8 @@ pub mod session_seats {
         pub min_attendance_percent: i32,
         pub certificate_validity_months: Option<i32>,
         pub updated_at: DateTimeUtc,
+        /// The member company hosting the session, if one does.
+        pub host_organization_id: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -167,6 +169,8 @@ pub mod outbox {
         pub delivered_at: Option<DateTimeUtc>,
         pub last_error: String,
         pub last_error_at: Option<DateTimeUtc>,
+        /// When the kit's outbox gave up on the row (never, for these).
+        pub parked_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -196,6 +200,8 @@ pub mod notify_outbox {
         pub delivered_at: Option<DateTimeUtc>,
         pub last_error: String,
         pub last_error_at: Option<DateTimeUtc>,
+        /// When the kit's outbox gave up on the row (never, for these).
+        pub parked_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -215,6 +221,38 @@ pub mod worker_state {
         #[sea_orm(primary_key, auto_increment = false)]
         pub name: String,
         pub value: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Course evaluations: one per evaluated enrolment, never naming the trainee.
+pub mod evaluation {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "evaluations")]
+    pub struct Model {
+        /// The evaluated enrolment: kept only for one-per-enrolment and edits.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub enrolment_id: Uuid,
+        pub session_id: Uuid,
+        pub course_id: Uuid,
+        pub instructor_subject: String,
+        pub organization_id: String,
+        /// When the enrolment ended (its completion time).
+        pub ended_at: DateTimeUtc,
+        pub content: i16,
+        pub instructor: i16,
+        pub relevance: i16,
+        pub organization: i16,
+        pub overall: i16,
+        pub comment: String,
+        pub submitted_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,40 +1,50 @@
 //! Schema migrations of the enrolments database. Append-only.
 
+use hamafza_kit::migration::{
+    ColumnGroups, add_column_to_each, add_columns, create_indexes, drop_column_from_each,
+    drop_columns, drop_tables, index, outbox_due_index,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-/// Every migration of the enrolments database, in order.
-pub struct Migrator;
+mod benchmark_rollups;
+mod evaluations;
 
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(InitialSchema),
-            Box::new(BenchmarkIndex),
-            Box::new(NotifyOutbox),
-        ]
-    }
+pub use benchmark_rollups::NO_MONTH;
 
-    fn migration_table_name() -> sea_orm::DynIden {
-        "enrolments_migrations".into()
-    }
+hamafza_kit::migrator! {
+    /// Every migration of the enrolments database, in order.
+    pub struct Migrator in "enrolments_migrations" [
+        InitialSchema,
+        BenchmarkIndex,
+        NotifyOutbox,
+        HostedSessions,
+        evaluations::Evaluations,
+        OutboxParking,
+        benchmark_rollups::BenchmarkRollups,
+    ]
 }
 
-struct InitialSchema;
-
-impl MigrationName for InitialSchema {
-    fn name(&self) -> &str {
-        "m20261126_000001_initial_schema"
-    }
+hamafza_kit::migration_name! {
+    struct InitialSchema = "m20261126_000001_initial_schema";
 }
 
-fn index(name: &'static str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create().name(name).table(table).take();
-    for col in cols {
-        index.col(*col);
-    }
-    index
+/// An outbox as it was first made, before rows could be parked (see
+/// [`OutboxParking`]): a row per change of the enrolment `enrolment_id`.
+fn outbox_before_parking(name: &'static str, enrolment_id: ColumnDef) -> TableCreateStatement {
+    Table::create()
+        .table(name)
+        .col(pk_uuid("id"))
+        .col(enrolment_id)
+        .col(blob("payload"))
+        .col(timestamp_with_time_zone("created_at"))
+        .col(integer("attempts"))
+        .col(timestamp_with_time_zone("next_attempt_at"))
+        .col(timestamp_with_time_zone_null("locked_until"))
+        .col(timestamp_with_time_zone_null("delivered_at"))
+        .col(text("last_error"))
+        .col(timestamp_with_time_zone_null("last_error_at"))
+        .take()
 }
 
 #[async_trait::async_trait]
@@ -50,8 +60,7 @@ impl MigrationTrait for InitialSchema {
                     .col(integer("taken"))
                     .col(integer("meeting_count"))
                     .col(string_len("instructor_subject", 200))
-                    .col(string_len("course_title_fa", 200))
-                    .col(string_len("course_title_en", 200))
+                    .bilingual("course_title", |name| string_len(name, 200))
                     .col(integer("hours"))
                     .col(integer("passing_score"))
                     .col(integer("min_attendance_percent"))
@@ -88,22 +97,16 @@ impl MigrationTrait for InitialSchema {
                     .col(pk_uuid("id"))
                     .col(uuid("session_id"))
                     .col(uuid("course_id"))
-                    .col(string_len("trainee_subject", 200))
-                    .col(string_len("trainee_name", 200))
-                    .col(string_len("trainee_organization_id", 32))
+                    .person("trainee")
                     .col(string_len("status", 20))
-                    .col(string_len("enrolled_by_subject", 200))
-                    .col(string_len("enrolled_by_name", 200))
-                    .col(string_len("enrolled_by_organization_id", 32))
+                    .person("enrolled_by")
                     .col(timestamp_with_time_zone_null("waitlisted_at"))
                     .col(integer_null("score"))
                     .col(integer_null("attendance_percent"))
                     .col(integer_null("passing_score"))
                     .col(integer_null("min_attendance_percent"))
                     .col(integer_null("hours"))
-                    .col(string_len_null("assessor_subject", 200))
-                    .col(string_len_null("assessor_name", 200))
-                    .col(string_len_null("assessor_organization_id", 32))
+                    .person_null("assessor")
                     .col(timestamp_with_time_zone_null("completed_at"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("status_at"))
@@ -123,41 +126,24 @@ impl MigrationTrait for InitialSchema {
                 .take(),
             )
             .await?;
-        manager
-            .create_index(index(
-                "enrolments_waitlist",
-                "enrolments",
-                &["session_id", "status", "waitlisted_at"],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "enrolments_by_trainee",
-                "enrolments",
-                &["trainee_subject", "course_id"],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "enrolments_by_organization",
-                "enrolments",
-                &["trainee_organization_id", "id"],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "enrolments_by_created",
-                "enrolments",
-                &["created_at"],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "enrolments_by_completed",
-                "enrolments",
-                &["completed_at"],
-            ))
-            .await?;
+        create_indexes(
+            manager,
+            "enrolments",
+            &[
+                (
+                    "enrolments_waitlist",
+                    &["session_id", "status", "waitlisted_at"],
+                ),
+                ("enrolments_by_trainee", &["trainee_subject", "course_id"]),
+                (
+                    "enrolments_by_organization",
+                    &["trainee_organization_id", "id"],
+                ),
+                ("enrolments_by_created", &["created_at"]),
+                ("enrolments_by_completed", &["completed_at"]),
+            ],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -169,9 +155,7 @@ impl MigrationTrait for InitialSchema {
                     .col(string_len("to_status", 20))
                     .col(string_len("cause", 24))
                     .col(text("reason"))
-                    .col(string_len("actor_subject", 200))
-                    .col(string_len("actor_name", 200))
-                    .col(string_len("actor_organization_id", 32))
+                    .person("actor")
                     .col(timestamp_with_time_zone("changed_at"))
                     .foreign_key(
                         ForeignKey::create()
@@ -196,9 +180,7 @@ impl MigrationTrait for InitialSchema {
                     .col(uuid("enrolment_id"))
                     .col(integer("meeting_index"))
                     .col(boolean("present"))
-                    .col(string_len("recorder_subject", 200))
-                    .col(string_len("recorder_name", 200))
-                    .col(string_len("recorder_organization_id", 32))
+                    .person("recorder")
                     .col(timestamp_with_time_zone("recorded_at"))
                     .primary_key(Index::create().col("enrolment_id").col("meeting_index"))
                     .foreign_key(
@@ -213,29 +195,9 @@ impl MigrationTrait for InitialSchema {
         hamafza_kit::idempotency::create_table(manager).await?;
 
         manager
-            .create_table(
-                Table::create()
-                    .table("outbox")
-                    .col(pk_uuid("id"))
-                    .col(uuid_uniq("enrolment_id"))
-                    .col(blob("payload"))
-                    .col(timestamp_with_time_zone("created_at"))
-                    .col(integer("attempts"))
-                    .col(timestamp_with_time_zone("next_attempt_at"))
-                    .col(timestamp_with_time_zone_null("locked_until"))
-                    .col(timestamp_with_time_zone_null("delivered_at"))
-                    .col(text("last_error"))
-                    .col(timestamp_with_time_zone_null("last_error_at"))
-                    .take(),
-            )
+            .create_table(outbox_before_parking("outbox", uuid_uniq("enrolment_id")))
             .await?;
-        manager
-            .create_index(index(
-                "outbox_due",
-                "outbox",
-                &["delivered_at", "next_attempt_at"],
-            ))
-            .await?;
+        manager.create_index(outbox_due_index("outbox")).await?;
 
         manager
             .create_table(
@@ -249,33 +211,28 @@ impl MigrationTrait for InitialSchema {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            "worker_state",
-            "outbox",
-            "idempotency_keys",
-            "attendance",
-            "enrolment_history",
-            "enrolments",
-            "quota_seats",
-            "session_seats",
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).take())
-                .await?;
-        }
-        Ok(())
+        drop_tables(
+            manager,
+            &[
+                "worker_state",
+                "outbox",
+                "idempotency_keys",
+                "attendance",
+                "enrolment_history",
+                "enrolments",
+                "quota_seats",
+                "session_seats",
+            ],
+        )
+        .await
     }
 }
 
-/// The benchmarking report reads ended enrolments by status and organization,
-/// counting distinct trainees and summing scores and hours: this index holds
-/// all of it (in order), so PostgreSQL answers from the index alone.
-struct BenchmarkIndex;
-
-impl MigrationName for BenchmarkIndex {
-    fn name(&self) -> &str {
-        "m20261126_000002_benchmark_index"
-    }
+hamafza_kit::migration_name! {
+    /// The benchmarking report reads ended enrolments by status and organization,
+    /// counting distinct trainees and summing scores and hours: this index holds
+    /// all of it (in order), so PostgreSQL answers from the index alone.
+    struct BenchmarkIndex = "m20261126_000002_benchmark_index";
 }
 
 #[async_trait::async_trait]
@@ -309,47 +266,66 @@ impl MigrationTrait for BenchmarkIndex {
     }
 }
 
-/// The second outbox: status changes to publish to notifications.
-struct NotifyOutbox;
-
-impl MigrationName for NotifyOutbox {
-    fn name(&self) -> &str {
-        "m20261129_000001_notify_outbox"
-    }
+hamafza_kit::migration_name! {
+    /// The second outbox: status changes to publish to notifications.
+    struct NotifyOutbox = "m20261129_000001_notify_outbox";
 }
 
 #[async_trait::async_trait]
 impl MigrationTrait for NotifyOutbox {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .create_table(
-                Table::create()
-                    .table("notify_outbox")
-                    .col(pk_uuid("id"))
-                    .col(uuid("enrolment_id"))
-                    .col(blob("payload"))
-                    .col(timestamp_with_time_zone("created_at"))
-                    .col(integer("attempts"))
-                    .col(timestamp_with_time_zone("next_attempt_at"))
-                    .col(timestamp_with_time_zone_null("locked_until"))
-                    .col(timestamp_with_time_zone_null("delivered_at"))
-                    .col(text("last_error"))
-                    .col(timestamp_with_time_zone_null("last_error_at"))
-                    .take(),
-            )
+            .create_table(outbox_before_parking("notify_outbox", uuid("enrolment_id")))
             .await?;
         manager
-            .create_index(index(
-                "notify_outbox_due",
-                "notify_outbox",
-                &["delivered_at", "next_attempt_at"],
-            ))
+            .create_index(outbox_due_index("notify_outbox"))
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table("notify_outbox").take())
-            .await
+        drop_tables(manager, &["notify_outbox"]).await
+    }
+}
+
+hamafza_kit::migration_name! {
+    /// The member company hosting a session, copied from courses with the rest
+    /// of its facts (for the benchmark's hosting measures).
+    struct HostedSessions = "m20261129_000002_hosted_sessions";
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for HostedSessions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_columns(
+            manager,
+            "session_seats",
+            [string_len_null("host_organization_id", 32)],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_columns(manager, "session_seats", &["host_organization_id"]).await
+    }
+}
+
+hamafza_kit::migration_name! {
+    /// Both outboxes take the kit's leased-outbox shape: a row can be parked.
+    struct OutboxParking = "m20261129_000002_outbox_parking";
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for OutboxParking {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        add_column_to_each(
+            manager,
+            &["outbox", "notify_outbox"],
+            timestamp_with_time_zone_null("parked_at"),
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_column_from_each(manager, &["outbox", "notify_outbox"], "parked_at").await
     }
 }

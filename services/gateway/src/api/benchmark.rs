@@ -26,6 +26,10 @@ pub struct BenchmarkRow {
     pub training_hours_per_head: Option<f64>,
     /// Certificates earned.
     pub certificates_earned: u32,
+    /// Sessions the organization hosted in which an enrolment ended.
+    pub hosted_sessions: u32,
+    /// People of other organizations who completed a session it hosted.
+    pub guests_trained: u32,
 }
 
 /// Benchmarking the organizations (org managers, council, admins).
@@ -64,6 +68,8 @@ pub(super) async fn benchmark(
                     average_score: m.average_score,
                     training_hours_per_head: m.training_hours_per_head,
                     certificates_earned: m.certificates_earned,
+                    hosted_sessions: m.hosted_sessions,
+                    guests_trained: m.guests_trained,
                 }
             })
             .collect(),

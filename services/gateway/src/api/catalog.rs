@@ -3,12 +3,14 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiResult, ErrorBody, rfc3339, status_name};
+use super::{ApiFailure, ApiResult, ErrorBody, rfc3339, status_name};
 use crate::AppState;
 use crate::i18n::instant;
 use hamafza_kit::ApiError;
@@ -152,12 +154,17 @@ fn course_view(course: cpb::Course) -> CourseView {
     get,
     path = "/api/v1/courses",
     params(CourseQuery),
-    responses((status = 200, body = [CourseView]))
+    responses(
+        (status = 200, body = [CourseView], description = "The published courses; \
+            `Cache-Control: public, max-age=…` and a strong `ETag`"),
+        (status = 304, description = "`If-None-Match` named the current `ETag`")
+    )
 )]
 pub(super) async fn courses(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(query): Query<CourseQuery>,
-) -> ApiResult<Vec<CourseView>> {
+) -> Result<Response, ApiFailure> {
     // The category as documented (a slug of at most 40); the text forgiving:
     // what a search box cannot mean (control and invisible characters) is
     // dropped rather than refused.
@@ -177,21 +184,28 @@ pub(super) async fn courses(
     if query.text.chars().count() > 100 {
         return Err(ApiError::invalid_field("text", "must be at most 100 characters").into());
     }
-    let courses = state
-        .backends
-        .as_caller(&state.backends.public_token())
-        .courses()
-        .list_courses(cpb::ListCoursesRequest {
-            page_size: 200,
-            statuses: vec![cpb::CatalogStatus::Published.into()],
-            text,
-            category: category.to_owned(),
-            ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .courses;
-    Ok(Json(courses.into_iter().map(course_view).collect()))
+    // Everyone gets the same answer: the public listing, kept for a while.
+    let key = format!("courses/{category}/{text}");
+    let read = async {
+        let courses = state
+            .backends
+            .as_caller(&state.backends.public_token())
+            .courses()
+            .list_courses(cpb::ListCoursesRequest {
+                page_size: 200,
+                statuses: vec![cpb::CatalogStatus::Published.into()],
+                text,
+                category: category.to_owned(),
+                public_view: true,
+                ..Default::default()
+            })
+            .await
+            .map_err(|status| ApiError::from_status(&status))?
+            .into_inner()
+            .courses;
+        Ok(courses.into_iter().map(course_view).collect::<Vec<_>>())
+    };
+    Ok(state.public.get_or_read(key, read).await?.respond(&headers))
 }
 
 async fn seats_left(

@@ -14,6 +14,7 @@ mod benchmark;
 mod catalog;
 mod certificates;
 mod enrolments;
+pub mod public;
 
 use axum::extract::FromRequestParts;
 use axum::http::header;

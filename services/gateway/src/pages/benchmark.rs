@@ -18,7 +18,6 @@ use crate::AppState;
 use crate::i18n::Lang;
 use crate::web::{PageError, Viewer};
 use hamafza_proto::common as common_pb;
-use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 
 /// The chart's geometry, in SVG user units.
@@ -217,7 +216,7 @@ fn tehran_midnight(year: i32, month: u8) -> Option<DateTime<Utc>> {
 }
 
 /// The Jalali year it is now in Tehran.
-fn this_jalali_year() -> i32 {
+pub(crate) fn this_jalali_year() -> i32 {
     use chrono::Datelike;
     let tehran = hamafza_kit::time::now() + chrono::Duration::minutes(3 * 60 + 30);
     let month = u8::try_from(tehran.month()).unwrap_or(1);
@@ -290,6 +289,7 @@ fn measures_table(
             lang.count(i64::from(m.certificates_earned)),
         ]);
     }
+    super::hosting::benchmark_columns(lang, report, &mut table);
     table
 }
 
@@ -349,24 +349,21 @@ pub async fn show(
         .await
         .map_err(|s| PageError::status(lang, s))?
         .into_inner();
-    let organizations = state
-        .backends
-        .as_caller(&web.token)
-        .organizations()
-        .list_organizations(cpb::ListOrganizationsRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().organizations)
-        .unwrap_or_default();
+    let organizations = super::lookup::organizations(&state, &web.token).await;
     let name = |id: &str| -> String {
         organizations
             .iter()
             .find(|o| o.id == id)
             .map_or_else(|| id.to_owned(), |o| lang.text(o.name.as_ref()).to_owned())
     };
-    let table = measures_table(lang, &report, &name);
+    let mut table = measures_table(lang, &report, &name);
+    super::evaluation_results::add_benchmark_columns(lang, &report, &mut table);
+    let companies: Vec<&str> = report
+        .organizations
+        .iter()
+        .map(|o| o.organization_id.as_str())
+        .collect();
+    super::library::stats::add_columns(&state, &web.token, lang, &mut table, &companies).await;
     if let Some(format) = Format::parse(&query.format) {
         let suffix = period.map_or_else(
             || "all".to_owned(),

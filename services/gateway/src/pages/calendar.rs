@@ -228,6 +228,18 @@ pub async fn show(
             .map_err(|s| PageError::status(lang, s))?,
     );
     items.sort_by_key(|item| item.start);
+    let subscribe = match viewer.require().ok() {
+        Some(web) => {
+            let token = state
+                .feeds
+                .token(&web.caller.subject)
+                .await
+                .map_err(|e| PageError::api(lang, hamafza_kit::db::api_error(e)))?;
+            let address = token.map(|t| format!("{}/calendar/feed/{t}.ics", state.public_base));
+            Some(subscription(lang, address.as_deref(), &web.csrf))
+        }
+        None => None,
+    };
     let title = lang.pick("تقویم رویدادها و دوره‌ها", "Events and sessions calendar");
     Ok(page(
         &viewer,
@@ -249,6 +261,7 @@ pub async fn show(
                 }
             }
             (month_grid(lang, year, month, &items))
+            @if let Some(subscribe) = subscribe { (subscribe) }
             h2 { (lang.pick("همه رویدادها و دوره‌های پیش رو", "Everything coming up")) }
             div.scroll tabindex="0" {
                 table {
@@ -337,7 +350,7 @@ fn month_grid(lang: Lang, year: i32, month: u8, items: &[Item]) -> Markup {
                     (lang.pick("ماه بعد ←", "Next month →"))
                 }
             }
-            table.month-grid {
+            table.month-grid data-no-cards {
                 thead {
                     tr {
                         @for (fa, en) in weekdays {
@@ -417,21 +430,24 @@ fn feed(name: &str, items: &[Item], public_base: &str) -> Response {
         .into_response()
 }
 
-/// `GET /calendar/me.ics`: the person's own sessions and every event.
-pub async fn mine(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let web = viewer.require()?;
+/// A person's calendar: the sessions they hold or wait for a place in, and
+/// every event. `token` makes the calls: the person's own, or the gateway's
+/// for a subscribed feed.
+async fn personal_items(
+    state: &AppState,
+    token: &str,
+    subject: &str,
+) -> Result<Vec<Item>, tonic::Status> {
     let enrolments = state
         .backends
-        .as_caller(&web.token)
+        .as_caller(token)
         .enrolments()
         .list_enrolments(epb::ListEnrolmentsRequest {
             page_size: 200,
-            trainee_subject: web.caller.subject.clone(),
+            trainee_subject: subject.to_owned(),
             ..Default::default()
         })
-        .await
-        .map_err(|s| PageError::status(lang, s))?
+        .await?
         .into_inner()
         .enrolments;
     let mut ids = Vec::new();
@@ -449,21 +465,120 @@ pub async fn mine(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     let mut items = if ids.is_empty() {
         Vec::new()
     } else {
-        sessions(&state, &web.token, Some(ids), &tentative)
-            .await
-            .map_err(|s| PageError::status(lang, s))?
+        sessions(state, token, Some(ids), &tentative).await?
     };
-    items.extend(
-        events(&state, &web.token, None)
-            .await
-            .map_err(|s| PageError::status(lang, s))?,
-    );
+    items.extend(events(state, token, None).await?);
     items.sort_by_key(|item| item.start);
+    Ok(items)
+}
+
+/// `GET /calendar/me.ics`: the person's own sessions and every event.
+pub async fn mine(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = viewer.require()?;
+    let items = personal_items(&state, &web.token, &web.caller.subject)
+        .await
+        .map_err(|s| PageError::status(lang, s))?;
     Ok(feed(
         &format!("Hamafza — {}", web.caller.name),
         &items,
         &state.public_base,
     ))
+}
+
+/// `GET /calendar/feed/{secret}.ics`: the same calendar as `me.ics` for a
+/// calendar app, without a browser session: the secret address is the key.
+/// An unknown or reset address is not found.
+pub async fn subscribed(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(file): Path<String>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let secret = file.strip_suffix(".ics").unwrap_or(&file);
+    let owner = if secret.is_empty() || secret.len() > 64 {
+        None
+    } else {
+        state
+            .feeds
+            .owner(secret)
+            .await
+            .map_err(|e| PageError::api(lang, hamafza_kit::db::api_error(e)))?
+    };
+    let Some(owner) = owner else {
+        return Err(PageError::api(
+            lang,
+            ApiError::not_found("calendar feed", "this address"),
+        ));
+    };
+    let items = personal_items(&state, &state.backends.public_token(), &owner.subject)
+        .await
+        .map_err(|s| PageError::status(lang, s))?;
+    Ok(feed(
+        &format!("Hamafza — {}", owner.name),
+        &items,
+        &state.public_base,
+    ))
+}
+
+/// `POST /calendar/feed`: makes the person's secret calendar address, or a
+/// new one in place of the old (which stops working at once).
+pub async fn reset_feed(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = viewer.require()?;
+    let values = super::forms::form_values(&body);
+    crate::web::check_csrf(&viewer, super::forms::first(&values, "csrf"))?;
+    state
+        .feeds
+        .reset(&web.caller.subject, &web.caller.name)
+        .await
+        .map_err(|e| PageError::api(lang, hamafza_kit::db::api_error(e)))?;
+    Ok(axum::response::Redirect::to("/calendar#subscribe").into_response())
+}
+
+/// The signed-in person's secret address for calendar apps, and the button
+/// that makes or replaces it.
+fn subscription(lang: Lang, address: Option<&str>, csrf: &str) -> Markup {
+    html! {
+        section id="subscribe" aria-labelledby="subscribe-title" {
+            h2 id="subscribe-title" {
+                (lang.pick("تقویم من در برنامهٔ تقویم", "My calendar in a calendar app"))
+            }
+            @if let Some(address) = address {
+                p {
+                    (lang.pick(
+                        "این نشانی را در برنامهٔ تقویم خود (گوگل، اوت‌لوک، تقویم اپل) «اشتراک» کنید. \
+                         نشانی محرمانه است: هر کس آن را داشته باشد دوره‌های شما را می‌بیند.",
+                        "Subscribe to this address in your calendar app (Google, Outlook, Apple). \
+                         It is secret: anyone who has it sees your sessions."
+                    ))
+                }
+                label for="feed-address" { (lang.pick("نشانی محرمانهٔ تقویم", "Secret calendar address")) }
+                input.ltr id="feed-address" type="text" readonly value=(address);
+            } @else {
+                p {
+                    (lang.pick(
+                        "برای دیدن دوره‌هایتان در برنامهٔ تقویم، یک نشانی محرمانه بسازید.",
+                        "Make a secret address to see your sessions in a calendar app."
+                    ))
+                }
+            }
+            form method="post" action="/calendar/feed" {
+                input type="hidden" name="csrf" value=(csrf);
+                button.secondary type="submit" {
+                    @if address.is_some() {
+                        (lang.pick("ساختن نشانی تازه (نشانی قبلی از کار می‌افتد)", "Make a new address (the old one stops working)"))
+                    } @else {
+                        (lang.pick("ساختن نشانی محرمانه", "Make a secret address"))
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `GET /calendar/org/{org}.ics`: the organization's events; members only.

@@ -42,6 +42,8 @@ pub async fn show(
             statuses: vec![cpb::CatalogStatus::Published.into()],
             text: filters.text.trim().chars().take(100).collect(),
             category: filters.category.trim().chars().take(40).collect(),
+            // The public listing (and its cache), not the gateway's own view.
+            public_view: true,
             ..Default::default()
         })
         .await
@@ -174,6 +176,9 @@ pub async fn show(
                         }
                         div.muted {
                             (lang.text(session.details.as_ref().and_then(|d| d.venue.as_ref())))
+                        }
+                        @if let Some(host) = crate::pages::lookup::hosted_by(lang, session) {
+                            div.host { (host) }
                         }
                     }
                 }

@@ -4,21 +4,21 @@
 use axum::extract::{Path, State};
 use maud::{Markup, html};
 
-use super::layout::{page, svg};
+use super::layout::{badge, page, svg};
 use crate::AppState;
 use crate::i18n::instant;
 use crate::web::{PageError, Viewer};
 use hamafza_proto::certification as pb;
 
 fn status_badge(lang: crate::i18n::Lang, status: pb::CertificateStatus) -> Markup {
-    let (fa, en, class) = match status {
+    let words = match status {
         pb::CertificateStatus::Active => ("معتبر", "Valid", "ok"),
         pb::CertificateStatus::Revoked => ("ابطال شده", "Revoked", "bad"),
         pb::CertificateStatus::Expired => ("منقضی", "Expired", "warn"),
         pb::CertificateStatus::Superseded => ("جایگزین شده", "Superseded", "warn"),
         pb::CertificateStatus::Unspecified => ("—", "—", ""),
     };
-    html! { span class={ "badge " (class) } { (lang.pick(fa, en)) } }
+    badge(lang, words)
 }
 
 /// `GET /me/certificates`.
@@ -138,6 +138,9 @@ pub async fn show(
                             "دوره «" (title.fa) "» را به مدت "
                             (lang_num_fa(certificate.hours)) " ساعت با موفقیت گذرانده است."
                         }
+                        @if let Some(host) = &shown.host_organization_name {
+                            p { "به میزبانی " (host.fa) }
+                        }
                         p { "تاریخ صدور: " (issue.jalali_long) }
                         @if let Some(until) = &until { p { "اعتبار تا: " (until.jalali_long) } }
                     }
@@ -148,6 +151,9 @@ pub async fn show(
                         p {
                             "has successfully completed “" (title.en) "” (" (certificate.hours)
                             " hours)."
+                        }
+                        @if let Some(host) = &shown.host_organization_name {
+                            p { "Hosted by " (host.en) }
                         }
                         p { "Issued " (issue.gregorian_long) }
                         @if let Some(until) = &until { p { "Valid until " (until.gregorian_long) } }
@@ -164,8 +170,55 @@ pub async fn show(
                 ))
                 a.ltr href=(shown.verification_url) { (shown.verification_url) }
             }
+            @if certificate.status() != pb::CertificateStatus::Revoked {
+                p.no-print {
+                    a.document href={ "/certificates/" (certificate.id) "/pdf" } download {
+                        (lang.pick("دریافت گواهی به صورت PDF", "Download the certificate as a PDF"))
+                    }
+                }
+            }
         },
     ))
+}
+
+/// `GET /certificates/{id}/pdf`: the certificate as a PDF document (one A4
+/// landscape page, made by the certification service).
+pub async fn document(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let lang = viewer.lang;
+    let web = viewer.require()?;
+    let document = state
+        .backends
+        .as_caller(&web.token)
+        .certification()
+        .get_certificate_document(pb::GetCertificateDocumentRequest { certificate_id: id })
+        .await
+        .map_err(|s| PageError::status(lang, s))?
+        .into_inner();
+    // The serial is letters, digits and dashes; anything else is dropped
+    // from the header rather than trusted.
+    let file_name: String = document
+        .file_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+            (header::ETAG, format!("\"{}\"", document.digest)),
+        ],
+        document.pdf,
+    )
+        .into_response())
 }
 
 fn lang_num_fa(value: u32) -> String {

@@ -213,6 +213,13 @@ pub async fn show(
             }
             @let description = lang.text(details.description.as_ref());
             @if !description.is_empty() { p.description { (description) } }
+            @let audience = lang.text(details.audience.as_ref());
+            @if !audience.is_empty() {
+                section.audience aria-labelledby="audience" {
+                    h2 id="audience" { (lang.pick("این دوره برای چه کسانی است", "Who it is for")) }
+                    p { (audience) }
+                }
+            }
             table.details {
                 tbody {
                     tr {
@@ -267,6 +274,9 @@ pub async fn show(
                             }
                             @let venue = lang.text(session.details.as_ref().and_then(|d| d.venue.as_ref()));
                             @if !venue.is_empty() { " · " (venue) }
+                            @if let Some(host) = crate::pages::lookup::hosted_by(lang, session) {
+                                " · " (host)
+                            }
                             @if crate::pages::lookup::takes_enrolments(session) {
                                 " · " span.badge.ok { (lang.pick("ثبت‌نام باز است", "enrolment open")) }
                             }

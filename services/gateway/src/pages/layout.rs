@@ -9,6 +9,7 @@ use crate::web::Viewer;
 /// A whole page.
 pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
     let lang = viewer.lang;
+    let body = PreEscaped(super::cards::label_cells(&body.into_string()));
     html! {
         (DOCTYPE)
         html lang=(lang.code()) dir=(lang.dir()) {
@@ -44,6 +45,7 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                             a href="/me/certificates" {
                                 (lang.pick("گواهی‌های من", "My certificates"))
                             }
+                            a href="/library" { (lang.pick("کتابخانهٔ تجربه‌ها", "Library")) }
                             a href="/me/notifications" {
                                 (lang.pick("اعلان‌ها", "Notifications"))
                                 @if let Some(unread) = viewer.unread.filter(|n| *n > 0) {
@@ -67,7 +69,7 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                         @if viewer.sees_benchmarks() {
                             a href="/benchmark" { (lang.pick("مقایسه شرکت‌ها", "Benchmarking")) }
                         }
-                        a href="/verify" { (lang.pick("استعلام گواهی", "Verify a certificate")) }
+                        a href="/verify" { (lang.pick("استعلام گواهی", "Verify")) }
                     }
                     a href=(viewer.switch_language()) lang=(lang.other().code()) {
                         (lang.pick("English", "فارسی"))
@@ -87,6 +89,12 @@ pub fn page(viewer: &Viewer, title: &str, body: Markup) -> Markup {
             }
         }
     }
+}
+
+/// A status as a coloured badge: its words (Persian, English) and its class
+/// (`ok`, `warn`, `bad`, or empty for none).
+pub fn badge(lang: Lang, (fa, en, class): (&str, &str, &str)) -> Markup {
+    html! { span class={ "badge " (class) } { (lang.pick(fa, en)) } }
 }
 
 /// A page with one message (errors, notices).

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use maud::{Markup, html};
 
-use super::layout::page;
+use super::layout::{badge, page};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::web::{PageError, Viewer};
@@ -12,7 +12,7 @@ use hamafza_proto::enrolments as epb;
 
 /// A status as a coloured badge.
 pub fn status_badge(lang: Lang, status: epb::EnrolmentStatus) -> Markup {
-    let (fa, en, class) = match status {
+    let words = match status {
         epb::EnrolmentStatus::PendingApproval => {
             ("در انتظار تأیید مدیر", "Awaiting approval", "warn")
         }
@@ -25,7 +25,7 @@ pub fn status_badge(lang: Lang, status: epb::EnrolmentStatus) -> Markup {
         epb::EnrolmentStatus::NoShow => ("غایب", "No-show", "bad"),
         epb::EnrolmentStatus::Unspecified => ("—", "—", ""),
     };
-    html! { span class={ "badge " (class) } { (lang.pick(fa, en)) } }
+    badge(lang, words)
 }
 
 /// `GET /me/learning`.
@@ -53,6 +53,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
     )
     .await
     .map_err(|s| PageError::status(lang, s))?;
+    let ratings = super::evaluation::mine(&state, &web.token, &enrolments).await;
     let title = lang.pick("یادگیری من", "My learning");
     Ok(page(
         &viewer,
@@ -116,6 +117,9 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
                                 (super::teach::verdict(lang, enrolment))
                             }
                         }
+                    }
+                    @if let Some(mine) = ratings.get(&enrolment.id) {
+                        (super::evaluation::rating_link(lang, &enrolment.id, mine))
                     }
                     details {
                         summary { (lang.pick("سابقه", "History")) }

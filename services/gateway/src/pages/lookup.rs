@@ -1,5 +1,5 @@
-//! Naming what enrolments refer to: their courses and sessions, read in one
-//! call each.
+//! Naming what pages refer to: the courses and sessions of enrolments, read
+//! in one call each, and the organizations and courses that forms offer.
 
 use std::collections::HashMap;
 
@@ -56,6 +56,69 @@ pub async fn catalog_of(
     Ok((courses, sessions))
 }
 
+/// The holding's organizations (the first 200) as the person whose `token`
+/// this is sees them; none when the call fails, so the page still shows.
+pub async fn organizations(state: &AppState, token: &str) -> Vec<cpb::Organization> {
+    state
+        .backends
+        .as_caller(token)
+        .organizations()
+        .list_organizations(cpb::ListOrganizationsRequest {
+            page_size: 200,
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().organizations)
+        .unwrap_or_default()
+}
+
+/// The courses (the first 200) in `statuses` (in any when empty), as the
+/// person whose `token` this is sees them; none when the call fails.
+pub async fn courses_in(
+    state: &AppState,
+    token: &str,
+    statuses: &[cpb::CatalogStatus],
+) -> Vec<cpb::Course> {
+    state
+        .backends
+        .as_caller(token)
+        .courses()
+        .list_courses(cpb::ListCoursesRequest {
+            page_size: 200,
+            statuses: statuses.iter().map(|s| (*s).into()).collect(),
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().courses)
+        .unwrap_or_default()
+}
+
+/// The courses (the first 200) that are not retired, as the person whose
+/// `token` this is sees them; none when the call fails.
+pub async fn live_courses(state: &AppState, token: &str) -> Vec<cpb::Course> {
+    let mut courses = courses_in(state, token, &[]).await;
+    courses.retain(|c| c.status() != cpb::CatalogStatus::Retired);
+    courses
+}
+
+/// The people (the first 200) of `organization_id`, or of every company
+/// when it is empty, as the person whose `token` this is sees them; none
+/// when the call fails.
+pub async fn people_of(state: &AppState, token: &str, organization_id: &str) -> Vec<cpb::Person> {
+    state
+        .backends
+        .as_caller(token)
+        .people()
+        .list_people(cpb::ListPeopleRequest {
+            page_size: 200,
+            organization_id: organization_id.to_owned(),
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().people)
+        .unwrap_or_default()
+}
+
 /// The title of a course, by id.
 pub fn course_title<'a>(
     lang: Lang,
@@ -82,4 +145,19 @@ pub fn takes_enrolments(session: &hamafza_proto::courses::Session) -> bool {
             crate::i18n::instant(w.start_time.as_ref()).is_none_or(|from| from <= now)
                 && crate::i18n::instant(w.end_time.as_ref()).is_none_or(|until| now < until)
         })
+}
+
+/// «به میزبانی فولاد مبارکه» / "Hosted by Mobarakeh Steel" for a session a
+/// member company hosts; `None` when the holding runs it.
+pub fn hosted_by(lang: Lang, session: &cpb::Session) -> Option<String> {
+    if session.host_organization_id.is_empty() {
+        return None;
+    }
+    let name = session
+        .hosting
+        .as_ref()
+        .map(|h| lang.text(h.host_organization_name.as_ref()))
+        .filter(|name| !name.is_empty())
+        .unwrap_or(&session.host_organization_id);
+    Some(format!("{}{name}", lang.pick("به میزبانی ", "Hosted by ")))
 }

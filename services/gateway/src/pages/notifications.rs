@@ -22,12 +22,16 @@ use hamafza_proto::notifications::NotificationKind;
 const UNREAD_WAIT: Duration = Duration::from_millis(300);
 
 /// The kinds a person may turn off, in the order the settings list them.
-const MUTABLE: [NotificationKind; 5] = [
+const MUTABLE: [NotificationKind; 9] = [
     NotificationKind::EnrolmentConfirmed,
     NotificationKind::EnrolmentWaitlisted,
     NotificationKind::PromotedFromWaitlist,
+    NotificationKind::SessionChanged,
+    NotificationKind::SessionReminder,
     NotificationKind::CompletedPassed,
     NotificationKind::CompletedFailed,
+    NotificationKind::CertificateExpiring,
+    NotificationKind::CouncilReview,
 ];
 
 /// The kinds nobody can turn off.
@@ -56,6 +60,19 @@ fn kind_name(lang: Lang, kind: NotificationKind) -> &'static str {
         NotificationKind::Cancelled => lang.pick("لغو ثبت‌نام یا دوره", "Cancellations"),
         NotificationKind::CompletedPassed => lang.pick("گذراندن دوره", "Course passed"),
         NotificationKind::CompletedFailed => lang.pick("نگذراندن دوره", "Course not passed"),
+        NotificationKind::SessionChanged => {
+            lang.pick("تغییر زمان یا مکان جلسه‌ها", "Meetings moved")
+        }
+        NotificationKind::SessionReminder => {
+            lang.pick("یادآوری روز پیش از دوره", "Reminder the day before")
+        }
+        NotificationKind::CouncilReview => {
+            lang.pick("دوره‌ها و برنامه‌های منتظر شورا", "Waiting for the council")
+        }
+        NotificationKind::CertificateExpiring => lang.pick(
+            "پایان نزدیک اعتبار گواهی‌نامه",
+            "A certificate about to expire",
+        ),
         NotificationKind::Unspecified => "—",
     }
 }
@@ -75,6 +92,45 @@ pub async fn unread(state: &AppState, token: &str) -> Option<u32> {
         .ok()?
         .ok()
         .map(|reply| reply.into_inner().unread_count)
+}
+
+/// How long a page or a sign-in waits for the stored language.
+const LANGUAGE_WAIT: Duration = Duration::from_millis(500);
+
+/// Saves the signed-in person's language choice with notifications, best
+/// effort: a failure or a slow answer is logged and the page goes on.
+pub async fn save_language(state: &AppState, token: &str, lang: Lang) {
+    let mut request = tonic::Request::new(npb::UpdateMyPreferencesRequest {
+        language: lang.code().to_owned(),
+        only_language: true,
+        ..Default::default()
+    });
+    request.set_timeout(LANGUAGE_WAIT);
+    let mut client = state.backends.as_caller(token).notifications();
+    match tokio::time::timeout(LANGUAGE_WAIT, client.update_my_preferences(request)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(status)) => {
+            tracing::warn!(code = ?status.code(), "the language choice was not saved");
+        }
+        Err(_) => tracing::warn!("the language choice was not saved in time"),
+    }
+}
+
+/// The language the person chose before (kept by notifications), or
+/// `None` when they never chose or notifications does not answer in time.
+pub async fn stored_language(state: &AppState, token: &str) -> Option<Lang> {
+    let mut request = tonic::Request::new(npb::GetMyPreferencesRequest {});
+    request.set_timeout(LANGUAGE_WAIT);
+    let mut client = state.backends.as_caller(token).notifications();
+    let preferences = tokio::time::timeout(LANGUAGE_WAIT, client.get_my_preferences(request))
+        .await
+        .ok()?
+        .ok()?
+        .into_inner();
+    match preferences.language.as_str() {
+        "fa" | "en" => Some(Lang::parse(Some(&preferences.language))),
+        _ => None,
+    }
 }
 
 /// `GET /me/notifications`.
@@ -239,7 +295,10 @@ pub async fn save(
         .backends
         .as_caller(&web.token)
         .notifications()
-        .update_my_preferences(npb::UpdateMyPreferencesRequest { muted_kinds: muted })
+        .update_my_preferences(npb::UpdateMyPreferencesRequest {
+            muted_kinds: muted,
+            ..Default::default()
+        })
         .await
         .map_err(|s| PageError::status(lang, s))?;
     Ok(Redirect::to("/me/notifications/settings").into_response())

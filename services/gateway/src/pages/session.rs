@@ -8,11 +8,12 @@ use hamafza_kit::ApiError;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::changes::own_change;
 use super::layout::page;
 use super::learning::status_badge;
 use crate::AppState;
 use crate::i18n::instant;
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 
@@ -176,6 +177,9 @@ pub async fn show(
                 }
             }
             p { (lang.pick("محل: ", "Where: ")) (lang.text(plan.venue.as_ref())) }
+            @if let Some(host) = crate::pages::lookup::hosted_by(lang, &session) {
+                p.host { (host) }
+            }
             @if !plan.online_url.is_empty() {
                 p { (lang.pick("پیوند برخط: ", "Online: ")) span.ltr { (plan.online_url) } }
             }
@@ -291,12 +295,7 @@ pub async fn enrol(
     Form(form): Form<ChangeForm>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = viewer.require()?;
-    check_csrf(&viewer, &form.csrf)?;
-    state
-        .limiter
-        .take(&web.caller.subject)
-        .map_err(|wait| PageError::TooMany(lang, wait.as_secs()))?;
+    let web = own_change(&state, &viewer, &form.csrf)?;
     state
         .backends
         .as_caller(&web.token)
@@ -404,12 +403,7 @@ pub async fn cancel(
     Form(form): Form<ChangeForm>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = viewer.require()?;
-    check_csrf(&viewer, &form.csrf)?;
-    state
-        .limiter
-        .take(&web.caller.subject)
-        .map_err(|wait| PageError::TooMany(lang, wait.as_secs()))?;
+    let web = own_change(&state, &viewer, &form.csrf)?;
     state
         .backends
         .as_caller(&web.token)

@@ -70,7 +70,18 @@ pub async fn start(
                     ))
                 }
                 table {
-                    @for person in demo::PEOPLE {
+                    thead {
+                        tr {
+                            th scope="col" { (lang.pick("نام", "Name")) }
+                            th scope="col" { (lang.pick("شناسه", "Subject")) }
+                            th scope="col" { (lang.pick("شرکت", "Company")) }
+                            th scope="col" { (lang.pick("نقش‌ها", "Roles")) }
+                            th scope="col" {
+                                span.visually-hidden { (lang.pick("ورود", "Sign in")) }
+                            }
+                        }
+                    }
+                    tbody { @for person in demo::PEOPLE {
                         tr {
                             td { (lang.pick(person.name_fa, person.name_en)) }
                             td.ltr { (person.subject) }
@@ -92,7 +103,7 @@ pub async fn start(
                                 }
                             }
                         }
-                    }
+                    } }
                 }
             } @else if state.oidc.is_none() {
                 p.error {
@@ -124,8 +135,8 @@ fn encode(text: &str) -> String {
 }
 
 /// Tells the people directory (courses) who just signed in, as the gateway's
-/// service identity: the identity provider's word on name, organization and
-/// email. A sign-in never fails for it: the directory catches up at the next.
+/// service identity: the identity provider's word on name, organization,
+/// email and roles. A sign-in never fails for it: the directory catches up at the next.
 async fn record_in_directory(
     state: &AppState,
     caller: &hamafza_kit::auth::Caller,
@@ -144,10 +155,37 @@ async fn record_in_directory(
         }),
         organization_id: caller.organization_id.clone(),
         email,
+        roles: caller
+            .roles
+            .iter()
+            .filter(|role| **role != hamafza_kit::auth::Role::Service)
+            .map(|role| role.as_str().to_owned())
+            .collect(),
         ..Default::default()
     };
     if let Err(error) = client.record_sign_in(person).await {
         tracing::warn!(subject = %caller.subject, %error, "the people directory did not record the sign-in");
+    }
+}
+
+/// The language the person chose before, as the language cookie: their
+/// pages follow it from the sign-in on. Nothing when they never chose.
+async fn restore_language(state: &AppState, token: &str, response: &mut Response) {
+    if let Some(chosen) = crate::pages::notifications::stored_language(state, token).await {
+        set_language_cookie(state, chosen, response);
+    }
+}
+
+fn set_language_cookie(state: &AppState, lang: crate::i18n::Lang, response: &mut Response) {
+    let value = cookie(
+        crate::sessions::LANG_COOKIE,
+        lang.code(),
+        Some(Duration::from_secs(365 * 24 * 3600)),
+        state.secure_cookies,
+        false,
+    );
+    if let Ok(value) = value.parse() {
+        response.headers_mut().append(header::SET_COOKIE, value);
     }
 }
 
@@ -195,7 +233,7 @@ pub async fn dev(
     .await;
     let id = state
         .sessions
-        .create(token)
+        .create(token.clone())
         .await
         .map_err(|e| PageError::api(lang, e))?;
     tracing::info!(subject = person.subject, "signed in (development)");
@@ -212,6 +250,7 @@ pub async fn dev(
     {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
+    restore_language(&state, &token, &mut response).await;
     Ok(response)
 }
 
@@ -369,12 +408,16 @@ pub async fn oidc_callback(
         ("", name.as_str())
     };
     record_in_directory(&state, &caller, name, tokens.email.clone()).await;
+    let chosen = crate::pages::notifications::stored_language(&state, &tokens.access_token).await;
     let id = state
         .sessions
         .create(tokens.access_token)
         .await
         .map_err(|e| PageError::api(lang, e))?;
     let mut response = Redirect::to(next.target()).into_response();
+    if let Some(chosen) = chosen {
+        set_language_cookie(&state, chosen, &mut response);
+    }
     let headers = response.headers_mut();
     for value in [
         cookie(

@@ -9,7 +9,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(WebSessions)]
+        vec![Box::new(WebSessions), Box::new(CalendarFeeds)]
     }
 
     fn migration_table_name() -> sea_orm::DynIden {
@@ -54,6 +54,39 @@ impl MigrationTrait for WebSessions {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table("web_sessions").take())
+            .await
+    }
+}
+
+struct CalendarFeeds;
+
+impl MigrationName for CalendarFeeds {
+    fn name(&self) -> &str {
+        "m20261129_000002_calendar_feeds"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CalendarFeeds {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("calendar_feeds")
+                    // One secret address per person (the token's `sub`).
+                    .col(string_len("subject", 200).primary_key())
+                    .col(string_len_uniq("token", 64))
+                    // The calendar's name in the app: the person's name.
+                    .col(string_len("name", 200))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .take(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("calendar_feeds").take())
             .await
     }
 }

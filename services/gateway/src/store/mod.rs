@@ -1,7 +1,9 @@
 //! The gateway's own database: signed-in browsers' sessions, behind
 //! `tower-sessions`' [`SessionStore`] so every replica sees the same ones and
-//! a restart signs no one out. It holds no business data.
+//! a restart signs no one out; and the people's secret calendar addresses
+//! ([`CalendarFeeds`]). It holds no business data.
 
+mod feeds;
 mod migration;
 
 use sea_orm::entity::prelude::*;
@@ -11,6 +13,7 @@ use sha2::{Digest, Sha256};
 use tower_sessions_core::session::{Id, Record};
 use tower_sessions_core::session_store::{self, ExpiredDeletion, SessionStore};
 
+pub use feeds::{CalendarFeeds, FeedOwner};
 pub use migration::Migrator;
 
 /// The sessions table.

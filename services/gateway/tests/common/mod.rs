@@ -151,3 +151,79 @@ fn quoted(page: &str, marker: &str, skip: usize, missing: &str) -> String {
     let start = page.find(marker).unwrap_or_else(|| panic!("{missing}")) + skip;
     page[start..].split('"').next().unwrap().to_owned()
 }
+
+/// The demo instructor.
+pub const RAHIMI: hamafza_testkit::Who = (
+    "instructor-rahimi",
+    "imidro",
+    &[hamafza_kit::auth::Role::Instructor],
+);
+
+use hamafza_proto::courses as cpb;
+use hamafza_testkit::Who;
+
+/// A session under way of the demo PR-101 taught by instructor-rahimi.
+pub async fn rahimi_session_under_way(stack: &Stack) -> cpb::Session {
+    let demo = fixtures::session_service(stack)
+        .list_sessions(stack.request(
+            RAHIMI,
+            cpb::ListSessionsRequest {
+                instructor_subject: RAHIMI.0.to_owned(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .sessions
+        .into_iter()
+        .find(|s| {
+            s.status() == cpb::SessionStatus::Open
+                && s.details.as_ref().is_some_and(|d| d.meetings.len() == 2)
+        })
+        .expect("the demo instructor teaches PR-101");
+    let mut details = demo.details.clone().unwrap();
+    fixtures::under_way(&mut details);
+    let planned = fixtures::create_session(stack, ADMIN, &demo.course_id, details)
+        .await
+        .unwrap();
+    fixtures::open_planned_session(stack, ADMIN, &planned.id)
+        .await
+        .unwrap()
+}
+
+/// `who` enrols and rahimi passes them; the enrolment id.
+pub async fn passed_by_rahimi(
+    stack: &Stack,
+    session: &cpb::Session,
+    who: Who,
+    tag: &str,
+) -> String {
+    let enrolment = fixtures::enrolled(stack, who, &session.id, tag).await;
+    fixtures::attend_and_complete(stack, RAHIMI, session, &enrolment.id, Some(90), tag).await;
+    enrolment.id
+}
+
+/// `who` rates the course of their enrolment over gRPC: 4 for every
+/// question but `overall`, and a comment naming the overall score.
+pub async fn rate_over_grpc(stack: &Stack, who: Who, enrolment_id: &str, overall: u32) {
+    hamafza_proto::enrolments::evaluation_service_client::EvaluationServiceClient::new(
+        stack.channel(Svc::Enrolments),
+    )
+    .submit_evaluation(stack.request(
+        who,
+        hamafza_proto::enrolments::SubmitEvaluationRequest {
+            enrolment_id: enrolment_id.to_owned(),
+            scores: Some(hamafza_proto::enrolments::EvaluationScores {
+                content: 4,
+                instructor: 4,
+                relevance: 4,
+                organization: 4,
+                overall,
+            }),
+            comment: format!("comment of {overall}"),
+        },
+    ))
+    .await
+    .unwrap();
+}

@@ -25,7 +25,7 @@ pub use verifier::TokenVerifier;
 use crate::error::ApiError;
 
 /// What a caller may be. Parsed from the token's `roles` claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
     /// The holding's PR office.
     PlatformAdmin,

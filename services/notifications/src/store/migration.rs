@@ -1,36 +1,24 @@
 //! Schema migrations of the notifications database. Append-only.
 
+use hamafza_kit::migration::{ColumnGroups, drop_tables, index};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-/// Every migration of the notifications database, in order.
-pub struct Migrator;
+mod expiry_notices;
+mod languages;
 
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(InitialSchema)]
-    }
-
-    fn migration_table_name() -> sea_orm::DynIden {
-        "notifications_migrations".into()
-    }
+hamafza_kit::migrator! {
+    /// Every migration of the notifications database, in order.
+    pub struct Migrator in "notifications_migrations" [
+        InitialSchema,
+        Reminders,
+        expiry_notices::ExpiryNotices,
+        languages::Languages,
+    ]
 }
 
-struct InitialSchema;
-
-impl MigrationName for InitialSchema {
-    fn name(&self) -> &str {
-        "m20261129_000001_initial_schema"
-    }
-}
-
-fn index(name: &'static str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create().name(name).table(table).take();
-    for col in cols {
-        index.col(*col);
-    }
-    index
+hamafza_kit::migration_name! {
+    struct InitialSchema = "m20261129_000001_initial_schema";
 }
 
 #[async_trait::async_trait]
@@ -45,10 +33,8 @@ impl MigrationTrait for InitialSchema {
                     .col(uuid("event_id"))
                     .col(string_len("recipient_subject", 256))
                     .col(integer("kind"))
-                    .col(text("title_fa"))
-                    .col(text("title_en"))
-                    .col(text("body_fa"))
-                    .col(text("body_en"))
+                    .bilingual("title", text)
+                    .bilingual("body", text)
                     .col(text("link"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone_null("read_at"))
@@ -103,11 +89,30 @@ impl MigrationTrait for InitialSchema {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["muted_kinds", "deliveries", "notifications"] {
-            manager
-                .drop_table(Table::drop().table(table).take())
-                .await?;
-        }
-        Ok(())
+        drop_tables(manager, &["muted_kinds", "deliveries", "notifications"]).await
+    }
+}
+
+hamafza_kit::migration_name! {
+    /// One row per session reminded: the claim that makes one replica send it.
+    struct Reminders = "m20261129_000002_reminders";
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Reminders {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("reminders")
+                    .col(pk_uuid("session_id"))
+                    .col(timestamp_with_time_zone("sent_at"))
+                    .take(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(manager, &["reminders"]).await
     }
 }

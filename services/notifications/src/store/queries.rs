@@ -4,8 +4,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -48,6 +48,33 @@ pub struct Email {
     pub html: String,
 }
 
+/// A scheduled notice that exactly one replica sends: the unique row taken
+/// with its notifications.
+#[derive(Debug, Clone, Copy)]
+pub enum Claim {
+    /// A session's reminder the day before.
+    Reminder {
+        /// The session.
+        session_id: Uuid,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A certificate's expiry notice at a threshold.
+    Expiry {
+        /// The certificate.
+        certificate_id: Uuid,
+        /// 60 or 14 days.
+        threshold_days: u32,
+        /// When.
+        at: DateTime<Utc>,
+    },
+}
+
+/// A threshold as stored (an `integer` column on both databases).
+fn days(threshold_days: u32) -> i32 {
+    i32::try_from(threshold_days).unwrap_or(i32::MAX)
+}
+
 /// Which emails to list.
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryFilter {
@@ -75,7 +102,78 @@ impl Store {
     /// already there (the event delivered again, or by another replica) is
     /// left out with its email. Returns how many notifications the event has.
     pub async fn record(&self, event_id: Uuid, drafts: Vec<Draft>) -> Result<u64> {
+        Ok(self
+            .record_claimed(None, event_id, drafts)
+            .await?
+            .unwrap_or(0))
+    }
+
+    /// Whether the session's reminder was sent.
+    pub async fn reminded(&self, session_id: Uuid) -> Result<bool> {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                "SELECT session_id FROM reminders WHERE session_id = $1",
+                [session_id.into()],
+            ))
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Whether the certificate's notice at `threshold_days` was sent.
+    pub async fn expiry_noticed(&self, certificate_id: Uuid, threshold_days: u32) -> Result<bool> {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                "SELECT certificate_id FROM expiry_notices \
+                 WHERE certificate_id = $1 AND threshold_days = $2",
+                [certificate_id.into(), days(threshold_days).into()],
+            ))
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// As [`Store::record`], first taking `claim` (a unique row) in the same
+    /// transaction: `None`, and nothing recorded, when another replica took
+    /// it first.
+    pub async fn record_claimed(
+        &self,
+        claim: Option<Claim>,
+        event_id: Uuid,
+        drafts: Vec<Draft>,
+    ) -> Result<Option<u64>> {
         let txn = self.db.begin().await?;
+        if let Some(claim) = claim {
+            let backend = txn.get_database_backend();
+            let statement = match claim {
+                Claim::Reminder { session_id, at } => Statement::from_sql_and_values(
+                    backend,
+                    "INSERT INTO reminders (session_id, sent_at) VALUES ($1, $2) \
+                     ON CONFLICT (session_id) DO NOTHING",
+                    [session_id.into(), at.into()],
+                ),
+                Claim::Expiry {
+                    certificate_id,
+                    threshold_days,
+                    at,
+                } => Statement::from_sql_and_values(
+                    backend,
+                    "INSERT INTO expiry_notices (certificate_id, threshold_days, sent_at) \
+                     VALUES ($1, $2, $3) ON CONFLICT (certificate_id, threshold_days) DO NOTHING",
+                    [
+                        certificate_id.into(),
+                        days(threshold_days).into(),
+                        at.into(),
+                    ],
+                ),
+            };
+            if txn.execute_raw(statement).await?.rows_affected() == 0 {
+                txn.rollback().await?;
+                return Ok(None);
+            }
+        }
         for draft in drafts {
             let notification = draft.notification;
             let id = notification.id;
@@ -142,7 +240,7 @@ impl Store {
             .count(&txn)
             .await?;
         txn.commit().await?;
-        Ok(count)
+        Ok(Some(count))
     }
 
     /// The kinds `subject` turned off.
@@ -178,6 +276,39 @@ impl Store {
             .await?;
         }
         txn.commit().await
+    }
+
+    /// `subject`'s language, when they chose one.
+    pub async fn language(&self, subject: &str) -> Result<Option<String>> {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                "SELECT language FROM languages WHERE subject = $1",
+                [subject.into()],
+            ))
+            .await?;
+        row.map(|row| row.try_get::<String>("", "language"))
+            .transpose()
+    }
+
+    /// Stores `subject`'s language.
+    pub async fn set_language(
+        &self,
+        subject: &str,
+        language: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                "INSERT INTO languages (subject, language, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (subject) DO UPDATE SET language = excluded.language, \
+                 updated_at = excluded.updated_at",
+                [subject.into(), language.into(), now.into()],
+            ))
+            .await?;
+        Ok(())
     }
 
     /// `subject`'s notifications, newest first.

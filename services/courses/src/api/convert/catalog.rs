@@ -7,7 +7,7 @@ use hamafza_proto::common::{Actor, LocalizedText};
 use hamafza_proto::courses as pb;
 use uuid::Uuid;
 
-use super::{DESCRIPTION_CHARS, TITLE_CHARS, parse_id, parse_text};
+use super::{AUDIENCE_CHARS, parse_id, parse_text, parse_title_and_description, required_details};
 use crate::domain::catalog::{
     CourseDraft, MAX_HOURS, MAX_PREREQUISITES, MAX_VALIDITY_MONTHS, ProgramDraft,
 };
@@ -71,26 +71,16 @@ pub fn vote_decision_from_wire(value: i32) -> Result<VoteDecision, &'static str>
 pub fn course_draft(
     details: Option<&pb::CourseDetails>,
 ) -> Result<CourseDraft, hamafza_kit::ApiError> {
-    let Some(details) = details else {
-        return Err(hamafza_kit::ApiError::invalid_field(
-            "details",
-            "is required",
-        ));
-    };
+    let details = required_details(details)?;
     let mut v = Violations::new();
     let code = v.take("details.code", Code::parse(&details.code));
-    let title = parse_text(
+    let (title, description) =
+        parse_title_and_description(&mut v, details.title.as_ref(), details.description.as_ref());
+    let audience = parse_text(
         &mut v,
-        "details.title",
-        details.title.as_ref(),
-        TITLE_CHARS,
-        Required::Both,
-    );
-    let description = parse_text(
-        &mut v,
-        "details.description",
-        details.description.as_ref(),
-        DESCRIPTION_CHARS,
+        "details.audience",
+        details.audience.as_ref(),
+        AUDIENCE_CHARS,
         Required::Optional,
     );
     let category = v.take("details.category", Category::parse(&details.category));
@@ -149,22 +139,28 @@ pub fn course_draft(
             }
         }
     }
-    let draft = match (code, title, description, category, delivery_mode) {
-        (Some(code), Some(title), Some(description), Some(category), Some(delivery_mode)) => {
-            Some(CourseDraft {
-                code,
-                title,
-                description,
-                category,
-                hours: details.hours,
-                delivery_mode,
-                passing_score: details.passing_score,
-                min_attendance_percent: details.min_attendance_percent,
-                certificate_validity_months: details.certificate_validity_months,
-                prerequisites,
-                requires_manager_approval: details.requires_manager_approval,
-            })
-        }
+    let draft = match (code, title, description, audience, category, delivery_mode) {
+        (
+            Some(code),
+            Some(title),
+            Some(description),
+            Some(audience),
+            Some(category),
+            Some(delivery_mode),
+        ) => Some(CourseDraft {
+            code,
+            title,
+            description,
+            audience,
+            category,
+            hours: details.hours,
+            delivery_mode,
+            passing_score: details.passing_score,
+            min_attendance_percent: details.min_attendance_percent,
+            certificate_validity_months: details.certificate_validity_months,
+            prerequisites,
+            requires_manager_approval: details.requires_manager_approval,
+        }),
         _ => None,
     };
     v.finish_with(draft)
@@ -249,6 +245,12 @@ pub fn course_to_wire(
                 .and_then(|m| u32::try_from(m).ok()),
             prerequisite_course_ids: record.prerequisites.iter().map(Uuid::to_string).collect(),
             requires_manager_approval: row.requires_manager_approval,
+            audience: (!row.audience_fa.is_empty() || !row.audience_en.is_empty()).then_some(
+                LocalizedText {
+                    fa: row.audience_fa,
+                    en: row.audience_en,
+                },
+            ),
         }),
         status: catalog_status_to_wire(row.status).into(),
         owner_organization_id: row.owner_organization_id,
@@ -269,28 +271,11 @@ pub fn course_to_wire(
 pub fn program_draft(
     details: Option<&pb::ProgramDetails>,
 ) -> Result<ProgramDraft, hamafza_kit::ApiError> {
-    let Some(details) = details else {
-        return Err(hamafza_kit::ApiError::invalid_field(
-            "details",
-            "is required",
-        ));
-    };
+    let details = required_details(details)?;
     let mut v = Violations::new();
     let code = v.take("details.code", Code::parse(&details.code));
-    let title = parse_text(
-        &mut v,
-        "details.title",
-        details.title.as_ref(),
-        TITLE_CHARS,
-        Required::Both,
-    );
-    let description = parse_text(
-        &mut v,
-        "details.description",
-        details.description.as_ref(),
-        DESCRIPTION_CHARS,
-        Required::Optional,
-    );
+    let (title, description) =
+        parse_title_and_description(&mut v, details.title.as_ref(), details.description.as_ref());
     let mut courses = Vec::new();
     for (i, item) in details.courses.iter().enumerate() {
         if let Some(id) = parse_id(

@@ -6,7 +6,9 @@ use hamafza_kit::time::to_timestamp;
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as pb;
 
-use super::{DESCRIPTION_CHARS, PLACE_CHARS, TITLE_CHARS, parse_instant, parse_text};
+use super::{
+    PLACE_CHARS, parse_instant, parse_text, parse_title_and_description, required_details,
+};
 use crate::domain::catalog::EventDraft;
 use crate::domain::values::{EventKind, OrganizationId, Required, parse_url};
 use crate::store::queries::EventRecord;
@@ -36,12 +38,7 @@ fn event_kind_to_wire(kind: EventKind) -> pb::EventKind {
 pub fn event_draft(
     details: Option<&pb::EventDetails>,
 ) -> Result<EventDraft, hamafza_kit::ApiError> {
-    let Some(details) = details else {
-        return Err(hamafza_kit::ApiError::invalid_field(
-            "details",
-            "is required",
-        ));
-    };
+    let details = required_details(details)?;
     let mut v = Violations::new();
     let kind = match event_kind_from_wire(details.kind) {
         Ok(Some(kind)) => Some(kind),
@@ -54,20 +51,8 @@ pub fn event_draft(
             None
         }
     };
-    let title = parse_text(
-        &mut v,
-        "details.title",
-        details.title.as_ref(),
-        TITLE_CHARS,
-        Required::Both,
-    );
-    let description = parse_text(
-        &mut v,
-        "details.description",
-        details.description.as_ref(),
-        DESCRIPTION_CHARS,
-        Required::Optional,
-    );
+    let (title, description) =
+        parse_title_and_description(&mut v, details.title.as_ref(), details.description.as_ref());
     let place = parse_text(
         &mut v,
         "details.place",

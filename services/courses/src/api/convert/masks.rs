@@ -90,6 +90,9 @@ pub fn merge_course(stored: &mut pb::CourseDetails, given: &pb::CourseDetails, p
         "requires_manager_approval" => {
             stored.requires_manager_approval = given.requires_manager_approval;
         }
+        "audience" | "audience.fa" | "audience.en" => {
+            merge_text(&mut stored.audience, given.audience.as_ref(), path);
+        }
         _ => return false,
     }
     true

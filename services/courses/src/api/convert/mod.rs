@@ -35,6 +35,8 @@ use crate::domain::values::{Bilingual, OrganizationId, Required};
 const TITLE_CHARS: usize = 200;
 /// Longest description, in characters.
 const DESCRIPTION_CHARS: usize = 4000;
+/// Most characters of who a course is for, in each language.
+const AUDIENCE_CHARS: usize = 1000;
 /// Longest place or venue, in characters.
 const PLACE_CHARS: usize = 300;
 /// Instants are accepted within these years: both databases order them
@@ -42,6 +44,36 @@ const PLACE_CHARS: usize = 300;
 const EARLIEST_YEAR: i32 = 1970;
 /// See [`EARLIEST_YEAR`].
 const LATEST_YEAR: i32 = 2200;
+
+/// The details a draft is parsed from: a request without them is refused
+/// whole.
+fn required_details<T>(details: Option<&T>) -> Result<&T, hamafza_kit::ApiError> {
+    details.ok_or_else(|| hamafza_kit::ApiError::invalid_field("details", "is required"))
+}
+
+/// The title (in both languages) and the optional description that courses,
+/// programs and events carry.
+fn parse_title_and_description(
+    violations: &mut Violations,
+    title: Option<&LocalizedText>,
+    description: Option<&LocalizedText>,
+) -> (Option<Bilingual>, Option<Bilingual>) {
+    let title = parse_text(
+        violations,
+        "details.title",
+        title,
+        TITLE_CHARS,
+        Required::Both,
+    );
+    let description = parse_text(
+        violations,
+        "details.description",
+        description,
+        DESCRIPTION_CHARS,
+        Required::Optional,
+    );
+    (title, description)
+}
 
 /// Parses a bilingual text field; `None` stands for an unset message.
 pub fn parse_text(

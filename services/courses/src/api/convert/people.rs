@@ -1,12 +1,13 @@
 //! People on the wire: the directory's person message and its input.
 
 use hamafza_kit::Violations;
+use hamafza_kit::auth::Role;
 use hamafza_kit::time::to_timestamp;
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as pb;
 
 use super::parse_text;
-use crate::domain::people::{NAME_CHARS, PersonDraft, SUBJECT_CHARS, check_email};
+use crate::domain::people::{NAME_CHARS, PersonDraft, SUBJECT_CHARS, check_email, roles_of};
 use crate::domain::values::{OrganizationId, Required};
 use crate::store::entities::person;
 
@@ -69,6 +70,18 @@ pub fn person_draft(
         format!("{field}.job_title"),
         hamafza_kit::text::single_line(&person.job_title, NAME_CHARS),
     );
+    let mut roles = Vec::new();
+    for (i, name) in person.roles.iter().enumerate() {
+        match Role::parse(name.trim()) {
+            Some(Role::Service) | None => v.add(
+                format!("{field}.roles[{i}]"),
+                "must be one of platform_admin, council, org_manager, instructor, trainee",
+            ),
+            Some(role) => roles.push(role),
+        }
+    }
+    roles.sort_unstable();
+    roles.dedup();
     Some(PersonDraft {
         subject: subject?,
         name: name?,
@@ -76,6 +89,7 @@ pub fn person_draft(
         email,
         job_title: job_title?,
         active: person.active,
+        roles,
     })
 }
 
@@ -99,5 +113,9 @@ pub fn person_to_wire(row: person::Model) -> pb::Person {
         create_time: Some(to_timestamp(row.created_at)),
         update_time: Some(to_timestamp(row.updated_at)),
         last_sign_in_time: row.last_sign_in_at.map(to_timestamp),
+        roles: roles_of(&row.roles)
+            .into_iter()
+            .map(|role| role.as_str().to_owned())
+            .collect(),
     }
 }

@@ -168,6 +168,7 @@ pub fn session_plan(
 /// A session on the wire.
 pub fn session_to_wire(record: SessionRecord) -> pb::Session {
     let meetings = meetings_of(&record.session);
+    let hosting = record.hosting.map(crate::api::hosting::hosting_to_wire);
     let row = record.session;
     pb::Session {
         id: row.id.to_string(),
@@ -215,5 +216,7 @@ pub fn session_to_wire(record: SessionRecord) -> pb::Session {
         create_time: Some(to_timestamp(row.created_at)),
         update_time: Some(to_timestamp(row.updated_at)),
         etag: hamafza_kit::update::etag(row.revision),
+        host_organization_id: row.host_organization_id.unwrap_or_default(),
+        hosting,
     }
 }

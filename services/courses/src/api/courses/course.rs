@@ -1,17 +1,15 @@
 //! Courses in the catalog: creating, reading, listing and changing them.
 
 use hamafza_kit::auth::Caller;
-use hamafza_kit::{ApiError, Violations, page, time};
+use hamafza_kit::{ApiError, Violations, page};
 use hamafza_proto::courses as pb;
 use uuid::Uuid;
 
 use super::audience;
-use crate::api::convert::masks::{apply_mask, merge_course};
 use crate::api::convert::{
-    Audience, catalog_statuses_from_wire, course_draft, course_to_wire, parse_id,
-    parse_organization_filter, parse_range, parse_text_filter,
+    catalog_statuses_from_wire, parse_id, parse_organization_filter, parse_range, parse_text_filter,
 };
-use crate::api::{ADMIN, CoursesApi, UpdateTerms, is_staff};
+use crate::api::{CoursesApi, is_staff};
 use crate::store::queries::{CourseFilter, CourseRecord};
 
 /// Most ids in one `course_ids` filter.
@@ -24,25 +22,11 @@ impl CoursesApi {
         caller: &Caller,
         request: pb::CreateCourseRequest,
     ) -> Result<pb::CreateCourseResponse, ApiError> {
-        caller.require_any(ADMIN)?;
-        let draft = course_draft(request.details.as_ref())?;
-        let record = self
-            .store
-            .create_course(
-                &draft,
-                &caller.organization_id,
-                &caller.subject,
-                time::now(),
-            )
-            .await?;
+        let record: CourseRecord = self.create_entry(caller, request.details.as_ref()).await?;
         let (course_id, code) = (&record.course.id, &record.course.code);
         tracing::info!(%course_id, %code, "course created");
         Ok(pb::CreateCourseResponse {
-            course: Some(course_to_wire(
-                record,
-                self.required_approvals().await?,
-                audience(caller),
-            )),
+            course: Some(self.entry_to_wire(record, audience(caller)).await?),
         })
     }
 
@@ -52,14 +36,9 @@ impl CoursesApi {
         caller: &Caller,
         request: pb::GetCourseRequest,
     ) -> Result<pb::GetCourseResponse, ApiError> {
-        let id = Self::parse_subject_id("course_id", &request.course_id)?;
-        let record = self.visible_course(caller, id).await?;
+        let record: CourseRecord = self.visible_entry(caller, &request.course_id).await?;
         Ok(pb::GetCourseResponse {
-            course: Some(course_to_wire(
-                record,
-                self.required_approvals().await?,
-                audience(caller),
-            )),
+            course: Some(self.entry_to_wire(record, audience(caller)).await?),
         })
     }
 
@@ -69,6 +48,18 @@ impl CoursesApi {
         caller: &Caller,
         request: pb::ListCoursesRequest,
     ) -> Result<pb::ListCoursesResponse, ApiError> {
+        // The public view: the listing anyone signed in sees, from the public
+        // listing cache, whoever asks for it (a caller may only see less).
+        let public;
+        let caller = if request.public_view {
+            public = Caller {
+                roles: Vec::new(),
+                ..caller.clone()
+            };
+            &public
+        } else {
+            caller
+        };
         let mut v = Violations::new();
         let size = v.take("page_size", page::size(request.page_size));
         let after = v.take("page_token", page::decode::<Uuid>(&request.page_token));
@@ -114,12 +105,8 @@ impl CoursesApi {
             self.public_listing(key, list).await?
         };
         let next_page_token = page::finish(&mut records, size, |record| record.course.id);
-        let required = self.required_approvals().await?;
         Ok(pb::ListCoursesResponse {
-            courses: records
-                .into_iter()
-                .map(|record| course_to_wire(record, required, audience(caller)))
-                .collect(),
+            courses: self.entries_to_wire(records, audience(caller)).await?,
             next_page_token,
         })
     }
@@ -130,68 +117,18 @@ impl CoursesApi {
         caller: &Caller,
         request: pb::UpdateCourseRequest,
     ) -> Result<pb::UpdateCourseResponse, ApiError> {
-        caller.require_any(ADMIN)?;
-        let (id, terms) = UpdateTerms::parse(
-            |v| parse_id(v, "course_id", &request.course_id),
-            &request.etag,
-            request.update_mask.as_ref(),
-            merge_course,
-        )?;
-        // Every attempt reads afresh, borrowing the request and the terms.
-        let (request, terms) = (&request, &terms);
-        let record = terms
-            .write(move || async move {
-                let existing = self
-                    .store
-                    .course(id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("course", id))?;
-                let revision = terms.revision("course", id, existing.course.revision)?;
-                let stored =
-                    course_to_wire(existing, self.required_approvals().await?, Audience::Staff);
-                let details = apply_mask(
-                    stored.details.unwrap_or_default(),
-                    request.details.as_ref(),
-                    terms.paths(),
-                    merge_course,
-                );
-                let draft = course_draft(details.as_ref())?;
-                Ok(self
-                    .store
-                    .update_course(id, &draft, revision, time::now())
-                    .await)
-            })
+        let (id, record) = self
+            .update_entry::<CourseRecord>(
+                caller,
+                &request.course_id,
+                &request.etag,
+                request.update_mask.as_ref(),
+                request.details.as_ref(),
+            )
             .await?;
         tracing::info!(course_id = %id, by = %caller.subject, "course updated");
         Ok(pb::UpdateCourseResponse {
-            course: Some(course_to_wire(
-                record,
-                self.required_approvals().await?,
-                audience(caller),
-            )),
+            course: Some(self.entry_to_wire(record, audience(caller)).await?),
         })
-    }
-
-    /// A course the caller may see; drafts of others are "not found" to
-    /// callers who may not see drafts.
-    async fn visible_course(&self, caller: &Caller, id: Uuid) -> Result<CourseRecord, ApiError> {
-        match self.store.course(id).await? {
-            Some(record) if is_staff(caller) || record.course.status.is_public() => Ok(record),
-            _ => Err(ApiError::not_found("course", id)),
-        }
-    }
-
-    /// The course as staff see it, the answer to a step of the workflow.
-    pub(super) async fn course_reply(&self, id: Uuid) -> Result<pb::Course, ApiError> {
-        let record = self
-            .store
-            .course(id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("course", id))?;
-        Ok(course_to_wire(
-            record,
-            self.required_approvals().await?,
-            Audience::Staff,
-        ))
     }
 }

@@ -4,15 +4,18 @@
 //! The trait impl below only signs the caller in and hands the request to the
 //! inherent method of the same name, which parses, authorizes, calls the
 //! store and converts: [`course`] and [`program`] hold the catalog entries,
+//! [`entry`] what the two share (created, read, shown and changed alike),
 //! [`workflow`] their way through the council (submit, review, publish,
 //! retire, the votes) for both.
 
 mod council;
 mod course;
+mod entry;
 mod program;
 mod workflow;
 
 use hamafza_kit::auth::Caller;
+use hamafza_kit::db::retry_on_lost_connection;
 use hamafza_kit::{ApiError, Violations};
 use hamafza_proto::courses as pb;
 use hamafza_proto::courses::course_service_server::CourseService;
@@ -102,7 +105,8 @@ impl CourseService for CoursesApi {
         request: Request<pb::GetCourseRequest>,
     ) -> Result<Response<pb::GetCourseResponse>, Status> {
         let caller = signed_in(&request)?;
-        reply(self.get_course(&caller, request.into_inner()).await)
+        let request = request.into_inner();
+        reply(retry_on_lost_connection(|| self.get_course(&caller, request.clone())).await)
     }
 
     async fn list_courses(
@@ -110,7 +114,8 @@ impl CourseService for CoursesApi {
         request: Request<pb::ListCoursesRequest>,
     ) -> Result<Response<pb::ListCoursesResponse>, Status> {
         let caller = signed_in(&request)?;
-        reply(self.list_courses(&caller, request.into_inner()).await)
+        let request = request.into_inner();
+        reply(retry_on_lost_connection(|| self.list_courses(&caller, request.clone())).await)
     }
 
     async fn update_course(

@@ -1,17 +1,15 @@
 //! Programs in the catalog: creating, reading, listing and changing them.
 
 use hamafza_kit::auth::Caller;
-use hamafza_kit::{ApiError, Violations, page, time};
+use hamafza_kit::{ApiError, Violations, page};
 use hamafza_proto::courses as pb;
 use uuid::Uuid;
 
 use super::audience;
-use crate::api::convert::masks::{apply_mask, merge_program};
+use crate::api::CoursesApi;
 use crate::api::convert::{
-    Audience, catalog_statuses_from_wire, parse_id, parse_organization_filter, parse_range,
-    parse_text_filter, program_draft, program_to_wire,
+    catalog_statuses_from_wire, parse_id, parse_organization_filter, parse_range, parse_text_filter,
 };
-use crate::api::{ADMIN, CoursesApi, UpdateTerms, is_staff};
 use crate::store::queries::{ProgramFilter, ProgramRecord};
 
 impl CoursesApi {
@@ -21,25 +19,11 @@ impl CoursesApi {
         caller: &Caller,
         request: pb::CreateProgramRequest,
     ) -> Result<pb::CreateProgramResponse, ApiError> {
-        caller.require_any(ADMIN)?;
-        let draft = program_draft(request.details.as_ref())?;
-        let record = self
-            .store
-            .create_program(
-                &draft,
-                &caller.organization_id,
-                &caller.subject,
-                time::now(),
-            )
-            .await?;
+        let record: ProgramRecord = self.create_entry(caller, request.details.as_ref()).await?;
         let (program_id, code) = (&record.program.id, &record.program.code);
         tracing::info!(%program_id, %code, "program created");
         Ok(pb::CreateProgramResponse {
-            program: Some(program_to_wire(
-                record,
-                self.required_approvals().await?,
-                audience(caller),
-            )),
+            program: Some(self.entry_to_wire(record, audience(caller)).await?),
         })
     }
 
@@ -49,14 +33,9 @@ impl CoursesApi {
         caller: &Caller,
         request: pb::GetProgramRequest,
     ) -> Result<pb::GetProgramResponse, ApiError> {
-        let id = Self::parse_subject_id("program_id", &request.program_id)?;
-        let record = self.visible_program(caller, id).await?;
+        let record: ProgramRecord = self.visible_entry(caller, &request.program_id).await?;
         Ok(pb::GetProgramResponse {
-            program: Some(program_to_wire(
-                record,
-                self.required_approvals().await?,
-                audience(caller),
-            )),
+            program: Some(self.entry_to_wire(record, audience(caller)).await?),
         })
     }
 
@@ -98,12 +77,8 @@ impl CoursesApi {
             .list_programs(&filter, after.flatten(), size + 1)
             .await?;
         let next_page_token = page::finish(&mut records, size, |record| record.program.id);
-        let required = self.required_approvals().await?;
         Ok(pb::ListProgramsResponse {
-            programs: records
-                .into_iter()
-                .map(|record| program_to_wire(record, required, audience(caller)))
-                .collect(),
+            programs: self.entries_to_wire(records, audience(caller)).await?,
             next_page_token,
         })
     }
@@ -114,68 +89,18 @@ impl CoursesApi {
         caller: &Caller,
         request: pb::UpdateProgramRequest,
     ) -> Result<pb::UpdateProgramResponse, ApiError> {
-        caller.require_any(ADMIN)?;
-        let (id, terms) = UpdateTerms::parse(
-            |v| parse_id(v, "program_id", &request.program_id),
-            &request.etag,
-            request.update_mask.as_ref(),
-            merge_program,
-        )?;
-        // Every attempt reads afresh, borrowing the request and the terms.
-        let (request, terms) = (&request, &terms);
-        let record = terms
-            .write(move || async move {
-                let existing = self
-                    .store
-                    .program(id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("program", id))?;
-                let revision = terms.revision("program", id, existing.program.revision)?;
-                let stored =
-                    program_to_wire(existing, self.required_approvals().await?, Audience::Staff);
-                let details = apply_mask(
-                    stored.details.unwrap_or_default(),
-                    request.details.as_ref(),
-                    terms.paths(),
-                    merge_program,
-                );
-                let draft = program_draft(details.as_ref())?;
-                Ok(self
-                    .store
-                    .update_program(id, &draft, revision, time::now())
-                    .await)
-            })
+        let (id, record) = self
+            .update_entry::<ProgramRecord>(
+                caller,
+                &request.program_id,
+                &request.etag,
+                request.update_mask.as_ref(),
+                request.details.as_ref(),
+            )
             .await?;
         tracing::info!(program_id = %id, by = %caller.subject, "program updated");
         Ok(pb::UpdateProgramResponse {
-            program: Some(program_to_wire(
-                record,
-                self.required_approvals().await?,
-                audience(caller),
-            )),
+            program: Some(self.entry_to_wire(record, audience(caller)).await?),
         })
-    }
-
-    /// A program the caller may see; drafts of others are "not found" to
-    /// callers who may not see drafts.
-    async fn visible_program(&self, caller: &Caller, id: Uuid) -> Result<ProgramRecord, ApiError> {
-        match self.store.program(id).await? {
-            Some(record) if is_staff(caller) || record.program.status.is_public() => Ok(record),
-            _ => Err(ApiError::not_found("program", id)),
-        }
-    }
-
-    /// The program as staff see it, the answer to a step of the workflow.
-    pub(super) async fn program_reply(&self, id: Uuid) -> Result<pb::Program, ApiError> {
-        let record = self
-            .store
-            .program(id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("program", id))?;
-        Ok(program_to_wire(
-            record,
-            self.required_approvals().await?,
-            Audience::Staff,
-        ))
     }
 }

@@ -11,7 +11,7 @@ use crate::api::convert::{parse_id, vote_decision_from_wire, vote_to_wire};
 use crate::api::{ADMIN, COUNCIL, CoursesApi};
 use crate::domain::CoursesError;
 use crate::domain::workflow::{RoundOutcome, Transition, VoteDecision};
-use crate::store::queries::{Ballot, Subject, Voter};
+use crate::store::queries::{Ballot, CourseRecord, ProgramRecord, Subject, Voter};
 
 /// Longest council comment, in characters.
 const COMMENT_CHARS: usize = 2000;
@@ -32,7 +32,7 @@ impl CoursesApi {
             )
             .await?;
         Ok(pb::SubmitCourseResponse {
-            course: Some(self.course_reply(id).await?),
+            course: Some(self.entry_reply::<CourseRecord>(id).await?),
         })
     }
 
@@ -52,7 +52,7 @@ impl CoursesApi {
             )
             .await?;
         Ok(pb::ReviewCourseResponse {
-            course: Some(self.course_reply(id).await?),
+            course: Some(self.entry_reply::<CourseRecord>(id).await?),
         })
     }
 
@@ -71,7 +71,7 @@ impl CoursesApi {
             )
             .await?;
         Ok(pb::PublishCourseResponse {
-            course: Some(self.course_reply(id).await?),
+            course: Some(self.entry_reply::<CourseRecord>(id).await?),
         })
     }
 
@@ -90,7 +90,7 @@ impl CoursesApi {
             )
             .await?;
         Ok(pb::RetireCourseResponse {
-            course: Some(self.course_reply(id).await?),
+            course: Some(self.entry_reply::<CourseRecord>(id).await?),
         })
     }
 
@@ -121,7 +121,7 @@ impl CoursesApi {
             )
             .await?;
         Ok(pb::SubmitProgramResponse {
-            program: Some(self.program_reply(id).await?),
+            program: Some(self.entry_reply::<ProgramRecord>(id).await?),
         })
     }
 
@@ -141,7 +141,7 @@ impl CoursesApi {
             )
             .await?;
         Ok(pb::ReviewProgramResponse {
-            program: Some(self.program_reply(id).await?),
+            program: Some(self.entry_reply::<ProgramRecord>(id).await?),
         })
     }
 
@@ -160,7 +160,7 @@ impl CoursesApi {
             )
             .await?;
         Ok(pb::PublishProgramResponse {
-            program: Some(self.program_reply(id).await?),
+            program: Some(self.entry_reply::<ProgramRecord>(id).await?),
         })
     }
 
@@ -179,7 +179,7 @@ impl CoursesApi {
             )
             .await?;
         Ok(pb::RetireProgramResponse {
-            program: Some(self.program_reply(id).await?),
+            program: Some(self.entry_reply::<ProgramRecord>(id).await?),
         })
     }
 

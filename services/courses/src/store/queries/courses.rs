@@ -7,11 +7,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
-use super::{Result, Store, Subject, code_conflict, matches_text, not_found, to_i32};
+use super::{
+    CatalogColumns, Result, Store, Subject, catalog_listing, code_conflict, not_found, to_i32,
+};
 use crate::domain::CoursesError;
 use crate::domain::catalog::CourseDraft;
 use crate::domain::workflow::{self, CatalogStatus};
@@ -114,6 +116,8 @@ impl Store {
             course::Column::TitleEn,
             course::Column::DescriptionFa,
             course::Column::DescriptionEn,
+            course::Column::AudienceFa,
+            course::Column::AudienceEn,
             course::Column::Category,
             course::Column::Hours,
             course::Column::DeliveryMode,
@@ -202,27 +206,23 @@ impl Store {
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<Vec<CourseRecord>> {
-        let mut query = course::Entity::find()
-            .filter(course::Column::Status.is_in(filter.statuses.clone()))
-            .order_by_asc(course::Column::Id)
-            .limit(limit);
-        if let Some(after) = after {
-            query = query.filter(course::Column::Id.gt(after));
-        }
-        if let Some(owner) = &filter.owner {
-            query = query.filter(course::Column::OwnerOrganizationId.eq(owner.clone()));
-        }
+        let mut query = catalog_listing::<course::Entity>(
+            CatalogColumns {
+                id: course::Column::Id,
+                status: course::Column::Status,
+                owner: course::Column::OwnerOrganizationId,
+                search_key: course::Column::SearchKey,
+                created_at: course::Column::CreatedAt,
+            },
+            &filter.statuses,
+            filter.owner.as_ref(),
+            filter.text.as_ref(),
+            (filter.created_from, filter.created_until),
+            after,
+            limit,
+        );
         if let Some(category) = &filter.category {
             query = query.filter(course::Column::Category.eq(category.clone()));
-        }
-        if let Some(text) = &filter.text {
-            query = query.filter(matches_text(course::Column::SearchKey, text));
-        }
-        if let Some(from) = filter.created_from {
-            query = query.filter(course::Column::CreatedAt.gte(from));
-        }
-        if let Some(until) = filter.created_until {
-            query = query.filter(course::Column::CreatedAt.lt(until));
         }
         if !filter.ids.is_empty() {
             query = query.filter(course::Column::Id.is_in(filter.ids.clone()));
@@ -267,6 +267,8 @@ fn course_details(draft: &CourseDraft) -> course::ActiveModel {
         title_en: Set(draft.title.en.clone()),
         description_fa: Set(draft.description.fa.clone()),
         description_en: Set(draft.description.en.clone()),
+        audience_fa: Set(draft.audience.fa.clone()),
+        audience_en: Set(draft.audience.en.clone()),
         category: Set(draft.category.as_str().to_owned()),
         hours: Set(to_i32(draft.hours)),
         delivery_mode: Set(draft.delivery_mode),

@@ -6,16 +6,26 @@
 mod council;
 mod courses;
 mod events;
+mod hosting;
+mod notices;
 mod organizations;
 mod people;
 mod programs;
 mod sessions;
 mod votes;
 
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr};
+use chrono::{DateTime, Utc};
+use hamafza_kit::db::saturating_i32 as to_i32;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+use uuid::Uuid;
 
 pub use courses::{CourseFilter, CourseRecord};
 pub use events::{EventFilter, EventRecord};
+pub use hosting::{HostProposal, HostingFilter, HostingRecord};
+pub use notices::{NOTIFY_OUTBOX, moved};
 pub use organizations::OrganizationFilter;
 pub use people::PersonFilter;
 pub use programs::{ProgramFilter, ProgramRecord};
@@ -23,6 +33,7 @@ pub use sessions::{SessionFilter, SessionRecord, meetings_of};
 pub use votes::{Ballot, Subject, Voter};
 
 use crate::domain::CoursesError;
+use crate::domain::workflow::CatalogStatus;
 
 type Result<T> = std::result::Result<T, CoursesError>;
 
@@ -32,25 +43,53 @@ pub struct Store {
     db: DatabaseConnection,
 }
 
-/// Rows whose stored search key ([`hamafza_kit::text::search_key_of`]) holds
-/// the query's key: the same folding of Arabic and Persian letter forms,
-/// digits, ZWNJ, spaces and case on both sides, on SQLite and PostgreSQL
-/// alike. A query that folds to nothing matches everything.
+/// Rows whose stored search key holds the query's key (see
+/// [`hamafza_kit::db::matches_search_key`]).
 fn matches_text<C: ColumnTrait>(column: C, text: &str) -> Condition {
-    let key = hamafza_kit::text::search_key(text)
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let mut condition = Condition::all();
-    if !key.is_empty() {
-        condition = condition
-            .add(column.like(sea_orm::sea_query::LikeExpr::new(format!("%{key}%")).escape('\\')));
-    }
-    condition
+    hamafza_kit::db::matches_search_key(column, text)
 }
 
-fn to_i32(value: u32) -> i32 {
-    i32::try_from(value).unwrap_or(i32::MAX)
+/// The columns courses and programs are listed by alike.
+struct CatalogColumns<C> {
+    id: C,
+    status: C,
+    owner: C,
+    search_key: C,
+    created_at: C,
+}
+
+/// A page of catalog entries (courses or programs, with `columns`) in id
+/// order after `after`: those in `statuses`, and of `owner`, matching
+/// `text` and created within `created` where those are given.
+fn catalog_listing<E: EntityTrait>(
+    columns: CatalogColumns<E::Column>,
+    statuses: &[CatalogStatus],
+    owner: Option<&String>,
+    text: Option<&String>,
+    (created_from, created_until): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    after: Option<Uuid>,
+    limit: u64,
+) -> Select<E> {
+    let mut query = E::find()
+        .filter(columns.status.is_in(statuses.to_vec()))
+        .order_by_asc(columns.id)
+        .limit(limit);
+    if let Some(after) = after {
+        query = query.filter(columns.id.gt(after));
+    }
+    if let Some(owner) = owner {
+        query = query.filter(columns.owner.eq(owner.clone()));
+    }
+    if let Some(text) = text {
+        query = query.filter(matches_text(columns.search_key, text));
+    }
+    if let Some(from) = created_from {
+        query = query.filter(columns.created_at.gte(from));
+    }
+    if let Some(until) = created_until {
+        query = query.filter(columns.created_at.lt(until));
+    }
+    query
 }
 
 impl Store {

@@ -9,8 +9,9 @@ use sea_orm::{
 
 use super::{Result, Store, matches_text};
 use crate::domain::CoursesError;
-use crate::domain::people::{PersonDraft, Upserted, Writer};
+use crate::domain::people::{PersonDraft, Upserted, Writer, roles_column};
 use crate::store::entities::person;
+use hamafza_kit::auth::Role;
 
 /// Filters of a people listing.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +23,8 @@ pub struct PersonFilter {
     pub text: Option<String>,
     /// Also inactive people.
     pub include_inactive: bool,
+    /// Only people holding this role.
+    pub role: Option<Role>,
 }
 
 /// The searchable text of a person.
@@ -50,6 +53,11 @@ fn merged(
             given.to_owned()
         }
     };
+    // Roles: empty keeps the stored ones, for every writer.
+    let roles = match (draft.roles.is_empty(), existing) {
+        (true, Some(existing)) => existing.roles.clone(),
+        _ => roles_column(&draft.roles),
+    };
     let mut row = match (writer, existing) {
         (Writer::SignIn, Some(existing)) => person::Model {
             name_fa: keep(&draft.name.fa, Some(&existing.name_fa)),
@@ -58,6 +66,7 @@ fn merged(
             email: keep(&draft.email, Some(&existing.email)),
             job_title: keep(&draft.job_title, Some(&existing.job_title)),
             last_sign_in_at: Some(now),
+            roles,
             ..existing.clone()
         },
         (_, existing) => person::Model {
@@ -79,6 +88,7 @@ fn merged(
                 Writer::SignIn => Some(now),
                 _ => existing.and_then(|e| e.last_sign_in_at),
             },
+            roles,
         },
     };
     row.source = match writer {
@@ -99,6 +109,7 @@ fn same_person(a: &person::Model, b: &person::Model) -> bool {
         &a.email,
         &a.job_title,
         a.active,
+        &a.roles,
     ) == (
         &b.name_fa,
         &b.name_en,
@@ -106,6 +117,7 @@ fn same_person(a: &person::Model, b: &person::Model) -> bool {
         &b.email,
         &b.job_title,
         b.active,
+        &b.roles,
     )
 }
 
@@ -142,6 +154,9 @@ impl Store {
         }
         if let Some(organization) = &filter.organization_id {
             query = query.filter(person::Column::OrganizationId.eq(organization.clone()));
+        }
+        if let Some(role) = filter.role {
+            query = query.filter(person::Column::Roles.contains(format!(",{},", role.as_str())));
         }
         if !filter.include_inactive {
             query = query.filter(person::Column::Active.eq(true));

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Result, Store, Subject, code_conflict, matches_text, not_found};
+use super::{CatalogColumns, Result, Store, Subject, catalog_listing, code_conflict, not_found};
 use crate::domain::catalog::ProgramDraft;
 use crate::domain::workflow::CatalogStatus;
 use crate::store::entities::{council_vote, course, program, program_course};
@@ -165,25 +165,21 @@ impl Store {
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<Vec<ProgramRecord>> {
-        let mut query = program::Entity::find()
-            .filter(program::Column::Status.is_in(filter.statuses.clone()))
-            .order_by_asc(program::Column::Id)
-            .limit(limit);
-        if let Some(after) = after {
-            query = query.filter(program::Column::Id.gt(after));
-        }
-        if let Some(owner) = &filter.owner {
-            query = query.filter(program::Column::OwnerOrganizationId.eq(owner.clone()));
-        }
-        if let Some(text) = &filter.text {
-            query = query.filter(matches_text(program::Column::SearchKey, text));
-        }
-        if let Some(from) = filter.created_from {
-            query = query.filter(program::Column::CreatedAt.gte(from));
-        }
-        if let Some(until) = filter.created_until {
-            query = query.filter(program::Column::CreatedAt.lt(until));
-        }
+        let mut query = catalog_listing::<program::Entity>(
+            CatalogColumns {
+                id: program::Column::Id,
+                status: program::Column::Status,
+                owner: program::Column::OwnerOrganizationId,
+                search_key: program::Column::SearchKey,
+                created_at: program::Column::CreatedAt,
+            },
+            &filter.statuses,
+            filter.owner.as_ref(),
+            filter.text.as_ref(),
+            (filter.created_from, filter.created_until),
+            after,
+            limit,
+        );
         if let Some(course_id) = filter.course {
             let including = Query::select()
                 .column(program_course::Column::ProgramId)

@@ -24,6 +24,8 @@ pub struct SessionRecord {
     pub session: session::Model,
     /// Per-organization quotas.
     pub quotas: Vec<session_quota::Model>,
+    /// The proposal of a hosted session.
+    pub hosting: Option<super::HostingRecord>,
 }
 
 /// Filters of a session listing.
@@ -52,11 +54,12 @@ pub struct SessionFilter {
 }
 
 impl Store {
-    /// Creates a session in PLANNED.
+    /// Creates a session in PLANNED; a hosted one with its proposal.
     pub async fn create_session(
         &self,
         course_id: Uuid,
         plan: &SessionPlan,
+        host: Option<&super::HostProposal>,
         now: DateTime<Utc>,
     ) -> Result<SessionRecord> {
         self.require_quota_organizations(plan).await?;
@@ -70,12 +73,16 @@ impl Store {
             revision: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
+            host_organization_id: Set(host.map(|h| h.organization_id.clone())),
             ..session_plan(plan)?
         };
         session::Entity::insert(row)
             .exec_without_returning(&txn)
             .await?;
         insert_quotas(&txn, id, plan).await?;
+        if let Some(host) = host {
+            super::hosting::insert_proposal(&txn, id, host, now).await?;
+        }
         txn.commit().await?;
         self.session(id)
             .await?
@@ -92,6 +99,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<SessionRecord> {
         self.require_quota_organizations(plan).await?;
+        // Read before the transaction (whose first statement must write, for
+        // SQLite's lock); used only if the update finds the same revision.
+        let before = session::Entity::find_by_id(id).one(&self.db).await?;
         let txn = self.db.begin().await?;
         let details = session_plan(plan)?;
         let mut update = session::Entity::update_many()
@@ -130,6 +140,15 @@ impl Store {
             .exec(&txn)
             .await?;
         insert_quotas(&txn, id, plan).await?;
+        // People holding a seat hear of moved meetings, once the change is
+        // in: the event is written in this transaction.
+        let after = session::Entity::find_by_id(id).one(&txn).await?;
+        if let (Some(before), Some(after)) = (before, after)
+            && before.revision == revision
+            && super::notices::moved(&before, &after)
+        {
+            super::notices::session_moved(&txn, &self.notify_outbox(), &after, now).await?;
+        }
         txn.commit().await?;
         self.session(id)
             .await?
@@ -190,6 +209,12 @@ impl Store {
                     status: course.status,
                 });
             }
+            super::hosting::require_accepted(&txn, &session).await?;
+        }
+        if movement == SessionMove::Cancel
+            && let Some(after) = session::Entity::find_by_id(id).one(&txn).await?
+        {
+            super::notices::session_cancelled(&txn, &self.notify_outbox(), &after, now).await?;
         }
         txn.commit().await?;
         self.session(id)
@@ -333,9 +358,18 @@ impl Store {
         self.session_records(rows).await
     }
 
-    async fn session_records(&self, rows: Vec<session::Model>) -> Result<Vec<SessionRecord>> {
+    pub(super) async fn session_records(
+        &self,
+        rows: Vec<session::Model>,
+    ) -> Result<Vec<SessionRecord>> {
         let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
         let mut quotas: HashMap<Uuid, Vec<session_quota::Model>> = HashMap::new();
+        let hosted: Vec<Uuid> = rows
+            .iter()
+            .filter(|row| row.host_organization_id.is_some())
+            .map(|row| row.id)
+            .collect();
+        let mut hostings = self.hostings_of(&hosted).await?;
         if !ids.is_empty() {
             for quota in session_quota::Entity::find()
                 .filter(session_quota::Column::SessionId.is_in(ids))
@@ -350,6 +384,7 @@ impl Store {
             .into_iter()
             .map(|row| SessionRecord {
                 quotas: quotas.remove(&row.id).unwrap_or_default(),
+                hosting: hostings.remove(&row.id),
                 session: row,
             })
             .collect())

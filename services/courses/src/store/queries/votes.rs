@@ -89,10 +89,34 @@ impl Store {
         if transition == Transition::Publish {
             update.value("published_at", now);
         }
-        let result = self.db.execute(&update).await?;
+        let txn = self.db.begin().await?;
+        let result = txn.execute(&update).await?;
         if result.rows_affected() == 0 {
+            drop(txn);
             return Err(self.explain_catalog_refusal(subject, id, transition).await);
         }
+        // The council hears of what waits for it, in this transaction.
+        if transition == Transition::Submit {
+            let titles = match subject {
+                Subject::Course => course::Entity::find_by_id(id)
+                    .one(&txn)
+                    .await?
+                    .map(|c| (c.title_fa, c.title_en)),
+                Subject::Program => program::Entity::find_by_id(id)
+                    .one(&txn)
+                    .await?
+                    .map(|p| (p.title_fa, p.title_en)),
+            };
+            let (title_fa, title_en) = titles.unwrap_or_default();
+            let event = hamafza_proto::notifications::CatalogEvent {
+                id: id.to_string(),
+                program: subject == Subject::Program,
+                title_fa,
+                title_en,
+            };
+            super::notices::submitted(&txn, &self.notify_outbox(), event, now).await?;
+        }
+        txn.commit().await?;
         Ok(())
     }
 

@@ -235,10 +235,9 @@ impl EnrolmentsApi {
         let store = &self.store;
         let response = store
             .idempotent(key, async |txn| {
-                let id = store
+                let view = store
                     .enrol_in(txn, facts, trainee, actor, admission, time::now())
                     .await?;
-                let view = store.view(txn, id).await?;
                 Ok(pb::EnrolResponse {
                     enrolment: Some(enrolment_to_wire(view)),
                 })

@@ -5,7 +5,9 @@
 //! (enrol, cancel, bulk), [`approval`], [`attendance`] (attendance and
 //! assessment), [`lists`] (one enrolment, a page, a roster), [`seats`] and
 //! [`outbox`]. Those methods parse, authorize, call the store and convert;
-//! [`access`] holds who may change or assess which enrolment.
+//! [`access`] holds who may change or assess which enrolment. What is safe to
+//! repeat (reads; enrol and cancel, under their request id) runs again when
+//! only its database connection was lost.
 
 mod access;
 mod approval;
@@ -16,6 +18,7 @@ mod outbox;
 mod seats;
 
 use hamafza_kit::Violations;
+use hamafza_kit::db::retry_on_lost_connection;
 use hamafza_proto::enrolments as pb;
 use hamafza_proto::enrolments::enrolment_service_server::EnrolmentService;
 use tonic::{Request, Response, Status};
@@ -42,7 +45,8 @@ impl EnrolmentService for EnrolmentsApi {
         request: Request<pb::EnrolRequest>,
     ) -> Result<Response<pb::EnrolResponse>, Status> {
         let caller = signed_in(&request)?;
-        reply(self.enrol(&caller, request.into_inner()).await)
+        let request = request.into_inner();
+        reply(retry_on_lost_connection(|| self.enrol(&caller, request.clone())).await)
     }
 
     async fn approve_enrolment(
@@ -66,7 +70,8 @@ impl EnrolmentService for EnrolmentsApi {
         request: Request<pb::CancelEnrolmentRequest>,
     ) -> Result<Response<pb::CancelEnrolmentResponse>, Status> {
         let caller = signed_in(&request)?;
-        reply(self.cancel_enrolment(&caller, request.into_inner()).await)
+        let request = request.into_inner();
+        reply(retry_on_lost_connection(|| self.cancel_enrolment(&caller, request.clone())).await)
     }
 
     async fn get_enrolment(
@@ -74,7 +79,8 @@ impl EnrolmentService for EnrolmentsApi {
         request: Request<pb::GetEnrolmentRequest>,
     ) -> Result<Response<pb::GetEnrolmentResponse>, Status> {
         let caller = signed_in(&request)?;
-        reply(self.get_enrolment(&caller, request.into_inner()).await)
+        let request = request.into_inner();
+        reply(retry_on_lost_connection(|| self.get_enrolment(&caller, request.clone())).await)
     }
 
     async fn list_enrolments(
@@ -82,7 +88,8 @@ impl EnrolmentService for EnrolmentsApi {
         request: Request<pb::ListEnrolmentsRequest>,
     ) -> Result<Response<pb::ListEnrolmentsResponse>, Status> {
         let caller = signed_in(&request)?;
-        reply(self.list_enrolments(&caller, request.into_inner()).await)
+        let request = request.into_inner();
+        reply(retry_on_lost_connection(|| self.list_enrolments(&caller, request.clone())).await)
     }
 
     async fn batch_get_session_seats(
@@ -90,8 +97,9 @@ impl EnrolmentService for EnrolmentsApi {
         request: Request<pb::BatchGetSessionSeatsRequest>,
     ) -> Result<Response<pb::BatchGetSessionSeatsResponse>, Status> {
         let caller = signed_in(&request)?;
+        let request = request.into_inner();
         reply(
-            self.batch_get_session_seats(&caller, request.into_inner())
+            retry_on_lost_connection(|| self.batch_get_session_seats(&caller, request.clone()))
                 .await,
         )
     }

@@ -230,6 +230,7 @@ impl Store {
                 delivered_at: Set(None),
                 last_error: Set(String::new()),
                 last_error_at: Set(None),
+                parked_at: Set(None),
             })
             .exec_without_returning(txn)
             .await?;

@@ -1,13 +1,19 @@
 //! Benchmarking: enrolment, completion and training measures per
 //! organization over a period.
+//!
+//! The counts and sums (enrolments made, ended, completed, scores, hours)
+//! come from the monthly rollups (see `migration/benchmark_rollups.rs`) for
+//! the whole UTC months of the period, and from the rows for the pieces of a
+//! month at its ends; the people trained (a distinct count, which months do
+//! not add up to) come from the rows, through the covering index.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement, UnionType};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, Iterable, QueryFilter,
-    QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, EntityTrait, ExprTrait, Iterable,
+    QueryFilter, QuerySelect, QueryTrait, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -15,44 +21,324 @@ use super::{Result, Store};
 use crate::domain::benchmark::Measures;
 use crate::domain::status::EnrolmentStatus;
 use crate::store::entities::enrolment;
+use crate::store::migration::NO_MONTH;
 
 /// One group of ended enrolments: organization, status, count, score sum,
 /// scored count, hours sum.
 type EndedGroup = (String, EnrolmentStatus, i64, Option<i64>, i64, Option<i64>);
 
+/// A half-open period `[from, until)`; `None` is unbounded.
+type Range = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+const ENDED: [EnrolmentStatus; 3] = [
+    EnrolmentStatus::Completed,
+    EnrolmentStatus::Failed,
+    EnrolmentStatus::NoShow,
+];
+
+const COUNTS: [&str; 6] = [
+    "created",
+    "ended",
+    "completed",
+    "score_sum",
+    "scored",
+    "hours",
+];
+
+/// The month index (`year * 12 + month - 1`, UTC) of an instant, as the
+/// rollups' triggers compute it.
+fn month_index(instant: DateTime<Utc>) -> i32 {
+    instant.year() * 12 + i32::try_from(instant.month0()).unwrap_or(0)
+}
+
+/// The first instant of month `index`.
+fn month_start(index: i32) -> Option<DateTime<Utc>> {
+    let month = u32::try_from(index.rem_euclid(12)).ok()? + 1;
+    Utc.with_ymd_and_hms(index.div_euclid(12), month, 1, 0, 0, 0)
+        .single()
+}
+
+/// A period cut into whole months, read from the rollups, and the pieces of
+/// months at its ends, read from the rows.
+#[derive(Debug, PartialEq)]
+struct MonthPlan {
+    /// `[first, end)` of the whole months (`None`: no whole month; a `None`
+    /// bound: unbounded); the undated bucket only over all time.
+    months: Option<(Option<i32>, Option<i32>)>,
+    /// The pieces of months at the ends.
+    edges: Vec<Range>,
+}
+
+impl MonthPlan {
+    fn new(from: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Option<Self> {
+        let first = match from {
+            Some(from) => {
+                let month = month_index(from);
+                Some(if month_start(month)? == from {
+                    month
+                } else {
+                    month + 1
+                })
+            }
+            None => None,
+        };
+        let end = until.map(month_index);
+        if let (Some(first), Some(end)) = (first, end)
+            && first >= end
+        {
+            return Some(Self {
+                months: None,
+                edges: vec![(from, until)],
+            });
+        }
+        let mut edges = Vec::new();
+        if let (Some(from), Some(first)) = (from, first) {
+            let start = month_start(first)?;
+            if start != from {
+                edges.push((Some(from), Some(start)));
+            }
+        }
+        if let (Some(until), Some(end)) = (until, end) {
+            let start = month_start(end)?;
+            if start != until {
+                edges.push((Some(start), Some(until)));
+            }
+        }
+        Some(Self {
+            months: Some((first, end)),
+            edges,
+        })
+    }
+}
+
+/// Counts and sums per organization (people trained left at zero).
+type Counts = HashMap<String, Measures>;
+
+fn add_counts(into: &mut Counts, counts: Counts) {
+    for (organization, m) in counts {
+        let entry = into.entry(organization).or_default();
+        entry.enrolments += m.enrolments;
+        entry.ended += m.ended;
+        entry.completed += m.completed;
+        entry.score_sum += m.score_sum;
+        entry.scored += m.scored;
+        entry.training_hours += m.training_hours;
+    }
+}
+
+fn to_u32(n: i64) -> u32 {
+    u32::try_from(Ord::max(n, 0)).unwrap_or(u32::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
 impl Store {
-    /// Measures per organization over `[from, until)`, for `courses` (all when empty).
+    /// Measures per organization over `[from, until)`, for `courses` (all
+    /// when empty): created enrolments by when they were made, ended ones by
+    /// when they ended.
     pub async fn benchmark(
         &self,
         from: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,
         courses: &[Uuid],
     ) -> Result<HashMap<String, Measures>> {
-        let mut measures: HashMap<String, Measures> = HashMap::new();
-        let scope = |column: enrolment::Column| {
-            let mut condition = Condition::all();
-            if let Some(from) = from {
-                condition = condition.add(column.gte(from));
+        let Some(plan) = MonthPlan::new(from, until) else {
+            return self.benchmark_from_rows(from, until, courses).await;
+        };
+        self.fold_benchmark_deltas().await?;
+        let rolled = async {
+            match plan.months {
+                Some(months) => self.rollup_counts(months, courses).await,
+                None => Ok(Counts::new()),
             }
-            if let Some(until) = until {
-                condition = condition.add(column.lt(until));
+        };
+        let edges = async {
+            if plan.edges.is_empty() {
+                Ok(Counts::new())
+            } else {
+                self.row_counts(&plan.edges, courses).await
+            }
+        };
+        let trained = self.people_trained(from, until, courses);
+        let (mut measures, edges, trained) = tokio::try_join!(rolled, edges, trained)?;
+        add_counts(&mut measures, edges);
+        for (organization, people) in trained {
+            measures.entry(organization).or_default().people_trained = people;
+        }
+        Ok(measures)
+    }
+
+    /// The same measures as [`Store::benchmark`], computed from the
+    /// enrolment rows alone (the reference the rollups must answer like;
+    /// a read of every enrolment in the period).
+    pub async fn benchmark_from_rows(
+        &self,
+        from: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        courses: &[Uuid],
+    ) -> Result<HashMap<String, Measures>> {
+        let period = [(from, until)];
+        let (mut measures, trained) = tokio::try_join!(
+            self.row_counts(&period, courses),
+            self.people_trained(from, until, courses)
+        )?;
+        for (organization, people) in trained {
+            measures.entry(organization).or_default().people_trained = people;
+        }
+        Ok(measures)
+    }
+
+    /// Moves the deltas the triggers appended into the rollups. Concurrent
+    /// folds (replicas) take disjoint deltas: PostgreSQL deletes each row
+    /// once, SQLite has one writer.
+    pub async fn fold_benchmark_deltas(&self) -> Result<()> {
+        let sums = COUNTS.map(|c| format!("SUM({c})")).join(", ");
+        let add = COUNTS
+            .map(|c| format!("{c} = benchmark_rollups.{c} + excluded.{c}"))
+            .join(", ");
+        let columns = format!("organization_id, course_id, month, {}", COUNTS.join(", "));
+        let upsert = |source: &str| {
+            format!(
+                "INSERT INTO benchmark_rollups ({columns}) \
+                 SELECT organization_id, course_id, month, {sums} FROM {source} \
+                 GROUP BY organization_id, course_id, month \
+                 ORDER BY organization_id, course_id, month \
+                 ON CONFLICT (organization_id, course_id, month) DO UPDATE SET {add}"
+            )
+        };
+        match self.db.get_database_backend() {
+            DatabaseBackend::Postgres => {
+                self.db
+                    .execute_unprepared(&format!(
+                        "WITH moved AS (DELETE FROM benchmark_deltas RETURNING {columns}) {}",
+                        upsert("moved")
+                    ))
+                    .await?;
+            }
+            _ => {
+                // Nothing to fold is the common case between writes: a
+                // report then takes no write lock (SQLite has one for the
+                // whole database, and enrolments wait behind it).
+                let pending = self
+                    .db
+                    .query_one_raw(Statement::from_string(
+                        DatabaseBackend::Sqlite,
+                        "SELECT 1 AS pending FROM benchmark_deltas LIMIT 1",
+                    ))
+                    .await?;
+                if pending.is_none() {
+                    return Ok(());
+                }
+                // The insert takes SQLite's write lock first: no delta is
+                // appended between it and the delete.
+                let tx = self.db.begin().await?;
+                tx.execute_unprepared(&upsert("benchmark_deltas")).await?;
+                tx.execute_unprepared("DELETE FROM benchmark_deltas")
+                    .await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts and sums over whole months `[first, end)`, from the rollups
+    /// and the deltas not folded yet, read in one statement (one snapshot,
+    /// whatever a concurrent fold moves).
+    async fn rollup_counts(
+        &self,
+        (first, end): (Option<i32>, Option<i32>),
+        courses: &[Uuid],
+    ) -> Result<Counts> {
+        let part = |table: &str| -> SelectStatement {
+            let mut select = Query::select();
+            select
+                .from(Alias::new(table))
+                .column(Alias::new("organization_id"));
+            for count in COUNTS {
+                select.column(Alias::new(count));
+            }
+            let month = || Expr::col(Alias::new("month"));
+            if first.is_some() || end.is_some() {
+                select.and_where(month().gt(NO_MONTH));
+            }
+            if let Some(first) = first {
+                select.and_where(month().gte(first));
+            }
+            if let Some(end) = end {
+                select.and_where(month().lt(end));
+            }
+            if !courses.is_empty() {
+                select.and_where(Expr::col(Alias::new("course_id")).is_in(courses.iter().copied()));
+            }
+            select
+        };
+        let mut both = part("benchmark_rollups");
+        both.union(UnionType::All, part("benchmark_deltas"));
+        let mut query = Query::select();
+        query
+            .column(Alias::new("organization_id"))
+            .from_subquery(both, Alias::new("counted"))
+            .group_by_col(Alias::new("organization_id"));
+        for count in COUNTS {
+            query.expr_as(
+                Expr::cust(format!("CAST(SUM({count}) AS bigint)")),
+                Alias::new(count),
+            );
+        }
+        let statement = self.db.get_database_backend().build(&query);
+        let mut counts = Counts::new();
+        for row in self.db.query_all_raw(statement).await? {
+            let get = |column: &str| row.try_get::<Option<i64>>("", column);
+            let organization: String = row.try_get("", "organization_id")?;
+            let entry = counts.entry(organization).or_default();
+            entry.enrolments = to_u32(get("created")?.unwrap_or(0));
+            entry.ended = to_u32(get("ended")?.unwrap_or(0));
+            entry.completed = to_u32(get("completed")?.unwrap_or(0));
+            entry.score_sum = to_u64(get("score_sum")?.unwrap_or(0));
+            entry.scored = to_u32(get("scored")?.unwrap_or(0));
+            entry.training_hours = to_u64(get("hours")?.unwrap_or(0));
+        }
+        // A month whose enrolments all moved away leaves zero rows behind.
+        counts.retain(|_, m| *m != Measures::default());
+        Ok(counts)
+    }
+
+    /// Counts and sums over the union of `ranges`, from the rows.
+    async fn row_counts(&self, ranges: &[Range], courses: &[Uuid]) -> Result<Counts> {
+        let scope = |column: enrolment::Column| {
+            let mut any = Condition::any();
+            for (from, until) in ranges {
+                let mut range = Condition::all();
+                if let Some(from) = from {
+                    range = range.add(column.gte(*from));
+                }
+                if let Some(until) = until {
+                    range = range.add(column.lt(*until));
+                }
+                any = any.add(range);
+            }
+            let mut condition = Condition::all();
+            if ranges
+                .iter()
+                .any(|(from, until)| from.is_some() || until.is_some())
+            {
+                condition = condition.add(any);
             }
             if !courses.is_empty() {
                 condition = condition.add(enrolment::Column::CourseId.is_in(courses.to_vec()));
             }
             condition
         };
-        const ENDED: [EnrolmentStatus; 3] = [
-            EnrolmentStatus::Completed,
-            EnrolmentStatus::Failed,
-            EnrolmentStatus::NoShow,
-        ];
-        // Three independent reads, each answered from an index on
+        // Two independent reads, each answered from an index on
         // PostgreSQL (COUNT(*), not COUNT(id): the id is not in the index),
         // run side by side on the pool. Over all time, the
         // enrolments made are the ended ones (counted anyway) plus those not
         // ended: a read of the smaller part instead of the whole table.
-        let all_time = from.is_none() && until.is_none();
+        let all_time = ranges
+            .iter()
+            .any(|(from, until)| from.is_none() && until.is_none());
         let mut created = enrolment::Entity::find()
             .select_only()
             .column(enrolment::Column::TraineeOrganizationId)
@@ -88,59 +374,171 @@ impl Store {
             .group_by(enrolment::Column::Status)
             .into_tuple::<EndedGroup>()
             .all(&self.db);
-        // People trained: distinct trainees with a completion, counted over
-        // a DISTINCT subquery (a plain count(DISTINCT …) sorts every group).
-        let trained = {
-            let people = enrolment::Entity::find()
-                .select_only()
-                .column(enrolment::Column::TraineeOrganizationId)
-                .column(enrolment::Column::TraineeSubject)
-                .distinct()
-                .filter(scope(enrolment::Column::CompletedAt))
-                .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed))
-                .into_query();
-            let query = sea_orm::sea_query::Query::select()
-                .column(enrolment::Column::TraineeOrganizationId)
-                .expr_as(Expr::cust("COUNT(*)"), "n")
-                .from_subquery(people, "trained")
-                .group_by_col(enrolment::Column::TraineeOrganizationId)
-                .to_owned();
-            let statement = self.db.get_database_backend().build(&query);
-            async move {
-                let rows = self.db.query_all_raw(statement).await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok((
-                            row.try_get::<String>("", "trainee_organization_id")?,
-                            row.try_get::<i64>("", "n")?,
-                        ))
-                    })
-                    .collect::<std::result::Result<Vec<_>, sea_orm::DbErr>>()
-            }
-        };
-        let (created, ended, trained) = tokio::try_join!(created, ended, trained)?;
+        let (created, ended) = tokio::try_join!(created, ended)?;
+        let mut measures = Counts::new();
         for (organization, n) in created {
-            measures.entry(organization).or_default().enrolments =
-                u32::try_from(n).unwrap_or(u32::MAX);
+            measures.entry(organization).or_default().enrolments = to_u32(n);
         }
         for (organization, status, n, score_sum, scored, hours) in ended {
             let entry = measures.entry(organization).or_default();
-            let n = u32::try_from(n).unwrap_or(u32::MAX);
+            let n = to_u32(n);
             if all_time {
                 entry.enrolments += n;
             }
             entry.ended += n;
-            entry.score_sum += u64::try_from(score_sum.unwrap_or(0)).unwrap_or(0);
-            entry.scored += u32::try_from(scored).unwrap_or(0);
+            entry.score_sum += to_u64(score_sum.unwrap_or(0));
+            entry.scored += to_u32(scored);
             if status == EnrolmentStatus::Completed {
                 entry.completed += n;
-                entry.training_hours += u64::try_from(hours.unwrap_or(0)).unwrap_or(0);
+                entry.training_hours += to_u64(hours.unwrap_or(0));
             }
         }
-        for (organization, people) in trained {
-            measures.entry(organization).or_default().people_trained =
-                u32::try_from(people).unwrap_or(u32::MAX);
-        }
         Ok(measures)
+    }
+
+    /// People trained per organization: distinct trainees with a completion
+    /// in `[from, until)`, counted over a DISTINCT subquery (a plain
+    /// count(DISTINCT …) sorts every group).
+    async fn people_trained(
+        &self,
+        from: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        courses: &[Uuid],
+    ) -> Result<Vec<(String, u32)>> {
+        let mut people = enrolment::Entity::find()
+            .select_only()
+            .column(enrolment::Column::TraineeOrganizationId)
+            .column(enrolment::Column::TraineeSubject)
+            .distinct()
+            .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed));
+        if let Some(from) = from {
+            people = people.filter(enrolment::Column::CompletedAt.gte(from));
+        }
+        if let Some(until) = until {
+            people = people.filter(enrolment::Column::CompletedAt.lt(until));
+        }
+        if !courses.is_empty() {
+            people = people.filter(enrolment::Column::CourseId.is_in(courses.to_vec()));
+        }
+        let query = Query::select()
+            .column(enrolment::Column::TraineeOrganizationId)
+            .expr_as(Expr::cust("COUNT(*)"), "n")
+            .from_subquery(people.into_query(), "trained")
+            .group_by_col(enrolment::Column::TraineeOrganizationId)
+            .to_owned();
+        let statement = self.db.get_database_backend().build(&query);
+        let rows = self.db.query_all_raw(statement).await?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<String>("", "trainee_organization_id")?,
+                    to_u32(row.try_get::<i64>("", "n")?),
+                ))
+            })
+            .collect::<std::result::Result<Vec<_>, sea_orm::DbErr>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn month_indexes_round_trip() {
+        for instant in [at(1970, 1, 1, 0), at(2026, 12, 31, 23), at(2200, 3, 1, 0)] {
+            let index = month_index(instant);
+            let start = month_start(index).unwrap_or_default();
+            assert_eq!(
+                (start.year(), start.month(), start.day()),
+                (instant.year(), instant.month(), 1)
+            );
+        }
+    }
+
+    #[test]
+    fn all_time_is_every_month_and_no_edge() {
+        let plan = MonthPlan::new(None, None);
+        assert_eq!(
+            plan,
+            Some(MonthPlan {
+                months: Some((None, None)),
+                edges: vec![]
+            })
+        );
+    }
+
+    #[test]
+    fn whole_months_read_no_row() {
+        let plan = MonthPlan::new(Some(at(2026, 3, 1, 0)), Some(at(2026, 6, 1, 0)));
+        let (first, end) = (
+            month_index(at(2026, 3, 1, 0)),
+            month_index(at(2026, 6, 1, 0)),
+        );
+        assert_eq!(
+            plan,
+            Some(MonthPlan {
+                months: Some((Some(first), Some(end))),
+                edges: vec![]
+            })
+        );
+    }
+
+    #[test]
+    fn a_jalali_quarter_reads_the_pieces_at_its_ends() {
+        // 1405/01/01 00:00 Tehran is 2026-03-20 20:30 UTC.
+        let from = Utc.with_ymd_and_hms(2026, 3, 20, 20, 30, 0).single();
+        let until = Utc.with_ymd_and_hms(2026, 6, 21, 20, 30, 0).single();
+        let plan = MonthPlan::new(from, until);
+        let april = month_index(at(2026, 4, 1, 0));
+        let june = month_index(at(2026, 6, 1, 0));
+        assert_eq!(
+            plan,
+            Some(MonthPlan {
+                months: Some((Some(april), Some(june))),
+                edges: vec![
+                    (from, Some(at(2026, 4, 1, 0))),
+                    (Some(at(2026, 6, 1, 0)), until)
+                ],
+            })
+        );
+    }
+
+    #[test]
+    fn a_period_within_a_month_is_read_from_the_rows() {
+        let (from, until) = (Some(at(2026, 5, 2, 0)), Some(at(2026, 5, 30, 0)));
+        assert_eq!(
+            MonthPlan::new(from, until),
+            Some(MonthPlan {
+                months: None,
+                edges: vec![(from, until)]
+            })
+        );
+        let (from, until) = (Some(at(2026, 5, 2, 0)), Some(at(2026, 6, 1, 0)));
+        assert_eq!(
+            MonthPlan::new(from, until),
+            Some(MonthPlan {
+                months: None,
+                edges: vec![(from, until)]
+            })
+        );
+    }
+
+    #[test]
+    fn open_ends_keep_one_edge() {
+        let from = Some(at(2026, 5, 2, 0));
+        assert_eq!(
+            MonthPlan::new(from, None),
+            Some(MonthPlan {
+                months: Some((Some(month_index(at(2026, 6, 1, 0))), None)),
+                edges: vec![(from, Some(at(2026, 6, 1, 0)))],
+            })
+        );
     }
 }

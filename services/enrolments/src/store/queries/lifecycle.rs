@@ -2,25 +2,34 @@
 //! (each inside the caller's transaction), and the history of status changes.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, PostgresQueryBuilder, Values};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QuerySelect, QueryTrait, Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
+use super::notify_outbox;
 use super::seats::{
-    free_seat, lock_enrolment, promote_next, sync_seats, take_seat, touch_seats, waitlist_time,
+    free_seat, join_waitlist, lock_enrolment, probe_session, promote_next, sync_quotas, sync_seats,
+    take_seat, take_seat_statement, touch_seats, waitlist_time,
 };
-use super::{Result, Store};
+use super::{EnrolmentView, Result, Store};
 use crate::domain::status::{Admission, Cause, EnrolmentStatus};
 use crate::domain::{EnrolmentsError, Person, SessionFacts};
-use crate::store::entities::{enrolment, history};
+use crate::store::entities::notify_outbox as notify_outbox_rows;
+use crate::store::entities::{enrolment, history, session_seats};
 
 impl Store {
     /// Enrols `trainee` into the session described by `facts`: confirmed when
     /// a seat (and the organization's quota) allows, waitlisted when not, or
     /// pending approval. Reopens a cancelled or rejected enrolment of the same
-    /// trainee and session.
+    /// trainee and session. Returns the enrolment as it now stands.
+    ///
+    /// The typical enrolment (a new one, in a session without quotas whose
+    /// waitlist has no one a free seat would go to) is answered from what it
+    /// wrote: the seat row (its lock), one read, and one write of seat,
+    /// enrolment, history and notice (one statement on PostgreSQL).
     pub async fn enrol_in(
         &self,
         txn: &DatabaseTransaction,
@@ -29,8 +38,42 @@ impl Store {
         actor: &Person,
         admission: Admission,
         now: DateTime<Utc>,
+    ) -> Result<EnrolmentView> {
+        let seats = sync_seats(txn, facts, now).await?;
+        let probe = probe_session(txn, facts.session_id, &trainee.subject).await?;
+        let seat_free = seats.taken < seats.capacity;
+        let typical = !probe.has_quotas
+            && facts.quotas.is_empty()
+            && probe.existing.is_none()
+            && !(probe.has_waitlist && seat_free);
+        if typical {
+            let new = NewEnrolment {
+                facts,
+                trainee,
+                actor,
+                now,
+            };
+            return enrol_new(txn, &new, admission, seat_free, probe.has_waitlist).await;
+        }
+        let id = self
+            .enrol_reconciling(txn, facts, trainee, actor, admission, now)
+            .await?;
+        self.view(txn, id).await
+    }
+
+    /// The general enrolment, under the seat lock: quota rows brought in line
+    /// with the facts, the waitlist promoted into freed seats, an earlier
+    /// enrolment of the trainee reopened.
+    async fn enrol_reconciling(
+        &self,
+        txn: &DatabaseTransaction,
+        facts: &SessionFacts,
+        trainee: &Person,
+        actor: &Person,
+        admission: Admission,
+        now: DateTime<Utc>,
     ) -> Result<Uuid> {
-        sync_seats(txn, facts, now).await?;
+        sync_quotas(txn, facts).await?;
         // A capacity raised in courses frees seats: the waitlist goes first.
         while promote_next(txn, facts.session_id, actor, now)
             .await?
@@ -334,4 +377,251 @@ pub(super) async fn record_change(
     .await?;
     // Whoever must hear of it will: the notification commits with the change.
     super::notify_outbox::enqueue(txn, event_id, enrolment_id, from, to, cause, reason, now).await
+}
+
+/// Who enrols whom into which session, and when.
+struct NewEnrolment<'a> {
+    facts: &'a SessionFacts,
+    trainee: &'a Person,
+    actor: &'a Person,
+    now: DateTime<Utc>,
+}
+
+/// Enrols a trainee with no enrolment in a session without quotas, under the
+/// seat lock taken by [`sync_seats`] (so `seat_free` is still true when the
+/// seat is taken). Nothing is read back: the answer is what was written.
+async fn enrol_new(
+    txn: &DatabaseTransaction,
+    new: &NewEnrolment<'_>,
+    admission: Admission,
+    seat_free: bool,
+    has_waitlist: bool,
+) -> Result<EnrolmentView> {
+    let (facts, trainee, actor, now) = (new.facts, new.trainee, new.actor, new.now);
+    let status = match admission {
+        Admission::NeedsApproval => EnrolmentStatus::PendingApproval,
+        Admission::SeatOrWaitlist if seat_free => EnrolmentStatus::Confirmed,
+        Admission::SeatOrWaitlist => EnrolmentStatus::Waitlisted,
+    };
+    let (waitlisted_at, waitlist_place) = match status {
+        EnrolmentStatus::Waitlisted if has_waitlist => {
+            let (at, place) = join_waitlist(txn, facts.session_id, now).await?;
+            (Some(at), place)
+        }
+        EnrolmentStatus::Waitlisted => (Some(now), 1),
+        _ => (None, 0),
+    };
+    let row = enrolment::Model {
+        id: Uuid::now_v7(),
+        session_id: facts.session_id,
+        course_id: facts.course_id,
+        trainee_subject: trainee.subject.clone(),
+        trainee_name: trainee.name.clone(),
+        trainee_organization_id: trainee.organization_id.clone(),
+        status,
+        enrolled_by_subject: actor.subject.clone(),
+        enrolled_by_name: actor.name.clone(),
+        enrolled_by_organization_id: actor.organization_id.clone(),
+        waitlisted_at,
+        score: None,
+        attendance_percent: None,
+        passing_score: None,
+        min_attendance_percent: None,
+        hours: None,
+        assessor_subject: None,
+        assessor_name: None,
+        assessor_organization_id: None,
+        completed_at: None,
+        created_at: now,
+        status_at: now,
+        updated_at: now,
+    };
+    let change = history::Model {
+        id: Uuid::now_v7(),
+        enrolment_id: row.id,
+        from_status: None,
+        to_status: status,
+        cause: Cause::Enrolment,
+        reason: String::new(),
+        actor_subject: actor.subject.clone(),
+        actor_name: actor.name.clone(),
+        actor_organization_id: actor.organization_id.clone(),
+        changed_at: now,
+    };
+    let notice = notify_outbox::row_for(
+        &notify_outbox::Change {
+            event_id: change.id,
+            from: None,
+            to: status,
+            cause: Cause::Enrolment,
+            reason: "",
+            now,
+        },
+        &row,
+        &(facts.course.title_fa.clone(), facts.course.title_en.clone()),
+        waitlist_place,
+    );
+    let takes_seat = status == EnrolmentStatus::Confirmed;
+    let written = match txn.get_database_backend() {
+        DbBackend::Postgres => write_in_one(txn, &row, &change, notice, takes_seat).await,
+        _ => write_one_by_one(txn, &row, &change, notice, takes_seat).await,
+    };
+    if let Err(error) = written {
+        return Err(match error {
+            EnrolmentsError::Database(error) if hamafza_kit::db::is_unique_violation(&error) => {
+                EnrolmentsError::AlreadyEnrolled(EnrolmentStatus::Confirmed)
+            }
+            error => error,
+        });
+    }
+    Ok(EnrolmentView {
+        history: vec![change],
+        attendance: Vec::new(),
+        waitlist_position: u32::try_from(waitlist_place).unwrap_or(u32::MAX),
+        enrolment: row,
+    })
+}
+
+/// The seat (when one is taken), the enrolment, its history row and its
+/// notice as one statement: data-modifying common table expressions, so the
+/// whole write is one round trip.
+async fn write_in_one(
+    txn: &DatabaseTransaction,
+    row: &enrolment::Model,
+    change: &history::Model,
+    notice: Option<notify_outbox_rows::ActiveModel>,
+    takes_seat: bool,
+) -> Result<()> {
+    let mut parts: Vec<(&str, (String, Values))> = Vec::with_capacity(4);
+    if takes_seat {
+        let mut seat = take_seat_statement(row.session_id);
+        seat.returning_col(session_seats::Column::SessionId);
+        parts.push(("seat", seat.build(PostgresQueryBuilder)));
+    }
+    parts.push((
+        "enrolment",
+        enrolment::Entity::insert(enrolment::ActiveModel::from(row.clone()).reset_all())
+            .into_query()
+            .build(PostgresQueryBuilder),
+    ));
+    parts.push((
+        "change",
+        history::Entity::insert(history::ActiveModel::from(change.clone()).reset_all())
+            .into_query()
+            .build(PostgresQueryBuilder),
+    ));
+    if let Some(notice) = notice {
+        parts.push((
+            "notice",
+            notify_outbox_rows::Entity::insert(notice)
+                .into_query()
+                .build(PostgresQueryBuilder),
+        ));
+    }
+    let mut sql = String::from("WITH ");
+    let mut values = Vec::new();
+    for (at, (name, (part, part_values))) in parts.into_iter().enumerate() {
+        if at > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(name);
+        sql.push_str(" AS (");
+        shift_placeholders(&mut sql, &part, values.len());
+        sql.push(')');
+        values.extend(part_values.0);
+    }
+    sql.push_str(if takes_seat {
+        " SELECT count(*) AS seats FROM seat"
+    } else {
+        " SELECT 1::bigint AS seats"
+    });
+    let answer = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("enrolment write".to_owned()))?;
+    let seats: i64 = answer.try_get("", "seats")?;
+    if seats != 1 {
+        // The seat lock makes this impossible; should it ever happen, no
+        // enrolment is confirmed without its seat.
+        return Err(
+            DbErr::Custom("the seat taken under the session's lock was gone".into()).into(),
+        );
+    }
+    Ok(())
+}
+
+/// [`write_in_one`] as separate statements, for databases without
+/// data-modifying common table expressions (SQLite).
+async fn write_one_by_one(
+    txn: &DatabaseTransaction,
+    row: &enrolment::Model,
+    change: &history::Model,
+    notice: Option<notify_outbox_rows::ActiveModel>,
+    takes_seat: bool,
+) -> Result<()> {
+    if takes_seat {
+        let backend = txn.get_database_backend();
+        let taken = txn
+            .execute_raw(backend.build(&take_seat_statement(row.session_id)))
+            .await?
+            .rows_affected();
+        if taken != 1 {
+            return Err(
+                DbErr::Custom("the seat taken under the session's lock was gone".into()).into(),
+            );
+        }
+    }
+    enrolment::Entity::insert(enrolment::ActiveModel::from(row.clone()).reset_all())
+        .exec_without_returning(txn)
+        .await?;
+    history::Entity::insert(history::ActiveModel::from(change.clone()).reset_all())
+        .exec_without_returning(txn)
+        .await?;
+    if let Some(notice) = notice {
+        notify_outbox_rows::Entity::insert(notice)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Appends `part` to `sql` with its `$n` placeholders moved up by `offset`,
+/// so that statements built apart can share one list of values. The built
+/// SQL holds no values (they are all parameters), so every `$` followed by
+/// digits is a placeholder.
+fn shift_placeholders(sql: &mut String, part: &str, offset: usize) {
+    let mut chars = part.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        sql.push(c);
+        if c != '$' {
+            continue;
+        }
+        let mut number = 0usize;
+        let mut digits = 0;
+        while let Some(&(_, d)) = chars.peek() {
+            let Some(digit) = d.to_digit(10) else { break };
+            number = number * 10 + digit as usize;
+            digits += 1;
+            chars.next();
+        }
+        if digits > 0 {
+            sql.push_str(&(number + offset).to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shift_placeholders;
+
+    #[test]
+    fn placeholders_move_up_by_the_values_before_them() {
+        let mut sql = String::from("WITH a AS (");
+        shift_placeholders(&mut sql, r#"UPDATE "t" SET "x" = $1 WHERE "y" = $12"#, 3);
+        assert_eq!(sql, r#"WITH a AS (UPDATE "t" SET "x" = $4 WHERE "y" = $15"#);
+    }
 }

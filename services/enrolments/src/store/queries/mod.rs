@@ -9,6 +9,8 @@
 
 mod assessment;
 mod benchmark;
+mod evaluations;
+mod hosting;
 mod lifecycle;
 mod notify_outbox;
 mod outbox;
@@ -16,10 +18,12 @@ mod seats;
 mod views;
 mod workers;
 
+use hamafza_kit::db::saturating_i32 as as_i32;
 use prost::Message;
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 pub use assessment::Mark;
+pub use evaluations::{EvaluationFacts, EvaluationScope, EvaluationTally, OrganizationEvaluations};
 pub use hamafza_kit::idempotency::RequestKey;
 pub use outbox::DeliveryStatus;
 pub use views::{EnrolmentFilter, EnrolmentView, Visibility};
@@ -39,10 +43,6 @@ fn not_found(kind: &'static str, id: impl ToString) -> EnrolmentsError {
         kind,
         id: id.to_string(),
     }
-}
-
-fn as_i32(value: u32) -> i32 {
-    i32::try_from(value).unwrap_or(i32::MAX)
 }
 
 impl Store {

@@ -2,10 +2,12 @@
 //! capacity, taking and freeing seats, and promoting from the waitlist.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::sea_query::{
+    Alias, Expr, OnConflict, Query, SimpleExpr, SubQueryStatement, UpdateStatement,
+};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -55,13 +57,15 @@ impl Store {
 }
 
 /// Copies the session's current facts into its seat row (creating it on the
-/// first enrolment) and its quota rows. The seat row is written first, which
-/// serializes every enrolment transaction of the session.
+/// first enrolment) and returns the row as written: its `taken` is the
+/// current count, since writing the row takes its lock, which serializes
+/// every enrolment transaction of the session. Quota rows are
+/// [`sync_quotas`]' work.
 pub(super) async fn sync_seats(
     txn: &DatabaseTransaction,
     facts: &SessionFacts,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<session_seats::Model> {
     let course = &facts.course;
     let row = session_seats::ActiveModel {
         session_id: Set(facts.session_id),
@@ -77,8 +81,9 @@ pub(super) async fn sync_seats(
         min_attendance_percent: Set(as_i32(course.min_attendance_percent)),
         certificate_validity_months: Set(course.certificate_validity_months.map(as_i32)),
         updated_at: Set(now),
+        host_organization_id: Set(facts.host_organization_id.clone()),
     };
-    session_seats::Entity::insert(row)
+    let written = session_seats::Entity::insert(row)
         .on_conflict(
             OnConflict::column(session_seats::Column::SessionId)
                 .update_columns([
@@ -92,19 +97,91 @@ pub(super) async fn sync_seats(
                     session_seats::Column::MinAttendancePercent,
                     session_seats::Column::CertificateValidityMonths,
                     session_seats::Column::UpdatedAt,
+                    session_seats::Column::HostOrganizationId,
                 ])
                 .to_owned(),
         )
-        .exec_without_returning(txn)
+        .exec_with_returning(txn)
         .await?;
-    sync_quotas(txn, facts).await
+    Ok(written)
+}
+
+/// What an enrolment of one trainee needs to know of its session, read in
+/// one statement under the seat lock (after [`sync_seats`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SessionProbe {
+    /// The session has quota rows.
+    pub has_quotas: bool,
+    /// Someone of the session is waitlisted.
+    pub has_waitlist: bool,
+    /// The trainee's enrolment in the session, if any.
+    pub existing: Option<(Uuid, EnrolmentStatus)>,
+}
+
+/// Reads [`SessionProbe`] for `trainee` in `session_id`: one round trip on
+/// the indexes of quota rows, the waitlist and (session, trainee).
+pub(super) async fn probe_session(
+    txn: &DatabaseTransaction,
+    session_id: Uuid,
+    trainee: &str,
+) -> Result<SessionProbe> {
+    let quota = Query::select()
+        .expr(Expr::val(1))
+        .from(quota_seats::Entity)
+        .and_where(quota_seats::Column::SessionId.eq(session_id))
+        .to_owned();
+    let waitlisted = Query::select()
+        .expr(Expr::val(1))
+        .from(enrolment::Entity)
+        .and_where(enrolment::Column::SessionId.eq(session_id))
+        .and_where(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
+        .to_owned();
+    let existing = |column: enrolment::Column| {
+        SimpleExpr::SubQuery(
+            None,
+            Box::<SubQueryStatement>::new(
+                Query::select()
+                    .column(column)
+                    .from(enrolment::Entity)
+                    .and_where(enrolment::Column::SessionId.eq(session_id))
+                    .and_where(enrolment::Column::TraineeSubject.eq(trainee))
+                    .to_owned()
+                    .into(),
+            ),
+        )
+    };
+    let probe = Query::select()
+        .expr_as(Expr::exists(quota), Alias::new("has_quotas"))
+        .expr_as(Expr::exists(waitlisted), Alias::new("has_waitlist"))
+        .expr_as(existing(enrolment::Column::Id), Alias::new("existing_id"))
+        .expr_as(
+            existing(enrolment::Column::Status),
+            Alias::new("existing_status"),
+        )
+        .to_owned();
+    let backend = txn.get_database_backend();
+    let row = txn
+        .query_one_raw(backend.build(&probe))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("session probe".to_owned()))?;
+    let existing_id: Option<Uuid> = row.try_get("", "existing_id")?;
+    let existing_status: Option<String> = row.try_get("", "existing_status")?;
+    let existing = match (existing_id, existing_status) {
+        (Some(id), Some(status)) => Some((id, EnrolmentStatus::try_from_value(&status)?)),
+        _ => None,
+    };
+    Ok(SessionProbe {
+        has_quotas: row.try_get("", "has_quotas")?,
+        has_waitlist: row.try_get("", "has_waitlist")?,
+        existing,
+    })
 }
 
 /// Brings the session's quota rows in line with its facts, under the seat
 /// lock. A session without quotas costs one indexed read; otherwise only what
 /// changed is written, and the confirmed enrolments of an organization are
 /// counted only when its quota is new.
-async fn sync_quotas(txn: &DatabaseTransaction, facts: &SessionFacts) -> Result<()> {
+pub(super) async fn sync_quotas(txn: &DatabaseTransaction, facts: &SessionFacts) -> Result<()> {
     let stored = quota_seats::Entity::find()
         .filter(quota_seats::Column::SessionId.eq(facts.session_id))
         .all(txn)
@@ -213,18 +290,11 @@ pub(super) async fn take_seat(
     session_id: Uuid,
     organization: &str,
 ) -> Result<bool> {
-    let seat = session_seats::Entity::update_many()
-        .col_expr(
-            session_seats::Column::Taken,
-            Expr::col(session_seats::Column::Taken).add(1),
-        )
-        .filter(session_seats::Column::SessionId.eq(session_id))
-        .filter(
-            Expr::col(session_seats::Column::Taken).lt(Expr::col(session_seats::Column::Capacity)),
-        )
-        .exec(txn)
+    let backend = txn.get_database_backend();
+    let seat = txn
+        .execute_raw(backend.build(&take_seat_statement(session_id)))
         .await?
-        .rows_affected;
+        .rows_affected();
     if seat == 0 {
         return Ok(false);
     }
@@ -259,6 +329,21 @@ pub(super) async fn take_seat(
         return Ok(false);
     }
     Ok(true)
+}
+
+/// Takes one seat of the session if one is free (the seat guard).
+pub(super) fn take_seat_statement(session_id: Uuid) -> UpdateStatement {
+    Query::update()
+        .table(session_seats::Entity)
+        .value(
+            session_seats::Column::Taken,
+            Expr::col(session_seats::Column::Taken).add(1),
+        )
+        .and_where(session_seats::Column::SessionId.eq(session_id))
+        .and_where(
+            Expr::col(session_seats::Column::Taken).lt(Expr::col(session_seats::Column::Capacity)),
+        )
+        .to_owned()
 }
 
 /// Gives back a seat and the organization's quota seat.
@@ -374,4 +459,28 @@ pub(super) async fn waitlist_time(
         Some(last) if last >= now => last + chrono::Duration::microseconds(1),
         _ => now,
     })
+}
+
+/// [`waitlist_time`] for a trainee joining the end of the waitlist, and
+/// their 1-based place on it, from one read: they come after everyone on it.
+pub(super) async fn join_waitlist(
+    txn: &DatabaseTransaction,
+    session_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, u64)> {
+    let (last, count): (Option<DateTime<Utc>>, i64) = enrolment::Entity::find()
+        .select_only()
+        .column_as(enrolment::Column::WaitlistedAt.max(), "last")
+        .column_as(enrolment::Column::Id.count(), "count")
+        .filter(enrolment::Column::SessionId.eq(session_id))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
+        .into_tuple()
+        .one(txn)
+        .await?
+        .unwrap_or((None, 0));
+    let at = match last {
+        Some(last) if last >= now => last + chrono::Duration::microseconds(1),
+        _ => now,
+    };
+    Ok((at, u64::try_from(count).unwrap_or(0) + 1))
 }

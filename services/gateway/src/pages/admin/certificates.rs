@@ -17,6 +17,8 @@ use super::{
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::forms::first;
+use crate::pages::layout::badge;
+use crate::pages::lookup::{courses_in, people_of};
 use crate::web::{PageError, Viewer};
 use hamafza_proto::certification as certpb;
 use hamafza_proto::common::Actor;
@@ -107,14 +109,14 @@ async fn search(state: &AppState, token: &str, q: &str) -> Vec<certpb::Certifica
 }
 
 fn status_badge(lang: Lang, status: certpb::CertificateStatus) -> Markup {
-    let (fa, en, class) = match status {
+    let words = match status {
         certpb::CertificateStatus::Active => ("معتبر", "Active", "ok"),
         certpb::CertificateStatus::Revoked => ("ابطال‌شده", "Revoked", "bad"),
         certpb::CertificateStatus::Expired => ("منقضی", "Expired", "warn"),
         certpb::CertificateStatus::Superseded => ("جایگزین‌شده", "Superseded", ""),
         certpb::CertificateStatus::Unspecified => ("—", "—", ""),
     };
-    html! { span class={ "badge " (class) } { (lang.pick(fa, en)) } }
+    badge(lang, words)
 }
 
 fn table(lang: Lang, csrf: &str, certificates: &[certpb::Certificate], revoke: bool) -> Markup {
@@ -172,29 +174,9 @@ struct IssueForm {
 }
 
 async fn issue_lists(state: &AppState, token: &str) -> (Vec<cpb::Person>, Vec<cpb::Course>) {
-    let client = state.backends.as_caller(token);
-    let people = client
-        .people()
-        .list_people(cpb::ListPeopleRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().people)
-        .unwrap_or_default();
-    let courses = client
-        .courses()
-        .list_courses(cpb::ListCoursesRequest {
-            page_size: 200,
-            statuses: vec![
-                cpb::CatalogStatus::Published.into(),
-                cpb::CatalogStatus::Retired.into(),
-            ],
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().courses)
-        .unwrap_or_default();
+    let people = people_of(state, token, "").await;
+    let issued_for = [cpb::CatalogStatus::Published, cpb::CatalogStatus::Retired];
+    let courses = courses_in(state, token, &issued_for).await;
     (people, courses)
 }
 

@@ -118,23 +118,8 @@ pub async fn save(
     let typed = hamafza_kit::jalali::latin_digits(form.required_approvals.trim());
     let Ok(required) = typed.parse::<u32>() else {
         let settings = read(&state, &web.token, lang).await?;
-        let mut problems = Problems::default();
-        problems.add(
-            "required_approvals",
-            lang.pick("یک عدد بنویسید.", "Write a number."),
-        );
-        return Ok((
-            axum::http::StatusCode::BAD_REQUEST,
-            page(
-                &viewer,
-                &web.csrf,
-                &settings,
-                &problems,
-                "",
-                Some(&form.required_approvals),
-            ),
-        )
-            .into_response());
+        let words = lang.pick("یک عدد بنویسید.", "Write a number.");
+        return Ok(wrong_number(&viewer, &web.csrf, &settings, &form, words));
     };
     let result = state
         .backends
@@ -150,8 +135,8 @@ pub async fn save(
         Err(status) => {
             let error = ApiError::from_status(&status);
             let settings = read(&state, &web.token, lang).await?;
-            let mut problems = Problems::default();
             if is_stale(&error) {
+                let mut problems = Problems::default();
                 problems.add_general(lang.pick(
                     "کس دیگری در این فاصله تنظیمات را تغییر داد؛ مقدار ذخیره‌شده اکنون نشان داده می‌شود.",
                     "Someone else changed the settings meanwhile; the stored value is shown now.",
@@ -165,22 +150,23 @@ pub async fn save(
             if error.violations().is_empty() {
                 return Err(PageError::api(lang, error));
             }
-            problems.add(
-                "required_approvals",
-                lang.pick("عددی از ۱ تا ۲۰ بنویسید.", "Write a number from 1 to 20."),
-            );
-            Ok((
-                axum::http::StatusCode::BAD_REQUEST,
-                page(
-                    &viewer,
-                    &web.csrf,
-                    &settings,
-                    &problems,
-                    "",
-                    Some(&form.required_approvals),
-                ),
-            )
-                .into_response())
+            let words = lang.pick("عددی از ۱ تا ۲۰ بنویسید.", "Write a number from 1 to 20.");
+            Ok(wrong_number(&viewer, &web.csrf, &settings, &form, words))
         }
     }
+}
+
+/// The page again (400) with the number as typed and `words` beside it.
+fn wrong_number(
+    viewer: &Viewer,
+    csrf: &str,
+    settings: &cpb::CouncilSettings,
+    form: &SettingsForm,
+    words: &str,
+) -> Response {
+    let mut problems = Problems::default();
+    problems.add("required_approvals", words);
+    let typed = Some(form.required_approvals.as_str());
+    let page = page(viewer, csrf, settings, &problems, "", typed);
+    (axum::http::StatusCode::BAD_REQUEST, page).into_response()
 }

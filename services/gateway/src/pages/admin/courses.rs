@@ -10,12 +10,14 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use super::{
-    Again, Done, EditForm, Problems, admin, bilingual, field, flash, frame, latin_input,
+    Done, EditForm, Problems, Showing, admin, bilingual, field, flash, frame, latin_input,
     number_input, parse_number, posted, see_other,
 };
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
+use crate::pages::layout::badge;
+use crate::pages::lookup::live_courses;
 use crate::web::{PageError, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
@@ -28,6 +30,8 @@ pub struct CourseForm {
     title_en: String,
     description_fa: String,
     description_en: String,
+    audience_fa: String,
+    audience_en: String,
     category: String,
     hours: String,
     delivery_mode: String,
@@ -39,7 +43,7 @@ pub struct CourseForm {
 }
 
 /// The fields of the form: update-mask path, input name, label.
-const FIELDS: [(&str, &str, (&str, &str)); 13] = [
+const FIELDS: [(&str, &str, (&str, &str)); 15] = [
     ("code", "details.code", ("کد", "Code")),
     (
         "title.fa",
@@ -60,6 +64,16 @@ const FIELDS: [(&str, &str, (&str, &str)); 13] = [
         "description.en",
         "details.description.en",
         ("توضیح انگلیسی", "English description"),
+    ),
+    (
+        "audience.fa",
+        "details.audience.fa",
+        ("مخاطبان به فارسی", "Who it is for, in Persian"),
+    ),
+    (
+        "audience.en",
+        "details.audience.en",
+        ("مخاطبان به انگلیسی", "Who it is for, in English"),
     ),
     ("category", "details.category", ("دسته", "Category")),
     ("hours", "details.hours", ("ساعت", "Hours")),
@@ -119,7 +133,8 @@ impl CourseForm {
     fn from_course(lang: Lang, course: &cpb::Course) -> Self {
         let d = course.details.clone().unwrap_or_default();
         let text = |t: &Option<LocalizedText>| t.clone().unwrap_or_default();
-        let (title, description) = (text(&d.title), text(&d.description));
+        let (title, description, audience) =
+            (text(&d.title), text(&d.description), text(&d.audience));
         let mode = match d.delivery_mode() {
             cpb::DeliveryMode::InPerson => "in-person",
             cpb::DeliveryMode::Online => "online",
@@ -132,6 +147,8 @@ impl CourseForm {
             title_en: title.en,
             description_fa: description.fa,
             description_en: description.en,
+            audience_fa: audience.fa,
+            audience_en: audience.en,
             category: d.category.clone(),
             hours: lang.num(d.hours),
             delivery_mode: mode.to_owned(),
@@ -159,6 +176,8 @@ impl CourseForm {
             title_en: get("details.title.en"),
             description_fa: first(values, "details.description.fa").to_owned(),
             description_en: first(values, "details.description.en").to_owned(),
+            audience_fa: first(values, "details.audience.fa").to_owned(),
+            audience_en: first(values, "details.audience.en").to_owned(),
             category: get("details.category"),
             hours: get("details.hours"),
             delivery_mode: get("details.delivery_mode"),
@@ -181,6 +200,8 @@ impl CourseForm {
             "title.en" => self.title_en.clone(),
             "description.fa" => self.description_fa.replace('\r', ""),
             "description.en" => self.description_en.replace('\r', ""),
+            "audience.fa" => self.audience_fa.replace('\r', ""),
+            "audience.en" => self.audience_en.replace('\r', ""),
             "category" => self.category.clone(),
             "hours" => digits(&self.hours),
             "delivery_mode" => self.delivery_mode.clone(),
@@ -242,6 +263,10 @@ impl CourseForm {
             certificate_validity_months: validity,
             prerequisite_course_ids: self.prerequisites.clone(),
             requires_manager_approval: self.requires_manager_approval,
+            audience: Some(LocalizedText {
+                fa: self.audience_fa.replace('\r', ""),
+                en: self.audience_en.replace('\r', ""),
+            }),
         })
     }
 }
@@ -268,26 +293,16 @@ fn input_of(path: &str) -> Option<String> {
         .or_else(|| match key.as_str() {
             "title" => Some("details.title.fa".to_owned()),
             "description" => Some("details.description.fa".to_owned()),
+            "audience" => Some("details.audience.fa".to_owned()),
             _ => None,
         })
 }
 
-/// Published and approved courses other than `except`, for prerequisites.
+/// Courses not retired other than `except`, for prerequisites.
 async fn other_courses(state: &AppState, token: &str, except: &str) -> Vec<cpb::Course> {
-    state
-        .backends
-        .as_caller(token)
-        .courses()
-        .list_courses(cpb::ListCoursesRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().courses)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|c| c.id != except && c.status() != cpb::CatalogStatus::Retired)
-        .collect()
+    let mut courses = live_courses(state, token).await;
+    courses.retain(|c| c.id != except);
+    courses
 }
 
 /// Where the form is: a new course, or an existing one at an etag.
@@ -350,6 +365,8 @@ fn form_body(
                 (&values.title_fa, &values.title_en), problems, false))
             (bilingual(lang, "details.description", ("توضیح", "Description"),
                 (&values.description_fa, &values.description_en), problems, true))
+            (bilingual(lang, "details.audience", ("مخاطبان دوره", "Who it is for"),
+                (&values.audience_fa, &values.audience_en), problems, true))
             div.grid {
                 (field(lang, "details.hours", label("hours"), problems,
                     number_input("details.hours", &values.hours, problems)))
@@ -407,7 +424,10 @@ fn form_body(
 }
 
 /// `GET /admin/courses/new`.
-pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<Markup, PageError> {
+pub async fn new_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let web = admin(&viewer)?;
     let courses = other_courses(&state, &web.token, "").await;
@@ -416,23 +436,36 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<M
         min_attendance_percent: lang.num(80),
         ..CourseForm::default()
     };
-    Ok(frame(
-        &viewer,
+    let shown = Showing::first(&values, html! {});
+    Ok(new_page(&viewer, &web.csrf, shown, &courses))
+}
+
+fn new_page(
+    viewer: &Viewer,
+    csrf: &str,
+    shown: Showing<'_, CourseForm>,
+    courses: &[cpb::Course],
+) -> Response {
+    let lang = viewer.lang;
+    let target = Target {
+        course: None,
+        etag: "",
+    };
+    let page = frame(
+        viewer,
         lang.pick("درس تازه", "New course"),
         "/admin/courses/new",
         form_body(
             lang,
-            &web.csrf,
-            &Target {
-                course: None,
-                etag: "",
-            },
-            &values,
-            &Problems::default(),
-            html! {},
-            &courses,
+            csrf,
+            &target,
+            shown.values,
+            &shown.problems,
+            shown.notice,
+            courses,
         ),
-    ))
+    );
+    (shown.status, page).into_response()
 }
 
 /// `POST /admin/courses/new`.
@@ -477,27 +510,8 @@ pub async fn create(
         Err(problems) => problems,
     };
     let courses = other_courses(&state, &web.token, "").await;
-    Ok((
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        frame(
-            &viewer,
-            lang.pick("درس تازه", "New course"),
-            "/admin/courses/new",
-            form_body(
-                lang,
-                &web.csrf,
-                &Target {
-                    course: None,
-                    etag: "",
-                },
-                &form,
-                &problems,
-                html! {},
-                &courses,
-            ),
-        ),
-    )
-        .into_response())
+    let shown = Showing::problems(&form, problems);
+    Ok(new_page(&viewer, &web.csrf, shown, &courses))
 }
 
 /// The course's heading: status and the next step.
@@ -519,7 +533,7 @@ fn course_heading(lang: Lang, csrf: &str, course: &cpb::Course) -> Markup {
 
 /// A catalog status as a badge.
 pub fn catalog_badge(lang: Lang, status: cpb::CatalogStatus) -> Markup {
-    let (fa, en, class) = match status {
+    let words = match status {
         cpb::CatalogStatus::Draft => ("پیش‌نویس", "Draft", ""),
         cpb::CatalogStatus::Submitted => ("در انتظار شورا", "With the council", "warn"),
         cpb::CatalogStatus::Approved => ("تأییدشده", "Approved", "ok"),
@@ -527,7 +541,7 @@ pub fn catalog_badge(lang: Lang, status: cpb::CatalogStatus) -> Markup {
         cpb::CatalogStatus::Retired => ("بایگانی", "Retired", "bad"),
         cpb::CatalogStatus::Unspecified => ("—", "—", ""),
     };
-    html! { span class={ "badge " (class) } { (lang.pick(fa, en)) } }
+    badge(lang, words)
 }
 
 /// The next step of a course or program in `status`, as a button.
@@ -555,6 +569,39 @@ pub fn catalog_actions(
     }
 }
 
+/// A next step of a course or program in the catalog, as its form posts it
+/// to `/admin/{kind}/{id}/{step}`.
+#[derive(Clone, Copy)]
+pub enum CatalogStep {
+    Submit,
+    Publish,
+    Retire,
+}
+
+impl CatalogStep {
+    /// The step `action` names, or a page saying there is no such action.
+    pub fn parse(lang: Lang, action: &str) -> Result<Self, PageError> {
+        match action {
+            "submit" => Ok(Self::Submit),
+            "publish" => Ok(Self::Publish),
+            "retire" => Ok(Self::Retire),
+            _ => Err(PageError::api(
+                lang,
+                hamafza_kit::ApiError::not_found("action", action),
+            )),
+        }
+    }
+
+    /// The `done` word of the redirect after it, for its flash.
+    pub fn done(self) -> &'static str {
+        match self {
+            Self::Submit => "submitted",
+            Self::Publish => "published",
+            Self::Retire => "retired",
+        }
+    }
+}
+
 async fn get_course(
     state: &AppState,
     token: &str,
@@ -577,15 +624,13 @@ fn edit_page(
     viewer: &Viewer,
     csrf: &str,
     course: &cpb::Course,
-    values: &CourseForm,
-    problems: &Problems,
-    notice: Markup,
+    shown: Showing<'_, CourseForm>,
     courses: &[cpb::Course],
-) -> Markup {
+) -> Response {
     let lang = viewer.lang;
     let d = course.details.clone().unwrap_or_default();
     let title = format!("{} — {}", d.code, lang.text(d.title.as_ref()));
-    frame(
+    let page = frame(
         viewer,
         &title,
         "",
@@ -598,12 +643,13 @@ fn edit_page(
                 )) }
             }
             (form_body(lang, csrf, &Target { course: Some(course), etag: &course.etag },
-                values, problems, notice, courses))
+                shown.values, &shown.problems, shown.notice, courses))
             p { a href={ "/admin/sessions/new?course=" (course.id) } {
                 (lang.pick("دورهٔ تازه از این درس", "A new session of this course"))
             } }
         },
-    )
+    );
+    (shown.status, page).into_response()
 }
 
 /// `GET /admin/courses/{id}`.
@@ -612,20 +658,14 @@ pub async fn edit_form(
     viewer: Viewer,
     Path(id): Path<String>,
     Query(done): Query<Done>,
-) -> Result<Markup, PageError> {
+) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let web = admin(&viewer)?;
     let course = get_course(&state, &web.token, lang, &id).await?;
     let courses = other_courses(&state, &web.token, &id).await;
-    Ok(edit_page(
-        &viewer,
-        &web.csrf,
-        &course,
-        &CourseForm::from_course(lang, &course),
-        &Problems::default(),
-        flash(lang, &done.done),
-        &courses,
-    ))
+    let stored = CourseForm::from_course(lang, &course);
+    let shown = Showing::first(&stored, flash(lang, &done.done));
+    Ok(edit_page(&viewer, &web.csrf, &course, shown, &courses))
 }
 
 /// `POST /admin/courses/{id}`: the update, conditional on the etag the form
@@ -667,8 +707,8 @@ pub async fn update(
     let course = get_course(&state, &web.token, lang, &id).await?;
     let courses = other_courses(&state, &web.token, &id).await;
     let stored = CourseForm::from_course(lang, &course);
-    let again = match refusal {
-        Ok(problems) => Again::problems(&form, problems),
+    let showing = match refusal {
+        Ok(problems) => Showing::problems(&form, problems),
         Err(error)
             if error.violations().is_empty()
                 && matches!(
@@ -680,20 +720,11 @@ pub async fn update(
         {
             return Err(PageError::api(lang, error));
         }
-        Err(error) => Again::refused(lang, &error, &stored, &form, || {
+        Err(error) => Showing::refused(lang, &error, &stored, &form, || {
             Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code")
         }),
     };
-    let page = edit_page(
-        &viewer,
-        &web.csrf,
-        &course,
-        again.values,
-        &again.problems,
-        again.notice,
-        &courses,
-    );
-    Ok((again.status, page).into_response())
+    Ok(edit_page(&viewer, &web.csrf, &course, showing, &courses))
 }
 
 /// `POST /admin/courses/{id}/{action}`: submit, publish or retire.
@@ -705,34 +736,26 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let (web, _) = posted(&viewer, &body)?;
-    let client = state.backends.as_caller(&web.token).courses();
-    let mut client = client;
-    let result = match action.as_str() {
-        "submit" => client
-            .submit_course(cpb::SubmitCourseRequest {
-                course_id: id.clone(),
-            })
+    let step = CatalogStep::parse(lang, &action)?;
+    let mut client = state.backends.as_caller(&web.token).courses();
+    let course_id = id.clone();
+    let sent = match step {
+        CatalogStep::Submit => client
+            .submit_course(cpb::SubmitCourseRequest { course_id })
             .await
-            .map(|_| "submitted"),
-        "publish" => client
-            .publish_course(cpb::PublishCourseRequest {
-                course_id: id.clone(),
-            })
+            .map(drop),
+        CatalogStep::Publish => client
+            .publish_course(cpb::PublishCourseRequest { course_id })
             .await
-            .map(|_| "published"),
-        "retire" => client
-            .retire_course(cpb::RetireCourseRequest {
-                course_id: id.clone(),
-            })
+            .map(drop),
+        CatalogStep::Retire => client
+            .retire_course(cpb::RetireCourseRequest { course_id })
             .await
-            .map(|_| "retired"),
-        _ => {
-            return Err(PageError::api(
-                lang,
-                hamafza_kit::ApiError::not_found("action", &action),
-            ));
-        }
+            .map(drop),
     };
-    let done = result.map_err(|s| PageError::status(lang, s))?;
-    Ok(see_other(&format!("/admin/courses/{id}?done={done}")))
+    sent.map_err(|s| PageError::status(lang, s))?;
+    Ok(see_other(&format!(
+        "/admin/courses/{id}?done={}",
+        step.done()
+    )))
 }

@@ -5,18 +5,18 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
 
 use super::{
-    Again, Done, EditForm, Problems, admin, bilingual, field, field_key, flash, frame,
-    jalali_parts, list_table, parse_jalali, posted, see_other,
+    Done, EditForm, Problems, Showing, admin, bilingual, field, field_key, flash, frame,
+    jalali_parts, list_page, parse_jalali, posted, see_other,
 };
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::forms::first;
+use crate::pages::lookup::organizations;
 use crate::web::{PageError, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
@@ -300,20 +300,6 @@ fn form_body(
     }
 }
 
-async fn organizations(state: &AppState, token: &str) -> Vec<cpb::Organization> {
-    state
-        .backends
-        .as_caller(token)
-        .organizations()
-        .list_organizations(cpb::ListOrganizationsRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().organizations)
-        .unwrap_or_default()
-}
-
 /// `GET /admin/events`.
 pub async fn list(
     State(state): State<AppState>,
@@ -334,47 +320,59 @@ pub async fn list(
         .map_err(|s| PageError::status(lang, s))?
         .into_inner()
         .events;
-    Ok(frame(
+    Ok(list_page(
         &viewer,
         lang.pick("رویدادها", "Events"),
         "/admin/events",
+        &done.done,
+        lang.pick("رویداد تازه", "New event"),
+        &[("عنوان", "Title"), ("نوع", "Kind"), ("شروع", "Starts")],
         html! {
-            (flash(lang, &done.done))
-            p { a.button href="/admin/events/new" { (lang.pick("رویداد تازه", "New event")) } }
-            (list_table(lang, &[
-                ("عنوان", "Title"), ("نوع", "Kind"), ("شروع", "Starts"),
-            ], html! {
-                @for event in &events {
-                    @let d = event.details.clone().unwrap_or_default();
-                    tr {
-                        td { a href={ "/admin/events/" (event.id) } { (lang.text(d.title.as_ref())) } }
-                        td { (KINDS.iter().find(|k| k.0 == d.kind()).map_or("—", |k| lang.pick(k.2, k.3))) }
-                        td { @if let Some(start) = instant(d.start_time.as_ref()) { (lang.date_time(start)) } }
-                    }
+            @for event in &events {
+                @let d = event.details.clone().unwrap_or_default();
+                tr {
+                    td { a href={ "/admin/events/" (event.id) } { (lang.text(d.title.as_ref())) } }
+                    td { (KINDS.iter().find(|k| k.0 == d.kind()).map_or("—", |k| lang.pick(k.2, k.3))) }
+                    td { @if let Some(start) = instant(d.start_time.as_ref()) { (lang.date_time(start)) } }
                 }
-            }))
+            }
         },
     ))
 }
 
 /// `GET /admin/events/new`.
-pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<Markup, PageError> {
-    let lang = viewer.lang;
+pub async fn new_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     let web = admin(&viewer)?;
     let organizations = organizations(&state, &web.token).await;
-    Ok(frame(
-        &viewer,
+    let blank = EventForm::default();
+    let shown = Showing::first(&blank, html! {});
+    Ok(new_page(&viewer, &web.csrf, shown, &organizations))
+}
+
+fn new_page(
+    viewer: &Viewer,
+    csrf: &str,
+    shown: Showing<'_, EventForm>,
+    organizations: &[cpb::Organization],
+) -> Response {
+    let lang = viewer.lang;
+    let page = frame(
+        viewer,
         lang.pick("رویداد تازه", "New event"),
         "/admin/events",
         form_body(
             lang,
-            &web.csrf,
+            csrf,
             None,
-            &EventForm::default(),
-            &Problems::default(),
-            &organizations,
+            shown.values,
+            &shown.problems,
+            organizations,
         ),
-    ))
+    );
+    (shown.status, page).into_response()
 }
 
 /// `POST /admin/events/new`.
@@ -405,16 +403,8 @@ pub async fn create(
         Err(problems) => problems,
     };
     let organizations = organizations(&state, &web.token).await;
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
-        frame(
-            &viewer,
-            lang.pick("رویداد تازه", "New event"),
-            "/admin/events",
-            form_body(lang, &web.csrf, None, &form, &problems, &organizations),
-        ),
-    )
-        .into_response())
+    let shown = Showing::problems(&form, problems);
+    Ok(new_page(&viewer, &web.csrf, shown, &organizations))
 }
 
 async fn get_event(
@@ -439,22 +429,21 @@ fn edit_page(
     viewer: &Viewer,
     csrf: &str,
     event: &cpb::Event,
-    values: &EventForm,
-    problems: &Problems,
-    notice: Markup,
+    shown: Showing<'_, EventForm>,
     organizations: &[cpb::Organization],
-) -> Markup {
+) -> Response {
     let lang = viewer.lang;
     let d = event.details.clone().unwrap_or_default();
-    frame(
+    let page = frame(
         viewer,
         lang.text(d.title.as_ref()),
         "/admin/events",
         html! {
-            (notice)
-            (form_body(lang, csrf, Some(event), values, problems, organizations))
+            (shown.notice)
+            (form_body(lang, csrf, Some(event), shown.values, &shown.problems, organizations))
         },
-    )
+    );
+    (shown.status, page).into_response()
 }
 
 /// `GET /admin/events/{id}`.
@@ -463,20 +452,14 @@ pub async fn edit_form(
     viewer: Viewer,
     Path(id): Path<String>,
     Query(done): Query<Done>,
-) -> Result<Markup, PageError> {
+) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let web = admin(&viewer)?;
     let event = get_event(&state, &web.token, lang, &id).await?;
     let organizations = organizations(&state, &web.token).await;
-    Ok(edit_page(
-        &viewer,
-        &web.csrf,
-        &event,
-        &EventForm::from_event(lang, &event),
-        &Problems::default(),
-        flash(lang, &done.done),
-        &organizations,
-    ))
+    let stored = EventForm::from_event(lang, &event);
+    let shown = Showing::first(&stored, flash(lang, &done.done));
+    Ok(edit_page(&viewer, &web.csrf, &event, shown, &organizations))
 }
 
 /// `POST /admin/events/{id}`.
@@ -512,20 +495,17 @@ pub async fn update(
     let event = get_event(&state, &web.token, lang, &id).await?;
     let organizations = organizations(&state, &web.token).await;
     let stored = EventForm::from_event(lang, &event);
-    let again = match error {
-        Ok(problems) => Again::problems(&form, problems),
-        Err(error) => Again::refused(lang, &error, &stored, &form, || {
+    let showing = match error {
+        Ok(problems) => Showing::problems(&form, problems),
+        Err(error) => Showing::refused(lang, &error, &stored, &form, || {
             Problems::from_error(lang, &error, input_of)
         }),
     };
-    let page = edit_page(
+    Ok(edit_page(
         &viewer,
         &web.csrf,
         &event,
-        again.values,
-        &again.problems,
-        again.notice,
+        showing,
         &organizations,
-    );
-    Ok((again.status, page).into_response())
+    ))
 }

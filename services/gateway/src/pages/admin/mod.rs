@@ -48,12 +48,18 @@ pub fn tabs(lang: Lang, current: &str) -> Markup {
         ("/admin", "نمای کلی", "Overview"),
         ("/admin/courses/new", "درس تازه", "New course"),
         ("/admin/sessions/new", "دورهٔ تازه", "New session"),
+        ("/admin/hosting", "پیشنهادهای میزبانی", "Hosting proposals"),
         ("/admin/programs", "برنامه‌ها", "Programs"),
         ("/admin/orgs", "شرکت‌ها", "Organizations"),
         ("/admin/events", "رویدادها", "Events"),
         ("/admin/people", "فهرست کارکنان", "People directory"),
         ("/admin/certificates", "گواهی‌ها", "Certificates"),
         ("/admin/council", "تنظیمات شورا", "Council settings"),
+        (
+            "/admin/evaluations",
+            "ارزشیابی دوره‌ها",
+            "Course evaluations",
+        ),
     ];
     html! {
         nav.tabs aria-label=(lang.pick("بخش‌های مدیریت", "Back office sections")) {
@@ -92,6 +98,30 @@ pub fn list_table(lang: Lang, headers: &[(&str, &str)], rows: Markup) -> Markup 
             tbody { (rows) }
         } }
     }
+}
+
+/// A list of the back office as a page: the flash after a redirect, a
+/// button to make a new one (`new`, at `{current}/new`) and the table.
+pub fn list_page(
+    viewer: &Viewer,
+    title: &str,
+    current: &str,
+    done: &str,
+    new: &str,
+    headers: &[(&str, &str)],
+    rows: Markup,
+) -> Markup {
+    let lang = viewer.lang;
+    frame(
+        viewer,
+        title,
+        current,
+        html! {
+            (flash(lang, done))
+            p { a.button href={ (current) "/new" } { (new) } }
+            (list_table(lang, headers, rows))
+        },
+    )
 }
 
 /// A form posted to the back office: the signed-in platform admin and the
@@ -251,6 +281,10 @@ pub fn field_words(lang: Lang, path: &str) -> &'static str {
         "description.fa" | "description.en" => (
             "توضیح بیش از اندازه بلند است یا نویسهٔ نامجاز دارد.",
             "The description is too long or has characters that are not allowed.",
+        ),
+        "audience.fa" | "audience.en" => (
+            "«مخاطبان دوره» حداکثر ۱۰۰۰ نویسه است و نویسهٔ نامجاز ندارد.",
+            "“Who it is for” takes at most 1000 characters, none of them disallowed.",
         ),
         "category" => (
             "دسته لازم است: حروف کوچک لاتین و خط تیره، مانند media-relations.",
@@ -484,9 +518,11 @@ pub trait EditForm {
     fn differing(&self, posted: &Self, lang: Lang) -> Vec<&'static str>;
 }
 
-/// How an edit page shows again after its update was not saved.
-pub struct Again<'a, F> {
-    /// 409 when someone changed the resource meanwhile, 422 otherwise.
+/// What an edit page shows: the form's values, the problems beside them, a
+/// notice on top, and the status the page goes out with.
+pub struct Showing<'a, F> {
+    /// 200 at first; after a refused update, 409 when someone changed the
+    /// resource meanwhile, 422 otherwise.
     pub status: StatusCode,
     /// The values the form holds.
     pub values: &'a F,
@@ -496,7 +532,30 @@ pub struct Again<'a, F> {
     pub notice: Markup,
 }
 
-impl<'a, F: EditForm> Again<'a, F> {
+impl<'a, F> Showing<'a, F> {
+    /// The page as first shown: 200, `values` (blank, or the stored ones)
+    /// and `notice` (the flash after a redirect) on top.
+    pub fn first(values: &'a F, notice: Markup) -> Self {
+        Self {
+            status: StatusCode::OK,
+            values,
+            problems: Problems::default(),
+            notice,
+        }
+    }
+
+    /// Problems found before anything was sent: 422 and the values as posted.
+    pub fn problems(posted: &'a F, problems: Problems) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            values: posted,
+            problems,
+            notice: html! {},
+        }
+    }
+}
+
+impl<'a, F: EditForm> Showing<'a, F> {
     /// After the service refused the update: with a stale etag, 409 and the
     /// values stored now, naming the fields someone changed meanwhile;
     /// otherwise 422 and the values as posted with `problems` beside them.
@@ -516,16 +575,6 @@ impl<'a, F: EditForm> Again<'a, F> {
             };
         }
         Self::problems(posted, problems())
-    }
-
-    /// Problems found before anything was sent: 422 and the values as posted.
-    pub fn problems(posted: &'a F, problems: Problems) -> Self {
-        Self {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            values: posted,
-            problems,
-            notice: html! {},
-        }
     }
 }
 

@@ -9,12 +9,13 @@ use hamafza_kit::ApiError;
 use maud::{Markup, html};
 
 use super::{
-    Again, Done, EditForm, Problems, admin, bilingual, field, field_key, flash, frame, latin_input,
-    list_table, posted, see_other,
+    Done, EditForm, Problems, Showing, admin, bilingual, field, field_key, flash, frame,
+    latin_input, list_table, posted, see_other,
 };
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
+use crate::pages::lookup::organizations;
 use crate::web::{PageError, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
@@ -177,20 +178,6 @@ fn form_body(
     }
 }
 
-async fn organizations(state: &AppState, token: &str) -> Vec<cpb::Organization> {
-    state
-        .backends
-        .as_caller(token)
-        .organizations()
-        .list_organizations(cpb::ListOrganizationsRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().organizations)
-        .unwrap_or_default()
-}
-
 fn list_page(
     viewer: &Viewer,
     csrf: &str,
@@ -310,21 +297,20 @@ fn edit_page(
     viewer: &Viewer,
     csrf: &str,
     org: &cpb::Organization,
-    values: &OrgForm,
-    problems: &Problems,
-    notice: Markup,
+    shown: Showing<'_, OrgForm>,
     organizations: &[cpb::Organization],
-) -> Markup {
+) -> Response {
     let lang = viewer.lang;
-    frame(
+    let page = frame(
         viewer,
         lang.text(org.name.as_ref()),
         "",
         html! {
-            (notice)
-            (form_body(lang, csrf, Some(org), values, problems, organizations))
+            (shown.notice)
+            (form_body(lang, csrf, Some(org), shown.values, &shown.problems, organizations))
         },
-    )
+    );
+    (shown.status, page).into_response()
 }
 
 /// `GET /admin/orgs/{id}`.
@@ -333,20 +319,14 @@ pub async fn edit_form(
     viewer: Viewer,
     Path(id): Path<String>,
     Query(done): Query<Done>,
-) -> Result<Markup, PageError> {
+) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let web = admin(&viewer)?;
     let org = get_org(&state, &web.token, lang, &id).await?;
     let organizations = organizations(&state, &web.token).await;
-    Ok(edit_page(
-        &viewer,
-        &web.csrf,
-        &org,
-        &OrgForm::from_org(&org),
-        &Problems::default(),
-        flash(lang, &done.done),
-        &organizations,
-    ))
+    let stored = OrgForm::from_org(&org);
+    let shown = Showing::first(&stored, flash(lang, &done.done));
+    Ok(edit_page(&viewer, &web.csrf, &org, shown, &organizations))
 }
 
 /// `POST /admin/orgs/{id}`.
@@ -385,17 +365,8 @@ pub async fn update(
     let org = get_org(&state, &web.token, lang, &id).await?;
     let organizations = organizations(&state, &web.token).await;
     let stored = OrgForm::from_org(&org);
-    let again = Again::refused(lang, &error, &stored, &form, || {
+    let showing = Showing::refused(lang, &error, &stored, &form, || {
         Problems::from_error(lang, &error, input_of)
     });
-    let page = edit_page(
-        &viewer,
-        &web.csrf,
-        &org,
-        again.values,
-        &again.problems,
-        again.notice,
-        &organizations,
-    );
-    Ok((again.status, page).into_response())
+    Ok(edit_page(&viewer, &web.csrf, &org, showing, &organizations))
 }

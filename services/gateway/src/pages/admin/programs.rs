@@ -6,19 +6,19 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
 
-use super::courses::{catalog_actions, catalog_badge};
+use super::courses::{CatalogStep, catalog_actions, catalog_badge};
 use super::{
-    Again, Done, EditForm, Problems, admin, bilingual, field, field_key, flash, frame, latin_input,
-    list_table, posted, see_other,
+    Done, EditForm, Problems, Showing, admin, bilingual, field, field_key, flash, frame,
+    latin_input, list_page, posted, see_other,
 };
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
+use crate::pages::lookup::live_courses;
 use crate::web::{PageError, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
@@ -139,23 +139,6 @@ fn input_of(path: &str) -> Option<String> {
     })
 }
 
-async fn courses(state: &AppState, token: &str) -> Vec<cpb::Course> {
-    state
-        .backends
-        .as_caller(token)
-        .courses()
-        .list_courses(cpb::ListCoursesRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().courses)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|c| c.status() != cpb::CatalogStatus::Retired)
-        .collect()
-}
-
 fn form_body(
     lang: Lang,
     csrf: &str,
@@ -245,50 +228,60 @@ pub async fn list(
         .map_err(|s| PageError::status(lang, s))?
         .into_inner()
         .programs;
-    Ok(frame(
+    Ok(list_page(
         &viewer,
         lang.pick("برنامه‌ها", "Programs"),
         "/admin/programs",
+        &done.done,
+        lang.pick("برنامهٔ تازه", "New program"),
+        &[
+            ("کد", "Code"),
+            ("عنوان", "Title"),
+            ("درس‌ها", "Courses"),
+            ("وضعیت", "Status"),
+            ("گام بعد", "Next step"),
+        ],
         html! {
-            (flash(lang, &done.done))
-            p { a.button href="/admin/programs/new" { (lang.pick("برنامهٔ تازه", "New program")) } }
-            (list_table(lang, &[
-                ("کد", "Code"), ("عنوان", "Title"), ("درس‌ها", "Courses"),
-                ("وضعیت", "Status"), ("گام بعد", "Next step"),
-            ], html! {
-                @for program in &programs {
-                    @let d = program.details.clone().unwrap_or_default();
-                    tr {
-                        td { bdi.ltr { (d.code) } }
-                        td { a href={ "/admin/programs/" (program.id) } { (lang.text(d.title.as_ref())) } }
-                        td { (lang.num(d.courses.len())) }
-                        td { (catalog_badge(lang, program.status())) }
-                        td { (catalog_actions(lang, &web.csrf, "programs", &program.id, program.status())) }
-                    }
+            @for program in &programs {
+                @let d = program.details.clone().unwrap_or_default();
+                tr {
+                    td { bdi.ltr { (d.code) } }
+                    td { a href={ "/admin/programs/" (program.id) } { (lang.text(d.title.as_ref())) } }
+                    td { (lang.num(d.courses.len())) }
+                    td { (catalog_badge(lang, program.status())) }
+                    td { (catalog_actions(lang, &web.csrf, "programs", &program.id, program.status())) }
                 }
-            }))
+            }
         },
     ))
 }
 
 /// `GET /admin/programs/new`.
-pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<Markup, PageError> {
-    let lang = viewer.lang;
+pub async fn new_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     let web = admin(&viewer)?;
-    let courses = courses(&state, &web.token).await;
-    Ok(frame(
-        &viewer,
+    let courses = live_courses(&state, &web.token).await;
+    let blank = ProgramForm::default();
+    let shown = Showing::first(&blank, html! {});
+    Ok(new_page(&viewer, &web.csrf, shown, &courses))
+}
+
+fn new_page(
+    viewer: &Viewer,
+    csrf: &str,
+    shown: Showing<'_, ProgramForm>,
+    courses: &[cpb::Course],
+) -> Response {
+    let lang = viewer.lang;
+    let page = frame(
+        viewer,
         lang.pick("برنامهٔ تازه", "New program"),
         "/admin/programs",
-        form_body(
-            lang,
-            &web.csrf,
-            None,
-            &ProgramForm::default(),
-            &Problems::default(),
-            &courses,
-        ),
-    ))
+        form_body(lang, csrf, None, shown.values, &shown.problems, courses),
+    );
+    (shown.status, page).into_response()
 }
 
 /// `POST /admin/programs/new`.
@@ -316,17 +309,9 @@ pub async fn create(
         Err(status) => ApiError::from_status(&status),
     };
     let problems = Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code");
-    let courses = courses(&state, &web.token).await;
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
-        frame(
-            &viewer,
-            lang.pick("برنامهٔ تازه", "New program"),
-            "/admin/programs",
-            form_body(lang, &web.csrf, None, &form, &problems, &courses),
-        ),
-    )
-        .into_response())
+    let courses = live_courses(&state, &web.token).await;
+    let shown = Showing::problems(&form, problems);
+    Ok(new_page(&viewer, &web.csrf, shown, &courses))
 }
 
 async fn get_program(
@@ -351,24 +336,23 @@ fn edit_page(
     viewer: &Viewer,
     csrf: &str,
     program: &cpb::Program,
-    values: &ProgramForm,
-    problems: &Problems,
-    notice: Markup,
+    shown: Showing<'_, ProgramForm>,
     courses: &[cpb::Course],
-) -> Markup {
+) -> Response {
     let lang = viewer.lang;
     let d = program.details.clone().unwrap_or_default();
-    frame(
+    let page = frame(
         viewer,
         &format!("{} — {}", d.code, lang.text(d.title.as_ref())),
         "/admin/programs",
         html! {
             p { (catalog_badge(lang, program.status())) " "
                 (catalog_actions(lang, csrf, "programs", &program.id, program.status())) }
-            (notice)
-            (form_body(lang, csrf, Some(program), values, problems, courses))
+            (shown.notice)
+            (form_body(lang, csrf, Some(program), shown.values, &shown.problems, courses))
         },
-    )
+    );
+    (shown.status, page).into_response()
 }
 
 /// `GET /admin/programs/{id}`.
@@ -377,20 +361,14 @@ pub async fn edit_form(
     viewer: Viewer,
     Path(id): Path<String>,
     Query(done): Query<Done>,
-) -> Result<Markup, PageError> {
+) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let web = admin(&viewer)?;
     let program = get_program(&state, &web.token, lang, &id).await?;
-    let courses = courses(&state, &web.token).await;
-    Ok(edit_page(
-        &viewer,
-        &web.csrf,
-        &program,
-        &ProgramForm::from_program(&program),
-        &Problems::default(),
-        flash(lang, &done.done),
-        &courses,
-    ))
+    let courses = live_courses(&state, &web.token).await;
+    let stored = ProgramForm::from_program(&program);
+    let shown = Showing::first(&stored, flash(lang, &done.done));
+    Ok(edit_page(&viewer, &web.csrf, &program, shown, &courses))
 }
 
 /// `POST /admin/programs/{id}`.
@@ -423,21 +401,12 @@ pub async fn update(
         Err(status) => ApiError::from_status(&status),
     };
     let program = get_program(&state, &web.token, lang, &id).await?;
-    let courses = courses(&state, &web.token).await;
+    let courses = live_courses(&state, &web.token).await;
     let stored = ProgramForm::from_program(&program);
-    let again = Again::refused(lang, &error, &stored, &form, || {
+    let showing = Showing::refused(lang, &error, &stored, &form, || {
         Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code")
     });
-    let page = edit_page(
-        &viewer,
-        &web.csrf,
-        &program,
-        again.values,
-        &again.problems,
-        again.notice,
-        &courses,
-    );
-    Ok((again.status, page).into_response())
+    Ok(edit_page(&viewer, &web.csrf, &program, showing, &courses))
 }
 
 /// `POST /admin/programs/{id}/{action}`: submit, publish or retire.
@@ -449,23 +418,26 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let (web, _) = posted(&viewer, &body)?;
+    let step = CatalogStep::parse(lang, &action)?;
     let mut client = state.backends.as_caller(&web.token).courses();
     let program_id = id.clone();
-    let result = match action.as_str() {
-        "submit" => client
+    let sent = match step {
+        CatalogStep::Submit => client
             .submit_program(cpb::SubmitProgramRequest { program_id })
             .await
-            .map(|_| "submitted"),
-        "publish" => client
+            .map(drop),
+        CatalogStep::Publish => client
             .publish_program(cpb::PublishProgramRequest { program_id })
             .await
-            .map(|_| "published"),
-        "retire" => client
+            .map(drop),
+        CatalogStep::Retire => client
             .retire_program(cpb::RetireProgramRequest { program_id })
             .await
-            .map(|_| "retired"),
-        _ => return Err(PageError::api(lang, ApiError::not_found("action", &action))),
+            .map(drop),
     };
-    let done = result.map_err(|s| PageError::status(lang, s))?;
-    Ok(see_other(&format!("/admin/programs/{id}?done={done}")))
+    sent.map_err(|s| PageError::status(lang, s))?;
+    Ok(see_other(&format!(
+        "/admin/programs/{id}?done={}",
+        step.done()
+    )))
 }

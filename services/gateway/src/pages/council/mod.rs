@@ -13,6 +13,7 @@ use maud::{Markup, html};
 
 use crate::AppState;
 use crate::i18n::{Lang, instant};
+use crate::pages::layout::badge;
 use crate::web::PageError;
 
 pub use item::{Done, VoteForm, show, vote};
@@ -112,7 +113,7 @@ fn council_only(lang: Lang, status: tonic::Status) -> PageError {
 
 /// A catalog status as a badge.
 pub fn catalog_badge(lang: Lang, status: cpb::CatalogStatus, round: u32) -> Markup {
-    let (fa, en, class) = match status {
+    let words = match status {
         cpb::CatalogStatus::Draft if round > 0 => ("رد شده، بازگشت به پیش‌نویس", "Rejected", "bad"),
         cpb::CatalogStatus::Draft => ("پیش‌نویس", "Draft", ""),
         cpb::CatalogStatus::Submitted => ("در انتظار رأی شورا", "Waiting for the council", "warn"),
@@ -121,7 +122,7 @@ pub fn catalog_badge(lang: Lang, status: cpb::CatalogStatus, round: u32) -> Mark
         cpb::CatalogStatus::Retired => ("بایگانی شده", "Retired", ""),
         cpb::CatalogStatus::Unspecified => ("—", "—", ""),
     };
-    html! { span class={ "badge " (class) } { (lang.pick(fa, en)) } }
+    badge(lang, words)
 }
 
 fn decision_badge(lang: Lang, decision: cpb::VoteDecision) -> Markup {

@@ -8,9 +8,12 @@ use hamafza_kit::sheet::{self, Limits, Table};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{first, form_values, heading, item_request_id, manager, open_sessions, session_label};
+use super::{
+    first, heading, item_request_id, manager, open_sessions, posted_change, session_label,
+};
 use crate::AppState;
 use crate::i18n::{Lang, refusal};
+use crate::pages::changes::count_change;
 use crate::pages::layout::page;
 use crate::pages::learning::status_badge;
 use crate::web::{PageError, Viewer, check_csrf};
@@ -196,13 +199,7 @@ pub async fn submit(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = manager(&viewer)?;
-    let form = form_values(&body);
-    check_csrf(&viewer, first(&form, "csrf"))?;
-    state
-        .limiter
-        .take(&web.caller.subject)
-        .map_err(|wait| PageError::TooMany(lang, wait.as_secs()))?;
+    let (web, form) = posted_change(&state, &viewer, &body)?;
     let session_id = first(&form, "session_id").to_owned();
     let request_id = first(&form, "request_id").to_owned();
     let subjects = form.get("subject").cloned().unwrap_or_default();
@@ -404,10 +401,7 @@ pub async fn import(
         }
     }
     check_csrf(&viewer, &csrf)?;
-    state
-        .limiter
-        .take(&web.caller.subject)
-        .map_err(|wait| PageError::TooMany(lang, wait.as_secs()))?;
+    count_change(&state, lang, web)?;
     let limits = Limits {
         max_bytes: MAX_UPLOAD_BYTES,
         max_rows: MAX_UPLOAD_ROWS,

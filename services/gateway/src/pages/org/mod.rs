@@ -11,6 +11,8 @@ pub mod requests;
 
 pub use crate::pages::lookup::{catalog_of, course_title};
 
+use std::collections::HashMap;
+
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use hamafza_kit::auth::Role;
@@ -21,8 +23,9 @@ pub use crate::pages::forms::{first, form_values};
 
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::pages::changes::count_change;
 use crate::sessions::WebSession;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, Viewer, check_csrf};
 use hamafza_proto::courses as cpb;
 
 /// The signed-in org manager, or a page saying this is for managers.
@@ -38,6 +41,20 @@ pub fn manager(viewer: &Viewer) -> Result<&WebSession, PageError> {
     }
 }
 
+/// A form a manager posts to change something: the manager and the posted
+/// values, once the form's CSRF token is checked and the change counted.
+pub fn posted_change<'v>(
+    state: &AppState,
+    viewer: &'v Viewer,
+    body: &[u8],
+) -> Result<(&'v WebSession, HashMap<String, Vec<String>>), PageError> {
+    let web = manager(viewer)?;
+    let form = form_values(body);
+    check_csrf(viewer, first(&form, "csrf"))?;
+    count_change(state, viewer.lang, web)?;
+    Ok((web, form))
+}
+
 /// The tabs of the section, `current` marked.
 pub fn tabs(lang: Lang, current: &str) -> Markup {
     let items = [
@@ -47,6 +64,7 @@ pub fn tabs(lang: Lang, current: &str) -> Markup {
         ("/org/import", "ثبت‌نام با فایل", "Enrol from a file"),
         ("/org/certificates", "گواهی‌ها", "Certificates"),
         ("/org/events", "رویدادها", "Events"),
+        ("/org/hosting", "میزبانی دوره", "Hosting a session"),
     ];
     html! {
         nav.tabs aria-label=(lang.pick("بخش‌ها", "Sections")) {

@@ -59,6 +59,7 @@ async fn people(
                 organization_id: organization_id.to_owned(),
                 text: query.q.trim().to_owned(),
                 include_inactive: query.inactive.is_some(),
+                ..Default::default()
             })
             .await?
             .into_inner();

@@ -8,13 +8,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{
-    catalog_of, course_title, download, download_links, first, form_values, heading,
-    item_request_id, manager,
+    catalog_of, course_title, download, download_links, first, heading, item_request_id, manager,
+    posted_change,
 };
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::layout::page;
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::web::{PageError, Viewer};
 use hamafza_kit::sheet::{Format, Table};
 use hamafza_proto::enrolments as epb;
 
@@ -231,13 +231,7 @@ pub async fn decide(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = manager(&viewer)?;
-    let form = form_values(&body);
-    check_csrf(&viewer, first(&form, "csrf"))?;
-    state
-        .limiter
-        .take(&web.caller.subject)
-        .map_err(|wait| PageError::TooMany(lang, wait.as_secs()))?;
+    let (web, form) = posted_change(&state, &viewer, &body)?;
     let ids = form.get("id").cloned().unwrap_or_default();
     let request_id = first(&form, "request_id");
     let reason = first(&form, "reason").trim().to_owned();

@@ -17,10 +17,11 @@ use hamafza_kit::auth::Role;
 use hamafza_kit::{ApiError, ErrorCode};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
-use maud::{Markup, html};
+use maud::Markup;
 
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::pages::layout::badge;
 use crate::sessions::WebSession;
 use crate::web::PageError;
 
@@ -59,7 +60,7 @@ fn not_your_session(lang: Lang, status: tonic::Status) -> PageError {
 }
 
 fn session_badge(lang: Lang, status: cpb::SessionStatus) -> Markup {
-    let (fa, en, class) = match status {
+    let words = match status {
         cpb::SessionStatus::Planned => ("در دست برنامه‌ریزی", "Planned", ""),
         cpb::SessionStatus::Open => ("ثبت‌نام باز", "Open", "ok"),
         cpb::SessionStatus::Closed => ("در حال برگزاری", "Being held", "warn"),
@@ -67,7 +68,7 @@ fn session_badge(lang: Lang, status: cpb::SessionStatus) -> Markup {
         cpb::SessionStatus::Cancelled => ("لغو شده", "Cancelled", "bad"),
         cpb::SessionStatus::Unspecified => ("—", "—", ""),
     };
-    html! { span class={ "badge " (class) } { (lang.pick(fa, en)) } }
+    badge(lang, words)
 }
 
 /// A session with everything its pages show.
@@ -200,21 +201,11 @@ async fn load(
         .into_inner()
         .course
         .ok_or_else(not_found)?;
-    let companies = caller
-        .organizations()
-        .list_organizations(cpb::ListOrganizationsRequest {
-            page_size: 200,
-            ..Default::default()
-        })
+    let companies = crate::pages::lookup::organizations(state, &web.token)
         .await
-        .map(|r| {
-            r.into_inner()
-                .organizations
-                .into_iter()
-                .filter_map(|o| o.name.map(|name| (o.id, name)))
-                .collect()
-        })
-        .unwrap_or_default();
+        .into_iter()
+        .filter_map(|o| o.name.map(|name| (o.id, name)))
+        .collect();
     Ok(Class {
         session,
         course,

@@ -141,6 +141,7 @@ pub(super) fn roster_page(
                 " · "
                 a href={ (base) "/roster?format=csv&lang=" (lang.code()) } { "CSV" }
             }
+            p { a href={ (base) "/evaluations" } { (lang.pick("ارزشیابی دوره توسط دوره‌دیدگان", "Course evaluation by the trainees")) } }
             h2 { (lang.pick("جلسه‌ها", "Meetings")) }
             div.scroll tabindex="0" { table.meetings {
                 thead { tr {

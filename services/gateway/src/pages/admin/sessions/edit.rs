@@ -7,29 +7,26 @@ use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
-use maud::{Markup, html};
+use maud::html;
 
 use super::form::{FIELDS, SessionForm};
 use super::status::{enrolment_counts, session_actions, session_badge, told_on_cancel};
 use super::view::{Lists, form_body, lists};
 use super::{get_session, is_fatal};
 use crate::AppState;
-use crate::pages::admin::{Again, Problems, admin, flash, frame, posted, see_other};
+use crate::pages::admin::{Problems, Showing, admin, flash, frame, posted, see_other};
 use crate::pages::forms::first;
 use crate::web::{PageError, Viewer};
 
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn edit_page(
     state: &AppState,
     viewer: &Viewer,
     token: &str,
     csrf: &str,
     session: &cpb::Session,
-    values: &SessionForm,
-    problems: &Problems,
-    notice: Markup,
+    shown: Showing<'_, SessionForm>,
     lists: &Lists,
-) -> Markup {
+) -> Response {
     let lang = viewer.lang;
     let counts = enrolment_counts(state, token, &session.id).await;
     let count = |s: epb::EnrolmentStatus| counts.get(&s).copied().unwrap_or(0);
@@ -37,7 +34,8 @@ pub(super) async fn edit_page(
     let d = course.and_then(|c| c.details.clone()).unwrap_or_default();
     let title = format!("{} — {}", d.code, lang.text(d.title.as_ref()));
     let start = crate::i18n::instant(session.start_time.as_ref());
-    frame(
+    let problems = &shown.problems;
+    let page = frame(
         viewer,
         &title,
         "",
@@ -51,9 +49,10 @@ pub(super) async fn edit_page(
                 " · " a href={ "/sessions/" (session.id) } { (lang.pick("صفحهٔ عمومی", "Public page")) }
             }
             (session_actions(lang, csrf, session, told_on_cancel(&counts), problems.get("reason")))
-            (form_body(lang, csrf, Some(session), values, problems, notice, lists))
+            (form_body(lang, csrf, Some(session), shown.values, problems, shown.notice, lists))
         },
-    )
+    );
+    (shown.status, page).into_response()
 }
 
 /// `GET /admin/sessions/{id}`.
@@ -62,21 +61,15 @@ pub async fn edit_form(
     viewer: Viewer,
     Path(id): Path<String>,
     Query(done): Query<crate::pages::admin::Done>,
-) -> Result<Markup, PageError> {
+) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let web = admin(&viewer)?;
     let session = get_session(&state, &web.token, lang, &id).await?;
     let lists = lists(&state, &web.token).await;
+    let stored = SessionForm::from_session(lang, &session);
+    let shown = Showing::first(&stored, flash(lang, &done.done));
     Ok(edit_page(
-        &state,
-        &viewer,
-        &web.token,
-        &web.csrf,
-        &session,
-        &SessionForm::from_session(lang, &session),
-        &Problems::default(),
-        flash(lang, &done.done),
-        &lists,
+        &state, &viewer, &web.token, &web.csrf, &session, shown, &lists,
     )
     .await)
 }
@@ -117,24 +110,16 @@ pub async fn update(
     };
     let session = get_session(&state, &web.token, lang, &id).await?;
     let stored = SessionForm::from_session(lang, &session);
-    let again = match error {
-        Ok(problems) => Again::problems(&form, problems),
+    let showing = match error {
+        Ok(problems) => Showing::problems(&form, problems),
         Err(error) if is_fatal(&error) => return Err(PageError::api(lang, error)),
-        Err(error) => Again::refused(lang, &error, &stored, &form, || {
+        Err(error) => Showing::refused(lang, &error, &stored, &form, || {
             Problems::from_error(lang, &error, |path| form.input_of(path))
         }),
     };
     let page = edit_page(
-        &state,
-        &viewer,
-        &web.token,
-        &web.csrf,
-        &session,
-        again.values,
-        &again.problems,
-        again.notice,
-        &lists,
+        &state, &viewer, &web.token, &web.csrf, &session, showing, &lists,
     )
     .await;
-    Ok((again.status, page).into_response())
+    Ok(page)
 }

@@ -14,22 +14,22 @@ use crate::pages::admin::{
 use crate::pages::forms::first;
 
 /// Empty meeting rows offered below the session's own.
-pub(super) const SPARE_ROWS: usize = 3;
+pub(crate) const SPARE_ROWS: usize = 3;
 
 /// One meeting row as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(super) struct MeetingRow {
-    pub(super) date: String,
-    pub(super) start: String,
-    pub(super) end: String,
+pub(crate) struct MeetingRow {
+    pub(crate) date: String,
+    pub(crate) start: String,
+    pub(crate) end: String,
 }
 
 impl MeetingRow {
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.date.trim().is_empty() && self.start.trim().is_empty() && self.end.trim().is_empty()
     }
 
-    pub(super) fn normalized(&self) -> String {
+    pub(crate) fn normalized(&self) -> String {
         let d = |s: &str| hamafza_kit::jalali::latin_digits(s.trim());
         format!("{} {}-{}", d(&self.date), d(&self.start), d(&self.end))
     }
@@ -38,17 +38,17 @@ impl MeetingRow {
 /// A session's fields as the form holds them.
 #[derive(Debug, Clone, Default)]
 pub struct SessionForm {
-    pub(super) course_id: String,
-    pub(super) meetings: Vec<MeetingRow>,
-    pub(super) venue_fa: String,
-    pub(super) venue_en: String,
-    pub(super) online_url: String,
-    pub(super) instructor: String,
-    pub(super) capacity: String,
+    pub(crate) course_id: String,
+    pub(crate) meetings: Vec<MeetingRow>,
+    pub(crate) venue_fa: String,
+    pub(crate) venue_en: String,
+    pub(crate) online_url: String,
+    pub(crate) instructor: String,
+    pub(crate) capacity: String,
     /// Seats by organization id, as typed.
-    pub(super) quotas: HashMap<String, String>,
-    pub(super) window_start: (String, String),
-    pub(super) window_end: (String, String),
+    pub(crate) quotas: HashMap<String, String>,
+    pub(crate) window_start: (String, String),
+    pub(crate) window_end: (String, String),
 }
 
 /// The update-mask paths the form holds, with their labels.
@@ -73,7 +73,7 @@ impl EditForm for SessionForm {
 }
 
 impl SessionForm {
-    pub(super) fn from_session(lang: Lang, session: &cpb::Session) -> Self {
+    pub(crate) fn from_session(lang: Lang, session: &cpb::Session) -> Self {
         let d = session.details.clone().unwrap_or_default();
         let parts = |t: Option<&prost_types::Timestamp>| {
             crate::i18n::instant(t).map_or_else(Default::default, |i| jalali_parts(lang, i))
@@ -107,7 +107,7 @@ impl SessionForm {
         }
     }
 
-    pub(super) fn from_body(values: &HashMap<String, Vec<String>>) -> Self {
+    pub(crate) fn from_body(values: &HashMap<String, Vec<String>>) -> Self {
         let get = |k: &str| first(values, k).trim().to_owned();
         let mut meetings = Vec::new();
         for i in 0..50 {
@@ -143,14 +143,14 @@ impl SessionForm {
     }
 
     /// The rows actually sent (non-empty), with their row numbers.
-    pub(super) fn sent_rows(&self) -> Vec<usize> {
+    pub(crate) fn sent_rows(&self) -> Vec<usize> {
         (0..self.meetings.len())
             .filter(|&i| !self.meetings[i].is_empty())
             .collect()
     }
 
     /// The quotas actually sent (a number above zero), sorted.
-    pub(super) fn sent_quotas(&self) -> Vec<(String, String)> {
+    pub(crate) fn sent_quotas(&self) -> Vec<(String, String)> {
         let mut quotas: Vec<(String, String)> = self
             .quotas
             .iter()
@@ -162,7 +162,7 @@ impl SessionForm {
     }
 
     /// One field's value, for comparing what was sent with what is stored.
-    pub(super) fn value(&self, path: &str) -> String {
+    pub(crate) fn value(&self, path: &str) -> String {
         let d = |s: &str| hamafza_kit::jalali::latin_digits(s.trim());
         match path {
             "meetings" => self
@@ -194,7 +194,7 @@ impl SessionForm {
 
     /// The details to send, or the problems the gateway sees itself (a date
     /// that is not one).
-    pub(super) fn details(
+    pub(crate) fn details(
         &self,
         lang: Lang,
         people: &[cpb::Person],
@@ -281,7 +281,7 @@ impl SessionForm {
     }
 
     /// The input a session violation's path names.
-    pub(super) fn input_of(&self, path: &str) -> Option<String> {
+    pub(crate) fn input_of(&self, path: &str) -> Option<String> {
         let key = field_key(path);
         let rows = self.sent_rows();
         let top = key.split('.').next().unwrap_or_default();

@@ -20,6 +20,7 @@ pub use edit::{edit_form, update};
 pub use form::SessionForm;
 pub use new::{NewQuery, create, new_form};
 pub use status::{act, enrolment_counts, session_actions, session_badge, told_on_cancel};
+pub(crate) use view::{Lists, form_at};
 
 /// Whether a refusal is one the form cannot help with (show it as a page).
 fn is_fatal(error: &ApiError) -> bool {

@@ -5,8 +5,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use hamafza_kit::ApiError;
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
@@ -18,8 +17,9 @@ use super::get_session;
 use super::view::lists;
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::pages::admin::{Problems, posted, see_other};
+use crate::pages::admin::{Problems, Showing, posted, see_other};
 use crate::pages::forms::first;
+use crate::pages::layout::badge;
 use crate::web::{PageError, Viewer};
 
 /// Enrolments of a session by status (every page of them).
@@ -71,7 +71,7 @@ pub fn told_on_cancel(counts: &HashMap<epb::EnrolmentStatus, usize>) -> usize {
 
 /// A session status as a badge.
 pub fn session_badge(lang: Lang, status: cpb::SessionStatus) -> Markup {
-    let (fa, en, class) = match status {
+    let words = match status {
         cpb::SessionStatus::Planned => ("برنامه‌ریزی‌شده", "Planned", ""),
         cpb::SessionStatus::Open => ("ثبت‌نام باز", "Open", "ok"),
         cpb::SessionStatus::Closed => ("ثبت‌نام بسته", "Closed", "warn"),
@@ -79,7 +79,7 @@ pub fn session_badge(lang: Lang, status: cpb::SessionStatus) -> Markup {
         cpb::SessionStatus::Cancelled => ("لغوشده", "Cancelled", "bad"),
         cpb::SessionStatus::Unspecified => ("—", "—", ""),
     };
-    html! { span class={ "badge " (class) } { (lang.pick(fa, en)) } }
+    badge(lang, words)
 }
 
 /// The open / close / cancel controls of a session in `status`.
@@ -168,19 +168,13 @@ pub async fn act(
                     "reason",
                     lang.pick("دلیل لغو را بنویسید.", "Give the reason for cancelling."),
                 );
+                let stored = SessionForm::from_session(lang, &session);
+                let shown = Showing::problems(&stored, problems);
                 let page = edit_page(
-                    &state,
-                    &viewer,
-                    &web.token,
-                    &web.csrf,
-                    &session,
-                    &SessionForm::from_session(lang, &session),
-                    &problems,
-                    html! {},
-                    &lists,
+                    &state, &viewer, &web.token, &web.csrf, &session, shown, &lists,
                 )
                 .await;
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+                return Ok(page);
             }
             client
                 .cancel_session(cpb::CancelSessionRequest { session_id, reason })

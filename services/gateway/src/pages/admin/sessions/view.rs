@@ -8,49 +8,25 @@ use super::form::{MeetingRow, SPARE_ROWS, SessionForm};
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::admin::{Problems, bilingual, field, number_input};
+use crate::pages::lookup::{courses_in, organizations, people_of};
 
 /// What the form needs around it: courses, organizations, people.
-pub(super) struct Lists {
-    pub(super) courses: Vec<cpb::Course>,
-    pub(super) organizations: Vec<cpb::Organization>,
-    pub(super) people: Vec<cpb::Person>,
+pub(crate) struct Lists {
+    pub(crate) courses: Vec<cpb::Course>,
+    pub(crate) organizations: Vec<cpb::Organization>,
+    pub(crate) people: Vec<cpb::Person>,
 }
 
 pub(super) async fn lists(state: &AppState, token: &str) -> Lists {
-    let client = state.backends.as_caller(token);
-    let courses = client
-        .courses()
-        .list_courses(cpb::ListCoursesRequest {
-            page_size: 200,
-            statuses: vec![
-                cpb::CatalogStatus::Draft.into(),
-                cpb::CatalogStatus::Submitted.into(),
-                cpb::CatalogStatus::Approved.into(),
-                cpb::CatalogStatus::Published.into(),
-            ],
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().courses)
-        .unwrap_or_default();
-    let organizations = client
-        .organizations()
-        .list_organizations(cpb::ListOrganizationsRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().organizations)
-        .unwrap_or_default();
-    let people = client
-        .people()
-        .list_people(cpb::ListPeopleRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().people)
-        .unwrap_or_default();
+    let not_retired = [
+        cpb::CatalogStatus::Draft,
+        cpb::CatalogStatus::Submitted,
+        cpb::CatalogStatus::Approved,
+        cpb::CatalogStatus::Published,
+    ];
+    let courses = courses_in(state, token, &not_retired).await;
+    let organizations = organizations(state, token).await;
+    let people = people_of(state, token, "").await;
     Lists {
         courses,
         organizations,
@@ -86,8 +62,7 @@ fn date_time_inputs(
     )
 }
 
-#[allow(clippy::too_many_lines)]
-pub(super) fn form_body(
+pub(crate) fn form_body(
     lang: Lang,
     csrf: &str,
     session: Option<&cpb::Session>,
@@ -96,10 +71,32 @@ pub(super) fn form_body(
     notice: Markup,
     lists: &Lists,
 ) -> Markup {
-    let action = match session {
-        Some(s) => format!("/admin/sessions/{}", s.id),
-        None => "/admin/sessions/new".to_owned(),
+    let (action, submit) = match session {
+        Some(s) => (format!("/admin/sessions/{}", s.id), ("ذخیره", "Save")),
+        None => (
+            "/admin/sessions/new".to_owned(),
+            ("ایجاد دوره", "Create the session"),
+        ),
     };
+    form_at(
+        lang, csrf, &action, submit, session, values, problems, notice, lists,
+    )
+}
+
+/// The session form posting to `action`, its button saying `submit`; the
+/// quotas are offered when `lists` has organizations.
+#[allow(clippy::too_many_lines, clippy::too_many_arguments)]
+pub(crate) fn form_at(
+    lang: Lang,
+    csrf: &str,
+    action: &str,
+    submit: (&str, &str),
+    session: Option<&cpb::Session>,
+    values: &SessionForm,
+    problems: &Problems,
+    notice: Markup,
+    lists: &Lists,
+) -> Markup {
     let rows = values.meetings.len() + SPARE_ROWS;
     // The service changes planned and open sessions only.
     let locked = session.is_some_and(|s| {
@@ -199,6 +196,7 @@ pub(super) fn form_body(
                 (field(lang, "details.capacity", ("ظرفیت", "Capacity"), problems,
                     number_input("details.capacity", &values.capacity, problems)))
             }
+            @if !lists.organizations.is_empty() {
             fieldset.invalid[lists.organizations.iter().any(|o| problems.get(&format!("quota.{}", o.id)).is_some())] {
                 legend { (lang.pick("سهمیهٔ هر شرکت (صندلی)", "Seats reserved per company")) }
                 p.muted { (lang.pick(
@@ -214,6 +212,7 @@ pub(super) fn form_body(
                     }
                 }
             }
+            }
             div.grid {
                 (date_time_inputs(lang, "window.start", ("آغاز ثبت‌نام", "Enrolment opens"),
                     &values.window_start, problems))
@@ -221,10 +220,7 @@ pub(super) fn form_body(
                     &values.window_end, problems))
             }
             @if !locked {
-                button type="submit" {
-                    @if session.is_some() { (lang.pick("ذخیره", "Save")) }
-                    @else { (lang.pick("ایجاد دوره", "Create the session")) }
-                }
+                button type="submit" { (lang.pick(submit.0, submit.1)) }
             }
             }
         }

@@ -1,0 +1,398 @@
+//! One leased outbox for every service: rows written in the transaction of
+//! the change that causes them, delivered by a worker at least once, with
+//! exponential backoff, parked with their last error after a number of
+//! failures, and safe with several replicas (each claims rows with a short
+//! lease, renewed while it works; PostgreSQL skips rows another replica is
+//! claiming).
+//!
+//! A service names its table and gives a deliver function; the table has the
+//! columns of [`columns`]: `id` (UUID key), `payload` (bytes), `created_at`,
+//! `attempts`, `next_attempt_at`, `locked_until`, `delivered_at`,
+//! `parked_at`, `last_error`, `last_error_at`.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Statement};
+use sea_orm_migration::prelude::{ColumnDef, Table, TableCreateStatement};
+use sea_orm_migration::schema::{
+    blob, integer, pk_uuid, text, timestamp_with_time_zone, timestamp_with_time_zone_null,
+};
+use uuid::Uuid;
+
+use crate::config::WorkersConfig;
+use crate::shutdown::Shutdown;
+
+/// The columns of an outbox table.
+pub fn columns() -> Vec<ColumnDef> {
+    vec![
+        pk_uuid("id"),
+        blob("payload"),
+        timestamp_with_time_zone("created_at"),
+        integer("attempts"),
+        timestamp_with_time_zone("next_attempt_at"),
+        timestamp_with_time_zone_null("locked_until"),
+        timestamp_with_time_zone_null("delivered_at"),
+        timestamp_with_time_zone_null("parked_at"),
+        text("last_error"),
+        timestamp_with_time_zone_null("last_error_at"),
+    ]
+}
+
+/// The migration statement that creates the outbox table `name`.
+pub fn create_table(name: &'static str) -> TableCreateStatement {
+    let mut table = Table::create();
+    table.table(name);
+    for mut column in columns() {
+        table.col(&mut column);
+    }
+    table.take()
+}
+
+/// How a dispatcher works through its outbox.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// How often it looks for due rows when the last round was not full.
+    pub poll: Duration,
+    /// The longest wait between two attempts at one row.
+    pub max_backoff: chrono::Duration,
+    /// How long a claimed row stays invisible to other dispatchers; renewed
+    /// while the row is worked on.
+    pub lease: chrono::Duration,
+    /// Rows claimed per round.
+    pub batch: u64,
+    /// Failed attempts after which a row is parked; `None` retries forever.
+    pub park_after: Option<u32>,
+}
+
+impl Policy {
+    /// The workers' settings, a ten-second lease, batches of 20, parked
+    /// after `park_after` failures.
+    pub fn from_workers(workers: &WorkersConfig, park_after: Option<u32>) -> Self {
+        Self {
+            poll: Duration::from_millis(workers.outbox_poll_millis.max(10)),
+            max_backoff: chrono::Duration::seconds(
+                i64::try_from(workers.outbox_max_backoff_seconds.max(1)).unwrap_or(60),
+            ),
+            lease: chrono::Duration::seconds(10),
+            batch: 20,
+            park_after,
+        }
+    }
+
+    /// When to try a row again after its `attempts`th failed attempt:
+    /// 1, 2, 4 … seconds, at most `max_backoff`.
+    pub fn retry_at(&self, attempts: i32, now: DateTime<Utc>) -> DateTime<Utc> {
+        let exponent = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
+        now + chrono::Duration::seconds(1i64 << exponent).min(self.max_backoff)
+    }
+}
+
+/// A row claimed for delivery.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Claimed {
+    /// Its key.
+    pub id: Uuid,
+    /// What to deliver.
+    pub payload: Vec<u8>,
+    /// Attempts so far, this one included.
+    pub attempts: i32,
+    /// Until when this dispatcher holds it.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// One outbox table in one database.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    db: DatabaseConnection,
+    table: &'static str,
+}
+
+impl Outbox {
+    /// The outbox kept in `table` of `db`.
+    pub fn new(db: DatabaseConnection, table: &'static str) -> Self {
+        Self { db, table }
+    }
+
+    /// Writes a row to deliver, inside the caller's transaction (or on its
+    /// own connection).
+    pub async fn enqueue<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        id: Uuid,
+        payload: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        let sql = format!(
+            "INSERT INTO {} (id, payload, created_at, attempts, next_attempt_at, last_error) \
+             VALUES ($1, $2, $3, 0, $3, '')",
+            self.table
+        );
+        conn.execute_raw(Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            sql,
+            [id.into(), payload.into(), now.into()],
+        ))
+        .await?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` due rows for `lease`, oldest first.
+    pub async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        limit: u64,
+        lease: chrono::Duration,
+    ) -> Result<Vec<Claimed>, DbErr> {
+        let backend = self.db.get_database_backend();
+        let skip_locked = match backend {
+            DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+            _ => "",
+        };
+        let table = self.table;
+        let sql = format!(
+            "UPDATE {table} SET locked_until = $1, attempts = attempts + 1 WHERE id IN (\
+             SELECT id FROM {table} WHERE delivered_at IS NULL AND parked_at IS NULL \
+             AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until < $2) \
+             ORDER BY created_at, id LIMIT {limit}{skip_locked}) \
+             RETURNING id, payload, attempts, locked_until"
+        );
+        let statement =
+            Statement::from_sql_and_values(backend, sql, [(now + lease).into(), now.into()]);
+        Claimed::find_by_statement(statement).all(&self.db).await
+    }
+
+    /// Extends this dispatcher's hold on a row to `until` if it still holds
+    /// it (at `held`); the new hold, or `None` when it lost the row.
+    pub async fn renew(
+        &self,
+        id: Uuid,
+        held: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, DbErr> {
+        let sql = format!(
+            "UPDATE {} SET locked_until = $1 WHERE id = $2 AND delivered_at IS NULL \
+             AND locked_until = $3",
+            self.table
+        );
+        let done = self
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                [until.into(), id.into(), held.into()],
+            ))
+            .await?;
+        Ok((done.rows_affected() == 1).then_some(until))
+    }
+
+    /// Marks a row delivered.
+    pub async fn delivered(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+        let sql = format!(
+            "UPDATE {} SET delivered_at = $1, locked_until = NULL WHERE id = $2",
+            self.table
+        );
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                [now.into(), id.into()],
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt, unless another dispatcher holds the row
+    /// now: tried again at `retry_at`, or parked when `park`.
+    pub async fn failed(
+        &self,
+        id: Uuid,
+        held: DateTime<Utc>,
+        error: &str,
+        retry_at: DateTime<Utc>,
+        park: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        let sql = format!(
+            "UPDATE {} SET last_error = $1, last_error_at = $2, next_attempt_at = $3, \
+             parked_at = $4, locked_until = NULL \
+             WHERE id = $5 AND delivered_at IS NULL AND locked_until = $6",
+            self.table
+        );
+        let error: String = error.chars().take(1000).collect();
+        let parked: Option<DateTime<Utc>> = park.then_some(now);
+        self.db
+            .execute_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                [
+                    error.into(),
+                    now.into(),
+                    retry_at.into(),
+                    parked.into(),
+                    id.into(),
+                    held.into(),
+                ],
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// How many rows wait to be delivered (parked ones aside).
+    pub async fn pending(&self) -> Result<u64, DbErr> {
+        self.count("delivered_at IS NULL AND parked_at IS NULL")
+            .await
+    }
+
+    /// How many rows are parked.
+    pub async fn parked(&self) -> Result<u64, DbErr> {
+        self.count("delivered_at IS NULL AND parked_at IS NOT NULL")
+            .await
+    }
+
+    async fn count(&self, filter: &str) -> Result<u64, DbErr> {
+        #[derive(FromQueryResult)]
+        struct Count {
+            n: i64,
+        }
+        let sql = format!("SELECT COUNT(*) AS n FROM {} WHERE {filter}", self.table);
+        let counted =
+            Count::find_by_statement(Statement::from_string(self.db.get_database_backend(), sql))
+                .one(&self.db)
+                .await?;
+        Ok(counted.map_or(0, |c| u64::try_from(c.n).unwrap_or(0)))
+    }
+}
+
+/// Runs delivery rounds over `outbox` until `shutdown`: each due row's
+/// payload goes to `deliver`, whose `Err` is the attempt's error.
+pub async fn run<F, Fut>(outbox: Outbox, policy: Policy, deliver: F, shutdown: Shutdown)
+where
+    F: Fn(Vec<u8>) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    loop {
+        let claimed = round(&outbox, &policy, &deliver).await;
+        if shutdown.is_requested() {
+            return;
+        }
+        // A full batch means more may be waiting: go again at once.
+        if claimed < policy.batch {
+            tokio::select! {
+                () = tokio::time::sleep(policy.poll) => {}
+                () = shutdown.clone().requested() => return,
+            }
+        }
+    }
+}
+
+/// One round: claims what is due and tries each. Returns how many rows were
+/// claimed.
+pub async fn round<F, Fut>(outbox: &Outbox, policy: &Policy, deliver: &F) -> u64
+where
+    F: Fn(Vec<u8>) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    let table = outbox.table;
+    let claimed = match outbox
+        .claim(crate::time::now(), policy.batch, policy.lease)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(error) => {
+            tracing::warn!(table, %error, "outbox: claiming rows failed");
+            return 0;
+        }
+    };
+    let count = u64::try_from(claimed.len()).unwrap_or(0);
+    for row in claimed {
+        let Some(held) = row.locked_until else {
+            continue;
+        };
+        let Some(outcome) = attempt(outbox, policy, row.id, held, deliver(row.payload)).await
+        else {
+            tracing::warn!(table, id = %row.id, "outbox: lost the lease on a row; another dispatcher has it");
+            continue;
+        };
+        let now = crate::time::now();
+        let recorded = match outcome {
+            (Ok(()), _) => outbox.delivered(row.id, now).await,
+            (Err(error), held) => {
+                let park = policy
+                    .park_after
+                    .is_some_and(|n| i64::from(row.attempts) >= i64::from(n));
+                let retry_at = policy.retry_at(row.attempts, now);
+                tracing::warn!(
+                    table,
+                    id = %row.id,
+                    attempts = row.attempts,
+                    %error,
+                    %retry_at,
+                    park,
+                    "outbox: delivery failed"
+                );
+                outbox
+                    .failed(row.id, held, &error, retry_at, park, now)
+                    .await
+            }
+        };
+        if let Err(error) = recorded {
+            tracing::warn!(table, %error, "outbox: recording an attempt failed");
+        }
+    }
+    count
+}
+
+/// Runs one delivery while renewing the row's lease every third of it;
+/// `None` when the lease was lost (the delivery is dropped), else the
+/// outcome and the hold it ended with.
+async fn attempt<Fut>(
+    outbox: &Outbox,
+    policy: &Policy,
+    id: Uuid,
+    mut held: DateTime<Utc>,
+    delivery: Fut,
+) -> Option<(Result<(), String>, DateTime<Utc>)>
+where
+    Fut: Future<Output = Result<(), String>>,
+{
+    let every = (policy.lease / 3)
+        .to_std()
+        .unwrap_or(Duration::from_secs(3))
+        .max(Duration::from_millis(100));
+    let mut beat = tokio::time::interval(every);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(delivery);
+    loop {
+        tokio::select! {
+            outcome = &mut delivery => return Some((outcome, held)),
+            _ = beat.tick() => {
+                let until = crate::time::now() + policy.lease;
+                match outbox.renew(id, held, until).await {
+                    Ok(Some(renewed)) => held = renewed,
+                    Ok(None) => return None,
+                    Err(error) => {
+                        tracing::warn!(table = outbox.table, %error, "outbox: renewing a lease failed");
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let policy = Policy::from_workers(&WorkersConfig::default(), Some(5));
+        let now = crate::time::now();
+        let waits: Vec<i64> = (1..=8)
+            .map(|a| (policy.retry_at(a, now) - now).num_seconds())
+            .collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60]);
+    }
+}

@@ -1,0 +1,261 @@
+//! The SQL of the library: items, their files, downloads and the figures
+//! per company.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::store::entities::{download, file, item};
+
+/// What storage answers.
+pub type Result<T> = std::result::Result<T, sea_orm::DbErr>;
+
+/// Where an item stands, as stored.
+pub mod state {
+    /// Being written.
+    pub const DRAFT: &str = "draft";
+    /// Waiting for a reviewer.
+    pub const SUBMITTED: &str = "submitted";
+    /// Visible to every company.
+    pub const APPROVED: &str = "approved";
+    /// Sent back with a reason.
+    pub const RETURNED: &str = "returned";
+}
+
+/// Who lists, and what they look for.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    /// The caller's company: its items are visible in any state.
+    pub own_organization: String,
+    /// Whether the caller reviews (sees every submitted item).
+    pub reviewer: bool,
+    /// Only this state.
+    pub state: Option<&'static str>,
+    /// Only this tag (its wire number).
+    pub tag: Option<i32>,
+    /// Only this company.
+    pub organization: Option<String>,
+    /// Text to find.
+    pub text: String,
+    /// Rows to skip.
+    pub offset: u64,
+    /// Rows to return.
+    pub limit: u64,
+}
+
+/// The library database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// A store over `db`, which must be migrated.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// The connection, for seeding.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Writes a new item.
+    pub async fn insert_item(&self, row: item::Model) -> Result<()> {
+        item::Entity::insert(item::ActiveModel::from(row))
+            .exec_without_returning(&self.db)
+            .await
+            .map(|_| ())
+    }
+
+    /// Writes every column of an existing item, if it is still in one of
+    /// `from` (so two reviewers cannot both decide); whether it was.
+    pub async fn save_item(&self, row: item::Model, from: &[&str]) -> Result<bool> {
+        let id = row.id;
+        // Every column set (not "unchanged"), the key only in the filter.
+        let mut active = item::ActiveModel::from(row).reset_all();
+        active.id = sea_orm::ActiveValue::NotSet;
+        let updated = item::Entity::update_many()
+            .set(active)
+            .filter(item::Column::Id.eq(id))
+            .filter(item::Column::State.is_in(from.iter().copied()))
+            .exec(&self.db)
+            .await?;
+        Ok(updated.rows_affected == 1)
+    }
+
+    /// One item.
+    pub async fn item(&self, id: Uuid) -> Result<Option<item::Model>> {
+        item::Entity::find_by_id(id).one(&self.db).await
+    }
+
+    /// Items `filter` lets through, newest first.
+    pub async fn items(&self, filter: &ItemFilter) -> Result<Vec<item::Model>> {
+        let mut visible = Condition::any()
+            .add(item::Column::State.eq(state::APPROVED))
+            .add(item::Column::OrganizationId.eq(filter.own_organization.clone()));
+        if filter.reviewer {
+            visible = visible.add(item::Column::State.eq(state::SUBMITTED));
+        }
+        let mut query =
+            item::Entity::find()
+                .filter(visible)
+                .filter(hamafza_kit::db::matches_search_key(
+                    item::Column::SearchKey,
+                    &filter.text,
+                ));
+        if let Some(state) = filter.state {
+            query = query.filter(item::Column::State.eq(state));
+        }
+        if let Some(tag) = filter.tag {
+            query = query.filter(item::Column::Tags.contains(format!(",{tag},")));
+        }
+        if let Some(organization) = &filter.organization {
+            query = query.filter(item::Column::OrganizationId.eq(organization.clone()));
+        }
+        query
+            .order_by_desc(item::Column::CreatedAt)
+            .order_by_desc(item::Column::Id)
+            .offset(filter.offset)
+            .limit(filter.limit)
+            .all(&self.db)
+            .await
+    }
+
+    /// The files of `items`, oldest first, with their download counts.
+    pub async fn files(&self, items: &[Uuid]) -> Result<Vec<(file::Model, i64)>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let files = file::Entity::find()
+            .filter(file::Column::ItemId.is_in(items.iter().copied()))
+            .order_by_asc(file::Column::CreatedAt)
+            .order_by_asc(file::Column::Id)
+            .all(&self.db)
+            .await?;
+        let counts: HashMap<Uuid, i64> = download::Entity::find()
+            .select_only()
+            .column(download::Column::FileId)
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .filter(download::Column::ItemId.is_in(items.iter().copied()))
+            .group_by(download::Column::FileId)
+            .into_tuple::<(Uuid, i64)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(files
+            .into_iter()
+            .map(|file| {
+                let count = counts.get(&file.id).copied().unwrap_or(0);
+                (file, count)
+            })
+            .collect())
+    }
+
+    /// One file of one item.
+    pub async fn file(&self, item: Uuid, id: Uuid) -> Result<Option<file::Model>> {
+        file::Entity::find_by_id(id)
+            .filter(file::Column::ItemId.eq(item))
+            .one(&self.db)
+            .await
+    }
+
+    /// How many files `item` has.
+    pub async fn file_count(&self, item: Uuid) -> Result<usize> {
+        Ok(file::Entity::find()
+            .filter(file::Column::ItemId.eq(item))
+            .all(&self.db)
+            .await?
+            .len())
+    }
+
+    /// Records a file whose bytes are kept.
+    pub async fn insert_file(&self, row: file::Model) -> Result<()> {
+        file::Entity::insert(file::ActiveModel::from(row))
+            .exec_without_returning(&self.db)
+            .await
+            .map(|_| ())
+    }
+
+    /// Forgets a file.
+    pub async fn delete_file(&self, id: Uuid) -> Result<()> {
+        file::Entity::delete_by_id(id)
+            .exec(&self.db)
+            .await
+            .map(|_| ())
+    }
+
+    /// Counts a download of `file` by `subject` of `organization`.
+    pub async fn record_download(
+        &self,
+        file: &file::Model,
+        organization: &str,
+        subject: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        download::Entity::insert(download::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            file_id: Set(file.id),
+            item_id: Set(file.item_id),
+            organization_id: Set(organization.to_owned()),
+            subject: Set(subject.to_owned()),
+            created_at: Set(at),
+        })
+        .exec_without_returning(&self.db)
+        .await
+        .map(|_| ())
+    }
+
+    /// Per company: approved items it published, downloads by its people.
+    pub async fn stats(&self) -> Result<Vec<(String, i64, i64)>> {
+        let published: HashMap<String, i64> = item::Entity::find()
+            .select_only()
+            .column(item::Column::OrganizationId)
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .filter(item::Column::State.eq(state::APPROVED))
+            .group_by(item::Column::OrganizationId)
+            .into_tuple::<(String, i64)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        let downloads: HashMap<String, i64> = download::Entity::find()
+            .select_only()
+            .column(download::Column::OrganizationId)
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .group_by(download::Column::OrganizationId)
+            .into_tuple::<(String, i64)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        let mut companies: Vec<String> =
+            published.keys().chain(downloads.keys()).cloned().collect();
+        companies.sort();
+        companies.dedup();
+        Ok(companies
+            .into_iter()
+            .map(|company| {
+                let items = published.get(&company).copied().unwrap_or(0);
+                let fetched = downloads.get(&company).copied().unwrap_or(0);
+                (company, items, fetched)
+            })
+            .collect())
+    }
+
+    /// Whether the library has no items yet (the demo seeds then).
+    pub async fn is_empty(&self) -> Result<bool> {
+        Ok(item::Entity::find()
+            .limit(1)
+            .all(&self.db)
+            .await?
+            .is_empty())
+    }
+}
