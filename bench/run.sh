@@ -4,6 +4,9 @@
 #   bench/run.sh            # the full run (~15 minutes plus the release build)
 #   bench/run.sh --quick    # the same steps, short and small (a smoke test)
 #
+# BENCH_GROWTH="10000 1000000" chooses the sizes of step 4 (e.g. to read the
+# report's growth in a quick run).
+#
 # 1. the ceiling: pgbench running the enrol transaction's own SQL (captured from
 #    the enrolments service by PostgreSQL's statement log, bench/ceiling.py),
 #    8 clients, spread over 200 sessions and on one hot session; and beside it
@@ -28,9 +31,9 @@ cd "$root"
 quick=""
 [ "${1:-}" = "--quick" ] && quick=1
 if [ -n "$quick" ]; then
-  duration=2s; growth="10000"; profile=debug
+  duration=2s; growth=${BENCH_GROWTH:-10000}; profile=debug
 else
-  duration=${BENCH_DURATION:-15s}; growth="10000 100000 1000000"; profile=release
+  duration=${BENCH_DURATION:-15s}; growth=${BENCH_GROWTH:-10000 100000 1000000}; profile=release
 fi
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 pg="postgres://$PGUSER@$PGHOST:$PGPORT"

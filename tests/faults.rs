@@ -553,9 +553,18 @@ async fn open_loop_at_twice_capacity() {
     // Admission sized to the database pool (16 connections): at most 16 calls
     // at once, 100 ms to wait for room (the defaults, 256 and 500 ms, let
     // accepted calls queue for seconds at twice capacity).
+    // Another admission can be tried with HAMAFZA_FAULTS_MAX_CONCURRENT_CALLS
+    // and HAMAFZA_FAULTS_ADMISSION_WAIT_MILLIS.
+    let setting = |name: &str, default: &str| {
+        std::env::var(format!("HAMAFZA_FAULTS_{name}")).unwrap_or_else(|_| default.to_owned())
+    };
+    let (most_calls, wait) = (
+        setting("MAX_CONCURRENT_CALLS", "16"),
+        setting("ADMISSION_WAIT_MILLIS", "100"),
+    );
     let admission = [
-        ("HAMAFZA_GRPC_MAX_CONCURRENT_CALLS", "16".to_owned()),
-        ("HAMAFZA_GRPC_ADMISSION_WAIT_MILLIS", "100".to_owned()),
+        ("HAMAFZA_GRPC_MAX_CONCURRENT_CALLS", most_calls.clone()),
+        ("HAMAFZA_GRPC_ADMISSION_WAIT_MILLIS", wait.clone()),
     ];
     topology.start("enrolments", "enrolments", &admission).await;
     let tokens = Tokens::of(&topology);
@@ -659,7 +668,7 @@ async fn open_loop_at_twice_capacity() {
     let refused_p99 = percentile(&refused, 0.99);
     let peak = peak_rss.load(Ordering::SeqCst);
     println!(
-        "faults: open loop (admission 16 calls, 100 ms wait; 16 sessions): capacity {capacity:.0}/s, offered {rate:.0}/s for 30 s ({total} calls): \
+        "faults: open loop (admission {most_calls} calls, {wait} ms wait; 16 sessions): capacity {capacity:.0}/s, offered {rate:.0}/s for 30 s ({total} calls): \
          {} accepted (p50 {:?}, p99 {accepted_p99:?}; unloaded p99 {unloaded_p99:?}), {} refused \
          (p99 {refused_p99:?}), {failed} failed otherwise; RSS idle {} MiB, peak {} MiB",
         accepted.len(),

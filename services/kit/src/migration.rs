@@ -5,7 +5,7 @@
 //! Shipped migrations call these, so a helper's output must never change:
 //! a new shape is a new helper.
 
-use sea_orm::DbErr;
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr};
 #[doc(hidden)]
 pub use sea_orm_migration as __sea_orm_migration;
 use sea_orm_migration::prelude::{
@@ -209,6 +209,126 @@ pub async fn drop_columns(
     for name in names {
         manager
             .alter_table(Table::alter().table(table).drop_column(*name).take())
+            .await?;
+    }
+    Ok(())
+}
+
+/// A trigger run after each row of a table that an `op` changes.
+pub struct RowTrigger {
+    /// The trigger's name (on PostgreSQL also its function's).
+    pub name: String,
+    /// `INSERT`, `UPDATE` or `DELETE`.
+    pub op: &'static str,
+    /// The condition on `OLD` / `NEW` it runs under; `None`: every row.
+    pub when: Option<String>,
+    /// Its statements, each ending with `;` (on PostgreSQL, PL/pgSQL).
+    pub body: String,
+}
+
+/// Creates `triggers` on `table`: on PostgreSQL a PL/pgSQL function and a
+/// trigger executing it for each, on SQLite a trigger with the body inline.
+pub async fn create_row_triggers(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    triggers: &[RowTrigger],
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let postgres = manager.get_database_backend() == DatabaseBackend::Postgres;
+    for RowTrigger {
+        name,
+        op,
+        when,
+        body,
+    } in triggers
+    {
+        if postgres {
+            db.execute_unprepared(&format!(
+                "CREATE FUNCTION {name}() RETURNS trigger \
+                 LANGUAGE plpgsql AS $body$ BEGIN\n{body}RETURN NULL;\nEND $body$"
+            ))
+            .await?;
+            let when = when
+                .as_ref()
+                .map(|when| format!("WHEN ({when}) "))
+                .unwrap_or_default();
+            db.execute_unprepared(&format!(
+                "CREATE TRIGGER {name} AFTER {op} ON {table} \
+                 FOR EACH ROW {when}EXECUTE FUNCTION {name}()"
+            ))
+            .await?;
+        } else {
+            let when = when
+                .as_ref()
+                .map(|when| format!("WHEN {when}"))
+                .unwrap_or_default();
+            db.execute_unprepared(&format!(
+                "CREATE TRIGGER {name} AFTER {op} ON {table} \
+                 FOR EACH ROW {when} BEGIN\n{body}END"
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Drops the triggers `names` on `table` made by [`create_row_triggers`]
+/// (and on PostgreSQL their functions).
+pub async fn drop_row_triggers(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    names: &[&str],
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let postgres = manager.get_database_backend() == DatabaseBackend::Postgres;
+    for name in names {
+        if postgres {
+            db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name} ON {table}"))
+                .await?;
+            db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS {name}()"))
+                .await?;
+        } else {
+            db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}"))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, creates `{name}()`, a function of `statements` run under a
+/// SHARE lock on `table` (writers of it wait; readers go on): the rebuild of
+/// what triggers keep, for bulk loads made with the triggers disabled.
+/// Nothing on SQLite (its bulk loads run the triggers).
+pub async fn create_rebuild_function(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: &str,
+    statements: &[String],
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let body: String = statements
+        .iter()
+        .map(|statement| format!("{statement};\n"))
+        .collect();
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "CREATE FUNCTION {name}() RETURNS void \
+             LANGUAGE plpgsql AS $body$ BEGIN\n\
+             LOCK TABLE {table} IN SHARE MODE;\n{body}END $body$"
+        ))
+        .await?;
+    Ok(())
+}
+
+/// Drops the function `name` made by [`create_rebuild_function`].
+pub async fn drop_rebuild_function(manager: &SchemaManager<'_>, name: &str) -> Result<(), DbErr> {
+    if manager.get_database_backend() == DatabaseBackend::Postgres {
+        manager
+            .get_connection()
+            .execute_unprepared(&format!("DROP FUNCTION IF EXISTS {name}()"))
             .await?;
     }
     Ok(())

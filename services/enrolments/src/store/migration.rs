@@ -9,6 +9,7 @@ use sea_orm_migration::schema::*;
 
 mod benchmark_rollups;
 mod evaluations;
+mod people_trained;
 
 pub use benchmark_rollups::NO_MONTH;
 
@@ -22,6 +23,7 @@ hamafza_kit::migrator! {
         evaluations::Evaluations,
         OutboxParking,
         benchmark_rollups::BenchmarkRollups,
+        people_trained::PeopleTrained,
     ]
 }
 

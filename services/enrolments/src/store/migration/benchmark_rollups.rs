@@ -10,7 +10,10 @@
 //! the rollups add no lock to the Enrol path); the report folds the deltas
 //! into `benchmark_rollups` and reads both in one statement.
 
-use hamafza_kit::migration::drop_tables;
+use hamafza_kit::migration::{
+    RowTrigger, create_rebuild_function, create_row_triggers, drop_rebuild_function,
+    drop_row_triggers, drop_tables,
+};
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -148,73 +151,38 @@ impl MigrationTrait for BenchmarkRollups {
         manager.create_table(deltas).await?;
 
         let backend = manager.get_database_backend();
-        let db = manager.get_connection();
-        let matters = update_matters(backend);
-        let insert = deltas_of(backend, "NEW", 1, "TRUE");
         let update = format!(
             "{}{}",
             deltas_of(backend, "OLD", -1, moved()),
             deltas_of(backend, "NEW", 1, moved())
         );
-        let delete = deltas_of(backend, "OLD", -1, "TRUE");
-        match backend {
-            DatabaseBackend::Postgres => {
-                for (op, body) in [
-                    ("insert", &insert),
-                    ("update", &update),
-                    ("delete", &delete),
-                ] {
-                    db.execute_unprepared(&format!(
-                        "CREATE FUNCTION benchmark_count_{op}() RETURNS trigger \
-                         LANGUAGE plpgsql AS $body$ BEGIN\n{body}RETURN NULL;\nEND $body$"
-                    ))
-                    .await?;
-                }
-                db.execute_unprepared(
-                    "CREATE TRIGGER benchmark_count_insert AFTER INSERT ON enrolments \
-                     FOR EACH ROW EXECUTE FUNCTION benchmark_count_insert()",
-                )
-                .await?;
-                db.execute_unprepared(&format!(
-                    "CREATE TRIGGER benchmark_count_update AFTER UPDATE ON enrolments \
-                     FOR EACH ROW WHEN ({matters}) EXECUTE FUNCTION benchmark_count_update()"
-                ))
-                .await?;
-                db.execute_unprepared(
-                    "CREATE TRIGGER benchmark_count_delete AFTER DELETE ON enrolments \
-                     FOR EACH ROW EXECUTE FUNCTION benchmark_count_delete()",
-                )
-                .await?;
-                // For bulk loads with the triggers disabled (bench/seed-enrolments.sql).
-                // It holds writers of enrolments off while it runs: a row
-                // committed between its statements would be counted twice
-                // (its delta kept, and the row itself).
-                let rebuild: String = rebuild_statements(backend)
-                    .iter()
-                    .map(|statement| format!("{statement};\n"))
-                    .collect();
-                db.execute_unprepared(&format!(
-                    "CREATE FUNCTION benchmark_rollups_rebuild() RETURNS void \
-                     LANGUAGE plpgsql AS $body$ BEGIN\n\
-                     LOCK TABLE enrolments IN SHARE MODE;\n{rebuild}END $body$"
-                ))
-                .await?;
-            }
-            _ => {
-                for (op, when, body) in [
-                    ("INSERT", String::new(), &insert),
-                    ("UPDATE", format!("WHEN {matters}"), &update),
-                    ("DELETE", String::new(), &delete),
-                ] {
-                    let name = op.to_lowercase();
-                    db.execute_unprepared(&format!(
-                        "CREATE TRIGGER benchmark_count_{name} AFTER {op} ON enrolments \
-                         FOR EACH ROW {when} BEGIN\n{body}END"
-                    ))
-                    .await?;
-                }
-            }
-        }
+        let trigger = |op: &'static str, when: Option<String>, body: String| RowTrigger {
+            name: format!("benchmark_count_{}", op.to_lowercase()),
+            op,
+            when,
+            body,
+        };
+        create_row_triggers(
+            manager,
+            "enrolments",
+            &[
+                trigger("INSERT", None, deltas_of(backend, "NEW", 1, "TRUE")),
+                trigger("UPDATE", Some(update_matters(backend)), update),
+                trigger("DELETE", None, deltas_of(backend, "OLD", -1, "TRUE")),
+            ],
+        )
+        .await?;
+        // It holds writers of enrolments off while it runs: a row committed
+        // between its statements would be counted twice (its delta kept, and
+        // the row itself).
+        create_rebuild_function(
+            manager,
+            "benchmark_rollups_rebuild",
+            "enrolments",
+            &rebuild_statements(backend),
+        )
+        .await?;
+        let db = manager.get_connection();
         for statement in rebuild_statements(backend) {
             db.execute_unprepared(&statement).await?;
         }
@@ -222,28 +190,17 @@ impl MigrationTrait for BenchmarkRollups {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for op in ["insert", "update", "delete"] {
-            db.execute_unprepared(&format!(
-                "DROP TRIGGER IF EXISTS benchmark_count_{op}{}",
-                match manager.get_database_backend() {
-                    DatabaseBackend::Postgres => " ON enrolments",
-                    _ => "",
-                }
-            ))
-            .await?;
-        }
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
-            for function in [
+        drop_row_triggers(
+            manager,
+            "enrolments",
+            &[
                 "benchmark_count_insert",
                 "benchmark_count_update",
                 "benchmark_count_delete",
-                "benchmark_rollups_rebuild",
-            ] {
-                db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS {function}()"))
-                    .await?;
-            }
-        }
+            ],
+        )
+        .await?;
+        drop_rebuild_function(manager, "benchmark_rollups_rebuild").await?;
         drop_tables(manager, &["benchmark_deltas", "benchmark_rollups"]).await
     }
 }

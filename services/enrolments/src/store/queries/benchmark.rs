@@ -5,7 +5,9 @@
 //! come from the monthly rollups (see `migration/benchmark_rollups.rs`) for
 //! the whole UTC months of the period, and from the rows for the pieces of a
 //! month at its ends; the people trained (a distinct count, which months do
-//! not add up to) come from the rows, through the covering index.
+//! not add up to) come from the people-trained table, one row per person
+//! (see `migration/people_trained.rs`), or from the rows, through the
+//! covering index, when the report is for some courses.
 
 use std::collections::HashMap;
 
@@ -182,7 +184,7 @@ impl Store {
         let period = [(from, until)];
         let (mut measures, trained) = tokio::try_join!(
             self.row_counts(&period, courses),
-            self.people_trained(from, until, courses)
+            self.people_trained_from_rows(from, until, courses)
         )?;
         for (organization, people) in trained {
             measures.entry(organization).or_default().people_trained = people;
@@ -396,10 +398,63 @@ impl Store {
         Ok(measures)
     }
 
-    /// People trained per organization: distinct trainees with a completion
-    /// in `[from, until)`, counted over a DISTINCT subquery (a plain
-    /// count(DISTINCT …) sorts every group).
+    /// The distinct trainees per organization with a completion in
+    /// `[from, until)`, for `courses`: from the people-trained table (see
+    /// `migration/people_trained.rs`) when every course counts, else from
+    /// the rows.
     async fn people_trained(
+        &self,
+        from: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        courses: &[Uuid],
+    ) -> Result<Vec<(String, u32)>> {
+        if !courses.is_empty() {
+            return self.people_trained_from_rows(from, until, courses).await;
+        }
+        let backend = self.db.get_database_backend();
+        let mut values = Vec::new();
+        let mut bind = |instant: DateTime<Utc>| {
+            values.push(instant.into());
+            match backend {
+                DatabaseBackend::Postgres => format!("${}", values.len()),
+                _ => "?".to_owned(),
+            }
+        };
+        let condition = match (from, until) {
+            (None, None) => "TRUE".to_owned(),
+            (Some(from), None) => format!("p.last_completed_at >= {}", bind(from)),
+            (None, Some(until)) => format!("p.first_completed_at < {}", bind(until)),
+            (Some(from), Some(until)) => {
+                // A first or a last completion inside the period, or one of
+                // the rows between them (the person's completions straddle it).
+                let (f1, u1, f2, u2) = (bind(from), bind(until), bind(from), bind(until));
+                let (f3, u3, f4, u4) = (bind(from), bind(until), bind(from), bind(until));
+                format!(
+                    "(p.first_completed_at >= {f1} AND p.first_completed_at < {u1}) \
+                     OR (p.last_completed_at >= {f2} AND p.last_completed_at < {u2}) \
+                     OR (p.first_completed_at < {f3} AND p.last_completed_at >= {u3} \
+                       AND EXISTS (SELECT 1 FROM enrolments e \
+                         WHERE e.status = 'completed' \
+                         AND e.trainee_organization_id = p.organization_id \
+                         AND e.trainee_subject = p.trainee_subject \
+                         AND e.completed_at >= {f4} AND e.completed_at < {u4}))"
+                )
+            }
+        };
+        let statement = Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT p.organization_id AS trainee_organization_id, COUNT(*) AS n \
+                 FROM people_trained p WHERE {condition} GROUP BY p.organization_id"
+            ),
+            values,
+        );
+        organization_counts(self.db.query_all_raw(statement).await?)
+    }
+
+    /// [`Store::people_trained`] from the enrolment rows alone, counted
+    /// over a DISTINCT subquery (a plain count(DISTINCT …) sorts every group).
+    async fn people_trained_from_rows(
         &self,
         from: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,
@@ -427,17 +482,21 @@ impl Store {
             .group_by_col(enrolment::Column::TraineeOrganizationId)
             .to_owned();
         let statement = self.db.get_database_backend().build(&query);
-        let rows = self.db.query_all_raw(statement).await?;
-        Ok(rows
-            .iter()
-            .map(|row| {
-                Ok((
-                    row.try_get::<String>("", "trainee_organization_id")?,
-                    to_u32(row.try_get::<i64>("", "n")?),
-                ))
-            })
-            .collect::<std::result::Result<Vec<_>, sea_orm::DbErr>>()?)
+        organization_counts(self.db.query_all_raw(statement).await?)
     }
+}
+
+/// Rows of `trainee_organization_id` and a count `n`.
+fn organization_counts(rows: Vec<sea_orm::QueryResult>) -> Result<Vec<(String, u32)>> {
+    Ok(rows
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<String>("", "trainee_organization_id")?,
+                to_u32(row.try_get::<i64>("", "n")?),
+            ))
+        })
+        .collect::<std::result::Result<Vec<_>, sea_orm::DbErr>>()?)
 }
 
 #[cfg(test)]
