@@ -187,18 +187,21 @@ impl Outbox {
         Ok((done.rows_affected() == 1).then_some(until))
     }
 
-    /// Marks a row delivered.
-    pub async fn delivered(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+    /// Marks rows delivered, in one statement.
+    pub async fn delivered(&self, ids: &[Uuid], now: DateTime<Utc>) -> Result<(), DbErr> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let backend = self.db.get_database_backend();
+        let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
-            "UPDATE {} SET delivered_at = $1, locked_until = NULL WHERE id = $2",
-            self.table
+            "UPDATE {} SET delivered_at = $1, locked_until = NULL WHERE id IN ({})",
+            self.table,
+            placeholders.join(", ")
         );
+        let values = std::iter::once(now.into()).chain(ids.iter().map(|id| (*id).into()));
         self.db
-            .execute_raw(Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                sql,
-                [now.into(), id.into()],
-            ))
+            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
             .await?;
         Ok(())
     }
@@ -287,8 +290,9 @@ where
     }
 }
 
-/// One round: claims what is due and tries each. Returns how many rows were
-/// claimed.
+/// One round: claims what is due and tries each, then marks the delivered
+/// ones in one statement (a crash before it delivers them again: every
+/// delivery is idempotent). Returns how many rows were claimed.
 pub async fn round<F, Fut>(outbox: &Outbox, policy: &Policy, deliver: &F) -> u64
 where
     F: Fn(Vec<u8>) -> Fut,
@@ -306,6 +310,7 @@ where
         }
     };
     let count = u64::try_from(claimed.len()).unwrap_or(0);
+    let mut delivered = Vec::with_capacity(claimed.len());
     for row in claimed {
         let Some(held) = row.locked_until else {
             continue;
@@ -317,8 +322,17 @@ where
         };
         let now = crate::time::now();
         let recorded = match outcome {
-            (Ok(()), _) => outbox.delivered(row.id, now).await,
+            (Ok(()), _) => {
+                delivered.push(row.id);
+                Ok(())
+            }
             (Err(error), held) => {
+                // A failure may have taken long: the rows delivered before it
+                // are marked now, while this dispatcher still holds them.
+                if let Err(error) = outbox.delivered(&delivered, now).await {
+                    tracing::warn!(table, %error, "outbox: recording deliveries failed");
+                }
+                delivered.clear();
                 let park = policy
                     .park_after
                     .is_some_and(|n| i64::from(row.attempts) >= i64::from(n));
@@ -341,6 +355,9 @@ where
             tracing::warn!(table, %error, "outbox: recording an attempt failed");
         }
     }
+    if let Err(error) = outbox.delivered(&delivered, crate::time::now()).await {
+        tracing::warn!(table, %error, "outbox: recording deliveries failed");
+    }
     count
 }
 
@@ -361,7 +378,9 @@ where
         .to_std()
         .unwrap_or(Duration::from_secs(3))
         .max(Duration::from_millis(100));
-    let mut beat = tokio::time::interval(every);
+    // The claim has just taken the lease: the first renewal is due a third
+    // of it later (an interval's first tick would come at once).
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(delivery);
     loop {
