@@ -1,6 +1,8 @@
 //! `hamafza.enrolments.v1.EvaluationService`: trainees rate the course they
 //! took; instructors and admins read aggregates that name no one.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use hamafza_kit::auth::{Caller, Role};
 use hamafza_kit::{ApiError, ErrorCode, Violations, time};
@@ -148,19 +150,24 @@ impl EnrolmentsApi {
     }
 
     /// Adds each organization's evaluation measures (and the total's) to a
-    /// benchmark of `[from, until)` over `courses` (all when empty).
+    /// benchmark of `[from, until)` over `courses` (all when empty), in
+    /// which `asked` enrolments of each organization were asked to evaluate.
     pub(super) async fn add_evaluation_measures(
         &self,
         report: &mut pb::GetBenchmarkResponse,
         from: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,
         courses: &[Uuid],
+        asked: &HashMap<String, u32>,
     ) -> Result<(), ApiError> {
         let minimum = self.evaluations.min_answers;
-        let by_org = self
+        let mut by_org = self
             .store
             .evaluation_benchmark(from, until, courses)
             .await?;
+        for (organization, n) in asked {
+            by_org.entry(organization.clone()).or_default().asked = *n;
+        }
         let fill = |measures: &mut pb::BenchmarkMeasures, e: OrganizationEvaluations| {
             let (satisfaction, rate) = satisfaction(e.answers, e.overall_sum, e.asked, minimum);
             measures.evaluations = e.answers;

@@ -162,7 +162,11 @@ impl ReportService for EnrolmentsApi {
                     compute_time: Some(time::to_timestamp(time::now())),
                     ..Default::default()
                 };
-                self.add_evaluation_measures(&mut response, from, until, &courses)
+                let asked = organizations
+                    .iter()
+                    .map(|(organization, m)| (organization.clone(), m.asked()))
+                    .collect();
+                self.add_evaluation_measures(&mut response, from, until, &courses, &asked)
                     .await?;
                 Ok(response)
             }

@@ -11,6 +11,9 @@ pub struct Measures {
     pub ended: u32,
     /// Enrolments completed (passed).
     pub completed: u32,
+    /// Ended enrolments that were no-shows (the others, completed or
+    /// failed, are asked to evaluate their course).
+    pub no_shows: u32,
     /// Sum of the scores of assessed enrolments that had one.
     pub score_sum: u64,
     /// How many assessed enrolments had a score.
@@ -25,6 +28,12 @@ pub struct Measures {
 }
 
 impl Measures {
+    /// The ended enrolments asked to evaluate their course: completed or
+    /// failed.
+    pub fn asked(&self) -> u32 {
+        self.ended.saturating_sub(self.no_shows)
+    }
+
     /// Completed over ended; `None` when nothing ended.
     pub fn completion_rate(&self) -> Option<f64> {
         (self.ended > 0).then(|| f64::from(self.completed) / f64::from(self.ended))
@@ -47,6 +56,7 @@ impl Measures {
         self.enrolments += other.enrolments;
         self.ended += other.ended;
         self.completed += other.completed;
+        self.no_shows += other.no_shows;
         self.score_sum += other.score_sum;
         self.scored += other.scored;
         self.training_hours += other.training_hours;

@@ -164,10 +164,15 @@ impl Store {
             }
         };
         let trained = self.people_trained(from, until, courses);
-        let (mut measures, edges, trained) = tokio::try_join!(rolled, edges, trained)?;
+        let no_shows = self.no_shows(from, until, courses);
+        let (mut measures, edges, trained, no_shows) =
+            tokio::try_join!(rolled, edges, trained, no_shows)?;
         add_counts(&mut measures, edges);
         for (organization, people) in trained {
             measures.entry(organization).or_default().people_trained = people;
+        }
+        for (organization, n) in no_shows {
+            measures.entry(organization).or_default().no_shows = n;
         }
         Ok(measures)
     }
@@ -394,6 +399,9 @@ impl Store {
                 entry.completed += n;
                 entry.training_hours += to_u64(hours.unwrap_or(0));
             }
+            if status == EnrolmentStatus::NoShow {
+                entry.no_shows += n;
+            }
         }
         Ok(measures)
     }
@@ -450,6 +458,40 @@ impl Store {
             values,
         );
         organization_counts(self.db.query_all_raw(statement).await?)
+    }
+
+    /// The no-shows per organization that ended in `[from, until)`, for
+    /// `courses`: a range of the covering index `enrolments_ended` (status
+    /// first), as long as the no-shows and not every ended enrolment.
+    async fn no_shows(
+        &self,
+        from: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        courses: &[Uuid],
+    ) -> Result<Vec<(String, u32)>> {
+        let mut query = enrolment::Entity::find()
+            .select_only()
+            .column(enrolment::Column::TraineeOrganizationId)
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .filter(enrolment::Column::Status.eq(EnrolmentStatus::NoShow));
+        if let Some(from) = from {
+            query = query.filter(enrolment::Column::CompletedAt.gte(from));
+        }
+        if let Some(until) = until {
+            query = query.filter(enrolment::Column::CompletedAt.lt(until));
+        }
+        if !courses.is_empty() {
+            query = query.filter(enrolment::Column::CourseId.is_in(courses.to_vec()));
+        }
+        let counts = query
+            .group_by(enrolment::Column::TraineeOrganizationId)
+            .into_tuple::<(String, i64)>()
+            .all(&self.db)
+            .await?;
+        Ok(counts
+            .into_iter()
+            .map(|(organization, n)| (organization, to_u32(n)))
+            .collect())
     }
 
     /// [`Store::people_trained`] from the enrolment rows alone, counted

@@ -263,8 +263,10 @@ impl Store {
     }
 
     /// Evaluations per organization of the enrolments that ended in
-    /// `[from, until)`, for `courses` (all when empty), with the enrolments
-    /// asked: the benchmark's satisfaction and response rate.
+    /// `[from, until)`, for `courses` (all when empty): the benchmark's
+    /// satisfaction and response rate (`asked` is left at zero: the
+    /// benchmark's measures count the enrolments asked, see
+    /// `Measures::asked`).
     pub async fn evaluation_benchmark(
         &self,
         from: Option<DateTime<Utc>>,
@@ -272,18 +274,14 @@ impl Store {
         courses: &[Uuid],
     ) -> Result<HashMap<String, OrganizationEvaluations>> {
         let mut answered = Condition::all();
-        let mut asked = Condition::all().add(enrolment::Column::Status.is_in(ASKED));
         if let Some(from) = from {
             answered = answered.add(evaluation::Column::EndedAt.gte(from));
-            asked = asked.add(enrolment::Column::CompletedAt.gte(from));
         }
         if let Some(until) = until {
             answered = answered.add(evaluation::Column::EndedAt.lt(until));
-            asked = asked.add(enrolment::Column::CompletedAt.lt(until));
         }
         if !courses.is_empty() {
             answered = answered.add(evaluation::Column::CourseId.is_in(courses.to_vec()));
-            asked = asked.add(enrolment::Column::CourseId.is_in(courses.to_vec()));
         }
         let answers = evaluation::Entity::find()
             .select_only()
@@ -298,24 +296,13 @@ impl Store {
             .filter(answered)
             .group_by(evaluation::Column::OrganizationId)
             .into_tuple::<(String, i64, Option<i64>)>()
-            .all(&self.db);
-        let asked = enrolment::Entity::find()
-            .select_only()
-            .column(enrolment::Column::TraineeOrganizationId)
-            .column_as(Expr::cust("COUNT(*)"), "n")
-            .filter(asked)
-            .group_by(enrolment::Column::TraineeOrganizationId)
-            .into_tuple::<(String, i64)>()
-            .all(&self.db);
-        let (answers, asked) = tokio::try_join!(answers, asked)?;
+            .all(&self.db)
+            .await?;
         let mut by_org: HashMap<String, OrganizationEvaluations> = HashMap::new();
         for (organization, n, overall_sum) in answers {
             let entry = by_org.entry(organization).or_default();
             entry.answers = to_u32(n);
             entry.overall_sum = u64::try_from(overall_sum.unwrap_or(0)).unwrap_or(0);
-        }
-        for (organization, n) in asked {
-            by_org.entry(organization).or_default().asked = to_u32(n);
         }
         Ok(by_org)
     }
