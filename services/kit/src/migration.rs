@@ -323,6 +323,17 @@ pub async fn create_rebuild_function(
     Ok(())
 }
 
+/// Runs `statements`, in order.
+pub async fn execute_each(manager: &SchemaManager<'_>, statements: &[String]) -> Result<(), DbErr> {
+    for statement in statements {
+        manager
+            .get_connection()
+            .execute_unprepared(statement)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Drops the function `name` made by [`create_rebuild_function`].
 pub async fn drop_rebuild_function(manager: &SchemaManager<'_>, name: &str) -> Result<(), DbErr> {
     if manager.get_database_backend() == DatabaseBackend::Postgres {

@@ -19,7 +19,7 @@
 
 use hamafza_kit::migration::{
     RowTrigger, create_rebuild_function, create_row_triggers, drop_rebuild_function,
-    drop_row_triggers, drop_tables,
+    drop_row_triggers, drop_tables, execute_each,
 };
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -152,11 +152,8 @@ impl MigrationTrait for PeopleTrained {
             &rebuild_statements(),
         )
         .await?;
-        let db = manager.get_connection();
-        for statement in rebuild_statements() {
-            db.execute_unprepared(&statement).await?;
-        }
-        Ok(())
+        // And now, from the rows already there.
+        execute_each(manager, &rebuild_statements()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -469,21 +469,12 @@ impl Store {
         until: Option<DateTime<Utc>>,
         courses: &[Uuid],
     ) -> Result<Vec<(String, u32)>> {
-        let mut query = enrolment::Entity::find()
+        let counts = enrolment::Entity::find()
             .select_only()
             .column(enrolment::Column::TraineeOrganizationId)
             .column_as(Expr::cust("COUNT(*)"), "n")
-            .filter(enrolment::Column::Status.eq(EnrolmentStatus::NoShow));
-        if let Some(from) = from {
-            query = query.filter(enrolment::Column::CompletedAt.gte(from));
-        }
-        if let Some(until) = until {
-            query = query.filter(enrolment::Column::CompletedAt.lt(until));
-        }
-        if !courses.is_empty() {
-            query = query.filter(enrolment::Column::CourseId.is_in(courses.to_vec()));
-        }
-        let counts = query
+            .filter(enrolment::Column::Status.eq(EnrolmentStatus::NoShow))
+            .filter(ended_within(from, until, courses))
             .group_by(enrolment::Column::TraineeOrganizationId)
             .into_tuple::<(String, i64)>()
             .all(&self.db)
@@ -502,21 +493,13 @@ impl Store {
         until: Option<DateTime<Utc>>,
         courses: &[Uuid],
     ) -> Result<Vec<(String, u32)>> {
-        let mut people = enrolment::Entity::find()
+        let people = enrolment::Entity::find()
             .select_only()
             .column(enrolment::Column::TraineeOrganizationId)
             .column(enrolment::Column::TraineeSubject)
             .distinct()
-            .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed));
-        if let Some(from) = from {
-            people = people.filter(enrolment::Column::CompletedAt.gte(from));
-        }
-        if let Some(until) = until {
-            people = people.filter(enrolment::Column::CompletedAt.lt(until));
-        }
-        if !courses.is_empty() {
-            people = people.filter(enrolment::Column::CourseId.is_in(courses.to_vec()));
-        }
+            .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed))
+            .filter(ended_within(from, until, courses));
         let query = Query::select()
             .column(enrolment::Column::TraineeOrganizationId)
             .expr_as(Expr::cust("COUNT(*)"), "n")
@@ -526,6 +509,26 @@ impl Store {
         let statement = self.db.get_database_backend().build(&query);
         organization_counts(self.db.query_all_raw(statement).await?)
     }
+}
+
+/// Enrolments that ended in `[from, until)` (by their completion time; `None`
+/// is unbounded) in `courses` (all when empty).
+pub(super) fn ended_within(
+    from: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    courses: &[Uuid],
+) -> Condition {
+    let mut condition = Condition::all();
+    if let Some(from) = from {
+        condition = condition.add(enrolment::Column::CompletedAt.gte(from));
+    }
+    if let Some(until) = until {
+        condition = condition.add(enrolment::Column::CompletedAt.lt(until));
+    }
+    if !courses.is_empty() {
+        condition = condition.add(enrolment::Column::CourseId.is_in(courses.to_vec()));
+    }
+    condition
 }
 
 /// Rows of `trainee_organization_id` and a count `n`.

@@ -47,7 +47,7 @@ impl Store {
             return Ok(HashMap::new());
         }
         let host_of: HashMap<Uuid, String> = hosts.into_iter().collect();
-        let mut query = enrolment::Entity::find()
+        let query = enrolment::Entity::find()
             .select_only()
             .column(enrolment::Column::SessionId)
             .column(enrolment::Column::TraineeSubject)
@@ -69,16 +69,11 @@ impl Store {
                         .take(),
                 ),
             );
-        if let Some(from) = from {
-            query = query.filter(enrolment::Column::CompletedAt.gte(from));
-        }
-        if let Some(until) = until {
-            query = query.filter(enrolment::Column::CompletedAt.lt(until));
-        }
-        if !courses.is_empty() {
-            query = query.filter(enrolment::Column::CourseId.is_in(courses.to_vec()));
-        }
-        let ended: Vec<EndedInHosted> = query.into_tuple().all(&self.db).await?;
+        let ended: Vec<EndedInHosted> = query
+            .filter(super::benchmark::ended_within(from, until, courses))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
         let mut sessions: HashMap<&str, HashSet<Uuid>> = HashMap::new();
         let mut guests: HashMap<&str, HashSet<&str>> = HashMap::new();
         for (session_id, trainee, organization, status) in &ended {
