@@ -329,10 +329,7 @@ where
             (Err(error), held) => {
                 // A failure may have taken long: the rows delivered before it
                 // are marked now, while this dispatcher still holds them.
-                if let Err(error) = outbox.delivered(&delivered, now).await {
-                    tracing::warn!(table, %error, "outbox: recording deliveries failed");
-                }
-                delivered.clear();
+                mark_delivered(outbox, &mut delivered, now).await;
                 let park = policy
                     .park_after
                     .is_some_and(|n| i64::from(row.attempts) >= i64::from(n));
@@ -355,10 +352,17 @@ where
             tracing::warn!(table, %error, "outbox: recording an attempt failed");
         }
     }
-    if let Err(error) = outbox.delivered(&delivered, crate::time::now()).await {
-        tracing::warn!(table, %error, "outbox: recording deliveries failed");
-    }
+    mark_delivered(outbox, &mut delivered, crate::time::now()).await;
     count
+}
+
+/// Marks `delivered` rows delivered and empties the list; a failure is
+/// logged (the rows are delivered again later, idempotently).
+async fn mark_delivered(outbox: &Outbox, delivered: &mut Vec<Uuid>, now: DateTime<Utc>) {
+    if let Err(error) = outbox.delivered(delivered, now).await {
+        tracing::warn!(table = outbox.table, %error, "outbox: recording deliveries failed");
+    }
+    delivered.clear();
 }
 
 /// Runs one delivery while renewing the row's lease every third of it;
