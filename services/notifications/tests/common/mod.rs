@@ -51,11 +51,21 @@ impl SmtpServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
-        let server = Self { child, maildir };
-        eventually(Duration::from_secs(20), || async {
-            tokio::net::TcpStream::connect(addr).await.is_ok()
-        })
-        .await;
+        let mut server = Self { child, maildir };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(addr).await.is_err() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!(
+                    "the SMTP server (python3 -m aiosmtpd) exited ({status}): \
+                     is aiosmtpd installed? pip install aiosmtpd"
+                );
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the SMTP server did not listen on {addr} within 20 s"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
         server
     }
 
