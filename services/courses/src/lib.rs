@@ -20,6 +20,7 @@ use hamafza_kit::config::{Config, GrpcConfig, ServiceName};
 use hamafza_kit::grpc::{GrpcServer, ServeError, peer};
 use hamafza_kit::outbox::{Outbox, Policy};
 use hamafza_kit::peers::PeerAuth;
+use hamafza_kit::replies::ReplyCache;
 use hamafza_kit::service::{Service, Shared};
 use hamafza_kit::shutdown::Shutdown;
 use hamafza_proto::courses::course_service_server::CourseServiceServer;
@@ -102,9 +103,14 @@ impl Service for CoursesService {
         let limit = self.grpc.max_message_bytes;
         let served = GrpcServer::new(&self.grpc)
             .add_service(InterceptedService::new(
-                CourseServiceServer::new(api.clone())
-                    .max_decoding_message_size(limit)
-                    .max_encoding_message_size(limit),
+                ReplyCache::new(
+                    CourseServiceServer::new(api.clone())
+                        .max_decoding_message_size(limit)
+                        .max_encoding_message_size(limit),
+                    api::PUBLIC_READS,
+                    api::reads_public_catalog,
+                    api::PUBLIC_LISTING_AGE,
+                ),
                 auth.clone(),
             ))
             .add_service(InterceptedService::new(

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod page;
 pub mod peers;
 pub mod recent;
+pub mod replies;
 pub mod service;
 pub mod sheet;
 pub mod shutdown;

@@ -212,3 +212,14 @@ impl UpdateTerms {
 fn is_staff(caller: &Caller) -> bool {
     caller.has_any(STAFF)
 }
+
+/// The reads whose answers are the same for every caller who is not staff:
+/// the public catalog, sent again as encoded for [`PUBLIC_LISTING_AGE`]
+/// (`hamafza_kit::replies`), besides the listing kept here.
+pub const PUBLIC_READS: &[&str] = &["/hamafza.courses.v1.CourseService/ListCourses"];
+
+/// Whether `caller` is answered the public catalog, the same as any other
+/// such caller (see [`PUBLIC_READS`]).
+pub fn reads_public_catalog(caller: &Caller) -> bool {
+    !is_staff(caller)
+}
