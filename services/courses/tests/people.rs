@@ -216,6 +216,80 @@ async fn a_sign_in_takes_the_claims_and_keeps_what_the_directory_knows() {
     assert!(first.person.unwrap().active);
 }
 
+/// The subjects a listing of everyone changed since `since` holds, sorted.
+async fn changed_since(server: &TestServer, since: &prost_types::Timestamp) -> Vec<String> {
+    let listed = list(
+        server,
+        ADMIN,
+        pb::ListPeopleRequest {
+            updated_since: Some(*since),
+            include_inactive: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut subjects: Vec<String> = listed.people.into_iter().map(|p| p.subject).collect();
+    subjects.sort();
+    subjects
+}
+
+#[tokio::test]
+async fn the_directory_lists_what_changed_since_a_time_for_those_who_follow_it() {
+    let server = TestServer::start().await;
+    upsert(&server, ADMIN, person("p-1", "سارا", "msc"))
+        .await
+        .unwrap();
+    upsert(&server, ADMIN, person("p-2", "نیما", "msc"))
+        .await
+        .unwrap();
+    let mark = hamafza_kit::time::to_timestamp(hamafza_kit::time::now());
+    assert_eq!(changed_since(&server, &mark).await, Vec::<String>::new());
+
+    // An edit, a person leaving and a new person all count; writing a person
+    // as they already are does not.
+    let mut left = person("p-2", "نیما", "msc");
+    left.active = false;
+    upsert(&server, ADMIN, left).await.unwrap();
+    upsert(&server, ADMIN, person("p-3", "رضا", "ksc"))
+        .await
+        .unwrap();
+    upsert(&server, ADMIN, person("p-1", "سارا", "msc"))
+        .await
+        .unwrap();
+    assert_eq!(changed_since(&server, &mark).await, ["p-2", "p-3"]);
+
+    // A sign-in that moves someone to another company (the identity
+    // provider decides) is a change too; one that changes nothing is not.
+    let mark = hamafza_kit::time::to_timestamp(hamafza_kit::time::now());
+    let signed_in = |organization_id: &str| pb::Person {
+        subject: "p-1".to_owned(),
+        name: Some(text("سارا", "")),
+        organization_id: organization_id.to_owned(),
+        ..Default::default()
+    };
+    upsert(&server, SERVICE, signed_in("msc")).await.unwrap();
+    assert_eq!(changed_since(&server, &mark).await, Vec::<String>::new());
+    upsert(&server, SERVICE, signed_in("ksc")).await.unwrap();
+    assert_eq!(changed_since(&server, &mark).await, ["p-1"]);
+
+    let bad = list(
+        &server,
+        ADMIN,
+        pb::ListPeopleRequest {
+            updated_since: Some(prost_types::Timestamp {
+                seconds: 0,
+                nanos: -1,
+            }),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&bad), ["updated_since"]);
+}
+
 #[tokio::test]
 async fn bad_people_are_refused_field_by_field() {
     let server = TestServer::start().await;

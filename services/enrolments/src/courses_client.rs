@@ -13,6 +13,7 @@ use hamafza_proto::courses as pb;
 use tonic::transport::Channel;
 use uuid::Uuid;
 
+use crate::directory::{Directory, Known};
 use crate::domain::{CourseFacts, EnrolmentsError, SessionFacts};
 
 /// How long an enrolment may act on session facts already read: enrolments
@@ -21,7 +22,8 @@ pub const RECENT_FACTS: Duration = Duration::from_secs(1);
 
 /// How long enrolments may act on what the people directory said about a
 /// person: a person moved to another company in the directory is enrolled
-/// under the new one within this.
+/// under the new one within this (within one poll of the copy, see
+/// [`crate::directory`], while courses answers).
 pub const RECENT_PEOPLE: Duration = Duration::from_secs(10);
 
 /// What the people directory says about a person.
@@ -33,12 +35,14 @@ pub struct DirectoryEntry {
     pub active: bool,
 }
 
-/// What enrolments reads from courses: the kit's typed client, and session
-/// facts read at most [`RECENT_FACTS`] ago.
+/// What enrolments reads from courses: the kit's typed client, session
+/// facts read at most [`RECENT_FACTS`] ago, and the copy of the people
+/// directory.
 #[derive(Clone)]
 pub struct CoursesClient {
     client: hamafza_kit::peers::CoursesClient,
     recent: Arc<Recent<Uuid, SessionFacts>>,
+    directory: Arc<Directory>,
     people: Arc<Recent<String, Option<DirectoryEntry>>>,
 }
 
@@ -67,8 +71,19 @@ impl CoursesClient {
         Self {
             client: hamafza_kit::peers::CoursesClient::as_service(channel, identity),
             recent: Arc::new(Recent::new(RECENT_FACTS, 10_000)),
+            directory: Arc::new(Directory::default()),
             people: Arc::new(Recent::new(RECENT_PEOPLE, 10_000)),
         }
+    }
+
+    /// Keeps the copy of the people directory up to date, polling every
+    /// `interval` until `shutdown`.
+    pub async fn follow_directory(
+        self,
+        interval: Duration,
+        shutdown: hamafza_kit::shutdown::Shutdown,
+    ) {
+        crate::directory::run(self.directory, self.client, interval, shutdown).await;
     }
 
     /// The facts of a session and its course as read at most
@@ -85,11 +100,17 @@ impl CoursesClient {
     }
 
     /// What the people directory said about `subject` at most
-    /// [`RECENT_PEOPLE`] ago; `None` when it does not know them.
+    /// [`RECENT_PEOPLE`] ago; `None` when it does not know them. The copy
+    /// answers while it is that recent; courses is asked only when it is not.
     pub async fn recent_directory_entry(
         &self,
         subject: &str,
     ) -> Result<Option<DirectoryEntry>, EnrolmentsError> {
+        match self.directory.lookup(subject) {
+            Known::Entry(entry) => return Ok(Some(entry)),
+            Known::Unknown => return Ok(None),
+            Known::Stale => {}
+        }
         let client = &self.client;
         self.people
             .get_or_load(subject.to_owned(), async move {

@@ -3,13 +3,15 @@
 //! the outbox that hands passed completions to certification.
 //!
 //! `api` translates the wire and checks access, `domain` holds the rules,
-//! `store` holds the SQL; `outbox` and `reconcile` are its background workers.
+//! `store` holds the SQL; `outbox`, `reconcile` and `directory` (its copy of
+//! the people directory) are its background workers.
 //! It learns about sessions and courses only through the courses service's
 //! gRPC contract ([`courses_client`]).
 
 pub mod api;
 pub mod courses_client;
 pub mod demo;
+pub mod directory;
 pub mod domain;
 pub mod notify;
 pub mod outbox;
@@ -17,6 +19,7 @@ pub mod reconcile;
 pub mod store;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use hamafza_kit::auth::{AuthInterceptor, ServiceToken, TokenVerifier};
@@ -111,6 +114,10 @@ impl Service for EnrolmentsService {
             self.workers.clone(),
             shutdown.clone(),
         ));
+        let directory = tokio::spawn(self.courses.clone().follow_directory(
+            Duration::from_millis(self.workers.directory_poll_millis),
+            shutdown.clone(),
+        ));
         let reconciler = tokio::spawn(reconcile::run(
             self.store,
             self.courses,
@@ -143,6 +150,7 @@ impl Service for EnrolmentsService {
         dispatcher.abort();
         notifier.abort();
         reconciler.abort();
+        directory.abort();
         served
     }
 }

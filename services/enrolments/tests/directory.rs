@@ -1,13 +1,17 @@
 //! The people directory decides who belongs where: a person the directory
 //! has under ksc cannot be enrolled as msc's, singly or in bulk, and an
-//! inactive person cannot be enrolled at all.
+//! inactive person cannot be enrolled at all. Enrolments reads it through a
+//! copy it refreshes every poll, so a change counts from the next poll on.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
+use std::time::Duration;
+
 use common::*;
 use futures::StreamExt;
+use hamafza_enrolments::courses_client::RECENT_PEOPLE;
 use hamafza_kit::ApiError;
 use hamafza_proto::common::Actor;
 use hamafza_proto::courses as cpb;
@@ -45,12 +49,53 @@ fn on_behalf(session_id: &str, request_id: &str, subject: &str, org: &str) -> pb
     }
 }
 
+/// Waits until enrolments refuses to enrol `subject` as `organization_id`'s
+/// for `reason`, which it says only once its copy of the directory has the
+/// change. Probes with `probe`, a session nobody can enter (see
+/// [`probe_session`]), so no probe enrols anyone.
+async fn until_refused_for(
+    stack: &Stack,
+    probe: &str,
+    (subject, organization_id): (&str, &str),
+    reason: &str,
+) {
+    let mut attempt = 0;
+    // Sooner than the ten seconds a person's entry could be cached before
+    // enrolments kept a copy: the copy is what answers.
+    let within = RECENT_PEOPLE - Duration::from_secs(2);
+    eventually(within, || {
+        attempt += 1;
+        let request_id = format!("probe-{subject}-{organization_id}-{attempt}");
+        let request = on_behalf(probe, &request_id, subject, organization_id);
+        async move {
+            match enrol(stack, ADMIN, request).await {
+                Ok(enrolment) => panic!("the probe enrolled someone: {enrolment:?}"),
+                Err(status) => ApiError::from_status(&status).reason() == reason,
+            }
+        }
+    })
+    .await;
+}
+
+/// An open session of a course whose prerequisite nobody has completed.
+async fn probe_session(stack: &Stack) -> String {
+    let before = published_course(stack, "PR-901", |_| {}).await;
+    let after = published_course(stack, "PR-902", |d| {
+        d.prerequisite_course_ids = vec![before.id.clone()];
+    })
+    .await;
+    stack.open_session(&after, 5, &[]).await.id
+}
+
 #[tokio::test]
 async fn the_directory_decides_which_company_a_person_belongs_to() {
     let (stack, session) = Stack::with_session("PR-301", 10, &[]).await;
     in_directory(&stack, "ksc-person", "ksc", true).await;
     in_directory(&stack, "msc-person", "msc", true).await;
     in_directory(&stack, "msc-leaver", "msc", false).await;
+    // Once the copy has the last of them, it has all three.
+    let probe = probe_session(&stack).await;
+    until_refused_for(&stack, &probe, ("msc-leaver", "msc"), "PERSON_INACTIVE").await;
 
     // The msc manager claims ksc's person as their own: refused, with why.
     let claimed = enrol(
@@ -157,3 +202,26 @@ async fn the_directory_decides_which_company_a_person_belongs_to() {
 }
 
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
+
+#[tokio::test]
+async fn a_move_in_the_directory_reaches_enrolments_within_a_poll() {
+    let (stack, session) = Stack::with_session("PR-301", 10, &[]).await;
+    let probe = probe_session(&stack).await;
+    let elsewhere = "PERSON_IN_OTHER_ORGANIZATION";
+    in_directory(&stack, "mover", "msc", true).await;
+    until_refused_for(&stack, &probe, ("mover", "ksc"), elsewhere).await;
+    // They move to ksc: enrolments follows without being asked.
+    in_directory(&stack, "mover", "ksc", true).await;
+    until_refused_for(&stack, &probe, ("mover", "msc"), elsewhere).await;
+    let enrolment = enrol(
+        &stack,
+        MANAGER_KSC,
+        on_behalf(&session.id, "moved", "mover", "ksc"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(enrolment.trainee.unwrap().organization_id, "ksc");
+    // They leave: nobody enrols them any more.
+    in_directory(&stack, "mover", "ksc", false).await;
+    until_refused_for(&stack, &probe, ("mover", "ksc"), "PERSON_INACTIVE").await;
+}

@@ -189,14 +189,41 @@ impl CoursesClient {
         organization_id: &str,
         role: crate::auth::Role,
     ) -> Result<Vec<pb::Person>, PeerError> {
-        let mut request = pb::ListPeopleRequest {
-            page_size: PAGE,
+        let request = pb::ListPeopleRequest {
             organization_id: organization_id.to_owned(),
             role: role.as_str().to_owned(),
             ..Default::default()
         };
+        Ok(self.people(request, 10).await?.0)
+    }
+
+    /// Everyone of the directory, active or not, whose record changed at or
+    /// after `since`, following pages up to `max_pages` of 200; and whether
+    /// that was all of them.
+    pub async fn people_changed_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+        max_pages: usize,
+    ) -> Result<(Vec<pb::Person>, bool), PeerError> {
+        let request = pb::ListPeopleRequest {
+            include_inactive: true,
+            updated_since: Some(crate::time::to_timestamp(since)),
+            ..Default::default()
+        };
+        self.people(request, max_pages).await
+    }
+
+    /// The people `request` lists, following pages up to `max_pages` of 200,
+    /// and whether there were no more.
+    async fn people(
+        &self,
+        mut request: pb::ListPeopleRequest,
+        max_pages: usize,
+    ) -> Result<(Vec<pb::Person>, bool), PeerError> {
+        request.page_size = PAGE;
+        request.page_token = String::new();
         let mut people = Vec::new();
-        for _ in 0..10 {
+        for _ in 0..max_pages {
             let page = self
                 .people
                 .clone()
@@ -206,11 +233,11 @@ impl CoursesClient {
                 .into_inner();
             people.extend(page.people);
             if page.next_page_token.is_empty() {
-                break;
+                return Ok((people, true));
             }
             request.page_token = page.next_page_token;
         }
-        Ok(people)
+        Ok((people, false))
     }
 
     /// Records a person from the identity provider's claims at a sign-in

@@ -168,6 +168,7 @@ impl Builder {
         config.workers.outbox_poll_millis = 50;
         config.workers.outbox_max_backoff_seconds = 1;
         config.workers.reconcile_interval_seconds = 1;
+        config.workers.directory_poll_millis = 100;
         config.workers.reminder_interval_seconds = 1;
         for configure in self.configure {
             configure(&mut config);

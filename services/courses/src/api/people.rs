@@ -6,7 +6,9 @@ use hamafza_proto::courses as pb;
 use hamafza_proto::courses::person_service_server::PersonService;
 use tonic::{Request, Response, Status};
 
-use super::convert::{parse_organization_filter, parse_text_filter, person_draft, person_to_wire};
+use super::convert::{
+    parse_instant, parse_organization_filter, parse_text_filter, person_draft, person_to_wire,
+};
 use super::{CoursesApi, reply, signed_in};
 use crate::domain::people::{MANAGER_GIVES, Upserted, Writer};
 use crate::store::entities::person;
@@ -127,6 +129,10 @@ impl PersonService for CoursesApi {
                         role
                     }
                 };
+                let updated_since = request
+                    .updated_since
+                    .as_ref()
+                    .and_then(|t| parse_instant(&mut v, "updated_since", Some(t)));
                 v.finish()?;
                 let organization = if caller.has_any(EVERYONE) {
                     organization
@@ -150,6 +156,7 @@ impl PersonService for CoursesApi {
                     text,
                     include_inactive: request.include_inactive,
                     role,
+                    updated_since,
                 };
                 let mut rows = self
                     .store

@@ -3,6 +3,7 @@
 
 mod audience;
 mod hosting;
+mod people_changes;
 mod search_index;
 
 use hamafza_kit::migration::{
@@ -14,6 +15,7 @@ use sea_orm_migration::schema::*;
 
 use audience::CourseAudience;
 use hosting::HostedSessions;
+use people_changes::PeopleChanges;
 use search_index::SearchKeyTrigrams;
 
 hamafza_kit::migrator! {
@@ -29,6 +31,7 @@ hamafza_kit::migrator! {
         NotifyOutbox,
         SearchKeyTrigrams,
         CourseAudience,
+        PeopleChanges,
     ]
 }
 

@@ -98,6 +98,10 @@ pub struct WorkersConfig {
     pub outbox_max_backoff_seconds: u64,
     /// How often enrolments checks courses for cancelled sessions, in seconds.
     pub reconcile_interval_seconds: u64,
+    /// How often enrolments reads the people directory's changes into its
+    /// copy, in milliseconds: a person added or changed in the directory is
+    /// enrolled as the directory says within this.
+    pub directory_poll_millis: u64,
     /// How often notifications looks for sessions starting within a day, to
     /// remind their trainees and instructor, in seconds.
     pub reminder_interval_seconds: u64,
@@ -109,6 +113,7 @@ impl Default for WorkersConfig {
             outbox_poll_millis: 500,
             outbox_max_backoff_seconds: 60,
             reconcile_interval_seconds: 15,
+            directory_poll_millis: 2_000,
             reminder_interval_seconds: 300,
         }
     }

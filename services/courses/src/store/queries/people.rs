@@ -25,6 +25,8 @@ pub struct PersonFilter {
     pub include_inactive: bool,
     /// Only people holding this role.
     pub role: Option<Role>,
+    /// Only people whose record changed at or after this instant.
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 /// The searchable text of a person.
@@ -67,6 +69,8 @@ fn merged(
             job_title: keep(&draft.job_title, Some(&existing.job_title)),
             last_sign_in_at: Some(now),
             roles,
+            // Kept as it was below when nothing but the sign-in changed.
+            updated_at: now,
             ..existing.clone()
         },
         (_, existing) => person::Model {
@@ -160,6 +164,9 @@ impl Store {
         }
         if !filter.include_inactive {
             query = query.filter(person::Column::Active.eq(true));
+        }
+        if let Some(since) = filter.updated_since {
+            query = query.filter(person::Column::UpdatedAt.gte(since));
         }
         if let Some(text) = &filter.text {
             query = query.filter(matches_text(person::Column::SearchKey, text));
