@@ -8,7 +8,10 @@
 //! its last complete poll started at most [`RECENT_PEOPLE`] ago; otherwise
 //! (courses unreachable for that long) the caller asks courses itself.
 //! A person added to or changed in the directory is therefore enrolled as the
-//! directory says within one poll (and never later than [`RECENT_PEOPLE`]).
+//! directory says within a poll or two (a person moved while a poll pages
+//! through the directory is read by the next one), and never later than
+//! [`RECENT_PEOPLE`] while courses answers. A person the directory does not
+//! know yet is enrolled as their token or manager says, as before the copy.
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -24,6 +27,12 @@ use crate::courses_client::{DirectoryEntry, RECENT_PEOPLE};
 /// How far before the last change seen each poll starts again: a change is
 /// stamped before its transaction commits.
 const OVERLAP: chrono::Duration = chrono::Duration::seconds(60);
+/// How often a poll reads the whole directory instead of its changes, and
+/// replaces the copy: a change stamped more than [`OVERLAP`] before it
+/// committed, or by a courses replica whose clock is behind, is read then.
+const FULL_READ_EVERY: Duration = Duration::from_secs(300);
+/// The longest wait between polls while courses does not answer.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// The most pages of 200 one poll reads (100,000 people, many times the
 /// holding's directory). A poll that finds more changes than that keeps what
 /// it read but neither moves on nor counts as complete, so the copy does not
@@ -44,6 +53,8 @@ struct State {
     /// When the last poll that read every change since `seen - OVERLAP`
     /// started (this process's clock).
     synced: Option<Instant>,
+    /// When the last complete read of the whole directory started.
+    read_whole: Option<Instant>,
 }
 
 /// What the copy says of a person.
@@ -86,20 +97,28 @@ impl Directory {
     }
 
     /// One poll: reads the changes since a margin before the last one seen
-    /// (everyone, the first time) and applies them. Returns how many people
-    /// it read.
+    /// and applies them; the first time and every [`FULL_READ_EVERY`], reads
+    /// everyone and replaces the copy. Returns how many people it read.
     pub async fn poll(&self, courses: &CoursesClient) -> Result<usize, PeerError> {
         let started = Instant::now();
-        let since = {
+        let (since, whole) = {
             let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
-            state
-                .seen
-                .map_or(DateTime::<Utc>::UNIX_EPOCH, |seen| seen - OVERLAP)
-                .max(DateTime::<Utc>::UNIX_EPOCH)
+            let whole = state
+                .read_whole
+                .is_none_or(|read| read.elapsed() >= FULL_READ_EVERY);
+            let since = match state.seen {
+                Some(seen) if !whole => (seen - OVERLAP).max(DateTime::<Utc>::UNIX_EPOCH),
+                _ => DateTime::<Utc>::UNIX_EPOCH,
+            };
+            (since, whole)
         };
         let (people, complete) = courses.people_changed_since(since, MAX_PAGES).await?;
         let read = people.len();
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        if whole && complete {
+            state.people.clear();
+            state.read_whole = Some(started);
+        }
         for person in people {
             if let Some(changed) = person.update_time.as_ref().and_then(from_timestamp)
                 && complete
@@ -133,13 +152,18 @@ pub async fn run(
     interval: Duration,
     shutdown: Shutdown,
 ) {
-    let interval = interval.max(Duration::from_millis(10));
+    let interval = interval.max(Duration::from_millis(50));
+    let mut wait = interval;
     loop {
-        if let Err(error) = directory.poll(&courses).await {
-            tracing::warn!(%error, "reading the people directory's changes failed; will retry");
-        }
+        wait = match directory.poll(&courses).await {
+            Ok(_) => interval,
+            Err(error) => {
+                tracing::warn!(%error, "reading the people directory's changes failed; will retry");
+                (wait * 2).min(MAX_BACKOFF.max(interval))
+            }
+        };
         tokio::select! {
-            () = tokio::time::sleep(interval) => {}
+            () = tokio::time::sleep(wait) => {}
             () = shutdown.clone().requested() => return,
         }
     }

@@ -143,14 +143,20 @@ impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
     }
 
     /// Keeps `value`, timed from now: when it was read, not when asked for.
+    /// When every place is taken by a value still fresh, it is not kept (the
+    /// caller has it; the next asks again): capacity bounds memory however
+    /// many distinct keys callers ask for.
     fn keep(&self, key: K, value: V) {
         let now = Instant::now();
         let mut state = self.lock();
-        if state.values.len() >= self.capacity {
+        if state.values.len() >= self.capacity && !state.values.contains_key(&key) {
             let max_age = self.max_age;
             state
                 .values
                 .retain(|_, (read, _)| now.duration_since(*read) < max_age);
+            if state.values.len() >= self.capacity {
+                return;
+            }
         }
         state.values.insert(key, (now, value));
     }
@@ -198,6 +204,24 @@ mod tests {
         assert_eq!(
             recent.get_or_load("e", async { Ok::<_, &str>(4) }).await,
             Ok(4)
+        );
+    }
+
+    #[tokio::test]
+    async fn no_more_values_than_its_capacity_are_kept_however_many_keys_are_asked() {
+        let recent: Recent<u32, u32> = Recent::new(Duration::from_secs(60), 2);
+        for key in 0..100 {
+            assert_eq!(
+                recent.get_or_load(key, async { Ok::<_, ()>(key) }).await,
+                Ok(key)
+            );
+        }
+        assert_eq!(recent.lock().values.len(), 2);
+        // The first two stay; the others were answered, not kept.
+        assert_eq!(recent.get_or_load(0, async { Ok::<_, ()>(7) }).await, Ok(0));
+        assert_eq!(
+            recent.get_or_load(50, async { Ok::<_, ()>(7) }).await,
+            Ok(7)
         );
     }
 

@@ -8,7 +8,8 @@
 //! known) and inside the server's admission, tracing and metrics (so a
 //! served-again call is admitted, traced and counted like any other). For the
 //! methods it is given, a call whose caller `shared` accepts is answered from
-//! the answer to the same request bytes given at most `max_age` ago; any
+//! the answer to the same request bytes (by their SHA-256) given at most
+//! `max_age` ago, keeping at most [`MAX_REPLIES`]; any
 //! other call, and any answer that is not a plain success, passes through
 //! untouched. Loads are single-flight ([`Recent`]).
 
@@ -20,6 +21,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use http_body::Frame;
 use http_body_util::{BodyExt, Limited, StreamBody};
+use sha2::{Digest, Sha256};
 use tonic::body::Body;
 use tonic::codegen::{Bytes, http};
 use tonic::server::NamedService;
@@ -30,6 +32,11 @@ use crate::recent::Recent;
 /// The largest request a cached method reads to make its key; a larger one
 /// is refused (no cached method's request comes near it).
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
+
+/// The most answers kept at once (a page of the catalog is tens of KiB):
+/// callers asking for more distinct pages within the age are answered by
+/// the server, and nothing more is kept.
+const MAX_REPLIES: usize = 256;
 
 /// An answer as it was sent: status line, headers, body and trailers.
 #[derive(Debug)]
@@ -61,8 +68,11 @@ pub struct ReplyCache<S> {
     inner: S,
     methods: &'static [&'static str],
     shared: fn(&Caller) -> bool,
-    replies: Arc<Recent<(&'static str, Bytes), Arc<Reply>>>,
+    replies: Arc<Recent<Key, Arc<Reply>>>,
 }
+
+/// A kept answer's key: the method, and the SHA-256 of the request's bytes.
+type Key = (&'static str, [u8; 32]);
 
 impl<S: Clone> Clone for ReplyCache<S> {
     fn clone(&self) -> Self {
@@ -89,7 +99,7 @@ impl<S> ReplyCache<S> {
             inner,
             methods,
             shared,
-            replies: Arc::new(Recent::new(max_age, 1_000)),
+            replies: Arc::new(Recent::new(max_age, MAX_REPLIES)),
         }
     }
 }
@@ -143,15 +153,14 @@ where
                     return Ok(status.into_http());
                 }
             };
-            let request = http::Request::from_parts(
-                parts,
-                Body::new(http_body_util::Full::new(bytes.clone())),
-            );
+            let key = (method, Sha256::digest(&bytes).into());
+            let request =
+                http::Request::from_parts(parts, Body::new(http_body_util::Full::new(bytes)));
             let load = async move {
                 let Ok(response) = inner.call(request).await;
                 keep(response).await
             };
-            Ok(match replies.get_or_load((method, bytes), load).await {
+            Ok(match replies.get_or_load(key, load).await {
                 Ok(reply) => reply.response(),
                 Err(response) => response,
             })
@@ -236,8 +245,10 @@ mod tests {
                         tonic::Status::not_found("no such thing").into_http(),
                     );
                 }
+                // A failure told after the data, in the trailers.
+                let status = if asked.as_ref() == b"late" { "13" } else { "0" };
                 let mut trailers = http::HeaderMap::new();
-                trailers.insert("grpc-status", "0".parse().unwrap());
+                trailers.insert("grpc-status", status.parse().unwrap());
                 let frames = [
                     Ok::<_, Infallible>(Frame::data(Bytes::from(format!("answer {n}")))),
                     Ok(Frame::trailers(trailers)),
@@ -322,6 +333,11 @@ mod tests {
             assert_eq!(headers["grpc-status"], "5");
         }
         assert_eq!(calls.load(Ordering::SeqCst), 8);
+        for _ in 0..2 {
+            let (_, _, trailers) = answer(&mut service, request(CACHED, trainee(), b"late")).await;
+            assert_eq!(trailers.unwrap()["grpc-status"], "13");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 10);
     }
 
     #[tokio::test]
