@@ -40,6 +40,8 @@ export HAMAFZA_GATEWAY_ADDR=127.0.0.1:$(free_port)
 export HAMAFZA_COURSES_ADDR=127.0.0.1:$(free_port)
 export HAMAFZA_ENROLMENTS_ADDR=127.0.0.1:$(free_port)
 export HAMAFZA_CERTIFICATION_ADDR=127.0.0.1:$(free_port)
+export HAMAFZA_NOTIFICATIONS_ADDR=127.0.0.1:$(free_port)
+export HAMAFZA_LIBRARY_ADDR=127.0.0.1:$(free_port)
 gateway="http://$HAMAFZA_GATEWAY_ADDR"
 
 "$hamafza" up > "$work/up.log" 2>&1 &

@@ -18,12 +18,25 @@ use std::time::Duration;
 use common::*;
 use fantoccini::{ClientBuilder, Locator};
 
-struct Driver(Child);
+/// chromedriver, and the profile of the Chromium it starts. Dropping it
+/// ends both and removes the profile: a Chromium that outlives its driver
+/// (chromedriver killed before it quit) would keep its ports and memory.
+struct Driver {
+    chromedriver: Child,
+    profile: PathBuf,
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.chromedriver.kill();
+        let _ = self.chromedriver.wait();
+        let _ = Command::new("pkill")
+            .arg("-f")
+            .arg(format!("user-data-dir={}", self.profile.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -436,15 +449,16 @@ async fn open_browser() -> Option<(Driver, fantoccini::Client, PathBuf)> {
         .local_addr()
         .unwrap()
         .port();
-    let driver = Driver(
-        Command::new(chromedriver)
+    let profile = hamafza_kit::testing::temp_dir("chromium");
+    let driver = Driver {
+        chromedriver: Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
-    );
-    let profile = hamafza_kit::testing::temp_dir("chromium");
+        profile: profile.clone(),
+    };
     let capabilities: serde_json::Map<String, serde_json::Value> =
         serde_json::from_value(serde_json::json!({
             "goog:chromeOptions": {
