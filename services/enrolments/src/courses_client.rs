@@ -22,7 +22,7 @@ pub const RECENT_FACTS: Duration = Duration::from_secs(1);
 
 /// How long enrolments may act on what the people directory said about a
 /// person: a person moved to another company in the directory is enrolled
-/// under the new one within this (within one poll of the copy, see
+/// under the new one within this (within a poll or two of the copy, see
 /// [`crate::directory`], while courses answers).
 pub const RECENT_PEOPLE: Duration = Duration::from_secs(10);
 

@@ -82,20 +82,6 @@ impl Directory {
         }
     }
 
-    /// How many people the copy holds.
-    pub fn len(&self) -> usize {
-        self.state
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .people
-            .len()
-    }
-
-    /// Whether the copy holds nobody.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// One poll: reads the changes since a margin before the last one seen
     /// and applies them; the first time and every [`FULL_READ_EVERY`], reads
     /// everyone and replaces the copy. Returns how many people it read.
