@@ -233,8 +233,8 @@ async fn assert_rollups_answer_like_rows(store: &Store, courses: &[Uuid], dice: 
 async fn rollups_answer_like_the_rows_after_an_upgrade_and_a_random_history() {
     let database = TestDatabase::create().await;
     let db = Database::connect(&database.url).await.unwrap();
-    // Before the rollups and the people-trained table.
-    let before_rollups = Migrator::migrations().len() - 2;
+    // Before the rollups, the people-trained table and its spans.
+    let before_rollups = Migrator::migrations().len() - 3;
     Migrator::up(&db, Some(u32::try_from(before_rollups).unwrap()))
         .await
         .unwrap();
@@ -309,7 +309,9 @@ async fn rollups_answer_like_the_rows_after_an_upgrade_and_a_random_history() {
     .await
     .unwrap();
     let since = at(2024, 1, 1, 0, 0);
-    for (from, until) in [(None, None), (since, None)] {
+    // Whole months (read from the spans) and a Jalali year (from the table).
+    let jalali = (at(2024, 3, 20, 20, 30), None);
+    for (from, until) in [(None, None), (since, None), jalali] {
         let rolled = store.benchmark(from, until, &[]).await.unwrap();
         let rows = store.benchmark_from_rows(from, until, &[]).await.unwrap();
         assert_eq!(
@@ -318,6 +320,42 @@ async fn rollups_answer_like_the_rows_after_an_upgrade_and_a_random_history() {
             "{from:?}.."
         );
     }
+
+    // Over whole months the people trained are read from the spans, not
+    // from the table: spans changed by hand show over all time and since a
+    // month, not over a Jalali year.
+    db.execute_unprepared(
+        "UPDATE people_trained_spans SET people = people + 1000 WHERE organization_id = 'nisco'",
+    )
+    .await
+    .unwrap();
+    let spans = nisco_span_rows(&db).await;
+    assert!(spans > 0, "nisco has people trained");
+    for (from, until, added) in [
+        (None, None, 1000 * spans),
+        (since, None, 1000 * spans),
+        (jalali.0, None, 0),
+    ] {
+        let rolled = store.benchmark(from, until, &[]).await.unwrap();
+        let rows = store.benchmark_from_rows(from, until, &[]).await.unwrap();
+        assert_eq!(
+            rolled["nisco"].people_trained,
+            rows["nisco"].people_trained + added,
+            "{from:?}.."
+        );
+    }
+}
+
+async fn nisco_span_rows(db: &DatabaseConnection) -> u32 {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM people_trained_spans WHERE organization_id = 'nisco'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    u32::try_from(row.try_get::<i64>("", "n").unwrap()).unwrap()
 }
 
 async fn msc_rollup_rows(db: &DatabaseConnection) -> u32 {

@@ -10,6 +10,7 @@ use sea_orm_migration::schema::*;
 mod benchmark_rollups;
 mod evaluations;
 mod people_trained;
+mod people_trained_spans;
 
 pub use benchmark_rollups::NO_MONTH;
 
@@ -24,6 +25,7 @@ hamafza_kit::migrator! {
         OutboxParking,
         benchmark_rollups::BenchmarkRollups,
         people_trained::PeopleTrained,
+        people_trained_spans::PeopleTrainedSpans,
     ]
 }
 

@@ -40,12 +40,17 @@ fn month_of(backend: DatabaseBackend, timestamp: &str) -> String {
     }
 }
 
+/// The month of a nullable timestamp, [`NO_MONTH`] when it is null.
+pub(super) fn month_or_none(backend: DatabaseBackend, timestamp: &str) -> String {
+    format!(
+        "CASE WHEN {timestamp} IS NULL THEN {NO_MONTH} ELSE {} END",
+        month_of(backend, timestamp)
+    )
+}
+
 /// The month an enrolment row `row` ended in (see [`NO_MONTH`]).
 fn ended_month(backend: DatabaseBackend, row: &str) -> String {
-    format!(
-        "CASE WHEN {row}.completed_at IS NULL THEN {NO_MONTH} ELSE {} END",
-        month_of(backend, &format!("{row}.completed_at"))
-    )
+    month_or_none(backend, &format!("{row}.completed_at"))
 }
 
 const COLUMNS: &str =

@@ -5,9 +5,11 @@
 //! come from the monthly rollups (see `migration/benchmark_rollups.rs`) for
 //! the whole UTC months of the period, and from the rows for the pieces of a
 //! month at its ends; the people trained (a distinct count, which months do
-//! not add up to) come from the people-trained table, one row per person
-//! (see `migration/people_trained.rs`), or from the rows, through the
-//! covering index, when the report is for some courses.
+//! not add up to) come from the people counted by the months of their first
+//! and last completion (see `migration/people_trained_spans.rs`) when the
+//! period is whole months, from the people-trained table, one row per person
+//! (see `migration/people_trained.rs`), for other periods, or from the rows,
+//! through the covering index, when the report is for some courses.
 
 use std::collections::HashMap;
 
@@ -163,7 +165,7 @@ impl Store {
                 self.row_counts(&plan.edges, courses).await
             }
         };
-        let trained = self.people_trained(from, until, courses);
+        let trained = self.people_trained(from, until, courses, &plan);
         let no_shows = self.no_shows(from, until, courses);
         let (mut measures, edges, trained, no_shows) =
             tokio::try_join!(rolled, edges, trained, no_shows)?;
@@ -197,42 +199,68 @@ impl Store {
         Ok(measures)
     }
 
-    /// Moves the deltas the triggers appended into the rollups. Concurrent
-    /// folds (replicas) take disjoint deltas: PostgreSQL deletes each row
-    /// once, SQLite has one writer.
+    /// Moves the deltas the triggers appended into the rollups and the
+    /// people-trained spans. Concurrent folds (replicas) take disjoint
+    /// deltas: PostgreSQL deletes each row once, SQLite has one writer.
     pub async fn fold_benchmark_deltas(&self) -> Result<()> {
-        let sums = COUNTS.map(|c| format!("SUM({c})")).join(", ");
-        let add = COUNTS
-            .map(|c| format!("{c} = benchmark_rollups.{c} + excluded.{c}"))
+        tokio::try_join!(
+            self.fold(
+                "benchmark_deltas",
+                "benchmark_rollups",
+                &["organization_id", "course_id", "month"],
+                &COUNTS,
+            ),
+            self.fold(
+                "people_trained_span_deltas",
+                "people_trained_spans",
+                &["organization_id", "first_month", "last_month"],
+                &["people"],
+            ),
+        )?;
+        Ok(())
+    }
+
+    /// Adds the rows of `deltas` to `into` (its key `keys`, its sums
+    /// `counts`) and deletes them.
+    async fn fold(&self, deltas: &str, into: &str, keys: &[&str], counts: &[&str]) -> Result<()> {
+        let keys = keys.join(", ");
+        let sums = counts
+            .iter()
+            .map(|c| format!("SUM({c})"))
+            .collect::<Vec<_>>()
             .join(", ");
-        let columns = format!("organization_id, course_id, month, {}", COUNTS.join(", "));
+        let add = counts
+            .iter()
+            .map(|c| format!("{c} = {into}.{c} + excluded.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let columns = format!("{keys}, {}", counts.join(", "));
         let upsert = |source: &str| {
             format!(
-                "INSERT INTO benchmark_rollups ({columns}) \
-                 SELECT organization_id, course_id, month, {sums} FROM {source} \
-                 GROUP BY organization_id, course_id, month \
-                 ORDER BY organization_id, course_id, month \
-                 ON CONFLICT (organization_id, course_id, month) DO UPDATE SET {add}"
+                "INSERT INTO {into} ({columns}) \
+                 SELECT {keys}, {sums} FROM {source} \
+                 GROUP BY {keys} ORDER BY {keys} \
+                 ON CONFLICT ({keys}) DO UPDATE SET {add}"
             )
         };
         match self.db.get_database_backend() {
             DatabaseBackend::Postgres => {
                 self.db
                     .execute_unprepared(&format!(
-                        "WITH moved AS (DELETE FROM benchmark_deltas RETURNING {columns}) {}",
+                        "WITH moved AS (DELETE FROM {deltas} RETURNING {columns}) {}",
                         upsert("moved")
                     ))
                     .await?;
             }
-            _ => {
+            backend => {
                 // Nothing to fold is the common case between writes: a
                 // report then takes no write lock (SQLite has one for the
                 // whole database, and enrolments wait behind it).
                 let pending = self
                     .db
                     .query_one_raw(Statement::from_string(
-                        DatabaseBackend::Sqlite,
-                        "SELECT 1 AS pending FROM benchmark_deltas LIMIT 1",
+                        backend,
+                        format!("SELECT 1 AS pending FROM {deltas} LIMIT 1"),
                     ))
                     .await?;
                 if pending.is_none() {
@@ -241,8 +269,8 @@ impl Store {
                 // The insert takes SQLite's write lock first: no delta is
                 // appended between it and the delete.
                 let tx = self.db.begin().await?;
-                tx.execute_unprepared(&upsert("benchmark_deltas")).await?;
-                tx.execute_unprepared("DELETE FROM benchmark_deltas")
+                tx.execute_unprepared(&upsert(deltas)).await?;
+                tx.execute_unprepared(&format!("DELETE FROM {deltas}"))
                     .await?;
                 tx.commit().await?;
             }
@@ -407,55 +435,113 @@ impl Store {
     }
 
     /// The distinct trainees per organization with a completion in
-    /// `[from, until)`, for `courses`: from the people-trained table (see
-    /// `migration/people_trained.rs`) when every course counts, else from
-    /// the rows.
+    /// `[from, until)`, for `courses`: from the people-trained spans (see
+    /// `migration/people_trained_spans.rs`) when every course counts and the
+    /// period is whole months, from the people-trained table (see
+    /// `migration/people_trained.rs`) for other periods, else from the rows.
     async fn people_trained(
         &self,
         from: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,
         courses: &[Uuid],
+        plan: &MonthPlan,
     ) -> Result<Vec<(String, u32)>> {
         if !courses.is_empty() {
             return self.people_trained_from_rows(from, until, courses).await;
         }
-        let backend = self.db.get_database_backend();
-        let mut values = Vec::new();
-        let mut bind = |instant: DateTime<Utc>| {
-            values.push(instant.into());
-            match backend {
-                DatabaseBackend::Postgres => format!("${}", values.len()),
-                _ => "?".to_owned(),
-            }
-        };
+        if let (Some(months), true) = (plan.months, plan.edges.is_empty()) {
+            return self.people_trained_from_spans(months, from, until).await;
+        }
+        let mut binder = Binder::new(self.db.get_database_backend());
         let condition = match (from, until) {
             (None, None) => "TRUE".to_owned(),
-            (Some(from), None) => format!("p.last_completed_at >= {}", bind(from)),
-            (None, Some(until)) => format!("p.first_completed_at < {}", bind(until)),
+            (Some(from), None) => format!("p.last_completed_at >= {}", binder.bind(from)),
+            (None, Some(until)) => format!("p.first_completed_at < {}", binder.bind(until)),
             (Some(from), Some(until)) => {
                 // A first or a last completion inside the period, or one of
                 // the rows between them (the person's completions straddle it).
-                let (f1, u1, f2, u2) = (bind(from), bind(until), bind(from), bind(until));
-                let (f3, u3, f4, u4) = (bind(from), bind(until), bind(from), bind(until));
+                let (f1, u1, f2, u2) = (
+                    binder.bind(from),
+                    binder.bind(until),
+                    binder.bind(from),
+                    binder.bind(until),
+                );
                 format!(
                     "(p.first_completed_at >= {f1} AND p.first_completed_at < {u1}) \
                      OR (p.last_completed_at >= {f2} AND p.last_completed_at < {u2}) \
-                     OR (p.first_completed_at < {f3} AND p.last_completed_at >= {u3} \
-                       AND EXISTS (SELECT 1 FROM enrolments e \
-                         WHERE e.status = 'completed' \
-                         AND e.trainee_organization_id = p.organization_id \
-                         AND e.trainee_subject = p.trainee_subject \
-                         AND e.completed_at >= {f4} AND e.completed_at < {u4}))"
+                     OR ({})",
+                    binder.straddling(from, until)
                 )
             }
         };
+        self.count_people(binder, &condition).await
+    }
+
+    /// The people trained over whole months `[first, end)` (`from` and
+    /// `until` their first instants), from the spans and the deltas not
+    /// folded yet, read in one statement, and the people whose completions
+    /// straddle a bounded period, from their rows.
+    async fn people_trained_from_spans(
+        &self,
+        (first, end): (Option<i32>, Option<i32>),
+        from: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<Vec<(String, u32)>> {
+        let backend = self.db.get_database_backend();
+        let condition = match (first, end) {
+            (None, None) => "TRUE".to_owned(),
+            (Some(first), None) => format!("last_month >= {first}"),
+            (None, Some(end)) => format!("first_month > {NO_MONTH} AND first_month < {end}"),
+            // A first completion inside, or the first before and the last inside.
+            (Some(first), Some(end)) => format!(
+                "(first_month >= {first} AND first_month < {end}) \
+                 OR (first_month < {first} AND last_month >= {first} AND last_month < {end})"
+            ),
+        };
+        let spanned = async {
+            let statement = Statement::from_string(
+                backend,
+                format!(
+                    "SELECT organization_id AS trainee_organization_id, \
+                     CAST(SUM(people) AS bigint) AS n FROM ( \
+                       SELECT organization_id, first_month, last_month, people \
+                       FROM people_trained_spans \
+                       UNION ALL SELECT organization_id, first_month, last_month, people \
+                       FROM people_trained_span_deltas \
+                     ) AS spans WHERE {condition} GROUP BY organization_id"
+                ),
+            );
+            organization_counts(self.db.query_all_raw(statement).await?)
+        };
+        let straddling = async {
+            match (from, until) {
+                (Some(from), Some(until)) => {
+                    let mut binder = Binder::new(backend);
+                    let condition = binder.straddling(from, until);
+                    self.count_people(binder, &condition).await
+                }
+                _ => Ok(Vec::new()),
+            }
+        };
+        let (spanned, straddling) = tokio::try_join!(spanned, straddling)?;
+        let mut people: HashMap<String, u32> = spanned.into_iter().collect();
+        for (organization, n) in straddling {
+            *people.entry(organization).or_default() += n;
+        }
+        // An organization whose people all moved away leaves zero spans behind.
+        Ok(people.into_iter().filter(|(_, n)| *n > 0).collect())
+    }
+
+    /// The people-trained rows under `condition` (on `p`), counted per
+    /// organization.
+    async fn count_people(&self, binder: Binder, condition: &str) -> Result<Vec<(String, u32)>> {
         let statement = Statement::from_sql_and_values(
-            backend,
+            binder.backend,
             format!(
                 "SELECT p.organization_id AS trainee_organization_id, COUNT(*) AS n \
                  FROM people_trained p WHERE {condition} GROUP BY p.organization_id"
             ),
-            values,
+            binder.values,
         );
         organization_counts(self.db.query_all_raw(statement).await?)
     }
@@ -508,6 +594,50 @@ impl Store {
             .to_owned();
         let statement = self.db.get_database_backend().build(&query);
         organization_counts(self.db.query_all_raw(statement).await?)
+    }
+}
+
+/// The values of a statement written by hand, and their placeholders.
+struct Binder {
+    backend: DatabaseBackend,
+    values: Vec<sea_orm::Value>,
+}
+
+impl Binder {
+    fn new(backend: DatabaseBackend) -> Self {
+        Self {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    /// Binds `instant`; its placeholder.
+    fn bind(&mut self, instant: DateTime<Utc>) -> String {
+        self.values.push(instant.into());
+        match self.backend {
+            DatabaseBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+
+    /// The people-trained rows `p` whose first completion is before `from`,
+    /// whose last is on or after `until`, and who completed something in
+    /// between.
+    fn straddling(&mut self, from: DateTime<Utc>, until: DateTime<Utc>) -> String {
+        let (f1, u1, f2, u2) = (
+            self.bind(from),
+            self.bind(until),
+            self.bind(from),
+            self.bind(until),
+        );
+        format!(
+            "p.first_completed_at < {f1} AND p.last_completed_at >= {u1} \
+             AND EXISTS (SELECT 1 FROM enrolments e \
+               WHERE e.status = 'completed' \
+               AND e.trainee_organization_id = p.organization_id \
+               AND e.trainee_subject = p.trainee_subject \
+               AND e.completed_at >= {f2} AND e.completed_at < {u2})"
+        )
     }
 }
 
