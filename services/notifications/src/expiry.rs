@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::api::NotificationsApi;
 use crate::kind::Audience;
-use crate::publish::{Occasion, Recipient};
+use crate::publish::{Occasion, People, Recipient};
 use crate::store::queries::Claim;
 use crate::wording::Facts;
 
@@ -133,9 +133,9 @@ impl NotificationsApi {
             days_left: days_left(expires - now),
             ..Facts::default()
         };
-        if let Some(name) = self
-            .courses
-            .person(&trainee.subject)
+        let mut people = People::default();
+        if let Some(name) = people
+            .get(&self.courses, &trainee.subject)
             .await?
             .and_then(|person| person.name)
         {
@@ -169,15 +169,19 @@ impl NotificationsApi {
                 if recipients.iter().all(|r| r.subject != manager.subject) {
                     recipients.push(Recipient {
                         dedupe_key: key(&manager.subject),
-                        subject: manager.subject,
+                        subject: manager.subject.clone(),
                         audience: Audience::Manager,
                     });
+                    people.learn(manager);
                 }
             }
         }
         let mut drafts = Vec::new();
         for recipient in recipients {
-            if let Some(draft) = self.draft(&occasion, recipient, &facts, None).await? {
+            if let Some(draft) = self
+                .draft(&occasion, recipient, &facts, None, &mut people)
+                .await?
+            {
                 drafts.push(draft);
             }
         }

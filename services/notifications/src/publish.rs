@@ -3,13 +3,15 @@
 //! events come from enrolments, session events from courses; recipients,
 //! names, addresses and schedules are read from their owners' contracts.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use hamafza_kit::auth::{Caller, Role};
 use hamafza_kit::error::parse_id;
 use hamafza_kit::ids::SessionId;
-use hamafza_kit::peers::PeerError;
+use hamafza_kit::peers::{CoursesClient, PeerError};
 use hamafza_kit::{ApiError, Violations, time};
-use hamafza_proto::courses::SessionDetails;
+use hamafza_proto::courses::{Person, SessionDetails};
 use hamafza_proto::enrolments as epb;
 use hamafza_proto::notifications as pb;
 use hamafza_proto::notifications::NotificationKind;
@@ -41,6 +43,42 @@ pub(crate) struct Occasion {
     pub(crate) kind: NotificationKind,
     pub(crate) occurred: DateTime<Utc>,
     pub(crate) session_id: Uuid,
+}
+
+/// The directory's people one event has read: each is asked of courses at
+/// most once per event, and those a listing already returned not at all.
+#[derive(Default)]
+pub(crate) struct People(HashMap<String, Option<Person>>);
+
+impl People {
+    /// A memo that already knows `people` (e.g. a listing's).
+    pub(crate) fn knowing(people: impl IntoIterator<Item = Person>) -> Self {
+        Self(
+            people
+                .into_iter()
+                .map(|person| (person.subject.clone(), Some(person)))
+                .collect(),
+        )
+    }
+
+    /// Remembers `person` as the directory listed them.
+    pub(crate) fn learn(&mut self, person: Person) {
+        self.0.insert(person.subject.clone(), Some(person));
+    }
+
+    /// The directory's record of `subject` (`None`: it does not know them).
+    pub(crate) async fn get(
+        &mut self,
+        courses: &CoursesClient,
+        subject: &str,
+    ) -> Result<Option<Person>, ApiError> {
+        if let Some(known) = self.0.get(subject) {
+            return Ok(known.clone());
+        }
+        let person = courses.person(subject).await?;
+        self.0.insert(subject.to_owned(), person.clone());
+        Ok(person)
+    }
 }
 
 impl NotificationsApi {
@@ -151,7 +189,10 @@ impl NotificationsApi {
         details: Option<SessionDetails>,
     ) -> Result<Vec<Draft>, ApiError> {
         let instructor = instructor_of(details.as_ref());
-        let recipients = self.recipients(occasion, event, &instructor).await?;
+        let mut people = People::default();
+        let recipients = self
+            .recipients(occasion, event, &instructor, &mut people)
+            .await?;
         let mut facts = Facts {
             course_fa: event.course_title_fa.clone(),
             course_en: event.course_title_en.clone(),
@@ -173,9 +214,8 @@ impl NotificationsApi {
         }
         with_schedule(&mut facts, details);
         if !recipients.is_empty()
-            && let Some(name) = self
-                .courses
-                .person(&event.trainee_subject)
+            && let Some(name) = people
+                .get(&self.courses, &event.trainee_subject)
                 .await?
                 .and_then(|trainee| trainee.name)
         {
@@ -187,7 +227,10 @@ impl NotificationsApi {
         let mut drafts = Vec::new();
         for recipient in recipients {
             let method = invitation_method(occasion.kind, recipient.audience, event, &facts);
-            if let Some(draft) = self.draft(occasion, recipient, &facts, method).await? {
+            if let Some(draft) = self
+                .draft(occasion, recipient, &facts, method, &mut people)
+                .await?
+            {
                 drafts.push(draft);
             }
         }
@@ -226,7 +269,7 @@ impl NotificationsApi {
             };
             let method = (!facts.meetings.is_empty()).then_some(Method::Cancel);
             return Ok(self
-                .draft(occasion, recipient, &facts, method)
+                .draft(occasion, recipient, &facts, method, &mut People::default())
                 .await?
                 .into_iter()
                 .collect());
@@ -256,9 +299,13 @@ impl NotificationsApi {
             });
         }
         let method = (!facts.meetings.is_empty()).then_some(Method::Request);
+        let mut people = People::default();
         let mut drafts = Vec::new();
         for recipient in recipients {
-            if let Some(draft) = self.draft(occasion, recipient, &facts, method).await? {
+            if let Some(draft) = self
+                .draft(occasion, recipient, &facts, method, &mut people)
+                .await?
+            {
                 drafts.push(draft);
             }
         }
@@ -278,19 +325,25 @@ impl NotificationsApi {
             program: event.program,
             ..Facts::default()
         };
+        let members = self.courses.people_with_role("", Role::Council).await?;
+        let subjects: Vec<String> = members.iter().map(|m| m.subject.clone()).collect();
+        let mut people = People::knowing(members);
         let mut drafts = Vec::new();
-        for member in self.courses.people_with_role("", Role::Council).await? {
+        for subject in subjects {
             let recipient = Recipient {
                 dedupe_key: format!(
                     "{}:{}:{}",
                     occasion.event_id,
-                    member.subject,
+                    subject,
                     occasion.kind.as_str_name()
                 ),
-                subject: member.subject,
+                subject,
                 audience: Audience::Council,
             };
-            if let Some(draft) = self.draft(occasion, recipient, &facts, None).await? {
+            if let Some(draft) = self
+                .draft(occasion, recipient, &facts, None, &mut people)
+                .await?
+            {
                 drafts.push(draft);
             }
         }
@@ -337,6 +390,7 @@ impl NotificationsApi {
         occasion: &Occasion,
         event: &pb::EnrolmentEvent,
         instructor: &str,
+        people: &mut People,
     ) -> Result<Vec<Recipient>, ApiError> {
         let kind = occasion.kind;
         let each = |subject: &str, audience| Recipient {
@@ -353,10 +407,12 @@ impl NotificationsApi {
                 .courses
                 .people_with_role(organization, Role::OrgManager)
                 .await?;
-            return Ok(managers
+            let recipients = managers
                 .iter()
                 .map(|manager| each(&manager.subject, Audience::Manager))
-                .collect());
+                .collect();
+            *people = People::knowing(managers);
+            return Ok(recipients);
         }
         let mut recipients = vec![each(&event.trainee_subject, Audience::Trainee)];
         let enroller = event.enrolled_by_subject.trim();
@@ -379,13 +435,14 @@ impl NotificationsApi {
     }
 
     /// One recipient's notification and email, or `None` when they turned
-    /// the kind off.
+    /// the kind off; their name and address from `people`.
     pub(crate) async fn draft(
         &self,
         occasion: &Occasion,
         recipient: Recipient,
         facts: &Facts,
         method: Option<Method>,
+        people: &mut People,
     ) -> Result<Option<Draft>, ApiError> {
         let Recipient {
             subject,
@@ -403,7 +460,7 @@ impl NotificationsApi {
         {
             return Ok(None);
         }
-        let (name_fa, name_en, address) = match self.courses.person(&subject).await? {
+        let (name_fa, name_en, address) = match people.get(&self.courses, &subject).await? {
             Some(person) => {
                 let name = person.name.unwrap_or_default();
                 (name.fa, name.en, person.email)

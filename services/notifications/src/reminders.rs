@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::api::NotificationsApi;
 use crate::kind::Audience;
-use crate::publish::{Occasion, Recipient, instructor_of, with_schedule};
+use crate::publish::{Occasion, People, Recipient, instructor_of, with_schedule};
 use crate::store::queries::Claim;
 use crate::wording::Facts;
 
@@ -118,9 +118,13 @@ impl NotificationsApi {
                 audience: Audience::Instructor,
             });
         }
+        let mut people = People::default();
         let mut drafts = Vec::new();
         for recipient in recipients {
-            if let Some(draft) = self.draft(&occasion, recipient, &facts, None).await? {
+            if let Some(draft) = self
+                .draft(&occasion, recipient, &facts, None, &mut people)
+                .await?
+            {
                 drafts.push(draft);
             }
         }
