@@ -103,8 +103,13 @@ pub fn init(service_name: &str, log: &LogConfig) -> Result<TelemetryGuard, Telem
     }
     let tracer = tracer.build();
     opentelemetry::global::set_tracer_provider(tracer.clone());
-    let otel_layer =
-        tracing_opentelemetry::layer().with_tracer(tracer.tracer(service_name.to_owned()));
+    // No busy/idle timings (two clock reads on every poll of every call's
+    // future) and no OpenTelemetry context attached on each enter: outgoing
+    // calls take their trace from the tracing span (`inject_trace_context`).
+    let otel_layer = tracing_opentelemetry::layer()
+        .with_tracked_inactivity(false)
+        .with_context_activation(false)
+        .with_tracer(tracer.tracer(service_name.to_owned()));
 
     let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
     match log.format {
@@ -144,8 +149,9 @@ pub fn record_ids(span: &tracing::Span) {
     let otel = context.span();
     let ids = otel.span_context();
     if ids.is_valid() {
-        span.record("trace_id", tracing::field::display(ids.trace_id()));
-        span.record("span_id", tracing::field::display(ids.span_id()));
+        // One record of both: every layer handles each record call (the
+        // JSON log layer reparses the span's fields each time).
+        tracing::record_all!(span, trace_id = %ids.trace_id(), span_id = %ids.span_id());
     }
 }
 
