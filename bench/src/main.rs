@@ -30,6 +30,7 @@ use tonic::transport::Channel;
 
 mod certs;
 mod echo;
+mod raw;
 
 /// Why the admin records the bench's sessions, planned days ahead, now.
 pub(crate) const AHEAD_OF_SCHEDULE: &str = "load test: recorded ahead of the schedule";
@@ -130,7 +131,8 @@ enum Command {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Read {
-    /// CourseService/ListCourses, a page of 50, as a trainee.
+    /// CourseService/ListCourses, a page of 50, as a trainee (the reply
+    /// counted, not decoded, as wrk reads HTTP).
     Catalog,
     /// EnrolmentService/ListEnrolments as the trainee: their own.
     MyEnrolments,
@@ -291,16 +293,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 async move {
                     let trainee = &trainee_tokens[index % trainee_tokens.len()];
                     match what {
-                        Read::Catalog => CourseServiceClient::new(channel)
-                            .list_courses(authed(
+                        // Counted, not decoded (see `raw`).
+                        Read::Catalog => raw::call(
+                            channel,
+                            "/hamafza.courses.v1.CourseService/ListCourses",
+                            authed(
                                 trainee,
                                 cpb::ListCoursesRequest {
                                     page_size: 50,
                                     ..Default::default()
                                 },
-                            ))
-                            .await
-                            .map(drop),
+                            ),
+                        )
+                        .await
+                        .map(drop),
                         Read::MyEnrolments => EnrolmentServiceClient::new(channel)
                             .list_enrolments(authed(
                                 trainee,
