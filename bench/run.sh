@@ -35,8 +35,12 @@ if [ -n "$quick" ]; then
 else
   duration=${BENCH_DURATION:-15s}; growth=${BENCH_GROWTH:-10000 100000 1000000}; profile=release
 fi
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
+# Plain connections, as to the compose deployment's PostgreSQL: a server with
+# ssl on (Debian's default) would otherwise have the services (sqlx) and
+# pgbench (libpq) both encrypt every round trip on loopback.
+export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres} PGSSLMODE=${PGSSLMODE:-disable}
 pg="postgres://$PGUSER@$PGHOST:$PGPORT"
+db() { echo "$pg/$1?sslmode=$PGSSLMODE"; } # a database's URL for the services
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 need() { # COMMAND PACKAGE: install the Debian package when the command is missing
@@ -80,7 +84,7 @@ export HAMAFZA_DATA_DIR=$work/data HAMAFZA_AUTH_ALLOW_DEV_ISSUER=true HAMAFZA_LO
 port=52051
 for service in courses enrolments certification notifications; do
   upper=${service^^}
-  export "HAMAFZA_${upper}_DATABASE_URL=$pg/hamafza_bench_$service"
+  export "HAMAFZA_${upper}_DATABASE_URL=$(db "hamafza_bench_$service")"
   export "HAMAFZA_${upper}_ADDR=127.0.0.1:$port" "HAMAFZA_${upper}_URL=http://127.0.0.1:$port"
   port=$((port + 1))
 done
@@ -162,7 +166,7 @@ stop enrolments
 psql -q -d postgres -c "ALTER DATABASE hamafza_bench_enrolments RESET log_statement"
 python3 bench/ceiling.py "$work/capture.log" 200 > "$out/enrol-spread.sql"
 python3 bench/ceiling.py "$work/capture.log" 1 > "$out/enrol-hot.sql"
-HAMAFZA_ENROLMENTS_DATABASE_URL=$pg/hamafza_bench_ceiling "$bin/hamafza" migrate >/dev/null
+HAMAFZA_ENROLMENTS_DATABASE_URL=$(db hamafza_bench_ceiling) "$bin/hamafza" migrate >/dev/null
 
 step "pgbench: the ceiling of that SQL (8 clients)"
 for shape in spread hot; do
@@ -179,7 +183,7 @@ done
 # 17) beside the captured one, 8 clients, on a fresh ceiling schema: spread
 # over 200 sessions' seat rows and on one.
 psql -q -d postgres -c "DROP DATABASE IF EXISTS hamafza_bench_ceiling WITH (FORCE)" -c "CREATE DATABASE hamafza_bench_ceiling"
-HAMAFZA_ENROLMENTS_DATABASE_URL=$pg/hamafza_bench_ceiling "$bin/hamafza" migrate >/dev/null
+HAMAFZA_ENROLMENTS_DATABASE_URL=$(db hamafza_bench_ceiling) "$bin/hamafza" migrate >/dev/null
 psql -q -d hamafza_bench_ceiling -c "INSERT INTO session_seats (session_id, course_id, capacity, taken, meeting_count,
     instructor_subject, course_title_fa, course_title_en, hours, passing_score, min_attendance_percent, updated_at)
   SELECT ('00000000-0000-4000-a000-' || lpad(to_hex(s::bigint), 12, '0'))::uuid,
