@@ -478,9 +478,9 @@ impl Store {
     }
 
     /// The people trained over whole months `[first, end)` (`from` and
-    /// `until` their first instants), from the spans and the deltas not
-    /// folded yet, read in one statement, and the people whose completions
-    /// straddle a bounded period, from their rows.
+    /// `until` their first instants), from the spans, the deltas not folded
+    /// yet and, for a bounded period, the people whose completions straddle
+    /// it (from their rows), read in one statement.
     async fn people_trained_from_spans(
         &self,
         (first, end): (Option<i32>, Option<i32>),
@@ -498,36 +498,32 @@ impl Store {
                  OR (first_month < {first} AND last_month >= {first} AND last_month < {end})"
             ),
         };
-        let spanned = async {
-            let statement = Statement::from_string(
-                backend,
-                format!(
-                    "SELECT organization_id AS trainee_organization_id, \
-                     CAST(SUM(people) AS bigint) AS n FROM ( \
-                       SELECT organization_id, first_month, last_month, people \
-                       FROM people_trained_spans \
-                       UNION ALL SELECT organization_id, first_month, last_month, people \
-                       FROM people_trained_span_deltas \
-                     ) AS spans WHERE {condition} GROUP BY organization_id"
-                ),
-            );
-            organization_counts(self.db.query_all_raw(statement).await?)
+        // The straddlers in the same statement: one snapshot, so a person
+        // whose completion commits meanwhile is counted once.
+        let mut binder = Binder::new(backend);
+        let straddling = match (from, until) {
+            (Some(from), Some(until)) => format!(
+                " UNION ALL SELECT p.organization_id, 1 FROM people_trained p WHERE {}",
+                binder.straddling(from, until)
+            ),
+            _ => String::new(),
         };
-        let straddling = async {
-            match (from, until) {
-                (Some(from), Some(until)) => {
-                    let mut binder = Binder::new(backend);
-                    let condition = binder.straddling(from, until);
-                    self.count_people(binder, &condition).await
-                }
-                _ => Ok(Vec::new()),
-            }
-        };
-        let (spanned, straddling) = tokio::try_join!(spanned, straddling)?;
-        let mut people: HashMap<String, u32> = spanned.into_iter().collect();
-        for (organization, n) in straddling {
-            *people.entry(organization).or_default() += n;
-        }
+        let statement = Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT organization_id AS trainee_organization_id, \
+                 CAST(SUM(people) AS bigint) AS n FROM ( \
+                   SELECT organization_id, people FROM ( \
+                     SELECT organization_id, first_month, last_month, people \
+                     FROM people_trained_spans \
+                     UNION ALL SELECT organization_id, first_month, last_month, people \
+                     FROM people_trained_span_deltas \
+                   ) AS spans WHERE {condition}{straddling} \
+                 ) AS counted GROUP BY organization_id"
+            ),
+            binder.values,
+        );
+        let people = organization_counts(self.db.query_all_raw(statement).await?)?;
         // An organization whose people all moved away leaves zero spans behind.
         Ok(people.into_iter().filter(|(_, n)| *n > 0).collect())
     }
