@@ -280,7 +280,7 @@ async fn rollups_answer_like_the_rows_after_an_upgrade_and_a_random_history() {
     let rows = store.benchmark_from_rows(None, None, &[]).await.unwrap();
     assert_eq!(
         rolled["msc"].enrolments,
-        rows["msc"].enrolments + 1000 * msc_rollup_rows(&db).await
+        rows["msc"].enrolments + 1000 * rows_of(&db, "benchmark_rollups", "msc").await
     );
     assert_eq!(rolled["ksc"], rows["ksc"]);
 
@@ -329,7 +329,7 @@ async fn rollups_answer_like_the_rows_after_an_upgrade_and_a_random_history() {
     )
     .await
     .unwrap();
-    let spans = nisco_span_rows(&db).await;
+    let spans = rows_of(&db, "people_trained_spans", "nisco").await;
     assert!(spans > 0, "nisco has people trained");
     for (from, until, added) in [
         (None, None, 1000 * spans),
@@ -346,23 +346,12 @@ async fn rollups_answer_like_the_rows_after_an_upgrade_and_a_random_history() {
     }
 }
 
-async fn nisco_span_rows(db: &DatabaseConnection) -> u32 {
+/// How many rows of `table` belong to `organization`.
+async fn rows_of(db: &DatabaseConnection, table: &str, organization: &str) -> u32 {
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM people_trained_spans WHERE organization_id = 'nisco'",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    u32::try_from(row.try_get::<i64>("", "n").unwrap()).unwrap()
-}
-
-async fn msc_rollup_rows(db: &DatabaseConnection) -> u32 {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM benchmark_rollups WHERE organization_id = 'msc'",
+            format!("SELECT COUNT(*) AS n FROM {table} WHERE organization_id = '{organization}'"),
         ))
         .await
         .unwrap()

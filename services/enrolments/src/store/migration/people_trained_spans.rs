@@ -79,6 +79,15 @@ fn rebuild_all(backend: DatabaseBackend) -> Vec<String> {
     statements
 }
 
+/// Makes `people_trained_rebuild()` (PostgreSQL) run `statements`.
+async fn replace_rebuild_function(
+    manager: &SchemaManager<'_>,
+    statements: &[String],
+) -> Result<(), DbErr> {
+    drop_rebuild_function(manager, "people_trained_rebuild").await?;
+    create_rebuild_function(manager, "people_trained_rebuild", "enrolments", statements).await
+}
+
 hamafza_kit::migration_name! {
     /// The spans of the people trained, their triggers, and their rows from the people already there.
     pub struct PeopleTrainedSpans = "m20261130_000200_people_trained_spans";
@@ -134,14 +143,7 @@ impl MigrationTrait for PeopleTrainedSpans {
         )
         .await?;
         // The bulk loads' rebuild now makes the spans too.
-        drop_rebuild_function(manager, "people_trained_rebuild").await?;
-        create_rebuild_function(
-            manager,
-            "people_trained_rebuild",
-            "enrolments",
-            &rebuild_all(backend),
-        )
-        .await?;
+        replace_rebuild_function(manager, &rebuild_all(backend)).await?;
         // And now, from the people already there.
         execute_each(manager, &rebuild_statements(backend)).await
     }
@@ -157,14 +159,7 @@ impl MigrationTrait for PeopleTrainedSpans {
             ],
         )
         .await?;
-        drop_rebuild_function(manager, "people_trained_rebuild").await?;
-        create_rebuild_function(
-            manager,
-            "people_trained_rebuild",
-            "enrolments",
-            &people_trained::rebuild_statements(),
-        )
-        .await?;
+        replace_rebuild_function(manager, &people_trained::rebuild_statements()).await?;
         drop_tables(
             manager,
             &["people_trained_span_deltas", "people_trained_spans"],
