@@ -51,16 +51,6 @@ pub(crate) struct Occasion {
 pub(crate) struct People(HashMap<String, Option<Person>>);
 
 impl People {
-    /// A memo that already knows `people` (e.g. a listing's).
-    pub(crate) fn knowing(people: impl IntoIterator<Item = Person>) -> Self {
-        Self(
-            people
-                .into_iter()
-                .map(|person| (person.subject.clone(), Some(person)))
-                .collect(),
-        )
-    }
-
     /// Remembers `person` as the directory listed them.
     pub(crate) fn learn(&mut self, person: Person) {
         self.0.insert(person.subject.clone(), Some(person));
@@ -326,10 +316,11 @@ impl NotificationsApi {
             ..Facts::default()
         };
         let members = self.courses.people_with_role("", Role::Council).await?;
-        let subjects: Vec<String> = members.iter().map(|m| m.subject.clone()).collect();
-        let mut people = People::knowing(members);
+        let mut people = People::default();
         let mut drafts = Vec::new();
-        for subject in subjects {
+        for member in members {
+            let subject = member.subject.clone();
+            people.learn(member);
             let recipient = Recipient {
                 dedupe_key: format!(
                     "{}:{}:{}",
@@ -407,12 +398,14 @@ impl NotificationsApi {
                 .courses
                 .people_with_role(organization, Role::OrgManager)
                 .await?;
-            let recipients = managers
-                .iter()
-                .map(|manager| each(&manager.subject, Audience::Manager))
-                .collect();
-            *people = People::knowing(managers);
-            return Ok(recipients);
+            return Ok(managers
+                .into_iter()
+                .map(|manager| {
+                    let recipient = each(&manager.subject, Audience::Manager);
+                    people.learn(manager);
+                    recipient
+                })
+                .collect());
         }
         let mut recipients = vec![each(&event.trainee_subject, Audience::Trainee)];
         let enroller = event.enrolled_by_subject.trim();
