@@ -116,6 +116,18 @@ async fn the_api_enrols_with_a_bearer_token_and_refuses_what_it_should() {
             .iter()
             .any(|c| c["code"] == "PR-101")
     );
+    let filtered = json(client.get(url("/api/v1/courses?category=pr-foundations"))).await;
+    let filtered = filtered.as_array().unwrap();
+    assert!(filtered.iter().any(|c| c["code"] == "PR-101"));
+    assert!(filtered.iter().all(|c| c["category"] == "pr-foundations"));
+    // The documented pattern, exactly: a space around a slug (`+` in a query)
+    // or anything else outside it is refused, not read as "all".
+    for bad in ["+", "+pr-foundations", "PR", "media_relations"] {
+        let response = send(client.get(url(&format!("/api/v1/courses?category={bad}")))).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["violations"][0]["field"], "category", "{bad}");
+    }
     let sessions = json(client.get(url("/api/v1/sessions"))).await;
     // The first that takes enrolments (the demo also has one that has begun).
     let open = sessions

@@ -165,10 +165,11 @@ pub(super) async fn courses(
     headers: HeaderMap,
     Query(query): Query<CourseQuery>,
 ) -> Result<Response, ApiFailure> {
-    // The category as documented (a slug of at most 40); the text forgiving:
-    // what a search box cannot mean (control and invisible characters) is
-    // dropped rather than refused.
-    let category = query.category.trim();
+    // The category exactly as documented (a slug of at most 40, nothing
+    // around it: `category=+` is a space, not "all"); the text forgiving: what
+    // a search box cannot mean (control and invisible characters) is dropped
+    // rather than refused.
+    let category = query.category.as_str();
     if category.chars().count() > 40
         || !category
             .bytes()
