@@ -312,3 +312,68 @@ async fn one_enrolment_through_the_gateway_is_one_trace_across_the_services() {
         "a JSON log line 'enrolment recorded' with trace_id {trace_id}:\n{log}"
     );
 }
+
+/// Without a collector the spans carry only their ids, and still: the trace a
+/// caller started flows through the gateway into enrolments, and the log
+/// lines name it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_collector_the_logs_still_follow_the_callers_trace() {
+    let mut topology = Topology::new(&[]).await;
+    for service in ["courses", "enrolments", "certification", "gateway"] {
+        topology.start(service, service, &[]).await;
+    }
+    let trainee = topology.token("trainee-msc-1", "msc", &["trainee"]);
+    let gateway = topology.url("gateway");
+    let http = reqwest::Client::new();
+    let sessions: Vec<serde_json::Value> = http
+        .get(format!("{gateway}/api/v1/sessions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let caller_span = "00f067aa0ba902b7";
+    let mut enrolled = None;
+    for session in &sessions {
+        let session_id = session["id"].as_str().unwrap();
+        let trace_id = new_trace_id();
+        let response = http
+            .post(format!("{gateway}/api/v1/sessions/{session_id}/enrolments"))
+            .bearer_auth(&trainee)
+            .header("traceparent", format!("00-{trace_id}-{caller_span}-01"))
+            .json(&serde_json::json!({ "request_id": format!("ids-{session_id}") }))
+            .send()
+            .await
+            .unwrap();
+        if response.status().is_success() {
+            let body: serde_json::Value = response.json().await.unwrap();
+            if body["status"] == "confirmed" {
+                enrolled = Some(trace_id);
+                break;
+            }
+        }
+    }
+    let trace_id = enrolled.expect("the demo trainee is confirmed in some open session");
+    for (name, status) in topology.stop().await {
+        assert!(status.success(), "{name} exited {status} after SIGTERM");
+    }
+
+    // The enrolment's log line, written by enrolments inside the call the
+    // gateway made for the caller, names the caller's trace and a span of
+    // its own.
+    let log = topology.log("enrolments");
+    let line = log
+        .lines()
+        .filter(|line| line.contains("enrolment recorded"))
+        .find(|line| line.contains(&trace_id))
+        .unwrap_or_else(|| {
+            panic!("a log line 'enrolment recorded' with trace_id {trace_id}:\n{log}")
+        });
+    let line: serde_json::Value = serde_json::from_str(line).unwrap();
+    let span = &line["span"];
+    assert_eq!(span["trace_id"], trace_id.as_str(), "{line}");
+    let span_id = span["span_id"].as_str().unwrap();
+    assert_eq!(span_id.len(), 16, "{line}");
+    assert_ne!(span_id, caller_span, "{line}");
+}

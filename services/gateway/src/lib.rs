@@ -480,7 +480,6 @@ fn admin_routes() -> Router<AppState> {
 /// duration and status go to the `http.server.request.duration` metric.
 async fn trace_request(request: Request, next: Next) -> Response {
     use tracing::Instrument;
-    use tracing_opentelemetry::OpenTelemetrySpanExt;
     static METRICS: std::sync::OnceLock<hamafza_kit::telemetry::HttpMetrics> =
         std::sync::OnceLock::new();
     let started = std::time::Instant::now();
@@ -504,11 +503,7 @@ async fn trace_request(request: Request, next: Next) -> Response {
         trace_id = tracing::field::Empty,
         span_id = tracing::field::Empty,
     );
-    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.extract(&hamafza_kit::grpc::HeaderExtractor(request.headers()))
-    });
-    let _ = span.set_parent(parent);
-    hamafza_kit::telemetry::record_ids(&span);
+    hamafza_kit::telemetry::continue_trace(&span, request.headers());
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status();
     span.record("http.response.status_code", status.as_u16());

@@ -20,11 +20,10 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus as WireStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tower::Service;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::config::GrpcConfig;
 use crate::shutdown::Shutdown;
-use crate::telemetry::{RpcMetrics, record_ids};
+use crate::telemetry::{RpcMetrics, continue_trace};
 
 /// Builds and runs one gRPC server.
 pub struct GrpcServer {
@@ -326,12 +325,7 @@ fn call_span(service: &str, method: &str, headers: &http::HeaderMap) -> tracing:
         trace_id = tracing::field::Empty,
         span_id = tracing::field::Empty,
     );
-    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.extract(&HeaderExtractor(headers))
-    });
-    // Without the OpenTelemetry layer (tests) there is nothing to link.
-    let _ = span.set_parent(parent);
-    record_ids(&span);
+    continue_trace(&span, headers);
     span
 }
 
@@ -372,7 +366,7 @@ impl opentelemetry::propagation::Injector for MetadataInjector<'_> {
 /// Carries the current span's trace into an outgoing call, so that one
 /// click in the web app is one trace across the services.
 pub fn inject_trace_context(metadata: &mut tonic::metadata::MetadataMap) {
-    let context = tracing::Span::current().context();
+    let context = crate::telemetry::context_of(&tracing::Span::current());
     opentelemetry::global::get_text_map_propagator(|propagator| {
         propagator.inject_context(&context, &mut MetadataInjector(metadata));
     });

@@ -1,10 +1,14 @@
 //! Logs, traces and metrics.
 //!
 //! Logs go to stderr as pretty text or JSON; every request's span carries its
-//! `trace_id` and `span_id`, so a log line leads to its trace. Spans are always
-//! made (W3C trace context flows between services even without a collector);
-//! when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, spans and metrics are exported
-//! over OTLP/gRPC. Keep the returned guard alive: dropping it flushes both.
+//! `trace_id` and `span_id`, so a log line leads to its trace, and W3C trace
+//! context flows between services with or without a collector. When
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` is set, spans are OpenTelemetry spans and
+//! they and the metrics are exported over OTLP/gRPC; without it, spans carry
+//! only their ids ([`ids`]), since nothing would read the rest. Keep the
+//! returned guard alive: dropping it flushes both.
+
+mod ids;
 
 use std::time::Duration;
 
@@ -74,15 +78,18 @@ pub fn init(service_name: &str, log: &LogConfig) -> Result<TelemetryGuard, Telem
     let endpoint = std::env::var(OTLP_ENDPOINT_ENV)
         .ok()
         .filter(|endpoint| !endpoint.trim().is_empty());
-    // Without a collector spans are still made, so ids reach the logs and the
-    // trace context reaches the next service.
-    let mut tracer = SdkTracerProvider::builder().with_resource(resource.clone());
+    let mut tracer = None;
     let mut meter = None;
     if endpoint.is_some() {
         let spans = opentelemetry_otlp::SpanExporter::builder()
             .with_tonic()
             .build()?;
-        tracer = tracer.with_batch_exporter(spans);
+        let provider = SdkTracerProvider::builder()
+            .with_resource(resource.clone())
+            .with_batch_exporter(spans)
+            .build();
+        opentelemetry::global::set_tracer_provider(provider.clone());
+        tracer = Some(provider);
         let metrics = opentelemetry_otlp::MetricExporter::builder()
             .with_tonic()
             .build()?;
@@ -101,17 +108,22 @@ pub fn init(service_name: &str, log: &LogConfig) -> Result<TelemetryGuard, Telem
         opentelemetry::global::set_meter_provider(provider.clone());
         meter = Some(provider);
     }
-    let tracer = tracer.build();
-    opentelemetry::global::set_tracer_provider(tracer.clone());
-    // No busy/idle timings (two clock reads on every poll of every call's
-    // future) and no OpenTelemetry context attached on each enter: outgoing
-    // calls take their trace from the tracing span (`inject_trace_context`).
-    let otel_layer = tracing_opentelemetry::layer()
-        .with_tracked_inactivity(false)
-        .with_context_activation(false)
-        .with_tracer(tracer.tracer(service_name.to_owned()));
+    // With a collector, OpenTelemetry spans: no busy/idle timings (two clock
+    // reads on every poll of every call's future) and no OpenTelemetry
+    // context attached on each enter (outgoing calls take their trace from
+    // the tracing span, `inject_trace_context`). Without one, only the ids.
+    let otel_layer = tracer.as_ref().map(|provider| {
+        tracing_opentelemetry::layer()
+            .with_tracked_inactivity(false)
+            .with_context_activation(false)
+            .with_tracer(provider.tracer(service_name.to_owned()))
+    });
+    let ids_layer = tracer.is_none().then(ids::TraceIdsLayer::default);
 
-    let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(otel_layer)
+        .with(ids_layer);
     match log.format {
         LogFormat::Json => registry
             .with(
@@ -135,19 +147,44 @@ pub fn init(service_name: &str, log: &LogConfig) -> Result<TelemetryGuard, Telem
     if let Some(endpoint) = endpoint {
         tracing::info!(endpoint, "exporting traces and metrics over OTLP");
     }
-    Ok(TelemetryGuard {
-        tracer: Some(tracer),
-        meter,
-    })
+    Ok(TelemetryGuard { tracer, meter })
 }
 
-/// Writes the span's OpenTelemetry ids into its `trace_id` and `span_id`
-/// fields (declared `Empty` by the caller), so every log line inside it names
-/// its trace. Call after `set_parent`.
-pub fn record_ids(span: &tracing::Span) {
-    let context = span.context();
-    let otel = context.span();
-    let ids = otel.span_context();
+/// Continues the trace a caller sent (W3C `traceparent` in `headers`, if any)
+/// in `span`, a request's span made before any span inside it, and writes the
+/// span's ids into its `trace_id` and `span_id` fields (declared `Empty`), so
+/// every log line inside it names its trace.
+pub fn continue_trace(span: &tracing::Span, headers: &tonic::codegen::http::HeaderMap) {
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&crate::grpc::HeaderExtractor(headers))
+    });
+    let remote = parent.span().span_context().clone();
+    let adopted = ids::with_ids(span, |ids| {
+        if remote.is_valid() {
+            ids.trace_id = remote.trace_id();
+            ids.flags = remote.trace_flags();
+        }
+    });
+    if adopted.is_none() {
+        // The OpenTelemetry layer (or none at all, in some tests: then there
+        // is nothing to link).
+        let _ = span.set_parent(parent);
+    }
+    record_ids(span);
+}
+
+/// The trace context of `span`, to carry into an outgoing call.
+pub(crate) fn context_of(span: &tracing::Span) -> opentelemetry::Context {
+    ids::with_ids(span, |ids| {
+        opentelemetry::Context::new().with_remote_span_context(ids.span_context())
+    })
+    .unwrap_or_else(|| span.context())
+}
+
+/// Writes the span's ids into its `trace_id` and `span_id` fields (declared
+/// `Empty` by the caller), so every log line inside it names its trace.
+fn record_ids(span: &tracing::Span) {
+    let ids = context_of(span).span().span_context().clone();
     if ids.is_valid() {
         // One record of both: every layer handles each record call (the
         // JSON log layer reparses the span's fields each time).

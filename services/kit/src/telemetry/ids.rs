@@ -1,0 +1,161 @@
+//! Trace ids without a collector.
+//!
+//! When no OTLP collector is configured nothing reads an OpenTelemetry span,
+//! yet every log line should still name its trace and the trace context
+//! should still flow from service to service. Building a full OpenTelemetry
+//! span per call for that (attributes converted, a builder kept, an SDK span
+//! made and dropped at close) was most of what a cheap call cost beyond the
+//! transport. [`TraceIdsLayer`] keeps just the ids: each span inherits its
+//! parent's trace (or starts one) and gets a span id of its own, stored in the
+//! span's extensions, where [`continue_trace`](super::continue_trace),
+//! [`record_ids`](super::record_ids) and
+//! [`inject_trace_context`](crate::grpc::inject_trace_context) find them.
+
+use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
+use tracing::span;
+use tracing_subscriber::Registry;
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+
+/// A span's place in its trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct TraceIds {
+    pub(super) trace_id: TraceId,
+    pub(super) span_id: SpanId,
+    pub(super) flags: TraceFlags,
+}
+
+impl TraceIds {
+    /// As a remote parent, for an outgoing call's `traceparent`.
+    pub(super) fn span_context(self) -> SpanContext {
+        SpanContext::new(
+            self.trace_id,
+            self.span_id,
+            self.flags,
+            true,
+            TraceState::NONE,
+        )
+    }
+}
+
+/// Gives every span trace ids, and nothing else.
+#[derive(Debug, Default)]
+pub struct TraceIdsLayer {
+    ids: RandomIdGenerator,
+}
+
+impl<S> tracing_subscriber::Layer<S> for TraceIdsLayer
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, _attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        let inherited = span
+            .parent()
+            .and_then(|parent| parent.extensions().get::<TraceIds>().copied());
+        // A root is sampled, as the SDK's default sampler would have it, so a
+        // service with a collector downstream still records the trace.
+        let ids = TraceIds {
+            trace_id: inherited.map_or_else(|| self.ids.new_trace_id(), |p| p.trace_id),
+            span_id: self.ids.new_span_id(),
+            flags: inherited.map_or(TraceFlags::SAMPLED, |p| p.flags),
+        };
+        span.extensions_mut().insert(ids);
+    }
+}
+
+/// Runs `f` on the ids the layer gave `span`, if the installed subscriber has
+/// the layer (it does when no collector is configured).
+pub(super) fn with_ids<R>(span: &tracing::Span, f: impl FnOnce(&mut TraceIds) -> R) -> Option<R> {
+    span.with_subscriber(|(id, dispatch)| {
+        let registry = dispatch.downcast_ref::<Registry>()?;
+        let span = registry.span(id)?;
+        let mut extensions = span.extensions_mut();
+        extensions.get_mut::<TraceIds>().map(f)
+    })
+    .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use opentelemetry::trace::TraceContextExt as _;
+    use opentelemetry_sdk::propagation::TraceContextPropagator;
+    use tonic::codegen::http::HeaderMap;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    use super::TraceIdsLayer;
+    use crate::telemetry::{context_of, continue_trace};
+
+    /// The `traceparent` an outgoing call from inside `span` would carry.
+    fn traceparent(span: &tracing::Span) -> String {
+        let mut metadata = tonic::metadata::MetadataMap::new();
+        opentelemetry::global::get_text_map_propagator(|propagator| {
+            propagator.inject_context(
+                &context_of(span),
+                &mut crate::grpc::MetadataInjector(&mut metadata),
+            );
+        });
+        metadata
+            .get("traceparent")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    fn headers(traceparent: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("traceparent", traceparent.parse().unwrap());
+        headers
+    }
+
+    fn ids(span: &tracing::Span) -> (String, String) {
+        let context = context_of(span);
+        let ids = context.span().span_context().clone();
+        assert!(ids.is_valid());
+        (ids.trace_id().to_string(), ids.span_id().to_string())
+    }
+
+    #[test]
+    fn spans_carry_their_trace_to_their_children_and_to_outgoing_calls() {
+        opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+        let subscriber = tracing_subscriber::registry().with(TraceIdsLayer::default());
+        tracing::subscriber::with_default(subscriber, || {
+            // A request with no caller's trace starts one, sampled.
+            let root = tracing::info_span!("request", trace_id = tracing::field::Empty);
+            continue_trace(&root, &HeaderMap::new());
+            let (trace, root_span) = ids(&root);
+            let child = root.in_scope(|| tracing::info_span!("inner"));
+            let (child_trace, child_span) = ids(&child);
+            assert_eq!(child_trace, trace, "a child is in its parent's trace");
+            assert_ne!(child_span, root_span, "with an id of its own");
+            assert_eq!(traceparent(&child), format!("00-{trace}-{child_span}-01"));
+            let other = tracing::info_span!("request");
+            assert_ne!(ids(&other).0, trace, "another request, another trace");
+
+            // A caller's trace is continued, sampled or not, by the request
+            // and by what it does.
+            let caller = "4bf92f3577b34da6a3ce929d0e0e4736";
+            for flags in ["01", "00"] {
+                let request = tracing::info_span!("request");
+                continue_trace(
+                    &request,
+                    &headers(&format!("00-{caller}-00f067aa0ba902b7-{flags}")),
+                );
+                let inner = request.in_scope(|| tracing::info_span!("inner"));
+                let (trace, span) = ids(&inner);
+                assert_eq!(trace, caller);
+                assert_eq!(traceparent(&inner), format!("00-{caller}-{span}-{flags}"));
+            }
+
+            // A malformed one is ignored: the request starts its own trace.
+            let request = tracing::info_span!("request");
+            let before = ids(&request);
+            continue_trace(&request, &headers("00-zz-00f067aa0ba902b7-01"));
+            assert_eq!(ids(&request), before);
+        });
+    }
+}
