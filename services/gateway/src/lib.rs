@@ -492,6 +492,7 @@ async fn trace_request(request: Request, next: Next) -> Response {
         .map_or("unmatched", axum::extract::MatchedPath::as_str)
         .to_owned();
     let span = tracing::info_span!(
+        parent: None,
         "http.request",
         otel.name = %format!("{method} {route}"),
         otel.kind = "server",

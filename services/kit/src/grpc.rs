@@ -314,6 +314,7 @@ fn is_server_error(code: tonic::Code) -> bool {
 
 fn call_span(service: &str, method: &str, headers: &http::HeaderMap) -> tracing::Span {
     let span = tracing::info_span!(
+        parent: None,
         "grpc.request",
         otel.name = %format!("{service}/{method}"),
         otel.kind = "server",

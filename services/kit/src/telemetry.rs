@@ -150,8 +150,9 @@ pub fn init(service_name: &str, log: &LogConfig) -> Result<TelemetryGuard, Telem
     Ok(TelemetryGuard { tracer, meter })
 }
 
-/// Continues the trace a caller sent (W3C `traceparent` in `headers`, if any)
-/// in `span`, a request's span made before any span inside it, and writes the
+/// Continues the trace a caller sent (W3C `traceparent` and `tracestate` in
+/// `headers`, if any) in `span`, a request's root span (`parent: None`) made
+/// before any span inside it, and writes the
 /// span's ids into its `trace_id` and `span_id` fields (declared `Empty`), so
 /// every log line inside it names its trace.
 pub fn continue_trace(span: &tracing::Span, headers: &tonic::codegen::http::HeaderMap) {
@@ -159,10 +160,11 @@ pub fn continue_trace(span: &tracing::Span, headers: &tonic::codegen::http::Head
         propagator.extract(&crate::grpc::HeaderExtractor(headers))
     });
     let remote = parent.span().span_context().clone();
-    let adopted = ids::with_ids(span, |ids| {
+    let adopted = ids::with_ids_mut(span, |ids| {
         if remote.is_valid() {
             ids.trace_id = remote.trace_id();
             ids.flags = remote.trace_flags();
+            ids.state = remote.trace_state().clone();
         }
     });
     if adopted.is_none() {
@@ -175,10 +177,10 @@ pub fn continue_trace(span: &tracing::Span, headers: &tonic::codegen::http::Head
 
 /// The trace context of `span`, to carry into an outgoing call.
 pub(crate) fn context_of(span: &tracing::Span) -> opentelemetry::Context {
-    ids::with_ids(span, |ids| {
-        opentelemetry::Context::new().with_remote_span_context(ids.span_context())
-    })
-    .unwrap_or_else(|| span.context())
+    ids::ids_of(span).map_or_else(
+        || span.context(),
+        |ids| opentelemetry::Context::new().with_remote_span_context(ids.span_context()),
+    )
 }
 
 /// Writes the span's ids into its `trace_id` and `span_id` fields (declared

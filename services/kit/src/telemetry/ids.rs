@@ -16,30 +16,36 @@ use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
 use tracing::span;
 use tracing_subscriber::Registry;
 use tracing_subscriber::layer::Context;
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::registry::{Extensions, ExtensionsMut, LookupSpan};
 
 /// A span's place in its trace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct TraceIds {
     pub(super) trace_id: TraceId,
     pub(super) span_id: SpanId,
     pub(super) flags: TraceFlags,
+    /// The caller's vendor state (W3C `tracestate`), passed on unchanged.
+    pub(super) state: TraceState,
 }
 
 impl TraceIds {
     /// As a remote parent, for an outgoing call's `traceparent`.
-    pub(super) fn span_context(self) -> SpanContext {
+    pub(super) fn span_context(&self) -> SpanContext {
         SpanContext::new(
             self.trace_id,
             self.span_id,
             self.flags,
             true,
-            TraceState::NONE,
+            self.state.clone(),
         )
     }
 }
 
-/// Gives every span trace ids, and nothing else.
+/// Gives every span trace ids, and nothing else. What it does not do: sample
+/// (`OTEL_TRACES_SAMPLER` has nothing to decide without a collector; a new
+/// trace is marked sampled, as the SDK's default sampler marks it, so a
+/// service with a collector downstream still records it, and a caller's
+/// decision is passed on).
 #[derive(Debug, Default)]
 pub struct TraceIdsLayer {
     ids: RandomIdGenerator,
@@ -53,28 +59,53 @@ where
         let Some(span) = ctx.span(id) else { return };
         let inherited = span
             .parent()
-            .and_then(|parent| parent.extensions().get::<TraceIds>().copied());
-        // A root is sampled, as the SDK's default sampler would have it, so a
-        // service with a collector downstream still records the trace.
-        let ids = TraceIds {
-            trace_id: inherited.map_or_else(|| self.ids.new_trace_id(), |p| p.trace_id),
-            span_id: self.ids.new_span_id(),
-            flags: inherited.map_or(TraceFlags::SAMPLED, |p| p.flags),
+            .and_then(|parent| parent.extensions().get::<TraceIds>().cloned());
+        let ids = match inherited {
+            Some(parent) => TraceIds {
+                span_id: self.ids.new_span_id(),
+                ..parent
+            },
+            None => TraceIds {
+                trace_id: self.ids.new_trace_id(),
+                span_id: self.ids.new_span_id(),
+                flags: TraceFlags::SAMPLED,
+                state: TraceState::NONE,
+            },
         };
         span.extensions_mut().insert(ids);
     }
 }
 
-/// Runs `f` on the ids the layer gave `span`, if the installed subscriber has
-/// the layer (it does when no collector is configured).
-pub(super) fn with_ids<R>(span: &tracing::Span, f: impl FnOnce(&mut TraceIds) -> R) -> Option<R> {
+/// Looks `span` up in the installed subscriber's registry (the layer is
+/// there when no collector is configured) and runs `f` on its extensions.
+fn with_extensions<R>(
+    span: &tracing::Span,
+    f: impl FnOnce(&tracing_subscriber::registry::SpanRef<'_, Registry>) -> Option<R>,
+) -> Option<R> {
     span.with_subscriber(|(id, dispatch)| {
         let registry = dispatch.downcast_ref::<Registry>()?;
-        let span = registry.span(id)?;
-        let mut extensions = span.extensions_mut();
-        extensions.get_mut::<TraceIds>().map(f)
+        f(&registry.span(id)?)
     })
     .flatten()
+}
+
+/// The ids the layer gave `span`, if the layer is installed.
+pub(super) fn ids_of(span: &tracing::Span) -> Option<TraceIds> {
+    with_extensions(span, |span| {
+        let extensions: Extensions<'_> = span.extensions();
+        extensions.get::<TraceIds>().cloned()
+    })
+}
+
+/// Runs `f` on the ids the layer gave `span`, if the layer is installed.
+pub(super) fn with_ids_mut<R>(
+    span: &tracing::Span,
+    f: impl FnOnce(&mut TraceIds) -> R,
+) -> Option<R> {
+    with_extensions(span, |span| {
+        let mut extensions: ExtensionsMut<'_> = span.extensions_mut();
+        extensions.get_mut::<TraceIds>().map(f)
+    })
 }
 
 #[cfg(test)]
@@ -89,8 +120,8 @@ mod tests {
     use super::TraceIdsLayer;
     use crate::telemetry::{context_of, continue_trace};
 
-    /// The `traceparent` an outgoing call from inside `span` would carry.
-    fn traceparent(span: &tracing::Span) -> String {
+    /// The metadata an outgoing call from inside `span` would carry.
+    fn injected(span: &tracing::Span) -> tonic::metadata::MetadataMap {
         let mut metadata = tonic::metadata::MetadataMap::new();
         opentelemetry::global::get_text_map_propagator(|propagator| {
             propagator.inject_context(
@@ -98,6 +129,12 @@ mod tests {
                 &mut crate::grpc::MetadataInjector(&mut metadata),
             );
         });
+        metadata
+    }
+
+    /// The `traceparent` an outgoing call from inside `span` would carry.
+    fn traceparent(span: &tracing::Span) -> String {
+        let metadata = injected(span);
         metadata
             .get("traceparent")
             .unwrap()
@@ -122,7 +159,12 @@ mod tests {
     #[test]
     fn spans_carry_their_trace_to_their_children_and_to_outgoing_calls() {
         opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-        let subscriber = tracing_subscriber::registry().with(TraceIdsLayer::default());
+        // Stacked as `init` stacks it: a filter, the layer as an option, the
+        // log layer.
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_subscriber::EnvFilter::new("info"))
+            .with(Some(TraceIdsLayer::default()))
+            .with(tracing_subscriber::fmt::layer().with_writer(std::io::sink));
         tracing::subscriber::with_default(subscriber, || {
             // A request with no caller's trace starts one, sampled.
             let root = tracing::info_span!("request", trace_id = tracing::field::Empty);
@@ -135,6 +177,17 @@ mod tests {
             assert_eq!(traceparent(&child), format!("00-{trace}-{child_span}-01"));
             let other = tracing::info_span!("request");
             assert_ne!(ids(&other).0, trace, "another request, another trace");
+            // Through a span the filter leaves out, and by an explicit parent.
+            let below = root.in_scope(|| {
+                let _skipped = tracing::debug_span!("skipped").entered();
+                tracing::info_span!("below")
+            });
+            assert_eq!(ids(&below).0, trace);
+            assert_eq!(ids(&tracing::info_span!(parent: &root, "named")).0, trace);
+            // A request's span is a root even when made inside another.
+            let nested = root.in_scope(|| tracing::info_span!(parent: None, "request"));
+            continue_trace(&nested, &HeaderMap::new());
+            assert_ne!(ids(&nested).0, trace);
 
             // A caller's trace is continued, sampled or not, by the request
             // and by what it does.
@@ -150,6 +203,14 @@ mod tests {
                 assert_eq!(trace, caller);
                 assert_eq!(traceparent(&inner), format!("00-{caller}-{span}-{flags}"));
             }
+
+            // The caller's vendor state goes on with its trace.
+            let mut sent = headers(&format!("00-{caller}-00f067aa0ba902b7-01"));
+            sent.insert("tracestate", "vendor=abc".parse().unwrap());
+            let request = tracing::info_span!("request");
+            continue_trace(&request, &sent);
+            let metadata = injected(&request);
+            assert_eq!(metadata.get("tracestate").unwrap(), "vendor=abc");
 
             // A malformed one is ignored: the request starts its own trace.
             let request = tracing::info_span!("request");
