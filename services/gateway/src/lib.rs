@@ -507,9 +507,11 @@ async fn trace_request(request: Request, next: Next) -> Response {
     hamafza_kit::telemetry::continue_trace(&span, request.headers());
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status();
-    span.record("http.response.status_code", status.as_u16());
-    if status.is_server_error() {
-        span.record("otel.status_code", "ERROR");
+    if hamafza_kit::telemetry::exporting() {
+        span.record("http.response.status_code", status.as_u16());
+        if status.is_server_error() {
+            span.record("otel.status_code", "ERROR");
+        }
     }
     METRICS
         .get_or_init(hamafza_kit::telemetry::HttpMetrics::new)

@@ -246,12 +246,14 @@ where
                         .map_or(tonic::Code::Ok, tonic::Code::from_i32),
                     Err(_) => tonic::Code::Unknown,
                 };
-                let span = tracing::Span::current();
-                span.record("rpc.grpc.status_code", code as i32);
-                if is_server_error(code) {
-                    span.record("otel.status_code", "ERROR");
+                if crate::telemetry::exporting() {
+                    let span = tracing::Span::current();
+                    span.record("rpc.grpc.status_code", code as i32);
+                    if is_server_error(code) {
+                        span.record("otel.status_code", "ERROR");
+                    }
+                    metrics.record(&service, &method, code, started.elapsed());
                 }
-                metrics.record(&service, &method, code, started.elapsed());
                 result
             }
             .instrument(span),

@@ -31,6 +31,16 @@ pub const OTLP_ENDPOINT_ENV: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
 /// The standard variable setting how often metrics are exported (milliseconds).
 pub const METRIC_INTERVAL_ENV: &str = "OTEL_METRIC_EXPORT_INTERVAL";
 
+/// Whether spans and metrics go to a collector (set once by [`init`]).
+static EXPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether spans and metrics go to a collector. Without one, what only an
+/// exported span or metric would carry (a finished call's status, its
+/// duration) is not worth computing per call: no log line comes after it.
+pub fn exporting() -> bool {
+    EXPORTING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Flushes and shuts the exporters down when dropped.
 #[must_use = "dropping the guard stops trace and metric export"]
 pub struct TelemetryGuard {
@@ -107,6 +117,7 @@ pub fn init(service_name: &str, log: &LogConfig) -> Result<TelemetryGuard, Telem
             .build();
         opentelemetry::global::set_meter_provider(provider.clone());
         meter = Some(provider);
+        EXPORTING.store(true, std::sync::atomic::Ordering::Relaxed);
     }
     // With a collector, OpenTelemetry spans: no busy/idle timings (two clock
     // reads on every poll of every call's future) and no OpenTelemetry
@@ -234,6 +245,9 @@ impl RpcMetrics {
 
     /// Records one answered call.
     pub fn record(&self, service: &str, method: &str, code: tonic::Code, elapsed: Duration) {
+        if !exporting() {
+            return;
+        }
         let attributes = [
             KeyValue::new("rpc.system", "grpc"),
             KeyValue::new("rpc.service", service.to_owned()),
@@ -279,6 +293,9 @@ impl HttpMetrics {
     /// Records one answered request; `route` is the matched template (never
     /// the raw path, whose ids would make every request its own series).
     pub fn record(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        if !exporting() {
+            return;
+        }
         self.duration.record(
             elapsed.as_secs_f64(),
             &[
