@@ -131,6 +131,47 @@ fn new_trace_id() -> String {
     )
 }
 
+/// The caller's span in the `traceparent` the tests send (as a browser's
+/// instrumentation or a proxy would start the trace).
+const CALLER_SPAN: &str = "00f067aa0ba902b7";
+
+/// Enrols the demo trainee through the gateway in the first open session
+/// that confirms, each try under a new trace the caller starts; returns that
+/// enrolment's trace id.
+async fn enrol_under_a_new_trace(topology: &Topology, request_prefix: &str) -> String {
+    let trainee = topology.token("trainee-msc-1", "msc", &["trainee"]);
+    let gateway = topology.url("gateway");
+    let http = reqwest::Client::new();
+    let sessions: Vec<serde_json::Value> = http
+        .get(format!("{gateway}/api/v1/sessions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!sessions.is_empty(), "the demo catalog has open sessions");
+    for session in &sessions {
+        let session_id = session["id"].as_str().unwrap();
+        let trace_id = new_trace_id();
+        let response = http
+            .post(format!("{gateway}/api/v1/sessions/{session_id}/enrolments"))
+            .bearer_auth(&trainee)
+            .header("traceparent", format!("00-{trace_id}-{CALLER_SPAN}-01"))
+            .json(&serde_json::json!({ "request_id": format!("{request_prefix}-{session_id}") }))
+            .send()
+            .await
+            .unwrap();
+        if response.status().is_success() {
+            let body: serde_json::Value = response.json().await.unwrap();
+            if body["status"] == "confirmed" {
+                return trace_id;
+            }
+        }
+    }
+    panic!("the demo trainee is confirmed in no open session");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_enrolment_through_the_gateway_is_one_trace_across_the_services() {
     let receiver = Receiver::default();
@@ -154,43 +195,7 @@ async fn one_enrolment_through_the_gateway_is_one_trace_across_the_services() {
         topology.start(service, service, &[]).await;
     }
 
-    let trainee = topology.token("trainee-msc-1", "msc", &["trainee"]);
-    let gateway = topology.url("gateway");
-    let http = reqwest::Client::new();
-    let sessions: Vec<serde_json::Value> = http
-        .get(format!("{gateway}/api/v1/sessions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(!sessions.is_empty(), "the demo catalog has open sessions");
-
-    // The caller starts the trace (as a browser's instrumentation or a proxy
-    // would); the click is the enrolment.
-    let caller_span = "00f067aa0ba902b7";
-    let mut enrolled = None;
-    for session in &sessions {
-        let session_id = session["id"].as_str().unwrap();
-        let trace_id = new_trace_id();
-        let response = http
-            .post(format!("{gateway}/api/v1/sessions/{session_id}/enrolments"))
-            .bearer_auth(&trainee)
-            .header("traceparent", format!("00-{trace_id}-{caller_span}-01"))
-            .json(&serde_json::json!({ "request_id": format!("trace-{session_id}") }))
-            .send()
-            .await
-            .unwrap();
-        if response.status().is_success() {
-            let body: serde_json::Value = response.json().await.unwrap();
-            if body["status"] == "confirmed" {
-                enrolled = Some(trace_id);
-                break;
-            }
-        }
-    }
-    let trace_id = enrolled.expect("the demo trainee is confirmed in some open session");
+    let trace_id = enrol_under_a_new_trace(&topology, "trace").await;
 
     // Stopping flushes every process's spans and metrics (the telemetry guard).
     for (name, status) in topology.stop().await {
@@ -216,7 +221,7 @@ async fn one_enrolment_through_the_gateway_is_one_trace_across_the_services() {
         "named after the route, not the raw path"
     );
     assert_eq!(
-        gateway_span.parent_span_id, caller_span,
+        gateway_span.parent_span_id, CALLER_SPAN,
         "the gateway continues the caller's trace"
     );
     assert_eq!(
@@ -322,39 +327,7 @@ async fn without_a_collector_the_logs_still_follow_the_callers_trace() {
     for service in ["courses", "enrolments", "certification", "gateway"] {
         topology.start(service, service, &[]).await;
     }
-    let trainee = topology.token("trainee-msc-1", "msc", &["trainee"]);
-    let gateway = topology.url("gateway");
-    let http = reqwest::Client::new();
-    let sessions: Vec<serde_json::Value> = http
-        .get(format!("{gateway}/api/v1/sessions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let caller_span = "00f067aa0ba902b7";
-    let mut enrolled = None;
-    for session in &sessions {
-        let session_id = session["id"].as_str().unwrap();
-        let trace_id = new_trace_id();
-        let response = http
-            .post(format!("{gateway}/api/v1/sessions/{session_id}/enrolments"))
-            .bearer_auth(&trainee)
-            .header("traceparent", format!("00-{trace_id}-{caller_span}-01"))
-            .json(&serde_json::json!({ "request_id": format!("ids-{session_id}") }))
-            .send()
-            .await
-            .unwrap();
-        if response.status().is_success() {
-            let body: serde_json::Value = response.json().await.unwrap();
-            if body["status"] == "confirmed" {
-                enrolled = Some(trace_id);
-                break;
-            }
-        }
-    }
-    let trace_id = enrolled.expect("the demo trainee is confirmed in some open session");
+    let trace_id = enrol_under_a_new_trace(&topology, "ids").await;
     for (name, status) in topology.stop().await {
         assert!(status.success(), "{name} exited {status} after SIGTERM");
     }
@@ -375,5 +348,5 @@ async fn without_a_collector_the_logs_still_follow_the_callers_trace() {
     assert_eq!(span["trace_id"], trace_id.as_str(), "{line}");
     let span_id = span["span_id"].as_str().unwrap();
     assert_eq!(span_id.len(), 16, "{line}");
-    assert_ne!(span_id, caller_span, "{line}");
+    assert_ne!(span_id, CALLER_SPAN, "{line}");
 }

@@ -135,17 +135,20 @@ async fn two_replicas_sharing_one_database_never_oversubscribe() {
     check_burst(&stack, &session.id, results).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn one_request_id_sent_fifty_times_enrols_once_with_identical_answers() {
-    let stack = Stack::start().await;
-    let course = published_course(&stack, "PR-103", |_| {}).await;
-    let session = stack.open_session(&course, 10, &[]).await;
+/// The trainee's self-enrolments under one request id, `count` at once, each
+/// on its own connection, the `i`-th into `session(i)`: their answers.
+async fn at_once<'a>(
+    stack: &Stack,
+    count: usize,
+    session: impl Fn(usize) -> &'a String,
+    request_id: &str,
+) -> Vec<Result<pb::EnrolResponse, tonic::Status>> {
     let mut tasks = Vec::new();
-    for _ in 0..50 {
+    for i in 0..count {
         let mut client = stack.client();
         let request = stack.request(
             TRAINEE_MSC,
-            fixtures::self_enrolment(&session.id, "same-request"),
+            fixtures::self_enrolment(session(i), request_id),
         );
         tasks.push(tokio::spawn(async move {
             client.enrol(request).await.map(|r| r.into_inner())
@@ -153,8 +156,21 @@ async fn one_request_id_sent_fifty_times_enrols_once_with_identical_answers() {
     }
     let mut answers = Vec::new();
     for task in tasks {
-        answers.push(task.await.unwrap().unwrap());
+        answers.push(task.await.unwrap());
     }
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_request_id_sent_fifty_times_enrols_once_with_identical_answers() {
+    let stack = Stack::start().await;
+    let course = published_course(&stack, "PR-103", |_| {}).await;
+    let session = stack.open_session(&course, 10, &[]).await;
+    let answers: Vec<_> = at_once(&stack, 50, |_| &session.id, "same-request")
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
     assert!(
         answers.windows(2).all(|pair| pair[0] == pair[1]),
         "every answer is the first one"
@@ -169,6 +185,29 @@ async fn one_request_id_sent_fifty_times_enrols_once_with_identical_answers() {
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::FailedPrecondition);
     assert!(enrolments_in(&stack, &other.id).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_request_id_raced_into_two_sessions_enrols_in_one_only() {
+    let stack = Stack::start().await;
+    let course = published_course(&stack, "PR-103", |_| {}).await;
+    let first = stack.open_session(&course, 10, &[]).await;
+    let second = stack.open_session(&course, 10, &[]).await;
+    let sessions = [&first.id, &second.id];
+    let mut answers = Vec::new();
+    for answer in at_once(&stack, 20, |i| sessions[i % 2], "raced-request").await {
+        match answer {
+            Ok(answer) => answers.push(answer),
+            Err(status) => assert_eq!(status.code(), tonic::Code::FailedPrecondition, "{status:?}"),
+        }
+    }
+    // One effect in all: the winner's, answered alike to every request like
+    // it, and the request id refused for the other session.
+    let enrolled = enrolments_in(&stack, &first.id).await.len()
+        + enrolments_in(&stack, &second.id).await.len();
+    assert_eq!(enrolled, 1);
+    assert!(!answers.is_empty());
+    assert!(answers.windows(2).all(|pair| pair[0] == pair[1]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
