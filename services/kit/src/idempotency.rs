@@ -4,13 +4,19 @@
 //! different request is refused.
 //!
 //! Each service keeps its keys in its own `idempotency_keys` table, written in
-//! the same transaction as the effect: a concurrent duplicate waits on the key
-//! (a unique index) and then replays the stored response, and a failed effect
-//! leaves no key behind, so the client may retry it.
+//! the same transaction as the effect. On PostgreSQL the key is written after
+//! the effect, with the response (one statement: the key and its answer): a
+//! concurrent duplicate runs its effect too, but its key collides with the
+//! first's (a unique index: it waits for the first to commit), so its
+//! transaction is rolled back, effect and all, and it replays the stored
+//! response; a duplicate whose effect is refused because the first's took
+//! place (the trainee is enrolled now) replays it as well. On SQLite the key
+//! is written first (a write transaction there must begin with a write), so
+//! a duplicate waits on it and replays. A failed effect leaves no key
+//! behind, so the client may retry it.
 
 use prost::Message;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::Expr;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, Set, TransactionTrait};
 use sea_orm_migration::prelude::{Index, SchemaManager, Table};
 use sea_orm_migration::schema::{blob, string_len, timestamp_with_time_zone};
@@ -129,34 +135,84 @@ where
     E: From<IdempotencyError>,
     F: AsyncFnOnce(&DatabaseTransaction) -> Result<R, E>,
 {
+    // On SQLite a write transaction must begin with a write (it takes the
+    // write lock before anything is read: a transaction that read first
+    // could not write after another's commit), so the key goes first there
+    // and gets its answer at the end.
+    let key_first = !crate::db::is_postgres(db);
     let txn = db.begin().await.map_err(|e| E::from(e.into()))?;
-    let claim = key::ActiveModel {
+    if key_first && let Err(error) = claim(&txn, key, Vec::new()).await {
+        drop(txn);
+        return collided(db, key, error).await;
+    }
+    let response = match effect(&txn).await {
+        Ok(response) => response,
+        Err(refusal) => {
+            drop(txn);
+            // A duplicate that committed while this one ran (what refused
+            // this one, say: the trainee is enrolled now) has the answer.
+            return match stored(db, key).await {
+                Ok(Some(answer)) => Ok(answer),
+                Ok(None) => Err(refusal),
+                Err(error @ IdempotencyError::Reused(_)) => Err(E::from(error)),
+                Err(_) => Err(refusal),
+            };
+        }
+    };
+    let answered = if key_first {
+        key::Entity::update_many()
+            .col_expr(
+                key::Column::Response,
+                sea_orm::sea_query::Expr::value(response.encode_to_vec()),
+            )
+            .filter(key::Column::CallerSubject.eq(key.caller.clone()))
+            .filter(key::Column::RequestId.eq(key.request_id.clone()))
+            .exec(&txn)
+            .await
+            .map(|_| ())
+    } else {
+        claim(&txn, key, response.encode_to_vec()).await
+    };
+    if let Err(error) = answered {
+        // Rolls this effect back: the first one stands.
+        drop(txn);
+        return collided(db, key, error).await;
+    }
+    txn.commit().await.map_err(|e| E::from(e.into()))?;
+    Ok(response)
+}
+
+/// After the key's write failed: another request's key is there (a
+/// duplicate's: its answer; another request's under the same id: refused),
+/// or the write itself failed.
+async fn collided<R, E>(db: &DatabaseConnection, key: &RequestKey, error: DbErr) -> Result<R, E>
+where
+    R: Message + Default,
+    E: From<IdempotencyError>,
+{
+    if crate::db::is_unique_violation(&error) {
+        return replay(db, key).await.map_err(E::from);
+    }
+    Err(E::from(error.into()))
+}
+
+/// Writes the key (with its answer, or none yet).
+async fn claim(
+    txn: &DatabaseTransaction,
+    key: &RequestKey,
+    response: Vec<u8>,
+) -> Result<(), DbErr> {
+    let row = key::ActiveModel {
         caller_subject: Set(key.caller.clone()),
         request_id: Set(key.request_id.clone()),
         request_hash: Set(key.digest.clone()),
-        response: Set(Vec::new()),
+        response: Set(response),
         created_at: Set(crate::time::now()),
     };
-    if let Err(error) = key::Entity::insert(claim)
-        .exec_without_returning(&txn)
+    key::Entity::insert(row)
+        .exec_without_returning(txn)
         .await
-    {
-        drop(txn);
-        if crate::db::is_unique_violation(&error) {
-            return replay(db, key).await.map_err(E::from);
-        }
-        return Err(E::from(error.into()));
-    }
-    let response = effect(&txn).await?;
-    key::Entity::update_many()
-        .col_expr(key::Column::Response, Expr::value(response.encode_to_vec()))
-        .filter(key::Column::CallerSubject.eq(key.caller.clone()))
-        .filter(key::Column::RequestId.eq(key.request_id.clone()))
-        .exec(&txn)
-        .await
-        .map_err(|e| E::from(e.into()))?;
-    txn.commit().await.map_err(|e| E::from(e.into()))?;
-    Ok(response)
+        .map(|_| ())
 }
 
 /// The stored response of a request seen before, if any: checked before any

@@ -3,9 +3,12 @@
 //! Seats are guarded by conditional updates (`taken = taken + 1 WHERE taken <
 //! capacity`) in the same transaction as the enrolment row, so no number of
 //! concurrent callers or replicas can oversubscribe a session or a quota.
-//! Every write transaction starts with a write (the idempotency key, or the
-//! session's seat row), which serializes the transactions of one session on
-//! PostgreSQL and takes SQLite's write lock before anything is read.
+//! A transaction that takes, frees or moves a seat locks the session's seat
+//! row before it reads anything a seat depends on, which serializes those of
+//! one session on PostgreSQL. On SQLite
+//! every write transaction starts with a write (the idempotency key, see
+//! `hamafza_kit::idempotency`, or the seat row), which takes the write lock
+//! before anything is read.
 
 mod assessment;
 mod benchmark;
