@@ -5,7 +5,8 @@ script that runs exactly those statements, in that order, in one transaction.
     ceiling.py CAPTURE.log SESSIONS > enrol.sql
 
 CAPTURE.log holds the enrolments database's statement log (log_statement=all)
-of one Enrol call: the idempotency look-up, then BEGIN ... COMMIT. Each logged
+of one Enrol call: BEGIN ... COMMIT (and an idempotency look-up before it, if
+the service makes one). Each logged
 statement gets its logged parameters back as literals; then what must differ
 per transaction becomes a pgbench variable:
 
@@ -57,10 +58,13 @@ def column(sql, params, table, n):
     into `table` (the statement may be a data-modifying CTE writing several
     tables), or None when it inserts nothing there."""
     at = sql.find(f'INSERT INTO "{table}"')
-    values = re.compile(r"VALUES \(([^)]*)\)").search(sql, at) if at >= 0 else None
+    # INSERT ... VALUES ($1, ...), or INSERT ... SELECT $1, ... FROM (a write
+    # that a CTE of the same statement gates).
+    values = re.compile(r"\) (?:VALUES \(([^)]*)\)|SELECT ([^()]*?) FROM )").search(sql, at) if at >= 0 else None
     if values is None:
         return None
-    return params.get(int(values.group(1).split(",")[n - 1].strip().lstrip("$")))
+    listed = values.group(1) if values.group(1) is not None else values.group(2)
+    return params.get(int(listed.split(",")[n - 1].strip().lstrip("$")))
 
 
 def inserted(sql, params, table):

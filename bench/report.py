@@ -71,10 +71,10 @@ def main():
     w("## Enrol: the ceiling and the service")
     w("")
     w("**The ceiling** is pgbench running the enrol transaction's own SQL against the same "
-      "schema: the statements PostgreSQL logged for one real `Enrol` call (the idempotency "
-      "look-up, then BEGIN, the session's seat row, one query for quotas, waitlist and the "
-      "trainee's existing enrolment, one statement taking the seat and writing the enrolment, "
-      "its history and its notice, the idempotency key with its answer, COMMIT), "
+      "schema: the statements PostgreSQL logged for one real `Enrol` call (BEGIN, the "
+      "session's seat row, one statement that checks quotas, waitlist and the trainee's "
+      "existing enrolment and, the enrolment being typical, takes the seat and writes the "
+      "enrolment, its history, its notice and the idempotency key with its answer, COMMIT), "
       "replayed by 8 clients "
       "(`bench/ceiling.py` makes the script from the capture; `target/bench/enrol-*.sql`). "
       "*Spread*: over 200 sessions; *hot*: every transaction on one session's seat row. "

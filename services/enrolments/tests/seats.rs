@@ -210,6 +210,55 @@ async fn one_request_id_raced_into_two_sessions_enrols_in_one_only() {
     assert!(answers.windows(2).all(|pair| pair[0] == pair[1]));
 }
 
+#[tokio::test]
+async fn a_retry_after_the_world_moved_on_gets_the_first_answer_and_no_second_effect() {
+    let (stack, session) = Stack::with_session("PR-104", 10, &[]).await;
+    let first = enrol_self(&stack, TRAINEE_MSC, &session.id, "enrol-once")
+        .await
+        .unwrap();
+    assert_eq!(first.status(), pb::EnrolmentStatus::Confirmed);
+
+    // The trainee cancels; the lost answer's retry does not enrol them again.
+    let request = pb::CancelEnrolmentRequest {
+        request_id: "cancel-once".to_owned(),
+        enrolment_id: first.id.clone(),
+        reason: "برنامه کاری".to_owned(),
+    };
+    stack
+        .client()
+        .cancel_enrolment(stack.request(TRAINEE_MSC, request))
+        .await
+        .unwrap();
+    let again = enrol_self(&stack, TRAINEE_MSC, &session.id, "enrol-once")
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    let stored = get_enrolment(&stack, TRAINEE_MSC, &first.id).await.unwrap();
+    assert_eq!(stored.status(), pb::EnrolmentStatus::Cancelled);
+    assert_eq!(seats(&stack, &session.id).await.confirmed_count, 0);
+
+    // The session is cancelled in courses: the retry still gets its answer,
+    // and a new request is refused.
+    cancel_session(&stack, ADMIN, &session.id, "تعویق")
+        .await
+        .unwrap();
+    // Enrolments reads a session's facts anew once they are this old.
+    let recent = hamafza_enrolments::courses_client::RECENT_FACTS;
+    tokio::time::sleep(recent + std::time::Duration::from_millis(200)).await;
+    let refused = enrol_self(&stack, TRAINEE_MSC_2, &session.id, "another-request")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        tonic::Code::FailedPrecondition,
+        "{refused:?}"
+    );
+    let again = enrol_self(&stack, TRAINEE_MSC, &session.id, "enrol-once")
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn quotas_hold_under_concurrency() {
     // 30 seats; msc may hold at most 8 of them and ksc 22. Quotas cap and

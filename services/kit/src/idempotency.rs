@@ -15,6 +15,8 @@
 //! a duplicate waits on it and replays. A failed effect leaves no key
 //! behind, so the client may retry it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use prost::Message;
 use sea_orm::entity::prelude::*;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, Set, TransactionTrait};
@@ -135,6 +137,49 @@ where
     E: From<IdempotencyError>,
     F: AsyncFnOnce(&DatabaseTransaction) -> Result<R, E>,
 {
+    once_writing_key(db, key, async |txn, _| effect(txn).await).await
+}
+
+/// The key's row, for an effect that writes it in its own last statement
+/// (see [`once_writing_key`]).
+#[derive(Debug)]
+pub struct KeyRow<'a> {
+    key: &'a RequestKey,
+    /// Whether the key is still to be written (on SQLite it goes first).
+    open: bool,
+    taken: AtomicBool,
+}
+
+impl KeyRow<'_> {
+    /// The key's row with its answer `response` (encoded), for the effect to
+    /// insert in its last write, whose answer must be the one it returns;
+    /// `None` when the key is already written (SQLite). Call
+    /// [`KeyRow::written`] once the write succeeded.
+    pub fn row(&self, response: Vec<u8>) -> Option<key::ActiveModel> {
+        self.open.then(|| row_of(self.key, response))
+    }
+
+    /// The effect wrote the row: `once_writing_key` does not.
+    pub fn written(&self) {
+        self.taken.store(true, Ordering::Relaxed);
+    }
+}
+
+/// [`once`] for an effect that can write the key itself, in the same
+/// statement as its own last write ([`KeyRow::row`]): one round trip fewer
+/// on PostgreSQL. A duplicate's key collides there as it does in `once`
+/// (a unique violation, which the effect reports as its refusal); its
+/// answer is then replayed.
+pub async fn once_writing_key<R, E, F>(
+    db: &DatabaseConnection,
+    key: &RequestKey,
+    effect: F,
+) -> Result<R, E>
+where
+    R: Message + Default,
+    E: From<IdempotencyError>,
+    F: AsyncFnOnce(&DatabaseTransaction, &KeyRow<'_>) -> Result<R, E>,
+{
     // On SQLite a write transaction must begin with a write (it takes the
     // write lock before anything is read: a transaction that read first
     // could not write after another's commit), so the key goes first there
@@ -145,12 +190,18 @@ where
         drop(txn);
         return collided(db, key, error).await;
     }
-    let response = match effect(&txn).await {
+    let row = KeyRow {
+        key,
+        open: !key_first,
+        taken: AtomicBool::new(false),
+    };
+    let response = match effect(&txn, &row).await {
         Ok(response) => response,
         Err(refusal) => {
             drop(txn);
             // A duplicate that committed while this one ran (what refused
-            // this one, say: the trainee is enrolled now) has the answer.
+            // this one, say: the trainee is enrolled now, or the key the
+            // effect wrote collided) has the answer.
             return match stored(db, key).await {
                 Ok(Some(answer)) => Ok(answer),
                 Ok(None) => Err(refusal),
@@ -170,6 +221,8 @@ where
             .exec(&txn)
             .await
             .map(|_| ())
+    } else if row.taken.load(Ordering::Relaxed) {
+        Ok(())
     } else {
         claim(&txn, key, response.encode_to_vec()).await
     };
@@ -202,17 +255,20 @@ async fn claim(
     key: &RequestKey,
     response: Vec<u8>,
 ) -> Result<(), DbErr> {
-    let row = key::ActiveModel {
+    key::Entity::insert(row_of(key, response))
+        .exec_without_returning(txn)
+        .await
+        .map(|_| ())
+}
+
+fn row_of(key: &RequestKey, response: Vec<u8>) -> key::ActiveModel {
+    key::ActiveModel {
         caller_subject: Set(key.caller.clone()),
         request_id: Set(key.request_id.clone()),
         request_hash: Set(key.digest.clone()),
         response: Set(response),
         created_at: Set(crate::time::now()),
-    };
-    key::Entity::insert(row)
-        .exec_without_returning(txn)
-        .await
-        .map(|_| ())
+    }
 }
 
 /// The stored response of a request seen before, if any: checked before any

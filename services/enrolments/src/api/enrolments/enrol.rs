@@ -8,6 +8,7 @@ use futures::Stream;
 use hamafza_kit::auth::{Caller, Role};
 use hamafza_kit::{ApiError, Violations, time};
 use hamafza_proto::enrolments as pb;
+use prost::Message;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 use uuid::Uuid;
@@ -18,7 +19,7 @@ use crate::api::{EnrolmentsApi, manages, person};
 use crate::domain::bulk;
 use crate::domain::status::{Admission, Cause, admission};
 use crate::domain::{EnrolmentsError, Person, SessionFacts};
-use crate::store::queries::RequestKey;
+use crate::store::queries::{EnrolmentView, KeyedAnswer, RequestKey};
 
 /// The answers of a bulk enrolment, one a row, as the rows are done.
 pub(super) type BulkStream =
@@ -65,18 +66,31 @@ impl EnrolmentsApi {
             ));
         }
         let key = RequestKey::new(&caller.subject, &request_id, "Enrol", &request);
-        if let Some(answer) = hamafza_kit::idempotency::stored(self.store.connection(), &key)
-            .await
-            .map_err(EnrolmentsError::from)?
-        {
-            return Ok(answer);
+        let enrolled = async {
+            let facts = self.courses.recent_session_facts(session_id).await?;
+            self.check_enrolment(&facts, &trainee, request.waive_prerequisites)
+                .await?;
+            let admission = admission(facts.course.requires_manager_approval, self_enrolment);
+            self.enrol_once(&key, &facts, &trainee, &person(caller), admission)
+                .await
+        };
+        // A retry is not looked up first (a round trip every enrolment would
+        // pay): its effect is refused (the trainee is enrolled, or its key
+        // collides) and the stored answer replayed. A retry that the world
+        // has moved on from (the session closed or gone, courses down) is
+        // refused here, and gets its stored answer all the same.
+        match enrolled.await {
+            Err(refusal) => {
+                match hamafza_kit::idempotency::stored(self.store.connection(), &key).await {
+                    Ok(Some(answer)) => Ok(answer),
+                    Err(error @ hamafza_kit::idempotency::IdempotencyError::Reused(_)) => {
+                        Err(EnrolmentsError::from(error).into())
+                    }
+                    Ok(None) | Err(_) => Err(refusal),
+                }
+            }
+            answered => answered,
         }
-        let facts = self.courses.recent_session_facts(session_id).await?;
-        self.check_enrolment(&facts, &trainee, request.waive_prerequisites)
-            .await?;
-        let admission = admission(facts.course.requires_manager_approval, self_enrolment);
-        self.enrol_once(&key, &facts, &trainee, &person(caller), admission)
-            .await
     }
 
     /// Cancels an enrolment for its trainee, their manager or an admin.
@@ -233,14 +247,21 @@ impl EnrolmentsApi {
         admission: Admission,
     ) -> Result<pb::EnrolResponse, ApiError> {
         let store = &self.store;
+        let answer = |view: EnrolmentView| pb::EnrolResponse {
+            enrolment: Some(enrolment_to_wire(view)),
+        };
+        let encoded = |view: &EnrolmentView| answer(view.clone()).encode_to_vec();
         let response = store
-            .idempotent(key, async |txn| {
+            .idempotent_writing_key(key, async |txn, key| {
+                let keyed = KeyedAnswer {
+                    key,
+                    answer: &encoded,
+                };
+                let now = time::now();
                 let view = store
-                    .enrol_in(txn, facts, trainee, actor, admission, time::now())
+                    .enrol_in_keyed(txn, facts, trainee, actor, admission, now, Some(&keyed))
                     .await?;
-                Ok(pb::EnrolResponse {
-                    enrolment: Some(enrolment_to_wire(view)),
-                })
+                Ok(answer(view))
             })
             .await?;
         if let Some(enrolment) = &response.enrolment {

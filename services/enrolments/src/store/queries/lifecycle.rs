@@ -2,17 +2,20 @@
 //! (each inside the caller's transaction), and the history of status changes.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, PostgresQueryBuilder, Values};
+use hamafza_kit::idempotency::{self, KeyRow};
+use sea_orm::sea_query::{Alias, Expr, PostgresQueryBuilder, Query, Values};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QuerySelect, QueryTrait, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, ExprTrait, Iterable, QueryFilter, QuerySelect, QueryTrait, Set, Statement,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::notify_outbox;
 use super::seats::{
-    free_seat, join_waitlist, lock_enrolment, probe_session, promote_next, sync_quotas, sync_seats,
-    take_seat, take_seat_statement, touch_seats, waitlist_time,
+    SessionProbe, free_seat, join_waitlist, lock_enrolment, probe_of, probe_session,
+    probe_statement, promote_next, sync_quotas, sync_seats, take_seat, take_seat_statement,
+    touch_seats, waitlist_time,
 };
 use super::{EnrolmentView, Result, Store};
 use crate::domain::status::{Admission, Cause, EnrolmentStatus};
@@ -28,8 +31,11 @@ impl Store {
     ///
     /// The typical enrolment (a new one, in a session without quotas whose
     /// waitlist has no one a free seat would go to) is answered from what it
-    /// wrote: the seat row (its lock), one read, and one write of seat,
-    /// enrolment, history and notice (one statement on PostgreSQL).
+    /// wrote. On PostgreSQL it is two statements: the seat row (its lock),
+    /// then one statement that checks the session and the trainee and, when
+    /// the enrolment is typical, takes the seat and writes enrolment, history,
+    /// notice and the caller's idempotency key. On SQLite: the seat row, one
+    /// read, and one write per row.
     pub async fn enrol_in(
         &self,
         txn: &DatabaseTransaction,
@@ -39,21 +45,54 @@ impl Store {
         admission: Admission,
         now: DateTime<Utc>,
     ) -> Result<EnrolmentView> {
+        self.enrol_in_keyed(txn, facts, trainee, actor, admission, now, None)
+            .await
+    }
+
+    /// [`Store::enrol_in`] for an idempotent call: when the enrolment is
+    /// written in one statement, the caller's key and its answer are too
+    /// (see [`hamafza_kit::idempotency::once_writing_key`]).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn enrol_in_keyed(
+        &self,
+        txn: &DatabaseTransaction,
+        facts: &SessionFacts,
+        trainee: &Person,
+        actor: &Person,
+        admission: Admission,
+        now: DateTime<Utc>,
+        key: Option<&KeyedAnswer<'_>>,
+    ) -> Result<EnrolmentView> {
         let seats = sync_seats(txn, facts, now).await?;
-        let probe = probe_session(txn, facts.session_id, &trainee.subject).await?;
         let seat_free = seats.taken < seats.capacity;
+        let new = NewEnrolment {
+            facts,
+            trainee,
+            actor,
+            now,
+        };
+        let probe = if facts.quotas.is_empty() && txn.get_database_backend() == DbBackend::Postgres
+        {
+            match enrol_new(txn, &new, admission, seat_free, Probe::InTheWrite, key).await? {
+                Written::Done(view) => return Ok(*view),
+                Written::NotTypical(probe) => probe,
+            }
+        } else {
+            probe_session(txn, facts.session_id, &trainee.subject).await?
+        };
         let typical = !probe.has_quotas
             && facts.quotas.is_empty()
             && probe.existing.is_none()
             && !(probe.has_waitlist && seat_free);
         if typical {
-            let new = NewEnrolment {
-                facts,
-                trainee,
-                actor,
-                now,
+            let known = Probe::Known {
+                has_waitlist: probe.has_waitlist,
             };
-            return enrol_new(txn, &new, admission, seat_free, probe.has_waitlist).await;
+            if let Written::Done(view) =
+                enrol_new(txn, &new, admission, seat_free, known, key).await?
+            {
+                return Ok(*view);
+            }
         }
         let id = self
             .enrol_reconciling(txn, facts, trainee, actor, admission, now)
@@ -379,12 +418,39 @@ pub(super) async fn record_change(
     super::notify_outbox::enqueue(txn, event_id, enrolment_id, from, to, cause, reason, now).await
 }
 
+/// The caller's idempotency key and the answer it stores, for an enrolment
+/// written in one statement.
+pub struct KeyedAnswer<'a> {
+    /// The key's row, written with the enrolment.
+    pub key: &'a KeyRow<'a>,
+    /// The encoded answer to the call, from the enrolment as written.
+    pub answer: &'a (dyn Fn(&EnrolmentView) -> Vec<u8> + Sync),
+}
+
 /// Who enrols whom into which session, and when.
 struct NewEnrolment<'a> {
     facts: &'a SessionFacts,
     trainee: &'a Person,
     actor: &'a Person,
     now: DateTime<Utc>,
+}
+
+/// What [`enrol_new`] knows of the session before it writes.
+#[derive(Debug, Clone, Copy)]
+enum Probe {
+    /// It was probed: the enrolment is typical.
+    Known { has_waitlist: bool },
+    /// Not yet: the write checks (PostgreSQL), and writes nothing unless the
+    /// enrolment is typical.
+    InTheWrite,
+}
+
+/// What [`enrol_new`] did.
+enum Written {
+    /// The enrolment, as written.
+    Done(Box<EnrolmentView>),
+    /// Nothing: the enrolment is not typical (the session as the write found it).
+    NotTypical(SessionProbe),
 }
 
 /// Enrols a trainee with no enrolment in a session without quotas, under the
@@ -395,20 +461,22 @@ async fn enrol_new(
     new: &NewEnrolment<'_>,
     admission: Admission,
     seat_free: bool,
-    has_waitlist: bool,
-) -> Result<EnrolmentView> {
+    probe: Probe,
+    key: Option<&KeyedAnswer<'_>>,
+) -> Result<Written> {
     let (facts, trainee, actor, now) = (new.facts, new.trainee, new.actor, new.now);
     let status = match admission {
         Admission::NeedsApproval => EnrolmentStatus::PendingApproval,
         Admission::SeatOrWaitlist if seat_free => EnrolmentStatus::Confirmed,
         Admission::SeatOrWaitlist => EnrolmentStatus::Waitlisted,
     };
-    let (waitlisted_at, waitlist_place) = match status {
-        EnrolmentStatus::Waitlisted if has_waitlist => {
+    let (waitlisted_at, waitlist_place) = match (status, probe) {
+        (EnrolmentStatus::Waitlisted, Probe::Known { has_waitlist: true }) => {
             let (at, place) = join_waitlist(txn, facts.session_id, now).await?;
             (Some(at), place)
         }
-        EnrolmentStatus::Waitlisted => (Some(now), 1),
+        // Checked in the write: no one is waitlisted.
+        (EnrolmentStatus::Waitlisted, _) => (Some(now), 1),
         _ => (None, 0),
     };
     let row = enrolment::Model {
@@ -461,62 +529,118 @@ async fn enrol_new(
         &(facts.course.title_fa.clone(), facts.course.title_en.clone()),
         waitlist_place,
     );
-    let takes_seat = status == EnrolmentStatus::Confirmed;
-    let written = match txn.get_database_backend() {
-        DbBackend::Postgres => write_in_one(txn, &row, &change, notice, takes_seat).await,
-        _ => write_one_by_one(txn, &row, &change, notice, takes_seat).await,
-    };
-    if let Err(error) = written {
-        return Err(match error {
-            EnrolmentsError::Database(error) if hamafza_kit::db::is_unique_violation(&error) => {
-                EnrolmentsError::AlreadyEnrolled(EnrolmentStatus::Confirmed)
-            }
-            error => error,
-        });
-    }
-    Ok(EnrolmentView {
+    let view = EnrolmentView {
         history: vec![change],
         attendance: Vec::new(),
         waitlist_position: u32::try_from(waitlist_place).unwrap_or(u32::MAX),
         enrolment: row,
-    })
+    };
+    let key_row = key.and_then(|key| key.key.row((key.answer)(&view)));
+    let write = Write {
+        row: &view.enrolment,
+        change: &view.history[0],
+        notice,
+        takes_seat: status == EnrolmentStatus::Confirmed,
+        key: key_row,
+    };
+    let written = match (txn.get_database_backend(), probe) {
+        (DbBackend::Postgres, Probe::InTheWrite) => {
+            // A pending enrolment does not care who waits when no seat is free.
+            let gate = Gate {
+                trainee: &trainee.subject,
+                waitlist_allowed: status == EnrolmentStatus::PendingApproval && !seat_free,
+            };
+            write_in_one(txn, write, Some(gate)).await
+        }
+        (DbBackend::Postgres, Probe::Known { .. }) => write_in_one(txn, write, None).await,
+        _ => write_one_by_one(txn, write).await.map(|()| None),
+    };
+    match written {
+        Ok(Some(probe)) => Ok(Written::NotTypical(probe)),
+        Ok(None) => {
+            if let Some(key) = key {
+                key.key.written();
+            }
+            Ok(Written::Done(Box::new(view)))
+        }
+        Err(EnrolmentsError::Database(error)) if hamafza_kit::db::is_unique_violation(&error) => {
+            // The trainee's enrolment, or the caller's key, committed by a
+            // concurrent call.
+            Err(EnrolmentsError::AlreadyEnrolled(EnrolmentStatus::Confirmed))
+        }
+        Err(error) => Err(error),
+    }
 }
 
-/// The seat (when one is taken), the enrolment, its history row and its
-/// notice as one statement: data-modifying common table expressions, so the
-/// whole write is one round trip.
-async fn write_in_one(
-    txn: &DatabaseTransaction,
-    row: &enrolment::Model,
-    change: &history::Model,
+/// The rows of a new enrolment, to write.
+struct Write<'a> {
+    row: &'a enrolment::Model,
+    change: &'a history::Model,
     notice: Option<notify_outbox_rows::ActiveModel>,
     takes_seat: bool,
-) -> Result<()> {
-    let mut parts: Vec<(&str, (String, Values))> = Vec::with_capacity(4);
-    if takes_seat {
+    key: Option<idempotency::key::ActiveModel>,
+}
+
+/// The condition under which [`write_in_one`] writes: the enrolment is
+/// typical (no quota rows, no enrolment of the trainee, and no one
+/// waitlisted unless `waitlist_allowed`).
+struct Gate<'a> {
+    trainee: &'a str,
+    waitlist_allowed: bool,
+}
+
+/// The seat (when one is taken), the enrolment, its history row, its notice
+/// and the caller's key as one statement: data-modifying common table
+/// expressions, so the whole write is one round trip. With a `gate`, the
+/// statement first probes the session ([`probe_statement`]) and writes only
+/// when the gate holds; otherwise it returns the probe, having written
+/// nothing.
+async fn write_in_one(
+    txn: &DatabaseTransaction,
+    write: Write<'_>,
+    gate: Option<Gate<'_>>,
+) -> Result<Option<SessionProbe>> {
+    let row = write.row;
+    let gated = gate.is_some();
+    let mut parts: Vec<(&str, (String, Values))> = Vec::with_capacity(7);
+    if let Some(gate) = &gate {
+        parts.push((
+            "probe",
+            probe_statement(row.session_id, gate.trainee).build(PostgresQueryBuilder),
+        ));
+        let waitlist_ok = Expr::col(Alias::new("has_waitlist"))
+            .not()
+            .or(Expr::val(gate.waitlist_allowed));
+        let go = Expr::col(Alias::new("has_quotas"))
+            .not()
+            .and(Expr::col(Alias::new("existing_id")).is_null())
+            .and(waitlist_ok);
+        parts.push((
+            "gate",
+            Query::select()
+                .expr_as(go, Alias::new("go"))
+                .from(Alias::new("probe"))
+                .to_owned()
+                .build(PostgresQueryBuilder),
+        ));
+    }
+    if write.takes_seat {
         let mut seat = take_seat_statement(row.session_id);
+        if gated {
+            seat.and_where(Expr::cust("(SELECT go FROM gate)"));
+        }
         seat.returning_col(session_seats::Column::SessionId);
         parts.push(("seat", seat.build(PostgresQueryBuilder)));
     }
-    parts.push((
-        "enrolment",
-        enrolment::Entity::insert(enrolment::ActiveModel::from(row.clone()).reset_all())
-            .into_query()
-            .build(PostgresQueryBuilder),
-    ));
-    parts.push((
-        "change",
-        history::Entity::insert(history::ActiveModel::from(change.clone()).reset_all())
-            .into_query()
-            .build(PostgresQueryBuilder),
-    ));
-    if let Some(notice) = notice {
-        parts.push((
-            "notice",
-            notify_outbox_rows::Entity::insert(notice)
-                .into_query()
-                .build(PostgresQueryBuilder),
-        ));
+    let enrolment = enrolment::ActiveModel::from(row.clone()).reset_all();
+    parts.push(("enrolment", insert(enrolment, gated)?));
+    let change = history::ActiveModel::from(write.change.clone()).reset_all();
+    parts.push(("change", insert(change, gated)?));
+    if let Some(notice) = write.notice {
+        parts.push(("notice", insert(notice, gated)?));
+    }
+    if let Some(key) = write.key {
+        parts.push(("key", insert(key, gated)?));
     }
     let mut sql = String::from("WITH ");
     let mut values = Vec::new();
@@ -530,10 +654,15 @@ async fn write_in_one(
         sql.push(')');
         values.extend(part_values.0);
     }
-    sql.push_str(if takes_seat {
-        " SELECT count(*) AS seats FROM seat"
+    sql.push_str(if write.takes_seat {
+        " SELECT (SELECT count(*) FROM seat) AS seats"
     } else {
         " SELECT 1::bigint AS seats"
+    });
+    sql.push_str(if gated {
+        ", (SELECT go FROM gate) AS go, probe.* FROM probe"
+    } else {
+        ", true AS go"
     });
     let answer = txn
         .query_one_raw(Statement::from_sql_and_values(
@@ -543,6 +672,9 @@ async fn write_in_one(
         ))
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("enrolment write".to_owned()))?;
+    if !answer.try_get::<bool>("", "go")? {
+        return Ok(Some(probe_of(&answer)?));
+    }
     let seats: i64 = answer.try_get("", "seats")?;
     if seats != 1 {
         // The seat lock makes this impossible; should it ever happen, no
@@ -551,19 +683,44 @@ async fn write_in_one(
             DbErr::Custom("the seat taken under the session's lock was gone".into()).into(),
         );
     }
-    Ok(())
+    Ok(None)
 }
 
-/// [`write_in_one`] as separate statements, for databases without
+/// The INSERT of `model`; when `gated`, as `INSERT … SELECT … FROM gate
+/// WHERE go`, so that it writes only when the gate holds.
+fn insert<A: ActiveModelTrait>(model: A, gated: bool) -> Result<(String, Values)> {
+    if !gated {
+        return Ok(<A::Entity as EntityTrait>::insert(model)
+            .into_query()
+            .build(PostgresQueryBuilder));
+    }
+    let mut columns = Vec::new();
+    let mut values = Vec::new();
+    for column in <<A::Entity as EntityTrait>::Column as Iterable>::iter() {
+        if let ActiveValue::Set(value) | ActiveValue::Unchanged(value) = model.get(column) {
+            columns.push(column);
+            values.push(Expr::val(value));
+        }
+    }
+    let select = Query::select()
+        .exprs(values)
+        .from(Alias::new("gate"))
+        .and_where(Expr::col(Alias::new("go")))
+        .to_owned();
+    let mut statement = Query::insert();
+    statement
+        .into_table(A::Entity::default())
+        .columns(columns)
+        .select_from(select)
+        .map_err(|error| DbErr::Custom(error.to_string()))?;
+    Ok(statement.build(PostgresQueryBuilder))
+}
+
+/// [`write_in_one`] (ungated) as separate statements, for databases without
 /// data-modifying common table expressions (SQLite).
-async fn write_one_by_one(
-    txn: &DatabaseTransaction,
-    row: &enrolment::Model,
-    change: &history::Model,
-    notice: Option<notify_outbox_rows::ActiveModel>,
-    takes_seat: bool,
-) -> Result<()> {
-    if takes_seat {
+async fn write_one_by_one(txn: &DatabaseTransaction, write: Write<'_>) -> Result<()> {
+    let row = write.row;
+    if write.takes_seat {
         let backend = txn.get_database_backend();
         let taken = txn
             .execute_raw(backend.build(&take_seat_statement(row.session_id)))
@@ -578,11 +735,16 @@ async fn write_one_by_one(
     enrolment::Entity::insert(enrolment::ActiveModel::from(row.clone()).reset_all())
         .exec_without_returning(txn)
         .await?;
-    history::Entity::insert(history::ActiveModel::from(change.clone()).reset_all())
+    history::Entity::insert(history::ActiveModel::from(write.change.clone()).reset_all())
         .exec_without_returning(txn)
         .await?;
-    if let Some(notice) = notice {
+    if let Some(notice) = write.notice {
         notify_outbox_rows::Entity::insert(notice)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    if let Some(key) = write.key {
+        idempotency::key::Entity::insert(key)
             .exec_without_returning(txn)
             .await?;
     }

@@ -27,7 +27,8 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 pub use assessment::Mark;
 pub use evaluations::{EvaluationFacts, EvaluationScope, EvaluationTally, OrganizationEvaluations};
-pub use hamafza_kit::idempotency::RequestKey;
+pub use hamafza_kit::idempotency::{KeyRow, RequestKey};
+pub use lifecycle::KeyedAnswer;
 pub use outbox::DeliveryStatus;
 pub use views::{EnrolmentFilter, EnrolmentView, Visibility};
 
@@ -66,5 +67,15 @@ impl Store {
         F: AsyncFnOnce(&DatabaseTransaction) -> Result<R>,
     {
         hamafza_kit::idempotency::once(&self.db, key, effect).await
+    }
+
+    /// [`Store::idempotent`] for an effect that may write the key itself
+    /// (see [`hamafza_kit::idempotency::once_writing_key`]).
+    pub async fn idempotent_writing_key<R, F>(&self, key: &RequestKey, effect: F) -> Result<R>
+    where
+        R: Message + Default,
+        F: AsyncFnOnce(&DatabaseTransaction, &KeyRow<'_>) -> Result<R>,
+    {
+        hamafza_kit::idempotency::once_writing_key(&self.db, key, effect).await
     }
 }

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
-    Alias, Expr, OnConflict, Query, SimpleExpr, SubQueryStatement, UpdateStatement,
+    Alias, Expr, OnConflict, Query, SelectStatement, SimpleExpr, SubQueryStatement, UpdateStatement,
 };
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -125,6 +125,17 @@ pub(super) async fn probe_session(
     session_id: Uuid,
     trainee: &str,
 ) -> Result<SessionProbe> {
+    let backend = txn.get_database_backend();
+    let row = txn
+        .query_one_raw(backend.build(&probe_statement(session_id, trainee)))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("session probe".to_owned()))?;
+    probe_of(&row)
+}
+
+/// The query of [`probe_session`]: one row of `has_quotas`, `has_waitlist`,
+/// `existing_id` and `existing_status`.
+pub(super) fn probe_statement(session_id: Uuid, trainee: &str) -> SelectStatement {
     let quota = Query::select()
         .expr(Expr::val(1))
         .from(quota_seats::Entity)
@@ -150,7 +161,7 @@ pub(super) async fn probe_session(
             ),
         )
     };
-    let probe = Query::select()
+    Query::select()
         .expr_as(Expr::exists(quota), Alias::new("has_quotas"))
         .expr_as(Expr::exists(waitlisted), Alias::new("has_waitlist"))
         .expr_as(existing(enrolment::Column::Id), Alias::new("existing_id"))
@@ -158,12 +169,11 @@ pub(super) async fn probe_session(
             existing(enrolment::Column::Status),
             Alias::new("existing_status"),
         )
-        .to_owned();
-    let backend = txn.get_database_backend();
-    let row = txn
-        .query_one_raw(backend.build(&probe))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("session probe".to_owned()))?;
+        .to_owned()
+}
+
+/// The [`SessionProbe`] in a row of [`probe_statement`]'s columns.
+pub(super) fn probe_of(row: &QueryResult) -> Result<SessionProbe> {
     let existing_id: Option<Uuid> = row.try_get("", "existing_id")?;
     let existing_status: Option<String> = row.try_get("", "existing_status")?;
     let existing = match (existing_id, existing_status) {
