@@ -5,7 +5,8 @@
 //!
 //! Each service keeps its keys in its own `idempotency_keys` table, written in
 //! the same transaction as the effect. On PostgreSQL the key is written after
-//! the effect, with the response (one statement: the key and its answer): a
+//! the effect, with the response (one statement: the key and its answer, or,
+//! with [`once_writing_key`], part of the effect's own last statement): a
 //! concurrent duplicate runs its effect too, but its key collides with the
 //! first's (a unique index: it waits for the first to commit), so its
 //! transaction is rolled back, effect and all, and it replays the stored
@@ -272,8 +273,9 @@ fn row_of(key: &RequestKey, response: Vec<u8>) -> key::ActiveModel {
 }
 
 /// The stored response of a request seen before, if any: checked before any
-/// outside precondition, so that a retry of a call whose answer was lost gets
-/// that answer even when the world has moved on (the session closed, say).
+/// outside precondition (or after one refused the call), so that a retry of a
+/// call whose answer was lost gets that answer even when the world has moved
+/// on (the session closed, say).
 pub async fn stored<R: Message + Default>(
     db: &DatabaseConnection,
     key: &RequestKey,

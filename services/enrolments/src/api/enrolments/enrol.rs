@@ -66,31 +66,35 @@ impl EnrolmentsApi {
             ));
         }
         let key = RequestKey::new(&caller.subject, &request_id, "Enrol", &request);
-        let enrolled = async {
+        // The request id is not looked up first (a round trip every
+        // enrolment would pay). A retry of an enrolment that took place is
+        // refused by its effect (the trainee is enrolled, or its key
+        // collides) and gets the stored answer (`once_writing_key`), after
+        // doing the enrolment's work under the session's lock and rolling it
+        // back. A retry the world has moved on from (the session closed or
+        // gone, courses out of reach) is refused before that, and gets its
+        // stored answer here.
+        let checked = async {
             let facts = self.courses.recent_session_facts(session_id).await?;
             self.check_enrolment(&facts, &trainee, request.waive_prerequisites)
                 .await?;
-            let admission = admission(facts.course.requires_manager_approval, self_enrolment);
-            self.enrol_once(&key, &facts, &trainee, &person(caller), admission)
-                .await
+            Ok::<_, ApiError>(facts)
         };
-        // A retry is not looked up first (a round trip every enrolment would
-        // pay): its effect is refused (the trainee is enrolled, or its key
-        // collides) and the stored answer replayed. A retry that the world
-        // has moved on from (the session closed or gone, courses down) is
-        // refused here, and gets its stored answer all the same.
-        match enrolled.await {
+        let facts = match checked.await {
+            Ok(facts) => facts,
             Err(refusal) => {
-                match hamafza_kit::idempotency::stored(self.store.connection(), &key).await {
+                return match hamafza_kit::idempotency::stored(self.store.connection(), &key).await {
                     Ok(Some(answer)) => Ok(answer),
                     Err(error @ hamafza_kit::idempotency::IdempotencyError::Reused(_)) => {
                         Err(EnrolmentsError::from(error).into())
                     }
                     Ok(None) | Err(_) => Err(refusal),
-                }
+                };
             }
-            answered => answered,
-        }
+        };
+        let admission = admission(facts.course.requires_manager_approval, self_enrolment);
+        self.enrol_once(&key, &facts, &trainee, &person(caller), admission)
+            .await
     }
 
     /// Cancels an enrolment for its trainee, their manager or an admin.

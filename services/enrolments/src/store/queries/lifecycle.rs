@@ -88,11 +88,14 @@ impl Store {
             let known = Probe::Known {
                 has_waitlist: probe.has_waitlist,
             };
-            if let Written::Done(view) =
-                enrol_new(txn, &new, admission, seat_free, known, key).await?
-            {
-                return Ok(*view);
-            }
+            return match enrol_new(txn, &new, admission, seat_free, known, key).await? {
+                Written::Done(view) => Ok(*view),
+                // Only a write that probes can find the enrolment atypical.
+                Written::NotTypical(_) => Err(DbErr::Custom(
+                    "an enrolment probed as typical was refused by its write".into(),
+                )
+                .into()),
+            };
         }
         let id = self
             .enrol_reconciling(txn, facts, trainee, actor, admission, now)
@@ -456,6 +459,8 @@ enum Written {
 /// Enrols a trainee with no enrolment in a session without quotas, under the
 /// seat lock taken by [`sync_seats`] (so `seat_free` is still true when the
 /// seat is taken). Nothing is read back: the answer is what was written.
+/// With [`Probe::InTheWrite`] the write checks that the enrolment is typical
+/// and, when it is not, writes nothing and answers what it found.
 async fn enrol_new(
     txn: &DatabaseTransaction,
     new: &NewEnrolment<'_>,
@@ -563,9 +568,13 @@ async fn enrol_new(
             }
             Ok(Written::Done(Box::new(view)))
         }
-        Err(EnrolmentsError::Database(error)) if hamafza_kit::db::is_unique_violation(&error) => {
-            // The trainee's enrolment, or the caller's key, committed by a
-            // concurrent call.
+        // The trainee's enrolment committed by a concurrent call. (The
+        // caller's key committed by a concurrent duplicate stays a database
+        // error: `once_writing_key` replays the duplicate's answer.)
+        Err(EnrolmentsError::Database(error))
+            if hamafza_kit::db::is_unique_violation(&error)
+                && !error.to_string().contains("idempotency_keys") =>
+        {
             Err(EnrolmentsError::AlreadyEnrolled(EnrolmentStatus::Confirmed))
         }
         Err(error) => Err(error),
@@ -699,7 +708,7 @@ fn insert<A: ActiveModelTrait>(model: A, gated: bool) -> Result<(String, Values)
     for column in <<A::Entity as EntityTrait>::Column as Iterable>::iter() {
         if let ActiveValue::Set(value) | ActiveValue::Unchanged(value) = model.get(column) {
             columns.push(column);
-            values.push(Expr::val(value));
+            values.push(column.save_as(Expr::val(value)));
         }
     }
     let select = Query::select()
