@@ -27,7 +27,15 @@ pub async fn seed_roster(
     for trainee in trainees {
         let txn = store.connection().begin().await?;
         let id = store
-            .enrol_in(&txn, facts, trainee, actor, Admission::SeatOrWaitlist, at)
+            .enrol_in(
+                &txn,
+                facts,
+                trainee,
+                actor,
+                Admission::SeatOrWaitlist,
+                at,
+                None,
+            )
             .await?
             .enrolment
             .id;

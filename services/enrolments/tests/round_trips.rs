@@ -79,7 +79,15 @@ async fn enrol(
     let txn = db.begin().await.unwrap();
     let before = statements.load(Ordering::SeqCst);
     let view = store
-        .enrol_in(&txn, facts, who, who, admission, hamafza_kit::time::now())
+        .enrol_in(
+            &txn,
+            facts,
+            who,
+            who,
+            admission,
+            hamafza_kit::time::now(),
+            None,
+        )
         .await
         .unwrap();
     let sent = statements.load(Ordering::SeqCst) - before;
@@ -199,6 +207,7 @@ async fn an_enrolment_that_exists_is_refused_and_changes_nothing() {
             &who,
             Admission::SeatOrWaitlist,
             hamafza_kit::time::now(),
+            None,
         )
         .await;
     drop(txn);

@@ -263,7 +263,7 @@ impl EnrolmentsApi {
                 };
                 let now = time::now();
                 let view = store
-                    .enrol_in_keyed(txn, facts, trainee, actor, admission, now, Some(&keyed))
+                    .enrol_in(txn, facts, trainee, actor, admission, now, Some(&keyed))
                     .await?;
                 Ok(answer(view))
             })

@@ -36,24 +36,12 @@ impl Store {
     /// the enrolment is typical, takes the seat and writes enrolment, history,
     /// notice and the caller's idempotency key. On SQLite: the seat row, one
     /// read, and one write per row.
-    pub async fn enrol_in(
-        &self,
-        txn: &DatabaseTransaction,
-        facts: &SessionFacts,
-        trainee: &Person,
-        actor: &Person,
-        admission: Admission,
-        now: DateTime<Utc>,
-    ) -> Result<EnrolmentView> {
-        self.enrol_in_keyed(txn, facts, trainee, actor, admission, now, None)
-            .await
-    }
-
-    /// [`Store::enrol_in`] for an idempotent call: when the enrolment is
-    /// written in one statement, the caller's key and its answer are too
-    /// (see [`hamafza_kit::idempotency::once_writing_key`]).
+    ///
+    /// `key`: for an idempotent call, the caller's key and its answer, written
+    /// with the enrolment when it is written in one statement (see
+    /// [`hamafza_kit::idempotency::once_writing_key`]).
     #[allow(clippy::too_many_arguments)]
-    pub async fn enrol_in_keyed(
+    pub async fn enrol_in(
         &self,
         txn: &DatabaseTransaction,
         facts: &SessionFacts,
