@@ -152,12 +152,12 @@ pub struct KeyRow<'a> {
 }
 
 impl KeyRow<'_> {
-    /// The key's row with its answer `response` (encoded), for the effect to
-    /// insert in its last write, whose answer must be the one it returns;
-    /// `None` when the key is already written (SQLite). Call
-    /// [`KeyRow::written`] once the write succeeded.
-    pub fn row(&self, response: Vec<u8>) -> Option<key::ActiveModel> {
-        self.open.then(|| row_of(self.key, response))
+    /// The key's row with its answer (`response`, encoded: made only when
+    /// needed), for the effect to insert in its last write, whose answer must
+    /// be the one it returns; `None` when the key is already written
+    /// (SQLite). Call [`KeyRow::written`] once the write succeeded.
+    pub fn row(&self, response: impl FnOnce() -> Vec<u8>) -> Option<key::ActiveModel> {
+        self.open.then(|| row_of(self.key, response()))
     }
 
     /// The effect wrote the row: `once_writing_key` does not.
@@ -234,6 +234,13 @@ where
     }
     txn.commit().await.map_err(|e| E::from(e.into()))?;
     Ok(response)
+}
+
+/// Whether `error` is a key colliding with one already stored (a concurrent
+/// duplicate's, or another request's under the same id), as an effect that
+/// writes the key itself ([`KeyRow::row`]) may see it.
+pub fn is_collision(error: &DbErr) -> bool {
+    crate::db::is_unique_violation(error) && error.to_string().contains("idempotency_keys")
 }
 
 /// After the key's write failed: another request's key is there (a

@@ -528,7 +528,7 @@ async fn enrol_new(
         waitlist_position: u32::try_from(waitlist_place).unwrap_or(u32::MAX),
         enrolment: row,
     };
-    let key_row = key.and_then(|key| key.key.row((key.answer)(&view)));
+    let key_row = key.and_then(|key| key.key.row(|| (key.answer)(&view)));
     let write = Write {
         row: &view.enrolment,
         change: &view.history[0],
@@ -561,7 +561,7 @@ async fn enrol_new(
         // error: `once_writing_key` replays the duplicate's answer.)
         Err(EnrolmentsError::Database(error))
             if hamafza_kit::db::is_unique_violation(&error)
-                && !error.to_string().contains("idempotency_keys") =>
+                && !idempotency::is_collision(&error) =>
         {
             Err(EnrolmentsError::AlreadyEnrolled(EnrolmentStatus::Confirmed))
         }
