@@ -219,8 +219,29 @@ enrol() { # SHAPE LABEL LOAD-ARGS...
   sessions=$(bench sessions --courses "$courses" --count "$([ "$shape" = hot ] && echo 1 || echo 200)")
   under_load bench enrol --enrolments "$enrolments" --sessions "$sessions" --label "$label" --prefix "run$run" "$@" \
     --duration "$duration" > "$work/enrol.json"
-  record enrol < "$work/enrol.json"
-  jq -r '"    \(.label): \(.throughput)/s p50 \(.p50_ms) ms p99 \(.p99_ms) ms errors \(.errors)"' "$work/enrol.json" >&2
+  # Each enrolment leaves a notice in enrolments' outbox, delivered to
+  # notifications (which asks courses for the session and the trainee):
+  # work the run caused. Waiting for it here keeps it out of the next
+  # measurement; the wait is recorded beside the run.
+  local drain; drain=$(notices_drained)
+  jq -c --argjson drain "$drain" '. + {notices_drain_s: $drain}' "$work/enrol.json" > "$work/enrol.drained.json"
+  record enrol < "$work/enrol.drained.json"
+  jq -r '"    \(.label): \(.throughput)/s p50 \(.p50_ms) ms p99 \(.p99_ms) ms errors \(.errors), notices delivered \(.notices_drain_s) s after"' "$work/enrol.drained.json" >&2
+}
+# Seconds until enrolments' outbox holds no notice left to deliver (at most
+# 300; -1 when some were still waiting then).
+notices_drained() {
+  local t0 pending; t0=$(date +%s.%N)
+  for _ in $(seq 1 1500); do
+    pending=$(psql -At -d hamafza_bench_enrolments -c \
+      "SELECT count(*) FROM notify_outbox WHERE delivered_at IS NULL AND parked_at IS NULL")
+    if [ "$pending" = 0 ]; then
+      printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc -l)"
+      return
+    fi
+    sleep 0.2
+  done
+  echo -1
 }
 for callers in 8 32 64; do enrol spread "enrol-spread-c$callers" --concurrency "$callers"; done
 for callers in 8 32; do enrol hot "enrol-hot-c$callers" --concurrency "$callers"; done

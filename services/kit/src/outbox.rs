@@ -62,6 +62,12 @@ pub struct Policy {
     pub lease: chrono::Duration,
     /// Rows claimed per round.
     pub batch: u64,
+    /// Deliveries of one round under way at once. A delivery is a call to
+    /// another service, so one after another a round would take the sum of
+    /// their latencies and the outbox would drain at a few hundred rows a
+    /// second however idle the machine; order was never promised (several
+    /// dispatchers deliver at once).
+    pub parallel: usize,
     /// Failed attempts after which a row is parked; `None` retries forever.
     pub park_after: Option<u32>,
 }
@@ -77,6 +83,7 @@ impl Policy {
             ),
             lease: chrono::Duration::seconds(10),
             batch: 20,
+            parallel: 8,
             park_after,
         }
     }
@@ -290,14 +297,16 @@ where
     }
 }
 
-/// One round: claims what is due and tries each, then marks the delivered
-/// ones in one statement (a crash before it delivers them again: every
-/// delivery is idempotent). Returns how many rows were claimed.
+/// One round: claims what is due and tries each, up to `policy.parallel` at
+/// once, then marks the delivered ones in one statement (a crash before it
+/// delivers them again: every delivery is idempotent). Returns how many rows
+/// were claimed.
 pub async fn round<F, Fut>(outbox: &Outbox, policy: &Policy, deliver: &F) -> u64
 where
     F: Fn(Vec<u8>) -> Fut,
     Fut: Future<Output = Result<(), String>>,
 {
+    use futures::StreamExt as _;
     let table = outbox.table;
     let claimed = match outbox
         .claim(crate::time::now(), policy.batch, policy.lease)
@@ -310,48 +319,48 @@ where
         }
     };
     let count = u64::try_from(claimed.len()).unwrap_or(0);
-    let mut delivered = Vec::with_capacity(claimed.len());
-    for row in claimed {
-        let Some(held) = row.locked_until else {
+    let attempts = claimed.into_iter().filter_map(|row| {
+        let held = row.locked_until?;
+        Some(async move {
+            let outcome = attempt(outbox, policy, row.id, held, deliver(row.payload)).await;
+            (row.id, row.attempts, outcome)
+        })
+    });
+    let mut tries = futures::stream::iter(attempts).buffer_unordered(policy.parallel.max(1));
+    let mut delivered = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+    while let Some((id, attempts, outcome)) = tries.next().await {
+        let Some(outcome) = outcome else {
+            tracing::warn!(table, %id, "outbox: lost the lease on a row; another dispatcher has it");
             continue;
         };
-        let Some(outcome) = attempt(outbox, policy, row.id, held, deliver(row.payload)).await
-        else {
-            tracing::warn!(table, id = %row.id, "outbox: lost the lease on a row; another dispatcher has it");
-            continue;
-        };
-        let now = crate::time::now();
         let recorded = match outcome {
             (Ok(()), _) => {
-                delivered.push(row.id);
+                delivered.push(id);
                 Ok(())
             }
             (Err(error), held) => {
-                // A failure may have taken long: the rows delivered before it
-                // are marked now, while this dispatcher still holds them.
-                mark_delivered(outbox, &mut delivered, now).await;
+                let now = crate::time::now();
                 let park = policy
                     .park_after
-                    .is_some_and(|n| i64::from(row.attempts) >= i64::from(n));
-                let retry_at = policy.retry_at(row.attempts, now);
+                    .is_some_and(|n| i64::from(attempts) >= i64::from(n));
+                let retry_at = policy.retry_at(attempts, now);
                 tracing::warn!(
                     table,
-                    id = %row.id,
-                    attempts = row.attempts,
+                    %id,
+                    attempts,
                     %error,
                     %retry_at,
                     park,
                     "outbox: delivery failed"
                 );
-                outbox
-                    .failed(row.id, held, &error, retry_at, park, now)
-                    .await
+                outbox.failed(id, held, &error, retry_at, park, now).await
             }
         };
         if let Err(error) = recorded {
             tracing::warn!(table, %error, "outbox: recording an attempt failed");
         }
     }
+    drop(tries);
     mark_delivered(outbox, &mut delivered, crate::time::now()).await;
     count
 }
@@ -417,5 +426,66 @@ mod tests {
             .map(|a| (policy.retry_at(a, now) - now).num_seconds())
             .collect();
         assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60]);
+    }
+
+    /// Each delivery waits until `together` deliveries have started, for at
+    /// most two seconds.
+    fn waiting_for(together: usize) -> impl Fn(Vec<u8>) -> BoxedDelivery {
+        let started = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        move |_payload| {
+            let started = std::sync::Arc::clone(&started);
+            Box::pin(async move {
+                use std::sync::atomic::Ordering;
+                started.fetch_add(1, Ordering::SeqCst);
+                let all_started = async {
+                    while started.load(Ordering::SeqCst) < together {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                };
+                tokio::time::timeout(Duration::from_secs(2), all_started)
+                    .await
+                    .map_err(|_| "the others never started".to_owned())
+            })
+        }
+    }
+
+    type BoxedDelivery = std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+    #[tokio::test]
+    async fn a_round_delivers_its_rows_side_by_side() {
+        let dir = std::env::temp_dir().join(format!("hamafza-outbox-{}", Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("outbox.db").display());
+        let db = crate::db::connect(&url).await.expect("a database");
+        let table = create_table("test_outbox");
+        db.execute_raw(db.get_database_backend().build(&table))
+            .await
+            .expect("the outbox table");
+        let outbox = Outbox::new(db, "test_outbox");
+        let enqueue = async |count: u8| {
+            for n in 0..count {
+                outbox
+                    .enqueue(&outbox.db, Uuid::now_v7(), vec![n], crate::time::now())
+                    .await
+                    .expect("a row");
+            }
+        };
+        let policy = |parallel| Policy {
+            parallel,
+            ..Policy::from_workers(&WorkersConfig::default(), None)
+        };
+
+        // Four rows, each delivered only once all four have started: done
+        // in one round, all of them.
+        enqueue(4).await;
+        assert_eq!(round(&outbox, &policy(4), &waiting_for(4)).await, 4);
+        assert_eq!(outbox.pending().await.expect("pending"), 0);
+
+        // One at a time, the first waits in vain for the second (its failure
+        // is recorded for a later attempt), and the second then goes through.
+        enqueue(2).await;
+        assert_eq!(round(&outbox, &policy(1), &waiting_for(2)).await, 2);
+        assert_eq!(outbox.pending().await.expect("pending"), 1);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
