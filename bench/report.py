@@ -93,9 +93,13 @@ def main():
       "courses for the session, verifies the token and writes a log line). Closed loop: "
       "N callers back to back. Open loop: calls sent on a fixed schedule; latency counts "
       "from when a call was due, so stalls are not hidden. Every run uses fresh sessions "
-      "with room for all. *Notices after*: each enrolment's notice goes through enrolments' "
-      "outbox to notifications after the answer; the next run starts once all of the run's "
-      "are delivered, and this is how long that took after the run ended.")
+      "with room for all." + (
+          " *Notices after*: each enrolment's notice goes through enrolments' outbox to "
+          "notifications after the answer; the next run starts once all of the run's are "
+          "delivered, and this is how long that took after the run ended."
+          if any("notices_drain_s" in r for r in results) else
+          " (This run did not wait for each run's notices to be delivered before the next: "
+          "see below.)"))
     w("")
     w("| run | mode | calls/s | of ceiling | p50 ms | p99 ms | p99.9 ms | errors | CPU cores: enrolments / courses / machine | notices after, s |")
     w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -229,10 +229,11 @@ enrol() { # SHAPE LABEL LOAD-ARGS...
   jq -r '"    \(.label): \(.throughput)/s p50 \(.p50_ms) ms p99 \(.p99_ms) ms errors \(.errors), notices delivered \(.notices_drain_s) s after"' "$work/enrol.drained.json" >&2
 }
 # Seconds until enrolments' outbox holds no notice left to deliver (at most
-# 300; -1 when some were still waiting then).
+# 300, 60 in a quick run; -1 when some were still waiting then).
 notices_drained() {
-  local t0 pending; t0=$(date +%s.%N)
-  for _ in $(seq 1 1500); do
+  local t0 pending polls=1500; t0=$(date +%s.%N)
+  [ -n "$quick" ] && polls=300
+  for _ in $(seq 1 "$polls"); do
     pending=$(psql -At -d hamafza_bench_enrolments -c \
       "SELECT count(*) FROM notify_outbox WHERE delivered_at IS NULL AND parked_at IS NULL")
     if [ "$pending" = 0 ]; then
