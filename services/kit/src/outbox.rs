@@ -319,6 +319,7 @@ where
         }
     };
     let count = u64::try_from(claimed.len()).unwrap_or(0);
+    let mut delivered = Vec::with_capacity(claimed.len());
     let attempts = claimed.into_iter().filter_map(|row| {
         let held = row.locked_until?;
         Some(async move {
@@ -327,7 +328,6 @@ where
         })
     });
     let mut tries = futures::stream::iter(attempts).buffer_unordered(policy.parallel.max(1));
-    let mut delivered = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
     while let Some((id, attempts, outcome)) = tries.next().await {
         let Some(outcome) = outcome else {
             tracing::warn!(table, %id, "outbox: lost the lease on a row; another dispatcher has it");
@@ -360,18 +360,16 @@ where
             tracing::warn!(table, %error, "outbox: recording an attempt failed");
         }
     }
-    drop(tries);
-    mark_delivered(outbox, &mut delivered, crate::time::now()).await;
+    mark_delivered(outbox, &delivered, crate::time::now()).await;
     count
 }
 
-/// Marks `delivered` rows delivered and empties the list; a failure is
-/// logged (the rows are delivered again later, idempotently).
-async fn mark_delivered(outbox: &Outbox, delivered: &mut Vec<Uuid>, now: DateTime<Utc>) {
+/// Marks `delivered` rows delivered; a failure is logged (the rows are
+/// delivered again later, idempotently).
+async fn mark_delivered(outbox: &Outbox, delivered: &[Uuid], now: DateTime<Utc>) {
     if let Err(error) = outbox.delivered(delivered, now).await {
         tracing::warn!(table = outbox.table, %error, "outbox: recording deliveries failed");
     }
-    delivered.clear();
 }
 
 /// Runs one delivery while renewing the row's lease every third of it;
@@ -430,7 +428,9 @@ mod tests {
 
     /// Each delivery waits until `together` deliveries have started, for at
     /// most two seconds.
-    fn waiting_for(together: usize) -> impl Fn(Vec<u8>) -> BoxedDelivery {
+    fn waiting_for(
+        together: usize,
+    ) -> impl Fn(Vec<u8>) -> futures::future::BoxFuture<'static, Result<(), String>> {
         let started = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         move |_payload| {
             let started = std::sync::Arc::clone(&started);
@@ -448,8 +448,6 @@ mod tests {
             })
         }
     }
-
-    type BoxedDelivery = std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 
     #[tokio::test]
     async fn a_round_delivers_its_rows_side_by_side() {
