@@ -6,6 +6,7 @@ use sea_orm_migration::schema::*;
 
 mod expiry_notices;
 mod languages;
+mod notifications_by_event;
 
 hamafza_kit::migrator! {
     /// Every migration of the notifications database, in order.
@@ -14,6 +15,7 @@ hamafza_kit::migrator! {
         Reminders,
         expiry_notices::ExpiryNotices,
         languages::Languages,
+        notifications_by_event::NotificationsByEvent,
     ]
 }
 

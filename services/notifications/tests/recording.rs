@@ -1,0 +1,191 @@
+//! Recording an event's notifications in the store: once per dedupe key
+//! however often (and however concurrently) the event comes, with the
+//! event's count as the answer, in one statement on PostgreSQL, and an
+//! event's notifications found by index, not by reading them all.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::Utc;
+use hamafza_kit::testing::TestDatabase;
+use hamafza_notifications::store::entities::notification;
+use hamafza_notifications::store::queries::{Claim, Draft, Email};
+use hamafza_notifications::{Migrator, Store};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use uuid::Uuid;
+
+async fn store() -> (TestDatabase, Store, DatabaseConnection, Arc<AtomicUsize>) {
+    let database = TestDatabase::create().await;
+    let mut db = hamafza_kit::db::connect_and_migrate::<Migrator>(&database.url)
+        .await
+        .unwrap();
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&statements);
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    (database, Store::new(db.clone()), db, statements)
+}
+
+/// The event's notification for `subject`, with an email when `address`.
+fn draft(event_id: Uuid, subject: &str, address: Option<&str>) -> Draft {
+    Draft {
+        notification: notification::Model {
+            id: Uuid::now_v7(),
+            dedupe_key: format!("{event_id}:{subject}:ENROLMENT_CONFIRMED"),
+            event_id,
+            recipient_subject: subject.to_owned(),
+            kind: 1,
+            title_fa: "ثبت‌نام تأیید شد".to_owned(),
+            title_en: "Enrolment confirmed".to_owned(),
+            body_fa: "جای شما محفوظ است.".to_owned(),
+            body_en: "Your seat is held.".to_owned(),
+            link: "/me/learning".to_owned(),
+            created_at: Utc::now(),
+            read_at: None,
+        },
+        email: address.map(|to| Email {
+            to: to.to_owned(),
+            subject: "Enrolment confirmed".to_owned(),
+            message: b"Subject: Enrolment confirmed\r\n\r\nYour seat is held.\r\n".to_vec(),
+            html: "<p>Your seat is held.</p>".to_owned(),
+        }),
+    }
+}
+
+async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_event_is_recorded_once_however_often_it_comes() {
+    let (database, store, db, statements) = store().await;
+    let event = Uuid::now_v7();
+    let drafts = || {
+        vec![
+            draft(event, "trainee-1", Some("trainee-1@msc.example")),
+            draft(event, "manager-1", None),
+        ]
+    };
+
+    let before = statements.load(Ordering::SeqCst);
+    assert_eq!(store.record(event, drafts()).await.unwrap(), 2);
+    if database.is_postgres() {
+        // The notifications, their emails and the count: one round trip.
+        assert_eq!(statements.load(Ordering::SeqCst) - before, 1);
+    }
+
+    // Delivered again, ten times at once (replicas, retries): nothing more,
+    // and each is answered with the event's count.
+    let again: Vec<_> = (0..10)
+        .map(|_| {
+            let (store, drafts) = (store.clone(), drafts());
+            tokio::spawn(async move { store.record(event, drafts).await })
+        })
+        .collect();
+    for count in again {
+        assert_eq!(count.await.unwrap().unwrap(), 2);
+    }
+    assert_eq!(scalar(&db, "SELECT count(*) FROM notifications").await, 2);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM deliveries WHERE state = 'pending'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM deliveries WHERE state = 'no_address'"
+        )
+        .await,
+        1
+    );
+
+    // Another event is its own: the count is of the event, not the table.
+    let other = Uuid::now_v7();
+    assert_eq!(
+        store
+            .record(other, vec![draft(other, "trainee-1", None)])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.record(Uuid::now_v7(), Vec::new()).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_claimed_notice_is_recorded_by_the_one_that_claimed_it() {
+    let (_database, store, db, _) = store().await;
+    let session_id = Uuid::now_v7();
+    let claim = Claim::Reminder {
+        session_id,
+        at: Utc::now(),
+    };
+    let takers: Vec<_> = (0..5)
+        .map(|i| {
+            // Each replica makes its own event id; only one may record.
+            let (store, event) = (store.clone(), Uuid::now_v7());
+            let drafts = vec![draft(event, &format!("trainee-{i}"), None)];
+            tokio::spawn(async move { store.record_claimed(Some(claim), event, drafts).await })
+        })
+        .collect();
+    let mut taken = Vec::new();
+    for taker in takers {
+        taken.extend(taker.await.unwrap().unwrap());
+    }
+    assert_eq!(taken, [1], "one replica takes the reminder");
+    assert_eq!(scalar(&db, "SELECT count(*) FROM notifications").await, 1);
+    assert_eq!(scalar(&db, "SELECT count(*) FROM deliveries").await, 1);
+    assert_eq!(scalar(&db, "SELECT count(*) FROM reminders").await, 1);
+}
+
+#[tokio::test]
+async fn an_events_notifications_are_found_by_index() {
+    let (database, _store, db, _) = store().await;
+    let event = Uuid::now_v7();
+    let plan = if database.is_postgres() {
+        // A small table is cheaper to read whole: tell the planner not to,
+        // so the plan shows whether an index exists.
+        db.execute_unprepared("SET enable_seqscan = off")
+            .await
+            .unwrap();
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!("EXPLAIN SELECT count(*) FROM notifications WHERE event_id = '{event}'"),
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|row| row.try_get_by_index::<String>(0).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        // SQLite's plan for an empty table says little: the index itself.
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'notifications'",
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .filter_map(|row| row.try_get::<Option<String>>("", "sql").unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(
+        plan.contains("notifications_by_event") && plan.contains("event_id"),
+        "{plan}"
+    );
+}
