@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::api::NotificationsApi;
 use crate::email::{self, Letter};
 use crate::invitation::{self, Invitation, Method};
-use crate::kind::{self, Audience, Language};
+use crate::kind::{Audience, Language};
 use crate::store::entities::notification;
 use crate::store::queries::{Draft, Email};
 use crate::wording::{self, Facts, Meeting};
@@ -427,8 +427,8 @@ impl NotificationsApi {
         Ok(recipients)
     }
 
-    /// One recipient's notification and email, or `None` when they turned
-    /// the kind off; their name and address from `people`.
+    /// One recipient's notification and email; their name and address from
+    /// `people`. (The store leaves it out if they turned the kind off.)
     pub(crate) async fn draft(
         &self,
         occasion: &Occasion,
@@ -443,16 +443,6 @@ impl NotificationsApi {
             dedupe_key,
         } = recipient;
         let kind = occasion.kind;
-        if kind::may_mute(kind)
-            && self
-                .store
-                .muted(&subject)
-                .await
-                .map_err(hamafza_kit::db::api_error)?
-                .contains(&(kind as i32))
-        {
-            return Ok(None);
-        }
         let (name_fa, name_en, address) = match people.get(&self.courses, &subject).await? {
             Some(person) => {
                 let name = person.name.unwrap_or_default();

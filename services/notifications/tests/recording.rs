@@ -124,6 +124,45 @@ async fn an_event_is_recorded_once_however_often_it_comes() {
 }
 
 #[tokio::test]
+async fn a_kind_its_recipient_turned_off_is_left_out_unless_nobody_may() {
+    let (database, store, db, statements) = store().await;
+    store.set_muted("trainee-1", &[1, 7]).await.unwrap();
+    let confirmed = Uuid::now_v7();
+    let drafts = vec![
+        draft(confirmed, "trainee-1", Some("trainee-1@msc.example")),
+        draft(confirmed, "trainee-2", None),
+    ];
+    let before = statements.load(Ordering::SeqCst);
+    assert_eq!(store.record(confirmed, drafts).await.unwrap(), 1);
+    if database.is_postgres() {
+        // Left out by the statement itself, then counted as it stands.
+        assert_eq!(statements.load(Ordering::SeqCst) - before, 2);
+    }
+    // CANCELLED (7) cannot be turned off: a stored row for it is ignored.
+    let cancelled = Uuid::now_v7();
+    let mut told = draft(cancelled, "trainee-1", Some("trainee-1@msc.example"));
+    told.notification.kind = 7;
+    assert_eq!(store.record(cancelled, vec![told]).await.unwrap(), 1);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM notifications WHERE recipient_subject = 'trainee-1'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM deliveries WHERE state = 'pending'"
+        )
+        .await,
+        1,
+        "the muted one's email is left out with it"
+    );
+}
+
+#[tokio::test]
 async fn a_claimed_notice_is_recorded_by_the_one_that_claimed_it() {
     let (_database, store, db, _) = store().await;
     let session_id = Uuid::now_v7();

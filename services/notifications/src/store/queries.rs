@@ -70,6 +70,12 @@ pub enum Claim {
     },
 }
 
+/// Whether a person may have turned the wire kind `kind` off (the kinds
+/// nobody can turn off are recorded whatever `muted_kinds` holds).
+fn mutable(kind: i32) -> bool {
+    hamafza_proto::notifications::NotificationKind::try_from(kind).is_ok_and(crate::kind::may_mute)
+}
+
 /// A threshold as stored (an `integer` column on both databases).
 fn days(threshold_days: u32) -> i32 {
     i32::try_from(threshold_days).unwrap_or(i32::MAX)
@@ -99,8 +105,9 @@ impl Store {
     }
 
     /// Records `drafts` in one transaction; a draft whose dedupe key is
-    /// already there (the event delivered again, or by another replica) is
-    /// left out with its email. Returns how many notifications the event has.
+    /// already there (the event delivered again, or by another replica), or
+    /// whose recipient turned its kind off, is left out with its email.
+    /// Returns how many notifications the event has.
     pub async fn record(&self, event_id: Uuid, drafts: Vec<Draft>) -> Result<u64> {
         Ok(self
             .record_claimed(None, event_id, drafts)
@@ -147,6 +154,15 @@ impl Store {
         if self.db.get_database_backend() == DbBackend::Postgres {
             return self.record_in_one(claim, event_id, drafts).await;
         }
+        // Read before the transaction: SQLite's writers queue for the lock
+        // only when their transaction starts with a write.
+        let mut muted = Vec::new();
+        for draft in &drafts {
+            let n = &draft.notification;
+            if mutable(n.kind) && self.muted(&n.recipient_subject).await?.contains(&n.kind) {
+                muted.push(n.id);
+            }
+        }
         let txn = self.db.begin().await?;
         if let Some(claim) = claim {
             let backend = txn.get_database_backend();
@@ -179,6 +195,9 @@ impl Store {
         }
         for draft in drafts {
             let notification = draft.notification;
+            if muted.contains(&notification.id) {
+                continue;
+            }
             let id = notification.id;
             let recipient = notification.recipient_subject.clone();
             let kind = notification.kind;
@@ -250,7 +269,8 @@ impl Store {
     /// notification and its email in one statement of data-modifying CTEs
     /// (atomic without a transaction: one round trip instead of one per row
     /// plus BEGIN, the count and COMMIT). A notification is inserted only when
-    /// the claim was taken; its email only when the notification was.
+    /// the claim was taken and its recipient has not turned its kind off;
+    /// its email only when the notification was.
     async fn record_in_one(
         &self,
         claim: Option<Claim>,
@@ -283,13 +303,10 @@ impl Store {
                 bind(at.into())
             ),
         });
-        let gate = match claim_sql {
-            Some(sql) => {
-                ctes.push(format!("claim AS ({sql})"));
-                " WHERE EXISTS (SELECT 1 FROM claim)"
-            }
-            None => "",
-        };
+        let claimed = claim_sql.map(|sql| {
+            ctes.push(format!("claim AS ({sql})"));
+            "EXISTS (SELECT 1 FROM claim)".to_owned()
+        });
         let event = bind(event_id.into());
         let drafted = drafts.len();
         let mut inserted = Vec::with_capacity(drafted);
@@ -307,9 +324,25 @@ impl Store {
                     state::NO_ADDRESS,
                 ),
             };
+            let muting = mutable(n.kind);
             let recipient = bind(n.recipient_subject.into());
             let kind = bind(n.kind.into());
             let created = bind(n.created_at.into());
+            let conditions: Vec<String> = claimed
+                .iter()
+                .cloned()
+                .chain(muting.then(|| {
+                    format!(
+                        "NOT EXISTS (SELECT 1 FROM muted_kinds \
+                         WHERE subject = {recipient} AND kind = {kind})"
+                    )
+                }))
+                .collect();
+            let gate = if conditions.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", conditions.join(" AND "))
+            };
             ctes.push(format!(
                 "n{i} AS (INSERT INTO notifications (id, dedupe_key, event_id, \
                  recipient_subject, kind, title_fa, title_en, body_fa, body_en, link, \
@@ -336,7 +369,7 @@ impl Store {
             ));
             inserted.push(format!("(SELECT count(*) FROM n{i})"));
         }
-        let claimed = if gate.is_empty() {
+        let claimed = if claimed.is_none() {
             "1::bigint"
         } else {
             "(SELECT count(*) FROM claim)"
