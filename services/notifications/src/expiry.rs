@@ -178,12 +178,10 @@ impl NotificationsApi {
         }
         let mut drafts = Vec::new();
         for recipient in recipients {
-            if let Some(draft) = self
-                .draft(&occasion, recipient, &facts, None, &mut people)
-                .await?
-            {
-                drafts.push(draft);
-            }
+            drafts.push(
+                self.draft(&occasion, recipient, &facts, None, &mut people)
+                    .await?,
+            );
         }
         let recorded = self
             .store

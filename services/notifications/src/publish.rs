@@ -217,12 +217,10 @@ impl NotificationsApi {
         let mut drafts = Vec::new();
         for recipient in recipients {
             let method = invitation_method(occasion.kind, recipient.audience, event, &facts);
-            if let Some(draft) = self
-                .draft(occasion, recipient, &facts, method, &mut people)
-                .await?
-            {
-                drafts.push(draft);
-            }
+            drafts.push(
+                self.draft(occasion, recipient, &facts, method, &mut people)
+                    .await?,
+            );
         }
         Ok(drafts)
     }
@@ -258,11 +256,10 @@ impl NotificationsApi {
                 audience: Audience::Instructor,
             };
             let method = (!facts.meetings.is_empty()).then_some(Method::Cancel);
-            return Ok(self
-                .draft(occasion, recipient, &facts, method, &mut People::default())
-                .await?
-                .into_iter()
-                .collect());
+            return Ok(vec![
+                self.draft(occasion, recipient, &facts, method, &mut People::default())
+                    .await?,
+            ]);
         }
         let key = |subject: &str| {
             format!(
@@ -292,12 +289,10 @@ impl NotificationsApi {
         let mut people = People::default();
         let mut drafts = Vec::new();
         for recipient in recipients {
-            if let Some(draft) = self
-                .draft(occasion, recipient, &facts, method, &mut people)
-                .await?
-            {
-                drafts.push(draft);
-            }
+            drafts.push(
+                self.draft(occasion, recipient, &facts, method, &mut people)
+                    .await?,
+            );
         }
         Ok(drafts)
     }
@@ -331,12 +326,10 @@ impl NotificationsApi {
                 subject,
                 audience: Audience::Council,
             };
-            if let Some(draft) = self
-                .draft(occasion, recipient, &facts, None, &mut people)
-                .await?
-            {
-                drafts.push(draft);
-            }
+            drafts.push(
+                self.draft(occasion, recipient, &facts, None, &mut people)
+                    .await?,
+            );
         }
         Ok(drafts)
     }
@@ -436,7 +429,7 @@ impl NotificationsApi {
         facts: &Facts,
         method: Option<Method>,
         people: &mut People,
-    ) -> Result<Option<Draft>, ApiError> {
+    ) -> Result<Draft, ApiError> {
         let Recipient {
             subject,
             audience,
@@ -483,7 +476,7 @@ impl NotificationsApi {
                 method,
             )
         };
-        Ok(Some(Draft {
+        Ok(Draft {
             notification: notification::Model {
                 id,
                 dedupe_key,
@@ -499,7 +492,7 @@ impl NotificationsApi {
                 read_at: None,
             },
             email,
-        }))
+        })
     }
 
     /// The email of one notification, with its invitation when `method`.

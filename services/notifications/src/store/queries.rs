@@ -70,6 +70,11 @@ pub enum Claim {
     },
 }
 
+/// Most drafts recorded in one statement on PostgreSQL (15 parameters
+/// each, against its limit of 65,535 per statement); a session event to
+/// more seat holders than this takes the transaction.
+pub const ONE_STATEMENT_DRAFTS: usize = 200;
+
 /// Whether a person may have turned the wire kind `kind` off (the kinds
 /// nobody can turn off are recorded whatever `muted_kinds` holds).
 fn mutable(kind: i32) -> bool {
@@ -104,7 +109,7 @@ impl Store {
         Self { db }
     }
 
-    /// Records `drafts` in one transaction; a draft whose dedupe key is
+    /// Records `drafts` atomically; a draft whose dedupe key is
     /// already there (the event delivered again, or by another replica), or
     /// whose recipient turned its kind off, is left out with its email.
     /// Returns how many notifications the event has.
@@ -143,15 +148,17 @@ impl Store {
     }
 
     /// As [`Store::record`], first taking `claim` (a unique row) in the same
-    /// transaction: `None`, and nothing recorded, when another replica took
-    /// it first.
+    /// transaction (or statement): `None`, and nothing recorded, when another
+    /// replica took it first.
     pub async fn record_claimed(
         &self,
         claim: Option<Claim>,
         event_id: Uuid,
         drafts: Vec<Draft>,
     ) -> Result<Option<u64>> {
-        if self.db.get_database_backend() == DbBackend::Postgres {
+        if self.db.get_database_backend() == DbBackend::Postgres
+            && drafts.len() <= ONE_STATEMENT_DRAFTS
+        {
             return self.record_in_one(claim, event_id, drafts).await;
         }
         // Read before the transaction: SQLite's writers queue for the lock
@@ -310,6 +317,7 @@ impl Store {
         let event = bind(event_id.into());
         let drafted = drafts.len();
         let mut inserted = Vec::with_capacity(drafted);
+        let mut muted = Vec::new();
         for (i, draft) in drafts.into_iter().enumerate() {
             let n = draft.notification;
             let (email, state) = match draft.email {
@@ -328,16 +336,16 @@ impl Store {
             let recipient = bind(n.recipient_subject.into());
             let kind = bind(n.kind.into());
             let created = bind(n.created_at.into());
+            let muted_sql =
+                format!("SELECT 1 FROM muted_kinds WHERE subject = {recipient} AND kind = {kind}");
             let conditions: Vec<String> = claimed
                 .iter()
                 .cloned()
-                .chain(muting.then(|| {
-                    format!(
-                        "NOT EXISTS (SELECT 1 FROM muted_kinds \
-                         WHERE subject = {recipient} AND kind = {kind})"
-                    )
-                }))
+                .chain(muting.then(|| format!("NOT EXISTS ({muted_sql})")))
                 .collect();
+            if muting {
+                muted.push(format!("(SELECT count(*) FROM ({muted_sql}) AS m{i})"));
+            }
             let gate = if conditions.is_empty() {
                 String::new()
             } else {
@@ -374,11 +382,14 @@ impl Store {
         } else {
             "(SELECT count(*) FROM claim)"
         };
-        let added = if inserted.is_empty() {
-            "0::bigint".to_owned()
-        } else {
-            inserted.join(" + ")
+        let sum = |terms: Vec<String>| {
+            if terms.is_empty() {
+                "0::bigint".to_owned()
+            } else {
+                terms.join(" + ")
+            }
         };
+        let (added, muted) = (sum(inserted), sum(muted));
         // The count reads the snapshot before the inserts: what was there
         // plus what this statement added.
         let mut sql = String::new();
@@ -386,7 +397,7 @@ impl Store {
             sql = format!("WITH {} ", ctes.join(", "));
         }
         sql.push_str(&format!(
-            "SELECT {claimed} AS claimed, {added} AS added, \
+            "SELECT {claimed} AS claimed, {added} AS added, {muted} AS muted, \
              (SELECT count(*) FROM notifications WHERE event_id = {event}) AS earlier"
         ));
         let row = self
@@ -402,9 +413,11 @@ impl Store {
             return Ok(None);
         }
         let added = row.try_get::<i64>("", "added")?;
-        if usize::try_from(added).unwrap_or(0) < drafted {
+        let left_out = row.try_get::<i64>("", "muted")?;
+        if usize::try_from(added + left_out).unwrap_or(0) < drafted {
             // Some were there already (the event again, perhaps from another
-            // replica just now): count them as they stand.
+            // replica just now, after this statement's snapshot): count them
+            // as they stand.
             return Ok(Some(self.notification_count(event_id).await?));
         }
         let earlier = row.try_get::<i64>("", "earlier")?;
