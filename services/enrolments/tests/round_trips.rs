@@ -22,11 +22,7 @@ async fn counted_store() -> (TestDatabase, Store, DatabaseConnection, Arc<Atomic
     let mut db = hamafza_kit::db::connect_and_migrate::<Migrator>(&database.url)
         .await
         .unwrap();
-    let statements = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&statements);
-    db.set_metric_callback(move |_| {
-        counter.fetch_add(1, Ordering::SeqCst);
-    });
+    let statements = hamafza_kit::testing::count_statements(&mut db);
     (database, Store::new(db.clone()), db, statements)
 }
 

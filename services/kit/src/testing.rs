@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, Database};
@@ -89,6 +90,17 @@ impl Drop for TestDatabase {
         });
         let _ = cleanup.join();
     }
+}
+
+/// Counts the statements `db` sends from now on (its clones share the
+/// count), e.g. to show how many round trips an operation takes.
+pub fn count_statements(db: &mut sea_orm::DatabaseConnection) -> Arc<AtomicUsize> {
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&statements);
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    statements
 }
 
 fn replace_database(url: &str, name: &str) -> String {

@@ -36,7 +36,7 @@ pub struct Draft {
 }
 
 /// A written email.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Email {
     /// The address.
     pub to: String,
@@ -79,6 +79,44 @@ pub const ONE_STATEMENT_DRAFTS: usize = 200;
 /// nobody can turn off are recorded whatever `muted_kinds` holds).
 fn mutable(kind: i32) -> bool {
     hamafza_proto::notifications::NotificationKind::try_from(kind).is_ok_and(crate::kind::may_mute)
+}
+
+impl Email {
+    /// The email of a delivery row and its first state: `pending`, or
+    /// `no_address` (with an empty email) when there is nobody to send it to.
+    fn with_state(email: Option<Email>) -> (Email, &'static str) {
+        match email {
+            Some(email) => (email, state::PENDING),
+            None => (Email::default(), state::NO_ADDRESS),
+        }
+    }
+}
+
+impl Claim {
+    /// The insert that takes the claim (nothing when it is taken), its
+    /// values bound from `$1`.
+    fn insert(self) -> (&'static str, Vec<sea_orm::Value>) {
+        match self {
+            Claim::Reminder { session_id, at } => (
+                "INSERT INTO reminders (session_id, sent_at) VALUES ($1, $2) \
+                 ON CONFLICT (session_id) DO NOTHING",
+                vec![session_id.into(), at.into()],
+            ),
+            Claim::Expiry {
+                certificate_id,
+                threshold_days,
+                at,
+            } => (
+                "INSERT INTO expiry_notices (certificate_id, threshold_days, sent_at) \
+                 VALUES ($1, $2, $3) ON CONFLICT (certificate_id, threshold_days) DO NOTHING",
+                vec![
+                    certificate_id.into(),
+                    days(threshold_days).into(),
+                    at.into(),
+                ],
+            ),
+        }
+    }
 }
 
 /// A threshold as stored (an `integer` column on both databases).
@@ -172,29 +210,8 @@ impl Store {
         }
         let txn = self.db.begin().await?;
         if let Some(claim) = claim {
-            let backend = txn.get_database_backend();
-            let statement = match claim {
-                Claim::Reminder { session_id, at } => Statement::from_sql_and_values(
-                    backend,
-                    "INSERT INTO reminders (session_id, sent_at) VALUES ($1, $2) \
-                     ON CONFLICT (session_id) DO NOTHING",
-                    [session_id.into(), at.into()],
-                ),
-                Claim::Expiry {
-                    certificate_id,
-                    threshold_days,
-                    at,
-                } => Statement::from_sql_and_values(
-                    backend,
-                    "INSERT INTO expiry_notices (certificate_id, threshold_days, sent_at) \
-                     VALUES ($1, $2, $3) ON CONFLICT (certificate_id, threshold_days) DO NOTHING",
-                    [
-                        certificate_id.into(),
-                        days(threshold_days).into(),
-                        at.into(),
-                    ],
-                ),
-            };
+            let (sql, values) = claim.insert();
+            let statement = Statement::from_sql_and_values(txn.get_database_backend(), sql, values);
             if txn.execute_raw(statement).await?.rows_affected() == 0 {
                 txn.rollback().await?;
                 return Ok(None);
@@ -233,18 +250,7 @@ impl Store {
             if inserted == 0 {
                 continue;
             }
-            let (email, state) = match draft.email {
-                Some(email) => (email, state::PENDING),
-                None => (
-                    Email {
-                        to: String::new(),
-                        subject: String::new(),
-                        message: Vec::new(),
-                        html: String::new(),
-                    },
-                    state::NO_ADDRESS,
-                ),
-            };
+            let (email, state) = Email::with_state(draft.email);
             delivery::Entity::insert(delivery::ActiveModel {
                 notification_id: Set(id),
                 recipient_subject: Set(recipient),
@@ -284,54 +290,26 @@ impl Store {
         event_id: Uuid,
         drafts: Vec<Draft>,
     ) -> Result<Option<u64>> {
+        // The claim's values come first, so its own placeholders ($1…) hold.
         let mut values: Vec<sea_orm::Value> = Vec::new();
+        let mut ctes = Vec::new();
+        let claimed = claim.map(|claim| {
+            let (sql, claim_values) = claim.insert();
+            values.extend(claim_values);
+            ctes.push(format!("claim AS ({sql} RETURNING 1)"));
+            "EXISTS (SELECT 1 FROM claim)".to_owned()
+        });
         let mut bind = |value: sea_orm::Value| {
             values.push(value);
             format!("${}", values.len())
         };
-        let mut ctes = Vec::new();
-        let claim_sql = claim.map(|claim| match claim {
-            Claim::Reminder { session_id, at } => format!(
-                "INSERT INTO reminders (session_id, sent_at) VALUES ({}, {}) \
-                 ON CONFLICT (session_id) DO NOTHING RETURNING 1",
-                bind(session_id.into()),
-                bind(at.into())
-            ),
-            Claim::Expiry {
-                certificate_id,
-                threshold_days,
-                at,
-            } => format!(
-                "INSERT INTO expiry_notices (certificate_id, threshold_days, sent_at) \
-                 VALUES ({}, {}, {}) ON CONFLICT (certificate_id, threshold_days) \
-                 DO NOTHING RETURNING 1",
-                bind(certificate_id.into()),
-                bind(days(threshold_days).into()),
-                bind(at.into())
-            ),
-        });
-        let claimed = claim_sql.map(|sql| {
-            ctes.push(format!("claim AS ({sql})"));
-            "EXISTS (SELECT 1 FROM claim)".to_owned()
-        });
         let event = bind(event_id.into());
         let drafted = drafts.len();
         let mut inserted = Vec::with_capacity(drafted);
         let mut muted = Vec::new();
         for (i, draft) in drafts.into_iter().enumerate() {
             let n = draft.notification;
-            let (email, state) = match draft.email {
-                Some(email) => (email, state::PENDING),
-                None => (
-                    Email {
-                        to: String::new(),
-                        subject: String::new(),
-                        message: Vec::new(),
-                        html: String::new(),
-                    },
-                    state::NO_ADDRESS,
-                ),
-            };
+            let (email, state) = Email::with_state(draft.email);
             let muting = mutable(n.kind);
             let recipient = bind(n.recipient_subject.into());
             let kind = bind(n.kind.into());
