@@ -291,6 +291,53 @@ async fn the_directory_lists_what_changed_since_a_time_for_those_who_follow_it()
 }
 
 #[tokio::test]
+async fn the_directory_lists_people_by_subject_for_a_service_reading_many_at_once() {
+    let server = TestServer::start().await;
+    upsert(&server, ADMIN, person("p-1", "سارا", "msc"))
+        .await
+        .unwrap();
+    let mut left = person("p-2", "نیما", "ksc");
+    left.active = false;
+    upsert(&server, ADMIN, left).await.unwrap();
+    upsert(&server, ADMIN, person("p-3", "رضا", "msc"))
+        .await
+        .unwrap();
+    let by_subject = |subjects: &[&str]| pb::ListPeopleRequest {
+        subjects: subjects.iter().map(|s| (*s).to_owned()).collect(),
+        include_inactive: true,
+        ..Default::default()
+    };
+
+    // Those named, of any company, the one who left too; an unknown name
+    // is simply absent.
+    let listed = list(&server, SERVICE, by_subject(&["p-2", "p-1", "nobody"]))
+        .await
+        .unwrap();
+    let mut subjects: Vec<String> = listed.people.into_iter().map(|p| p.subject).collect();
+    subjects.sort();
+    assert_eq!(subjects, ["p-1", "p-2"]);
+
+    // A manager still sees their own company only.
+    let listed = list(&server, MANAGER_MSC, by_subject(&["p-1", "p-2", "p-3"]))
+        .await
+        .unwrap();
+    let mut subjects: Vec<String> = listed.people.into_iter().map(|p| p.subject).collect();
+    subjects.sort();
+    assert_eq!(subjects, ["p-1", "p-3"]);
+
+    // At most 200 names, none of them empty.
+    let many: Vec<String> = (0..201).map(|i| format!("p-{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let refused = list(&server, SERVICE, by_subject(&many)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&refused), ["subjects"]);
+    let refused = list(&server, SERVICE, by_subject(&["p-1", " "]))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&refused), ["subjects[1]"]);
+}
+
+#[tokio::test]
 async fn bad_people_are_refused_field_by_field() {
     let server = TestServer::start().await;
     let bad = pb::Person {

@@ -1,28 +1,36 @@
 //! Publishes the notifications of status changes to the notifications
 //! service through the kit's leased outbox (`hamafza_kit::outbox`): at least
-//! once (Publish is idempotent by event id), in order of the changes, with
-//! exponential backoff; safe with several replicas.
+//! once (publishing is idempotent by event id), with exponential backoff;
+//! safe with several replicas.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use hamafza_kit::auth::ServiceToken;
 use hamafza_kit::config::WorkersConfig;
-use hamafza_kit::outbox::Policy;
+use hamafza_kit::outbox::{Batch, Policy};
 use hamafza_kit::peers::PeerAuth;
 use hamafza_kit::shutdown::Shutdown;
-use hamafza_proto::notifications::PublishRequest;
 use hamafza_proto::notifications::notification_service_client::NotificationServiceClient;
+use hamafza_proto::notifications::{PublishEventsRequest, PublishRequest};
 use prost::Message;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use crate::outbox::LEASE;
 use crate::store::Store;
 
+/// Notifications, called with the service's identity.
+type Client = NotificationServiceClient<InterceptedService<Channel, PeerAuth>>;
+
 /// How long one publication may take.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(8);
+/// Events given to one PublishEvents call.
+const PER_CALL: usize = 20;
 
-/// Runs publication rounds until `shutdown`.
+/// Runs publication rounds until `shutdown`: the events of a round go to
+/// notifications `PER_CALL` at a time (PublishEvents), so that it reads the
+/// sessions and people they name once for them all.
 pub async fn run(
     store: Store,
     channel: Channel,
@@ -33,26 +41,82 @@ pub async fn run(
     let client = NotificationServiceClient::with_interceptor(channel, PeerAuth::service(identity));
     let policy = Policy {
         lease: LEASE,
+        batch: 80,
+        per_call: PER_CALL,
+        parallel: 4,
         ..Policy::from_workers(&workers, None)
     };
-    hamafza_kit::outbox::run(
+    hamafza_kit::outbox::run_batched(
         store.notify_outbox(),
         policy,
-        move |payload| {
-            let mut client = client.clone();
-            async move {
-                let request = PublishRequest::decode(payload.as_slice())
-                    .map_err(|error| format!("undecodable payload: {error}"))?;
-                let mut request = tonic::Request::new(request);
-                request.set_timeout(DELIVERY_TIMEOUT);
-                client
-                    .publish(request)
-                    .await
-                    .map(|_| ())
-                    .map_err(|status| format!("{:?}: {}", status.code(), status.message()))
-            }
-        },
+        move |payloads| publish(client.clone(), payloads),
         shutdown,
     )
     .await;
+}
+
+/// Publishes the events of `payloads`: an outcome for each, in their order.
+async fn publish(mut client: Client, payloads: Vec<Vec<u8>>) -> Batch {
+    let mut events = Vec::with_capacity(payloads.len());
+    let mut undecodable = Vec::new();
+    for (i, payload) in payloads.iter().enumerate() {
+        match PublishRequest::decode(payload.as_slice()) {
+            Ok(event) => events.push(event),
+            Err(error) => undecodable.push((i, format!("undecodable payload: {error}"))),
+        }
+    }
+    let mut outcomes = if events.is_empty() {
+        Vec::new()
+    } else {
+        let mut request = tonic::Request::new(PublishEventsRequest {
+            events: events.clone(),
+        });
+        request.set_timeout(DELIVERY_TIMEOUT);
+        match client.publish_events(request).await {
+            Ok(response) => response
+                .into_inner()
+                .outcomes
+                .into_iter()
+                .map(|outcome| {
+                    if outcome.error_code.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(format!("{}: {}", outcome.error_code, outcome.error_message))
+                    }
+                })
+                .collect(),
+            // A notifications older than PublishEvents (during an upgrade):
+            // one Publish an event.
+            Err(status) if status.code() == tonic::Code::Unimplemented => {
+                one_by_one(&client, events).await
+            }
+            Err(status) => return Err(failure(&status)),
+        }
+    };
+    for (i, error) in undecodable {
+        outcomes.insert(i.min(outcomes.len()), Err(error));
+    }
+    Ok(outcomes)
+}
+
+/// Publishes `events` one call each, side by side.
+async fn one_by_one(client: &Client, events: Vec<PublishRequest>) -> Vec<Result<(), String>> {
+    futures::future::join_all(events.into_iter().map(|event| {
+        let mut client = client.clone();
+        async move {
+            let mut request = tonic::Request::new(event);
+            request.set_timeout(DELIVERY_TIMEOUT);
+            client
+                .publish(request)
+                .await
+                .map(|_| ())
+                .map_err(|status| failure(&status))
+        }
+    }))
+    .await
+}
+
+/// A failed call as the outbox records it.
+fn failure(status: &tonic::Status) -> String {
+    format!("{:?}: {}", status.code(), status.message())
 }

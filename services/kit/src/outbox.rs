@@ -68,6 +68,8 @@ pub struct Policy {
     /// second however idle the machine; order was never promised (several
     /// dispatchers deliver at once).
     pub parallel: usize,
+    /// Rows given to one delivery (see [`run_batched`]); 1 for [`run`].
+    pub per_call: usize,
     /// Failed attempts after which a row is parked; `None` retries forever.
     pub park_after: Option<u32>,
 }
@@ -84,6 +86,7 @@ impl Policy {
             lease: chrono::Duration::seconds(10),
             batch: 20,
             parallel: 8,
+            per_call: 1,
             park_after,
         }
     }
@@ -170,28 +173,34 @@ impl Outbox {
         Claimed::find_by_statement(statement).all(&self.db).await
     }
 
-    /// Extends this dispatcher's hold on a row to `until` if it still holds
-    /// it (at `held`); the new hold, or `None` when it lost the row.
+    /// Extends this dispatcher's hold on `ids` (claimed together, so held
+    /// until the same `held`) to `until` if it still holds every one of them;
+    /// the new hold, or `None` when it lost any.
     pub async fn renew(
         &self,
-        id: Uuid,
+        ids: &[Uuid],
         held: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, DbErr> {
+        let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
-            "UPDATE {} SET locked_until = $1 WHERE id = $2 AND delivered_at IS NULL \
-             AND locked_until = $3",
-            self.table
+            "UPDATE {} SET locked_until = $1 WHERE locked_until = $2 AND delivered_at IS NULL \
+             AND id IN ({})",
+            self.table,
+            placeholders.join(", ")
         );
+        let values = [until.into(), held.into()]
+            .into_iter()
+            .chain(ids.iter().map(|id| (*id).into()));
         let done = self
             .db
             .execute_raw(Statement::from_sql_and_values(
                 self.db.get_database_backend(),
                 sql,
-                [until.into(), id.into(), held.into()],
+                values,
             ))
             .await?;
-        Ok((done.rows_affected() == 1).then_some(until))
+        Ok((done.rows_affected() == u64::try_from(ids.len()).unwrap_or(u64::MAX)).then_some(until))
     }
 
     /// Marks rows delivered, in one statement.
@@ -282,6 +291,21 @@ where
     F: Fn(Vec<u8>) -> Fut,
     Fut: Future<Output = Result<(), String>>,
 {
+    let policy = Policy {
+        per_call: 1,
+        ..policy
+    };
+    run_batched(outbox, policy, one_by_one(&deliver), shutdown).await;
+}
+
+/// Runs delivery rounds over `outbox` until `shutdown`, giving `deliver` the
+/// payloads of up to `policy.per_call` rows at once: its `Ok` holds one
+/// outcome per payload, in their order; its `Err` fails them all.
+pub async fn run_batched<F, Fut>(outbox: Outbox, policy: Policy, deliver: F, shutdown: Shutdown)
+where
+    F: Fn(Vec<Vec<u8>>) -> Fut,
+    Fut: Future<Output = Batch>,
+{
     loop {
         let claimed = round(&outbox, &policy, &deliver).await;
         if shutdown.is_requested() {
@@ -297,14 +321,36 @@ where
     }
 }
 
-/// One round: claims what is due and tries each, up to `policy.parallel` at
-/// once, then marks the delivered ones in one statement (a crash before it
+/// What a batched delivery answers: an outcome per payload, or one error
+/// for them all.
+pub type Batch = Result<Vec<Result<(), String>>, String>;
+
+/// The deliveries of a batch of payloads, one by one, side by side.
+type OneByOne<Fut> =
+    futures::future::Map<futures::future::JoinAll<Fut>, fn(Vec<Result<(), String>>) -> Batch>;
+
+/// A delivery of one payload as a delivery of a batch.
+fn one_by_one<F, Fut>(deliver: &F) -> impl Fn(Vec<Vec<u8>>) -> OneByOne<Fut>
+where
+    F: Fn(Vec<u8>) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    use futures::FutureExt as _;
+    move |payloads| {
+        futures::future::join_all(payloads.into_iter().map(deliver))
+            .map(Ok as fn(Vec<Result<(), String>>) -> Batch)
+    }
+}
+
+/// One round: claims what is due and gives it to `deliver`,
+/// `policy.per_call` rows a call and up to `policy.parallel` calls at once,
+/// then marks the delivered ones in one statement (a crash before it
 /// delivers them again: every delivery is idempotent). Returns how many rows
 /// were claimed.
 pub async fn round<F, Fut>(outbox: &Outbox, policy: &Policy, deliver: &F) -> u64
 where
-    F: Fn(Vec<u8>) -> Fut,
-    Fut: Future<Output = Result<(), String>>,
+    F: Fn(Vec<Vec<u8>>) -> Fut,
+    Fut: Future<Output = Batch>,
 {
     use futures::StreamExt as _;
     let table = outbox.table;
@@ -320,48 +366,84 @@ where
     };
     let count = u64::try_from(claimed.len()).unwrap_or(0);
     let mut delivered = Vec::with_capacity(claimed.len());
-    let attempts = claimed.into_iter().filter_map(|row| {
-        let held = row.locked_until?;
-        Some(async move {
-            let outcome = attempt(outbox, policy, row.id, held, deliver(row.payload)).await;
-            (row.id, row.attempts, outcome)
-        })
+    // Rows claimed together are held until the same instant.
+    let mut calls: Vec<Vec<(Claimed, DateTime<Utc>)>> = Vec::new();
+    for (row, held) in claimed
+        .into_iter()
+        .filter_map(|row| row.locked_until.map(|held| (row, held)))
+    {
+        match calls.last_mut() {
+            Some(call) if call.len() < policy.per_call.max(1) => call.push((row, held)),
+            _ => calls.push(vec![(row, held)]),
+        }
+    }
+    let calls = calls.into_iter().map(|rows| {
+        let ids: Vec<Uuid> = rows.iter().map(|(row, _)| row.id).collect();
+        let held = rows.iter().map(|(_, held)| *held).min();
+        let payloads = rows.iter().map(|(row, _)| row.payload.clone()).collect();
+        let delivery = deliver(payloads);
+        async move {
+            let outcome = match held {
+                Some(held) => attempt(outbox, policy, &ids, held, delivery).await,
+                None => None,
+            };
+            (rows, outcome)
+        }
     });
-    let mut tries = futures::stream::iter(attempts).buffer_unordered(policy.parallel.max(1));
-    while let Some((id, attempts, outcome)) = tries.next().await {
-        let Some(outcome) = outcome else {
-            tracing::warn!(table, %id, "outbox: lost the lease on a row; another dispatcher has it");
+    let mut tries = futures::stream::iter(calls).buffer_unordered(policy.parallel.max(1));
+    while let Some((rows, outcome)) = tries.next().await {
+        let Some((outcome, held)) = outcome else {
+            let ids: Vec<Uuid> = rows.iter().map(|(row, _)| row.id).collect();
+            tracing::warn!(
+                table,
+                ?ids,
+                "outbox: lost the lease on rows; another dispatcher has them"
+            );
             continue;
         };
-        let recorded = match outcome {
-            (Ok(()), _) => {
-                delivered.push(id);
-                Ok(())
-            }
-            (Err(error), held) => {
-                let now = crate::time::now();
-                let park = policy
-                    .park_after
-                    .is_some_and(|n| i64::from(attempts) >= i64::from(n));
-                let retry_at = policy.retry_at(attempts, now);
-                tracing::warn!(
-                    table,
-                    %id,
-                    attempts,
-                    %error,
-                    %retry_at,
-                    park,
-                    "outbox: delivery failed"
+        let outcomes = match outcome {
+            Ok(outcomes) if outcomes.len() == rows.len() => outcomes,
+            Ok(outcomes) => {
+                let error = format!(
+                    "the delivery answered {} outcomes for {} rows",
+                    outcomes.len(),
+                    rows.len()
                 );
-                outbox.failed(id, held, &error, retry_at, park, now).await
+                vec![Err(error); rows.len()]
             }
+            Err(error) => vec![Err(error); rows.len()],
         };
-        if let Err(error) = recorded {
-            tracing::warn!(table, %error, "outbox: recording an attempt failed");
+        for ((row, _), outcome) in rows.iter().zip(outcomes) {
+            match outcome {
+                Ok(()) => delivered.push(row.id),
+                Err(error) => failed(outbox, policy, row, held, &error).await,
+            }
         }
     }
     mark_delivered(outbox, &delivered, crate::time::now()).await;
     count
+}
+
+/// Records a failed attempt at `row`: tried again later, or parked.
+async fn failed(outbox: &Outbox, policy: &Policy, row: &Claimed, held: DateTime<Utc>, error: &str) {
+    let (id, attempts) = (row.id, row.attempts);
+    let now = crate::time::now();
+    let park = policy
+        .park_after
+        .is_some_and(|n| i64::from(attempts) >= i64::from(n));
+    let retry_at = policy.retry_at(attempts, now);
+    tracing::warn!(
+        table = outbox.table,
+        %id,
+        attempts,
+        %error,
+        %retry_at,
+        park,
+        "outbox: delivery failed"
+    );
+    if let Err(error) = outbox.failed(id, held, error, retry_at, park, now).await {
+        tracing::warn!(table = outbox.table, %error, "outbox: recording an attempt failed");
+    }
 }
 
 /// Marks `delivered` rows delivered; a failure is logged (the rows are
@@ -372,19 +454,16 @@ async fn mark_delivered(outbox: &Outbox, delivered: &[Uuid], now: DateTime<Utc>)
     }
 }
 
-/// Runs one delivery while renewing the row's lease every third of it;
-/// `None` when the lease was lost (the delivery is dropped), else the
+/// Runs one delivery while renewing its rows' lease every third of it;
+/// `None` when the lease on any was lost (the delivery is dropped), else the
 /// outcome and the hold it ended with.
-async fn attempt<Fut>(
+async fn attempt<Fut: Future>(
     outbox: &Outbox,
     policy: &Policy,
-    id: Uuid,
+    ids: &[Uuid],
     mut held: DateTime<Utc>,
     delivery: Fut,
-) -> Option<(Result<(), String>, DateTime<Utc>)>
-where
-    Fut: Future<Output = Result<(), String>>,
-{
+) -> Option<(Fut::Output, DateTime<Utc>)> {
     let every = (policy.lease / 3)
         .to_std()
         .unwrap_or(Duration::from_secs(3))
@@ -399,7 +478,7 @@ where
             outcome = &mut delivery => return Some((outcome, held)),
             _ = beat.tick() => {
                 let until = crate::time::now() + policy.lease;
-                match outbox.renew(id, held, until).await {
+                match outbox.renew(ids, held, until).await {
                     Ok(Some(renewed)) => held = renewed,
                     Ok(None) => return None,
                     Err(error) => {
@@ -476,14 +555,84 @@ mod tests {
         // Four rows, each delivered only once all four have started: done
         // in one round, all of them.
         enqueue(4).await;
-        assert_eq!(round(&outbox, &policy(4), &waiting_for(4)).await, 4);
+        assert_eq!(
+            round(&outbox, &policy(4), &one_by_one(&waiting_for(4))).await,
+            4
+        );
         assert_eq!(outbox.pending().await.expect("pending"), 0);
 
         // One at a time, the first waits in vain for the second (its failure
         // is recorded for a later attempt), and the second then goes through.
         enqueue(2).await;
-        assert_eq!(round(&outbox, &policy(1), &waiting_for(2)).await, 2);
+        assert_eq!(
+            round(&outbox, &policy(1), &one_by_one(&waiting_for(2))).await,
+            2
+        );
         assert_eq!(outbox.pending().await.expect("pending"), 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_batched_round_settles_each_row_by_its_own_outcome() {
+        let dir = std::env::temp_dir().join(format!("hamafza-outbox-{}", Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("outbox.db").display());
+        let db = crate::db::connect(&url).await.expect("a database");
+        let table = create_table("test_outbox");
+        db.execute_raw(db.get_database_backend().build(&table))
+            .await
+            .expect("the outbox table");
+        let outbox = Outbox::new(db, "test_outbox");
+        for n in 0..5u8 {
+            outbox
+                .enqueue(&outbox.db, Uuid::now_v7(), vec![n], crate::time::now())
+                .await
+                .expect("a row");
+        }
+        let policy = Policy {
+            per_call: 2,
+            parallel: 3,
+            ..Policy::from_workers(&WorkersConfig::default(), None)
+        };
+        // Calls of two rows at most; the row of payload 3 is refused.
+        let calls = std::sync::Mutex::new(Vec::new());
+        let deliver = |payloads: Vec<Vec<u8>>| {
+            calls.lock().expect("calls").push(payloads.len());
+            let outcomes = payloads
+                .iter()
+                .map(|p| {
+                    if p == &[3] {
+                        Err("refused".to_owned())
+                    } else {
+                        Ok(())
+                    }
+                })
+                .collect();
+            futures::future::ready(Ok(outcomes))
+        };
+        assert_eq!(round(&outbox, &policy, &deliver).await, 5);
+        let mut sizes = calls.lock().expect("calls").clone();
+        sizes.sort_unstable();
+        assert_eq!(sizes, [1, 2, 2]);
+        assert_eq!(outbox.pending().await.expect("pending"), 1);
+
+        // A delivery that answers the wrong number of outcomes fails them
+        // all (the refused row is due again after its backoff).
+        outbox
+            .enqueue(&outbox.db, Uuid::now_v7(), vec![9], crate::time::now())
+            .await
+            .expect("a row");
+        let short = |_payloads: Vec<Vec<u8>>| futures::future::ready(Ok(Vec::new()));
+        assert_eq!(round(&outbox, &policy, &short).await, 1);
+        assert_eq!(outbox.pending().await.expect("pending"), 2);
+        let later = crate::time::now() + chrono::Duration::seconds(5);
+        let due = outbox
+            .claim(later, 10, policy.lease)
+            .await
+            .expect("a claim");
+        let mut payloads: Vec<Vec<u8>> = due.into_iter().map(|row| row.payload).collect();
+        payloads.sort();
+        assert_eq!(payloads, [vec![3], vec![9]]);
         let _ = std::fs::remove_dir_all(dir);
     }
 }

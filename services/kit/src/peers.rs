@@ -197,6 +197,24 @@ impl CoursesClient {
         Ok(self.people(request, 10).await?.0)
     }
 
+    /// The directory's records of `subjects`, active or not, in pages of
+    /// 200 names (those it does not know are simply absent).
+    pub async fn people_by_subject(
+        &self,
+        subjects: &[String],
+    ) -> Result<Vec<pb::Person>, PeerError> {
+        let mut people = Vec::with_capacity(subjects.len());
+        for chunk in subjects.chunks(usize::try_from(PAGE).unwrap_or(200)) {
+            let request = pb::ListPeopleRequest {
+                include_inactive: true,
+                subjects: chunk.to_vec(),
+                ..Default::default()
+            };
+            people.extend(self.people(request, 1).await?.0);
+        }
+        Ok(people)
+    }
+
     /// Everyone of the directory, active or not, whose record changed at or
     /// after `since`, following pages up to `max_pages` of 200; and whether
     /// that was all of them.
@@ -355,6 +373,20 @@ impl CoursesClient {
             }
             token = page.next_page_token;
         }
+    }
+
+    /// The sessions of `ids`, whatever their status, in pages of 200 ids
+    /// (those that do not exist, or the caller may not see, are absent).
+    pub async fn sessions_by_id(&self, ids: &[SessionId]) -> Result<Vec<pb::Session>, PeerError> {
+        let mut sessions = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(usize::try_from(PAGE).unwrap_or(200)) {
+            let request = pb::ListSessionsRequest {
+                session_ids: chunk.iter().map(ToString::to_string).collect(),
+                ..Default::default()
+            };
+            sessions.extend(self.sessions(request, 1).await?);
+        }
+        Ok(sessions)
     }
 
     /// Sessions as `request` selects them, following pages up to

@@ -343,6 +343,14 @@ impl NotificationService for NotificationsApi {
         reply(NotificationsApi::publish(self, &caller, request.into_inner()).await)
     }
 
+    async fn publish_events(
+        &self,
+        request: Request<pb::PublishEventsRequest>,
+    ) -> Result<Response<pb::PublishEventsResponse>, Status> {
+        let caller = signed_in(&request)?;
+        reply(NotificationsApi::publish_events(self, &caller, request.into_inner()).await)
+    }
+
     async fn list_my_notifications(
         &self,
         request: Request<pb::ListMyNotificationsRequest>,

@@ -29,6 +29,10 @@ use crate::wording::{self, Facts, Meeting};
 const REASON_CHARS: usize = 500;
 /// Most seat holders read for one session event (pages of 200).
 const HOLDER_PAGES: usize = 25;
+/// Most events one PublishEvents may hold.
+const MAX_EVENTS: usize = 100;
+/// Events of one call recorded at once.
+const RECORDING_AT_ONCE: usize = 8;
 
 /// One recipient of an event, and the key that makes theirs once.
 pub(crate) struct Recipient {
@@ -45,8 +49,8 @@ pub(crate) struct Occasion {
     pub(crate) session_id: Uuid,
 }
 
-/// The directory's people one event has read: each is asked of courses at
-/// most once per event, and those a listing already returned not at all.
+/// The directory's people the events of one call have read: each is asked
+/// of courses at most once, and those a listing already returned not at all.
 #[derive(Default)]
 pub(crate) struct People(HashMap<String, Option<Person>>);
 
@@ -54,6 +58,39 @@ impl People {
     /// Remembers `person` as the directory listed them.
     pub(crate) fn learn(&mut self, person: Person) {
         self.0.insert(person.subject.clone(), Some(person));
+    }
+
+    /// The directory's records of `subjects`, read in one listing: those
+    /// it does not know are remembered as unknown.
+    pub(crate) async fn read(
+        &mut self,
+        courses: &CoursesClient,
+        subjects: Vec<String>,
+    ) -> Result<(), ApiError> {
+        let unread: Vec<String> = subjects
+            .into_iter()
+            .filter(|subject| !self.0.contains_key(subject))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if unread.is_empty() {
+            return Ok(());
+        }
+        let listed = courses.people_by_subject(&unread).await?;
+        // A courses older than the listing by subject lists everyone: then
+        // those not listed are asked of it one by one, later.
+        let filtered = listed
+            .iter()
+            .all(|person| unread.binary_search(&person.subject).is_ok());
+        for person in listed {
+            self.learn(person);
+        }
+        if filtered {
+            for subject in unread {
+                self.0.entry(subject).or_insert(None);
+            }
+        }
+        Ok(())
     }
 
     /// The directory's record of `subject` (`None`: it does not know them).
@@ -71,6 +108,82 @@ impl People {
     }
 }
 
+/// An event Publish has checked.
+pub(crate) struct Checked {
+    occasion: Occasion,
+    event: pb::publish_request::Event,
+}
+
+/// Checks one event as Publish takes it.
+fn check(request: pb::PublishRequest) -> Result<Checked, ApiError> {
+    let mut v = Violations::new();
+    let event_id = parse_id(&mut v, "event_id", &request.event_id);
+    let kind = NotificationKind::try_from(request.kind).unwrap_or_default();
+    if kind == NotificationKind::Unspecified {
+        v.add("kind", "must be a known kind of notification");
+    }
+    let occurred = request
+        .occur_time
+        .as_ref()
+        .and_then(time::from_timestamp)
+        .unwrap_or_else(time::now);
+    let session_id = match &request.event {
+        Some(pb::publish_request::Event::Enrolment(event)) => {
+            if event.trainee_subject.trim().is_empty() {
+                v.add("enrolment.trainee_subject", "is required");
+            }
+            if event.reason.chars().count() > REASON_CHARS {
+                v.add("enrolment.reason", "must be at most 500 characters");
+            }
+            parse_id(&mut v, "enrolment.session_id", &event.session_id)
+        }
+        Some(pb::publish_request::Event::Session(event)) => {
+            if !matches!(
+                kind,
+                NotificationKind::SessionChanged | NotificationKind::Cancelled
+            ) {
+                v.add("kind", "a session event is SESSION_CHANGED or CANCELLED");
+            }
+            if event.reason.chars().count() > REASON_CHARS {
+                v.add("session.reason", "must be at most 500 characters");
+            }
+            parse_id(&mut v, "session.session_id", &event.session_id)
+        }
+        // No session: the nil id (no invitation goes with it).
+        Some(pb::publish_request::Event::Catalog(event)) => {
+            if kind != NotificationKind::CouncilReview {
+                v.add("kind", "a catalog event is COUNCIL_REVIEW");
+            }
+            parse_id(&mut v, "catalog.id", &event.id).map(|_| Uuid::nil())
+        }
+        None => {
+            v.add("enrolment", "the event is required");
+            None
+        }
+    };
+    v.finish()?;
+    let (Some(event_id), Some(session_id), Some(event)) = (event_id, session_id, request.event)
+    else {
+        return Err(ApiError::invalid_field("event_id", "is required"));
+    };
+    Ok(Checked {
+        occasion: Occasion {
+            event_id,
+            kind,
+            occurred,
+            session_id,
+        },
+        event,
+    })
+}
+
+/// What the events of one call read of their owners: the sessions' plans
+/// (`None`: gone) and the people.
+struct Reads {
+    schedules: HashMap<Uuid, SessionDetails>,
+    people: People,
+}
+
 impl NotificationsApi {
     /// `Publish`: checks the event and records its notifications.
     pub(crate) async fn publish(
@@ -79,97 +192,174 @@ impl NotificationsApi {
         request: pb::PublishRequest,
     ) -> Result<pb::PublishResponse, ApiError> {
         caller.require_any(&[Role::Service])?;
-        let mut v = Violations::new();
-        let event_id = parse_id(&mut v, "event_id", &request.event_id);
-        let kind = NotificationKind::try_from(request.kind).unwrap_or_default();
-        if kind == NotificationKind::Unspecified {
-            v.add("kind", "must be a known kind of notification");
-        }
-        let occurred = request
-            .occur_time
-            .as_ref()
-            .and_then(time::from_timestamp)
-            .unwrap_or_else(time::now);
-        let session_id = match &request.event {
-            Some(pb::publish_request::Event::Enrolment(event)) => {
-                if event.trainee_subject.trim().is_empty() {
-                    v.add("enrolment.trainee_subject", "is required");
-                }
-                if event.reason.chars().count() > REASON_CHARS {
-                    v.add("enrolment.reason", "must be at most 500 characters");
-                }
-                parse_id(&mut v, "enrolment.session_id", &event.session_id)
-            }
-            Some(pb::publish_request::Event::Session(event)) => {
-                if !matches!(
-                    kind,
-                    NotificationKind::SessionChanged | NotificationKind::Cancelled
-                ) {
-                    v.add("kind", "a session event is SESSION_CHANGED or CANCELLED");
-                }
-                if event.reason.chars().count() > REASON_CHARS {
-                    v.add("session.reason", "must be at most 500 characters");
-                }
-                parse_id(&mut v, "session.session_id", &event.session_id)
-            }
-            // No session: the nil id (no invitation goes with it).
-            Some(pb::publish_request::Event::Catalog(event)) => {
-                if kind != NotificationKind::CouncilReview {
-                    v.add("kind", "a catalog event is COUNCIL_REVIEW");
-                }
-                parse_id(&mut v, "catalog.id", &event.id).map(|_| Uuid::nil())
-            }
-            None => {
-                v.add("enrolment", "the event is required");
-                None
-            }
-        };
-        v.finish()?;
-        let (Some(event_id), Some(session_id), Some(event)) = (event_id, session_id, request.event)
-        else {
-            return Err(ApiError::invalid_field("event_id", "is required"));
-        };
-        let occasion = Occasion {
-            event_id,
-            kind,
-            occurred,
-            session_id,
-        };
-        let details = if session_id.is_nil() {
-            None
-        } else {
-            self.schedule(session_id).await?
-        };
-        let drafts = match event {
-            pb::publish_request::Event::Enrolment(event) => {
-                self.enrolment_drafts(&occasion, &event, details).await?
-            }
-            pb::publish_request::Event::Session(event) => {
-                self.session_drafts(&occasion, &event, details).await?
-            }
-            pb::publish_request::Event::Catalog(event) => {
-                self.catalog_drafts(&occasion, &event).await?
-            }
-        };
+        let checked = check(request)?;
         let count = self
-            .store
-            .record(event_id, drafts)
-            .await
-            .map_err(hamafza_kit::db::api_error)?;
-        tracing::info!(%event_id, kind = kind.as_str_name(), notifications = count, "event published");
+            .record_events(vec![checked])
+            .await?
+            .pop()
+            .unwrap_or(Ok(0))?;
         Ok(pb::PublishResponse {
             notification_count: u32::try_from(count).unwrap_or(u32::MAX),
         })
     }
 
-    /// The session's plan as courses has it now; `None` when it is gone.
-    async fn schedule(&self, session_id: Uuid) -> Result<Option<SessionDetails>, ApiError> {
-        match self.courses.session(SessionId(session_id)).await {
-            Ok(session) => Ok(session.details),
-            // A session deleted since: tell without its meetings.
-            Err(PeerError::NotFound { .. }) => Ok(None),
-            Err(error) => Err(error.into()),
+    /// `PublishEvents`: checks and records each event as `Publish` would,
+    /// reading the sessions and people they name once for them all.
+    pub(crate) async fn publish_events(
+        &self,
+        caller: &Caller,
+        request: pb::PublishEventsRequest,
+    ) -> Result<pb::PublishEventsResponse, ApiError> {
+        caller.require_any(&[Role::Service])?;
+        if request.events.is_empty() || request.events.len() > MAX_EVENTS {
+            return Err(ApiError::invalid_field(
+                "events",
+                format!("must hold 1 to {MAX_EVENTS} events"),
+            ));
         }
+        let ids: Vec<String> = request.events.iter().map(|e| e.event_id.clone()).collect();
+        let mut outcomes: Vec<Option<Result<u64, ApiError>>> = Vec::new();
+        let mut checked = Vec::new();
+        for event in request.events {
+            match check(event) {
+                Ok(event) => {
+                    checked.push(event);
+                    outcomes.push(None);
+                }
+                Err(error) => outcomes.push(Some(Err(error))),
+            }
+        }
+        let mut recorded = match self.record_events(checked).await {
+            Ok(recorded) => recorded.into_iter(),
+            // The reads every event needed failed: each fails with them.
+            Err(error) => {
+                let (code, message) = outcome_of(error);
+                let outcomes = ids
+                    .into_iter()
+                    .map(|event_id| pb::PublishOutcome {
+                        event_id,
+                        error_code: code.clone(),
+                        error_message: message.clone(),
+                        ..Default::default()
+                    })
+                    .collect();
+                return Ok(pb::PublishEventsResponse { outcomes });
+            }
+        };
+        let outcomes = ids
+            .into_iter()
+            .zip(outcomes)
+            .map(
+                |(event_id, outcome)| match outcome.or_else(|| recorded.next()).unwrap_or(Ok(0)) {
+                    Ok(count) => pb::PublishOutcome {
+                        event_id,
+                        notification_count: u32::try_from(count).unwrap_or(u32::MAX),
+                        ..Default::default()
+                    },
+                    Err(error) => {
+                        let (error_code, error_message) = outcome_of(error);
+                        pb::PublishOutcome {
+                            event_id,
+                            error_code,
+                            error_message,
+                            ..Default::default()
+                        }
+                    }
+                },
+            )
+            .collect();
+        Ok(pb::PublishEventsResponse { outcomes })
+    }
+
+    /// Reads once what `events` name, then drafts each event's notifications
+    /// and records them (several events at once): an outcome per event, in
+    /// their order; `Err` when the reads they all need failed.
+    async fn record_events(
+        &self,
+        events: Vec<Checked>,
+    ) -> Result<Vec<Result<u64, ApiError>>, ApiError> {
+        use futures::StreamExt as _;
+        let mut reads = self.reads(&events).await?;
+        let mut drafted = Vec::with_capacity(events.len());
+        for Checked { occasion, event } in events {
+            let details = reads.schedules.get(&occasion.session_id).cloned();
+            let drafts = match event {
+                pb::publish_request::Event::Enrolment(event) => {
+                    self.enrolment_drafts(&occasion, &event, details, &mut reads.people)
+                        .await
+                }
+                pb::publish_request::Event::Session(event) => {
+                    self.session_drafts(&occasion, &event, details, &mut reads.people)
+                        .await
+                }
+                pb::publish_request::Event::Catalog(event) => {
+                    self.catalog_drafts(&occasion, &event, &mut reads.people)
+                        .await
+                }
+            };
+            drafted.push((occasion, drafts));
+        }
+        let recorded = futures::stream::iter(drafted)
+            .map(|(occasion, drafts)| async move {
+                let count = self
+                    .store
+                    .record(occasion.event_id, drafts?)
+                    .await
+                    .map_err(hamafza_kit::db::api_error)?;
+                tracing::info!(
+                    event_id = %occasion.event_id,
+                    kind = occasion.kind.as_str_name(),
+                    notifications = count,
+                    "event published"
+                );
+                Ok(count)
+            })
+            .buffered(RECORDING_AT_ONCE)
+            .collect()
+            .await;
+        Ok(recorded)
+    }
+
+    /// The sessions' plans as courses has them now, and the directory's
+    /// records of the trainees, enrollers and instructors the events name:
+    /// one listing of each for them all. Read after every event of the call
+    /// happened, so none is told an older plan than it caused.
+    async fn reads(&self, events: &[Checked]) -> Result<Reads, ApiError> {
+        let sessions: Vec<SessionId> = events
+            .iter()
+            .map(|checked| checked.occasion.session_id)
+            .filter(|id| !id.is_nil())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(SessionId)
+            .collect();
+        let schedules: HashMap<Uuid, SessionDetails> = if sessions.is_empty() {
+            HashMap::new()
+        } else {
+            self.courses
+                .sessions_by_id(&sessions)
+                .await?
+                .into_iter()
+                .filter_map(|session| Some((Uuid::parse_str(&session.id).ok()?, session.details?)))
+                .collect()
+        };
+        let mut subjects: Vec<String> = schedules
+            .values()
+            .map(|details| instructor_of(Some(details)))
+            .filter(|subject| !subject.is_empty())
+            .collect();
+        for checked in events {
+            if let pb::publish_request::Event::Enrolment(event) = &checked.event {
+                subjects.push(event.trainee_subject.clone());
+                let enroller = event.enrolled_by_subject.trim();
+                if !enroller.is_empty() {
+                    subjects.push(enroller.to_owned());
+                }
+            }
+        }
+        let mut people = People::default();
+        people.read(&self.courses, subjects).await?;
+        Ok(Reads { schedules, people })
     }
 
     async fn enrolment_drafts(
@@ -177,11 +367,11 @@ impl NotificationsApi {
         occasion: &Occasion,
         event: &pb::EnrolmentEvent,
         details: Option<SessionDetails>,
+        people: &mut People,
     ) -> Result<Vec<Draft>, ApiError> {
         let instructor = instructor_of(details.as_ref());
-        let mut people = People::default();
         let recipients = self
-            .recipients(occasion, event, &instructor, &mut people)
+            .recipients(occasion, event, &instructor, people)
             .await?;
         let mut facts = Facts {
             course_fa: event.course_title_fa.clone(),
@@ -218,7 +408,7 @@ impl NotificationsApi {
         for recipient in recipients {
             let method = invitation_method(occasion.kind, recipient.audience, event, &facts);
             drafts.push(
-                self.draft(occasion, recipient, &facts, method, &mut people)
+                self.draft(occasion, recipient, &facts, method, people)
                     .await?,
             );
         }
@@ -234,6 +424,7 @@ impl NotificationsApi {
         occasion: &Occasion,
         event: &pb::SessionEvent,
         details: Option<SessionDetails>,
+        people: &mut People,
     ) -> Result<Vec<Draft>, ApiError> {
         let instructor = instructor_of(details.as_ref());
         let mut facts = Facts {
@@ -257,7 +448,7 @@ impl NotificationsApi {
             };
             let method = (!facts.meetings.is_empty()).then_some(Method::Cancel);
             return Ok(vec![
-                self.draft(occasion, recipient, &facts, method, &mut People::default())
+                self.draft(occasion, recipient, &facts, method, people)
                     .await?,
             ]);
         }
@@ -286,11 +477,10 @@ impl NotificationsApi {
             });
         }
         let method = (!facts.meetings.is_empty()).then_some(Method::Request);
-        let mut people = People::default();
         let mut drafts = Vec::new();
         for recipient in recipients {
             drafts.push(
-                self.draft(occasion, recipient, &facts, method, &mut people)
+                self.draft(occasion, recipient, &facts, method, people)
                     .await?,
             );
         }
@@ -303,6 +493,7 @@ impl NotificationsApi {
         &self,
         occasion: &Occasion,
         event: &pb::CatalogEvent,
+        people: &mut People,
     ) -> Result<Vec<Draft>, ApiError> {
         let facts = Facts {
             course_fa: event.title_fa.clone(),
@@ -311,7 +502,6 @@ impl NotificationsApi {
             ..Facts::default()
         };
         let members = self.courses.people_with_role("", Role::Council).await?;
-        let mut people = People::default();
         let mut drafts = Vec::new();
         for member in members {
             let subject = member.subject.clone();
@@ -327,7 +517,7 @@ impl NotificationsApi {
                 audience: Audience::Council,
             };
             drafts.push(
-                self.draft(occasion, recipient, &facts, None, &mut people)
+                self.draft(occasion, recipient, &facts, None, people)
                     .await?,
             );
         }
@@ -619,5 +809,37 @@ fn invitation_method(
         ) if event.holds_seat => Some(Method::Request),
         (Audience::Trainee, NotificationKind::Cancelled) if event.held_seat => Some(Method::Cancel),
         _ => None,
+    }
+}
+
+/// The error of one event of PublishEvents: the gRPC code's name and the
+/// message Publish would have answered with.
+fn outcome_of(error: ApiError) -> (String, String) {
+    let code = error.code().grpc();
+    let status = tonic::Status::from(error);
+    (code_name(code).to_owned(), status.message().to_owned())
+}
+
+/// A gRPC code's canonical name (`INVALID_ARGUMENT`).
+fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code;
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
     }
 }

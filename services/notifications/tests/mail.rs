@@ -372,6 +372,133 @@ async fn publish_is_idempotent_checked_and_respects_preferences() {
 }
 
 #[tokio::test]
+async fn many_events_are_published_in_one_call_each_with_its_own_outcome() {
+    let dir = temp_dir("smtp");
+    let addr = free_addr();
+    let smtp = SmtpServer::start(addr, &dir).await;
+    let stack = stack_with_smtp(addr).await;
+    let course = published_course(&stack, "NTF-9", |_| {}).await;
+    let session = open_session(&stack, &course, |_| {}).await;
+    let mut client = notifications(&stack);
+    let failed = |trainee: &str, enrolled_by: &str, session_id: &str| npb::PublishRequest {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        kind: npb::NotificationKind::CompletedFailed as i32,
+        occur_time: None,
+        event: Some(npb::publish_request::Event::Enrolment(
+            npb::EnrolmentEvent {
+                enrolment_id: uuid::Uuid::now_v7().to_string(),
+                session_id: session_id.to_owned(),
+                course_id: course.id.clone(),
+                trainee_subject: trainee.to_owned(),
+                enrolled_by_subject: enrolled_by.to_owned(),
+                course_title_fa: "ارتباطات بحران".to_owned(),
+                course_title_en: "Crisis Communication".to_owned(),
+                ..Default::default()
+            },
+        )),
+    };
+    let sara = failed(TRAINEE_MSC.0, "", &session.id);
+    let reza = failed(TRAINEE_MSC_2.0, MANAGER_MSC.0, &session.id);
+    let refused = npb::PublishRequest {
+        event_id: "nope".to_owned(),
+        ..sara.clone()
+    };
+    // A session deleted since: told without its meetings.
+    let gone = failed(TRAINEE_MSC.0, "", &uuid::Uuid::now_v7().to_string());
+    let events = vec![
+        sara.clone(),
+        reza.clone(),
+        refused,
+        sara.clone(),
+        gone.clone(),
+    ];
+    let outcomes = client
+        .publish_events(stack.request(SERVICE, npb::PublishEventsRequest { events }))
+        .await
+        .unwrap()
+        .into_inner()
+        .outcomes;
+    let seen: Vec<(&str, u32, &str)> = outcomes
+        .iter()
+        .map(|o| {
+            (
+                o.event_id.as_str(),
+                o.notification_count,
+                o.error_code.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (sara.event_id.as_str(), 1, ""),
+            (reza.event_id.as_str(), 2, ""),
+            ("nope", 0, "INVALID_ARGUMENT"),
+            (sara.event_id.as_str(), 1, ""),
+            (gone.event_id.as_str(), 1, ""),
+        ]
+    );
+    assert!(
+        outcomes[2].error_message.contains("event_id"),
+        "{}",
+        outcomes[2].error_message
+    );
+
+    // Sara twice (the repeated event once), Reza and his manager once:
+    // named as the directory has them.
+    let messages = received(&smtp, 4).await;
+    assert_eq!(to(&messages, &address(TRAINEE_MSC)).len(), 2);
+    let reza_mail = to(&messages, &address(TRAINEE_MSC_2));
+    assert_eq!(reza_mail.len(), 1);
+    assert!(
+        reza_mail[0].plain.contains("Dear Reza Karimi"),
+        "{}",
+        reza_mail[0].plain
+    );
+    let manager_mail = to(&messages, &address(MANAGER_MSC));
+    assert_eq!(manager_mail.len(), 1);
+    assert!(
+        manager_mail[0].plain.contains("مریم مدیری"),
+        "{}",
+        manager_mail[0].plain
+    );
+
+    // Published again, the same events make nothing new.
+    let again = client
+        .publish_events(stack.request(
+            SERVICE,
+            npb::PublishEventsRequest {
+                events: vec![sara, reza],
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .outcomes;
+    let counts: Vec<u32> = again.iter().map(|o| o.notification_count).collect();
+    assert_eq!(counts, [1, 2]);
+    received(&smtp, 4).await;
+
+    // One to a hundred events, from services only.
+    for events in [Vec::new(), vec![gone.clone(); 101]] {
+        let refused = client
+            .publish_events(stack.request(SERVICE, npb::PublishEventsRequest { events }))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+        assert_eq!(violated_fields(&refused), ["events"]);
+    }
+    let denied = client
+        .publish_events(stack.request(
+            TRAINEE_MSC,
+            npb::PublishEventsRequest { events: vec![gone] },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), tonic::Code::PermissionDenied);
+}
+
+#[tokio::test]
 async fn with_the_mail_server_down_nothing_is_lost_and_nothing_sent_twice() {
     let dir = temp_dir("smtp");
     // Nothing listens here yet.

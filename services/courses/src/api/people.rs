@@ -14,6 +14,9 @@ use crate::domain::people::{MANAGER_GIVES, Upserted, Writer};
 use crate::store::entities::person;
 use crate::store::queries::PersonFilter;
 
+/// Most subjects one ListPeople may name.
+const MAX_SUBJECT_FILTER: usize = 200;
+
 /// Most rows of one import.
 pub const MAX_IMPORT_ROWS: usize = 2_000;
 
@@ -133,6 +136,15 @@ impl PersonService for CoursesApi {
                     .updated_since
                     .as_ref()
                     .and_then(|t| parse_instant(&mut v, "updated_since", Some(t)));
+                if request.subjects.len() > MAX_SUBJECT_FILTER {
+                    v.add(
+                        "subjects",
+                        format!("may list at most {MAX_SUBJECT_FILTER} subjects"),
+                    );
+                }
+                if let Some(i) = request.subjects.iter().position(|s| s.trim().is_empty()) {
+                    v.add(format!("subjects[{i}]"), "must not be empty");
+                }
                 v.finish()?;
                 let organization = if caller.has_any(EVERYONE) {
                     organization
@@ -157,6 +169,7 @@ impl PersonService for CoursesApi {
                     include_inactive: request.include_inactive,
                     role,
                     updated_since,
+                    subjects: request.subjects.clone(),
                 };
                 let mut rows = self
                     .store

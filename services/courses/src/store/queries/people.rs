@@ -27,6 +27,8 @@ pub struct PersonFilter {
     pub role: Option<Role>,
     /// Only people whose record changed at or after this instant.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Only these subjects; empty means any.
+    pub subjects: Vec<String>,
 }
 
 /// The searchable text of a person.
@@ -170,6 +172,9 @@ impl Store {
         }
         if let Some(text) = &filter.text {
             query = query.filter(matches_text(person::Column::SearchKey, text));
+        }
+        if !filter.subjects.is_empty() {
+            query = query.filter(person::Column::Subject.is_in(filter.subjects.clone()));
         }
         Ok(query.all(&self.db).await?)
     }
