@@ -21,6 +21,7 @@ use crate::api::NotificationsApi;
 use crate::email::{self, Letter};
 use crate::invitation::{self, Invitation, Method};
 use crate::kind::{Audience, Language};
+use crate::store::Store;
 use crate::store::entities::notification;
 use crate::store::queries::{Draft, Email};
 use crate::wording::{self, Facts, Meeting};
@@ -49,32 +50,47 @@ pub(crate) struct Occasion {
     pub(crate) session_id: Uuid,
 }
 
-/// The directory's people the events of one call have read: each is asked
-/// of courses at most once, and those a listing already returned not at all.
+/// What the events of one call have read of their recipients: the
+/// directory's records, asked of courses at most once each (those a listing
+/// already returned not at all), and the languages they chose.
 #[derive(Default)]
-pub(crate) struct People(HashMap<String, Option<Person>>);
+pub(crate) struct People {
+    known: HashMap<String, Option<Person>>,
+    languages: HashMap<String, Language>,
+}
 
 impl People {
     /// Remembers `person` as the directory listed them.
     pub(crate) fn learn(&mut self, person: Person) {
-        self.0.insert(person.subject.clone(), Some(person));
+        self.known.insert(person.subject.clone(), Some(person));
     }
 
-    /// The directory's records of `subjects`, read in one listing: those
-    /// it does not know are remembered as unknown.
+    /// The directory's records of `subjects`, read in one listing (those
+    /// it does not know are remembered as unknown), and the languages they
+    /// chose, in one read of `store`.
     pub(crate) async fn read(
         &mut self,
         courses: &CoursesClient,
+        store: &Store,
         subjects: Vec<String>,
     ) -> Result<(), ApiError> {
         let unread: Vec<String> = subjects
             .into_iter()
-            .filter(|subject| !self.0.contains_key(subject))
+            .filter(|subject| !self.known.contains_key(subject))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
         if unread.is_empty() {
             return Ok(());
+        }
+        let chosen = store
+            .languages(&unread)
+            .await
+            .map_err(hamafza_kit::db::api_error)?;
+        for subject in &unread {
+            let language = chosen.get(subject).and_then(|code| Language::parse(code));
+            self.languages
+                .insert(subject.clone(), language.unwrap_or_default());
         }
         let listed = courses.people_by_subject(&unread).await?;
         // A courses older than the listing by subject lists everyone: then
@@ -87,7 +103,7 @@ impl People {
         }
         if filtered {
             for subject in unread {
-                self.0.entry(subject).or_insert(None);
+                self.known.entry(subject).or_insert(None);
             }
         }
         Ok(())
@@ -99,12 +115,26 @@ impl People {
         courses: &CoursesClient,
         subject: &str,
     ) -> Result<Option<Person>, ApiError> {
-        if let Some(known) = self.0.get(subject) {
+        if let Some(known) = self.known.get(subject) {
             return Ok(known.clone());
         }
         let person = courses.person(subject).await?;
-        self.0.insert(subject.to_owned(), person.clone());
+        self.known.insert(subject.to_owned(), person.clone());
         Ok(person)
+    }
+
+    /// The language `subject` chose; Persian when none.
+    pub(crate) async fn language(
+        &mut self,
+        api: &NotificationsApi,
+        subject: &str,
+    ) -> Result<Language, ApiError> {
+        if let Some(language) = self.languages.get(subject) {
+            return Ok(*language);
+        }
+        let language = api.language_of(subject).await?;
+        self.languages.insert(subject.to_owned(), language);
+        Ok(language)
     }
 }
 
@@ -358,7 +388,7 @@ impl NotificationsApi {
             }
         }
         let mut people = People::default();
-        people.read(&self.courses, subjects).await?;
+        people.read(&self.courses, &self.store, subjects).await?;
         Ok(Reads { schedules, people })
     }
 
@@ -655,7 +685,7 @@ impl NotificationsApi {
         let email = if address.trim().is_empty() {
             None
         } else {
-            let language = self.language_of(&subject).await?;
+            let language = people.language(self, &subject).await?;
             self.email(
                 occasion,
                 id,

@@ -1,6 +1,8 @@
 //! The SQL of notifications: recording an event's notifications once,
 //! inboxes, preferences, and claiming emails for delivery under a lease.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -457,6 +459,34 @@ impl Store {
             .await?;
         row.map(|row| row.try_get::<String>("", "language"))
             .transpose()
+    }
+
+    /// The languages `subjects` chose, for those who chose one, in one read.
+    pub async fn languages(&self, subjects: &[String]) -> Result<HashMap<String, String>> {
+        if subjects.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let placeholders: Vec<String> = (1..=subjects.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT subject, language FROM languages WHERE subject IN ({})",
+            placeholders.join(", ")
+        );
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                subjects.iter().map(|subject| subject.clone().into()),
+            ))
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<String>("", "subject")?,
+                    row.try_get::<String>("", "language")?,
+                ))
+            })
+            .collect()
     }
 
     /// Stores `subject`'s language.
