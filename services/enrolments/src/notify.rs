@@ -27,6 +27,8 @@ type Client = NotificationServiceClient<InterceptedService<Channel, PeerAuth>>;
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(8);
 /// Events given to one PublishEvents call.
 const PER_CALL: usize = 20;
+/// Publish calls under way at once when a PublishEvents call failed.
+const ONE_BY_ONE_AT_ONCE: usize = 4;
 
 /// Runs publication rounds until `shutdown`: the events of a round go to
 /// notifications `PER_CALL` at a time (PublishEvents), so that it reads the
@@ -73,24 +75,39 @@ async fn publish(mut client: Client, payloads: Vec<Vec<u8>>) -> Batch {
         });
         request.set_timeout(DELIVERY_TIMEOUT);
         match client.publish_events(request).await {
-            Ok(response) => response
-                .into_inner()
-                .outcomes
-                .into_iter()
-                .map(|outcome| {
-                    if outcome.error_code.is_empty() {
-                        Ok(())
-                    } else {
-                        Err(format!("{}: {}", outcome.error_code, outcome.error_message))
-                    }
-                })
-                .collect(),
-            // A notifications older than PublishEvents (during an upgrade):
-            // one Publish an event.
-            Err(status) if status.code() == tonic::Code::Unimplemented => {
+            Ok(response) => {
+                let outcomes = response.into_inner().outcomes;
+                if outcomes.len() != events.len() {
+                    return Err(format!(
+                        "notifications answered {} outcomes for {} events",
+                        outcomes.len(),
+                        events.len()
+                    ));
+                }
+                events
+                    .iter()
+                    .zip(outcomes)
+                    .map(|(event, outcome)| {
+                        if outcome.event_id != event.event_id {
+                            Err(format!(
+                                "notifications answered for event {} in place of {}",
+                                outcome.event_id, event.event_id
+                            ))
+                        } else if outcome.error_code.is_empty() {
+                            Ok(())
+                        } else {
+                            Err(format!("{}: {}", outcome.error_code, outcome.error_message))
+                        }
+                    })
+                    .collect()
+            }
+            // A notifications older than PublishEvents (during an upgrade),
+            // or a call that failed as a whole (one slow event past the
+            // deadline must not hold the others back): one Publish an event.
+            Err(status) => {
+                tracing::debug!(code = ?status.code(), "PublishEvents failed; publishing one by one");
                 one_by_one(&client, events).await
             }
-            Err(status) => return Err(failure(&status)),
         }
     };
     for (i, error) in undecodable {
@@ -99,9 +116,10 @@ async fn publish(mut client: Client, payloads: Vec<Vec<u8>>) -> Batch {
     Ok(outcomes)
 }
 
-/// Publishes `events` one call each, side by side.
+/// Publishes `events` one call each, a few side by side.
 async fn one_by_one(client: &Client, events: Vec<PublishRequest>) -> Vec<Result<(), String>> {
-    futures::future::join_all(events.into_iter().map(|event| {
+    use futures::StreamExt as _;
+    futures::stream::iter(events.into_iter().map(|event| {
         let mut client = client.clone();
         async move {
             let mut request = tonic::Request::new(event);
@@ -113,6 +131,8 @@ async fn one_by_one(client: &Client, events: Vec<PublishRequest>) -> Vec<Result<
                 .map_err(|status| failure(&status))
         }
     }))
+    .buffered(ONE_BY_ONE_AT_ONCE)
+    .collect()
     .await
 }
 

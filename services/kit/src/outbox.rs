@@ -182,25 +182,39 @@ impl Outbox {
         held: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, DbErr> {
-        let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+        let backend = self.db.get_database_backend();
         let sql = format!(
             "UPDATE {} SET locked_until = $1 WHERE locked_until = $2 AND delivered_at IS NULL \
              AND id IN ({})",
             self.table,
-            placeholders.join(", ")
+            placeholders(3, ids.len())
         );
         let values = [until.into(), held.into()]
             .into_iter()
             .chain(ids.iter().map(|id| (*id).into()));
-        let done = self
+        let renewed = self
             .db
-            .execute_raw(Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                sql,
-                values,
-            ))
-            .await?;
-        Ok((done.rows_affected() == u64::try_from(ids.len()).unwrap_or(u64::MAX)).then_some(until))
+            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?
+            .rows_affected();
+        if renewed == u64::try_from(ids.len()).unwrap_or(u64::MAX) {
+            return Ok(Some(until));
+        }
+        if renewed > 0 {
+            // Another dispatcher took some: the rest, still held, are let go
+            // at once rather than left locked with nobody working on them.
+            let sql = format!(
+                "UPDATE {} SET locked_until = NULL WHERE locked_until = $1 \
+                 AND delivered_at IS NULL AND id IN ({})",
+                self.table,
+                placeholders(2, ids.len())
+            );
+            let values = std::iter::once(until.into()).chain(ids.iter().map(|id| (*id).into()));
+            self.db
+                .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+                .await?;
+        }
+        Ok(None)
     }
 
     /// Marks rows delivered, in one statement.
@@ -209,11 +223,10 @@ impl Outbox {
             return Ok(());
         }
         let backend = self.db.get_database_backend();
-        let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "UPDATE {} SET delivered_at = $1, locked_until = NULL WHERE id IN ({})",
             self.table,
-            placeholders.join(", ")
+            placeholders(2, ids.len())
         );
         let values = std::iter::once(now.into()).chain(ids.iter().map(|id| (*id).into()));
         self.db
@@ -282,6 +295,14 @@ impl Outbox {
                 .await?;
         Ok(counted.map_or(0, |c| u64::try_from(c.n).unwrap_or(0)))
     }
+}
+
+/// `count` numbered parameters from `$first`, for an `IN (…)` list.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Runs delivery rounds over `outbox` until `shutdown`: each due row's
@@ -569,6 +590,58 @@ mod tests {
             2
         );
         assert_eq!(outbox.pending().await.expect("pending"), 1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn a_call_that_lost_some_of_its_rows_lets_the_rest_go() {
+        let dir = std::env::temp_dir().join(format!("hamafza-outbox-{}", Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("outbox.db").display());
+        let db = crate::db::connect(&url).await.expect("a database");
+        let table = create_table("test_outbox");
+        db.execute_raw(db.get_database_backend().build(&table))
+            .await
+            .expect("the outbox table");
+        let outbox = Outbox::new(db, "test_outbox");
+        for n in 0..2u8 {
+            outbox
+                .enqueue(&outbox.db, Uuid::now_v7(), vec![n], crate::time::now())
+                .await
+                .expect("a row");
+        }
+        let now = crate::time::now();
+        let lease = chrono::Duration::seconds(10);
+        let claimed = outbox.claim(now, 10, lease).await.expect("a claim");
+        let ids: Vec<Uuid> = claimed.iter().map(|row| row.id).collect();
+        let held = claimed[0].locked_until.expect("held");
+
+        // Held still, both are renewed together.
+        let until = held + chrono::Duration::seconds(3);
+        assert_eq!(
+            outbox.renew(&ids, held, until).await.expect("renewed"),
+            Some(until)
+        );
+
+        // Another dispatcher takes the first (its lease ran out meanwhile):
+        // the call has lost, and the second is let go at once, not left
+        // locked with nobody working on it.
+        outbox
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                outbox.db.get_database_backend(),
+                "UPDATE test_outbox SET locked_until = $1 WHERE id = $2",
+                [(until + lease).into(), ids[0].into()],
+            ))
+            .await
+            .expect("taken");
+        let later = until + chrono::Duration::seconds(3);
+        assert_eq!(
+            outbox.renew(&ids, until, later).await.expect("not renewed"),
+            None
+        );
+        let free = outbox.claim(now, 10, lease).await.expect("a claim");
+        assert_eq!(free.iter().map(|row| row.id).collect::<Vec<_>>(), [ids[1]]);
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -95,9 +95,10 @@ impl People {
         let listed = courses.people_by_subject(&unread).await?;
         // A courses older than the listing by subject lists everyone: then
         // those not listed are asked of it one by one, later.
-        let filtered = listed
-            .iter()
-            .all(|person| unread.binary_search(&person.subject).is_ok());
+        let filtered = listed.len() <= unread.len()
+            && listed
+                .iter()
+                .all(|person| unread.binary_search(&person.subject).is_ok());
         for person in listed {
             self.learn(person);
         }
@@ -227,7 +228,7 @@ impl NotificationsApi {
             .record_events(vec![checked])
             .await?
             .pop()
-            .unwrap_or(Ok(0))?;
+            .unwrap_or_else(|| Err(no_outcome()))?;
         Ok(pb::PublishResponse {
             notification_count: u32::try_from(count).unwrap_or(u32::MAX),
         })
@@ -259,44 +260,38 @@ impl NotificationsApi {
                 Err(error) => outcomes.push(Some(Err(error))),
             }
         }
-        let mut recorded = match self.record_events(checked).await {
-            Ok(recorded) => recorded.into_iter(),
-            // The reads every event needed failed: each fails with them.
-            Err(error) => {
-                let (code, message) = outcome_of(error);
-                let outcomes = ids
-                    .into_iter()
-                    .map(|event_id| pb::PublishOutcome {
-                        event_id,
-                        error_code: code.clone(),
-                        error_message: message.clone(),
-                        ..Default::default()
-                    })
-                    .collect();
-                return Ok(pb::PublishEventsResponse { outcomes });
-            }
+        // When the reads every event needed failed, each event not already
+        // refused fails with them.
+        let (shared_failure, mut recorded) = match self.record_events(checked).await {
+            Ok(recorded) => (None, recorded.into_iter()),
+            Err(error) => (Some(outcome_of(error)), Vec::new().into_iter()),
         };
         let outcomes = ids
             .into_iter()
             .zip(outcomes)
-            .map(
-                |(event_id, outcome)| match outcome.or_else(|| recorded.next()).unwrap_or(Ok(0)) {
+            .map(|(event_id, outcome)| {
+                let outcome = match (outcome, &shared_failure) {
+                    (Some(refused), _) => refused.map_err(outcome_of),
+                    (None, Some(failure)) => Err(failure.clone()),
+                    (None, None) => recorded
+                        .next()
+                        .unwrap_or_else(|| Err(no_outcome()))
+                        .map_err(outcome_of),
+                };
+                match outcome {
                     Ok(count) => pb::PublishOutcome {
                         event_id,
                         notification_count: u32::try_from(count).unwrap_or(u32::MAX),
                         ..Default::default()
                     },
-                    Err(error) => {
-                        let (error_code, error_message) = outcome_of(error);
-                        pb::PublishOutcome {
-                            event_id,
-                            error_code,
-                            error_message,
-                            ..Default::default()
-                        }
-                    }
-                },
-            )
+                    Err((error_code, error_message)) => pb::PublishOutcome {
+                        event_id,
+                        error_code,
+                        error_message,
+                        ..Default::default()
+                    },
+                }
+            })
             .collect();
         Ok(pb::PublishEventsResponse { outcomes })
     }
@@ -845,31 +840,11 @@ fn invitation_method(
 /// The error of one event of PublishEvents: the gRPC code's name and the
 /// message Publish would have answered with.
 fn outcome_of(error: ApiError) -> (String, String) {
-    let code = error.code().grpc();
-    let status = tonic::Status::from(error);
-    (code_name(code).to_owned(), status.message().to_owned())
+    let code = error.code().as_str().to_ascii_uppercase();
+    (code, tonic::Status::from(error).message().to_owned())
 }
 
-/// A gRPC code's canonical name (`INVALID_ARGUMENT`).
-fn code_name(code: tonic::Code) -> &'static str {
-    use tonic::Code;
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
-    }
+/// An event recording answered nothing for (a bug: never marked delivered).
+fn no_outcome() -> ApiError {
+    ApiError::internal(anyhow::anyhow!("an event was recorded with no outcome"))
 }

@@ -461,32 +461,32 @@ impl Store {
             .transpose()
     }
 
-    /// The languages `subjects` chose, for those who chose one, in one read.
+    /// The languages `subjects` chose, for those who chose one: one read a
+    /// 200 of them.
     pub async fn languages(&self, subjects: &[String]) -> Result<HashMap<String, String>> {
-        if subjects.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let placeholders: Vec<String> = (1..=subjects.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT subject, language FROM languages WHERE subject IN ({})",
-            placeholders.join(", ")
-        );
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                sql,
-                subjects.iter().map(|subject| subject.clone().into()),
-            ))
-            .await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok((
+        let mut chosen = HashMap::new();
+        for chunk in subjects.chunks(200) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT subject, language FROM languages WHERE subject IN ({})",
+                placeholders.join(", ")
+            );
+            let rows = self
+                .db
+                .query_all_raw(Statement::from_sql_and_values(
+                    self.db.get_database_backend(),
+                    sql,
+                    chunk.iter().map(|subject| subject.clone().into()),
+                ))
+                .await?;
+            for row in rows {
+                chosen.insert(
                     row.try_get::<String>("", "subject")?,
                     row.try_get::<String>("", "language")?,
-                ))
-            })
-            .collect()
+                );
+            }
+        }
+        Ok(chosen)
     }
 
     /// Stores `subject`'s language.
