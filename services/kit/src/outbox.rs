@@ -516,6 +516,20 @@ async fn attempt<Fut: Future>(
 mod tests {
     use super::*;
 
+    /// An outbox table in a new SQLite database, and the database's folder.
+    async fn test_outbox() -> (std::path::PathBuf, Outbox) {
+        let dir = std::env::temp_dir().join(format!("hamafza-outbox-{}", Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("outbox.db").display());
+        let db = crate::db::connect(&url).await.expect("a database");
+        let table = create_table("test_outbox");
+        db.execute_raw(db.get_database_backend().build(&table))
+            .await
+            .expect("the outbox table");
+        let outbox = Outbox::new(db, "test_outbox");
+        (dir, outbox)
+    }
+
     #[test]
     fn backoff_doubles_up_to_the_cap() {
         let policy = Policy::from_workers(&WorkersConfig::default(), Some(5));
@@ -551,15 +565,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_round_delivers_its_rows_side_by_side() {
-        let dir = std::env::temp_dir().join(format!("hamafza-outbox-{}", Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).expect("a directory");
-        let url = format!("sqlite://{}?mode=rwc", dir.join("outbox.db").display());
-        let db = crate::db::connect(&url).await.expect("a database");
-        let table = create_table("test_outbox");
-        db.execute_raw(db.get_database_backend().build(&table))
-            .await
-            .expect("the outbox table");
-        let outbox = Outbox::new(db, "test_outbox");
+        let (dir, outbox) = test_outbox().await;
         let enqueue = async |count: u8| {
             for n in 0..count {
                 outbox
@@ -595,15 +601,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_call_that_lost_some_of_its_rows_lets_the_rest_go() {
-        let dir = std::env::temp_dir().join(format!("hamafza-outbox-{}", Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).expect("a directory");
-        let url = format!("sqlite://{}?mode=rwc", dir.join("outbox.db").display());
-        let db = crate::db::connect(&url).await.expect("a database");
-        let table = create_table("test_outbox");
-        db.execute_raw(db.get_database_backend().build(&table))
-            .await
-            .expect("the outbox table");
-        let outbox = Outbox::new(db, "test_outbox");
+        let (dir, outbox) = test_outbox().await;
         for n in 0..2u8 {
             outbox
                 .enqueue(&outbox.db, Uuid::now_v7(), vec![n], crate::time::now())
@@ -647,15 +645,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batched_round_settles_each_row_by_its_own_outcome() {
-        let dir = std::env::temp_dir().join(format!("hamafza-outbox-{}", Uuid::now_v7()));
-        std::fs::create_dir_all(&dir).expect("a directory");
-        let url = format!("sqlite://{}?mode=rwc", dir.join("outbox.db").display());
-        let db = crate::db::connect(&url).await.expect("a database");
-        let table = create_table("test_outbox");
-        db.execute_raw(db.get_database_backend().build(&table))
-            .await
-            .expect("the outbox table");
-        let outbox = Outbox::new(db, "test_outbox");
+        let (dir, outbox) = test_outbox().await;
         for n in 0..5u8 {
             outbox
                 .enqueue(&outbox.db, Uuid::now_v7(), vec![n], crate::time::now())
