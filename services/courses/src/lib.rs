@@ -169,7 +169,7 @@ impl Notifier {
                         .publish(request)
                         .await
                         .map(|_| ())
-                        .map_err(|status| format!("{:?}: {}", status.code(), status.message()))
+                        .map_err(|status| hamafza_kit::outbox::failure(&status))
                 }
             },
             shutdown,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use hamafza_kit::auth::ServiceToken;
 use hamafza_kit::config::WorkersConfig;
-use hamafza_kit::outbox::{Batch, Policy};
+use hamafza_kit::outbox::{Batch, Policy, failure};
 use hamafza_kit::peers::PeerAuth;
 use hamafza_kit::shutdown::Shutdown;
 use hamafza_proto::notifications::notification_service_client::NotificationServiceClient;
@@ -134,9 +134,4 @@ async fn one_by_one(client: &Client, events: Vec<PublishRequest>) -> Vec<Result<
     .buffered(ONE_BY_ONE_AT_ONCE)
     .collect()
     .await
-}
-
-/// A failed call as the outbox records it.
-fn failure(status: &tonic::Status) -> String {
-    format!("{:?}: {}", status.code(), status.message())
 }

@@ -58,7 +58,7 @@ pub async fn run(
                 client
                     .issue_certificate(request)
                     .await
-                    .map_err(|status| format!("{:?}: {}", status.code(), status.message()))?;
+                    .map_err(|status| hamafza_kit::outbox::failure(&status))?;
                 tracing::info!(completion_id = %completion, "completion delivered to certification");
                 Ok(())
             }

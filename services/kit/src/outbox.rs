@@ -305,6 +305,11 @@ fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// A failed call to another service as an outbox row records it.
+pub fn failure(status: &tonic::Status) -> String {
+    format!("{:?}: {}", status.code(), status.message())
+}
+
 /// Runs delivery rounds over `outbox` until `shutdown`: each due row's
 /// payload goes to `deliver`, whose `Err` is the attempt's error.
 pub async fn run<F, Fut>(outbox: Outbox, policy: Policy, deliver: F, shutdown: Shutdown)
@@ -387,34 +392,34 @@ where
     };
     let count = u64::try_from(claimed.len()).unwrap_or(0);
     let mut delivered = Vec::with_capacity(claimed.len());
-    // Rows claimed together are held until the same instant.
-    let mut calls: Vec<Vec<(Claimed, DateTime<Utc>)>> = Vec::new();
-    for (row, held) in claimed
-        .into_iter()
-        .filter_map(|row| row.locked_until.map(|held| (row, held)))
-    {
+    // A call's rows are held until the same instant (rows claimed together
+    // are), so that one statement renews them all.
+    let per_call = policy.per_call.max(1);
+    let mut calls: Vec<(DateTime<Utc>, Vec<Claimed>)> = Vec::new();
+    for row in claimed {
+        let Some(held) = row.locked_until else {
+            continue;
+        };
         match calls.last_mut() {
-            Some(call) if call.len() < policy.per_call.max(1) => call.push((row, held)),
-            _ => calls.push(vec![(row, held)]),
+            Some((call_held, rows)) if *call_held == held && rows.len() < per_call => {
+                rows.push(row);
+            }
+            _ => calls.push((held, vec![row])),
         }
     }
-    let calls = calls.into_iter().map(|rows| {
-        let ids: Vec<Uuid> = rows.iter().map(|(row, _)| row.id).collect();
-        let held = rows.iter().map(|(_, held)| *held).min();
-        let payloads = rows.iter().map(|(row, _)| row.payload.clone()).collect();
+    let calls = calls.into_iter().map(|(held, rows)| {
+        let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+        let payloads = rows.iter().map(|row| row.payload.clone()).collect();
         let delivery = deliver(payloads);
         async move {
-            let outcome = match held {
-                Some(held) => attempt(outbox, policy, &ids, held, delivery).await,
-                None => None,
-            };
+            let outcome = attempt(outbox, policy, &ids, held, delivery).await;
             (rows, outcome)
         }
     });
     let mut tries = futures::stream::iter(calls).buffer_unordered(policy.parallel.max(1));
     while let Some((rows, outcome)) = tries.next().await {
         let Some((outcome, held)) = outcome else {
-            let ids: Vec<Uuid> = rows.iter().map(|(row, _)| row.id).collect();
+            let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
             tracing::warn!(
                 table,
                 ?ids,
@@ -434,7 +439,7 @@ where
             }
             Err(error) => vec![Err(error); rows.len()],
         };
-        for ((row, _), outcome) in rows.iter().zip(outcomes) {
+        for (row, outcome) in rows.iter().zip(outcomes) {
             match outcome {
                 Ok(()) => delivered.push(row.id),
                 Err(error) => failed(outbox, policy, row, held, &error).await,
