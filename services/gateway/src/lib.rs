@@ -491,20 +491,23 @@ async fn trace_request(request: Request, next: Next) -> Response {
         .get::<axum::extract::MatchedPath>()
         .map_or("unmatched", axum::extract::MatchedPath::as_str)
         .to_owned();
-    let span = tracing::info_span!(
-        parent: None,
-        "http.request",
-        otel.name = %format!("{method} {route}"),
-        otel.kind = "server",
-        otel.status_code = tracing::field::Empty,
-        http.request.method = %method,
-        http.route = %route,
-        url.path = %request.uri().path(),
-        http.response.status_code = tracing::field::Empty,
-        trace_id = tracing::field::Empty,
-        span_id = tracing::field::Empty,
-    );
-    hamafza_kit::telemetry::continue_trace(&span, request.headers());
+    let path = request.uri().path();
+    let span = hamafza_kit::telemetry::request_span(request.headers(), |ids| {
+        let (trace_id, span_id) = ids.unzip();
+        tracing::info_span!(
+            parent: None,
+            "http.request",
+            otel.name = %format!("{method} {route}"),
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            http.request.method = %method,
+            http.route = %route,
+            url.path = %path,
+            http.response.status_code = tracing::field::Empty,
+            trace_id = trace_id.map(tracing::field::display),
+            span_id = span_id.map(tracing::field::display),
+        )
+    });
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status();
     if hamafza_kit::telemetry::exporting() {

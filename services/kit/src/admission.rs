@@ -7,16 +7,22 @@
 //!
 //! The caller's `grpc-timeout` is honoured before any work: a call whose
 //! caller has given up by the time it would be admitted is answered
-//! `DEADLINE_EXCEEDED` without running. Once admitted, a call runs in a task
-//! of its own to its end: a caller that hangs up (or whose deadline passes)
-//! drops only its wait for the answer, never a half-done transaction, so the
-//! transaction commits or rolls back whole before its connection goes back
-//! to the pool, and whatever answer is sent is the truth.
+//! `DEADLINE_EXCEEDED` without running. Once admitted, a call runs to its end:
+//! a caller that hangs up (or whose deadline passes) drops only its wait for
+//! the answer, never a half-done transaction (the rest of the work is spawned
+//! then, [`RunToEnd`]), so the transaction commits or rolls back whole before
+//! its connection goes back to the pool, and whatever answer is sent is the
+//! truth. A call whose caller waits is polled in the caller's own task: no
+//! task a call, no wake-up across threads on the way back.
 
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures::FutureExt as _;
+use futures::future::CatchUnwind;
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
@@ -108,24 +114,83 @@ where
                     }
                 }
             };
-            // The permit goes with the task: the call counts against the
+            // The permit goes with the work: the call counts against the
             // allowance until its work is done, even if no one waits for it.
-            let task = tokio::spawn(
-                async move {
-                    let response = inner.call(request).await;
-                    drop(permit);
-                    response
-                }
-                .instrument(span),
-            );
-            match task.await {
+            let work = async move {
+                let response = inner.call(request).await;
+                drop(permit);
+                response
+            };
+            match RunToEnd::new(work, span).await {
                 Ok(response) => response,
-                Err(error) => {
-                    tracing::error!(%error, "a call's task failed");
+                Err(_) => {
+                    tracing::error!("a call's handler panicked");
                     Ok(tonic::Status::internal("internal error").into_http())
                 }
             }
         })
+    }
+}
+
+/// A call's work, polled where its caller waits (no task of its own, no
+/// wake-up across threads on the way back), yet run to its end: when the
+/// caller stops waiting (it hung up, or its deadline passed) and drops this,
+/// the rest of the work is spawned, in the call's span, and finishes alone.
+/// A panic in the work is its output's `Err`, not the caller's.
+struct RunToEnd<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    work: Option<Pin<Box<CatchUnwind<AssertUnwindSafe<F>>>>>,
+    span: tracing::Span,
+}
+
+impl<F> RunToEnd<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn new(work: F, span: tracing::Span) -> Self {
+        Self {
+            work: Some(Box::pin(AssertUnwindSafe(work).catch_unwind())),
+            span,
+        }
+    }
+}
+
+impl<F> Future for RunToEnd<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(work) = self.work.as_mut() else {
+            return Poll::Pending;
+        };
+        let output = std::task::ready!(work.as_mut().poll(cx));
+        self.work = None;
+        Poll::Ready(output)
+    }
+}
+
+impl<F> Drop for RunToEnd<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn drop(&mut self) {
+        let Some(rest) = self.work.take() else {
+            return;
+        };
+        // Dropped mid-call: inside a runtime (a connection's task), the rest
+        // runs on. Outside one (the runtime is going away) there is nowhere
+        // to run it, as there was not for a task of its own.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(rest.instrument(self.span.clone()));
+        }
     }
 }
 
@@ -252,6 +317,58 @@ mod tests {
         // The work (a transaction, in a service) is finished, not cut off.
         tokio::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(handler.finished(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_call_whose_caller_hangs_up_keeps_its_place_until_its_work_ends() {
+        let handler = Slow::new(Duration::from_millis(200));
+        let service = AdmissionLayer::new(1, Duration::from_millis(10)).layer(handler.clone());
+        let call = || {
+            let mut service = service.clone();
+            async move { service.call(request(RPC, None)).await.unwrap() }
+        };
+        let cut = tokio::time::timeout(Duration::from_millis(20), call()).await;
+        assert!(cut.is_err());
+        // The rest of the first call runs on, holding the only place.
+        let meanwhile = call().await;
+        assert_eq!(status(&meanwhile), Some("8"), "RESOURCE_EXHAUSTED");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(handler.finished(), 1);
+        let after = call().await;
+        assert_eq!(status(&after), None, "the place was given back");
+        assert_eq!(handler.finished(), 2);
+    }
+
+    /// A handler that panics.
+    #[derive(Clone)]
+    struct Panics;
+
+    impl Service<http::Request<String>> for Panics {
+        type Response = http::Response<String>;
+        type Error = std::convert::Infallible;
+        type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: http::Request<String>) -> Self::Future {
+            Box::pin(async move {
+                tokio::task::yield_now().await;
+                panic!("a bug in a handler");
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_handler_that_panics_is_answered_internal_and_gives_its_place_back() {
+        let service = AdmissionLayer::new(1, Duration::from_millis(10)).layer(Panics);
+        for _ in 0..2 {
+            let mut service = service.clone();
+            let response = service.call(request(RPC, None)).await.unwrap();
+            // INTERNAL both times: the first call's place was given back.
+            assert_eq!(status(&response), Some("13"));
+        }
     }
 
     #[tokio::test]

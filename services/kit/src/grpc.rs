@@ -23,7 +23,7 @@ use tower::Service;
 
 use crate::config::GrpcConfig;
 use crate::shutdown::Shutdown;
-use crate::telemetry::{RpcMetrics, continue_trace};
+use crate::telemetry::RpcMetrics;
 
 /// Builds and runs one gRPC server.
 pub struct GrpcServer {
@@ -315,21 +315,22 @@ fn is_server_error(code: tonic::Code) -> bool {
 }
 
 fn call_span(service: &str, method: &str, headers: &http::HeaderMap) -> tracing::Span {
-    let span = tracing::info_span!(
-        parent: None,
-        "grpc.request",
-        otel.name = %format!("{service}/{method}"),
-        otel.kind = "server",
-        otel.status_code = tracing::field::Empty,
-        rpc.system = "grpc",
-        rpc.service = %service,
-        rpc.method = %method,
-        rpc.grpc.status_code = tracing::field::Empty,
-        trace_id = tracing::field::Empty,
-        span_id = tracing::field::Empty,
-    );
-    continue_trace(&span, headers);
-    span
+    crate::telemetry::request_span(headers, |ids| {
+        let (trace_id, span_id) = ids.unzip();
+        tracing::info_span!(
+            parent: None,
+            "grpc.request",
+            otel.name = %format!("{service}/{method}"),
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            rpc.system = "grpc",
+            rpc.service = %service,
+            rpc.method = %method,
+            rpc.grpc.status_code = tracing::field::Empty,
+            trace_id = trace_id.map(tracing::field::display),
+            span_id = span_id.map(tracing::field::display),
+        )
+    })
 }
 
 /// Reads W3C trace context from HTTP/2 headers.

@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Histogram};
-use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
+use opentelemetry::trace::{
+    SpanContext, SpanId, TraceContextExt as _, TraceId, TracerProvider as _,
+};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
@@ -159,6 +161,45 @@ pub fn init(service_name: &str, log: &LogConfig) -> Result<TelemetryGuard, Telem
         tracing::info!(endpoint, "exporting traces and metrics over OTLP");
     }
     Ok(TelemetryGuard { tracer, meter })
+}
+
+/// Makes a request's root span with `make` and continues in it the trace a
+/// caller sent (W3C `traceparent` and `tracestate` in `headers`, if any).
+///
+/// Without a collector the span's ids are chosen first and `make` is given
+/// them, to write into the span's `trace_id` and `span_id` fields as it makes
+/// it: the JSON log layer formats a span's fields once when it is made, and
+/// parses and formats them all again at every later record, which
+/// [`continue_trace`] would cost each call. With a collector (`make` gets
+/// `None`) its layer chooses the ids, and they are recorded after.
+pub fn request_span(
+    headers: &tonic::codegen::http::HeaderMap,
+    make: impl FnOnce(Option<(TraceId, SpanId)>) -> tracing::Span,
+) -> tracing::Span {
+    if exporting() {
+        let span = make(None);
+        continue_trace(&span, headers);
+        return span;
+    }
+    let remote = remote_parent(headers);
+    let ids = ids::TraceIds::continuing(&remote);
+    let chosen = (ids.trace_id, ids.span_id);
+    ids::preset(ids);
+    let span = make(Some(chosen));
+    if ids::unused_preset() {
+        // No ids layer saw the span (none installed, or the span is
+        // filtered out): as for any span.
+        continue_trace(&span, headers);
+    }
+    span
+}
+
+/// The caller's span, from W3C trace context in `headers` (invalid if none).
+fn remote_parent(headers: &tonic::codegen::http::HeaderMap) -> SpanContext {
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&crate::grpc::HeaderExtractor(headers))
+    });
+    parent.span().span_context().clone()
 }
 
 /// Continues the trace a caller sent (W3C `traceparent` and `tracestate` in

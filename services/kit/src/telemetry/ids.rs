@@ -29,6 +29,27 @@ pub(super) struct TraceIds {
 }
 
 impl TraceIds {
+    /// A new span's ids: in the trace of `remote` when it is valid (keeping
+    /// its sampling decision and vendor state), else in a new trace.
+    pub(super) fn continuing(remote: &SpanContext) -> Self {
+        let ids = RandomIdGenerator::default();
+        if remote.is_valid() {
+            Self {
+                trace_id: remote.trace_id(),
+                span_id: ids.new_span_id(),
+                flags: remote.trace_flags(),
+                state: remote.trace_state().clone(),
+            }
+        } else {
+            Self {
+                trace_id: ids.new_trace_id(),
+                span_id: ids.new_span_id(),
+                flags: TraceFlags::SAMPLED,
+                state: TraceState::NONE,
+            }
+        }
+    }
+
     /// As a remote parent, for an outgoing call's `traceparent`.
     pub(super) fn span_context(&self) -> SpanContext {
         SpanContext::new(
@@ -39,6 +60,24 @@ impl TraceIds {
             self.state.clone(),
         )
     }
+}
+
+thread_local! {
+    /// The ids the next span made on this thread is to have (see [`preset`]).
+    static PRESET: std::cell::Cell<Option<TraceIds>> = const { std::cell::Cell::new(None) };
+}
+
+/// Gives the next span made on this thread `ids` (instead of ids of its
+/// own), when the layer is installed and the span is enabled. Make the span
+/// right after, then call [`unused_preset`].
+pub(super) fn preset(ids: TraceIds) {
+    PRESET.set(Some(ids));
+}
+
+/// Whether the ids given by [`preset`] were not taken by a span, forgetting
+/// them either way (so no later span takes them).
+pub(super) fn unused_preset() -> bool {
+    PRESET.take().is_some()
 }
 
 /// Gives every span trace ids, and nothing else. What it does not do: sample
@@ -57,6 +96,10 @@ where
 {
     fn on_new_span(&self, _attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
+        if let Some(ids) = PRESET.take() {
+            span.extensions_mut().insert(ids);
+            return;
+        }
         let inherited = span
             .parent()
             .and_then(|parent| parent.extensions().get::<TraceIds>().cloned());
@@ -116,6 +159,8 @@ mod tests {
     use opentelemetry_sdk::propagation::TraceContextPropagator;
     use tonic::codegen::http::HeaderMap;
     use tracing_subscriber::layer::SubscriberExt as _;
+
+    use opentelemetry::trace::{SpanId, TraceId};
 
     use super::TraceIdsLayer;
     use crate::telemetry::{context_of, continue_trace};
@@ -217,6 +262,95 @@ mod tests {
             let before = ids(&request);
             continue_trace(&request, &headers("00-zz-00f067aa0ba902b7-01"));
             assert_eq!(ids(&request), before);
+        });
+    }
+
+    /// A log written to memory, one JSON line an event.
+    #[derive(Clone, Default)]
+    struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Lines {
+        /// The `span` object of the last line.
+        fn last_span(&self) -> serde_json::Value {
+            let text = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();
+            let line: serde_json::Value =
+                serde_json::from_str(text.lines().last().unwrap()).unwrap();
+            line["span"].clone()
+        }
+    }
+
+    #[test]
+    fn a_request_span_is_made_with_its_ids_in_its_fields() {
+        use crate::telemetry::request_span;
+        opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_subscriber::EnvFilter::new("info"))
+            .with(Some(TraceIdsLayer::default()))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .with_writer(move || writer.clone()),
+            );
+        let make = |ids: Option<(TraceId, SpanId)>| {
+            let (trace_id, span_id) = ids.unzip();
+            tracing::info_span!(
+                parent: None,
+                "request",
+                trace_id = trace_id.map(tracing::field::display),
+                span_id = span_id.map(tracing::field::display),
+            )
+        };
+        tracing::subscriber::with_default(subscriber, || {
+            // The caller's trace: the span's fields, its ids and what it
+            // passes on agree.
+            let caller = "4bf92f3577b34da6a3ce929d0e0e4736";
+            let request = request_span(&headers(&format!("00-{caller}-00f067aa0ba902b7-00")), make);
+            let (trace, span) = ids(&request);
+            assert_eq!(trace, caller);
+            assert_ne!(span, "00f067aa0ba902b7");
+            request.in_scope(|| tracing::info!("inside"));
+            let logged = lines.last_span();
+            assert_eq!(logged["trace_id"], trace.as_str());
+            assert_eq!(logged["span_id"], span.as_str());
+            let inner = request.in_scope(|| tracing::info_span!("inner"));
+            assert_eq!(
+                traceparent(&inner),
+                format!("00-{caller}-{}-00", ids(&inner).1)
+            );
+
+            // No caller's trace: a new one, sampled.
+            let request = request_span(&HeaderMap::new(), make);
+            let (trace, span) = ids(&request);
+            assert_ne!(trace, caller);
+            request.in_scope(|| tracing::info!("inside"));
+            assert_eq!(lines.last_span()["trace_id"], trace.as_str());
+            assert_eq!(traceparent(&request), format!("00-{trace}-{span}-01"));
+
+            // A span the filter leaves out takes no ids, and leaves none
+            // for the next span made (which would be in the caller's trace).
+            let skipped = request_span(
+                &headers(&format!("00-{caller}-00f067aa0ba902b7-01")),
+                |_| tracing::debug_span!("skipped"),
+            );
+            assert!(skipped.is_disabled());
+            let next = tracing::info_span!(parent: None, "next");
+            let (next_trace, _) = ids(&next);
+            assert_ne!(next_trace, trace);
+            assert_ne!(next_trace, caller);
         });
     }
 }
