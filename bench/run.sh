@@ -342,6 +342,8 @@ for size in $growth; do
   trainees=$((size / 10))
   psql -q -d hamafza_bench_enrolments -v size="$size" -v trainees="$trainees" -v course="$course_id" -f bench/seed-enrolments.sql
   psql -q -d hamafza_bench_certification -v size="$size" -v trainees="$trainees" -f bench/seed-certificates.sql
+  # The seeding's pages written now, not by a checkpoint during the reads.
+  psql -q -d postgres -c CHECKPOINT
   echo "    seeded $size enrolments ($trainees trainees) and $size certificates" >&2
   READ_PHASE=growth-$size read_grpc my-enrolments "$enrolments" "growth-$size-my-enrolments" 4 --trainees 1000
   READ_PHASE=growth-$size read_grpc org-enrolments "$enrolments" "growth-$size-org-enrolments" 4

@@ -95,8 +95,8 @@ where
         let permits = Arc::clone(&self.permits);
         let wait = self.wait;
         let deadline = caller_timeout(request.headers()).map(|timeout| Instant::now() + timeout);
-        // The call's span (opened by the telemetry layer around this call)
-        // follows it into its task.
+        // The call's span (opened by the telemetry layer around this call),
+        // for the rest of the work if it is spawned.
         let span = tracing::Span::current();
         Box::pin(async move {
             if deadline.is_some_and(|deadline| deadline <= Instant::now()) {
@@ -123,8 +123,13 @@ where
             };
             match RunToEnd::new(work, span).await {
                 Ok(response) => response,
-                Err(_) => {
-                    tracing::error!("a call's handler panicked");
+                Err(panic) => {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .copied()
+                        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                        .unwrap_or("(no message)");
+                    tracing::error!(panic = message, "a call's handler panicked");
                     Ok(tonic::Status::internal("internal error").into_http())
                 }
             }
@@ -168,6 +173,7 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let Some(work) = self.work.as_mut() else {
+            // Polled after it was ready, which a future's caller never does.
             return Poll::Pending;
         };
         let output = std::task::ready!(work.as_mut().poll(cx));

@@ -94,11 +94,12 @@ impl GrpcServer {
         let grace = self.config.shutdown_grace();
         let names = self.service_names;
         let mut server = tonic::transport::Server::builder()
-            // No server-side timeout that drops a call's future: a call that
-            // has started runs to its end in its own task (see admission), so
-            // a write is never cut off half-done nor answered CANCELLED after
-            // it committed. Calls queued for longer than the request timeout
-            // (or the caller's grpc-timeout) never start.
+            // No server-side timeout of our own. A call that has started runs
+            // to its end even when its future is dropped (tonic drops it at
+            // the caller's grpc-timeout, hyper when the caller hangs up): the
+            // admission layer then spawns the rest (`RunToEnd`), so a write
+            // is never cut off half-done. Calls queued for longer than the
+            // request timeout (or the caller's grpc-timeout) never start.
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .tcp_nodelay(true)

@@ -184,9 +184,10 @@ pub fn request_span(
     let remote = remote_parent(headers);
     let ids = ids::TraceIds::continuing(&remote);
     let chosen = (ids.trace_id, ids.span_id);
-    ids::preset(ids);
+    // Forgotten even if `make` panics, so no later span takes them.
+    let preset = ids::preset(ids);
     let span = make(Some(chosen));
-    if ids::unused_preset() {
+    if preset.unused() {
         // No ids layer saw the span (none installed, or the span is
         // filtered out): as for any span.
         continue_trace(&span, headers);

@@ -69,15 +69,33 @@ thread_local! {
 
 /// Gives the next span made on this thread `ids` (instead of ids of its
 /// own), when the layer is installed and the span is enabled. Make the span
-/// right after, then call [`unused_preset`].
-pub(super) fn preset(ids: TraceIds) {
+/// right after; the ids are forgotten when the returned guard goes (so no
+/// later span takes them, even if making the span panicked).
+pub(super) fn preset(ids: TraceIds) -> Preset {
     PRESET.set(Some(ids));
+    Preset(())
 }
 
-/// Whether the ids given by [`preset`] were not taken by a span, forgetting
-/// them either way (so no later span takes them).
-pub(super) fn unused_preset() -> bool {
-    PRESET.take().is_some()
+/// Ids given by [`preset`], until a span takes them or this goes.
+pub(super) struct Preset(());
+
+impl Preset {
+    /// Whether no span took the ids (forgetting them).
+    pub(super) fn unused(self) -> bool {
+        take_preset().is_some()
+    }
+}
+
+impl Drop for Preset {
+    fn drop(&mut self) {
+        take_preset();
+    }
+}
+
+/// The preset ids, taken; none while the thread's locals are being torn
+/// down (a span made by another local's destructor).
+fn take_preset() -> Option<TraceIds> {
+    PRESET.try_with(std::cell::Cell::take).ok().flatten()
 }
 
 /// Gives every span trace ids, and nothing else. What it does not do: sample
@@ -96,7 +114,7 @@ where
 {
     fn on_new_span(&self, _attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        if let Some(ids) = PRESET.take() {
+        if let Some(ids) = take_preset() {
             span.extensions_mut().insert(ids);
             return;
         }
@@ -305,7 +323,9 @@ mod tests {
                     .with_current_span(true)
                     .with_writer(move || writer.clone()),
             );
+        let given = std::cell::Cell::new(None);
         let make = |ids: Option<(TraceId, SpanId)>| {
+            given.set(ids);
             let (trace_id, span_id) = ids.unzip();
             tracing::info_span!(
                 parent: None,
@@ -320,6 +340,12 @@ mod tests {
             let caller = "4bf92f3577b34da6a3ce929d0e0e4736";
             let request = request_span(&headers(&format!("00-{caller}-00f067aa0ba902b7-00")), make);
             let (trace, span) = ids(&request);
+            // Made with the ids it has (not recorded after).
+            let (given_trace, given_span) = given.get().unwrap();
+            assert_eq!(
+                (given_trace.to_string(), given_span.to_string()),
+                (trace.clone(), span.clone())
+            );
             assert_eq!(trace, caller);
             assert_ne!(span, "00f067aa0ba902b7");
             request.in_scope(|| tracing::info!("inside"));
@@ -335,6 +361,11 @@ mod tests {
             // No caller's trace: a new one, sampled.
             let request = request_span(&HeaderMap::new(), make);
             let (trace, span) = ids(&request);
+            let (given_trace, given_span) = given.get().unwrap();
+            assert_eq!(
+                (given_trace.to_string(), given_span.to_string()),
+                (trace.clone(), span.clone())
+            );
             assert_ne!(trace, caller);
             request.in_scope(|| tracing::info!("inside"));
             assert_eq!(lines.last_span()["trace_id"], trace.as_str());
