@@ -29,6 +29,13 @@ const DELIVERY_TIMEOUT: Duration = Duration::from_secs(8);
 const PER_CALL: usize = 20;
 /// Publish calls under way at once when a PublishEvents call failed.
 const ONE_BY_ONE_AT_ONCE: usize = 4;
+/// PublishEvents calls of a round under way at once. One: the calls of a
+/// round (and the reads and writes they cause in notifications and courses)
+/// follow one another instead of taking both cores from Enrol at once. On
+/// two cores this cut Enrol's p99 at 8 callers from 22–28 to 18–19 ms,
+/// while a burst's notices take about twice as long (all of a 10 s run at
+/// 1,500 enrolments/s delivered 5.5 s after it instead of 2.7 s).
+const CALLS_AT_ONCE: usize = 1;
 
 /// Runs publication rounds until `shutdown`: the events of a round go to
 /// notifications `PER_CALL` at a time (PublishEvents), so that it reads the
@@ -45,7 +52,7 @@ pub async fn run(
         lease: LEASE,
         batch: 80,
         per_call: PER_CALL,
-        parallel: 4,
+        parallel: CALLS_AT_ONCE,
         ..Policy::from_workers(&workers, None)
     };
     hamafza_kit::outbox::run_batched(
