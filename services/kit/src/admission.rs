@@ -261,11 +261,16 @@ mod tests {
     /// A handler that takes `delay` per call and counts the calls it began
     /// and finished.
     #[derive(Clone)]
-    struct Slow(Duration, Arc<(AtomicUsize, AtomicUsize)>);
+    struct Slow(Duration, Arc<(AtomicUsize, AtomicUsize)>, bool);
 
     impl Slow {
         fn new(delay: Duration) -> Self {
-            Self(delay, Arc::default())
+            Self(delay, Arc::default(), false)
+        }
+
+        /// A handler that panics, after yielding once.
+        fn panicking() -> Self {
+            Self(Duration::ZERO, Arc::default(), true)
         }
 
         fn began(&self) -> usize {
@@ -287,11 +292,12 @@ mod tests {
         }
 
         fn call(&mut self, _: http::Request<String>) -> Self::Future {
-            let delay = self.0;
+            let (delay, panics) = (self.0, self.2);
             let counts = Arc::clone(&self.1);
             Box::pin(async move {
                 counts.0.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(delay).await;
+                assert!(!panics, "a bug in a handler");
                 counts.1.fetch_add(1, Ordering::SeqCst);
                 Ok(http::Response::new("done".to_owned()))
             })
@@ -345,30 +351,9 @@ mod tests {
         assert_eq!(handler.finished(), 2);
     }
 
-    /// A handler that panics.
-    #[derive(Clone)]
-    struct Panics;
-
-    impl Service<http::Request<String>> for Panics {
-        type Response = http::Response<String>;
-        type Error = std::convert::Infallible;
-        type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-            Poll::Ready(Ok(()))
-        }
-
-        fn call(&mut self, _: http::Request<String>) -> Self::Future {
-            Box::pin(async move {
-                tokio::task::yield_now().await;
-                panic!("a bug in a handler");
-            })
-        }
-    }
-
     #[tokio::test]
     async fn a_handler_that_panics_is_answered_internal_and_gives_its_place_back() {
-        let service = AdmissionLayer::new(1, Duration::from_millis(10)).layer(Panics);
+        let service = AdmissionLayer::new(1, Duration::from_millis(10)).layer(Slow::panicking());
         for _ in 0..2 {
             let mut service = service.clone();
             let response = service.call(request(RPC, None)).await.unwrap();

@@ -14,9 +14,7 @@ use std::time::Duration;
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Histogram};
-use opentelemetry::trace::{
-    SpanContext, SpanId, TraceContextExt as _, TraceId, TracerProvider as _,
-};
+use opentelemetry::trace::{SpanId, TraceContextExt as _, TraceId, TracerProvider as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
@@ -181,7 +179,7 @@ pub fn request_span(
         continue_trace(&span, headers);
         return span;
     }
-    let remote = remote_parent(headers);
+    let remote = caller_context(headers).span().span_context().clone();
     let ids = ids::TraceIds::continuing(&remote);
     let chosen = (ids.trace_id, ids.span_id);
     // Forgotten even if `make` panics, so no later span takes them.
@@ -195,12 +193,12 @@ pub fn request_span(
     span
 }
 
-/// The caller's span, from W3C trace context in `headers` (invalid if none).
-fn remote_parent(headers: &tonic::codegen::http::HeaderMap) -> SpanContext {
-    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+/// The caller's trace context, from W3C trace context in `headers` (with an
+/// invalid span if none).
+fn caller_context(headers: &tonic::codegen::http::HeaderMap) -> opentelemetry::Context {
+    opentelemetry::global::get_text_map_propagator(|propagator| {
         propagator.extract(&crate::grpc::HeaderExtractor(headers))
-    });
-    parent.span().span_context().clone()
+    })
 }
 
 /// Continues the trace a caller sent (W3C `traceparent` and `tracestate` in
@@ -208,10 +206,8 @@ fn remote_parent(headers: &tonic::codegen::http::HeaderMap) -> SpanContext {
 /// before any span inside it, and writes the
 /// span's ids into its `trace_id` and `span_id` fields (declared `Empty`), so
 /// every log line inside it names its trace.
-pub fn continue_trace(span: &tracing::Span, headers: &tonic::codegen::http::HeaderMap) {
-    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.extract(&crate::grpc::HeaderExtractor(headers))
-    });
+pub(crate) fn continue_trace(span: &tracing::Span, headers: &tonic::codegen::http::HeaderMap) {
+    let parent = caller_context(headers);
     let remote = parent.span().span_context().clone();
     let adopted = ids::with_ids_mut(span, |ids| {
         if remote.is_valid() {

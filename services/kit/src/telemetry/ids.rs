@@ -334,18 +334,23 @@ mod tests {
                 span_id = span_id.map(tracing::field::display),
             )
         };
-        tracing::subscriber::with_default(subscriber, || {
-            // The caller's trace: the span's fields, its ids and what it
-            // passes on agree.
-            let caller = "4bf92f3577b34da6a3ce929d0e0e4736";
-            let request = request_span(&headers(&format!("00-{caller}-00f067aa0ba902b7-00")), make);
-            let (trace, span) = ids(&request);
-            // Made with the ids it has (not recorded after).
+        // A request span's ids, which must be those `make` was given: it was
+        // made with them, not recorded after.
+        let made_with_given_ids = |request: &tracing::Span| {
+            let (trace, span) = ids(request);
             let (given_trace, given_span) = given.get().unwrap();
             assert_eq!(
                 (given_trace.to_string(), given_span.to_string()),
                 (trace.clone(), span.clone())
             );
+            (trace, span)
+        };
+        tracing::subscriber::with_default(subscriber, || {
+            // The caller's trace: the span's fields, its ids and what it
+            // passes on agree.
+            let caller = "4bf92f3577b34da6a3ce929d0e0e4736";
+            let request = request_span(&headers(&format!("00-{caller}-00f067aa0ba902b7-00")), make);
+            let (trace, span) = made_with_given_ids(&request);
             assert_eq!(trace, caller);
             assert_ne!(span, "00f067aa0ba902b7");
             request.in_scope(|| tracing::info!("inside"));
@@ -360,12 +365,7 @@ mod tests {
 
             // No caller's trace: a new one, sampled.
             let request = request_span(&HeaderMap::new(), make);
-            let (trace, span) = ids(&request);
-            let (given_trace, given_span) = given.get().unwrap();
-            assert_eq!(
-                (given_trace.to_string(), given_span.to_string()),
-                (trace.clone(), span.clone())
-            );
+            let (trace, span) = made_with_given_ids(&request);
             assert_ne!(trace, caller);
             request.in_scope(|| tracing::info!("inside"));
             assert_eq!(lines.last_span()["trace_id"], trace.as_str());
