@@ -305,9 +305,23 @@ fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// A failed call to another service as an outbox row records it.
+/// A failed call to another service as an outbox row records it: the
+/// gRPC code's canonical name (`UNAVAILABLE`, as a batched delivery's
+/// outcomes name it) and the message.
 pub fn failure(status: &tonic::Status) -> String {
-    format!("{:?}: {}", status.code(), status.message())
+    format!("{}: {}", code_name(status.code()), status.message())
+}
+
+/// A gRPC code's canonical name: `DeadlineExceeded` is `DEADLINE_EXCEEDED`.
+fn code_name(code: tonic::Code) -> String {
+    let mut name = String::new();
+    for (i, c) in format!("{code:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            name.push('_');
+        }
+        name.push(c.to_ascii_uppercase());
+    }
+    name
 }
 
 /// Runs delivery rounds over `outbox` until `shutdown`: each due row's
@@ -533,6 +547,20 @@ mod tests {
             .expect("the outbox table");
         let outbox = Outbox::new(db, "test_outbox");
         (dir, outbox)
+    }
+
+    #[test]
+    fn a_failed_call_is_recorded_with_its_codes_canonical_name() {
+        let failed = |code, message| failure(&tonic::Status::new(code, message));
+        assert_eq!(
+            failed(tonic::Code::Unavailable, "tcp connect error"),
+            "UNAVAILABLE: tcp connect error"
+        );
+        assert_eq!(
+            failed(tonic::Code::DeadlineExceeded, "late"),
+            "DEADLINE_EXCEEDED: late"
+        );
+        assert_eq!(failed(tonic::Code::Ok, ""), "OK: ");
     }
 
     #[test]

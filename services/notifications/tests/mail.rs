@@ -542,6 +542,82 @@ async fn with_the_mail_server_down_nothing_is_lost_and_nothing_sent_twice() {
 }
 
 #[tokio::test]
+async fn with_courses_down_the_notices_wait_and_none_is_lost() {
+    let dir = temp_dir("smtp");
+    let addr = free_addr();
+    let smtp = SmtpServer::start(addr, &dir).await;
+    let mut stack = stack_with_smtp(addr).await;
+    let course = published_course(&stack, "NTF-6", |_| {}).await;
+    let session = open_session(&stack, &course, |_| {}).await;
+
+    // Two enrolments whose notices wait in enrolments' outbox, then courses
+    // (the directory and the sessions' plans) goes down and notifications
+    // comes up: each attempt at the notices fails and is kept for later.
+    stack.stop(Svc::Notifications).await;
+    enrolled(&stack, TRAINEE_MSC, &session.id, "c-1").await;
+    enrolled(&stack, TRAINEE_MSC_2, &session.id, "c-2").await;
+    stack.stop(Svc::Courses).await;
+    let outbox = sea_orm::Database::connect(&stack.database(Svc::Enrolments).url)
+        .await
+        .unwrap();
+    let attempts = async || -> Vec<(i32, String)> {
+        use sea_orm::{ConnectionTrait as _, Statement};
+        let rows = outbox
+            .query_all_raw(Statement::from_string(
+                outbox.get_database_backend(),
+                "SELECT attempts, last_error FROM notify_outbox \
+                 WHERE delivered_at IS NULL AND parked_at IS NULL ORDER BY id",
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|row| {
+                let attempts: i32 = row.try_get("", "attempts").unwrap();
+                let error: Option<String> = row.try_get("", "last_error").unwrap();
+                (attempts, error.unwrap_or_default())
+            })
+            .collect()
+    };
+    stack.start(Svc::Notifications).await;
+    let before = attempts().await;
+    assert_eq!(before.len(), 2, "both notices wait: {before:?}");
+    eventually(Duration::from_secs(60), || async {
+        let now = attempts().await;
+        now.len() == 2
+            && now.iter().zip(&before).all(|((n, error), (b, _))| {
+                // Tried (at least twice) since notifications listens, which
+                // answered that it could not reach courses.
+                *n >= b + 2 && error.starts_with("UNAVAILABLE: ")
+            })
+    })
+    .await;
+    assert_eq!(smtp.count(), 0);
+    let deliveries = notifications(&stack)
+        .list_deliveries(stack.request(ADMIN, npb::ListDeliveriesRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (deliveries.sent_count, deliveries.pending_count),
+        (0, 0),
+        "nothing was recorded half-way"
+    );
+
+    // Courses is back: each notice is mailed, once.
+    stack.start(Svc::Courses).await;
+    let messages = received(&smtp, 2).await;
+    let mut by_recipient: BTreeMap<String, usize> = BTreeMap::new();
+    for message in &messages {
+        *by_recipient.entry(message.to.clone()).or_default() += 1;
+    }
+    assert_eq!(by_recipient.len(), 2, "{by_recipient:?}");
+    eventually(Duration::from_secs(30), || async {
+        attempts().await.is_empty()
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn an_email_that_keeps_failing_is_parked_with_its_error() {
     let addr = free_addr();
     let stack = mail_stack(addr, 2, &[]).await;
