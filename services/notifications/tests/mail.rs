@@ -557,7 +557,7 @@ async fn with_courses_down_the_notices_wait_and_none_is_lost() {
     enrolled(&stack, TRAINEE_MSC, &session.id, "c-1").await;
     enrolled(&stack, TRAINEE_MSC_2, &session.id, "c-2").await;
     stack.stop(Svc::Courses).await;
-    let outbox = sea_orm::Database::connect(&stack.database(Svc::Enrolments).url)
+    let outbox = hamafza_kit::db::connect(&stack.database(Svc::Enrolments).url)
         .await
         .unwrap();
     let attempts = async || -> Vec<(i32, String)> {
@@ -573,8 +573,8 @@ async fn with_courses_down_the_notices_wait_and_none_is_lost() {
         rows.iter()
             .map(|row| {
                 let attempts: i32 = row.try_get("", "attempts").unwrap();
-                let error: Option<String> = row.try_get("", "last_error").unwrap();
-                (attempts, error.unwrap_or_default())
+                let error: String = row.try_get("", "last_error").unwrap();
+                (attempts, error)
             })
             .collect()
     };
@@ -585,8 +585,11 @@ async fn with_courses_down_the_notices_wait_and_none_is_lost() {
         let now = attempts().await;
         now.len() == 2
             && now.iter().zip(&before).all(|((n, error), (b, _))| {
-                // Tried (at least twice) since notifications listens, which
-                // answered that it could not reach courses.
+                // Tried at least twice since notifications listens: a row's
+                // attempts count up when it is claimed, so these attempts
+                // reached notifications, which answered that it could not
+                // read courses (an outcome of UNAVAILABLE; had it recorded
+                // the event, or answered otherwise, this never holds).
                 *n >= b + 2 && error.starts_with("UNAVAILABLE: ")
             })
     })
