@@ -528,10 +528,7 @@ async fn with_the_mail_server_down_nothing_is_lost_and_nothing_sent_twice() {
     // The server comes up: each email arrives, once.
     let smtp = SmtpServer::start(addr, &dir).await;
     let messages = received(&smtp, 2).await;
-    let mut by_recipient: BTreeMap<String, usize> = BTreeMap::new();
-    for message in &messages {
-        *by_recipient.entry(message.to.clone()).or_default() += 1;
-    }
+    let by_recipient = by_recipient(&messages);
     assert_eq!(by_recipient.len(), 2, "{by_recipient:?}");
     let listed = client
         .list_deliveries(stack.request(ADMIN, npb::ListDeliveriesRequest::default()))
@@ -609,10 +606,7 @@ async fn with_courses_down_the_notices_wait_and_none_is_lost() {
     // Courses is back: each notice is mailed, once.
     stack.start(Svc::Courses).await;
     let messages = received(&smtp, 2).await;
-    let mut by_recipient: BTreeMap<String, usize> = BTreeMap::new();
-    for message in &messages {
-        *by_recipient.entry(message.to.clone()).or_default() += 1;
-    }
+    let by_recipient = by_recipient(&messages);
     assert_eq!(by_recipient.len(), 2, "{by_recipient:?}");
     eventually(Duration::from_secs(30), || async {
         attempts().await.is_empty()
@@ -680,4 +674,13 @@ async fn two_replicas_of_each_send_every_email_once() {
     let ids: std::collections::BTreeSet<_> =
         messages.iter().map(|m| m.message_id.clone()).collect();
     assert_eq!(ids.len(), 6, "each email once");
+}
+
+/// How many of `messages` went to each recipient.
+fn by_recipient(messages: &[common::Received]) -> BTreeMap<String, usize> {
+    let mut counted = BTreeMap::new();
+    for message in messages {
+        *counted.entry(message.to.clone()).or_default() += 1;
+    }
+    counted
 }
