@@ -18,11 +18,7 @@ use uuid::Uuid;
 
 /// A migrated store whose statements are counted.
 async fn counted_store() -> (TestDatabase, Store, DatabaseConnection, Arc<AtomicUsize>) {
-    let database = TestDatabase::create().await;
-    let mut db = hamafza_kit::db::connect_and_migrate::<Migrator>(&database.url)
-        .await
-        .unwrap();
-    let statements = hamafza_kit::testing::count_statements(&mut db);
+    let (database, db, statements) = hamafza_kit::testing::counted_database::<Migrator>().await;
     (database, Store::new(db.clone()), db, statements)
 }
 

@@ -152,12 +152,10 @@ async fn main_text(browser: &fantoccini::Client) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trainee_enrols_and_finds_a_verified_certificate_in_a_real_browser() {
-    let Some((_driver, browser, _profile)) = open_browser().await else {
+    let Some((_driver, browser, stack, base)) = browser_and_stack().await else {
         return;
     };
-    let stack = Stack::start().await;
     let shots = screenshots_dir();
-    let base = stack.base.clone();
 
     // The Persian catalog.
     browser.goto(&base).await.unwrap();
@@ -430,9 +428,10 @@ async fn complete(stack: &Stack, session_id: &str) {
     fixtures::attend_and_complete_ahead(stack, &session, &enrolment.id, Some(95), "browser").await;
 }
 
-/// A headless Chromium driven over WebDriver, or `None` (the test then says
-/// so and passes) where chromium and chromedriver are not installed.
-async fn open_browser() -> Option<(Driver, fantoccini::Client, PathBuf)> {
+/// A headless Chromium driven over WebDriver and a stack for it to visit
+/// (with its base URL), or `None` (the test then says so and passes) where
+/// chromium and chromedriver are not installed.
+async fn browser_and_stack() -> Option<(Driver, fantoccini::Client, Stack, String)> {
     let (Some(chromedriver), Some(chromium)) = (
         find("chromedriver"),
         find("chromium").or_else(|| find("chromium-browser")),
@@ -479,7 +478,9 @@ async fn open_browser() -> Option<(Driver, fantoccini::Client, PathBuf)> {
                 .connect(&format!("http://127.0.0.1:{port}"))
                 .await
         {
-            return Some((driver, client, profile));
+            let stack = Stack::start().await;
+            let base = stack.base.clone();
+            return Some((driver, client, stack, base));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -552,11 +553,9 @@ async fn card_with(browser: &fantoccini::Client, text: &str) -> fantoccini::elem
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_council_members_approve_pr_180_in_a_real_browser() {
-    let Some((_driver, browser, _profile)) = open_browser().await else {
+    let Some((_driver, browser, _stack, base)) = browser_and_stack().await else {
         return;
     };
-    let stack = Stack::start().await;
-    let base = stack.base.clone();
 
     sign_in_as(&browser, &base, "council-msc").await;
     browser.goto(&base).await.unwrap();
@@ -620,43 +619,14 @@ async fn the_instructor_takes_attendance_and_completes_a_session_in_a_real_brows
     use hamafza_proto::enrolments as epb;
     const SARA: hamafza_testkit::Who = ("trainee-msc-1", "msc", &[Role::Trainee]);
     const ALI: hamafza_testkit::Who = ("trainee-ksc-1", "ksc", &[Role::Trainee]);
-    const RAHIMI: hamafza_testkit::Who = ("instructor-rahimi", "imidro", &[Role::Instructor]);
 
-    let Some((_driver, browser, _profile)) = open_browser().await else {
+    let Some((_driver, browser, stack, base)) = browser_and_stack().await else {
         return;
     };
-    let stack = Stack::start().await;
-    let base = stack.base.clone();
     // A session of the demo PR-101 like the demo's, taught by
     // instructor-rahimi, two meetings, under way (attendance is taken once a
     // meeting has started); two demo trainees enrol over gRPC.
-    let sessions = fixtures::session_service(&stack)
-        .list_sessions(stack.request(
-            RAHIMI,
-            hamafza_proto::courses::ListSessionsRequest {
-                instructor_subject: RAHIMI.0.to_owned(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .sessions;
-    let session = sessions
-        .iter()
-        .find(|s| {
-            s.status() == hamafza_proto::courses::SessionStatus::Open
-                && s.details.as_ref().is_some_and(|d| d.meetings.len() == 2)
-        })
-        .expect("a two-meeting demo session taught by instructor-rahimi");
-    let mut details = session.details.clone().unwrap();
-    fixtures::under_way(&mut details);
-    let planned = fixtures::create_session(&stack, ADMIN, &session.course_id, details)
-        .await
-        .unwrap();
-    let session = fixtures::open_planned_session(&stack, ADMIN, &planned.id)
-        .await
-        .unwrap();
+    let session = rahimi_session_under_way(&stack).await;
     let sara = fixtures::enrolled(&stack, SARA, &session.id, "sara").await;
     let ali = fixtures::enrolled(&stack, ALI, &session.id, "ali").await;
     let roster = format!("/teach/sessions/{}", session.id);
@@ -807,11 +777,9 @@ async fn a_company_manager_approves_enrols_and_uploads_in_a_real_browser() {
     use hamafza_kit::auth::Role;
     use hamafza_kit::sheet::{self, Limits, Table};
     const SARA: hamafza_testkit::Who = ("trainee-msc-1", "msc", &[Role::Trainee]);
-    let Some((_driver, browser, _profile)) = open_browser().await else {
+    let Some((_driver, browser, stack, base)) = browser_and_stack().await else {
         return;
     };
-    let stack = Stack::start().await;
-    let base = stack.base.clone();
     let course = fixtures::published_course(&stack.stack, "PR-991", |details| {
         details.requires_manager_approval = true;
     })
@@ -1000,11 +968,9 @@ fn jalali_in(days: i64) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_puts_a_course_and_a_session_through_the_back_office_in_a_real_browser() {
-    let Some((_driver, browser, _profile)) = open_browser().await else {
+    let Some((_driver, browser, _stack, base)) = browser_and_stack().await else {
         return;
     };
-    let stack = Stack::start().await;
-    let base = stack.base.clone();
 
     sign_in_as(&browser, &base, "admin").await;
     browser.goto(&base).await.unwrap();
@@ -1115,11 +1081,9 @@ async fn an_admin_puts_a_course_and_a_session_through_the_back_office_in_a_real_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_company_proposes_to_host_a_session_and_the_admin_accepts_in_a_real_browser() {
-    let Some((_driver, browser, _profile)) = open_browser().await else {
+    let Some((_driver, browser, _stack, base)) = browser_and_stack().await else {
         return;
     };
-    let stack = Stack::start().await;
-    let base = stack.base.clone();
 
     // Khuzestan Steel's manager proposes a session of PR-101 taught by one
     // of the company's own people.
@@ -1189,11 +1153,9 @@ async fn a_trainee_rates_a_course_and_the_instructor_reads_the_results_in_a_real
         ("msc-browser-2", "msc", &[Role::Trainee]),
         ("msc-browser-3", "msc", &[Role::Trainee]),
     ];
-    let Some((_driver, browser, _profile)) = open_browser().await else {
+    let Some((_driver, browser, stack, base)) = browser_and_stack().await else {
         return;
     };
-    let stack = Stack::start().await;
-    let base = stack.base.clone();
     let session = rahimi_session_under_way(&stack).await;
     let sara = passed_by_rahimi(&stack, &session, SARA, "sara").await;
     for (i, who) in OTHERS.iter().enumerate() {
@@ -1243,11 +1205,9 @@ async fn a_trainee_rates_a_course_and_the_instructor_reads_the_results_in_a_real
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_case_study_goes_through_the_library_in_a_real_browser() {
-    let Some((_driver, browser, _profile)) = open_browser().await else {
+    let Some((_driver, browser, _stack, base)) = browser_and_stack().await else {
         return;
     };
-    let stack = Stack::start().await;
-    let base = stack.base.clone();
 
     // A trainee of Mobarakeh Steel drafts a case study with a PDF.
     sign_in_as(&browser, &base, "trainee-msc-1").await;
@@ -1375,11 +1335,9 @@ async fn header_spread(browser: &fantoccini::Client) -> f64 {
 async fn tables_fold_into_cards_on_a_phone_and_the_header_fits_a_laptop_in_a_real_browser() {
     use hamafza_kit::auth::Role;
     const SARA: hamafza_testkit::Who = ("trainee-msc-1", "msc", &[Role::Trainee]);
-    let Some((_driver, browser, _profile)) = open_browser().await else {
+    let Some((_driver, browser, stack, base)) = browser_and_stack().await else {
         return;
     };
-    let stack = Stack::start().await;
-    let base = stack.base.clone();
     let session = rahimi_session_under_way(&stack).await;
     passed_by_rahimi(&stack, &session, SARA, "phone").await;
     let roster = format!("/teach/sessions/{}", session.id);

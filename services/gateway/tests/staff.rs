@@ -132,44 +132,11 @@ async fn a_council_member_votes_through_the_form_and_refusals_reshow_it() {
 /// Ali (ksc) enrolled: its meetings have begun, so attendance and scores can
 /// be recorded. Its id.
 async fn rahimi_session_with_two(stack: &Stack) -> String {
-    let demo = rahimi_demo_session(stack).await;
-    let mut details = demo.details.clone().unwrap();
-    fixtures::under_way(&mut details);
-    let planned = fixtures::create_session(stack, ADMIN, &demo.course_id, details)
-        .await
-        .unwrap();
-    let session = fixtures::open_planned_session(stack, ADMIN, &planned.id)
-        .await
-        .unwrap();
+    let session = rahimi_session_under_way(stack).await;
     for (who, tag) in [(SARA, "sara"), (ALI, "ali")] {
         fixtures::enrolled(stack, who, &session.id, tag).await;
     }
     session.id
-}
-
-/// The demo's open PR-101 session taught by instructor-rahimi, days away.
-async fn rahimi_demo_session(stack: &Stack) -> hamafza_proto::courses::Session {
-    let sessions = hamafza_testkit::fixtures::session_service(stack)
-        .list_sessions(stack.request(
-            RAHIMI,
-            hamafza_proto::courses::ListSessionsRequest {
-                instructor_subject: RAHIMI.0.to_owned(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .sessions;
-    // PR-101's: two meetings, no prerequisites, no manager's approval.
-    let session = sessions
-        .iter()
-        .find(|s| {
-            s.status() == hamafza_proto::courses::SessionStatus::Open
-                && s.details.as_ref().is_some_and(|d| d.meetings.len() == 2)
-        })
-        .expect("the demo instructor teaches");
-    session.clone()
 }
 
 #[tokio::test]

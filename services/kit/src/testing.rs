@@ -92,15 +92,21 @@ impl Drop for TestDatabase {
     }
 }
 
-/// Counts the statements `db` sends from now on (its clones share the
+/// A fresh database migrated by `M`, a connection to it, and the count of
+/// the statements that connection sends from now on (its clones share the
 /// count), e.g. to show how many round trips an operation takes.
-pub fn count_statements(db: &mut sea_orm::DatabaseConnection) -> Arc<AtomicUsize> {
+pub async fn counted_database<M: sea_orm_migration::MigratorTrait>()
+-> (TestDatabase, sea_orm::DatabaseConnection, Arc<AtomicUsize>) {
+    let database = TestDatabase::create().await;
+    let mut db = crate::db::connect_and_migrate::<M>(&database.url)
+        .await
+        .expect("the test database migrates");
     let statements = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&statements);
     db.set_metric_callback(move |_| {
         counter.fetch_add(1, Ordering::SeqCst);
     });
-    statements
+    (database, db, statements)
 }
 
 fn replace_database(url: &str, name: &str) -> String {

@@ -17,11 +17,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Transac
 use uuid::Uuid;
 
 async fn store() -> (TestDatabase, Store, DatabaseConnection, Arc<AtomicUsize>) {
-    let database = TestDatabase::create().await;
-    let mut db = hamafza_kit::db::connect_and_migrate::<Migrator>(&database.url)
-        .await
-        .unwrap();
-    let statements = hamafza_kit::testing::count_statements(&mut db);
+    let (database, db, statements) = hamafza_kit::testing::counted_database::<Migrator>().await;
     (database, Store::new(db.clone()), db, statements)
 }
 

@@ -162,9 +162,10 @@ pub const RAHIMI: hamafza_testkit::Who = (
 use hamafza_proto::courses as cpb;
 use hamafza_testkit::Who;
 
-/// A session under way of the demo PR-101 taught by instructor-rahimi.
-pub async fn rahimi_session_under_way(stack: &Stack) -> cpb::Session {
-    let demo = fixtures::session_service(stack)
+/// The demo's open PR-101 session taught by instructor-rahimi, days away:
+/// two meetings, no prerequisites, no manager's approval.
+pub async fn rahimi_demo_session(stack: &Stack) -> cpb::Session {
+    fixtures::session_service(stack)
         .list_sessions(stack.request(
             RAHIMI,
             cpb::ListSessionsRequest {
@@ -181,7 +182,13 @@ pub async fn rahimi_session_under_way(stack: &Stack) -> cpb::Session {
             s.status() == cpb::SessionStatus::Open
                 && s.details.as_ref().is_some_and(|d| d.meetings.len() == 2)
         })
-        .expect("the demo instructor teaches PR-101");
+        .expect("the demo instructor teaches PR-101")
+}
+
+/// A session under way (its meetings have begun, so attendance and scores
+/// can be recorded) like the demo's PR-101 taught by instructor-rahimi.
+pub async fn rahimi_session_under_way(stack: &Stack) -> cpb::Session {
+    let demo = rahimi_demo_session(stack).await;
     let mut details = demo.details.clone().unwrap();
     fixtures::under_way(&mut details);
     let planned = fixtures::create_session(stack, ADMIN, &demo.course_id, details)
