@@ -238,7 +238,7 @@ async fn exit_codes_say_what_went_wrong() {
     let no_token = admin(&stack, None, &["courses", "list"]).await;
     assert_eq!(no_token.status.code(), Some(3), "{}", stderr(&no_token));
     assert!(
-        stderr(&no_token).contains("Unauthenticated"),
+        stderr(&no_token).contains("UNAUTHENTICATED"),
         "{}",
         stderr(&no_token)
     );
@@ -284,7 +284,7 @@ async fn exit_codes_say_what_went_wrong() {
         stderr(&not_approved)
     );
     assert!(
-        stderr(&not_approved).contains("FailedPrecondition"),
+        stderr(&not_approved).contains("FAILED_PRECONDITION"),
         "{}",
         stderr(&not_approved)
     );
@@ -320,7 +320,7 @@ async fn a_refusal_prints_its_reason_and_every_field_violation() {
     .await;
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let errors = stderr(&output);
-    assert!(errors.contains("InvalidArgument"), "{errors}");
+    assert!(errors.contains("INVALID_ARGUMENT"), "{errors}");
     assert!(errors.contains("details.title.fa: "), "{errors}");
     assert!(errors.contains("details.hours: "), "{errors}");
 }

@@ -89,7 +89,7 @@ impl Failure {
                     .error_info()
                     .map(|info| info.reason.clone())
                     .filter(|reason| !reason.is_empty());
-                let code = format!("{:?}", status.code());
+                let code = hamafza_kit::grpc::code_name(status.code());
                 match reason {
                     Some(reason) => eprintln!("error: {reason} ({code}): {}", status.message()),
                     None => eprintln!("error: {code}: {}", status.message()),

@@ -309,31 +309,11 @@ fn placeholders(first: usize, count: usize) -> String {
 /// gRPC code's canonical name (`UNAVAILABLE`, as a batched delivery's
 /// outcomes name it) and the message.
 pub fn failure(status: &tonic::Status) -> String {
-    format!("{}: {}", code_name(status.code()), status.message())
-}
-
-/// A gRPC code's canonical name, as the gRPC specification spells it.
-fn code_name(code: tonic::Code) -> &'static str {
-    use tonic::Code;
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
-    }
+    format!(
+        "{}: {}",
+        crate::grpc::code_name(status.code()),
+        status.message()
+    )
 }
 
 /// Runs delivery rounds over `outbox` until `shutdown`: each due row's
