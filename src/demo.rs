@@ -17,6 +17,7 @@ use anyhow::Context;
 use hamafza_kit::auth::{DevIssuer, Role, TokenRequest};
 use hamafza_kit::config::Config;
 use hamafza_kit::demo;
+use hamafza_kit::grpc::PeerChannel;
 use hamafza_kit::grpc::{Health, check_health};
 use hamafza_kit::ids::Person;
 use hamafza_kit::peers::PeerAuth;
@@ -28,14 +29,13 @@ use hamafza_proto::courses::course_service_client::CourseServiceClient;
 use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use hamafza_proto::enrolments as epb;
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
-use tonic::transport::Channel;
 
 /// Calls as demo people.
 struct Demo {
     issuer: DevIssuer,
-    courses: Channel,
-    enrolments: Channel,
-    certification: Channel,
+    courses: PeerChannel,
+    enrolments: PeerChannel,
+    certification: PeerChannel,
 }
 
 impl Demo {
@@ -55,7 +55,9 @@ impl Demo {
         &self,
         subject: &str,
     ) -> anyhow::Result<
-        EnrolmentServiceClient<tonic::service::interceptor::InterceptedService<Channel, PeerAuth>>,
+        EnrolmentServiceClient<
+            tonic::service::interceptor::InterceptedService<PeerChannel, PeerAuth>,
+        >,
     > {
         Ok(EnrolmentServiceClient::with_interceptor(
             self.enrolments.clone(),
@@ -139,8 +141,8 @@ async fn run(config: &Config, begun: Option<Begun>) -> anyhow::Result<()> {
         }
         anyhow::ensure!(ready, "{url} did not start serving");
     }
-    let channel = |url: &str| {
-        hamafza_kit::grpc::peer_channel(url, Duration::from_secs(3), Duration::from_secs(10))
+    let channel = |name: &'static str, url: &str| {
+        hamafza_kit::grpc::peer_channel(name, url, Duration::from_secs(3), Duration::from_secs(10))
     };
     let demo = Demo {
         issuer: DevIssuer::load_or_create(
@@ -148,9 +150,9 @@ async fn run(config: &Config, begun: Option<Begun>) -> anyhow::Result<()> {
             &config.auth.issuer,
             &config.auth.audience,
         )?,
-        courses: channel(&urls[0])?,
-        enrolments: channel(&urls[1])?,
-        certification: channel(&urls[2])?,
+        courses: channel("courses", &urls[0])?,
+        enrolments: channel("enrolments", &urls[1])?,
+        certification: channel("certification", &urls[2])?,
     };
 
     // Requests waiting for the msc and ksc managers: a course that needs

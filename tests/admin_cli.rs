@@ -274,6 +274,12 @@ async fn exit_codes_say_what_went_wrong() {
     )
     .await;
     assert_eq!(nowhere.status.code(), Some(5), "{}", stderr(&nowhere));
+    assert!(
+        stderr(&nowhere)
+            .starts_with("error: UNAVAILABLE: courses could not be reached: tcp connect error"),
+        "which service, and why: {}",
+        stderr(&nowhere)
+    );
 
     let draft = fixtures::draft_course(&stack, "PR-500").await;
     let not_approved = admin(&stack, Some(&token), &["courses", "publish", "PR-500"]).await;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use hamafza_kit::config::Config;
+use hamafza_kit::grpc::PeerChannel;
 use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
 use hamafza_proto::courses::event_service_client::EventServiceClient;
@@ -14,7 +15,7 @@ use hamafza_proto::courses::person_service_client::PersonServiceClient;
 use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use hamafza_proto::enrolments::enrolment_service_client::EnrolmentServiceClient;
 use tonic::metadata::{Ascii, MetadataValue};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 use tonic_types::StatusExt;
 
 use super::Global;
@@ -127,9 +128,9 @@ pub type Outcome<T = ()> = Result<T, Failure>;
 
 /// Channels, credentials and output settings of one command.
 pub struct Context {
-    courses: Channel,
-    enrolments: Channel,
-    certification: Channel,
+    courses: PeerChannel,
+    enrolments: PeerChannel,
+    certification: PeerChannel,
     token: Option<MetadataValue<Ascii>>,
     timeout: Duration,
     request_id: Option<String>,
@@ -143,13 +144,19 @@ impl Context {
     /// Channels to the three services (connected at the first call) and the
     /// caller's token.
     pub fn new(global: &Global, config: &Config) -> Outcome<Self> {
-        let channel = |given: &Option<String>, fallback: String| -> Outcome<Channel> {
+        let channel = |name: &'static str,
+                       given: &Option<String>,
+                       fallback: String|
+         -> Outcome<PeerChannel> {
             let url = given.clone().unwrap_or(fallback);
             let endpoint = Endpoint::from_shared(url.clone())
                 .map_err(|error| Failure::Usage(format!("{url} is not a URL: {error}")))?;
-            Ok(endpoint
-                .connect_timeout(Duration::from_secs(5))
-                .connect_lazy())
+            Ok(PeerChannel::new(
+                name,
+                endpoint
+                    .connect_timeout(Duration::from_secs(5))
+                    .connect_lazy(),
+            ))
         };
         let token = match (&global.token_file, &global.token) {
             (Some(file), _) => Some(std::fs::read_to_string(file).map_err(|error| {
@@ -181,9 +188,13 @@ impl Context {
             ));
         }
         Ok(Self {
-            courses: channel(&global.courses, config.courses.url())?,
-            enrolments: channel(&global.enrolments, config.enrolments.url())?,
-            certification: channel(&global.certification, config.certification.url())?,
+            courses: channel("courses", &global.courses, config.courses.url())?,
+            enrolments: channel("enrolments", &global.enrolments, config.enrolments.url())?,
+            certification: channel(
+                "certification",
+                &global.certification,
+                config.certification.url(),
+            )?,
             token,
             timeout: global.timeout,
             request_id: global.request_id.clone(),
@@ -220,37 +231,37 @@ impl Context {
     }
 
     /// The courses service's catalog client.
-    pub fn catalog(&self) -> CourseServiceClient<Channel> {
+    pub fn catalog(&self) -> CourseServiceClient<PeerChannel> {
         CourseServiceClient::new(self.courses.clone())
     }
 
     /// The courses service's session client.
-    pub fn sessions(&self) -> SessionServiceClient<Channel> {
+    pub fn sessions(&self) -> SessionServiceClient<PeerChannel> {
         SessionServiceClient::new(self.courses.clone())
     }
 
     /// The courses service's event client.
-    pub fn events(&self) -> EventServiceClient<Channel> {
+    pub fn events(&self) -> EventServiceClient<PeerChannel> {
         EventServiceClient::new(self.courses.clone())
     }
 
     /// The courses service's organization client.
-    pub fn organizations(&self) -> OrganizationServiceClient<Channel> {
+    pub fn organizations(&self) -> OrganizationServiceClient<PeerChannel> {
         OrganizationServiceClient::new(self.courses.clone())
     }
 
     /// The courses service's people directory client.
-    pub fn people(&self) -> PersonServiceClient<Channel> {
+    pub fn people(&self) -> PersonServiceClient<PeerChannel> {
         PersonServiceClient::new(self.courses.clone())
     }
 
     /// The enrolments service's client.
-    pub fn enrolments(&self) -> EnrolmentServiceClient<Channel> {
+    pub fn enrolments(&self) -> EnrolmentServiceClient<PeerChannel> {
         EnrolmentServiceClient::new(self.enrolments.clone())
     }
 
     /// The certification service's client.
-    pub fn certification(&self) -> CertificationServiceClient<Channel> {
+    pub fn certification(&self) -> CertificationServiceClient<PeerChannel> {
         CertificationServiceClient::new(self.certification.clone())
     }
 }

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use hamafza_kit::auth::ServiceToken;
+use hamafza_kit::grpc::PeerChannel;
 use hamafza_kit::ids::{CourseId, ProgramId, SessionId};
 use hamafza_proto::courses as pb;
-use tonic::transport::Channel;
 use uuid::Uuid;
 
 use crate::domain::CertificationError;
@@ -33,7 +33,7 @@ pub struct ProgramFacts {
 
 impl CoursesClient {
     /// A client over `channel`, calling as `identity`.
-    pub fn new(channel: Channel, identity: Arc<ServiceToken>) -> Self {
+    pub fn new(channel: PeerChannel, identity: Arc<ServiceToken>) -> Self {
         Self {
             client: hamafza_kit::peers::CoursesClient::as_service(channel, identity),
         }

@@ -59,7 +59,7 @@ impl Service for CertificationService {
             .identity(Self::NAME)
             .context("the certification service's own identity")?;
         // Lazily connected: certification may start before courses.
-        let courses = CoursesClient::new(peer(&config.courses.url())?, identity);
+        let courses = CoursesClient::new(peer("courses", &config.courses.url())?, identity);
         Ok(Self {
             store,
             verifier: Arc::clone(&shared.verifier),

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use hamafza_kit::auth::{AuthInterceptor, TokenVerifier};
 use hamafza_kit::config::{Config, GrpcConfig, ServiceName};
+use hamafza_kit::grpc::PeerChannel;
 use hamafza_kit::grpc::{GrpcServer, ServeError, peer};
 use hamafza_kit::outbox::{Outbox, Policy};
 use hamafza_kit::peers::PeerAuth;
@@ -33,7 +34,6 @@ use hamafza_proto::notifications::notification_service_client::NotificationServi
 use prost::Message;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
 pub use api::CoursesApi;
 pub use store::{Migrator, Store};
@@ -79,7 +79,7 @@ impl Service for CoursesService {
         let notifier = Notifier {
             // Lazily connected: courses may start before notifications.
             client: NotificationServiceClient::with_interceptor(
-                peer(&config.notifications.url())?,
+                peer("notifications", &config.notifications.url())?,
                 PeerAuth::service(identity),
             ),
             policy: Policy::from_workers(&config.workers, None),
@@ -148,7 +148,7 @@ impl Service for CoursesService {
 /// once (Publish is idempotent by event id), with the kit's leases and
 /// backoff.
 struct Notifier {
-    client: NotificationServiceClient<InterceptedService<Channel, PeerAuth>>,
+    client: NotificationServiceClient<InterceptedService<PeerChannel, PeerAuth>>,
     policy: Policy,
 }
 

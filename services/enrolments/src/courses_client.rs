@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hamafza_kit::auth::ServiceToken;
+use hamafza_kit::grpc::PeerChannel;
 use hamafza_kit::ids::{CourseId, ProgramId, SessionId};
 use hamafza_kit::recent::Recent;
 use hamafza_kit::time::{from_timestamp, to_timestamp};
 use hamafza_proto::courses as pb;
-use tonic::transport::Channel;
 use uuid::Uuid;
 
 use crate::directory::{Directory, Known};
@@ -67,7 +67,7 @@ pub struct SessionChange {
 
 impl CoursesClient {
     /// A client over `channel` (typically connected lazily), calling as `identity`.
-    pub fn new(channel: Channel, identity: Arc<ServiceToken>) -> Self {
+    pub fn new(channel: PeerChannel, identity: Arc<ServiceToken>) -> Self {
         Self {
             client: hamafza_kit::peers::CoursesClient::as_service(channel, identity),
             recent: Arc::new(Recent::new(RECENT_FACTS, 10_000)),

@@ -24,6 +24,7 @@ use std::time::Duration;
 use anyhow::Context;
 use hamafza_kit::auth::{AuthInterceptor, ServiceToken, TokenVerifier};
 use hamafza_kit::config::{Config, EvaluationsConfig, GrpcConfig, ServiceName, WorkersConfig};
+use hamafza_kit::grpc::PeerChannel;
 use hamafza_kit::grpc::{GrpcServer, ServeError, peer};
 use hamafza_kit::service::{Service, Shared};
 use hamafza_kit::shutdown::Shutdown;
@@ -32,7 +33,6 @@ use hamafza_proto::enrolments::evaluation_service_server::EvaluationServiceServe
 use hamafza_proto::enrolments::report_service_server::ReportServiceServer;
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
 pub use api::EnrolmentsApi;
 pub use courses_client::CoursesClient;
@@ -45,8 +45,8 @@ pub struct EnrolmentsService {
     store: Store,
     verifier: Arc<TokenVerifier>,
     courses: CoursesClient,
-    certification: Channel,
-    notifications: Channel,
+    certification: PeerChannel,
+    notifications: PeerChannel,
     identity: Arc<ServiceToken>,
     grpc: GrpcConfig,
     workers: WorkersConfig,
@@ -81,9 +81,9 @@ impl Service for EnrolmentsService {
         let identity = shared
             .identity(Self::NAME)
             .context("the enrolments service's own identity")?;
-        let courses = peer(&config.courses.url())?;
-        let certification = peer(&config.certification.url())?;
-        let notifications = peer(&config.notifications.url())?;
+        let courses = peer("courses", &config.courses.url())?;
+        let certification = peer("certification", &config.certification.url())?;
+        let notifications = peer("notifications", &config.notifications.url())?;
         Ok(Self {
             store: Store::new(db),
             verifier: Arc::clone(&shared.verifier),

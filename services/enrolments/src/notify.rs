@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use hamafza_kit::auth::ServiceToken;
 use hamafza_kit::config::WorkersConfig;
+use hamafza_kit::grpc::PeerChannel;
 use hamafza_kit::outbox::{Batch, Policy, failure};
 use hamafza_kit::peers::PeerAuth;
 use hamafza_kit::shutdown::Shutdown;
@@ -15,13 +16,12 @@ use hamafza_proto::notifications::notification_service_client::NotificationServi
 use hamafza_proto::notifications::{PublishEventsRequest, PublishRequest};
 use prost::Message;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
 use crate::outbox::LEASE;
 use crate::store::Store;
 
 /// Notifications, called with the service's identity.
-type Client = NotificationServiceClient<InterceptedService<Channel, PeerAuth>>;
+type Client = NotificationServiceClient<InterceptedService<PeerChannel, PeerAuth>>;
 
 /// How long one publication may take.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(8);
@@ -42,7 +42,7 @@ const CALLS_AT_ONCE: usize = 1;
 /// sessions and people they name once for them all.
 pub async fn run(
     store: Store,
-    channel: Channel,
+    channel: PeerChannel,
     identity: Arc<ServiceToken>,
     workers: WorkersConfig,
     shutdown: Shutdown,

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use hamafza_kit::auth::ServiceToken;
 use hamafza_kit::config::WorkersConfig;
+use hamafza_kit::grpc::PeerChannel;
 use hamafza_kit::outbox::Policy;
 use hamafza_kit::peers::PeerAuth;
 use hamafza_kit::shutdown::Shutdown;
 use hamafza_proto::certification::IssueCertificateRequest;
 use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
 use prost::Message;
-use tonic::transport::Channel;
 
 use crate::store::Store;
 
@@ -38,7 +38,7 @@ pub fn policy(workers: &WorkersConfig) -> Policy {
 /// Runs delivery rounds until `shutdown`.
 pub async fn run(
     store: Store,
-    channel: Channel,
+    channel: PeerChannel,
     identity: Arc<ServiceToken>,
     workers: WorkersConfig,
     shutdown: Shutdown,

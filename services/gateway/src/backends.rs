@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use hamafza_kit::auth::ServiceToken;
+use hamafza_kit::grpc::PeerChannel;
 use hamafza_kit::peers::PeerAuth;
 use hamafza_proto::certification::certification_service_client::CertificationServiceClient;
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
@@ -19,22 +20,21 @@ use hamafza_proto::enrolments::report_service_client::ReportServiceClient;
 use hamafza_proto::library::library_service_client::LibraryServiceClient;
 use hamafza_proto::notifications::notification_service_client::NotificationServiceClient;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
 /// Channels to the services.
 #[derive(Clone)]
 pub struct Backends {
     /// Courses.
-    pub courses: Channel,
+    pub courses: PeerChannel,
     /// Enrolments.
-    pub enrolments: Channel,
+    pub enrolments: PeerChannel,
     /// Certification.
-    pub certification: Channel,
+    pub certification: PeerChannel,
     /// Notifications (not part of readiness: the web app works without
     /// its inbox).
-    pub notifications: Channel,
+    pub notifications: PeerChannel,
     /// The library (not part of readiness either: only its pages need it).
-    pub library: Channel,
+    pub library: PeerChannel,
     /// The largest file the library takes, in bytes (the upload form's limit).
     pub library_max_file_bytes: usize,
     /// Their URLs, for readiness checks.
@@ -49,8 +49,9 @@ impl Backends {
         config: &hamafza_kit::config::Config,
         identity: Arc<ServiceToken>,
     ) -> Result<Self, tonic::transport::Error> {
-        let lazy = |url: &str| {
+        let lazy = |name: &'static str, url: &str| {
             hamafza_kit::grpc::peer_channel(
+                name,
                 url,
                 std::time::Duration::from_secs(3),
                 std::time::Duration::from_secs(10),
@@ -62,11 +63,11 @@ impl Backends {
             config.certification.url(),
         ];
         Ok(Self {
-            courses: lazy(&urls[0])?,
-            enrolments: lazy(&urls[1])?,
-            certification: lazy(&urls[2])?,
-            notifications: lazy(&config.notifications.url())?,
-            library: lazy(&config.library.url())?,
+            courses: lazy("courses", &urls[0])?,
+            enrolments: lazy("enrolments", &urls[1])?,
+            certification: lazy("certification", &urls[2])?,
+            notifications: lazy("notifications", &config.notifications.url())?,
+            library: lazy("library", &config.library.url())?,
             library_max_file_bytes: config.library_store.max_file_bytes,
             urls,
             identity,
@@ -74,32 +75,32 @@ impl Backends {
     }
 
     /// The catalog client.
-    pub fn courses(&self) -> CourseServiceClient<Channel> {
+    pub fn courses(&self) -> CourseServiceClient<PeerChannel> {
         CourseServiceClient::new(self.courses.clone())
     }
 
     /// The sessions client.
-    pub fn sessions(&self) -> SessionServiceClient<Channel> {
+    pub fn sessions(&self) -> SessionServiceClient<PeerChannel> {
         SessionServiceClient::new(self.courses.clone())
     }
 
     /// The events client.
-    pub fn events(&self) -> EventServiceClient<Channel> {
+    pub fn events(&self) -> EventServiceClient<PeerChannel> {
         EventServiceClient::new(self.courses.clone())
     }
 
     /// The enrolments client.
-    pub fn enrolments(&self) -> EnrolmentServiceClient<Channel> {
+    pub fn enrolments(&self) -> EnrolmentServiceClient<PeerChannel> {
         EnrolmentServiceClient::new(self.enrolments.clone())
     }
 
     /// The reports client.
-    pub fn reports(&self) -> ReportServiceClient<Channel> {
+    pub fn reports(&self) -> ReportServiceClient<PeerChannel> {
         ReportServiceClient::new(self.enrolments.clone())
     }
 
     /// The certification client.
-    pub fn certification(&self) -> CertificationServiceClient<Channel> {
+    pub fn certification(&self) -> CertificationServiceClient<PeerChannel> {
         CertificationServiceClient::new(self.certification.clone())
     }
 
@@ -116,7 +117,7 @@ impl Backends {
     /// development mailbox).
     pub fn notifications_as_gateway(
         &self,
-    ) -> NotificationServiceClient<InterceptedService<Channel, PeerAuth>> {
+    ) -> NotificationServiceClient<InterceptedService<PeerChannel, PeerAuth>> {
         NotificationServiceClient::with_interceptor(
             self.notifications.clone(),
             PeerAuth::service(Arc::clone(&self.identity)),
@@ -129,7 +130,7 @@ impl Backends {
     }
 }
 
-type Authed = InterceptedService<Channel, PeerAuth>;
+type Authed = InterceptedService<PeerChannel, PeerAuth>;
 
 /// The services' clients, calling as one person ([`Backends::as_caller`]).
 pub struct AsCaller {

@@ -310,6 +310,13 @@ async fn a_refusal_keeps_its_reason_and_a_backend_down_answers_503() {
         (Some("unavailable"), Some("UNAVAILABLE")),
         "{body}"
     );
+    // An API client is told which service the gateway could not reach.
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("courses could not be reached: ")),
+        "{body}"
+    );
     // The page says so in Persian, in the catalogue's words.
     let page = send(
         client
@@ -320,7 +327,11 @@ async fn a_refusal_keeps_its_reason_and_a_backend_down_answers_503() {
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
     let page = page.text().await.unwrap();
     assert!(page.contains("سامانه موقتاً در دسترس نیست"), "{page}");
-    assert!(!page.contains("transport error") && !page.contains("tcp connect"));
+    assert!(
+        !page.contains("transport error")
+            && !page.contains("tcp connect")
+            && !page.contains("could not be reached")
+    );
 }
 
 #[tokio::test]

@@ -444,8 +444,8 @@ pub const PEER_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const PEER_CALL_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// [`peer_channel`] with the timeouts services use between each other.
-pub fn peer(url: &str) -> Result<tonic::transport::Channel, tonic::transport::Error> {
-    peer_channel(url, PEER_CONNECT_TIMEOUT, PEER_CALL_TIMEOUT)
+pub fn peer(name: &'static str, url: &str) -> Result<PeerChannel, tonic::transport::Error> {
+    peer_channel(name, url, PEER_CONNECT_TIMEOUT, PEER_CALL_TIMEOUT)
 }
 
 /// A lazily connected channel to a peer service; nothing is dialled until the
@@ -458,6 +458,19 @@ pub fn peer(url: &str) -> Result<tonic::transport::Channel, tonic::transport::Er
 /// record per ready pod) calls spread over the replicas and follow them as
 /// they come and go.
 pub fn peer_channel(
+    name: &'static str,
+    url: &str,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<PeerChannel, tonic::transport::Error> {
+    Ok(PeerChannel::new(
+        name,
+        channel_to(url, connect_timeout, timeout)?,
+    ))
+}
+
+/// The channel of [`peer_channel`], before it is named.
+fn channel_to(
     url: &str,
     connect_timeout: Duration,
     timeout: Duration,
@@ -493,6 +506,78 @@ pub fn peer_channel(
         resolve,
         RESOLVE_EVERY,
     ))
+}
+
+/// A channel to a peer service, named: a call that fails on the way there
+/// (the peer cannot be reached, or does not answer in time) is refused with
+/// the peer's name and the cause, e.g. `courses could not be reached: tcp
+/// connect error (Connection refused (os error 111))`, so that a refusal
+/// relayed to this service's own caller says which hop failed; tonic alone
+/// says `tcp connect error`. What the peer answers passes unchanged.
+#[derive(Clone, Debug)]
+pub struct PeerChannel {
+    name: &'static str,
+    channel: tonic::transport::Channel,
+}
+
+impl PeerChannel {
+    /// `channel` to the peer called `name`.
+    pub fn new(name: &'static str, channel: tonic::transport::Channel) -> Self {
+        Self { name, channel }
+    }
+
+    /// The peer's name, e.g. `courses`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// A call's failure on the way to the peer as the status its caller
+    /// gets: the code tonic gives it, the peer's name and the cause.
+    fn failed(name: &'static str, error: tonic::transport::Error) -> tonic::Status {
+        let mut deepest: &(dyn std::error::Error + 'static) = &error;
+        while let Some(source) = deepest.source() {
+            deepest = source;
+        }
+        let cause = deepest.to_string();
+        let status = tonic::Status::from_error(Box::new(error));
+        let what = match status.code() {
+            tonic::Code::Unavailable => format!("{name} could not be reached"),
+            tonic::Code::Cancelled | tonic::Code::DeadlineExceeded => {
+                format!("{name} did not answer in time")
+            }
+            _ => format!("calling {name} failed"),
+        };
+        let message = if cause == status.message() {
+            format!("{what}: {cause}")
+        } else {
+            format!("{what}: {} ({cause})", status.message())
+        };
+        tonic::Status::new(status.code(), message)
+    }
+}
+
+impl Service<http::Request<Body>> for PeerChannel {
+    type Response = http::Response<Body>;
+    type Error = tonic::Status;
+    type Future = std::pin::Pin<
+        Box<dyn Future<Output = Result<http::Response<Body>, tonic::Status>> + Send + 'static>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), tonic::Status>> {
+        let name = self.name;
+        self.channel
+            .poll_ready(cx)
+            .map_err(|error| Self::failed(name, error))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let name = self.name;
+        let response = self.channel.call(request);
+        Box::pin(async move { response.await.map_err(|error| Self::failed(name, error)) })
+    }
 }
 
 /// A channel balancing over the addresses `resolve` returns, asked again
@@ -622,30 +707,66 @@ mod tests {
     async fn an_http_peer_url_is_one_lazy_endpoint_and_a_bad_one_is_refused() {
         let addr = replica(ServingStatus::Serving).await;
         let channel = super::peer_channel(
+            "replica",
             &format!("http://{addr}"),
             Duration::from_secs(1),
             Duration::from_secs(1),
         )
         .unwrap();
-        assert_eq!(answers(&channel, 2).await.len(), 1);
+        assert_eq!(answers(&channel.channel, 2).await.len(), 1);
         let by_name = super::peer_channel(
+            "replica",
             &format!("dns:///localhost:{}", addr.port()),
             Duration::from_secs(1),
             Duration::from_secs(1),
         )
         .unwrap();
         assert_eq!(
-            answers(&by_name, 2).await.len(),
+            answers(&by_name.channel, 2).await.len(),
             1,
             "dns:/// resolves and calls"
         );
         assert!(
             super::peer_channel(
+                "replica",
                 "dns:///not a host",
                 Duration::from_secs(1),
                 Duration::from_secs(1)
             )
             .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_cannot_be_reached_is_named_in_the_refusal() {
+        // A port nothing listens on: bound, then released.
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let channel = super::peer_channel(
+            "courses",
+            &format!("http://{addr}"),
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        let refused = HealthClient::new(channel)
+            .check(HealthCheckRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::Unavailable);
+        assert!(
+            refused
+                .message()
+                .starts_with("courses could not be reached: tcp connect error"),
+            "{}",
+            refused.message()
+        );
+        assert!(
+            refused.message().contains("refused"),
+            "the cause: {}",
+            refused.message()
         );
     }
 }

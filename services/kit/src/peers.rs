@@ -7,13 +7,13 @@
 
 use std::sync::Arc;
 
+use crate::grpc::PeerChannel;
 use hamafza_proto::courses as pb;
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
 use hamafza_proto::courses::organization_service_client::OrganizationServiceClient;
 use hamafza_proto::courses::person_service_client::PersonServiceClient;
 use hamafza_proto::courses::session_service_client::SessionServiceClient;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
 use crate::ApiError;
 use crate::auth::ServiceToken;
@@ -69,7 +69,7 @@ impl tonic::service::Interceptor for PeerAuth {
     }
 }
 
-type Authed = InterceptedService<Channel, PeerAuth>;
+type Authed = InterceptedService<PeerChannel, PeerAuth>;
 
 /// Why a call to a peer failed.
 #[derive(Debug, thiserror::Error)]
@@ -133,7 +133,7 @@ impl std::fmt::Debug for CoursesClient {
 impl CoursesClient {
     /// A client over `channel` (typically connected lazily), calling as
     /// `credentials`.
-    pub fn new(channel: Channel, credentials: Credentials) -> Self {
+    pub fn new(channel: PeerChannel, credentials: Credentials) -> Self {
         let auth = PeerAuth(credentials);
         Self {
             courses: CourseServiceClient::with_interceptor(channel.clone(), auth.clone()),
@@ -147,7 +147,7 @@ impl CoursesClient {
     }
 
     /// A client calling as the service `identity`.
-    pub fn as_service(channel: Channel, identity: Arc<ServiceToken>) -> Self {
+    pub fn as_service(channel: PeerChannel, identity: Arc<ServiceToken>) -> Self {
         Self::new(channel, Credentials::Service(identity))
     }
 

@@ -72,7 +72,7 @@ impl Service for LibraryService {
         let identity = shared
             .identity(Self::NAME)
             .context("the library service's own identity")?;
-        let courses = CoursesClient::as_service(peer(&config.courses.url())?, identity);
+        let courses = CoursesClient::as_service(peer("courses", &config.courses.url())?, identity);
         let files = Files::from_config(config)?;
         tracing::info!(store = %files.describe, "library: where files are kept");
         Ok(Self {

@@ -4,6 +4,7 @@
 
 use hamafza_kit::auth::{Caller, Role, signed_in};
 use hamafza_kit::error::parse_id;
+use hamafza_kit::grpc::PeerChannel;
 use hamafza_kit::grpc::reply;
 use hamafza_kit::peers::{CoursesClient, PeerAuth};
 use hamafza_kit::{ApiError, Violations, time};
@@ -14,7 +15,6 @@ use hamafza_proto::notifications::NotificationKind;
 use hamafza_proto::notifications::notification_service_server::NotificationService;
 use lettre::message::Mailbox;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -24,10 +24,11 @@ use crate::store::entities::{delivery, notification};
 use crate::store::queries::{DeliveryFilter, state};
 
 /// Enrolments, called with the service's identity (who holds a seat).
-pub type EnrolmentsClient = EnrolmentServiceClient<InterceptedService<Channel, PeerAuth>>;
+pub type EnrolmentsClient = EnrolmentServiceClient<InterceptedService<PeerChannel, PeerAuth>>;
 /// Certification, called with the service's identity (expiring
 /// certificates).
-pub type CertificationClient = CertificationServiceClient<InterceptedService<Channel, PeerAuth>>;
+pub type CertificationClient =
+    CertificationServiceClient<InterceptedService<PeerChannel, PeerAuth>>;
 
 /// The state every handler shares.
 #[derive(Clone)]

@@ -77,16 +77,18 @@ impl Service for NotificationsService {
             .identity(Self::NAME)
             .context("the notifications service's own identity")?;
         // Lazily connected: notifications may start before courses.
-        let courses =
-            CoursesClient::as_service(peer(&config.courses.url())?, Arc::clone(&identity));
+        let courses = CoursesClient::as_service(
+            peer("courses", &config.courses.url())?,
+            Arc::clone(&identity),
+        );
         // Who holds a seat (a session's change), from enrolments.
         let enrolments = EnrolmentServiceClient::with_interceptor(
-            peer(&config.enrolments.url())?,
+            peer("enrolments", &config.enrolments.url())?,
             PeerAuth::service(Arc::clone(&identity)),
         );
         // Expiring certificates, for the expiry notices.
         let certification = CertificationServiceClient::with_interceptor(
-            peer(&config.certification.url())?,
+            peer("certification", &config.certification.url())?,
             PeerAuth::service(identity),
         );
         let from: Mailbox = config

@@ -587,7 +587,7 @@ async fn with_courses_down_the_notices_wait_and_none_is_lost() {
                 // reached notifications, which answered that it could not
                 // read courses (an outcome of UNAVAILABLE; had it recorded
                 // the event, or answered otherwise, this never holds).
-                *n >= b + 2 && error.starts_with("UNAVAILABLE: ")
+                *n >= b + 2 && error.starts_with("UNAVAILABLE: courses could not be reached: ")
             })
     })
     .await;
