@@ -229,7 +229,7 @@ async fn enrol_and_cancel_are_rate_limited_per_user() {
 
 #[tokio::test]
 async fn certificates_are_private_and_verification_is_public() {
-    let stack = Stack::start().await;
+    let mut stack = Stack::start().await;
     let browser = stack.browser();
     let (status, page) = browser.text("/verify").await;
     assert_eq!(status, StatusCode::OK);
@@ -271,6 +271,17 @@ async fn certificates_are_private_and_verification_is_public() {
         .text("/certificates/0193a3a0-0000-7000-8000-000000000000")
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // With certification down, the public page says so in the catalogue's
+    // words (a 503), never what the gateway was told.
+    stack.stack.stop(Svc::Certification).await;
+    let (status, down) = browser.text("/verify/HMZ-0000-0000-0000").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(down.contains("سامانه موقتاً در دسترس نیست"), "{down}");
+    assert!(
+        !down.contains("could not be reached") && !down.contains("tcp connect"),
+        "{down}"
+    );
     let _ = Duration::from_secs(0);
 }
 

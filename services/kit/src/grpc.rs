@@ -448,8 +448,9 @@ pub fn peer(name: &'static str, url: &str) -> Result<PeerChannel, tonic::transpo
     peer_channel(name, url, PEER_CONNECT_TIMEOUT, PEER_CALL_TIMEOUT)
 }
 
-/// A lazily connected channel to a peer service; nothing is dialled until the
-/// first call, so the peer may start later.
+/// A lazily connected channel to the peer service `name` (named in the
+/// refusals of calls that cannot reach it: [`PeerChannel`]); nothing is
+/// dialled until the first call, so the peer may start later.
 ///
 /// `http://host:port` is one endpoint (HTTP/2 keeps one connection, so a
 /// load balancer in between sees one client). `dns:///host:port` (gRPC's
@@ -508,12 +509,11 @@ fn channel_to(
     ))
 }
 
-/// A channel to a peer service, named: a call that fails on the way there
-/// (the peer cannot be reached, or does not answer in time) is refused with
-/// the peer's name and the cause, e.g. `courses could not be reached: tcp
-/// connect error (Connection refused (os error 111))`, so that a refusal
-/// relayed to this service's own caller says which hop failed; tonic alone
-/// says `tcp connect error`. What the peer answers passes unchanged.
+/// A channel to a peer service that names it: a call that cannot reach the
+/// peer, or gets no answer in time, is refused with the peer's name and the
+/// cause (`courses could not be reached: tcp connect error (Connection
+/// refused (os error 111))`), so a refusal relayed further says which hop
+/// failed. The code stays tonic's; what the peer answers passes unchanged.
 #[derive(Clone, Debug)]
 pub struct PeerChannel {
     name: &'static str,
@@ -526,33 +526,32 @@ impl PeerChannel {
         Self { name, channel }
     }
 
-    /// The peer's name, e.g. `courses`.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
-    /// A call's failure on the way to the peer as the status its caller
-    /// gets: the code tonic gives it, the peer's name and the cause.
+    /// A call's failure on the way to the peer `name`, as tonic would
+    /// refuse it, with what happened in words and the deepest cause.
     fn failed(name: &'static str, error: tonic::transport::Error) -> tonic::Status {
+        let mut what = format!("the call to {name} failed");
         let mut deepest: &(dyn std::error::Error + 'static) = &error;
-        while let Some(source) = deepest.source() {
-            deepest = source;
+        loop {
+            if deepest.is::<tonic::ConnectError>() {
+                what = format!("{name} could not be reached");
+            } else if deepest.is::<tonic::TimeoutExpired>() {
+                what = format!("{name} did not answer in time");
+            }
+            match deepest.source() {
+                Some(source) => deepest = source,
+                None => break,
+            }
         }
         let cause = deepest.to_string();
         let status = tonic::Status::from_error(Box::new(error));
-        let what = match status.code() {
-            tonic::Code::Unavailable => format!("{name} could not be reached"),
-            tonic::Code::Cancelled | tonic::Code::DeadlineExceeded => {
-                format!("{name} did not answer in time")
-            }
-            _ => format!("calling {name} failed"),
-        };
         let message = if cause == status.message() {
             format!("{what}: {cause}")
         } else {
             format!("{what}: {} ({cause})", status.message())
         };
-        tonic::Status::new(status.code(), message)
+        let mut named = tonic::Status::new(status.code(), message);
+        named.set_source(std::sync::Arc::new(status));
+        named
     }
 }
 
@@ -766,6 +765,31 @@ mod tests {
         assert!(
             refused.message().contains("refused"),
             "the cause: {}",
+            refused.message()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_does_not_answer_in_time_is_named_in_the_refusal() {
+        // Connections are taken (the kernel's backlog) and never answered.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let channel = super::peer_channel(
+            "enrolments",
+            &format!("http://{}", silent.local_addr().unwrap()),
+            Duration::from_secs(1),
+            Duration::from_millis(300),
+        )
+        .unwrap();
+        let refused = HealthClient::new(channel)
+            .check(HealthCheckRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::Cancelled, "tonic's code");
+        assert!(
+            refused
+                .message()
+                .starts_with("enrolments did not answer in time: "),
+            "{}",
             refused.message()
         );
     }

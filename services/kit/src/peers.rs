@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use crate::grpc::PeerChannel;
 use hamafza_proto::courses as pb;
 use hamafza_proto::courses::course_service_client::CourseServiceClient;
 use hamafza_proto::courses::organization_service_client::OrganizationServiceClient;
@@ -17,6 +16,7 @@ use tonic::service::interceptor::InterceptedService;
 
 use crate::ApiError;
 use crate::auth::ServiceToken;
+use crate::grpc::PeerChannel;
 use crate::ids::{CourseId, ProgramId, SessionId};
 
 /// Largest page a list call asks for.

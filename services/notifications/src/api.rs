@@ -4,8 +4,7 @@
 
 use hamafza_kit::auth::{Caller, Role, signed_in};
 use hamafza_kit::error::parse_id;
-use hamafza_kit::grpc::PeerChannel;
-use hamafza_kit::grpc::reply;
+use hamafza_kit::grpc::{PeerChannel, reply};
 use hamafza_kit::peers::{CoursesClient, PeerAuth};
 use hamafza_kit::{ApiError, Violations, time};
 use hamafza_proto::certification::certification_service_client::CertificationServiceClient;

@@ -107,6 +107,7 @@ pub async fn by_serial(
             credential: Some(pb::verify_certificate_request::Credential::Serial(serial)),
         }))
         .await;
+    let answer = input_refusal_only(viewer.lang, answer)?;
     let (csrf, fresh) = anonymous_csrf(&viewer);
     let markup = result_page(&viewer, answer, &csrf);
     Ok(with_csrf_cookie(&state, markup, &csrf, fresh))
@@ -137,6 +138,7 @@ pub async fn by_credential(
             )),
         }))
         .await;
+    let answer = input_refusal_only(viewer.lang, answer)?;
     let (csrf, fresh) = anonymous_csrf(&viewer);
     Ok(with_csrf_cookie(
         &state,
@@ -187,6 +189,21 @@ fn verdict_text(lang: Lang, verdict: pb::Verdict) -> (&'static str, &'static str
             ),
             "error",
         ),
+    }
+}
+
+/// The answer with only a refusal of the input itself kept for the page; any
+/// other (certification down: a 503) is the page's error, worded from the
+/// catalogue like every other.
+fn input_refusal_only(
+    lang: Lang,
+    answer: Result<tonic::Response<pb::VerifyCertificateResponse>, tonic::Status>,
+) -> Result<Result<tonic::Response<pb::VerifyCertificateResponse>, tonic::Status>, PageError> {
+    match answer {
+        Err(status) if status.code() != tonic::Code::InvalidArgument => {
+            Err(PageError::status(lang, status))
+        }
+        answer => Ok(answer),
     }
 }
 
@@ -255,12 +272,11 @@ fn result_page(
                         }
                     }
                 }
-                Err(status) => p.error {
+                Err(_) => p.error {
                     (lang.pick(
-                        "ورودی درست نیست: ",
-                        "That is not a certificate serial or credential: "
+                        "ورودی درست نیست: این نه شمارهٔ گواهی است و نه اعتبارنامه.",
+                        "That is neither a certificate serial nor a credential."
                     ))
-                    (status.message())
                 },
             }
             h2 { (lang.pick("استعلام دیگر", "Check another")) }
