@@ -16,8 +16,7 @@ use hamafza_proto::notifications::NotificationKind;
 use uuid::Uuid;
 
 use crate::api::NotificationsApi;
-use crate::kind::Audience;
-use crate::publish::{Occasion, People, Recipient, instructor_of, with_schedule};
+use crate::publish::{Occasion, People, instructor_of, with_schedule};
 use crate::store::queries::Claim;
 use crate::wording::Facts;
 
@@ -101,23 +100,7 @@ impl NotificationsApi {
         let instructor = instructor_of(session.details.as_ref());
         with_schedule(&mut facts, session.details);
         let key = |subject: &str| format!("reminder:{session_id}:{subject}");
-        let mut recipients: Vec<Recipient> = self
-            .seat_holders(session_id)
-            .await?
-            .into_iter()
-            .map(|subject| Recipient {
-                dedupe_key: key(&subject),
-                subject,
-                audience: Audience::Trainee,
-            })
-            .collect();
-        if !instructor.is_empty() && recipients.iter().all(|r| r.subject != instructor) {
-            recipients.push(Recipient {
-                dedupe_key: key(&instructor),
-                subject: instructor,
-                audience: Audience::Instructor,
-            });
-        }
+        let recipients = self.session_people(session_id, instructor, key).await?;
         let mut people = People::default();
         let mut drafts = Vec::new();
         for recipient in recipients {

@@ -119,23 +119,9 @@ impl NotificationsApi {
                 occasion.kind.as_str_name()
             )
         };
-        let mut recipients: Vec<Recipient> = self
-            .seat_holders(occasion.session_id)
-            .await?
-            .into_iter()
-            .map(|subject| Recipient {
-                dedupe_key: key(&subject),
-                subject,
-                audience: Audience::Trainee,
-            })
-            .collect();
-        if !instructor.is_empty() && recipients.iter().all(|r| r.subject != instructor) {
-            recipients.push(Recipient {
-                dedupe_key: key(&instructor),
-                subject: instructor,
-                audience: Audience::Instructor,
-            });
-        }
+        let recipients = self
+            .session_people(occasion.session_id, instructor, key)
+            .await?;
         let method = (!facts.meetings.is_empty()).then_some(Method::Request);
         let mut drafts = Vec::new();
         for recipient in recipients {
@@ -182,6 +168,35 @@ impl NotificationsApi {
             );
         }
         Ok(drafts)
+    }
+
+    /// Who hears a session's news: the trainees holding a seat, and its
+    /// instructor (once, should they hold a seat too); `key` makes each
+    /// one's notification once.
+    pub(crate) async fn session_people(
+        &self,
+        session_id: Uuid,
+        instructor: String,
+        key: impl Fn(&str) -> String,
+    ) -> Result<Vec<Recipient>, ApiError> {
+        let mut recipients: Vec<Recipient> = self
+            .seat_holders(session_id)
+            .await?
+            .into_iter()
+            .map(|subject| Recipient {
+                dedupe_key: key(&subject),
+                subject,
+                audience: Audience::Trainee,
+            })
+            .collect();
+        if !instructor.is_empty() && recipients.iter().all(|r| r.subject != instructor) {
+            recipients.push(Recipient {
+                dedupe_key: key(&instructor),
+                subject: instructor,
+                audience: Audience::Instructor,
+            });
+        }
+        Ok(recipients)
     }
 
     /// The subjects of the trainees holding a seat in the session.
