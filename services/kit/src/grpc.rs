@@ -529,20 +529,19 @@ impl PeerChannel {
     /// A call's failure on the way to the peer `name`, as tonic would
     /// refuse it, with what happened in words and the deepest cause.
     fn failed(name: &'static str, error: tonic::transport::Error) -> tonic::Status {
-        let mut what = format!("the call to {name} failed");
-        let mut deepest: &(dyn std::error::Error + 'static) = &error;
-        loop {
-            if deepest.is::<tonic::ConnectError>() {
-                what = format!("{name} could not be reached");
-            } else if deepest.is::<tonic::TimeoutExpired>() {
-                what = format!("{name} did not answer in time");
-            }
-            match deepest.source() {
-                Some(source) => deepest = source,
-                None => break,
-            }
-        }
-        let cause = deepest.to_string();
+        let chain = || {
+            std::iter::successors(Some(&error as &(dyn std::error::Error + 'static)), |e| {
+                e.source()
+            })
+        };
+        let what = if chain().any(|e| e.is::<tonic::ConnectError>()) {
+            format!("{name} could not be reached")
+        } else if chain().any(|e| e.is::<tonic::TimeoutExpired>()) {
+            format!("{name} did not answer in time")
+        } else {
+            format!("the call to {name} failed")
+        };
+        let cause = chain().last().map(ToString::to_string).unwrap_or_default();
         let status = tonic::Status::from_error(Box::new(error));
         let message = if cause == status.message() {
             format!("{what}: {cause}")
@@ -736,6 +735,22 @@ mod tests {
         );
     }
 
+    /// How a health check through a channel to `addr`, named `name`, with a
+    /// call timeout of `timeout`, is refused.
+    async fn refusal(name: &'static str, addr: SocketAddr, timeout: Duration) -> tonic::Status {
+        let channel = super::peer_channel(
+            name,
+            &format!("http://{addr}"),
+            Duration::from_secs(1),
+            timeout,
+        )
+        .unwrap();
+        HealthClient::new(channel)
+            .check(HealthCheckRequest::default())
+            .await
+            .unwrap_err()
+    }
+
     #[tokio::test]
     async fn a_peer_that_cannot_be_reached_is_named_in_the_refusal() {
         // A port nothing listens on: bound, then released.
@@ -743,17 +758,7 @@ mod tests {
             .unwrap()
             .local_addr()
             .unwrap();
-        let channel = super::peer_channel(
-            "courses",
-            &format!("http://{addr}"),
-            Duration::from_secs(1),
-            Duration::from_secs(1),
-        )
-        .unwrap();
-        let refused = HealthClient::new(channel)
-            .check(HealthCheckRequest::default())
-            .await
-            .unwrap_err();
+        let refused = refusal("courses", addr, Duration::from_secs(1)).await;
         assert_eq!(refused.code(), tonic::Code::Unavailable);
         assert!(
             refused
@@ -773,17 +778,8 @@ mod tests {
     async fn a_peer_that_does_not_answer_in_time_is_named_in_the_refusal() {
         // Connections are taken (the kernel's backlog) and never answered.
         let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let channel = super::peer_channel(
-            "enrolments",
-            &format!("http://{}", silent.local_addr().unwrap()),
-            Duration::from_secs(1),
-            Duration::from_millis(300),
-        )
-        .unwrap();
-        let refused = HealthClient::new(channel)
-            .check(HealthCheckRequest::default())
-            .await
-            .unwrap_err();
+        let addr = silent.local_addr().unwrap();
+        let refused = refusal("enrolments", addr, Duration::from_millis(300)).await;
         assert_eq!(refused.code(), tonic::Code::Cancelled, "tonic's code");
         assert!(
             refused

@@ -176,13 +176,9 @@ impl NotificationsApi {
                 }
             }
         }
-        let mut drafts = Vec::new();
-        for recipient in recipients {
-            drafts.push(
-                self.draft(&occasion, recipient, &facts, None, &mut people)
-                    .await?,
-            );
-        }
+        let drafts = self
+            .draft_each(&occasion, recipients, &facts, |_| None, &mut people)
+            .await?;
         let recorded = self
             .store
             .record_claimed(

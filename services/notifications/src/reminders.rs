@@ -102,13 +102,9 @@ impl NotificationsApi {
         let key = |subject: &str| format!("reminder:{session_id}:{subject}");
         let recipients = self.session_people(session_id, instructor, key).await?;
         let mut people = People::default();
-        let mut drafts = Vec::new();
-        for recipient in recipients {
-            drafts.push(
-                self.draft(&occasion, recipient, &facts, None, &mut people)
-                    .await?,
-            );
-        }
+        let drafts = self
+            .draft_each(&occasion, recipients, &facts, |_| None, &mut people)
+            .await?;
         let recorded = self
             .store
             .record_claimed(

@@ -107,9 +107,8 @@ pub async fn by_serial(
             credential: Some(pb::verify_certificate_request::Credential::Serial(serial)),
         }))
         .await;
-    let answer = input_refusal_only(viewer.lang, answer)?;
     let (csrf, fresh) = anonymous_csrf(&viewer);
-    let markup = result_page(&viewer, answer, &csrf);
+    let markup = result_page(&viewer, answer, &csrf)?;
     Ok(with_csrf_cookie(&state, markup, &csrf, fresh))
 }
 
@@ -138,11 +137,10 @@ pub async fn by_credential(
             )),
         }))
         .await;
-    let answer = input_refusal_only(viewer.lang, answer)?;
     let (csrf, fresh) = anonymous_csrf(&viewer);
     Ok(with_csrf_cookie(
         &state,
-        result_page(&viewer, answer, &csrf),
+        result_page(&viewer, answer, &csrf)?,
         &csrf,
         fresh,
     ))
@@ -192,29 +190,23 @@ fn verdict_text(lang: Lang, verdict: pb::Verdict) -> (&'static str, &'static str
     }
 }
 
-/// The answer with only a refusal of the input itself kept for the page; any
-/// other (certification down: a 503) is the page's error, worded from the
-/// catalogue like every other.
-fn input_refusal_only(
-    lang: Lang,
-    answer: Result<tonic::Response<pb::VerifyCertificateResponse>, tonic::Status>,
-) -> Result<Result<tonic::Response<pb::VerifyCertificateResponse>, tonic::Status>, PageError> {
-    match answer {
-        Err(status) if status.code() != tonic::Code::InvalidArgument => {
-            Err(PageError::status(lang, status))
-        }
-        answer => Ok(answer),
-    }
-}
-
+/// The page of a verification: its verdict, or the words for an input that
+/// is neither a serial nor a credential. Any other refusal (certification
+/// down: a 503) is the gateway's error page, worded from the catalogue.
 fn result_page(
     viewer: &Viewer,
     answer: Result<tonic::Response<pb::VerifyCertificateResponse>, tonic::Status>,
     csrf: &str,
-) -> Markup {
+) -> Result<Markup, PageError> {
     let lang = viewer.lang;
+    let answer = match answer {
+        Err(status) if status.code() != tonic::Code::InvalidArgument => {
+            return Err(PageError::status(lang, status));
+        }
+        answer => answer,
+    };
     let title = lang.pick("نتیجه استعلام", "Verification result");
-    page(
+    Ok(page(
         viewer,
         title,
         html! {
@@ -282,5 +274,5 @@ fn result_page(
             h2 { (lang.pick("استعلام دیگر", "Check another")) }
             (form(viewer, csrf))
         },
-    )
+    ))
 }

@@ -64,15 +64,9 @@ impl NotificationsApi {
             }
             facts.trainee_en = name.en;
         }
-        let mut drafts = Vec::new();
-        for recipient in recipients {
-            let method = invitation_method(occasion.kind, recipient.audience, event, &facts);
-            drafts.push(
-                self.draft(occasion, recipient, &facts, method, people)
-                    .await?,
-            );
-        }
-        Ok(drafts)
+        let method = |audience| invitation_method(occasion.kind, audience, event, &facts);
+        self.draft_each(occasion, recipients, &facts, method, people)
+            .await
     }
 
     /// A session's change: every trainee holding a seat and the instructor
@@ -123,14 +117,8 @@ impl NotificationsApi {
             .session_people(occasion.session_id, instructor, key)
             .await?;
         let method = (!facts.meetings.is_empty()).then_some(Method::Request);
-        let mut drafts = Vec::new();
-        for recipient in recipients {
-            drafts.push(
-                self.draft(occasion, recipient, &facts, method, people)
-                    .await?,
-            );
-        }
-        Ok(drafts)
+        self.draft_each(occasion, recipients, &facts, |_| method, people)
+            .await
     }
 
     /// A course or program waiting for the council: every council member
@@ -283,6 +271,27 @@ impl NotificationsApi {
             recipients.push(told);
         }
         Ok(recipients)
+    }
+
+    /// Each recipient's notification of `occasion`, with the calendar
+    /// invitation `method` gives their audience.
+    pub(crate) async fn draft_each(
+        &self,
+        occasion: &Occasion,
+        recipients: Vec<Recipient>,
+        facts: &Facts,
+        method: impl Fn(Audience) -> Option<Method>,
+        people: &mut People,
+    ) -> Result<Vec<Draft>, ApiError> {
+        let mut drafts = Vec::with_capacity(recipients.len());
+        for recipient in recipients {
+            let method = method(recipient.audience);
+            drafts.push(
+                self.draft(occasion, recipient, facts, method, people)
+                    .await?,
+            );
+        }
+        Ok(drafts)
     }
 
     /// One recipient's notification and email; their name and address from
