@@ -81,16 +81,39 @@ for db in courses enrolments certification notifications ceiling; do
   psql -q -d postgres -c "DROP DATABASE IF EXISTS hamafza_bench_$db WITH (FORCE)" -c "CREATE DATABASE hamafza_bench_$db" 2>/dev/null
 done
 export HAMAFZA_DATA_DIR=$work/data HAMAFZA_AUTH_ALLOW_DEV_ISSUER=true HAMAFZA_LOG_FORMAT=json
-port=52051
+# Every listener's port is chosen once, free, and below Linux's ephemeral
+# range (32768 and up): a port in that range can be held by any outgoing
+# connection on the machine (a CI run once found one of its fixed ports
+# taken), and services here stop and start again on the same port between
+# phases, while the load runs open thousands of client connections.
+# Every socket stays bound until all are chosen.
+free_ports() {
+  python3 -c 'import random, socket, sys
+held = []
+for port in random.sample(range(20000, 32000), 400):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
+    held.append(s)
+    if len(held) == int(sys.argv[1]):
+        break
+else:
+    sys.exit("no free ports below 32000")
+print(*(s.getsockname()[1] for s in held))' "$1"
+}
+read -r courses_port enrolments_port certification_port notifications_port gateway_port echo_port <<<"$(free_ports 6)"
 for service in courses enrolments certification notifications; do
-  upper=${service^^}
+  upper=${service^^} port_of=${service}_port
   export "HAMAFZA_${upper}_DATABASE_URL=$(db "hamafza_bench_$service")"
-  export "HAMAFZA_${upper}_ADDR=127.0.0.1:$port" "HAMAFZA_${upper}_URL=http://127.0.0.1:$port"
-  port=$((port + 1))
+  export "HAMAFZA_${upper}_ADDR=127.0.0.1:${!port_of}" "HAMAFZA_${upper}_URL=http://127.0.0.1:${!port_of}"
 done
-export HAMAFZA_GATEWAY_ADDR=127.0.0.1:52080 HAMAFZA_CREDENTIALS_PUBLIC_BASE_URL=http://127.0.0.1:52080
+gateway=http://127.0.0.1:$gateway_port
+export HAMAFZA_GATEWAY_ADDR=127.0.0.1:$gateway_port HAMAFZA_CREDENTIALS_PUBLIC_BASE_URL=$gateway
 courses=$HAMAFZA_COURSES_URL enrolments=$HAMAFZA_ENROLMENTS_URL certification=$HAMAFZA_CERTIFICATION_URL
-gateway=http://127.0.0.1:52080
 "$bin/hamafza" migrate --demo >/dev/null
 
 start() { # NAME: hamafza serve NAME, waiting for its health check
@@ -269,26 +292,16 @@ read_grpc() { # WHAT URL LABEL CALLERS [ARGS]
 # (a tonic server with health only), a service's server stack without a token
 # or a handler (health on courses), and the cheapest authenticated call (the
 # catalog from the public listing, with a cached token).
-# Its port is below Linux's ephemeral range (32768 and up), where the many
-# client connections of the runs before could hold the port it asks for; it
-# must answer before it is measured.
-echo_port=""
-for candidate in 31098 31099 31100; do
-  "$bin/hamafza-bench" echo-server --addr "127.0.0.1:$candidate" > "$work/echo.log" 2>&1 &
-  pids[echo]=$!
-  for _ in $(seq 1 50); do
-    if "$bin/hamafza" healthcheck --addr "127.0.0.1:$candidate" >/dev/null 2>&1; then
-      echo_port=$candidate
-      break
-    fi
-    kill -0 "${pids[echo]}" 2>/dev/null || break
-    sleep 0.2
-  done
-  [ -n "$echo_port" ] && break
-  echo "the echo server did not start on $candidate:" >&2; tail -n 5 "$work/echo.log" >&2
-  kill "${pids[echo]}" 2>/dev/null || true; wait "${pids[echo]}" 2>/dev/null || true; unset "pids[echo]"
+# The echo server must answer before it is measured.
+"$bin/hamafza-bench" echo-server --addr "127.0.0.1:$echo_port" > "$work/echo.log" 2>&1 &
+pids[echo]=$!
+for _ in $(seq 1 50); do
+  "$bin/hamafza" healthcheck --addr "127.0.0.1:$echo_port" >/dev/null 2>&1 && break
+  kill -0 "${pids[echo]}" 2>/dev/null || break
+  sleep 0.2
 done
-[ -n "$echo_port" ] || { echo "no echo server: the transport baseline cannot be measured" >&2; exit 1; }
+"$bin/hamafza" healthcheck --addr "127.0.0.1:$echo_port" >/dev/null 2>&1 ||
+  { echo "the echo server did not start:" >&2; tail -n 5 "$work/echo.log" >&2; exit 1; }
 read_grpc health "http://127.0.0.1:$echo_port" grpc-echo 16
 read_grpc health "$courses" grpc-health-courses 16
 read_grpc catalog "$courses" grpc-catalog 16

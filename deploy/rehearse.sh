@@ -159,7 +159,12 @@ grpc() { # URL/METHOD BODY with the admin's token
 }
 enrolment=""
 for session in $(api GET /api/v1/sessions | jq -r '.[].id'); do
-  answer=$(api POST "/api/v1/sessions/$session/enrolments" "{\"request_id\":\"rehearsal-$session\"}") || continue
+  # A session may refuse her (a prerequisite, a manager's approval): its
+  # reason is said, and the next one tried.
+  if ! answer=$(api POST "/api/v1/sessions/$session/enrolments" "{\"request_id\":\"rehearsal-$session\"}" 2>/dev/null); then
+    echo "    session $session refused the trainee: $(jq -r '.reason // .message' <<<"$answer" 2>/dev/null || echo "$answer")"
+    continue
+  fi
   if [ "$(jq -r .status <<<"$answer")" = confirmed ]; then
     enrolment=$(jq -r .id <<<"$answer"); break
   fi
