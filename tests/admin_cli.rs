@@ -281,6 +281,31 @@ async fn exit_codes_say_what_went_wrong() {
         stderr(&nowhere)
     );
 
+    // A service that takes the connection and never answers: the call's
+    // deadline (--timeout) ends it, as DEADLINE_EXCEEDED (exit 5).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    let slow = admin(
+        &stack,
+        Some(&token),
+        &[
+            "--timeout",
+            "500ms",
+            "--enrolments",
+            &silent_url,
+            "enrolments",
+            "list",
+        ],
+    )
+    .await;
+    assert_eq!(slow.status.code(), Some(5), "{}", stderr(&slow));
+    assert!(
+        stderr(&slow).starts_with("error: DEADLINE_EXCEEDED: enrolments did not answer in time: "),
+        "which service, and why: {}",
+        stderr(&slow)
+    );
+    drop(silent);
+
     let draft = fixtures::draft_course(&stack, "PR-500").await;
     let not_approved = admin(&stack, Some(&token), &["courses", "publish", "PR-500"]).await;
     assert_eq!(

@@ -534,12 +534,18 @@ impl PeerChannel {
                 e.source()
             })
         };
-        let what = if chain().any(|e| e.is::<tonic::ConnectError>()) {
-            format!("{name} could not be reached")
+        // tonic says CANCELLED when the call's deadline passes; gRPC's
+        // table says DEADLINE_EXCEEDED (the caller did not cancel anything),
+        // and a caller tells a slow peer from an abandoned call by it.
+        let (what, code) = if chain().any(|e| e.is::<tonic::ConnectError>()) {
+            (format!("{name} could not be reached"), None)
         } else if chain().any(|e| e.is::<tonic::TimeoutExpired>()) {
-            format!("{name} did not answer in time")
+            (
+                format!("{name} did not answer in time"),
+                Some(tonic::Code::DeadlineExceeded),
+            )
         } else {
-            format!("the call to {name} failed")
+            (format!("the call to {name} failed"), None)
         };
         let cause = chain().last().map(ToString::to_string).unwrap_or_default();
         let status = tonic::Status::from_error(Box::new(error));
@@ -548,7 +554,7 @@ impl PeerChannel {
         } else {
             format!("{what}: {} ({cause})", status.message())
         };
-        let mut named = tonic::Status::new(status.code(), message);
+        let mut named = tonic::Status::new(code.unwrap_or(status.code()), message);
         named.set_source(std::sync::Arc::new(status));
         named
     }
@@ -780,7 +786,7 @@ mod tests {
         let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = silent.local_addr().unwrap();
         let refused = refusal("enrolments", addr, Duration::from_millis(300)).await;
-        assert_eq!(refused.code(), tonic::Code::Cancelled, "tonic's code");
+        assert_eq!(refused.code(), tonic::Code::DeadlineExceeded);
         assert!(
             refused
                 .message()
