@@ -176,23 +176,13 @@ impl NotificationsApi {
                 }
             }
         }
-        let drafts = self
-            .draft_each(&occasion, recipients, &facts, |_| None, &mut people)
-            .await?;
-        let recorded = self
-            .store
-            .record_claimed(
-                Some(Claim::Expiry {
-                    certificate_id,
-                    threshold_days: threshold,
-                    at: now,
-                }),
-                occasion.event_id,
-                drafts,
-            )
+        let claim = Claim::Expiry {
+            certificate_id,
+            threshold_days: threshold,
+            at: now,
+        };
+        self.record_once(claim, &occasion, recipients, &facts, &mut people)
             .await
-            .map_err(hamafza_kit::db::api_error)?;
-        Ok(recorded.is_some())
     }
 
     /// The first meetings of the course's sessions open for enrolment that

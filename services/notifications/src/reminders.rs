@@ -101,22 +101,11 @@ impl NotificationsApi {
         with_schedule(&mut facts, session.details);
         let key = |subject: &str| format!("reminder:{session_id}:{subject}");
         let recipients = self.session_people(session_id, instructor, key).await?;
-        let mut people = People::default();
-        let drafts = self
-            .draft_each(&occasion, recipients, &facts, |_| None, &mut people)
-            .await?;
-        let recorded = self
-            .store
-            .record_claimed(
-                Some(Claim::Reminder {
-                    session_id,
-                    at: now,
-                }),
-                occasion.event_id,
-                drafts,
-            )
+        let claim = Claim::Reminder {
+            session_id,
+            at: now,
+        };
+        self.record_once(claim, &occasion, recipients, &facts, &mut People::default())
             .await
-            .map_err(hamafza_kit::db::api_error)?;
-        Ok(recorded.is_some())
     }
 }

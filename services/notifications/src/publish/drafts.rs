@@ -18,7 +18,7 @@ use crate::email::{self, Letter};
 use crate::invitation::{self, Invitation, Method};
 use crate::kind::{Audience, Language};
 use crate::store::entities::notification;
-use crate::store::queries::{Draft, Email};
+use crate::store::queries::{Claim, Draft, Email};
 use crate::wording::{self, Facts, Meeting};
 
 impl NotificationsApi {
@@ -292,6 +292,29 @@ impl NotificationsApi {
             );
         }
         Ok(drafts)
+    }
+
+    /// A worker's notice (a reminder, an expiry warning): each recipient's
+    /// notification of `occasion`, recorded with `claim` (a unique row)
+    /// taken at once: false, and nothing recorded, when another replica took
+    /// it first.
+    pub(crate) async fn record_once(
+        &self,
+        claim: Claim,
+        occasion: &Occasion,
+        recipients: Vec<Recipient>,
+        facts: &Facts,
+        people: &mut People,
+    ) -> Result<bool, ApiError> {
+        let drafts = self
+            .draft_each(occasion, recipients, facts, |_| None, people)
+            .await?;
+        let recorded = self
+            .store
+            .record_claimed(Some(claim), occasion.event_id, drafts)
+            .await
+            .map_err(hamafza_kit::db::api_error)?;
+        Ok(recorded.is_some())
     }
 
     /// One recipient's notification and email; their name and address from
