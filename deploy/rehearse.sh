@@ -161,8 +161,9 @@ enrolment=""
 for session in $(api GET /api/v1/sessions | jq -r '.[].id'); do
   # A session may refuse her (a prerequisite, a manager's approval): its
   # reason is said, and the next one tried.
-  if ! answer=$(api POST "/api/v1/sessions/$session/enrolments" "{\"request_id\":\"rehearsal-$session\"}" 2>/dev/null); then
-    echo "    session $session refused the trainee: $(jq -r '.reason // .message' <<<"$answer" 2>/dev/null || echo "$answer")"
+  if ! answer=$(api POST "/api/v1/sessions/$session/enrolments" "{\"request_id\":\"rehearsal-$session\"}" 2>"$work/curl.err"); then
+    refusal=$(jq -r '"\(.reason // "?"): \(.message // "")"' <<<"$answer" 2>/dev/null || true)
+    echo "    session $session refused the trainee: ${refusal:-$(cat "$work/curl.err")}"
     continue
   fi
   if [ "$(jq -r .status <<<"$answer")" = confirmed ]; then

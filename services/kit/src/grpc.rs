@@ -513,7 +513,9 @@ fn channel_to(
 /// peer, or gets no answer in time, is refused with the peer's name and the
 /// cause (`courses could not be reached: tcp connect error (Connection
 /// refused (os error 111))`), so a refusal relayed further says which hop
-/// failed. The code stays tonic's; what the peer answers passes unchanged.
+/// failed. The code is tonic's (UNAVAILABLE, ...), except that a call whose
+/// deadline passes is DEADLINE_EXCEEDED (tonic says CANCELLED); what the
+/// peer answers passes unchanged.
 #[derive(Clone, Debug)]
 pub struct PeerChannel {
     name: &'static str,
