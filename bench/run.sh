@@ -122,8 +122,13 @@ start() { # NAME: hamafza serve NAME, waiting for its health check
   [ "$name" = gateway ] && check+=(--http)
   "$bin/hamafza" serve "$name" > "$work/$name.log" 2>&1 &
   pids[$name]=$!
+  healthy "$name" "${check[@]}"
+}
+healthy() { # NAME CHECK-ARGS...: waits (20 s at most) for NAME's health check, or ends the run
+  local name=$1; shift
   for _ in $(seq 1 100); do
-    "$bin/hamafza" healthcheck "${check[@]}" >/dev/null 2>&1 && return
+    "$bin/hamafza" healthcheck "$@" >/dev/null 2>&1 && return
+    kill -0 "${pids[$name]}" 2>/dev/null || break
     sleep 0.2
   done
   echo "$name did not start:" >&2; tail -n 20 "$work/$name.log" >&2; exit 1
@@ -297,13 +302,7 @@ read_grpc() { # WHAT URL LABEL CALLERS [ARGS]
 # The echo server must answer before it is measured.
 "$bin/hamafza-bench" echo-server --addr "127.0.0.1:$echo_port" > "$work/echo.log" 2>&1 &
 pids[echo]=$!
-for _ in $(seq 1 50); do
-  "$bin/hamafza" healthcheck --addr "127.0.0.1:$echo_port" >/dev/null 2>&1 && break
-  kill -0 "${pids[echo]}" 2>/dev/null || break
-  sleep 0.2
-done
-"$bin/hamafza" healthcheck --addr "127.0.0.1:$echo_port" >/dev/null 2>&1 ||
-  { echo "the echo server did not start:" >&2; tail -n 5 "$work/echo.log" >&2; exit 1; }
+healthy echo --addr "127.0.0.1:$echo_port"
 read_grpc health "http://127.0.0.1:$echo_port" grpc-echo 16
 read_grpc health "$courses" grpc-health-courses 16
 read_grpc catalog "$courses" grpc-catalog 16
