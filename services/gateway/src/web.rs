@@ -221,6 +221,20 @@ impl PageError {
     }
 }
 
+/// A service's answer on a page: its message, or its refusal as the page's
+/// error in the viewer's language.
+pub trait PageReply<T> {
+    /// The message, or the status as a [`PageError`] in `lang`.
+    fn page(self, lang: Lang) -> Result<T, PageError>;
+}
+
+impl<T> PageReply<T> for Result<tonic::Response<T>, tonic::Status> {
+    fn page(self, lang: Lang) -> Result<T, PageError> {
+        self.map(tonic::Response::into_inner)
+            .map_err(|status| PageError::status(lang, status))
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {

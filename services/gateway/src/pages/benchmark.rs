@@ -16,7 +16,7 @@ use super::layout::{page, svg};
 use super::org::download;
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common as common_pb;
 use hamafza_proto::enrolments as epb;
 
@@ -347,8 +347,7 @@ pub async fn show(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner();
+        .page(lang)?;
     let organizations = super::lookup::organizations(&state, &web.token).await;
     let name = |id: &str| -> String {
         organizations

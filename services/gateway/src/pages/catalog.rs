@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::layout::page;
 use crate::AppState;
 use crate::i18n::instant;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 
@@ -47,8 +47,7 @@ pub async fn show(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .courses;
     let programs = state
         .backends
@@ -60,8 +59,7 @@ pub async fn show(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .programs;
     let sessions = state
         .backends
@@ -73,8 +71,7 @@ pub async fn show(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .sessions;
     let shown_courses: HashMap<&str, &cpb::Course> =
         courses.iter().map(|c| (c.id.as_str(), c)).collect();

@@ -7,7 +7,7 @@ use maud::{Markup, html};
 use super::layout::{badge, page, svg};
 use crate::AppState;
 use crate::i18n::instant;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::certification as pb;
 
 fn status_badge(lang: crate::i18n::Lang, status: pb::CertificateStatus) -> Markup {
@@ -35,8 +35,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .certificates;
     let title = lang.pick("گواهی‌های من", "My certificates");
     Ok(page(
@@ -84,8 +83,7 @@ pub async fn show(
         .certification()
         .get_certificate_presentation(pb::GetCertificatePresentationRequest { certificate_id: id })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner();
+        .page(lang)?;
     let certificate = shown.certificate.clone().unwrap_or_default();
     let trainee = certificate.trainee.clone().unwrap_or_default();
     let title = certificate.title.clone().unwrap_or_default();
@@ -198,8 +196,7 @@ pub async fn document(
         .certification()
         .get_certificate_document(pb::GetCertificateDocumentRequest { certificate_id: id })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner();
+        .page(lang)?;
     // The serial is letters, digits and dashes; anything else is dropped
     // from the header rather than trusted.
     let file_name: String = document

@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use super::layout::page;
 use crate::AppState;
 use crate::i18n::{Lang, instant};
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 
@@ -192,8 +192,7 @@ pub async fn show(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .sessions;
     let now = chrono::Utc::now();
     sessions.retain(|s| instant(s.end_time.as_ref()).is_none_or(|end| end > now));

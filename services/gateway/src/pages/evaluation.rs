@@ -18,7 +18,7 @@ use super::layout::page;
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::sessions::WebSession;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::enrolments as epb;
 
 /// The longest comment, in characters (the service's limit).
@@ -129,16 +129,14 @@ async fn load(
             enrolment_id: id.to_owned(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner();
+        .page(lang)?;
     let enrolment = backends
         .enrolments()
         .get_enrolment(epb::GetEnrolmentRequest {
             enrolment_id: id.to_owned(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .enrolment
         .unwrap_or_default();
     let (courses, _) =

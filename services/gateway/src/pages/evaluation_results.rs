@@ -14,7 +14,7 @@ use super::evaluation::{QUESTIONS, scale};
 use super::layout::page;
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common as common_pb;
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
@@ -126,8 +126,7 @@ pub async fn session(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner();
+        .page(lang)?;
     let (courses, sessions) =
         super::lookup::catalog_of(&state, &web.token, vec![], vec![id.clone()])
             .await
@@ -194,8 +193,7 @@ pub async fn admin(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .courses;
     let sessions = backends
         .sessions()
@@ -204,8 +202,7 @@ pub async fn admin(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .sessions;
     let mut instructors: Vec<(String, String)> = sessions
         .iter()
@@ -255,8 +252,7 @@ pub async fn admin(
                     ..Default::default()
                 })
                 .await
-                .map_err(|s| PageError::status(lang, s))?
-                .into_inner(),
+                .page(lang)?,
         )
     };
     let title = lang.pick("ارزشیابی دوره‌ها", "Course evaluations");

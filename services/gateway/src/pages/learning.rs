@@ -7,7 +7,7 @@ use maud::{Markup, html};
 use super::layout::{badge, page};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::enrolments as epb;
 
 /// A status as a coloured badge.
@@ -42,8 +42,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .enrolments;
     let (courses, sessions) = super::lookup::catalog_of(
         &state,

@@ -14,7 +14,7 @@ use super::forms::{first, form_values};
 use super::layout::{message_page, page};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::web::{PageError, PageReply, Viewer, check_csrf};
 use hamafza_proto::notifications as npb;
 use hamafza_proto::notifications::NotificationKind;
 
@@ -147,8 +147,7 @@ pub async fn inbox(State(state): State<AppState>, viewer: Viewer) -> Result<Mark
             language: lang.code().to_owned(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner();
+        .page(lang)?;
     let title = lang.pick("اعلان‌ها", "Notifications");
     Ok(page(
         &viewer,
@@ -234,8 +233,7 @@ pub async fn settings(State(state): State<AppState>, viewer: Viewer) -> Result<M
         .notifications()
         .get_my_preferences(npb::GetMyPreferencesRequest {})
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner();
+        .page(lang)?;
     let title = lang.pick("تنظیمات اعلان‌ها", "Notification settings");
     Ok(page(
         &viewer,
@@ -325,8 +323,7 @@ pub async fn mailbox(State(state): State<AppState>, viewer: Viewer) -> Result<Re
             recipient_subject: String::new(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner();
+        .page(lang)?;
     let title = lang.pick("صندوق نامه‌های آزمایشی", "Development mailbox");
     Ok(page(
         &viewer,

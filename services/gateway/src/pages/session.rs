@@ -13,7 +13,7 @@ use super::layout::page;
 use super::learning::status_badge;
 use crate::AppState;
 use crate::i18n::instant;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 
@@ -63,8 +63,7 @@ pub async fn public_session(
             course_id: session.course_id.clone(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .course
         .ok_or_else(not_found)?;
     if !matches!(
@@ -115,8 +114,7 @@ pub async fn show(
                 ..Default::default()
             })
             .await
-            .map_err(|s| PageError::status(lang, s))?
-            .into_inner()
+            .page(lang)?
             .enrolments
             .pop(),
         None => None,
@@ -341,8 +339,7 @@ pub async fn confirm_cancel(
             enrolment_id: id.clone(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .enrolment
         .ok_or_else(not_found)?;
     let (session, course) = public_session(&state, lang, &enrolment.session_id).await?;

@@ -19,7 +19,7 @@ use crate::i18n::{Lang, instant};
 use crate::pages::forms::first;
 use crate::pages::layout::badge;
 use crate::pages::lookup::{courses_in, people_of};
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::certification as certpb;
 use hamafza_proto::common::Actor;
 use hamafza_proto::courses as cpb;
@@ -330,8 +330,7 @@ pub async fn revoke(
             reason,
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .certificate
         .unwrap_or_default();
     Ok(see_other(&format!(

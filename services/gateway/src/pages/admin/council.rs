@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{Problems, admin, field, flash, frame, is_stale, number_input, see_other};
 use crate::AppState;
 use crate::i18n::instant;
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::web::{PageError, PageReply, Viewer, check_csrf};
 use hamafza_kit::ApiError;
 use hamafza_proto::courses as cpb;
 
@@ -64,8 +64,7 @@ async fn read(
         .courses()
         .get_council_settings(cpb::GetCouncilSettingsRequest {})
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .settings
         .unwrap_or_default())
 }

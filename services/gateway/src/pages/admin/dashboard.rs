@@ -12,7 +12,7 @@ use super::sessions::{session_actions, session_badge};
 use super::{Done, admin, flash, frame, list_table};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 
@@ -32,8 +32,7 @@ pub async fn show(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .courses;
     let programs = client
         .courses()

@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::forms::first;
 use crate::pages::lookup::organizations;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
 
@@ -317,8 +317,7 @@ pub async fn list(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .events;
     Ok(list_page(
         &viewer,

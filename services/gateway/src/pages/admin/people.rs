@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{admin, field_words, frame, list_table};
 use crate::AppState;
 use crate::i18n::{Lang, refusal};
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::web::{PageError, PageReply, Viewer, check_csrf};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
 
@@ -66,8 +66,7 @@ pub async fn list(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .people;
     Ok(frame(
         &viewer,
@@ -228,8 +227,7 @@ pub async fn import(
         .people()
         .import_people(cpb::ImportPeopleRequest { people })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .results;
     let count = |o: cpb::ImportOutcome| results.iter().filter(|r| r.outcome() == o).count();
     Ok(frame(

@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
 use crate::pages::lookup::live_courses;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
 
@@ -225,8 +225,7 @@ pub async fn list(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .programs;
     Ok(list_page(
         &viewer,

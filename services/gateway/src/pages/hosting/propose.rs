@@ -20,7 +20,7 @@ use crate::pages::layout::page;
 use crate::pages::lookup::{courses_in, people_of};
 use crate::pages::org::{course_title, first, form_values, heading, manager};
 use crate::sessions::WebSession;
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::web::{PageError, PageReply, Viewer, check_csrf};
 
 /// What the last action did, shown once.
 #[derive(Debug, Default, Deserialize)]
@@ -88,8 +88,7 @@ async fn proposals(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .sessions)
 }
 

@@ -19,7 +19,7 @@ use crate::i18n::Lang;
 use crate::pages::admin::{admin, frame, list_table, posted, see_other};
 use crate::pages::forms::first;
 use crate::pages::lookup::{catalog_of, course_title};
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 
 /// What the last action did, shown once.
 #[derive(Debug, Default, Deserialize)]
@@ -82,8 +82,7 @@ async fn queue_body(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .sessions;
     let (courses, _): (HashMap<String, cpb::Course>, _) = catalog_of(
         state,

@@ -24,7 +24,7 @@ use super::forms::{first, form_values};
 use super::layout::page;
 use crate::AppState;
 use crate::i18n::{Lang, instant};
-use crate::web::{PageError, Viewer, check_csrf, wants_html};
+use crate::web::{PageError, PageReply, Viewer, check_csrf, wants_html};
 use hamafza_proto::library as lpb;
 use hamafza_proto::library::{ItemKind, ItemState, Tag};
 
@@ -131,8 +131,7 @@ pub async fn list(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .items;
     let names = company_names(&state, &web.token, lang).await;
     let title = lang.pick("کتابخانهٔ تجربه‌ها", "Practice library");
@@ -216,8 +215,7 @@ pub async fn queue(State(state): State<AppState>, viewer: Viewer) -> Result<Mark
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .items;
     let names = company_names(&state, &web.token, lang).await;
     let title = lang.pick("صف تأیید کتابخانه", "Library approval queue");
@@ -248,8 +246,7 @@ async fn item_of(
             item_id: id.to_owned(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .item
         .ok_or_else(|| PageError::api(lang, ApiError::not_found("item", id)))
 }
@@ -429,8 +426,7 @@ pub async fn download(
             file_id,
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner();
+        .page(lang)?;
     // The first message names the file: a refusal is a page, not a cut-off
     // download.
     let first = stream

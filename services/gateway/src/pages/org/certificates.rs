@@ -13,7 +13,7 @@ use super::{download, download_links, heading, manager};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::layout::page;
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::web::{PageError, PageReply, Viewer, check_csrf};
 use hamafza_proto::certification as certpb;
 use hamafza_proto::common::TimeRange;
 use hamafza_proto::courses as cpb;
@@ -90,8 +90,7 @@ pub async fn list(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .certificates;
     // A download takes every page (up to 5,000 certificates); the page
     // shows 50 at a time.
@@ -107,8 +106,7 @@ pub async fn list(
                 ..Default::default()
             })
             .await
-            .map_err(|s| PageError::status(lang, s))?
-            .into_inner();
+            .page(lang)?;
         all.extend(listed.certificates);
         next = listed.next_page_token;
         if !downloading || next.is_empty() || all.len() >= 5_000 {
@@ -214,8 +212,7 @@ pub async fn events(State(state): State<AppState>, viewer: Viewer) -> Result<Res
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .events;
     let mine = &web.caller.organization_id;
     let title = lang.pick(

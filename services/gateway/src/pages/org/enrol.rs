@@ -16,7 +16,7 @@ use crate::i18n::{Lang, refusal};
 use crate::pages::changes::count_change;
 use crate::pages::layout::page;
 use crate::pages::learning::status_badge;
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::web::{PageError, PageReply, Viewer, check_csrf};
 use hamafza_kit::ApiError;
 use hamafza_proto::common::Actor;
 use hamafza_proto::courses as cpb;
@@ -136,8 +136,7 @@ pub async fn form(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .people;
     let title = lang.pick("ثبت‌نام همکاران", "Enrol colleagues");
     Ok(page(
@@ -219,8 +218,7 @@ pub async fn submit(
                 subject: subject.clone(),
             })
             .await
-            .map_err(|s| PageError::status(lang, s))?
-            .into_inner()
+            .page(lang)?
             .person
             .unwrap_or_default();
         let name = person
@@ -465,8 +463,7 @@ pub async fn import(
             csv,
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner();
+        .page(lang)?;
     let mut outcomes = Vec::new();
     loop {
         match stream.message().await {

@@ -25,7 +25,7 @@ use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::changes::count_change;
 use crate::sessions::WebSession;
-use crate::web::{PageError, Viewer, check_csrf};
+use crate::web::{PageError, PageReply, Viewer, check_csrf};
 use hamafza_proto::courses as cpb;
 
 /// The signed-in org manager, or a page saying this is for managers.
@@ -147,8 +147,7 @@ pub async fn open_sessions(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .sessions;
     let (courses, _) = catalog_of(
         state,

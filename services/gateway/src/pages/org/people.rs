@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::layout::page;
 use crate::pages::learning::status_badge;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::certification as certpb;
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
@@ -216,8 +216,7 @@ pub async fn transcript(
             subject: subject.clone(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .person
         .unwrap_or_default();
     let enrolments = client
@@ -229,8 +228,7 @@ pub async fn transcript(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .enrolments;
     let certificates = client
         .certification()
@@ -241,8 +239,7 @@ pub async fn transcript(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .certificates;
     let (courses, sessions) = catalog_of(
         &state,

@@ -14,7 +14,7 @@ use super::{
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::layout::page;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_kit::sheet::{Format, Table};
 use hamafza_proto::enrolments as epb;
 
@@ -82,8 +82,7 @@ pub async fn show(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner();
+        .page(lang)?;
     let pending = listed.enrolments;
     let (courses, sessions) = catalog_of(
         &state,

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::layout::page;
 use crate::sessions::WebSession;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 
 /// Sessions per page of the list.
 const PAGE_SIZE: i32 = 20;
@@ -63,8 +63,7 @@ pub async fn list(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner();
+        .page(lang)?;
     let sessions = reply.sessions;
     let courses = courses_by_id(&state, web, lang, sessions.iter().map(|s| &s.course_id)).await?;
     let seats: HashMap<String, epb::SessionSeats> = if sessions.is_empty() {
@@ -188,8 +187,7 @@ async fn courses_by_id<'a>(
             ..Default::default()
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .courses
         .into_iter()
         .map(|c| (c.id.clone(), c))

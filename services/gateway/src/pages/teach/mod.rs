@@ -23,7 +23,7 @@ use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::layout::badge;
 use crate::sessions::WebSession;
-use crate::web::PageError;
+use crate::web::{PageError, PageReply};
 
 pub use attendance::{attendance, record};
 pub use completion::complete;
@@ -197,8 +197,7 @@ async fn load(
             course_id: session.course_id.clone(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))?
-        .into_inner()
+        .page(lang)?
         .course
         .ok_or_else(not_found)?;
     let companies = crate::pages::lookup::organizations(state, &web.token)
