@@ -18,7 +18,7 @@ use crate::i18n::Lang;
 use crate::pages::forms::first;
 use crate::pages::layout::badge;
 use crate::pages::lookup::live_courses;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
 
@@ -616,8 +616,8 @@ async fn get_course(
             course_id: id.to_owned(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))
-        .map(|r| r.into_inner().course.unwrap_or_default())
+        .page(lang)
+        .map(|r| r.course.unwrap_or_default())
 }
 
 fn edit_page(

@@ -420,8 +420,8 @@ async fn get_event(
             event_id: id.to_owned(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))
-        .map(|r| r.into_inner().event.unwrap_or_default())
+        .page(lang)
+        .map(|r| r.event.unwrap_or_default())
 }
 
 fn edit_page(

@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
 use crate::pages::lookup::organizations;
-use crate::web::{PageError, Viewer};
+use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
 
@@ -289,8 +289,8 @@ async fn get_org(
             organization_id: id.to_owned(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))
-        .map(|r| r.into_inner().organization.unwrap_or_default())
+        .page(lang)
+        .map(|r| r.organization.unwrap_or_default())
 }
 
 fn edit_page(

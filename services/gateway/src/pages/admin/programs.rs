@@ -327,8 +327,8 @@ async fn get_program(
             program_id: id.to_owned(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))
-        .map(|r| r.into_inner().program.unwrap_or_default())
+        .page(lang)
+        .map(|r| r.program.unwrap_or_default())
 }
 
 fn edit_page(

@@ -14,7 +14,7 @@ use hamafza_proto::courses as cpb;
 
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::web::PageError;
+use crate::web::{PageError, PageReply};
 
 pub use edit::{edit_form, update};
 pub use form::SessionForm;
@@ -48,6 +48,6 @@ async fn get_session(
             session_id: id.to_owned(),
         })
         .await
-        .map_err(|s| PageError::status(lang, s))
-        .map(|r| r.into_inner().session.unwrap_or_default())
+        .page(lang)
+        .map(|r| r.session.unwrap_or_default())
 }
