@@ -8,6 +8,7 @@
 //! whatever the answers do, each latency measured from when the call was due
 //! (so a stall is charged to every call it delayed: no coordinated omission).
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -160,6 +161,11 @@ struct Load {
     /// Names the measurement in the output.
     #[arg(long)]
     label: String,
+    /// Open loop: also writes every call as `due_ms,latency_ms,ok` (CSV, in
+    /// the order answered) to this file, to see when in the run the slow
+    /// calls came.
+    #[arg(long)]
+    timeline: Option<std::path::PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -472,13 +478,27 @@ where
                 let index = u64::from(n);
                 tokio::spawn(async move {
                     let result = call(index).await;
-                    let _ = sender.send((due.elapsed(), result));
+                    let _ = sender.send((due, due.elapsed(), result));
                 });
                 n += 1;
             }
             drop(sender);
-            while let Some((elapsed, result)) = receiver.recv().await {
+            let mut timeline = String::new();
+            while let Some((due, elapsed, result)) = receiver.recv().await {
+                if load.timeline.is_some() {
+                    let _ = writeln!(
+                        timeline,
+                        "{:.3},{:.3},{}",
+                        (due - started).as_secs_f64() * 1000.0,
+                        elapsed.as_secs_f64() * 1000.0,
+                        u8::from(result.is_ok()),
+                    );
+                }
                 outcome.record(elapsed, result);
+            }
+            if let Some(path) = &load.timeline {
+                std::fs::write(path, format!("due_ms,latency_ms,ok\n{timeline}"))
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
         }
     }
