@@ -16,8 +16,9 @@ use uuid::Uuid;
 use crate::directory::{Directory, Known};
 use crate::domain::{CourseFacts, EnrolmentsError, SessionFacts};
 
-/// How long an enrolment may act on session facts already read: enrolments
-/// is told of a change in courses (closing, capacity, window) within this.
+/// How long an enrolment may act on session and course facts already read:
+/// enrolments is told of a change in courses (closing, capacity, window, a
+/// course retired) within this.
 pub const RECENT_FACTS: Duration = Duration::from_secs(1);
 
 /// How long enrolments may act on what the people directory said about a
@@ -35,13 +36,14 @@ pub struct DirectoryEntry {
     pub active: bool,
 }
 
-/// What enrolments reads from courses: the kit's typed client, session
-/// facts read at most [`RECENT_FACTS`] ago, and the copy of the people
+/// What enrolments reads from courses: the kit's typed client, sessions and
+/// courses read at most [`RECENT_FACTS`] ago, and the copy of the people
 /// directory.
 #[derive(Clone)]
 pub struct CoursesClient {
     client: hamafza_kit::peers::CoursesClient,
-    recent: Arc<Recent<Uuid, SessionFacts>>,
+    sessions: Arc<Recent<Uuid, pb::Session>>,
+    courses: Arc<Recent<Uuid, CourseFacts>>,
     directory: Arc<Directory>,
     people: Arc<Recent<String, Option<DirectoryEntry>>>,
 }
@@ -70,7 +72,8 @@ impl CoursesClient {
     pub fn new(channel: PeerChannel, identity: Arc<ServiceToken>) -> Self {
         Self {
             client: hamafza_kit::peers::CoursesClient::as_service(channel, identity),
-            recent: Arc::new(Recent::new(RECENT_FACTS, 10_000)),
+            sessions: Arc::new(Recent::spread(RECENT_FACTS, 10_000)),
+            courses: Arc::new(Recent::spread(RECENT_FACTS, 10_000)),
             directory: Arc::new(Directory::default()),
             people: Arc::new(Recent::new(RECENT_PEOPLE, 10_000)),
         }
@@ -86,17 +89,24 @@ impl CoursesClient {
         crate::directory::run(self.directory, self.client, interval, shutdown).await;
     }
 
-    /// The facts of a session and its course as read at most
+    /// The facts of a session and of its course, each as read at most
     /// [`RECENT_FACTS`] ago: a burst of enrolments into one session asks
-    /// courses once a second instead of twice per enrolment. Seats and quotas
-    /// are still counted in this service's database, in the transaction.
+    /// courses about it once a second instead of twice per enrolment, and the
+    /// sessions of one course share what was read about the course. Seats and
+    /// quotas are still counted in this service's database, in the
+    /// transaction.
     pub async fn recent_session_facts(
         &self,
         session_id: Uuid,
     ) -> Result<SessionFacts, EnrolmentsError> {
-        self.recent
-            .get_or_load(session_id, self.session_facts(session_id))
-            .await
+        let read = self.client.session(SessionId(session_id));
+        let session = self.sessions.get_or_load(session_id, read).await?;
+        let course_id = parse_uuid(&session.course_id)?;
+        let course = self
+            .courses
+            .get_or_load(course_id, self.course(course_id))
+            .await?;
+        Ok(facts_of(session_id, course_id, session, course))
     }
 
     /// What the people directory said about `subject` at most
@@ -122,48 +132,12 @@ impl CoursesClient {
             .await
     }
 
-    /// The facts of a session and its course.
+    /// The facts of a session and its course, read now.
     pub async fn session_facts(&self, session_id: Uuid) -> Result<SessionFacts, EnrolmentsError> {
         let session = self.client.session(SessionId(session_id)).await?;
         let course_id = parse_uuid(&session.course_id)?;
         let course = self.course(course_id).await?;
-        let session_status = session.status();
-        let details = session.details.unwrap_or_default();
-        let window = details.enrolment_window.unwrap_or_default();
-        let instant = |t: Option<&prost_types::Timestamp>| {
-            t.and_then(from_timestamp)
-                .unwrap_or(DateTime::<Utc>::MIN_UTC)
-        };
-        let status = match session_status {
-            pb::SessionStatus::Open => Ok(()),
-            other => Err(other
-                .as_str_name()
-                .trim_start_matches("SESSION_STATUS_")
-                .to_ascii_lowercase()),
-        };
-        Ok(SessionFacts {
-            session_id,
-            course_id,
-            status,
-            window_opens: instant(window.start_time.as_ref()),
-            window_closes: instant(window.end_time.as_ref()),
-            capacity: details.capacity,
-            quotas: details
-                .quotas
-                .into_iter()
-                .map(|q| (q.organization_id, q.seats))
-                .collect(),
-            meeting_count: u32::try_from(details.meetings.len()).unwrap_or(u32::MAX),
-            meeting_starts: details
-                .meetings
-                .iter()
-                .map(|m| instant(m.start_time.as_ref()))
-                .collect(),
-            instructor_subject: details.instructor.map(|i| i.subject).unwrap_or_default(),
-            host_organization_id: Some(session.host_organization_id)
-                .filter(|host| !host.is_empty()),
-            course,
-        })
+        Ok(facts_of(session_id, course_id, session, course))
     }
 
     /// The facts of a course.
@@ -256,6 +230,51 @@ impl CoursesClient {
                 })
             })
             .collect())
+    }
+}
+
+/// The facts enrolments acts on, from a session and its course's facts.
+fn facts_of(
+    session_id: Uuid,
+    course_id: Uuid,
+    session: pb::Session,
+    course: CourseFacts,
+) -> SessionFacts {
+    let session_status = session.status();
+    let details = session.details.unwrap_or_default();
+    let window = details.enrolment_window.unwrap_or_default();
+    let instant = |t: Option<&prost_types::Timestamp>| {
+        t.and_then(from_timestamp)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    };
+    let status = match session_status {
+        pb::SessionStatus::Open => Ok(()),
+        other => Err(other
+            .as_str_name()
+            .trim_start_matches("SESSION_STATUS_")
+            .to_ascii_lowercase()),
+    };
+    SessionFacts {
+        session_id,
+        course_id,
+        status,
+        window_opens: instant(window.start_time.as_ref()),
+        window_closes: instant(window.end_time.as_ref()),
+        capacity: details.capacity,
+        quotas: details
+            .quotas
+            .into_iter()
+            .map(|q| (q.organization_id, q.seats))
+            .collect(),
+        meeting_count: u32::try_from(details.meetings.len()).unwrap_or(u32::MAX),
+        meeting_starts: details
+            .meetings
+            .iter()
+            .map(|m| instant(m.start_time.as_ref()))
+            .collect(),
+        instructor_subject: details.instructor.map(|i| i.subject).unwrap_or_default(),
+        host_organization_id: Some(session.host_organization_id).filter(|host| !host.is_empty()),
+        course,
     }
 }
 

@@ -3,7 +3,7 @@
 //! for far more often than they change.
 
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,13 @@ use tokio::sync::watch;
 /// A map of recently loaded values. Past `capacity` entries, the expired ones
 /// are dropped before another is added.
 ///
+/// Made with [`Recent::spread`], each value is served for a time chosen at
+/// random between three quarters of the age and the whole of it, so that
+/// values loaded together (a burst of enrolments into many sessions) are not
+/// all loaded again together: a herd of loads takes the source's CPU from
+/// everyone else at once, and the loads it delays finish, and so expire,
+/// together again.
+///
 /// Loads are single-flight: while one caller loads a key, every other caller
 /// of that key waits for it and shares its value, so a burst of a thousand
 /// asks the source once. If that load fails (or its caller gives up), the
@@ -19,13 +26,14 @@ use tokio::sync::watch;
 #[derive(Debug)]
 pub struct Recent<K, V> {
     max_age: Duration,
+    spread: bool,
     capacity: usize,
     state: Mutex<State<K, V>>,
 }
 
 #[derive(Debug)]
 struct State<K, V> {
-    /// Values and when they were read from the source.
+    /// Values and until when they are served.
     values: HashMap<K, (Instant, V)>,
     /// Loads under way: waiters watch for the loader to finish.
     loading: HashMap<K, watch::Receiver<()>>,
@@ -70,11 +78,21 @@ impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
     pub fn new(max_age: Duration, capacity: usize) -> Self {
         Self {
             max_age,
+            spread: false,
             capacity,
             state: Mutex::new(State {
                 values: HashMap::new(),
                 loading: HashMap::new(),
             }),
+        }
+    }
+
+    /// Values are served for a time chosen at random between three quarters
+    /// of `max_age` and `max_age` after they were read (never longer).
+    pub fn spread(max_age: Duration, capacity: usize) -> Self {
+        Self {
+            spread: true,
+            ..Self::new(max_age, capacity)
         }
     }
 
@@ -148,24 +166,36 @@ impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
     /// many distinct keys callers ask for.
     fn keep(&self, key: K, value: V) {
         let now = Instant::now();
+        let until = now + self.lifetime(now);
         let mut state = self.lock();
         if state.values.len() >= self.capacity && !state.values.contains_key(&key) {
-            let max_age = self.max_age;
-            state
-                .values
-                .retain(|_, (read, _)| now.duration_since(*read) < max_age);
+            state.values.retain(|_, (until, _)| now < *until);
             if state.values.len() >= self.capacity {
                 return;
             }
         }
-        state.values.insert(key, (now, value));
+        state.values.insert(key, (until, value));
+    }
+
+    /// How long a value read at `now` is served: `max_age`, or when spread,
+    /// up to a quarter less, at random.
+    fn lifetime(&self, now: Instant) -> Duration {
+        if !self.spread {
+            return self.max_age;
+        }
+        // Every `RandomState` is keyed afresh: hashing the time with a new
+        // one is a random number, without a generator to share.
+        let random = RandomState::new().hash_one(now);
+        let share = (random >> 11) as f64 / (1u64 << 53) as f64;
+        self.max_age.mul_f64(1.0 - share / 4.0)
     }
 
     fn fresh(&self, state: &State<K, V>, key: &K) -> Option<V> {
+        let now = Instant::now();
         state
             .values
             .get(key)
-            .filter(|(read, _)| read.elapsed() < self.max_age)
+            .filter(|(until, _)| now < *until)
             .map(|(_, value)| value.clone())
     }
 }
@@ -287,5 +317,30 @@ mod tests {
             recent.get_or_load("k", async { Ok::<_, ()>(2) }).await,
             Ok(2)
         );
+    }
+
+    #[tokio::test]
+    async fn spread_values_expire_apart_and_never_after_the_age() {
+        let age = Duration::from_millis(400);
+        let recent: Recent<u32, u32> = Recent::spread(age, 1_000);
+        let loaded = Instant::now();
+        for key in 0..200 {
+            recent.keep(key, key);
+        }
+        let untils: Vec<Instant> = recent
+            .lock()
+            .values
+            .values()
+            .map(|(until, _)| *until)
+            .collect();
+        assert_eq!(untils.len(), 200);
+        let earliest = untils.iter().min().unwrap();
+        let latest = untils.iter().max().unwrap();
+        // Within [3/4, 1] of the age from when they were kept...
+        assert!(*earliest >= loaded + age.mul_f64(0.75));
+        assert!(*latest <= Instant::now() + age);
+        // ...and spread over that quarter, not all at one instant (200 draws
+        // all within a tenth of it has chance (1/10)^199).
+        assert!(*latest - *earliest > age / 40, "{:?}", *latest - *earliest);
     }
 }
