@@ -443,7 +443,12 @@ where
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + load.duration;
+    anyhow::ensure!(
+        load.timeline.is_none() || load.rate.is_some(),
+        "--timeline goes with --rate (an open loop)"
+    );
     let mut outcome = Outcome::new()?;
+    let mut timeline_csv = None;
     match load.rate {
         None => {
             let mut callers = tokio::task::JoinSet::new();
@@ -496,13 +501,14 @@ where
                 }
                 outcome.record(elapsed, result);
             }
-            if let Some(path) = &load.timeline {
-                std::fs::write(path, format!("due_ms,latency_ms,ok\n{timeline}"))
-                    .with_context(|| format!("writing {}", path.display()))?;
-            }
+            timeline_csv = Some(timeline);
         }
     }
     let seconds = started.elapsed().as_secs_f64();
+    if let (Some(path), Some(timeline)) = (&load.timeline, timeline_csv) {
+        std::fs::write(path, format!("due_ms,latency_ms,ok\n{timeline}"))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let count = outcome.latencies.len();
     let ms = |q: f64| outcome.latencies.value_at_quantile(q) as f64 / 1000.0;
     let line = serde_json::json!({

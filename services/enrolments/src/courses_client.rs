@@ -16,9 +16,9 @@ use uuid::Uuid;
 use crate::directory::{Directory, Known};
 use crate::domain::{CourseFacts, EnrolmentsError, SessionFacts};
 
-/// How long an enrolment may act on session and course facts already read:
-/// enrolments is told of a change in courses (closing, capacity, window, a
-/// course retired) within this.
+/// How long after reading them enrolments may still look up a session's and
+/// a course's facts: a change in courses (closing, capacity, window, a course
+/// retired) reaches enrolments within this (and the read under way).
 pub const RECENT_FACTS: Duration = Duration::from_secs(1);
 
 /// How long enrolments may act on what the people directory said about a
@@ -89,8 +89,8 @@ impl CoursesClient {
         crate::directory::run(self.directory, self.client, interval, shutdown).await;
     }
 
-    /// The facts of a session and of its course, each as read at most
-    /// [`RECENT_FACTS`] ago: a burst of enrolments into one session asks
+    /// The facts of a session and of its course, each looked up at most
+    /// [`RECENT_FACTS`] after it was read: a burst of enrolments into one session asks
     /// courses about it once a second instead of twice per enrolment, and the
     /// sessions of one course share what was read about the course. Seats and
     /// quotas are still counted in this service's database, in the

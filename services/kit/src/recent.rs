@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+/// The longest a value is served, whatever age it is given.
+const LONGEST: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
 /// A map of recently loaded values. Past `capacity` entries, the expired ones
 /// are dropped before another is added.
 ///
@@ -166,7 +169,9 @@ impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
     /// many distinct keys callers ask for.
     fn keep(&self, key: K, value: V) {
         let now = Instant::now();
-        let until = now + self.lifetime(now);
+        // A lifetime the clock cannot count to (none below a century) is
+        // not kept: each caller asks again.
+        let until = now.checked_add(self.lifetime(now)).unwrap_or(now);
         let mut state = self.lock();
         if state.values.len() >= self.capacity && !state.values.contains_key(&key) {
             state.values.retain(|_, (until, _)| now < *until);
@@ -180,14 +185,16 @@ impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
     /// How long a value read at `now` is served: `max_age`, or when spread,
     /// up to a quarter less, at random.
     fn lifetime(&self, now: Instant) -> Duration {
+        let max_age = self.max_age.min(LONGEST);
         if !self.spread {
-            return self.max_age;
+            return max_age;
         }
-        // Every `RandomState` is keyed afresh: hashing the time with a new
-        // one is a random number, without a generator to share.
+        // std keys each thread's `RandomState`s at random once and steps the
+        // key with every `new()`: hashing with a new one gives a number as
+        // good as random for spreading expiries, with no generator to share.
         let random = RandomState::new().hash_one(now);
         let share = (random >> 11) as f64 / (1u64 << 53) as f64;
-        self.max_age.mul_f64(1.0 - share / 4.0)
+        max_age.mul_f64(1.0 - share / 4.0)
     }
 
     fn fresh(&self, state: &State<K, V>, key: &K) -> Option<V> {
@@ -342,5 +349,36 @@ mod tests {
         // ...and spread over that quarter, not all at one instant (200 draws
         // all within a tenth of it has chance (1/10)^199).
         assert!(*latest - *earliest > age / 40, "{:?}", *latest - *earliest);
+    }
+
+    #[tokio::test]
+    async fn a_spread_value_is_loaded_again_once_past_its_age() {
+        let recent: Recent<&str, u32> = Recent::spread(Duration::from_millis(40), 10);
+        assert_eq!(
+            recent.get_or_load("k", async { Ok::<_, ()>(1) }).await,
+            Ok(1)
+        );
+        assert_eq!(
+            recent.get_or_load("k", async { Ok::<_, ()>(2) }).await,
+            Ok(1)
+        );
+        tokio::time::sleep(Duration::from_millis(45)).await;
+        assert_eq!(
+            recent.get_or_load("k", async { Ok::<_, ()>(3) }).await,
+            Ok(3)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_age_past_what_the_clock_counts_is_a_century() {
+        let recent: Recent<&str, u32> = Recent::spread(Duration::MAX, 10);
+        assert_eq!(
+            recent.get_or_load("k", async { Ok::<_, ()>(1) }).await,
+            Ok(1)
+        );
+        assert_eq!(
+            recent.get_or_load("k", async { Ok::<_, ()>(2) }).await,
+            Ok(1)
+        );
     }
 }
