@@ -351,34 +351,28 @@ mod tests {
         assert!(*latest - *earliest > age / 40, "{:?}", *latest - *earliest);
     }
 
+    /// Asks `recent` for the key `k`, loading `value` if it must.
+    async fn ask(recent: &Recent<&'static str, u32>, value: u32) -> Result<u32, ()> {
+        recent.get_or_load("k", async move { Ok(value) }).await
+    }
+
     #[tokio::test]
     async fn a_spread_value_is_loaded_again_once_past_its_age() {
-        let recent: Recent<&str, u32> = Recent::spread(Duration::from_millis(40), 10);
+        let recent = Recent::spread(Duration::from_millis(40), 10);
         assert_eq!(
-            recent.get_or_load("k", async { Ok::<_, ()>(1) }).await,
-            Ok(1)
-        );
-        assert_eq!(
-            recent.get_or_load("k", async { Ok::<_, ()>(2) }).await,
-            Ok(1)
+            (ask(&recent, 1).await, ask(&recent, 2).await),
+            (Ok(1), Ok(1))
         );
         tokio::time::sleep(Duration::from_millis(45)).await;
-        assert_eq!(
-            recent.get_or_load("k", async { Ok::<_, ()>(3) }).await,
-            Ok(3)
-        );
+        assert_eq!(ask(&recent, 3).await, Ok(3));
     }
 
     #[tokio::test]
     async fn an_age_past_what_the_clock_counts_is_a_century() {
-        let recent: Recent<&str, u32> = Recent::spread(Duration::MAX, 10);
+        let recent = Recent::spread(Duration::MAX, 10);
         assert_eq!(
-            recent.get_or_load("k", async { Ok::<_, ()>(1) }).await,
-            Ok(1)
-        );
-        assert_eq!(
-            recent.get_or_load("k", async { Ok::<_, ()>(2) }).await,
-            Ok(1)
+            (ask(&recent, 1).await, ask(&recent, 2).await),
+            (Ok(1), Ok(1))
         );
     }
 }
