@@ -448,7 +448,10 @@ where
         "--timeline goes with --rate (an open loop)"
     );
     let mut outcome = Outcome::new()?;
-    let mut timeline_csv = None;
+    let mut timeline = load
+        .timeline
+        .as_ref()
+        .map(|_| String::from("due_ms,latency_ms,ok\n"));
     match load.rate {
         None => {
             let mut callers = tokio::task::JoinSet::new();
@@ -488,9 +491,8 @@ where
                 n += 1;
             }
             drop(sender);
-            let mut timeline = String::new();
             while let Some((due, elapsed, result)) = receiver.recv().await {
-                if load.timeline.is_some() {
+                if let Some(timeline) = &mut timeline {
                     let _ = writeln!(
                         timeline,
                         "{:.3},{:.3},{}",
@@ -501,13 +503,11 @@ where
                 }
                 outcome.record(elapsed, result);
             }
-            timeline_csv = Some(timeline);
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    if let (Some(path), Some(timeline)) = (&load.timeline, timeline_csv) {
-        std::fs::write(path, format!("due_ms,latency_ms,ok\n{timeline}"))
-            .with_context(|| format!("writing {}", path.display()))?;
+    if let (Some(path), Some(timeline)) = (&load.timeline, timeline) {
+        std::fs::write(path, timeline).with_context(|| format!("writing {}", path.display()))?;
     }
     let count = outcome.latencies.len();
     let ms = |q: f64| outcome.latencies.value_at_quantile(q) as f64 / 1000.0;

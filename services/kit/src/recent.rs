@@ -80,7 +80,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
     /// Values are served for `max_age` after they were read.
     pub fn new(max_age: Duration, capacity: usize) -> Self {
         Self {
-            max_age,
+            max_age: max_age.min(LONGEST),
             spread: false,
             capacity,
             state: Mutex::new(State {
@@ -169,8 +169,8 @@ impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
     /// many distinct keys callers ask for.
     fn keep(&self, key: K, value: V) {
         let now = Instant::now();
-        // A lifetime the clock cannot count to (none below a century) is
-        // not kept: each caller asks again.
+        // A lifetime the clock cannot count to (none is, at a century or
+        // less) is not kept: each caller asks again.
         let until = now.checked_add(self.lifetime(now)).unwrap_or(now);
         let mut state = self.lock();
         if state.values.len() >= self.capacity && !state.values.contains_key(&key) {
@@ -185,16 +185,15 @@ impl<K: Eq + Hash + Clone, V: Clone> Recent<K, V> {
     /// How long a value read at `now` is served: `max_age`, or when spread,
     /// up to a quarter less, at random.
     fn lifetime(&self, now: Instant) -> Duration {
-        let max_age = self.max_age.min(LONGEST);
         if !self.spread {
-            return max_age;
+            return self.max_age;
         }
         // std keys each thread's `RandomState`s at random once and steps the
         // key with every `new()`: hashing with a new one gives a number as
         // good as random for spreading expiries, with no generator to share.
         let random = RandomState::new().hash_one(now);
         let share = (random >> 11) as f64 / (1u64 << 53) as f64;
-        max_age.mul_f64(1.0 - share / 4.0)
+        self.max_age.mul_f64(1.0 - share / 4.0)
     }
 
     fn fresh(&self, state: &State<K, V>, key: &K) -> Option<V> {
