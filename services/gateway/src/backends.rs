@@ -130,7 +130,7 @@ impl Backends {
     }
 }
 
-type Authed = InterceptedService<PeerChannel, PeerAuth>;
+pub type Authed = InterceptedService<PeerChannel, PeerAuth>;
 
 /// The services' clients, calling as one person ([`Backends::as_caller`]).
 pub struct AsCaller {

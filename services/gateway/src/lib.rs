@@ -34,6 +34,7 @@ use tokio::net::TcpListener;
 pub use backends::Backends;
 pub use store::Migrator;
 
+use crate::pages::admin::editor;
 use crate::pages::{
     admin, benchmark, calendar, catalog, certificates, learning, org, session, signin, verify,
 };
@@ -402,23 +403,12 @@ async fn remember_language(
 fn admin_routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(admin::dashboard::show))
+        .merge(editor::routes::<admin::courses::Courses>())
         .route(
-            "/admin/courses/new",
-            get(admin::courses::new_form).post(admin::courses::create),
+            "/admin/courses/{id}/{action}",
+            post(admin::courses::act::<admin::courses::Courses>),
         )
-        .route(
-            "/admin/courses/{id}",
-            get(admin::courses::edit_form).post(admin::courses::update),
-        )
-        .route("/admin/courses/{id}/{action}", post(admin::courses::act))
-        .route(
-            "/admin/sessions/new",
-            get(admin::sessions::new_form).post(admin::sessions::create),
-        )
-        .route(
-            "/admin/sessions/{id}",
-            get(admin::sessions::edit_form).post(admin::sessions::update),
-        )
+        .merge(editor::routes::<admin::sessions::Sessions>())
         .route("/admin/sessions/{id}/{action}", post(admin::sessions::act))
         .route("/admin/hosting", get(pages::hosting::queue::show))
         .route(
@@ -426,32 +416,21 @@ fn admin_routes() -> Router<AppState> {
             post(pages::hosting::queue::decide),
         )
         .route("/admin/programs", get(admin::programs::list))
+        .merge(editor::routes::<admin::programs::Programs>())
         .route(
-            "/admin/programs/new",
-            get(admin::programs::new_form).post(admin::programs::create),
+            "/admin/programs/{id}/{action}",
+            post(admin::courses::act::<admin::programs::Programs>),
         )
-        .route(
-            "/admin/programs/{id}",
-            get(admin::programs::edit_form).post(admin::programs::update),
-        )
-        .route("/admin/programs/{id}/{action}", post(admin::programs::act))
         .route(
             "/admin/orgs",
             get(admin::orgs::list).post(admin::orgs::create),
         )
         .route(
             "/admin/orgs/{id}",
-            get(admin::orgs::edit_form).post(admin::orgs::update),
+            get(editor::edit_form::<admin::orgs::Orgs>).post(editor::update::<admin::orgs::Orgs>),
         )
         .route("/admin/events", get(admin::events::list))
-        .route(
-            "/admin/events/new",
-            get(admin::events::new_form).post(admin::events::create),
-        )
-        .route(
-            "/admin/events/{id}",
-            get(admin::events::edit_form).post(admin::events::update),
-        )
+        .merge(editor::routes::<admin::events::Events>())
         .route("/admin/people", get(admin::people::list))
         .route(
             "/admin/people/import",

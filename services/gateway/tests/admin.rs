@@ -711,3 +711,68 @@ async fn an_admin_sets_the_approvals_the_council_needs() {
     let (status, _) = council.text("/admin/council").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn with_courses_down_a_posted_form_is_a_page_saying_so_not_a_refused_form() {
+    let mut stack = Stack::start().await;
+    let admin = stack.browser();
+    admin.sign_in(ADMIN_SUBJECT).await;
+    let (_, page) = admin.text("/admin/programs/new").await;
+    let csrf = hidden(&page, "csrf");
+    let (_, programs) = admin.text("/admin/programs").await;
+    let program = programs
+        .split("href=\"/admin/programs/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|id| *id != "new")
+        .expect("a demo program")
+        .to_owned();
+    let (status, _) = admin.text(&format!("/admin/programs/{program}")).await;
+    assert_eq!(status, StatusCode::OK);
+
+    stack.stack.stop(Svc::Courses).await;
+    let when = jalali_in(30);
+    let event = [
+        ("csrf", csrf.as_str()),
+        ("kind", "seminar"),
+        ("details.title.fa", "همایش"),
+        ("details.title.en", "Seminar"),
+        ("start.date", when.as_str()),
+        ("start.time", "09:00"),
+        ("end.date", when.as_str()),
+        ("end.time", "12:00"),
+    ];
+    let posts: [(String, &[(&str, &str)]); 5] = [
+        (
+            "/admin/courses/new".to_owned(),
+            &[("csrf", &csrf), ("details.code", "PR-998")],
+        ),
+        (
+            "/admin/programs/new".to_owned(),
+            &[("csrf", &csrf), ("details.code", "PG-998")],
+        ),
+        ("/admin/events/new".to_owned(), &event),
+        (
+            "/admin/orgs".to_owned(),
+            &[("csrf", &csrf), ("organization_id", "new-co")],
+        ),
+        (
+            format!("/admin/programs/{program}"),
+            &[
+                ("csrf", &csrf),
+                ("etag", "\"1\""),
+                ("details.code", "PG-998"),
+            ],
+        ),
+    ];
+    for (path, form) in posts {
+        let response = admin.post(&path, form).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains("سامانه موقتاً در دسترس نیست"),
+            "{path}: {page}"
+        );
+        assert!(!page.contains("could not be reached"), "{path}: {page}");
+    }
+}

@@ -4,20 +4,27 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
-use maud::{Markup, html};
+use std::future::Future;
 
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use hamafza_kit::ApiError;
+use maud::{Markup, html};
+use tonic::Status;
+
+use super::editor::{Creator, Editor, NoQuery, Refused, Values};
 use super::{
-    Done, EditForm, Problems, Showing, admin, bilingual, field, flash, frame, latin_input,
-    number_input, parse_number, posted, see_other,
+    EditForm, Problems, Showing, bilingual, field, frame, latin_input, number_input, parse_number,
+    posted, see_other,
 };
 use crate::AppState;
+use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
 use crate::pages::layout::badge;
 use crate::pages::lookup::live_courses;
+use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
@@ -298,13 +305,6 @@ fn input_of(path: &str) -> Option<String> {
         })
 }
 
-/// Courses not retired other than `except`, for prerequisites.
-async fn other_courses(state: &AppState, token: &str, except: &str) -> Vec<cpb::Course> {
-    let mut courses = live_courses(state, token).await;
-    courses.retain(|c| c.id != except);
-    courses
-}
-
 /// Where the form is: a new course, or an existing one at an etag.
 struct Target<'a> {
     course: Option<&'a cpb::Course>,
@@ -423,97 +423,6 @@ fn form_body(
     }
 }
 
-/// `GET /admin/courses/new`.
-pub async fn new_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let courses = other_courses(&state, &web.token, "").await;
-    let values = CourseForm {
-        passing_score: lang.num(60),
-        min_attendance_percent: lang.num(80),
-        ..CourseForm::default()
-    };
-    let shown = Showing::first(&values, html! {});
-    Ok(new_page(&viewer, &web.csrf, shown, &courses))
-}
-
-fn new_page(
-    viewer: &Viewer,
-    csrf: &str,
-    shown: Showing<'_, CourseForm>,
-    courses: &[cpb::Course],
-) -> Response {
-    let lang = viewer.lang;
-    let target = Target {
-        course: None,
-        etag: "",
-    };
-    let page = frame(
-        viewer,
-        lang.pick("درس تازه", "New course"),
-        "/admin/courses/new",
-        form_body(
-            lang,
-            csrf,
-            &target,
-            shown.values,
-            &shown.problems,
-            shown.notice,
-            courses,
-        ),
-    );
-    (shown.status, page).into_response()
-}
-
-/// `POST /admin/courses/new`.
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let (web, values) = posted(&viewer, &body)?;
-    let form = CourseForm::from_body(&values);
-    let problems = match form.details(lang) {
-        Ok(details) => match state
-            .backends
-            .as_caller(&web.token)
-            .courses()
-            .create_course(cpb::CreateCourseRequest {
-                details: Some(details),
-            })
-            .await
-        {
-            Ok(created) => {
-                let id = created.into_inner().course.unwrap_or_default().id;
-                return Ok(see_other(&format!("/admin/courses/{id}?done=created")));
-            }
-            Err(status) => {
-                let error = hamafza_kit::ApiError::from_status(&status);
-                if error.violations().is_empty()
-                    && matches!(
-                        error.code(),
-                        hamafza_kit::ErrorCode::Unavailable
-                            | hamafza_kit::ErrorCode::Unauthenticated
-                            | hamafza_kit::ErrorCode::PermissionDenied
-                            | hamafza_kit::ErrorCode::Internal
-                    )
-                {
-                    return Err(PageError::api(lang, error));
-                }
-                Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code")
-            }
-        },
-        Err(problems) => problems,
-    };
-    let courses = other_courses(&state, &web.token, "").await;
-    let shown = Showing::problems(&form, problems);
-    Ok(new_page(&viewer, &web.csrf, shown, &courses))
-}
-
 /// The course's heading: status and the next step.
 fn course_heading(lang: Lang, csrf: &str, course: &cpb::Course) -> Markup {
     let review = course.review.clone().unwrap_or_default();
@@ -602,133 +511,19 @@ impl CatalogStep {
     }
 }
 
-async fn get_course(
-    state: &AppState,
-    token: &str,
-    lang: Lang,
-    id: &str,
-) -> Result<cpb::Course, PageError> {
-    state
-        .backends
-        .as_caller(token)
-        .courses()
-        .get_course(cpb::GetCourseRequest {
-            course_id: id.to_owned(),
-        })
-        .await
-        .page(lang)
-        .map(|r| r.course.unwrap_or_default())
+/// A course or program, moved along the council's road by
+/// `POST {BASE}/{id}/{step}`.
+pub trait CatalogEntry: Editor {
+    /// Sends `step` for the entry `id`.
+    fn step(
+        caller: &AsCaller,
+        step: CatalogStep,
+        id: String,
+    ) -> impl Future<Output = Result<(), Status>> + Send;
 }
 
-fn edit_page(
-    viewer: &Viewer,
-    csrf: &str,
-    course: &cpb::Course,
-    shown: Showing<'_, CourseForm>,
-    courses: &[cpb::Course],
-) -> Response {
-    let lang = viewer.lang;
-    let d = course.details.clone().unwrap_or_default();
-    let title = format!("{} — {}", d.code, lang.text(d.title.as_ref()));
-    let page = frame(
-        viewer,
-        &title,
-        "",
-        html! {
-            (course_heading(lang, csrf, course))
-            @if course.status() != cpb::CatalogStatus::Draft {
-                p.muted { (lang.pick(
-                    "فقط پیش‌نویس را می‌توان ویرایش کرد.",
-                    "Only a draft can be edited."
-                )) }
-            }
-            (form_body(lang, csrf, &Target { course: Some(course), etag: &course.etag },
-                shown.values, &shown.problems, shown.notice, courses))
-            p { a href={ "/admin/sessions/new?course=" (course.id) } {
-                (lang.pick("دورهٔ تازه از این درس", "A new session of this course"))
-            } }
-        },
-    );
-    (shown.status, page).into_response()
-}
-
-/// `GET /admin/courses/{id}`.
-pub async fn edit_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Query(done): Query<Done>,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let course = get_course(&state, &web.token, lang, &id).await?;
-    let courses = other_courses(&state, &web.token, &id).await;
-    let stored = CourseForm::from_course(lang, &course);
-    let shown = Showing::first(&stored, flash(lang, &done.done));
-    Ok(edit_page(&viewer, &web.csrf, &course, shown, &courses))
-}
-
-/// `POST /admin/courses/{id}`: the update, conditional on the etag the form
-/// was rendered with, masked to the fields the form holds.
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let (web, values) = posted(&viewer, &body)?;
-    let form = CourseForm::from_body(&values);
-    let etag = first(&values, "etag").to_owned();
-    let mask = prost_types::FieldMask {
-        paths: FIELDS.iter().map(|(m, _, _)| (*m).to_owned()).collect(),
-    };
-    // Problems found here, or the service's refusal.
-    let refusal = match form.details(lang) {
-        Ok(details) => {
-            let sent = state
-                .backends
-                .as_caller(&web.token)
-                .courses()
-                .update_course(cpb::UpdateCourseRequest {
-                    course_id: id.clone(),
-                    details: Some(details),
-                    etag,
-                    update_mask: Some(mask),
-                })
-                .await;
-            match sent {
-                Ok(_) => return Ok(see_other(&format!("/admin/courses/{id}?done=saved"))),
-                Err(status) => Err(hamafza_kit::ApiError::from_status(&status)),
-            }
-        }
-        Err(problems) => Ok(problems),
-    };
-    let course = get_course(&state, &web.token, lang, &id).await?;
-    let courses = other_courses(&state, &web.token, &id).await;
-    let stored = CourseForm::from_course(lang, &course);
-    let showing = match refusal {
-        Ok(problems) => Showing::problems(&form, problems),
-        Err(error)
-            if error.violations().is_empty()
-                && matches!(
-                    error.code(),
-                    hamafza_kit::ErrorCode::Unavailable
-                        | hamafza_kit::ErrorCode::PermissionDenied
-                        | hamafza_kit::ErrorCode::NotFound
-                ) =>
-        {
-            return Err(PageError::api(lang, error));
-        }
-        Err(error) => Showing::refused(lang, &error, &stored, &form, || {
-            Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code")
-        }),
-    };
-    Ok(edit_page(&viewer, &web.csrf, &course, showing, &courses))
-}
-
-/// `POST /admin/courses/{id}/{action}`: submit, publish or retire.
-pub async fn act(
+/// `POST {BASE}/{id}/{action}`: submit, publish or retire.
+pub async fn act<R: CatalogEntry>(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((id, action)): Path<(String, String)>,
@@ -737,25 +532,194 @@ pub async fn act(
     let lang = viewer.lang;
     let (web, _) = posted(&viewer, &body)?;
     let step = CatalogStep::parse(lang, &action)?;
-    let mut client = state.backends.as_caller(&web.token).courses();
-    let course_id = id.clone();
-    let sent = match step {
-        CatalogStep::Submit => client
-            .submit_course(cpb::SubmitCourseRequest { course_id })
+    R::step(&state.backends.as_caller(&web.token), step, id.clone())
+        .await
+        .map_err(|s| PageError::status(lang, s))?;
+    Ok(see_other(&format!("{}/{id}?done={}", R::BASE, step.done())))
+}
+
+/// Courses, made at `/admin/courses/new` and edited at `/admin/courses/{id}`.
+pub struct Courses;
+
+impl Editor for Courses {
+    type Item = cpb::Course;
+    type Form = CourseForm;
+    type Choices = Vec<cpb::Course>;
+
+    const BASE: &'static str = "/admin/courses";
+
+    async fn get(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        id: &str,
+    ) -> Result<cpb::Course, PageError> {
+        state
+            .backends
+            .as_caller(token)
+            .courses()
+            .get_course(cpb::GetCourseRequest {
+                course_id: id.to_owned(),
+            })
             .await
-            .map(drop),
-        CatalogStep::Publish => client
-            .publish_course(cpb::PublishCourseRequest { course_id })
-            .await
-            .map(drop),
-        CatalogStep::Retire => client
-            .retire_course(cpb::RetireCourseRequest { course_id })
-            .await
-            .map(drop),
-    };
-    sent.map_err(|s| PageError::status(lang, s))?;
-    Ok(see_other(&format!(
-        "/admin/courses/{id}?done={}",
-        step.done()
-    )))
+            .page(lang)
+            .map(|r| r.course.unwrap_or_default())
+    }
+
+    /// The courses not retired other than the one edited, for prerequisites.
+    async fn choices(state: &AppState, token: &str, editing: Option<&str>) -> Vec<cpb::Course> {
+        let mut courses = live_courses(state, token).await;
+        courses.retain(|c| Some(c.id.as_str()) != editing);
+        courses
+    }
+
+    fn stored(lang: Lang, course: &cpb::Course) -> CourseForm {
+        CourseForm::from_course(lang, course)
+    }
+
+    fn posted(values: &Values) -> CourseForm {
+        CourseForm::from_body(values)
+    }
+
+    /// Masked to the fields the form holds.
+    async fn update(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        id: &str,
+        etag: String,
+        form: &CourseForm,
+    ) -> Result<(), Refused> {
+        let details = form.details(lang).map_err(Refused::Form)?;
+        state
+            .backends
+            .as_caller(token)
+            .courses()
+            .update_course(cpb::UpdateCourseRequest {
+                course_id: id.to_owned(),
+                details: Some(details),
+                etag,
+                update_mask: Some(prost_types::FieldMask {
+                    paths: FIELDS.iter().map(|(m, _, _)| (*m).to_owned()).collect(),
+                }),
+            })
+            .await?;
+        Ok(())
+    }
+
+    fn problems(lang: Lang, error: &ApiError, _: &CourseForm) -> Problems {
+        Problems::from_error(lang, error, input_of).taken(lang, error, "details.code")
+    }
+
+    async fn edit_page(
+        _: &AppState,
+        viewer: &Viewer,
+        web: &WebSession,
+        course: &cpb::Course,
+        shown: Showing<'_, CourseForm>,
+        courses: &Vec<cpb::Course>,
+    ) -> Markup {
+        let lang = viewer.lang;
+        let d = course.details.clone().unwrap_or_default();
+        let title = format!("{} — {}", d.code, lang.text(d.title.as_ref()));
+        let target = Target {
+            course: Some(course),
+            etag: &course.etag,
+        };
+        frame(
+            viewer,
+            &title,
+            "",
+            html! {
+                (course_heading(lang, &web.csrf, course))
+                @if course.status() != cpb::CatalogStatus::Draft {
+                    p.muted { (lang.pick(
+                        "فقط پیش‌نویس را می‌توان ویرایش کرد.",
+                        "Only a draft can be edited."
+                    )) }
+                }
+                (form_body(lang, &web.csrf, &target, shown.values, &shown.problems, shown.notice, courses))
+                p { a href={ "/admin/sessions/new?course=" (course.id) } {
+                    (lang.pick("دورهٔ تازه از این درس", "A new session of this course"))
+                } }
+            },
+        )
+    }
+}
+
+impl Creator for Courses {
+    type NewQuery = NoQuery;
+
+    fn blank(lang: Lang, _: NoQuery) -> CourseForm {
+        CourseForm {
+            passing_score: lang.num(60),
+            min_attendance_percent: lang.num(80),
+            ..CourseForm::default()
+        }
+    }
+
+    async fn create(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        form: &CourseForm,
+    ) -> Result<String, Refused> {
+        let details = form.details(lang).map_err(Refused::Form)?;
+        let created = state
+            .backends
+            .as_caller(token)
+            .courses()
+            .create_course(cpb::CreateCourseRequest {
+                details: Some(details),
+            })
+            .await?;
+        Ok(created.into_inner().course.unwrap_or_default().id)
+    }
+
+    fn new_page(
+        viewer: &Viewer,
+        csrf: &str,
+        shown: Showing<'_, CourseForm>,
+        courses: &Vec<cpb::Course>,
+    ) -> Markup {
+        let lang = viewer.lang;
+        let target = Target {
+            course: None,
+            etag: "",
+        };
+        frame(
+            viewer,
+            lang.pick("درس تازه", "New course"),
+            "/admin/courses/new",
+            form_body(
+                lang,
+                csrf,
+                &target,
+                shown.values,
+                &shown.problems,
+                shown.notice,
+                courses,
+            ),
+        )
+    }
+}
+
+impl CatalogEntry for Courses {
+    async fn step(caller: &AsCaller, step: CatalogStep, course_id: String) -> Result<(), Status> {
+        let mut client = caller.courses();
+        match step {
+            CatalogStep::Submit => client
+                .submit_course(cpb::SubmitCourseRequest { course_id })
+                .await
+                .map(drop),
+            CatalogStep::Publish => client
+                .publish_course(cpb::PublishCourseRequest { course_id })
+                .await
+                .map(drop),
+            CatalogStep::Retire => client
+                .retire_course(cpb::RetireCourseRequest { course_id })
+                .await
+                .map(drop),
+        }
+    }
 }

@@ -3,20 +3,20 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Query, State};
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
 
+use super::editor::{Creator, Editor, NoQuery, Refused, Values};
 use super::{
-    Done, EditForm, Problems, Showing, admin, bilingual, field, field_key, flash, frame,
-    jalali_parts, list_page, parse_jalali, posted, see_other,
+    Done, EditForm, Problems, Showing, admin, bilingual, field, field_key, frame, jalali_parts,
+    list_page, parse_jalali,
 };
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::forms::first;
 use crate::pages::lookup::organizations;
+use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
@@ -40,7 +40,7 @@ const KINDS: [(cpb::EventKind, &str, &str, &str); 4] = [
 
 /// An event as the form holds it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct EventForm {
+pub struct EventForm {
     kind: String,
     title: (String, String),
     description: (String, String),
@@ -339,172 +339,141 @@ pub async fn list(
     ))
 }
 
-/// `GET /admin/events/new`.
-pub async fn new_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-) -> Result<Response, PageError> {
-    let web = admin(&viewer)?;
-    let organizations = organizations(&state, &web.token).await;
-    let blank = EventForm::default();
-    let shown = Showing::first(&blank, html! {});
-    Ok(new_page(&viewer, &web.csrf, shown, &organizations))
-}
+/// Events, made at `/admin/events/new` and edited at `/admin/events/{id}`.
+pub struct Events;
 
-fn new_page(
-    viewer: &Viewer,
-    csrf: &str,
-    shown: Showing<'_, EventForm>,
-    organizations: &[cpb::Organization],
-) -> Response {
-    let lang = viewer.lang;
-    let page = frame(
-        viewer,
-        lang.pick("رویداد تازه", "New event"),
-        "/admin/events",
-        form_body(
-            lang,
-            csrf,
-            None,
-            shown.values,
-            &shown.problems,
-            organizations,
-        ),
-    );
-    (shown.status, page).into_response()
-}
+impl Editor for Events {
+    type Item = cpb::Event;
+    type Form = EventForm;
+    type Choices = Vec<cpb::Organization>;
 
-/// `POST /admin/events/new`.
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let (web, values) = posted(&viewer, &body)?;
-    let form = EventForm::from_body(&values);
-    let problems = match form.details(lang) {
-        Ok(details) => match state
+    const BASE: &'static str = "/admin/events";
+
+    async fn get(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        id: &str,
+    ) -> Result<cpb::Event, PageError> {
+        state
             .backends
-            .as_caller(&web.token)
+            .as_caller(token)
             .events()
-            .create_event(cpb::CreateEventRequest {
-                details: Some(details),
+            .get_event(cpb::GetEventRequest {
+                event_id: id.to_owned(),
             })
             .await
-        {
-            Ok(created) => {
-                let id = created.into_inner().event.unwrap_or_default().id;
-                return Ok(see_other(&format!("/admin/events/{id}?done=created")));
-            }
-            Err(status) => Problems::from_error(lang, &ApiError::from_status(&status), input_of),
-        },
-        Err(problems) => problems,
-    };
-    let organizations = organizations(&state, &web.token).await;
-    let shown = Showing::problems(&form, problems);
-    Ok(new_page(&viewer, &web.csrf, shown, &organizations))
-}
+            .page(lang)
+            .map(|r| r.event.unwrap_or_default())
+    }
 
-async fn get_event(
-    state: &AppState,
-    token: &str,
-    lang: Lang,
-    id: &str,
-) -> Result<cpb::Event, PageError> {
-    state
-        .backends
-        .as_caller(token)
-        .events()
-        .get_event(cpb::GetEventRequest {
-            event_id: id.to_owned(),
-        })
-        .await
-        .page(lang)
-        .map(|r| r.event.unwrap_or_default())
-}
+    async fn choices(state: &AppState, token: &str, _: Option<&str>) -> Vec<cpb::Organization> {
+        organizations(state, token).await
+    }
 
-fn edit_page(
-    viewer: &Viewer,
-    csrf: &str,
-    event: &cpb::Event,
-    shown: Showing<'_, EventForm>,
-    organizations: &[cpb::Organization],
-) -> Response {
-    let lang = viewer.lang;
-    let d = event.details.clone().unwrap_or_default();
-    let page = frame(
-        viewer,
-        lang.text(d.title.as_ref()),
-        "/admin/events",
-        html! {
-            (shown.notice)
-            (form_body(lang, csrf, Some(event), shown.values, &shown.problems, organizations))
-        },
-    );
-    (shown.status, page).into_response()
-}
+    fn stored(lang: Lang, event: &cpb::Event) -> EventForm {
+        EventForm::from_event(lang, event)
+    }
 
-/// `GET /admin/events/{id}`.
-pub async fn edit_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Query(done): Query<Done>,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let event = get_event(&state, &web.token, lang, &id).await?;
-    let organizations = organizations(&state, &web.token).await;
-    let stored = EventForm::from_event(lang, &event);
-    let shown = Showing::first(&stored, flash(lang, &done.done));
-    Ok(edit_page(&viewer, &web.csrf, &event, shown, &organizations))
-}
+    fn posted(values: &Values) -> EventForm {
+        EventForm::from_body(values)
+    }
 
-/// `POST /admin/events/{id}`.
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let (web, values) = posted(&viewer, &body)?;
-    let form = EventForm::from_body(&values);
-    let error = match form.details(lang) {
-        Ok(details) => match state
+    async fn update(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        id: &str,
+        etag: String,
+        form: &EventForm,
+    ) -> Result<(), Refused> {
+        let details = form.details(lang).map_err(Refused::Form)?;
+        state
             .backends
-            .as_caller(&web.token)
+            .as_caller(token)
             .events()
             .update_event(cpb::UpdateEventRequest {
-                event_id: id.clone(),
+                event_id: id.to_owned(),
                 details: Some(details),
-                etag: first(&values, "etag").to_owned(),
+                etag,
                 update_mask: Some(prost_types::FieldMask {
                     paths: FIELDS.iter().map(|(p, _)| (*p).to_owned()).collect(),
                 }),
             })
-            .await
-        {
-            Ok(_) => return Ok(see_other(&format!("/admin/events/{id}?done=saved"))),
-            Err(status) => Err(ApiError::from_status(&status)),
-        },
-        Err(problems) => Ok(problems),
-    };
-    let event = get_event(&state, &web.token, lang, &id).await?;
-    let organizations = organizations(&state, &web.token).await;
-    let stored = EventForm::from_event(lang, &event);
-    let showing = match error {
-        Ok(problems) => Showing::problems(&form, problems),
-        Err(error) => Showing::refused(lang, &error, &stored, &form, || {
-            Problems::from_error(lang, &error, input_of)
-        }),
-    };
-    Ok(edit_page(
-        &viewer,
-        &web.csrf,
-        &event,
-        showing,
-        &organizations,
-    ))
+            .await?;
+        Ok(())
+    }
+
+    fn problems(lang: Lang, error: &ApiError, _: &EventForm) -> Problems {
+        Problems::from_error(lang, error, input_of)
+    }
+
+    async fn edit_page(
+        _: &AppState,
+        viewer: &Viewer,
+        web: &WebSession,
+        event: &cpb::Event,
+        shown: Showing<'_, EventForm>,
+        organizations: &Vec<cpb::Organization>,
+    ) -> Markup {
+        let lang = viewer.lang;
+        let d = event.details.clone().unwrap_or_default();
+        frame(
+            viewer,
+            lang.text(d.title.as_ref()),
+            Self::BASE,
+            html! {
+                (shown.notice)
+                (form_body(lang, &web.csrf, Some(event), shown.values, &shown.problems, organizations))
+            },
+        )
+    }
+}
+
+impl Creator for Events {
+    type NewQuery = NoQuery;
+
+    fn blank(_: Lang, _: NoQuery) -> EventForm {
+        EventForm::default()
+    }
+
+    async fn create(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        form: &EventForm,
+    ) -> Result<String, Refused> {
+        let details = form.details(lang).map_err(Refused::Form)?;
+        let created = state
+            .backends
+            .as_caller(token)
+            .events()
+            .create_event(cpb::CreateEventRequest {
+                details: Some(details),
+            })
+            .await?;
+        Ok(created.into_inner().event.unwrap_or_default().id)
+    }
+
+    fn new_page(
+        viewer: &Viewer,
+        csrf: &str,
+        shown: Showing<'_, EventForm>,
+        organizations: &Vec<cpb::Organization>,
+    ) -> Markup {
+        let lang = viewer.lang;
+        frame(
+            viewer,
+            lang.pick("رویداد تازه", "New event"),
+            Self::BASE,
+            form_body(
+                lang,
+                csrf,
+                None,
+                shown.values,
+                &shown.problems,
+                organizations,
+            ),
+        )
+    }
 }

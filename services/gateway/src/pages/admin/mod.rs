@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod council;
 pub mod courses;
 pub mod dashboard;
+pub mod editor;
 pub mod events;
 pub mod orgs;
 pub mod people;

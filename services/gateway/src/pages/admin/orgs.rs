@@ -2,12 +2,13 @@
 //! renaming or reclassifying one (conditional on the etag read).
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
 
+use super::editor::{Editor, Refused, Values, is_fatal};
 use super::{
     Done, EditForm, Problems, Showing, admin, bilingual, field, field_key, flash, frame,
     latin_input, list_table, posted, see_other,
@@ -16,6 +17,7 @@ use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
 use crate::pages::lookup::organizations;
+use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
@@ -46,7 +48,7 @@ const KINDS: [(cpb::OrganizationKind, &str, &str, &str); 6] = [
 
 /// An organization as the form holds it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct OrgForm {
+pub struct OrgForm {
     id: String,
     name_fa: String,
     name_en: String,
@@ -252,14 +254,10 @@ pub async fn create(
         Ok(_) => return Ok(see_other("/admin/orgs?done=created")),
         Err(status) => ApiError::from_status(&status),
     };
-    let mut problems = Problems::from_error(lang, &error, input_of);
-    if error.code() == hamafza_kit::ErrorCode::AlreadyExists {
-        problems = Problems::default();
-        problems.add(
-            "organization_id",
-            lang.pick("این شناسه پیش‌تر ثبت شده است.", "This id is taken."),
-        );
+    if is_fatal(&error) {
+        return Err(PageError::api(lang, error));
     }
+    let problems = Orgs::problems(lang, &error, &form);
     let organizations = organizations(&state, &web.token).await;
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -275,98 +273,104 @@ pub async fn create(
         .into_response())
 }
 
-async fn get_org(
-    state: &AppState,
-    token: &str,
-    lang: Lang,
-    id: &str,
-) -> Result<cpb::Organization, PageError> {
-    state
-        .backends
-        .as_caller(token)
-        .organizations()
-        .get_organization(cpb::GetOrganizationRequest {
-            organization_id: id.to_owned(),
-        })
-        .await
-        .page(lang)
-        .map(|r| r.organization.unwrap_or_default())
-}
+/// Organizations, edited at `/admin/orgs/{id}` (registered from the list).
+pub struct Orgs;
 
-fn edit_page(
-    viewer: &Viewer,
-    csrf: &str,
-    org: &cpb::Organization,
-    shown: Showing<'_, OrgForm>,
-    organizations: &[cpb::Organization],
-) -> Response {
-    let lang = viewer.lang;
-    let page = frame(
-        viewer,
-        lang.text(org.name.as_ref()),
-        "",
-        html! {
-            (shown.notice)
-            (form_body(lang, csrf, Some(org), shown.values, &shown.problems, organizations))
-        },
-    );
-    (shown.status, page).into_response()
-}
+impl Editor for Orgs {
+    type Item = cpb::Organization;
+    type Form = OrgForm;
+    type Choices = Vec<cpb::Organization>;
 
-/// `GET /admin/orgs/{id}`.
-pub async fn edit_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Query(done): Query<Done>,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let org = get_org(&state, &web.token, lang, &id).await?;
-    let organizations = organizations(&state, &web.token).await;
-    let stored = OrgForm::from_org(&org);
-    let shown = Showing::first(&stored, flash(lang, &done.done));
-    Ok(edit_page(&viewer, &web.csrf, &org, shown, &organizations))
-}
+    const BASE: &'static str = "/admin/orgs";
 
-/// `POST /admin/orgs/{id}`.
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let (web, values) = posted(&viewer, &body)?;
-    let form = OrgForm::from_body(&values);
-    let result = state
-        .backends
-        .as_caller(&web.token)
-        .organizations()
-        .update_organization(cpb::UpdateOrganizationRequest {
-            organization_id: id.clone(),
-            name: form.name(),
-            kind: form.kind(),
-            parent_organization_id: form.parent.clone(),
-            etag: first(&values, "etag").to_owned(),
-            update_mask: Some(prost_types::FieldMask {
-                paths: vec![
-                    "name".to_owned(),
-                    "kind".to_owned(),
-                    "parent_organization_id".to_owned(),
-                ],
-            }),
-        })
-        .await;
-    let error = match result {
-        Ok(_) => return Ok(see_other(&format!("/admin/orgs/{id}?done=saved"))),
-        Err(status) => ApiError::from_status(&status),
-    };
-    let org = get_org(&state, &web.token, lang, &id).await?;
-    let organizations = organizations(&state, &web.token).await;
-    let stored = OrgForm::from_org(&org);
-    let showing = Showing::refused(lang, &error, &stored, &form, || {
-        Problems::from_error(lang, &error, input_of)
-    });
-    Ok(edit_page(&viewer, &web.csrf, &org, showing, &organizations))
+    async fn get(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        id: &str,
+    ) -> Result<cpb::Organization, PageError> {
+        state
+            .backends
+            .as_caller(token)
+            .organizations()
+            .get_organization(cpb::GetOrganizationRequest {
+                organization_id: id.to_owned(),
+            })
+            .await
+            .page(lang)
+            .map(|r| r.organization.unwrap_or_default())
+    }
+
+    async fn choices(state: &AppState, token: &str, _: Option<&str>) -> Vec<cpb::Organization> {
+        organizations(state, token).await
+    }
+
+    fn stored(_: Lang, org: &cpb::Organization) -> OrgForm {
+        OrgForm::from_org(org)
+    }
+
+    fn posted(values: &Values) -> OrgForm {
+        OrgForm::from_body(values)
+    }
+
+    async fn update(
+        state: &AppState,
+        token: &str,
+        _: Lang,
+        id: &str,
+        etag: String,
+        form: &OrgForm,
+    ) -> Result<(), Refused> {
+        state
+            .backends
+            .as_caller(token)
+            .organizations()
+            .update_organization(cpb::UpdateOrganizationRequest {
+                organization_id: id.to_owned(),
+                name: form.name(),
+                kind: form.kind(),
+                parent_organization_id: form.parent.clone(),
+                etag,
+                update_mask: Some(prost_types::FieldMask {
+                    paths: ["name", "kind", "parent_organization_id"]
+                        .map(str::to_owned)
+                        .to_vec(),
+                }),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// A taken id beside the id's input.
+    fn problems(lang: Lang, error: &ApiError, _: &OrgForm) -> Problems {
+        if error.code() == hamafza_kit::ErrorCode::AlreadyExists {
+            let mut problems = Problems::default();
+            problems.add(
+                "organization_id",
+                lang.pick("این شناسه پیش‌تر ثبت شده است.", "This id is taken."),
+            );
+            return problems;
+        }
+        Problems::from_error(lang, error, input_of)
+    }
+
+    async fn edit_page(
+        _: &AppState,
+        viewer: &Viewer,
+        web: &WebSession,
+        org: &cpb::Organization,
+        shown: Showing<'_, OrgForm>,
+        organizations: &Vec<cpb::Organization>,
+    ) -> Markup {
+        let lang = viewer.lang;
+        frame(
+            viewer,
+            lang.text(org.name.as_ref()),
+            "",
+            html! {
+                (shown.notice)
+                (form_body(lang, &web.csrf, Some(org), shown.values, &shown.problems, organizations))
+            },
+        )
+    }
 }

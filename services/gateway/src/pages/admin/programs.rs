@@ -4,28 +4,30 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Query, State};
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
+use tonic::Status;
 
-use super::courses::{CatalogStep, catalog_actions, catalog_badge};
+use super::courses::{CatalogEntry, CatalogStep, catalog_actions, catalog_badge};
+use super::editor::{Creator, Editor, NoQuery, Refused, Values};
 use super::{
-    Done, EditForm, Problems, Showing, admin, bilingual, field, field_key, flash, frame,
-    latin_input, list_page, posted, see_other,
+    Done, EditForm, Problems, Showing, admin, bilingual, field, field_key, frame, latin_input,
+    list_page,
 };
 use crate::AppState;
+use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
 use crate::pages::lookup::live_courses;
+use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
 
 /// A program as the form holds it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct ProgramForm {
+pub struct ProgramForm {
     code: String,
     title_fa: String,
     title_en: String,
@@ -255,188 +257,156 @@ pub async fn list(
     ))
 }
 
-/// `GET /admin/programs/new`.
-pub async fn new_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-) -> Result<Response, PageError> {
-    let web = admin(&viewer)?;
-    let courses = live_courses(&state, &web.token).await;
-    let blank = ProgramForm::default();
-    let shown = Showing::first(&blank, html! {});
-    Ok(new_page(&viewer, &web.csrf, shown, &courses))
+/// Programs, made at `/admin/programs/new` and edited at `/admin/programs/{id}`.
+pub struct Programs;
+
+impl Editor for Programs {
+    type Item = cpb::Program;
+    type Form = ProgramForm;
+    type Choices = Vec<cpb::Course>;
+
+    const BASE: &'static str = "/admin/programs";
+
+    async fn get(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        id: &str,
+    ) -> Result<cpb::Program, PageError> {
+        state
+            .backends
+            .as_caller(token)
+            .courses()
+            .get_program(cpb::GetProgramRequest {
+                program_id: id.to_owned(),
+            })
+            .await
+            .page(lang)
+            .map(|r| r.program.unwrap_or_default())
+    }
+
+    async fn choices(state: &AppState, token: &str, _: Option<&str>) -> Vec<cpb::Course> {
+        live_courses(state, token).await
+    }
+
+    fn stored(_: Lang, program: &cpb::Program) -> ProgramForm {
+        ProgramForm::from_program(program)
+    }
+
+    fn posted(values: &Values) -> ProgramForm {
+        ProgramForm::from_body(values)
+    }
+
+    async fn update(
+        state: &AppState,
+        token: &str,
+        _: Lang,
+        id: &str,
+        etag: String,
+        form: &ProgramForm,
+    ) -> Result<(), Refused> {
+        state
+            .backends
+            .as_caller(token)
+            .courses()
+            .update_program(cpb::UpdateProgramRequest {
+                program_id: id.to_owned(),
+                details: Some(form.details()),
+                etag,
+                update_mask: Some(prost_types::FieldMask {
+                    paths: ["code", "title", "description", "courses"]
+                        .map(str::to_owned)
+                        .to_vec(),
+                }),
+            })
+            .await?;
+        Ok(())
+    }
+
+    fn problems(lang: Lang, error: &ApiError, _: &ProgramForm) -> Problems {
+        Problems::from_error(lang, error, input_of).taken(lang, error, "details.code")
+    }
+
+    async fn edit_page(
+        _: &AppState,
+        viewer: &Viewer,
+        web: &WebSession,
+        program: &cpb::Program,
+        shown: Showing<'_, ProgramForm>,
+        courses: &Vec<cpb::Course>,
+    ) -> Markup {
+        let lang = viewer.lang;
+        let d = program.details.clone().unwrap_or_default();
+        frame(
+            viewer,
+            &format!("{} — {}", d.code, lang.text(d.title.as_ref())),
+            Self::BASE,
+            html! {
+                p { (catalog_badge(lang, program.status())) " "
+                    (catalog_actions(lang, &web.csrf, "programs", &program.id, program.status())) }
+                (shown.notice)
+                (form_body(lang, &web.csrf, Some(program), shown.values, &shown.problems, courses))
+            },
+        )
+    }
 }
 
-fn new_page(
-    viewer: &Viewer,
-    csrf: &str,
-    shown: Showing<'_, ProgramForm>,
-    courses: &[cpb::Course],
-) -> Response {
-    let lang = viewer.lang;
-    let page = frame(
-        viewer,
-        lang.pick("برنامهٔ تازه", "New program"),
-        "/admin/programs",
-        form_body(lang, csrf, None, shown.values, &shown.problems, courses),
-    );
-    (shown.status, page).into_response()
+impl Creator for Programs {
+    type NewQuery = NoQuery;
+
+    fn blank(_: Lang, _: NoQuery) -> ProgramForm {
+        ProgramForm::default()
+    }
+
+    async fn create(
+        state: &AppState,
+        token: &str,
+        _: Lang,
+        form: &ProgramForm,
+    ) -> Result<String, Refused> {
+        let created = state
+            .backends
+            .as_caller(token)
+            .courses()
+            .create_program(cpb::CreateProgramRequest {
+                details: Some(form.details()),
+            })
+            .await?;
+        Ok(created.into_inner().program.unwrap_or_default().id)
+    }
+
+    fn new_page(
+        viewer: &Viewer,
+        csrf: &str,
+        shown: Showing<'_, ProgramForm>,
+        courses: &Vec<cpb::Course>,
+    ) -> Markup {
+        let lang = viewer.lang;
+        frame(
+            viewer,
+            lang.pick("برنامهٔ تازه", "New program"),
+            Self::BASE,
+            form_body(lang, csrf, None, shown.values, &shown.problems, courses),
+        )
+    }
 }
 
-/// `POST /admin/programs/new`.
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let (web, values) = posted(&viewer, &body)?;
-    let form = ProgramForm::from_body(&values);
-    let result = state
-        .backends
-        .as_caller(&web.token)
-        .courses()
-        .create_program(cpb::CreateProgramRequest {
-            details: Some(form.details()),
-        })
-        .await;
-    let error = match result {
-        Ok(created) => {
-            let id = created.into_inner().program.unwrap_or_default().id;
-            return Ok(see_other(&format!("/admin/programs/{id}?done=created")));
+impl CatalogEntry for Programs {
+    async fn step(caller: &AsCaller, step: CatalogStep, program_id: String) -> Result<(), Status> {
+        let mut client = caller.courses();
+        match step {
+            CatalogStep::Submit => client
+                .submit_program(cpb::SubmitProgramRequest { program_id })
+                .await
+                .map(drop),
+            CatalogStep::Publish => client
+                .publish_program(cpb::PublishProgramRequest { program_id })
+                .await
+                .map(drop),
+            CatalogStep::Retire => client
+                .retire_program(cpb::RetireProgramRequest { program_id })
+                .await
+                .map(drop),
         }
-        Err(status) => ApiError::from_status(&status),
-    };
-    let problems = Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code");
-    let courses = live_courses(&state, &web.token).await;
-    let shown = Showing::problems(&form, problems);
-    Ok(new_page(&viewer, &web.csrf, shown, &courses))
-}
-
-async fn get_program(
-    state: &AppState,
-    token: &str,
-    lang: Lang,
-    id: &str,
-) -> Result<cpb::Program, PageError> {
-    state
-        .backends
-        .as_caller(token)
-        .courses()
-        .get_program(cpb::GetProgramRequest {
-            program_id: id.to_owned(),
-        })
-        .await
-        .page(lang)
-        .map(|r| r.program.unwrap_or_default())
-}
-
-fn edit_page(
-    viewer: &Viewer,
-    csrf: &str,
-    program: &cpb::Program,
-    shown: Showing<'_, ProgramForm>,
-    courses: &[cpb::Course],
-) -> Response {
-    let lang = viewer.lang;
-    let d = program.details.clone().unwrap_or_default();
-    let page = frame(
-        viewer,
-        &format!("{} — {}", d.code, lang.text(d.title.as_ref())),
-        "/admin/programs",
-        html! {
-            p { (catalog_badge(lang, program.status())) " "
-                (catalog_actions(lang, csrf, "programs", &program.id, program.status())) }
-            (shown.notice)
-            (form_body(lang, csrf, Some(program), shown.values, &shown.problems, courses))
-        },
-    );
-    (shown.status, page).into_response()
-}
-
-/// `GET /admin/programs/{id}`.
-pub async fn edit_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Query(done): Query<Done>,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let program = get_program(&state, &web.token, lang, &id).await?;
-    let courses = live_courses(&state, &web.token).await;
-    let stored = ProgramForm::from_program(&program);
-    let shown = Showing::first(&stored, flash(lang, &done.done));
-    Ok(edit_page(&viewer, &web.csrf, &program, shown, &courses))
-}
-
-/// `POST /admin/programs/{id}`.
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let (web, values) = posted(&viewer, &body)?;
-    let form = ProgramForm::from_body(&values);
-    let result = state
-        .backends
-        .as_caller(&web.token)
-        .courses()
-        .update_program(cpb::UpdateProgramRequest {
-            program_id: id.clone(),
-            details: Some(form.details()),
-            etag: first(&values, "etag").to_owned(),
-            update_mask: Some(prost_types::FieldMask {
-                paths: ["code", "title", "description", "courses"]
-                    .map(str::to_owned)
-                    .to_vec(),
-            }),
-        })
-        .await;
-    let error = match result {
-        Ok(_) => return Ok(see_other(&format!("/admin/programs/{id}?done=saved"))),
-        Err(status) => ApiError::from_status(&status),
-    };
-    let program = get_program(&state, &web.token, lang, &id).await?;
-    let courses = live_courses(&state, &web.token).await;
-    let stored = ProgramForm::from_program(&program);
-    let showing = Showing::refused(lang, &error, &stored, &form, || {
-        Problems::from_error(lang, &error, input_of).taken(lang, &error, "details.code")
-    });
-    Ok(edit_page(&viewer, &web.csrf, &program, showing, &courses))
-}
-
-/// `POST /admin/programs/{id}/{action}`: submit, publish or retire.
-pub async fn act(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path((id, action)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let (web, _) = posted(&viewer, &body)?;
-    let step = CatalogStep::parse(lang, &action)?;
-    let mut client = state.backends.as_caller(&web.token).courses();
-    let program_id = id.clone();
-    let sent = match step {
-        CatalogStep::Submit => client
-            .submit_program(cpb::SubmitProgramRequest { program_id })
-            .await
-            .map(drop),
-        CatalogStep::Publish => client
-            .publish_program(cpb::PublishProgramRequest { program_id })
-            .await
-            .map(drop),
-        CatalogStep::Retire => client
-            .retire_program(cpb::RetireProgramRequest { program_id })
-            .await
-            .map(drop),
-    };
-    sent.map_err(|s| PageError::status(lang, s))?;
-    Ok(see_other(&format!(
-        "/admin/programs/{id}?done={}",
-        step.done()
-    )))
+    }
 }

@@ -1,125 +1,147 @@
-//! `/admin/sessions/{id}`: changing a session, conditional on the etag the
-//! form was rendered with and masked to the fields it holds.
+//! Sessions as the back office edits them, at `/admin/sessions/{id}`: the
+//! update is conditional on the etag the form was drawn with and masked to
+//! the fields it holds.
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
-use maud::html;
+use maud::{Markup, html};
 
 use super::form::{FIELDS, SessionForm};
 use super::status::{enrolment_counts, session_actions, session_badge, told_on_cancel};
 use super::view::{Lists, form_body, lists};
-use super::{get_session, is_fatal};
 use crate::AppState;
-use crate::pages::admin::{Problems, Showing, admin, flash, frame, posted, see_other};
-use crate::pages::forms::first;
-use crate::web::{PageError, Viewer};
+use crate::i18n::Lang;
+use crate::pages::admin::editor::{Editor, Refused, Values};
+use crate::pages::admin::{Problems, Showing, field_key, frame};
+use crate::pages::lookup::people_of;
+use crate::sessions::WebSession;
+use crate::web::{PageError, PageReply, Viewer};
 
-pub(super) async fn edit_page(
-    state: &AppState,
-    viewer: &Viewer,
-    token: &str,
-    csrf: &str,
-    session: &cpb::Session,
-    shown: Showing<'_, SessionForm>,
-    lists: &Lists,
-) -> Response {
-    let lang = viewer.lang;
-    let counts = enrolment_counts(state, token, &session.id).await;
-    let count = |s: epb::EnrolmentStatus| counts.get(&s).copied().unwrap_or(0);
-    let course = lists.courses.iter().find(|c| c.id == session.course_id);
-    let d = course.and_then(|c| c.details.clone()).unwrap_or_default();
-    let title = format!("{} — {}", d.code, lang.text(d.title.as_ref()));
-    let start = crate::i18n::instant(session.start_time.as_ref());
-    let problems = &shown.problems;
-    let page = frame(
-        viewer,
-        &title,
-        "",
-        html! {
-            p {
-                (session_badge(lang, session.status()))
-                @if let Some(start) = start { " " span.muted { (lang.date_time(start)) } }
-                " · " (lang.pick("ثبت‌نام قطعی: ", "Confirmed: ")) (lang.num(count(epb::EnrolmentStatus::Confirmed)))
-                " · " (lang.pick("فهرست انتظار: ", "Waitlisted: ")) (lang.num(count(epb::EnrolmentStatus::Waitlisted)))
-                " · " (lang.pick("در انتظار تأیید: ", "Awaiting approval: ")) (lang.num(count(epb::EnrolmentStatus::PendingApproval)))
-                " · " a href={ "/sessions/" (session.id) } { (lang.pick("صفحهٔ عمومی", "Public page")) }
-            }
-            (session_actions(lang, csrf, session, told_on_cancel(&counts), problems.get("reason")))
-            (form_body(lang, csrf, Some(session), shown.values, problems, shown.notice, lists))
-        },
-    );
-    (shown.status, page).into_response()
+/// Sessions, made at `/admin/sessions/new` and edited at
+/// `/admin/sessions/{id}`.
+pub struct Sessions;
+
+impl Sessions {
+    /// The details the form holds, or the problems the gateway sees in it;
+    /// the instructor is looked up in the people directory.
+    pub(super) async fn details(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        form: &SessionForm,
+    ) -> Result<cpb::SessionDetails, Refused> {
+        let people = people_of(state, token, "").await;
+        form.details(lang, &people).map_err(Refused::Form)
+    }
 }
 
-/// `GET /admin/sessions/{id}`.
-pub async fn edit_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Query(done): Query<crate::pages::admin::Done>,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let session = get_session(&state, &web.token, lang, &id).await?;
-    let lists = lists(&state, &web.token).await;
-    let stored = SessionForm::from_session(lang, &session);
-    let shown = Showing::first(&stored, flash(lang, &done.done));
-    Ok(edit_page(
-        &state, &viewer, &web.token, &web.csrf, &session, shown, &lists,
-    )
-    .await)
-}
+impl Editor for Sessions {
+    type Item = cpb::Session;
+    type Form = SessionForm;
+    type Choices = Lists;
 
-/// `POST /admin/sessions/{id}`: the update, conditional on the etag the form
-/// was rendered with, masked to the fields the form holds.
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let (web, values) = posted(&viewer, &body)?;
-    let form = SessionForm::from_body(&values);
-    let lists = lists(&state, &web.token).await;
-    let error = match form.details(lang, &lists.people) {
-        Ok(details) => {
-            let sent = state
-                .backends
-                .as_caller(&web.token)
-                .sessions()
-                .update_session(cpb::UpdateSessionRequest {
-                    session_id: id.clone(),
-                    details: Some(details),
-                    etag: first(&values, "etag").to_owned(),
-                    update_mask: Some(prost_types::FieldMask {
-                        paths: FIELDS.iter().map(|(p, _)| (*p).to_owned()).collect(),
-                    }),
-                })
-                .await;
-            match sent {
-                Ok(_) => return Ok(see_other(&format!("/admin/sessions/{id}?done=saved"))),
-                Err(status) => Err(ApiError::from_status(&status)),
+    const BASE: &'static str = "/admin/sessions";
+
+    async fn get(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        id: &str,
+    ) -> Result<cpb::Session, PageError> {
+        state
+            .backends
+            .as_caller(token)
+            .sessions()
+            .get_session(cpb::GetSessionRequest {
+                session_id: id.to_owned(),
+            })
+            .await
+            .page(lang)
+            .map(|r| r.session.unwrap_or_default())
+    }
+
+    async fn choices(state: &AppState, token: &str, _: Option<&str>) -> Lists {
+        lists(state, token).await
+    }
+
+    fn stored(lang: Lang, session: &cpb::Session) -> SessionForm {
+        SessionForm::from_session(lang, session)
+    }
+
+    fn posted(values: &Values) -> SessionForm {
+        SessionForm::from_body(values)
+    }
+
+    async fn update(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        id: &str,
+        etag: String,
+        form: &SessionForm,
+    ) -> Result<(), Refused> {
+        let details = Self::details(state, token, lang, form).await?;
+        state
+            .backends
+            .as_caller(token)
+            .sessions()
+            .update_session(cpb::UpdateSessionRequest {
+                session_id: id.to_owned(),
+                details: Some(details),
+                etag,
+                update_mask: Some(prost_types::FieldMask {
+                    paths: FIELDS.iter().map(|(p, _)| (*p).to_owned()).collect(),
+                }),
+            })
+            .await?;
+        Ok(())
+    }
+
+    fn problems(lang: Lang, error: &ApiError, form: &SessionForm) -> Problems {
+        Problems::from_error(lang, error, |path| {
+            if field_key(path) == "course_id" {
+                Some("course_id".to_owned())
+            } else {
+                form.input_of(path)
             }
-        }
-        Err(problems) => Ok(problems),
-    };
-    let session = get_session(&state, &web.token, lang, &id).await?;
-    let stored = SessionForm::from_session(lang, &session);
-    let showing = match error {
-        Ok(problems) => Showing::problems(&form, problems),
-        Err(error) if is_fatal(&error) => return Err(PageError::api(lang, error)),
-        Err(error) => Showing::refused(lang, &error, &stored, &form, || {
-            Problems::from_error(lang, &error, |path| form.input_of(path))
-        }),
-    };
-    let page = edit_page(
-        &state, &viewer, &web.token, &web.csrf, &session, showing, &lists,
-    )
-    .await;
-    Ok(page)
+        })
+    }
+
+    /// With the session's status, its enrolments so far and its next steps.
+    async fn edit_page(
+        state: &AppState,
+        viewer: &Viewer,
+        web: &WebSession,
+        session: &cpb::Session,
+        shown: Showing<'_, SessionForm>,
+        lists: &Lists,
+    ) -> Markup {
+        let lang = viewer.lang;
+        let csrf = &web.csrf;
+        let counts = enrolment_counts(state, &web.token, &session.id).await;
+        let count = |s: epb::EnrolmentStatus| counts.get(&s).copied().unwrap_or(0);
+        let course = lists.courses.iter().find(|c| c.id == session.course_id);
+        let d = course.and_then(|c| c.details.clone()).unwrap_or_default();
+        let title = format!("{} — {}", d.code, lang.text(d.title.as_ref()));
+        let start = crate::i18n::instant(session.start_time.as_ref());
+        let problems = &shown.problems;
+        frame(
+            viewer,
+            &title,
+            "",
+            html! {
+                p {
+                    (session_badge(lang, session.status()))
+                    @if let Some(start) = start { " " span.muted { (lang.date_time(start)) } }
+                    " · " (lang.pick("ثبت‌نام قطعی: ", "Confirmed: ")) (lang.num(count(epb::EnrolmentStatus::Confirmed)))
+                    " · " (lang.pick("فهرست انتظار: ", "Waitlisted: ")) (lang.num(count(epb::EnrolmentStatus::Waitlisted)))
+                    " · " (lang.pick("در انتظار تأیید: ", "Awaiting approval: ")) (lang.num(count(epb::EnrolmentStatus::PendingApproval)))
+                    " · " a href={ "/sessions/" (session.id) } { (lang.pick("صفحهٔ عمومی", "Public page")) }
+                }
+                (session_actions(lang, csrf, session, told_on_cancel(&counts), problems.get("reason")))
+                (form_body(lang, csrf, Some(session), shown.values, problems, shown.notice, lists))
+            },
+        )
+    }
 }

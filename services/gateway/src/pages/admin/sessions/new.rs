@@ -1,20 +1,17 @@
 //! `/admin/sessions/new`: a new session of a course.
 
-use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use hamafza_kit::ApiError;
 use hamafza_proto::courses as cpb;
-use maud::{Markup, html};
+use maud::Markup;
 use serde::Deserialize;
 
+use super::edit::Sessions;
 use super::form::SessionForm;
-use super::is_fatal;
-use super::view::{form_body, lists};
+use super::view::{Lists, form_body};
 use crate::AppState;
-use crate::pages::admin::{Problems, admin, field_key, frame, jalali_parts, posted, see_other};
-use crate::web::{PageError, Viewer};
+use crate::i18n::Lang;
+use crate::pages::admin::editor::{Creator, Refused};
+use crate::pages::admin::{Showing, frame, jalali_parts};
+use crate::web::Viewer;
 
 /// The course picked in the address of a new session.
 #[derive(Debug, Default, Deserialize)]
@@ -24,90 +21,61 @@ pub struct NewQuery {
     pub course: String,
 }
 
-/// `GET /admin/sessions/new`.
-pub async fn new_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(query): Query<NewQuery>,
-) -> Result<Markup, PageError> {
-    let lang = viewer.lang;
-    let web = admin(&viewer)?;
-    let lists = lists(&state, &web.token).await;
-    let values = SessionForm {
-        course_id: query.course,
-        capacity: lang.num(20),
-        // Enrolment may start today; its end is the admin's to choose.
-        window_start: (
-            jalali_parts(lang, hamafza_kit::time::now()).0,
-            lang.num("08:00"),
-        ),
-        ..SessionForm::default()
-    };
-    Ok(frame(
-        &viewer,
-        lang.pick("دورهٔ تازه", "New session"),
-        "/admin/sessions/new",
-        form_body(
-            lang,
-            &web.csrf,
-            None,
-            &values,
-            &Problems::default(),
-            html! {},
-            &lists,
-        ),
-    ))
-}
+impl Creator for Sessions {
+    type NewQuery = NewQuery;
 
-/// `POST /admin/sessions/new`.
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let (web, values) = posted(&viewer, &body)?;
-    let form = SessionForm::from_body(&values);
-    let lists = lists(&state, &web.token).await;
-    let problems = match form.details(lang, &lists.people) {
-        Ok(details) => match state
+    fn blank(lang: Lang, query: NewQuery) -> SessionForm {
+        SessionForm {
+            course_id: query.course,
+            capacity: lang.num(20),
+            // Enrolment may start today; its end is the admin's to choose.
+            window_start: (
+                jalali_parts(lang, hamafza_kit::time::now()).0,
+                lang.num("08:00"),
+            ),
+            ..SessionForm::default()
+        }
+    }
+
+    async fn create(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        form: &SessionForm,
+    ) -> Result<String, Refused> {
+        let details = Self::details(state, token, lang, form).await?;
+        let created = state
             .backends
-            .as_caller(&web.token)
+            .as_caller(token)
             .sessions()
             .create_session(cpb::CreateSessionRequest {
                 course_id: form.course_id.clone(),
                 details: Some(details),
             })
-            .await
-        {
-            Ok(created) => {
-                let id = created.into_inner().session.unwrap_or_default().id;
-                return Ok(see_other(&format!("/admin/sessions/{id}?done=created")));
-            }
-            Err(status) => {
-                let error = ApiError::from_status(&status);
-                if is_fatal(&error) {
-                    return Err(PageError::api(lang, error));
-                }
-                Problems::from_error(lang, &error, |path| {
-                    if field_key(path) == "course_id" {
-                        Some("course_id".to_owned())
-                    } else {
-                        form.input_of(path)
-                    }
-                })
-            }
-        },
-        Err(problems) => problems,
-    };
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
+            .await?;
+        Ok(created.into_inner().session.unwrap_or_default().id)
+    }
+
+    fn new_page(
+        viewer: &Viewer,
+        csrf: &str,
+        shown: Showing<'_, SessionForm>,
+        lists: &Lists,
+    ) -> Markup {
+        let lang = viewer.lang;
         frame(
-            &viewer,
+            viewer,
             lang.pick("دورهٔ تازه", "New session"),
             "/admin/sessions/new",
-            form_body(lang, &web.csrf, None, &form, &problems, html! {}, &lists),
-        ),
-    )
-        .into_response())
+            form_body(
+                lang,
+                csrf,
+                None,
+                shown.values,
+                &shown.problems,
+                shown.notice,
+                lists,
+            ),
+        )
+    }
 }

@@ -11,12 +11,10 @@ use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 use maud::{Markup, html};
 
-use super::edit::edit_page;
-use super::form::SessionForm;
-use super::get_session;
-use super::view::lists;
+use super::Sessions;
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::pages::admin::editor::{self, Editor};
 use crate::pages::admin::{Problems, Showing, posted, see_other};
 use crate::pages::forms::first;
 use crate::pages::layout::badge;
@@ -161,20 +159,18 @@ pub async fn act(
         "cancel" => {
             let reason = first(&values, "reason").trim().to_owned();
             if reason.is_empty() {
-                let session = get_session(&state, &web.token, lang, &id).await?;
-                let lists = lists(&state, &web.token).await;
+                let session = Sessions::get(&state, &web.token, lang, &id).await?;
+                let lists = Sessions::choices(&state, &web.token, Some(&id)).await;
                 let mut problems = Problems::default();
                 problems.add(
                     "reason",
                     lang.pick("دلیل لغو را بنویسید.", "Give the reason for cancelling."),
                 );
-                let stored = SessionForm::from_session(lang, &session);
+                let stored = Sessions::stored(lang, &session);
                 let shown = Showing::problems(&stored, problems);
-                let page = edit_page(
-                    &state, &viewer, &web.token, &web.csrf, &session, shown, &lists,
-                )
-                .await;
-                return Ok(page);
+                let page =
+                    editor::edit_page::<Sessions>(&state, &viewer, web, &session, shown, &lists);
+                return Ok(page.await);
             }
             client
                 .cancel_session(cpb::CancelSessionRequest { session_id, reason })

@@ -11,7 +11,7 @@ use crate::pages::admin::{Problems, bilingual, field, number_input};
 use crate::pages::lookup::{courses_in, organizations, people_of};
 
 /// What the form needs around it: courses, organizations, people.
-pub(crate) struct Lists {
+pub struct Lists {
     pub(crate) courses: Vec<cpb::Course>,
     pub(crate) organizations: Vec<cpb::Organization>,
     pub(crate) people: Vec<cpb::Person>,
@@ -86,7 +86,7 @@ pub(crate) fn form_body(
 /// The session form posting to `action`, its button saying `submit`; the
 /// quotas are offered when `lists` has organizations.
 #[allow(clippy::too_many_lines, clippy::too_many_arguments)]
-pub(crate) fn form_at(
+pub fn form_at(
     lang: Lang,
     csrf: &str,
     action: &str,

@@ -1,0 +1,273 @@
+//! One way the back office makes and changes a resource through a form.
+//!
+//! A resource (a course, a session, a program, an event, an organization)
+//! says what is particular to it — how it is read, what its form holds, how
+//! the form is sent and drawn — by implementing [`Editor`] (and [`Creator`]
+//! when it has a page of its own for a new one). The handlers here do the
+//! rest the same way for each:
+//!
+//! - a form that could not be sent (the gateway's own checks) or that the
+//!   service refused is shown again with the values as posted, each problem
+//!   beside its input, and status 422;
+//! - a refusal the form cannot help with ([`is_fatal`]: the service is down,
+//!   the caller may not) is shown as a page of its own (503, 403, …);
+//! - an update refused for a stale etag shows the stored values and names
+//!   the fields someone changed meanwhile (409);
+//! - success redirects to the resource's page (303) with a flash.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use hamafza_kit::ApiError;
+use maud::{Markup, html};
+use serde::de::DeserializeOwned;
+
+use super::{Done, EditForm, Problems, Showing, admin, flash, posted, see_other};
+use crate::AppState;
+use crate::i18n::Lang;
+use crate::pages::forms::first;
+use crate::sessions::WebSession;
+use crate::web::{PageError, Viewer};
+
+/// A posted form's values by input name.
+pub type Values = HashMap<String, Vec<String>>;
+
+/// Why a create or an update did not happen.
+pub enum Refused {
+    /// Problems the gateway found in the form; nothing was sent.
+    Form(Problems),
+    /// The service's refusal.
+    Service(ApiError),
+}
+
+impl From<tonic::Status> for Refused {
+    fn from(status: tonic::Status) -> Self {
+        Self::Service(ApiError::from_status(&status))
+    }
+}
+
+/// Whether a refusal is one the form cannot help with, shown as a page of its
+/// own rather than beside the form: no field is named, and the service is
+/// unavailable, the caller is not who may do it, or the service failed.
+pub fn is_fatal(error: &ApiError) -> bool {
+    error.violations().is_empty()
+        && matches!(
+            error.code(),
+            hamafza_kit::ErrorCode::Unavailable
+                | hamafza_kit::ErrorCode::Unauthenticated
+                | hamafza_kit::ErrorCode::PermissionDenied
+                | hamafza_kit::ErrorCode::Internal
+        )
+}
+
+/// A resource the back office edits at `{BASE}/{id}`, conditional on the etag
+/// its form was drawn with.
+pub trait Editor: Send + Sync + 'static {
+    /// The resource as its service returns it.
+    type Item: Send + Sync;
+    /// Its fields as the form holds them (text, as typed).
+    type Form: EditForm + Send + Sync;
+    /// What the form offers to pick from (courses, organizations, people).
+    type Choices: Send + Sync;
+
+    /// Where its pages live (`/admin/programs`).
+    const BASE: &'static str;
+
+    /// The resource `id`, or the page saying why not (404, 503).
+    fn get(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        id: &str,
+    ) -> impl Future<Output = Result<Self::Item, PageError>> + Send;
+
+    /// What the form offers, for the resource `editing` (`None`: a new one).
+    fn choices(
+        state: &AppState,
+        token: &str,
+        editing: Option<&str>,
+    ) -> impl Future<Output = Self::Choices> + Send;
+
+    /// The form holding what is stored.
+    fn stored(lang: Lang, item: &Self::Item) -> Self::Form;
+
+    /// The form as posted.
+    fn posted(values: &Values) -> Self::Form;
+
+    /// Sends the change of `id` the form holds, conditional on `etag`.
+    fn update(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        id: &str,
+        etag: String,
+        form: &Self::Form,
+    ) -> impl Future<Output = Result<(), Refused>> + Send;
+
+    /// A service's refusal as words beside the form's inputs.
+    fn problems(lang: Lang, error: &ApiError, form: &Self::Form) -> Problems;
+
+    /// The edit page of `item`, showing `shown`.
+    fn edit_page(
+        state: &AppState,
+        viewer: &Viewer,
+        web: &WebSession,
+        item: &Self::Item,
+        shown: Showing<'_, Self::Form>,
+        choices: &Self::Choices,
+    ) -> impl Future<Output = Markup> + Send;
+}
+
+/// A resource that also has a page of its own for a new one, `{BASE}/new`.
+pub trait Creator: Editor {
+    /// The address query of the new page (a course picked beforehand).
+    type NewQuery: DeserializeOwned + Send + 'static;
+
+    /// The form of a new one, as first shown.
+    fn blank(lang: Lang, query: Self::NewQuery) -> Self::Form;
+
+    /// Sends the new one the form holds; its id once made.
+    fn create(
+        state: &AppState,
+        token: &str,
+        lang: Lang,
+        form: &Self::Form,
+    ) -> impl Future<Output = Result<String, Refused>> + Send;
+
+    /// The page making a new one, showing `shown`.
+    fn new_page(
+        viewer: &Viewer,
+        csrf: &str,
+        shown: Showing<'_, Self::Form>,
+        choices: &Self::Choices,
+    ) -> Markup;
+}
+
+/// A new page's address query when it takes none.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NoQuery {}
+
+/// `{BASE}/new` and `{BASE}/{id}`, each read and posted.
+pub fn routes<R: Creator>() -> Router<AppState> {
+    Router::new()
+        .route(
+            &format!("{}/new", R::BASE),
+            get(new_form::<R>).post(create::<R>),
+        )
+        .route(
+            &format!("{}/{{id}}", R::BASE),
+            get(edit_form::<R>).post(update::<R>),
+        )
+}
+
+/// `GET {BASE}/new`.
+pub async fn new_form<R: Creator>(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<R::NewQuery>,
+) -> Result<Response, PageError> {
+    let web = admin(&viewer)?;
+    let choices = R::choices(&state, &web.token, None).await;
+    let blank = R::blank(viewer.lang, query);
+    let shown = Showing::first(&blank, html! {});
+    Ok(new_page::<R>(&viewer, &web.csrf, shown, &choices))
+}
+
+fn new_page<R: Creator>(
+    viewer: &Viewer,
+    csrf: &str,
+    shown: Showing<'_, R::Form>,
+    choices: &R::Choices,
+) -> Response {
+    let status = shown.status;
+    (status, R::new_page(viewer, csrf, shown, choices)).into_response()
+}
+
+/// `POST {BASE}/new`.
+pub async fn create<R: Creator>(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let (web, values) = posted(&viewer, &body)?;
+    let form = R::posted(&values);
+    let problems = match R::create(&state, &web.token, lang, &form).await {
+        Ok(id) => return Ok(see_other(&format!("{}/{id}?done=created", R::BASE))),
+        Err(Refused::Form(problems)) => problems,
+        Err(Refused::Service(error)) if is_fatal(&error) => {
+            return Err(PageError::api(lang, error));
+        }
+        Err(Refused::Service(error)) => R::problems(lang, &error, &form),
+    };
+    let choices = R::choices(&state, &web.token, None).await;
+    let shown = Showing::problems(&form, problems);
+    Ok(new_page::<R>(&viewer, &web.csrf, shown, &choices))
+}
+
+/// `GET {BASE}/{id}`.
+pub async fn edit_form<R: Editor>(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let web = admin(&viewer)?;
+    let item = R::get(&state, &web.token, lang, &id).await?;
+    let choices = R::choices(&state, &web.token, Some(&id)).await;
+    let stored = R::stored(lang, &item);
+    let shown = Showing::first(&stored, flash(lang, &done.done));
+    Ok(edit_page::<R>(&state, &viewer, web, &item, shown, &choices).await)
+}
+
+/// The edit page of `item`, going out with the status `shown` holds.
+pub async fn edit_page<R: Editor>(
+    state: &AppState,
+    viewer: &Viewer,
+    web: &WebSession,
+    item: &R::Item,
+    shown: Showing<'_, R::Form>,
+    choices: &R::Choices,
+) -> Response {
+    let status = shown.status;
+    let page = R::edit_page(state, viewer, web, item, shown, choices).await;
+    (status, page).into_response()
+}
+
+/// `POST {BASE}/{id}`: the update, conditional on the etag the form was
+/// drawn with.
+pub async fn update<R: Editor>(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let (web, values) = posted(&viewer, &body)?;
+    let form = R::posted(&values);
+    let etag = first(&values, "etag").to_owned();
+    let refused = match R::update(&state, &web.token, lang, &id, etag, &form).await {
+        Ok(()) => return Ok(see_other(&format!("{}/{id}?done=saved", R::BASE))),
+        Err(Refused::Service(error)) if is_fatal(&error) => {
+            return Err(PageError::api(lang, error));
+        }
+        Err(refused) => refused,
+    };
+    // Read again: the stored values, and what the form offers now.
+    let item = R::get(&state, &web.token, lang, &id).await?;
+    let choices = R::choices(&state, &web.token, Some(&id)).await;
+    let stored = R::stored(lang, &item);
+    let shown = match refused {
+        Refused::Form(problems) => Showing::problems(&form, problems),
+        Refused::Service(error) => Showing::refused(lang, &error, &stored, &form, || {
+            R::problems(lang, &error, &form)
+        }),
+    };
+    Ok(edit_page::<R>(&state, &viewer, web, &item, shown, &choices).await)
+}
