@@ -2,8 +2,6 @@
 //! with the mask of the fields the form holds), and move them along the
 //! council's road — submit, publish, retire.
 
-use std::collections::HashMap;
-
 use std::future::Future;
 
 use axum::body::Bytes;
@@ -137,66 +135,6 @@ const MODES: [(&str, &str, &str); 3] = [
 ];
 
 impl CourseForm {
-    fn from_course(lang: Lang, course: &cpb::Course) -> Self {
-        let d = course.details.clone().unwrap_or_default();
-        let text = |t: &Option<LocalizedText>| t.clone().unwrap_or_default();
-        let (title, description, audience) =
-            (text(&d.title), text(&d.description), text(&d.audience));
-        let mode = match d.delivery_mode() {
-            cpb::DeliveryMode::InPerson => "in-person",
-            cpb::DeliveryMode::Online => "online",
-            cpb::DeliveryMode::Blended => "blended",
-            cpb::DeliveryMode::Unspecified => "",
-        };
-        Self {
-            code: d.code.clone(),
-            title_fa: title.fa,
-            title_en: title.en,
-            description_fa: description.fa,
-            description_en: description.en,
-            audience_fa: audience.fa,
-            audience_en: audience.en,
-            category: d.category.clone(),
-            hours: lang.num(d.hours),
-            delivery_mode: mode.to_owned(),
-            passing_score: lang.num(d.passing_score),
-            min_attendance_percent: lang.num(d.min_attendance_percent),
-            certificate_validity_months: d
-                .certificate_validity_months
-                .map(|m| lang.num(m))
-                .unwrap_or_default(),
-            requires_manager_approval: d.requires_manager_approval,
-            prerequisites: d.prerequisite_course_ids.clone(),
-        }
-    }
-
-    fn from_body(values: &HashMap<String, Vec<String>>) -> Self {
-        let get = |k: &str| first(values, k).trim().to_owned();
-        let mut prerequisites = values
-            .get("details.prerequisite_course_ids")
-            .cloned()
-            .unwrap_or_default();
-        prerequisites.retain(|p| !p.is_empty());
-        Self {
-            code: get("details.code"),
-            title_fa: get("details.title.fa"),
-            title_en: get("details.title.en"),
-            description_fa: first(values, "details.description.fa").to_owned(),
-            description_en: first(values, "details.description.en").to_owned(),
-            audience_fa: first(values, "details.audience.fa").to_owned(),
-            audience_en: first(values, "details.audience.en").to_owned(),
-            category: get("details.category"),
-            hours: get("details.hours"),
-            delivery_mode: get("details.delivery_mode"),
-            passing_score: get("details.passing_score"),
-            min_attendance_percent: get("details.min_attendance_percent"),
-            certificate_validity_months: get("details.certificate_validity_months"),
-            requires_manager_approval: !first(values, "details.requires_manager_approval")
-                .is_empty(),
-            prerequisites,
-        }
-    }
-
     /// The value of one field, for comparing what was sent with what is
     /// stored.
     fn value(&self, path: &str) -> String {
@@ -280,6 +218,68 @@ impl CourseForm {
 
 /// The input a course violation's path names.
 impl EditForm for CourseForm {
+    type Item = cpb::Course;
+
+    fn stored(lang: Lang, course: &cpb::Course) -> Self {
+        let d = course.details.clone().unwrap_or_default();
+        let text = |t: &Option<LocalizedText>| t.clone().unwrap_or_default();
+        let (title, description, audience) =
+            (text(&d.title), text(&d.description), text(&d.audience));
+        let mode = match d.delivery_mode() {
+            cpb::DeliveryMode::InPerson => "in-person",
+            cpb::DeliveryMode::Online => "online",
+            cpb::DeliveryMode::Blended => "blended",
+            cpb::DeliveryMode::Unspecified => "",
+        };
+        Self {
+            code: d.code.clone(),
+            title_fa: title.fa,
+            title_en: title.en,
+            description_fa: description.fa,
+            description_en: description.en,
+            audience_fa: audience.fa,
+            audience_en: audience.en,
+            category: d.category.clone(),
+            hours: lang.num(d.hours),
+            delivery_mode: mode.to_owned(),
+            passing_score: lang.num(d.passing_score),
+            min_attendance_percent: lang.num(d.min_attendance_percent),
+            certificate_validity_months: d
+                .certificate_validity_months
+                .map(|m| lang.num(m))
+                .unwrap_or_default(),
+            requires_manager_approval: d.requires_manager_approval,
+            prerequisites: d.prerequisite_course_ids.clone(),
+        }
+    }
+
+    fn posted(values: &Values) -> Self {
+        let get = |k: &str| first(values, k).trim().to_owned();
+        let mut prerequisites = values
+            .get("details.prerequisite_course_ids")
+            .cloned()
+            .unwrap_or_default();
+        prerequisites.retain(|p| !p.is_empty());
+        Self {
+            code: get("details.code"),
+            title_fa: get("details.title.fa"),
+            title_en: get("details.title.en"),
+            description_fa: first(values, "details.description.fa").to_owned(),
+            description_en: first(values, "details.description.en").to_owned(),
+            audience_fa: first(values, "details.audience.fa").to_owned(),
+            audience_en: first(values, "details.audience.en").to_owned(),
+            category: get("details.category"),
+            hours: get("details.hours"),
+            delivery_mode: get("details.delivery_mode"),
+            passing_score: get("details.passing_score"),
+            min_attendance_percent: get("details.min_attendance_percent"),
+            certificate_validity_months: get("details.certificate_validity_months"),
+            requires_manager_approval: !first(values, "details.requires_manager_approval")
+                .is_empty(),
+            prerequisites,
+        }
+    }
+
     fn differing(&self, posted: &Self, lang: Lang) -> Vec<&'static str> {
         FIELDS
             .iter()
@@ -571,14 +571,6 @@ impl Editor for Courses {
         let mut courses = live_courses(state, token).await;
         courses.retain(|c| Some(c.id.as_str()) != editing);
         courses
-    }
-
-    fn stored(lang: Lang, course: &cpb::Course) -> CourseForm {
-        CourseForm::from_course(lang, course)
-    }
-
-    fn posted(values: &Values) -> CourseForm {
-        CourseForm::from_body(values)
     }
 
     /// Masked to the fields the form holds.

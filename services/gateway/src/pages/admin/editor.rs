@@ -15,7 +15,6 @@
 //!   the fields someone changed meanwhile (409);
 //! - success redirects to the resource's page (303) with a flash.
 
-use std::collections::HashMap;
 use std::future::Future;
 
 use axum::Router;
@@ -27,15 +26,13 @@ use hamafza_kit::ApiError;
 use maud::{Markup, html};
 use serde::de::DeserializeOwned;
 
+pub use super::Values;
 use super::{Done, EditForm, Problems, Showing, admin, flash, posted, see_other};
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
 use crate::sessions::WebSession;
 use crate::web::{PageError, Viewer};
-
-/// A posted form's values by input name.
-pub type Values = HashMap<String, Vec<String>>;
 
 /// Why a create or an update did not happen.
 pub enum Refused {
@@ -71,7 +68,7 @@ pub trait Editor: Send + Sync + 'static {
     /// The resource as its service returns it.
     type Item: Send + Sync;
     /// Its fields as the form holds them (text, as typed).
-    type Form: EditForm + Send + Sync;
+    type Form: EditForm<Item = Self::Item> + Send + Sync;
     /// What the form offers to pick from (courses, organizations, people).
     type Choices: Send + Sync;
 
@@ -92,12 +89,6 @@ pub trait Editor: Send + Sync + 'static {
         token: &str,
         editing: Option<&str>,
     ) -> impl Future<Output = Self::Choices> + Send;
-
-    /// The form holding what is stored.
-    fn stored(lang: Lang, item: &Self::Item) -> Self::Form;
-
-    /// The form as posted.
-    fn posted(values: &Values) -> Self::Form;
 
     /// Sends the change of `id` the form holds, conditional on `etag`.
     fn update(
@@ -196,7 +187,7 @@ pub async fn create<R: Creator>(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let (web, values) = posted(&viewer, &body)?;
-    let form = R::posted(&values);
+    let form = R::Form::posted(&values);
     let problems = match R::create(&state, &web.token, lang, &form).await {
         Ok(id) => return Ok(see_other(&format!("{}/{id}?done=created", R::BASE))),
         Err(Refused::Form(problems)) => problems,
@@ -221,7 +212,7 @@ pub async fn edit_form<R: Editor>(
     let web = admin(&viewer)?;
     let item = R::get(&state, &web.token, lang, &id).await?;
     let choices = R::choices(&state, &web.token, Some(&id)).await;
-    let stored = R::stored(lang, &item);
+    let stored = R::Form::stored(lang, &item);
     let shown = Showing::first(&stored, flash(lang, &done.done));
     Ok(edit_page::<R>(&state, &viewer, web, &item, shown, &choices).await)
 }
@@ -250,7 +241,7 @@ pub async fn update<R: Editor>(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let (web, values) = posted(&viewer, &body)?;
-    let form = R::posted(&values);
+    let form = R::Form::posted(&values);
     let etag = first(&values, "etag").to_owned();
     let refused = match R::update(&state, &web.token, lang, &id, etag, &form).await {
         Ok(()) => return Ok(see_other(&format!("{}/{id}?done=saved", R::BASE))),
@@ -262,7 +253,7 @@ pub async fn update<R: Editor>(
     // Read again: the stored values, and what the form offers now.
     let item = R::get(&state, &web.token, lang, &id).await?;
     let choices = R::choices(&state, &web.token, Some(&id)).await;
-    let stored = R::stored(lang, &item);
+    let stored = R::Form::stored(lang, &item);
     let shown = match refused {
         Refused::Form(problems) => Showing::problems(&form, problems),
         Refused::Service(error) => Showing::refused(lang, &error, &stored, &form, || {

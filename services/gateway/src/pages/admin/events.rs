@@ -1,8 +1,6 @@
 //! Events in the back office (exhibitions, conferences, seminars): the list,
 //! creating one, and editing one conditional on the etag read.
 
-use std::collections::HashMap;
-
 use axum::extract::{Query, State};
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
@@ -69,50 +67,6 @@ const FIELDS: [(&str, (&str, &str)); 9] = [
 ];
 
 impl EventForm {
-    fn from_event(lang: Lang, event: &cpb::Event) -> Self {
-        let d = event.details.clone().unwrap_or_default();
-        let pair = |t: Option<LocalizedText>| {
-            let t = t.unwrap_or_default();
-            (t.fa, t.en)
-        };
-        let when = |t: Option<&prost_types::Timestamp>| {
-            instant(t).map_or_else(Default::default, |i| jalali_parts(lang, i))
-        };
-        Self {
-            kind: KINDS
-                .iter()
-                .find(|k| k.0 == d.kind())
-                .map_or("", |k| k.1)
-                .to_owned(),
-            title: pair(d.title.clone()),
-            description: pair(d.description.clone()),
-            start: when(d.start_time.as_ref()),
-            end: when(d.end_time.as_ref()),
-            place: pair(d.place.clone()),
-            organizer: d.organizer_organization_id.clone(),
-            participants: d.participating_organization_ids.clone(),
-            url: d.url.clone(),
-        }
-    }
-
-    fn from_body(values: &HashMap<String, Vec<String>>) -> Self {
-        let get = |k: &str| first(values, k).trim().to_owned();
-        Self {
-            kind: get("kind"),
-            title: (get("details.title.fa"), get("details.title.en")),
-            description: (
-                first(values, "details.description.fa").replace('\r', ""),
-                first(values, "details.description.en").replace('\r', ""),
-            ),
-            start: (get("start.date"), get("start.time")),
-            end: (get("end.date"), get("end.time")),
-            place: (get("details.place.fa"), get("details.place.en")),
-            organizer: get("organizer"),
-            participants: values.get("participant").cloned().unwrap_or_default(),
-            url: get("details.url"),
-        }
-    }
-
     fn value(&self, path: &str) -> String {
         let d = |s: &str| hamafza_kit::jalali::latin_digits(s);
         match path {
@@ -178,6 +132,52 @@ impl EventForm {
 }
 
 impl EditForm for EventForm {
+    type Item = cpb::Event;
+
+    fn stored(lang: Lang, event: &cpb::Event) -> Self {
+        let d = event.details.clone().unwrap_or_default();
+        let pair = |t: Option<LocalizedText>| {
+            let t = t.unwrap_or_default();
+            (t.fa, t.en)
+        };
+        let when = |t: Option<&prost_types::Timestamp>| {
+            instant(t).map_or_else(Default::default, |i| jalali_parts(lang, i))
+        };
+        Self {
+            kind: KINDS
+                .iter()
+                .find(|k| k.0 == d.kind())
+                .map_or("", |k| k.1)
+                .to_owned(),
+            title: pair(d.title.clone()),
+            description: pair(d.description.clone()),
+            start: when(d.start_time.as_ref()),
+            end: when(d.end_time.as_ref()),
+            place: pair(d.place.clone()),
+            organizer: d.organizer_organization_id.clone(),
+            participants: d.participating_organization_ids.clone(),
+            url: d.url.clone(),
+        }
+    }
+
+    fn posted(values: &Values) -> Self {
+        let get = |k: &str| first(values, k).trim().to_owned();
+        Self {
+            kind: get("kind"),
+            title: (get("details.title.fa"), get("details.title.en")),
+            description: (
+                first(values, "details.description.fa").replace('\r', ""),
+                first(values, "details.description.en").replace('\r', ""),
+            ),
+            start: (get("start.date"), get("start.time")),
+            end: (get("end.date"), get("end.time")),
+            place: (get("details.place.fa"), get("details.place.en")),
+            organizer: get("organizer"),
+            participants: values.get("participant").cloned().unwrap_or_default(),
+            url: get("details.url"),
+        }
+    }
+
     fn differing(&self, posted: &Self, lang: Lang) -> Vec<&'static str> {
         FIELDS
             .iter()
@@ -369,14 +369,6 @@ impl Editor for Events {
 
     async fn choices(state: &AppState, token: &str, _: Option<&str>) -> Vec<cpb::Organization> {
         organizations(state, token).await
-    }
-
-    fn stored(lang: Lang, event: &cpb::Event) -> EventForm {
-        EventForm::from_event(lang, event)
-    }
-
-    fn posted(values: &Values) -> EventForm {
-        EventForm::from_body(values)
     }
 
     async fn update(

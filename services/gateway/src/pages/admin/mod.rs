@@ -512,8 +512,21 @@ pub fn changed_meanwhile(lang: Lang, differing: &[&str]) -> Markup {
     }
 }
 
-/// A back-office form, as far as re-showing a refused update needs it.
-pub trait EditForm {
+/// A posted form's values by input name.
+pub type Values = HashMap<String, Vec<String>>;
+
+/// A back-office form: its values read from what is stored and from what was
+/// posted, and what re-showing a refused update needs.
+pub trait EditForm: Sized {
+    /// What the form is of, as its service returns it.
+    type Item;
+
+    /// The form holding what is stored.
+    fn stored(lang: Lang, item: &Self::Item) -> Self;
+
+    /// The form as posted.
+    fn posted(values: &Values) -> Self;
+
     /// The labels (in the viewer's language) of the fields where `self`,
     /// what is stored now, differs from `posted`.
     fn differing(&self, posted: &Self, lang: Lang) -> Vec<&'static str>;

@@ -57,32 +57,6 @@ pub struct OrgForm {
 }
 
 impl OrgForm {
-    fn from_org(org: &cpb::Organization) -> Self {
-        let name = org.name.clone().unwrap_or_default();
-        Self {
-            id: org.id.clone(),
-            name_fa: name.fa,
-            name_en: name.en,
-            kind: KINDS
-                .iter()
-                .find(|k| k.0 == org.kind())
-                .map_or("", |k| k.1)
-                .to_owned(),
-            parent: org.parent_organization_id.clone(),
-        }
-    }
-
-    fn from_body(values: &std::collections::HashMap<String, Vec<String>>) -> Self {
-        let get = |k: &str| first(values, k).trim().to_owned();
-        Self {
-            id: get("organization_id"),
-            name_fa: get("name.fa"),
-            name_en: get("name.en"),
-            kind: get("kind"),
-            parent: get("parent_organization_id"),
-        }
-    }
-
     fn kind(&self) -> i32 {
         KINDS
             .iter()
@@ -100,6 +74,34 @@ impl OrgForm {
 }
 
 impl EditForm for OrgForm {
+    type Item = cpb::Organization;
+
+    fn stored(_: Lang, org: &cpb::Organization) -> Self {
+        let name = org.name.clone().unwrap_or_default();
+        Self {
+            id: org.id.clone(),
+            name_fa: name.fa,
+            name_en: name.en,
+            kind: KINDS
+                .iter()
+                .find(|k| k.0 == org.kind())
+                .map_or("", |k| k.1)
+                .to_owned(),
+            parent: org.parent_organization_id.clone(),
+        }
+    }
+
+    fn posted(values: &Values) -> Self {
+        let get = |k: &str| first(values, k).trim().to_owned();
+        Self {
+            id: get("organization_id"),
+            name_fa: get("name.fa"),
+            name_en: get("name.en"),
+            kind: get("kind"),
+            parent: get("parent_organization_id"),
+        }
+    }
+
     fn differing(&self, posted: &Self, lang: Lang) -> Vec<&'static str> {
         let mut out = Vec::new();
         if (&self.name_fa, &self.name_en) != (&posted.name_fa, &posted.name_en) {
@@ -238,7 +240,7 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let (web, values) = posted(&viewer, &body)?;
-    let form = OrgForm::from_body(&values);
+    let form = OrgForm::posted(&values);
     let result = state
         .backends
         .as_caller(&web.token)
@@ -303,14 +305,6 @@ impl Editor for Orgs {
 
     async fn choices(state: &AppState, token: &str, _: Option<&str>) -> Vec<cpb::Organization> {
         organizations(state, token).await
-    }
-
-    fn stored(_: Lang, org: &cpb::Organization) -> OrgForm {
-        OrgForm::from_org(org)
-    }
-
-    fn posted(values: &Values) -> OrgForm {
-        OrgForm::from_body(values)
     }
 
     async fn update(

@@ -2,8 +2,6 @@
 //! picked from the catalog (required or elective); create, edit (conditional
 //! on the etag read), submit, publish, retire.
 
-use std::collections::HashMap;
-
 use axum::extract::{Query, State};
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
@@ -38,47 +36,6 @@ pub struct ProgramForm {
 }
 
 impl ProgramForm {
-    fn from_program(program: &cpb::Program) -> Self {
-        let d = program.details.clone().unwrap_or_default();
-        let title = d.title.clone().unwrap_or_default();
-        let description = d.description.clone().unwrap_or_default();
-        Self {
-            code: d.code.clone(),
-            title_fa: title.fa,
-            title_en: title.en,
-            description_fa: description.fa,
-            description_en: description.en,
-            courses: d
-                .courses
-                .iter()
-                .map(|c| (c.course_id.clone(), c.required))
-                .collect(),
-        }
-    }
-
-    fn from_body(values: &HashMap<String, Vec<String>>) -> Self {
-        let get = |k: &str| first(values, k).trim().to_owned();
-        let required = values.get("required").cloned().unwrap_or_default();
-        let courses = values
-            .get("course")
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|id| {
-                let is_required = required.contains(&id);
-                (id, is_required)
-            })
-            .collect();
-        Self {
-            code: get("details.code"),
-            title_fa: get("details.title.fa"),
-            title_en: get("details.title.en"),
-            description_fa: first(values, "details.description.fa").replace('\r', ""),
-            description_en: first(values, "details.description.en").replace('\r', ""),
-            courses,
-        }
-    }
-
     fn details(&self) -> cpb::ProgramDetails {
         cpb::ProgramDetails {
             code: self.code.clone(),
@@ -103,6 +60,49 @@ impl ProgramForm {
 }
 
 impl EditForm for ProgramForm {
+    type Item = cpb::Program;
+
+    fn stored(_: Lang, program: &cpb::Program) -> Self {
+        let d = program.details.clone().unwrap_or_default();
+        let title = d.title.clone().unwrap_or_default();
+        let description = d.description.clone().unwrap_or_default();
+        Self {
+            code: d.code.clone(),
+            title_fa: title.fa,
+            title_en: title.en,
+            description_fa: description.fa,
+            description_en: description.en,
+            courses: d
+                .courses
+                .iter()
+                .map(|c| (c.course_id.clone(), c.required))
+                .collect(),
+        }
+    }
+
+    fn posted(values: &Values) -> Self {
+        let get = |k: &str| first(values, k).trim().to_owned();
+        let required = values.get("required").cloned().unwrap_or_default();
+        let courses = values
+            .get("course")
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|id| {
+                let is_required = required.contains(&id);
+                (id, is_required)
+            })
+            .collect();
+        Self {
+            code: get("details.code"),
+            title_fa: get("details.title.fa"),
+            title_en: get("details.title.en"),
+            description_fa: first(values, "details.description.fa").replace('\r', ""),
+            description_en: first(values, "details.description.en").replace('\r', ""),
+            courses,
+        }
+    }
+
     fn differing(&self, other: &Self, lang: Lang) -> Vec<&'static str> {
         let mut out = Vec::new();
         if self.code != other.code {
@@ -287,14 +287,6 @@ impl Editor for Programs {
 
     async fn choices(state: &AppState, token: &str, _: Option<&str>) -> Vec<cpb::Course> {
         live_courses(state, token).await
-    }
-
-    fn stored(_: Lang, program: &cpb::Program) -> ProgramForm {
-        ProgramForm::from_program(program)
-    }
-
-    fn posted(values: &Values) -> ProgramForm {
-        ProgramForm::from_body(values)
     }
 
     async fn update(

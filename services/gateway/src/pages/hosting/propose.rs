@@ -15,7 +15,7 @@ use super::{state_badge, when_and_where};
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::admin::sessions::{Lists, SessionForm, form_at};
-use crate::pages::admin::{Problems, field_key, jalali_parts, list_table, see_other};
+use crate::pages::admin::{EditForm, Problems, field_key, jalali_parts, list_table, see_other};
 use crate::pages::layout::page;
 use crate::pages::lookup::{courses_in, people_of};
 use crate::pages::org::{course_title, first, form_values, heading, manager};
@@ -172,7 +172,7 @@ pub async fn submit(
     let web = manager(&viewer)?;
     let values = form_values(&body);
     check_csrf(&viewer, first(&values, "csrf"))?;
-    let form = SessionForm::from_body(&values);
+    let form = SessionForm::posted(&values);
     let lists = lists(&state, web).await;
     let problems = match form.details(lang, &lists.people) {
         Ok(details) => match state

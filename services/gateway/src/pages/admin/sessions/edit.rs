@@ -12,7 +12,7 @@ use super::status::{enrolment_counts, session_actions, session_badge, told_on_ca
 use super::view::{Lists, form_body, lists};
 use crate::AppState;
 use crate::i18n::Lang;
-use crate::pages::admin::editor::{Editor, Refused, Values};
+use crate::pages::admin::editor::{Editor, Refused};
 use crate::pages::admin::{Problems, Showing, field_key, frame};
 use crate::pages::lookup::people_of;
 use crate::sessions::WebSession;
@@ -63,14 +63,6 @@ impl Editor for Sessions {
 
     async fn choices(state: &AppState, token: &str, _: Option<&str>) -> Lists {
         lists(state, token).await
-    }
-
-    fn stored(lang: Lang, session: &cpb::Session) -> SessionForm {
-        SessionForm::from_session(lang, session)
-    }
-
-    fn posted(values: &Values) -> SessionForm {
-        SessionForm::from_body(values)
     }
 
     async fn update(

@@ -9,7 +9,7 @@ use hamafza_proto::courses as cpb;
 
 use crate::i18n::Lang;
 use crate::pages::admin::{
-    EditForm, Problems, field_index, field_key, jalali_parts, parse_jalali, parse_number,
+    EditForm, Problems, Values, field_index, field_key, jalali_parts, parse_jalali, parse_number,
 };
 use crate::pages::forms::first;
 
@@ -63,17 +63,9 @@ pub(super) const FIELDS: [(&str, (&str, &str)); 7] = [
 ];
 
 impl EditForm for SessionForm {
-    fn differing(&self, posted: &Self, lang: Lang) -> Vec<&'static str> {
-        FIELDS
-            .iter()
-            .filter(|(path, _)| self.value(path) != posted.value(path))
-            .map(|(_, label)| lang.pick(label.0, label.1))
-            .collect()
-    }
-}
+    type Item = cpb::Session;
 
-impl SessionForm {
-    pub(crate) fn from_session(lang: Lang, session: &cpb::Session) -> Self {
+    fn stored(lang: Lang, session: &cpb::Session) -> Self {
         let d = session.details.clone().unwrap_or_default();
         let parts = |t: Option<&prost_types::Timestamp>| {
             crate::i18n::instant(t).map_or_else(Default::default, |i| jalali_parts(lang, i))
@@ -107,7 +99,7 @@ impl SessionForm {
         }
     }
 
-    pub(crate) fn from_body(values: &HashMap<String, Vec<String>>) -> Self {
+    fn posted(values: &Values) -> Self {
         let get = |k: &str| first(values, k).trim().to_owned();
         let mut meetings = Vec::new();
         for i in 0..50 {
@@ -142,6 +134,16 @@ impl SessionForm {
         }
     }
 
+    fn differing(&self, posted: &Self, lang: Lang) -> Vec<&'static str> {
+        FIELDS
+            .iter()
+            .filter(|(path, _)| self.value(path) != posted.value(path))
+            .map(|(_, label)| lang.pick(label.0, label.1))
+            .collect()
+    }
+}
+
+impl SessionForm {
     /// The rows actually sent (non-empty), with their row numbers.
     pub(crate) fn sent_rows(&self) -> Vec<usize> {
         (0..self.meetings.len())

@@ -12,8 +12,10 @@ use hamafza_proto::enrolments as epb;
 use maud::{Markup, html};
 
 use super::Sessions;
+use super::form::SessionForm;
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::pages::admin::EditForm;
 use crate::pages::admin::editor::{self, Editor};
 use crate::pages::admin::{Problems, Showing, posted, see_other};
 use crate::pages::forms::first;
@@ -166,7 +168,7 @@ pub async fn act(
                     "reason",
                     lang.pick("دلیل لغو را بنویسید.", "Give the reason for cancelling."),
                 );
-                let stored = Sessions::stored(lang, &session);
+                let stored = SessionForm::stored(lang, &session);
                 let shown = Showing::problems(&stored, problems);
                 let page =
                     editor::edit_page::<Sessions>(&state, &viewer, web, &session, shown, &lists);
