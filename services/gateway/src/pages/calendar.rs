@@ -13,6 +13,7 @@ use super::layout::page;
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::ical::{self, Entry};
+use crate::pages::lookup::courses_named;
 use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
@@ -108,22 +109,7 @@ async fn sessions(
         .into_inner()
         .sessions;
     let course_ids: Vec<String> = sessions.iter().map(|s| s.course_id.clone()).collect();
-    let courses = if course_ids.is_empty() {
-        Vec::new()
-    } else {
-        state
-            .backends
-            .as_caller(token)
-            .courses()
-            .list_courses(cpb::ListCoursesRequest {
-                page_size: 200,
-                course_ids,
-                ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .courses
-    };
+    let courses = courses_named(&state.backends.as_caller(token), course_ids).await?;
     let mut items = Vec::new();
     for session in sessions {
         let title = courses

@@ -12,6 +12,7 @@ use maud::{Markup, html};
 use super::layout::page;
 use crate::AppState;
 use crate::i18n::{Lang, instant};
+use crate::pages::lookup::courses_named;
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
@@ -79,21 +80,8 @@ pub async fn prerequisites(
     state: &AppState,
     details: &cpb::CourseDetails,
 ) -> Result<Vec<cpb::Course>, tonic::Status> {
-    if details.prerequisite_course_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(state
-        .backends
-        .as_caller(&state.backends.public_token())
-        .courses()
-        .list_courses(cpb::ListCoursesRequest {
-            page_size: 200,
-            course_ids: details.prerequisite_course_ids.clone(),
-            ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .courses)
+    let caller = state.backends.as_caller(&state.backends.public_token());
+    courses_named(&caller, details.prerequisite_course_ids.clone()).await
 }
 
 /// What a course asks before enrolling: its prerequisites (each marked done

@@ -4,38 +4,49 @@
 use std::collections::HashMap;
 
 use crate::AppState;
+use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use hamafza_proto::courses as cpb;
+
+/// The courses `ids` names (each once), read as `caller`; none asked for,
+/// no call made.
+pub async fn courses_named(
+    caller: &AsCaller,
+    mut ids: Vec<String>,
+) -> Result<Vec<cpb::Course>, tonic::Status> {
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let request = cpb::ListCoursesRequest {
+        page_size: 200,
+        course_ids: ids,
+        ..Default::default()
+    };
+    Ok(caller
+        .courses()
+        .list_courses(request)
+        .await?
+        .into_inner()
+        .courses)
+}
 
 /// Courses and sessions by id, read as the person whose `token` this is.
 pub async fn catalog_of(
     state: &AppState,
     token: &str,
-    mut course_ids: Vec<String>,
+    course_ids: Vec<String>,
     mut session_ids: Vec<String>,
 ) -> Result<(HashMap<String, cpb::Course>, HashMap<String, cpb::Session>), tonic::Status> {
     let backends = state.backends.as_caller(token);
-    course_ids.sort();
-    course_ids.dedup();
     session_ids.sort();
     session_ids.dedup();
-    let courses = if course_ids.is_empty() {
-        HashMap::new()
-    } else {
-        backends
-            .courses()
-            .list_courses(cpb::ListCoursesRequest {
-                page_size: 200,
-                course_ids,
-                ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .courses
-            .into_iter()
-            .map(|c| (c.id.clone(), c))
-            .collect()
-    };
+    let courses = courses_named(&backends, course_ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect();
     let sessions = if session_ids.is_empty() {
         HashMap::new()
     } else {

@@ -16,6 +16,7 @@ use super::{
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::layout::page;
+use crate::pages::lookup::courses_named;
 use crate::web::{PageError, Viewer, check_csrf};
 
 /// What happened on the last vote, shown once.
@@ -198,21 +199,9 @@ async fn item_page(
             .unwrap_or_default(),
         _ => Vec::new(),
     };
-    let related: Vec<cpb::Course> = if related_ids.is_empty() {
-        Vec::new()
-    } else {
-        caller
-            .courses()
-            .list_courses(cpb::ListCoursesRequest {
-                page_size: 200,
-                course_ids: related_ids.clone(),
-                ..Default::default()
-            })
-            .await
-            .map_err(|s| council_only(lang, s))?
-            .into_inner()
-            .courses
-    };
+    let related = courses_named(&caller, related_ids)
+        .await
+        .map_err(|s| council_only(lang, s))?;
     let related_of = |course_id: &str| {
         let details = related
             .iter()

@@ -13,6 +13,7 @@ use super::{instructors_only, session_badge};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::layout::page;
+use crate::pages::lookup::courses_named;
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 
@@ -171,24 +172,10 @@ async fn courses_by_id<'a>(
     lang: Lang,
     ids: impl Iterator<Item = &'a String>,
 ) -> Result<HashMap<String, cpb::Course>, PageError> {
-    let mut ids: Vec<String> = ids.cloned().collect();
-    ids.sort();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(state
-        .backends
-        .as_caller(&web.token)
-        .courses()
-        .list_courses(cpb::ListCoursesRequest {
-            page_size: 200,
-            course_ids: ids,
-            ..Default::default()
-        })
+    let caller = state.backends.as_caller(&web.token);
+    Ok(courses_named(&caller, ids.cloned().collect())
         .await
-        .page(lang)?
-        .courses
+        .map_err(|s| PageError::status(lang, s))?
         .into_iter()
         .map(|c| (c.id.clone(), c))
         .collect())
