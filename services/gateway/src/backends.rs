@@ -130,7 +130,7 @@ impl Backends {
     }
 }
 
-pub type Authed = InterceptedService<PeerChannel, PeerAuth>;
+type Authed = InterceptedService<PeerChannel, PeerAuth>;
 
 /// The services' clients, calling as one person ([`Backends::as_caller`]).
 pub struct AsCaller {

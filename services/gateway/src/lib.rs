@@ -403,11 +403,7 @@ async fn remember_language(
 fn admin_routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(admin::dashboard::show))
-        .merge(editor::routes::<admin::courses::Courses>())
-        .route(
-            "/admin/courses/{id}/{action}",
-            post(admin::courses::act::<admin::courses::Courses>),
-        )
+        .merge(editor::catalog_routes::<admin::courses::Courses>())
         .merge(editor::routes::<admin::sessions::Sessions>())
         .route("/admin/sessions/{id}/{action}", post(admin::sessions::act))
         .route("/admin/hosting", get(pages::hosting::queue::show))
@@ -416,19 +412,12 @@ fn admin_routes() -> Router<AppState> {
             post(pages::hosting::queue::decide),
         )
         .route("/admin/programs", get(admin::programs::list))
-        .merge(editor::routes::<admin::programs::Programs>())
-        .route(
-            "/admin/programs/{id}/{action}",
-            post(admin::courses::act::<admin::programs::Programs>),
-        )
+        .merge(editor::catalog_routes::<admin::programs::Programs>())
         .route(
             "/admin/orgs",
             get(admin::orgs::list).post(admin::orgs::create),
         )
-        .route(
-            "/admin/orgs/{id}",
-            get(editor::edit_form::<admin::orgs::Orgs>).post(editor::update::<admin::orgs::Orgs>),
-        )
+        .merge(editor::edit_routes::<admin::orgs::Orgs>())
         .route("/admin/events", get(admin::events::list))
         .merge(editor::routes::<admin::events::Events>())
         .route("/admin/people", get(admin::people::list))

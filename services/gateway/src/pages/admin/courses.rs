@@ -2,19 +2,13 @@
 //! with the mask of the fields the form holds), and move them along the
 //! council's road — submit, publish, retire.
 
-use std::future::Future;
-
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::response::Response;
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
 use tonic::Status;
 
-use super::editor::{Creator, Editor, NoQuery, Refused, Values};
+use super::editor::{CatalogEntry, Creator, Editor, NoQuery, Refused, Values};
 use super::{
     EditForm, Problems, Showing, bilingual, field, frame, latin_input, number_input, parse_number,
-    posted, see_other,
 };
 use crate::AppState;
 use crate::backends::AsCaller;
@@ -216,7 +210,6 @@ impl CourseForm {
     }
 }
 
-/// The input a course violation's path names.
 impl EditForm for CourseForm {
     type Item = cpb::Course;
 
@@ -289,6 +282,7 @@ impl EditForm for CourseForm {
     }
 }
 
+/// The input a course violation's path names.
 fn input_of(path: &str) -> Option<String> {
     let key = super::field_key(path);
     FIELDS
@@ -509,33 +503,6 @@ impl CatalogStep {
             Self::Retire => "retired",
         }
     }
-}
-
-/// A course or program, moved along the council's road by
-/// `POST {BASE}/{id}/{step}`.
-pub trait CatalogEntry: Editor {
-    /// Sends `step` for the entry `id`.
-    fn step(
-        caller: &AsCaller,
-        step: CatalogStep,
-        id: String,
-    ) -> impl Future<Output = Result<(), Status>> + Send;
-}
-
-/// `POST {BASE}/{id}/{action}`: submit, publish or retire.
-pub async fn act<R: CatalogEntry>(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path((id, action)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let lang = viewer.lang;
-    let (web, _) = posted(&viewer, &body)?;
-    let step = CatalogStep::parse(lang, &action)?;
-    R::step(&state.backends.as_caller(&web.token), step, id.clone())
-        .await
-        .map_err(|s| PageError::status(lang, s))?;
-    Ok(see_other(&format!("{}/{id}?done={}", R::BASE, step.done())))
 }
 
 /// Courses, made at `/admin/courses/new` and edited at `/admin/courses/{id}`.

@@ -21,14 +21,17 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
 use serde::de::DeserializeOwned;
+use tonic::Status;
 
 pub use super::Values;
+use super::courses::CatalogStep;
 use super::{Done, EditForm, Problems, Showing, admin, flash, posted, see_other};
 use crate::AppState;
+use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
 use crate::sessions::WebSession;
@@ -130,6 +133,12 @@ pub trait Creator: Editor {
         form: &Self::Form,
     ) -> impl Future<Output = Result<String, Refused>> + Send;
 
+    /// A service's refusal of a new one as words beside the form's inputs
+    /// (those only a new one has, too).
+    fn create_problems(lang: Lang, error: &ApiError, form: &Self::Form) -> Problems {
+        Self::problems(lang, error, form)
+    }
+
     /// The page making a new one, showing `shown`.
     fn new_page(
         viewer: &Viewer,
@@ -143,17 +152,25 @@ pub trait Creator: Editor {
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct NoQuery {}
 
+/// `{BASE}/{id}`, read and posted.
+pub fn edit_routes<R: Editor>() -> Router<AppState> {
+    Router::new().route(
+        &format!("{}/{{id}}", R::BASE),
+        get(edit_form::<R>).post(update::<R>),
+    )
+}
+
 /// `{BASE}/new` and `{BASE}/{id}`, each read and posted.
 pub fn routes<R: Creator>() -> Router<AppState> {
-    Router::new()
-        .route(
-            &format!("{}/new", R::BASE),
-            get(new_form::<R>).post(create::<R>),
-        )
-        .route(
-            &format!("{}/{{id}}", R::BASE),
-            get(edit_form::<R>).post(update::<R>),
-        )
+    edit_routes::<R>().route(
+        &format!("{}/new", R::BASE),
+        get(new_form::<R>).post(create::<R>),
+    )
+}
+
+/// `{BASE}/new`, `{BASE}/{id}` and `{BASE}/{id}/{step}` of a catalog entry.
+pub fn catalog_routes<R: Creator + CatalogEntry>() -> Router<AppState> {
+    routes::<R>().route(&format!("{}/{{id}}/{{action}}", R::BASE), post(act::<R>))
 }
 
 /// `GET {BASE}/new`.
@@ -194,7 +211,7 @@ pub async fn create<R: Creator>(
         Err(Refused::Service(error)) if is_fatal(&error) => {
             return Err(PageError::api(lang, error));
         }
-        Err(Refused::Service(error)) => R::problems(lang, &error, &form),
+        Err(Refused::Service(error)) => R::create_problems(lang, &error, &form),
     };
     let choices = R::choices(&state, &web.token, None).await;
     let shown = Showing::problems(&form, problems);
@@ -261,4 +278,31 @@ pub async fn update<R: Editor>(
         }),
     };
     Ok(edit_page::<R>(&state, &viewer, web, &item, shown, &choices).await)
+}
+
+/// A course or program, moved along the council's road by
+/// `POST {BASE}/{id}/{step}`.
+pub trait CatalogEntry: Editor {
+    /// Sends `step` for the entry `id`.
+    fn step(
+        caller: &AsCaller,
+        step: CatalogStep,
+        id: String,
+    ) -> impl Future<Output = Result<(), Status>> + Send;
+}
+
+/// `POST {BASE}/{id}/{action}`: submit, publish or retire.
+pub async fn act<R: CatalogEntry>(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let lang = viewer.lang;
+    let (web, _) = posted(&viewer, &body)?;
+    let step = CatalogStep::parse(lang, &action)?;
+    R::step(&state.backends.as_caller(&web.token), step, id.clone())
+        .await
+        .map_err(|s| PageError::status(lang, s))?;
+    Ok(see_other(&format!("{}/{id}?done={}", R::BASE, step.done())))
 }

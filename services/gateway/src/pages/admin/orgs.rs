@@ -259,7 +259,15 @@ pub async fn create(
     if is_fatal(&error) {
         return Err(PageError::api(lang, error));
     }
-    let problems = Orgs::problems(lang, &error, &form);
+    let mut problems = Orgs::problems(lang, &error, &form);
+    if error.code() == hamafza_kit::ErrorCode::AlreadyExists {
+        // A taken id, beside the id's input.
+        problems = Problems::default();
+        problems.add(
+            "organization_id",
+            lang.pick("این شناسه پیش‌تر ثبت شده است.", "This id is taken."),
+        );
+    }
     let organizations = organizations(&state, &web.token).await;
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -335,16 +343,7 @@ impl Editor for Orgs {
         Ok(())
     }
 
-    /// A taken id beside the id's input.
     fn problems(lang: Lang, error: &ApiError, _: &OrgForm) -> Problems {
-        if error.code() == hamafza_kit::ErrorCode::AlreadyExists {
-            let mut problems = Problems::default();
-            problems.add(
-                "organization_id",
-                lang.pick("این شناسه پیش‌تر ثبت شده است.", "This id is taken."),
-            );
-            return problems;
-        }
         Problems::from_error(lang, error, input_of)
     }
 

@@ -7,8 +7,8 @@ use hamafza_kit::ApiError;
 use maud::{Markup, html};
 use tonic::Status;
 
-use super::courses::{CatalogEntry, CatalogStep, catalog_actions, catalog_badge};
-use super::editor::{Creator, Editor, NoQuery, Refused, Values};
+use super::courses::{CatalogStep, catalog_actions, catalog_badge};
+use super::editor::{CatalogEntry, Creator, Editor, NoQuery, Refused, Values};
 use super::{
     Done, EditForm, Problems, Showing, admin, bilingual, field, field_key, frame, latin_input,
     list_page,

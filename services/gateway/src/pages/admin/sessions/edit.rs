@@ -13,7 +13,7 @@ use super::view::{Lists, form_body, lists};
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::admin::editor::{Editor, Refused};
-use crate::pages::admin::{Problems, Showing, field_key, frame};
+use crate::pages::admin::{Problems, Showing, frame};
 use crate::pages::lookup::people_of;
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
@@ -24,14 +24,18 @@ pub struct Sessions;
 
 impl Sessions {
     /// The details the form holds, or the problems the gateway sees in it;
-    /// the instructor is looked up in the people directory.
+    /// the instructor picked is looked up in the people directory.
     pub(super) async fn details(
         state: &AppState,
         token: &str,
         lang: Lang,
         form: &SessionForm,
     ) -> Result<cpb::SessionDetails, Refused> {
-        let people = people_of(state, token, "").await;
+        let people = if form.instructor.is_empty() {
+            Vec::new()
+        } else {
+            people_of(state, token, "").await
+        };
         form.details(lang, &people).map_err(Refused::Form)
     }
 }
@@ -91,13 +95,7 @@ impl Editor for Sessions {
     }
 
     fn problems(lang: Lang, error: &ApiError, form: &SessionForm) -> Problems {
-        Problems::from_error(lang, error, |path| {
-            if field_key(path) == "course_id" {
-                Some("course_id".to_owned())
-            } else {
-                form.input_of(path)
-            }
-        })
+        Problems::from_error(lang, error, |path| form.input_of(path))
     }
 
     /// With the session's status, its enrolments so far and its next steps.

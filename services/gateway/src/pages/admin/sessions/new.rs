@@ -1,5 +1,6 @@
 //! `/admin/sessions/new`: a new session of a course.
 
+use hamafza_kit::ApiError;
 use hamafza_proto::courses as cpb;
 use maud::Markup;
 use serde::Deserialize;
@@ -10,7 +11,7 @@ use super::view::{Lists, form_body};
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::admin::editor::{Creator, Refused};
-use crate::pages::admin::{Showing, frame, jalali_parts};
+use crate::pages::admin::{Problems, Showing, field_key, frame, jalali_parts};
 use crate::web::Viewer;
 
 /// The course picked in the address of a new session.
@@ -54,6 +55,17 @@ impl Creator for Sessions {
             })
             .await?;
         Ok(created.into_inner().session.unwrap_or_default().id)
+    }
+
+    /// A course the service names is beside the course's picker.
+    fn create_problems(lang: Lang, error: &ApiError, form: &SessionForm) -> Problems {
+        Problems::from_error(lang, error, |path| {
+            if field_key(path) == "course_id" {
+                Some("course_id".to_owned())
+            } else {
+                form.input_of(path)
+            }
+        })
     }
 
     fn new_page(

@@ -86,7 +86,7 @@ pub(crate) fn form_body(
 /// The session form posting to `action`, its button saying `submit`; the
 /// quotas are offered when `lists` has organizations.
 #[allow(clippy::too_many_lines, clippy::too_many_arguments)]
-pub fn form_at(
+pub(crate) fn form_at(
     lang: Lang,
     csrf: &str,
     action: &str,
