@@ -776,3 +776,113 @@ async fn with_courses_down_a_posted_form_is_a_page_saying_so_not_a_refused_form(
         assert!(!page.contains("could not be reached"), "{path}: {page}");
     }
 }
+
+/// `form` with the instructor `subject` instead of the demo's.
+fn with_instructor(mut form: Vec<(String, String)>, subject: &str) -> Vec<(String, String)> {
+    for (name, value) in &mut form {
+        if name == "details.instructor" {
+            *value = subject.to_owned();
+        }
+    }
+    form
+}
+
+#[tokio::test]
+async fn the_instructor_is_picked_from_the_whole_directory_and_kept_after_they_leave() {
+    use hamafza_proto::courses::person_service_client::PersonServiceClient;
+    let stack = Stack::start().await;
+    // More people than one page of the directory (200).
+    let person = |i: usize, active: bool| cpb::Person {
+        subject: format!("zz-staff-{i:03}"),
+        name: Some(hamafza_testkit::text(
+            &format!("کارمند {i}"),
+            &format!("Staff {i}"),
+        )),
+        organization_id: "msc".to_owned(),
+        active,
+        ..Default::default()
+    };
+    let mut people = PersonServiceClient::new(stack.stack.channel(Svc::Courses));
+    people
+        .import_people(stack.request(
+            ADMIN,
+            cpb::ImportPeopleRequest {
+                people: (0..230).map(|i| person(i, true)).collect(),
+            },
+        ))
+        .await
+        .unwrap();
+
+    let admin = stack.browser();
+    admin.sign_in(ADMIN_SUBJECT).await;
+    let (status, page) = admin.text("/admin/sessions/new").await;
+    assert_eq!(status, StatusCode::OK);
+    for i in 0..230 {
+        assert!(
+            page.contains(&format!("value=\"zz-staff-{i:03}\"")),
+            "zz-staff-{i:03} is offered"
+        );
+    }
+    let csrf = hidden(&page, "csrf");
+    let course_id = rahimi_demo_session(&stack).await.course_id;
+    let days = (jalali_in(50), jalali_in(51));
+    let form = |etag: Option<&str>, venue: &str| {
+        with_instructor(
+            session_form(&csrf, &course_id, etag, (&days.0, &days.1), "20", venue),
+            "zz-staff-229",
+        )
+    };
+    let created = post_pairs(&admin, "/admin/sessions/new", &form(None, "سالن یک")).await;
+    assert_eq!(
+        created.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        created.text().await.unwrap()
+    );
+    let path = location(&created);
+    let path = path.split('?').next().unwrap().to_owned();
+    let session_id = path.trim_start_matches("/admin/sessions/").to_owned();
+    let instructor = |session: cpb::Session| session.details.unwrap().instructor.unwrap();
+    let session = fixtures::get_session(&stack, ADMIN, &session_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (instructor(session).subject.as_str()),
+        "zz-staff-229",
+        "the person past the first page"
+    );
+
+    // They leave the company: the picker no longer lists them, but the
+    // session's page still shows them picked, and another change keeps them.
+    people
+        .upsert_person(stack.request(
+            ADMIN,
+            cpb::UpsertPersonRequest {
+                person: Some(person(229, false)),
+            },
+        ))
+        .await
+        .unwrap();
+    let (_, page) = admin.text(&path).await;
+    assert!(
+        page.contains("value=\"zz-staff-229\" selected"),
+        "the stored instructor stays picked: {page}"
+    );
+    assert!(page.contains("کارمند 229"), "by their name: {page}");
+    let etag = unescape(&hidden(&page, "etag"));
+    let saved = post_pairs(&admin, &path, &form(Some(&etag), "سالن دو")).await;
+    assert_eq!(
+        saved.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text().await.unwrap()
+    );
+    let session = fixtures::get_session(&stack, ADMIN, &session_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        session.details.as_ref().unwrap().venue.as_ref().unwrap().fa,
+        "سالن دو"
+    );
+    assert_eq!(instructor(session).subject, "zz-staff-229");
+}

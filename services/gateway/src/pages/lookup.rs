@@ -112,22 +112,52 @@ pub async fn live_courses(state: &AppState, token: &str) -> Vec<cpb::Course> {
     courses
 }
 
-/// The people (the first 200) of `organization_id`, or of every company
-/// when it is empty, as the person whose `token` this is sees them; none
-/// when the call fails.
+/// How many pages of 200 people a picker reads from the directory at most.
+const DIRECTORY_PAGES: usize = 10;
+
+/// The active people of `organization_id`, or of every company when it is
+/// empty, as the person whose `token` this is sees them: every page of the
+/// directory up to [`DIRECTORY_PAGES`] of 200; what was read when a call
+/// fails (none at first), so the page still shows.
 pub async fn people_of(state: &AppState, token: &str, organization_id: &str) -> Vec<cpb::Person> {
-    state
-        .backends
-        .as_caller(token)
-        .people()
-        .list_people(cpb::ListPeopleRequest {
+    let caller = state.backends.as_caller(token);
+    let mut people = Vec::new();
+    let mut page_token = String::new();
+    for _ in 0..DIRECTORY_PAGES {
+        let request = cpb::ListPeopleRequest {
             page_size: 200,
+            page_token,
             organization_id: organization_id.to_owned(),
             ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().people)
-        .unwrap_or_default()
+        };
+        let Ok(reply) = caller.people().list_people(request).await else {
+            break;
+        };
+        let reply = reply.into_inner();
+        people.extend(reply.people);
+        if reply.next_page_token.is_empty() {
+            break;
+        }
+        page_token = reply.next_page_token;
+    }
+    people
+}
+
+/// The person `subject` names in the directory (still active or not: a
+/// session keeps its instructor after they leave), read as `caller`; `None`
+/// when there is none.
+pub async fn person_named(
+    caller: &AsCaller,
+    subject: &str,
+) -> Result<Option<cpb::Person>, tonic::Status> {
+    let request = cpb::ListPeopleRequest {
+        page_size: 1,
+        subjects: vec![subject.to_owned()],
+        include_inactive: true,
+        ..Default::default()
+    };
+    let reply = caller.people().list_people(request).await?.into_inner();
+    Ok(reply.people.into_iter().next())
 }
 
 /// The title of a course, by id.

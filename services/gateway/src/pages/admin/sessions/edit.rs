@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::admin::editor::{Editor, Refused};
 use crate::pages::admin::{Problems, Showing, frame};
-use crate::pages::lookup::people_of;
+use crate::pages::lookup::person_named;
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 
@@ -24,18 +24,20 @@ pub struct Sessions;
 
 impl Sessions {
     /// The details the form holds, or the problems the gateway sees in it;
-    /// the instructor picked is looked up in the people directory.
+    /// the instructor picked is looked up in the people directory by subject
+    /// (a directory that cannot be read is the service's refusal).
     pub(super) async fn details(
         state: &AppState,
         token: &str,
         lang: Lang,
         form: &SessionForm,
     ) -> Result<cpb::SessionDetails, Refused> {
-        let people = if form.instructor.is_empty() {
-            Vec::new()
+        let instructor = if form.instructor.is_empty() {
+            None
         } else {
-            people_of(state, token, "").await
+            person_named(&state.backends.as_caller(token), &form.instructor).await?
         };
+        let people: Vec<cpb::Person> = instructor.into_iter().collect();
         form.details(lang, &people).map_err(Refused::Form)
     }
 }

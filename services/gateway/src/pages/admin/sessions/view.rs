@@ -62,6 +62,26 @@ fn date_time_inputs(
     )
 }
 
+/// The words for the instructor the form holds when the directory read for
+/// the picker does not list them (left the company, beyond the pages read),
+/// so that saving keeps them: their name as the session has it, or their
+/// subject.
+fn unlisted_instructor(
+    session: Option<&cpb::Session>,
+    values: &SessionForm,
+    lists: &Lists,
+) -> Option<String> {
+    let subject = values.instructor.as_str();
+    if subject.is_empty() || lists.people.iter().any(|p| p.subject == subject) {
+        return None;
+    }
+    let stored = session
+        .and_then(|s| s.details.as_ref())
+        .and_then(|d| d.instructor.as_ref())
+        .filter(|actor| actor.subject == subject && !actor.name.is_empty());
+    Some(stored.map_or_else(|| subject.to_owned(), |actor| actor.name.clone()))
+}
+
 pub(crate) fn form_body(
     lang: Lang,
     csrf: &str,
@@ -190,6 +210,9 @@ pub(crate) fn form_at(
                             option value=(person.subject) selected[person.subject == values.instructor] {
                                 (lang.text(person.name.as_ref())) " (" (org_name(&person.organization_id)) ")"
                             }
+                        }
+                        @if let Some(kept) = unlisted_instructor(session, values, lists) {
+                            option value=(values.instructor) selected { (kept) }
                         }
                     }
                 }))
