@@ -886,3 +886,24 @@ async fn the_instructor_is_picked_from_the_whole_directory_and_kept_after_they_l
     );
     assert_eq!(instructor(session).subject, "zz-staff-229");
 }
+
+#[tokio::test]
+async fn the_forms_offer_every_live_course_not_only_the_first_page() {
+    let stack = Stack::start().await;
+    // More courses than one page of the catalog (200), besides the demo's.
+    for i in 0..205 {
+        fixtures::draft_course(&stack, &format!("PX-{i:03}")).await;
+    }
+    let admin = stack.browser();
+    admin.sign_in(ADMIN_SUBJECT).await;
+    for path in ["/admin/programs/new", "/admin/courses/new"] {
+        let (status, page) = admin.text(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        for i in 0..205 {
+            assert!(
+                page.contains(&format!("PX-{i:03}")),
+                "{path} offers PX-{i:03}"
+            );
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! in one call each, and the organizations and courses that forms offer.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use crate::AppState;
 use crate::backends::AsCaller;
@@ -67,80 +68,111 @@ pub async fn catalog_of(
     Ok((courses, sessions))
 }
 
-/// The holding's organizations (the first 200) as the person whose `token`
-/// this is sees them; none when the call fails, so the page still shows.
+/// The holding's organizations as the person whose `token` this is sees
+/// them (every page up to [`PICKER_PAGES`] of 200); what was read when a call
+/// fails (none at first), so the page still shows.
 pub async fn organizations(state: &AppState, token: &str) -> Vec<cpb::Organization> {
-    state
-        .backends
-        .as_caller(token)
-        .organizations()
-        .list_organizations(cpb::ListOrganizationsRequest {
+    let caller = &state.backends.as_caller(token);
+    every_page(|page_token| {
+        let request = cpb::ListOrganizationsRequest {
             page_size: 200,
+            page_token,
             ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().organizations)
-        .unwrap_or_default()
+        };
+        async move {
+            let reply = caller
+                .organizations()
+                .list_organizations(request)
+                .await?
+                .into_inner();
+            Ok((reply.organizations, reply.next_page_token))
+        }
+    })
+    .await
 }
 
-/// The courses (the first 200) in `statuses` (in any when empty), as the
-/// person whose `token` this is sees them; none when the call fails.
+/// The courses in `statuses` (in any when empty), as the person whose
+/// `token` this is sees them: every page up to [`PICKER_PAGES`] of 200; what
+/// was read when a call fails (none at first).
 pub async fn courses_in(
     state: &AppState,
     token: &str,
     statuses: &[cpb::CatalogStatus],
 ) -> Vec<cpb::Course> {
-    state
-        .backends
-        .as_caller(token)
-        .courses()
-        .list_courses(cpb::ListCoursesRequest {
+    let caller = &state.backends.as_caller(token);
+    let statuses: Vec<i32> = statuses.iter().map(|s| (*s).into()).collect();
+    every_page(|page_token| {
+        let request = cpb::ListCoursesRequest {
             page_size: 200,
-            statuses: statuses.iter().map(|s| (*s).into()).collect(),
+            page_token,
+            statuses: statuses.clone(),
             ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().courses)
-        .unwrap_or_default()
+        };
+        async move {
+            let reply = caller.courses().list_courses(request).await?.into_inner();
+            Ok((reply.courses, reply.next_page_token))
+        }
+    })
+    .await
 }
 
-/// The courses (the first 200) that are not retired, as the person whose
-/// `token` this is sees them; none when the call fails.
+/// The courses that are not retired, as the person whose `token` this is
+/// sees them (as [`courses_in`] reads them).
 pub async fn live_courses(state: &AppState, token: &str) -> Vec<cpb::Course> {
-    let mut courses = courses_in(state, token, &[]).await;
-    courses.retain(|c| c.status() != cpb::CatalogStatus::Retired);
-    courses
+    let live = [
+        cpb::CatalogStatus::Draft,
+        cpb::CatalogStatus::Submitted,
+        cpb::CatalogStatus::Approved,
+        cpb::CatalogStatus::Published,
+    ];
+    courses_in(state, token, &live).await
 }
 
-/// How many pages of 200 people a picker reads from the directory at most.
-const DIRECTORY_PAGES: usize = 10;
+/// How many pages of 200 a picker reads at most (the courses, the people).
+const PICKER_PAGES: usize = 10;
+
+/// Every page of a listing, up to [`PICKER_PAGES`]: `page` is asked with each
+/// page token in turn (empty first) and answers the page's items and the next
+/// token (empty after the last); what was read when a call fails.
+async fn every_page<T, F, Fut>(mut page: F) -> Vec<T>
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, String), tonic::Status>>,
+{
+    let mut items = Vec::new();
+    let mut page_token = String::new();
+    for _ in 0..PICKER_PAGES {
+        let Ok((read, next)) = page(page_token).await else {
+            break;
+        };
+        items.extend(read);
+        if next.is_empty() {
+            break;
+        }
+        page_token = next;
+    }
+    items
+}
 
 /// The active people of `organization_id`, or of every company when it is
 /// empty, as the person whose `token` this is sees them: every page of the
-/// directory up to [`DIRECTORY_PAGES`] of 200; what was read when a call
-/// fails (none at first), so the page still shows.
+/// directory up to [`PICKER_PAGES`] of 200; what was read when a call fails
+/// (none at first), so the page still shows.
 pub async fn people_of(state: &AppState, token: &str, organization_id: &str) -> Vec<cpb::Person> {
-    let caller = state.backends.as_caller(token);
-    let mut people = Vec::new();
-    let mut page_token = String::new();
-    for _ in 0..DIRECTORY_PAGES {
+    let caller = &state.backends.as_caller(token);
+    every_page(|page_token| {
         let request = cpb::ListPeopleRequest {
             page_size: 200,
             page_token,
             organization_id: organization_id.to_owned(),
             ..Default::default()
         };
-        let Ok(reply) = caller.people().list_people(request).await else {
-            break;
-        };
-        let reply = reply.into_inner();
-        people.extend(reply.people);
-        if reply.next_page_token.is_empty() {
-            break;
+        async move {
+            let reply = caller.people().list_people(request).await?.into_inner();
+            Ok((reply.people, reply.next_page_token))
         }
-        page_token = reply.next_page_token;
-    }
-    people
+    })
+    .await
 }
 
 /// The person `subject` names in the directory (still active or not: a
