@@ -896,7 +896,7 @@ async fn the_forms_offer_every_live_course_not_only_the_first_page() {
     }
     let admin = stack.browser();
     admin.sign_in(ADMIN_SUBJECT).await;
-    for path in ["/admin/programs/new", "/admin/courses/new"] {
+    for path in ["/admin", "/admin/programs/new", "/admin/courses/new"] {
         let (status, page) = admin.text(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         for i in 0..205 {

@@ -69,8 +69,8 @@ pub async fn catalog_of(
 }
 
 /// The holding's organizations as the person whose `token` this is sees
-/// them (every page up to [`PICKER_PAGES`] of 200); what was read when a call
-/// fails (none at first), so the page still shows.
+/// them (every page up to [`PICKER_PAGES`] of 200); none when a call fails,
+/// so the page still shows.
 pub async fn organizations(state: &AppState, token: &str) -> Vec<cpb::Organization> {
     let caller = &state.backends.as_caller(token);
     every_page(|page_token| {
@@ -89,17 +89,15 @@ pub async fn organizations(state: &AppState, token: &str) -> Vec<cpb::Organizati
         }
     })
     .await
+    .unwrap_or_default()
 }
 
-/// The courses in `statuses` (in any when empty), as the person whose
-/// `token` this is sees them: every page up to [`PICKER_PAGES`] of 200; what
-/// was read when a call fails (none at first).
-pub async fn courses_in(
-    state: &AppState,
-    token: &str,
+/// The courses in `statuses` (in any when empty), read as `caller`: every
+/// page up to [`PICKER_PAGES`] of 200.
+pub async fn courses_listed(
+    caller: &AsCaller,
     statuses: &[cpb::CatalogStatus],
-) -> Vec<cpb::Course> {
-    let caller = &state.backends.as_caller(token);
+) -> Result<Vec<cpb::Course>, tonic::Status> {
     let statuses: Vec<i32> = statuses.iter().map(|s| (*s).into()).collect();
     every_page(|page_token| {
         let request = cpb::ListCoursesRequest {
@@ -116,6 +114,34 @@ pub async fn courses_in(
     .await
 }
 
+/// The programs, read as `caller`: every page up to [`PICKER_PAGES`] of 200.
+pub async fn programs_listed(caller: &AsCaller) -> Result<Vec<cpb::Program>, tonic::Status> {
+    every_page(|page_token| {
+        let request = cpb::ListProgramsRequest {
+            page_size: 200,
+            page_token,
+            ..Default::default()
+        };
+        async move {
+            let reply = caller.courses().list_programs(request).await?.into_inner();
+            Ok((reply.programs, reply.next_page_token))
+        }
+    })
+    .await
+}
+
+/// The courses in `statuses` (in any when empty), as the person whose
+/// `token` this is sees them ([`courses_listed`]); none when a call fails.
+pub async fn courses_in(
+    state: &AppState,
+    token: &str,
+    statuses: &[cpb::CatalogStatus],
+) -> Vec<cpb::Course> {
+    courses_listed(&state.backends.as_caller(token), statuses)
+        .await
+        .unwrap_or_default()
+}
+
 /// The courses that are not retired, as the person whose `token` this is
 /// sees them (as [`courses_in`] reads them).
 pub async fn live_courses(state: &AppState, token: &str) -> Vec<cpb::Course> {
@@ -128,13 +154,13 @@ pub async fn live_courses(state: &AppState, token: &str) -> Vec<cpb::Course> {
     courses_in(state, token, &live).await
 }
 
-/// How many pages of 200 a picker reads at most (the courses, the people).
+/// How many pages of 200 a picker or a back-office list reads at most.
 const PICKER_PAGES: usize = 10;
 
 /// Every page of a listing, up to [`PICKER_PAGES`]: `page` is asked with each
 /// page token in turn (empty first) and answers the page's items and the next
-/// token (empty after the last); what was read when a call fails.
-async fn every_page<T, F, Fut>(mut page: F) -> Vec<T>
+/// token (empty after the last).
+pub async fn every_page<T, F, Fut>(mut page: F) -> Result<Vec<T>, tonic::Status>
 where
     F: FnMut(String) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, String), tonic::Status>>,
@@ -142,22 +168,20 @@ where
     let mut items = Vec::new();
     let mut page_token = String::new();
     for _ in 0..PICKER_PAGES {
-        let Ok((read, next)) = page(page_token).await else {
-            break;
-        };
+        let (read, next) = page(page_token).await?;
         items.extend(read);
         if next.is_empty() {
             break;
         }
         page_token = next;
     }
-    items
+    Ok(items)
 }
 
 /// The active people of `organization_id`, or of every company when it is
 /// empty, as the person whose `token` this is sees them: every page of the
-/// directory up to [`PICKER_PAGES`] of 200; what was read when a call fails
-/// (none at first), so the page still shows.
+/// directory up to [`PICKER_PAGES`] of 200; none when a call fails, so the
+/// page still shows.
 pub async fn people_of(state: &AppState, token: &str, organization_id: &str) -> Vec<cpb::Person> {
     let caller = &state.backends.as_caller(token);
     every_page(|page_token| {
@@ -173,6 +197,7 @@ pub async fn people_of(state: &AppState, token: &str, organization_id: &str) -> 
         }
     })
     .await
+    .unwrap_or_default()
 }
 
 /// The person `subject` names in the directory (still active or not: a

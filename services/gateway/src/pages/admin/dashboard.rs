@@ -12,7 +12,8 @@ use super::sessions::{session_actions, session_badge};
 use super::{Done, admin, flash, frame, list_table};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
-use crate::web::{PageError, PageReply, Viewer};
+use crate::pages::lookup::{courses_listed, programs_listed};
+use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 
@@ -25,24 +26,10 @@ pub async fn show(
     let lang = viewer.lang;
     let web = admin(&viewer)?;
     let client = state.backends.as_caller(&web.token);
-    let courses = client
-        .courses()
-        .list_courses(cpb::ListCoursesRequest {
-            page_size: 200,
-            ..Default::default()
-        })
+    let courses = courses_listed(&client, &[])
         .await
-        .page(lang)?
-        .courses;
-    let programs = client
-        .courses()
-        .list_programs(cpb::ListProgramsRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().programs)
-        .unwrap_or_default();
+        .map_err(|s| PageError::status(lang, s))?;
+    let programs = programs_listed(&client).await.unwrap_or_default();
     let sessions = client
         .sessions()
         .list_sessions(cpb::ListSessionsRequest {

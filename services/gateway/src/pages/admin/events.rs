@@ -13,7 +13,7 @@ use super::{
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::forms::first;
-use crate::pages::lookup::organizations;
+use crate::pages::lookup::{every_page, organizations};
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
@@ -308,17 +308,20 @@ pub async fn list(
 ) -> Result<Markup, PageError> {
     let lang = viewer.lang;
     let web = admin(&viewer)?;
-    let events = state
-        .backends
-        .as_caller(&web.token)
-        .events()
-        .list_events(cpb::ListEventsRequest {
+    let caller = &state.backends.as_caller(&web.token);
+    let events = every_page(|page_token| {
+        let request = cpb::ListEventsRequest {
             page_size: 200,
+            page_token,
             ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .events;
+        };
+        async move {
+            let reply = caller.events().list_events(request).await?.into_inner();
+            Ok((reply.events, reply.next_page_token))
+        }
+    })
+    .await
+    .map_err(|s| PageError::status(lang, s))?;
     Ok(list_page(
         &viewer,
         lang.pick("رویدادها", "Events"),

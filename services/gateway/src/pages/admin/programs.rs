@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
-use crate::pages::lookup::live_courses;
+use crate::pages::lookup::{live_courses, programs_listed};
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
@@ -218,17 +218,9 @@ pub async fn list(
 ) -> Result<Markup, PageError> {
     let lang = viewer.lang;
     let web = admin(&viewer)?;
-    let programs = state
-        .backends
-        .as_caller(&web.token)
-        .courses()
-        .list_programs(cpb::ListProgramsRequest {
-            page_size: 200,
-            ..Default::default()
-        })
+    let programs = programs_listed(&state.backends.as_caller(&web.token))
         .await
-        .page(lang)?
-        .programs;
+        .map_err(|s| PageError::status(lang, s))?;
     Ok(list_page(
         &viewer,
         lang.pick("برنامه‌ها", "Programs"),
