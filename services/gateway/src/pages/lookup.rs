@@ -179,11 +179,12 @@ where
 }
 
 /// The active people of `organization_id`, or of every company when it is
-/// empty, as the person whose `token` this is sees them: every page of the
-/// directory up to [`PICKER_PAGES`] of 200; none when a call fails, so the
-/// page still shows.
-pub async fn people_of(state: &AppState, token: &str, organization_id: &str) -> Vec<cpb::Person> {
-    let caller = &state.backends.as_caller(token);
+/// empty, read as `caller`: every page of the directory up to
+/// [`PICKER_PAGES`] of 200.
+pub async fn people_listed(
+    caller: &AsCaller,
+    organization_id: &str,
+) -> Result<Vec<cpb::Person>, tonic::Status> {
     every_page(|page_token| {
         let request = cpb::ListPeopleRequest {
             page_size: 200,
@@ -197,7 +198,15 @@ pub async fn people_of(state: &AppState, token: &str, organization_id: &str) -> 
         }
     })
     .await
-    .unwrap_or_default()
+}
+
+/// The active people of `organization_id` (of every company when empty) as
+/// the person whose `token` this is sees them ([`people_listed`]); none when
+/// a call fails, so the page still shows.
+pub async fn people_of(state: &AppState, token: &str, organization_id: &str) -> Vec<cpb::Person> {
+    people_listed(&state.backends.as_caller(token), organization_id)
+        .await
+        .unwrap_or_default()
 }
 
 /// The person `subject` names in the directory (still active or not: a

@@ -16,6 +16,7 @@ use crate::i18n::{Lang, refusal};
 use crate::pages::changes::count_change;
 use crate::pages::layout::page;
 use crate::pages::learning::status_badge;
+use crate::pages::lookup::people_listed;
 use crate::web::{PageError, PageReply, Viewer, check_csrf};
 use hamafza_kit::ApiError;
 use hamafza_proto::common::Actor;
@@ -126,18 +127,12 @@ pub async fn form(
     let lang = viewer.lang;
     let web = manager(&viewer)?;
     let sessions = open_sessions(&state, &web.token, lang).await?;
-    let people = state
-        .backends
-        .as_caller(&web.token)
-        .people()
-        .list_people(cpb::ListPeopleRequest {
-            page_size: 200,
-            organization_id: web.caller.organization_id.clone(),
-            ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .people;
+    let people = people_listed(
+        &state.backends.as_caller(&web.token),
+        &web.caller.organization_id,
+    )
+    .await
+    .map_err(|s| PageError::status(lang, s))?;
     let title = lang.pick("ثبت‌نام همکاران", "Enrol colleagues");
     Ok(page(
         &viewer,
