@@ -742,7 +742,7 @@ async fn with_courses_down_a_posted_form_is_a_page_saying_so_not_a_refused_form(
         ("end.date", when.as_str()),
         ("end.time", "12:00"),
     ];
-    let posts: [(String, &[(&str, &str)]); 5] = [
+    let posts: [(String, &[(&str, &str)]); 6] = [
         (
             "/admin/courses/new".to_owned(),
             &[("csrf", &csrf), ("details.code", "PR-998")],
@@ -755,6 +755,10 @@ async fn with_courses_down_a_posted_form_is_a_page_saying_so_not_a_refused_form(
         (
             "/admin/orgs".to_owned(),
             &[("csrf", &csrf), ("organization_id", "new-co")],
+        ),
+        (
+            "/admin/sessions/new".to_owned(),
+            &[("csrf", &csrf), ("details.instructor", "instructor-rahimi")],
         ),
         (
             format!("/admin/programs/{program}"),
@@ -807,7 +811,7 @@ async fn the_instructor_is_picked_from_the_whole_directory_and_kept_after_they_l
         .import_people(stack.request(
             ADMIN,
             cpb::ImportPeopleRequest {
-                people: (0..230).map(|i| person(i, true)).collect(),
+                people: (0..201).map(|i| person(i, true)).collect(),
             },
         ))
         .await
@@ -817,7 +821,7 @@ async fn the_instructor_is_picked_from_the_whole_directory_and_kept_after_they_l
     admin.sign_in(ADMIN_SUBJECT).await;
     let (status, page) = admin.text("/admin/sessions/new").await;
     assert_eq!(status, StatusCode::OK);
-    for i in 0..230 {
+    for i in 0..201 {
         assert!(
             page.contains(&format!("value=\"zz-staff-{i:03}\"")),
             "zz-staff-{i:03} is offered"
@@ -829,7 +833,7 @@ async fn the_instructor_is_picked_from_the_whole_directory_and_kept_after_they_l
     let form = |etag: Option<&str>, venue: &str| {
         with_instructor(
             session_form(&csrf, &course_id, etag, (&days.0, &days.1), "20", venue),
-            "zz-staff-229",
+            "zz-staff-200",
         )
     };
     let created = post_pairs(&admin, "/admin/sessions/new", &form(None, "سالن یک")).await;
@@ -848,7 +852,7 @@ async fn the_instructor_is_picked_from_the_whole_directory_and_kept_after_they_l
         .unwrap();
     assert_eq!(
         (instructor(session).subject.as_str()),
-        "zz-staff-229",
+        "zz-staff-200",
         "the person past the first page"
     );
 
@@ -858,17 +862,17 @@ async fn the_instructor_is_picked_from_the_whole_directory_and_kept_after_they_l
         .upsert_person(stack.request(
             ADMIN,
             cpb::UpsertPersonRequest {
-                person: Some(person(229, false)),
+                person: Some(person(200, false)),
             },
         ))
         .await
         .unwrap();
     let (_, page) = admin.text(&path).await;
     assert!(
-        page.contains("value=\"zz-staff-229\" selected"),
+        page.contains("value=\"zz-staff-200\" selected"),
         "the stored instructor stays picked: {page}"
     );
-    assert!(page.contains("کارمند 229"), "by their name: {page}");
+    assert!(page.contains("کارمند 200"), "by their name: {page}");
     let etag = unescape(&hidden(&page, "etag"));
     let saved = post_pairs(&admin, &path, &form(Some(&etag), "سالن دو")).await;
     assert_eq!(
@@ -884,14 +888,14 @@ async fn the_instructor_is_picked_from_the_whole_directory_and_kept_after_they_l
         session.details.as_ref().unwrap().venue.as_ref().unwrap().fa,
         "سالن دو"
     );
-    assert_eq!(instructor(session).subject, "zz-staff-229");
+    assert_eq!(instructor(session).subject, "zz-staff-200");
 }
 
 #[tokio::test]
-async fn the_forms_offer_every_live_course_not_only_the_first_page() {
+async fn the_forms_offer_every_live_course_and_every_course_they_hold() {
     let stack = Stack::start().await;
     // More courses than one page of the catalog (200), besides the demo's.
-    for i in 0..205 {
+    for i in 0..201 {
         fixtures::draft_course(&stack, &format!("PX-{i:03}")).await;
     }
     let admin = stack.browser();
@@ -899,11 +903,50 @@ async fn the_forms_offer_every_live_course_not_only_the_first_page() {
     for path in ["/admin", "/admin/programs/new", "/admin/courses/new"] {
         let (status, page) = admin.text(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
-        for i in 0..205 {
+        for i in 0..201 {
             assert!(
                 page.contains(&format!("PX-{i:03}")),
                 "{path} offers PX-{i:03}"
             );
         }
+    }
+
+    // A program holding a course since retired still shows it picked, and a
+    // course its retired prerequisite: saving either would drop it otherwise.
+    let old = fixtures::published_course(&stack, "PR-777", |_| {}).await;
+    let program =
+        fixtures::create_program(&stack, ADMIN, fixtures::program_details("PG-777", &[&old]))
+            .await
+            .unwrap();
+    let mut details = fixtures::course_details("PR-778");
+    details.prerequisite_course_ids = vec![old.id.clone()];
+    let course = fixtures::create_course(&stack, ADMIN, details)
+        .await
+        .unwrap();
+    fixtures::course_service(&stack)
+        .retire_course(stack.request(
+            ADMIN,
+            cpb::RetireCourseRequest {
+                course_id: old.id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    for (path, checked) in [
+        (
+            format!("/admin/programs/{}", program.id),
+            format!("value=\"{0}\" id=\"course-{0}\" checked", old.id),
+        ),
+        (
+            format!("/admin/courses/{}", course.id),
+            format!("value=\"{}\" checked", old.id),
+        ),
+    ] {
+        let (status, page) = admin.text(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            page.contains(&checked),
+            "{path} holds the retired PR-777 picked: {page}"
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! Naming what pages refer to: the courses and sessions of enrolments, read
-//! in one call each, and the organizations and courses that forms offer.
+//! in one call each; and what forms offer and back-office lists show (the
+//! courses, programs, organizations and people), read page by page up to
+//! [`PICKER_PAGES`] pages of 200.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -68,11 +70,11 @@ pub async fn catalog_of(
     Ok((courses, sessions))
 }
 
-/// The holding's organizations as the person whose `token` this is sees
-/// them (every page up to [`PICKER_PAGES`] of 200); none when a call fails,
-/// so the page still shows.
-pub async fn organizations(state: &AppState, token: &str) -> Vec<cpb::Organization> {
-    let caller = &state.backends.as_caller(token);
+/// The holding's organizations, read as `caller`: every page up to
+/// [`PICKER_PAGES`] of 200.
+pub async fn organizations_listed(
+    caller: &AsCaller,
+) -> Result<Vec<cpb::Organization>, tonic::Status> {
     every_page(|page_token| {
         let request = cpb::ListOrganizationsRequest {
             page_size: 200,
@@ -89,7 +91,15 @@ pub async fn organizations(state: &AppState, token: &str) -> Vec<cpb::Organizati
         }
     })
     .await
-    .unwrap_or_default()
+}
+
+/// The holding's organizations as the person whose `token` this is sees
+/// them ([`organizations_listed`]); none when a call fails, so the page still
+/// shows.
+pub async fn organizations(state: &AppState, token: &str) -> Vec<cpb::Organization> {
+    organizations_listed(&state.backends.as_caller(token))
+        .await
+        .unwrap_or_default()
 }
 
 /// The courses in `statuses` (in any when empty), read as `caller`: every
@@ -142,20 +152,34 @@ pub async fn courses_in(
         .unwrap_or_default()
 }
 
-/// The courses that are not retired, as the person whose `token` this is
-/// sees them (as [`courses_in`] reads them).
-pub async fn live_courses(state: &AppState, token: &str) -> Vec<cpb::Course> {
-    let live = [
-        cpb::CatalogStatus::Draft,
-        cpb::CatalogStatus::Submitted,
-        cpb::CatalogStatus::Approved,
-        cpb::CatalogStatus::Published,
-    ];
-    courses_in(state, token, &live).await
+/// The catalog's statuses but retired.
+pub const LIVE: [cpb::CatalogStatus; 4] = [
+    cpb::CatalogStatus::Draft,
+    cpb::CatalogStatus::Submitted,
+    cpb::CatalogStatus::Approved,
+    cpb::CatalogStatus::Published,
+];
+
+/// The courses that are not retired, and besides them those of `held` (ids
+/// a form holds: a retired prerequisite, a program's retired course), read as
+/// `caller`; so that a form offers everything it holds and saving it drops
+/// nothing.
+pub async fn live_courses_and(
+    caller: &AsCaller,
+    held: &[String],
+) -> Result<Vec<cpb::Course>, tonic::Status> {
+    let mut courses = courses_listed(caller, &LIVE).await?;
+    let missing: Vec<String> = held
+        .iter()
+        .filter(|id| !courses.iter().any(|c| c.id == **id))
+        .cloned()
+        .collect();
+    courses.extend(courses_named(caller, missing).await?);
+    Ok(courses)
 }
 
 /// How many pages of 200 a picker or a back-office list reads at most.
-const PICKER_PAGES: usize = 10;
+pub const PICKER_PAGES: usize = 10;
 
 /// Every page of a listing, up to [`PICKER_PAGES`]: `page` is asked with each
 /// page token in turn (empty first) and answers the page's items and the next

@@ -15,7 +15,7 @@ use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
 use crate::pages::layout::badge;
-use crate::pages::lookup::live_courses;
+use crate::pages::lookup::live_courses_and;
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
@@ -534,10 +534,20 @@ impl Editor for Courses {
     }
 
     /// The courses not retired other than the one edited, for prerequisites.
-    async fn choices(state: &AppState, token: &str, editing: Option<&str>) -> Vec<cpb::Course> {
-        let mut courses = live_courses(state, token).await;
-        courses.retain(|c| Some(c.id.as_str()) != editing);
-        courses
+    /// The other courses, for prerequisites: those not retired and those
+    /// the course already requires.
+    async fn choices(
+        state: &AppState,
+        token: &str,
+        editing: Option<&cpb::Course>,
+    ) -> Result<Vec<cpb::Course>, Status> {
+        let held = editing
+            .and_then(|c| c.details.as_ref())
+            .map(|d| d.prerequisite_course_ids.clone())
+            .unwrap_or_default();
+        let mut courses = live_courses_and(&state.backends.as_caller(token), &held).await?;
+        courses.retain(|c| Some(&c.id) != editing.map(|e| &e.id));
+        Ok(courses)
     }
 
     /// Masked to the fields the form holds.

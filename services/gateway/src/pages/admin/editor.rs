@@ -86,12 +86,14 @@ pub trait Editor: Send + Sync + 'static {
         id: &str,
     ) -> impl Future<Output = Result<Self::Item, PageError>> + Send;
 
-    /// What the form offers, for the resource `editing` (`None`: a new one).
+    /// What the form offers, for the resource `editing` (`None`: a new one):
+    /// everything the stored resource holds among them, so that saving the
+    /// form drops nothing; the first failure when it cannot all be read.
     fn choices(
         state: &AppState,
         token: &str,
-        editing: Option<&str>,
-    ) -> impl Future<Output = Self::Choices> + Send;
+        editing: Option<&Self::Item>,
+    ) -> impl Future<Output = Result<Self::Choices, Status>> + Send;
 
     /// Sends the change of `id` the form holds, conditional on `etag`.
     fn update(
@@ -180,7 +182,9 @@ pub async fn new_form<R: Creator>(
     Query(query): Query<R::NewQuery>,
 ) -> Result<Response, PageError> {
     let web = admin(&viewer)?;
-    let choices = R::choices(&state, &web.token, None).await;
+    let choices = R::choices(&state, &web.token, None)
+        .await
+        .map_err(|s| PageError::status(viewer.lang, s))?;
     let blank = R::blank(viewer.lang, query);
     let shown = Showing::first(&blank, html! {});
     Ok(new_page::<R>(&viewer, &web.csrf, shown, &choices))
@@ -213,7 +217,9 @@ pub async fn create<R: Creator>(
         }
         Err(Refused::Service(error)) => R::create_problems(lang, &error, &form),
     };
-    let choices = R::choices(&state, &web.token, None).await;
+    let choices = R::choices(&state, &web.token, None)
+        .await
+        .map_err(|s| PageError::status(viewer.lang, s))?;
     let shown = Showing::problems(&form, problems);
     Ok(new_page::<R>(&viewer, &web.csrf, shown, &choices))
 }
@@ -228,7 +234,9 @@ pub async fn edit_form<R: Editor>(
     let lang = viewer.lang;
     let web = admin(&viewer)?;
     let item = R::get(&state, &web.token, lang, &id).await?;
-    let choices = R::choices(&state, &web.token, Some(&id)).await;
+    let choices = R::choices(&state, &web.token, Some(&item))
+        .await
+        .map_err(|s| PageError::status(lang, s))?;
     let stored = R::Form::stored(lang, &item);
     let shown = Showing::first(&stored, flash(lang, &done.done));
     Ok(edit_page::<R>(&state, &viewer, web, &item, shown, &choices).await)
@@ -269,7 +277,9 @@ pub async fn update<R: Editor>(
     };
     // Read again: the stored values, and what the form offers now.
     let item = R::get(&state, &web.token, lang, &id).await?;
-    let choices = R::choices(&state, &web.token, Some(&id)).await;
+    let choices = R::choices(&state, &web.token, Some(&item))
+        .await
+        .map_err(|s| PageError::status(lang, s))?;
     let stored = R::Form::stored(lang, &item);
     let shown = match refused {
         Refused::Form(problems) => Showing::problems(&form, problems),

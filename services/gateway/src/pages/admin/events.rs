@@ -13,11 +13,12 @@ use super::{
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::forms::first;
-use crate::pages::lookup::{every_page, organizations};
+use crate::pages::lookup::{every_page, organizations_listed};
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
+use tonic::Status;
 
 const KINDS: [(cpb::EventKind, &str, &str, &str); 4] = [
     (
@@ -370,8 +371,12 @@ impl Editor for Events {
             .map(|r| r.event.unwrap_or_default())
     }
 
-    async fn choices(state: &AppState, token: &str, _: Option<&str>) -> Vec<cpb::Organization> {
-        organizations(state, token).await
+    async fn choices(
+        state: &AppState,
+        token: &str,
+        _: Option<&cpb::Event>,
+    ) -> Result<Vec<cpb::Organization>, Status> {
+        organizations_listed(&state.backends.as_caller(token)).await
     }
 
     async fn update(

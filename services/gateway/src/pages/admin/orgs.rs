@@ -16,11 +16,12 @@ use super::{
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
-use crate::pages::lookup::organizations;
+use crate::pages::lookup::{organizations, organizations_listed};
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
+use tonic::Status;
 
 const KINDS: [(cpb::OrganizationKind, &str, &str, &str); 6] = [
     (
@@ -311,8 +312,12 @@ impl Editor for Orgs {
             .map(|r| r.organization.unwrap_or_default())
     }
 
-    async fn choices(state: &AppState, token: &str, _: Option<&str>) -> Vec<cpb::Organization> {
-        organizations(state, token).await
+    async fn choices(
+        state: &AppState,
+        token: &str,
+        _: Option<&cpb::Organization>,
+    ) -> Result<Vec<cpb::Organization>, Status> {
+        organizations_listed(&state.backends.as_caller(token)).await
     }
 
     async fn update(

@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
-use crate::pages::lookup::{live_courses, programs_listed};
+use crate::pages::lookup::{live_courses_and, programs_listed};
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
@@ -277,8 +277,17 @@ impl Editor for Programs {
             .map(|r| r.program.unwrap_or_default())
     }
 
-    async fn choices(state: &AppState, token: &str, _: Option<&str>) -> Vec<cpb::Course> {
-        live_courses(state, token).await
+    /// The courses not retired, and those the program already includes.
+    async fn choices(
+        state: &AppState,
+        token: &str,
+        editing: Option<&cpb::Program>,
+    ) -> Result<Vec<cpb::Course>, Status> {
+        let held: Vec<String> = editing
+            .and_then(|p| p.details.as_ref())
+            .map(|d| d.courses.iter().map(|c| c.course_id.clone()).collect())
+            .unwrap_or_default();
+        live_courses_and(&state.backends.as_caller(token), &held).await
     }
 
     async fn update(

@@ -17,6 +17,7 @@ use crate::pages::admin::{Problems, Showing, frame};
 use crate::pages::lookup::person_named;
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
+use tonic::Status;
 
 /// Sessions, made at `/admin/sessions/new` and edited at
 /// `/admin/sessions/{id}`.
@@ -67,8 +68,14 @@ impl Editor for Sessions {
             .map(|r| r.session.unwrap_or_default())
     }
 
-    async fn choices(state: &AppState, token: &str, _: Option<&str>) -> Lists {
-        lists(state, token).await
+    /// The courses not retired (and the session's own), the organizations
+    /// and the people.
+    async fn choices(
+        state: &AppState,
+        token: &str,
+        editing: Option<&cpb::Session>,
+    ) -> Result<Lists, Status> {
+        lists(state, token, editing.map(|s| s.course_id.as_str())).await
     }
 
     async fn update(

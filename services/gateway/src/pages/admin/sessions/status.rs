@@ -162,7 +162,9 @@ pub async fn act(
             let reason = first(&values, "reason").trim().to_owned();
             if reason.is_empty() {
                 let session = Sessions::get(&state, &web.token, lang, &id).await?;
-                let lists = Sessions::choices(&state, &web.token, Some(&id)).await;
+                let lists = Sessions::choices(&state, &web.token, Some(&session))
+                    .await
+                    .map_err(|s| PageError::status(lang, s))?;
                 let mut problems = Problems::default();
                 problems.add(
                     "reason",

@@ -8,7 +8,8 @@ use super::form::{MeetingRow, SPARE_ROWS, SessionForm};
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::admin::{Problems, bilingual, field, number_input};
-use crate::pages::lookup::{courses_in, organizations, people_of};
+use crate::pages::lookup::{live_courses_and, organizations_listed, people_listed};
+use tonic::Status;
 
 /// What the form needs around it: courses, organizations, people.
 pub struct Lists {
@@ -17,21 +18,25 @@ pub struct Lists {
     pub(crate) people: Vec<cpb::Person>,
 }
 
-pub(super) async fn lists(state: &AppState, token: &str) -> Lists {
-    let not_retired = [
-        cpb::CatalogStatus::Draft,
-        cpb::CatalogStatus::Submitted,
-        cpb::CatalogStatus::Approved,
-        cpb::CatalogStatus::Published,
-    ];
-    let courses = courses_in(state, token, &not_retired).await;
-    let organizations = organizations(state, token).await;
-    let people = people_of(state, token, "").await;
-    Lists {
+/// What the form offers: the courses not retired and `course` (a session's
+/// own, retired or not), the organizations and the people, read side by side.
+pub(super) async fn lists(
+    state: &AppState,
+    token: &str,
+    course: Option<&str>,
+) -> Result<Lists, Status> {
+    let caller = &state.backends.as_caller(token);
+    let held: Vec<String> = course.map(str::to_owned).into_iter().collect();
+    let (courses, organizations, people) = tokio::try_join!(
+        live_courses_and(caller, &held),
+        organizations_listed(caller),
+        people_listed(caller, ""),
+    )?;
+    Ok(Lists {
         courses,
         organizations,
         people,
-    }
+    })
 }
 
 fn date_time_inputs(
