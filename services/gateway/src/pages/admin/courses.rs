@@ -515,15 +515,8 @@ impl Editor for Courses {
 
     const BASE: &'static str = "/admin/courses";
 
-    async fn get(
-        state: &AppState,
-        token: &str,
-        lang: Lang,
-        id: &str,
-    ) -> Result<cpb::Course, PageError> {
-        state
-            .backends
-            .as_caller(token)
+    async fn get(caller: &AsCaller, lang: Lang, id: &str) -> Result<cpb::Course, PageError> {
+        caller
             .courses()
             .get_course(cpb::GetCourseRequest {
                 course_id: id.to_owned(),
@@ -537,32 +530,28 @@ impl Editor for Courses {
     /// The other courses, for prerequisites: those not retired and those
     /// the course already requires.
     async fn choices(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         editing: Option<&cpb::Course>,
     ) -> Result<Vec<cpb::Course>, Status> {
         let held = editing
             .and_then(|c| c.details.as_ref())
             .map(|d| d.prerequisite_course_ids.clone())
             .unwrap_or_default();
-        let mut courses = live_courses_and(&state.backends.as_caller(token), &held).await?;
+        let mut courses = live_courses_and(caller, &held).await?;
         courses.retain(|c| Some(&c.id) != editing.map(|e| &e.id));
         Ok(courses)
     }
 
     /// Masked to the fields the form holds.
     async fn update(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         lang: Lang,
         id: &str,
         etag: String,
         form: &CourseForm,
     ) -> Result<(), Refused> {
         let details = form.details(lang).map_err(Refused::Form)?;
-        state
-            .backends
-            .as_caller(token)
+        caller
             .courses()
             .update_course(cpb::UpdateCourseRequest {
                 course_id: id.to_owned(),
@@ -627,16 +616,9 @@ impl Creator for Courses {
         }
     }
 
-    async fn create(
-        state: &AppState,
-        token: &str,
-        lang: Lang,
-        form: &CourseForm,
-    ) -> Result<String, Refused> {
+    async fn create(caller: &AsCaller, lang: Lang, form: &CourseForm) -> Result<String, Refused> {
         let details = form.details(lang).map_err(Refused::Form)?;
-        let created = state
-            .backends
-            .as_caller(token)
+        let created = caller
             .courses()
             .create_course(cpb::CreateCourseRequest {
                 details: Some(details),

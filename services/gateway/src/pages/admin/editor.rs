@@ -80,8 +80,7 @@ pub trait Editor: Send + Sync + 'static {
 
     /// The resource `id`, or the page saying why not (404, 503).
     fn get(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         lang: Lang,
         id: &str,
     ) -> impl Future<Output = Result<Self::Item, PageError>> + Send;
@@ -90,15 +89,13 @@ pub trait Editor: Send + Sync + 'static {
     /// everything the stored resource holds among them, so that saving the
     /// form drops nothing; the first failure when it cannot all be read.
     fn choices(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         editing: Option<&Self::Item>,
     ) -> impl Future<Output = Result<Self::Choices, Status>> + Send;
 
     /// Sends the change of `id` the form holds, conditional on `etag`.
     fn update(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         lang: Lang,
         id: &str,
         etag: String,
@@ -129,8 +126,7 @@ pub trait Creator: Editor {
 
     /// Sends the new one the form holds; its id once made.
     fn create(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         lang: Lang,
         form: &Self::Form,
     ) -> impl Future<Output = Result<String, Refused>> + Send;
@@ -182,7 +178,8 @@ pub async fn new_form<R: Creator>(
     Query(query): Query<R::NewQuery>,
 ) -> Result<Response, PageError> {
     let web = admin(&viewer)?;
-    let choices = R::choices(&state, &web.token, None)
+    let caller = state.backends.as_caller(&web.token);
+    let choices = R::choices(&caller, None)
         .await
         .map_err(|s| PageError::status(viewer.lang, s))?;
     let blank = R::blank(viewer.lang, query);
@@ -208,8 +205,9 @@ pub async fn create<R: Creator>(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let (web, values) = posted(&viewer, &body)?;
+    let caller = state.backends.as_caller(&web.token);
     let form = R::Form::posted(&values);
-    let problems = match R::create(&state, &web.token, lang, &form).await {
+    let problems = match R::create(&caller, lang, &form).await {
         Ok(id) => return Ok(see_other(&format!("{}/{id}?done=created", R::BASE))),
         Err(Refused::Form(problems)) => problems,
         Err(Refused::Service(error)) if is_fatal(&error) => {
@@ -217,7 +215,7 @@ pub async fn create<R: Creator>(
         }
         Err(Refused::Service(error)) => R::create_problems(lang, &error, &form),
     };
-    let choices = R::choices(&state, &web.token, None)
+    let choices = R::choices(&caller, None)
         .await
         .map_err(|s| PageError::status(viewer.lang, s))?;
     let shown = Showing::problems(&form, problems);
@@ -233,8 +231,9 @@ pub async fn edit_form<R: Editor>(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let web = admin(&viewer)?;
-    let item = R::get(&state, &web.token, lang, &id).await?;
-    let choices = R::choices(&state, &web.token, Some(&item))
+    let caller = state.backends.as_caller(&web.token);
+    let item = R::get(&caller, lang, &id).await?;
+    let choices = R::choices(&caller, Some(&item))
         .await
         .map_err(|s| PageError::status(lang, s))?;
     let stored = R::Form::stored(lang, &item);
@@ -266,9 +265,10 @@ pub async fn update<R: Editor>(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let (web, values) = posted(&viewer, &body)?;
+    let caller = state.backends.as_caller(&web.token);
     let form = R::Form::posted(&values);
     let etag = first(&values, "etag").to_owned();
-    let refused = match R::update(&state, &web.token, lang, &id, etag, &form).await {
+    let refused = match R::update(&caller, lang, &id, etag, &form).await {
         Ok(()) => return Ok(see_other(&format!("{}/{id}?done=saved", R::BASE))),
         Err(Refused::Service(error)) if is_fatal(&error) => {
             return Err(PageError::api(lang, error));
@@ -276,8 +276,8 @@ pub async fn update<R: Editor>(
         Err(refused) => refused,
     };
     // Read again: the stored values, and what the form offers now.
-    let item = R::get(&state, &web.token, lang, &id).await?;
-    let choices = R::choices(&state, &web.token, Some(&item))
+    let item = R::get(&caller, lang, &id).await?;
+    let choices = R::choices(&caller, Some(&item))
         .await
         .map_err(|s| PageError::status(lang, s))?;
     let stored = R::Form::stored(lang, &item);

@@ -11,6 +11,7 @@ use super::{
     list_page, parse_jalali,
 };
 use crate::AppState;
+use crate::backends::AsCaller;
 use crate::i18n::{Lang, instant};
 use crate::pages::forms::first;
 use crate::pages::lookup::{every_page, organizations_listed};
@@ -353,15 +354,8 @@ impl Editor for Events {
 
     const BASE: &'static str = "/admin/events";
 
-    async fn get(
-        state: &AppState,
-        token: &str,
-        lang: Lang,
-        id: &str,
-    ) -> Result<cpb::Event, PageError> {
-        state
-            .backends
-            .as_caller(token)
+    async fn get(caller: &AsCaller, lang: Lang, id: &str) -> Result<cpb::Event, PageError> {
+        caller
             .events()
             .get_event(cpb::GetEventRequest {
                 event_id: id.to_owned(),
@@ -372,25 +366,21 @@ impl Editor for Events {
     }
 
     async fn choices(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         _: Option<&cpb::Event>,
     ) -> Result<Vec<cpb::Organization>, Status> {
-        organizations_listed(&state.backends.as_caller(token)).await
+        organizations_listed(caller).await
     }
 
     async fn update(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         lang: Lang,
         id: &str,
         etag: String,
         form: &EventForm,
     ) -> Result<(), Refused> {
         let details = form.details(lang).map_err(Refused::Form)?;
-        state
-            .backends
-            .as_caller(token)
+        caller
             .events()
             .update_event(cpb::UpdateEventRequest {
                 event_id: id.to_owned(),
@@ -437,16 +427,9 @@ impl Creator for Events {
         EventForm::default()
     }
 
-    async fn create(
-        state: &AppState,
-        token: &str,
-        lang: Lang,
-        form: &EventForm,
-    ) -> Result<String, Refused> {
+    async fn create(caller: &AsCaller, lang: Lang, form: &EventForm) -> Result<String, Refused> {
         let details = form.details(lang).map_err(Refused::Form)?;
-        let created = state
-            .backends
-            .as_caller(token)
+        let created = caller
             .events()
             .create_event(cpb::CreateEventRequest {
                 details: Some(details),

@@ -14,6 +14,7 @@ use super::{
     latin_input, list_table, posted, see_other,
 };
 use crate::AppState;
+use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
 use crate::pages::lookup::{organizations, organizations_listed};
@@ -294,15 +295,8 @@ impl Editor for Orgs {
 
     const BASE: &'static str = "/admin/orgs";
 
-    async fn get(
-        state: &AppState,
-        token: &str,
-        lang: Lang,
-        id: &str,
-    ) -> Result<cpb::Organization, PageError> {
-        state
-            .backends
-            .as_caller(token)
+    async fn get(caller: &AsCaller, lang: Lang, id: &str) -> Result<cpb::Organization, PageError> {
+        caller
             .organizations()
             .get_organization(cpb::GetOrganizationRequest {
                 organization_id: id.to_owned(),
@@ -313,24 +307,20 @@ impl Editor for Orgs {
     }
 
     async fn choices(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         _: Option<&cpb::Organization>,
     ) -> Result<Vec<cpb::Organization>, Status> {
-        organizations_listed(&state.backends.as_caller(token)).await
+        organizations_listed(caller).await
     }
 
     async fn update(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         _: Lang,
         id: &str,
         etag: String,
         form: &OrgForm,
     ) -> Result<(), Refused> {
-        state
-            .backends
-            .as_caller(token)
+        caller
             .organizations()
             .update_organization(cpb::UpdateOrganizationRequest {
                 organization_id: id.to_owned(),

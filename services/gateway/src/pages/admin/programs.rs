@@ -259,15 +259,8 @@ impl Editor for Programs {
 
     const BASE: &'static str = "/admin/programs";
 
-    async fn get(
-        state: &AppState,
-        token: &str,
-        lang: Lang,
-        id: &str,
-    ) -> Result<cpb::Program, PageError> {
-        state
-            .backends
-            .as_caller(token)
+    async fn get(caller: &AsCaller, lang: Lang, id: &str) -> Result<cpb::Program, PageError> {
+        caller
             .courses()
             .get_program(cpb::GetProgramRequest {
                 program_id: id.to_owned(),
@@ -279,28 +272,24 @@ impl Editor for Programs {
 
     /// The courses not retired, and those the program already includes.
     async fn choices(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         editing: Option<&cpb::Program>,
     ) -> Result<Vec<cpb::Course>, Status> {
         let held: Vec<String> = editing
             .and_then(|p| p.details.as_ref())
             .map(|d| d.courses.iter().map(|c| c.course_id.clone()).collect())
             .unwrap_or_default();
-        live_courses_and(&state.backends.as_caller(token), &held).await
+        live_courses_and(caller, &held).await
     }
 
     async fn update(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         _: Lang,
         id: &str,
         etag: String,
         form: &ProgramForm,
     ) -> Result<(), Refused> {
-        state
-            .backends
-            .as_caller(token)
+        caller
             .courses()
             .update_program(cpb::UpdateProgramRequest {
                 program_id: id.to_owned(),
@@ -351,15 +340,8 @@ impl Creator for Programs {
         ProgramForm::default()
     }
 
-    async fn create(
-        state: &AppState,
-        token: &str,
-        _: Lang,
-        form: &ProgramForm,
-    ) -> Result<String, Refused> {
-        let created = state
-            .backends
-            .as_caller(token)
+    async fn create(caller: &AsCaller, _: Lang, form: &ProgramForm) -> Result<String, Refused> {
+        let created = caller
             .courses()
             .create_program(cpb::CreateProgramRequest {
                 details: Some(form.details()),

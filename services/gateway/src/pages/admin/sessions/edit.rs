@@ -11,6 +11,7 @@ use super::form::{FIELDS, SessionForm};
 use super::status::{enrolment_counts, session_actions, session_badge, told_on_cancel};
 use super::view::{Lists, form_body, lists};
 use crate::AppState;
+use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::admin::editor::{Editor, Refused};
 use crate::pages::admin::{Problems, Showing, frame};
@@ -28,15 +29,14 @@ impl Sessions {
     /// the instructor picked is looked up in the people directory by subject
     /// (a directory that cannot be read is the service's refusal).
     pub(super) async fn details(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         lang: Lang,
         form: &SessionForm,
     ) -> Result<cpb::SessionDetails, Refused> {
         let instructor = if form.instructor.is_empty() {
             None
         } else {
-            person_named(&state.backends.as_caller(token), &form.instructor).await?
+            person_named(caller, &form.instructor).await?
         };
         let people: Vec<cpb::Person> = instructor.into_iter().collect();
         form.details(lang, &people).map_err(Refused::Form)
@@ -50,15 +50,8 @@ impl Editor for Sessions {
 
     const BASE: &'static str = "/admin/sessions";
 
-    async fn get(
-        state: &AppState,
-        token: &str,
-        lang: Lang,
-        id: &str,
-    ) -> Result<cpb::Session, PageError> {
-        state
-            .backends
-            .as_caller(token)
+    async fn get(caller: &AsCaller, lang: Lang, id: &str) -> Result<cpb::Session, PageError> {
+        caller
             .sessions()
             .get_session(cpb::GetSessionRequest {
                 session_id: id.to_owned(),
@@ -70,26 +63,19 @@ impl Editor for Sessions {
 
     /// The courses not retired (and the session's own), the organizations
     /// and the people.
-    async fn choices(
-        state: &AppState,
-        token: &str,
-        editing: Option<&cpb::Session>,
-    ) -> Result<Lists, Status> {
-        lists(state, token, editing.map(|s| s.course_id.as_str())).await
+    async fn choices(caller: &AsCaller, editing: Option<&cpb::Session>) -> Result<Lists, Status> {
+        lists(caller, editing.map(|s| s.course_id.as_str())).await
     }
 
     async fn update(
-        state: &AppState,
-        token: &str,
+        caller: &AsCaller,
         lang: Lang,
         id: &str,
         etag: String,
         form: &SessionForm,
     ) -> Result<(), Refused> {
-        let details = Self::details(state, token, lang, form).await?;
-        state
-            .backends
-            .as_caller(token)
+        let details = Self::details(caller, lang, form).await?;
+        caller
             .sessions()
             .update_session(cpb::UpdateSessionRequest {
                 session_id: id.to_owned(),
@@ -118,7 +104,7 @@ impl Editor for Sessions {
     ) -> Markup {
         let lang = viewer.lang;
         let csrf = &web.csrf;
-        let counts = enrolment_counts(state, &web.token, &session.id).await;
+        let counts = enrolment_counts(&state.backends.as_caller(&web.token), &session.id).await;
         let count = |s: epb::EnrolmentStatus| counts.get(&s).copied().unwrap_or(0);
         let course = lists.courses.iter().find(|c| c.id == session.course_id);
         let d = course.and_then(|c| c.details.clone()).unwrap_or_default();

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::edit::Sessions;
 use super::form::SessionForm;
 use super::view::{Lists, form_body};
-use crate::AppState;
+use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::admin::editor::{Creator, Refused};
 use crate::pages::admin::{Problems, Showing, field_key, frame, jalali_parts};
@@ -38,16 +38,9 @@ impl Creator for Sessions {
         }
     }
 
-    async fn create(
-        state: &AppState,
-        token: &str,
-        lang: Lang,
-        form: &SessionForm,
-    ) -> Result<String, Refused> {
-        let details = Self::details(state, token, lang, form).await?;
-        let created = state
-            .backends
-            .as_caller(token)
+    async fn create(caller: &AsCaller, lang: Lang, form: &SessionForm) -> Result<String, Refused> {
+        let details = Self::details(caller, lang, form).await?;
+        let created = caller
             .sessions()
             .create_session(cpb::CreateSessionRequest {
                 course_id: form.course_id.clone(),

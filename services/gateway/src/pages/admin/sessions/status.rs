@@ -14,6 +14,7 @@ use maud::{Markup, html};
 use super::Sessions;
 use super::form::SessionForm;
 use crate::AppState;
+use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::admin::EditForm;
 use crate::pages::admin::editor::{self, Editor};
@@ -24,15 +25,13 @@ use crate::web::{PageError, Viewer};
 
 /// Enrolments of a session by status (every page of them).
 pub async fn enrolment_counts(
-    state: &AppState,
-    token: &str,
+    caller: &AsCaller,
     session_id: &str,
 ) -> HashMap<epb::EnrolmentStatus, usize> {
-    let client = state.backends.as_caller(token);
     let mut counts = HashMap::new();
     let mut page_token = String::new();
     for _ in 0..50 {
-        let Ok(page) = client
+        let Ok(page) = caller
             .enrolments()
             .list_enrolments(epb::ListEnrolmentsRequest {
                 page_size: 200,
@@ -147,7 +146,8 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let (web, values) = posted(&viewer, &body)?;
-    let mut client = state.backends.as_caller(&web.token).sessions();
+    let caller = state.backends.as_caller(&web.token);
+    let mut client = caller.sessions();
     let session_id = id.clone();
     let result = match action.as_str() {
         "open" => client
@@ -161,8 +161,8 @@ pub async fn act(
         "cancel" => {
             let reason = first(&values, "reason").trim().to_owned();
             if reason.is_empty() {
-                let session = Sessions::get(&state, &web.token, lang, &id).await?;
-                let lists = Sessions::choices(&state, &web.token, Some(&session))
+                let session = Sessions::get(&caller, lang, &id).await?;
+                let lists = Sessions::choices(&caller, Some(&session))
                     .await
                     .map_err(|s| PageError::status(lang, s))?;
                 let mut problems = Problems::default();

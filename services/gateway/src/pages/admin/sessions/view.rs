@@ -5,7 +5,7 @@ use hamafza_proto::courses as cpb;
 use maud::{Markup, html};
 
 use super::form::{MeetingRow, SPARE_ROWS, SessionForm};
-use crate::AppState;
+use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::admin::{Problems, bilingual, field, number_input};
 use crate::pages::lookup::{live_courses_and, organizations_listed, people_listed};
@@ -20,12 +20,7 @@ pub struct Lists {
 
 /// What the form offers: the courses not retired and `course` (a session's
 /// own, retired or not), the organizations and the people, read side by side.
-pub(super) async fn lists(
-    state: &AppState,
-    token: &str,
-    course: Option<&str>,
-) -> Result<Lists, Status> {
-    let caller = &state.backends.as_caller(token);
+pub(super) async fn lists(caller: &AsCaller, course: Option<&str>) -> Result<Lists, Status> {
     let held: Vec<String> = course.map(str::to_owned).into_iter().collect();
     let (courses, organizations, people) = tokio::try_join!(
         live_courses_and(caller, &held),
