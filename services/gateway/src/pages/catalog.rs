@@ -12,7 +12,6 @@ use crate::AppState;
 use crate::i18n::instant;
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::courses as cpb;
-use hamafza_proto::enrolments as epb;
 
 /// Catalog filters.
 #[derive(Debug, Default, Deserialize)]
@@ -80,26 +79,8 @@ pub async fn show(
         .filter(|s| shown_courses.contains_key(s.course_id.as_str()))
         .filter(|s| crate::pages::lookup::takes_enrolments(s))
         .collect();
-    let seats = if sessions.is_empty() {
-        HashMap::new()
-    } else {
-        state
-            .backends
-            .as_caller(viewer.token().unwrap_or(&token))
-            .enrolments()
-            .batch_get_session_seats(epb::BatchGetSessionSeatsRequest {
-                session_ids: sessions.iter().map(|s| s.id.clone()).collect(),
-            })
-            .await
-            .map(|r| {
-                r.into_inner()
-                    .sessions
-                    .into_iter()
-                    .map(|s| (s.session_id.clone(), s))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let caller = state.backends.as_caller(viewer.token().unwrap_or(&token));
+    let seats = crate::pages::lookup::seats_of(&caller, sessions.iter().copied()).await;
     let mut categories: Vec<&str> = courses
         .iter()
         .filter_map(|c| c.details.as_ref())

@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use hamafza_proto::courses as cpb;
+use hamafza_proto::enrolments as epb;
 
 /// The courses `ids` names (each once), read as `caller`; none asked for,
 /// no call made.
@@ -100,6 +101,45 @@ pub async fn organizations(state: &AppState, token: &str) -> Vec<cpb::Organizati
     organizations_listed(&state.backends.as_caller(token))
         .await
         .unwrap_or_default()
+}
+
+/// `person` as the actor a record names: with their Persian name, or their
+/// English one when they have none.
+pub fn actor_of(person: &cpb::Person) -> hamafza_proto::common::Actor {
+    let name = person.name.as_ref().map_or_else(String::new, |n| {
+        if n.fa.is_empty() { &n.en } else { &n.fa }.clone()
+    });
+    hamafza_proto::common::Actor {
+        subject: person.subject.clone(),
+        name,
+        organization_id: person.organization_id.clone(),
+    }
+}
+
+/// The seat counts of `sessions`, by session id, read as `caller` in one
+/// call; none asked for, no call made. A page shows sessions without their
+/// counts (rather than failing) when enrolments cannot answer.
+pub async fn seats_of<'a>(
+    caller: &AsCaller,
+    sessions: impl IntoIterator<Item = &'a cpb::Session>,
+) -> HashMap<String, epb::SessionSeats> {
+    let session_ids: Vec<String> = sessions.into_iter().map(|s| s.id.clone()).collect();
+    if session_ids.is_empty() {
+        return HashMap::new();
+    }
+    let request = epb::BatchGetSessionSeatsRequest { session_ids };
+    match caller.enrolments().batch_get_session_seats(request).await {
+        Ok(reply) => reply
+            .into_inner()
+            .sessions
+            .into_iter()
+            .map(|s| (s.session_id.clone(), s))
+            .collect(),
+        Err(status) => {
+            tracing::warn!(code = ?status.code(), "seat counts unavailable");
+            HashMap::new()
+        }
+    }
 }
 
 /// The courses in `statuses` (in any when empty), read as `caller`: every

@@ -6,7 +6,7 @@ use hamafza_kit::ApiError;
 use maud::{Markup, html};
 use tonic::Status;
 
-use super::editor::{CatalogEntry, Creator, Editor, NoQuery, Refused, Values};
+use super::editor::{CatalogEntry, Creator, Editor, NoQuery, Refused, Values, mask};
 use super::{
     EditForm, Problems, Showing, bilingual, field, frame, latin_input, number_input, parse_number,
 };
@@ -557,9 +557,7 @@ impl Editor for Courses {
                 course_id: id.to_owned(),
                 details: Some(details),
                 etag,
-                update_mask: Some(prost_types::FieldMask {
-                    paths: FIELDS.iter().map(|(m, _, _)| (*m).to_owned()).collect(),
-                }),
+                update_mask: mask(FIELDS.map(|(path, _, _)| path)),
             })
             .await?;
         Ok(())

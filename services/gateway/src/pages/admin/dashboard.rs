@@ -2,8 +2,6 @@
 //! step, sessions with seats and their controls, upcoming events, and the
 //! outbox of completions on their way to certification.
 
-use std::collections::HashMap;
-
 use axum::extract::{Query, State};
 use maud::{Markup, html};
 
@@ -57,20 +55,7 @@ pub async fn show(
         .await
         .map(|r| r.into_inner().events)
         .unwrap_or_default();
-    let seats: HashMap<String, epb::SessionSeats> = client
-        .enrolments()
-        .batch_get_session_seats(epb::BatchGetSessionSeatsRequest {
-            session_ids: sessions.iter().map(|s| s.id.clone()).collect(),
-        })
-        .await
-        .map(|r| {
-            r.into_inner()
-                .sessions
-                .into_iter()
-                .map(|s| (s.session_id.clone(), s))
-                .collect()
-        })
-        .unwrap_or_default();
+    let seats = crate::pages::lookup::seats_of(&client, &sessions).await;
     // Who a cancellation tells: everyone holding or waiting for a seat.
     let told = |id: &str| {
         seats.get(id).map_or(0, |s| {

@@ -51,6 +51,14 @@ impl From<tonic::Status> for Refused {
     }
 }
 
+/// The update mask of a form that writes every field it shows: a form
+/// names what it edits, so what it does not show is left as stored.
+pub fn mask<'a>(paths: impl IntoIterator<Item = &'a str>) -> Option<prost_types::FieldMask> {
+    Some(prost_types::FieldMask {
+        paths: paths.into_iter().map(str::to_owned).collect(),
+    })
+}
+
 /// Whether a refusal is one the form cannot help with, shown as a page of its
 /// own rather than beside the form: no field is named, and the service is
 /// unavailable, the caller is not who may do it, or the service failed.

@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
 
-use super::editor::{Creator, Editor, NoQuery, Refused, Values};
+use super::editor::{Creator, Editor, NoQuery, Refused, Values, mask};
 use super::{
     Done, EditForm, Problems, Showing, admin, bilingual, field, field_key, frame, jalali_parts,
     list_page, parse_jalali,
@@ -386,9 +386,7 @@ impl Editor for Events {
                 event_id: id.to_owned(),
                 details: Some(details),
                 etag,
-                update_mask: Some(prost_types::FieldMask {
-                    paths: FIELDS.iter().map(|(p, _)| (*p).to_owned()).collect(),
-                }),
+                update_mask: mask(FIELDS.map(|(path, _)| path)),
             })
             .await?;
         Ok(())

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
 
-use super::editor::{Editor, Refused, Values, is_fatal};
+use super::editor::{Editor, Refused, Values, is_fatal, mask};
 use super::{
     Done, EditForm, Problems, Showing, admin, bilingual, field, field_key, flash, frame,
     latin_input, list_table, posted, see_other,
@@ -328,11 +328,7 @@ impl Editor for Orgs {
                 kind: form.kind(),
                 parent_organization_id: form.parent.clone(),
                 etag,
-                update_mask: Some(prost_types::FieldMask {
-                    paths: ["name", "kind", "parent_organization_id"]
-                        .map(str::to_owned)
-                        .to_vec(),
-                }),
+                update_mask: mask(["name", "kind", "parent_organization_id"]),
             })
             .await?;
         Ok(())

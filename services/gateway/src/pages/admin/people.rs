@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::{admin, field_words, frame, list_table};
 use crate::AppState;
 use crate::i18n::{Lang, refusal};
+use crate::pages::forms::multipart_parts;
 use crate::web::{PageError, PageReply, Viewer, check_csrf};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
@@ -160,28 +161,11 @@ pub async fn import(
 ) -> Result<Markup, PageError> {
     let lang = viewer.lang;
     let web = admin(&viewer)?;
-    let too_large = || {
-        PageError::api(
-            lang,
-            ApiError::new(
-                hamafza_kit::ErrorCode::InvalidArgument,
-                "FILE_TOO_LARGE",
-                "the file is larger than 1 MB",
-            ),
-        )
-    };
     let (mut csrf, mut file) = (String::new(), Vec::new());
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => return Err(too_large()),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(|_| too_large())?;
-        match name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-            "file" => file = bytes.to_vec(),
+    for part in multipart_parts(&mut multipart, lang).await? {
+        match part.name.as_str() {
+            "csrf" => csrf = part.text(),
+            "file" => file = part.bytes.to_vec(),
             _ => {}
         }
     }

@@ -8,7 +8,7 @@ use maud::{Markup, html};
 use tonic::Status;
 
 use super::courses::{CatalogStep, catalog_actions, catalog_badge};
-use super::editor::{CatalogEntry, Creator, Editor, NoQuery, Refused, Values};
+use super::editor::{CatalogEntry, Creator, Editor, NoQuery, Refused, Values, mask};
 use super::{
     Done, EditForm, Problems, Showing, admin, bilingual, field, field_key, frame, latin_input,
     list_page,
@@ -295,11 +295,7 @@ impl Editor for Programs {
                 program_id: id.to_owned(),
                 details: Some(form.details()),
                 etag,
-                update_mask: Some(prost_types::FieldMask {
-                    paths: ["code", "title", "description", "courses"]
-                        .map(str::to_owned)
-                        .to_vec(),
-                }),
+                update_mask: mask(["code", "title", "description", "courses"]),
             })
             .await?;
         Ok(())

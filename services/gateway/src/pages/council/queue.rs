@@ -31,56 +31,44 @@ pub struct ListQuery {
     pub programs_page: String,
 }
 
-async fn list_courses(
+/// A page of the courses and a page of the programs in `statuses`, read side
+/// by side.
+async fn list_items(
     state: &AppState,
     token: &str,
     lang: Lang,
     statuses: &[cpb::CatalogStatus],
-    page_token: &str,
-) -> Result<(Vec<Item>, String), PageError> {
-    let reply = state
-        .backends
-        .as_caller(token)
-        .courses()
-        .list_courses(cpb::ListCoursesRequest {
+    query: &ListQuery,
+) -> Result<[(Vec<Item>, String); 2], PageError> {
+    let caller = state.backends.as_caller(token);
+    let statuses: Vec<i32> = statuses.iter().map(|s| (*s).into()).collect();
+    let (mut course_client, mut program_client) = (caller.courses(), caller.courses());
+    let (courses, programs) = tokio::try_join!(
+        course_client.list_courses(cpb::ListCoursesRequest {
             page_size: PAGE_SIZE,
-            page_token: page_token.to_owned(),
-            statuses: statuses.iter().map(|s| (*s).into()).collect(),
+            page_token: query.courses_page.clone(),
+            statuses: statuses.clone(),
             ..Default::default()
-        })
-        .await
-        .map_err(|s| council_only(lang, s))?
-        .into_inner();
-    Ok((
-        reply.courses.into_iter().map(Item::course).collect(),
-        reply.next_page_token,
-    ))
-}
-
-async fn list_programs(
-    state: &AppState,
-    token: &str,
-    lang: Lang,
-    statuses: &[cpb::CatalogStatus],
-    page_token: &str,
-) -> Result<(Vec<Item>, String), PageError> {
-    let reply = state
-        .backends
-        .as_caller(token)
-        .courses()
-        .list_programs(cpb::ListProgramsRequest {
+        }),
+        program_client.list_programs(cpb::ListProgramsRequest {
             page_size: PAGE_SIZE,
-            page_token: page_token.to_owned(),
-            statuses: statuses.iter().map(|s| (*s).into()).collect(),
+            page_token: query.programs_page.clone(),
+            statuses,
             ..Default::default()
-        })
-        .await
-        .map_err(|s| council_only(lang, s))?
-        .into_inner();
-    Ok((
-        reply.programs.into_iter().map(Item::program).collect(),
-        reply.next_page_token,
-    ))
+        }),
+    )
+    .map_err(|s| council_only(lang, s))?;
+    let (courses, programs) = (courses.into_inner(), programs.into_inner());
+    Ok([
+        (
+            courses.courses.into_iter().map(Item::course).collect(),
+            courses.next_page_token,
+        ),
+        (
+            programs.programs.into_iter().map(Item::program).collect(),
+            programs.next_page_token,
+        ),
+    ])
 }
 
 /// `GET /council`.
@@ -105,10 +93,8 @@ pub async fn list(
         ],
         _ => &[],
     };
-    let (mut courses, next_courses) =
-        list_courses(&state, &web.token, lang, statuses, &query.courses_page).await?;
-    let (mut programs, next_programs) =
-        list_programs(&state, &web.token, lang, statuses, &query.programs_page).await?;
+    let [(mut courses, next_courses), (mut programs, next_programs)] =
+        list_items(&state, &web.token, lang, statuses, &query).await?;
     // A draft is decided only once it went through a review round (rejected).
     if tab == "decided" {
         courses.retain(|item| item.review.round > 0);

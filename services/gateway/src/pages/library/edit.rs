@@ -10,6 +10,7 @@ use maud::{Markup, html};
 use super::{KINDS, TAGS, kind_name, tag_name};
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::pages::forms::multipart_parts;
 use crate::pages::layout::page;
 use crate::web::{PageError, Viewer, check_csrf};
 use hamafza_proto::common::LocalizedText;
@@ -27,29 +28,11 @@ struct Form {
 
 impl Form {
     async fn read(multipart: &mut Multipart, lang: Lang) -> Result<Self, PageError> {
-        let too_large = || {
-            PageError::api(
-                lang,
-                ApiError::new(
-                    hamafza_kit::ErrorCode::InvalidArgument,
-                    "FILE_TOO_LARGE",
-                    "the upload is too large",
-                ),
-            )
-        };
         let mut form = Form::default();
         let (mut title, mut summary) = (LocalizedText::default(), LocalizedText::default());
-        loop {
-            let field = match multipart.next_field().await {
-                Ok(Some(field)) => field,
-                Ok(None) => break,
-                Err(_) => return Err(too_large()),
-            };
-            let name = field.name().unwrap_or_default().to_owned();
-            let file_name = field.file_name().map(str::to_owned);
-            let bytes = field.bytes().await.map_err(|_| too_large())?;
-            let text = || String::from_utf8_lossy(&bytes).into_owned();
-            match name.as_str() {
+        for part in multipart_parts(multipart, lang).await? {
+            let text = || part.text();
+            match part.name.as_str() {
                 "csrf" => form.csrf = text(),
                 "kind" => form.draft.kind = text().parse().unwrap_or(0),
                 "title_fa" => title.fa = text(),
@@ -58,8 +41,8 @@ impl Form {
                 "summary_en" => summary.en = text(),
                 "tag" => form.draft.tags.push(text().parse().unwrap_or(0)),
                 "file" => {
-                    form.file_name = file_name.unwrap_or_default();
-                    form.file = bytes.to_vec();
+                    form.file_name = part.file_name.clone().unwrap_or_default();
+                    form.file = part.bytes.to_vec();
                 }
                 _ => {}
             }

@@ -14,6 +14,7 @@ use super::{
 use crate::AppState;
 use crate::i18n::{Lang, refusal};
 use crate::pages::changes::count_change;
+use crate::pages::forms::multipart_parts;
 use crate::pages::layout::page;
 use crate::pages::learning::status_badge;
 use crate::pages::lookup::people_listed;
@@ -216,17 +217,6 @@ pub async fn submit(
             .page(lang)?
             .person
             .unwrap_or_default();
-        let name = person
-            .name
-            .as_ref()
-            .map(|n| {
-                if n.fa.is_empty() {
-                    n.en.clone()
-                } else {
-                    n.fa.clone()
-                }
-            })
-            .unwrap_or_default();
         let result = client
             .enrolments()
             .enrol(epb::EnrolRequest {
@@ -234,8 +224,7 @@ pub async fn submit(
                 session_id: session_id.clone(),
                 trainee: Some(Actor {
                     subject: subject.clone(),
-                    name: name.clone(),
-                    organization_id: person.organization_id.clone(),
+                    ..crate::pages::lookup::actor_of(&person)
                 }),
                 waive_prerequisites: false,
             })
@@ -367,29 +356,12 @@ pub async fn import(
     let web = manager(&viewer)?;
     let (mut csrf, mut request_id, mut session_id, mut file) =
         (String::new(), String::new(), String::new(), Vec::new());
-    let too_large = || {
-        PageError::api(
-            lang,
-            ApiError::new(
-                hamafza_kit::ErrorCode::InvalidArgument,
-                "FILE_TOO_LARGE",
-                "the file is larger than 1 MB",
-            ),
-        )
-    };
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => return Err(too_large()),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(|_| too_large())?;
-        match name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-            "request_id" => request_id = String::from_utf8_lossy(&bytes).into_owned(),
-            "session_id" => session_id = String::from_utf8_lossy(&bytes).into_owned(),
-            "file" => file = bytes.to_vec(),
+    for part in multipart_parts(&mut multipart, lang).await? {
+        match part.name.as_str() {
+            "csrf" => csrf = part.text(),
+            "request_id" => request_id = part.text(),
+            "session_id" => session_id = part.text(),
+            "file" => file = part.bytes.to_vec(),
             _ => {}
         }
     }

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use hamafza_kit::auth::Role;
 use hamafza_proto::courses as cpb;
-use hamafza_proto::enrolments as epb;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -67,24 +66,7 @@ pub async fn list(
         .page(lang)?;
     let sessions = reply.sessions;
     let courses = courses_by_id(&state, web, lang, sessions.iter().map(|s| &s.course_id)).await?;
-    let seats: HashMap<String, epb::SessionSeats> = if sessions.is_empty() {
-        HashMap::new()
-    } else {
-        caller
-            .enrolments()
-            .batch_get_session_seats(epb::BatchGetSessionSeatsRequest {
-                session_ids: sessions.iter().map(|s| s.id.clone()).collect(),
-            })
-            .await
-            .map(|r| {
-                r.into_inner()
-                    .sessions
-                    .into_iter()
-                    .map(|s| (s.session_id.clone(), s))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let seats = crate::pages::lookup::seats_of(&caller, &sessions).await;
     let title = lang.pick("کلاس‌های من", "My classes");
     Ok(page(
         &viewer,

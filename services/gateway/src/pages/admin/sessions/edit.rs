@@ -13,7 +13,7 @@ use super::view::{Lists, form_body, lists};
 use crate::AppState;
 use crate::backends::AsCaller;
 use crate::i18n::Lang;
-use crate::pages::admin::editor::{Editor, Refused};
+use crate::pages::admin::editor::{Editor, Refused, mask};
 use crate::pages::admin::{Problems, Showing, frame};
 use crate::pages::lookup::person_named;
 use crate::sessions::WebSession;
@@ -81,9 +81,7 @@ impl Editor for Sessions {
                 session_id: id.to_owned(),
                 details: Some(details),
                 etag,
-                update_mask: Some(prost_types::FieldMask {
-                    paths: FIELDS.iter().map(|(p, _)| (*p).to_owned()).collect(),
-                }),
+                update_mask: mask(FIELDS.map(|(path, _)| path)),
             })
             .await?;
         Ok(())

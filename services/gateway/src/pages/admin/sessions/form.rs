@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use hamafza_proto::common::{Actor, LocalizedText, TimeRange};
+use hamafza_proto::common::{LocalizedText, TimeRange};
 use hamafza_proto::courses as cpb;
 
 use crate::i18n::Lang;
@@ -247,21 +247,7 @@ impl SessionForm {
         let instructor = people
             .iter()
             .find(|p| p.subject == self.instructor)
-            .map(|p| Actor {
-                subject: p.subject.clone(),
-                name: p
-                    .name
-                    .as_ref()
-                    .map(|n| {
-                        if n.fa.is_empty() {
-                            n.en.clone()
-                        } else {
-                            n.fa.clone()
-                        }
-                    })
-                    .unwrap_or_default(),
-                organization_id: p.organization_id.clone(),
-            });
+            .map(crate::pages::lookup::actor_of);
         if !problems.is_empty() {
             return Err(problems);
         }
