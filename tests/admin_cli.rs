@@ -188,6 +188,18 @@ async fn the_readme_admin_flow_runs_as_written() {
     assert_eq!(certificates[0].status(), CertificateStatus::Revoked);
     assert_eq!(certificates[0].revoke_reason, "صدور آزمایشی");
     assert_eq!(certificates[0].course_id, course.id);
+
+    // Found again by its serial as typed from the paper.
+    let token = stack.token(ADMIN);
+    let typed = certificates[0].serial.to_lowercase().replace('-', " ");
+    let found = admin(
+        &stack,
+        Some(&token),
+        &["certs", "list", "--serial", &typed, "-o", "id"],
+    )
+    .await;
+    assert!(found.status.success(), "{}", stderr(&found));
+    assert_eq!(stdout(&found).trim(), certificates[0].id);
 }
 
 #[tokio::test]

@@ -58,6 +58,9 @@ pub enum CertCommand {
         /// Only of this completion (the enrolment id).
         #[arg(long)]
         enrolment: Option<String>,
+        /// Only the one with this serial, as printed or typed (`hmz 1234…`).
+        #[arg(long)]
+        serial: Option<String>,
         /// Only these states (repeat).
         #[arg(long, value_enum)]
         status: Vec<State>,
@@ -191,6 +194,7 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
             org,
             course,
             enrolment,
+            serial,
             status,
             wait,
         } => {
@@ -204,6 +208,7 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
                 organization_id: org.unwrap_or_default(),
                 course_id,
                 completion_id: enrolment.unwrap_or_default(),
+                serial: serial.unwrap_or_default(),
                 statuses: status.iter().map(|s| s.wire()).collect(),
                 ..Default::default()
             };

@@ -375,3 +375,54 @@ async fn expiring_certificates_and_presentation() {
         &shown.qr_code_svg[..60.min(shown.qr_code_svg.len())]
     );
 }
+
+#[tokio::test]
+async fn a_certificate_is_listed_by_its_serial_as_typed_within_the_callers_scope() {
+    let stack = Stack::start(true).await;
+    let course = stack.course("PR-503", Some(24)).await;
+    let wanted = manual(&stack, &course, TRAINEE_MSC, "w", 5, None).await;
+    let other = manual(&stack, &course, TRAINEE_KSC, "x", 5, None).await;
+    assert_ne!(wanted.serial, other.serial);
+    let by_serial = |who, serial: String| {
+        let mut certificates = stack.certificates();
+        let request = stack.request(
+            who,
+            pb::ListCertificatesRequest {
+                serial,
+                ..Default::default()
+            },
+        );
+        async move {
+            let reply = certificates.list_certificates(request).await;
+            reply.map(|r| {
+                let ids: Vec<String> = r
+                    .into_inner()
+                    .certificates
+                    .into_iter()
+                    .map(|c| c.id)
+                    .collect();
+                ids
+            })
+        }
+    };
+    // As typed: lower case, dashes left out, spaces in.
+    let typed = format!(" {} ", wanted.serial.to_lowercase().replace('-', " "));
+    assert_eq!(
+        by_serial(ADMIN, typed.clone()).await.unwrap(),
+        [wanted.id.as_str()]
+    );
+    assert_eq!(
+        by_serial(ADMIN, other.serial.clone()).await.unwrap(),
+        [other.id.as_str()]
+    );
+    // Another company's certificate is not found by its serial.
+    assert!(by_serial(MANAGER_KSC, typed).await.unwrap().is_empty());
+    assert!(
+        by_serial(ADMIN, "HMZ-0000-0000-0000".to_owned())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let status = by_serial(ADMIN, "HMZ-12".to_owned()).await.unwrap_err();
+    assert_eq!(hamafza_testkit::violated_fields(&status), ["serial"]);
+}

@@ -568,13 +568,15 @@ async fn the_other_forms_organizations_programs_events_people_certificates_and_c
     let found = location(&issued);
     let serial = found.split("q=").nth(1).unwrap().to_owned();
     assert!(serial.starts_with("HMZ-"), "{found}");
-    let (_, page) = admin
-        .text(&format!("/admin/certificates?q={}", serial.to_lowercase()))
-        .await;
+    // As read aloud and typed: lower case, no dashes.
+    let typed = serial.to_lowercase().replace('-', "");
+    let (_, page) = admin.text(&format!("/admin/certificates?q={typed}")).await;
     assert!(
         page.contains(&serial) && page.contains("سمیرا احمدی"),
         "{page}"
     );
+    let (_, none) = admin.text("/admin/certificates?q=HMZ-0000-0000-0000").await;
+    assert!(none.contains("گواهی‌ای پیدا نشد."), "{none}");
     let revoke = action(&page, "/admin/certificates/");
     let revoked = admin
         .post(
@@ -729,8 +731,14 @@ async fn with_courses_down_a_posted_form_is_a_page_saying_so_not_a_refused_form(
         .to_owned();
     let (status, _) = admin.text(&format!("/admin/programs/{program}")).await;
     assert_eq!(status, StatusCode::OK);
+    let (status, _) = admin.text("/admin/certificates").await;
+    assert_eq!(status, StatusCode::OK);
 
     stack.stack.stop(Svc::Courses).await;
+    // The certificates page, whose issue form offers the directory's people
+    // and the catalog's courses, says it cannot rather than offering none.
+    let (status, page) = admin.text("/admin/certificates").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{page}");
     let when = jalali_in(30);
     let event = [
         ("csrf", csrf.as_str()),
@@ -742,7 +750,13 @@ async fn with_courses_down_a_posted_form_is_a_page_saying_so_not_a_refused_form(
         ("end.date", when.as_str()),
         ("end.time", "12:00"),
     ];
-    let posts: [(String, &[(&str, &str)]); 6] = [
+    let issue = [
+        ("csrf", csrf.as_str()),
+        ("trainee", "hosco-pr-01"),
+        ("completion_time", when.as_str()),
+        ("reason", "گذرانده در دورهٔ بیرونی"),
+    ];
+    let posts: [(String, &[(&str, &str)]); 7] = [
         (
             "/admin/courses/new".to_owned(),
             &[("csrf", &csrf), ("details.code", "PR-998")],
@@ -752,6 +766,7 @@ async fn with_courses_down_a_posted_form_is_a_page_saying_so_not_a_refused_form(
             &[("csrf", &csrf), ("details.code", "PG-998")],
         ),
         ("/admin/events/new".to_owned(), &event),
+        ("/admin/certificates/issue".to_owned(), &issue),
         (
             "/admin/orgs".to_owned(),
             &[("csrf", &csrf), ("organization_id", "new-co")],

@@ -177,6 +177,15 @@ impl CertificationService for CertificationApi {
                         None
                     }
                 };
+                let serial = if request.serial.is_empty() {
+                    None
+                } else {
+                    let serial = serial::normalize(&request.serial);
+                    if serial.is_none() {
+                        v.add("serial", "is not a certificate serial (HMZ-XXXX-XXXX-XXXX)");
+                    }
+                    serial
+                };
                 let range = request.issue_time.unwrap_or_default();
                 v.finish()?;
                 filters_in_scope(&caller, &request.trainee_subject, &request.organization_id)?;
@@ -188,6 +197,7 @@ impl CertificationService for CertificationApi {
                     course,
                     program,
                     completion_key: completion.map(|id| id.to_string()),
+                    serial,
                     issued_from: range.start_time.as_ref().and_then(time::from_timestamp),
                     issued_until: range.end_time.as_ref().and_then(time::from_timestamp),
                 };

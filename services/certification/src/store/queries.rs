@@ -68,6 +68,8 @@ pub struct CertificateFilter {
     pub program: Option<Uuid>,
     /// For this completion.
     pub completion_key: Option<String>,
+    /// With this serial (normalized).
+    pub serial: Option<String>,
     /// Issued at or after.
     pub issued_from: Option<DateTime<Utc>>,
     /// Issued before.
@@ -299,6 +301,9 @@ impl Store {
         }
         if let Some(key) = &filter.completion_key {
             query = query.filter(certificate::Column::CompletionKey.eq(key.clone()));
+        }
+        if let Some(serial) = &filter.serial {
+            query = query.filter(certificate::Column::Serial.eq(serial.clone()));
         }
         if let Some(from) = filter.issued_from {
             query = query.filter(certificate::Column::IssueTime.gte(from));

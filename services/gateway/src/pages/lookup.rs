@@ -180,18 +180,6 @@ pub async fn programs_listed(caller: &AsCaller) -> Result<Vec<cpb::Program>, ton
     .await
 }
 
-/// The courses in `statuses` (in any when empty), as the person whose
-/// `token` this is sees them ([`courses_listed`]); none when a call fails.
-pub async fn courses_in(
-    state: &AppState,
-    token: &str,
-    statuses: &[cpb::CatalogStatus],
-) -> Vec<cpb::Course> {
-    courses_listed(&state.backends.as_caller(token), statuses)
-        .await
-        .unwrap_or_default()
-}
-
 /// The catalog's statuses but retired.
 pub const LIVE: [cpb::CatalogStatus; 4] = [
     cpb::CatalogStatus::Draft,
@@ -262,15 +250,6 @@ pub async fn people_listed(
         }
     })
     .await
-}
-
-/// The active people of `organization_id` (of every company when empty) as
-/// the person whose `token` this is sees them ([`people_listed`]); none when
-/// a call fails, so the page still shows.
-pub async fn people_of(state: &AppState, token: &str, organization_id: &str) -> Vec<cpb::Person> {
-    people_listed(&state.backends.as_caller(token), organization_id)
-        .await
-        .unwrap_or_default()
 }
 
 /// The person `subject` names in the directory (still active or not: a

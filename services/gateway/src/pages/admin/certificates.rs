@@ -9,19 +9,20 @@ use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
 use serde::Deserialize;
+use tonic::Status;
 
 use super::{
     Problems, admin, field, field_key, flash, frame, new_request_id, number_input, parse_jalali,
     parse_number, posted, see_other, text_input,
 };
 use crate::AppState;
+use crate::backends::AsCaller;
 use crate::i18n::{Lang, instant};
 use crate::pages::forms::first;
 use crate::pages::layout::badge;
-use crate::pages::lookup::{courses_in, people_of};
+use crate::pages::lookup::{actor_of, courses_listed, people_listed, person_named};
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::certification as certpb;
-use hamafza_proto::common::Actor;
 use hamafza_proto::courses as cpb;
 
 /// The search box and the flash after a change.
@@ -35,48 +36,26 @@ pub struct Search {
     pub done: String,
 }
 
-/// A serial as typed: upper case, no spaces.
-fn normalize_serial(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect()
-}
-
-/// Certificates matching `q`: by serial when it looks like one, else of the
-/// people whose name or subject matches.
-async fn search(state: &AppState, token: &str, q: &str) -> Vec<certpb::Certificate> {
-    let client = state.backends.as_caller(token);
+/// Certificates matching `q`: by serial when it looks like one (the
+/// service reads it leniently; one that cannot be a serial matches none),
+/// else of the people whose name or subject matches.
+async fn search(caller: &AsCaller, q: &str) -> Result<Vec<certpb::Certificate>, Status> {
     let q = q.trim();
     if q.is_empty() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    let serial = normalize_serial(q);
-    if serial.starts_with("HMZ-") {
-        let mut found = Vec::new();
-        let mut page_token = String::new();
-        for _ in 0..20 {
-            let Ok(page) = client
-                .certification()
-                .list_certificates(certpb::ListCertificatesRequest {
-                    page_size: 200,
-                    page_token: page_token.clone(),
-                    ..Default::default()
-                })
-                .await
-                .map(tonic::Response::into_inner)
-            else {
-                break;
-            };
-            found.extend(page.certificates.into_iter().filter(|c| c.serial == serial));
-            if page.next_page_token.is_empty() || !found.is_empty() {
-                break;
-            }
-            page_token = page.next_page_token;
-        }
-        return found;
+    if q.to_uppercase().starts_with("HMZ") {
+        let request = certpb::ListCertificatesRequest {
+            serial: q.to_owned(),
+            ..Default::default()
+        };
+        return match caller.certification().list_certificates(request).await {
+            Ok(reply) => Ok(reply.into_inner().certificates),
+            Err(status) if status.code() == tonic::Code::InvalidArgument => Ok(Vec::new()),
+            Err(status) => Err(status),
+        };
     }
-    let people = client
+    let people = caller
         .people()
         .list_people(cpb::ListPeopleRequest {
             page_size: 10,
@@ -84,28 +63,26 @@ async fn search(state: &AppState, token: &str, q: &str) -> Vec<certpb::Certifica
             include_inactive: true,
             ..Default::default()
         })
-        .await
-        .map(|r| r.into_inner().people)
-        .unwrap_or_default();
+        .await?
+        .into_inner()
+        .people;
     let mut subjects: Vec<String> = people.into_iter().map(|p| p.subject).collect();
     if subjects.is_empty() {
         subjects.push(q.to_owned());
     }
     let mut found = Vec::new();
     for subject in subjects {
-        if let Ok(page) = client
+        let page = caller
             .certification()
             .list_certificates(certpb::ListCertificatesRequest {
                 page_size: 100,
                 trainee_subject: subject,
                 ..Default::default()
             })
-            .await
-        {
-            found.extend(page.into_inner().certificates);
-        }
+            .await?;
+        found.extend(page.into_inner().certificates);
     }
-    found
+    Ok(found)
 }
 
 fn status_badge(lang: Lang, status: certpb::CertificateStatus) -> Markup {
@@ -173,11 +150,14 @@ struct IssueForm {
     reason: String,
 }
 
-async fn issue_lists(state: &AppState, token: &str) -> (Vec<cpb::Person>, Vec<cpb::Course>) {
-    let people = people_of(state, token, "").await;
+/// Whom and for what the issue form offers: everyone in the directory and
+/// the courses published or retired.
+async fn issue_lists(caller: &AsCaller) -> Result<(Vec<cpb::Person>, Vec<cpb::Course>), Status> {
     let issued_for = [cpb::CatalogStatus::Published, cpb::CatalogStatus::Retired];
-    let courses = courses_in(state, token, &issued_for).await;
-    (people, courses)
+    tokio::try_join!(
+        people_listed(caller, ""),
+        courses_listed(caller, &issued_for)
+    )
 }
 
 fn issue_form(
@@ -237,22 +217,24 @@ async fn page_body(
     csrf: &str,
     search_text: &str,
     issue: (&IssueForm, &Problems),
-) -> Markup {
-    let found = search(state, token, search_text).await;
-    let expiring = state
-        .backends
-        .as_caller(token)
-        .certification()
-        .list_expiring_certificates(certpb::ListExpiringCertificatesRequest {
-            page_size: 100,
-            within_days: 60,
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().certificates)
-        .unwrap_or_default();
-    let (people, courses) = issue_lists(state, token).await;
-    html! {
+) -> Result<Markup, PageError> {
+    let caller = state.backends.as_caller(token);
+    let mut expiring_client = caller.certification();
+    let (found, expiring, (people, courses)) = tokio::try_join!(
+        search(&caller, search_text),
+        async {
+            let request = certpb::ListExpiringCertificatesRequest {
+                page_size: 100,
+                within_days: 60,
+                ..Default::default()
+            };
+            let reply = expiring_client.list_expiring_certificates(request).await?;
+            Ok(reply.into_inner().certificates)
+        },
+        issue_lists(&caller),
+    )
+    .map_err(|status| PageError::status(lang, status))?;
+    Ok(html! {
         form.filters method="get" action="/admin/certificates" {
             label for="q" { (lang.pick("شماره یا نام فرد: ", "Serial or person: ")) }
             input type="search" id="q" name="q" value=(search_text);
@@ -272,7 +254,7 @@ async fn page_body(
             (table(lang, csrf, &expiring, false))
         }
         (issue_form(lang, csrf, issue.0, issue.1, &people, &courses))
-    }
+    })
 }
 
 /// `GET /admin/certificates`.
@@ -291,7 +273,7 @@ pub async fn list(
         &search.q,
         (&IssueForm::default(), &Problems::default()),
     )
-    .await;
+    .await?;
     Ok(frame(
         &viewer,
         lang.pick("گواهی‌ها", "Certificates"),
@@ -366,8 +348,14 @@ pub async fn issue(
         );
     }
     let score = parse_number(lang, &mut problems, "score", &form.score);
-    let (people, _) = issue_lists(&state, &web.token).await;
-    let person = people.iter().find(|p| p.subject == form.trainee);
+    let caller = state.backends.as_caller(&web.token);
+    let person = if form.trainee.is_empty() {
+        None
+    } else {
+        person_named(&caller, &form.trainee)
+            .await
+            .map_err(|status| PageError::status(lang, status))?
+    };
     if problems.is_empty() {
         let result = state
             .backends
@@ -375,11 +363,7 @@ pub async fn issue(
             .certification()
             .issue_manual_certificate(certpb::IssueManualCertificateRequest {
                 request_id: first(&values, "request_id").to_owned(),
-                trainee: person.map(|p| Actor {
-                    subject: p.subject.clone(),
-                    name: lang.text(p.name.as_ref()).to_owned(),
-                    organization_id: p.organization_id.clone(),
-                }),
+                trainee: person.as_ref().map(actor_of),
                 kind: certpb::CertificateKind::Course.into(),
                 course_id: form.course_id.clone(),
                 program_id: String::new(),
@@ -409,7 +393,7 @@ pub async fn issue(
             }
         }
     }
-    let body = page_body(&state, lang, &web.token, &web.csrf, "", (&form, &problems)).await;
+    let body = page_body(&state, lang, &web.token, &web.csrf, "", (&form, &problems)).await?;
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
         frame(

@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::forms::first;
-use crate::pages::lookup::{organizations, organizations_listed};
+use crate::pages::lookup::organizations_listed;
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::common::LocalizedText;
@@ -223,7 +223,9 @@ pub async fn list(
     Query(done): Query<Done>,
 ) -> Result<Markup, PageError> {
     let web = admin(&viewer)?;
-    let organizations = organizations(&state, &web.token).await;
+    let organizations = organizations_listed(&state.backends.as_caller(&web.token))
+        .await
+        .map_err(|status| PageError::status(viewer.lang, status))?;
     Ok(list_page(
         &viewer,
         &web.csrf,
@@ -270,7 +272,9 @@ pub async fn create(
             lang.pick("این شناسه پیش‌تر ثبت شده است.", "This id is taken."),
         );
     }
-    let organizations = organizations(&state, &web.token).await;
+    let organizations = organizations_listed(&state.backends.as_caller(&web.token))
+        .await
+        .map_err(|status| PageError::status(viewer.lang, status))?;
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
         list_page(

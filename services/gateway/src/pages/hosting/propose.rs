@@ -17,7 +17,7 @@ use crate::i18n::Lang;
 use crate::pages::admin::sessions::{Lists, SessionForm, form_at};
 use crate::pages::admin::{EditForm, Problems, field_key, jalali_parts, list_table, see_other};
 use crate::pages::layout::page;
-use crate::pages::lookup::{courses_in, people_of};
+use crate::pages::lookup::{courses_listed, people_listed};
 use crate::pages::org::{course_title, first, form_values, heading, manager};
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer, check_csrf};
@@ -35,16 +35,22 @@ fn title(lang: Lang) -> &'static str {
 }
 
 /// What the manager may pick from: published courses and the company's own
-/// people (no quotas: a hosted session is open to every company).
-async fn lists(state: &AppState, web: &WebSession) -> Lists {
+/// people (no quotas: a hosted session is open to every company), read side
+/// by side. Either unreadable is a page saying so: a form with an empty
+/// picker would send a proposal without its instructor.
+async fn lists(state: &AppState, web: &WebSession, lang: Lang) -> Result<Lists, PageError> {
+    let caller = state.backends.as_caller(&web.token);
     let published = [cpb::CatalogStatus::Published];
-    let courses = courses_in(state, &web.token, &published).await;
-    let people = people_of(state, &web.token, &web.caller.organization_id).await;
-    Lists {
+    let (courses, people) = tokio::try_join!(
+        courses_listed(&caller, &published),
+        people_listed(&caller, &web.caller.organization_id),
+    )
+    .map_err(|status| PageError::status(lang, status))?;
+    Ok(Lists {
         courses,
         organizations: Vec::new(),
         people,
-    }
+    })
 }
 
 fn proposal_form(
@@ -134,7 +140,7 @@ pub async fn show(
 ) -> Result<Markup, PageError> {
     let lang = viewer.lang;
     let web = manager(&viewer)?;
-    let lists = lists(&state, web).await;
+    let lists = lists(&state, web, lang).await?;
     let sessions = proposals(&state, web, lang).await?;
     let values = SessionForm {
         capacity: lang.num(20),
@@ -173,7 +179,7 @@ pub async fn submit(
     let values = form_values(&body);
     check_csrf(&viewer, first(&values, "csrf"))?;
     let form = SessionForm::posted(&values);
-    let lists = lists(&state, web).await;
+    let lists = lists(&state, web, lang).await?;
     let problems = match form.details(lang, &lists.people) {
         Ok(details) => match state
             .backends
