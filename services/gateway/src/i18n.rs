@@ -301,6 +301,10 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
             "این فرد در فهرست کارکنان شرکت دیگری است.",
             "This person belongs to another company in the directory.",
         ),
+        "PERSON_NOT_IN_DIRECTORY" => (
+            "این فرد در فهرست کارکنان نیست.",
+            "This person is not in the staff directory.",
+        ),
         "PERSON_INACTIVE" => (
             "این فرد در فهرست کارکنان غیرفعال است.",
             "This person is marked inactive in the directory.",

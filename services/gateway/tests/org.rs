@@ -98,7 +98,9 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
         .unwrap();
     assert_eq!(sara.status(), epb::EnrolmentStatus::Confirmed);
 
-    // Two colleagues ticked from the directory.
+    // Two colleagues ticked from the directory (one of them twice, as a
+    // form sent again may), and a subject the directory does not know, said
+    // on its own row.
     let (_, form) = browser
         .text(&format!("/org/enrol?session={}", session.id))
         .await;
@@ -115,6 +117,8 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
                 ("session_id", &session.id),
                 ("subject", "msc-pr-02"),
                 ("subject", "msc-pr-03"),
+                ("subject", "msc-pr-02"),
+                ("subject", "nobody-such"),
             ],
         )
         .await;
@@ -135,6 +139,11 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
     assert_eq!(enrolled.status(), StatusCode::OK);
     let results = enrolled.text().await.unwrap();
     assert!(results.contains("۲ نفر ثبت‌نام شدند"), "{results}");
+    assert!(results.contains("۱ مورد پذیرفته نشد"), "{results}");
+    assert!(
+        results.contains("nobody-such") && results.contains("این فرد در فهرست کارکنان نیست."),
+        "{results}"
+    );
 
     // A 5-row Excel file: one row names ksc's person as msc's.
     let mut rows = Table::new(["شناسه", "نام"]);

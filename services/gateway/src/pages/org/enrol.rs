@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hamafza_kit::sheet::{self, Limits, Table};
 use maud::{Markup, html};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 use super::{
     first, heading, item_request_id, manager, open_sessions, posted_change, session_label,
@@ -20,7 +21,6 @@ use crate::pages::learning::status_badge;
 use crate::pages::lookup::people_listed;
 use crate::web::{PageError, PageReply, Viewer, check_csrf};
 use hamafza_kit::ApiError;
-use hamafza_proto::common::Actor;
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 
@@ -197,7 +197,9 @@ pub async fn submit(
     let (web, form) = posted_change(&state, &viewer, &body)?;
     let session_id = first(&form, "session_id").to_owned();
     let request_id = first(&form, "request_id").to_owned();
-    let subjects = form.get("subject").cloned().unwrap_or_default();
+    let mut subjects = form.get("subject").cloned().unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    subjects.retain(|subject| seen.insert(subject.clone()));
     if subjects.is_empty() {
         return Ok(Redirect::to(&format!(
             "/org/enrol?session={}&problem=none",
@@ -206,32 +208,50 @@ pub async fn submit(
         .into_response());
     }
     let client = state.backends.as_caller(&web.token);
-    let mut outcomes = Vec::new();
-    for subject in subjects.iter().take(200) {
-        let person = client
+    // Everyone ticked, named in a call per 200 (a page of the directory).
+    let mut named = HashMap::new();
+    for chunk in subjects.chunks(200) {
+        let request = cpb::ListPeopleRequest {
+            page_size: 200,
+            subjects: chunk.to_vec(),
+            include_inactive: true,
+            ..Default::default()
+        };
+        let people = client
             .people()
-            .get_person(cpb::GetPersonRequest {
-                subject: subject.clone(),
-            })
+            .list_people(request)
             .await
             .page(lang)?
-            .person
-            .unwrap_or_default();
+            .people;
+        named.extend(people.into_iter().map(|p| (p.subject.clone(), p)));
+    }
+    let (mut outcomes, mut asked) = (Vec::new(), false);
+    for subject in &subjects {
+        let Some(person) = named.get(subject) else {
+            // Not in the directory (or not the manager's to see): said on
+            // its row, the others still enrolled.
+            outcomes.push(Outcome {
+                label: subject.clone(),
+                result: Err(ApiError::new(
+                    hamafza_kit::ErrorCode::NotFound,
+                    "PERSON_NOT_IN_DIRECTORY",
+                    format!("{subject} is not in the directory"),
+                )),
+            });
+            continue;
+        };
         let result = client
             .enrolments()
             .enrol(epb::EnrolRequest {
                 request_id: item_request_id(&request_id, subject),
                 session_id: session_id.clone(),
-                trainee: Some(Actor {
-                    subject: subject.clone(),
-                    ..crate::pages::lookup::actor_of(&person)
-                }),
+                trainee: Some(crate::pages::lookup::actor_of(person)),
                 waive_prerequisites: false,
             })
             .await
             .map(|r| r.into_inner().enrolment.unwrap_or_default().status())
             .map_err(|s| ApiError::from_status(&s));
-        let fatal = outcomes.is_empty()
+        let fatal = !std::mem::replace(&mut asked, true)
             && matches!(&result, Err(error) if matches!(
                 error.code(),
                 hamafza_kit::ErrorCode::Unavailable | hamafza_kit::ErrorCode::NotFound
