@@ -301,6 +301,10 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
             "این فرد در فهرست کارکنان شرکت دیگری است.",
             "This person belongs to another company in the directory.",
         ),
+        "TOO_MANY_PEOPLE" => (
+            "در هر بار حداکثر ۲٬۰۰۰ نفر را می‌توان ثبت‌نام کرد.",
+            "At most 2,000 people can be enrolled at once.",
+        ),
         "PERSON_NOT_IN_DIRECTORY" => (
             "این فرد در فهرست کارکنان نیست.",
             "This person is not in the staff directory.",

@@ -207,6 +207,18 @@ pub async fn submit(
         ))
         .into_response());
     }
+    // As many as the picker offers (bounded work for one request).
+    let most = crate::pages::lookup::PICKER_PAGES * 200;
+    if subjects.len() > most {
+        return Err(PageError::api(
+            lang,
+            ApiError::new(
+                hamafza_kit::ErrorCode::InvalidArgument,
+                "TOO_MANY_PEOPLE",
+                format!("at most {most} people at once"),
+            ),
+        ));
+    }
     let client = state.backends.as_caller(&web.token);
     // Everyone ticked, named in a call per 200 (a page of the directory).
     let mut named = HashMap::new();
