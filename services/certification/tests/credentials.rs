@@ -415,7 +415,14 @@ async fn a_certificate_is_listed_by_its_serial_as_typed_within_the_callers_scope
         by_serial(ADMIN, other.serial.clone()).await.unwrap(),
         [other.id.as_str()]
     );
-    // Another company's certificate is not found by its serial.
+    // A company's manager finds their own company's certificate by its
+    // serial, and not another company's.
+    assert_eq!(
+        by_serial(MANAGER_KSC, other.serial.to_lowercase())
+            .await
+            .unwrap(),
+        [other.id.as_str()]
+    );
     assert!(by_serial(MANAGER_KSC, typed).await.unwrap().is_empty());
     assert!(
         by_serial(ADMIN, "HMZ-0000-0000-0000".to_owned())

@@ -550,7 +550,9 @@ async fn the_other_forms_organizations_programs_events_people_certificates_and_c
     assert!(results.contains("این شرکت ثبت نشده است."), "{results}");
 
     // A certificate by hand, found by its serial and revoked with a reason.
-    let (_, certificates) = admin.text("/admin/certificates").await;
+    // Issued from the English pages, it still carries the person's Persian
+    // name (the one a certificate prints first).
+    let (_, certificates) = admin.text("/admin/certificates?lang=en").await;
     let issued = admin
         .post(
             "/admin/certificates/issue",
@@ -566,8 +568,27 @@ async fn the_other_forms_organizations_programs_events_people_certificates_and_c
         )
         .await;
     let found = location(&issued);
+    admin.text("/admin/certificates?lang=fa").await;
     let serial = found.split("q=").nth(1).unwrap().to_owned();
     assert!(serial.starts_with("HMZ-"), "{found}");
+    let stored = hamafza_proto::certification::certification_service_client::CertificationServiceClient::new(
+        stack.stack.channel(Svc::Certification),
+    )
+    .list_certificates(stack.stack.request(
+        ADMIN,
+        hamafza_proto::certification::ListCertificatesRequest {
+            serial: serial.clone(),
+            ..Default::default()
+        },
+    ))
+    .await
+    .unwrap()
+    .into_inner()
+    .certificates;
+    assert_eq!(
+        stored[0].trainee.as_ref().map(|t| t.name.as_str()),
+        Some("سمیرا احمدی")
+    );
     // As read aloud and typed: lower case, no dashes.
     let typed = serial.to_lowercase().replace('-', "");
     let (_, page) = admin.text(&format!("/admin/certificates?q={typed}")).await;
@@ -577,6 +598,27 @@ async fn the_other_forms_organizations_programs_events_people_certificates_and_c
     );
     let (_, none) = admin.text("/admin/certificates?q=HMZ-0000-0000-0000").await;
     assert!(none.contains("گواهی‌ای پیدا نشد."), "{none}");
+    // A subject the directory does not know is refused beside its field.
+    let (_, certificates) = admin.text("/admin/certificates").await;
+    let unknown = admin
+        .post(
+            "/admin/certificates/issue",
+            &[
+                ("csrf", &csrf),
+                ("request_id", &hidden(&certificates, "request_id")),
+                ("trainee", "nobody-such"),
+                ("course_id", &first.id),
+                ("completion_time", &jalali_in(-10)),
+                ("reason", "گذرانده در دورهٔ بیرونی"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let unknown = unknown.text().await.unwrap();
+    assert!(
+        unknown.contains("این فرد در فهرست کارکنان نیست."),
+        "{unknown}"
+    );
     let revoke = action(&page, "/admin/certificates/");
     let revoked = admin
         .post(
@@ -735,10 +777,16 @@ async fn with_courses_down_a_posted_form_is_a_page_saying_so_not_a_refused_form(
     assert_eq!(status, StatusCode::OK);
 
     stack.stack.stop(Svc::Courses).await;
-    // The certificates page, whose issue form offers the directory's people
-    // and the catalog's courses, says it cannot rather than offering none.
+    // The certificates page still shows its certificates; its issue form,
+    // which offers the directory's people and the catalog's courses, says
+    // it cannot be filled now rather than offering none.
     let (status, page) = admin.text("/admin/certificates").await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{page}");
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("فهرست افراد و درس‌ها اکنون در دسترس نیست")
+            && !page.contains("action=\"/admin/certificates/issue\""),
+        "{page}"
+    );
     let when = jalali_in(30);
     let event = [
         ("csrf", csrf.as_str()),
@@ -964,4 +1012,38 @@ async fn the_forms_offer_every_live_course_and_every_course_they_hold() {
             "{path} holds the retired PR-777 picked: {page}"
         );
     }
+}
+
+#[tokio::test]
+async fn with_enrolments_down_the_back_office_shows_no_counts_rather_than_wrong_ones() {
+    let mut stack = Stack::start().await;
+    let course = fixtures::published_course(&stack, "PR-902", |_| {}).await;
+    let session = fixtures::open_session(&stack, &course, |_| {}).await;
+    fixtures::enrol_self(&stack, TRAINEE_MSC, &session.id, "counted-1")
+        .await
+        .unwrap();
+    let admin = stack.browser();
+    admin.sign_in(ADMIN_SUBJECT).await;
+    let edit = format!("/admin/sessions/{}", session.id);
+    let (_, page) = admin.text(&edit).await;
+    assert!(
+        page.contains("ثبت‌نام قطعی: ۱") && page.contains("۱ ثبت‌نام لغو می‌شود"),
+        "{page}"
+    );
+
+    stack.stack.stop(Svc::Enrolments).await;
+    let neutral = "ثبت‌نام همهٔ ثبت‌نام‌کنندگان لغو می‌شود";
+    let (status, page) = admin.text(&edit).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("ثبت‌نام قطعی: —") && page.contains(neutral),
+        "{page}"
+    );
+    assert!(!page.contains("کسی ثبت‌نام نکرده است"), "{page}");
+    let (status, overview) = admin.text("/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        overview.contains(neutral) && !overview.contains("کسی ثبت‌نام نکرده است"),
+        "{overview}"
+    );
 }

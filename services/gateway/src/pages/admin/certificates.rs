@@ -37,8 +37,8 @@ pub struct Search {
 }
 
 /// Certificates matching `q`: by serial when it looks like one (the
-/// service reads it leniently; one that cannot be a serial matches none),
-/// else of the people whose name or subject matches.
+/// service reads it leniently), else (or when it cannot be a serial) of the
+/// people whose name or subject matches.
 async fn search(caller: &AsCaller, q: &str) -> Result<Vec<certpb::Certificate>, Status> {
     let q = q.trim();
     if q.is_empty() {
@@ -49,11 +49,11 @@ async fn search(caller: &AsCaller, q: &str) -> Result<Vec<certpb::Certificate>, 
             serial: q.to_owned(),
             ..Default::default()
         };
-        return match caller.certification().list_certificates(request).await {
-            Ok(reply) => Ok(reply.into_inner().certificates),
-            Err(status) if status.code() == tonic::Code::InvalidArgument => Ok(Vec::new()),
-            Err(status) => Err(status),
-        };
+        match caller.certification().list_certificates(request).await {
+            Ok(reply) => return Ok(reply.into_inner().certificates),
+            Err(status) if status.code() == tonic::Code::InvalidArgument => {}
+            Err(status) => return Err(status),
+        }
     }
     let people = caller
         .people()
@@ -220,7 +220,7 @@ async fn page_body(
 ) -> Result<Markup, PageError> {
     let caller = state.backends.as_caller(token);
     let mut expiring_client = caller.certification();
-    let (found, expiring, (people, courses)) = tokio::try_join!(
+    let (found, expiring, lists) = tokio::join!(
         search(&caller, search_text),
         async {
             let request = certpb::ListExpiringCertificatesRequest {
@@ -229,11 +229,12 @@ async fn page_body(
                 ..Default::default()
             };
             let reply = expiring_client.list_expiring_certificates(request).await?;
-            Ok(reply.into_inner().certificates)
+            Ok::<_, Status>(reply.into_inner().certificates)
         },
         issue_lists(&caller),
-    )
-    .map_err(|status| PageError::status(lang, status))?;
+    );
+    let unavailable = |status| PageError::status(lang, status);
+    let (found, expiring) = (found.map_err(unavailable)?, expiring.map_err(unavailable)?);
     Ok(html! {
         form.filters method="get" action="/admin/certificates" {
             label for="q" { (lang.pick("شماره یا نام فرد: ", "Serial or person: ")) }
@@ -253,7 +254,15 @@ async fn page_body(
         } @else {
             (table(lang, csrf, &expiring, false))
         }
-        (issue_form(lang, csrf, issue.0, issue.1, &people, &courses))
+        @match &lists {
+            Ok((people, courses)) => (issue_form(lang, csrf, issue.0, issue.1, people, courses)),
+            // The certificates still show (a change just made is seen);
+            // the form waits for the directory and the catalog.
+            Err(_) => p.note role="status" { (lang.pick(
+                "فهرست افراد و درس‌ها اکنون در دسترس نیست؛ صدور دستی گواهی را کمی بعد انجام دهید.",
+                "The people and courses cannot be read now; issue a certificate by hand a little later."
+            )) },
+        }
     })
 }
 
@@ -356,6 +365,15 @@ pub async fn issue(
             .await
             .map_err(|status| PageError::status(lang, status))?
     };
+    if person.is_none() && !form.trainee.is_empty() {
+        problems.add(
+            "trainee",
+            lang.pick(
+                "این فرد در فهرست کارکنان نیست.",
+                "This person is not in the staff directory.",
+            ),
+        );
+    }
     if problems.is_empty() {
         let result = state
             .backends

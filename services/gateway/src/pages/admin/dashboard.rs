@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use maud::{Markup, html};
 
 use super::courses::{catalog_actions, catalog_badge};
-use super::sessions::{session_actions, session_badge};
+use super::sessions::{session_actions, session_badge, told_on_cancel};
 use super::{Done, admin, flash, frame, list_table};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
@@ -57,11 +57,7 @@ pub async fn show(
         .unwrap_or_default();
     let seats = crate::pages::lookup::seats_of(&client, &sessions).await;
     // Who a cancellation tells: everyone holding or waiting for a seat.
-    let told = |id: &str| {
-        seats.get(id).map_or(0, |s| {
-            (s.confirmed_count + s.waitlisted_count + s.pending_approval_count) as usize
-        })
-    };
+    let told = |id: &str| told_on_cancel(seats.get(id));
     let delivery = client
         .enrolments()
         .get_delivery_status(epb::GetDeliveryStatusRequest {})
@@ -137,12 +133,13 @@ pub async fn show(
                     tbody {
                         @for session in &sessions {
                             @let capacity = session.details.as_ref().map_or(0, |d| d.capacity);
-                            @let taken = seats.get(&session.id).map_or(0, |s| s.confirmed_count);
+                            // "—" when enrolments cannot answer, rather than a wrong 0.
+                            @let taken = seats.get(&session.id).map_or_else(|| "—".to_owned(), |s| lang.num(s.confirmed_count));
                             tr {
                                 td { a href={ "/admin/sessions/" (session.id) } { (title_of(&session.course_id)) } }
                                 td { @if let Some(start) = instant(session.start_time.as_ref()) { (lang.date_time(start)) } }
                                 td { (session_badge(lang, session.status())) }
-                                td { (lang.num(taken)) " / " (lang.num(capacity)) }
+                                td { (taken) " / " (lang.num(capacity)) }
                                 td { (session_actions(lang, &web.csrf, session,
                                         told(&session.id), None)) }
                             }

@@ -1,8 +1,6 @@
 //! A session's status and its changes: the badge, the open / close / cancel
 //! controls (with how many a cancellation tells) and their handler.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -14,7 +12,6 @@ use maud::{Markup, html};
 use super::Sessions;
 use super::form::SessionForm;
 use crate::AppState;
-use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::admin::EditForm;
 use crate::pages::admin::editor::{self, Editor};
@@ -23,49 +20,10 @@ use crate::pages::forms::first;
 use crate::pages::layout::badge;
 use crate::web::{PageError, Viewer};
 
-/// Enrolments of a session by status (every page of them).
-pub async fn enrolment_counts(
-    caller: &AsCaller,
-    session_id: &str,
-) -> HashMap<epb::EnrolmentStatus, usize> {
-    let mut counts = HashMap::new();
-    let mut page_token = String::new();
-    for _ in 0..50 {
-        let Ok(page) = caller
-            .enrolments()
-            .list_enrolments(epb::ListEnrolmentsRequest {
-                page_size: 200,
-                page_token: page_token.clone(),
-                session_id: session_id.to_owned(),
-                ..Default::default()
-            })
-            .await
-            .map(tonic::Response::into_inner)
-        else {
-            break;
-        };
-        for enrolment in &page.enrolments {
-            *counts.entry(enrolment.status()).or_insert(0) += 1;
-        }
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        page_token = page.next_page_token;
-    }
-    counts
-}
-
 /// How many a cancellation tells: those confirmed, waitlisted or waiting
-/// for their manager.
-pub fn told_on_cancel(counts: &HashMap<epb::EnrolmentStatus, usize>) -> usize {
-    [
-        epb::EnrolmentStatus::Confirmed,
-        epb::EnrolmentStatus::Waitlisted,
-        epb::EnrolmentStatus::PendingApproval,
-    ]
-    .iter()
-    .map(|s| counts.get(s).copied().unwrap_or(0))
-    .sum()
+/// for their manager; `None` when the counts could not be read.
+pub fn told_on_cancel(seats: Option<&epb::SessionSeats>) -> Option<u32> {
+    seats.map(|s| s.confirmed_count + s.waitlisted_count + s.pending_approval_count)
 }
 
 /// A session status as a badge.
@@ -86,7 +44,7 @@ pub fn session_actions(
     lang: Lang,
     csrf: &str,
     session: &cpb::Session,
-    told: usize,
+    told: Option<u32>,
     reason_problem: Option<&str>,
 ) -> Markup {
     let status = session.status();
@@ -116,14 +74,20 @@ pub fn session_actions(
                     " "
                     button.danger type="submit" { (lang.pick("لغو دوره", "Cancel the session")) }
                     p.muted {
-                        @if told == 0 {
-                            (lang.pick("کسی ثبت‌نام نکرده است.", "No one is enrolled."))
-                        } @else {
-                            (lang.num(told)) " "
-                            (lang.pick(
-                                "ثبت‌نام لغو می‌شود و به آنان خبر داده می‌شود.",
-                                "enrolments will be cancelled and those people told."
-                            ))
+                        @match told {
+                            Some(0) => (lang.pick("کسی ثبت‌نام نکرده است.", "No one is enrolled.")),
+                            Some(told) => {
+                                (lang.num(told)) " "
+                                (lang.pick(
+                                    "ثبت‌نام لغو می‌شود و به آنان خبر داده می‌شود.",
+                                    "enrolments will be cancelled and those people told."
+                                ))
+                            },
+                            // The counts could not be read: no number, rather than a wrong one.
+                            None => (lang.pick(
+                                "ثبت‌نام همهٔ ثبت‌نام‌کنندگان لغو می‌شود و به آنان خبر داده می‌شود.",
+                                "Every enrolment will be cancelled and those people told."
+                            )),
                         }
                     }
                     @if let Some(problem) = reason_problem {
