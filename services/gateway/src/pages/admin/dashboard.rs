@@ -24,37 +24,39 @@ pub async fn show(
     let lang = viewer.lang;
     let web = admin(&viewer)?;
     let client = state.backends.as_caller(&web.token);
-    let courses = courses_listed(&client, &[])
-        .await
-        .map_err(|s| PageError::status(lang, s))?;
-    let programs = programs_listed(&client).await.unwrap_or_default();
-    let sessions = client
-        .sessions()
-        .list_sessions(cpb::ListSessionsRequest {
-            page_size: 200,
-            statuses: vec![
-                cpb::SessionStatus::Planned.into(),
-                cpb::SessionStatus::Open.into(),
-                cpb::SessionStatus::Closed.into(),
-            ],
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().sessions)
-        .unwrap_or_default();
-    let events = client
-        .events()
-        .list_events(cpb::ListEventsRequest {
-            page_size: 20,
-            start_time: Some(hamafza_proto::common::TimeRange {
-                start_time: Some(hamafza_kit::time::to_timestamp(hamafza_kit::time::now())),
-                end_time: None,
-            }),
-            ..Default::default()
-        })
-        .await
-        .map(|r| r.into_inner().events)
-        .unwrap_or_default();
+    // What the overview is of, read side by side; any of it unreadable is
+    // a page saying so, not an overview that looks empty.
+    let (mut session_client, mut event_client) = (client.sessions(), client.events());
+    let (courses, programs, sessions, events) = tokio::try_join!(
+        courses_listed(&client, &[]),
+        programs_listed(&client),
+        async {
+            let request = cpb::ListSessionsRequest {
+                page_size: 200,
+                statuses: vec![
+                    cpb::SessionStatus::Planned.into(),
+                    cpb::SessionStatus::Open.into(),
+                    cpb::SessionStatus::Closed.into(),
+                ],
+                ..Default::default()
+            };
+            let reply = session_client.list_sessions(request).await?;
+            Ok(reply.into_inner().sessions)
+        },
+        async {
+            let request = cpb::ListEventsRequest {
+                page_size: 20,
+                start_time: Some(hamafza_proto::common::TimeRange {
+                    start_time: Some(hamafza_kit::time::to_timestamp(hamafza_kit::time::now())),
+                    end_time: None,
+                }),
+                ..Default::default()
+            };
+            let reply = event_client.list_events(request).await?;
+            Ok(reply.into_inner().events)
+        },
+    )
+    .map_err(|s| PageError::status(lang, s))?;
     let seats = crate::pages::lookup::seats_of(&client, &sessions).await;
     // Who a cancellation tells: everyone holding or waiting for a seat.
     let told = |id: &str| told_on_cancel(seats.get(id));
