@@ -1047,3 +1047,47 @@ async fn with_enrolments_down_the_back_office_shows_no_counts_rather_than_wrong_
         "{overview}"
     );
 }
+
+#[tokio::test]
+async fn the_overview_shows_every_upcoming_session_a_page_at_a_time() {
+    let stack = Stack::start().await;
+    let course = fixtures::published_course(&stack, "PR-903", |_| {}).await;
+    let mut made = std::collections::HashSet::new();
+    for _ in 0..60 {
+        made.insert(fixtures::open_session(&stack, &course, |_| {}).await.id);
+    }
+    let admin = stack.browser();
+    admin.sign_in(ADMIN_SUBJECT).await;
+    let rows = |page: &str| -> Vec<String> {
+        page.split("<a href=\"/admin/sessions/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|id| uuid::Uuid::parse_str(id).is_ok())
+            .map(str::to_owned)
+            .collect()
+    };
+    let (mut seen, mut path, mut pages) = (Vec::new(), "/admin".to_owned(), 0);
+    loop {
+        let (status, page) = admin.text(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let shown = rows(&page);
+        assert!(shown.len() <= 50, "{} rows on {path}", shown.len());
+        seen.extend(shown);
+        pages += 1;
+        // The pager's link (the language switch also names the page).
+        match page
+            .split("class=\"button\" href=\"/admin?sessions_page=")
+            .nth(1)
+        {
+            Some(rest) => {
+                path = format!("/admin?sessions_page={}", rest.split('"').next().unwrap())
+            }
+            None => break,
+        }
+        assert!(pages < 10, "the pages end: {path}");
+    }
+    assert!(pages >= 2, "60 sessions take more than one page");
+    let distinct: std::collections::HashSet<_> = seen.iter().cloned().collect();
+    assert_eq!(distinct.len(), seen.len(), "no session on two pages");
+    assert!(made.is_subset(&distinct), "every session is shown");
+}

@@ -11,28 +11,46 @@ use super::{Done, admin, flash, frame, list_table};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::lookup::{courses_listed, programs_listed};
+use crate::pages::org::people::urlencode;
 use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
+
+/// Sessions per page of the overview.
+const SESSIONS_PER_PAGE: i32 = 50;
+
+/// The overview's query: the flash after a change, and which page of the
+/// upcoming sessions.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct OverviewQuery {
+    /// What was just done.
+    #[serde(flatten)]
+    pub done: Done,
+    /// The page of sessions (a page token; empty for the soonest).
+    #[serde(default)]
+    pub sessions_page: String,
+}
 
 /// `GET /admin`.
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(done): Query<Done>,
+    Query(query): Query<OverviewQuery>,
 ) -> Result<Markup, PageError> {
+    let done = &query.done;
     let lang = viewer.lang;
     let web = admin(&viewer)?;
     let client = state.backends.as_caller(&web.token);
     // What the overview is of, read side by side; any of it unreadable is
     // a page saying so, not an overview that looks empty.
     let (mut session_client, mut event_client) = (client.sessions(), client.events());
-    let (courses, programs, sessions, events) = tokio::try_join!(
+    let (courses, programs, (sessions, later_sessions), events) = tokio::try_join!(
         courses_listed(&client, &[]),
         programs_listed(&client),
         async {
             let request = cpb::ListSessionsRequest {
-                page_size: 200,
+                page_size: SESSIONS_PER_PAGE,
+                page_token: query.sessions_page.clone(),
                 statuses: vec![
                     cpb::SessionStatus::Planned.into(),
                     cpb::SessionStatus::Open.into(),
@@ -40,8 +58,8 @@ pub async fn show(
                 ],
                 ..Default::default()
             };
-            let reply = session_client.list_sessions(request).await?;
-            Ok(reply.into_inner().sessions)
+            let reply = session_client.list_sessions(request).await?.into_inner();
+            Ok((reply.sessions, reply.next_page_token))
         },
         async {
             let request = cpb::ListEventsRequest {
@@ -148,6 +166,19 @@ pub async fn show(
                         }
                     }
                 } }
+            }
+            @if !later_sessions.is_empty() || !query.sessions_page.is_empty() {
+                p.pager {
+                    @if !query.sessions_page.is_empty() {
+                        a.button.secondary href="/admin" { (lang.pick("نزدیک‌ترین دوره‌ها", "The soonest sessions")) }
+                        " "
+                    }
+                    @if !later_sessions.is_empty() {
+                        a.button href={ "/admin?sessions_page=" (urlencode(&later_sessions)) } {
+                            (lang.pick("دوره‌های بعدی", "Later sessions"))
+                        }
+                    }
+                }
             }
             h2 { (lang.pick("رویدادهای پیش رو", "Upcoming events")) }
             @if events.is_empty() {
