@@ -306,8 +306,8 @@ pub fn refusal(lang: Lang, error: &hamafza_kit::ApiError) -> &'static str {
             "At most 2,000 people can be enrolled at once.",
         ),
         "PERSON_NOT_IN_DIRECTORY" => (
-            "این فرد در فهرست کارکنان نیست.",
-            "This person is not in the staff directory.",
+            "این فرد در فهرست کارکنان شرکت شما نیست.",
+            "This person is not in your company's staff directory.",
         ),
         "PERSON_INACTIVE" => (
             "این فرد در فهرست کارکنان غیرفعال است.",

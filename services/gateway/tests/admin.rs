@@ -787,6 +787,12 @@ async fn with_courses_down_a_posted_form_is_a_page_saying_so_not_a_refused_form(
             && !page.contains("action=\"/admin/certificates/issue\""),
         "{page}"
     );
+    // A search by name, which needs the directory, says so beside the box.
+    let (status, page) = admin
+        .text("/admin/certificates?q=%D8%B3%D9%85%DB%8C%D8%B1%D8%A7")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("جست‌وجو اکنون ممکن نیست"), "{page}");
     let when = jalali_in(30);
     let event = [
         ("csrf", csrf.as_str()),
@@ -1087,6 +1093,12 @@ async fn the_overview_shows_every_upcoming_session_a_page_at_a_time() {
         assert!(pages < 10, "the pages end: {path}");
     }
     assert!(pages >= 2, "60 sessions take more than one page");
+    // A stale or mistyped page link shows the soonest sessions.
+    let (status, page) = admin.text("/admin?sessions_page=not-a-page").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let first = rows(&page);
+    assert!(!first.is_empty(), "{page}");
+    assert_eq!(first, seen[..first.len()]);
     let distinct: std::collections::HashSet<_> = seen.iter().cloned().collect();
     assert_eq!(distinct.len(), seen.len(), "no session on two pages");
     assert!(made.is_subset(&distinct), "every session is shown");

@@ -141,7 +141,8 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
     assert!(results.contains("۲ نفر ثبت‌نام شدند"), "{results}");
     assert!(results.contains("۱ مورد پذیرفته نشد"), "{results}");
     assert!(
-        results.contains("nobody-such") && results.contains("این فرد در فهرست کارکنان نیست."),
+        results.contains("nobody-such")
+            && results.contains("این فرد در فهرست کارکنان شرکت شما نیست."),
         "{results}"
     );
 
@@ -250,4 +251,75 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
     trainee.sign_in("trainee-msc-1").await;
     let (status, _) = trainee.text("/org").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn every_ticked_colleague_is_enrolled_past_a_page_of_the_directory_and_no_more_than_the_picker_offers()
+ {
+    use hamafza_proto::courses as cpb;
+    use hamafza_proto::courses::person_service_client::PersonServiceClient;
+    let stack = Stack::start().await;
+    let course = fixtures::published_course(&stack.stack, "PR-991", |_| {}).await;
+    let session = fixtures::open_session(&stack.stack, &course, |details| {
+        details.capacity = 300;
+    })
+    .await;
+    // More colleagues than one page of the directory (200).
+    let subjects: Vec<String> = (0..205).map(|i| format!("msc-zz-{i:03}")).collect();
+    PersonServiceClient::new(stack.stack.channel(Svc::Courses))
+        .import_people(
+            stack.request(
+                ADMIN,
+                cpb::ImportPeopleRequest {
+                    people: subjects
+                        .iter()
+                        .map(|subject| cpb::Person {
+                            subject: subject.clone(),
+                            name: Some(hamafza_testkit::text(&format!("همکار {subject}"), subject)),
+                            organization_id: "msc".to_owned(),
+                            active: true,
+                            ..Default::default()
+                        })
+                        .collect(),
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    let browser = stack.browser();
+    browser.sign_in(MSC_MANAGER).await;
+    let (_, form) = browser
+        .text(&format!("/org/enrol?session={}", session.id))
+        .await;
+    let (csrf, request_id) = (hidden(&form, "csrf"), hidden(&form, "request_id"));
+    let mut ticked = vec![
+        ("csrf", csrf.clone()),
+        ("request_id", request_id.clone()),
+        ("session_id", session.id.clone()),
+    ];
+    ticked.extend(subjects.iter().map(|s| ("subject", s.clone())));
+    let ticked: Vec<(&str, &str)> = ticked.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let enrolled = browser.post("/org/enrol", &ticked).await;
+    assert_eq!(enrolled.status(), StatusCode::OK);
+    let results = enrolled.text().await.unwrap();
+    assert!(results.contains("۲۰۵ نفر ثبت‌نام شدند"), "{results}");
+    assert_eq!(
+        fixtures::enrolments_in(&stack.stack, &session.id)
+            .await
+            .len(),
+        205
+    );
+
+    // More than the picker offers is refused whole, in the catalogue's words.
+    let many: Vec<String> = (0..2_001).map(|i| format!("msc-many-{i}")).collect();
+    let mut too_many = vec![
+        ("csrf", csrf.as_str()),
+        ("request_id", "too-many-1"),
+        ("session_id", session.id.as_str()),
+    ];
+    too_many.extend(many.iter().map(|s| ("subject", s.as_str())));
+    let refused = browser.post("/org/enrol", &too_many).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("حداکثر ۲٬۰۰۰ نفر"), "{refused}");
 }

@@ -233,8 +233,10 @@ async fn page_body(
         },
         issue_lists(&caller),
     );
-    let unavailable = |status| PageError::status(lang, status);
-    let (found, expiring) = (found.map_err(unavailable)?, expiring.map_err(unavailable)?);
+    let expiring = expiring.map_err(|status| PageError::status(lang, status))?;
+    if let Err(status) = &lists {
+        tracing::warn!(code = ?status.code(), "the issue form's people or courses unavailable");
+    }
     Ok(html! {
         form.filters method="get" action="/admin/certificates" {
             label for="q" { (lang.pick("شماره یا نام فرد: ", "Serial or person: ")) }
@@ -242,10 +244,15 @@ async fn page_body(
             button type="submit" { (lang.pick("جست‌وجو", "Search")) }
         }
         @if !search_text.trim().is_empty() {
-            @if found.is_empty() {
-                p.muted { (lang.pick("گواهی‌ای پیدا نشد.", "No certificate found.")) }
-            } @else {
-                (table(lang, csrf, &found, true))
+            @match &found {
+                // A search by name needs the directory: said here, the rest
+                // of the page still shown.
+                Err(_) => p.note role="status" { (lang.pick(
+                    "جست‌وجو اکنون ممکن نیست؛ کمی بعد دوباره تلاش کنید یا با شمارهٔ گواهی جست‌وجو کنید.",
+                    "The search cannot be made now; try again a little later, or search by serial."
+                )) },
+                Ok(found) if found.is_empty() => p.muted { (lang.pick("گواهی‌ای پیدا نشد.", "No certificate found.")) },
+                Ok(found) => (table(lang, csrf, found, true)),
             }
         }
         h2 { (lang.pick("گواهی‌هایی که تا ۶۰ روز دیگر منقضی می‌شوند", "Expiring within 60 days")) }

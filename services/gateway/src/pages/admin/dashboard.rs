@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use maud::{Markup, html};
 
 use super::courses::{catalog_actions, catalog_badge};
-use super::sessions::{session_actions, session_badge, told_on_cancel};
+use super::sessions::{session_actions, session_badge};
 use super::{Done, admin, flash, frame, list_table};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
@@ -58,7 +58,19 @@ pub async fn show(
                 ],
                 ..Default::default()
             };
-            let reply = session_client.list_sessions(request).await?.into_inner();
+            let mut reply = session_client.list_sessions(request.clone()).await;
+            if let Err(status) = &reply
+                && status.code() == tonic::Code::InvalidArgument
+                && !request.page_token.is_empty()
+            {
+                // A stale or mistyped page link: the soonest sessions instead.
+                let first = cpb::ListSessionsRequest {
+                    page_token: String::new(),
+                    ..request
+                };
+                reply = session_client.list_sessions(first).await;
+            }
+            let reply = reply?.into_inner();
             Ok((reply.sessions, reply.next_page_token))
         },
         async {
@@ -77,7 +89,15 @@ pub async fn show(
     .map_err(|s| PageError::status(lang, s))?;
     let seats = crate::pages::lookup::seats_of(&client, &sessions).await;
     // Who a cancellation tells: everyone holding or waiting for a seat.
-    let told = |id: &str| told_on_cancel(seats.get(id));
+    // (Seat counts: a seat stays taken once its holder is marked, so after
+    // marking this can count more than a cancellation reaches.)
+    let told = |id: &str| {
+        seats.get(id).map(|s| {
+            s.confirmed_count
+                .saturating_add(s.waitlisted_count)
+                .saturating_add(s.pending_approval_count)
+        })
+    };
     let delivery = client
         .enrolments()
         .get_delivery_status(epb::GetDeliveryStatusRequest {})

@@ -199,7 +199,7 @@ pub async fn submit(
     let request_id = first(&form, "request_id").to_owned();
     let mut subjects = form.get("subject").cloned().unwrap_or_default();
     let mut seen = std::collections::HashSet::new();
-    subjects.retain(|subject| seen.insert(subject.clone()));
+    subjects.retain(|subject| !subject.trim().is_empty() && seen.insert(subject.clone()));
     if subjects.is_empty() {
         return Ok(Redirect::to(&format!(
             "/org/enrol?session={}&problem=none",
@@ -208,7 +208,9 @@ pub async fn submit(
         .into_response());
     }
     // As many as the picker offers (bounded work for one request).
-    let most = crate::pages::lookup::PICKER_PAGES * 200;
+    const MOST: usize = crate::pages::lookup::PICKER_PAGES * 200;
+    const _: () = assert!(MOST == 2_000, "the catalogue's TOO_MANY_PEOPLE says 2,000");
+    let most = MOST;
     if subjects.len() > most {
         return Err(PageError::api(
             lang,

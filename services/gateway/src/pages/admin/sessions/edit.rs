@@ -8,7 +8,7 @@ use hamafza_proto::enrolments as epb;
 use maud::{Markup, html};
 
 use super::form::{FIELDS, SessionForm};
-use super::status::{session_actions, session_badge, told_on_cancel};
+use super::status::{enrolment_counts, session_actions, session_badge, told_on_cancel};
 use super::view::{Lists, form_body, lists};
 use crate::AppState;
 use crate::backends::AsCaller;
@@ -16,7 +16,6 @@ use crate::i18n::Lang;
 use crate::pages::admin::editor::{Editor, Refused, mask};
 use crate::pages::admin::{Problems, Showing, frame};
 use crate::pages::lookup::person_named;
-use crate::pages::lookup::seats_of;
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 use tonic::Status;
@@ -103,13 +102,13 @@ impl Editor for Sessions {
     ) -> Markup {
         let lang = viewer.lang;
         let csrf = &web.csrf;
-        let caller = state.backends.as_caller(&web.token);
-        let seats = seats_of(&caller, [session]).await.remove(&session.id);
+        let counts = enrolment_counts(&state.backends.as_caller(&web.token), &session.id).await;
         // "—" when enrolments cannot answer, rather than a wrong 0.
-        let count = |count: fn(&epb::SessionSeats) -> u32| {
-            seats
-                .as_ref()
-                .map_or_else(|| "—".to_owned(), |s| lang.num(count(s)))
+        let count = |status: epb::EnrolmentStatus| {
+            counts.as_ref().map_or_else(
+                || "—".to_owned(),
+                |counts| lang.num(counts.get(&status).copied().unwrap_or(0)),
+            )
         };
         let course = lists.courses.iter().find(|c| c.id == session.course_id);
         let d = course.and_then(|c| c.details.clone()).unwrap_or_default();
@@ -124,12 +123,12 @@ impl Editor for Sessions {
                 p {
                     (session_badge(lang, session.status()))
                     @if let Some(start) = start { " " span.muted { (lang.date_time(start)) } }
-                    " · " (lang.pick("ثبت‌نام قطعی: ", "Confirmed: ")) (count(|s| s.confirmed_count))
-                    " · " (lang.pick("فهرست انتظار: ", "Waitlisted: ")) (count(|s| s.waitlisted_count))
-                    " · " (lang.pick("در انتظار تأیید: ", "Awaiting approval: ")) (count(|s| s.pending_approval_count))
+                    " · " (lang.pick("ثبت‌نام قطعی: ", "Confirmed: ")) (count(epb::EnrolmentStatus::Confirmed))
+                    " · " (lang.pick("فهرست انتظار: ", "Waitlisted: ")) (count(epb::EnrolmentStatus::Waitlisted))
+                    " · " (lang.pick("در انتظار تأیید: ", "Awaiting approval: ")) (count(epb::EnrolmentStatus::PendingApproval))
                     " · " a href={ "/sessions/" (session.id) } { (lang.pick("صفحهٔ عمومی", "Public page")) }
                 }
-                (session_actions(lang, csrf, session, told_on_cancel(seats.as_ref()), problems.get("reason")))
+                (session_actions(lang, csrf, session, told_on_cancel(counts.as_ref()), problems.get("reason")))
                 (form_body(lang, csrf, Some(session), shown.values, problems, shown.notice, lists))
             },
         )
