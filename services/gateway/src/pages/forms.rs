@@ -23,6 +23,11 @@ pub fn form_values(body: &[u8]) -> HashMap<String, Vec<String>> {
     values
 }
 
+/// `value` encoded for a URL's query or path.
+pub fn urlencode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
 /// The first value of `key` in a parsed form, or empty.
 pub fn first<'a>(values: &'a HashMap<String, Vec<String>>, key: &str) -> &'a str {
     values

@@ -368,23 +368,22 @@ pub async fn issue(
     let person = if form.trainee.is_empty() {
         None
     } else {
-        person_named(&caller, &form.trainee)
+        let person = person_named(&caller, &form.trainee)
             .await
-            .map_err(|status| PageError::status(lang, status))?
+            .map_err(|status| PageError::status(lang, status))?;
+        if person.is_none() {
+            problems.add(
+                "trainee",
+                lang.pick(
+                    "این فرد در فهرست کارکنان نیست.",
+                    "This person is not in the staff directory.",
+                ),
+            );
+        }
+        person
     };
-    if person.is_none() && !form.trainee.is_empty() {
-        problems.add(
-            "trainee",
-            lang.pick(
-                "این فرد در فهرست کارکنان نیست.",
-                "This person is not in the staff directory.",
-            ),
-        );
-    }
     if problems.is_empty() {
-        let result = state
-            .backends
-            .as_caller(&web.token)
+        let result = caller
             .certification()
             .issue_manual_certificate(certpb::IssueManualCertificateRequest {
                 request_id: first(&values, "request_id").to_owned(),

@@ -179,7 +179,7 @@ fn certificates_html(lang: Lang, certificates: &[certpb::Certificate]) -> maud::
                 @for certificate in certificates {
                     @let trainee = certificate.trainee.clone().unwrap_or_default();
                     tr {
-                        td { a href={ "/org/people/" (super::people::urlencode(&trainee.subject)) } { (trainee.name) } }
+                        td { a href={ "/org/people/" (crate::pages::forms::urlencode(&trainee.subject)) } { (trainee.name) } }
                         td { a href={ "/verify/" (certificate.serial) } { (lang.text(certificate.title.as_ref())) } }
                         td {
                             @if let Some(until) = instant(certificate.valid_until.as_ref()) { (lang.date(until)) }

@@ -1,13 +1,14 @@
 //! Enrolling colleagues: ticked from the company's people into one session,
 //! or from an uploaded CSV / Excel file, each with a result per person.
 
+use std::collections::{HashMap, HashSet};
+
 use axum::body::Bytes;
 use axum::extract::{Multipart, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hamafza_kit::sheet::{self, Limits, Table};
 use maud::{Markup, html};
 use serde::Deserialize;
-use std::collections::HashMap;
 
 use super::{
     first, heading, item_request_id, manager, open_sessions, posted_change, session_label,
@@ -198,26 +199,25 @@ pub async fn submit(
     let session_id = first(&form, "session_id").to_owned();
     let request_id = first(&form, "request_id").to_owned();
     let mut subjects = form.get("subject").cloned().unwrap_or_default();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     subjects.retain(|subject| !subject.trim().is_empty() && seen.insert(subject.clone()));
     if subjects.is_empty() {
         return Ok(Redirect::to(&format!(
             "/org/enrol?session={}&problem=none",
-            super::people::urlencode(&session_id)
+            crate::pages::forms::urlencode(&session_id)
         ))
         .into_response());
     }
     // As many as the picker offers (bounded work for one request).
     const MOST: usize = crate::pages::lookup::PICKER_PAGES * 200;
     const _: () = assert!(MOST == 2_000, "the catalogue's TOO_MANY_PEOPLE says 2,000");
-    let most = MOST;
-    if subjects.len() > most {
+    if subjects.len() > MOST {
         return Err(PageError::api(
             lang,
             ApiError::new(
                 hamafza_kit::ErrorCode::InvalidArgument,
                 "TOO_MANY_PEOPLE",
-                format!("at most {most} people at once"),
+                format!("at most {MOST} people at once"),
             ),
         ));
     }

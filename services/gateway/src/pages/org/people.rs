@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::{catalog_of, course_title, download, download_links, heading, manager};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
+use crate::pages::forms::urlencode;
 use crate::pages::layout::page;
 use crate::pages::learning::status_badge;
 use crate::web::{PageError, PageReply, Viewer};
@@ -326,9 +327,4 @@ pub async fn transcript(
         },
     )
     .into_response())
-}
-
-/// `value` for a query string or path segment.
-pub fn urlencode(value: &str) -> String {
-    form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
