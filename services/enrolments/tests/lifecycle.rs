@@ -314,6 +314,88 @@ async fn courses_that_need_approval_wait_for_the_trainees_manager() {
 }
 
 #[tokio::test]
+async fn seats_count_who_waits_and_who_was_assessed_for_many_sessions_in_one_call() {
+    let stack = Stack::start().await;
+    let course = published_course(&stack, "PR-210", |_| {}).await;
+    let approval = published_course(&stack, "PR-211", |d| d.requires_manager_approval = true).await;
+    // One seat: msc takes it and is then assessed (the seat stays held); two wait.
+    let full = stack.open_session(&course, 1, &[]).await;
+    let held = enrolled(&stack, TRAINEE_MSC, &full.id, "a").await;
+    for (who, tag) in [(TRAINEE_KSC, "b"), (TRAINEE_GEGH, "c")] {
+        let waiting = enrolled(&stack, who, &full.id, tag).await;
+        assert_eq!(waiting.status(), pb::EnrolmentStatus::Waitlisted);
+    }
+    let done = fixtures::attend_and_complete_ahead(&stack, &full, &held.id, Some(90), "d").await;
+    assert_eq!(done.status(), pb::EnrolmentStatus::Completed);
+    // msc may hold one of three seats: its second trainee waits.
+    let quota = stack.open_session(&course, 3, &[("msc", 1)]).await;
+    for (who, tag) in [(TRAINEE_MSC, "e"), (TRAINEE_MSC_2, "f"), (TRAINEE_KSC, "g")] {
+        enrolled(&stack, who, &quota.id, tag).await;
+    }
+    // Two wait for their managers.
+    let pending = stack.open_session(&approval, 5, &[]).await;
+    for (who, tag) in [(TRAINEE_MSC, "h"), (TRAINEE_KSC, "i")] {
+        enrolled(&stack, who, &pending.id, tag).await;
+    }
+    let empty = stack.open_session(&course, 7, &[]).await;
+
+    let session_ids = vec![
+        pending.id.clone(),
+        empty.id.clone(),
+        full.id.clone(),
+        quota.id.clone(),
+    ];
+    let request = stack.request(MANAGER_MSC, pb::BatchGetSessionSeatsRequest { session_ids });
+    let seats = stack
+        .client()
+        .batch_get_session_seats(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .sessions;
+    let counts: Vec<_> = seats
+        .iter()
+        .map(|s| {
+            (
+                s.session_id.as_str(),
+                [
+                    s.capacity,
+                    s.confirmed_count,
+                    s.assessed_count,
+                    s.seats_left,
+                    s.waitlisted_count,
+                    s.pending_approval_count,
+                ],
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            (pending.id.as_str(), [5, 0, 0, 5, 0, 2]),
+            (empty.id.as_str(), [7, 0, 0, 7, 0, 0]),
+            (full.id.as_str(), [1, 1, 1, 0, 2, 0]),
+            (quota.id.as_str(), [3, 2, 0, 1, 1, 0]),
+        ],
+        "in the order asked: capacity, held, assessed, left, waitlisted, pending"
+    );
+    let quotas: Vec<_> = seats[3]
+        .quotas
+        .iter()
+        .map(|q| (q.organization_id.as_str(), q.quota, q.confirmed_count))
+        .collect();
+    assert_eq!(quotas, [("msc", 1, 1)]);
+    assert_eq!(
+        (
+            seats[3].seats_left_for_caller_organization,
+            seats[1].seats_left_for_caller_organization
+        ),
+        (0, 7),
+        "msc's quota is used; no quota elsewhere"
+    );
+}
+
+#[tokio::test]
 async fn attendance_and_score_decide_completion_and_completions_wait_in_the_outbox() {
     let (stack, session) = Stack::with_session_under_way("PR-204", 10).await;
     let passer = enrolled(&stack, TRAINEE_MSC, &session.id, "a").await;

@@ -13,7 +13,7 @@ use chrono::{Datelike, Duration, Utc};
 use common::*;
 use hamafza_kit::jalali;
 use hamafza_proto::courses as cpb;
-use hamafza_testkit::people::{COUNCIL_A, COUNCIL_B, TRAINEE_MSC};
+use hamafza_testkit::people::{COUNCIL_A, COUNCIL_B, TRAINEE_KSC, TRAINEE_MSC};
 use reqwest::StatusCode;
 
 /// The demo's platform admin and trainee on the development sign-in page.
@@ -1028,6 +1028,11 @@ async fn with_enrolments_down_the_back_office_shows_no_counts_rather_than_wrong_
     fixtures::enrol_self(&stack, TRAINEE_MSC, &session.id, "counted-1")
         .await
         .unwrap();
+    // A second trainee already assessed: their seat stays held, but a
+    // cancellation no longer reaches them, and neither page counts them.
+    let assessed = fixtures::enrolled(&stack, TRAINEE_KSC, &session.id, "counted-2").await;
+    fixtures::attend_and_complete_ahead(&stack, &session, &assessed.id, Some(90), "counted-2")
+        .await;
     let admin = stack.browser();
     admin.sign_in(ADMIN_SUBJECT).await;
     let edit = format!("/admin/sessions/{}", session.id);
@@ -1035,6 +1040,11 @@ async fn with_enrolments_down_the_back_office_shows_no_counts_rather_than_wrong_
     assert!(
         page.contains("ثبت‌نام قطعی: ۱") && page.contains("۱ ثبت‌نام لغو می‌شود"),
         "{page}"
+    );
+    let (_, overview) = admin.text("/admin").await;
+    assert!(
+        overview.contains("۱ ثبت‌نام لغو می‌شود") && !overview.contains("۲ ثبت‌نام لغو می‌شود"),
+        "{overview}"
     );
 
     stack.stack.stop(Svc::Enrolments).await;

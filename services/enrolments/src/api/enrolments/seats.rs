@@ -36,9 +36,7 @@ impl EnrolmentsApi {
         let counted = self.store.seat_counts(&ids).await?;
         let mut sessions = Vec::with_capacity(ids.len());
         for id in &ids {
-            let Some((seats, quotas, waitlisted, pending)) =
-                counted.iter().find(|(s, ..)| s.session_id == *id)
-            else {
+            let Some(counts) = counted.get(id) else {
                 // Nobody has enrolled yet: every seat is free.
                 let facts = self.courses.session_facts(*id).await?;
                 let own_quota = facts
@@ -56,6 +54,7 @@ impl EnrolmentsApi {
                         .min(facts.capacity),
                     waitlisted_count: 0,
                     pending_approval_count: 0,
+                    assessed_count: 0,
                     quotas: facts
                         .quotas
                         .iter()
@@ -68,6 +67,7 @@ impl EnrolmentsApi {
                 });
                 continue;
             };
+            let (seats, quotas) = (&counts.seats, &counts.quotas);
             let capacity = u32::try_from(seats.capacity).unwrap_or(0);
             let taken = u32::try_from(seats.taken).unwrap_or(0);
             let left = capacity.saturating_sub(taken);
@@ -87,8 +87,9 @@ impl EnrolmentsApi {
                 confirmed_count: taken,
                 seats_left: left,
                 seats_left_for_caller_organization: own_left,
-                waitlisted_count: u32::try_from(*waitlisted).unwrap_or(u32::MAX),
-                pending_approval_count: u32::try_from(*pending).unwrap_or(u32::MAX),
+                waitlisted_count: u32::try_from(counts.waitlisted).unwrap_or(u32::MAX),
+                pending_approval_count: u32::try_from(counts.pending).unwrap_or(u32::MAX),
+                assessed_count: u32::try_from(counts.assessed).unwrap_or(u32::MAX),
                 quotas: quotas
                     .iter()
                     .map(|q| pb::OrganizationSeats {

@@ -30,6 +30,7 @@ pub use evaluations::{EvaluationFacts, EvaluationScope, EvaluationTally, Organiz
 pub use hamafza_kit::idempotency::{KeyRow, RequestKey};
 pub use lifecycle::KeyedAnswer;
 pub use outbox::DeliveryStatus;
+pub use seats::SeatCounts;
 pub use views::{EnrolmentFilter, EnrolmentView, Visibility};
 
 use crate::domain::EnrolmentsError;

@@ -1,6 +1,8 @@
 //! Seats and the waitlist: the per-session seat and quota rows that guard
 //! capacity, taking and freeing seats, and promoting from the waitlist.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
     Alias, Expr, OnConflict, Query, SelectStatement, SimpleExpr, SubQueryStatement, UpdateStatement,
@@ -25,35 +27,87 @@ impl Store {
             .await?)
     }
 
-    /// Seat rows and quota rows of several sessions, with waitlist and
-    /// pending counts.
-    pub async fn seat_counts(
-        &self,
-        sessions: &[Uuid],
-    ) -> Result<Vec<(session_seats::Model, Vec<quota_seats::Model>, u64, u64)>> {
+    /// The seats of several sessions that anyone has enrolled in, in three
+    /// statements whatever their number: their seat rows, their quota rows,
+    /// and their enrolments counted by status; by session. A session nobody
+    /// has enrolled in yet has no seat row and is not in the answer.
+    pub async fn seat_counts(&self, sessions: &[Uuid]) -> Result<HashMap<Uuid, SeatCounts>> {
         let rows = session_seats::Entity::find()
-            .filter(session_seats::Column::SessionId.is_in(sessions.to_vec()))
-            .all(&self.db)
-            .await?;
-        let mut result = Vec::with_capacity(rows.len());
-        for row in rows {
-            let quotas = quota_seats::Entity::find()
-                .filter(quota_seats::Column::SessionId.eq(row.session_id))
-                .order_by_asc(quota_seats::Column::OrganizationId)
-                .all(&self.db)
-                .await?;
-            let count = |status: EnrolmentStatus| {
-                enrolment::Entity::find()
-                    .filter(enrolment::Column::SessionId.eq(row.session_id))
-                    .filter(enrolment::Column::Status.eq(status))
-                    .count(&self.db)
+            .filter(session_seats::Column::SessionId.is_in(sessions.iter().copied()))
+            .all(&self.db);
+        let quotas = quota_seats::Entity::find()
+            .filter(quota_seats::Column::SessionId.is_in(sessions.iter().copied()))
+            .order_by_asc(quota_seats::Column::SessionId)
+            .order_by_asc(quota_seats::Column::OrganizationId)
+            .all(&self.db);
+        let counted = enrolment::Entity::find()
+            .select_only()
+            .column(enrolment::Column::SessionId)
+            .column(enrolment::Column::Status)
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .filter(enrolment::Column::SessionId.is_in(sessions.iter().copied()))
+            .filter(enrolment::Column::Status.is_in(COUNTED))
+            .group_by(enrolment::Column::SessionId)
+            .group_by(enrolment::Column::Status)
+            .into_tuple::<(Uuid, EnrolmentStatus, i64)>()
+            .all(&self.db);
+        let (rows, quotas, counted) = tokio::try_join!(rows, quotas, counted)?;
+        let mut result: HashMap<Uuid, SeatCounts> = rows
+            .into_iter()
+            .map(|seats| {
+                let counts = SeatCounts {
+                    seats,
+                    quotas: Vec::new(),
+                    waitlisted: 0,
+                    pending: 0,
+                    assessed: 0,
+                };
+                (counts.seats.session_id, counts)
+            })
+            .collect();
+        for quota in quotas {
+            if let Some(counts) = result.get_mut(&quota.session_id) {
+                counts.quotas.push(quota);
+            }
+        }
+        for (session_id, status, n) in counted {
+            let Some(counts) = result.get_mut(&session_id) else {
+                continue;
             };
-            let waitlisted = count(EnrolmentStatus::Waitlisted).await?;
-            let pending = count(EnrolmentStatus::PendingApproval).await?;
-            result.push((row, quotas, waitlisted, pending));
+            let n = u64::try_from(n).unwrap_or(0);
+            match status {
+                EnrolmentStatus::Waitlisted => counts.waitlisted += n,
+                EnrolmentStatus::PendingApproval => counts.pending += n,
+                _ => counts.assessed += n,
+            }
         }
         Ok(result)
     }
+}
+
+/// The statuses [`Store::seat_counts`] counts: waiting for a seat, waiting
+/// for approval, and assessed (whose seats stay held).
+const COUNTED: [EnrolmentStatus; 5] = [
+    EnrolmentStatus::Waitlisted,
+    EnrolmentStatus::PendingApproval,
+    EnrolmentStatus::Completed,
+    EnrolmentStatus::Failed,
+    EnrolmentStatus::NoShow,
+];
+
+/// A session's seats as [`Store::seat_counts`] reads them.
+#[derive(Debug, Clone)]
+pub struct SeatCounts {
+    /// The seat row: capacity, and `taken` (every seat held).
+    pub seats: session_seats::Model,
+    /// Its quota rows, by organization.
+    pub quotas: Vec<quota_seats::Model>,
+    /// Enrolments waiting for a seat.
+    pub waitlisted: u64,
+    /// Enrolments waiting for approval.
+    pub pending: u64,
+    /// Enrolments assessed (completed, failed, no-show), still holding seats.
+    pub assessed: u64,
 }
 
 /// Copies the session's current facts into its seat row (creating it on the

@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use maud::{Markup, html};
 
 use super::courses::{catalog_actions, catalog_badge};
-use super::sessions::{session_actions, session_badge};
+use super::sessions::{Counts, session_actions, session_badge};
 use super::{Done, admin, flash, frame, list_table};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
@@ -88,16 +88,8 @@ pub async fn show(
     )
     .map_err(|s| PageError::status(lang, s))?;
     let seats = crate::pages::lookup::seats_of(&client, &sessions).await;
-    // Who a cancellation tells: everyone holding or waiting for a seat.
-    // (Seat counts: a seat stays taken once its holder is marked, so after
-    // marking this can count more than a cancellation reaches.)
-    let told = |id: &str| {
-        seats.get(id).map(|s| {
-            s.confirmed_count
-                .saturating_add(s.waitlisted_count)
-                .saturating_add(s.pending_approval_count)
-        })
-    };
+    // Who a cancellation tells: everyone confirmed or waiting.
+    let told = |id: &str| seats.get(id).map(|s| Counts::of(s).told_on_cancel());
     let delivery = client
         .enrolments()
         .get_delivery_status(epb::GetDeliveryStatusRequest {})

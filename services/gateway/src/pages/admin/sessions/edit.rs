@@ -4,18 +4,17 @@
 
 use hamafza_kit::ApiError;
 use hamafza_proto::courses as cpb;
-use hamafza_proto::enrolments as epb;
 use maud::{Markup, html};
 
 use super::form::{FIELDS, SessionForm};
-use super::status::{enrolment_counts, session_actions, session_badge, told_on_cancel};
+use super::status::{Counts, session_actions, session_badge};
 use super::view::{Lists, form_body, lists};
 use crate::AppState;
 use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::admin::editor::{Editor, Refused, mask};
 use crate::pages::admin::{Problems, Showing, frame};
-use crate::pages::lookup::person_named;
+use crate::pages::lookup::{person_named, seats_of};
 use crate::sessions::WebSession;
 use crate::web::{PageError, PageReply, Viewer};
 use tonic::Status;
@@ -102,14 +101,11 @@ impl Editor for Sessions {
     ) -> Markup {
         let lang = viewer.lang;
         let csrf = &web.csrf;
-        let counts = enrolment_counts(&state.backends.as_caller(&web.token), &session.id).await;
+        let seats = seats_of(&state.backends.as_caller(&web.token), [session]).await;
+        let counts = seats.get(&session.id).map(Counts::of);
         // "—" when enrolments cannot answer, rather than a wrong 0.
-        let count = |status: epb::EnrolmentStatus| {
-            counts.as_ref().map_or_else(
-                || "—".to_owned(),
-                |counts| lang.num(counts.get(&status).copied().unwrap_or(0)),
-            )
-        };
+        let count =
+            |n: fn(Counts) -> u32| counts.map_or_else(|| "—".to_owned(), |c| lang.num(n(c)));
         let course = lists.courses.iter().find(|c| c.id == session.course_id);
         let d = course.and_then(|c| c.details.clone()).unwrap_or_default();
         let title = format!("{} — {}", d.code, lang.text(d.title.as_ref()));
@@ -123,12 +119,12 @@ impl Editor for Sessions {
                 p {
                     (session_badge(lang, session.status()))
                     @if let Some(start) = start { " " span.muted { (lang.date_time(start)) } }
-                    " · " (lang.pick("ثبت‌نام قطعی: ", "Confirmed: ")) (count(epb::EnrolmentStatus::Confirmed))
-                    " · " (lang.pick("فهرست انتظار: ", "Waitlisted: ")) (count(epb::EnrolmentStatus::Waitlisted))
-                    " · " (lang.pick("در انتظار تأیید: ", "Awaiting approval: ")) (count(epb::EnrolmentStatus::PendingApproval))
+                    " · " (lang.pick("ثبت‌نام قطعی: ", "Confirmed: ")) (count(|c| c.confirmed))
+                    " · " (lang.pick("فهرست انتظار: ", "Waitlisted: ")) (count(|c| c.waitlisted))
+                    " · " (lang.pick("در انتظار تأیید: ", "Awaiting approval: ")) (count(|c| c.pending))
                     " · " a href={ "/sessions/" (session.id) } { (lang.pick("صفحهٔ عمومی", "Public page")) }
                 }
-                (session_actions(lang, csrf, session, told_on_cancel(counts.as_ref()), problems.get("reason")))
+                (session_actions(lang, csrf, session, counts.map(Counts::told_on_cancel), problems.get("reason")))
                 (form_body(lang, csrf, Some(session), shown.values, problems, shown.notice, lists))
             },
         )

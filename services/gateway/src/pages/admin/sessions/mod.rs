@@ -12,6 +12,6 @@ mod view;
 pub use edit::Sessions;
 pub use form::SessionForm;
 pub use new::NewQuery;
-pub use status::{act, enrolment_counts, session_actions, session_badge, told_on_cancel};
+pub use status::{Counts, act, session_actions, session_badge};
 pub use view::Lists;
 pub(crate) use view::form_at;

@@ -1,8 +1,6 @@
 //! A session's status and its changes: the badge, the open / close / cancel
 //! controls (with how many a cancellation tells) and their handler.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -14,7 +12,6 @@ use maud::{Markup, html};
 use super::Sessions;
 use super::form::SessionForm;
 use crate::AppState;
-use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::admin::EditForm;
 use crate::pages::admin::editor::{self, Editor};
@@ -23,54 +20,35 @@ use crate::pages::forms::first;
 use crate::pages::layout::badge;
 use crate::web::{PageError, Viewer};
 
-/// Enrolments of a session by status (every page of them); `None` when
-/// enrolments cannot answer (or the session has more than 10,000), so that
-/// a page shows no number rather than a wrong one.
-pub async fn enrolment_counts(
-    caller: &AsCaller,
-    session_id: &str,
-) -> Option<HashMap<epb::EnrolmentStatus, u32>> {
-    let mut counts = HashMap::new();
-    let mut page_token = String::new();
-    for _ in 0..50 {
-        let request = epb::ListEnrolmentsRequest {
-            page_size: 200,
-            page_token,
-            session_id: session_id.to_owned(),
-            ..Default::default()
-        };
-        let page = match caller.enrolments().list_enrolments(request).await {
-            Ok(reply) => reply.into_inner(),
-            Err(status) => {
-                tracing::warn!(code = ?status.code(), "enrolment counts unavailable");
-                return None;
-            }
-        };
-        for enrolment in &page.enrolments {
-            *counts.entry(enrolment.status()).or_insert(0) += 1;
-        }
-        if page.next_page_token.is_empty() {
-            return Some(counts);
-        }
-        page_token = page.next_page_token;
-    }
-    None
+/// A session's enrolments as its page counts them, from its seats (one
+/// call for any number of sessions, see [`seats_of`](crate::pages::lookup::seats_of)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Confirmed and not yet assessed (an assessed enrolment keeps its seat).
+    pub confirmed: u32,
+    /// Waiting for a seat.
+    pub waitlisted: u32,
+    /// Waiting for their manager's approval.
+    pub pending: u32,
 }
 
-/// How many a cancellation tells: those confirmed, waitlisted or waiting
-/// for their manager; `None` when the counts could not be read.
-pub fn told_on_cancel(counts: Option<&HashMap<epb::EnrolmentStatus, u32>>) -> Option<u32> {
-    let counts = counts?;
-    Some(
-        [
-            epb::EnrolmentStatus::Confirmed,
-            epb::EnrolmentStatus::Waitlisted,
-            epb::EnrolmentStatus::PendingApproval,
-        ]
-        .iter()
-        .map(|s| counts.get(s).copied().unwrap_or(0))
-        .fold(0u32, u32::saturating_add),
-    )
+impl Counts {
+    /// The counts in a session's seats.
+    pub fn of(seats: &epb::SessionSeats) -> Self {
+        Counts {
+            confirmed: seats.confirmed_count.saturating_sub(seats.assessed_count),
+            waitlisted: seats.waitlisted_count,
+            pending: seats.pending_approval_count,
+        }
+    }
+
+    /// How many a cancellation tells: those confirmed, waitlisted or waiting
+    /// for their manager.
+    pub fn told_on_cancel(self) -> u32 {
+        self.confirmed
+            .saturating_add(self.waitlisted)
+            .saturating_add(self.pending)
+    }
 }
 
 /// A session status as a badge.
