@@ -200,6 +200,22 @@ async fn the_readme_admin_flow_runs_as_written() {
     .await;
     assert!(found.status.success(), "{}", stderr(&found));
     assert_eq!(stdout(&found).trim(), certificates[0].id);
+
+    // The first member's votes, as the admin sees them: PR-210's approval
+    // with its comment, the newest.
+    let votes = admin(
+        &stack,
+        Some(&token),
+        &["council", "votes", "--voter", "council-msc", "-o", "json"],
+    )
+    .await;
+    assert!(votes.status.success(), "{}", stderr(&votes));
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&votes)).unwrap();
+    let newest = &listed["votes"][0];
+    assert_eq!(newest["courseId"], course.id.as_str(), "{listed}");
+    assert_eq!(newest["code"], "PR-210");
+    assert_eq!(newest["status"], "CATALOG_STATUS_PUBLISHED");
+    assert_eq!(newest["vote"]["comment"], "موافقم");
 }
 
 #[tokio::test]

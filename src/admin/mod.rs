@@ -138,9 +138,12 @@ pub enum Resource {
     /// The outbox from enrolments to certification.
     #[command(subcommand)]
     Outbox(enrolments::OutboxCommand),
-    /// What waits for the council: courses and programs in review, with their votes.
-    #[command(after_help = "Example:\n  hamafza admin council")]
-    Council,
+    /// What waits for the council: courses and programs in review, with
+    /// their votes; `council votes`: a member's votes.
+    #[command(
+        after_help = "Examples:\n  hamafza admin council\n  hamafza admin council votes --voter council-msc"
+    )]
+    Council(catalog::CouncilArgs),
 }
 
 /// Runs one admin command; the exit code says how it went.
@@ -166,6 +169,6 @@ async fn dispatch(context: &Context, resource: Resource) -> Result<(), Failure> 
         Resource::Enrolments(command) => enrolments::run(context, command).await,
         Resource::Certs(command) => certs::run(context, command).await,
         Resource::Outbox(command) => enrolments::outbox(context, command).await,
-        Resource::Council => catalog::council(context).await,
+        Resource::Council(args) => catalog::council(context, args).await,
     }
 }

@@ -366,3 +366,146 @@ async fn admins_set_how_many_approvals_the_council_needs() {
     assert_eq!(approved.status(), pb::CatalogStatus::Approved);
     assert_eq!(approved.review.unwrap().required_approvals, 1);
 }
+
+/// `who` lists `voter`'s votes (empty: their own), `page_size` a page.
+async fn council_votes(
+    server: &TestServer,
+    who: Who,
+    voter: &str,
+    page_size: i32,
+    page_token: &str,
+) -> Result<pb::ListCouncilVotesResponse, tonic::Status> {
+    let request = pb::ListCouncilVotesRequest {
+        voter_subject: voter.to_owned(),
+        page_size,
+        page_token: page_token.to_owned(),
+    };
+    let reply = server
+        .courses()
+        .list_council_votes(server.request(who, request))
+        .await;
+    reply.map(tonic::Response::into_inner)
+}
+
+/// What a listed vote was on: ("course" | "program", id).
+fn voted_on(vote: &pb::MemberVote) -> (&'static str, String) {
+    match vote.item.clone().unwrap() {
+        pb::member_vote::Item::CourseId(id) => ("course", id),
+        pb::member_vote::Item::ProgramId(id) => ("program", id),
+    }
+}
+
+#[tokio::test]
+async fn a_members_votes_are_listed_newest_first_a_page_at_a_time_with_what_they_were_on() {
+    let server = TestServer::start().await;
+    // The first member approves five courses; the second rejects the last.
+    let mut courses = Vec::new();
+    for i in 0..5 {
+        let course = server.create_course(&format!("PR-16{i}")).await;
+        submit_course(&server, ADMIN, &course.id).await.unwrap();
+        review_course(&server, COUNCIL_A, &course.id, APPROVE, "")
+            .await
+            .unwrap();
+        courses.push(course);
+    }
+    let reason = "ساعت‌ها برای این سرفصل‌ها کم است";
+    review_course(&server, COUNCIL_B, &courses[4].id, REJECT, reason)
+        .await
+        .unwrap();
+    // Then both approve a program.
+    let details = fixtures::program_details("PRP-1406", &[&courses[0]]);
+    let program = fixtures::create_program(&server, ADMIN, details)
+        .await
+        .unwrap();
+    fixtures::approve_program(&server, &program.id).await;
+
+    // The first member's own votes, two a page: every one once, newest first.
+    let (mut listed, mut token, mut pages) = (Vec::new(), String::new(), 0);
+    loop {
+        let page = council_votes(&server, COUNCIL_A, "", 2, &token)
+            .await
+            .unwrap();
+        assert!(page.votes.len() <= 2);
+        listed.extend(page.votes);
+        pages += 1;
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(pages, 3);
+    let on: Vec<_> = listed.iter().map(voted_on).collect();
+    let mut expected = vec![("program", program.id.clone())];
+    expected.extend(courses.iter().rev().map(|c| ("course", c.id.clone())));
+    assert_eq!(on, expected);
+    assert!(listed.iter().all(|v| {
+        let vote = v.vote.as_ref().unwrap();
+        vote.decision() == APPROVE
+            && vote.round == 1
+            && vote.voter.as_ref().unwrap().subject == COUNCIL_A.0
+    }));
+    // Each with what it was on, as it is now: the rejected course is a draft
+    // again after its first round.
+    let rejected = &listed[1];
+    assert_eq!(
+        (
+            rejected.code.as_str(),
+            rejected.status(),
+            rejected.review_round
+        ),
+        ("PR-164", pb::CatalogStatus::Draft, 1)
+    );
+    assert!(!rejected.title.as_ref().unwrap().fa.is_empty());
+    assert_eq!(
+        (listed[0].code.as_str(), listed[0].status()),
+        ("PRP-1406", pb::CatalogStatus::Approved)
+    );
+
+    // The second member's: the program, then the rejection with its reason.
+    let second = council_votes(&server, COUNCIL_B, "", 0, "").await.unwrap();
+    let decisions: Vec<_> = second
+        .votes
+        .iter()
+        .map(|v| {
+            let vote = v.vote.as_ref().unwrap();
+            (voted_on(v), vote.decision(), vote.comment.as_str())
+        })
+        .collect();
+    assert_eq!(
+        decisions,
+        [
+            (("program", program.id.clone()), APPROVE, ""),
+            (("course", courses[4].id.clone()), REJECT, reason),
+        ]
+    );
+    assert!(second.next_page_token.is_empty());
+
+    // An admin may list any member's; nobody's votes are an empty page.
+    let by_admin = council_votes(&server, ADMIN, COUNCIL_A.0, 0, "")
+        .await
+        .unwrap();
+    assert_eq!(by_admin.votes.len(), 6);
+    let nobody = council_votes(&server, ADMIN, "no-such-member", 0, "")
+        .await
+        .unwrap();
+    assert!(nobody.votes.is_empty() && nobody.next_page_token.is_empty());
+
+    // Trainees may not; a bad request says which field.
+    let status = council_votes(&server, TRAINEE, "", 0, "")
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied);
+    let status = council_votes(&server, COUNCIL_A, "", 0, "not-a-token")
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["page_token"]);
+    let status = council_votes(&server, COUNCIL_A, "", -1, "")
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["page_size"]);
+    let long = "x".repeat(201);
+    let status = council_votes(&server, COUNCIL_A, &long, 0, "")
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["voter_subject"]);
+}

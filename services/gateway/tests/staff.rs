@@ -8,6 +8,7 @@ mod common;
 
 use common::*;
 use hamafza_kit::auth::Role;
+use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 use hamafza_testkit::Who;
 use reqwest::StatusCode;
@@ -125,6 +126,82 @@ async fn a_council_member_votes_through_the_form_and_refusals_reshow_it() {
     assert!(!queue.contains("PR-180"), "no longer waiting");
     let (_, decided) = second.text("/council?tab=decided").await;
     assert!(decided.contains("PR-180") && decided.contains("مهدی کاظمی"));
+}
+
+#[tokio::test]
+async fn my_votes_lists_every_vote_of_the_member_a_page_at_a_time() {
+    let stack = Stack::start().await;
+    const MEMBER: Who = ("council-msc", "msc", &[Role::Council, Role::OrgManager]);
+    // 25 courses the member approved, one after another (two approvals are
+    // needed, so each still waits).
+    let mut codes = Vec::new();
+    for i in 0..25 {
+        let code = format!("PR-7{i:02}");
+        let course = fixtures::create_course(&stack, ADMIN, fixtures::course_details(&code))
+            .await
+            .unwrap();
+        fixtures::submit_course(&stack, ADMIN, &course.id)
+            .await
+            .unwrap();
+        fixtures::review_course(&stack, MEMBER, &course.id, cpb::VoteDecision::Approve, "")
+            .await
+            .unwrap();
+        codes.push(code);
+    }
+    let member = stack.browser();
+    member.sign_in(MEMBER.0).await;
+    let shown = |page: &str| -> Vec<String> {
+        codes
+            .iter()
+            .filter(|code| page.contains(&format!(">{code}<")))
+            .cloned()
+            .collect()
+    };
+    // The pager's link (the language switch also names the page).
+    let earlier = |page: &str| -> Option<String> {
+        let pattern = "class=\"button\" href=\"/council?tab=mine&amp;votes_page=";
+        let token = page.split(pattern).nth(1)?.split('"').next()?;
+        Some(format!("/council?tab=mine&votes_page={token}"))
+    };
+    let (status, first) = member.text("/council?tab=mine").await;
+    assert_eq!(status, StatusCode::OK);
+    let newest = shown(&first);
+    assert_eq!(newest.len(), 20, "a page of 20: {newest:?}");
+    assert!(newest.contains(&"PR-724".to_owned()), "the newest first");
+    let mut seen = newest;
+    let mut next = earlier(&first);
+    let mut pages = 1;
+    while let Some(path) = next {
+        let (status, page) = member.text(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(page.contains("تازه‌ترین رأی‌ها"), "a way back to the newest");
+        seen.extend(shown(&page));
+        next = earlier(&page);
+        pages += 1;
+        assert!(pages <= 5, "the pages end");
+    }
+    seen.sort();
+    assert_eq!(seen, codes, "every vote once");
+
+    // A stale page link shows the newest votes; in English the pager's words.
+    let (status, page) = member
+        .text("/council?tab=mine&votes_page=not-a-token")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(">PR-724<"), "{page}");
+    let (_, page) = member.text("/council?tab=mine&lang=en").await;
+    assert!(page.contains("Earlier votes"), "{page}");
+
+    // A member who has not voted (the demo's third) is told where to start.
+    let third = stack.browser();
+    third.sign_in("council-salco").await;
+    let (status, page) = third.text("/council?tab=mine").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("هنوز رأیی نداده‌اید"), "{page}");
+    assert!(
+        !page.contains("<tbody>") && !page.contains("votes_page="),
+        "{page}"
+    );
 }
 
 /// A session under way of the demo PR-101 (two meetings, no prerequisites,

@@ -1,16 +1,114 @@
-//! `hamafza admin council`: what waits for the council.
+//! `hamafza admin council`: what waits for the council, and a member's
+//! votes.
 
+use clap::{Args, Subcommand};
 use hamafza_proto::courses as pb;
 
 use super::approvals;
 use crate::admin::Output;
-use crate::admin::context::{Context, Outcome};
+use crate::admin::context::{Context, Outcome, every_page};
 use crate::admin::output::{View, emit, enum_name};
+
+/// `hamafza admin council [votes]`.
+#[derive(Debug, Args)]
+pub struct CouncilArgs {
+    /// Without one: what waits for the council.
+    #[command(subcommand)]
+    pub command: Option<CouncilCommand>,
+}
+
+/// What else the council's command shows.
+#[derive(Debug, Subcommand)]
+pub enum CouncilCommand {
+    /// The votes one council member has cast, in every round, newest first,
+    /// each with what it was on as it is now.
+    #[command(
+        after_help = "Examples:\n  hamafza admin council votes\n  hamafza admin council votes --voter council-msc"
+    )]
+    Votes {
+        /// The member (the subject of their token); yourself when not given.
+        #[arg(long, value_name = "SUBJECT")]
+        voter: Option<String>,
+    },
+}
+
+/// Runs `hamafza admin council [votes]`.
+pub async fn council(context: &Context, args: CouncilArgs) -> Outcome {
+    match args.command {
+        None => waiting(context).await,
+        Some(CouncilCommand::Votes { voter }) => member_votes(context, voter).await,
+    }
+}
+
+/// A member's votes, every page. `-o json` prints them as one
+/// ListCouncilVotesResponse.
+async fn member_votes(context: &Context, voter: Option<String>) -> Outcome {
+    let mut client = context.catalog();
+    let voter_subject = voter.unwrap_or_default();
+    let votes = every_page(async |page_token| {
+        let page = client
+            .list_council_votes(context.request(pb::ListCouncilVotesRequest {
+                voter_subject: voter_subject.clone(),
+                page_size: 200,
+                page_token,
+            }))
+            .await?
+            .into_inner();
+        Ok((page.votes, page.next_page_token))
+    })
+    .await?;
+    let lang = context.lang;
+    let columns = [
+        ("نوع", "kind"),
+        ("شناسه", "id"),
+        ("کد", "code"),
+        ("عنوان", "title"),
+        ("دور", "round"),
+        ("رأی", "decision"),
+        ("توضیح", "comment"),
+        ("زمان", "time"),
+        ("وضعیت کنونی", "status"),
+    ];
+    let mut view = View::list(&columns);
+    for voted in &votes {
+        let (kind, id) = match voted.item.clone() {
+            Some(pb::member_vote::Item::CourseId(id)) => (lang.pick("دوره", "course"), id),
+            Some(pb::member_vote::Item::ProgramId(id)) => (lang.pick("برنامه", "program"), id),
+            None => ("", String::new()),
+        };
+        let vote = voted.vote.clone().unwrap_or_default();
+        view.row(
+            id.clone(),
+            vec![
+                kind.to_owned(),
+                id,
+                voted.code.clone(),
+                lang.text(&voted.title),
+                lang.number(vote.round),
+                enum_name(vote.decision().as_str_name(), "VOTE_DECISION_"),
+                vote.comment.clone(),
+                lang.time(&vote.vote_time),
+                enum_name(voted.status().as_str_name(), "CATALOG_STATUS_"),
+            ],
+        );
+    }
+    let all = pb::ListCouncilVotesResponse {
+        votes,
+        next_page_token: String::new(),
+    };
+    emit(
+        lang,
+        context.output,
+        &all,
+        "hamafza.courses.v1.ListCouncilVotesResponse",
+        view,
+    )
+}
 
 /// What waits for the council: submitted courses and programs, their votes
 /// this round. `-o json` prints both lists as one ListCoursesResponse and
 /// one ListProgramsResponse, one JSON document each.
-pub async fn council(context: &Context) -> Outcome {
+async fn waiting(context: &Context) -> Outcome {
     let mut client = context.catalog();
     let submitted = vec![pb::CatalogStatus::Submitted as i32];
     let courses = client

@@ -17,7 +17,7 @@ use super::context::{Context, Outcome, present};
 use super::input::set_text;
 use super::output::{Encoded, Lang, View, emit, enum_name};
 
-pub use council::council;
+pub use council::{CouncilArgs, council};
 pub use courses::{CourseCommand, course_id, courses};
 pub use orgs::{OrgCommand, orgs};
 pub use programs::{ProgramCommand, programs};

@@ -5,6 +5,7 @@ mod audience;
 mod hosting;
 mod people_changes;
 mod search_index;
+mod votes_by_voter;
 
 use hamafza_kit::migration::{
     ColumnGroups, add_column_to_each, add_columns, create_indexes, drop_column_from_each,
@@ -17,6 +18,7 @@ use audience::CourseAudience;
 use hosting::HostedSessions;
 use people_changes::PeopleChanges;
 use search_index::SearchKeyTrigrams;
+use votes_by_voter::VotesByVoter;
 
 hamafza_kit::migrator! {
     /// Every migration of the courses database, in order.
@@ -32,6 +34,7 @@ hamafza_kit::migrator! {
         SearchKeyTrigrams,
         CourseAudience,
         PeopleChanges,
+        VotesByVoter,
     ]
 }
 

@@ -14,7 +14,7 @@ use crate::domain::catalog::{
 use crate::domain::values::{Category, Code, DeliveryMode, Required};
 use crate::domain::workflow::{CatalogStatus, VoteDecision};
 use crate::store::entities::council_vote;
-use crate::store::queries::{CourseRecord, ProgramRecord};
+use crate::store::queries::{CourseRecord, MemberVote, ProgramRecord, Subject};
 
 /// The wire status of a catalog status.
 pub fn catalog_status_to_wire(status: CatalogStatus) -> pb::CatalogStatus {
@@ -194,6 +194,26 @@ fn review_to_wire(
             Audience::Staff => votes.into_iter().map(vote_to_wire).collect(),
             Audience::Public => Vec::new(),
         },
+    }
+}
+
+/// A council member's vote, with what it was cast on, on the wire.
+pub fn member_vote_to_wire(member: MemberVote) -> pb::MemberVote {
+    let id = member.vote.subject_id.to_string();
+    let item = member.item;
+    pb::MemberVote {
+        item: Some(match member.subject {
+            Subject::Course => pb::member_vote::Item::CourseId(id),
+            Subject::Program => pb::member_vote::Item::ProgramId(id),
+        }),
+        code: item.code,
+        title: Some(LocalizedText {
+            fa: item.title_fa,
+            en: item.title_en,
+        }),
+        status: catalog_status_to_wire(item.status).into(),
+        review_round: u32::try_from(item.review_round).unwrap_or(0),
+        vote: Some(vote_to_wire(member.vote)),
     }
 }
 

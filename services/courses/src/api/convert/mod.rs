@@ -17,7 +17,7 @@ use hamafza_proto::common::{LocalizedText, TimeRange};
 
 pub use catalog::{
     Audience, catalog_status_to_wire, catalog_statuses_from_wire, course_draft, course_to_wire,
-    program_draft, program_to_wire, vote_decision_from_wire, vote_to_wire,
+    member_vote_to_wire, program_draft, program_to_wire, vote_decision_from_wire, vote_to_wire,
 };
 pub use events::{event_draft, event_kind_from_wire, event_to_wire};
 pub use organizations::{

@@ -237,4 +237,12 @@ impl CourseService for CoursesApi {
         let caller = signed_in(&request)?;
         reply(self.list_program_votes(&caller, request.into_inner()).await)
     }
+
+    async fn list_council_votes(
+        &self,
+        request: Request<pb::ListCouncilVotesRequest>,
+    ) -> Result<Response<pb::ListCouncilVotesResponse>, Status> {
+        let caller = signed_in(&request)?;
+        reply(self.list_council_votes(&caller, request.into_inner()).await)
+    }
 }

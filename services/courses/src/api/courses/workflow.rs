@@ -2,12 +2,13 @@
 //! draft, the council votes on it, an admin publishes what was approved and
 //! later retires it.
 
+use chrono::{DateTime, Utc};
 use hamafza_kit::auth::Caller;
-use hamafza_kit::{ApiError, Violations, time};
+use hamafza_kit::{ApiError, Violations, page, time};
 use hamafza_proto::courses as pb;
 use uuid::Uuid;
 
-use crate::api::convert::{parse_id, vote_decision_from_wire, vote_to_wire};
+use crate::api::convert::{member_vote_to_wire, parse_id, vote_decision_from_wire, vote_to_wire};
 use crate::api::{ADMIN, COUNCIL, CoursesApi};
 use crate::domain::CoursesError;
 use crate::domain::workflow::{RoundOutcome, Transition, VoteDecision};
@@ -15,6 +16,9 @@ use crate::store::queries::{Ballot, CourseRecord, ProgramRecord, Subject, Voter}
 
 /// Longest council comment, in characters.
 const COMMENT_CHARS: usize = 2000;
+
+/// Longest subject (a token's `sub`) a voter can have, in characters.
+const SUBJECT_CHARS: usize = 200;
 
 impl CoursesApi {
     /// Submits a draft course to the council.
@@ -193,6 +197,46 @@ impl CoursesApi {
             .list_subject_votes(caller, Subject::Program, &request.program_id)
             .await?;
         Ok(pb::ListProgramVotesResponse { votes })
+    }
+
+    /// The votes one council member cast, newest first, a page at a time.
+    pub(super) async fn list_council_votes(
+        &self,
+        caller: &Caller,
+        request: pb::ListCouncilVotesRequest,
+    ) -> Result<pb::ListCouncilVotesResponse, ApiError> {
+        caller.require_any(&[
+            hamafza_kit::auth::Role::PlatformAdmin,
+            hamafza_kit::auth::Role::Council,
+        ])?;
+        let mut v = Violations::new();
+        let size = v.take("page_size", page::size(request.page_size));
+        let after = v.take(
+            "page_token",
+            page::decode::<(DateTime<Utc>, Uuid)>(&request.page_token),
+        );
+        let voter = match request.voter_subject.trim() {
+            "" => caller.subject.as_str(),
+            voter if voter.chars().count() > SUBJECT_CHARS => {
+                v.add(
+                    "voter_subject",
+                    format!("must be at most {SUBJECT_CHARS} characters"),
+                );
+                ""
+            }
+            voter => voter,
+        };
+        v.finish()?;
+        let size = size.unwrap_or(page::DEFAULT_PAGE_SIZE);
+        let mut votes = self
+            .store
+            .member_votes(voter, after.flatten(), size + 1)
+            .await?;
+        let next_page_token = page::finish(&mut votes, size, |v| (v.vote.voted_at, v.vote.id));
+        Ok(pb::ListCouncilVotesResponse {
+            votes: votes.into_iter().map(member_vote_to_wire).collect(),
+            next_page_token,
+        })
     }
 
     /// Moves a program or course through the workflow on an admin's behalf.

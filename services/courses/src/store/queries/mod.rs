@@ -30,7 +30,7 @@ pub use organizations::OrganizationFilter;
 pub use people::PersonFilter;
 pub use programs::{ProgramFilter, ProgramRecord};
 pub use sessions::{SessionFilter, SessionRecord, meetings_of};
-pub use votes::{Ballot, Subject, Voter};
+pub use votes::{Ballot, MemberVote, Subject, VotedItem, Voter};
 
 use crate::domain::CoursesError;
 use crate::domain::workflow::CatalogStatus;

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -40,6 +40,33 @@ impl Subject {
             Self::Program => "program",
         }
     }
+}
+
+/// A council member's vote with what it was cast on, as
+/// [`Store::member_votes`] reads it.
+#[derive(Debug, Clone)]
+pub struct MemberVote {
+    /// A course or a program.
+    pub subject: Subject,
+    /// The course or program as it is now.
+    pub item: VotedItem,
+    /// The vote.
+    pub vote: council_vote::Model,
+}
+
+/// The course or program a vote was cast on, as it is now.
+#[derive(Debug, Clone)]
+pub struct VotedItem {
+    /// Its code.
+    pub code: String,
+    /// Its Persian title.
+    pub title_fa: String,
+    /// Its English title.
+    pub title_en: String,
+    /// Its status.
+    pub status: CatalogStatus,
+    /// Its latest review round.
+    pub review_round: i32,
 }
 
 /// Who cast a vote.
@@ -206,6 +233,98 @@ impl Store {
             .order_by_asc(council_vote::Column::Id)
             .all(&self.db)
             .await?)
+    }
+
+    /// The votes `voter` cast, newest first, after the `(voted_at, id)`
+    /// cursor, each with what it was cast on as it is now: three statements
+    /// for a page, whatever its size.
+    pub async fn member_votes(
+        &self,
+        voter: &str,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        limit: u64,
+    ) -> Result<Vec<MemberVote>> {
+        let mut query = council_vote::Entity::find()
+            .filter(council_vote::Column::VoterSubject.eq(voter))
+            .order_by_desc(council_vote::Column::VotedAt)
+            .order_by_desc(council_vote::Column::Id)
+            .limit(limit);
+        if let Some((voted_at, id)) = after {
+            query = query.filter(
+                Condition::any()
+                    .add(council_vote::Column::VotedAt.lt(voted_at))
+                    .add(
+                        Condition::all()
+                            .add(council_vote::Column::VotedAt.eq(voted_at))
+                            .add(council_vote::Column::Id.lt(id)),
+                    ),
+            );
+        }
+        let votes = query.all(&self.db).await?;
+        let ids_of = |subject: Subject| -> Vec<Uuid> {
+            votes
+                .iter()
+                .filter(|v| v.subject_kind == subject.kind())
+                .map(|v| v.subject_id)
+                .collect()
+        };
+        let (course_ids, program_ids) = (ids_of(Subject::Course), ids_of(Subject::Program));
+        let courses = async {
+            if course_ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            course::Entity::find()
+                .filter(course::Column::Id.is_in(course_ids))
+                .all(&self.db)
+                .await
+        };
+        let programs = async {
+            if program_ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            program::Entity::find()
+                .filter(program::Column::Id.is_in(program_ids))
+                .all(&self.db)
+                .await
+        };
+        let (courses, programs) = tokio::try_join!(courses, programs)?;
+        let mut items: HashMap<(&str, Uuid), VotedItem> = HashMap::new();
+        for row in courses {
+            let item = VotedItem {
+                code: row.code,
+                title_fa: row.title_fa,
+                title_en: row.title_en,
+                status: row.status,
+                review_round: row.review_round,
+            };
+            items.insert((Subject::Course.kind(), row.id), item);
+        }
+        for row in programs {
+            let item = VotedItem {
+                code: row.code,
+                title_fa: row.title_fa,
+                title_en: row.title_en,
+                status: row.status,
+                review_round: row.review_round,
+            };
+            items.insert((Subject::Program.kind(), row.id), item);
+        }
+        Ok(votes
+            .into_iter()
+            .filter_map(|vote| {
+                let subject = match vote.subject_kind.as_str() {
+                    "course" => Subject::Course,
+                    "program" => Subject::Program,
+                    _ => return None,
+                };
+                let item = items.get(&(subject.kind(), vote.subject_id))?.clone();
+                Some(MemberVote {
+                    subject,
+                    item,
+                    vote,
+                })
+            })
+            .collect())
     }
 
     async fn round_of(&self, db: &impl ConnectionTrait, subject: Subject, id: Uuid) -> Result<i32> {

@@ -6,11 +6,10 @@ use hamafza_proto::courses as cpb;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{
-    Item, catalog_badge, council_only, decision_badge, quorum, vote_by, voter, votes_of, when,
-};
+use super::{Item, catalog_badge, council_only, decision_badge, quorum, vote_by, voter, when};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
+use crate::pages::forms::urlencode;
 use crate::pages::layout::page;
 use crate::web::{PageError, Viewer};
 
@@ -29,6 +28,9 @@ pub struct ListQuery {
     /// The page of programs to show (a page token).
     #[serde(default)]
     pub programs_page: String,
+    /// The page of the member's own votes to show (a page token).
+    #[serde(default)]
+    pub votes_page: String,
 }
 
 /// A page of the courses and a page of the programs in `statuses`, read side
@@ -80,18 +82,18 @@ pub async fn list(
     let lang = viewer.lang;
     let web = viewer.require()?;
     let tab = match query.tab.as_str() {
-        "mine" | "decided" => query.tab.as_str(),
+        "mine" => return mine(&state, &viewer, &query.votes_page).await,
+        "decided" => "decided",
         _ => "queue",
     };
     let statuses: &[cpb::CatalogStatus] = match tab {
         "queue" => &[cpb::CatalogStatus::Submitted],
-        "decided" => &[
+        _ => &[
             cpb::CatalogStatus::Approved,
             cpb::CatalogStatus::Published,
             cpb::CatalogStatus::Retired,
             cpb::CatalogStatus::Draft,
         ],
-        _ => &[],
     };
     let [(mut courses, next_courses), (mut programs, next_programs)] =
         list_items(&state, &web.token, lang, statuses, &query).await?;
@@ -100,25 +102,7 @@ pub async fn list(
         courses.retain(|item| item.review.round > 0);
         programs.retain(|item| item.review.round > 0);
     }
-    // The member's own votes, every round, of the items of this page.
-    let mut mine = Vec::new();
-    if tab == "mine" {
-        for item in courses.iter().chain(programs.iter()) {
-            if item.review.round == 0 {
-                continue;
-            }
-            for vote in votes_of(&state, &web.token, lang, item.kind, &item.id).await? {
-                if vote
-                    .voter
-                    .as_ref()
-                    .is_some_and(|v| v.subject == web.caller.subject)
-                {
-                    mine.push((item, vote));
-                }
-            }
-        }
-    }
-    let title = lang.pick("شورای سیاست‌گذاری", "Policy council");
+    let title = council_title(lang);
     let more = |courses_page: &str, programs_page: &str| {
         format!("/council?tab={tab}&courses_page={courses_page}&programs_page={programs_page}")
     };
@@ -127,133 +111,75 @@ pub async fn list(
         title,
         html! {
             h1 { (title) }
-            nav.tabs {
-                @for (key, fa, en) in [
-                    ("queue", "در انتظار رأی", "Waiting for votes"),
-                    ("mine", "رأی‌های من", "My votes"),
-                    ("decided", "تصمیم‌گرفته‌ها", "Decided"),
-                ] {
-                    a class=[(key == tab).then_some("current")] href={ "/council?tab=" (key) } {
-                        (lang.pick(fa, en))
+            (tabs(lang, tab))
+            @if courses.is_empty() && programs.is_empty() {
+                p.muted.empty {
+                    @if tab == "queue" {
+                        (lang.pick(
+                            concat!(
+                                "اکنون درس یا برنامه‌ای در انتظار رأی شورا نیست. هر گاه ",
+                                "دفتر روابط عمومی موردی را برای شورا بفرستد، اینجا دیده ",
+                                "می‌شود.",
+                            ),
+                            concat!(
+                                "Nothing waits for the council now. When the PR office ",
+                                "submits a course or program, it appears here.",
+                            )
+                        ))
+                    } @else {
+                        (lang.pick(
+                            "در این صفحه موردی نیست که شورا دربارهٔ آن تصمیم گرفته باشد.",
+                            "No decided items on this page."
+                        ))
                     }
                 }
             }
-            @match tab {
-                "mine" => {
-                    @if mine.is_empty() {
-                        p.muted {
-                            (lang.pick(
-                                concat!(
-                                    "در این صفحه رأیی از شما نیست. موارد در انتظار رأی را در ",
-                                    "زبانهٔ «در انتظار رأی» ببینید و رأی دهید.",
-                                ),
-                                concat!(
-                                    "No votes of yours on this page. Open “Waiting for votes” to ",
-                                    "review and vote.",
-                                )
-                            ))
-                        }
-                    } @else {
-                        div.scroll tabindex="0" { table {
-                            thead { tr {
-                                th { (lang.pick("مورد", "Item")) }
-                                th { (lang.pick("دور", "Round")) }
-                                th { (lang.pick("رأی", "Vote")) }
-                                th { (lang.pick("توضیح", "Comment")) }
-                                th { (lang.pick("زمان", "When")) }
-                                th { (lang.pick("وضعیت کنونی", "Now")) }
-                            } }
-                            tbody {
-                                @for (item, vote) in &mine {
-                                    tr {
-                                        td {
-                                            span.ltr { (item.code) } " "
-                                            a href=(item.href()) {
-                                                (lang.text(item.title.as_ref()))
-                                            }
-                                        }
-                                        td { (lang.num(vote.round)) }
-                                        td { (decision_badge(lang, vote.decision())) }
-                                        td { (vote.comment) }
-                                        td { (when(lang, vote)) }
-                                        td { (catalog_badge(lang, item.status, item.review.round)) }
+            @for (heading, items) in [
+                (lang.pick("درس‌ها", "Courses"), &courses),
+                (lang.pick("برنامه‌ها", "Programs"), &programs),
+            ] {
+                @if !items.is_empty() {
+                    h2 { (heading) }
+                    div.cards {
+                        @for item in items.iter() {
+                            div.card {
+                                h3 {
+                                    a href=(item.href()) {
+                                        (lang.text(item.title.as_ref()))
                                     }
                                 }
-                            }
-                        } }
-                    }
-                },
-                _ => {
-                    @if courses.is_empty() && programs.is_empty() {
-                        p.muted.empty {
-                            @if tab == "queue" {
-                                (lang.pick(
-                                    concat!(
-                                        "اکنون درس یا برنامه‌ای در انتظار رأی شورا نیست. هر گاه ",
-                                        "دفتر روابط عمومی موردی را برای شورا بفرستد، اینجا دیده ",
-                                        "می‌شود.",
-                                    ),
-                                    concat!(
-                                        "Nothing waits for the council now. When the PR office ",
-                                        "submits a course or program, it appears here.",
-                                    )
-                                ))
-                            } @else {
-                                (lang.pick(
-                                    "در این صفحه موردی نیست که شورا دربارهٔ آن تصمیم گرفته باشد.",
-                                    "No decided items on this page."
-                                ))
-                            }
-                        }
-                    }
-                    @for (heading, items) in [
-                        (lang.pick("درس‌ها", "Courses"), &courses),
-                        (lang.pick("برنامه‌ها", "Programs"), &programs),
-                    ] {
-                        @if !items.is_empty() {
-                            h2 { (heading) }
-                            div.cards {
-                                @for item in items.iter() {
-                                    div.card {
-                                        h3 {
-                                            a href=(item.href()) {
-                                                (lang.text(item.title.as_ref()))
+                                div.muted {
+                                    span.ltr { (item.code) } " · " (item.kind.name(lang))
+                                    @if let Some(t) = instant(item.update_time.as_ref()) {
+                                        " · " (lang.date(t))
+                                    }
+                                }
+                                div {
+                                    (catalog_badge(lang, item.status, item.review.round))
+                                }
+                                div { (quorum(lang, &item.review)) }
+                                @if tab == "decided" {
+                                    ul.votes {
+                                        @for vote in &item.review.votes {
+                                            li {
+                                                bdi { (voter(vote)) } ": "
+                                                (decision_badge(lang, vote.decision()))
+                                                @if !vote.comment.is_empty() {
+                                                    " — " bdi { (vote.comment) }
+                                                }
                                             }
                                         }
+                                    }
+                                } @else {
+                                    @let mine = vote_by(&item.review, &web.caller.subject);
+                                    @if let Some(vote) = mine {
                                         div.muted {
-                                            span.ltr { (item.code) } " · " (item.kind.name(lang))
-                                            @if let Some(t) = instant(item.update_time.as_ref()) {
-                                                " · " (lang.date(t))
-                                            }
+                                            (lang.pick("رأی شما: ", "Your vote: "))
+                                            (decision_badge(lang, vote.decision()))
                                         }
-                                        div {
-                                            (catalog_badge(lang, item.status, item.review.round))
-                                        }
-                                        div { (quorum(lang, &item.review)) }
-                                        @if tab == "decided" {
-                                            ul.votes {
-                                                @for vote in &item.review.votes {
-                                                    li {
-                                                        bdi { (voter(vote)) } ": "
-                                                        (decision_badge(lang, vote.decision()))
-                                                        @if !vote.comment.is_empty() {
-                                                            " — " bdi { (vote.comment) }
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        } @else {
-                                            @let mine = vote_by(&item.review, &web.caller.subject);
-                                            @if let Some(vote) = mine {
-                                                div.muted {
-                                                    (lang.pick("رأی شما: ", "Your vote: "))
-                                                    (decision_badge(lang, vote.decision()))
-                                                }
-                                            } @else {
-                                                a.button href=(item.href()) {
-                                                    (lang.pick("بررسی و رأی", "Review and vote"))
-                                                }
-                                            }
+                                    } @else {
+                                        a.button href=(item.href()) {
+                                            (lang.pick("بررسی و رأی", "Review and vote"))
                                         }
                                     }
                                 }
@@ -279,4 +205,124 @@ pub async fn list(
             }
         },
     ))
+}
+
+/// The council's pages' title.
+fn council_title(lang: Lang) -> &'static str {
+    lang.pick("شورای سیاست‌گذاری", "Policy council")
+}
+
+/// The council pages' tabs, `tab` the current one.
+fn tabs(lang: Lang, tab: &str) -> Markup {
+    html! {
+        nav.tabs {
+            @for (key, fa, en) in [
+                ("queue", "در انتظار رأی", "Waiting for votes"),
+                ("mine", "رأی‌های من", "My votes"),
+                ("decided", "تصمیم‌گرفته‌ها", "Decided"),
+            ] {
+                a class=[(key == tab).then_some("current")] href={ "/council?tab=" (key) } {
+                    (lang.pick(fa, en))
+                }
+            }
+        }
+    }
+}
+
+/// `GET /council?tab=mine`: the member's own votes, every round, newest
+/// first, a page at a time, each with what it was on as it is now.
+async fn mine(state: &AppState, viewer: &Viewer, votes_page: &str) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let web = viewer.require()?;
+    let caller = state.backends.as_caller(&web.token);
+    let request = |page_token: &str| cpb::ListCouncilVotesRequest {
+        voter_subject: String::new(),
+        page_size: PAGE_SIZE,
+        page_token: page_token.to_owned(),
+    };
+    let mut reply = caller
+        .courses()
+        .list_council_votes(request(votes_page))
+        .await;
+    if let Err(status) = &reply
+        && status.code() == tonic::Code::InvalidArgument
+        && !votes_page.is_empty()
+    {
+        // A stale or mistyped page link: the newest votes instead.
+        reply = caller.courses().list_council_votes(request("")).await;
+    }
+    let reply = reply.map_err(|s| council_only(lang, s))?.into_inner();
+    let title = council_title(lang);
+    Ok(page(
+        viewer,
+        title,
+        html! {
+            h1 { (title) }
+            (tabs(lang, "mine"))
+            @if reply.votes.is_empty() {
+                p.muted.empty {
+                    (lang.pick(
+                        concat!(
+                            "هنوز رأیی نداده‌اید. موارد در انتظار رأی را در زبانهٔ ",
+                            "«در انتظار رأی» ببینید و رأی دهید.",
+                        ),
+                        concat!(
+                            "You have not voted yet. Open “Waiting for votes” to review ",
+                            "and vote.",
+                        )
+                    ))
+                }
+            } @else {
+                div.scroll tabindex="0" { table {
+                    thead { tr {
+                        th { (lang.pick("مورد", "Item")) }
+                        th { (lang.pick("دور", "Round")) }
+                        th { (lang.pick("رأی", "Vote")) }
+                        th { (lang.pick("توضیح", "Comment")) }
+                        th { (lang.pick("زمان", "When")) }
+                        th { (lang.pick("وضعیت کنونی", "Now")) }
+                    } }
+                    tbody {
+                        @for voted in &reply.votes {
+                            @let vote = voted.vote.clone().unwrap_or_default();
+                            tr {
+                                td {
+                                    span.ltr { (voted.code) } " "
+                                    @if let Some(href) = href_of(voted) {
+                                        a href=(href) { (lang.text(voted.title.as_ref())) }
+                                    }
+                                }
+                                td { (lang.num(vote.round)) }
+                                td { (decision_badge(lang, vote.decision())) }
+                                td { bdi { (vote.comment) } }
+                                td { (when(lang, &vote)) }
+                                td { (catalog_badge(lang, voted.status(), voted.review_round)) }
+                            }
+                        }
+                    }
+                } }
+            }
+            p.pager {
+                @if !votes_page.is_empty() {
+                    a.button href="/council?tab=mine" {
+                        (lang.pick("تازه‌ترین رأی‌ها", "Newest votes"))
+                    }
+                    " "
+                }
+                @if !reply.next_page_token.is_empty() {
+                    a.button href={ "/council?tab=mine&votes_page=" (urlencode(&reply.next_page_token)) } {
+                        (lang.pick("رأی‌های پیش‌تر", "Earlier votes"))
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// Where the council reads what a vote was on.
+fn href_of(voted: &cpb::MemberVote) -> Option<String> {
+    match voted.item.as_ref()? {
+        cpb::member_vote::Item::CourseId(id) => Some(format!("/council/courses/{id}")),
+        cpb::member_vote::Item::ProgramId(id) => Some(format!("/council/programs/{id}")),
+    }
 }
