@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -55,8 +55,10 @@ pub struct MemberVote {
 }
 
 /// The course or program a vote was cast on, as it is now.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct VotedItem {
+    /// Its id.
+    pub id: Uuid,
     /// Its code.
     pub code: String,
     /// Its Persian title.
@@ -268,47 +270,18 @@ impl Store {
                 .map(|v| v.subject_id)
                 .collect()
         };
-        let (course_ids, program_ids) = (ids_of(Subject::Course), ids_of(Subject::Program));
-        let courses = async {
-            if course_ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            course::Entity::find()
-                .filter(course::Column::Id.is_in(course_ids))
-                .all(&self.db)
-                .await
-        };
-        let programs = async {
-            if program_ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            program::Entity::find()
-                .filter(program::Column::Id.is_in(program_ids))
-                .all(&self.db)
-                .await
-        };
-        let (courses, programs) = tokio::try_join!(courses, programs)?;
-        let mut items: HashMap<(&str, Uuid), VotedItem> = HashMap::new();
-        for row in courses {
-            let item = VotedItem {
-                code: row.code,
-                title_fa: row.title_fa,
-                title_en: row.title_en,
-                status: row.status,
-                review_round: row.review_round,
-            };
-            items.insert((Subject::Course.kind(), row.id), item);
-        }
-        for row in programs {
-            let item = VotedItem {
-                code: row.code,
-                title_fa: row.title_fa,
-                title_en: row.title_en,
-                status: row.status,
-                review_round: row.review_round,
-            };
-            items.insert((Subject::Program.kind(), row.id), item);
-        }
+        let (courses, programs) = tokio::try_join!(
+            self.voted_items(Subject::Course, ids_of(Subject::Course)),
+            self.voted_items(Subject::Program, ids_of(Subject::Program)),
+        )?;
+        let items: HashMap<(&str, Uuid), VotedItem> = (courses.into_iter())
+            .map(|item| ((Subject::Course.kind(), item.id), item))
+            .chain(
+                programs
+                    .into_iter()
+                    .map(|item| ((Subject::Program.kind(), item.id), item)),
+            )
+            .collect();
         Ok(votes
             .into_iter()
             .filter_map(|vote| {
@@ -325,6 +298,30 @@ impl Store {
                 })
             })
             .collect())
+    }
+
+    /// The courses or programs `ids`, as a vote lists them (the two tables
+    /// share these columns).
+    async fn voted_items(&self, subject: Subject, ids: Vec<Uuid>) -> Result<Vec<VotedItem>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = Query::select()
+            .columns([
+                "id",
+                "code",
+                "title_fa",
+                "title_en",
+                "status",
+                "review_round",
+            ])
+            .from(subject.table())
+            .and_where(Expr::col("id").is_in(ids))
+            .to_owned();
+        let statement = self.db.get_database_backend().build(&query);
+        Ok(VotedItem::find_by_statement(statement)
+            .all(&self.db)
+            .await?)
     }
 
     async fn round_of(&self, db: &impl ConnectionTrait, subject: Subject, id: Uuid) -> Result<i32> {
