@@ -146,6 +146,28 @@ async fn a_rejection_returns_the_course_to_draft_and_every_vote_is_kept() {
     assert_eq!(votes.len(), 2);
     assert_eq!(votes[1].comment, "سرفصل‌ها با نیاز شرکت‌ها همخوان نیست");
 
+    // Among the drafts, the council's: the returned one, not one never sent.
+    server.create_course("PR-141").await;
+    let drafts = |reviewed: bool| {
+        let request = pb::ListCoursesRequest {
+            statuses: vec![pb::CatalogStatus::Draft.into()],
+            reviewed,
+            ..Default::default()
+        };
+        let (mut client, request) = (server.courses(), server.request(COUNCIL_A, request));
+        async move {
+            let reply = client.list_courses(request).await.unwrap().into_inner();
+            let codes: Vec<String> = reply
+                .courses
+                .into_iter()
+                .map(|c| c.details.unwrap().code)
+                .collect();
+            codes
+        }
+    };
+    assert_eq!(drafts(true).await, ["PR-140"]);
+    assert_eq!(drafts(false).await, ["PR-140", "PR-141"]);
+
     // Edit, resubmit: round two starts empty; round one stays in the history.
     let mut details = course_details("PR-140");
     details.hours = 16;
@@ -479,6 +501,27 @@ async fn a_members_votes_are_listed_newest_first_a_page_at_a_time_with_what_they
         ]
     );
     assert!(second.next_page_token.is_empty());
+
+    // Programs the council has seen: not a draft never sent to it.
+    let unsent = fixtures::program_details("PRP-1407", &[&courses[1]]);
+    fixtures::create_program(&server, ADMIN, unsent)
+        .await
+        .unwrap();
+    let request = pb::ListProgramsRequest {
+        reviewed: true,
+        ..Default::default()
+    };
+    let seen: Vec<String> = server
+        .courses()
+        .list_programs(server.request(ADMIN, request))
+        .await
+        .unwrap()
+        .into_inner()
+        .programs
+        .into_iter()
+        .map(|p| p.details.unwrap().code)
+        .collect();
+    assert_eq!(seen, ["PRP-1406"]);
 
     // An admin may list any member's; nobody's votes are an empty page.
     let by_admin = council_votes(&server, ADMIN, COUNCIL_A.0, 0, "")

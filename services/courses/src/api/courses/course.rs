@@ -99,6 +99,7 @@ impl CoursesApi {
             created_from,
             created_until,
             ids,
+            reviewed: request.reviewed,
         };
         let after = after.flatten();
         let list = async { Ok(self.store.list_courses(&filter, after, size + 1).await?) };

@@ -71,6 +71,7 @@ impl CoursesApi {
             created_from,
             created_until,
             course,
+            reviewed: request.reviewed,
         };
         let mut records = self
             .store

@@ -47,6 +47,8 @@ pub struct CourseFilter {
     pub created_until: Option<DateTime<Utc>>,
     /// Only these ids.
     pub ids: Vec<Uuid>,
+    /// Only courses sent to the council at least once.
+    pub reviewed: bool,
 }
 
 impl Store {
@@ -226,6 +228,9 @@ impl Store {
         }
         if !filter.ids.is_empty() {
             query = query.filter(course::Column::Id.is_in(filter.ids.clone()));
+        }
+        if filter.reviewed {
+            query = query.filter(course::Column::ReviewRound.gt(0));
         }
         let rows = query.all(&self.db).await?;
         self.course_records(rows).await

@@ -42,6 +42,8 @@ pub struct ProgramFilter {
     pub created_until: Option<DateTime<Utc>>,
     /// Including this course.
     pub course: Option<Uuid>,
+    /// Only programs sent to the council at least once.
+    pub reviewed: bool,
 }
 
 impl Store {
@@ -187,6 +189,9 @@ impl Store {
                 .and_where(Expr::col(program_course::Column::CourseId).eq(course_id))
                 .take();
             query = query.filter(Expr::col(program::Column::Id).in_subquery(including));
+        }
+        if filter.reviewed {
+            query = query.filter(program::Column::ReviewRound.gt(0));
         }
         let rows = query.all(&self.db).await?;
         self.program_records(rows).await

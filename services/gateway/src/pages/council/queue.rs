@@ -33,8 +33,9 @@ pub struct ListQuery {
     pub votes_page: String,
 }
 
-/// A page of the courses and a page of the programs in `statuses`, read side
-/// by side.
+/// A page of the courses and a page of the programs in `statuses` that were
+/// sent to the council (a draft only once the council returned it), read
+/// side by side.
 async fn list_items(
     state: &AppState,
     token: &str,
@@ -50,12 +51,14 @@ async fn list_items(
             page_size: PAGE_SIZE,
             page_token: query.courses_page.clone(),
             statuses: statuses.clone(),
+            reviewed: true,
             ..Default::default()
         }),
         program_client.list_programs(cpb::ListProgramsRequest {
             page_size: PAGE_SIZE,
             page_token: query.programs_page.clone(),
             statuses,
+            reviewed: true,
             ..Default::default()
         }),
     )
@@ -95,13 +98,8 @@ pub async fn list(
             cpb::CatalogStatus::Draft,
         ],
     };
-    let [(mut courses, next_courses), (mut programs, next_programs)] =
+    let [(courses, next_courses), (programs, next_programs)] =
         list_items(&state, &web.token, lang, statuses, &query).await?;
-    // A draft is decided only once it went through a review round (rejected).
-    if tab == "decided" {
-        courses.retain(|item| item.review.round > 0);
-        programs.retain(|item| item.review.round > 0);
-    }
     let title = council_title(lang);
     let more = |courses_page: &str, programs_page: &str| {
         format!("/council?tab={tab}&courses_page={courses_page}&programs_page={programs_page}")
