@@ -1113,3 +1113,66 @@ async fn the_overview_shows_every_upcoming_session_a_page_at_a_time() {
     assert_eq!(distinct.len(), seen.len(), "no session on two pages");
     assert!(made.is_subset(&distinct), "every session is shown");
 }
+
+#[tokio::test]
+async fn the_directory_pages_and_a_name_search_says_when_more_people_match() {
+    use hamafza_proto::courses::person_service_client::PersonServiceClient;
+    let stack = Stack::start().await;
+    // 130 people sharing words of a name.
+    let people: Vec<cpb::Person> = (0..130)
+        .map(|n| cpb::Person {
+            subject: format!("sample-{n:03}"),
+            name: Some(hamafza_testkit::text(
+                &format!("همکار نمونه {n}"),
+                &format!("Sample colleague {n}"),
+            )),
+            organization_id: "msc".into(),
+            active: true,
+            ..Default::default()
+        })
+        .collect();
+    PersonServiceClient::new(stack.stack.channel(Svc::Courses))
+        .import_people(stack.request(ADMIN, cpb::ImportPeopleRequest { people }))
+        .await
+        .unwrap();
+    let admin = stack.browser();
+    admin.sign_in(ADMIN_SUBJECT).await;
+    let subjects = |page: &str| -> Vec<String> {
+        (0..130)
+            .map(|n| format!("sample-{n:03}"))
+            .filter(|s| page.contains(&format!(">{s}<")))
+            .collect()
+    };
+    let query = "/admin/people?q=%D9%87%D9%85%DA%A9%D8%A7%D8%B1+%D9%86%D9%85%D9%88%D9%86%D9%87";
+    let (status, first) = admin.text(query).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut seen = subjects(&first);
+    assert_eq!(seen.len(), 100, "a page of 100");
+    let pattern = "class=\"button\" href=\"/admin/people?q=";
+    let next = first
+        .split(pattern)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|link| !link.ends_with("page="))
+        .expect("a next page")
+        .replace("&amp;", "&");
+    let (status, second) = admin.text(&format!("/admin/people?q={next}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(second.contains("صفحهٔ نخست"), "a way back");
+    seen.extend(subjects(&second));
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 130, "everyone, once");
+    // A stale page link shows the first page.
+    let (status, page) = admin.text(&format!("{query}&page=stale")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(subjects(&page).len(), 100);
+
+    // A certificate search by those words says it looked at the first 10.
+    let search = query.replace("/admin/people", "/admin/certificates");
+    let (status, page) = admin.text(&search).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("بیش از ۱۰ نفر"), "{page}");
+    let (_, page) = admin.text("/admin/certificates?q=sample-007").await;
+    assert!(!page.contains("بیش از ۱۰ نفر"), "one person: no note");
+}

@@ -204,3 +204,37 @@ async fn trainees_rate_on_the_form_and_results_show_from_five_answers() {
         "{csv}"
     );
 }
+
+#[tokio::test]
+async fn the_results_page_offers_every_instructor_past_the_first_page_of_sessions() {
+    let stack = Stack::start().await;
+    let course = rahimi_demo_session(&stack).await.course_id;
+    // 201 sessions soon, then one much later taught by someone new.
+    for _ in 0..201 {
+        fixtures::create_session(&stack, ADMIN, &course, fixtures::session_details(10, &[]))
+            .await
+            .unwrap();
+    }
+    let mut later = fixtures::session_details(10, &[]);
+    for meeting in &mut later.meetings {
+        for time in [&mut meeting.start_time, &mut meeting.end_time] {
+            if let Some(t) = time.as_mut() {
+                t.seconds += 90 * 24 * 3600;
+            }
+        }
+    }
+    later.instructor = Some(hamafza_proto::common::Actor {
+        subject: "ksc-pr-03".into(),
+        name: "محمد قاسمی".into(),
+        organization_id: "ksc".into(),
+    });
+    fixtures::create_session(&stack, ADMIN, &course, later)
+        .await
+        .unwrap();
+    let admin = stack.browser();
+    admin.sign_in("admin").await;
+    let (status, page) = admin.text("/admin/evaluations").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<option value=\"ksc-pr-03\""), "{page}");
+    assert!(page.contains("<option value=\"instructor-rahimi\""));
+}

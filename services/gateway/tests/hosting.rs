@@ -136,3 +136,101 @@ async fn a_manager_proposes_and_the_admin_reviews() {
     let (_, csv) = admin.text("/benchmark?format=csv").await;
     assert!(csv.contains("آموزش‌دیدگان شرکت‌های دیگر"), "{csv}");
 }
+
+#[tokio::test]
+async fn a_waiting_proposal_stays_in_the_queue_behind_any_number_of_decided_ones() {
+    use hamafza_kit::auth::Role;
+    use hamafza_proto::courses as cpb;
+    const MANAGER: hamafza_testkit::Who = ("manager-ksc", "ksc", &[Role::OrgManager]);
+    let stack = Stack::start().await;
+    let course = rahimi_demo_session(&stack).await.course_id;
+    let mut sessions = fixtures::session_service(&stack);
+    // Khuzestan Steel's proposals, each in a venue of its own number.
+    let mut propose = async |n: usize| {
+        let mut details = fixtures::session_details(20, &[]);
+        details.venue = Some(hamafza_testkit::text(
+            &format!("سالن {n}"),
+            &format!("Hall {n}"),
+        ));
+        details.instructor = Some(hamafza_proto::common::Actor {
+            subject: "ksc-pr-03".into(),
+            name: "محمد قاسمی".into(),
+            organization_id: "ksc".into(),
+        });
+        let request = cpb::ProposeHostedSessionRequest {
+            course_id: course.clone(),
+            host_organization_id: "ksc".into(),
+            details: Some(details),
+        };
+        sessions
+            .propose_hosted_session(stack.request(MANAGER, request))
+            .await
+            .unwrap()
+            .into_inner()
+            .session
+            .unwrap()
+            .id
+    };
+    // The oldest waits; 105 newer ones are declined.
+    propose(0).await;
+    let mut declined = Vec::new();
+    for n in 1..=105 {
+        declined.push(propose(n).await);
+    }
+    let mut admin_client = fixtures::session_service(&stack);
+    for session_id in declined {
+        let request = cpb::DeclineHostedSessionRequest {
+            session_id,
+            reason: "ظرفیت سالن کافی نیست".into(),
+        };
+        admin_client
+            .decline_hosted_session(stack.request(ADMIN, request))
+            .await
+            .unwrap();
+    }
+
+    let admin = stack.browser();
+    admin.sign_in("admin").await;
+    let (status, queue) = admin.text("/admin/hosting").await;
+    assert_eq!(status, StatusCode::OK);
+    let waiting = queue.split("بررسی‌شده").next().unwrap();
+    assert!(
+        waiting.contains("سالن 0"),
+        "the oldest proposal waits: {waiting}"
+    );
+    assert!(!waiting.contains("سالن 105"));
+    // The decided ones, 50 a page, newest first, every one reachable.
+    let decided = |page: &str| -> Vec<String> {
+        let part = page.split("بررسی‌شده").nth(1).unwrap_or_default();
+        (1..=105)
+            .map(|n| format!("سالن {n}<"))
+            .filter(|hall| part.contains(hall.as_str()))
+            .collect()
+    };
+    let (mut seen, mut page, mut pages) = (decided(&queue), queue, 1);
+    assert!(seen.contains(&"سالن 105<".to_owned()), "newest first");
+    let pattern = "class=\"button\" href=\"/admin/hosting?decided=";
+    // The pager's "Next page" (its "First page" has an empty token).
+    while let Some(token) = page
+        .split(pattern)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|token| !token.is_empty())
+        .map(str::to_owned)
+    {
+        let (status, next) = admin.text(&format!("/admin/hosting?decided={token}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(next.contains("سالن 0"), "the waiting one on every page");
+        seen.extend(decided(&next));
+        page = next;
+        pages += 1;
+        assert!(pages <= 5, "the pages end");
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 105, "every decided proposal once");
+    // A stale page link shows the newest decisions.
+    let (status, page) = admin.text("/admin/hosting?decided=stale").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("سالن 105<"), "{page}");
+}

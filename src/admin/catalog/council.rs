@@ -105,28 +105,46 @@ async fn member_votes(context: &Context, voter: Option<String>) -> Outcome {
     )
 }
 
-/// What waits for the council: submitted courses and programs, their votes
-/// this round. `-o json` prints both lists as one ListCoursesResponse and
-/// one ListProgramsResponse, one JSON document each.
+/// What waits for the council: every submitted course and program, their
+/// votes this round. `-o json` prints both lists as one ListCoursesResponse
+/// and one ListProgramsResponse, one JSON document each.
 async fn waiting(context: &Context) -> Outcome {
     let mut client = context.catalog();
     let submitted = vec![pb::CatalogStatus::Submitted as i32];
-    let courses = client
-        .list_courses(context.request(pb::ListCoursesRequest {
-            page_size: 200,
-            statuses: submitted.clone(),
-            ..Default::default()
-        }))
-        .await?
-        .into_inner();
-    let programs = client
-        .list_programs(context.request(pb::ListProgramsRequest {
-            page_size: 200,
-            statuses: submitted,
-            ..Default::default()
-        }))
-        .await?
-        .into_inner();
+    let courses = every_page(async |page_token| {
+        let page = client
+            .list_courses(context.request(pb::ListCoursesRequest {
+                page_size: 200,
+                page_token,
+                statuses: submitted.clone(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner();
+        Ok((page.courses, page.next_page_token))
+    })
+    .await?;
+    let programs = every_page(async |page_token| {
+        let page = client
+            .list_programs(context.request(pb::ListProgramsRequest {
+                page_size: 200,
+                page_token,
+                statuses: submitted.clone(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner();
+        Ok((page.programs, page.next_page_token))
+    })
+    .await?;
+    let courses = pb::ListCoursesResponse {
+        courses,
+        next_page_token: String::new(),
+    };
+    let programs = pb::ListProgramsResponse {
+        programs,
+        next_page_token: String::new(),
+    };
     let lang = context.lang;
     let columns = [
         ("نوع", "kind"),

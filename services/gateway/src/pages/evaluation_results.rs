@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::benchmark::{BenchmarkQuery, parse_period, this_jalali_year};
 use super::evaluation::{QUESTIONS, scale};
 use super::layout::page;
+use super::lookup::{courses_listed, every_page};
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::web::{PageError, PageReply, Viewer};
@@ -186,24 +187,28 @@ pub async fn admin(
     let lang = viewer.lang;
     let web = super::admin::admin(&viewer)?;
     let backends = state.backends.as_caller(&web.token);
-    let courses = backends
-        .courses()
-        .list_courses(cpb::ListCoursesRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .courses;
-    let sessions = backends
-        .sessions()
-        .list_sessions(cpb::ListSessionsRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .sessions;
+    // Every course and every session's instructor, not the first page of
+    // each (sessions come oldest first: later instructors would be missing).
+    let (courses, sessions) = tokio::try_join!(
+        courses_listed(&backends, &[]),
+        every_page(|page_token| {
+            let request = cpb::ListSessionsRequest {
+                page_size: 200,
+                page_token,
+                ..Default::default()
+            };
+            let backends = &backends;
+            async move {
+                let reply = backends
+                    .sessions()
+                    .list_sessions(request)
+                    .await?
+                    .into_inner();
+                Ok((reply.sessions, reply.next_page_token))
+            }
+        }),
+    )
+    .map_err(|status| PageError::status(lang, status))?;
     let mut instructors: Vec<(String, String)> = sessions
         .iter()
         .filter_map(|s| s.details.as_ref()?.instructor.as_ref())

@@ -97,6 +97,30 @@ pub fn badge(lang: Lang, (fa, en, class): (&str, &str, &str)) -> Markup {
     html! { span class={ "badge " (class) } { (lang.pick(fa, en)) } }
 }
 
+/// A list's pager: back to the first page when `page_token` is not it, and
+/// on to the `next_page_token` when there is one; `href` makes a page's
+/// link from its token (empty for the first).
+pub fn pager(
+    lang: Lang,
+    page_token: &str,
+    next_page_token: &str,
+    href: impl Fn(&str) -> String,
+) -> Markup {
+    html! {
+        @if !page_token.is_empty() || !next_page_token.is_empty() {
+            p.pager {
+                @if !page_token.is_empty() {
+                    a.button href=(href("")) { (lang.pick("صفحهٔ نخست", "First page")) }
+                    " "
+                }
+                @if !next_page_token.is_empty() {
+                    a.button href=(href(next_page_token)) { (lang.pick("صفحهٔ بعد", "Next page")) }
+                }
+            }
+        }
+    }
+}
+
 /// A page with one message (errors, notices).
 pub fn message_page(lang: Lang, title: &str, message: &str) -> Markup {
     // The page frame as the person sees it (signed in, their menu) when a

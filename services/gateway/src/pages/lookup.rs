@@ -12,31 +12,32 @@ use crate::i18n::Lang;
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 
-/// The courses `ids` names (each once), read as `caller`; none asked for,
-/// no call made.
+/// Most ids the courses service takes in one id filter.
+const IDS_A_CALL: usize = 200;
+
+/// The courses `ids` names (each once), read as `caller` in one call per
+/// 200; none asked for, no call made.
 pub async fn courses_named(
     caller: &AsCaller,
     mut ids: Vec<String>,
 ) -> Result<Vec<cpb::Course>, tonic::Status> {
     ids.sort();
     ids.dedup();
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let mut courses = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_A_CALL) {
+        let request = cpb::ListCoursesRequest {
+            page_size: 200,
+            course_ids: chunk.to_vec(),
+            ..Default::default()
+        };
+        let reply = caller.courses().list_courses(request).await?;
+        courses.extend(reply.into_inner().courses);
     }
-    let request = cpb::ListCoursesRequest {
-        page_size: 200,
-        course_ids: ids,
-        ..Default::default()
-    };
-    Ok(caller
-        .courses()
-        .list_courses(request)
-        .await?
-        .into_inner()
-        .courses)
+    Ok(courses)
 }
 
-/// Courses and sessions by id, read as the person whose `token` this is.
+/// Courses and sessions by id, read as the person whose `token` this is
+/// (in one call per 200 of each; none asked for, no call made).
 pub async fn catalog_of(
     state: &AppState,
     token: &str,
@@ -51,23 +52,22 @@ pub async fn catalog_of(
         .into_iter()
         .map(|c| (c.id.clone(), c))
         .collect();
-    let sessions = if session_ids.is_empty() {
-        HashMap::new()
-    } else {
-        backends
-            .sessions()
-            .list_sessions(cpb::ListSessionsRequest {
-                page_size: 200,
-                session_ids,
-                ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .sessions
-            .into_iter()
-            .map(|s| (s.id.clone(), s))
-            .collect()
-    };
+    let mut sessions = HashMap::with_capacity(session_ids.len());
+    for chunk in session_ids.chunks(IDS_A_CALL) {
+        let request = cpb::ListSessionsRequest {
+            page_size: 200,
+            session_ids: chunk.to_vec(),
+            ..Default::default()
+        };
+        let reply = backends.sessions().list_sessions(request).await?;
+        sessions.extend(
+            reply
+                .into_inner()
+                .sessions
+                .into_iter()
+                .map(|s| (s.id.clone(), s)),
+        );
+    }
     Ok((courses, sessions))
 }
 

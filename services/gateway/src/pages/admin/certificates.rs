@@ -18,9 +18,9 @@ use super::{
 use crate::AppState;
 use crate::backends::AsCaller;
 use crate::i18n::{Lang, instant};
-use crate::pages::forms::first;
-use crate::pages::layout::badge;
-use crate::pages::lookup::{actor_of, courses_listed, people_listed, person_named};
+use crate::pages::forms::{first, urlencode};
+use crate::pages::layout::{badge, pager};
+use crate::pages::lookup::{PICKER_PAGES, actor_of, courses_listed, people_listed, person_named};
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::certification as certpb;
 use hamafza_proto::courses as cpb;
@@ -34,15 +34,34 @@ pub struct Search {
     /// What was just done.
     #[serde(default)]
     pub done: String,
+    /// The page of the expiring certificates to show (a page token).
+    #[serde(default)]
+    pub expiring: String,
+}
+
+/// Most people a search by name looks through.
+const PEOPLE_SEARCHED: i32 = 10;
+// The catalogue's note names this number («۱۰», "10").
+const _: () = assert!(PEOPLE_SEARCHED == 10);
+
+/// What a search found: the certificates, and whether more people matched
+/// than it looked through.
+struct Found {
+    certificates: Vec<certpb::Certificate>,
+    more_people: bool,
 }
 
 /// Certificates matching `q`: by serial when it looks like one (the
 /// service reads it leniently), else (or when it cannot be a serial) of the
 /// people whose name or subject matches.
-async fn search(caller: &AsCaller, q: &str) -> Result<Vec<certpb::Certificate>, Status> {
+async fn search(caller: &AsCaller, q: &str) -> Result<Found, Status> {
     let q = q.trim();
+    let found = |certificates| Found {
+        certificates,
+        more_people: false,
+    };
     if q.is_empty() {
-        return Ok(Vec::new());
+        return Ok(found(Vec::new()));
     }
     if q.to_uppercase().starts_with("HMZ") {
         let request = certpb::ListCertificatesRequest {
@@ -50,7 +69,7 @@ async fn search(caller: &AsCaller, q: &str) -> Result<Vec<certpb::Certificate>, 
             ..Default::default()
         };
         match caller.certification().list_certificates(request).await {
-            Ok(reply) => return Ok(reply.into_inner().certificates),
+            Ok(reply) => return Ok(found(reply.into_inner().certificates)),
             Err(status) if status.code() == tonic::Code::InvalidArgument => {}
             Err(status) => return Err(status),
         }
@@ -58,31 +77,44 @@ async fn search(caller: &AsCaller, q: &str) -> Result<Vec<certpb::Certificate>, 
     let people = caller
         .people()
         .list_people(cpb::ListPeopleRequest {
-            page_size: 10,
+            page_size: PEOPLE_SEARCHED,
             text: q.to_owned(),
             include_inactive: true,
             ..Default::default()
         })
         .await?
-        .into_inner()
-        .people;
-    let mut subjects: Vec<String> = people.into_iter().map(|p| p.subject).collect();
+        .into_inner();
+    let more_people = !people.next_page_token.is_empty();
+    let mut subjects: Vec<String> = people.people.into_iter().map(|p| p.subject).collect();
     if subjects.is_empty() {
         subjects.push(q.to_owned());
     }
-    let mut found = Vec::new();
+    let mut certificates = Vec::new();
     for subject in subjects {
-        let page = caller
-            .certification()
-            .list_certificates(certpb::ListCertificatesRequest {
-                page_size: 100,
-                trainee_subject: subject,
-                ..Default::default()
-            })
-            .await?;
-        found.extend(page.into_inner().certificates);
+        let mut page_token = String::new();
+        // Every certificate of the person (a few pages at most in a career).
+        for _ in 0..PICKER_PAGES {
+            let page = caller
+                .certification()
+                .list_certificates(certpb::ListCertificatesRequest {
+                    page_size: 200,
+                    page_token,
+                    trainee_subject: subject.clone(),
+                    ..Default::default()
+                })
+                .await?
+                .into_inner();
+            certificates.extend(page.certificates);
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            page_token = page.next_page_token;
+        }
     }
-    Ok(found)
+    Ok(Found {
+        certificates,
+        more_people,
+    })
 }
 
 fn status_badge(lang: Lang, status: certpb::CertificateStatus) -> Markup {
@@ -216,6 +248,7 @@ async fn page_body(
     token: &str,
     csrf: &str,
     search_text: &str,
+    expiring_page: &str,
     issue: (&IssueForm, &Problems),
 ) -> Result<Markup, PageError> {
     let caller = state.backends.as_caller(token);
@@ -223,17 +256,38 @@ async fn page_body(
     let (found, expiring, lists) = tokio::join!(
         search(&caller, search_text),
         async {
-            let request = certpb::ListExpiringCertificatesRequest {
+            let request = |page_token: &str| certpb::ListExpiringCertificatesRequest {
                 page_size: 100,
+                page_token: page_token.to_owned(),
                 within_days: 60,
                 ..Default::default()
             };
-            let reply = expiring_client.list_expiring_certificates(request).await?;
-            Ok::<_, Status>(reply.into_inner().certificates)
+            let mut shown = expiring_page;
+            let mut reply = expiring_client
+                .list_expiring_certificates(request(shown))
+                .await;
+            if let Err(status) = &reply
+                && status.code() == tonic::Code::InvalidArgument
+                && !shown.is_empty()
+            {
+                // A stale or mistyped page link: the first page instead.
+                shown = "";
+                reply = expiring_client
+                    .list_expiring_certificates(request(""))
+                    .await;
+            }
+            Ok::<_, Status>((shown, reply?.into_inner()))
         },
         issue_lists(&caller),
     );
-    let expiring = expiring.map_err(|status| PageError::status(lang, status))?;
+    let (expiring_shown, expiring) = expiring.map_err(|status| PageError::status(lang, status))?;
+    let expiring_href = |token: &str| {
+        format!(
+            "/admin/certificates?q={}&expiring={}",
+            urlencode(search_text),
+            urlencode(token)
+        )
+    };
     if let Err(status) = &lists {
         tracing::warn!(code = ?status.code(), "the issue form's people or courses unavailable");
     }
@@ -251,16 +305,28 @@ async fn page_body(
                     "جست‌وجو اکنون ممکن نیست؛ کمی بعد دوباره تلاش کنید یا با شمارهٔ گواهی جست‌وجو کنید.",
                     "The search cannot be made now; try again a little later, or search by serial."
                 )) },
-                Ok(found) if found.is_empty() => p.muted { (lang.pick("گواهی‌ای پیدا نشد.", "No certificate found.")) },
-                Ok(found) => (table(lang, csrf, found, true)),
+                Ok(found) => {
+                    @if found.more_people {
+                        p.note role="status" { (lang.pick(
+                            "بیش از ۱۰ نفر با این نام پیدا شدند و گواهی‌های ۱۰ نفر نخست آمده است؛ نام را کامل‌تر بنویسید یا با شناسه یا شمارهٔ گواهی جست‌وجو کنید.",
+                            "More than 10 people match, and the certificates of the first 10 are shown; type more of the name, or search by subject or serial."
+                        )) }
+                    }
+                    @if found.certificates.is_empty() {
+                        p.muted { (lang.pick("گواهی‌ای پیدا نشد.", "No certificate found.")) }
+                    } @else {
+                        (table(lang, csrf, &found.certificates, true))
+                    }
+                },
             }
         }
         h2 { (lang.pick("گواهی‌هایی که تا ۶۰ روز دیگر منقضی می‌شوند", "Expiring within 60 days")) }
-        @if expiring.is_empty() {
+        @if expiring.certificates.is_empty() {
             p.muted { (lang.pick("موردی نیست.", "None.")) }
         } @else {
-            (table(lang, csrf, &expiring, false))
+            (table(lang, csrf, &expiring.certificates, false))
         }
+        (pager(lang, expiring_shown, &expiring.next_page_token, expiring_href))
         @match &lists {
             Ok((people, courses)) => (issue_form(lang, csrf, issue.0, issue.1, people, courses)),
             // The certificates still show (a change just made is seen);
@@ -287,6 +353,7 @@ pub async fn list(
         &web.token,
         &web.csrf,
         &search.q,
+        &search.expiring,
         (&IssueForm::default(), &Problems::default()),
     )
     .await?;
@@ -417,7 +484,16 @@ pub async fn issue(
             }
         }
     }
-    let body = page_body(&state, lang, &web.token, &web.csrf, "", (&form, &problems)).await?;
+    let body = page_body(
+        &state,
+        lang,
+        &web.token,
+        &web.csrf,
+        "",
+        "",
+        (&form, &problems),
+    )
+    .await?;
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
         frame(

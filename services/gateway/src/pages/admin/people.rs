@@ -10,7 +10,8 @@ use serde::Deserialize;
 use super::{admin, field_words, frame, list_table};
 use crate::AppState;
 use crate::i18n::{Lang, refusal};
-use crate::pages::forms::multipart_parts;
+use crate::pages::forms::{multipart_parts, urlencode};
+use crate::pages::layout::pager;
 use crate::web::{PageError, PageReply, Viewer, check_csrf};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
@@ -26,6 +27,9 @@ pub struct Search {
     /// Words of a name, a subject or an email.
     #[serde(default)]
     pub q: String,
+    /// The page to show (a page token; empty for the first).
+    #[serde(default)]
+    pub page: String,
 }
 
 fn upload_form(lang: Lang, csrf: &str, problem: Option<&str>) -> Markup {
@@ -56,19 +60,33 @@ pub async fn list(
 ) -> Result<Markup, PageError> {
     let lang = viewer.lang;
     let web = admin(&viewer)?;
-    let people = state
-        .backends
-        .as_caller(&web.token)
-        .people()
-        .list_people(cpb::ListPeopleRequest {
-            page_size: 100,
-            text: search.q.trim().to_owned(),
-            include_inactive: true,
-            ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .people;
+    let request = |page_token: &str| cpb::ListPeopleRequest {
+        page_size: 100,
+        page_token: page_token.to_owned(),
+        text: search.q.trim().to_owned(),
+        include_inactive: true,
+        ..Default::default()
+    };
+    let caller = state.backends.as_caller(&web.token);
+    let mut shown = search.page.as_str();
+    let mut reply = caller.people().list_people(request(shown)).await;
+    if let Err(status) = &reply
+        && status.code() == tonic::Code::InvalidArgument
+        && !shown.is_empty()
+    {
+        // A stale or mistyped page link: the first page instead.
+        shown = "";
+        reply = caller.people().list_people(request(shown)).await;
+    }
+    let reply = reply.page(lang)?;
+    let people = reply.people;
+    let page_of = |token: &str| {
+        format!(
+            "/admin/people?q={}&page={}",
+            urlencode(&search.q),
+            urlencode(token)
+        )
+    };
     Ok(frame(
         &viewer,
         lang.pick("فهرست کارکنان", "People directory"),
@@ -97,6 +115,7 @@ pub async fn list(
                     }
                 }
             }))
+            (pager(lang, shown, &reply.next_page_token, page_of))
             (upload_form(lang, &web.csrf, None))
         },
     ))

@@ -17,9 +17,10 @@ use super::{state_badge, when_and_where};
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::admin::{admin, frame, list_table, posted, see_other};
-use crate::pages::forms::first;
-use crate::pages::lookup::{catalog_of, course_title};
-use crate::web::{PageError, PageReply, Viewer};
+use crate::pages::forms::{first, urlencode};
+use crate::pages::layout::pager;
+use crate::pages::lookup::{catalog_of, course_title, every_page};
+use crate::web::{PageError, Viewer};
 
 /// What the last action did, shown once.
 #[derive(Debug, Default, Deserialize)]
@@ -27,6 +28,9 @@ pub struct Done {
     /// `accepted` or `declined`.
     #[serde(default)]
     pub done: String,
+    /// The page of decided proposals to show (a page token).
+    #[serde(default)]
+    pub decided: String,
 }
 
 fn title(lang: Lang) -> &'static str {
@@ -72,32 +76,55 @@ async fn queue_body(
     csrf: &str,
     lang: Lang,
     missing_reason_for: Option<&str>,
+    decided_page: &str,
 ) -> Result<Markup, PageError> {
-    let sessions = state
-        .backends
-        .as_caller(token)
-        .sessions()
-        .list_hosted_sessions(cpb::ListHostedSessionsRequest {
-            page_size: 100,
+    let caller = state.backends.as_caller(token);
+    let request = |states: &[cpb::HostingState], page_size: i32, page_token: String| {
+        cpb::ListHostedSessionsRequest {
+            page_size,
+            page_token,
+            states: states.iter().map(|s| (*s).into()).collect(),
             ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .sessions;
+        }
+    };
+    // Every proposal waiting (never one lost behind newer decisions), and a
+    // page of the decided ones.
+    let waiting = every_page(|page_token| {
+        let request = request(&[cpb::HostingState::Proposed], 200, page_token);
+        let caller = &caller;
+        async move {
+            let reply = caller.sessions().list_hosted_sessions(request).await?;
+            let reply = reply.into_inner();
+            Ok((reply.sessions, reply.next_page_token))
+        }
+    });
+    let decided_states = [cpb::HostingState::Accepted, cpb::HostingState::Declined];
+    let decided = async {
+        let mut client = caller.sessions();
+        let first = request(&decided_states, 50, decided_page.to_owned());
+        match client.list_hosted_sessions(first).await {
+            Err(status)
+                if status.code() == tonic::Code::InvalidArgument && !decided_page.is_empty() =>
+            {
+                // A stale or mistyped page link: the newest instead.
+                let newest = request(&decided_states, 50, String::new());
+                Ok(("", client.list_hosted_sessions(newest).await?.into_inner()))
+            }
+            reply => Ok((decided_page, reply?.into_inner())),
+        }
+    };
+    let (pending, (decided_shown, decided)) =
+        tokio::try_join!(waiting, decided).map_err(|s| PageError::status(lang, s))?;
     let (courses, _): (HashMap<String, cpb::Course>, _) = catalog_of(
         state,
         token,
-        sessions.iter().map(|s| s.course_id.clone()).collect(),
+        (pending.iter().chain(&decided.sessions))
+            .map(|s| s.course_id.clone())
+            .collect(),
         Vec::new(),
     )
     .await
     .unwrap_or_default();
-    let (pending, decided): (Vec<&cpb::Session>, Vec<&cpb::Session>) =
-        sessions.iter().partition(|s| {
-            s.hosting
-                .as_ref()
-                .is_some_and(|h| h.state() == cpb::HostingState::Proposed)
-        });
     let headers = [
         ("شرکت میزبان", "Host company"),
         ("درس", "Course"),
@@ -135,15 +162,18 @@ async fn queue_body(
             }))
         }
         h2 { (lang.pick("بررسی‌شده", "Decided")) }
-        @if decided.is_empty() {
+        @if decided.sessions.is_empty() {
             p.muted { (lang.pick("هنوز پیشنهادی بررسی نشده است.", "Nothing decided yet.")) }
         } @else {
             (list_table(lang, &headers, html! {
-                @for session in &decided {
+                @for session in &decided.sessions {
                     (row(session, html! {}))
                 }
             }))
         }
+        (pager(lang, decided_shown, &decided.next_page_token, |token: &str| {
+            format!("/admin/hosting?decided={}", urlencode(token))
+        }))
     })
 }
 
@@ -166,7 +196,7 @@ pub async fn show(
         )),
         _ => None,
     };
-    let body = queue_body(&state, &web.token, &web.csrf, lang, None).await?;
+    let body = queue_body(&state, &web.token, &web.csrf, lang, None, &done.decided).await?;
     Ok(frame(
         &viewer,
         title(lang),
@@ -197,7 +227,7 @@ pub async fn decide(
         "decline" => {
             let reason = first(&values, "reason").trim().to_owned();
             if reason.is_empty() {
-                let body = queue_body(&state, &web.token, &web.csrf, lang, Some(&id)).await?;
+                let body = queue_body(&state, &web.token, &web.csrf, lang, Some(&id), "").await?;
                 let page = frame(&viewer, title(lang), "/admin/hosting", body);
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
             }

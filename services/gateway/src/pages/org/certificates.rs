@@ -71,6 +71,11 @@ fn status_text(lang: Lang, status: certpb::CertificateStatus) -> &'static str {
     }
 }
 
+/// Most certificates a list or a download holds.
+const MOST_LISTED: usize = 5_000;
+// The catalogue's note names this number («۵٬۰۰۰», "5,000").
+const _: () = assert!(MOST_LISTED == 5_000);
+
 /// `GET /org/certificates`.
 pub async fn list(
     State(state): State<AppState>,
@@ -81,17 +86,27 @@ pub async fn list(
     let web = manager(&viewer)?;
     let days = query.days.unwrap_or(60).clamp(1, 3650);
     let client = state.backends.as_caller(&web.token).certification();
-    let expiring = client
-        .clone()
-        .list_expiring_certificates(certpb::ListExpiringCertificatesRequest {
-            page_size: 200,
-            within_days: days,
-            organization_id: web.caller.organization_id.clone(),
-            ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .certificates;
+    // Every certificate due in the period, up to MOST_LISTED (a manager may
+    // ask for up to ten years ahead).
+    let (mut expiring, mut next_expiring) = (Vec::new(), String::new());
+    loop {
+        let listed = client
+            .clone()
+            .list_expiring_certificates(certpb::ListExpiringCertificatesRequest {
+                page_size: 200,
+                page_token: next_expiring,
+                within_days: days,
+                organization_id: web.caller.organization_id.clone(),
+            })
+            .await
+            .page(lang)?;
+        expiring.extend(listed.certificates);
+        next_expiring = listed.next_page_token;
+        if next_expiring.is_empty() || expiring.len() >= MOST_LISTED {
+            break;
+        }
+    }
+    let expiring_cut = !next_expiring.is_empty();
     // A download takes every page (up to 5,000 certificates); the page
     // shows 50 at a time.
     let downloading = Format::parse(&query.format).is_some();
@@ -109,7 +124,7 @@ pub async fn list(
             .page(lang)?;
         all.extend(listed.certificates);
         next = listed.next_page_token;
-        if !downloading || next.is_empty() || all.len() >= 5_000 {
+        if !downloading || next.is_empty() || all.len() >= MOST_LISTED {
             break;
         }
     }
@@ -146,6 +161,12 @@ pub async fn list(
                 p.muted { (lang.pick("گواهی‌ای در این بازه منقضی نمی‌شود.", "No certificate expires in this period.")) }
             } @else {
                 (download_links(lang, "/org/certificates", &format!("days={days}&only=expiring")))
+                @if expiring_cut {
+                    p.note role="status" { (lang.pick(
+                        "۵٬۰۰۰ گواهی نخست آمده است؛ برای دیدن بقیه، روزهای کمتری را انتخاب کنید.",
+                        "The first 5,000 are shown; choose fewer days to see the rest."
+                    )) }
+                }
                 (certificates_html(lang, &expiring))
                 p { a href="/calendar" { (lang.pick("دوره‌های پیش رو برای تمدید را ببینید", "See upcoming sessions for recertification")) } }
             }
