@@ -1176,3 +1176,39 @@ async fn the_directory_pages_and_a_name_search_says_when_more_people_match() {
     let (_, page) = admin.text("/admin/certificates?q=sample-007").await;
     assert!(!page.contains("بیش از ۱۰ نفر"), "one person: no note");
 }
+
+#[tokio::test]
+async fn the_overview_links_to_every_event_when_more_are_coming_than_it_shows() {
+    use hamafza_proto::courses::event_service_client::EventServiceClient;
+    let stack = Stack::start().await;
+    let admin = stack.browser();
+    admin.sign_in(ADMIN_SUBJECT).await;
+    let all_events = "<a href=\"/admin/events\">همهٔ رویدادها</a>";
+    let (_, overview) = admin.text("/admin").await;
+    assert!(!overview.contains(all_events), "the demo's few events fit");
+    let mut events = EventServiceClient::new(stack.stack.channel(Svc::Courses));
+    for n in 0..25 {
+        let details = cpb::EventDetails {
+            kind: cpb::EventKind::Exhibition.into(),
+            title: Some(hamafza_testkit::text(
+                &format!("نمایشگاه {n}"),
+                &format!("Exhibition {n}"),
+            )),
+            start_time: Some(hamafza_testkit::timestamp(240 + n)),
+            end_time: Some(hamafza_testkit::timestamp(300 + n)),
+            place: Some(hamafza_testkit::text("تهران", "Tehran")),
+            organizer_organization_id: "imidro".into(),
+            ..Default::default()
+        };
+        let request = cpb::CreateEventRequest {
+            details: Some(details),
+        };
+        events
+            .create_event(stack.request(ADMIN, request))
+            .await
+            .unwrap();
+    }
+    let (status, overview) = admin.text("/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(overview.contains(all_events), "{overview}");
+}

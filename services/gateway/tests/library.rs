@@ -185,3 +185,56 @@ async fn a_case_study_is_drafted_approved_found_and_downloaded_on_the_web() {
     let header = csv.lines().next().unwrap();
     assert!(header.contains("Library items published"), "{header}");
 }
+
+#[tokio::test]
+async fn the_library_pages_its_items() {
+    use hamafza_kit::auth::Role;
+    use hamafza_proto::library as lpb;
+    use hamafza_proto::library::library_service_client::LibraryServiceClient;
+    const AUTHOR: hamafza_testkit::Who = ("council-msc", "msc", &[Role::Council, Role::OrgManager]);
+    let stack = Stack::start().await;
+    let mut client = LibraryServiceClient::new(stack.stack.channel(hamafza_testkit::Svc::Library));
+    // 55 of the company's own drafts, which its people see.
+    for n in 0..55 {
+        let draft = lpb::ItemDraft {
+            kind: lpb::ItemKind::CaseStudy.into(),
+            title: Some(hamafza_testkit::text(&format!("تجربهٔ شمارهٔ {n:02}"), "")),
+            summary: Some(hamafza_testkit::text("خلاصه", "")),
+            tags: vec![lpb::Tag::MediaRelations.into()],
+            ..Default::default()
+        };
+        let request = lpb::CreateItemRequest { draft: Some(draft) };
+        client
+            .create_item(stack.stack.request(AUTHOR, request))
+            .await
+            .unwrap();
+    }
+    let browser = stack.browser();
+    browser.sign_in(AUTHOR.0).await;
+    let titles = |page: &str| -> Vec<usize> {
+        (0..55)
+            .filter(|n| page.contains(&format!("تجربهٔ شمارهٔ {n:02}")))
+            .collect()
+    };
+    let (status, first) = browser.text("/library").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut seen = titles(&first);
+    assert_eq!(seen.len(), 50, "a page of 50");
+    assert!(seen.contains(&54), "newest first");
+    let next = first
+        .split("class=\"button\" href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|link| link.starts_with("/library?") && !link.ends_with("page="))
+        .expect("a next page")
+        .replace("&amp;", "&");
+    let (status, second) = browser.text(&next).await;
+    assert_eq!(status, StatusCode::OK);
+    seen.extend(titles(&second));
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 55, "every item once");
+    let (status, stale) = browser.text("/library?page=stale").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(titles(&stale).len(), 50);
+}

@@ -323,3 +323,35 @@ async fn every_ticked_colleague_is_enrolled_past_a_page_of_the_directory_and_no_
     let refused = refused.text().await.unwrap();
     assert!(refused.contains("حداکثر ۲٬۰۰۰ نفر"), "{refused}");
 }
+
+#[tokio::test]
+async fn a_download_of_the_waiting_requests_holds_every_one_not_the_page_shown() {
+    let stack = Stack::start().await;
+    let course = fixtures::published_course(&stack.stack, "PR-991", |details| {
+        details.requires_manager_approval = true;
+    })
+    .await;
+    let session = fixtures::open_session(&stack.stack, &course, |details| {
+        details.capacity = 500;
+    })
+    .await;
+    // A Who names its subject for the whole test.
+    let subjects: Vec<&'static str> = (0..130)
+        .map(|n| &*Box::leak(format!("waiting-{n:03}").into_boxed_str()))
+        .collect();
+    for subject in subjects.iter().copied() {
+        let who: (&str, &str, &[Role]) = (subject, "msc", &[Role::Trainee]);
+        let pending = fixtures::enrol_self(&stack.stack, who, &session.id, subject)
+            .await
+            .unwrap();
+        assert_eq!(pending.status(), epb::EnrolmentStatus::PendingApproval);
+    }
+    let browser = stack.browser();
+    browser.sign_in(MSC_MANAGER).await;
+    let count = |text: &str| subjects.iter().filter(|s| text.contains(**s)).count();
+    let (status, inbox) = browser.text("/org").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(count(&inbox), 100, "the page shows 100");
+    let csv = browser.get("/org?format=csv").await.text().await.unwrap();
+    assert_eq!(count(&csv), 130, "the download holds all: {csv}");
+}

@@ -8,9 +8,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::page;
+use super::lookup::every_page;
 use crate::AppState;
 use crate::i18n::instant;
-use crate::web::{PageError, PageReply, Viewer};
+use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
 
 /// Catalog filters.
@@ -32,46 +33,53 @@ pub async fn show(
 ) -> Result<Markup, PageError> {
     let lang = viewer.lang;
     let token = state.backends.public_token();
-    let courses = state
-        .backends
-        .as_caller(&token)
-        .courses()
-        .list_courses(cpb::ListCoursesRequest {
-            page_size: 200,
-            statuses: vec![cpb::CatalogStatus::Published.into()],
-            text: filters.text.trim().chars().take(100).collect(),
-            category: filters.category.trim().chars().take(40).collect(),
-            // The public listing (and its cache), not the gateway's own view.
-            public_view: true,
-            ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .courses;
-    let programs = state
-        .backends
-        .as_caller(&token)
-        .courses()
-        .list_programs(cpb::ListProgramsRequest {
-            page_size: 50,
-            statuses: vec![cpb::CatalogStatus::Published.into()],
-            ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .programs;
-    let sessions = state
-        .backends
-        .as_caller(&token)
-        .sessions()
-        .list_sessions(cpb::ListSessionsRequest {
-            page_size: 100,
-            statuses: vec![cpb::SessionStatus::Open.into()],
-            ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .sessions;
+    let caller = state.backends.as_caller(&token);
+    let caller = &caller;
+    // Every published course and program and every open session (one page
+    // each, as a rule), read side by side.
+    let (courses, programs, sessions) = tokio::try_join!(
+        every_page(|page_token| {
+            let request = cpb::ListCoursesRequest {
+                page_size: 200,
+                page_token,
+                statuses: vec![cpb::CatalogStatus::Published.into()],
+                text: filters.text.trim().chars().take(100).collect(),
+                category: filters.category.trim().chars().take(40).collect(),
+                // The public listing (and its cache), not the gateway's own view.
+                public_view: true,
+                ..Default::default()
+            };
+            async move {
+                let reply = caller.courses().list_courses(request).await?.into_inner();
+                Ok((reply.courses, reply.next_page_token))
+            }
+        }),
+        every_page(|page_token| {
+            let request = cpb::ListProgramsRequest {
+                page_size: 200,
+                page_token,
+                statuses: vec![cpb::CatalogStatus::Published.into()],
+                ..Default::default()
+            };
+            async move {
+                let reply = caller.courses().list_programs(request).await?.into_inner();
+                Ok((reply.programs, reply.next_page_token))
+            }
+        }),
+        every_page(|page_token| {
+            let request = cpb::ListSessionsRequest {
+                page_size: 200,
+                page_token,
+                statuses: vec![cpb::SessionStatus::Open.into()],
+                ..Default::default()
+            };
+            async move {
+                let reply = caller.sessions().list_sessions(request).await?.into_inner();
+                Ok((reply.sessions, reply.next_page_token))
+            }
+        }),
+    )
+    .map_err(|status| PageError::status(lang, status))?;
     let shown_courses: HashMap<&str, &cpb::Course> =
         courses.iter().map(|c| (c.id.as_str(), c)).collect();
     let sessions: Vec<&cpb::Session> = sessions

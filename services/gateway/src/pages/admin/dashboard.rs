@@ -44,7 +44,7 @@ pub async fn show(
     // What the overview is of, read side by side; any of it unreadable is
     // a page saying so, not an overview that looks empty.
     let (mut session_client, mut event_client) = (client.sessions(), client.events());
-    let (courses, programs, (sessions, later_sessions), events) = tokio::try_join!(
+    let (courses, programs, (sessions, later_sessions), (events, more_events)) = tokio::try_join!(
         courses_listed(&client, &[]),
         programs_listed(&client),
         async {
@@ -82,8 +82,8 @@ pub async fn show(
                 }),
                 ..Default::default()
             };
-            let reply = event_client.list_events(request).await?;
-            Ok(reply.into_inner().events)
+            let reply = event_client.list_events(request).await?.into_inner();
+            Ok((reply.events, !reply.next_page_token.is_empty()))
         },
     )
     .map_err(|s| PageError::status(lang, s))?;
@@ -206,6 +206,9 @@ pub async fn show(
                             }
                         }
                     }
+                }
+                @if more_events {
+                    p { a href="/admin/events" { (lang.pick("همهٔ رویدادها", "All events")) } }
                 }
             }
             h2 { (lang.pick("صدور گواهی‌ها (صندوق ارسال)", "Certificate delivery (outbox)")) }

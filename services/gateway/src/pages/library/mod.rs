@@ -20,8 +20,8 @@ use hamafza_kit::auth::Role;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::forms::{first, form_values};
-use super::layout::page;
+use super::forms::{first, form_values, urlencode};
+use super::layout::{page, pager};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::web::{PageError, PageReply, Viewer, check_csrf, wants_html};
@@ -104,6 +104,9 @@ pub struct ListQuery {
     /// A tag's number; empty for all.
     #[serde(default)]
     pub tag: String,
+    /// The page to show (a page token; empty for the first).
+    #[serde(default)]
+    pub page: String,
 }
 
 /// `GET /library`: what the person may see, found by text and tag.
@@ -120,19 +123,34 @@ pub async fn list(
         .ok()
         .and_then(|n| Tag::try_from(n).ok())
         .filter(|t| TAGS.contains(t));
-    let items = state
-        .backends
-        .as_caller(&web.token)
-        .library()
-        .list_items(lpb::ListItemsRequest {
-            page_size: 100,
-            text: query.q.chars().take(200).collect(),
-            tag: tag.map_or(0, |t| t as i32),
-            ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .items;
+    let request = |page_token: &str| lpb::ListItemsRequest {
+        page_size: 50,
+        page_token: page_token.to_owned(),
+        text: query.q.chars().take(200).collect(),
+        tag: tag.map_or(0, |t| t as i32),
+        ..Default::default()
+    };
+    let caller = state.backends.as_caller(&web.token);
+    let mut shown = query.page.as_str();
+    let mut reply = caller.library().list_items(request(shown)).await;
+    if let Err(status) = &reply
+        && status.code() == tonic::Code::InvalidArgument
+        && !shown.is_empty()
+    {
+        // A stale or mistyped page link: the first page instead.
+        shown = "";
+        reply = caller.library().list_items(request(shown)).await;
+    }
+    let reply = reply.page(lang)?;
+    let items = reply.items;
+    let page_of = |token: &str| {
+        format!(
+            "/library?q={}&tag={}&page={}",
+            urlencode(&query.q),
+            urlencode(&query.tag),
+            urlencode(token)
+        )
+    };
     let names = company_names(&state, &web.token, lang).await;
     let title = lang.pick("کتابخانهٔ تجربه‌ها", "Practice library");
     Ok(page(
@@ -170,6 +188,7 @@ pub async fn list(
             div.cards {
                 @for item in &items { (card(lang, item, &names)) }
             }
+            (pager(lang, shown, &reply.next_page_token, page_of))
         },
     ))
 }

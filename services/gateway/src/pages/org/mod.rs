@@ -9,7 +9,7 @@ pub mod enrol;
 pub mod people;
 pub mod requests;
 
-pub use crate::pages::lookup::{catalog_of, course_title};
+pub use crate::pages::lookup::{catalog_of, course_title, every_page};
 
 use std::collections::HashMap;
 
@@ -25,7 +25,7 @@ use crate::AppState;
 use crate::i18n::Lang;
 use crate::pages::changes::count_change;
 use crate::sessions::WebSession;
-use crate::web::{PageError, PageReply, Viewer, check_csrf};
+use crate::web::{PageError, Viewer, check_csrf};
 use hamafza_proto::courses as cpb;
 
 /// The signed-in org manager, or a page saying this is for managers.
@@ -139,16 +139,25 @@ pub async fn open_sessions(
     lang: Lang,
 ) -> Result<Vec<(cpb::Session, String)>, PageError> {
     let backends = state.backends.as_caller(token);
-    let sessions = backends
-        .sessions()
-        .list_sessions(cpb::ListSessionsRequest {
+    let sessions = every_page(|page_token| {
+        let request = cpb::ListSessionsRequest {
             page_size: 200,
+            page_token,
             statuses: vec![cpb::SessionStatus::Open.into()],
             ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .sessions;
+        };
+        let backends = &backends;
+        async move {
+            let reply = backends
+                .sessions()
+                .list_sessions(request)
+                .await?
+                .into_inner();
+            Ok((reply.sessions, reply.next_page_token))
+        }
+    })
+    .await
+    .map_err(|status| PageError::status(lang, status))?;
     let (courses, _) = catalog_of(
         state,
         token,

@@ -8,8 +8,8 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{
-    catalog_of, course_title, download, download_links, first, heading, item_request_id, manager,
-    posted_change,
+    catalog_of, course_title, download, download_links, every_page, first, heading,
+    item_request_id, manager, posted_change,
 };
 use crate::AppState;
 use crate::i18n::{Lang, instant};
@@ -70,19 +70,38 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let web = manager(&viewer)?;
-    let listed = state
-        .backends
-        .as_caller(&web.token)
-        .enrolments()
-        .list_enrolments(epb::ListEnrolmentsRequest {
-            page_size: 100,
-            page_token: done.page_token.clone(),
-            organization_id: web.caller.organization_id.clone(),
-            statuses: vec![epb::EnrolmentStatus::PendingApproval.into()],
+    // The page shows 100 at a time; a download holds every request (up to
+    // PICKER_PAGES of 200).
+    let format = Format::parse(&done.format);
+    let caller = state.backends.as_caller(&web.token);
+    let request = |page_size: i32, page_token: String| epb::ListEnrolmentsRequest {
+        page_size,
+        page_token,
+        organization_id: web.caller.organization_id.clone(),
+        statuses: vec![epb::EnrolmentStatus::PendingApproval.into()],
+        ..Default::default()
+    };
+    let listed = if format.is_some() {
+        let every = every_page(|page_token| {
+            let request = request(200, page_token);
+            let caller = &caller;
+            async move {
+                let reply = caller.enrolments().list_enrolments(request).await?;
+                let reply = reply.into_inner();
+                Ok((reply.enrolments, reply.next_page_token))
+            }
+        });
+        epb::ListEnrolmentsResponse {
+            enrolments: every.await.map_err(|s| PageError::status(lang, s))?,
             ..Default::default()
-        })
-        .await
-        .page(lang)?;
+        }
+    } else {
+        caller
+            .enrolments()
+            .list_enrolments(request(100, done.page_token.clone()))
+            .await
+            .page(lang)?
+    };
     let pending = listed.enrolments;
     let (courses, sessions) = catalog_of(
         &state,
@@ -97,7 +116,7 @@ pub async fn show(
             .get(&enrolment.session_id)
             .and_then(|s| instant(s.start_time.as_ref()))
     };
-    if let Some(format) = Format::parse(&done.format) {
+    if let Some(format) = format {
         let mut table = Table::new([
             lang.pick("همکار", "Colleague"),
             lang.pick("شناسه", "Subject"),
