@@ -380,3 +380,34 @@ async fn the_openapi_document_lists_every_error_answer_and_the_path_constraints(
     assert_eq!(enrol["maxLength"], 64);
     assert!(enrol["pattern"].is_string());
 }
+
+#[tokio::test]
+async fn the_open_sessions_are_all_listed_with_their_seats_past_a_page_of_200() {
+    let stack = Stack::start().await;
+    let course = rahimi_demo_session(&stack).await.course_id;
+    let mut opened = std::collections::HashSet::new();
+    for _ in 0..205 {
+        let planned =
+            fixtures::create_session(&stack, ADMIN, &course, fixtures::session_details(12, &[]))
+                .await
+                .unwrap();
+        fixtures::open_planned_session(&stack, ADMIN, &planned.id)
+            .await
+            .unwrap();
+        opened.insert(planned.id);
+    }
+    let client = reqwest::Client::new();
+    let sessions = json(client.get(format!("{}/api/v1/sessions", stack.base))).await;
+    let listed: Vec<&serde_json::Value> = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| opened.contains(s["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(listed.len(), 205, "every open session");
+    assert!(
+        listed.iter().all(|s| s["seats_left"] == 12),
+        "each with its seats, past the first 200: {:?}",
+        listed.iter().find(|s| s["seats_left"] != 12)
+    );
+}

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ApiFailure, ApiResult, ErrorBody, rfc3339, status_name};
 use crate::AppState;
 use crate::i18n::instant;
+use crate::pages::lookup::every_page;
 use hamafza_kit::ApiError;
 
 /// A published course.
@@ -188,46 +189,49 @@ pub(super) async fn courses(
     // Everyone gets the same answer: the public listing, kept for a while.
     let key = format!("courses/{category}/{text}");
     let read = async {
-        let courses = state
-            .backends
-            .as_caller(&state.backends.public_token())
-            .courses()
-            .list_courses(cpb::ListCoursesRequest {
+        let caller = state.backends.as_caller(&state.backends.public_token());
+        let courses = every_page(|page_token| {
+            let request = cpb::ListCoursesRequest {
                 page_size: 200,
+                page_token,
                 statuses: vec![cpb::CatalogStatus::Published.into()],
-                text,
+                text: text.clone(),
                 category: category.to_owned(),
                 public_view: true,
                 ..Default::default()
-            })
-            .await
-            .map_err(|status| ApiError::from_status(&status))?
-            .into_inner()
-            .courses;
+            };
+            let caller = &caller;
+            async move {
+                let reply = caller.courses().list_courses(request).await?.into_inner();
+                Ok((reply.courses, reply.next_page_token))
+            }
+        })
+        .await
+        .map_err(|status| ApiError::from_status(&status))?;
         Ok(courses.into_iter().map(course_view).collect::<Vec<_>>())
     };
     Ok(state.public.get_or_read(key, read).await?.respond(&headers))
 }
 
+/// The seats left of sessions `ids`, in one call per 200 (what enrolments
+/// takes); none for sessions whose call failed.
 async fn seats_left(
     state: &AppState,
     token: &str,
     ids: Vec<String>,
 ) -> std::collections::HashMap<String, u32> {
-    state
-        .backends
-        .as_caller(token)
-        .enrolments()
-        .batch_get_session_seats(epb::BatchGetSessionSeatsRequest { session_ids: ids })
-        .await
-        .map(|r| {
-            r.into_inner()
-                .sessions
-                .into_iter()
-                .map(|s| (s.session_id, s.seats_left))
-                .collect()
-        })
-        .unwrap_or_default()
+    let caller = state.backends.as_caller(token);
+    let mut left = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(200) {
+        let request = epb::BatchGetSessionSeatsRequest {
+            session_ids: chunk.to_vec(),
+        };
+        if let Ok(reply) = caller.enrolments().batch_get_session_seats(request).await {
+            let sessions = reply.into_inner().sessions;
+            left.extend(sessions.into_iter().map(|s| (s.session_id, s.seats_left)));
+        }
+    }
+    left
 }
 
 fn session_view(session: cpb::Session, seats: Option<u32>) -> SessionView {
@@ -255,18 +259,21 @@ fn session_view(session: cpb::Session, seats: Option<u32>) -> SessionView {
 )]
 pub(super) async fn sessions(State(state): State<AppState>) -> ApiResult<Vec<SessionView>> {
     let token = state.backends.public_token();
-    let sessions = state
-        .backends
-        .as_caller(&token)
-        .sessions()
-        .list_sessions(cpb::ListSessionsRequest {
+    let caller = state.backends.as_caller(&token);
+    let sessions = every_page(|page_token| {
+        let request = cpb::ListSessionsRequest {
             page_size: 200,
+            page_token,
             statuses: vec![cpb::SessionStatus::Open.into()],
             ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .sessions;
+        };
+        let caller = &caller;
+        async move {
+            let reply = caller.sessions().list_sessions(request).await?.into_inner();
+            Ok((reply.sessions, reply.next_page_token))
+        }
+    })
+    .await?;
     let seats = seats_left(
         &state,
         &token,
@@ -315,18 +322,21 @@ pub(super) async fn session(
     responses((status = 200, body = [ProgramView]))
 )]
 pub(super) async fn programs(State(state): State<AppState>) -> ApiResult<Vec<ProgramView>> {
-    let programs = state
-        .backends
-        .as_caller(&state.backends.public_token())
-        .courses()
-        .list_programs(cpb::ListProgramsRequest {
+    let caller = state.backends.as_caller(&state.backends.public_token());
+    let programs = every_page(|page_token| {
+        let request = cpb::ListProgramsRequest {
             page_size: 200,
+            page_token,
             statuses: vec![cpb::CatalogStatus::Published.into()],
             ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .programs;
+        };
+        let caller = &caller;
+        async move {
+            let reply = caller.courses().list_programs(request).await?.into_inner();
+            Ok((reply.programs, reply.next_page_token))
+        }
+    })
+    .await?;
     Ok(Json(
         programs
             .into_iter()
@@ -356,21 +366,24 @@ pub(super) async fn programs(State(state): State<AppState>) -> ApiResult<Vec<Pro
 )]
 pub(super) async fn events(State(state): State<AppState>) -> ApiResult<Vec<EventView>> {
     let from = chrono::Utc::now() - chrono::Duration::days(30);
-    let events = state
-        .backends
-        .as_caller(&state.backends.public_token())
-        .events()
-        .list_events(cpb::ListEventsRequest {
+    let caller = state.backends.as_caller(&state.backends.public_token());
+    let events = every_page(|page_token| {
+        let request = cpb::ListEventsRequest {
             page_size: 200,
+            page_token,
             start_time: Some(hamafza_proto::common::TimeRange {
                 start_time: Some(hamafza_kit::time::to_timestamp(from)),
                 end_time: None,
             }),
             ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .events;
+        };
+        let caller = &caller;
+        async move {
+            let reply = caller.events().list_events(request).await?.into_inner();
+            Ok((reply.events, reply.next_page_token))
+        }
+    })
+    .await?;
     Ok(Json(
         events
             .into_iter()

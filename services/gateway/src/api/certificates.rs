@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::{ApiResult, Bearer, ErrorBody, JsonBody, status_name};
 use crate::AppState;
 use crate::i18n::instant;
+use crate::pages::lookup::every_page;
 
 /// One of the caller's certificates.
 #[derive(Debug, Serialize, ToSchema)]
@@ -89,18 +90,22 @@ pub(super) async fn my_certificates(
     State(state): State<AppState>,
     bearer: Bearer,
 ) -> ApiResult<Vec<CertificateView>> {
-    let certificates = state
-        .backends
-        .as_caller(&bearer.token)
-        .certification()
-        .list_certificates(certpb::ListCertificatesRequest {
+    let caller = state.backends.as_caller(&bearer.token);
+    let certificates = every_page(|page_token| {
+        let request = certpb::ListCertificatesRequest {
             page_size: 200,
+            page_token,
             trainee_subject: bearer.caller.subject.clone(),
             ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .certificates;
+        };
+        let caller = &caller;
+        async move {
+            let reply = caller.certification().list_certificates(request).await?;
+            let reply = reply.into_inner();
+            Ok((reply.certificates, reply.next_page_token))
+        }
+    })
+    .await?;
     Ok(Json(
         certificates
             .into_iter()

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::{ApiFailure, ApiResult, Bearer, ErrorBody, JsonBody, status_name};
 use crate::AppState;
+use crate::pages::lookup::every_page;
 
 /// One of the caller's enrolments.
 #[derive(Debug, Serialize, ToSchema)]
@@ -201,17 +202,21 @@ pub(super) async fn my_enrolments(
     State(state): State<AppState>,
     bearer: Bearer,
 ) -> ApiResult<Vec<EnrolmentView>> {
-    let enrolments = state
-        .backends
-        .as_caller(&bearer.token)
-        .enrolments()
-        .list_enrolments(epb::ListEnrolmentsRequest {
+    let caller = state.backends.as_caller(&bearer.token);
+    let enrolments = every_page(|page_token| {
+        let request = epb::ListEnrolmentsRequest {
             page_size: 200,
+            page_token,
             trainee_subject: bearer.caller.subject.clone(),
             ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .enrolments;
+        };
+        let caller = &caller;
+        async move {
+            let reply = caller.enrolments().list_enrolments(request).await?;
+            let reply = reply.into_inner();
+            Ok((reply.enrolments, reply.next_page_token))
+        }
+    })
+    .await?;
     Ok(Json(enrolments.into_iter().map(enrolment_view).collect()))
 }
