@@ -546,6 +546,12 @@ async fn a_members_votes_are_listed_newest_first_a_page_at_a_time_with_what_they
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["page_size"]);
+    // A page token is good for the voter it was given for only.
+    let first = council_votes(&server, COUNCIL_A, "", 2, "").await.unwrap();
+    let status = council_votes(&server, COUNCIL_B, "", 2, &first.next_page_token)
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["page_token"]);
     let long = "x".repeat(201);
     let status = council_votes(&server, COUNCIL_A, &long, 0, "")
         .await

@@ -410,4 +410,19 @@ async fn the_open_sessions_are_all_listed_with_their_seats_past_a_page_of_200() 
         "each with its seats, past the first 200: {:?}",
         listed.iter().find(|s| s["seats_left"] != 12)
     );
+    // The catalog page too: every one, each with its seats.
+    let page = send(client.get(format!("{}/", stack.base)))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let shown = opened
+        .iter()
+        .filter(|id| page.contains(&format!("href=\"/sessions/{id}\"")))
+        .count();
+    assert_eq!(shown, 205, "every open session on the catalog page");
+    assert!(
+        page.matches("۱۲ صندلی خالی").count() >= 205,
+        "each with its seats"
+    );
 }

@@ -189,6 +189,7 @@ async fn my_votes_lists_every_vote_of_the_member_a_page_at_a_time() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(">PR-724<"), "{page}");
+    assert!(!page.contains("تازه‌ترین رأی‌ها"), "already the newest");
     let (_, page) = member.text("/council?tab=mine&lang=en").await;
     assert!(page.contains("Earlier votes"), "{page}");
 

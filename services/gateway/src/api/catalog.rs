@@ -6,7 +6,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use hamafza_proto::courses as cpb;
-use hamafza_proto::enrolments as epb;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -150,7 +149,7 @@ fn course_view(course: cpb::Course) -> CourseView {
     }
 }
 
-/// Published courses.
+/// Published courses (every one, up to 2,000).
 #[utoipa::path(
     get,
     path = "/api/v1/courses",
@@ -213,25 +212,18 @@ pub(super) async fn courses(
     Ok(state.public.get_or_read(key, read).await?.respond(&headers))
 }
 
-/// The seats left of sessions `ids`, in one call per 200 (what enrolments
-/// takes); none for sessions whose call failed.
-async fn seats_left(
+/// The seats left of `sessions`, by id (none when enrolments cannot answer).
+async fn seats_left<'a>(
     state: &AppState,
     token: &str,
-    ids: Vec<String>,
+    sessions: impl IntoIterator<Item = &'a cpb::Session>,
 ) -> std::collections::HashMap<String, u32> {
     let caller = state.backends.as_caller(token);
-    let mut left = std::collections::HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(200) {
-        let request = epb::BatchGetSessionSeatsRequest {
-            session_ids: chunk.to_vec(),
-        };
-        if let Ok(reply) = caller.enrolments().batch_get_session_seats(request).await {
-            let sessions = reply.into_inner().sessions;
-            left.extend(sessions.into_iter().map(|s| (s.session_id, s.seats_left)));
-        }
-    }
-    left
+    crate::pages::lookup::seats_of(&caller, sessions)
+        .await
+        .into_iter()
+        .map(|(id, seats)| (id, seats.seats_left))
+        .collect()
 }
 
 fn session_view(session: cpb::Session, seats: Option<u32>) -> SessionView {
@@ -251,7 +243,7 @@ fn session_view(session: cpb::Session, seats: Option<u32>) -> SessionView {
     }
 }
 
-/// Sessions open for enrolment, with the seats left.
+/// Sessions open for enrolment, with the seats left (every one, up to 2,000).
 #[utoipa::path(
     get,
     path = "/api/v1/sessions",
@@ -274,12 +266,7 @@ pub(super) async fn sessions(State(state): State<AppState>) -> ApiResult<Vec<Ses
         }
     })
     .await?;
-    let seats = seats_left(
-        &state,
-        &token,
-        sessions.iter().map(|s| s.id.clone()).collect(),
-    )
-    .await;
+    let seats = seats_left(&state, &token, &sessions).await;
     Ok(Json(
         sessions
             .into_iter()
@@ -308,14 +295,14 @@ pub(super) async fn session(
 ) -> ApiResult<SessionView> {
     let (session, _) =
         crate::pages::session::public_session(&state, crate::i18n::Lang::En, &id).await?;
-    let left = seats_left(&state, &state.backends.public_token(), vec![id])
+    let left = seats_left(&state, &state.backends.public_token(), [&session])
         .await
         .into_values()
         .next();
     Ok(Json(session_view(session, left)))
 }
 
-/// Published programs.
+/// Published programs (every one, up to 2,000).
 #[utoipa::path(
     get,
     path = "/api/v1/programs",
@@ -358,7 +345,7 @@ pub(super) async fn programs(State(state): State<AppState>) -> ApiResult<Vec<Pro
     ))
 }
 
-/// The year's events, from a month ago on.
+/// The events from a month ago on (every one, up to 2,000).
 #[utoipa::path(
     get,
     path = "/api/v1/events",

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::{ApiResult, Bearer, ErrorBody, JsonBody, status_name};
 use crate::AppState;
 use crate::i18n::instant;
-use crate::pages::lookup::every_page;
+use crate::pages::lookup::every_certificate;
 
 /// One of the caller's certificates.
 #[derive(Debug, Serialize, ToSchema)]
@@ -79,7 +79,7 @@ fn certificate_view(c: certpb::Certificate, verification_url: String) -> Certifi
     }
 }
 
-/// The caller's certificates.
+/// The caller's certificates (every one, up to 2,000).
 #[utoipa::path(
     get,
     path = "/api/v1/me/certificates",
@@ -90,22 +90,12 @@ pub(super) async fn my_certificates(
     State(state): State<AppState>,
     bearer: Bearer,
 ) -> ApiResult<Vec<CertificateView>> {
+    let request = certpb::ListCertificatesRequest {
+        trainee_subject: bearer.caller.subject.clone(),
+        ..Default::default()
+    };
     let caller = state.backends.as_caller(&bearer.token);
-    let certificates = every_page(|page_token| {
-        let request = certpb::ListCertificatesRequest {
-            page_size: 200,
-            page_token,
-            trainee_subject: bearer.caller.subject.clone(),
-            ..Default::default()
-        };
-        let caller = &caller;
-        async move {
-            let reply = caller.certification().list_certificates(request).await?;
-            let reply = reply.into_inner();
-            Ok((reply.certificates, reply.next_page_token))
-        }
-    })
-    .await?;
+    let certificates = every_certificate(&caller, request).await?;
     Ok(Json(
         certificates
             .into_iter()

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::{ApiFailure, ApiResult, Bearer, ErrorBody, JsonBody, status_name};
 use crate::AppState;
-use crate::pages::lookup::every_page;
+use crate::pages::lookup::every_enrolment;
 
 /// One of the caller's enrolments.
 #[derive(Debug, Serialize, ToSchema)]
@@ -191,7 +191,7 @@ fn too_many(seconds: u64) -> Response {
     response
 }
 
-/// The caller's enrolments.
+/// The caller's enrolments (every one, up to 2,000).
 #[utoipa::path(
     get,
     path = "/api/v1/me/enrolments",
@@ -202,21 +202,10 @@ pub(super) async fn my_enrolments(
     State(state): State<AppState>,
     bearer: Bearer,
 ) -> ApiResult<Vec<EnrolmentView>> {
-    let caller = state.backends.as_caller(&bearer.token);
-    let enrolments = every_page(|page_token| {
-        let request = epb::ListEnrolmentsRequest {
-            page_size: 200,
-            page_token,
-            trainee_subject: bearer.caller.subject.clone(),
-            ..Default::default()
-        };
-        let caller = &caller;
-        async move {
-            let reply = caller.enrolments().list_enrolments(request).await?;
-            let reply = reply.into_inner();
-            Ok((reply.enrolments, reply.next_page_token))
-        }
-    })
-    .await?;
+    let request = epb::ListEnrolmentsRequest {
+        trainee_subject: bearer.caller.subject.clone(),
+        ..Default::default()
+    };
+    let enrolments = every_enrolment(&state.backends.as_caller(&bearer.token), request).await?;
     Ok(Json(enrolments.into_iter().map(enrolment_view).collect()))
 }

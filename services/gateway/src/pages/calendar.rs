@@ -13,7 +13,7 @@ use super::layout::page;
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::ical::{self, Entry};
-use crate::pages::lookup::courses_named;
+use crate::pages::lookup::{courses_named, every_enrolment, every_page};
 use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
@@ -38,22 +38,25 @@ async fn events(
     organization: Option<&str>,
 ) -> Result<Vec<Item>, tonic::Status> {
     let from = Utc::now() - chrono::Duration::days(30);
-    let events = state
-        .backends
-        .as_caller(token)
-        .events()
-        .list_events(cpb::ListEventsRequest {
+    let caller = state.backends.as_caller(token);
+    let events = every_page(|page_token| {
+        let request = cpb::ListEventsRequest {
             page_size: 200,
+            page_token,
             start_time: Some(hamafza_proto::common::TimeRange {
                 start_time: Some(hamafza_kit::time::to_timestamp(from)),
                 end_time: None,
             }),
             organization_id: organization.unwrap_or_default().to_owned(),
             ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .events;
+        };
+        let caller = &caller;
+        async move {
+            let reply = caller.events().list_events(request).await?.into_inner();
+            Ok((reply.events, reply.next_page_token))
+        }
+    })
+    .await?;
     Ok(events
         .into_iter()
         .filter_map(|event| {
@@ -84,30 +87,45 @@ async fn sessions(
     ids: Option<Vec<String>>,
     tentative: &[String],
 ) -> Result<Vec<Item>, tonic::Status> {
-    let request = cpb::ListSessionsRequest {
-        page_size: 200,
-        statuses: if ids.is_some() {
-            vec![]
-        } else {
-            vec![
-                cpb::SessionStatus::Open.into(),
-                cpb::SessionStatus::Closed.into(),
-            ]
-        },
-        session_ids: ids.unwrap_or_default(),
-        ..Default::default()
+    let caller = state.backends.as_caller(token);
+    let caller = &caller;
+    let sessions = match ids {
+        // The person's sessions, 200 ids a call (what courses takes).
+        Some(mut ids) => {
+            ids.sort();
+            ids.dedup();
+            let mut sessions = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(200) {
+                let request = cpb::ListSessionsRequest {
+                    page_size: 200,
+                    session_ids: chunk.to_vec(),
+                    ..Default::default()
+                };
+                let reply = caller.sessions().list_sessions(request).await?;
+                sessions.extend(reply.into_inner().sessions);
+            }
+            sessions
+        }
+        // Everyone's: every open or closed session.
+        None => {
+            every_page(|page_token| {
+                let request = cpb::ListSessionsRequest {
+                    page_size: 200,
+                    page_token,
+                    statuses: vec![
+                        cpb::SessionStatus::Open.into(),
+                        cpb::SessionStatus::Closed.into(),
+                    ],
+                    ..Default::default()
+                };
+                async move {
+                    let reply = caller.sessions().list_sessions(request).await?.into_inner();
+                    Ok((reply.sessions, reply.next_page_token))
+                }
+            })
+            .await?
+        }
     };
-    if request.statuses.is_empty() && request.session_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sessions = state
-        .backends
-        .as_caller(token)
-        .sessions()
-        .list_sessions(request)
-        .await?
-        .into_inner()
-        .sessions;
     let course_ids: Vec<String> = sessions.iter().map(|s| s.course_id.clone()).collect();
     let courses = courses_named(&state.backends.as_caller(token), course_ids).await?;
     let mut items = Vec::new();
@@ -424,18 +442,11 @@ async fn personal_items(
     token: &str,
     subject: &str,
 ) -> Result<Vec<Item>, tonic::Status> {
-    let enrolments = state
-        .backends
-        .as_caller(token)
-        .enrolments()
-        .list_enrolments(epb::ListEnrolmentsRequest {
-            page_size: 200,
-            trainee_subject: subject.to_owned(),
-            ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .enrolments;
+    let request = epb::ListEnrolmentsRequest {
+        trainee_subject: subject.to_owned(),
+        ..Default::default()
+    };
+    let enrolments = every_enrolment(&state.backends.as_caller(token), request).await?;
     let mut ids = Vec::new();
     let mut tentative = Vec::new();
     for enrolment in enrolments {

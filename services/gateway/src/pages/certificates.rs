@@ -25,18 +25,14 @@ fn status_badge(lang: crate::i18n::Lang, status: pb::CertificateStatus) -> Marku
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Markup, PageError> {
     let lang = viewer.lang;
     let web = viewer.require()?;
-    let certificates = state
-        .backends
-        .as_caller(&web.token)
-        .certification()
-        .list_certificates(pb::ListCertificatesRequest {
-            page_size: 200,
-            trainee_subject: web.caller.subject.clone(),
-            ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .certificates;
+    let request = pb::ListCertificatesRequest {
+        trainee_subject: web.caller.subject.clone(),
+        ..Default::default()
+    };
+    let certificates =
+        super::lookup::every_certificate(&state.backends.as_caller(&web.token), request)
+            .await
+            .map_err(|s| PageError::status(lang, s))?;
     let title = lang.pick("گواهی‌های من", "My certificates");
     Ok(page(
         &viewer,

@@ -13,7 +13,7 @@ use super::layout::page;
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::lookup::courses_named;
-use crate::web::{PageError, PageReply, Viewer};
+use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 
@@ -59,19 +59,13 @@ pub async fn passed_courses(
     token: &str,
     subject: &str,
 ) -> Result<HashSet<String>, tonic::Status> {
-    let enrolments = state
-        .backends
-        .as_caller(token)
-        .enrolments()
-        .list_enrolments(epb::ListEnrolmentsRequest {
-            page_size: 200,
-            trainee_subject: subject.to_owned(),
-            statuses: vec![epb::EnrolmentStatus::Completed.into()],
-            ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .enrolments;
+    let request = epb::ListEnrolmentsRequest {
+        trainee_subject: subject.to_owned(),
+        statuses: vec![epb::EnrolmentStatus::Completed.into()],
+        ..Default::default()
+    };
+    let enrolments =
+        super::lookup::every_enrolment(&state.backends.as_caller(token), request).await?;
     Ok(enrolments.into_iter().map(|e| e.course_id).collect())
 }
 
@@ -166,22 +160,26 @@ pub async fn show(
         ),
         _ => None,
     };
-    let mut sessions = state
-        .backends
-        .as_caller(&state.backends.public_token())
-        .sessions()
-        .list_sessions(cpb::ListSessionsRequest {
-            page_size: 100,
+    let public = state.backends.as_caller(&state.backends.public_token());
+    let public = &public;
+    let mut sessions = super::lookup::every_page(|page_token| {
+        let request = cpb::ListSessionsRequest {
+            page_size: 200,
+            page_token,
             course_id: id.clone(),
             statuses: vec![
                 cpb::SessionStatus::Open.into(),
                 cpb::SessionStatus::Closed.into(),
             ],
             ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .sessions;
+        };
+        async move {
+            let reply = public.sessions().list_sessions(request).await?.into_inner();
+            Ok((reply.sessions, reply.next_page_token))
+        }
+    })
+    .await
+    .map_err(|s| PageError::status(lang, s))?;
     let now = chrono::Utc::now();
     sessions.retain(|s| instant(s.end_time.as_ref()).is_none_or(|end| end > now));
     sessions.sort_by_key(|s| instant(s.start_time.as_ref()));

@@ -7,7 +7,7 @@ use maud::{Markup, html};
 use super::layout::{badge, page};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
-use crate::web::{PageError, PageReply, Viewer};
+use crate::web::{PageError, Viewer};
 use hamafza_proto::enrolments as epb;
 
 /// A status as a coloured badge.
@@ -32,18 +32,13 @@ pub fn status_badge(lang: Lang, status: epb::EnrolmentStatus) -> Markup {
 pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Markup, PageError> {
     let lang = viewer.lang;
     let web = viewer.require()?;
-    let enrolments = state
-        .backends
-        .as_caller(&web.token)
-        .enrolments()
-        .list_enrolments(epb::ListEnrolmentsRequest {
-            page_size: 200,
-            trainee_subject: web.caller.subject.clone(),
-            ..Default::default()
-        })
+    let request = epb::ListEnrolmentsRequest {
+        trainee_subject: web.caller.subject.clone(),
+        ..Default::default()
+    };
+    let enrolments = super::lookup::every_enrolment(&state.backends.as_caller(&web.token), request)
         .await
-        .page(lang)?
-        .enrolments;
+        .map_err(|s| PageError::status(lang, s))?;
     let (courses, sessions) = super::lookup::catalog_of(
         &state,
         &web.token,

@@ -9,6 +9,7 @@ use std::future::Future;
 use crate::AppState;
 use crate::backends::AsCaller;
 use crate::i18n::Lang;
+use hamafza_proto::certification as certpb;
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 
@@ -117,29 +118,36 @@ pub fn actor_of(person: &cpb::Person) -> hamafza_proto::common::Actor {
 }
 
 /// The seat counts of `sessions`, by session id, read as `caller` in one
-/// call; none asked for, no call made. A page shows sessions without their
-/// counts (rather than failing) when enrolments cannot answer.
+/// call per 200 (what enrolments takes); none asked for, no call made. A
+/// page shows sessions without their counts (rather than failing) when
+/// enrolments cannot answer.
 pub async fn seats_of<'a>(
     caller: &AsCaller,
     sessions: impl IntoIterator<Item = &'a cpb::Session>,
 ) -> HashMap<String, epb::SessionSeats> {
-    let session_ids: Vec<String> = sessions.into_iter().map(|s| s.id.clone()).collect();
-    if session_ids.is_empty() {
-        return HashMap::new();
-    }
-    let request = epb::BatchGetSessionSeatsRequest { session_ids };
-    match caller.enrolments().batch_get_session_seats(request).await {
-        Ok(reply) => reply
-            .into_inner()
-            .sessions
-            .into_iter()
-            .map(|s| (s.session_id.clone(), s))
-            .collect(),
-        Err(status) => {
-            tracing::warn!(code = ?status.code(), "seat counts unavailable");
-            HashMap::new()
+    let mut session_ids: Vec<String> = sessions.into_iter().map(|s| s.id.clone()).collect();
+    session_ids.sort();
+    session_ids.dedup();
+    let mut seats = HashMap::with_capacity(session_ids.len());
+    for chunk in session_ids.chunks(IDS_A_CALL) {
+        let request = epb::BatchGetSessionSeatsRequest {
+            session_ids: chunk.to_vec(),
+        };
+        match caller.enrolments().batch_get_session_seats(request).await {
+            Ok(reply) => seats.extend(
+                reply
+                    .into_inner()
+                    .sessions
+                    .into_iter()
+                    .map(|s| (s.session_id.clone(), s)),
+            ),
+            Err(status) => {
+                tracing::warn!(code = ?status.code(), "seat counts unavailable");
+                return HashMap::new();
+            }
         }
     }
+    seats
 }
 
 /// The courses in `statuses` (in any when empty), read as `caller`: every
@@ -228,6 +236,48 @@ where
         page_token = next;
     }
     Ok(items)
+}
+
+/// Every enrolment `request` lists (its page size and token are set here),
+/// read as `caller`: every page up to [`PICKER_PAGES`] of 200.
+pub async fn every_enrolment(
+    caller: &AsCaller,
+    request: epb::ListEnrolmentsRequest,
+) -> Result<Vec<epb::Enrolment>, tonic::Status> {
+    every_page(|page_token| {
+        let request = epb::ListEnrolmentsRequest {
+            page_size: 200,
+            page_token,
+            ..request.clone()
+        };
+        async move {
+            let reply = caller.enrolments().list_enrolments(request).await?;
+            let reply = reply.into_inner();
+            Ok((reply.enrolments, reply.next_page_token))
+        }
+    })
+    .await
+}
+
+/// Every certificate `request` lists (its page size and token are set
+/// here), read as `caller`: every page up to [`PICKER_PAGES`] of 200.
+pub async fn every_certificate(
+    caller: &AsCaller,
+    request: certpb::ListCertificatesRequest,
+) -> Result<Vec<certpb::Certificate>, tonic::Status> {
+    every_page(|page_token| {
+        let request = certpb::ListCertificatesRequest {
+            page_size: 200,
+            page_token,
+            ..request.clone()
+        };
+        async move {
+            let reply = caller.certification().list_certificates(request).await?;
+            let reply = reply.into_inner();
+            Ok((reply.certificates, reply.next_page_token))
+        }
+    })
+    .await
 }
 
 /// The active people of `organization_id`, or of every company when it is

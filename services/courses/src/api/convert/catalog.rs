@@ -14,7 +14,7 @@ use crate::domain::catalog::{
 use crate::domain::values::{Category, Code, DeliveryMode, Required};
 use crate::domain::workflow::{CatalogStatus, VoteDecision};
 use crate::store::entities::council_vote;
-use crate::store::queries::{CourseRecord, MemberVote, ProgramRecord, Subject};
+use crate::store::queries::{CourseRecord, MemberVote, ProgramRecord, Subject, VotedItem};
 
 /// The wire status of a catalog status.
 pub fn catalog_status_to_wire(status: CatalogStatus) -> pb::CatalogStatus {
@@ -200,7 +200,14 @@ fn review_to_wire(
 /// A council member's vote, with what it was cast on, on the wire.
 pub fn member_vote_to_wire(member: MemberVote) -> pb::MemberVote {
     let id = member.vote.subject_id.to_string();
-    let item = member.item;
+    let item = member.item.unwrap_or_else(|| VotedItem {
+        id: member.vote.subject_id,
+        code: String::new(),
+        title_fa: String::new(),
+        title_en: String::new(),
+        status: CatalogStatus::Draft,
+        review_round: 0,
+    });
     pb::MemberVote {
         item: Some(match member.subject {
             Subject::Course => pb::member_vote::Item::CourseId(id),

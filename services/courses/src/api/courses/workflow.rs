@@ -211,9 +211,10 @@ impl CoursesApi {
         ])?;
         let mut v = Violations::new();
         let size = v.take("page_size", page::size(request.page_size));
+        // The cursor names its voter: a token is good for that voter only.
         let after = v.take(
             "page_token",
-            page::decode::<(DateTime<Utc>, Uuid)>(&request.page_token),
+            page::decode::<(String, DateTime<Utc>, Uuid)>(&request.page_token),
         );
         let voter = match request.voter_subject.trim() {
             "" => caller.subject.as_str(),
@@ -226,13 +227,20 @@ impl CoursesApi {
             }
             voter => voter,
         };
+        let after = match after.flatten() {
+            Some((of, voted_at, id)) if of == voter => Some((voted_at, id)),
+            Some(_) => {
+                v.add("page_token", "is a page of another voter's votes");
+                None
+            }
+            None => None,
+        };
         v.finish()?;
         let size = size.unwrap_or(page::DEFAULT_PAGE_SIZE);
-        let mut votes = self
-            .store
-            .member_votes(voter, after.flatten(), size + 1)
-            .await?;
-        let next_page_token = page::finish(&mut votes, size, |v| (v.vote.voted_at, v.vote.id));
+        let mut votes = self.store.member_votes(voter, after, size + 1).await?;
+        let next_page_token = page::finish(&mut votes, size, |v| {
+            (v.vote.voter_subject.clone(), v.vote.voted_at, v.vote.id)
+        });
         Ok(pb::ListCouncilVotesResponse {
             votes: votes.into_iter().map(member_vote_to_wire).collect(),
             next_page_token,

@@ -48,8 +48,9 @@ impl Subject {
 pub struct MemberVote {
     /// A course or a program.
     pub subject: Subject,
-    /// The course or program as it is now.
-    pub item: VotedItem,
+    /// The course or program as it is now (`None` only if it could not be
+    /// read: courses and programs are never deleted).
+    pub item: Option<VotedItem>,
     /// The vote.
     pub vote: council_vote::Model,
 }
@@ -282,20 +283,22 @@ impl Store {
                     .map(|item| ((Subject::Program.kind(), item.id), item)),
             )
             .collect();
+        // Every vote is kept, so a page is as long as asked and its cursor
+        // is right.
         Ok(votes
             .into_iter()
-            .filter_map(|vote| {
-                let subject = match vote.subject_kind.as_str() {
-                    "course" => Subject::Course,
-                    "program" => Subject::Program,
-                    _ => return None,
+            .map(|vote| {
+                let subject = if vote.subject_kind == Subject::Program.kind() {
+                    Subject::Program
+                } else {
+                    Subject::Course
                 };
-                let item = items.get(&(subject.kind(), vote.subject_id))?.clone();
-                Some(MemberVote {
+                let item = items.get(&(subject.kind(), vote.subject_id)).cloned();
+                MemberVote {
                     subject,
                     item,
                     vote,
-                })
+                }
             })
             .collect())
     }

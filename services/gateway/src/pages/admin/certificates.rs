@@ -20,7 +20,9 @@ use crate::backends::AsCaller;
 use crate::i18n::{Lang, instant};
 use crate::pages::forms::{first, urlencode};
 use crate::pages::layout::{badge, pager};
-use crate::pages::lookup::{PICKER_PAGES, actor_of, courses_listed, people_listed, person_named};
+use crate::pages::lookup::{
+    actor_of, courses_listed, every_certificate, people_listed, person_named,
+};
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::certification as certpb;
 use hamafza_proto::courses as cpb;
@@ -90,26 +92,12 @@ async fn search(caller: &AsCaller, q: &str) -> Result<Found, Status> {
         subjects.push(q.to_owned());
     }
     let mut certificates = Vec::new();
-    for subject in subjects {
-        let mut page_token = String::new();
-        // Every certificate of the person (a few pages at most in a career).
-        for _ in 0..PICKER_PAGES {
-            let page = caller
-                .certification()
-                .list_certificates(certpb::ListCertificatesRequest {
-                    page_size: 200,
-                    page_token,
-                    trainee_subject: subject.clone(),
-                    ..Default::default()
-                })
-                .await?
-                .into_inner();
-            certificates.extend(page.certificates);
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            page_token = page.next_page_token;
-        }
+    for trainee_subject in subjects {
+        let request = certpb::ListCertificatesRequest {
+            trainee_subject,
+            ..Default::default()
+        };
+        certificates.extend(every_certificate(caller, request).await?);
     }
     Ok(Found {
         certificates,

@@ -238,16 +238,15 @@ async fn mine(state: &AppState, viewer: &Viewer, votes_page: &str) -> Result<Mar
         page_size: PAGE_SIZE,
         page_token: page_token.to_owned(),
     };
-    let mut reply = caller
-        .courses()
-        .list_council_votes(request(votes_page))
-        .await;
+    let mut shown = votes_page;
+    let mut reply = caller.courses().list_council_votes(request(shown)).await;
     if let Err(status) = &reply
         && status.code() == tonic::Code::InvalidArgument
-        && !votes_page.is_empty()
+        && !shown.is_empty()
     {
         // A stale or mistyped page link: the newest votes instead.
-        reply = caller.courses().list_council_votes(request("")).await;
+        shown = "";
+        reply = caller.courses().list_council_votes(request(shown)).await;
     }
     let reply = reply.map_err(|s| council_only(lang, s))?.into_inner();
     let title = council_title(lang);
@@ -301,7 +300,7 @@ async fn mine(state: &AppState, viewer: &Viewer, votes_page: &str) -> Result<Mar
                 } }
             }
             p.pager {
-                @if !votes_page.is_empty() {
+                @if !shown.is_empty() {
                     a.button href="/council?tab=mine" {
                         (lang.pick("تازه‌ترین رأی‌ها", "Newest votes"))
                     }

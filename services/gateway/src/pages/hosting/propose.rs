@@ -20,7 +20,7 @@ use crate::pages::layout::page;
 use crate::pages::lookup::{courses_listed, people_listed};
 use crate::pages::org::{course_title, first, form_values, heading, manager};
 use crate::sessions::WebSession;
-use crate::web::{PageError, PageReply, Viewer, check_csrf};
+use crate::web::{PageError, Viewer, check_csrf};
 
 /// What the last action did, shown once.
 #[derive(Debug, Default, Deserialize)]
@@ -85,17 +85,22 @@ async fn proposals(
     web: &WebSession,
     lang: Lang,
 ) -> Result<Vec<cpb::Session>, PageError> {
-    Ok(state
-        .backends
-        .as_caller(&web.token)
-        .sessions()
-        .list_hosted_sessions(cpb::ListHostedSessionsRequest {
-            page_size: 100,
+    let caller = state.backends.as_caller(&web.token);
+    let caller = &caller;
+    crate::pages::lookup::every_page(|page_token| {
+        let request = cpb::ListHostedSessionsRequest {
+            page_size: 200,
+            page_token,
             ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .sessions)
+        };
+        async move {
+            let reply = caller.sessions().list_hosted_sessions(request).await?;
+            let reply = reply.into_inner();
+            Ok((reply.sessions, reply.next_page_token))
+        }
+    })
+    .await
+    .map_err(|s| PageError::status(lang, s))
 }
 
 fn proposals_list(lang: Lang, sessions: &[cpb::Session], lists: &Lists) -> Markup {

@@ -224,18 +224,22 @@ pub async fn queue(State(state): State<AppState>, viewer: Viewer) -> Result<Mark
             ApiError::permission_denied("the queue is for council members and admins"),
         ));
     }
-    let items = state
-        .backends
-        .as_caller(&web.token)
-        .library()
-        .list_items(lpb::ListItemsRequest {
+    let caller = state.backends.as_caller(&web.token);
+    let caller = &caller;
+    let items = super::lookup::every_page(|page_token| {
+        let request = lpb::ListItemsRequest {
             page_size: 200,
+            page_token,
             state: ItemState::Submitted as i32,
             ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .items;
+        };
+        async move {
+            let reply = caller.library().list_items(request).await?.into_inner();
+            Ok((reply.items, reply.next_page_token))
+        }
+    })
+    .await
+    .map_err(|s| PageError::status(lang, s))?;
     let names = company_names(&state, &web.token, lang).await;
     let title = lang.pick("صف تأیید کتابخانه", "Library approval queue");
     Ok(page(

@@ -86,50 +86,56 @@ pub async fn list(
     let web = manager(&viewer)?;
     let days = query.days.unwrap_or(60).clamp(1, 3650);
     let client = state.backends.as_caller(&web.token).certification();
+    // A download holds one list; the page shows both.
+    let downloading = Format::parse(&query.format).is_some();
+    let only_expiring = query.only == "expiring";
     // Every certificate due in the period, up to MOST_LISTED (a manager may
     // ask for up to ten years ahead).
     let (mut expiring, mut next_expiring) = (Vec::new(), String::new());
-    loop {
-        let listed = client
-            .clone()
-            .list_expiring_certificates(certpb::ListExpiringCertificatesRequest {
-                page_size: 200,
-                page_token: next_expiring,
-                within_days: days,
-                organization_id: web.caller.organization_id.clone(),
-            })
-            .await
-            .page(lang)?;
-        expiring.extend(listed.certificates);
-        next_expiring = listed.next_page_token;
-        if next_expiring.is_empty() || expiring.len() >= MOST_LISTED {
-            break;
+    if !downloading || only_expiring {
+        loop {
+            let listed = client
+                .clone()
+                .list_expiring_certificates(certpb::ListExpiringCertificatesRequest {
+                    page_size: 200,
+                    page_token: next_expiring,
+                    within_days: days,
+                    organization_id: web.caller.organization_id.clone(),
+                })
+                .await
+                .page(lang)?;
+            expiring.extend(listed.certificates);
+            next_expiring = listed.next_page_token;
+            if next_expiring.is_empty() || expiring.len() >= MOST_LISTED {
+                break;
+            }
         }
     }
     let expiring_cut = !next_expiring.is_empty();
     // A download takes every page (up to 5,000 certificates); the page
     // shows 50 at a time.
-    let downloading = Format::parse(&query.format).is_some();
     let (mut all, mut next) = (Vec::new(), query.page_token.clone());
-    loop {
-        let listed = client
-            .clone()
-            .list_certificates(certpb::ListCertificatesRequest {
-                page_size: if downloading { 200 } else { 50 },
-                page_token: next,
-                organization_id: web.caller.organization_id.clone(),
-                ..Default::default()
-            })
-            .await
-            .page(lang)?;
-        all.extend(listed.certificates);
-        next = listed.next_page_token;
-        if !downloading || next.is_empty() || all.len() >= MOST_LISTED {
-            break;
+    if !(downloading && only_expiring) {
+        loop {
+            let listed = client
+                .clone()
+                .list_certificates(certpb::ListCertificatesRequest {
+                    page_size: if downloading { 200 } else { 50 },
+                    page_token: next,
+                    organization_id: web.caller.organization_id.clone(),
+                    ..Default::default()
+                })
+                .await
+                .page(lang)?;
+            all.extend(listed.certificates);
+            next = listed.next_page_token;
+            if !downloading || next.is_empty() || all.len() >= MOST_LISTED {
+                break;
+            }
         }
     }
     if let Some(format) = Format::parse(&query.format) {
-        let (list, name) = if query.only == "expiring" {
+        let (list, name) = if only_expiring {
             (&expiring, "certificates-expiring")
         } else {
             (&all, "certificates")
@@ -220,21 +226,25 @@ pub async fn events(State(state): State<AppState>, viewer: Viewer) -> Result<Res
     let lang = viewer.lang;
     let web = manager(&viewer)?;
     let from = chrono::Utc::now() - chrono::Duration::days(180);
-    let events = state
-        .backends
-        .as_caller(&web.token)
-        .events()
-        .list_events(cpb::ListEventsRequest {
-            page_size: 100,
+    let caller = state.backends.as_caller(&web.token);
+    let caller = &caller;
+    let events = crate::pages::lookup::every_page(|page_token| {
+        let request = cpb::ListEventsRequest {
+            page_size: 200,
+            page_token,
             start_time: Some(TimeRange {
                 start_time: Some(hamafza_kit::time::to_timestamp(from)),
                 end_time: None,
             }),
             ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .events;
+        };
+        async move {
+            let reply = caller.events().list_events(request).await?.into_inner();
+            Ok((reply.events, reply.next_page_token))
+        }
+    })
+    .await
+    .map_err(|s| PageError::status(lang, s))?;
     let mine = &web.caller.organization_id;
     let title = lang.pick(
         "رویدادها و حضور شرکت",

@@ -14,6 +14,7 @@ use crate::i18n::{Lang, instant};
 use crate::pages::forms::urlencode;
 use crate::pages::layout::page;
 use crate::pages::learning::status_badge;
+use crate::pages::lookup::{every_certificate, every_enrolment};
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::certification as certpb;
 use hamafza_proto::courses as cpb;
@@ -220,28 +221,25 @@ pub async fn transcript(
         .page(lang)?
         .person
         .unwrap_or_default();
-    let enrolments = client
-        .enrolments()
-        .list_enrolments(epb::ListEnrolmentsRequest {
-            page_size: 200,
-            trainee_subject: subject.clone(),
-            organization_id: web.caller.organization_id.clone(),
-            ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .enrolments;
-    let certificates = client
-        .certification()
-        .list_certificates(certpb::ListCertificatesRequest {
-            page_size: 200,
-            trainee_subject: subject.clone(),
-            organization_id: web.caller.organization_id.clone(),
-            ..Default::default()
-        })
-        .await
-        .page(lang)?
-        .certificates;
+    let (enrolments, certificates) = tokio::try_join!(
+        every_enrolment(
+            &client,
+            epb::ListEnrolmentsRequest {
+                trainee_subject: subject.clone(),
+                organization_id: web.caller.organization_id.clone(),
+                ..Default::default()
+            },
+        ),
+        every_certificate(
+            &client,
+            certpb::ListCertificatesRequest {
+                trainee_subject: subject.clone(),
+                organization_id: web.caller.organization_id.clone(),
+                ..Default::default()
+            },
+        ),
+    )
+    .map_err(|s| PageError::status(lang, s))?;
     let (courses, sessions) = catalog_of(
         &state,
         &web.token,

@@ -20,8 +20,8 @@ use crate::pages::forms::first;
 use crate::pages::layout::badge;
 use crate::web::{PageError, Viewer};
 
-/// A session's enrolments as its page counts them, from its seats (one
-/// call for any number of sessions, see [`seats_of`](crate::pages::lookup::seats_of)).
+/// A session's enrolments as its page counts them, from its seats (read
+/// for many sessions at once, see [`seats_of`](crate::pages::lookup::seats_of)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
     /// Confirmed and not yet assessed (an assessed enrolment keeps its seat).
