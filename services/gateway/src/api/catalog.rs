@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ApiFailure, ApiResult, ErrorBody, rfc3339, status_name};
 use crate::AppState;
 use crate::i18n::instant;
-use crate::pages::lookup::every_page;
+use crate::pages::lookup::{every_page, every_session};
 use hamafza_kit::ApiError;
 
 /// A published course.
@@ -251,21 +251,11 @@ fn session_view(session: cpb::Session, seats: Option<u32>) -> SessionView {
 )]
 pub(super) async fn sessions(State(state): State<AppState>) -> ApiResult<Vec<SessionView>> {
     let token = state.backends.public_token();
-    let caller = state.backends.as_caller(&token);
-    let sessions = every_page(|page_token| {
-        let request = cpb::ListSessionsRequest {
-            page_size: 200,
-            page_token,
-            statuses: vec![cpb::SessionStatus::Open.into()],
-            ..Default::default()
-        };
-        let caller = &caller;
-        async move {
-            let reply = caller.sessions().list_sessions(request).await?.into_inner();
-            Ok((reply.sessions, reply.next_page_token))
-        }
-    })
-    .await?;
+    let request = cpb::ListSessionsRequest {
+        statuses: vec![cpb::SessionStatus::Open.into()],
+        ..Default::default()
+    };
+    let sessions = every_session(&state.backends.as_caller(&token), request).await?;
     let seats = seats_left(&state, &token, &sessions).await;
     Ok(Json(
         sessions

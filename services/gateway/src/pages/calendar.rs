@@ -13,7 +13,7 @@ use super::layout::page;
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::ical::{self, Entry};
-use crate::pages::lookup::{courses_named, every_enrolment, every_page};
+use crate::pages::lookup::{courses_named, every_enrolment, every_page, every_session};
 use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
@@ -108,22 +108,14 @@ async fn sessions(
         }
         // Everyone's: every open or closed session.
         None => {
-            every_page(|page_token| {
-                let request = cpb::ListSessionsRequest {
-                    page_size: 200,
-                    page_token,
-                    statuses: vec![
-                        cpb::SessionStatus::Open.into(),
-                        cpb::SessionStatus::Closed.into(),
-                    ],
-                    ..Default::default()
-                };
-                async move {
-                    let reply = caller.sessions().list_sessions(request).await?.into_inner();
-                    Ok((reply.sessions, reply.next_page_token))
-                }
-            })
-            .await?
+            let request = cpb::ListSessionsRequest {
+                statuses: vec![
+                    cpb::SessionStatus::Open.into(),
+                    cpb::SessionStatus::Closed.into(),
+                ],
+                ..Default::default()
+            };
+            every_session(caller, request).await?
         }
     };
     let course_ids: Vec<String> = sessions.iter().map(|s| s.course_id.clone()).collect();

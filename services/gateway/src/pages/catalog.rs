@@ -8,7 +8,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::page;
-use super::lookup::every_page;
+use super::lookup::{every_page, every_session};
 use crate::AppState;
 use crate::i18n::instant;
 use crate::web::{PageError, Viewer};
@@ -66,18 +66,13 @@ pub async fn show(
                 Ok((reply.programs, reply.next_page_token))
             }
         }),
-        every_page(|page_token| {
-            let request = cpb::ListSessionsRequest {
-                page_size: 200,
-                page_token,
+        every_session(
+            caller,
+            cpb::ListSessionsRequest {
                 statuses: vec![cpb::SessionStatus::Open.into()],
                 ..Default::default()
-            };
-            async move {
-                let reply = caller.sessions().list_sessions(request).await?.into_inner();
-                Ok((reply.sessions, reply.next_page_token))
-            }
-        }),
+            },
+        ),
     )
     .map_err(|status| PageError::status(lang, status))?;
     let shown_courses: HashMap<&str, &cpb::Course> =

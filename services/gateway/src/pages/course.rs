@@ -160,26 +160,18 @@ pub async fn show(
         ),
         _ => None,
     };
+    let request = cpb::ListSessionsRequest {
+        course_id: id.clone(),
+        statuses: vec![
+            cpb::SessionStatus::Open.into(),
+            cpb::SessionStatus::Closed.into(),
+        ],
+        ..Default::default()
+    };
     let public = state.backends.as_caller(&state.backends.public_token());
-    let public = &public;
-    let mut sessions = super::lookup::every_page(|page_token| {
-        let request = cpb::ListSessionsRequest {
-            page_size: 200,
-            page_token,
-            course_id: id.clone(),
-            statuses: vec![
-                cpb::SessionStatus::Open.into(),
-                cpb::SessionStatus::Closed.into(),
-            ],
-            ..Default::default()
-        };
-        async move {
-            let reply = public.sessions().list_sessions(request).await?.into_inner();
-            Ok((reply.sessions, reply.next_page_token))
-        }
-    })
-    .await
-    .map_err(|s| PageError::status(lang, s))?;
+    let mut sessions = super::lookup::every_session(&public, request)
+        .await
+        .map_err(|s| PageError::status(lang, s))?;
     let now = chrono::Utc::now();
     sessions.retain(|s| instant(s.end_time.as_ref()).is_none_or(|end| end > now));
     sessions.sort_by_key(|s| instant(s.start_time.as_ref()));

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::benchmark::{BenchmarkQuery, parse_period, this_jalali_year};
 use super::evaluation::{QUESTIONS, scale};
 use super::layout::page;
-use super::lookup::{courses_listed, every_page};
+use super::lookup::{courses_listed, every_session};
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::web::{PageError, PageReply, Viewer};
@@ -191,22 +191,7 @@ pub async fn admin(
     // each (sessions come oldest first: later instructors would be missing).
     let (courses, sessions) = tokio::try_join!(
         courses_listed(&backends, &[]),
-        every_page(|page_token| {
-            let request = cpb::ListSessionsRequest {
-                page_size: 200,
-                page_token,
-                ..Default::default()
-            };
-            let backends = &backends;
-            async move {
-                let reply = backends
-                    .sessions()
-                    .list_sessions(request)
-                    .await?
-                    .into_inner();
-                Ok((reply.sessions, reply.next_page_token))
-            }
-        }),
+        every_session(&backends, cpb::ListSessionsRequest::default()),
     )
     .map_err(|status| PageError::status(lang, status))?;
     let mut instructors: Vec<(String, String)> = sessions

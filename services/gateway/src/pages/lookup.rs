@@ -238,6 +238,46 @@ where
     Ok(items)
 }
 
+/// One page of a listing: `read` is asked for `page_token`'s page, and
+/// when the service refuses that token (INVALID_ARGUMENT: a stale or
+/// mistyped page link) for the first page instead. The token of the page
+/// read (empty for the first), and the reply.
+pub async fn page_or_first<T, F, Fut>(
+    page_token: &str,
+    mut read: F,
+) -> Result<(&str, T), tonic::Status>
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<T, tonic::Status>>,
+{
+    match read(page_token.to_owned()).await {
+        Err(status) if status.code() == tonic::Code::InvalidArgument && !page_token.is_empty() => {
+            Ok(("", read(String::new()).await?))
+        }
+        reply => Ok((page_token, reply?)),
+    }
+}
+
+/// Every session `request` lists (its page size and token are set here),
+/// read as `caller`: every page up to [`PICKER_PAGES`] of 200.
+pub async fn every_session(
+    caller: &AsCaller,
+    request: cpb::ListSessionsRequest,
+) -> Result<Vec<cpb::Session>, tonic::Status> {
+    every_page(|page_token| {
+        let request = cpb::ListSessionsRequest {
+            page_size: 200,
+            page_token,
+            ..request.clone()
+        };
+        async move {
+            let reply = caller.sessions().list_sessions(request).await?.into_inner();
+            Ok((reply.sessions, reply.next_page_token))
+        }
+    })
+    .await
+}
+
 /// Every enrolment `request` lists (its page size and token are set here),
 /// read as `caller`: every page up to [`PICKER_PAGES`] of 200.
 pub async fn every_enrolment(

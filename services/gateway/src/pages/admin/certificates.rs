@@ -21,7 +21,7 @@ use crate::i18n::{Lang, instant};
 use crate::pages::forms::{first, urlencode};
 use crate::pages::layout::{badge, pager};
 use crate::pages::lookup::{
-    actor_of, courses_listed, every_certificate, people_listed, person_named,
+    actor_of, courses_listed, every_certificate, page_or_first, people_listed, person_named,
 };
 use crate::web::{PageError, PageReply, Viewer};
 use hamafza_proto::certification as certpb;
@@ -240,7 +240,7 @@ async fn page_body(
     issue: (&IssueForm, &Problems),
 ) -> Result<Markup, PageError> {
     let caller = state.backends.as_caller(token);
-    let mut expiring_client = caller.certification();
+
     let (found, expiring, lists) = tokio::join!(
         search(&caller, search_text),
         async {
@@ -250,21 +250,18 @@ async fn page_body(
                 within_days: 60,
                 ..Default::default()
             };
-            let mut shown = expiring_page;
-            let mut reply = expiring_client
-                .list_expiring_certificates(request(shown))
-                .await;
-            if let Err(status) = &reply
-                && status.code() == tonic::Code::InvalidArgument
-                && !shown.is_empty()
-            {
-                // A stale or mistyped page link: the first page instead.
-                shown = "";
-                reply = expiring_client
-                    .list_expiring_certificates(request(""))
-                    .await;
-            }
-            Ok::<_, Status>((shown, reply?.into_inner()))
+            page_or_first(expiring_page, |page_token| {
+                let request = request(&page_token);
+                let caller = &caller;
+                async move {
+                    let reply = caller
+                        .certification()
+                        .list_expiring_certificates(request)
+                        .await?;
+                    Ok(reply.into_inner())
+                }
+            })
+            .await
         },
         issue_lists(&caller),
     );

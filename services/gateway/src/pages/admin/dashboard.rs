@@ -11,7 +11,7 @@ use super::{Done, admin, flash, frame, list_table};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::forms::urlencode;
-use crate::pages::lookup::{courses_listed, programs_listed};
+use crate::pages::lookup::{courses_listed, page_or_first, programs_listed};
 use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
@@ -43,34 +43,27 @@ pub async fn show(
     let client = state.backends.as_caller(&web.token);
     // What the overview is of, read side by side; any of it unreadable is
     // a page saying so, not an overview that looks empty.
-    let (mut session_client, mut event_client) = (client.sessions(), client.events());
+    let mut event_client = client.events();
     let (courses, programs, (sessions, later_sessions), (events, more_events)) = tokio::try_join!(
         courses_listed(&client, &[]),
         programs_listed(&client),
         async {
-            let request = cpb::ListSessionsRequest {
-                page_size: SESSIONS_PER_PAGE,
-                page_token: query.sessions_page.clone(),
-                statuses: vec![
-                    cpb::SessionStatus::Planned.into(),
-                    cpb::SessionStatus::Open.into(),
-                    cpb::SessionStatus::Closed.into(),
-                ],
-                ..Default::default()
-            };
-            let mut reply = session_client.list_sessions(request.clone()).await;
-            if let Err(status) = &reply
-                && status.code() == tonic::Code::InvalidArgument
-                && !request.page_token.is_empty()
-            {
-                // A stale or mistyped page link: the soonest sessions instead.
-                let first = cpb::ListSessionsRequest {
-                    page_token: String::new(),
-                    ..request
+            // A stale or mistyped page link shows the soonest sessions.
+            let (_, reply) = page_or_first(&query.sessions_page, |page_token| {
+                let request = cpb::ListSessionsRequest {
+                    page_size: SESSIONS_PER_PAGE,
+                    page_token,
+                    statuses: vec![
+                        cpb::SessionStatus::Planned.into(),
+                        cpb::SessionStatus::Open.into(),
+                        cpb::SessionStatus::Closed.into(),
+                    ],
+                    ..Default::default()
                 };
-                reply = session_client.list_sessions(first).await;
-            }
-            let reply = reply?.into_inner();
+                let client = &client;
+                async move { Ok(client.sessions().list_sessions(request).await?.into_inner()) }
+            })
+            .await?;
             Ok((reply.sessions, reply.next_page_token))
         },
         async {

@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::i18n::{Lang, refusal};
 use crate::pages::forms::{multipart_parts, urlencode};
 use crate::pages::layout::pager;
+use crate::pages::lookup::page_or_first;
 use crate::web::{PageError, PageReply, Viewer, check_csrf};
 use hamafza_proto::common::LocalizedText;
 use hamafza_proto::courses as cpb;
@@ -68,17 +69,13 @@ pub async fn list(
         ..Default::default()
     };
     let caller = state.backends.as_caller(&web.token);
-    let mut shown = search.page.as_str();
-    let mut reply = caller.people().list_people(request(shown)).await;
-    if let Err(status) = &reply
-        && status.code() == tonic::Code::InvalidArgument
-        && !shown.is_empty()
-    {
-        // A stale or mistyped page link: the first page instead.
-        shown = "";
-        reply = caller.people().list_people(request(shown)).await;
-    }
-    let reply = reply.page(lang)?;
+    let (shown, reply) = page_or_first(&search.page, |page_token| {
+        let request = request(&page_token);
+        let caller = &caller;
+        async move { Ok(caller.people().list_people(request).await?.into_inner()) }
+    })
+    .await
+    .map_err(|s| PageError::status(lang, s))?;
     let people = reply.people;
     let page_of = |token: &str| {
         format!(

@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::forms::urlencode;
 use crate::pages::layout::page;
+use crate::pages::lookup::page_or_first;
 use crate::web::{PageError, Viewer};
 
 /// Items per page of every council list.
@@ -238,17 +239,20 @@ async fn mine(state: &AppState, viewer: &Viewer, votes_page: &str) -> Result<Mar
         page_size: PAGE_SIZE,
         page_token: page_token.to_owned(),
     };
-    let mut shown = votes_page;
-    let mut reply = caller.courses().list_council_votes(request(shown)).await;
-    if let Err(status) = &reply
-        && status.code() == tonic::Code::InvalidArgument
-        && !shown.is_empty()
-    {
-        // A stale or mistyped page link: the newest votes instead.
-        shown = "";
-        reply = caller.courses().list_council_votes(request(shown)).await;
-    }
-    let reply = reply.map_err(|s| council_only(lang, s))?.into_inner();
+    // A stale or mistyped page link shows the newest votes.
+    let (shown, reply) = page_or_first(votes_page, |page_token| {
+        let request = request(&page_token);
+        let caller = &caller;
+        async move {
+            Ok(caller
+                .courses()
+                .list_council_votes(request)
+                .await?
+                .into_inner())
+        }
+    })
+    .await
+    .map_err(|s| council_only(lang, s))?;
     let title = council_title(lang);
     Ok(page(
         viewer,

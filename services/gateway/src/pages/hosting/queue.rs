@@ -19,7 +19,7 @@ use crate::i18n::Lang;
 use crate::pages::admin::{admin, frame, list_table, posted, see_other};
 use crate::pages::forms::{first, urlencode};
 use crate::pages::layout::pager;
-use crate::pages::lookup::{catalog_of, course_title, every_page};
+use crate::pages::lookup::{catalog_of, course_title, every_page, page_or_first};
 use crate::web::{PageError, Viewer};
 
 /// What the last action did, shown once.
@@ -99,20 +99,18 @@ async fn queue_body(
         }
     });
     let decided_states = [cpb::HostingState::Accepted, cpb::HostingState::Declined];
-    let decided = async {
-        let mut client = caller.sessions();
-        let first = request(&decided_states, 50, decided_page.to_owned());
-        match client.list_hosted_sessions(first).await {
-            Err(status)
-                if status.code() == tonic::Code::InvalidArgument && !decided_page.is_empty() =>
-            {
-                // A stale or mistyped page link: the newest instead.
-                let newest = request(&decided_states, 50, String::new());
-                Ok(("", client.list_hosted_sessions(newest).await?.into_inner()))
-            }
-            reply => Ok((decided_page, reply?.into_inner())),
+    // (A stale or mistyped page link shows the newest.)
+    let decided = page_or_first(decided_page, |page_token| {
+        let request = request(&decided_states, 50, page_token);
+        let caller = &caller;
+        async move {
+            Ok(caller
+                .sessions()
+                .list_hosted_sessions(request)
+                .await?
+                .into_inner())
         }
-    };
+    });
     let (pending, (decided_shown, decided)) =
         tokio::try_join!(waiting, decided).map_err(|s| PageError::status(lang, s))?;
     let (courses, _): (HashMap<String, cpb::Course>, _) = catalog_of(

@@ -131,17 +131,13 @@ pub async fn list(
         ..Default::default()
     };
     let caller = state.backends.as_caller(&web.token);
-    let mut shown = query.page.as_str();
-    let mut reply = caller.library().list_items(request(shown)).await;
-    if let Err(status) = &reply
-        && status.code() == tonic::Code::InvalidArgument
-        && !shown.is_empty()
-    {
-        // A stale or mistyped page link: the first page instead.
-        shown = "";
-        reply = caller.library().list_items(request(shown)).await;
-    }
-    let reply = reply.page(lang)?;
+    let (shown, reply) = super::lookup::page_or_first(&query.page, |page_token| {
+        let request = request(&page_token);
+        let caller = &caller;
+        async move { Ok(caller.library().list_items(request).await?.into_inner()) }
+    })
+    .await
+    .map_err(|s| PageError::status(lang, s))?;
     let items = reply.items;
     let page_of = |token: &str| {
         format!(

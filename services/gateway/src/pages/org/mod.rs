@@ -9,7 +9,7 @@ pub mod enrol;
 pub mod people;
 pub mod requests;
 
-pub use crate::pages::lookup::{catalog_of, course_title, every_page};
+pub use crate::pages::lookup::{catalog_of, course_title, every_page, every_session};
 
 use std::collections::HashMap;
 
@@ -139,25 +139,13 @@ pub async fn open_sessions(
     lang: Lang,
 ) -> Result<Vec<(cpb::Session, String)>, PageError> {
     let backends = state.backends.as_caller(token);
-    let sessions = every_page(|page_token| {
-        let request = cpb::ListSessionsRequest {
-            page_size: 200,
-            page_token,
-            statuses: vec![cpb::SessionStatus::Open.into()],
-            ..Default::default()
-        };
-        let backends = &backends;
-        async move {
-            let reply = backends
-                .sessions()
-                .list_sessions(request)
-                .await?
-                .into_inner();
-            Ok((reply.sessions, reply.next_page_token))
-        }
-    })
-    .await
-    .map_err(|status| PageError::status(lang, status))?;
+    let request = cpb::ListSessionsRequest {
+        statuses: vec![cpb::SessionStatus::Open.into()],
+        ..Default::default()
+    };
+    let sessions = every_session(&backends, request)
+        .await
+        .map_err(|status| PageError::status(lang, status))?;
     let (courses, _) = catalog_of(
         state,
         token,
