@@ -13,7 +13,9 @@ use super::layout::page;
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::ical::{self, Entry};
-use crate::pages::lookup::{courses_named, every_enrolment, every_page, every_session};
+use crate::pages::lookup::{
+    courses_named, every_enrolment, every_page, every_session, sessions_named,
+};
 use crate::web::{PageError, Viewer};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
@@ -91,21 +93,7 @@ async fn sessions(
     let caller = &caller;
     let sessions = match ids {
         // The person's sessions, 200 ids a call (what courses takes).
-        Some(mut ids) => {
-            ids.sort();
-            ids.dedup();
-            let mut sessions = Vec::with_capacity(ids.len());
-            for chunk in ids.chunks(200) {
-                let request = cpb::ListSessionsRequest {
-                    page_size: 200,
-                    session_ids: chunk.to_vec(),
-                    ..Default::default()
-                };
-                let reply = caller.sessions().list_sessions(request).await?;
-                sessions.extend(reply.into_inner().sessions);
-            }
-            sessions
-        }
+        Some(ids) => sessions_named(caller, ids).await?,
         // Everyone's: every open or closed session.
         None => {
             let request = cpb::ListSessionsRequest {

@@ -43,33 +43,41 @@ pub async fn catalog_of(
     state: &AppState,
     token: &str,
     course_ids: Vec<String>,
-    mut session_ids: Vec<String>,
+    session_ids: Vec<String>,
 ) -> Result<(HashMap<String, cpb::Course>, HashMap<String, cpb::Session>), tonic::Status> {
     let backends = state.backends.as_caller(token);
-    session_ids.sort();
-    session_ids.dedup();
     let courses = courses_named(&backends, course_ids)
         .await?
         .into_iter()
         .map(|c| (c.id.clone(), c))
         .collect();
-    let mut sessions = HashMap::with_capacity(session_ids.len());
-    for chunk in session_ids.chunks(IDS_A_CALL) {
+    let sessions = sessions_named(&backends, session_ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    Ok((courses, sessions))
+}
+
+/// The sessions `ids` names (each once), read as `caller` in one call per
+/// 200; none asked for, no call made.
+pub async fn sessions_named(
+    caller: &AsCaller,
+    mut ids: Vec<String>,
+) -> Result<Vec<cpb::Session>, tonic::Status> {
+    ids.sort();
+    ids.dedup();
+    let mut sessions = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_A_CALL) {
         let request = cpb::ListSessionsRequest {
             page_size: 200,
             session_ids: chunk.to_vec(),
             ..Default::default()
         };
-        let reply = backends.sessions().list_sessions(request).await?;
-        sessions.extend(
-            reply
-                .into_inner()
-                .sessions
-                .into_iter()
-                .map(|s| (s.id.clone(), s)),
-        );
+        let reply = caller.sessions().list_sessions(request).await?;
+        sessions.extend(reply.into_inner().sessions);
     }
-    Ok((courses, sessions))
+    Ok(sessions)
 }
 
 /// The holding's organizations, read as `caller`: every page up to
