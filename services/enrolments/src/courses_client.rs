@@ -1,6 +1,7 @@
 //! What enrolments reads from the courses service, over its gRPC contract and
 //! with this service's own identity.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,6 +53,15 @@ impl std::fmt::Debug for CoursesClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CoursesClient").finish_non_exhaustive()
     }
+}
+
+/// A session's seats as courses plans them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capacity {
+    /// Seats in all.
+    pub capacity: u32,
+    /// Seats an organization may hold at most, by organization id.
+    pub quotas: Vec<(String, u32)>,
 }
 
 /// A session that changed in courses.
@@ -138,6 +148,39 @@ impl CoursesClient {
         let course_id = parse_uuid(&session.course_id)?;
         let course = self.course(course_id).await?;
         Ok(facts_of(session_id, course_id, session, course))
+    }
+
+    /// The capacity and per-organization quotas of the sessions `ids`, read
+    /// now in one call per 200 ids (for seat counts of sessions nobody has
+    /// enrolled in yet). A session courses does not know is NOT_FOUND.
+    pub async fn session_capacities(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Capacity>, EnrolmentsError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let wanted: Vec<SessionId> = ids.iter().copied().map(SessionId).collect();
+        let mut capacities = HashMap::with_capacity(ids.len());
+        for session in self.client.sessions_by_id(&wanted).await? {
+            let id = parse_uuid(&session.id)?;
+            let details = session.details.unwrap_or_default();
+            let quotas = details.quotas.into_iter();
+            capacities.insert(
+                id,
+                Capacity {
+                    capacity: details.capacity,
+                    quotas: quotas.map(|q| (q.organization_id, q.seats)).collect(),
+                },
+            );
+        }
+        match ids.iter().find(|id| !capacities.contains_key(id)) {
+            Some(missing) => Err(EnrolmentsError::NotFound {
+                kind: SessionId::KIND,
+                id: missing.to_string(),
+            }),
+            None => Ok(capacities),
+        }
     }
 
     /// The facts of a course.

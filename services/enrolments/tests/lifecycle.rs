@@ -337,13 +337,18 @@ async fn seats_count_who_waits_and_who_was_assessed_for_many_sessions_in_one_cal
     for (who, tag) in [(TRAINEE_MSC, "h"), (TRAINEE_KSC, "i")] {
         enrolled(&stack, who, &pending.id, tag).await;
     }
+    // Nobody has enrolled in these two yet: courses is asked for their plan.
     let empty = stack.open_session(&course, 7, &[]).await;
+    let planned = stack
+        .open_session(&course, 4, &[("msc", 2), ("ksc", 1)])
+        .await;
 
     let session_ids = vec![
         pending.id.clone(),
         empty.id.clone(),
         full.id.clone(),
         quota.id.clone(),
+        planned.id.clone(),
     ];
     let request = stack.request(MANAGER_MSC, pb::BatchGetSessionSeatsRequest { session_ids });
     let seats = stack
@@ -376,6 +381,7 @@ async fn seats_count_who_waits_and_who_was_assessed_for_many_sessions_in_one_cal
             (empty.id.as_str(), [7, 0, 0, 7, 0, 0]),
             (full.id.as_str(), [1, 1, 1, 0, 2, 0]),
             (quota.id.as_str(), [3, 2, 0, 1, 1, 0]),
+            (planned.id.as_str(), [4, 0, 0, 4, 0, 0]),
         ],
         "in the order asked: capacity, held, assessed, left, waitlisted, pending"
     );
@@ -385,14 +391,33 @@ async fn seats_count_who_waits_and_who_was_assessed_for_many_sessions_in_one_cal
         .map(|q| (q.organization_id.as_str(), q.quota, q.confirmed_count))
         .collect();
     assert_eq!(quotas, [("msc", 1, 1)]);
+    let quotas: Vec<_> = seats[4]
+        .quotas
+        .iter()
+        .map(|q| (q.organization_id.as_str(), q.quota, q.confirmed_count))
+        .collect();
+    assert_eq!(quotas, [("ksc", 1, 0), ("msc", 2, 0)]);
     assert_eq!(
         (
             seats[3].seats_left_for_caller_organization,
-            seats[1].seats_left_for_caller_organization
+            seats[1].seats_left_for_caller_organization,
+            seats[4].seats_left_for_caller_organization,
         ),
-        (0, 7),
-        "msc's quota is used; no quota elsewhere"
+        (0, 7, 2),
+        "msc's quota is used; no quota; msc's quota untouched"
     );
+
+    // A session courses does not know is named, and nothing else answered.
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let session_ids = vec![empty.id.clone(), unknown.clone()];
+    let request = stack.request(MANAGER_MSC, pb::BatchGetSessionSeatsRequest { session_ids });
+    let status = stack
+        .client()
+        .batch_get_session_seats(request)
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    assert!(status.message().contains(&unknown), "{}", status.message());
 }
 
 #[tokio::test]

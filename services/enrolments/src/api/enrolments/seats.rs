@@ -34,28 +34,38 @@ impl EnrolmentsApi {
             .collect();
         v.finish()?;
         let counted = self.store.seat_counts(&ids).await?;
+        // Sessions nobody has enrolled in yet have no seat row here: their
+        // capacity and quotas are read from courses, all in one call.
+        let unseen: Vec<Uuid> = ids
+            .iter()
+            .filter(|id| !counted.contains_key(id))
+            .copied()
+            .collect();
+        let planned = self.courses.session_capacities(&unseen).await?;
         let mut sessions = Vec::with_capacity(ids.len());
         for id in &ids {
             let Some(counts) = counted.get(id) else {
                 // Nobody has enrolled yet: every seat is free.
-                let facts = self.courses.session_facts(*id).await?;
-                let own_quota = facts
+                let Some(plan) = planned.get(id) else {
+                    continue;
+                };
+                let own_quota = plan
                     .quotas
                     .iter()
                     .find(|(org, _)| *org == caller.organization_id)
                     .map(|(_, q)| *q);
                 sessions.push(pb::SessionSeats {
                     session_id: id.to_string(),
-                    capacity: facts.capacity,
+                    capacity: plan.capacity,
                     confirmed_count: 0,
-                    seats_left: facts.capacity,
+                    seats_left: plan.capacity,
                     seats_left_for_caller_organization: own_quota
-                        .unwrap_or(facts.capacity)
-                        .min(facts.capacity),
+                        .unwrap_or(plan.capacity)
+                        .min(plan.capacity),
                     waitlisted_count: 0,
                     pending_approval_count: 0,
                     assessed_count: 0,
-                    quotas: facts
+                    quotas: plan
                         .quotas
                         .iter()
                         .map(|(org, quota)| pb::OrganizationSeats {
