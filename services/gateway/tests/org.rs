@@ -16,6 +16,7 @@ use reqwest::StatusCode;
 /// The msc manager of the demo (also a council member).
 const MSC_MANAGER: &str = "council-msc";
 const SARA: (&str, &str, &[Role]) = ("trainee-msc-1", "msc", &[Role::Trainee]);
+const NIMA: (&str, &str, &[Role]) = ("trainee-msc-2", "msc", &[Role::Trainee]);
 
 #[tokio::test]
 async fn a_company_manager_approves_enrols_imports_and_downloads() {
@@ -29,6 +30,9 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
         .await
         .unwrap();
     assert_eq!(pending.status(), epb::EnrolmentStatus::PendingApproval);
+    let other = fixtures::enrol_self(&stack.stack, NIMA, &session.id, "nima-1")
+        .await
+        .unwrap();
 
     let browser = stack.browser();
     browser.sign_in(MSC_MANAGER).await;
@@ -67,16 +71,62 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
             ],
         )
         .await;
-    assert_eq!(unreasoned.status(), StatusCode::SEE_OTHER);
-    let (_, again) = browser
-        .text(unreasoned.headers()["location"].to_str().unwrap())
-        .await;
+    assert_eq!(unreasoned.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = unreasoned.text().await.unwrap();
     assert!(again.contains("برای رد، دلیل را بنویسید"), "{again}");
+    // The inbox comes back as the manager left it: only Sara ticked (not
+    // every request again), ready for the reason.
+    let tick = |id: &str| {
+        let at = again.find(&format!("value=\"{id}\"")).unwrap();
+        again[at..at + again[at..].find('>').unwrap()].contains("checked")
+    };
+    assert!(tick(&pending.id) && !tick(&other.id), "{again}");
+    for page in [&inbox, &again] {
+        assert!(
+            page.contains(r#"name="reason" maxlength="500" required"#),
+            "{page}"
+        );
+    }
+    // Nothing ticked: the same, and the typed reason kept.
+    let unticked = browser
+        .post(
+            "/org/requests",
+            &[
+                ("csrf", &csrf),
+                ("request_id", &request_id),
+                ("reason", "ظرفیت تمام است"),
+                ("action", "reject"),
+            ],
+        )
+        .await;
+    assert_eq!(unticked.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let unticked = unticked.text().await.unwrap();
+    assert!(
+        unticked.contains("هیچ درخواستی تیک نخورده است"),
+        "{unticked}"
+    );
+    assert!(unticked.contains(r#"value="ظرفیت تمام است""#), "{unticked}");
+    assert!(!tick(&other.id));
+    for id in [&pending.id, &other.id] {
+        let still = fixtures::get_enrolment(
+            &stack.stack,
+            if *id == pending.id { SARA } else { NIMA },
+            id,
+        )
+        .await
+        .unwrap();
+        assert_eq!(still.status(), epb::EnrolmentStatus::PendingApproval);
+    }
+    // A stale page link shows the first page.
+    let (status, stale) = browser.text("/org?page_token=not-a-token").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(stale.contains("trainee-msc-1 name"), "{stale}");
     // The inbox downloads as Excel.
     let inbox_xlsx = browser.get("/org?format=xlsx").await.bytes().await.unwrap();
     let inbox_rows = sheet::read(&inbox_xlsx, Limits::default()).unwrap();
-    assert_eq!(inbox_rows.rows.len(), 1);
-    assert_eq!(inbox_rows.rows[0][1], "trainee-msc-1");
+    let mut subjects: Vec<_> = inbox_rows.rows.iter().map(|row| row[1].as_str()).collect();
+    subjects.sort_unstable();
+    assert_eq!(subjects, ["trainee-msc-1", "trainee-msc-2"]);
     let approved = browser
         .post(
             "/org/requests",
@@ -182,7 +232,11 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
         "the refused row says why, in Persian: {imported}"
     );
     let stored = fixtures::enrolments_in(&stack.stack, &session.id).await;
-    assert_eq!(stored.len(), 7, "Sara, two ticked, four from the file");
+    assert_eq!(
+        stored.len(),
+        8,
+        "Sara, Nima still waiting, two ticked, four from the file"
+    );
     assert!(
         !stored
             .iter()

@@ -227,7 +227,8 @@ pub const PICKER_PAGES: usize = 10;
 
 /// Every page of a listing, up to [`PICKER_PAGES`]: `page` is asked with each
 /// page token in turn (empty first) and answers the page's items and the next
-/// token (empty after the last).
+/// token (empty after the last). A listing longer than that is cut there,
+/// with a warning in the log.
 pub async fn every_page<T, F, Fut>(mut page: F) -> Result<Vec<T>, tonic::Status>
 where
     F: FnMut(String) -> Fut,
@@ -239,10 +240,17 @@ where
         let (read, next) = page(page_token).await?;
         items.extend(read);
         if next.is_empty() {
-            break;
+            return Ok(items);
         }
         page_token = next;
     }
+    // More remain: what reads this shows the first pages only. Said in the
+    // log so that an operator learns a list outgrew what a page reads.
+    tracing::warn!(
+        items = items.len(),
+        pages = PICKER_PAGES,
+        "a listing is longer than the pages read at most; only those are shown"
+    );
     Ok(items)
 }
 
@@ -408,4 +416,59 @@ pub fn hosted_by(lang: Lang, session: &cpb::Session) -> Option<String> {
         .filter(|name| !name.is_empty())
         .unwrap_or(&session.host_organization_id);
     Some(format!("{}{name}", lang.pick("به میزبانی ", "Hosted by ")))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A listing of `len` numbers, 200 a page; the token is the next offset.
+    fn listing(len: usize, asked: &std::cell::Cell<usize>, token: String) -> (Vec<usize>, String) {
+        asked.set(asked.get() + 1);
+        let from: usize = if token.is_empty() {
+            0
+        } else {
+            token.parse().unwrap()
+        };
+        let to = (from + 200).min(len);
+        let next = if to < len {
+            to.to_string()
+        } else {
+            String::new()
+        };
+        ((from..to).collect(), next)
+    }
+
+    #[tokio::test]
+    async fn every_page_reads_to_the_last_page_and_stops_at_the_most_it_reads() {
+        for (len, pages, read) in [
+            (0, 1, 0),
+            (200, 1, 200),
+            (201, 2, 201),
+            (PICKER_PAGES * 200, PICKER_PAGES, PICKER_PAGES * 200),
+            (PICKER_PAGES * 200 + 1, PICKER_PAGES, PICKER_PAGES * 200),
+            (1_000_000, PICKER_PAGES, PICKER_PAGES * 200),
+        ] {
+            let asked = std::cell::Cell::new(0);
+            let items = every_page(|token| {
+                let page = listing(len, &asked, token);
+                async move { Ok::<_, tonic::Status>(page) }
+            })
+            .await
+            .unwrap();
+            assert_eq!(
+                (asked.get(), items.len()),
+                (pages, read),
+                "a listing of {len}"
+            );
+            assert!(items.iter().copied().eq(0..read), "in order, none twice");
+        }
+        let refused = every_page(|_| async {
+            Err::<(Vec<u8>, String), _>(tonic::Status::unavailable("down"))
+        })
+        .await;
+        assert_eq!(refused.unwrap_err().code(), tonic::Code::Unavailable);
+    }
 }

@@ -3,6 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -14,7 +15,8 @@ use super::{
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::layout::page;
-use crate::web::{PageError, PageReply, Viewer};
+use crate::pages::lookup::page_or_first;
+use crate::web::{PageError, Viewer};
 use hamafza_kit::sheet::{Format, Table};
 use hamafza_proto::enrolments as epb;
 
@@ -68,8 +70,20 @@ pub async fn show(
     viewer: Viewer,
     Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
+    inbox(&state, &viewer, &done, None).await
+}
+
+/// The inbox as `done` asks for it. `ticked`, when a submission comes back
+/// with a problem: the requests the manager had ticked (else every one is
+/// ticked) and the reason they typed.
+async fn inbox(
+    state: &AppState,
+    viewer: &Viewer,
+    done: &Done,
+    ticked: Option<(&[String], &str)>,
+) -> Result<Response, PageError> {
     let lang = viewer.lang;
-    let web = manager(&viewer)?;
+    let web = manager(viewer)?;
     // The page shows 100 at a time; a download holds every request (up to
     // PICKER_PAGES of 200).
     let format = Format::parse(&done.format);
@@ -81,6 +95,7 @@ pub async fn show(
         statuses: vec![epb::EnrolmentStatus::PendingApproval.into()],
         ..Default::default()
     };
+    let mut shown_token = String::new();
     let listed = if format.is_some() {
         let every = every_page(|page_token| {
             let request = request(200, page_token);
@@ -96,15 +111,27 @@ pub async fn show(
             ..Default::default()
         }
     } else {
-        caller
-            .enrolments()
-            .list_enrolments(request(100, done.page_token.clone()))
+        // A stale or mistyped page link shows the first page.
+        let read = |page_token| {
+            let request = request(100, page_token);
+            let caller = &caller;
+            async move {
+                Ok(caller
+                    .enrolments()
+                    .list_enrolments(request)
+                    .await?
+                    .into_inner())
+            }
+        };
+        let (shown, listed) = page_or_first(&done.page_token, read)
             .await
-            .page(lang)?
+            .map_err(|status| PageError::status(lang, status))?;
+        shown_token = shown.to_owned();
+        listed
     };
     let pending = listed.enrolments;
     let (courses, sessions) = catalog_of(
-        &state,
+        state,
         &web.token,
         pending.iter().map(|e| e.course_id.clone()).collect(),
         pending.iter().map(|e| e.session_id.clone()).collect(),
@@ -138,14 +165,16 @@ pub async fn show(
         }
         return Ok(download(&table, format, lang, "requests"));
     }
+    let is_ticked = |id: &str| ticked.is_none_or(|(ids, _)| ids.iter().any(|t| t == id));
+    let typed_reason = ticked.map_or("", |(_, reason)| reason);
     let title = lang.pick("درخواست‌های در انتظار تأیید", "Requests awaiting approval");
-    Ok(page(
-        &viewer,
+    let markup = page(
+        viewer,
         title,
         html! {
-            (heading(&state, web, lang, "/org").await)
+            (heading(state, web, lang, "/org").await)
             h1 { (title) }
-            (notice(lang, &done))
+            (notice(lang, done))
             @if pending.is_empty() {
                 p.muted {
                     (lang.pick(
@@ -160,6 +189,7 @@ pub async fn show(
                     input type="hidden" name="csrf" value=(web.csrf);
                     input type="hidden" name="request_id"
                         value=(uuid::Uuid::now_v7().simple().to_string());
+                    input type="hidden" name="page_token" value=(shown_token);
                     div.scroll tabindex="0" {
                         table {
                             thead { tr {
@@ -175,7 +205,8 @@ pub async fn show(
                                     tr {
                                         td {
                                             input type="checkbox" name="id" value=(enrolment.id)
-                                                checked aria-label=(trainee.name);
+                                                checked[is_ticked(&enrolment.id)]
+                                                aria-label=(trainee.name);
                                         }
                                         td {
                                             a href={ "/org/people/" (trainee.subject) } { (trainee.name) }
@@ -207,7 +238,7 @@ pub async fn show(
                         }
                     }
                     p {
-                        button type="submit" name="action" value="approve" {
+                        button type="submit" name="action" value="approve" formnovalidate {
                             (lang.pick("تأیید موارد انتخاب‌شده", "Approve the ticked requests"))
                         }
                     }
@@ -223,7 +254,9 @@ pub async fn show(
                         }
                         label {
                             (lang.pick("دلیل رد (به همکار نشان داده می‌شود): ", "Reason (shown to the colleague): "))
-                            input type="text" name="reason" maxlength="500";
+                            input type="text" name="reason" maxlength="500" required
+                                value=(typed_reason)
+                                aria-describedby=[(done.problem == "reason").then_some("reason-problem")];
                         }
                         " "
                         button.secondary type="submit" name="action" value="reject" {
@@ -238,8 +271,13 @@ pub async fn show(
                 }
             }
         },
-    )
-    .into_response())
+    );
+    let status = if done.problem.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, markup).into_response())
 }
 
 /// `POST /org/requests`: approve or reject the ticked requests.
@@ -263,13 +301,23 @@ pub async fn decide(
             ));
         }
     };
-    // A submission that cannot be acted on returns to the inbox, the problem
-    // shown beside the field.
-    if ids.is_empty() {
-        return Ok(Redirect::to("/org?problem=none").into_response());
-    }
-    if !approve && reason.is_empty() {
-        return Ok(Redirect::to("/org?problem=reason").into_response());
+    // A submission that cannot be acted on shows the same page of the inbox
+    // again, as the manager left it (what they ticked, what they typed), the
+    // problem beside the field.
+    let problem = if ids.is_empty() {
+        "none"
+    } else if !approve && reason.is_empty() {
+        "reason"
+    } else {
+        ""
+    };
+    if !problem.is_empty() {
+        let again = Done {
+            problem: problem.to_owned(),
+            page_token: first(&form, "page_token").to_owned(),
+            ..Done::default()
+        };
+        return inbox(&state, &viewer, &again, Some((&ids, &reason))).await;
     }
     let client = state.backends.as_caller(&web.token).enrolments();
     let (mut done, mut failed) = (0u32, 0u32);
