@@ -73,6 +73,10 @@ pub struct SessionChange {
     pub cancelled: bool,
     /// Why, if cancelled.
     pub reason: String,
+    /// Who teaches it now.
+    pub instructor_subject: String,
+    /// How many meetings it has now.
+    pub meeting_count: u32,
     /// When it changed.
     pub update_time: DateTime<Utc>,
 }
@@ -256,7 +260,6 @@ impl CoursesClient {
             .sessions(
                 pb::ListSessionsRequest {
                     updated_since: Some(to_timestamp(since)),
-                    statuses: vec![pb::SessionStatus::Cancelled.into()],
                     ..Default::default()
                 },
                 max_pages,
@@ -265,10 +268,17 @@ impl CoursesClient {
         Ok(sessions
             .into_iter()
             .filter_map(|session| {
+                let details = session.details.as_ref();
                 Some(SessionChange {
                     session_id: Uuid::parse_str(&session.id).ok()?,
                     cancelled: session.status() == pb::SessionStatus::Cancelled,
                     reason: session.cancel_reason.clone(),
+                    instructor_subject: details
+                        .and_then(|d| d.instructor.as_ref())
+                        .map(|i| i.subject.clone())
+                        .unwrap_or_default(),
+                    meeting_count: details
+                        .map_or(0, |d| u32::try_from(d.meetings.len()).unwrap_or(u32::MAX)),
                     update_time: session.update_time.as_ref().and_then(from_timestamp)?,
                 })
             })

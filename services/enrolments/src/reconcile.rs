@@ -1,7 +1,9 @@
-//! Follows session cancellations in courses: the enrolments of a cancelled
-//! session are cancelled here too. Polls `ListSessions(updated_since)` and
-//! remembers how far it read; rereads a margin before that point, since
-//! changes can commit out of order, and cancelling twice is harmless.
+//! Follows the sessions' changes in courses: the enrolments of a cancelled
+//! session are cancelled here too, and a session's seat row takes its new
+//! instructor (whose roster its enrolments are on) and meeting count. Polls
+//! `ListSessions(updated_since)` and remembers how far it read; rereads a
+//! margin before that point, since changes can commit out of order, and
+//! doing either twice is harmless.
 
 use std::time::Duration;
 
@@ -12,6 +14,7 @@ use crate::courses_client::CoursesClient;
 use crate::domain::Person;
 use crate::store::Store;
 
+/// The cursor's name, from when only cancellations were followed.
 const CURSOR: &str = "sessions_cancelled_since";
 /// How far before the last change seen each poll starts again.
 const OVERLAP: chrono::Duration = chrono::Duration::seconds(60);
@@ -50,6 +53,19 @@ pub async fn reconcile_once(
     let mut cancelled = 0;
     let mut seen = since;
     for change in changes {
+        let followed = store
+            .follow_session(
+                change.session_id,
+                &change.instructor_subject,
+                change.meeting_count,
+            )
+            .await?;
+        if followed {
+            tracing::info!(
+                session_id = %change.session_id,
+                "session changed in courses; its instructor and meetings are followed"
+            );
+        }
         if change.cancelled {
             let reason = if change.reason.is_empty() {
                 "the session was cancelled".to_owned()

@@ -521,6 +521,78 @@ async fn attendance_and_score_decide_completion_and_completions_wait_in_the_outb
 }
 
 #[tokio::test]
+async fn a_session_given_to_another_instructor_with_fewer_meetings_is_followed_here() {
+    const NEW_INSTRUCTOR: Who = ("instructor-2", "imidro", &[Role::Instructor]);
+    let stack = Stack::start().await;
+    let course = published_course(&stack, "PR-207", |_| {}).await;
+    // Four meetings, all begun; the course asks for half of them attended.
+    let session = fixtures::open_session(&stack, &course, |details| {
+        details.meetings.resize_with(4, Default::default);
+        fixtures::under_way(details);
+    })
+    .await;
+    let trainee = enrolled(&stack, TRAINEE_MSC, &session.id, "a").await;
+    let roster_of = |who: Who| {
+        let mut client = stack.client();
+        let request = stack.request(who, pb::ListEnrolmentsRequest::default());
+        async move {
+            let reply = client.list_enrolments(request).await.unwrap().into_inner();
+            reply
+                .enrolments
+                .into_iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(roster_of(INSTRUCTOR).await, std::slice::from_ref(&trainee.id));
+    assert!(roster_of(NEW_INSTRUCTOR).await.is_empty());
+
+    // Courses gives the session to another instructor and drops two meetings.
+    let mut details = session.details.clone().unwrap();
+    details.meetings.drain(..2);
+    details.instructor = Some(Actor {
+        subject: NEW_INSTRUCTOR.0.to_owned(),
+        name: "مدرس دوم".to_owned(),
+        organization_id: NEW_INSTRUCTOR.1.to_owned(),
+    });
+    let request = hamafza_proto::courses::UpdateSessionRequest {
+        session_id: session.id.clone(),
+        details: Some(details),
+        etag: String::new(),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["instructor".to_owned(), "meetings".to_owned()],
+        }),
+    };
+    fixtures::session_service(&stack)
+        .update_session(stack.request(ADMIN, request))
+        .await
+        .unwrap();
+    // Its trainees move to the new instructor's roster, without anyone
+    // recording anything.
+    eventually(Duration::from_secs(10), || async {
+        roster_of(NEW_INSTRUCTOR).await == std::slice::from_ref(&trainee.id)
+    })
+    .await;
+    assert!(roster_of(INSTRUCTOR).await.is_empty());
+
+    // Attendance counts the two meetings the session has now: one of two
+    // attended is half, enough to pass.
+    let present = [(trainee.id.as_str(), pb::AttendanceStatus::Present)];
+    let status = record_attendance(&stack, NEW_INSTRUCTOR, "b", &session.id, 2, &present)
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["meeting_index"]);
+    record_attendance(&stack, NEW_INSTRUCTOR, "c", &session.id, 0, &present)
+        .await
+        .unwrap();
+    let passed = complete_enrolment(&stack, NEW_INSTRUCTOR, "d", &trainee.id, Some(90))
+        .await
+        .unwrap();
+    assert_eq!(passed.status(), pb::EnrolmentStatus::Completed);
+    assert_eq!(passed.completion.unwrap().attendance_percent, 50);
+}
+
+#[tokio::test]
 async fn prerequisites_come_from_completions_here() {
     let stack = Stack::start().await;
     let basics = published_course(&stack, "PR-101", |_| {}).await;

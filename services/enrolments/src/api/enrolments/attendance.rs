@@ -120,7 +120,7 @@ impl EnrolmentsApi {
                 let ids = store
                     .record_attendance_in(
                         txn,
-                        session_id,
+                        &facts,
                         request.meeting_index,
                         &marks,
                         overridden,
@@ -184,6 +184,7 @@ impl EnrolmentsApi {
                 store
                     .complete_in(
                         txn,
+                        &facts,
                         id,
                         request.score,
                         request.no_show,

@@ -10,12 +10,12 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, Que
 use uuid::Uuid;
 
 use super::lifecycle::record_change;
-use super::seats::{lock_enrolment, touch_seats};
+use super::seats::{lock_enrolment, refresh_seats};
 use super::{Result, Store, as_i32, not_found};
 use crate::domain::assessment::{self, PassRules};
 use crate::domain::status::{Cause, EnrolmentStatus};
-use crate::domain::{EnrolmentsError, Person};
-use crate::store::entities::{attendance, enrolment, outbox, session_seats};
+use crate::domain::{EnrolmentsError, Person, SessionFacts};
+use crate::store::entities::{attendance, enrolment, outbox};
 
 /// An attendance mark to record.
 #[derive(Debug, Clone, Copy)]
@@ -34,14 +34,15 @@ impl Store {
     pub async fn record_attendance_in(
         &self,
         txn: &DatabaseTransaction,
-        session_id: Uuid,
+        facts: &SessionFacts,
         meeting_index: u32,
         marks: &[Mark],
         overridden: Option<&str>,
         actor: &Person,
         now: DateTime<Utc>,
     ) -> Result<Vec<Uuid>> {
-        let seats = touch_seats(txn, session_id, now)
+        let session_id = facts.session_id;
+        let seats = refresh_seats(txn, facts, now)
             .await?
             .ok_or_else(|| not_found("session roster", session_id))?;
         let count = u32::try_from(seats.meeting_count).unwrap_or(0);
@@ -109,7 +110,7 @@ impl Store {
     }
 
     /// Assesses a confirmed enrolment: completed, failed or no-show, by the
-    /// course's rules as copied at enrolment. A completion writes its outbox
+    /// course's rules as courses has them now. A completion writes its outbox
     /// row in the same transaction. A trainee marked present at any meeting
     /// is not a no-show. `overridden` is an admin's reason for assessing
     /// before the last meeting's start, kept in the history.
@@ -117,6 +118,7 @@ impl Store {
     pub async fn complete_in(
         &self,
         txn: &DatabaseTransaction,
+        facts: &SessionFacts,
         id: Uuid,
         score: Option<u32>,
         no_show: bool,
@@ -131,8 +133,10 @@ impl Store {
                 expected: "confirmed",
             });
         }
-        let seats = session_seats::Entity::find_by_id(row.session_id)
-            .one(txn)
+        if row.session_id != facts.session_id {
+            return Err(not_found("enrolment of the session", id));
+        }
+        let seats = refresh_seats(txn, facts, now)
             .await?
             .ok_or_else(|| not_found("session roster", row.session_id))?;
         let attended = attendance::Entity::find()

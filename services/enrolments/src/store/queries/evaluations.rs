@@ -169,7 +169,8 @@ impl Store {
             .map(|row| (row, created)))
     }
 
-    /// The instructor of a session, as copied from courses at enrolment.
+    /// The instructor of a session, as courses last told this service (at an
+    /// enrolment, attendance or assessment, or in the reconcile worker's poll).
     pub async fn session_instructor(&self, session_id: Uuid) -> Result<Option<String>> {
         Ok(session_seats::Entity::find_by_id(session_id)
             .one(&self.db)

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use hamafza_kit::idempotency::{self, KeyRow};
 use sea_orm::sea_query::{Alias, Expr, PostgresQueryBuilder, Query, Values};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend,
-    DbErr, EntityTrait, ExprTrait, Iterable, QueryFilter, QuerySelect, QueryTrait, Set, Statement,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, ExprTrait, Iterable, QueryFilter, QuerySelect, QueryTrait, Set,
+    Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -17,7 +17,7 @@ use super::seats::{
     probe_statement, promote_next, sync_quotas, sync_seats, take_seat, take_seat_statement,
     touch_seats, waitlist_time,
 };
-use super::{EnrolmentView, Result, Store};
+use super::{EnrolmentView, Result, Store, as_i32};
 use crate::domain::status::{Admission, Cause, EnrolmentStatus};
 use crate::domain::{EnrolmentsError, Person, SessionFacts};
 use crate::store::entities::notify_outbox as notify_outbox_rows;
@@ -317,6 +317,36 @@ impl Store {
             return Ok(None);
         }
         promote_next(txn, row.session_id, actor, now).await
+    }
+
+    /// Copies a session's instructor and meeting count as courses has them
+    /// now into its seat row (which decides whose roster the session's
+    /// enrolments are on); nothing when nobody has enrolled yet. Returns
+    /// whether the row changed.
+    pub async fn follow_session(
+        &self,
+        session_id: Uuid,
+        instructor_subject: &str,
+        meeting_count: u32,
+    ) -> Result<bool> {
+        let changed = session_seats::Entity::update_many()
+            .col_expr(
+                session_seats::Column::InstructorSubject,
+                Expr::value(instructor_subject.to_owned()),
+            )
+            .col_expr(
+                session_seats::Column::MeetingCount,
+                Expr::value(as_i32(meeting_count)),
+            )
+            .filter(session_seats::Column::SessionId.eq(session_id))
+            .filter(
+                Condition::any()
+                    .add(session_seats::Column::InstructorSubject.ne(instructor_subject))
+                    .add(session_seats::Column::MeetingCount.ne(as_i32(meeting_count))),
+            )
+            .exec(&self.db)
+            .await?;
+        Ok(changed.rows_affected > 0)
     }
 
     /// Cancels every open enrolment of a session cancelled in courses.

@@ -309,6 +309,66 @@ pub(super) async fn sync_quotas(txn: &DatabaseTransaction, facts: &SessionFacts)
     Ok(())
 }
 
+/// Copies what courses says now of the session (`facts`: its meetings, its
+/// instructor, its host, its course's rules and titles) into its seat row,
+/// taking the row's lock as [`touch_seats`] does, and returns the row as
+/// written; `None` when nobody has enrolled yet (no row). The capacity stays
+/// as the enrolments' own writes keep it. Attendance and assessment call this
+/// so that they count the meetings the session has now, not those it had at
+/// its last enrolment, and so that the roster and the evaluations follow a
+/// new instructor.
+pub(super) async fn refresh_seats(
+    txn: &DatabaseTransaction,
+    facts: &SessionFacts,
+    now: DateTime<Utc>,
+) -> Result<Option<session_seats::Model>> {
+    let course = &facts.course;
+    session_seats::Entity::update_many()
+        .col_expr(
+            session_seats::Column::MeetingCount,
+            Expr::value(as_i32(facts.meeting_count)),
+        )
+        .col_expr(
+            session_seats::Column::InstructorSubject,
+            Expr::value(facts.instructor_subject.clone()),
+        )
+        .col_expr(
+            session_seats::Column::HostOrganizationId,
+            Expr::value(facts.host_organization_id.clone()),
+        )
+        .col_expr(
+            session_seats::Column::CourseTitleFa,
+            Expr::value(course.title_fa.clone()),
+        )
+        .col_expr(
+            session_seats::Column::CourseTitleEn,
+            Expr::value(course.title_en.clone()),
+        )
+        .col_expr(
+            session_seats::Column::Hours,
+            Expr::value(as_i32(course.hours)),
+        )
+        .col_expr(
+            session_seats::Column::PassingScore,
+            Expr::value(as_i32(course.passing_score)),
+        )
+        .col_expr(
+            session_seats::Column::MinAttendancePercent,
+            Expr::value(as_i32(course.min_attendance_percent)),
+        )
+        .col_expr(
+            session_seats::Column::CertificateValidityMonths,
+            Expr::value(course.certificate_validity_months.map(as_i32)),
+        )
+        .col_expr(session_seats::Column::UpdatedAt, Expr::value(now))
+        .filter(session_seats::Column::SessionId.eq(facts.session_id))
+        .exec(txn)
+        .await?;
+    Ok(session_seats::Entity::find_by_id(facts.session_id)
+        .one(txn)
+        .await?)
+}
+
 /// Writes the session's seat row (taking its lock) and returns it.
 pub(super) async fn touch_seats(
     txn: &DatabaseTransaction,
