@@ -544,7 +544,10 @@ async fn a_session_given_to_another_instructor_with_fewer_meetings_is_followed_h
                 .collect::<Vec<_>>()
         }
     };
-    assert_eq!(roster_of(INSTRUCTOR).await, std::slice::from_ref(&trainee.id));
+    assert_eq!(
+        roster_of(INSTRUCTOR).await,
+        std::slice::from_ref(&trainee.id)
+    );
     assert!(roster_of(NEW_INSTRUCTOR).await.is_empty());
 
     // Courses gives the session to another instructor and drops two meetings.

@@ -393,6 +393,96 @@ async fn a_case_study_goes_from_one_company_to_another() {
 }
 
 #[tokio::test]
+async fn the_list_pages_newest_first_and_an_item_added_meanwhile_moves_nothing() {
+    let stack = stack(|_| {}).await;
+    let mut made = Vec::new();
+    for n in 0..5 {
+        made.push(create(&stack, MANAGER_MSC, &format!("گزارش {n}")).await.id);
+    }
+    made.reverse();
+    let page = |token: String| {
+        let request = pb::ListItemsRequest {
+            page_size: 2,
+            page_token: token,
+            ..Default::default()
+        };
+        let mut client = Client::new(stack.channel(Svc::Library));
+        let request = stack.request(MANAGER_MSC, request);
+        async move { client.list_items(request).await.map(|r| r.into_inner()) }
+    };
+    let first = page(String::new()).await.unwrap();
+    let mut seen: Vec<String> = first.items.into_iter().map(|i| i.id).collect();
+    // A new item goes on top; the pages already begun go on where they were.
+    let newer = create(&stack, MANAGER_MSC, "گزارش تازه").await.id;
+    let mut token = first.next_page_token;
+    while !token.is_empty() {
+        let next = page(token).await.unwrap();
+        seen.extend(next.items.into_iter().map(|i| i.id));
+        token = next.next_page_token;
+    }
+    assert_eq!(seen, made, "each once, newest first");
+    assert_eq!(page(String::new()).await.unwrap().items[0].id, newer);
+
+    for token in ["9223372036854775808", "2", "not a token"] {
+        let status = page(token.to_owned()).await.unwrap_err();
+        assert_eq!(violated_fields(&status), ["page_token"], "{token}");
+    }
+}
+
+#[tokio::test]
+async fn an_edit_made_meanwhile_is_never_written_over() {
+    let stack = stack(|_| {}).await;
+    let item = create(&stack, MANAGER_MSC, "نسخه اول").await;
+    let mut client = Client::new(stack.channel(Svc::Library));
+    let edit = |title: &str| pb::UpdateItemRequest {
+        item_id: item.id.clone(),
+        draft: Some(draft(title)),
+    };
+    // Two edits one after the other both land, each on what the other left.
+    for title in ["نسخه دوم", "نسخه سوم"] {
+        client
+            .update_item(stack.request(MANAGER_MSC, edit(title)))
+            .await
+            .unwrap();
+    }
+    let stored = get(&stack, MANAGER_MSC, &item.id).await.unwrap();
+    assert_eq!(stored.title.unwrap().fa, "نسخه سوم");
+    // A write from a read made before someone else's edit (a manager's
+    // submission read while the author still typed) is refused, and the
+    // author's edit stays.
+    let store = hamafza_library::Store::new(
+        sea_orm::Database::connect(&stack.database(Svc::Library).url)
+            .await
+            .unwrap(),
+    );
+    let id = item.id.parse().unwrap();
+    let read_before = store.item(id).await.unwrap().unwrap();
+    client
+        .update_item(stack.request(MANAGER_MSC, edit("نسخه چهارم")))
+        .await
+        .unwrap();
+    let mut stale = read_before.clone();
+    stale.state = "submitted".to_owned();
+    let saved = store
+        .save_item(stale, &["draft", "returned"], read_before.updated_at)
+        .await
+        .unwrap();
+    assert!(!saved, "a write over a change it did not read");
+    let stored = get(&stack, MANAGER_MSC, &item.id).await.unwrap();
+    assert_eq!(
+        (stored.title.as_ref().unwrap().fa.as_str(), stored.state()),
+        ("نسخه چهارم", ItemState::Draft)
+    );
+    // From a fresh read it lands.
+    let fresh = store.item(id).await.unwrap().unwrap();
+    let saved = store
+        .save_item(fresh.clone(), &["draft", "returned"], fresh.updated_at)
+        .await
+        .unwrap();
+    assert!(saved);
+}
+
+#[tokio::test]
 async fn files_are_judged_by_their_bytes_and_their_size() {
     let stack = stack(|config| config.library_store.max_file_bytes = 64 * 1024).await;
     let item = create(&stack, MANAGER_KSC, "کیت رسانه‌ای").await;

@@ -10,12 +10,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use hamafza_kit::auth::{Caller, Role};
 use hamafza_kit::error::parse_id;
 use hamafza_kit::peers::{CoursesClient, PeerError};
 use hamafza_kit::recent::Recent;
-use hamafza_kit::{ApiError, Violations, db, time};
+use hamafza_kit::{ApiError, Violations, db, page, time};
 use hamafza_proto::library as pb;
 use hamafza_proto::library::{ItemState, Tag};
 use tonic::Status;
@@ -145,11 +146,12 @@ impl LibraryApi {
         change: impl FnOnce(&mut item::Model),
     ) -> Result<pb::Item, ApiError> {
         let mut row = row;
+        let read_at = row.updated_at;
         change(&mut row);
         row.updated_at = time::now();
         if !self
             .store
-            .save_item(row.clone(), from)
+            .save_item(row.clone(), from, read_at)
             .await
             .map_err(db_error)?
         {
@@ -217,18 +219,14 @@ impl LibraryApi {
                 50
             }
         };
-        let offset = if request.page_token.is_empty() {
-            0
-        } else {
-            v.take(
+        // The last item of the page before: rows added or changed meanwhile
+        // move no item onto two pages.
+        let after = v
+            .take(
                 "page_token",
-                request
-                    .page_token
-                    .parse::<u64>()
-                    .map_err(|_| "is not a page token of this list"),
+                page::decode::<(DateTime<Utc>, Uuid)>(&request.page_token),
             )
-            .unwrap_or(0)
-        };
+            .flatten();
         let tag = match Tag::try_from(request.tag) {
             Ok(Tag::Unspecified) => None,
             Ok(tag) => Some(tag as i32),
@@ -249,12 +247,11 @@ impl LibraryApi {
             tag,
             organization: Some(request.organization_id).filter(|o| !o.is_empty()),
             text: request.text,
-            offset,
+            after,
             limit: limit + 1,
         };
         let mut rows = self.store.items(&filter).await.map_err(db_error)?;
-        let more = rows.len() as u64 > limit;
-        rows.truncate(usize::try_from(limit).unwrap_or(50));
+        let next_page_token = page::finish(&mut rows, limit, |row| (row.created_at, row.id));
         let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
         let files = self.store.files(&ids).await.map_err(db_error)?;
         let items = rows
@@ -270,11 +267,7 @@ impl LibraryApi {
             .collect();
         Ok(pb::ListItemsResponse {
             items,
-            next_page_token: if more {
-                (offset + limit).to_string()
-            } else {
-                String::new()
-            },
+            next_page_token,
         })
     }
 

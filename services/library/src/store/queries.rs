@@ -43,8 +43,9 @@ pub struct ItemFilter {
     pub organization: Option<String>,
     /// Text to find.
     pub text: String,
-    /// Rows to skip.
-    pub offset: u64,
+    /// Only items listed after this one (its creation time and id), newest
+    /// first: the page token's cursor.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
     /// Rows to return.
     pub limit: u64,
 }
@@ -75,8 +76,16 @@ impl Store {
     }
 
     /// Writes every column of an existing item, if it is still in one of
-    /// `from` (so two reviewers cannot both decide); whether it was.
-    pub async fn save_item(&self, row: item::Model, from: &[&str]) -> Result<bool> {
+    /// `from` (so two reviewers cannot both decide) and still as it was read
+    /// (its `updated_at` still `read_at`: so a change made meanwhile, say
+    /// the author's edit while a manager submits, is never written over);
+    /// whether it was.
+    pub async fn save_item(
+        &self,
+        row: item::Model,
+        from: &[&str],
+        read_at: DateTime<Utc>,
+    ) -> Result<bool> {
         let id = row.id;
         // Every column set (not "unchanged"), the key only in the filter.
         let mut active = item::ActiveModel::from(row).reset_all();
@@ -85,6 +94,7 @@ impl Store {
             .set(active)
             .filter(item::Column::Id.eq(id))
             .filter(item::Column::State.is_in(from.iter().copied()))
+            .filter(item::Column::UpdatedAt.eq(read_at))
             .exec(&self.db)
             .await?;
         Ok(updated.rows_affected == 1)
@@ -119,10 +129,18 @@ impl Store {
         if let Some(organization) = &filter.organization {
             query = query.filter(item::Column::OrganizationId.eq(organization.clone()));
         }
+        if let Some((at, id)) = filter.after {
+            query = query.filter(
+                Condition::any().add(item::Column::CreatedAt.lt(at)).add(
+                    Condition::all()
+                        .add(item::Column::CreatedAt.eq(at))
+                        .add(item::Column::Id.lt(id)),
+                ),
+            );
+        }
         query
             .order_by_desc(item::Column::CreatedAt)
             .order_by_desc(item::Column::Id)
-            .offset(filter.offset)
             .limit(filter.limit)
             .all(&self.db)
             .await
