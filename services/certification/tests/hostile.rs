@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use hamafza_proto::certification as pb;
+use hamafza_testkit::violated_fields;
 
 #[tokio::test]
 async fn roles_first_and_filters_within_scope() {
@@ -52,4 +53,33 @@ async fn roles_first_and_filters_within_scope() {
         .list_certificates(list(ADMIN, "trainee-ksc", "ksc"))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn an_issue_time_range_outside_the_calendar_or_backwards_is_refused_by_field() {
+    let stack = Stack::start(true).await;
+    let at = |seconds: i64| Some(prost_types::Timestamp { seconds, nanos: 0 });
+    let ask = |start, end| {
+        let request = pb::ListCertificatesRequest {
+            issue_time: Some(hamafza_proto::common::TimeRange {
+                start_time: start,
+                end_time: end,
+            }),
+            ..Default::default()
+        };
+        let mut certificates = stack.certificates();
+        let request = stack.request(ADMIN, request);
+        async move { certificates.list_certificates(request).await }
+    };
+    // Not an instant at all (it was dropped: every certificate listed),
+    // about the year -99,000 (PostgreSQL cannot hold it), and backwards.
+    for (start, end, field) in [
+        (at(i64::MAX), None, "issue_time.start_time"),
+        (None, at(-3_200_000_000_000), "issue_time.end_time"),
+        (at(1_800_000_000), at(1_700_000_000), "issue_time.end_time"),
+    ] {
+        let status = ask(start, end).await.unwrap_err();
+        assert_eq!(violated_fields(&status), [field], "{status:?}");
+    }
+    ask(at(1_700_000_000), at(1_800_000_000)).await.unwrap();
 }

@@ -52,6 +52,35 @@ async fn a_flood_of_bad_list_elements_gets_a_small_invalid_argument() {
         .unwrap();
 }
 
+#[tokio::test]
+async fn a_creation_time_range_outside_the_calendar_or_backwards_is_refused_by_field() {
+    let stack = Stack::start().await;
+    let at = |seconds: i64| Some(prost_types::Timestamp { seconds, nanos: 0 });
+    let ask = |start, end| {
+        let request = pb::ListEnrolmentsRequest {
+            create_time: Some(hamafza_proto::common::TimeRange {
+                start_time: start,
+                end_time: end,
+            }),
+            ..Default::default()
+        };
+        let mut client = stack.client();
+        let request = stack.request(ADMIN, request);
+        async move { client.list_enrolments(request).await }
+    };
+    // About the year -99,000 (PostgreSQL cannot hold it), beyond any
+    // instant, and an end before the start.
+    for (start, end, field) in [
+        (at(-3_200_000_000_000), None, "create_time.start_time"),
+        (None, at(i64::MAX), "create_time.end_time"),
+        (at(1_800_000_000), at(1_700_000_000), "create_time.end_time"),
+    ] {
+        let status = ask(start, end).await.unwrap_err();
+        assert_eq!(violated_fields(&status), [field], "{status:?}");
+    }
+    ask(at(1_700_000_000), at(1_800_000_000)).await.unwrap();
+}
+
 /// PostgreSQL ends the service's connections under load (as
 /// `pg_terminate_backend` or a failover does): callers hear UNAVAILABLE or
 /// succeed, never INTERNAL.

@@ -187,6 +187,16 @@ impl CertificationService for CertificationApi {
                     serial
                 };
                 let range = request.issue_time.unwrap_or_default();
+                let mut instant = |field: &str, value: Option<&prost_types::Timestamp>| {
+                    value.and_then(|t| v.take(field, time::from_caller(t)))
+                };
+                let issued_from = instant("issue_time.start_time", range.start_time.as_ref());
+                let issued_until = instant("issue_time.end_time", range.end_time.as_ref());
+                if let (Some(from), Some(until)) = (issued_from, issued_until)
+                    && until <= from
+                {
+                    v.add("issue_time.end_time", "must be after issue_time.start_time");
+                }
                 v.finish()?;
                 filters_in_scope(&caller, &request.trainee_subject, &request.organization_id)?;
                 let size = size.unwrap_or(page::DEFAULT_PAGE_SIZE);
@@ -198,8 +208,8 @@ impl CertificationService for CertificationApi {
                     program,
                     completion_key: completion.map(|id| id.to_string()),
                     serial,
-                    issued_from: range.start_time.as_ref().and_then(time::from_timestamp),
-                    issued_until: range.end_time.as_ref().and_then(time::from_timestamp),
+                    issued_from,
+                    issued_until,
                 };
                 let mut records = self
                     .store

@@ -76,14 +76,18 @@ impl EnrolmentsApi {
         let statuses = statuses_from_wire(&mut v, "statuses", &request.statuses);
         let range = request.create_time.unwrap_or_default();
         let mut instant = |field: &str, value: Option<&prost_types::Timestamp>| {
-            let parsed = value.map(time::from_timestamp);
-            if parsed == Some(None) {
-                v.add(field, "is not a valid instant");
-            }
-            parsed.flatten()
+            value.and_then(|t| v.take(field, time::from_caller(t)))
         };
         let created_from = instant("create_time.start_time", range.start_time.as_ref());
         let created_until = instant("create_time.end_time", range.end_time.as_ref());
+        if let (Some(from), Some(until)) = (created_from, created_until)
+            && until <= from
+        {
+            v.add(
+                "create_time.end_time",
+                "must be after create_time.start_time",
+            );
+        }
         v.finish()?;
         out_of_scope(caller, trainee.as_deref(), organization.as_deref())?;
         // Someone who sees enrolments only as an instructor names a session
