@@ -163,6 +163,27 @@ async fn managers_see_and_write_their_own_people_only() {
     let added = upsert(&server, MANAGER_MSC, own).await.unwrap();
     assert_eq!(added.person.unwrap().organization_id, "msc");
 
+    // The holding puts p-msc-2 on the council; their manager sets the roles
+    // a manager gives, and the council seat stays.
+    let mut council = person("p-msc-2", "رضا محمدی", "msc");
+    council.roles = vec!["council".to_owned(), "trainee".to_owned()];
+    upsert(&server, ADMIN, council).await.unwrap();
+    let mut by_manager = person("p-msc-2", "رضا محمدی", "msc");
+    by_manager.roles = vec!["instructor".to_owned()];
+    let written = upsert(&server, MANAGER_MSC, by_manager).await.unwrap();
+    assert_eq!(written.person.unwrap().roles, ["council", "instructor"]);
+    let mut refused = person("p-msc-2", "رضا محمدی", "msc");
+    refused.roles = vec!["platform_admin".to_owned()];
+    let refused = upsert(&server, MANAGER_MSC, refused).await.unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    let stored = get(&server, ADMIN, "p-msc-2").await.unwrap();
+    assert_eq!(stored.roles, ["council", "instructor"]);
+    // The admin replaces them all.
+    let mut by_admin = person("p-msc-2", "رضا محمدی", "msc");
+    by_admin.roles = vec!["trainee".to_owned()];
+    let written = upsert(&server, ADMIN, by_admin).await.unwrap();
+    assert_eq!(written.person.unwrap().roles, ["trainee"]);
+
     // A platform admin moves a person between companies.
     let moved = upsert(&server, ADMIN, person("p-ksc-1", "علی رضایی", "msc"))
         .await

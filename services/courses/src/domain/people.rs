@@ -53,7 +53,8 @@ pub enum Writer {
     SignIn,
     /// A platform admin: every field replaced, any organization.
     Admin,
-    /// An org manager of this organization: every field replaced, only for
+    /// An org manager of this organization: every field replaced (of the
+    /// roles, those in [`MANAGER_GIVES`]; the holding's are kept), only for
     /// people of it who are not known under another organization.
     Manager(String),
 }

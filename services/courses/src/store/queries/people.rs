@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::{Result, Store, matches_text};
 use crate::domain::CoursesError;
-use crate::domain::people::{PersonDraft, Upserted, Writer, roles_column};
+use crate::domain::people::{MANAGER_GIVES, PersonDraft, Upserted, Writer, roles_column, roles_of};
 use crate::store::entities::person;
 use hamafza_kit::auth::Role;
 
@@ -57,9 +57,19 @@ fn merged(
             given.to_owned()
         }
     };
-    // Roles: empty keeps the stored ones, for every writer.
-    let roles = match (draft.roles.is_empty(), existing) {
-        (true, Some(existing)) => existing.roles.clone(),
+    // Roles: empty keeps the stored ones, for every writer. An org manager
+    // sets only the roles they may give: those given by the holding (council,
+    // platform admin) stay as they were.
+    let roles = match (draft.roles.is_empty(), existing, writer) {
+        (true, Some(existing), _) => existing.roles.clone(),
+        (false, Some(existing), Writer::Manager(_)) => {
+            let mut roles: Vec<Role> = roles_of(&existing.roles)
+                .into_iter()
+                .filter(|role| !MANAGER_GIVES.contains(role))
+                .collect();
+            roles.extend(draft.roles.iter().copied());
+            roles_column(&roles)
+        }
         _ => roles_column(&draft.roles),
     };
     let mut row = match (writer, existing) {
