@@ -108,6 +108,90 @@ async fn post_pairs(browser: &Browser, path: &str, form: &[(String, String)]) ->
     browser.post(path, &pairs).await
 }
 
+/// `form` with its meeting rows replaced by `count` weekly meetings.
+fn with_weekly_meetings(form: &[(String, String)], count: i64) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = form
+        .iter()
+        .filter(|(key, _)| !key.starts_with("meeting."))
+        .cloned()
+        .collect();
+    for week in 0..count {
+        let i = week.to_string();
+        form.push((format!("meeting.{i}.date"), jalali_in(40 + 7 * week)));
+        form.push((format!("meeting.{i}.start"), "09:00".into()));
+        form.push((format!("meeting.{i}.end"), "11:00".into()));
+    }
+    form
+}
+
+#[tokio::test]
+async fn a_session_of_a_year_of_weekly_meetings_keeps_every_meeting() {
+    let stack = Stack::start().await;
+    let course = fixtures::published_course(&stack, "PR-881", |_| {}).await;
+    let admin = stack.browser();
+    admin.sign_in(ADMIN_SUBJECT).await;
+    let (_, new_session) = admin
+        .text(&format!("/admin/sessions/new?course={}", course.id))
+        .await;
+    let csrf = hidden(&new_session, "csrf");
+    let days = (jalali_in(40), jalali_in(41));
+    let form = session_form(&csrf, &course.id, None, (&days.0, &days.1), "20", "سالن");
+    let created = post_pairs(
+        &admin,
+        "/admin/sessions/new",
+        &with_weekly_meetings(&form, 60),
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let session_id = location
+        .trim_start_matches("/admin/sessions/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let meetings = async |stack: &Stack| {
+        let session = fixtures::get_session(stack, ADMIN, &session_id)
+            .await
+            .unwrap();
+        session.details.unwrap().meetings.len()
+    };
+    assert_eq!(meetings(&stack).await, 60, "every row, past the 50th too");
+
+    // The edit page offers all sixty; saving it keeps them.
+    let (_, edit) = admin.text(&location).await;
+    assert!(edit.contains("name=\"meeting.59.date\""), "{edit}");
+    let etag = unescape(&hidden(&edit, "etag"));
+    let form = session_form(
+        &csrf,
+        &course.id,
+        Some(&etag),
+        (&days.0, &days.1),
+        "25",
+        "سالن",
+    );
+    let saved = post_pairs(&admin, &location, &with_weekly_meetings(&form, 60)).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(meetings(&stack).await, 60);
+
+    // More than the service takes: said beside the meetings, nothing saved.
+    let (_, edit) = admin.text(&location).await;
+    let etag = unescape(&hidden(&edit, "etag"));
+    let form = session_form(
+        &csrf,
+        &course.id,
+        Some(&etag),
+        (&days.0, &days.1),
+        "25",
+        "سالن",
+    );
+    let refused = post_pairs(&admin, &location, &with_weekly_meetings(&form, 101)).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("حداکثر ۱۰۰ جلسه"), "{page}");
+    assert_eq!(meetings(&stack).await, 60);
+}
+
 #[tokio::test]
 async fn an_admin_creates_a_course_and_a_session_and_a_stale_edit_is_shown_what_changed() {
     let stack = Stack::start().await;

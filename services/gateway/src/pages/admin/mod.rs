@@ -312,8 +312,8 @@ pub fn field_words(lang: Lang, path: &str) -> &'static str {
             "The program's courses are not valid: at least one existing course, none twice.",
         ),
         "meetings" => (
-            "دست‌کم یک جلسه لازم است و جلسه‌ها نباید هم‌پوشانی داشته باشند.",
-            "At least one meeting is needed, and meetings must not overlap.",
+            "دست‌کم یک جلسه و حداکثر ۱۰۰ جلسه لازم است و جلسه‌ها نباید هم‌پوشانی داشته باشند.",
+            "At least one meeting is needed, at most 100, and meetings must not overlap.",
         ),
         "meetings.start_time" | "start_time" => (
             "تاریخ و ساعت شروع درست نیست.",

@@ -13,6 +13,9 @@ use crate::pages::admin::{
 };
 use crate::pages::forms::first;
 
+/// Most meetings the courses service takes for one session.
+const MOST_MEETINGS: usize = 100;
+
 /// Empty meeting rows offered below the session's own.
 pub(crate) const SPARE_ROWS: usize = 3;
 
@@ -102,7 +105,10 @@ impl EditForm for SessionForm {
     fn posted(values: &Values) -> Self {
         let get = |k: &str| first(values, k).trim().to_owned();
         let mut meetings = Vec::new();
-        for i in 0..50 {
+        // Every row posted, up to one past what courses takes: a session
+        // with too many meetings is refused beside the field, never saved
+        // with the rows past a limit dropped.
+        for i in 0..=MOST_MEETINGS {
             let row = MeetingRow {
                 date: get(&format!("meeting.{i}.date")),
                 start: get(&format!("meeting.{i}.start")),
