@@ -287,6 +287,44 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
         .await
         .unwrap();
     assert!(csv.starts_with("\u{feff}".as_bytes()));
+    // Someone who left: only with "Include inactive", and the links of that
+    // page (the downloads) keep it.
+    let left = hamafza_proto::courses::Person {
+        subject: "msc-pr-left".to_owned(),
+        name: Some(hamafza_proto::common::LocalizedText {
+            fa: "مینا قاسمی".to_owned(),
+            en: String::new(),
+        }),
+        organization_id: "msc".to_owned(),
+        active: false,
+        ..Default::default()
+    };
+    hamafza_proto::courses::person_service_client::PersonServiceClient::new(
+        stack.stack.channel(Svc::Courses),
+    )
+    .upsert_person(stack.stack.request(
+        hamafza_testkit::people::ADMIN,
+        hamafza_proto::courses::UpsertPersonRequest { person: Some(left) },
+    ))
+    .await
+    .unwrap();
+    let csv_of = async |path: &str| {
+        String::from_utf8(browser.get(path).await.bytes().await.unwrap().to_vec()).unwrap()
+    };
+    assert!(
+        !csv_of("/org/people?format=csv")
+            .await
+            .contains("مینا قاسمی")
+    );
+    let (_, with_inactive) = browser.text("/org/people?inactive=1").await;
+    assert!(with_inactive.contains("مینا قاسمی"), "{with_inactive}");
+    let link = "/org/people?inactive=1&amp;format=csv";
+    assert!(with_inactive.contains(link), "{with_inactive}");
+    assert!(
+        csv_of(&link.replace("&amp;", "&"))
+            .await
+            .contains("مینا قاسمی")
+    );
 
     // A transcript shows the colleague's enrolment.
     let (status, transcript) = browser.text("/org/people/msc-pr-02").await;

@@ -129,10 +129,16 @@ pub async fn list(
         .await
         .map_err(|s| PageError::status(lang, s))?;
     let title = lang.pick("کارکنان شرکت", "The company's people");
-    let mut filters = String::new();
+    // The filters as the page was asked: carried by the download links and
+    // the next page's.
+    let mut asked = Vec::new();
     if !query.q.is_empty() {
-        filters = format!("q={}", urlencode(&query.q));
+        asked.push(format!("q={}", urlencode(&query.q)));
     }
+    if query.inactive.is_some() {
+        asked.push("inactive=1".to_owned());
+    }
+    let filters = asked.join("&");
     Ok(page(
         &viewer,
         title,
