@@ -287,6 +287,41 @@ impl IntoResponse for PageError {
     }
 }
 
+/// A page's query string, read as axum's `Query` reads it. One that does
+/// not read (a number left empty, a word where a number goes) is a 400 page
+/// in the viewer's words, never axum's English text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> FromRequestParts<AppState> for Query<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => {
+                let cookies = parts
+                    .headers
+                    .get(header::COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                let asked = asked_language(parts.uri.query());
+                let lang = Lang::parse(
+                    asked.or_else(|| read_cookie(cookies, LANG_COOKIE, state.secure_cookies)),
+                );
+                tracing::debug!(%rejection, "a query string that does not read");
+                Err(PageError::api(
+                    lang,
+                    ApiError::invalid_field("query", rejection.body_text()),
+                ))
+            }
+        }
+    }
+}
+
 /// Checks a form's CSRF token against the session's (or, before sign-in, the
 /// double-submit cookie).
 pub fn check_csrf(viewer: &Viewer, submitted: &str) -> Result<(), PageError> {

@@ -117,6 +117,22 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
         .unwrap();
         assert_eq!(still.status(), epb::EnrolmentStatus::PendingApproval);
     }
+    // A query string that does not read is a page in the viewer's words,
+    // not the web framework's English.
+    let garbled = browser.get("/org?n=many").await;
+    assert_eq!(garbled.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        garbled.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let garbled = garbled.text().await.unwrap();
+    assert!(
+        garbled.contains("برخی از مقادیر واردشده درست نیستند"),
+        "{garbled}"
+    );
+    assert!(!garbled.contains("Failed to deserialize"), "{garbled}");
     // A stale page link shows the first page.
     let (status, stale) = browser.text("/org?page_token=not-a-token").await;
     assert_eq!(status, StatusCode::OK);
@@ -287,6 +303,19 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
         .await
         .unwrap();
     assert!(csv.starts_with("\u{feff}".as_bytes()));
+    // The certificates due: a cleared or Persian number of days reads.
+    for (days, shown) in [("", "60"), ("%DB%B3%DB%B0", "30"), ("many", "60")] {
+        let (status, page) = browser
+            .text(&format!("/org/certificates?days={days}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{days}: {page}");
+        assert!(
+            page.contains(&format!(
+                r#"name="days" min="1" max="3650" value="{shown}""#
+            )),
+            "{page}"
+        );
+    }
     // Someone who left: only with "Include inactive", and the links of that
     // page (the downloads) keep it.
     let left = hamafza_proto::courses::Person {

@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use axum::extract::{Query, State};
+use crate::web::Query;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use hamafza_kit::ApiError;

@@ -185,7 +185,7 @@ fn neighbours(year: i32, month: u8) -> ((i32, u8), (i32, u8)) {
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
-    axum::extract::Query(query): axum::extract::Query<MonthQuery>,
+    crate::web::Query(query): crate::web::Query<MonthQuery>,
 ) -> Result<Markup, PageError> {
     let lang = viewer.lang;
     let (year, month) = if query.month.is_empty() {

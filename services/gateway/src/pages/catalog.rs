@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Query, State};
+use crate::web::Query;
+use axum::extract::State;
 use maud::{Markup, html};
 use serde::Deserialize;
 

@@ -4,7 +4,8 @@
 //! Below the minimum number of answers only the count is shown — the
 //! enrolments service sends nothing more.
 
-use axum::extract::{Path, Query, State};
+use crate::web::Query;
+use axum::extract::{Path, State};
 use hamafza_kit::sheet::Table;
 use maud::{Markup, html};
 use serde::Deserialize;

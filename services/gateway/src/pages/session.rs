@@ -1,8 +1,9 @@
 //! A session's page: what, when, where, seats, and the trainee's own
 //! enrolment with enrol / join waitlist / cancel.
 
+use crate::web::Query;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hamafza_kit::ApiError;
 use maud::{Markup, html};

@@ -38,7 +38,7 @@ impl Next {
 pub async fn start(
     State(state): State<AppState>,
     viewer: Viewer,
-    axum::extract::Query(next): axum::extract::Query<Next>,
+    crate::web::Query(next): crate::web::Query<Next>,
 ) -> Response {
     let lang = viewer.lang;
     let next = next.target().to_owned();
@@ -299,7 +299,7 @@ const OIDC_NEXT_COOKIE: &str = "hamafza_next";
 pub async fn oidc_start(
     State(state): State<AppState>,
     viewer: Viewer,
-    axum::extract::Query(next): axum::extract::Query<Next>,
+    crate::web::Query(next): crate::web::Query<Next>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let Some(oidc) = state.oidc.as_ref() else {
@@ -350,7 +350,7 @@ pub async fn oidc_callback(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: axum::http::HeaderMap,
-    axum::extract::Query(callback): axum::extract::Query<Callback>,
+    crate::web::Query(callback): crate::web::Query<Callback>,
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let Some(oidc) = state.oidc.as_ref() else {

@@ -83,7 +83,7 @@ pub struct SerialQuery {
 
 /// `GET /verify/serial?serial=…` (the form) redirects to the shareable address.
 pub async fn by_query(
-    axum::extract::Query(query): axum::extract::Query<SerialQuery>,
+    crate::web::Query(query): crate::web::Query<SerialQuery>,
 ) -> axum::response::Redirect {
     let serial: String = query
         .serial

@@ -2,8 +2,9 @@
 //! revoke one with a reason, issue one by hand for a course completed
 //! elsewhere, and see those expiring soon.
 
+use crate::web::Query;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;

@@ -1,7 +1,8 @@
 //! The council's settings: how many approvals decide a review round.
 
+use crate::web::Query;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use serde::Deserialize;

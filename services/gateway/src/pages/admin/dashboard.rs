@@ -2,7 +2,8 @@
 //! step, sessions with seats and their controls, upcoming events, and the
 //! outbox of completions on their way to certification.
 
-use axum::extract::{Query, State};
+use crate::web::Query;
+use axum::extract::State;
 use maud::{Markup, html};
 
 use super::courses::{catalog_actions, catalog_badge};

@@ -17,9 +17,10 @@
 
 use std::future::Future;
 
+use crate::web::Query;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hamafza_kit::ApiError;

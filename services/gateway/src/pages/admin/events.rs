@@ -1,7 +1,8 @@
 //! Events in the back office (exhibitions, conferences, seminars): the list,
 //! creating one, and editing one conditional on the etag read.
 
-use axum::extract::{Query, State};
+use crate::web::Query;
+use axum::extract::State;
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
 

@@ -1,8 +1,9 @@
 //! Member organizations in the back office: the list, registering one, and
 //! renaming or reclassifying one (conditional on the etag read).
 
+use crate::web::Query;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;

@@ -1,7 +1,8 @@
 //! The people directory in the back office: search it, and import a CSV or
 //! Excel file of people into it (ImportPeople) with a result per row.
 
-use axum::extract::{Multipart, Query, State};
+use crate::web::Query;
+use axum::extract::{Multipart, State};
 use hamafza_kit::ApiError;
 use hamafza_kit::sheet::{self, Limits, Table};
 use maud::{Markup, html};

@@ -2,7 +2,8 @@
 //! picked from the catalog (required or elective); create, edit (conditional
 //! on the etag read), submit, publish, retire.
 
-use axum::extract::{Query, State};
+use crate::web::Query;
+use axum::extract::State;
 use hamafza_kit::ApiError;
 use maud::{Markup, html};
 use tonic::Status;

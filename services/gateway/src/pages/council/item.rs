@@ -1,8 +1,9 @@
 //! `/council/{kind}/{id}`: one course or program in full with the votes so
 //! far and the quorum, and the member's vote on it.
 
+use crate::web::Query;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hamafza_kit::ApiError;

@@ -1,7 +1,8 @@
 //! `/council`: what waits for the council's votes, the member's own past
 //! votes and the items decided.
 
-use axum::extract::{Query, State};
+use crate::web::Query;
+use axum::extract::State;
 use hamafza_proto::courses as cpb;
 use maud::{Markup, html};
 use serde::Deserialize;

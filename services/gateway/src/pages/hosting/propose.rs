@@ -2,8 +2,9 @@
 //! published course — its dates, its venue, its capacity, an instructor from
 //! its own people — and follows its proposals until the admins decide.
 
+use crate::web::Query;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;

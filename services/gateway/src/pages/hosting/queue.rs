@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
+use crate::web::Query;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;

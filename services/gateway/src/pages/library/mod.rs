@@ -10,8 +10,9 @@ pub mod stats;
 
 use std::collections::HashMap;
 
+use crate::web::Query;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::StreamExt;

@@ -2,8 +2,9 @@
 //! soon, downloadable) and the year's events with the company's
 //! participation.
 
+use crate::web::Query;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hamafza_kit::sheet::{Format, Table};
 use maud::html;
@@ -21,9 +22,10 @@ use hamafza_proto::courses as cpb;
 /// Filters of the certificates page.
 #[derive(Debug, Default, Deserialize)]
 pub struct CertificatesQuery {
-    /// Expiring within this many days (default 60).
+    /// Expiring within this many days (default 60; digits may be Persian;
+    /// empty or not a number is the default).
     #[serde(default)]
-    pub days: Option<u32>,
+    pub days: String,
     /// `csv` or `xlsx` to download the list.
     #[serde(default)]
     pub format: String,
@@ -84,7 +86,10 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let web = manager(&viewer)?;
-    let days = query.days.unwrap_or(60).clamp(1, 3650);
+    let days = hamafza_kit::jalali::latin_digits(query.days.trim())
+        .parse::<u32>()
+        .unwrap_or(60)
+        .clamp(1, 3650);
     let client = state.backends.as_caller(&web.token).certification();
     // A download holds one list; the page shows both.
     let downloading = Format::parse(&query.format).is_some();

@@ -3,8 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::web::Query;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hamafza_kit::sheet::{self, Limits, Table};
 use maud::{Markup, html};

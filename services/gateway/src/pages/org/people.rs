@@ -2,7 +2,8 @@
 //! downloadable; and each person's transcript: enrolments, results and
 //! certificates.
 
-use axum::extract::{Path, Query, State};
+use crate::web::Query;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use hamafza_kit::sheet::{Format, Table};
 use maud::html;

@@ -1,8 +1,9 @@
 //! The approvals inbox: the company's enrolment requests waiting for the
 //! manager, approved or rejected one by one or all ticked at once.
 
+use crate::web::Query;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};

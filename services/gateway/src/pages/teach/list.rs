@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Query, State};
+use crate::web::Query;
+use axum::extract::State;
 use hamafza_kit::auth::Role;
 use hamafza_proto::courses as cpb;
 use maud::{Markup, html};

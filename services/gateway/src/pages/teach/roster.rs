@@ -1,7 +1,8 @@
 //! `/teach/sessions/{id}`: a session's roster with attendance per meeting,
 //! score entry and the results.
 
-use axum::extract::{Path, Query, State};
+use crate::web::Query;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;

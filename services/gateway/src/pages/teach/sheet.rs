@@ -1,7 +1,8 @@
 //! What leaves the browser: the printable sign-in sheet of a meeting and
 //! the roster as CSV or Excel.
 
-use axum::extract::{Path, Query, State};
+use crate::web::Query;
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;
