@@ -221,6 +221,20 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
     rows.push(["msc-new-1", "کارمند تازه"]);
     let xlsx = sheet::to_xlsx(&rows, true).unwrap();
     let (_, upload) = browser.text("/org/import").await;
+    // A session whose enrolment window opens later is offered nowhere yet:
+    // every row would be refused.
+    let later = fixtures::open_session(&stack.stack, &course, |details| {
+        details.enrolment_window = Some(hamafza_proto::common::TimeRange {
+            start_time: Some(hamafza_testkit::timestamp(5)),
+            end_time: Some(hamafza_testkit::timestamp(24)),
+        });
+    })
+    .await;
+    for path in ["/org/import", "/org/enrol"] {
+        let (_, offered) = browser.text(path).await;
+        assert!(offered.contains(&session.id), "{path}: {offered}");
+        assert!(!offered.contains(&later.id), "{path}: {offered}");
+    }
     let form = reqwest::multipart::Form::new()
         .text("csrf", hidden(&upload, "csrf"))
         .text("request_id", hidden(&upload, "request_id"))

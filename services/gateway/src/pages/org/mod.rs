@@ -131,8 +131,8 @@ pub fn download_links(lang: Lang, path: &str, query: &str) -> Markup {
     }
 }
 
-/// The open sessions a manager can enrol people into, soonest first, with
-/// their course titles.
+/// The sessions a manager can enrol people into now (open, their enrolment
+/// window open), soonest first, with their course titles.
 pub async fn open_sessions(
     state: &AppState,
     token: &str,
@@ -143,9 +143,10 @@ pub async fn open_sessions(
         statuses: vec![cpb::SessionStatus::Open.into()],
         ..Default::default()
     };
-    let sessions = every_session(&backends, request)
+    let mut sessions = every_session(&backends, request)
         .await
         .map_err(|status| PageError::status(lang, status))?;
+    sessions.retain(crate::pages::lookup::takes_enrolments);
     let (courses, _) = catalog_of(
         state,
         token,
