@@ -395,6 +395,10 @@ async fn an_admin_creates_a_course_and_a_session_and_a_stale_edit_is_shown_what_
     let etag = unescape(&hidden(&first_page, "etag"));
     assert_eq!(etag, unescape(&hidden(&second_page, "etag")));
     assert!(first_page.contains("کسی ثبت‌نام نکرده است"), "{first_page}");
+    assert!(
+        first_page.contains(r#"name="reason" required maxlength="2000""#),
+        "{first_page}"
+    );
     let first_edit = session_form(
         &csrf,
         &course_id,

@@ -113,6 +113,10 @@ async fn a_manager_proposes_and_the_admin_reviews() {
     let (status, queue) = admin.text("/admin/hosting").await;
     assert_eq!(status, StatusCode::OK);
     assert!(queue.contains("فولاد خوزستان") && queue.contains("نازنین عباسی"));
+    assert!(
+        queue.contains(r#"name="reason" required maxlength="2000""#),
+        "a reason the service would refuse cannot be typed: {queue}"
+    );
     let csrf = hidden(&queue, "csrf");
     let decline = action(&queue, "/admin/hosting/");
     let decline = decline.replace("/accept", "/decline");

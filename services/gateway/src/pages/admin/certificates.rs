@@ -143,7 +143,7 @@ fn table(lang: Lang, csrf: &str, certificates: &[certpb::Certificate], revoke: b
                                     form.revoke method="post" action={ "/admin/certificates/" (c.id) "/revoke" } {
                                         input type="hidden" name="csrf" value=(csrf);
                                         input type="hidden" name="request_id" value=(new_request_id());
-                                        input type="text" name="reason" required
+                                        input type="text" name="reason" required maxlength="2000"
                                             aria-label=(lang.pick("دلیل ابطال", "Reason for revoking"))
                                             placeholder=(lang.pick("دلیل", "Reason"));
                                         " "

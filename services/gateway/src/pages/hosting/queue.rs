@@ -59,7 +59,7 @@ fn decide_controls(lang: Lang, csrf: &str, session: &cpb::Session, missing: bool
             form.cancel method="post" action={ "/admin/hosting/" (id) "/decline" } {
                 input type="hidden" name="csrf" value=(csrf);
                 label for={ "reason-" (id) } { (lang.pick("دلیل (برای مدیر شرکت): ", "Reason (for the company's manager): ")) }
-                input type="text" id={ "reason-" (id) } name="reason" required
+                input type="text" id={ "reason-" (id) } name="reason" required maxlength="2000"
                     aria-invalid=[missing.then_some("true")];
                 " "
                 button.danger type="submit" { (lang.pick("نپذیرفتن", "Decline")) }

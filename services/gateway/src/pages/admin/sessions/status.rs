@@ -94,7 +94,7 @@ pub fn session_actions(
                 form.cancel method="post" action={ "/admin/sessions/" (id) "/cancel" } {
                     input type="hidden" name="csrf" value=(csrf);
                     label for={ "reason-" (id) } { (lang.pick("لغو با دلیل: ", "Cancel, with a reason: ")) }
-                    input type="text" id={ "reason-" (id) } name="reason" required
+                    input type="text" id={ "reason-" (id) } name="reason" required maxlength="2000"
                         aria-invalid=[reason_problem.is_some().then_some("true")];
                     " "
                     button.danger type="submit" { (lang.pick("لغو دوره", "Cancel the session")) }
