@@ -10,7 +10,7 @@ use hamafza_kit::sheet::{Format, Table};
 use maud::html;
 use serde::Deserialize;
 
-use super::{download, download_links, heading, manager};
+use super::{download, download_links, heading, manager, say_cut};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::layout::page;
@@ -140,17 +140,16 @@ pub async fn list(
         }
     }
     if let Some(format) = Format::parse(&query.format) {
-        let (list, name) = if only_expiring {
-            (&expiring, "certificates-expiring")
+        let (list, name, cut) = if only_expiring {
+            (&expiring, "certificates-expiring", expiring_cut)
         } else {
-            (&all, "certificates")
+            (&all, "certificates", !next.is_empty())
         };
-        return Ok(download(
-            &certificates_table(lang, list),
-            format,
-            lang,
-            name,
-        ));
+        let mut table = certificates_table(lang, list);
+        if cut {
+            say_cut(&mut table, lang, list.len());
+        }
+        return Ok(download(&table, format, lang, name));
     }
     let title = lang.pick("گواهی‌های شرکت", "The company's certificates");
     Ok(page(

@@ -119,6 +119,16 @@ pub fn download(table: &Table, format: Format, lang: Lang, name: &str) -> Respon
 }
 
 /// Links to download a list as CSV and Excel; `query` is the page's filters.
+/// Ends a download that holds only the first `most` rows of a longer list
+/// with a row that says so (what reads it is a person, in Excel).
+pub fn say_cut(table: &mut Table, lang: Lang, most: usize) {
+    let most = lang.num(most);
+    table.push([match lang {
+        Lang::Fa => format!("فهرست بلندتر است؛ تنها {most} ردیف نخست در این فایل آمده است."),
+        Lang::En => format!("The list is longer; only its first {most} rows are in this file."),
+    }]);
+}
+
 pub fn download_links(lang: Lang, path: &str, query: &str) -> Markup {
     let sep = if query.is_empty() { "" } else { "&" };
     html! {
@@ -180,4 +190,23 @@ pub fn item_request_id(form_request_id: &str, item: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(format!("{form_request_id}\u{1f}{item}").as_bytes());
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_download_ends_with_a_row_saying_so_in_the_readers_language() {
+        for (lang, words) in [
+            (Lang::Fa, "فهرست بلندتر است؛ تنها ۵۰۰۰ ردیف نخست"),
+            (Lang::En, "The list is longer; only its first 5000 rows"),
+        ] {
+            let mut table = Table::new(["a", "b"]);
+            table.push(["1", "2"]);
+            say_cut(&mut table, lang, 5_000);
+            assert_eq!(table.rows.len(), 2);
+            assert!(table.rows[1][0].starts_with(words), "{:?}", table.rows[1]);
+        }
+    }
 }

@@ -9,7 +9,7 @@ use hamafza_kit::sheet::{Format, Table};
 use maud::html;
 use serde::Deserialize;
 
-use super::{catalog_of, course_title, download, download_links, heading, manager};
+use super::{catalog_of, course_title, download, download_links, heading, manager, say_cut};
 use crate::AppState;
 use crate::i18n::{Lang, instant};
 use crate::pages::forms::urlencode;
@@ -116,11 +116,15 @@ pub async fn list(
     let web = manager(&viewer)?;
     let organization = web.caller.organization_id.clone();
     if let Some(format) = Format::parse(&query.format) {
-        let (all, _) = people(&state, &web.token, &organization, &query, true)
+        let (all, more) = people(&state, &web.token, &organization, &query, true)
             .await
             .map_err(|s| PageError::status(lang, s))?;
+        let mut table = people_table(lang, &all);
+        if !more.is_empty() {
+            say_cut(&mut table, lang, all.len());
+        }
         return Ok(download(
-            &people_table(lang, &all),
+            &table,
             format,
             lang,
             &format!("people-{organization}"),
