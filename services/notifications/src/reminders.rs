@@ -1,5 +1,6 @@
-//! Reminders the day before: a scheduled job that looks for open sessions
-//! whose first meeting is less than a day away and tells the trainees
+//! Reminders the day before: a scheduled job that looks for sessions to be
+//! held (open, or closed to enrolment) whose first meeting is less than a
+//! day away and tells the trainees
 //! holding a seat and the instructor. With several replicas each session's
 //! reminder is claimed by exactly one: a unique row (`reminders`) written in
 //! the transaction that records the notifications, so the replica that
@@ -45,12 +46,16 @@ pub async fn run(api: NotificationsApi, interval: Duration, shutdown: Shutdown) 
 }
 
 impl NotificationsApi {
-    /// One round: every open session starting within [`AHEAD`] not yet
-    /// reminded. Returns how many sessions this replica reminded.
+    /// One round: every session to be held (open, or closed to enrolment)
+    /// starting within [`AHEAD`] not yet reminded. Returns how many sessions
+    /// this replica reminded.
     pub async fn remind_due(&self) -> Result<u64, ApiError> {
         let now = time::now();
         let request = cpb::ListSessionsRequest {
-            statuses: vec![cpb::SessionStatus::Open as i32],
+            statuses: vec![
+                cpb::SessionStatus::Open as i32,
+                cpb::SessionStatus::Closed as i32,
+            ],
             start_time: Some(TimeRange {
                 start_time: Some(time::to_timestamp(now)),
                 end_time: Some(time::to_timestamp(now + AHEAD)),

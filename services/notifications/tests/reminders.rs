@@ -5,11 +5,12 @@
 
 mod common;
 
+use hamafza_proto::courses as cpb;
 use hamafza_proto::enrolments as epb;
 use hamafza_proto::notifications as npb;
-use hamafza_testkit::fixtures::{enrolled, open_session, published_course};
-use hamafza_testkit::people::{INSTRUCTOR, TRAINEE_MSC, TRAINEE_MSC_2};
-use hamafza_testkit::{Svc, free_addr, temp_dir};
+use hamafza_testkit::fixtures::{enrolled, open_session, published_course, session_service};
+use hamafza_testkit::people::{ADMIN, INSTRUCTOR, TRAINEE_MSC, TRAINEE_MSC_2};
+use hamafza_testkit::{Svc, TestStack, eventually, free_addr, temp_dir};
 
 use common::{SmtpServer, address, inbox, mute, received, stack_with_smtp, to};
 
@@ -81,4 +82,55 @@ async fn two_replicas_remind_each_seat_holder_and_the_instructor_once() {
     )
     .await
     .expect("reminders are not legally needed");
+}
+
+#[tokio::test]
+async fn a_session_closed_to_enrolment_is_reminded_too() {
+    let dir = temp_dir("smtp");
+    let addr = free_addr();
+    let smtp = SmtpServer::start(addr, &dir).await;
+    // Reminder rounds an hour apart: the one at start finds nothing, and
+    // the next comes from a replica started once the session is closed.
+    let mut stack = TestStack::builder()
+        .with(Svc::Courses)
+        .with(Svc::Enrolments)
+        .with(Svc::Notifications)
+        .configure(move |config| {
+            config.mail.smtp_url = Some(format!("smtp://{addr}"));
+            config.workers.reminder_interval_seconds = 3600;
+        })
+        .start()
+        .await;
+    common::directory(&stack).await;
+    let course = published_course(&stack, "NTF-9", |_| {}).await;
+    // The first meeting in 20 hours; Sara takes a seat; enrolment closes.
+    let session = open_session(&stack, &course, |details| {
+        let first = &mut details.meetings[0];
+        first.start_time.as_mut().unwrap().seconds -= 28 * HOUR;
+        first.end_time.as_mut().unwrap().seconds -= 28 * HOUR;
+        let window = details.enrolment_window.as_mut().unwrap();
+        window.end_time.as_mut().unwrap().seconds -= 14 * HOUR;
+    })
+    .await;
+    enrolled(&stack, TRAINEE_MSC, &session.id, "c-1").await;
+    session_service(&stack)
+        .close_session(stack.request(
+            ADMIN,
+            cpb::CloseSessionRequest {
+                session_id: session.id.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    stack.replica(Svc::Notifications).await;
+    let reminded = |who| {
+        to(&smtp.messages(), &address(who))
+            .into_iter()
+            .filter(|m| m.subject.contains("یادآوری"))
+            .count()
+    };
+    eventually(std::time::Duration::from_secs(30), || async {
+        reminded(TRAINEE_MSC) == 1 && reminded(INSTRUCTOR) == 1
+    })
+    .await;
 }
