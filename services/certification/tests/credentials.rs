@@ -189,6 +189,18 @@ async fn an_independent_verifier_accepts_genuine_credentials_across_a_key_rotati
         verify_jwt(&stack, &stranger_jwt).await.verdict(),
         pb::Verdict::InvalidSignature
     );
+    // A header naming a key no issuer would (a NUL byte, which PostgreSQL
+    // cannot even compare) is a verdict too, never an error.
+    for kid in ["\u{0}", "", &"k".repeat(101), "a b"] {
+        let header = serde_json::json!({"alg": "EdDSA", "typ": "vc+jwt", "kid": kid});
+        let mut parts: Vec<String> = old.credential_jwt.split('.').map(str::to_owned).collect();
+        parts[0] = URL_SAFE_NO_PAD.encode(header.to_string());
+        assert_eq!(
+            verify_jwt(&stack, &parts.join(".")).await.verdict(),
+            pb::Verdict::InvalidSignature,
+            "{kid:?}"
+        );
+    }
     assert_eq!(
         verify_jwt(&stack, &old.credential_jwt).await.verdict(),
         pb::Verdict::Valid

@@ -83,3 +83,46 @@ async fn an_issue_time_range_outside_the_calendar_or_backwards_is_refused_by_fie
     }
     ask(at(1_700_000_000), at(1_800_000_000)).await.unwrap();
 }
+
+#[tokio::test]
+async fn values_the_database_cannot_hold_are_refused_not_internal() {
+    use base64::Engine;
+    let stack = Stack::start(true).await;
+    let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::json!(["-99000-01-01T00:00:00Z", uuid::Uuid::now_v7()]).to_string());
+    let requests = [
+        // A NUL byte in a text filter (PostgreSQL refuses it in text).
+        pb::ListCertificatesRequest {
+            trainee_subject: "trainee-\u{0}".to_owned(),
+            ..Default::default()
+        },
+        pb::ListCertificatesRequest {
+            organization_id: "ms\u{0}c".to_owned(),
+            ..Default::default()
+        },
+    ];
+    for request in requests {
+        let answer = stack
+            .certificates()
+            .list_certificates(stack.request(ADMIN, request))
+            .await;
+        // SQLite holds such text and finds nothing; PostgreSQL cannot.
+        if let Err(status) = answer {
+            assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+        }
+    }
+    // A page token made by hand, of a year no database holds.
+    let answer = stack
+        .certificates()
+        .list_expiring_certificates(stack.request(
+            ADMIN,
+            pb::ListExpiringCertificatesRequest {
+                page_token: forged,
+                ..Default::default()
+            },
+        ))
+        .await;
+    if let Err(status) = answer {
+        assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    }
+}

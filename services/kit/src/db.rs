@@ -172,8 +172,35 @@ pub fn api_error(error: DbErr) -> crate::ApiError {
     if is_transient(&error) {
         tracing::warn!(%error, "database busy or unreachable");
         crate::ApiError::unavailable("the database is busy; retry shortly").caused_by(error)
+    } else if is_data_exception(&error) {
+        // A value the caller sent that the database cannot hold: what each
+        // field's own check should have refused, so said in the log too.
+        tracing::warn!(%error, "a value the database cannot hold reached it");
+        crate::ApiError::new(
+            crate::ErrorCode::InvalidArgument,
+            "VALUE_NOT_STORABLE",
+            "a value given cannot be stored: out of range, too long, or holding a NUL character",
+        )
     } else {
         crate::ApiError::internal(error)
+    }
+}
+
+/// Whether `error` is PostgreSQL refusing a value as data (SQLSTATE class
+/// `22`: a number or date out of range, a string too long, a NUL byte in
+/// text): the request's fault, not the service's.
+pub fn is_data_exception(error: &DbErr) -> bool {
+    use sea_orm::sqlx::Error;
+    match error {
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
+            match sqlx.as_ref() {
+                Error::Database(database) => {
+                    database.code().is_some_and(|code| code.starts_with("22"))
+                }
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 

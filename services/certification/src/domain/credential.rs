@@ -133,9 +133,14 @@ pub fn certificate_id(claims: &Value) -> Option<Uuid> {
 }
 
 /// The `kid` in a credential JWT's header; `None` when the header is not
-/// readable or names no key.
+/// readable or names no key of the form this issuer gives (1 to 100
+/// printable ASCII characters): anything else, a NUL byte say, is no key
+/// of ours and never reaches the database.
 pub fn key_id(jwt: &str) -> Option<String> {
-    jsonwebtoken::decode_header(jwt).ok()?.kid
+    jsonwebtoken::decode_header(jwt)
+        .ok()?
+        .kid
+        .filter(|kid| (1..=100).contains(&kid.len()) && kid.chars().all(|c| c.is_ascii_graphic()))
 }
 
 /// The claims of a credential JWT whose EdDSA signature `jwk` (a public JWK,
