@@ -455,6 +455,16 @@ async fn json_output_is_the_resource_in_protobuf_json() {
         "{}",
         stdout(&table)
     );
+    // Typed with Persian digits, the code and the numbers read the same.
+    let ids = admin(&stack, Some(&token), &["courses", "show", "PR-۳۰۰", "-q"]).await;
+    assert_eq!(stdout(&ids).trim(), course.id, "{}", stderr(&ids));
+    let updated = admin(
+        &stack,
+        Some(&token),
+        &["courses", "update", "PR-۳۰۰", "--hours", "۱۴", "-q"],
+    )
+    .await;
+    assert!(updated.status.success(), "{}", stderr(&updated));
     let persian = admin(
         &stack,
         Some(&token),
@@ -462,10 +472,19 @@ async fn json_output_is_the_resource_in_protobuf_json() {
     )
     .await;
     assert!(
-        stdout(&persian).contains("۱۲"),
+        stdout(&persian).contains("۱۴"),
         "Persian digits: {}",
         stdout(&persian)
     );
+
+    // What waits for the council is one JSON document.
+    let submitted = admin(&stack, Some(&token), &["courses", "submit", "PR-300"]).await;
+    assert!(submitted.status.success(), "{}", stderr(&submitted));
+    let waiting = admin(&stack, Some(&token), &["council", "-o", "json"]).await;
+    assert!(waiting.status.success(), "{}", stderr(&waiting));
+    let json: serde_json::Value = serde_json::from_slice(&waiting.stdout).unwrap();
+    assert_eq!(json["courses"]["courses"][0]["details"]["code"], "PR-300");
+    assert!(json.get("programs").is_some(), "{json}");
 }
 
 #[tokio::test]
@@ -517,6 +536,23 @@ async fn an_excel_import_enrols_each_row_and_the_roster_comes_back_as_excel() {
         "{}",
         stderr(&import)
     );
+    // Again as JSON: one document, a row each (the two enrolled now say so).
+    let again = admin(
+        &stack,
+        Some(&token),
+        &[
+            "enrolments",
+            "import",
+            file.to_str().unwrap(),
+            "--session",
+            &session.id,
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(json.as_array().map(Vec::len), Some(3), "{json}");
 
     let listed = fixtures::enrolment_service(&stack)
         .list_enrolments(stack.request(
@@ -730,4 +766,55 @@ async fn an_update_changes_only_what_the_command_names() {
         "only the capacity changed"
     );
     assert_ne!(after.etag, before.etag);
+}
+
+#[tokio::test]
+async fn a_program_certificate_is_issued_by_hand_naming_the_program_by_code() {
+    let stack = stack().await;
+    let token = stack.token(ADMIN);
+    let course = fixtures::published_course(&stack, "PR-610", |_| {}).await;
+    let program = fixtures::create_program(
+        &stack,
+        ADMIN,
+        fixtures::program_details("PRP-61", &[&course]),
+    )
+    .await
+    .unwrap();
+    fixtures::approve_program(&stack, &program.id).await;
+    let issued = admin(
+        &stack,
+        Some(&token),
+        &[
+            "certs",
+            "issue",
+            "--trainee",
+            "trainee-msc-9",
+            "--name",
+            "سارا احمدی",
+            "--org",
+            "msc",
+            "--program",
+            "prp-۶۱",
+            "--hours",
+            "۲۴",
+            "--completed",
+            "1405/08/15",
+            "--reason",
+            "دوره پیش از سامانه گذرانده شد",
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    assert!(issued.status.success(), "{}", stderr(&issued));
+    let json: serde_json::Value = serde_json::from_slice(&issued.stdout).unwrap();
+    assert_eq!(
+        json["certificate"]["programId"],
+        program.id.as_str(),
+        "{json}"
+    );
+    assert_eq!(
+        json["certificate"]["kind"], "CERTIFICATE_KIND_PROGRAM",
+        "{json}"
+    );
 }

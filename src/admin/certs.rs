@@ -8,9 +8,9 @@ use clap::{Subcommand, ValueEnum};
 use hamafza_proto::certification as pb;
 use hamafza_proto::common::Actor;
 
-use super::catalog::course_id;
+use super::catalog::{course_id, program_id};
 use super::context::{Context, Failure, Outcome, every_page, present};
-use super::input::{is_uuid, parse_duration, parse_instant, timestamp};
+use super::input::{is_uuid, parse_duration, parse_instant, parse_number, timestamp};
 use super::output::{Lang, View, emit, enum_name};
 
 /// Certificate states, for filters.
@@ -91,20 +91,20 @@ pub enum CertCommand {
         /// The course (code or id).
         #[arg(long, conflicts_with = "program", required_unless_present = "program")]
         course: Option<String>,
-        /// The program id, for a program certificate.
+        /// The program (code or id), for a program certificate.
         #[arg(long)]
         program: Option<String>,
         /// When it was completed.
         #[arg(long, value_parser = parse_instant)]
         completed: DateTime<Utc>,
         /// Hours (default: the course's).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_number)]
         hours: Option<u32>,
         /// The score.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_number)]
         score: Option<u32>,
         /// Validity in months (default: the course's).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_number)]
         validity_months: Option<u32>,
         /// Why it is issued by hand.
         #[arg(long)]
@@ -130,7 +130,7 @@ pub enum CertCommand {
     #[command(after_help = "Example:\n  hamafza admin certs expiring --days 60 --org msc")]
     Expiring {
         /// Within this many days.
-        #[arg(long, default_value_t = 30)]
+        #[arg(long, default_value_t = 30, value_parser = parse_number)]
         days: u32,
         /// Only this organization's.
         #[arg(long)]
@@ -277,12 +277,18 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
             validity_months,
             reason,
         } => {
-            let (kind, course_id) = match &course {
-                Some(course) => (
+            let (kind, course_id, program_id) = match (&course, &program) {
+                (Some(course), _) => (
                     pb::CertificateKind::Course,
                     course_id(context, course).await?,
+                    String::new(),
                 ),
-                None => (pb::CertificateKind::Program, String::new()),
+                (None, Some(program)) => (
+                    pb::CertificateKind::Program,
+                    String::new(),
+                    program_id(context, program).await?,
+                ),
+                (None, None) => (pb::CertificateKind::Program, String::new(), String::new()),
             };
             let request = context.request(pb::IssueManualCertificateRequest {
                 request_id: context.request_id(),
@@ -293,7 +299,7 @@ pub async fn run(context: &Context, command: CertCommand) -> Outcome {
                 }),
                 kind: kind as i32,
                 course_id,
-                program_id: program.unwrap_or_default(),
+                program_id,
                 completion_time: Some(timestamp(completed)),
                 hours,
                 score,

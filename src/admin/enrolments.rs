@@ -11,8 +11,8 @@ use hamafza_proto::enrolments as pb;
 
 use super::catalog::course_id;
 use super::context::{Context, Failure, Outcome, every_page, present};
-use super::input::{is_uuid, split_list};
-use super::output::{Lang, Output, View, emit, enum_name};
+use super::input::{is_uuid, parse_number, parse_ordinal, split_list};
+use super::output::{Document, Encoded, Lang, Output, View, emit, emit_document, enum_name};
 use super::sessions::{Sheet, write_sheet};
 
 /// Enrolment states, for filters.
@@ -151,7 +151,7 @@ pub enum EnrolmentCommand {
         #[arg(long)]
         session: String,
         /// The meeting, numbered from 1.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        #[arg(long, value_parser = parse_ordinal)]
         meeting: u32,
         /// Present: enrolment ids or trainee subjects, comma separated; repeat.
         #[arg(long, value_name = "WHO")]
@@ -209,7 +209,7 @@ pub enum EnrolmentCommand {
 #[group(required = true, multiple = false)]
 pub struct Assessment {
     /// The score (0-100).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_number)]
     score: Option<u32>,
     /// The trainee did not come.
     #[arg(long)]
@@ -599,15 +599,12 @@ async fn import(context: &Context, file: &std::path::Path, session: String) -> O
     }
     match context.output {
         Output::Json | Output::Yaml => {
-            for row in &rows {
-                emit(
-                    lang,
-                    context.output,
-                    row,
-                    "hamafza.enrolments.v1.BulkEnrolResponse",
-                    View::list(&[]),
-                )?;
-            }
+            // One document: a list of every row's BulkEnrolResponse.
+            let rows: Vec<&dyn Encoded> = rows.iter().map(|row| row as &dyn Encoded).collect();
+            emit_document(
+                context.output,
+                &Document::List(&rows, "hamafza.enrolments.v1.BulkEnrolResponse"),
+            )?;
         }
         output => {
             let summary = pb::BulkEnrolResponse::default();

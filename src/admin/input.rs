@@ -131,6 +131,21 @@ pub fn parse_meeting(text: &str) -> Result<MeetingArg, String> {
     ))
 }
 
+/// Reads a whole number, its digits Persian or Latin (`۲۵` is 25).
+pub fn parse_number(text: &str) -> Result<u32, String> {
+    hamafza_kit::jalali::latin_digits(text.trim())
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number"))
+}
+
+/// Reads a whole number from 1, its digits Persian or Latin.
+pub fn parse_ordinal(text: &str) -> Result<u32, String> {
+    match parse_number(text)? {
+        0 => Err("must be 1 or more".to_owned()),
+        n => Ok(n),
+    }
+}
+
 /// Reads `org=seats`.
 pub fn parse_quota(text: &str) -> Result<(String, u32), String> {
     let (org, seats) = text

@@ -218,6 +218,79 @@ pub fn emit<M: Encoded + ?Sized>(
     Ok(())
 }
 
+/// A message serialized as [`emit`] prints it: the canonical JSON mapping,
+/// fields in the contract's order.
+struct Contract(DynamicMessage);
+
+impl serde::Serialize for Contract {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0
+            .serialize_with_options(serializer, &SerializeOptions::new())
+    }
+}
+
+/// Messages of the contracts printed together as one JSON or YAML document:
+/// an object of named parts, in the order given, or a list.
+pub enum Document<'a> {
+    /// `{"name": message, …}`.
+    Parts(Vec<(&'a str, &'a dyn Encoded, &'a str)>),
+    /// `[message, …]`, all of the contract's type `name`.
+    List(&'a [&'a dyn Encoded], &'a str),
+}
+
+/// Prints `document` as one JSON document (`-o json`) or one YAML document
+/// (`-o yaml`): what a script reads with one parse.
+pub fn emit_document(output: Output, document: &Document<'_>) -> Outcome {
+    struct Parts(Vec<(String, Contract)>);
+    impl serde::Serialize for Parts {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = serializer.serialize_map(Some(self.0.len()))?;
+            for (name, part) in &self.0 {
+                map.serialize_entry(name, part)?;
+            }
+            map.end()
+        }
+    }
+    let value = match document {
+        Document::Parts(parts) => {
+            let mut named = Vec::with_capacity(parts.len());
+            for (name, message, type_name) in parts {
+                named.push(((*name).to_owned(), Contract(dynamic(*message, type_name)?)));
+            }
+            Either::Parts(Parts(named))
+        }
+        Document::List(messages, type_name) => {
+            let mut list = Vec::with_capacity(messages.len());
+            for message in *messages {
+                list.push(Contract(dynamic(*message, type_name)?));
+            }
+            Either::List(list)
+        }
+    };
+    #[derive(serde::Serialize)]
+    #[serde(untagged)]
+    enum Either {
+        Parts(Parts),
+        List(Vec<Contract>),
+    }
+    let mut stdout = std::io::stdout().lock();
+    match output {
+        Output::Yaml => {
+            let text = serde_yaml_ng::to_string(&value).map_err(anyhow::Error::from)?;
+            write!(stdout, "{text}")?;
+        }
+        _ => {
+            let mut text = Vec::new();
+            let mut serializer = serde_json::Serializer::pretty(&mut text);
+            serde::Serialize::serialize(&value, &mut serializer).map_err(anyhow::Error::from)?;
+            stdout.write_all(&text)?;
+            writeln!(stdout)?;
+        }
+    }
+    Ok(())
+}
+
 /// A table whose columns line up in a terminal, Persian included (widths are
 /// measured in terminal cells, not bytes or characters).
 pub fn render_table(headers: &[&str], rows: &[Vec<String>]) -> String {

@@ -16,7 +16,7 @@ use super::catalog::course_id;
 use super::context::{Context, Failure, Outcome, every_page, present};
 use super::input::{
     Edit, MeetingArg, from_file, meetings, parse_duration, parse_instant, parse_meeting,
-    parse_quota, set_range, set_text,
+    parse_number, parse_quota, set_range, set_text,
 };
 use super::output::{Lang, Output, View, emit, enum_name};
 
@@ -161,7 +161,7 @@ pub struct SessionFields {
     #[arg(long)]
     instructor_org: Option<String>,
     /// Seats.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_number)]
     capacity: Option<u32>,
     /// Seats kept for an organization, `ORG=SEATS`; repeat; replaces the list.
     #[arg(long = "quota", value_name = "ORG=SEATS", value_parser = parse_quota)]

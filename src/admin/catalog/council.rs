@@ -7,7 +7,7 @@ use hamafza_proto::courses as pb;
 use super::approvals;
 use crate::admin::Output;
 use crate::admin::context::{Context, Outcome, every_page};
-use crate::admin::output::{View, emit, enum_name};
+use crate::admin::output::{Document, View, emit, emit_document, enum_name};
 
 /// `hamafza admin council [votes]`.
 #[derive(Debug, Args)]
@@ -106,8 +106,8 @@ async fn member_votes(context: &Context, voter: Option<String>) -> Outcome {
 }
 
 /// What waits for the council: every submitted course and program, their
-/// votes this round. `-o json` prints both lists as one ListCoursesResponse
-/// and one ListProgramsResponse, one JSON document each.
+/// votes this round. `-o json` prints one document, `{"courses": a
+/// ListCoursesResponse, "programs": a ListProgramsResponse}`.
 async fn waiting(context: &Context) -> Outcome {
     let mut client = context.catalog();
     let submitted = vec![pb::CatalogStatus::Submitted as i32];
@@ -212,26 +212,21 @@ async fn waiting(context: &Context) -> Outcome {
         );
     }
     match context.output {
-        Output::Json | Output::Yaml => {
-            emit(
-                lang,
-                context.output,
-                &courses,
-                "hamafza.courses.v1.ListCoursesResponse",
-                View::list(&columns),
-            )?;
-            if context.output == Output::Yaml {
-                // Two YAML documents in one stream.
-                std::io::Write::write_all(&mut std::io::stdout(), b"---\n")?;
-            }
-            emit(
-                lang,
-                context.output,
-                &programs,
-                "hamafza.courses.v1.ListProgramsResponse",
-                View::list(&columns),
-            )
-        }
+        Output::Json | Output::Yaml => emit_document(
+            context.output,
+            &Document::Parts(vec![
+                (
+                    "courses",
+                    &courses,
+                    "hamafza.courses.v1.ListCoursesResponse",
+                ),
+                (
+                    "programs",
+                    &programs,
+                    "hamafza.courses.v1.ListProgramsResponse",
+                ),
+            ]),
+        ),
         _ => emit(
             lang,
             context.output,

@@ -9,6 +9,7 @@ use hamafza_proto::courses as pb;
 use super::reviewed::{self, Fields, Filter, Reply, Reviewed, Step, Verb};
 use super::{CatalogState, Row, TextFields, Vote, approvals};
 use crate::admin::context::{Context, Outcome};
+use crate::admin::input::parse_number;
 use crate::admin::output::{Encoded, Lang, enum_name};
 
 /// How a course is taught.
@@ -118,19 +119,19 @@ pub struct CourseFields {
     #[arg(long)]
     category: Option<String>,
     /// Teaching hours.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_number)]
     hours: Option<u32>,
     /// How it is taught.
     #[arg(long, value_enum)]
     mode: Option<Mode>,
     /// The score needed to pass (0-100).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_number)]
     passing_score: Option<u32>,
     /// The attendance needed to pass, in percent.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_number)]
     min_attendance: Option<u32>,
     /// How long its certificates are valid, in months.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_number)]
     validity_months: Option<u32>,
     /// A prerequisite course (code or id); repeat; replaces the list.
     #[arg(long = "prerequisite", value_name = "COURSE")]

@@ -20,7 +20,7 @@ use super::output::{Encoded, Lang, View, emit, enum_name};
 pub use council::{CouncilArgs, council};
 pub use courses::{CourseCommand, course_id, courses};
 pub use orgs::{OrgCommand, orgs};
-pub use programs::{ProgramCommand, programs};
+pub use programs::{ProgramCommand, program_id, programs};
 
 /// Catalog states, for filters.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -127,9 +127,11 @@ impl TextFields {
     }
 }
 
-/// Whether a course's or program's details carry `code` (any case).
+/// Whether a course's or program's details carry `code` (any case, digits
+/// Persian or Latin: `PR-۲۱۰` is `PR-210`).
 fn has_code(code: Option<&String>, wanted: &str) -> bool {
-    code.is_some_and(|code| code.eq_ignore_ascii_case(wanted))
+    let wanted = hamafza_kit::jalali::latin_digits(wanted.trim());
+    code.is_some_and(|code| hamafza_kit::jalali::latin_digits(code).eq_ignore_ascii_case(&wanted))
 }
 
 /// The council's approvals of a review so far, e.g. `۲/۳`.

@@ -126,6 +126,11 @@ impl Fields<pb::ProgramDetails> for ProgramFields {
     }
 }
 
+/// The id of a program given by code (`PRP-1405`) or id.
+pub async fn program_id(context: &Context, program: &str) -> Outcome<String> {
+    reviewed::id_of::<pb::Program>(context, program).await
+}
+
 impl Row for pb::Program {
     const WHAT: &'static str = "program";
     const COLUMNS: &'static [(&'static str, &'static str)] = &[
