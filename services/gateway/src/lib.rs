@@ -595,7 +595,12 @@ async fn font_license() -> Response {
         .into_response()
 }
 
-async fn not_found(viewer: web::Viewer) -> Response {
+async fn not_found(uri: axum::http::Uri, viewer: web::Viewer) -> Response {
+    // The JSON API answers in JSON, a path it does not have too.
+    if uri.path().starts_with("/api/") {
+        let error = hamafza_kit::ApiError::not_found("API route", uri.path());
+        return error.into_response();
+    }
     let lang = viewer.lang;
     (
         StatusCode::NOT_FOUND,

@@ -260,6 +260,45 @@ async fn the_api_enrols_with_a_bearer_token_and_refuses_what_it_should() {
     let unknown = url("/api/v1/certificates/0193a3a0-0000-7000-8000-000000000000");
     let response = send(client.get(unknown).bearer_auth(&trainee)).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // Paths and query strings that do not read, and paths the API does not
+    // have, are answered in the API's JSON, never plain text or a web page.
+    for (path, status, field) in [
+        (
+            "/api/v1/sessions/%FF",
+            StatusCode::BAD_REQUEST,
+            Some("path"),
+        ),
+        (
+            "/api/v1/verify/%C3%28",
+            StatusCode::BAD_REQUEST,
+            Some("path"),
+        ),
+        (
+            "/api/v1/courses?category=a&category=b",
+            StatusCode::BAD_REQUEST,
+            Some("query"),
+        ),
+        (
+            "/api/v1/certificates/%FF",
+            StatusCode::BAD_REQUEST,
+            Some("path"),
+        ),
+        ("/api/v1/nope", StatusCode::NOT_FOUND, None),
+    ] {
+        let response = send(client.get(url(path)).bearer_auth(&trainee)).await;
+        assert_eq!(response.status(), status, "{path}");
+        let kind = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(kind.starts_with("application/json"), "{path}: {kind}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert!(body["message"].is_string(), "{path}: {body}");
+        if let Some(field) = field {
+            assert_eq!(body["violations"][0]["field"], field, "{path}: {body}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -2,14 +2,14 @@
 //! open for enrolment with the seats left, and the year's events.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use hamafza_proto::courses as cpb;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiFailure, ApiResult, ErrorBody, rfc3339, status_name};
+use super::{ApiFailure, ApiPath, ApiQuery, ApiResult, ErrorBody, rfc3339, status_name};
 use crate::AppState;
 use crate::i18n::instant;
 use crate::pages::lookup::{every_page, every_session};
@@ -163,7 +163,7 @@ fn course_view(course: cpb::Course) -> CourseView {
 pub(super) async fn courses(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<CourseQuery>,
+    ApiQuery(query): ApiQuery<CourseQuery>,
 ) -> Result<Response, ApiFailure> {
     // The category exactly as documented (a slug of at most 40, nothing
     // around it: `category=+` is a space, not "all"); the text forgiving: what
@@ -281,7 +281,7 @@ pub(super) async fn sessions(State(state): State<AppState>) -> ApiResult<Vec<Ses
 )]
 pub(super) async fn session(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<SessionView> {
     let (session, _) =
         crate::pages::session::public_session(&state, crate::i18n::Lang::En, &id).await?;

@@ -2,12 +2,12 @@
 //! presented credential.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use hamafza_proto::certification as certpb;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiResult, Bearer, ErrorBody, JsonBody, status_name};
+use super::{ApiPath, ApiResult, Bearer, ErrorBody, JsonBody, status_name};
 use crate::AppState;
 use crate::i18n::instant;
 use crate::pages::lookup::every_certificate;
@@ -122,7 +122,7 @@ pub(super) async fn my_certificates(
 pub(super) async fn certificate(
     State(state): State<AppState>,
     bearer: Bearer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<CertificateView> {
     let shown = state
         .backends
@@ -161,7 +161,7 @@ fn verification_view(answer: certpb::VerifyCertificateResponse) -> VerificationV
 )]
 pub(super) async fn verify_serial(
     State(state): State<AppState>,
-    Path(serial): Path<String>,
+    ApiPath(serial): ApiPath<String>,
 ) -> ApiResult<VerificationView> {
     let answer = state
         .backends

@@ -2,7 +2,7 @@
 //! Changes are rate-limited per caller.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;
@@ -10,7 +10,7 @@ use hamafza_proto::enrolments as epb;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiFailure, ApiResult, Bearer, ErrorBody, JsonBody, status_name};
+use super::{ApiFailure, ApiPath, ApiResult, Bearer, ErrorBody, JsonBody, status_name};
 use crate::AppState;
 use crate::pages::lookup::every_enrolment;
 
@@ -89,7 +89,7 @@ fn enrolment_view(e: epb::Enrolment) -> EnrolmentView {
 pub(super) async fn enrol(
     State(state): State<AppState>,
     bearer: Bearer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody<EnrolBody>,
 ) -> Result<Response, ApiFailure> {
     if let Err(wait) = state.limiter.take(&bearer.caller.subject) {
@@ -128,7 +128,7 @@ pub(super) async fn enrol(
 pub(super) async fn cancel(
     State(state): State<AppState>,
     bearer: Bearer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody<CancelBody>,
 ) -> Result<Response, ApiFailure> {
     if let Err(problem) = check_reason(&body.reason) {

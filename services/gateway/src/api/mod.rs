@@ -133,6 +133,56 @@ where
     }
 }
 
+/// A path parameter whose refusal (not UTF-8, say) is the API's JSON error
+/// on `path`, never axum's plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiFailure> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiFailure(ApiError::invalid_field(
+                "path",
+                rejection.body_text(),
+            ))),
+        }
+    }
+}
+
+/// A query string whose refusal (a field given twice, say) is the API's JSON
+/// error on `query`, never axum's plain text.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiFailure> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiFailure(ApiError::invalid_field(
+                "query",
+                rejection.body_text(),
+            ))),
+        }
+    }
+}
+
 /// The bearer token of an API call, verified.
 pub struct Bearer {
     token: String,
