@@ -445,3 +445,49 @@ async fn a_certificate_is_listed_by_its_serial_as_typed_within_the_callers_scope
     let status = by_serial(ADMIN, "HMZ-12".to_owned()).await.unwrap_err();
     assert_eq!(hamafza_testkit::violated_fields(&status), ["serial"]);
 }
+
+#[tokio::test]
+async fn certificates_are_listed_newest_issue_first_a_page_at_a_time() {
+    let stack = Stack::start(true).await;
+    let course = stack.course("PR-504", Some(24)).await;
+    let mut issued = Vec::new();
+    for (n, who) in [TRAINEE_MSC, TRAINEE_KSC, TRAINEE_MSC]
+        .into_iter()
+        .enumerate()
+    {
+        issued.push(
+            manual(&stack, &course, who, &format!("n{n}"), 5, None)
+                .await
+                .id,
+        );
+    }
+    issued.reverse();
+    let mut listed = Vec::new();
+    let mut page_token = String::new();
+    let mut pages = 0;
+    loop {
+        let request = stack.request(
+            ADMIN,
+            pb::ListCertificatesRequest {
+                page_size: 2,
+                page_token,
+                course_id: course.id.clone(),
+                ..Default::default()
+            },
+        );
+        let reply = stack
+            .certificates()
+            .list_certificates(request)
+            .await
+            .unwrap()
+            .into_inner();
+        listed.extend(reply.certificates.into_iter().map(|c| c.id));
+        pages += 1;
+        if reply.next_page_token.is_empty() {
+            break;
+        }
+        page_token = reply.next_page_token;
+    }
+    assert_eq!(listed, issued, "newest first, each once");
+    assert_eq!(pages, 2);
+}

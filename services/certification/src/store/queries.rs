@@ -260,7 +260,8 @@ impl Store {
         })
     }
 
-    /// Certificates in creation order after `after`, within `visibility`.
+    /// Certificates newest issue first (their ids are time-ordered, made at
+    /// issue) after `after`, within `visibility`.
     pub async fn list(
         &self,
         visibility: &Visibility,
@@ -269,7 +270,7 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<CertificateRecord>> {
         let mut query = certificate::Entity::find()
-            .order_by_asc(certificate::Column::Id)
+            .order_by_desc(certificate::Column::Id)
             .limit(limit);
         if !visibility.everything {
             let mut scope = Condition::any();
@@ -282,7 +283,7 @@ impl Store {
             query = query.filter(scope);
         }
         if let Some(after) = after {
-            query = query.filter(certificate::Column::Id.gt(after));
+            query = query.filter(certificate::Column::Id.lt(after));
         }
         if let Some(trainee) = &filter.trainee {
             query = query.filter(certificate::Column::TraineeSubject.eq(trainee.clone()));
