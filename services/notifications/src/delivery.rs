@@ -1,5 +1,6 @@
 //! Sends the pending emails: at least once, with exponential backoff, parked
-//! with the last error after `mail.max_attempts` failures; safe with several
+//! with the last error after `mail.max_attempts` failures (a relay that is
+//! down or silent is waited for `mail.retry_hours` first); safe with several
 //! replicas (a short lease per email, renewed before each send; PostgreSQL
 //! skips rows another replica holds). Counts every outcome in the
 //! `notifications.emails` metric.
@@ -105,8 +106,13 @@ async fn deliver_due(courier: &Courier, emails: &Counter<u64>) -> u64 {
                 store.mark_sent(row.notification_id, now).await
             }
             Err(error) => {
+                // Parked after max_attempts; but an email the relay could not
+                // take for a while is retried for retry_hours first.
+                let patience = chrono::Duration::hours(i64::from(courier.mail.retry_hours));
+                let waiting = error.is_transient() && now - row.created_at < patience;
                 let error = error.to_string();
-                let parked = u32::try_from(row.attempts).unwrap_or(0) >= courier.mail.max_attempts;
+                let parked = u32::try_from(row.attempts).unwrap_or(0) >= courier.mail.max_attempts
+                    && !waiting;
                 let retry_at = (!parked).then(|| now + backoff(row.attempts, max_backoff));
                 if parked {
                     emails.add(1, &[KeyValue::new("outcome", "parked")]);

@@ -15,7 +15,8 @@ use crate::invitation::Method;
 use crate::kind::Language;
 use crate::wording::{CLOSING_EN, CLOSING_FA, Closing, Words};
 
-/// How long one SMTP conversation may take.
+/// How long connecting to the relay may take (lettre bounds the connection
+/// with it; the whole conversation is bounded by [`SEND_LIMIT`]).
 const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An email that could not be written or sent.
@@ -33,6 +34,27 @@ pub enum MailError {
     /// The relay refused or could not be reached.
     #[error("smtp: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
+    /// The relay did not finish within the time one send may take.
+    #[error("smtp: the relay did not answer within {} s", SEND_LIMIT.as_secs())]
+    Timeout,
+}
+
+/// The longest one SMTP conversation may take, the connection included
+/// (lettre's own timeout bounds the connection only): well inside the lease
+/// a worker holds on the email, so no other replica takes it over mid-send.
+pub const SEND_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+impl MailError {
+    /// Whether trying again later may succeed: the relay unreachable or
+    /// silent, or a temporary (4xx) refusal; not a permanent (5xx) refusal,
+    /// nor an address or message that is wrong.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Smtp(error) => !error.is_permanent(),
+            Self::Timeout => true,
+            Self::Address(_) | Self::Message(_) | Self::Relay(_) => false,
+        }
+    }
 }
 
 /// One email to write.
@@ -190,7 +212,9 @@ impl Outbound {
             Self::Smtp(transport) => {
                 let envelope =
                     lettre::address::Envelope::new(Some(from.email.clone()), vec![to.parse()?])?;
-                transport.send_raw(&envelope, message).await?;
+                tokio::time::timeout(SEND_LIMIT, transport.send_raw(&envelope, message))
+                    .await
+                    .map_err(|_| MailError::Timeout)??;
                 Ok(())
             }
             Self::Mailbox => Ok(()),

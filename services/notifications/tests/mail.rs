@@ -20,8 +20,8 @@ use hamafza_testkit::people::{
 use hamafza_testkit::{Svc, eventually, free_addr, temp_dir, violated_fields};
 
 use common::{
-    SmtpServer, address, inbox, invitation, mail_stack, mute, notifications, received,
-    stack_with_smtp, to,
+    SmtpServer, address, inbox, invitation, mail_stack, mail_stack_retrying, mute, notifications,
+    received, stack_with_smtp, to,
 };
 
 #[tokio::test]
@@ -617,7 +617,8 @@ async fn with_courses_down_the_notices_wait_and_none_is_lost() {
 #[tokio::test]
 async fn an_email_that_keeps_failing_is_parked_with_its_error() {
     let addr = free_addr();
-    let stack = mail_stack(addr, 2, &[]).await;
+    // No relay, and no patience for one: parked after two attempts.
+    let stack = mail_stack_retrying(addr, 2, 0, &[]).await;
     let course = published_course(&stack, "NTF-4", |_| {}).await;
     let session = open_session(&stack, &course, |_| {}).await;
     enrolled(&stack, TRAINEE_MSC, &session.id, "k-1").await;
@@ -650,6 +651,69 @@ async fn an_email_that_keeps_failing_is_parked_with_its_error() {
     assert_eq!(parked.deliveries.len(), 1);
     assert_eq!(parked.deliveries[0].attempts, 2);
     assert!(!parked.deliveries[0].last_error.is_empty());
+}
+
+/// The one delivery there is, as the admin lists it.
+async fn only_delivery(stack: &hamafza_testkit::TestStack) -> Option<npb::Delivery> {
+    let reply = notifications(stack)
+        .list_deliveries(stack.request(ADMIN, npb::ListDeliveriesRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    reply.deliveries.into_iter().next()
+}
+
+#[tokio::test]
+async fn a_relay_down_for_longer_than_the_attempts_loses_no_email() {
+    let dir = temp_dir("smtp");
+    let addr = free_addr();
+    // Two attempts before parking, but a relay that is down is waited for.
+    let stack = mail_stack(addr, 2, &[]).await;
+    let course = published_course(&stack, "NTF-5", |_| {}).await;
+    let session = open_session(&stack, &course, |_| {}).await;
+    enrolled(&stack, TRAINEE_MSC, &session.id, "o-1").await;
+    eventually(Duration::from_secs(30), || async {
+        only_delivery(&stack).await.is_some_and(|d| d.attempts >= 4)
+    })
+    .await;
+    let waiting = only_delivery(&stack).await.unwrap();
+    assert_eq!(waiting.state(), npb::DeliveryState::Pending, "{waiting:?}");
+    assert!(!waiting.last_error.is_empty());
+    // The relay comes back: the email goes.
+    let smtp = SmtpServer::start(addr, &dir).await;
+    let messages = received(&smtp, 1).await;
+    assert_eq!(to(&messages, &address(TRAINEE_MSC)).len(), 1);
+}
+
+#[tokio::test]
+async fn a_relay_that_never_answers_holds_an_email_for_twenty_seconds_not_forever() {
+    // A relay that takes the connection and never says a word.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    let held = std::thread::spawn(move || {
+        let mut connections = Vec::new();
+        for connection in silent.incoming().take(3) {
+            connections.push(connection);
+        }
+        std::thread::sleep(Duration::from_secs(120));
+    });
+    let stack = mail_stack(addr, 10, &[]).await;
+    let course = published_course(&stack, "NTF-6", |_| {}).await;
+    let session = open_session(&stack, &course, |_| {}).await;
+    enrolled(&stack, TRAINEE_MSC, &session.id, "s-1").await;
+    eventually(Duration::from_secs(60), || async {
+        only_delivery(&stack)
+            .await
+            .is_some_and(|d| d.last_error.contains("did not answer"))
+    })
+    .await;
+    let waiting = only_delivery(&stack).await.unwrap();
+    assert_eq!(
+        waiting.state(),
+        npb::DeliveryState::Pending,
+        "retried later"
+    );
+    drop(held);
 }
 
 #[tokio::test]

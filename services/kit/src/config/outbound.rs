@@ -20,8 +20,15 @@ pub struct MailConfig {
     pub smtp_url_file: Option<PathBuf>,
     /// The sender, e.g. `هم‌افزا <training@imidro.example>`.
     pub from: String,
-    /// Failed attempts after which an email is parked with its last error.
+    /// Failed attempts after which an email the relay refused for good (a
+    /// permanent 5xx, an address that is not one) is parked with its last
+    /// error.
     pub max_attempts: u32,
+    /// How long an email the relay could not take for a while (unreachable,
+    /// silent, a temporary 4xx) is retried before it is parked, in hours,
+    /// however many attempts that takes: an outage of the relay loses no
+    /// mail. 0 parks it after `max_attempts` as any other.
+    pub retry_hours: u32,
 }
 
 impl Default for MailConfig {
@@ -31,6 +38,7 @@ impl Default for MailConfig {
             smtp_url_file: None,
             from: "هم‌افزا <no-reply@hamafza.localhost>".to_owned(),
             max_attempts: 10,
+            retry_hours: 48,
         }
     }
 }

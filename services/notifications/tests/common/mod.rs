@@ -259,6 +259,17 @@ pub async fn stack_with_smtp(smtp: SocketAddr) -> TestStack {
 /// Courses, enrolments, `more` and notifications, which mails through `smtp`
 /// and parks a message after `max_attempts`; the directory filled.
 pub async fn mail_stack(smtp: SocketAddr, max_attempts: u32, more: &[Svc]) -> TestStack {
+    mail_stack_retrying(smtp, max_attempts, 48, more).await
+}
+
+/// [`mail_stack`], an email the relay cannot take for a while retried for
+/// `retry_hours` before it is parked.
+pub async fn mail_stack_retrying(
+    smtp: SocketAddr,
+    max_attempts: u32,
+    retry_hours: u32,
+    more: &[Svc],
+) -> TestStack {
     let builder = TestStack::builder()
         .with(Svc::Courses)
         .with(Svc::Enrolments);
@@ -269,6 +280,7 @@ pub async fn mail_stack(smtp: SocketAddr, max_attempts: u32, more: &[Svc]) -> Te
         .configure(move |config| {
             config.mail.smtp_url = Some(format!("smtp://{smtp}"));
             config.mail.max_attempts = max_attempts;
+            config.mail.retry_hours = retry_hours;
         })
         .start()
         .await;
