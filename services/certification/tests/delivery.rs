@@ -213,4 +213,78 @@ async fn completing_every_required_course_earns_the_program_certificate() {
     assert_eq!(certificate.kind(), pb::CertificateKind::Program);
     assert_eq!(certificate.hours, 32);
     assert_eq!(certificate.basis_certificate_ids.len(), 2);
+
+    // Revoked, then earned again on a new course certificate: a new program
+    // certificate (the first one's completion no longer blocks it).
+    stack
+        .certificates()
+        .revoke_certificate(stack.request(
+            ADMIN,
+            pb::RevokeCertificateRequest {
+                request_id: "r-1".to_owned(),
+                certificate_id: certificate.id.clone(),
+                reason: "صادرشده به اشتباه".to_owned(),
+            },
+        ))
+        .await
+        .unwrap();
+    let again = stack.session(&second).await;
+    pass(&stack, TRAINEE_MSC, &again, "c").await;
+    eventually(Duration::from_secs(5), || async {
+        program_certificates().await.len() == 2
+    })
+    .await;
+    let standing: Vec<_> = program_certificates()
+        .await
+        .into_iter()
+        .filter(|c| c.status() == pb::CertificateStatus::Active)
+        .collect();
+    assert_eq!(standing.len(), 1, "one standing program certificate");
+    assert_ne!(standing[0].id, certificate.id);
+
+    // Someone holding a program certificate issued by hand gets no second
+    // one when their courses complete the program.
+    stack
+        .certificates()
+        .issue_manual_certificate(stack.request(
+            ADMIN,
+            pb::IssueManualCertificateRequest {
+                request_id: "m-1".to_owned(),
+                trainee: Some(Actor {
+                    subject: TRAINEE_KSC.0.to_owned(),
+                    name: "نازنین عباسی".to_owned(),
+                    organization_id: TRAINEE_KSC.1.to_owned(),
+                }),
+                kind: pb::CertificateKind::Program.into(),
+                program_id: program.id.clone(),
+                completion_time: Some(hamafza_testkit::timestamp(-24 * 30)),
+                hours: Some(32),
+                reason: "گذرانده پیش از سامانه".to_owned(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap();
+    let b = pass(&stack, TRAINEE_KSC, &first_session, "d").await;
+    let c = pass(&stack, TRAINEE_KSC, &second_session, "e").await;
+    eventually(Duration::from_secs(5), || async {
+        !stack.certificates_of(&b).await.is_empty() && !stack.certificates_of(&c).await.is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let theirs = stack
+        .certificates()
+        .list_certificates(stack.request(
+            ADMIN,
+            pb::ListCertificatesRequest {
+                program_id: program.id.clone(),
+                trainee_subject: TRAINEE_KSC.0.to_owned(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .certificates;
+    assert_eq!(theirs.len(), 1, "the one issued by hand, no second");
 }

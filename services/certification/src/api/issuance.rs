@@ -397,8 +397,14 @@ impl CertificationApi {
             if program.required.is_empty() {
                 continue;
             }
-            let key = issuance::program_completion_key(program.id, &trainee.subject);
-            if self.store.by_completion(&key).await?.is_some() {
+            // One standing program certificate at a time, however issued
+            // (automatically, or by hand); a revoked or lapsed one is earned
+            // again.
+            if self
+                .store
+                .holds_program_certificate(&trainee.subject, program.id, now)
+                .await?
+            {
                 continue;
             }
             let held: Vec<HeldCertificate> = self
@@ -412,6 +418,8 @@ impl CertificationApi {
             else {
                 continue;
             };
+            let key =
+                issuance::program_completion_key(program.id, &trainee.subject, &completion.basis);
             let (stored, newly) = self
                 .issue(
                     self.store.connection(),

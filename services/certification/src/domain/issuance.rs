@@ -144,9 +144,21 @@ impl NewCertificate {
     }
 }
 
-/// What a program certificate certifies once: the program, for the trainee.
-pub fn program_completion_key(program: Uuid, trainee: &str) -> String {
-    format!("program:{program}:{trainee}")
+/// What a program certificate certifies once: the program, for the trainee,
+/// on the course certificates `basis` (so the same completion delivered twice
+/// is one certificate, and a program earned again, on new course
+/// certificates after the first was revoked or ran out, is another).
+pub fn program_completion_key(program: Uuid, trainee: &str, basis: &[Uuid]) -> String {
+    use sha2::Digest as _;
+    let mut sorted = basis.to_vec();
+    sorted.sort_unstable();
+    let mut hash = sha2::Sha256::new();
+    for id in &sorted {
+        hash.update(id.as_bytes());
+    }
+    let digest = hash.finalize();
+    let short: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("program:{program}:{trainee}:{short}")
 }
 
 /// A trainee's course certificate, as the program rule reads it.
@@ -276,13 +288,25 @@ mod tests {
             program,
             ("".to_owned(), "".to_owned()),
             completion,
-            program_completion_key(program, "u"),
+            program_completion_key(program, "u", &[Uuid::nil()]),
         );
         assert_eq!(
             new.achievement_id(),
             format!("urn:hamafza:program:{program}")
         );
-        assert_eq!(new.completion_key, Some(format!("program:{program}:u")));
+        let key = new.completion_key.clone().unwrap();
+        assert!(key.starts_with(&format!("program:{program}:u:")), "{key}");
+        assert_eq!(key.len(), format!("program:{program}:u:").len() + 16);
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        assert_eq!(
+            program_completion_key(program, "u", &[a, b]),
+            program_completion_key(program, "u", &[b, a]),
+            "the basis in any order"
+        );
+        assert_ne!(
+            program_completion_key(program, "u", &[a]),
+            program_completion_key(program, "u", &[b])
+        );
         assert_eq!(new.valid_until(), None);
     }
 }

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -410,6 +410,30 @@ impl Store {
             .order_by_desc(certificate::Column::CompletionTime)
             .all(&self.db)
             .await?)
+    }
+
+    /// Whether `trainee` holds a program certificate of `program` that
+    /// stands at `now`: not revoked, not run out (issued automatically or by
+    /// hand).
+    pub async fn holds_program_certificate(
+        &self,
+        trainee: &str,
+        program: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let held = certificate::Entity::find()
+            .filter(certificate::Column::TraineeSubject.eq(trainee))
+            .filter(certificate::Column::Kind.eq(Kind::Program))
+            .filter(certificate::Column::ProgramId.eq(program))
+            .filter(certificate::Column::RevokedAt.is_null())
+            .filter(
+                Condition::any()
+                    .add(certificate::Column::ValidUntil.is_null())
+                    .add(certificate::Column::ValidUntil.gt(now)),
+            )
+            .count(&self.db)
+            .await?;
+        Ok(held > 0)
     }
 
     /// Publishes a signing key's public half (once).
