@@ -24,6 +24,15 @@ async fn the_openapi_document_is_valid_and_every_route_in_it_exists() {
     let stack = Stack::start().await;
     let client = reqwest::Client::new();
     let document = json(client.get(format!("{}/api/openapi.json", stack.base))).await;
+    // The catalog's filters are optional query parameters.
+    let filters = document["paths"]["/api/v1/courses"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    for name in ["text", "category"] {
+        let filter = filters.iter().find(|p| p["name"] == name).unwrap();
+        assert_eq!(filter["in"], "query", "{filter}");
+        assert_ne!(filter["required"], true, "{filter}");
+    }
     assert!(
         document["openapi"].as_str().unwrap().starts_with("3."),
         "{}",

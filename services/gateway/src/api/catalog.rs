@@ -99,6 +99,7 @@ pub struct EventView {
 
 /// Catalog filters.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CourseQuery {
     /// Text in code or title (at most 100 characters, one line; Persian and
     /// Arabic letter forms, digits, ZWNJ and spacing are compared loosely).
