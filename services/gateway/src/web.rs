@@ -105,6 +105,22 @@ impl Viewer {
     }
 }
 
+/// The request's `Cookie` header (empty when none).
+fn cookies_of(parts: &Parts) -> &str {
+    parts
+        .headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// The language a request is answered in: `?lang=`, else the language
+/// cookie, else Persian.
+fn language_of(parts: &Parts, state: &AppState) -> Lang {
+    let asked = asked_language(parts.uri.query());
+    Lang::parse(asked.or_else(|| read_cookie(cookies_of(parts), LANG_COOKIE, state.secure_cookies)))
+}
+
 impl FromRequestParts<AppState> for Viewer {
     /// The session store out of reach: a page saying to retry.
     type Rejection = PageError;
@@ -113,14 +129,8 @@ impl FromRequestParts<AppState> for Viewer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let cookies = parts
-            .headers
-            .get(header::COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let asked = asked_language(parts.uri.query());
-        let lang =
-            Lang::parse(asked.or_else(|| read_cookie(cookies, LANG_COOKIE, state.secure_cookies)));
+        let cookies = cookies_of(parts);
+        let lang = language_of(parts, state);
         let session = match read_cookie(cookies, SESSION_COOKIE, state.secure_cookies) {
             Some(id) => state
                 .sessions
@@ -303,15 +313,7 @@ impl<T: serde::de::DeserializeOwned> FromRequestParts<AppState> for Query<T> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Self(value)),
             Err(rejection) => {
-                let cookies = parts
-                    .headers
-                    .get(header::COOKIE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default();
-                let asked = asked_language(parts.uri.query());
-                let lang = Lang::parse(
-                    asked.or_else(|| read_cookie(cookies, LANG_COOKIE, state.secure_cookies)),
-                );
+                let lang = language_of(parts, state);
                 tracing::debug!(%rejection, "a query string that does not read");
                 Err(PageError::api(
                     lang,
