@@ -476,6 +476,18 @@ async fn json_output_is_the_resource_in_protobuf_json() {
         "Persian digits: {}",
         stdout(&persian)
     );
+    // A CSV is for programs: Latin digits even when the tables are Persian.
+    let csv = admin(
+        &stack,
+        Some(&token),
+        &["courses", "list", "--lang", "fa", "-o", "csv"],
+    )
+    .await;
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    let csv = stdout(&csv);
+    let row = csv.lines().find(|line| line.contains("PR-300")).unwrap();
+    assert!(row.contains("14"), "{csv}");
+    assert!(!row.chars().any(|c| ('۰'..='۹').contains(&c)), "{csv}");
 
     // What waits for the council is one JSON document.
     let submitted = admin(&stack, Some(&token), &["courses", "submit", "PR-300"]).await;

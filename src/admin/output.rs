@@ -177,7 +177,12 @@ pub fn emit<M: Encoded + ?Sized>(
             let mut writer = csv::Writer::from_writer(Vec::new());
             let headers: Vec<&str> = view.headers.iter().map(|(_, en)| *en).collect();
             writer.write_record(&headers).map_err(anyhow::Error::from)?;
+            // Numbers and dates as programs read them: Latin digits, whatever
+            // the language of the table (names stay as they are).
             for row in &view.rows {
+                let row = row
+                    .iter()
+                    .map(|cell| hamafza_kit::jalali::latin_digits(cell));
                 writer.write_record(row).map_err(anyhow::Error::from)?;
             }
             let bytes = writer

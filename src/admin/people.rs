@@ -266,10 +266,10 @@ fn read_people(file: &std::path::Path) -> Outcome<Vec<pb::Person>> {
     };
     let mut people = Vec::new();
     for (at, row) in table.rows.iter().enumerate() {
-        let active = match cell(row, "active").to_ascii_lowercase().as_str() {
-            "" | "true" | "yes" | "1" | "بله" => true,
-            "false" | "no" | "0" | "خیر" => false,
-            other => {
+        let active = match hamafza_kit::text::yes_or_no(&cell(row, "active")) {
+            Some(active) => active,
+            None => {
+                let other = cell(row, "active");
                 return Err(Failure::Usage(format!(
                     "{} row {}: active is `{other}`, not true or false",
                     file.display(),

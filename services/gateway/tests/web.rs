@@ -238,6 +238,18 @@ async fn certificates_are_private_and_verification_is_public() {
     assert!(unknown.contains("چنین گواهی‌ای صادر نشده است"));
     let (_, garbage) = browser.text("/verify/not-a-serial").await;
     assert!(garbage.contains("ورودی درست نیست"));
+    // A serial typed with Persian (or Arabic) digits is the same serial.
+    let typed = browser
+        .get("/verify/serial?serial=HMZ-%DB%B0%DB%B0%DB%B0%DB%B0-%D9%A0%D9%A0%D9%A0%D9%A0-0000")
+        .await;
+    assert_eq!(
+        typed.headers()["location"].to_str().unwrap(),
+        "/verify/HMZ-0000-0000-0000"
+    );
+    let (_, persian) = browser
+        .text("/verify/HMZ-%DB%B0%DB%B0%DB%B0%DB%B0-0000-0000")
+        .await;
+    assert!(persian.contains("چنین گواهی‌ای صادر نشده است"), "{persian}");
     let csrf = hidden(&page, "csrf");
     let response = browser
         .post("/verify", &[("csrf", &csrf), ("credential", "a.b.c")])

@@ -2,6 +2,21 @@
 //! (PostgreSQL refuses NUL, and no other control character belongs in a name,
 //! reason or comment).
 
+/// A yes or a no as people write one in a table: `true`/`false`,
+/// `yes`/`no`, `1`/`0` (in any digits), `بله`/`خیر`, `فعال`/`غیرفعال`
+/// (with or without its zero-width non-joiner); empty is yes (the default
+/// of a column one may leave blank). `None` for anything else.
+pub fn yes_or_no(value: &str) -> Option<bool> {
+    let value = crate::jalali::latin_digits(value.trim())
+        .to_lowercase()
+        .replace(['\u{200c}', ' '], "");
+    match value.as_str() {
+        "" | "true" | "yes" | "1" | "بله" | "آری" | "فعال" => Some(true),
+        "false" | "no" | "0" | "خیر" | "نه" | "غیرفعال" => Some(false),
+        _ => None,
+    }
+}
+
 /// Trims `value` and checks it is at most `max_chars` characters without
 /// control characters other than newline and tab. The error describes the
 /// problem for a field violation.
@@ -110,6 +125,28 @@ pub fn single_line(value: &str, max_chars: usize) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yes_and_no_in_the_ways_people_write_them() {
+        for yes in ["", "true", "Yes", "1", "۱", "بله", "فعال", " TRUE "] {
+            assert_eq!(yes_or_no(yes), Some(true), "{yes}");
+        }
+        for no in [
+            "false",
+            "NO",
+            "0",
+            "۰",
+            "٠",
+            "خیر",
+            "غیرفعال",
+            "غیر فعال",
+            "غیر\u{200c}فعال",
+        ] {
+            assert_eq!(yes_or_no(no), Some(false), "{no}");
+        }
+        assert_eq!(yes_or_no("maybe"), None);
+        assert_eq!(yes_or_no("2"), None);
+    }
 
     #[test]
     fn search_keys_fold_what_persian_readers_take_for_the_same() {

@@ -24,18 +24,21 @@ fn format_bits(bits: u64) -> String {
     out
 }
 
-/// Reads a serial leniently: any case, spaces or missing dashes, and the
-/// letters people confuse with digits (O for 0, I and L for 1). `None` when it
+/// Reads a serial leniently: any case, spaces or missing dashes, digits
+/// typed on a Persian or Arabic keyboard (۷ and ٧ for 7), and the letters
+/// people confuse with digits (O for 0, I and L for 1). `None` when it
 /// cannot be a serial.
 pub fn normalize(input: &str) -> Option<String> {
     let cleaned: String = input
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            other => other,
-        })
+        .map(
+            |c| match hamafza_kit::jalali::latin_digit(c).to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                other => other,
+            },
+        )
         .collect();
     let body = cleaned.strip_prefix("HMZ")?;
     if body.len() != 12 || !body.bytes().all(|b| ALPHABET.contains(&b)) {
@@ -71,6 +74,14 @@ mod tests {
         assert_eq!(
             normalize("HMZ-OABC-DEFG-HJKL").as_deref(),
             Some("HMZ-0ABC-DEFG-HJK1")
+        );
+        assert_eq!(
+            normalize("HMZ-۷K۳Q-۹XTD-M۲PA").as_deref(),
+            Some("HMZ-7K3Q-9XTD-M2PA")
+        );
+        assert_eq!(
+            normalize("hmz-٧k٣q-٩xtd-m٢pa").as_deref(),
+            Some("HMZ-7K3Q-9XTD-M2PA")
         );
         assert_eq!(normalize("HMZ-0ABC-DEFG"), None);
         assert_eq!(normalize("XYZ-0ABC-DEFG-HJK1"), None);

@@ -7,14 +7,16 @@ use sea_orm::{DeriveActiveEnum, EnumIter};
 pub use hamafza_kit::ids::OrganizationId;
 
 /// A course or program code: 2-32 of `A-Z`, `0-9`, `-`. Lowercase input is
-/// accepted and upper-cased, so `pr-101` and `PR-101` are the same code.
+/// accepted and upper-cased, and digits typed on a Persian or Arabic
+/// keyboard read as theirs, so `pr-101`, `PR-۱۰۱` and `PR-101` are the same
+/// code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Code(String);
 
 impl Code {
     /// Parses a code.
     pub fn parse(value: &str) -> Result<Self, &'static str> {
-        let value = value.trim().to_ascii_uppercase();
+        let value = hamafza_kit::jalali::latin_digits(value.trim()).to_ascii_uppercase();
         if value.is_empty() {
             return Err("is required");
         }
@@ -206,6 +208,8 @@ mod tests {
     #[test]
     fn codes_are_upper_cased() {
         assert_eq!(Code::parse(" pr-101 ").unwrap().as_str(), "PR-101");
+        assert_eq!(Code::parse("PR-۱۰۱").unwrap().as_str(), "PR-101");
+        assert_eq!(Code::parse("pr-١٠١").unwrap().as_str(), "PR-101");
         assert!(Code::parse("PR 101").is_err());
         assert!(Code::parse("-PR").is_err());
     }

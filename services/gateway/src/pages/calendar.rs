@@ -26,7 +26,8 @@ struct Item {
     end: DateTime<Utc>,
     title_fa: String,
     title_en: String,
-    place: String,
+    /// Where, in both languages (either may be empty).
+    place: hamafza_proto::common::LocalizedText,
     link: String,
     uid: String,
     kind: &'static str,
@@ -69,7 +70,7 @@ async fn events(
                 end: instant(details.end_time.as_ref())?,
                 title_fa: title.fa,
                 title_en: title.en,
-                place: details.place.map(|p| p.fa).unwrap_or_default(),
+                place: details.place.unwrap_or_default(),
                 link: details.url,
                 uid: format!("event-{}@hamafza", event.id),
                 kind: "event",
@@ -117,7 +118,7 @@ async fn sessions(
             .and_then(|d| d.title)
             .unwrap_or_default();
         let details = session.details.unwrap_or_default();
-        let place = details.venue.map(|v| v.fa).unwrap_or_default();
+        let place = details.venue.unwrap_or_default();
         let count = details.meetings.len();
         for (n, meeting) in details.meetings.iter().enumerate() {
             let (Some(start), Some(end)) = (
@@ -263,7 +264,7 @@ pub async fn show(
                                 td { (lang.date_time(item.start)) }
                                 td { (item_title(lang, item)) }
                                 td { (kind_name(lang, item)) }
-                                td { (item.place) }
+                                td { (lang.text(Some(&item.place))) }
                             }
                         }
                     }
@@ -389,7 +390,11 @@ fn feed(name: &str, items: &[Item], public_base: &str) -> Response {
             } else {
                 format!("{} — {}", item.title_fa, item.title_en)
             },
-            location: item.place.clone(),
+            location: if item.place.fa.is_empty() || item.place.en.is_empty() {
+                Lang::Fa.text(Some(&item.place)).to_owned()
+            } else {
+                format!("{} — {}", item.place.fa, item.place.en)
+            },
             description: String::new(),
             start: item.start,
             end: item.end,

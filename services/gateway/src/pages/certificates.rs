@@ -124,7 +124,9 @@ pub async fn show(
                     "گواهی پایان دوره" " · " span lang="en" { "Certificate of Completion" }
                 }
                 div.pair {
-                    div {
+                    // Each half in its own language and direction, whatever
+                    // the page's: this is what gets printed.
+                    div lang="fa" dir="rtl" {
                         p { "بدین‌وسیله گواهی می‌شود" }
                         p.name { (trainee.name) }
                         p { "از " (organization.fa) }
@@ -138,7 +140,7 @@ pub async fn show(
                         p { "تاریخ صدور: " (issue.jalali_long) }
                         @if let Some(until) = &until { p { "اعتبار تا: " (until.jalali_long) } }
                     }
-                    div.en lang="en" {
+                    div.en lang="en" dir="ltr" {
                         p { "This certifies that" }
                         p.name { (english_name) }
                         p { "of " (organization.en) }

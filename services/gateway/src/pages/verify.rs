@@ -88,6 +88,8 @@ pub async fn by_query(
     let serial: String = query
         .serial
         .chars()
+        // Digits typed on a Persian keyboard are a serial's digits.
+        .map(hamafza_kit::jalali::latin_digit)
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .take(40)
         .collect();

@@ -119,8 +119,17 @@ pub async fn list(
     ))
 }
 
-/// The people of an uploaded table, or the columns it lacks.
-fn people_of(table: &Table) -> Result<Vec<cpb::Person>, Vec<&'static str>> {
+/// Why an uploaded table holds no people to import.
+enum NotPeople {
+    /// The columns it lacks.
+    Missing(Vec<&'static str>),
+    /// A row (numbered as a spreadsheet shows it) whose "active" is neither
+    /// a yes nor a no.
+    Active(usize, String),
+}
+
+/// The people of an uploaded table, or why not.
+fn people_of(table: &Table) -> Result<Vec<cpb::Person>, NotPeople> {
     let find = |names: &[&str]| names.iter().find_map(|name| table.column(name));
     let subject = find(&["subject", "شناسه"]);
     let organization = find(&["organization_id", "organization", "شرکت"]);
@@ -139,7 +148,7 @@ fn people_of(table: &Table) -> Result<Vec<cpb::Person>, Vec<&'static str>> {
         missing.push("name_fa / نام");
     }
     let (Some(subject), Some(organization)) = (subject, organization) else {
-        return Err(missing);
+        return Err(NotPeople::Missing(missing));
     };
     let (email, job, active) = (
         find(&["email", "ایمیل"]),
@@ -149,25 +158,29 @@ fn people_of(table: &Table) -> Result<Vec<cpb::Person>, Vec<&'static str>> {
     let cell = |row: &Vec<String>, i: Option<usize>| {
         i.and_then(|i| row.get(i)).cloned().unwrap_or_default()
     };
-    Ok(table
+    table
         .rows
         .iter()
-        .map(|row| cpb::Person {
-            subject: cell(row, Some(subject)),
-            name: Some(LocalizedText {
-                fa: cell(row, name_fa),
-                en: cell(row, name_en),
-            }),
-            organization_id: cell(row, Some(organization)),
-            email: cell(row, email),
-            job_title: cell(row, job),
-            active: !matches!(
-                cell(row, active).trim().to_lowercase().as_str(),
-                "false" | "no" | "0" | "خیر"
-            ),
-            ..Default::default()
+        .enumerate()
+        .map(|(at, row)| {
+            let active = cell(row, active);
+            let Some(active) = hamafza_kit::text::yes_or_no(&active) else {
+                return Err(NotPeople::Active(at + 2, active));
+            };
+            Ok(cpb::Person {
+                subject: cell(row, Some(subject)),
+                name: Some(LocalizedText {
+                    fa: cell(row, name_fa),
+                    en: cell(row, name_en),
+                }),
+                organization_id: cell(row, Some(organization)),
+                email: cell(row, email),
+                job_title: cell(row, job),
+                active,
+                ..Default::default()
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// `POST /admin/people/import`.
@@ -193,12 +206,21 @@ pub async fn import(
         max_rows: MAX_UPLOAD_ROWS,
     };
     let people = match sheet::read(&file, limits) {
-        Ok(table) => people_of(&table).map_err(|missing| {
-            format!(
+        Ok(table) => people_of(&table).map_err(|not| match not {
+            NotPeople::Missing(missing) => format!(
                 "{}{}",
                 lang.pick("ستون‌های لازم پیدا نشد: ", "Required columns not found: "),
-                missing.join("، ")
-            )
+                missing.join(lang.pick("، ", ", "))
+            ),
+            NotPeople::Active(row, value) => format!(
+                "{} {}: «{value}» {}",
+                lang.pick("ردیف", "Row"),
+                lang.num(row),
+                lang.pick(
+                    "در ستون «فعال» نه بله است نه خیر (بله/خیر، فعال/غیرفعال، true/false).",
+                    "in the column “active” is neither yes nor no (yes/no, true/false, بله/خیر).",
+                ),
+            ),
         }),
         Err(_) => Err(lang
             .pick(
@@ -237,9 +259,9 @@ pub async fn import(
         "/admin/people",
         html! {
             p.flash role="status" {
-                (lang.num(count(cpb::ImportOutcome::Created))) " " (lang.pick("نفر افزوده شد", "added")) "، "
-                (lang.num(count(cpb::ImportOutcome::Updated))) " " (lang.pick("به‌روز شد", "updated")) "، "
-                (lang.num(count(cpb::ImportOutcome::Unchanged))) " " (lang.pick("بی‌تغییر", "unchanged")) "، "
+                (lang.num(count(cpb::ImportOutcome::Created))) " " (lang.pick("نفر افزوده شد", "added")) (lang.pick("، ", ", "))
+                (lang.num(count(cpb::ImportOutcome::Updated))) " " (lang.pick("به‌روز شد", "updated")) (lang.pick("، ", ", "))
+                (lang.num(count(cpb::ImportOutcome::Unchanged))) " " (lang.pick("بی‌تغییر", "unchanged")) (lang.pick("، ", ", "))
                 (lang.num(count(cpb::ImportOutcome::Error))) " " (lang.pick("پذیرفته نشد", "refused")) "."
             }
             (list_table(lang, &[
