@@ -10,8 +10,14 @@ set -eu
 cd "$(dirname "$0")"
 dir=${SECRETS_DIR:-secrets}
 host=${POSTGRES_HOST:-postgres:5432}
+# The folder is the operator's alone (0700). Compose (without swarm) mounts
+# each file as it is on the host, owner and mode, into containers whose
+# processes are not the operator (the services run as uid 65532, PostgreSQL
+# as its own user): the files must be readable to them (0644), and only the
+# folder keeps other users of the host out.
 mkdir -p "$dir"
-umask 077
+chmod 700 "$dir"
+umask 022
 new() { [ -f "$dir/$1" ] || { file=$1; shift; "$@" > "$dir/$file"; }; }
 random() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
 new postgres_password random
@@ -31,4 +37,6 @@ done
 # The library's object store key (MinIO's root password in compose; for
 # another S3 store, the secret access key it issued).
 new library_store_secret_key random
+# Files an earlier version made 0600 become readable to the containers too.
+chmod 644 "$dir"/*
 echo "secrets in $(cd "$dir" && pwd)"

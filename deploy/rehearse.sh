@@ -68,6 +68,13 @@ read -r smtp_port courses_port enrolments_port certification_port gateway_port n
 step "secrets (make-secrets.sh) and a database and role per service (postgres/init.sh)"
 SECRETS_DIR=$secrets POSTGRES_HOST=$PGHOST:$PGPORT DB_PREFIX=$prefix \
   MAIL_SMTP_URL=smtp://127.0.0.1:$smtp_port sh "$root/deploy/make-secrets.sh" >/dev/null
+# Compose mounts each file with its owner and mode into containers that run
+# as other users (65532, postgres): they must be able to read them, and
+# only the folder keeps the host's other users out.
+[ "$(stat -c %a "$secrets")" = 700 ] || fail "make-secrets.sh left $secrets $(stat -c %a "$secrets"), not 700"
+for file in "$secrets"/*; do
+  [ "$(stat -c %a "$file")" = 644 ] || fail "make-secrets.sh left $file $(stat -c %a "$file"), not 644"
+done
 SECRETS_DIR=$secrets POSTGRES_USER=$pg_admin DB_PREFIX=$prefix sh "$root/deploy/postgres/init.sh" >/dev/null
 
 step "identity provider stand-in: its keys, and a token for each service"

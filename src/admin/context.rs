@@ -149,7 +149,7 @@ impl Context {
                        fallback: String|
          -> Outcome<PeerChannel> {
             let url = given.clone().unwrap_or(fallback);
-            let endpoint = Endpoint::from_shared(url.clone())
+            let endpoint = Endpoint::from_shared(hamafza_kit::grpc::one_endpoint(&url))
                 .map_err(|error| Failure::Usage(format!("{url} is not a URL: {error}")))?;
             Ok(PeerChannel::new(
                 name,

@@ -412,10 +412,20 @@ pub enum Health {
     NotServing,
 }
 
-/// Asks the server at `url` (e.g. `http://127.0.0.1:50051`) whether `service`
-/// (empty for the whole server) is serving.
+/// One endpoint's URL for a peer's `url`: `dns:///host:port` (gRPC's
+/// naming, which [`peer_channel`] balances over every address) becomes
+/// `http://host:port`, for a caller that makes a few calls and needs no
+/// balancing (a health check, the admin CLI); any other URL is itself.
+pub fn one_endpoint(url: &str) -> String {
+    url.strip_prefix("dns:///")
+        .map_or_else(|| url.to_owned(), |target| format!("http://{target}"))
+}
+
+/// Asks the server at `url` (e.g. `http://127.0.0.1:50051`, or
+/// `dns:///courses:50051`: one of its addresses) whether `service` (empty
+/// for the whole server) is serving.
 pub async fn check_health(url: &str, service: &str, timeout: Duration) -> Result<Health, String> {
-    let endpoint = tonic::transport::Endpoint::from_shared(url.to_owned())
+    let endpoint = tonic::transport::Endpoint::from_shared(one_endpoint(url))
         .map_err(|error| format!("invalid address {url}: {error}"))?
         .connect_timeout(timeout)
         .timeout(timeout);
@@ -675,6 +685,21 @@ mod tests {
             seen.insert(answer.into_inner().status);
         }
         seen
+    }
+
+    #[tokio::test]
+    async fn a_health_check_reaches_a_dns_named_peer() {
+        // The gateway's /readyz and the admin CLI are given the peers' URLs
+        // as services are (dns:///courses:50051 in Kubernetes).
+        let serving = replica(ServingStatus::Serving).await;
+        let named = format!("dns:///localhost:{}", serving.port());
+        let health = super::check_health(&named, "replica", Duration::from_secs(5)).await;
+        assert_eq!(health, Ok(super::Health::Serving));
+        let not_serving = replica(ServingStatus::NotServing).await;
+        let named = format!("dns:///127.0.0.1:{}", not_serving.port());
+        let health = super::check_health(&named, "replica", Duration::from_secs(5)).await;
+        assert_eq!(health, Ok(super::Health::NotServing));
+        assert_eq!(super::one_endpoint("http://a:1"), "http://a:1");
     }
 
     #[tokio::test]

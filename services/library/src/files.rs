@@ -123,12 +123,12 @@ impl Files {
         let mut builder = AmazonS3Builder::new()
             .with_bucket_name(bucket)
             .with_region(&settings.region);
-        if let Some(endpoint) = &settings.endpoint {
+        if let Some(endpoint) = Self::given(&settings.endpoint) {
             builder = builder
-                .with_endpoint(endpoint)
-                .with_allow_http(endpoint.starts_with("http://"));
+                .with_allow_http(endpoint.starts_with("http://"))
+                .with_endpoint(endpoint);
         }
-        if let Some(key) = &settings.access_key_id {
+        if let Some(key) = Self::given(&settings.access_key_id) {
             builder = builder.with_access_key_id(key);
         }
         if let Some(secret) = settings.secret()? {
@@ -145,6 +145,16 @@ impl Files {
             store,
             describe: format!("s3://{bucket}"),
         })
+    }
+
+    /// A setting's value if it has one: compose passes every setting, an unused
+    /// one empty (the endpoint is "empty for AWS"), and empty is not set.
+    fn given(value: &Option<String>) -> Option<String> {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned)
     }
 
     /// Files in the directory `dir` (made when missing).
@@ -245,6 +255,17 @@ pub fn tiny_pdf(text: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_setting_is_no_setting() {
+        assert_eq!(Files::given(&Some(String::new())), None);
+        assert_eq!(Files::given(&Some("  ".into())), None);
+        assert_eq!(Files::given(&None), None);
+        assert_eq!(
+            Files::given(&Some(" http://minio:9000 ".into())).as_deref(),
+            Some("http://minio:9000")
+        );
+    }
 
     #[test]
     fn bytes_decide_the_type_not_the_name() {
