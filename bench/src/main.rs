@@ -575,6 +575,7 @@ async fn sessions(
             .create_session(authed(
                 admin,
                 cpb::CreateSessionRequest {
+                    request_id: String::new(),
                     course_id: course.id.clone(),
                     details: Some(cpb::SessionDetails {
                         meetings: vec![meeting(48), meeting(72)],

@@ -280,6 +280,7 @@ pub async fn run(context: &Context, command: EventCommand) -> Outcome {
             apply_event_fields(&mut details, &fields);
             let request = context.request(pb::CreateEventRequest {
                 details: Some(details),
+                request_id: context.request_id(),
             });
             let response = client.create_event(request).await?.into_inner();
             show_event(

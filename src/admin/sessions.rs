@@ -381,6 +381,7 @@ pub async fn run(context: &Context, command: SessionCommand) -> Outcome {
             let request = context.request(pb::CreateSessionRequest {
                 course_id,
                 details: Some(details),
+                request_id: context.request_id(),
             });
             let response = client.create_session(request).await?.into_inner();
             show_session(

@@ -320,6 +320,7 @@ pub async fn open_session(
         .create_session(with_token(
             admin,
             cpb::CreateSessionRequest {
+                request_id: String::new(),
                 course_id: course.id.clone(),
                 details: Some(details),
             },

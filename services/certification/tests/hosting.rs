@@ -69,6 +69,7 @@ async fn propose(
         .propose_hosted_session(stack.request(
             who,
             cpb::ProposeHostedSessionRequest {
+                request_id: String::new(),
                 course_id: course.id.clone(),
                 host_organization_id: host.to_owned(),
                 details: Some(details),

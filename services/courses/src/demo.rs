@@ -258,7 +258,9 @@ pub async fn seed(
             enrolment_opens: now - Duration::days(1),
             enrolment_closes: first - Duration::days(1),
         };
-        let session = store.create_session(course_id, &plan, None, now).await?;
+        let session = store
+            .create_session(course_id, &plan, None, now, None)
+            .await?;
         store
             .move_session(session.session.id, SessionMove::Open, "", now)
             .await?;
@@ -293,7 +295,9 @@ pub async fn seed(
             enrolment_opens: first - Duration::days(20),
             enrolment_closes: first - Duration::days(2),
         };
-        let session = store.create_session(course_id, &plan, None, now).await?;
+        let session = store
+            .create_session(course_id, &plan, None, now, None)
+            .await?;
         store
             .move_session(session.session.id, SessionMove::Open, "", now)
             .await?;
@@ -324,7 +328,9 @@ pub async fn seed(
             enrolment_opens: first - Duration::days(30),
             enrolment_closes: first - Duration::days(2),
         };
-        let session = store.create_session(course_id, &plan, None, now).await?;
+        let session = store
+            .create_session(course_id, &plan, None, now, None)
+            .await?;
         for movement in [SessionMove::Open, SessionMove::Close, SessionMove::Complete] {
             store
                 .move_session(session.session.id, movement, "", now)
@@ -380,6 +386,7 @@ pub async fn seed(
                     url: None,
                 },
                 now,
+                None,
             )
             .await?;
     }

@@ -274,6 +274,7 @@ async fn org_managers_speak_only_for_their_own_organization() {
         .create_event(server.request(
             ADMIN,
             pb::CreateEventRequest {
+                request_id: String::new(),
                 details: Some(pb::EventDetails {
                     kind: pb::EventKind::Exhibition.into(),
                     title: Some(text("نمایشگاه معدن", "Mining exhibition")),

@@ -319,6 +319,7 @@ async fn stale_etags_are_refused_on_every_update() {
         .create_event(server.request(
             ADMIN,
             pb::CreateEventRequest {
+                request_id: String::new(),
                 details: Some(pb::EventDetails {
                     kind: pb::EventKind::Conference.into(),
                     title: Some(text("همایش روابط عمومی", "PR conference")),

@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use hamafza_proto::common::TimeRange;
 use hamafza_proto::courses as pb;
+use tonic_types::StatusExt as _;
 
 #[tokio::test]
 async fn invalid_course_details_name_every_field() {
@@ -231,4 +232,92 @@ async fn event_participation_checks_the_role_before_the_fields() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied, "{status:?}");
+}
+
+#[tokio::test]
+async fn a_create_call_repeated_under_its_request_id_creates_once() {
+    let server = TestServer::start().await;
+    let course = server.create_course("PR-777").await;
+    let request = |request_id: &str, capacity: u32| pb::CreateSessionRequest {
+        course_id: course.id.clone(),
+        details: Some(session_details(capacity)),
+        request_id: request_id.to_owned(),
+    };
+    let create = |request: pb::CreateSessionRequest| {
+        let mut client = server.sessions();
+        let request = server.request(ADMIN, request);
+        async move { client.create_session(request).await }
+    };
+    // A double click: both calls at once, one session.
+    let (first, second) = tokio::join!(
+        create(request("double-click-1", 20)),
+        create(request("double-click-1", 20))
+    );
+    let first = first.unwrap().into_inner().session.unwrap();
+    let second = second.unwrap().into_inner().session.unwrap();
+    assert_eq!(first.id, second.id);
+    // A retry after a lost answer: the same session, as it is now.
+    let again = create(request("double-click-1", 20)).await.unwrap();
+    assert_eq!(again.into_inner().session.unwrap().id, first.id);
+    let listed = server
+        .sessions()
+        .list_sessions(server.request(
+            ADMIN,
+            pb::ListSessionsRequest {
+                course_id: course.id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .sessions;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+
+    // The same id for another request is refused; a new id creates.
+    let reused = create(request("double-click-1", 30)).await.unwrap_err();
+    assert_eq!(reused.code(), tonic::Code::FailedPrecondition, "{reused:?}");
+    assert_eq!(
+        reused.get_error_details().error_info().unwrap().reason,
+        "REQUEST_ID_REUSED"
+    );
+    let other = create(request("double-click-2", 30)).await.unwrap();
+    assert_ne!(other.into_inner().session.unwrap().id, first.id);
+    let malformed = create(request("not a request id!", 20)).await.unwrap_err();
+    assert_eq!(violated_fields(&malformed), ["request_id"]);
+    // Without an id each call creates (the contract's older callers).
+    let plain = create(request("", 20)).await.unwrap();
+    assert_ne!(plain.into_inner().session.unwrap().id, first.id);
+
+    // An event likewise.
+    let event = |request_id: &str| pb::CreateEventRequest {
+        details: Some(pb::EventDetails {
+            kind: pb::EventKind::Exhibition.into(),
+            title: Some(text("نمایشگاه معدن", "Mining exhibition")),
+            description: None,
+            start_time: Some(timestamp(240)),
+            end_time: Some(timestamp(300)),
+            place: Some(text("تهران", "Tehran")),
+            organizer_organization_id: "imidro".to_owned(),
+            participating_organization_ids: vec!["msc".to_owned()],
+            url: String::new(),
+        }),
+        request_id: request_id.to_owned(),
+    };
+    let mut events = server.events();
+    let one = events
+        .create_event(server.request(ADMIN, event("event-once")))
+        .await
+        .unwrap()
+        .into_inner()
+        .event
+        .unwrap();
+    let two = events
+        .create_event(server.request(ADMIN, event("event-once")))
+        .await
+        .unwrap()
+        .into_inner()
+        .event
+        .unwrap();
+    assert_eq!(one.id, two.id);
 }

@@ -308,6 +308,10 @@ async fn an_admin_creates_a_course_and_a_session_and_a_stale_edit_is_shown_what_
         "20",
         "سالن همایش ایمیدرو",
     );
+    // The form carries a request id, kept through a refusal.
+    let request_id = hidden(&new_session, "request_id");
+    let mut bad = bad;
+    bad.push(("request_id".to_owned(), request_id.clone()));
     let refused = post_pairs(&admin, "/admin/sessions/new", &bad).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
@@ -315,7 +319,8 @@ async fn an_admin_creates_a_course_and_a_session_and_a_stale_edit_is_shown_what_
         page.contains("id=\"meeting.0.date-error\">تاریخ را به‌صورت"),
         "a date that is not one: {page}"
     );
-    let form = session_form(
+    assert_eq!(hidden(&page, "request_id"), request_id);
+    let mut form = session_form(
         &csrf,
         &course_id,
         None,
@@ -323,7 +328,12 @@ async fn an_admin_creates_a_course_and_a_session_and_a_stale_edit_is_shown_what_
         "20",
         "سالن همایش ایمیدرو",
     );
-    let created = post_pairs(&admin, "/admin/sessions/new", &form).await;
+    form.push(("request_id".to_owned(), request_id));
+    // A double click: two posts of the form, one session.
+    let (created, twice) = tokio::join!(
+        post_pairs(&admin, "/admin/sessions/new", &form),
+        post_pairs(&admin, "/admin/sessions/new", &form)
+    );
     assert_eq!(
         created.status(),
         StatusCode::SEE_OTHER,
@@ -331,6 +341,7 @@ async fn an_admin_creates_a_course_and_a_session_and_a_stale_edit_is_shown_what_
         created.text().await.unwrap()
     );
     let location = created.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(twice.headers()["location"].to_str().unwrap(), location);
     let session_id = location
         .trim_start_matches("/admin/sessions/")
         .split('?')
@@ -636,6 +647,50 @@ async fn the_other_forms_organizations_programs_events_people_certificates_and_c
     assert!(results.contains("۱ نفر افزوده شد"), "{results}");
     assert!(results.contains("۱ پذیرفته نشد"), "{results}");
     assert!(results.contains("این شرکت ثبت نشده است."), "{results}");
+    // An "active" that is neither a yes nor a no stops the import there,
+    // in the viewer's words (it used to import the person as active).
+    let mut table =
+        hamafza_kit::sheet::Table::new(["subject", "name_fa", "organization_id", "فعال"]);
+    table.push(["hosco-pr-02", "نرگس کریمی", "hosco", "غیرفعال"]);
+    table.push(["hosco-pr-03", "رضا نوری", "hosco", "شاید"]);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(hamafza_kit::sheet::to_csv(&table))
+                .file_name("people.csv")
+                .mime_str("text/csv")
+                .unwrap(),
+        );
+    let refused = admin
+        .client
+        .post(format!("{}/admin/people/import?lang=en", admin.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        refused.contains("Row 3: «شاید» in the column “active” is neither yes nor no"),
+        "{refused}"
+    );
+    let none = hamafza_proto::courses::person_service_client::PersonServiceClient::new(
+        stack.stack.channel(Svc::Courses),
+    )
+    .get_person(stack.request(
+        ADMIN,
+        cpb::GetPersonRequest {
+            subject: "hosco-pr-02".to_owned(),
+        },
+    ))
+    .await;
+    assert_eq!(
+        none.map(drop).unwrap_err().code(),
+        tonic::Code::NotFound,
+        "nothing was imported"
+    );
 
     // A certificate by hand, found by its serial and revoked with a reason.
     // Issued from the English pages, it still carries the person's Persian
@@ -1289,6 +1344,7 @@ async fn the_overview_links_to_every_event_when_more_are_coming_than_it_shows() 
             ..Default::default()
         };
         let request = cpb::CreateEventRequest {
+            request_id: String::new(),
             details: Some(details),
         };
         events

@@ -162,6 +162,7 @@ async fn a_waiting_proposal_stays_in_the_queue_behind_any_number_of_decided_ones
             organization_id: "ksc".into(),
         });
         let request = cpb::ProposeHostedSessionRequest {
+            request_id: String::new(),
             course_id: course.clone(),
             host_organization_id: "ksc".into(),
             details: Some(details),

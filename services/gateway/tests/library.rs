@@ -203,7 +203,10 @@ async fn the_library_pages_its_items() {
             tags: vec![lpb::Tag::MediaRelations.into()],
             ..Default::default()
         };
-        let request = lpb::CreateItemRequest { draft: Some(draft) };
+        let request = lpb::CreateItemRequest {
+            request_id: String::new(),
+            draft: Some(draft),
+        };
         client
             .create_item(stack.stack.request(AUTHOR, request))
             .await

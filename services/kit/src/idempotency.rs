@@ -111,6 +111,23 @@ pub enum IdempotencyError {
     Decode(#[from] prost::DecodeError),
 }
 
+impl From<IdempotencyError> for crate::ApiError {
+    /// A reused id is the caller's to fix (FAILED_PRECONDITION,
+    /// `REQUEST_ID_REUSED`); storage is mapped as everywhere
+    /// ([`crate::db::api_error`]); an unreadable stored answer is ours.
+    fn from(error: IdempotencyError) -> Self {
+        match error {
+            IdempotencyError::Reused(_) => crate::ApiError::new(
+                crate::ErrorCode::FailedPrecondition,
+                "REQUEST_ID_REUSED",
+                error.to_string(),
+            ),
+            IdempotencyError::Database(error) => crate::db::api_error(error),
+            error @ IdempotencyError::Decode(_) => crate::ApiError::internal(error),
+        }
+    }
+}
+
 /// Parses a client request id: 1-64 of `A-Z a-z 0-9 _ -`. The error describes
 /// the problem for a field violation on `request_id`.
 pub fn parse_request_id(value: &str) -> Result<String, &'static str> {
@@ -129,6 +146,23 @@ pub fn parse_request_id(value: &str) -> Result<String, &'static str> {
     } else {
         Err("must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'")
     }
+}
+
+/// The key of a call whose client request id is optional (the calls that
+/// create something): `None` without an id; a malformed id is a violation
+/// of `request_id` in `v`.
+pub fn optional_key(
+    v: &mut crate::Violations,
+    caller: &str,
+    request_id: &str,
+    rpc: &str,
+    request: &impl Message,
+) -> Option<RequestKey> {
+    if request_id.is_empty() {
+        return None;
+    }
+    let request_id = v.take("request_id", parse_request_id(request_id))?;
+    Some(RequestKey::new(caller, &request_id, rpc, request))
 }
 
 /// Runs `effect` once per request key (see the module docs).

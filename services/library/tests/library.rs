@@ -56,6 +56,7 @@ async fn create(stack: &TestStack, who: Who, title_fa: &str) -> pb::Item {
         .create_item(stack.request(
             who,
             pb::CreateItemRequest {
+                request_id: String::new(),
                 draft: Some(draft(title_fa)),
             },
         ))
@@ -393,6 +394,68 @@ async fn a_case_study_goes_from_one_company_to_another() {
 }
 
 #[tokio::test]
+async fn a_double_click_makes_one_draft_with_one_file() {
+    let stack = stack(|_| {}).await;
+    let make = |request_id: &str| {
+        let mut client = Client::new(stack.channel(Svc::Library));
+        let request = stack.request(
+            MANAGER_KSC,
+            pb::CreateItemRequest {
+                request_id: request_id.to_owned(),
+                draft: Some(draft("یک بار")),
+            },
+        );
+        async move { client.create_item(request).await }
+    };
+    let (first, second) = tokio::join!(make("draft-once"), make("draft-once"));
+    let first = first.unwrap().into_inner().item.unwrap();
+    let second = second.unwrap().into_inner().item.unwrap();
+    assert_eq!(first.id, second.id);
+    let pdf = tiny_pdf("once");
+    let (one, two) = tokio::join!(
+        attach(&stack, MANAGER_KSC, &first.id, "once.pdf", pdf.clone()),
+        attach(&stack, MANAGER_KSC, &first.id, "once.pdf", pdf.clone())
+    );
+    assert_eq!(one.unwrap().id, two.unwrap().id);
+    // The repeat answers the draft as it is now, its file with it.
+    let again = make("draft-once").await.unwrap().into_inner().item.unwrap();
+    assert_eq!(again.id, first.id);
+    assert_eq!(again.files.len(), 1, "{again:?}");
+    let mine = list(
+        &stack,
+        MANAGER_KSC,
+        pb::ListItemsRequest {
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        mine.iter().filter(|item| item.id == first.id).count(),
+        1,
+        "{mine:?}"
+    );
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    // Other bytes are another file; the same id with another draft is refused.
+    let other = attach(&stack, MANAGER_KSC, &first.id, "two.pdf", tiny_pdf("two"));
+    assert_ne!(other.await.unwrap().id, again.files[0].id);
+    let mut client = Client::new(stack.channel(Svc::Library));
+    let reused = client
+        .create_item(stack.request(
+            MANAGER_KSC,
+            pb::CreateItemRequest {
+                request_id: "draft-once".to_owned(),
+                draft: Some(draft("دیگری")),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        reused.get_error_details().error_info().unwrap().reason,
+        "REQUEST_ID_REUSED"
+    );
+}
+
+#[tokio::test]
 async fn the_list_pages_newest_first_and_an_item_added_meanwhile_moves_nothing() {
     let stack = stack(|_| {}).await;
     let mut made = Vec::new();
@@ -544,6 +607,7 @@ async fn files_are_judged_by_their_bytes_and_their_size() {
         .create_item(stack.request(
             MANAGER_KSC,
             pb::CreateItemRequest {
+                request_id: String::new(),
                 draft: Some(pb::ItemDraft {
                     tags: vec![Tag::Crisis as i32, Tag::Crisis as i32, 99],
                     course_id: "not-an-id".into(),

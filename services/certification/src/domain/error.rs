@@ -47,15 +47,7 @@ impl From<CertificationError> for ApiError {
             CertificationError::AlreadyRevoked => {
                 ApiError::new(ErrorCode::FailedPrecondition, "ALREADY_REVOKED", message)
             }
-            CertificationError::Idempotency(IdempotencyError::Reused(_)) => {
-                ApiError::new(ErrorCode::FailedPrecondition, "REQUEST_ID_REUSED", message)
-            }
-            CertificationError::Idempotency(IdempotencyError::Database(error)) => {
-                hamafza_kit::db::api_error(error)
-            }
-            CertificationError::Idempotency(error @ IdempotencyError::Decode(_)) => {
-                ApiError::internal(error)
-            }
+            CertificationError::Idempotency(error) => error.into(),
             CertificationError::Courses(status) => match status.code() {
                 tonic::Code::NotFound => ApiError::new(
                     ErrorCode::NotFound,

@@ -1,7 +1,7 @@
 //! `hamafza.courses.v1.EventService`.
 
 use hamafza_kit::auth::Role;
-use hamafza_kit::{ApiError, Violations, page, time};
+use hamafza_kit::{ApiError, Violations, idempotency, page, time};
 use hamafza_proto::courses as pb;
 use hamafza_proto::courses::event_service_server::EventService;
 use tonic::{Request, Response, Status};
@@ -33,8 +33,30 @@ impl EventService for CoursesApi {
         reply(
             async {
                 caller.require_any(ADMIN)?;
+                let mut v = Violations::new();
+                let key = idempotency::optional_key(
+                    &mut v,
+                    &caller.subject,
+                    &request.request_id,
+                    "/hamafza.courses.v1.EventService/CreateEvent",
+                    &request,
+                );
+                v.finish()?;
+                if let Some(id) = self.store.created_before(key.as_ref()).await? {
+                    let record = self
+                        .store
+                        .event(id)
+                        .await?
+                        .ok_or_else(|| ApiError::not_found("event", id))?;
+                    return Ok(pb::CreateEventResponse {
+                        event: Some(event_to_wire(record)),
+                    });
+                }
                 let draft = event_draft(request.details.as_ref())?;
-                let record = self.store.create_event(&draft, time::now()).await?;
+                let record = self
+                    .store
+                    .create_event(&draft, time::now(), key.as_ref())
+                    .await?;
                 tracing::info!(event_id = %record.event.id, "event added to the calendar");
                 Ok(pb::CreateEventResponse {
                     event: Some(event_to_wire(record)),

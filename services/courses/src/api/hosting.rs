@@ -3,7 +3,7 @@
 //! both list the proposals (managers only their own company's).
 
 use hamafza_kit::auth::{Caller, Role};
-use hamafza_kit::{ApiError, ErrorCode, Violations, page, time};
+use hamafza_kit::{ApiError, ErrorCode, Violations, idempotency, page, time};
 use hamafza_proto::common::{Actor, LocalizedText};
 use hamafza_proto::courses as pb;
 use uuid::Uuid;
@@ -29,6 +29,16 @@ impl CoursesApi {
         request: &pb::ProposeHostedSessionRequest,
     ) -> Result<pb::Session, ApiError> {
         let mut v = Violations::new();
+        let key = idempotency::optional_key(
+            &mut v,
+            &caller.subject,
+            &request.request_id,
+            "/hamafza.courses.v1.SessionService/ProposeHostedSession",
+            request,
+        );
+        if let Some(id) = self.store.created_before(key.as_ref()).await? {
+            return self.created_session(id).await;
+        }
         let host = v.take(
             "host_organization_id",
             OrganizationId::parse(&request.host_organization_id),
@@ -79,7 +89,7 @@ impl CoursesApi {
         };
         let record = self
             .store
-            .create_session(course_id, &plan, Some(&proposal), time::now())
+            .create_session(course_id, &plan, Some(&proposal), time::now(), key.as_ref())
             .await?;
         tracing::info!(
             session_id = %record.session.id,

@@ -2,7 +2,7 @@
 
 use hamafza_kit::auth::{Caller, Role};
 use hamafza_kit::db::retry_on_lost_connection;
-use hamafza_kit::{ApiError, Violations, page, time};
+use hamafza_kit::{ApiError, Violations, idempotency, page, time};
 use hamafza_proto::courses as pb;
 use hamafza_proto::courses::session_service_server::SessionService;
 use tonic::{Request, Response, Status};
@@ -24,6 +24,17 @@ const MAX_ID_FILTER: usize = 200;
 const REASON_CHARS: usize = 2000;
 
 impl CoursesApi {
+    /// The session a repeated create call made the first time, as it is
+    /// now.
+    pub(super) async fn created_session(&self, id: Uuid) -> Result<pb::Session, ApiError> {
+        let record = self
+            .store
+            .session(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("session", id))?;
+        Ok(session_to_wire(record))
+    }
+
     /// Whether `caller` may see `record`: staff see all; others see sessions
     /// past planning, and instructors also their own planned ones.
     /// Staff see every session. Others see sessions of published (or
@@ -139,6 +150,18 @@ impl SessionService for CoursesApi {
             async {
                 caller.require_any(ADMIN)?;
                 let mut v = Violations::new();
+                let key = idempotency::optional_key(
+                    &mut v,
+                    &caller.subject,
+                    &request.request_id,
+                    "/hamafza.courses.v1.SessionService/CreateSession",
+                    &request,
+                );
+                if let Some(id) = self.store.created_before(key.as_ref()).await? {
+                    return Ok(pb::CreateSessionResponse {
+                        session: Some(self.created_session(id).await?),
+                    });
+                }
                 let course_id = parse_id(&mut v, "course_id", &request.course_id);
                 let Some(course_id) = course_id else {
                     session_plan(request.details.as_ref(), &mut v);
@@ -153,7 +176,7 @@ impl SessionService for CoursesApi {
                 let plan = v.finish_with(plan)?;
                 let record = self
                     .store
-                    .create_session(course_id, &plan, None, time::now())
+                    .create_session(course_id, &plan, None, time::now(), key.as_ref())
                     .await?;
                 tracing::info!(
                     session_id = %record.session.id,

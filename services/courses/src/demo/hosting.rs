@@ -50,7 +50,7 @@ pub(super) async fn seed(
         name: "لیلا جعفری".to_owned(),
     };
     let session = store
-        .create_session(course_id, &plan, Some(&host), now)
+        .create_session(course_id, &plan, Some(&host), now, None)
         .await?;
     let id = session.session.id;
     store

@@ -96,6 +96,10 @@ pub enum CoursesError {
     /// A hosted session cannot open before its proposal is accepted.
     #[error("the hosting proposal is {0}; only an accepted hosted session can open")]
     HostingNotAccepted(super::hosting::HostingState),
+    /// A client request id could not be honoured (reused for another
+    /// request, or storage failed).
+    #[error(transparent)]
+    Idempotency(#[from] hamafza_kit::idempotency::IdempotencyError),
     /// Storage failed.
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
@@ -156,6 +160,7 @@ impl From<CoursesError> for ApiError {
                 "HOSTING_NOT_ACCEPTED",
                 message,
             ),
+            CoursesError::Idempotency(error) => error.into(),
             CoursesError::Database(error) => hamafza_kit::db::api_error(error),
         }
     }

@@ -4,6 +4,7 @@
 mod audience;
 mod hosting;
 mod people_changes;
+mod request_keys;
 mod search_index;
 mod votes_by_voter;
 
@@ -17,6 +18,7 @@ use sea_orm_migration::schema::*;
 use audience::CourseAudience;
 use hosting::HostedSessions;
 use people_changes::PeopleChanges;
+use request_keys::RequestKeys;
 use search_index::SearchKeyTrigrams;
 use votes_by_voter::VotesByVoter;
 
@@ -35,6 +37,7 @@ hamafza_kit::migrator! {
         CourseAudience,
         PeopleChanges,
         VotesByVoter,
+        RequestKeys,
     ]
 }
 

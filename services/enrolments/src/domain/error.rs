@@ -1,6 +1,5 @@
 //! Every way an enrolment request can be refused, and how each reaches a caller.
 
-use hamafza_kit::idempotency::IdempotencyError;
 use hamafza_kit::{ApiError, ErrorCode};
 
 use super::status::EnrolmentStatus;
@@ -110,15 +109,7 @@ impl From<EnrolmentsError> for ApiError {
                 ApiError::new(ErrorCode::AlreadyExists, "ALREADY_ENROLLED", message)
             }
             EnrolmentsError::WrongStatus { .. } => precondition("WRONG_ENROLMENT_STATUS"),
-            EnrolmentsError::Idempotency(IdempotencyError::Reused(_)) => {
-                precondition("REQUEST_ID_REUSED")
-            }
-            EnrolmentsError::Idempotency(IdempotencyError::Database(error)) => {
-                hamafza_kit::db::api_error(error)
-            }
-            EnrolmentsError::Idempotency(error @ IdempotencyError::Decode(_)) => {
-                ApiError::internal(error)
-            }
+            EnrolmentsError::Idempotency(error) => error.into(),
             EnrolmentsError::PersonInOtherOrganization { .. } => {
                 precondition("PERSON_IN_OTHER_ORGANIZATION")
             }

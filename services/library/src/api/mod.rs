@@ -16,7 +16,7 @@ use hamafza_kit::auth::{Caller, Role};
 use hamafza_kit::error::parse_id;
 use hamafza_kit::peers::{CoursesClient, PeerError};
 use hamafza_kit::recent::Recent;
-use hamafza_kit::{ApiError, Violations, db, page, time};
+use hamafza_kit::{ApiError, Violations, db, idempotency, page, time};
 use hamafza_proto::library as pb;
 use hamafza_proto::library::{ItemState, Tag};
 use tonic::Status;
@@ -173,6 +173,26 @@ impl LibraryApi {
         if caller.has(Role::Service) {
             return Err(ApiError::permission_denied("items are written by people"));
         }
+        let mut v = Violations::new();
+        let key = idempotency::optional_key(
+            &mut v,
+            &caller.subject,
+            &request.request_id,
+            "/hamafza.library.v1.LibraryService/CreateItem",
+            &request,
+        );
+        v.finish()?;
+        if let Some(key) = &key
+            && let Some(id) = self.store.created_before(key).await?
+        {
+            let row = self
+                .store
+                .item(id)
+                .await
+                .map_err(db_error)?
+                .ok_or_else(|| ApiError::not_found("item", id))?;
+            return self.with_files(caller, row).await;
+        }
         let checked = check_draft(request.draft)?;
         let now = time::now();
         let mut row = item::Model {
@@ -197,11 +217,25 @@ impl LibraryApi {
             reviewed_by: String::new(),
         };
         checked.apply(&mut row);
-        self.store
-            .insert_item(row.clone())
+        let Some(key) = key else {
+            self.store
+                .insert_item(row.clone())
+                .await
+                .map_err(db_error)?;
+            return Ok(wire_item(caller, row, Vec::new()));
+        };
+        let id = self.store.insert_item_once(row.clone(), &key).await?;
+        if id == row.id {
+            return Ok(wire_item(caller, row, Vec::new()));
+        }
+        // A repeat that raced the first: the first's item, as it is now.
+        let first = self
+            .store
+            .item(id)
             .await
-            .map_err(db_error)?;
-        Ok(wire_item(caller, row, Vec::new()))
+            .map_err(db_error)?
+            .ok_or_else(|| ApiError::not_found("item", id))?;
+        self.with_files(caller, first).await
     }
 
     async fn list(
@@ -321,10 +355,23 @@ impl LibraryApi {
             .put(row.id, record.id, content.into())
             .await
             .map_err(store_error)?;
-        self.store
+        let kept = self
+            .store
             .insert_file(record.clone())
             .await
             .map_err(db_error)?;
+        if kept.id != record.id {
+            // The same bytes were there already: this upload's copy goes.
+            if let Err(error) = self.files.delete(row.id, record.id).await {
+                tracing::warn!(%error, file_id = %record.id, "could not remove a repeated upload's bytes");
+            }
+            let files = self.store.files(&[row.id]).await.map_err(db_error)?;
+            let downloads = files
+                .iter()
+                .find(|(file, _)| file.id == kept.id)
+                .map_or(0, |(_, count)| *count);
+            return Ok(wire_file(&kept, downloads));
+        }
         Ok(wire_file(&record, 0))
     }
 

@@ -8,6 +8,7 @@ hamafza_kit::migrator! {
     /// Every migration of the library database, in order.
     pub struct Migrator in "library_migrations" [
         InitialSchema,
+        RequestKeys,
     ]
 }
 
@@ -93,5 +94,22 @@ impl MigrationTrait for InitialSchema {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         drop_tables(manager, &["downloads", "item_files", "items"]).await
+    }
+}
+
+hamafza_kit::migration_name! {
+    /// Client request ids of `CreateItem` (`hamafza_kit::idempotency`): a
+    /// repeated call creates nothing more.
+    struct RequestKeys = "m20261202_000001_request_keys";
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RequestKeys {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        hamafza_kit::idempotency::create_table(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(manager, &["idempotency_keys"]).await
     }
 }

@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use hamafza_kit::idempotency::{self, IdempotencyError, RequestKey};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -73,6 +74,40 @@ impl Store {
             .exec_without_returning(&self.db)
             .await
             .map(|_| ())
+    }
+
+    /// [`Store::insert_item`] under a client's request `key`, once
+    /// ([`hamafza_kit::idempotency`]): a repeat, even one racing the first,
+    /// writes nothing; answers the id of the item the first call wrote.
+    pub async fn insert_item_once(
+        &self,
+        row: item::Model,
+        key: &RequestKey,
+    ) -> std::result::Result<Uuid, IdempotencyError> {
+        let id: String = idempotency::once(&self.db, key, async |txn| {
+            let id = row.id.to_string();
+            item::Entity::insert(item::ActiveModel::from(row))
+                .exec_without_returning(txn)
+                .await?;
+            Ok::<_, IdempotencyError>(id)
+        })
+        .await?;
+        Ok(Uuid::parse_str(&id).map_err(|error| {
+            DbErr::Type(format!("a request key's answer is not an id: {error}"))
+        })?)
+    }
+
+    /// The id of the item a `CreateItem` under `key` wrote, if one did.
+    pub async fn created_before(
+        &self,
+        key: &RequestKey,
+    ) -> std::result::Result<Option<Uuid>, IdempotencyError> {
+        let Some(id) = idempotency::stored::<String>(&self.db, key).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Uuid::parse_str(&id).map_err(|error| {
+            DbErr::Type(format!("a request key's answer is not an id: {error}"))
+        })?))
     }
 
     /// Writes every column of an existing item, if it is still in one of
@@ -194,12 +229,33 @@ impl Store {
             .len())
     }
 
-    /// Records a file whose bytes are kept.
-    pub async fn insert_file(&self, row: file::Model) -> Result<()> {
-        file::Entity::insert(file::ActiveModel::from(row))
-            .exec_without_returning(&self.db)
-            .await
-            .map(|_| ())
+    /// Records a file whose bytes are kept, unless the item already has a
+    /// file of the same bytes (a repeated upload: a double click, a retry):
+    /// that one is answered and `row` is not written. The item's row is
+    /// locked first, so two uploads of the same bytes racing each other
+    /// write one file.
+    pub async fn insert_file(&self, row: file::Model) -> Result<file::Model> {
+        let txn = self.db.begin().await?;
+        // A write, so that SQLite takes its lock first and PostgreSQL
+        // holds the item's row until this commits.
+        item::Entity::update_many()
+            .col_expr(item::Column::UpdatedAt, Expr::col(item::Column::UpdatedAt))
+            .filter(item::Column::Id.eq(row.item_id))
+            .exec(&txn)
+            .await?;
+        let same = file::Entity::find()
+            .filter(file::Column::ItemId.eq(row.item_id))
+            .filter(file::Column::Sha256.eq(row.sha256.clone()))
+            .one(&txn)
+            .await?;
+        if let Some(same) = same {
+            return Ok(same);
+        }
+        file::Entity::insert(file::ActiveModel::from(row.clone()))
+            .exec_without_returning(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(row)
     }
 
     /// Forgets a file.

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use hamafza_kit::idempotency::RequestKey;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
@@ -42,27 +43,32 @@ pub struct EventFilter {
 }
 
 impl Store {
-    /// Adds an event.
+    /// Adds an event. Under a client's request `key`, once (see
+    /// [`Store::create_once`]).
     pub async fn create_event(
         &self,
         draft: &EventDraft,
         now: DateTime<Utc>,
+        key: Option<&RequestKey>,
     ) -> Result<EventRecord> {
         self.require_event_organizations(draft).await?;
-        let id = Uuid::now_v7();
-        let txn = self.db.begin().await?;
-        let row = event::ActiveModel {
-            id: Set(id),
-            revision: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..event_details(draft)
-        };
-        event::Entity::insert(row)
-            .exec_without_returning(&txn)
+        let id = self
+            .create_once(key, async |txn| {
+                let id = Uuid::now_v7();
+                let row = event::ActiveModel {
+                    id: Set(id),
+                    revision: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..event_details(draft)
+                };
+                event::Entity::insert(row)
+                    .exec_without_returning(txn)
+                    .await?;
+                insert_participants(txn, id, &draft.participants).await?;
+                Ok(id)
+            })
             .await?;
-        insert_participants(&txn, id, &draft.participants).await?;
-        txn.commit().await?;
         self.event(id).await?.ok_or_else(|| not_found("event", id))
     }
 

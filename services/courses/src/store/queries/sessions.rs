@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use hamafza_kit::idempotency::RequestKey;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction,
+    DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -54,36 +55,22 @@ pub struct SessionFilter {
 }
 
 impl Store {
-    /// Creates a session in PLANNED; a hosted one with its proposal.
+    /// Creates a session in PLANNED; a hosted one with its proposal. Under
+    /// a client's request `key`, once (see [`Store::create_once`]).
     pub async fn create_session(
         &self,
         course_id: Uuid,
         plan: &SessionPlan,
         host: Option<&super::HostProposal>,
         now: DateTime<Utc>,
+        key: Option<&RequestKey>,
     ) -> Result<SessionRecord> {
         self.require_quota_organizations(plan).await?;
-        let id = Uuid::now_v7();
-        let txn = self.db.begin().await?;
-        let row = session::ActiveModel {
-            id: Set(id),
-            course_id: Set(course_id),
-            status: Set(SessionStatus::Planned),
-            cancel_reason: Set(String::new()),
-            revision: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            host_organization_id: Set(host.map(|h| h.organization_id.clone())),
-            ..session_plan(plan)?
-        };
-        session::Entity::insert(row)
-            .exec_without_returning(&txn)
+        let id = self
+            .create_once(key, async |txn| {
+                insert_session(txn, course_id, plan, host, now).await
+            })
             .await?;
-        insert_quotas(&txn, id, plan).await?;
-        if let Some(host) = host {
-            super::hosting::insert_proposal(&txn, id, host, now).await?;
-        }
-        txn.commit().await?;
         self.session(id)
             .await?
             .ok_or_else(|| not_found("session", id))
@@ -441,4 +428,35 @@ async fn insert_quotas(
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+/// Writes a new PLANNED session (with its quotas, and a hosted one's
+/// proposal) in `txn`; answers its id.
+async fn insert_session(
+    txn: &DatabaseTransaction,
+    course_id: Uuid,
+    plan: &SessionPlan,
+    host: Option<&super::HostProposal>,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    let row = session::ActiveModel {
+        id: Set(id),
+        course_id: Set(course_id),
+        status: Set(SessionStatus::Planned),
+        cancel_reason: Set(String::new()),
+        revision: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        host_organization_id: Set(host.map(|h| h.organization_id.clone())),
+        ..session_plan(plan)?
+    };
+    session::Entity::insert(row)
+        .exec_without_returning(txn)
+        .await?;
+    insert_quotas(txn, id, plan).await?;
+    if let Some(host) = host {
+        super::hosting::insert_proposal(txn, id, host, now).await?;
+    }
+    Ok(id)
 }

@@ -50,6 +50,9 @@ pub struct EventForm {
     place: (String, String),
     organizer: String,
     participants: Vec<String>,
+    /// A new event's client request id: the same through a refused post
+    /// and its corrected one, so that a double click adds one.
+    request_id: String,
     url: String,
 }
 
@@ -160,6 +163,7 @@ impl EditForm for EventForm {
             organizer: d.organizer_organization_id.clone(),
             participants: d.participating_organization_ids.clone(),
             url: d.url.clone(),
+            request_id: String::new(),
         }
     }
 
@@ -178,6 +182,7 @@ impl EditForm for EventForm {
             organizer: get("organizer"),
             participants: values.get("participant").cloned().unwrap_or_default(),
             url: get("details.url"),
+            request_id: get("request_id"),
         }
     }
 
@@ -251,6 +256,8 @@ fn form_body(
             input type="hidden" name="csrf" value=(csrf);
             @if let Some(event) = event {
                 input type="hidden" name="etag" value=(event.etag);
+            } @else {
+                input type="hidden" name="request_id" value=(values.request_id);
             }
             (field(lang, "kind", ("نوع", "Kind"), problems, html! {
                 select id="kind" name="kind" {
@@ -423,7 +430,10 @@ impl Creator for Events {
     type NewQuery = NoQuery;
 
     fn blank(_: Lang, _: NoQuery) -> EventForm {
-        EventForm::default()
+        EventForm {
+            request_id: super::new_request_id(),
+            ..EventForm::default()
+        }
     }
 
     async fn create(caller: &AsCaller, lang: Lang, form: &EventForm) -> Result<String, Refused> {
@@ -432,6 +442,7 @@ impl Creator for Events {
             .events()
             .create_event(cpb::CreateEventRequest {
                 details: Some(details),
+                request_id: form.request_id.clone(),
             })
             .await?;
         Ok(created.into_inner().event.unwrap_or_default().id)

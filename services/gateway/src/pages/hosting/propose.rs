@@ -154,6 +154,7 @@ pub async fn show(
             jalali_parts(lang, hamafza_kit::time::now()).0,
             lang.num("08:00"),
         ),
+        request_id: crate::pages::admin::new_request_id(),
         ..SessionForm::default()
     };
     Ok(page(
@@ -195,6 +196,7 @@ pub async fn submit(
                 course_id: form.course_id.clone(),
                 host_organization_id: web.caller.organization_id.clone(),
                 details: Some(details),
+                request_id: form.request_id.clone(),
             })
             .await
         {

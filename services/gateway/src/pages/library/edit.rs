@@ -21,6 +21,8 @@ use hamafza_proto::library::ItemKind;
 #[derive(Debug, Default)]
 struct Form {
     csrf: String,
+    /// A new item's client request id (see `CreateItem`).
+    request_id: String,
     draft: lpb::ItemDraft,
     file_name: String,
     file: Vec<u8>,
@@ -34,6 +36,7 @@ impl Form {
             let text = || part.text();
             match part.name.as_str() {
                 "csrf" => form.csrf = text(),
+                "request_id" => form.request_id = text(),
                 "kind" => form.draft.kind = text().parse().unwrap_or(0),
                 "title_fa" => title.fa = text(),
                 "title_en" => title.en = text(),
@@ -88,10 +91,12 @@ fn problems(lang: Lang, status: &tonic::Status) -> Vec<String> {
     said
 }
 
+/// The form posting to `action`; a new item's carries `request_id`.
 fn form_page(
     viewer: &Viewer,
     csrf: &str,
     action: &str,
+    request_id: &str,
     draft: &lpb::ItemDraft,
     max_bytes: usize,
     problems: &[String],
@@ -120,6 +125,9 @@ fn form_page(
             }
             form method="post" action=(action) enctype="multipart/form-data" {
                 input type="hidden" name="csrf" value=(csrf);
+                @if !request_id.is_empty() {
+                    input type="hidden" name="request_id" value=(request_id);
+                }
                 p {
                     label for="item-kind" { (lang.pick("نوع", "Kind")) }
                     select id="item-kind" name="kind" required {
@@ -181,6 +189,7 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<M
         &viewer,
         &web.csrf,
         "/library/new",
+        &crate::pages::admin::new_request_id(),
         &draft,
         state.backends.library_max_file_bytes,
         &[],
@@ -208,6 +217,7 @@ pub async fn edit_form(
         &viewer,
         &web.csrf,
         &format!("/library/{id}/edit"),
+        "",
         &draft,
         state.backends.library_max_file_bytes,
         &[],
@@ -229,6 +239,7 @@ pub async fn create(
     let created = match library
         .create_item(lpb::CreateItemRequest {
             draft: Some(form.draft.clone()),
+            request_id: form.request_id.clone(),
         })
         .await
     {
@@ -239,6 +250,7 @@ pub async fn create(
                 &viewer,
                 &web.csrf,
                 "/library/new",
+                &form.request_id,
                 &form.draft,
                 max,
                 &said,
@@ -275,6 +287,7 @@ pub async fn update(
             &viewer,
             &web.csrf,
             &format!("/library/{id}/edit"),
+            "",
             &form.draft,
             max,
             &said,
@@ -311,6 +324,7 @@ async fn finish(
             viewer,
             csrf,
             &format!("/library/{id}/edit"),
+            "",
             &form.draft,
             max,
             &said,

@@ -52,6 +52,9 @@ pub struct SessionForm {
     pub(crate) quotas: HashMap<String, String>,
     pub(crate) window_start: (String, String),
     pub(crate) window_end: (String, String),
+    /// A new session's client request id: the same through a refused
+    /// post and its corrected one, so that a double click creates one.
+    pub(crate) request_id: String,
 }
 
 /// The update-mask paths the form holds, with their labels.
@@ -99,6 +102,7 @@ impl EditForm for SessionForm {
                 .collect(),
             window_start: parts(window.start_time.as_ref()),
             window_end: parts(window.end_time.as_ref()),
+            request_id: String::new(),
         }
     }
 
@@ -137,6 +141,7 @@ impl EditForm for SessionForm {
             quotas,
             window_start: (get("window.start.date"), get("window.start.time")),
             window_end: (get("window.end.date"), get("window.end.time")),
+            request_id: get("request_id"),
         }
     }
 

@@ -11,7 +11,7 @@ use super::view::{Lists, form_body};
 use crate::backends::AsCaller;
 use crate::i18n::Lang;
 use crate::pages::admin::editor::{Creator, Refused};
-use crate::pages::admin::{Problems, Showing, field_key, frame, jalali_parts};
+use crate::pages::admin::{Problems, Showing, field_key, frame, jalali_parts, new_request_id};
 use crate::web::Viewer;
 
 /// The course picked in the address of a new session.
@@ -34,6 +34,7 @@ impl Creator for Sessions {
                 jalali_parts(lang, hamafza_kit::time::now()).0,
                 lang.num("08:00"),
             ),
+            request_id: new_request_id(),
             ..SessionForm::default()
         }
     }
@@ -45,6 +46,7 @@ impl Creator for Sessions {
             .create_session(cpb::CreateSessionRequest {
                 course_id: form.course_id.clone(),
                 details: Some(details),
+                request_id: form.request_id.clone(),
             })
             .await?;
         Ok(created.into_inner().session.unwrap_or_default().id)

@@ -143,6 +143,7 @@ pub(crate) fn form_at(
                 input type="hidden" name="etag" value=(session.etag);
                 input type="hidden" name="course_id" value=(session.course_id);
             } @else {
+                input type="hidden" name="request_id" value=(values.request_id);
                 (field(lang, "course_id", ("درس", "Course"), problems, html! {
                     select id="course_id" name="course_id" required {
                         @for course in &lists.courses {
