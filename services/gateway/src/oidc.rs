@@ -7,12 +7,15 @@
 //! (`auth.jwks_url` points at the provider's keys); it must carry the `org`
 //! and `roles` claims.
 //!
-//! What stays ours: the pending sign-ins (state -> PKCE verifier and nonce,
-//! expiring after 10 minutes) and binding `state` to the browser.
+//! What stays ours: binding a sign-in under way to the browser that started
+//! it. Its `state`, PKCE verifier and nonce travel in one cookie (HttpOnly,
+//! `__Host-` when secure, 10 minutes), not in this process: whichever
+//! replica the provider sends the browser back to finishes the sign-in, and
+//! a restart loses none. Only that browser holds them, which is what PKCE
+//! and the nonce ask: a stolen code is useless without the verifier, and an
+//! ID token minted for another sign-in fails the nonce.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
@@ -33,23 +36,34 @@ pub struct OidcSettings {
     pub redirect_url: String,
 }
 
-/// A sign-in under way.
-#[derive(Debug)]
-struct Pending {
-    verifier: String,
-    nonce: String,
-    started: Instant,
-}
-
-/// How long a browser may take at the provider.
-const PENDING_TTL: Duration = Duration::from_secs(600);
+/// How long a browser may take at the provider: the binding cookie's age.
+pub const PENDING_TTL: Duration = Duration::from_secs(600);
 
 /// The flow's state.
 #[derive(Debug)]
 pub struct Oidc {
     settings: OidcSettings,
     http: reqwest::Client,
-    pending: Mutex<HashMap<String, Pending>>,
+}
+
+/// A sign-in under way as the browser keeps it: `state.verifier.nonce`
+/// (each URL-safe base64, which has no dot).
+struct Binding<'a> {
+    state: &'a str,
+    verifier: &'a str,
+    nonce: &'a str,
+}
+
+impl<'a> Binding<'a> {
+    fn read(kept: &'a str) -> Option<Self> {
+        let mut parts = kept.split('.');
+        let binding = Self {
+            state: parts.next().filter(|s| !s.is_empty())?,
+            verifier: parts.next().filter(|s| !s.is_empty())?,
+            nonce: parts.next().filter(|s| !s.is_empty())?,
+        };
+        parts.next().is_none().then_some(binding)
+    }
 }
 
 /// Why signing in failed.
@@ -89,11 +103,7 @@ impl Oidc {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
-        Self {
-            settings,
-            http,
-            pending: Mutex::new(HashMap::new()),
-        }
+        Self { settings, http }
     }
 
     /// The provider's metadata and keys, discovered afresh: sign-ins are
@@ -120,8 +130,9 @@ impl Oidc {
             .then(|| ClientSecret::new(self.settings.client_secret.clone()))
     }
 
-    /// Starts a sign-in: the provider URL to send the browser to, and the
-    /// `state` to bind to the browser.
+    /// Starts a sign-in: the provider URL to send the browser to, and what
+    /// the browser keeps of it (the binding cookie's value, for
+    /// [`Oidc::finish`]).
     pub async fn start(&self) -> Result<(String, String), OidcError> {
         let metadata = self.discover().await?;
         let client =
@@ -137,36 +148,28 @@ impl Oidc {
             .add_scope(Scope::new("profile".to_owned()))
             .set_pkce_challenge(challenge)
             .url();
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        pending.retain(|_, p| p.started.elapsed() < PENDING_TTL);
-        pending.insert(
-            state.secret().clone(),
-            Pending {
-                verifier: verifier.secret().clone(),
-                nonce: nonce.secret().clone(),
-                started: Instant::now(),
-            },
+        let kept = format!(
+            "{}.{}.{}",
+            state.secret(),
+            verifier.secret(),
+            nonce.secret()
         );
-        Ok((url.to_string(), state.secret().clone()))
+        Ok((url.to_string(), kept))
     }
 
-    /// Completes a sign-in: `state` from the callback must be the one bound to
-    /// this browser (`browser_state`).
+    /// Completes a sign-in: `state` from the callback must be the one this
+    /// browser keeps (`kept`, what [`Oidc::start`] gave it; the cookie
+    /// holding it expires with the sign-in and is cleared by every attempt
+    /// to finish, so it is used once).
     pub async fn finish(
         &self,
         code: &str,
         state: &str,
-        browser_state: Option<&str>,
+        kept: Option<&str>,
     ) -> Result<Tokens, OidcError> {
-        if browser_state.is_none_or(|bound| !crate::sessions::same_secret(bound, state)) {
-            return Err(OidcError::UnknownState);
-        }
-        let pending = self
-            .pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(state)
-            .filter(|p| p.started.elapsed() < PENDING_TTL)
+        let binding = kept
+            .and_then(Binding::read)
+            .filter(|binding| crate::sessions::same_secret(binding.state, state))
             .ok_or(OidcError::UnknownState)?;
         let metadata = self.discover().await?;
         let client =
@@ -175,7 +178,7 @@ impl Oidc {
         let response = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|e| OidcError::Provider(format!("token endpoint: {e}")))?
-            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
+            .set_pkce_verifier(PkceCodeVerifier::new(binding.verifier.to_owned()))
             .request_async(&self.http)
             .await
             .map_err(|e| OidcError::Provider(format!("token endpoint: {e}")))?;
@@ -183,7 +186,10 @@ impl Oidc {
             .id_token()
             .ok_or_else(|| OidcError::IdToken("no ID token in the answer".to_owned()))?;
         let claims = id_token
-            .claims(&client.id_token_verifier(), &Nonce::new(pending.nonce))
+            .claims(
+                &client.id_token_verifier(),
+                &Nonce::new(binding.nonce.to_owned()),
+            )
             .map_err(|e| OidcError::IdToken(e.to_string()))?;
         let email = claims
             .email()

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hamafza_kit::ApiError;
 use hamafza_kit::auth::{Caller, Role};
@@ -150,7 +150,11 @@ impl FromRequestParts<AppState> for Viewer {
             lang,
             session,
             anonymous_csrf,
-            here: here(&parts.uri),
+            here: if matches!(parts.method, Method::GET | Method::HEAD) {
+                here(&parts.uri)
+            } else {
+                form_page(parts).unwrap_or_else(|| "/".to_owned())
+            },
             unread,
         };
         let _ = CURRENT.try_with(|c| *c.borrow_mut() = Some(viewer.clone()));
@@ -180,6 +184,21 @@ fn here(uri: &axum::http::Uri) -> String {
     } else {
         format!("{path}?{}", query.join("&"))
     }
+}
+
+/// Where a posted form was, from the `Referer` of the post when it is a page
+/// of this site: what "here" is for a post (the page to sign in back to, or
+/// to switch the language of), since the post's own address answers only
+/// posts.
+fn form_page(parts: &Parts) -> Option<String> {
+    let referer = parts.headers.get(header::REFERER)?.to_str().ok()?;
+    let referer: axum::http::Uri = referer.parse().ok()?;
+    let host = parts.headers.get(header::HOST)?.to_str().ok()?;
+    if referer.authority().map(|a| a.as_str()) != Some(host) {
+        return None;
+    }
+    let page = here(&referer);
+    local_return(&page).map(str::to_owned)
 }
 
 /// A local path to come back to after signing in: only this site's own pages

@@ -206,7 +206,7 @@ async fn signing_in_through_a_certified_provider_with_pkce_and_nonce() {
     if !installed().await {
         return;
     }
-    let (provider, stack) = stack_signing_in_through_the_provider(Some(CLIENT_SECRET)).await;
+    let (provider, mut stack) = stack_signing_in_through_the_provider(Some(CLIENT_SECRET)).await;
     let issuer = provider.issuer.clone();
 
     let browser = stack.browser();
@@ -251,6 +251,10 @@ async fn signing_in_through_a_certified_provider_with_pkce_and_nonce() {
         reqwest::StatusCode::UNAUTHORIZED
     );
 
+    // Nothing of the sign-in is kept in the gateway's process: another
+    // replica, or this one restarted, finishes it.
+    stack.stack.stop(Svc::Gateway).await;
+    stack.stack.start(Svc::Gateway).await;
     let done = browser.client.get(&callback).send().await.unwrap();
     assert_eq!(
         done.status(),

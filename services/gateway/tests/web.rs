@@ -463,6 +463,51 @@ async fn signing_in_returns_to_the_page_asked_for_and_errors_show_who_is_signed_
         "{:?}",
         signed_in.text().await
     );
+    // A form posted once the session has gone returns to the page the
+    // form was on (its address answers only posts), never elsewhere.
+    let signed_out = stack.browser();
+    let page = format!(
+        "{}/sessions/0193a3a0-0000-7000-8000-000000000000",
+        stack.base
+    );
+    for (referer, back) in [
+        (
+            page.as_str(),
+            "/signin?next=%2Fsessions%2F0193a3a0-0000-7000-8000-000000000000",
+        ),
+        ("https://evil.example/sessions/x", "/signin"),
+    ] {
+        let posted = signed_out
+            .client
+            .post(format!("{page}/enrol"))
+            .header("referer", referer)
+            .form(&[("csrf", "x"), ("request_id", "r1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+        assert_eq!(posted.headers()["location"], back, "{referer}");
+    }
+    // Signing out of a session that has already gone (its token ran out,
+    // say) signs out, rather than calling the form expired.
+    let gone = signed_out
+        .client
+        .post(format!("{}/signout", stack.base))
+        .header("cookie", "hamafza_session=0193a3a0000070008000000000000000")
+        .form(&[("csrf", "whatever")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::SEE_OTHER);
+    assert_eq!(gone.headers()["location"], "/");
+    assert!(
+        gone.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .starts_with("hamafza_session=;"),
+        "{:?}",
+        gone.headers()
+    );
     // Another site is never a place to return to.
     for next in [
         "//evil.example/x",

@@ -261,14 +261,30 @@ pub struct SignOut {
     pub csrf: String,
 }
 
-/// `POST /signout`.
+/// `POST /signout`. A session that has already run out is signed out too
+/// (its form's CSRF token went with it, and signing out of nothing needs no
+/// guard): its cookie is cleared and whatever is left of it removed.
 pub async fn sign_out(
     State(state): State<AppState>,
     viewer: Viewer,
+    headers: axum::http::HeaderMap,
     Form(form): Form<SignOut>,
 ) -> Result<Response, PageError> {
-    check_csrf(&viewer, &form.csrf)?;
-    if let Some((id, _)) = &viewer.session {
+    let id = match &viewer.session {
+        Some((id, _)) => {
+            check_csrf(&viewer, &form.csrf)?;
+            Some(id.clone())
+        }
+        None => {
+            let cookies = headers
+                .get(header::COOKIE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            crate::sessions::read_cookie(cookies, SESSION_COOKIE, state.secure_cookies)
+                .map(str::to_owned)
+        }
+    };
+    if let Some(id) = &id {
         state
             .sessions
             .remove(id)
@@ -290,7 +306,8 @@ pub async fn sign_out(
     Ok(response)
 }
 
-/// The cookie binding a provider sign-in to the browser that started it.
+/// The cookie binding a provider sign-in to the browser that started it
+/// (its state, PKCE verifier and nonce: see [`crate::oidc`]).
 const OIDC_STATE_COOKIE: &str = "hamafza_oidc_state";
 /// The page to return to after the provider's sign-in.
 const OIDC_NEXT_COOKIE: &str = "hamafza_next";
@@ -320,7 +337,7 @@ pub async fn oidc_start(
         let cookie = cookie(
             name,
             &value,
-            Some(Duration::from_secs(600)),
+            Some(crate::oidc::PENDING_TTL),
             state.secure_cookies,
             true,
         );
@@ -383,19 +400,23 @@ pub async fn oidc_callback(
             })
             .unwrap_or_default(),
     };
-    let tokens = oidc
-        .finish(&callback.code, &callback.state, bound)
-        .await
-        .map_err(|e| {
-            PageError::api(
+    let tokens = match oidc.finish(&callback.code, &callback.state, bound).await {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            // The sign-in is spent: the browser forgets it.
+            let mut response = PageError::api(
                 lang,
                 hamafza_kit::ApiError::new(
                     hamafza_kit::ErrorCode::Unauthenticated,
                     "SIGN_IN_FAILED",
-                    e.to_string(),
+                    error.to_string(),
                 ),
             )
-        })?;
+            .into_response();
+            forget_oidc_sign_in(&state, response.headers_mut());
+            return Ok(response);
+        }
+    };
     let caller = state
         .verifier
         .verify(&tokens.access_token)
@@ -409,6 +430,15 @@ pub async fn oidc_callback(
     };
     record_in_directory(&state, &caller, name, tokens.email.clone()).await;
     let chosen = crate::pages::notifications::stored_language(&state, &tokens.access_token).await;
+    // Whoever this browser was signed in as before is signed out here, as
+    // the development sign-in does.
+    if let Some((old, _)) = &viewer.session {
+        state
+            .sessions
+            .remove(old)
+            .await
+            .map_err(|e| PageError::api(lang, e))?;
+    }
     let id = state
         .sessions
         .create(tokens.access_token)
@@ -419,32 +449,26 @@ pub async fn oidc_callback(
         set_language_cookie(&state, chosen, &mut response);
     }
     let headers = response.headers_mut();
-    for value in [
-        cookie(
-            SESSION_COOKIE,
-            &id,
-            Some(state.sessions.ttl()),
-            state.secure_cookies,
-            true,
-        ),
-        cookie(
-            OIDC_STATE_COOKIE,
-            "",
-            Some(Duration::ZERO),
-            state.secure_cookies,
-            true,
-        ),
-        cookie(
-            OIDC_NEXT_COOKIE,
-            "",
-            Some(Duration::ZERO),
-            state.secure_cookies,
-            true,
-        ),
-    ] {
-        if let Ok(value) = value.parse() {
+    let session = cookie(
+        SESSION_COOKIE,
+        &id,
+        Some(state.sessions.ttl()),
+        state.secure_cookies,
+        true,
+    );
+    if let Ok(value) = session.parse() {
+        headers.append(header::SET_COOKIE, value);
+    }
+    forget_oidc_sign_in(&state, headers);
+    Ok(response)
+}
+
+/// Clears the cookies of a provider sign-in under way (it is used once).
+fn forget_oidc_sign_in(state: &AppState, headers: &mut axum::http::HeaderMap) {
+    for name in [OIDC_STATE_COOKIE, OIDC_NEXT_COOKIE] {
+        let cleared = cookie(name, "", Some(Duration::ZERO), state.secure_cookies, true);
+        if let Ok(value) = cleared.parse() {
             headers.append(header::SET_COOKIE, value);
         }
     }
-    Ok(response)
 }
