@@ -96,6 +96,11 @@ async fn trainees_rate_on_the_form_and_results_show_from_five_answers() {
     };
     let response = post(answer_form("2", "اول")).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    // Back on «My learning», saying it was saved.
+    let back = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(back, "/me/learning?done=rated");
+    let (_, saved) = sara.text(&back).await;
+    assert!(saved.contains("ارزشیابی شما ثبت شد"), "{saved}");
     // Edited within the window: the form shows the answer, the page the deadline.
     let response = post(answer_form("5", "خیلی خوب بود")).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);

@@ -42,9 +42,25 @@ async fn the_catalog_is_persian_first_with_an_english_switch_and_safe_headers() 
     assert!(english.contains("Foundations of Modern Public Relations"));
     assert!(english.contains("Media relations"));
     let (_, filtered) = browser.text("/?text=PR-150&lang=fa").await;
+    let (programs, all_courses) = filtered
+        .split_once("<h2>همه دوره‌ها</h2>")
+        .expect("the table of courses");
     assert!(
-        filtered.contains("مسئولیت اجتماعی شرکت‌ها")
-            && !filtered.contains("نگارش خبر و بیانیه مطبوعاتی")
+        all_courses.contains("مسئولیت اجتماعی شرکت‌ها")
+            && !all_courses.contains("نگارش خبر و بیانیه مطبوعاتی"),
+        "the search narrows the courses: {all_courses}"
+    );
+    // The programs still name every course of theirs, and the subjects
+    // offered are all of them, whatever is searched.
+    assert!(
+        programs.contains("نگارش خبر و بیانیه مطبوعاتی") && !programs.contains("<li> <span"),
+        "{programs}"
+    );
+    let (_, one_subject) = browser.text("/?category=media-relations&lang=fa").await;
+    let subjects = one_subject.split("</select>").next().unwrap();
+    assert!(
+        subjects.matches("<option").count() >= 4 && subjects.contains("selected"),
+        "{subjects}"
     );
     // The bundled font and stylesheet, nothing from elsewhere.
     let font = browser.get("/assets/fonts/Vazirmatn-Variable.woff2").await;
@@ -173,8 +189,26 @@ async fn signing_in_enrolling_and_cancelling_through_forms() {
         .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
-    // The trainee can.
+    // The trainee can. A reason the service will not take (blank) brings
+    // the question back with what was typed, nothing changed.
     let request_id = hidden(&session_page, "request_id");
+    let blank = browser
+        .post(
+            &cancel_path,
+            &[
+                ("csrf", &csrf),
+                ("request_id", &request_id),
+                ("reason", "   "),
+                ("session_id", "not-a-session"),
+            ],
+        )
+        .await;
+    assert_eq!(blank.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = blank.text().await.unwrap();
+    assert!(again.contains("دلیل لغو را بنویسید"), "{again}");
+    assert_eq!(hidden(&again, "request_id"), request_id);
+    let (_, learning) = browser.text("/me/learning").await;
+    assert!(learning.contains("ثبت‌نام قطعی"), "not cancelled");
     let response = browser
         .post(
             &cancel_path,

@@ -36,25 +36,22 @@ pub async fn show(
     let token = state.backends.public_token();
     let caller = state.backends.as_caller(&token);
     let caller = &caller;
-    // Every published course and program and every open session (one page
-    // each, as a rule), read side by side.
-    let (courses, programs, sessions) = tokio::try_join!(
-        every_page(|page_token| {
-            let request = cpb::ListCoursesRequest {
-                page_size: 200,
-                page_token,
-                statuses: vec![cpb::CatalogStatus::Published.into()],
-                text: filters.text.trim().chars().take(100).collect(),
-                category: filters.category.trim().chars().take(40).collect(),
-                // The public listing (and its cache), not the gateway's own view.
-                public_view: true,
-                ..Default::default()
-            };
-            async move {
-                let reply = caller.courses().list_courses(request).await?.into_inner();
-                Ok((reply.courses, reply.next_page_token))
+    let text: String = filters.text.trim().chars().take(100).collect();
+    let category: String = filters.category.trim().chars().take(40).collect();
+    let filtered = !text.is_empty() || !category.is_empty();
+    // Every published course (those the filters let through, and, when
+    // they hold any back, all of them: a program names its courses and the
+    // subject list offers every subject whatever is searched) and program,
+    // and every open session (one page each, as a rule), read side by side.
+    let (courses, all_courses, programs, sessions) = tokio::try_join!(
+        published_courses(caller, &text, &category),
+        async {
+            if filtered {
+                published_courses(caller, "", "").await.map(Some)
+            } else {
+                Ok(None)
             }
-        }),
+        },
         every_page(|page_token| {
             let request = cpb::ListProgramsRequest {
                 page_size: 200,
@@ -76,8 +73,11 @@ pub async fn show(
         ),
     )
     .map_err(|status| PageError::status(lang, status))?;
+    let all_courses = all_courses.as_ref().unwrap_or(&courses);
     let shown_courses: HashMap<&str, &cpb::Course> =
         courses.iter().map(|c| (c.id.as_str(), c)).collect();
+    let every_course: HashMap<&str, &cpb::Course> =
+        all_courses.iter().map(|c| (c.id.as_str(), c)).collect();
     let sessions: Vec<&cpb::Session> = sessions
         .iter()
         .filter(|s| shown_courses.contains_key(s.course_id.as_str()))
@@ -85,7 +85,7 @@ pub async fn show(
         .collect();
     let caller = state.backends.as_caller(viewer.token().unwrap_or(&token));
     let seats = crate::pages::lookup::seats_of(&caller, sessions.iter().copied()).await;
-    let mut categories: Vec<&str> = courses
+    let mut categories: Vec<&str> = all_courses
         .iter()
         .filter_map(|c| c.details.as_ref())
         .map(|d| d.category.as_str())
@@ -176,7 +176,7 @@ pub async fn show(
                             @for item in details.map(|d| d.courses.as_slice()).unwrap_or_default() {
                                 li {
                                     (lang.text(
-                                        shown_courses
+                                        every_course
                                             .get(item.course_id.as_str())
                                             .and_then(|c| c.details.as_ref())
                                             .and_then(|d| d.title.as_ref())
@@ -212,4 +212,30 @@ pub async fn show(
             }
         },
     ))
+}
+
+/// The published courses whose code or title holds `text` and whose subject
+/// is `category` (each empty: any), from the public listing (and its cache),
+/// not the gateway's own view.
+async fn published_courses(
+    caller: &crate::backends::AsCaller,
+    text: &str,
+    category: &str,
+) -> Result<Vec<cpb::Course>, tonic::Status> {
+    every_page(|page_token| {
+        let request = cpb::ListCoursesRequest {
+            page_size: 200,
+            page_token,
+            statuses: vec![cpb::CatalogStatus::Published.into()],
+            text: text.to_owned(),
+            category: category.to_owned(),
+            public_view: true,
+            ..Default::default()
+        };
+        async move {
+            let reply = caller.courses().list_courses(request).await?.into_inner();
+            Ok((reply.courses, reply.next_page_token))
+        }
+    })
+    .await
 }

@@ -28,8 +28,13 @@ pub fn status_badge(lang: Lang, status: epb::EnrolmentStatus) -> Markup {
     badge(lang, words)
 }
 
-/// `GET /me/learning`.
-pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Markup, PageError> {
+/// `GET /me/learning`; `?done=` says what was just done (a rating saved, an
+/// enrolment cancelled from here).
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    crate::web::Query(done): crate::web::Query<super::session::Done>,
+) -> Result<Markup, PageError> {
     let lang = viewer.lang;
     let web = viewer.require()?;
     let request = epb::ListEnrolmentsRequest {
@@ -53,6 +58,15 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> Result<Marku
         &viewer,
         title,
         html! {
+            @match done.done.as_str() {
+                "rated" => p.flash role="status" {
+                    (lang.pick("ارزشیابی شما ثبت شد. سپاس!", "Your rating is saved. Thank you!"))
+                },
+                "cancelled" => p.flash role="status" {
+                    (lang.pick("ثبت‌نام شما لغو شد.", "Your enrolment is cancelled."))
+                },
+                _ => {}
+            }
             h1 { (title) }
             @if enrolments.is_empty() {
                 p.muted {

@@ -21,7 +21,7 @@ use hamafza_proto::enrolments as epb;
 /// What happened on the last form post, shown once.
 #[derive(Debug, Default, Deserialize)]
 pub struct Done {
-    /// `enrolled` or `cancelled`.
+    /// `enrolled`, `cancelled` (or, on "My learning", `rated`).
     #[serde(default)]
     pub done: String,
 }
@@ -326,10 +326,36 @@ pub async fn confirm_cancel(
     Path(id): Path<String>,
     Query(query): Query<CancelQuery>,
 ) -> Result<Markup, PageError> {
-    let lang = viewer.lang;
     let web = viewer.require()?;
-    let not_found = || PageError::api(lang, ApiError::not_found("enrolment", &id));
-    if uuid::Uuid::parse_str(&id).is_err() {
+    let shown = CancelShown {
+        session_id: &query.session_id,
+        request_id: &uuid::Uuid::now_v7().simple().to_string(),
+        reason: "",
+        refused: false,
+    };
+    cancel_page(&state, &viewer, web, &id, shown).await
+}
+
+/// What the cancel page shows: where it returns to, and, after a refusal,
+/// what was typed under which request id.
+struct CancelShown<'a> {
+    session_id: &'a str,
+    request_id: &'a str,
+    reason: &'a str,
+    refused: bool,
+}
+
+/// The page confirming the cancellation of enrolment `id`.
+async fn cancel_page(
+    state: &AppState,
+    viewer: &Viewer,
+    web: &crate::sessions::WebSession,
+    id: &str,
+    shown: CancelShown<'_>,
+) -> Result<Markup, PageError> {
+    let lang = viewer.lang;
+    let not_found = || PageError::api(lang, ApiError::not_found("enrolment", id));
+    if uuid::Uuid::parse_str(id).is_err() {
         return Err(not_found());
     }
     let enrolment = state
@@ -337,27 +363,35 @@ pub async fn confirm_cancel(
         .as_caller(&web.token)
         .enrolments()
         .get_enrolment(epb::GetEnrolmentRequest {
-            enrolment_id: id.clone(),
+            enrolment_id: id.to_owned(),
         })
         .await
         .page(lang)?
         .enrolment
         .ok_or_else(not_found)?;
-    let (session, course) = public_session(&state, lang, &enrolment.session_id).await?;
+    let (session, course) = public_session(state, lang, &enrolment.session_id).await?;
     let course_title = lang
         .text(course.details.as_ref().and_then(|d| d.title.as_ref()))
         .to_owned();
-    let back = if query.session_id == session.id {
+    let back = if shown.session_id == session.id {
         format!("/sessions/{}", session.id)
     } else {
         "/me/learning".to_owned()
     };
     let title = lang.pick("لغو ثبت‌نام", "Cancel the enrolment");
     Ok(page(
-        &viewer,
+        viewer,
         title,
         html! {
             h1 { (title) }
+            @if shown.refused {
+                div.error role="alert" {
+                    (lang.pick(
+                        "دلیل لغو را بنویسید (دست‌کم یک واژه، حداکثر ۵۰۰ نویسه).",
+                        "Write the reason (at least a word, at most 500 characters)."
+                    ))
+                }
+            }
             p {
                 (lang.pick("آیا ثبت‌نام خود را در این دوره لغو می‌کنید؟ ", "Cancel your enrolment in this session? "))
                 strong { (course_title) }
@@ -375,13 +409,13 @@ pub async fn confirm_cancel(
             }
             form method="post" action={ "/enrolments/" (enrolment.id) "/cancel" } {
                 input type="hidden" name="csrf" value=(web.csrf);
-                input type="hidden" name="request_id"
-                    value=(uuid::Uuid::now_v7().simple().to_string());
-                input type="hidden" name="session_id" value=(query.session_id);
+                input type="hidden" name="request_id" value=(shown.request_id);
+                input type="hidden" name="session_id" value=(shown.session_id);
                 p {
                     label for="cancel-reason" { (lang.pick("دلیل لغو", "Reason")) }
                     br;
-                    input id="cancel-reason" type="text" name="reason" required maxlength="500";
+                    input id="cancel-reason" type="text" name="reason" required maxlength="500"
+                        value=(shown.reason) aria-invalid=[shown.refused.then_some("true")];
                 }
                 p {
                     button.danger type="submit" { (lang.pick("بله، لغو شود", "Yes, cancel it")) }
@@ -402,17 +436,32 @@ pub async fn cancel(
 ) -> Result<Response, PageError> {
     let lang = viewer.lang;
     let web = own_change(&state, &viewer, &form.csrf)?;
-    state
+    let cancelled = state
         .backends
         .as_caller(&web.token)
         .enrolments()
         .cancel_enrolment(epb::CancelEnrolmentRequest {
-            request_id: form.request_id,
-            enrolment_id: id,
-            reason: form.reason,
+            request_id: form.request_id.clone(),
+            enrolment_id: id.clone(),
+            reason: form.reason.clone(),
         })
-        .await
-        .map_err(|s| PageError::status(lang, s))?;
+        .await;
+    match cancelled {
+        Ok(_) => {}
+        // A reason the service will not take (blank, too long): the page
+        // again with what was typed, under the same request id.
+        Err(status) if status.code() == tonic::Code::InvalidArgument => {
+            let shown = CancelShown {
+                session_id: &form.session_id,
+                request_id: &form.request_id,
+                reason: &form.reason,
+                refused: true,
+            };
+            let markup = cancel_page(&state, &viewer, web, &id, shown).await?;
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, markup).into_response());
+        }
+        Err(status) => return Err(PageError::status(lang, status)),
+    }
     let back = if form.session_id.is_empty() || uuid::Uuid::parse_str(&form.session_id).is_err() {
         "/me/learning?done=cancelled".to_owned()
     } else {
