@@ -686,6 +686,52 @@ async fn the_month_view_and_a_feed_with_one_event_per_meeting() {
     );
     let (status, _) = browser.text("/calendar?month=1405-13").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // A month gone by still shows what took place in it; the list below
+    // the grid holds only what has not ended.
+    use hamafza_proto::courses as cpb;
+    let past = |days: i64| prost_types::Timestamp {
+        seconds: chrono::Utc::now().timestamp() - days * 86_400,
+        nanos: 0,
+    };
+    hamafza_proto::courses::event_service_client::EventServiceClient::new(
+        stack.stack.channel(Svc::Courses),
+    )
+    .create_event(stack.stack.request(
+        ADMIN,
+        cpb::CreateEventRequest {
+            request_id: String::new(),
+            details: Some(cpb::EventDetails {
+                kind: cpb::EventKind::Conference.into(),
+                title: Some(hamafza_proto::common::LocalizedText {
+                    fa: "همایش سال گذشته".to_owned(),
+                    en: "Last year's conference".to_owned(),
+                }),
+                start_time: Some(past(75)),
+                end_time: Some(past(74)),
+                place: Some(hamafza_proto::common::LocalizedText {
+                    fa: "تهران".to_owned(),
+                    en: "Tehran".to_owned(),
+                }),
+                organizer_organization_id: "imidro".to_owned(),
+                ..Default::default()
+            }),
+        },
+    ))
+    .await
+    .unwrap();
+    let (_, then) =
+        hamafza_kit::jalali::tehran_date(chrono::Utc::now() - chrono::Duration::days(75));
+    let then = then.unwrap();
+    let (_, that_month) = browser
+        .text(&format!(
+            "/calendar?month={}-{:02}&lang=fa",
+            then.year, then.month
+        ))
+        .await;
+    let (grid, list) = that_month.split_once("</section>").unwrap();
+    assert!(grid.contains("همایش سال گذشته"), "{grid}");
+    assert!(!list.contains("همایش سال گذشته"), "{list}");
 }
 
 #[tokio::test]

@@ -35,12 +35,16 @@ struct Item {
     tentative: bool,
 }
 
+/// How far back the feeds reach.
+const FEED_HISTORY: chrono::Duration = chrono::Duration::days(30);
+
+/// The events (of `organization`, if given) starting at or after `from`.
 async fn events(
     state: &AppState,
     token: &str,
     organization: Option<&str>,
+    from: DateTime<Utc>,
 ) -> Result<Vec<Item>, tonic::Status> {
-    let from = Utc::now() - chrono::Duration::days(30);
     let caller = state.backends.as_caller(token);
     let events = every_page(|page_token| {
         let request = cpb::ListEventsRequest {
@@ -82,26 +86,35 @@ async fn events(
 
 /// The sessions' meetings as calendar items: one per meeting (a four-meeting
 /// session is four entries, not one block from the first to the last),
-/// numbered "2/4" after the course's title. `tentative` names the sessions
-/// the person only has a place pencilled in for.
+/// numbered "2/4" after the course's title: those named by `ids`, or
+/// everyone's (open, closed or held) that started in the year before
+/// `from` or since. `tentative` names the sessions the person only has a
+/// place pencilled in for.
 async fn sessions(
     state: &AppState,
     token: &str,
-    ids: Option<Vec<String>>,
+    ids: Result<Vec<String>, DateTime<Utc>>,
     tentative: &[String],
 ) -> Result<Vec<Item>, tonic::Status> {
     let caller = state.backends.as_caller(token);
     let caller = &caller;
     let sessions = match ids {
         // The person's sessions, 200 ids a call (what courses takes).
-        Some(ids) => sessions_named(caller, ids).await?,
-        // Everyone's: every open or closed session.
-        None => {
+        Ok(ids) => sessions_named(caller, ids).await?,
+        // Everyone's: every open or closed session, and those held.
+        Err(from) => {
             let request = cpb::ListSessionsRequest {
                 statuses: vec![
                     cpb::SessionStatus::Open.into(),
                     cpb::SessionStatus::Closed.into(),
+                    cpb::SessionStatus::Completed.into(),
                 ],
+                start_time: Some(hamafza_proto::common::TimeRange {
+                    start_time: Some(hamafza_kit::time::to_timestamp(
+                        from - chrono::Duration::days(365),
+                    )),
+                    end_time: None,
+                }),
                 ..Default::default()
             };
             every_session(caller, request).await?
@@ -204,11 +217,16 @@ pub async fn show(
         .token()
         .map(str::to_owned)
         .unwrap_or_else(|| state.backends.public_token());
-    let mut items = events(&state, &token, None)
+    // The month shown may lie in the past: its events too.
+    let month_start = hamafza_kit::jalali::month_days(year, month)
+        .first()
+        .map_or_else(Utc::now, |day| hamafza_kit::jalali::tehran_midnight(*day));
+    let from = month_start.min(Utc::now() - FEED_HISTORY);
+    let mut items = events(&state, &token, None, from)
         .await
         .map_err(|s| PageError::status(lang, s))?;
     items.extend(
-        sessions(&state, &state.backends.public_token(), None, &[])
+        sessions(&state, &state.backends.public_token(), Err(from), &[])
             .await
             .map_err(|s| PageError::status(lang, s))?,
     );
@@ -226,6 +244,7 @@ pub async fn show(
         None => None,
     };
     let title = lang.pick("تقویم رویدادها و دوره‌ها", "Events and sessions calendar");
+    let now = Utc::now();
     Ok(page(
         &viewer,
         title,
@@ -259,7 +278,7 @@ pub async fn show(
                         }
                     }
                     tbody {
-                        @for item in &items {
+                        @for item in items.iter().filter(|item| item.end >= now) {
                             tr {
                                 td { (lang.date_time(item.start)) }
                                 td { (item_title(lang, item)) }
@@ -447,9 +466,9 @@ async fn personal_items(
     let mut items = if ids.is_empty() {
         Vec::new()
     } else {
-        sessions(state, token, Some(ids), &tentative).await?
+        sessions(state, token, Ok(ids), &tentative).await?
     };
-    items.extend(events(state, token, None).await?);
+    items.extend(events(state, token, None, Utc::now() - FEED_HISTORY).await?);
     items.sort_by_key(|item| item.start);
     Ok(items)
 }
@@ -584,9 +603,14 @@ pub async fn organization(
             ),
         ));
     }
-    let mut items = events(&state, &web.token, Some(organization))
-        .await
-        .map_err(|s| PageError::status(lang, s))?;
+    let mut items = events(
+        &state,
+        &web.token,
+        Some(organization),
+        Utc::now() - FEED_HISTORY,
+    )
+    .await
+    .map_err(|s| PageError::status(lang, s))?;
     items.sort_by_key(|item| item.start);
     Ok(feed(
         &format!("Hamafza — {organization}"),
