@@ -2,6 +2,44 @@
 //! (PostgreSQL refuses NUL, and no other control character belongs in a name,
 //! reason or comment).
 
+/// The Persian alphabet in its order (آ before ا, as dictionaries have it).
+const PERSIAN_ALPHABET: &str = "آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی";
+
+/// A key that orders names as a Persian reader expects: by the Persian
+/// alphabet (پ after ب, گ after ک, ی last; code points put پ چ ژ ک گ ی after
+/// و and ه), the Arabic forms of letters as their Persian ones (ي ك ة أ إ ؤ
+/// ئ), a zero-width non-joiner ignored, a space before any letter (so «علی
+/// احمدی» comes before «علیرضا»), digits in any script as theirs, Persian
+/// names before Latin ones, Latin letters without case.
+pub fn persian_order(name: &str) -> Vec<u32> {
+    name.trim()
+        .chars()
+        .filter(|c| *c != '\u{200c}')
+        .map(|c| {
+            let c = match crate::jalali::latin_digit(c) {
+                'ي' | 'ى' | 'ئ' => 'ی',
+                'ك' => 'ک',
+                'ة' => 'ه',
+                'أ' | 'إ' | 'ٱ' => 'ا',
+                'ؤ' => 'و',
+                other => other,
+            };
+            if c.is_whitespace() {
+                return 1;
+            }
+            if let Some(at) = PERSIAN_ALPHABET.chars().position(|letter| letter == c) {
+                // After the digits, before every other letter.
+                return 0x100 + u32::try_from(at).unwrap_or(0);
+            }
+            let c = c.to_lowercase().next().unwrap_or(c);
+            if c.is_ascii_digit() {
+                return 0x10 + u32::from(c);
+            }
+            0x1000 + u32::from(c)
+        })
+        .collect()
+}
+
 /// A yes or a no as people write one in a table: `true`/`false`,
 /// `yes`/`no`, `1`/`0` (in any digits), `بله`/`خیر`, `فعال`/`غیرفعال`
 /// (with or without its zero-width non-joiner); empty is yes (the default
@@ -125,6 +163,42 @@ pub fn single_line(value: &str, max_chars: usize) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_in_the_persian_alphabets_order() {
+        let mut names = vec![
+            "لطفی",
+            "Zahra Amini",
+            "کاظمی",
+            "علیرضا",
+            "پارسا",
+            "احمدی",
+            "يوسفي",
+            "گودرزی",
+            "علی احمدی",
+            "آرش",
+            "ali",
+        ];
+        names.sort_by_key(|name| persian_order(name));
+        assert_eq!(
+            names,
+            [
+                "آرش",
+                "احمدی",
+                "پارسا",
+                "علی احمدی",
+                "علیرضا",
+                "کاظمی",
+                "گودرزی",
+                "لطفی",
+                "يوسفي",
+                "ali",
+                "Zahra Amini",
+            ]
+        );
+        assert_eq!(persian_order("كريمي"), persian_order("کریمی"));
+        assert_eq!(persian_order("نیک\u{200c}نام"), persian_order("نیکنام"));
+    }
 
     #[test]
     fn yes_and_no_in_the_ways_people_write_them() {

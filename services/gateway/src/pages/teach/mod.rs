@@ -190,7 +190,7 @@ async fn load(
         }
         page_token = reply.next_page_token;
     }
-    enrolments.sort_by(|a, b| name(a).cmp(name(b)));
+    enrolments.sort_by_cached_key(|e| hamafza_kit::text::persian_order(name(e)));
     let course = caller
         .courses()
         .get_course(cpb::GetCourseRequest {
