@@ -304,20 +304,14 @@ async fn a_create_call_repeated_under_its_request_id_creates_once() {
         }),
         request_id: request_id.to_owned(),
     };
-    let mut events = server.events();
-    let one = events
-        .create_event(server.request(ADMIN, event("event-once")))
-        .await
-        .unwrap()
-        .into_inner()
-        .event
-        .unwrap();
-    let two = events
-        .create_event(server.request(ADMIN, event("event-once")))
-        .await
-        .unwrap()
-        .into_inner()
-        .event
-        .unwrap();
-    assert_eq!(one.id, two.id);
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let created = server
+            .events()
+            .create_event(server.request(ADMIN, event("event-once")))
+            .await
+            .unwrap();
+        ids.push(created.into_inner().event.unwrap().id);
+    }
+    assert_eq!(ids[0], ids[1]);
 }

@@ -626,24 +626,27 @@ async fn the_other_forms_organizations_programs_events_people_certificates_and_c
         hamafza_kit::sheet::Table::new(["subject", "name_fa", "name_en", "organization_id"]);
     table.push(["hosco-pr-01", "سمیرا احمدی", "Samira Ahmadi", "hosco"]);
     table.push(["nowhere-1", "کسی", "Someone", "no-such-org"]);
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf.clone())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(hamafza_kit::sheet::to_csv(&table))
-                .file_name("people.csv")
-                .mime_str("text/csv")
-                .unwrap(),
-        );
-    let imported = admin
-        .client
-        .post(format!("{}/admin/people/import", admin.base))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(imported.status(), StatusCode::OK);
-    let results = imported.text().await.unwrap();
+    let import = |table: hamafza_kit::sheet::Table, query: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(hamafza_kit::sheet::to_csv(&table))
+                    .file_name("people.csv")
+                    .mime_str("text/csv")
+                    .unwrap(),
+            );
+        let request = admin
+            .client
+            .post(format!("{}/admin/people/import{query}", admin.base))
+            .multipart(form);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.text().await.unwrap()
+        }
+    };
+    let results = import(table, "").await;
     assert!(results.contains("۱ نفر افزوده شد"), "{results}");
     assert!(results.contains("۱ پذیرفته نشد"), "{results}");
     assert!(results.contains("این شرکت ثبت نشده است."), "{results}");
@@ -653,25 +656,7 @@ async fn the_other_forms_organizations_programs_events_people_certificates_and_c
         hamafza_kit::sheet::Table::new(["subject", "name_fa", "organization_id", "فعال"]);
     table.push(["hosco-pr-02", "نرگس کریمی", "hosco", "غیرفعال"]);
     table.push(["hosco-pr-03", "رضا نوری", "hosco", "شاید"]);
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf.clone())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(hamafza_kit::sheet::to_csv(&table))
-                .file_name("people.csv")
-                .mime_str("text/csv")
-                .unwrap(),
-        );
-    let refused = admin
-        .client
-        .post(format!("{}/admin/people/import?lang=en", admin.base))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let refused = import(table, "?lang=en").await;
     assert!(
         refused.contains("Row 3: «شاید» in the column “active” is neither yes nor no"),
         "{refused}"

@@ -217,13 +217,7 @@ pub async fn dev(
         .verifier
         .verify(&token)
         .map_err(|e| PageError::api(lang, e))?;
-    if let Some((old, _)) = &viewer.session {
-        state
-            .sessions
-            .remove(old)
-            .await
-            .map_err(|e| PageError::api(lang, e))?;
-    }
+    end_earlier_session(&state, &viewer).await?;
     record_in_directory(
         &state,
         &caller,
@@ -252,6 +246,19 @@ pub async fn dev(
     }
     restore_language(&state, &token, &mut response).await;
     Ok(response)
+}
+
+/// Whoever the browser was signed in as before a new sign-in is signed out
+/// (its session removed, not left valid until it runs out).
+async fn end_earlier_session(state: &AppState, viewer: &Viewer) -> Result<(), PageError> {
+    if let Some((old, _)) = &viewer.session {
+        state
+            .sessions
+            .remove(old)
+            .await
+            .map_err(|e| PageError::api(viewer.lang, e))?;
+    }
+    Ok(())
 }
 
 /// The sign-out form.
@@ -430,15 +437,7 @@ pub async fn oidc_callback(
     };
     record_in_directory(&state, &caller, name, tokens.email.clone()).await;
     let chosen = crate::pages::notifications::stored_language(&state, &tokens.access_token).await;
-    // Whoever this browser was signed in as before is signed out here, as
-    // the development sign-in does.
-    if let Some((old, _)) = &viewer.session {
-        state
-            .sessions
-            .remove(old)
-            .await
-            .map_err(|e| PageError::api(lang, e))?;
-    }
+    end_earlier_session(&state, &viewer).await?;
     let id = state
         .sessions
         .create(tokens.access_token)
