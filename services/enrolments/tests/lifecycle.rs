@@ -942,3 +942,60 @@ async fn a_benchmark_period_outside_the_calendar_is_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_roster_is_in_the_persian_alphabets_order_and_lists_page_by_id() {
+    // Code points put و before پ and Arabic ي before Persian ی: the roster
+    // must not.
+    let (stack, session) = Stack::with_session("PR-208", 10, &[]).await;
+    let names = ["وحیدی", "يوسفي", "پارسا", "احمدی", "کاظمی"];
+    for (i, name) in names.iter().enumerate() {
+        let request = pb::EnrolRequest {
+            request_id: format!("roster-{i}"),
+            session_id: session.id.clone(),
+            trainee: Some(Actor {
+                subject: format!("trainee-roster-{i}"),
+                name: (*name).to_owned(),
+                organization_id: "msc".to_owned(),
+            }),
+            waive_prerequisites: false,
+        };
+        fixtures::enrol(&stack, ADMIN, request).await.unwrap();
+    }
+    let roster = export_roster(&stack, ADMIN, &session.id).await;
+    let csv = String::from_utf8(roster.csv).unwrap();
+    let order: Vec<usize> = ["احمدی", "پارسا", "کاظمی", "وحیدی", "يوسفي"]
+        .iter()
+        .map(|name| csv.find(name).unwrap_or_else(|| panic!("{name} in {csv}")))
+        .collect();
+    assert!(order.is_sorted(), "{csv}");
+
+    // A list pages by id, whatever the names: every enrolment once.
+    let mut seen = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let reply = stack
+            .client()
+            .list_enrolments(stack.request(
+                ADMIN,
+                pb::ListEnrolmentsRequest {
+                    session_id: session.id.clone(),
+                    page_size: 2,
+                    page_token,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        seen.extend(reply.enrolments.into_iter().map(|e| e.id));
+        if reply.next_page_token.is_empty() {
+            break;
+        }
+        page_token = reply.next_page_token;
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (5, 5), "{seen:?}");
+}

@@ -243,17 +243,7 @@ impl Store {
             query = query.filter(enrolment::Column::CreatedAt.lt(until));
         }
         let ids: Vec<Uuid> = query.into_tuple().all(&self.db).await?;
-        let mut views = self.views(&self.db, &ids).await?;
-        // By organization, then name as a Persian reader orders them (the
-        // database orders by code point, or by its own collation).
-        views.sort_by_cached_key(|view| {
-            (
-                view.enrolment.trainee_organization_id.clone(),
-                hamafza_kit::text::persian_order(&view.enrolment.trainee_name),
-                view.enrolment.id,
-            )
-        });
-        Ok(views)
+        self.views(&self.db, &ids).await
     }
 
     /// A session's enrolments for the roster, by trainee organization and name.
@@ -277,6 +267,16 @@ impl Store {
             query = query.filter(enrolment::Column::TraineeOrganizationId.eq(organization));
         }
         let ids: Vec<Uuid> = query.into_tuple().all(&self.db).await?;
-        self.views(&self.db, &ids).await
+        let mut views = self.views(&self.db, &ids).await?;
+        // By organization, then name as a Persian reader orders them (the
+        // database orders by code point, or by its own collation).
+        views.sort_by_cached_key(|view| {
+            (
+                view.enrolment.trainee_organization_id.clone(),
+                hamafza_kit::text::persian_order(&view.enrolment.trainee_name),
+                view.enrolment.id,
+            )
+        });
+        Ok(views)
     }
 }
