@@ -487,7 +487,13 @@ pub fn write_sheet(context: &Context, table: Sheet<'_>, out: Option<&std::path::
                 max_bytes: 256 * 1024 * 1024,
                 max_rows: 1_000_000,
             };
-            let table = sheet::read(csv, limits).map_err(|error| Failure::Other(error.into()))?;
+            let mut table =
+                sheet::read(csv, limits).map_err(|error| Failure::Other(error.into()))?;
+            // The CSV's guard against formulas is not needed in a workbook's
+            // string cells, where its apostrophe would show.
+            for cell in table.rows.iter_mut().flatten() {
+                *cell = hamafza_kit::text::spreadsheet_plain(cell).to_owned();
+            }
             sheet::to_xlsx(&table, context.lang == Lang::Fa)
                 .map_err(|error| Failure::Other(error.into()))?
         }

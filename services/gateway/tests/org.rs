@@ -369,10 +369,24 @@ async fn a_company_manager_approves_enrols_imports_and_downloads() {
             .contains("مینا قاسمی")
     );
 
-    // A transcript shows the colleague's enrolment.
+    // A transcript shows the colleague's enrolment; a course failed counts
+    // no hours trained.
+    let reza = fixtures::enrolments_in(&stack.stack, &session.id)
+        .await
+        .into_iter()
+        .find(|e| e.trainee.as_ref().is_some_and(|t| t.subject == "msc-pr-02"))
+        .unwrap();
+    let failed =
+        fixtures::attend_and_complete_ahead(&stack.stack, &session, &reza.id, Some(10), "reza")
+            .await;
+    assert_eq!(failed.status(), epb::EnrolmentStatus::Failed);
     let (status, transcript) = browser.text("/org/people/msc-pr-02").await;
     assert_eq!(status, StatusCode::OK);
     assert!(transcript.contains("رضا محمدی"));
+    assert!(
+        transcript.contains("ساعت‌های آموزش گذرانده: <strong>۰</strong>"),
+        "{transcript}"
+    );
 
     // ksc's manager sees nothing of msc; a trainee is not let in.
     let ksc = stack.browser();

@@ -110,6 +110,15 @@ pub fn spreadsheet_safe(value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A cell as it was before [`spreadsheet_safe`]: for a CSV read back into a
+/// workbook, whose string cells need no guard (the apostrophe would show).
+pub fn spreadsheet_plain(value: &str) -> &str {
+    match value.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => value,
+    }
+}
+
 /// The form of text that search compares: what a Persian reader takes for
 /// the same word matches whatever keyboard typed it. Arabic letter forms fold
 /// to Persian (ي ى ئ → ی, ك → ک, ة ۀ → ه, أ إ آ ٱ → ا, ؤ → و), Persian and
@@ -163,6 +172,13 @@ pub fn single_line(value: &str, max_chars: usize) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_guarded_cell_reads_back_as_it_was() {
+        for value in ["-", "=1+1", "@x", "+98 21", "'quoted", "plain", ""] {
+            assert_eq!(spreadsheet_plain(&spreadsheet_safe(value)), value);
+        }
+    }
 
     #[test]
     fn names_in_the_persian_alphabets_order() {

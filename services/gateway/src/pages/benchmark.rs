@@ -379,8 +379,9 @@ pub async fn show(
             &format!("benchmark-{suffix}"),
         ));
     }
-    // A company with no enrolments in the period has no completion rate:
-    // "no data", not a 0 % bar.
+    // A company with nothing assessed in the period has no completion rate
+    // (the service leaves it unset): "no data", not a 0 % bar. Enrolments
+    // made earlier and assessed in the period do give one, as in the table.
     let bars: Vec<Bar> = report
         .organizations
         .iter()
@@ -388,7 +389,7 @@ pub async fn show(
             label: name(&o.organization_id),
             value: o
                 .measures
-                .and_then(|m| m.completion_rate.filter(|_| m.enrolments > 0))
+                .and_then(|m| m.completion_rate)
                 .map(|rate| rate * 100.0),
         })
         .collect();

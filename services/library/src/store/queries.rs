@@ -192,11 +192,16 @@ impl Store {
             .order_by_asc(file::Column::Id)
             .all(&self.db)
             .await?;
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        // By the files' ids, which `downloads_by_file` serves: the log of
+        // downloads only grows, and reading all of it per page would too.
         let counts: HashMap<Uuid, i64> = download::Entity::find()
             .select_only()
             .column(download::Column::FileId)
             .column_as(Expr::cust("COUNT(*)"), "n")
-            .filter(download::Column::ItemId.is_in(items.iter().copied()))
+            .filter(download::Column::FileId.is_in(files.iter().map(|file| file.id)))
             .group_by(download::Column::FileId)
             .into_tuple::<(Uuid, i64)>()
             .all(&self.db)

@@ -7,6 +7,7 @@ use sea_orm_migration::schema::*;
 mod expiry_notices;
 mod languages;
 mod notifications_by_event;
+mod unread_by_recipient;
 
 hamafza_kit::migrator! {
     /// Every migration of the notifications database, in order.
@@ -16,6 +17,7 @@ hamafza_kit::migrator! {
         expiry_notices::ExpiryNotices,
         languages::Languages,
         notifications_by_event::NotificationsByEvent,
+        unread_by_recipient::UnreadByRecipient,
     ]
 }
 

@@ -259,8 +259,11 @@ pub async fn transcript(
     )
     .await
     .unwrap_or_default();
+    // Hours of courses passed: a failed or missed one has a result (and
+    // hours) too, but trained no one for them (the benchmark counts alike).
     let hours: u32 = enrolments
         .iter()
+        .filter(|e| e.status() == hamafza_proto::enrolments::EnrolmentStatus::Completed)
         .filter_map(|e| e.completion.as_ref())
         .map(|c| c.hours)
         .sum();
