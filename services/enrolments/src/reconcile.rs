@@ -3,7 +3,10 @@
 //! instructor (whose roster its enrolments are on) and meeting count. Polls
 //! `ListSessions(updated_since)` and remembers how far it read; rereads a
 //! margin before that point, since changes can commit out of order, and
-//! doing either twice is harmless.
+//! doing either twice is harmless. A change stamped long before it committed
+//! (a transaction that waited on a lock) or by a replica whose clock lags
+//! can still fall behind that margin, so every hour a round reads every
+//! session again, as the people-directory follower does.
 
 use std::time::Duration;
 
@@ -18,13 +21,21 @@ use crate::store::Store;
 const CURSOR: &str = "sessions_cancelled_since";
 /// How far before the last change seen each poll starts again.
 const OVERLAP: chrono::Duration = chrono::Duration::seconds(60);
+/// How often a round reads every session, whatever the cursor says.
+const FULL_EVERY: Duration = Duration::from_secs(3600);
 
 /// Runs reconciliation rounds until `shutdown`.
 pub async fn run(store: Store, courses: CoursesClient, workers: WorkersConfig, shutdown: Shutdown) {
     let interval = Duration::from_secs(workers.reconcile_interval_seconds.max(1));
+    let mut last_full: Option<std::time::Instant> = None;
     loop {
-        if let Err(error) = reconcile_once(&store, &courses).await {
-            tracing::warn!(%error, "reconciling cancelled sessions failed; will retry");
+        let full = last_full.is_none_or(|at| at.elapsed() >= FULL_EVERY);
+        match reconcile_round(&store, &courses, full).await {
+            Ok(_) if full => last_full = Some(std::time::Instant::now()),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "reconciling changed sessions failed; will retry");
+            }
         }
         tokio::select! {
             () = tokio::time::sleep(interval) => {}
@@ -33,17 +44,30 @@ pub async fn run(store: Store, courses: CoursesClient, workers: WorkersConfig, s
     }
 }
 
-/// One round; returns how many enrolments it cancelled.
+/// One round from the cursor; returns how many enrolments it cancelled.
 pub async fn reconcile_once(
     store: &Store,
     courses: &CoursesClient,
+) -> Result<usize, crate::domain::EnrolmentsError> {
+    reconcile_round(store, courses, false).await
+}
+
+/// One round: from the cursor, or (`full`) over every session.
+pub async fn reconcile_round(
+    store: &Store,
+    courses: &CoursesClient,
+    full: bool,
 ) -> Result<usize, crate::domain::EnrolmentsError> {
     let since = store
         .worker_value(CURSOR)
         .await?
         .and_then(|value| chrono::DateTime::parse_from_rfc3339(&value).ok())
         .map_or(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH, |t| t.to_utc());
-    let from = (since - OVERLAP).max(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH);
+    let from = if full {
+        chrono::DateTime::<chrono::Utc>::UNIX_EPOCH
+    } else {
+        (since - OVERLAP).max(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH)
+    };
     let changes = courses.changed_sessions(from, 50).await?;
     let system = Person {
         subject: "enrolments".to_owned(),
