@@ -16,6 +16,7 @@ pub mod domain;
 pub mod notify;
 pub mod outbox;
 pub mod reconcile;
+pub mod rollups;
 pub mod store;
 
 use std::sync::Arc;
@@ -117,6 +118,7 @@ impl Service for EnrolmentsService {
             Duration::from_millis(self.workers.directory_poll_millis),
             shutdown.clone(),
         ));
+        let rollups = tokio::spawn(rollups::run(self.store.clone(), shutdown.clone()));
         let reconciler = tokio::spawn(reconcile::run(
             self.store,
             self.courses,
@@ -150,6 +152,7 @@ impl Service for EnrolmentsService {
         notifier.abort();
         reconciler.abort();
         directory.abort();
+        rollups.abort();
         served
     }
 }
