@@ -36,7 +36,10 @@ pub fn calendar(name: &str, entries: &[Entry], now: DateTime<Utc>) -> String {
     ] {
         calendar.append_property(Property::new(key, value));
     }
-    calendar.name(name);
+    // Not `Calendar::name`: it writes NAME unescaped (the crate escapes
+    // X-WR-CALNAME only), and a person's name may hold `,` or `;`.
+    calendar.append_property(Property::new("NAME", escape_text(name)));
+    calendar.append_property(Property::new("X-WR-CALNAME", name));
     for entry in entries {
         let mut event = icalendar::Event::new();
         event
@@ -62,6 +65,23 @@ pub fn calendar(name: &str, entries: &[Entry], now: DateTime<Utc>) -> String {
         calendar.push(event.done());
     }
     calendar.done().to_string()
+}
+
+/// A TEXT value as RFC 5545 (3.3.11) writes it: backslash, semicolon and
+/// comma escaped, line breaks as `\n`.
+fn escape_text(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => escaped.push_str("\\\\"),
+            ';' => escaped.push_str("\\;"),
+            ',' => escaped.push_str("\\,"),
+            '\n' => escaped.push_str("\\n"),
+            '\r' => {}
+            other => escaped.push(other),
+        }
+    }
+    escaped
 }
 
 #[cfg(test)]
@@ -95,5 +115,15 @@ mod tests {
             assert!(line.len() <= 75, "{line}");
         }
         assert!(!feed.replace("\r\n", "").contains('\n'));
+        // The calendar's name is text too (a person's name may hold , or ;).
+        let named = calendar("Ahmadi, Sara; PR", &[], start);
+        assert!(
+            named.contains("\r\nNAME:Ahmadi\\, Sara\\; PR\r\n"),
+            "{named}"
+        );
+        assert!(
+            named.contains("\r\nX-WR-CALNAME:Ahmadi\\, Sara\\; PR\r\n"),
+            "{named}"
+        );
     }
 }

@@ -229,7 +229,17 @@ pub const PICKER_PAGES: usize = 10;
 /// page token in turn (empty first) and answers the page's items and the next
 /// token (empty after the last). A listing longer than that is cut there,
 /// with a warning in the log.
-pub async fn every_page<T, F, Fut>(mut page: F) -> Result<Vec<T>, tonic::Status>
+pub async fn every_page<T, F, Fut>(page: F) -> Result<Vec<T>, tonic::Status>
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, String), tonic::Status>>,
+{
+    Ok(every_page_or_cut(page).await?.0)
+}
+
+/// [`every_page`], saying whether the listing was cut (for a download to
+/// say so in its last row).
+pub async fn every_page_or_cut<T, F, Fut>(mut page: F) -> Result<(Vec<T>, bool), tonic::Status>
 where
     F: FnMut(String) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, String), tonic::Status>>,
@@ -240,7 +250,7 @@ where
         let (read, next) = page(page_token).await?;
         items.extend(read);
         if next.is_empty() {
-            return Ok(items);
+            return Ok((items, false));
         }
         page_token = next;
     }
@@ -251,7 +261,7 @@ where
         pages = PICKER_PAGES,
         "a listing is longer than the pages read at most; only those are shown"
     );
-    Ok(items)
+    Ok((items, true))
 }
 
 /// One page of a listing: `read` is asked for `page_token`'s page, and

@@ -9,7 +9,9 @@ pub mod enrol;
 pub mod people;
 pub mod requests;
 
-pub use crate::pages::lookup::{catalog_of, course_title, every_page, every_session};
+pub use crate::pages::lookup::{
+    catalog_of, course_title, every_page, every_page_or_cut, every_session,
+};
 
 use std::collections::HashMap;
 

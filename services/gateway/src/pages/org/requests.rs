@@ -10,7 +10,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{
-    catalog_of, course_title, download, download_links, every_page, first, heading,
+    catalog_of, course_title, download, download_links, every_page_or_cut, first, heading,
     item_request_id, manager, posted_change,
 };
 use crate::AppState;
@@ -97,8 +97,9 @@ async fn inbox(
         ..Default::default()
     };
     let mut shown_token = String::new();
+    let mut cut = false;
     let listed = if format.is_some() {
-        let every = every_page(|page_token| {
+        let every = every_page_or_cut(|page_token| {
             let request = request(200, page_token);
             let caller = &caller;
             async move {
@@ -107,8 +108,10 @@ async fn inbox(
                 Ok((reply.enrolments, reply.next_page_token))
             }
         });
+        let (enrolments, more) = every.await.map_err(|s| PageError::status(lang, s))?;
+        cut = more;
         epb::ListEnrolmentsResponse {
-            enrolments: every.await.map_err(|s| PageError::status(lang, s))?,
+            enrolments,
             ..Default::default()
         }
     } else {
@@ -163,6 +166,9 @@ async fn inbox(
                     .map(|t| lang.date(t))
                     .unwrap_or_default(),
             ]);
+        }
+        if cut {
+            super::say_cut(&mut table, lang, pending.len());
         }
         return Ok(download(&table, format, lang, "requests"));
     }
