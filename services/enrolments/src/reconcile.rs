@@ -44,15 +44,8 @@ pub async fn run(store: Store, courses: CoursesClient, workers: WorkersConfig, s
     }
 }
 
-/// One round from the cursor; returns how many enrolments it cancelled.
-pub async fn reconcile_once(
-    store: &Store,
-    courses: &CoursesClient,
-) -> Result<usize, crate::domain::EnrolmentsError> {
-    reconcile_round(store, courses, false).await
-}
-
-/// One round: from the cursor, or (`full`) over every session.
+/// One round: from the cursor, or (`full`) over every session; returns how
+/// many enrolments it cancelled.
 pub async fn reconcile_round(
     store: &Store,
     courses: &CoursesClient,

@@ -175,6 +175,57 @@ where
     once_writing_key(db, key, async |txn, _| effect(txn).await).await
 }
 
+/// Runs `write`, a create that answers the id of what it made, in one
+/// transaction; under a client's request `key`, at most once (see
+/// [`once`]): a repeat, even one racing the first, writes nothing and
+/// answers the first's id.
+pub async fn create_once<E, F>(
+    db: &DatabaseConnection,
+    key: Option<&RequestKey>,
+    write: F,
+) -> Result<uuid::Uuid, E>
+where
+    E: From<IdempotencyError>,
+    F: AsyncFnOnce(&DatabaseTransaction) -> Result<uuid::Uuid, E>,
+{
+    let Some(key) = key else {
+        let txn = db.begin().await.map_err(|e| E::from(e.into()))?;
+        let id = write(&txn).await?;
+        txn.commit().await.map_err(|e| E::from(e.into()))?;
+        return Ok(id);
+    };
+    let id: String = once(db, key, async |txn| {
+        write(txn).await.map(|id| id.to_string())
+    })
+    .await?;
+    created_id(&id).map_err(E::from)
+}
+
+/// The id a [`create_once`] under `key` made, if one did: read before any
+/// precondition, so that a repeat is answered even when the world has moved
+/// on since.
+pub async fn created_before(
+    db: &DatabaseConnection,
+    key: Option<&RequestKey>,
+) -> Result<Option<uuid::Uuid>, IdempotencyError> {
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    stored::<String>(db, key)
+        .await?
+        .map(|id| created_id(&id))
+        .transpose()
+}
+
+/// A created id as a request key's answer keeps it.
+fn created_id(stored: &str) -> Result<uuid::Uuid, IdempotencyError> {
+    uuid::Uuid::parse_str(stored).map_err(|error| {
+        IdempotencyError::Database(DbErr::Type(format!(
+            "a request key's answer is not an id: {error}"
+        )))
+    })
+}
+
 /// The key's row, for an effect that writes it in its own last statement
 /// (see [`once_writing_key`]).
 #[derive(Debug)]

@@ -84,25 +84,32 @@ async fn events(
         .collect())
 }
 
+/// Which sessions a calendar shows.
+enum Which {
+    /// These (a person's own).
+    Named(Vec<String>),
+    /// Everyone's, open, closed or held, that started in the year before
+    /// this or since.
+    Since(DateTime<Utc>),
+}
+
 /// The sessions' meetings as calendar items: one per meeting (a four-meeting
 /// session is four entries, not one block from the first to the last),
-/// numbered "2/4" after the course's title: those named by `ids`, or
-/// everyone's (open, closed or held) that started in the year before
-/// `from` or since. `tentative` names the sessions the person only has a
-/// place pencilled in for.
+/// numbered "2/4" after the course's title. `tentative` names the sessions
+/// the person only has a place pencilled in for.
 async fn sessions(
     state: &AppState,
     token: &str,
-    ids: Result<Vec<String>, DateTime<Utc>>,
+    which: Which,
     tentative: &[String],
 ) -> Result<Vec<Item>, tonic::Status> {
     let caller = state.backends.as_caller(token);
     let caller = &caller;
-    let sessions = match ids {
+    let sessions = match which {
         // The person's sessions, 200 ids a call (what courses takes).
-        Ok(ids) => sessions_named(caller, ids).await?,
+        Which::Named(ids) => sessions_named(caller, ids).await?,
         // Everyone's: every open or closed session, and those held.
-        Err(from) => {
+        Which::Since(from) => {
             let request = cpb::ListSessionsRequest {
                 statuses: vec![
                     cpb::SessionStatus::Open.into(),
@@ -226,9 +233,14 @@ pub async fn show(
         .await
         .map_err(|s| PageError::status(lang, s))?;
     items.extend(
-        sessions(&state, &state.backends.public_token(), Err(from), &[])
-            .await
-            .map_err(|s| PageError::status(lang, s))?,
+        sessions(
+            &state,
+            &state.backends.public_token(),
+            Which::Since(from),
+            &[],
+        )
+        .await
+        .map_err(|s| PageError::status(lang, s))?,
     );
     items.sort_by_key(|item| item.start);
     let subscribe = match viewer.require().ok() {
@@ -466,7 +478,7 @@ async fn personal_items(
     let mut items = if ids.is_empty() {
         Vec::new()
     } else {
-        sessions(state, token, Ok(ids), &tentative).await?
+        sessions(state, token, Which::Named(ids), &tentative).await?
     };
     items.extend(events(state, token, None, Utc::now() - FEED_HISTORY).await?);
     items.sort_by_key(|item| item.start);

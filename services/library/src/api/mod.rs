@@ -182,16 +182,8 @@ impl LibraryApi {
             &request,
         );
         v.finish()?;
-        if let Some(key) = &key
-            && let Some(id) = self.store.created_before(key).await?
-        {
-            let row = self
-                .store
-                .item(id)
-                .await
-                .map_err(db_error)?
-                .ok_or_else(|| ApiError::not_found("item", id))?;
-            return self.with_files(caller, row).await;
+        if let Some(id) = self.store.created_before(key.as_ref()).await? {
+            return self.made_before(caller, id).await;
         }
         let checked = check_draft(request.draft)?;
         let now = time::now();
@@ -217,25 +209,26 @@ impl LibraryApi {
             reviewed_by: String::new(),
         };
         checked.apply(&mut row);
-        let Some(key) = key else {
-            self.store
-                .insert_item(row.clone())
-                .await
-                .map_err(db_error)?;
-            return Ok(wire_item(caller, row, Vec::new()));
-        };
-        let id = self.store.insert_item_once(row.clone(), &key).await?;
+        let id = self
+            .store
+            .insert_item_once(row.clone(), key.as_ref())
+            .await?;
         if id == row.id {
             return Ok(wire_item(caller, row, Vec::new()));
         }
-        // A repeat that raced the first: the first's item, as it is now.
-        let first = self
+        // A repeat that raced the first: the first's item.
+        self.made_before(caller, id).await
+    }
+
+    /// The item a repeated `CreateItem` made the first time, as it is now.
+    async fn made_before(&self, caller: &Caller, id: Uuid) -> Result<pb::Item, ApiError> {
+        let row = self
             .store
             .item(id)
             .await
             .map_err(db_error)?
             .ok_or_else(|| ApiError::not_found("item", id))?;
-        self.with_files(caller, first).await
+        self.with_files(caller, row).await
     }
 
     async fn list(

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use hamafza_kit::idempotency::{self, IdempotencyError, RequestKey};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -76,38 +76,30 @@ impl Store {
             .map(|_| ())
     }
 
-    /// [`Store::insert_item`] under a client's request `key`, once
-    /// ([`hamafza_kit::idempotency`]): a repeat, even one racing the first,
+    /// [`Store::insert_item`] under a client's request `key` (if any), once
+    /// ([`idempotency::create_once`]): a repeat, even one racing the first,
     /// writes nothing; answers the id of the item the first call wrote.
     pub async fn insert_item_once(
         &self,
         row: item::Model,
-        key: &RequestKey,
+        key: Option<&RequestKey>,
     ) -> std::result::Result<Uuid, IdempotencyError> {
-        let id: String = idempotency::once(&self.db, key, async |txn| {
-            let id = row.id.to_string();
+        idempotency::create_once(&self.db, key, async |txn| {
+            let id = row.id;
             item::Entity::insert(item::ActiveModel::from(row))
                 .exec_without_returning(txn)
                 .await?;
-            Ok::<_, IdempotencyError>(id)
+            Ok(id)
         })
-        .await?;
-        Ok(Uuid::parse_str(&id).map_err(|error| {
-            DbErr::Type(format!("a request key's answer is not an id: {error}"))
-        })?)
+        .await
     }
 
     /// The id of the item a `CreateItem` under `key` wrote, if one did.
     pub async fn created_before(
         &self,
-        key: &RequestKey,
+        key: Option<&RequestKey>,
     ) -> std::result::Result<Option<Uuid>, IdempotencyError> {
-        let Some(id) = idempotency::stored::<String>(&self.db, key).await? else {
-            return Ok(None);
-        };
-        Ok(Some(Uuid::parse_str(&id).map_err(|error| {
-            DbErr::Type(format!("a request key's answer is not an id: {error}"))
-        })?))
+        idempotency::created_before(&self.db, key).await
     }
 
     /// Writes every column of an existing item, if it is still in one of

@@ -19,7 +19,7 @@ use hamafza_kit::db::saturating_i32 as to_i32;
 use hamafza_kit::idempotency::{self, RequestKey};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -45,47 +45,21 @@ pub struct Store {
 }
 
 impl Store {
-    /// The id a create call under `key` made before, if it did (see
-    /// [`Store::create_once`]): read before any precondition, so that a
-    /// repeat is answered even when the world has moved on since.
+    /// The id a create call under `key` made before, if it did
+    /// ([`idempotency::created_before`]).
     pub async fn created_before(&self, key: Option<&RequestKey>) -> Result<Option<Uuid>> {
-        let Some(key) = key else {
-            return Ok(None);
-        };
-        let stored = idempotency::stored::<String>(&self.db, key).await?;
-        stored.map(|id| created_id(&id)).transpose()
+        Ok(idempotency::created_before(&self.db, key).await?)
     }
 
-    /// Runs `write` in one transaction and answers the id it created;
-    /// under a client's request `key`, at most once
-    /// ([`hamafza_kit::idempotency`]): a repeat, even one racing the first,
-    /// writes nothing and answers the first's id.
+    /// Runs `write` in one transaction and answers the id it created; under
+    /// a client's request `key`, at most once ([`idempotency::create_once`]).
     async fn create_once(
         &self,
         key: Option<&RequestKey>,
         write: impl AsyncFnOnce(&DatabaseTransaction) -> Result<Uuid>,
     ) -> Result<Uuid> {
-        let Some(key) = key else {
-            let txn = self.db.begin().await?;
-            let id = write(&txn).await?;
-            txn.commit().await?;
-            return Ok(id);
-        };
-        let id: String = idempotency::once(&self.db, key, async |txn| {
-            write(txn).await.map(|id| id.to_string())
-        })
-        .await?;
-        created_id(&id)
+        idempotency::create_once(&self.db, key, write).await
     }
-}
-
-/// A created id as a request key's answer keeps it.
-fn created_id(stored: &str) -> Result<Uuid> {
-    Uuid::parse_str(stored).map_err(|error| {
-        CoursesError::Idempotency(idempotency::IdempotencyError::Database(DbErr::Type(
-            format!("a request key's answer is not an id: {error}"),
-        )))
-    })
 }
 
 /// Rows whose stored search key holds the query's key (see
