@@ -238,9 +238,12 @@ async fn event_participation_checks_the_role_before_the_fields() {
 async fn a_create_call_repeated_under_its_request_id_creates_once() {
     let server = TestServer::start().await;
     let course = server.create_course("PR-777").await;
+    // The details are made once: their times are read from the clock, and a
+    // repeat a second later must still be the same request.
+    let (twenty, thirty) = (session_details(20), session_details(30));
     let request = |request_id: &str, capacity: u32| pb::CreateSessionRequest {
         course_id: course.id.clone(),
-        details: Some(session_details(capacity)),
+        details: Some(if capacity == 20 { &twenty } else { &thirty }.clone()),
         request_id: request_id.to_owned(),
     };
     let create = |request: pb::CreateSessionRequest| {
@@ -290,13 +293,14 @@ async fn a_create_call_repeated_under_its_request_id_creates_once() {
     assert_ne!(plain.into_inner().session.unwrap().id, first.id);
 
     // An event likewise.
+    let (start, end) = (timestamp(240), timestamp(300));
     let event = |request_id: &str| pb::CreateEventRequest {
         details: Some(pb::EventDetails {
             kind: pb::EventKind::Exhibition.into(),
             title: Some(text("نمایشگاه معدن", "Mining exhibition")),
             description: None,
-            start_time: Some(timestamp(240)),
-            end_time: Some(timestamp(300)),
+            start_time: Some(start.clone()),
+            end_time: Some(end.clone()),
             place: Some(text("تهران", "Tehran")),
             organizer_organization_id: "imidro".to_owned(),
             participating_organization_ids: vec!["msc".to_owned()],
