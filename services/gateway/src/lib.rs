@@ -171,6 +171,10 @@ impl Service for GatewayService {
                         "{}/signin/callback",
                         config.credentials.public_base_url.trim_end_matches('/')
                     ),
+                    post_logout_redirect_url: format!(
+                        "{}/",
+                        config.credentials.public_base_url.trim_end_matches('/')
+                    ),
                 })
             }
             None => None,

@@ -17,10 +17,11 @@
 
 use std::time::Duration;
 
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdToken};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, LanguageTag, LogoutRequest,
+    Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl,
+    ProviderMetadataWithLogout, RedirectUrl, Scope, TokenResponse,
 };
 
 /// The identity provider's settings.
@@ -34,6 +35,10 @@ pub struct OidcSettings {
     pub client_secret: String,
     /// Where the provider sends the browser back: `<public base>/signin/callback`.
     pub redirect_url: String,
+    /// Where the provider sends the browser after signing it out there:
+    /// `<public base>/` (registered with the provider as a post-logout
+    /// redirect URI).
+    pub post_logout_redirect_url: String,
 }
 
 /// How long a browser may take at the provider: the binding cookie's age.
@@ -106,12 +111,13 @@ impl Oidc {
         Self { settings, http }
     }
 
-    /// The provider's metadata and keys, discovered afresh: sign-ins are
-    /// rare, and a provider that rotated its keys is followed at once.
-    async fn discover(&self) -> Result<CoreProviderMetadata, OidcError> {
+    /// The provider's metadata (its end-session endpoint among them) and
+    /// keys, discovered afresh: sign-ins are rare, and a provider that
+    /// rotated its keys is followed at once.
+    async fn discover(&self) -> Result<ProviderMetadataWithLogout, OidcError> {
         let issuer = IssuerUrl::new(self.settings.issuer.clone())
             .map_err(|e| OidcError::Provider(format!("issuer URL: {e}")))?;
-        CoreProviderMetadata::discover_async(issuer, &self.http)
+        ProviderMetadataWithLogout::discover_async(issuer, &self.http)
             .await
             .map_err(|e| OidcError::Provider(format!("discovery: {e}")))
     }
@@ -201,5 +207,34 @@ impl Oidc {
             id_token: id_token.to_string(),
             email,
         })
+    }
+
+    /// Where to send a browser signing out of a session begun at the
+    /// provider, so that it is signed out there too (OpenID Connect
+    /// RP-Initiated Logout): the provider's end-session endpoint, with the
+    /// session's ID token as the hint, this client, the way back to the home
+    /// page and the viewer's language (`lang`). `None` when the provider
+    /// publishes no end-session endpoint.
+    pub async fn sign_out_url(
+        &self,
+        id_token: &str,
+        lang: &str,
+    ) -> Result<Option<String>, OidcError> {
+        let metadata = self.discover().await?;
+        let Some(endpoint) = metadata.additional_metadata().end_session_endpoint.clone() else {
+            return Ok(None);
+        };
+        let back = PostLogoutRedirectUrl::new(self.settings.post_logout_redirect_url.clone())
+            .map_err(|e| OidcError::Provider(format!("post-logout redirect URL: {e}")))?;
+        let mut request = LogoutRequest::from(endpoint)
+            .set_client_id(self.client_id())
+            .set_post_logout_redirect_uri(back)
+            .add_ui_locale(LanguageTag::new(lang.to_owned()));
+        // The hint is what the provider issued; one that no longer parses
+        // (it never should) still signs out, the provider asking whom.
+        if let Ok(id_token) = id_token.parse::<CoreIdToken>() {
+            request = request.set_id_token_hint(&id_token);
+        }
+        Ok(Some(request.http_get_url().to_string()))
     }
 }

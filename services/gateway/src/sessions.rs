@@ -35,6 +35,9 @@ const MAX_LIMITER_KEYS: usize = 100_000;
 /// What a session record holds, under these keys.
 const TOKEN_KEY: &str = "token";
 const CSRF_KEY: &str = "csrf";
+/// The identity provider's ID token, for a session begun there (its sign-out
+/// names it to the provider).
+const ID_TOKEN_KEY: &str = "id_token";
 
 /// One signed-in browser.
 #[derive(Debug, Clone)]
@@ -90,9 +93,14 @@ impl Sessions {
         self.ttl
     }
 
-    /// Starts a session for the holder of `token`; returns its id, the
+    /// Starts a session for the holder of `token` (with the identity
+    /// provider's `id_token` when it was begun there); returns its id, the
     /// cookie's value.
-    pub async fn create(&self, token: String) -> Result<String, ApiError> {
+    pub async fn create(
+        &self,
+        token: String,
+        id_token: Option<String>,
+    ) -> Result<String, ApiError> {
         let expiry_date = time::OffsetDateTime::now_utc()
             + time::Duration::try_from(self.ttl).unwrap_or(time::Duration::HOUR);
         let mut record = Record {
@@ -105,6 +113,10 @@ impl Sessions {
                 ),
             ]
             .into_iter()
+            .chain(
+                id_token
+                    .map(|id_token| (ID_TOKEN_KEY.to_owned(), serde_json::Value::String(id_token))),
+            )
             .collect(),
             expiry_date,
         };
@@ -144,6 +156,24 @@ impl Sessions {
             Ok(id) => self.store.delete(&id).await.map_err(unavailable),
             Err(_) => Ok(()),
         }
+    }
+
+    /// Ends a session, whether or not its token still verifies, and answers
+    /// the identity provider's ID token it was begun with, if any (so that
+    /// the browser can be signed out there too).
+    pub async fn end(&self, id: &str) -> Result<Option<String>, ApiError> {
+        let Ok(id) = id.parse::<Id>() else {
+            return Ok(None);
+        };
+        let id_token = match self.store.load(&id).await.map_err(unavailable)? {
+            Some(record) => match record.data.get(ID_TOKEN_KEY) {
+                Some(serde_json::Value::String(id_token)) => Some(id_token.clone()),
+                _ => None,
+            },
+            None => None,
+        };
+        self.store.delete(&id).await.map_err(unavailable)?;
+        Ok(id_token)
     }
 
     /// Deletes expired sessions every `period` until `shutdown`; a failed

@@ -274,6 +274,68 @@ async fn signing_in_through_a_certified_provider_with_pkce_and_nonce() {
         browser.client.get(&callback).send().await.unwrap().status(),
         reqwest::StatusCode::SEE_OTHER
     );
+
+    // Signing out ends the session at the provider too (RP-initiated
+    // logout): the next person at this browser is asked who they are.
+    let (_, page) = browser.text("/me/learning").await;
+    let out = browser
+        .post("/signout", &[("csrf", &hidden(&page, "csrf"))])
+        .await;
+    assert_eq!(out.status(), reqwest::StatusCode::SEE_OTHER);
+    let end = location(&out);
+    assert!(end.starts_with(&format!("{issuer}/session/end?")), "{end}");
+    for parameter in [
+        "id_token_hint=",
+        "client_id=hamafza-web",
+        "post_logout_redirect_uri=",
+        "ui_locales=fa",
+    ] {
+        assert!(end.contains(parameter), "{parameter} in {end}");
+    }
+    let (status, _) = browser.text("/me/learning").await;
+    assert_ne!(status, reqwest::StatusCode::OK, "signed out here at once");
+    let back = signed_out_at_the_provider(&browser, end).await;
+    assert_eq!(back, format!("{}/", stack.base));
+    let again = location(&browser.get("/signin/oidc").await);
+    assert!(
+        asks_who(&browser, again).await,
+        "the provider asks for a login again"
+    );
+}
+
+/// Confirms the sign-out on the provider's page, as a person would, and
+/// returns where the provider sends the browser afterwards.
+async fn signed_out_at_the_provider(browser: &Browser, end: String) -> String {
+    let page = browser.client.get(&end).send().await.unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    let page = page.text().await.unwrap();
+    let action = resolve(&end, &attribute(&page, "action").expect("a logout form"));
+    let confirmed = browser
+        .client
+        .post(&action)
+        .form(&[("xsrf", hidden(&page, "xsrf").as_str()), ("logout", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert!(confirmed.status().is_redirection(), "{confirmed:?}");
+    resolve(&action, &location(&confirmed))
+}
+
+/// Follows the provider's redirects from `url` and says whether it shows a
+/// login form (rather than sending the browser straight back signed in).
+async fn asks_who(browser: &Browser, mut url: String) -> bool {
+    for _ in 0..12 {
+        if url.contains("/signin/callback") {
+            return false;
+        }
+        let response = browser.client.get(&url).send().await.unwrap();
+        if response.status().is_redirection() {
+            url = resolve(&url, &location(&response));
+            continue;
+        }
+        return response.text().await.unwrap().contains("name=\"login\"");
+    }
+    false
 }
 
 #[tokio::test]

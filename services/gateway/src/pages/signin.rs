@@ -227,7 +227,7 @@ pub async fn dev(
     .await;
     let id = state
         .sessions
-        .create(token.clone())
+        .create(token.clone(), None)
         .await
         .map_err(|e| PageError::api(lang, e))?;
     tracing::info!(subject = person.subject, "signed in (development)");
@@ -270,7 +270,10 @@ pub struct SignOut {
 
 /// `POST /signout`. A session that has already run out is signed out too
 /// (its form's CSRF token went with it, and signing out of nothing needs no
-/// guard): its cookie is cleared and whatever is left of it removed.
+/// guard): its cookie is cleared and whatever is left of it removed. A
+/// session begun at the identity provider goes on to the provider's
+/// end-session endpoint (RP-initiated logout), which sends the browser back
+/// to the home page.
 pub async fn sign_out(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -291,14 +294,30 @@ pub async fn sign_out(
                 .map(str::to_owned)
         }
     };
-    if let Some(id) = &id {
-        state
+    let id_token = match &id {
+        Some(id) => state
             .sessions
-            .remove(id)
+            .end(id)
             .await
-            .map_err(|e| PageError::api(viewer.lang, e))?;
-    }
-    let mut response = Redirect::to("/").into_response();
+            .map_err(|e| PageError::api(viewer.lang, e))?,
+        None => None,
+    };
+    // A session begun at the identity provider is ended there too, or the
+    // next person at this browser would be let in as this one by the
+    // provider's own session.
+    let at_provider = match (state.oidc.as_ref(), id_token) {
+        (Some(oidc), Some(id_token)) => {
+            match oidc.sign_out_url(&id_token, viewer.lang.code()).await {
+                Ok(url) => url,
+                Err(error) => {
+                    tracing::warn!(%error, "could not sign out at the identity provider");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let mut response = Redirect::to(at_provider.as_deref().unwrap_or("/")).into_response();
     if let Ok(value) = cookie(
         SESSION_COOKIE,
         "",
@@ -440,7 +459,7 @@ pub async fn oidc_callback(
     end_earlier_session(&state, &viewer).await?;
     let id = state
         .sessions
-        .create(tokens.access_token)
+        .create(tokens.access_token, Some(tokens.id_token))
         .await
         .map_err(|e| PageError::api(lang, e))?;
     let mut response = Redirect::to(next.target()).into_response();

@@ -6,7 +6,9 @@
 // claims the services need) and client-credentials tokens for the services'
 // own identity.
 //
-// Environment: PORT, REDIRECT_URI (the gateway's /signin/callback).
+// Environment: PORT, REDIRECT_URI (the gateway's /signin/callback); the
+// gateway's home page beside it is where a sign-out at the provider returns
+// (RP-initiated logout, on by default).
 // Prints `ready <issuer>` on stdout once it listens.
 import { generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
@@ -14,6 +16,7 @@ import Provider from 'oidc-provider';
 const port = Number(process.env.PORT);
 const issuer = `http://127.0.0.1:${port}`;
 const redirectUri = process.env.REDIRECT_URI;
+const postLogoutRedirectUri = new URL('/', redirectUri).href;
 
 // The people this provider knows, as the holding's directory would.
 const people = {
@@ -29,6 +32,7 @@ const provider = new Provider(issuer, {
       client_id: 'hamafza-web',
       client_secret: 's3cret',
       redirect_uris: [redirectUri],
+      post_logout_redirect_uris: [postLogoutRedirectUri],
       grant_types: ['authorization_code'],
       response_types: ['code'],
       id_token_signed_response_alg: 'EdDSA',
