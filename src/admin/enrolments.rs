@@ -537,6 +537,8 @@ pub async fn run(context: &Context, command: EnrolmentCommand) -> Outcome {
                         .unwrap_or_default(),
                 ]);
             }
+            // meetings_attended and score
+            table.numbers([7, 8]);
             write_sheet(context, Sheet::Table(&table), out.as_deref())
         }
     }

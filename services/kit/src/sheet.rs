@@ -5,8 +5,13 @@
 //! right) and every cell goes through [`spreadsheet_safe`] (a cell starting
 //! with `=`, `+`, `-`, `@` is never taken for a formula); .xlsx cells are
 //! written as strings, which a spreadsheet never evaluates, on a
-//! right-to-left sheet when the table is Persian. Dates are the caller's
-//! text (Jalali in Persian): Excel has no portable Solar Hijri date cell.
+//! right-to-left sheet when the table is Persian, except in the columns the
+//! caller marks as numbers ([`Table::numbers`]): there a cell that reads as
+//! a number (in Persian or Latin digits, grouped or not, a decimal, a
+//! percentage) is a number cell, shown as it was (the same decimals,
+//! grouping and percent sign), so that a spreadsheet sums and sorts it.
+//! Dates are the caller's text (Jalali in Persian): Excel has no portable
+//! Solar Hijri date cell.
 //!
 //! Reading: [`read`] takes either format (an .xlsx is recognised by its zip
 //! signature), its first sheet, trimmed cells, blank rows skipped, with
@@ -23,6 +28,8 @@ pub struct Table {
     pub headers: Vec<String>,
     /// Data rows; each as long as `headers` or shorter.
     pub rows: Vec<Vec<String>>,
+    /// The columns holding numbers (see [`Table::numbers`]).
+    numbers: std::collections::BTreeSet<usize>,
 }
 
 impl Table {
@@ -31,7 +38,15 @@ impl Table {
         Self {
             headers: headers.into_iter().map(Into::into).collect(),
             rows: Vec::new(),
+            numbers: std::collections::BTreeSet::new(),
         }
+    }
+
+    /// Marks `columns` (positions) as holding numbers: in a workbook each
+    /// of their cells that reads as a number is a number cell; one that
+    /// does not ("—", a note) stays text. CSV is unchanged.
+    pub fn numbers(&mut self, columns: impl IntoIterator<Item = usize>) {
+        self.numbers.extend(columns);
     }
 
     /// Adds a row.
@@ -181,7 +196,17 @@ pub fn to_xlsx(table: &Table, right_to_left: bool) -> Result<Vec<u8>, SheetError
             max_rows: u32::MAX as usize,
         })?;
         for (col, value) in row.iter().enumerate() {
-            if !value.is_empty() {
+            let number = table
+                .numbers
+                .contains(&col)
+                .then(|| number_of(value))
+                .flatten();
+            if let Some((number, shown)) = number {
+                let shown = CellFormat::new().set_num_format(shown);
+                sheet
+                    .write_number_with_format(line, column(col)?, number, &shown)
+                    .map_err(error)?;
+            } else if !value.is_empty() {
                 sheet
                     .write_string(line, column(col)?, value)
                     .map_err(error)?;
@@ -199,6 +224,77 @@ pub fn to_xlsx(table: &Table, right_to_left: bool) -> Result<Vec<u8>, SheetError
     }
     sheet.set_freeze_panes(1, 0).map_err(error)?;
     workbook.save_to_buffer().map_err(error)
+}
+
+/// A cell's text as a number and the spreadsheet number format that shows
+/// it as it was: Persian (۰–۹) or Arabic-Indic digits read as Latin, `٫` or
+/// `.` before decimals, `٬` or `,` grouping thousands (in groups of three
+/// only), a leading minus, a trailing `٪` or `%` (the number is then a
+/// fraction, shown as a percentage). `None` for anything else, and for a
+/// leading zero (`007` is a code, not seven).
+fn number_of(text: &str) -> Option<(f64, String)> {
+    let latin: String = text
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '۰'..='۹' => char::from(b'0' + (u32::from(c) - u32::from('۰')) as u8),
+            '٠'..='٩' => char::from(b'0' + (u32::from(c) - u32::from('٠')) as u8),
+            '٫' => '.',
+            '٬' => ',',
+            '٪' => '%',
+            '−' => '-',
+            c => c,
+        })
+        .collect();
+    let (unsigned, negative) = match latin.strip_prefix('-') {
+        Some(rest) => (rest, true),
+        None => (latin.as_str(), false),
+    };
+    let (unsigned, percent) = match unsigned.strip_suffix('%') {
+        Some(rest) => (rest, true),
+        None => (unsigned, false),
+    };
+    let (whole, decimals) = match unsigned.split_once('.') {
+        Some((whole, decimals)) => (whole, Some(decimals)),
+        None => (unsigned, None),
+    };
+    let groups: Vec<&str> = whole.split(',').collect();
+    let grouped = groups.len() > 1;
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let whole_fits = groups.iter().enumerate().all(|(i, group)| {
+        digits(group)
+            && (!grouped
+                || (if i == 0 {
+                    group.len() <= 3
+                } else {
+                    group.len() == 3
+                }))
+    });
+    let first = groups.first().copied().unwrap_or_default();
+    if !whole_fits || (first.len() > 1 && first.starts_with('0')) {
+        return None;
+    }
+    if decimals.is_some_and(|d| !digits(d)) {
+        return None;
+    }
+    let plain = format!("{}.{}", groups.concat(), decimals.unwrap_or("0"));
+    let mut number: f64 = plain.parse().ok()?;
+    if !number.is_finite() || plain.len() > 17 {
+        return None;
+    }
+    if negative {
+        number = -number;
+    }
+    let mut shown = if grouped { "#,##0" } else { "0" }.to_owned();
+    if let Some(decimals) = decimals {
+        shown.push('.');
+        shown.push_str(&"0".repeat(decimals.len()));
+    }
+    if percent {
+        number /= 100.0;
+        shown.push('%');
+    }
+    Some((number, shown))
 }
 
 fn column(index: usize) -> Result<u16, SheetError> {
@@ -227,7 +323,11 @@ pub fn read(bytes: &[u8], limits: Limits) -> Result<Table, SheetError> {
             max_rows: limits.max_rows,
         });
     }
-    Ok(Table { headers, rows })
+    Ok(Table {
+        headers,
+        rows,
+        ..Table::default()
+    })
 }
 
 fn read_csv(bytes: &[u8], limits: Limits) -> Result<Vec<Vec<String>>, SheetError> {
@@ -345,6 +445,48 @@ mod tests {
             read(b"PK\x03\x04 not really a zip", Limits::default()),
             Err(SheetError::Unreadable(_))
         ));
+    }
+
+    #[test]
+    fn number_columns_are_number_cells_shown_as_they_were() {
+        assert_eq!(number_of("۱۲٬۳۴۵"), Some((12_345.0, "#,##0".to_owned())));
+        assert_eq!(number_of("12,345"), Some((12_345.0, "#,##0".to_owned())));
+        assert_eq!(number_of("۸۵٪"), Some((0.85, "0%".to_owned())));
+        assert_eq!(number_of("۴٫۵"), Some((4.5, "0.0".to_owned())));
+        assert_eq!(number_of("-3.25"), Some((-3.25, "0.00".to_owned())));
+        assert_eq!(number_of("0"), Some((0.0, "0".to_owned())));
+        for not_a_number in [
+            "—",
+            "",
+            "007",
+            "1,23",
+            "12,3456",
+            "1.2.3",
+            "۱۲ نفر",
+            "1e5",
+            "-",
+            "%",
+        ] {
+            assert_eq!(number_of(not_a_number), None, "{not_a_number}");
+        }
+
+        let mut table = Table::new(["سازمان", "آموزش‌دیدگان", "نرخ تکمیل", "کد"]);
+        table.push(["فولاد", "۱٬۲۳۴", "۸۵٪", "007"]);
+        table.push(["مس", "—", "۱۲٫۵٪", "42"]);
+        table.numbers([1, 2]);
+        let bytes = to_xlsx(&table, true).unwrap();
+        use calamine::{Data, Reader, Xlsx};
+        let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+        let range = workbook.worksheet_range_at(0).unwrap().unwrap();
+        let cell = |row: u32, col: u32| range.get_value((row, col)).cloned();
+        assert_eq!(cell(1, 1), Some(Data::Float(1234.0)));
+        assert_eq!(cell(1, 2), Some(Data::Float(0.85)));
+        assert_eq!(cell(2, 2), Some(Data::Float(0.125)));
+        // Text where it is no number, and in the columns not marked.
+        assert_eq!(cell(2, 1), Some(Data::String("—".to_owned())));
+        assert_eq!(cell(1, 3), Some(Data::String("007".to_owned())));
+        assert_eq!(cell(2, 3), Some(Data::String("42".to_owned())));
+        assert_eq!(cell(1, 0), Some(Data::String("فولاد".to_owned())));
     }
 
     #[test]

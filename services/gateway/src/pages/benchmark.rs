@@ -365,6 +365,8 @@ pub async fn show(
         .collect();
     super::library::stats::add_columns(&state, &web.token, lang, &mut table, &companies).await;
     if let Some(format) = Format::parse(&query.format) {
+        // Every column after the company's name is a measure.
+        table.numbers(1..table.headers.len());
         let suffix = period.map_or_else(
             || "all".to_owned(),
             |p| match p.quarter {
