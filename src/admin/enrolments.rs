@@ -650,7 +650,7 @@ pub async fn outbox(context: &Context, command: OutboxCommand) -> Outcome {
                 ("در انتظار", "pending"),
                 ("قدیمی‌ترین", "oldest pending"),
                 ("تلاش‌ها", "attempts"),
-                ("تحویل‌شده", "delivered"),
+                ("تحویل‌شدهٔ اخیر", "delivered lately"),
                 ("آخرین تحویل", "last delivery"),
                 ("آخرین خطا", "last error"),
                 ("زمان خطا", "error time"),

@@ -36,6 +36,7 @@ pub struct CertificationService {
     courses: CoursesClient,
     grpc: GrpcConfig,
     credentials: CredentialsConfig,
+    workers: hamafza_kit::config::WorkersConfig,
 }
 
 impl Service for CertificationService {
@@ -67,13 +68,15 @@ impl Service for CertificationService {
             courses,
             grpc: config.grpc.clone(),
             credentials: config.credentials.clone(),
+            workers: config.workers.clone(),
         })
     }
 
     async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> Result<(), ServeError> {
+        let purge = tokio::spawn(self.store.clone().purge(self.workers, shutdown.clone()));
         let api = CertificationApi::new(self.store, self.courses, self.keys, self.credentials);
         let limit = self.grpc.max_message_bytes;
-        GrpcServer::new(&self.grpc)
+        let served = GrpcServer::new(&self.grpc)
             .add_service(InterceptedService::new(
                 CertificationServiceServer::new(api)
                     .max_decoding_message_size(limit)
@@ -81,6 +84,8 @@ impl Service for CertificationService {
                 AuthInterceptor::new(self.verifier),
             ))
             .serve(listener, shutdown)
-            .await
+            .await;
+        purge.abort();
+        served
     }
 }

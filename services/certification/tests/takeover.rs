@@ -58,3 +58,12 @@ async fn rows_held_by_a_dead_dispatcher_are_delivered_within_seconds() {
     );
     assert_eq!(stack.certificates_of(&completion).await.len(), 1);
 }
+
+#[tokio::test]
+async fn request_ids_past_their_time_are_purged() {
+    let gone = hamafza_kit::testing::run_purges::<hamafza_certification::Migrator>(|db| {
+        hamafza_certification::Store::new(db).purges(&hamafza_kit::config::WorkersConfig::default())
+    })
+    .await;
+    assert_eq!(gone, 1, "the old request id, and nothing else");
+}

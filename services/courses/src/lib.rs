@@ -44,6 +44,7 @@ pub struct CoursesService {
     notifier: Notifier,
     grpc: GrpcConfig,
     required_approvals: u32,
+    workers: hamafza_kit::config::WorkersConfig,
 }
 
 impl CoursesService {
@@ -89,6 +90,7 @@ impl Service for CoursesService {
             verifier: Arc::clone(&shared.verifier),
             grpc: config.grpc.clone(),
             required_approvals: config.council.required_approvals,
+            workers: config.workers.clone(),
         })
     }
 
@@ -97,6 +99,7 @@ impl Service for CoursesService {
             self.notifier
                 .run(self.store.notify_outbox(), shutdown.clone()),
         );
+        let purge = tokio::spawn(self.store.clone().purge(self.workers, shutdown.clone()));
         let api = CoursesApi::new(self.store, self.required_approvals);
         let auth = AuthInterceptor::new(self.verifier);
         let limit = self.grpc.max_message_bytes;
@@ -139,6 +142,7 @@ impl Service for CoursesService {
             .serve(listener, shutdown)
             .await;
         notifier.abort();
+        purge.abort();
         served
     }
 }

@@ -319,3 +319,12 @@ async fn a_create_call_repeated_under_its_request_id_creates_once() {
     }
     assert_eq!(ids[0], ids[1]);
 }
+
+#[tokio::test]
+async fn request_ids_past_their_time_are_purged() {
+    let gone = hamafza_kit::testing::run_purges::<hamafza_courses::Migrator>(|db| {
+        hamafza_courses::Store::new(db).purges(&hamafza_kit::config::WorkersConfig::default())
+    })
+    .await;
+    assert_eq!(gone, 1, "the old request id, and nothing else");
+}

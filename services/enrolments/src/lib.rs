@@ -119,6 +119,11 @@ impl Service for EnrolmentsService {
             shutdown.clone(),
         ));
         let rollups = tokio::spawn(rollups::run(self.store.clone(), shutdown.clone()));
+        let purge = tokio::spawn(
+            self.store
+                .clone()
+                .purge(self.workers.clone(), shutdown.clone()),
+        );
         let reconciler = tokio::spawn(reconcile::run(
             self.store,
             self.courses,
@@ -153,6 +158,7 @@ impl Service for EnrolmentsService {
         reconciler.abort();
         directory.abort();
         rollups.abort();
+        purge.abort();
         served
     }
 }

@@ -217,3 +217,12 @@ async fn an_enrolment_that_exists_is_refused_and_changes_nothing() {
     let seats = store.seats(session.session_id).await.unwrap().unwrap();
     assert_eq!(seats.taken, 1);
 }
+
+#[tokio::test]
+async fn request_ids_past_their_time_are_purged() {
+    let gone = hamafza_kit::testing::run_purges::<hamafza_enrolments::Migrator>(|db| {
+        hamafza_enrolments::Store::new(db).purges(&hamafza_kit::config::WorkersConfig::default())
+    })
+    .await;
+    assert_eq!(gone, 1, "the old request id, and nothing else");
+}

@@ -19,6 +19,7 @@ pub mod page;
 pub mod peers;
 pub mod recent;
 pub mod replies;
+pub mod retention;
 pub mod service;
 pub mod sheet;
 pub mod shutdown;
@@ -27,7 +28,7 @@ pub mod text;
 pub mod time;
 pub mod update;
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use error::{ApiError, ErrorCode, FieldViolation, Violations};

@@ -92,6 +92,49 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Runs each of a service's purges (`purges_of` its store on a fresh
+/// database migrated by `M`) with one request id old enough to go, and
+/// answers how many rows went in all: a purge naming a table or column that
+/// the schema lacks fails here, not in a running service's log.
+pub async fn run_purges<M: sea_orm_migration::MigratorTrait>(
+    purges_of: impl FnOnce(sea_orm::DatabaseConnection) -> Vec<crate::retention::Purge>,
+) -> u64 {
+    use sea_orm::{ActiveModelTrait, Set};
+    let database = TestDatabase::create().await;
+    let db = crate::db::connect_and_migrate::<M>(&database.url)
+        .await
+        .expect("a migrated test database");
+    let now = chrono::Utc::now();
+    let purges = purges_of(db.clone());
+    let after = purges
+        .iter()
+        .map(|purge| purge.after)
+        .max()
+        .unwrap_or_default();
+    if purges.iter().any(|purge| purge.table == "idempotency_keys") {
+        crate::idempotency::key::ActiveModel {
+            caller_subject: Set("someone".to_owned()),
+            request_id: Set("long-ago".to_owned()),
+            request_hash: Set(vec![0]),
+            response: Set(vec![]),
+            created_at: Set(
+                now - chrono::Duration::from_std(after).expect("a retention in range") * 2
+            ),
+        }
+        .insert(&db)
+        .await
+        .expect("an old request id");
+    }
+    let mut gone = 0;
+    for purge in &purges {
+        gone += purge
+            .all(&db, now)
+            .await
+            .unwrap_or_else(|error| panic!("purging {}: {error}", purge.table));
+    }
+    gone
+}
+
 /// A fresh database migrated by `M`, a connection to it, and the count of
 /// the statements that connection sends from now on (its clones share the
 /// count), e.g. to show how many round trips an operation takes.

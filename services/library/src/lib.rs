@@ -44,6 +44,7 @@ pub struct LibraryService {
     courses: CoursesClient,
     max_file_bytes: usize,
     grpc: GrpcConfig,
+    workers: hamafza_kit::config::WorkersConfig,
 }
 
 impl LibraryService {
@@ -82,14 +83,16 @@ impl Service for LibraryService {
             courses,
             max_file_bytes: config.library_store.max_file_bytes,
             grpc: config.grpc.clone(),
+            workers: config.workers.clone(),
         })
     }
 
     async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> Result<(), ServeError> {
+        let purge = tokio::spawn(self.store.clone().purge(self.workers, shutdown.clone()));
         let api = LibraryApi::new(self.store, self.files, self.courses, self.max_file_bytes);
         let limit = self.grpc.max_message_bytes;
         let upload = limit.max(self.max_file_bytes.saturating_add(UPLOAD_SLACK));
-        GrpcServer::new(&self.grpc)
+        let served = GrpcServer::new(&self.grpc)
             .add_service(InterceptedService::new(
                 LibraryServiceServer::new(api)
                     .max_decoding_message_size(upload)
@@ -97,6 +100,8 @@ impl Service for LibraryService {
                 AuthInterceptor::new(self.verifier),
             ))
             .serve(listener, shutdown)
-            .await
+            .await;
+        purge.abort();
+        served
     }
 }

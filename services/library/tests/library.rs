@@ -729,3 +729,12 @@ async fn files_live_in_a_real_s3_server() {
         tiny_pdf("Hamafza case study")
     );
 }
+
+#[tokio::test]
+async fn request_ids_past_their_time_are_purged() {
+    let gone = hamafza_kit::testing::run_purges::<hamafza_library::Migrator>(|db| {
+        hamafza_library::Store::new(db).purges(&hamafza_kit::config::WorkersConfig::default())
+    })
+    .await;
+    assert_eq!(gone, 1, "the old request id, and nothing else");
+}

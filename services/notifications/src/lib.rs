@@ -125,6 +125,11 @@ impl Service for NotificationsService {
     }
 
     async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> Result<(), ServeError> {
+        let purge = tokio::spawn(
+            self.store
+                .clone()
+                .purge(self.courier.workers.clone(), shutdown.clone()),
+        );
         let api = NotificationsApi::new(
             self.store,
             self.courses,
@@ -149,6 +154,7 @@ impl Service for NotificationsService {
             .await;
         worker.abort();
         reminders.abort();
+        purge.abort();
         served
     }
 }

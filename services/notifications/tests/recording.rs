@@ -258,3 +258,95 @@ async fn an_events_notifications_are_found_by_index() {
         "{plan}"
     );
 }
+
+#[tokio::test]
+async fn emails_sent_and_claims_long_past_are_deleted_and_nothing_else() {
+    let (_database, store, db, _) = store().await;
+    let backend = db.get_database_backend();
+    let now = Utc::now();
+    let ago = |days: i64| now - chrono::Duration::days(days);
+    // Five emails: (state, days old) and whether it stays.
+    let emails = [
+        ("sent", 40, false),
+        ("no_address", 40, false),
+        ("sent", 10, true),
+        // Parked: kept three times as long, for someone to look into.
+        ("parked", 40, true),
+        ("parked", 100, false),
+        // Never given up on: kept whatever its age.
+        ("pending", 200, true),
+    ];
+    let event = Uuid::now_v7();
+    let drafts: Vec<Draft> = (0..emails.len())
+        .map(|n| draft(event, &format!("trainee-{n}"), Some("someone@msc.example")))
+        .collect();
+    let ids: Vec<Uuid> = drafts.iter().map(|d| d.notification.id).collect();
+    store.record(event, drafts).await.unwrap();
+    for (id, (state, days, _)) in ids.iter().zip(emails) {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "UPDATE deliveries SET state = $1, created_at = $2 WHERE notification_id = $3",
+            [state.into(), ago(days).into(), (*id).into()],
+        ))
+        .await
+        .unwrap();
+    }
+    // Reminder claims of 40 and 1 days ago; expiry notice claims of 40 days
+    // (kept: 90 at least) and 100.
+    for (session, days) in [(Uuid::now_v7(), 40), (Uuid::now_v7(), 1)] {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "INSERT INTO reminders (session_id, sent_at) VALUES ($1, $2)",
+            [session.into(), ago(days).into()],
+        ))
+        .await
+        .unwrap();
+    }
+    let certificate = Uuid::now_v7();
+    for (threshold, days) in [(60, 100), (14, 40)] {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "INSERT INTO expiry_notices (certificate_id, threshold_days, sent_at) \
+             VALUES ($1, $2, $3)",
+            [certificate.into(), threshold.into(), ago(days).into()],
+        ))
+        .await
+        .unwrap();
+    }
+
+    let workers = hamafza_kit::config::WorkersConfig::default();
+    assert_eq!(workers.retention_days, 30);
+    let mut gone = 0;
+    for purge in store.purges(&workers) {
+        gone += purge.all(&db, now).await.unwrap();
+    }
+    assert_eq!(gone, 3 + 1 + 1);
+    for (id, (state, days, stays)) in ids.iter().zip(emails) {
+        let left = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT count(*) FROM deliveries WHERE notification_id = $1",
+                [(*id).into()],
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap();
+        assert_eq!(left == 1, stays, "{state} {days} days old");
+    }
+    assert_eq!(scalar(&db, "SELECT count(*) FROM reminders").await, 1);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT CAST(threshold_days AS BIGINT) FROM expiry_notices"
+        )
+        .await,
+        14
+    );
+    // The in-app notices are the people's own: all stay.
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM notifications").await,
+        emails.len() as i64
+    );
+}

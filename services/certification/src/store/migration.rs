@@ -9,6 +9,7 @@ hamafza_kit::migrator! {
     pub struct Migrator in "certification_migrations" [
         InitialSchema,
         CertificateDocuments,
+        hamafza_kit::retention::RequestIdsByAge,
     ]
 }
 

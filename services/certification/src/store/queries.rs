@@ -146,6 +146,27 @@ impl Store {
         Self { db }
     }
 
+    /// Deletes the request ids older than `workers.retention_days`, until
+    /// `shutdown`.
+    pub async fn purge(
+        self,
+        workers: hamafza_kit::config::WorkersConfig,
+        shutdown: hamafza_kit::shutdown::Shutdown,
+    ) {
+        let purges = self.purges(&workers);
+        hamafza_kit::retention::run(self.db, purges, &workers, shutdown).await;
+    }
+
+    /// What [`Store::purge`] deletes, each on its own.
+    pub fn purges(
+        &self,
+        workers: &hamafza_kit::config::WorkersConfig,
+    ) -> Vec<hamafza_kit::retention::Purge> {
+        use hamafza_kit::retention::Purge;
+        let after = workers.retention();
+        vec![Purge::request_ids(after)]
+    }
+
     /// The connection.
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db

@@ -38,6 +38,7 @@ hamafza_kit::migrator! {
         PeopleChanges,
         VotesByVoter,
         RequestKeys,
+        hamafza_kit::retention::RequestIdsByAge,
     ]
 }
 

@@ -26,6 +26,7 @@ hamafza_kit::migrator! {
         benchmark_rollups::BenchmarkRollups,
         people_trained::PeopleTrained,
         people_trained_spans::PeopleTrainedSpans,
+        hamafza_kit::retention::RequestIdsByAge,
     ]
 }
 

@@ -105,6 +105,24 @@ pub struct WorkersConfig {
     /// How often notifications looks for sessions starting within a day, to
     /// remind their trainees and instructor, in seconds.
     pub reminder_interval_seconds: u64,
+    /// How often each service deletes the rows it no longer needs
+    /// (delivered outbox rows, old request ids, sent emails), in seconds.
+    pub purge_interval_seconds: u64,
+    /// How long those rows are kept, in days: a delivered event, a request id
+    /// a client may still retry under, a sent email.
+    pub retention_days: u64,
+}
+
+impl WorkersConfig {
+    /// How often rows no longer needed are deleted.
+    pub fn purge_every(&self) -> Duration {
+        Duration::from_secs(self.purge_interval_seconds.max(1))
+    }
+
+    /// How long rows no longer needed are kept (at least a day).
+    pub fn retention(&self) -> Duration {
+        Duration::from_secs(self.retention_days.max(1).saturating_mul(86_400))
+    }
 }
 
 impl Default for WorkersConfig {
@@ -115,6 +133,8 @@ impl Default for WorkersConfig {
             reconcile_interval_seconds: 15,
             directory_poll_millis: 2_000,
             reminder_interval_seconds: 300,
+            purge_interval_seconds: 3_600,
+            retention_days: 30,
         }
     }
 }

@@ -9,6 +9,7 @@ hamafza_kit::migrator! {
     pub struct Migrator in "library_migrations" [
         InitialSchema,
         RequestKeys,
+        hamafza_kit::retention::RequestIdsByAge,
     ]
 }
 

@@ -18,6 +18,7 @@ hamafza_kit::migrator! {
         languages::Languages,
         notifications_by_event::NotificationsByEvent,
         unread_by_recipient::UnreadByRecipient,
+        DeliveriesByAge,
     ]
 }
 
@@ -118,5 +119,35 @@ impl MigrationTrait for Reminders {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         drop_tables(manager, &["reminders"]).await
+    }
+}
+
+hamafza_kit::migration_name! {
+    /// The index the purge of sent emails reads by: `deliveries` by state
+    /// and age.
+    struct DeliveriesByAge = "m20261203_000001_deliveries_by_age";
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DeliveriesByAge {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_index(index(
+                "deliveries_by_age",
+                "deliveries",
+                &["state", "created_at"],
+            ))
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("deliveries_by_age")
+                    .table("deliveries")
+                    .to_owned(),
+            )
+            .await
     }
 }

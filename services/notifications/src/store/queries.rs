@@ -149,6 +149,61 @@ impl Store {
         Self { db }
     }
 
+    /// Deletes what notifications no longer needs, until `shutdown`: emails
+    /// sent (or with nobody to send to) after `workers.retention_days`,
+    /// parked ones after three times that (someone may still look into why),
+    /// and the claims of reminders and expiry notices long past (an expiry
+    /// notice's after 90 days at least, when its certificate has expired).
+    /// The in-app notices stay: they are the people's own.
+    pub async fn purge(
+        self,
+        workers: hamafza_kit::config::WorkersConfig,
+        shutdown: hamafza_kit::shutdown::Shutdown,
+    ) {
+        let purges = self.purges(&workers);
+        hamafza_kit::retention::run(self.db, purges, &workers, shutdown).await;
+    }
+
+    /// What [`Store::purge`] deletes, each on its own.
+    pub fn purges(
+        &self,
+        workers: &hamafza_kit::config::WorkersConfig,
+    ) -> Vec<hamafza_kit::retention::Purge> {
+        use hamafza_kit::retention::Purge;
+        let after = workers.retention();
+        let delivery = |only, after| Purge {
+            what: "emails",
+            table: "deliveries",
+            key: &["notification_id"],
+            done_at: "created_at",
+            only,
+            after,
+            keep_latest: false,
+        };
+        let claims = |what, table, key, after| Purge {
+            what,
+            table,
+            key,
+            done_at: "sent_at",
+            only: "",
+            after,
+            keep_latest: false,
+        };
+        vec![
+            // state::SENT and state::NO_ADDRESS
+            delivery("state IN ('sent', 'no_address')", after),
+            // state::PARKED
+            delivery("state = 'parked'", after.saturating_mul(3)),
+            claims("reminder claims", "reminders", &["session_id"], after),
+            claims(
+                "expiry notice claims",
+                "expiry_notices",
+                &["certificate_id", "threshold_days"],
+                after.max(std::time::Duration::from_secs(90 * 86_400)),
+            ),
+        ]
+    }
+
     /// Records `drafts` atomically; a draft whose dedupe key is
     /// already there (the event delivered again, or by another replica), or
     /// whose recipient turned its kind off, is left out with its email.

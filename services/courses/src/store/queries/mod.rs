@@ -117,6 +117,30 @@ impl Store {
         Self { db }
     }
 
+    /// Deletes what courses no longer needs, until `shutdown`: delivered
+    /// notices and request ids, after `workers.retention_days`.
+    pub async fn purge(
+        self,
+        workers: hamafza_kit::config::WorkersConfig,
+        shutdown: hamafza_kit::shutdown::Shutdown,
+    ) {
+        let purges = self.purges(&workers);
+        hamafza_kit::retention::run(self.db, purges, &workers, shutdown).await;
+    }
+
+    /// What [`Store::purge`] deletes, each on its own.
+    pub fn purges(
+        &self,
+        workers: &hamafza_kit::config::WorkersConfig,
+    ) -> Vec<hamafza_kit::retention::Purge> {
+        use hamafza_kit::retention::Purge;
+        let after = workers.retention();
+        vec![
+            Purge::delivered("notify_outbox", after),
+            Purge::request_ids(after),
+        ]
+    }
+
     /// The connection, for health checks and seeding.
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db

@@ -234,7 +234,7 @@ fn delivery_status(
                             " · " (lang.pick("تلاش‌ها: ", "attempts: ")) (lang.num(d.oldest_pending_attempts)) }
                     }
                 }
-                dt { (lang.pick("ارسال‌شده", "Delivered")) }
+                dt { (lang.pick("ارسال‌شدهٔ اخیر", "Delivered lately")) }
                 dd {
                     (lang.num(d.delivered_count))
                     @if let Some(last) = instant(d.last_delivery_time.as_ref()) {
