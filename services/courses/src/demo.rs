@@ -81,7 +81,7 @@ pub async fn seed(
             requires_manager_approval: course.manager_approval,
         };
         let id = store
-            .create_course(&draft, "imidro", admin, now)
+            .create_course(&draft, "imidro", admin, now, None)
             .await?
             .course
             .id;
@@ -123,7 +123,7 @@ pub async fn seed(
         requires_manager_approval: false,
     };
     let pending = store
-        .create_course(&pending, "imidro", admin, now)
+        .create_course(&pending, "imidro", admin, now, None)
         .await?
         .course
         .id;
@@ -155,7 +155,7 @@ pub async fn seed(
         .collect(),
     };
     let program = store
-        .create_program(&program, "imidro", admin, now)
+        .create_program(&program, "imidro", admin, now, None)
         .await?
         .program
         .id;

@@ -48,7 +48,13 @@ async fn invalid_course_details_name_every_field() {
     );
     let status = server
         .courses()
-        .create_course(server.request(ADMIN, pb::CreateCourseRequest { details: None }))
+        .create_course(server.request(
+            ADMIN,
+            pb::CreateCourseRequest {
+                details: None,
+                request_id: String::new(),
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["details"]);
@@ -327,4 +333,63 @@ async fn request_ids_past_their_time_are_purged() {
     })
     .await;
     assert_eq!(gone, 1, "the old request id, and nothing else");
+}
+
+#[tokio::test]
+async fn a_new_course_or_program_posted_twice_under_its_request_id_is_one() {
+    let server = TestServer::start().await;
+    let course = |request_id: &str, code: &str| pb::CreateCourseRequest {
+        details: Some(course_details(code)),
+        request_id: request_id.to_owned(),
+    };
+    let create_course = |request: pb::CreateCourseRequest| {
+        let mut client = server.courses();
+        let request = server.request(ADMIN, request);
+        async move { client.create_course(request).await }
+    };
+    // A double click: both at once, one course and no "code taken".
+    let (first, second) = tokio::join!(
+        create_course(course("new-course-1", "PR-880")),
+        create_course(course("new-course-1", "PR-880"))
+    );
+    let first = first.unwrap().into_inner().course.unwrap();
+    assert_eq!(second.unwrap().into_inner().course.unwrap().id, first.id);
+    let again = create_course(course("new-course-1", "PR-880"))
+        .await
+        .unwrap();
+    assert_eq!(again.into_inner().course.unwrap().id, first.id);
+    // Without an id, the code is taken as before; another request under
+    // the same id is refused.
+    let taken = create_course(course("", "PR-880")).await.unwrap_err();
+    assert_eq!(taken.code(), tonic::Code::AlreadyExists, "{taken:?}");
+    let reused = create_course(course("new-course-1", "PR-881"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        reused.get_error_details().error_info().unwrap().reason,
+        "REQUEST_ID_REUSED"
+    );
+    let malformed = create_course(course("not an id!", "PR-882"))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&malformed), ["request_id"]);
+
+    let program = |request_id: &str| pb::CreateProgramRequest {
+        details: Some(hamafza_testkit::fixtures::program_details(
+            "PRG-88",
+            &[&first],
+        )),
+        request_id: request_id.to_owned(),
+    };
+    let create_program = |request: pb::CreateProgramRequest| {
+        let mut client = server.courses();
+        let request = server.request(ADMIN, request);
+        async move { client.create_program(request).await }
+    };
+    let (one, two) = tokio::join!(
+        create_program(program("new-program-1")),
+        create_program(program("new-program-1"))
+    );
+    let one = one.unwrap().into_inner().program.unwrap();
+    assert_eq!(two.unwrap().into_inner().program.unwrap().id, one.id);
 }

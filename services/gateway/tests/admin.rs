@@ -224,11 +224,17 @@ async fn an_admin_creates_a_course_and_a_session_and_a_stale_edit_is_shown_what_
     // A course with a bad code comes back with the words beside the code.
     let (_, form) = admin.text("/admin/courses/new").await;
     let csrf = hidden(&form, "csrf");
-    let refused = admin
-        .post("/admin/courses/new", &course_form(&csrf, "not a code"))
-        .await;
+    let request_id = hidden(&form, "request_id");
+    let mut bad = course_form(&csrf, "not a code");
+    bad.push(("request_id", &request_id));
+    let refused = admin.post("/admin/courses/new", &bad).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
+    assert_eq!(
+        hidden(&page, "request_id"),
+        request_id,
+        "kept through a refusal"
+    );
     let beside = page
         .split("id=\"details.code-error\"")
         .nth(1)
@@ -240,12 +246,18 @@ async fn an_admin_creates_a_course_and_a_session_and_a_stale_edit_is_shown_what_
     );
     assert!(!page.contains("details.code must"), "no service English");
 
-    // Created properly, then sent to the council.
-    let created = admin
-        .post("/admin/courses/new", &course_form(&csrf, "PR-777"))
-        .await;
+    // Created properly (a double click makes one course, and neither click
+    // is told its code is taken), then sent to the council.
+    let mut good = course_form(&csrf, "PR-777");
+    good.push(("request_id", &request_id));
+    let (created, twice) = tokio::join!(
+        admin.post("/admin/courses/new", &good),
+        admin.post("/admin/courses/new", &good)
+    );
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    assert_eq!(twice.status(), StatusCode::SEE_OTHER);
     let location = created.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(twice.headers()["location"].to_str().unwrap(), location);
     let course_id = location
         .trim_start_matches("/admin/courses/")
         .split('?')

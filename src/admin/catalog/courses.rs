@@ -271,7 +271,10 @@ impl Reviewed for pb::Course {
 
     async fn create(context: &Context, details: pb::CourseDetails) -> Outcome<Reply<Self>> {
         let details = Some(details);
-        let request = context.request(pb::CreateCourseRequest { details });
+        let request = context.request(pb::CreateCourseRequest {
+            details,
+            request_id: context.request_id(),
+        });
         let response = context.catalog().create_course(request).await?.into_inner();
         Ok(Reply::new(response.course.clone(), response))
     }

@@ -207,7 +207,10 @@ impl Reviewed for pb::Program {
 
     async fn create(context: &Context, details: pb::ProgramDetails) -> Outcome<Reply<Self>> {
         let details = Some(details);
-        let request = context.request(pb::CreateProgramRequest { details });
+        let request = context.request(pb::CreateProgramRequest {
+            details,
+            request_id: context.request_id(),
+        });
         let response = context
             .catalog()
             .create_program(request)

@@ -22,7 +22,14 @@ impl CoursesApi {
         caller: &Caller,
         request: pb::CreateCourseRequest,
     ) -> Result<pb::CreateCourseResponse, ApiError> {
-        let record: CourseRecord = self.create_entry(caller, request.details.as_ref()).await?;
+        let rpc = "/hamafza.courses.v1.CourseService/CreateCourse";
+        let record: CourseRecord = self
+            .create_entry(
+                caller,
+                request.details.as_ref(),
+                (&request.request_id, rpc, &request),
+            )
+            .await?;
         let (course_id, code) = (&record.course.id, &record.course.code);
         tracing::info!(%course_id, %code, "course created");
         Ok(pb::CreateCourseResponse {

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use hamafza_kit::auth::Caller;
-use hamafza_kit::{ApiError, time};
+use hamafza_kit::idempotency::{self, RequestKey};
+use hamafza_kit::{ApiError, Violations, time};
 use hamafza_proto::courses as pb;
 use uuid::Uuid;
 
@@ -49,6 +50,7 @@ pub(super) trait CatalogEntry: Sized + Send {
         owner: &str,
         created_by: &str,
         now: DateTime<Utc>,
+        key: Option<&RequestKey>,
     ) -> impl Future<Output = Result<Self, CoursesError>> + Send;
     fn update(
         store: &Store,
@@ -95,8 +97,9 @@ impl CatalogEntry for CourseRecord {
         owner: &str,
         created_by: &str,
         now: DateTime<Utc>,
+        key: Option<&RequestKey>,
     ) -> impl Future<Output = Result<Self, CoursesError>> + Send {
-        store.create_course(draft, owner, created_by, now)
+        store.create_course(draft, owner, created_by, now, key)
     }
     fn update(
         store: &Store,
@@ -145,8 +148,9 @@ impl CatalogEntry for ProgramRecord {
         owner: &str,
         created_by: &str,
         now: DateTime<Utc>,
+        key: Option<&RequestKey>,
     ) -> impl Future<Output = Result<Self, CoursesError>> + Send {
-        store.create_program(draft, owner, created_by, now)
+        store.create_program(draft, owner, created_by, now, key)
     }
     fn update(
         store: &Store,
@@ -165,8 +169,18 @@ impl CoursesApi {
         &self,
         caller: &Caller,
         details: Option<&T::Details>,
+        (request_id, rpc, request): (&str, &str, &impl prost::Message),
     ) -> Result<T, ApiError> {
         caller.require_any(ADMIN)?;
+        let mut v = Violations::new();
+        let key = idempotency::optional_key(&mut v, &caller.subject, request_id, rpc, request);
+        v.finish()?;
+        // A repeat is answered with what the first call made, as it is now.
+        if let Some(id) = self.store.created_before(key.as_ref()).await? {
+            return T::read(&self.store, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found(T::KIND, id));
+        }
         let draft = T::draft(details)?;
         Ok(T::create(
             &self.store,
@@ -174,6 +188,7 @@ impl CoursesApi {
             &caller.organization_id,
             &caller.subject,
             time::now(),
+            key.as_ref(),
         )
         .await?)
     }

@@ -19,7 +19,14 @@ impl CoursesApi {
         caller: &Caller,
         request: pb::CreateProgramRequest,
     ) -> Result<pb::CreateProgramResponse, ApiError> {
-        let record: ProgramRecord = self.create_entry(caller, request.details.as_ref()).await?;
+        let rpc = "/hamafza.courses.v1.CourseService/CreateProgram";
+        let record: ProgramRecord = self
+            .create_entry(
+                caller,
+                request.details.as_ref(),
+                (&request.request_id, rpc, &request),
+            )
+            .await?;
         let (program_id, code) = (&record.program.id, &record.program.code);
         tracing::info!(%program_id, %code, "program created");
         Ok(pb::CreateProgramResponse {

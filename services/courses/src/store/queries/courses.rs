@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use hamafza_kit::idempotency::RequestKey;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, ExprTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -52,38 +53,23 @@ pub struct CourseFilter {
 }
 
 impl Store {
-    /// Creates a course in DRAFT.
+    /// Creates a course in DRAFT; under a client's request `key`, once (see
+    /// [`Store::create_once`]).
     pub async fn create_course(
         &self,
         draft: &CourseDraft,
         owner: &str,
         created_by: &str,
         now: DateTime<Utc>,
+        key: Option<&RequestKey>,
     ) -> Result<CourseRecord> {
         self.require_organization(owner).await?;
         self.require_courses(&draft.prerequisites).await?;
-        let id = Uuid::now_v7();
-        let txn = self.db.begin().await?;
-        let row = course::ActiveModel {
-            id: Set(id),
-            status: Set(CatalogStatus::Draft),
-            owner_organization_id: Set(owner.to_owned()),
-            review_round: Set(0),
-            revision: Set(1),
-            created_by: Set(created_by.to_owned()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            published_at: Set(None),
-            ..course_details(draft)
-        };
-        if let Err(error) = course::Entity::insert(row)
-            .exec_without_returning(&txn)
-            .await
-        {
-            return Err(code_conflict(error, "course", draft.code.as_str()));
-        }
-        insert_prerequisites(&txn, id, &draft.prerequisites).await?;
-        txn.commit().await?;
+        let id = self
+            .create_once(key, async |txn| {
+                insert_course(txn, draft, owner, created_by, now).await
+            })
+            .await?;
         self.course(id)
             .await?
             .ok_or_else(|| not_found("course", id))
@@ -313,4 +299,35 @@ async fn insert_prerequisites(
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+/// Writes a new DRAFT course and its prerequisites; answers its id.
+async fn insert_course(
+    txn: &DatabaseTransaction,
+    draft: &CourseDraft,
+    owner: &str,
+    created_by: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    let row = course::ActiveModel {
+        id: Set(id),
+        status: Set(CatalogStatus::Draft),
+        owner_organization_id: Set(owner.to_owned()),
+        review_round: Set(0),
+        revision: Set(1),
+        created_by: Set(created_by.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        published_at: Set(None),
+        ..course_details(draft)
+    };
+    if let Err(error) = course::Entity::insert(row)
+        .exec_without_returning(txn)
+        .await
+    {
+        return Err(code_conflict(error, "course", draft.code.as_str()));
+    }
+    insert_prerequisites(txn, id, &draft.prerequisites).await?;
+    Ok(id)
 }

@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use hamafza_kit::idempotency::RequestKey;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -47,44 +48,24 @@ pub struct ProgramFilter {
 }
 
 impl Store {
-    /// Creates a program in DRAFT.
+    /// Creates a program in DRAFT; under a client's request `key`, once (see
+    /// [`Store::create_once`]).
     pub async fn create_program(
         &self,
         draft: &ProgramDraft,
         owner: &str,
         created_by: &str,
         now: DateTime<Utc>,
+        key: Option<&RequestKey>,
     ) -> Result<ProgramRecord> {
         self.require_organization(owner).await?;
         let course_ids: Vec<Uuid> = draft.courses.iter().map(|(id, _)| *id).collect();
         self.require_courses(&course_ids).await?;
-        let id = Uuid::now_v7();
-        let txn = self.db.begin().await?;
-        let row = program::ActiveModel {
-            id: Set(id),
-            code: Set(draft.code.as_str().to_owned()),
-            title_fa: Set(draft.title.fa.clone()),
-            title_en: Set(draft.title.en.clone()),
-            description_fa: Set(draft.description.fa.clone()),
-            description_en: Set(draft.description.en.clone()),
-            status: Set(CatalogStatus::Draft),
-            owner_organization_id: Set(owner.to_owned()),
-            review_round: Set(0),
-            revision: Set(1),
-            created_by: Set(created_by.to_owned()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            published_at: Set(None),
-            search_key: Set(program_search_key(draft)),
-        };
-        if let Err(error) = program::Entity::insert(row)
-            .exec_without_returning(&txn)
-            .await
-        {
-            return Err(code_conflict(error, "program", draft.code.as_str()));
-        }
-        insert_program_courses(&txn, id, &draft.courses).await?;
-        txn.commit().await?;
+        let id = self
+            .create_once(key, async |txn| {
+                insert_program(txn, draft, owner, created_by, now).await
+            })
+            .await?;
         self.program(id)
             .await?
             .ok_or_else(|| not_found("program", id))
@@ -273,4 +254,40 @@ async fn insert_program_courses(
 /// What a program is found by: its code and titles.
 fn program_search_key(draft: &ProgramDraft) -> String {
     hamafza_kit::text::search_key_of(&[draft.code.as_str(), &draft.title.fa, &draft.title.en])
+}
+
+/// Writes a new DRAFT program and its courses; answers its id.
+async fn insert_program(
+    txn: &DatabaseTransaction,
+    draft: &ProgramDraft,
+    owner: &str,
+    created_by: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    let row = program::ActiveModel {
+        id: Set(id),
+        code: Set(draft.code.as_str().to_owned()),
+        title_fa: Set(draft.title.fa.clone()),
+        title_en: Set(draft.title.en.clone()),
+        description_fa: Set(draft.description.fa.clone()),
+        description_en: Set(draft.description.en.clone()),
+        status: Set(CatalogStatus::Draft),
+        owner_organization_id: Set(owner.to_owned()),
+        review_round: Set(0),
+        revision: Set(1),
+        created_by: Set(created_by.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        published_at: Set(None),
+        search_key: Set(program_search_key(draft)),
+    };
+    if let Err(error) = program::Entity::insert(row)
+        .exec_without_returning(txn)
+        .await
+    {
+        return Err(code_conflict(error, "program", draft.code.as_str()));
+    }
+    insert_program_courses(txn, id, &draft.courses).await?;
+    Ok(id)
 }

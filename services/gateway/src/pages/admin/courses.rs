@@ -39,6 +39,8 @@ pub struct CourseForm {
     certificate_validity_months: String,
     requires_manager_approval: bool,
     prerequisites: Vec<String>,
+    /// A new course's request id: a double click or a repeat makes one.
+    request_id: String,
 }
 
 /// The fields of the form: update-mask path, input name, label.
@@ -243,6 +245,7 @@ impl EditForm for CourseForm {
                 .unwrap_or_default(),
             requires_manager_approval: d.requires_manager_approval,
             prerequisites: d.prerequisite_course_ids.clone(),
+            request_id: String::new(),
         }
     }
 
@@ -270,6 +273,7 @@ impl EditForm for CourseForm {
             requires_manager_approval: !first(values, "details.requires_manager_approval")
                 .is_empty(),
             prerequisites,
+            request_id: get("request_id"),
         }
     }
 
@@ -339,6 +343,8 @@ fn form_body(
             input type="hidden" name="csrf" value=(csrf);
             @if target.course.is_some() {
                 input type="hidden" name="etag" value=(target.etag);
+            } @else {
+                input type="hidden" name="request_id" value=(values.request_id);
             }
             fieldset.plain disabled[target.locked()] {
             div.grid {
@@ -610,6 +616,7 @@ impl Creator for Courses {
         CourseForm {
             passing_score: lang.num(60),
             min_attendance_percent: lang.num(80),
+            request_id: super::new_request_id(),
             ..CourseForm::default()
         }
     }
@@ -620,6 +627,7 @@ impl Creator for Courses {
             .courses()
             .create_course(cpb::CreateCourseRequest {
                 details: Some(details),
+                request_id: form.request_id.clone(),
             })
             .await?;
         Ok(created.into_inner().course.unwrap_or_default().id)

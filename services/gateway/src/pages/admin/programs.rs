@@ -34,6 +34,8 @@ pub struct ProgramForm {
     description_en: String,
     /// Course ids included, each with whether it is required.
     courses: Vec<(String, bool)>,
+    /// A new program's request id: a double click or a repeat makes one.
+    request_id: String,
 }
 
 impl ProgramForm {
@@ -78,6 +80,7 @@ impl EditForm for ProgramForm {
                 .iter()
                 .map(|c| (c.course_id.clone(), c.required))
                 .collect(),
+            request_id: String::new(),
         }
     }
 
@@ -101,6 +104,7 @@ impl EditForm for ProgramForm {
             description_fa: first(values, "details.description.fa").replace('\r', ""),
             description_en: first(values, "details.description.en").replace('\r', ""),
             courses,
+            request_id: get("request_id"),
         }
     }
 
@@ -162,6 +166,8 @@ fn form_body(
             input type="hidden" name="csrf" value=(csrf);
             @if let Some(program) = program {
                 input type="hidden" name="etag" value=(program.etag);
+            } @else {
+                input type="hidden" name="request_id" value=(values.request_id);
             }
             fieldset.plain disabled[locked] {
             (field(lang, "details.code", ("کد", "Code"), problems,
@@ -334,7 +340,10 @@ impl Creator for Programs {
     type NewQuery = NoQuery;
 
     fn blank(_: Lang, _: NoQuery) -> ProgramForm {
-        ProgramForm::default()
+        ProgramForm {
+            request_id: super::new_request_id(),
+            ..ProgramForm::default()
+        }
     }
 
     async fn create(caller: &AsCaller, _: Lang, form: &ProgramForm) -> Result<String, Refused> {
@@ -342,6 +351,7 @@ impl Creator for Programs {
             .courses()
             .create_program(cpb::CreateProgramRequest {
                 details: Some(form.details()),
+                request_id: form.request_id.clone(),
             })
             .await?;
         Ok(created.into_inner().program.unwrap_or_default().id)
