@@ -158,19 +158,22 @@ impl Sessions {
         }
     }
 
-    /// Ends a session, whether or not its token still verifies, and answers
-    /// the identity provider's ID token it was begun with, if any (so that
-    /// the browser can be signed out there too).
+    /// Ends a session, whether or not its token still verifies or it has
+    /// run out (until purged), and answers the identity provider's ID token
+    /// it was begun with, if any (so that the browser can be signed out
+    /// there too).
     pub async fn end(&self, id: &str) -> Result<Option<String>, ApiError> {
         let Ok(id) = id.parse::<Id>() else {
             return Ok(None);
         };
-        let id_token = match self.store.load(&id).await.map_err(unavailable)? {
-            Some(record) => match record.data.get(ID_TOKEN_KEY) {
-                Some(serde_json::Value::String(id_token)) => Some(id_token.clone()),
-                _ => None,
-            },
-            None => None,
+        let data = self
+            .store
+            .data_even_expired(&id)
+            .await
+            .map_err(unavailable)?;
+        let id_token = match data.as_ref().and_then(|data| data.get(ID_TOKEN_KEY)) {
+            Some(serde_json::Value::String(id_token)) => Some(id_token.clone()),
+            _ => None,
         };
         self.store.delete(&id).await.map_err(unavailable)?;
         Ok(id_token)

@@ -271,7 +271,8 @@ fn number_of(text: &str) -> Option<(f64, String)> {
                 }))
     });
     let first = groups.first().copied().unwrap_or_default();
-    if !whole_fits || (first.len() > 1 && first.starts_with('0')) {
+    let leading_zero = first.starts_with('0') && (first.len() > 1 || grouped);
+    if !whole_fits || leading_zero {
         return None;
     }
     if decimals.is_some_and(|d| !digits(d)) {
@@ -279,10 +280,12 @@ fn number_of(text: &str) -> Option<(f64, String)> {
     }
     let plain = format!("{}.{}", groups.concat(), decimals.unwrap_or("0"));
     let mut number: f64 = plain.parse().ok()?;
-    if !number.is_finite() || plain.len() > 17 {
+    // A spreadsheet keeps 15 significant digits; more stays text.
+    let significant = groups.concat().trim_start_matches('0').len() + decimals.map_or(0, str::len);
+    if !number.is_finite() || significant > 15 {
         return None;
     }
-    if negative {
+    if negative && number != 0.0 {
         number = -number;
     }
     let mut shown = if grouped { "#,##0" } else { "0" }.to_owned();
@@ -455,11 +458,20 @@ mod tests {
         assert_eq!(number_of("۴٫۵"), Some((4.5, "0.0".to_owned())));
         assert_eq!(number_of("-3.25"), Some((-3.25, "0.00".to_owned())));
         assert_eq!(number_of("0"), Some((0.0, "0".to_owned())));
+        assert_eq!(number_of("-0"), Some((0.0, "0".to_owned())));
+        assert_eq!(number_of("0.5"), Some((0.5, "0.0".to_owned())));
+        let fifteen = "123456789012345";
+        assert_eq!(
+            number_of(fifteen),
+            Some((123_456_789_012_345.0, "0".to_owned()))
+        );
         for not_a_number in [
             "—",
             "",
             "007",
             "1,23",
+            "0,123",
+            "1234567890123456",
             "12,3456",
             "1.2.3",
             "۱۲ نفر",

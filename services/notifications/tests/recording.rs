@@ -265,7 +265,7 @@ async fn emails_sent_and_claims_long_past_are_deleted_and_nothing_else() {
     let backend = db.get_database_backend();
     let now = Utc::now();
     let ago = |days: i64| now - chrono::Duration::days(days);
-    // Five emails: (state, days old) and whether it stays.
+    // Six emails: (state, days since their event) and whether each stays.
     let emails = [
         ("sent", 40, false),
         ("no_address", 40, false),

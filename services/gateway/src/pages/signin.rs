@@ -269,11 +269,11 @@ pub struct SignOut {
 }
 
 /// `POST /signout`. A session that has already run out is signed out too
-/// (its form's CSRF token went with it, and signing out of nothing needs no
-/// guard): its cookie is cleared and whatever is left of it removed. A
-/// session begun at the identity provider goes on to the provider's
-/// end-session endpoint (RP-initiated logout), which sends the browser back
-/// to the home page.
+/// (its form's CSRF token went with it; the session cookie is `SameSite=Lax`,
+/// so another site cannot post this with it): its cookie is cleared and
+/// whatever is left of it removed. A session begun at the identity provider
+/// goes on to the provider's end-session endpoint (RP-initiated logout),
+/// which sends the browser back to the home page.
 pub async fn sign_out(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -317,7 +317,13 @@ pub async fn sign_out(
         }
         _ => None,
     };
-    let mut response = Redirect::to(at_provider.as_deref().unwrap_or("/")).into_response();
+    let mut response = match at_provider {
+        // Not a redirect: the form's CSP (`form-action 'self'`) stops a
+        // browser following a form's redirect to another origin. A page that
+        // moves on by itself (`Refresh`) with a link to go there by hand.
+        Some(url) => signing_out_at_provider(viewer.lang, &url),
+        None => Redirect::to("/").into_response(),
+    };
     if let Ok(value) = cookie(
         SESSION_COOKIE,
         "",
@@ -489,4 +495,24 @@ fn forget_oidc_sign_in(state: &AppState, headers: &mut axum::http::HeaderMap) {
             headers.append(header::SET_COOKIE, value);
         }
     }
+}
+
+/// The page that takes a signed-out browser on to the identity provider's
+/// end-session `url` at once (a `Refresh`), with a link in case it does not.
+fn signing_out_at_provider(lang: crate::i18n::Lang, url: &str) -> Response {
+    let title = lang.pick("در حال خروج", "Signing out");
+    let body = maud::html! {
+        h1 { (title) }
+        p { (lang.pick(
+            "خروج از سامانهٔ ورود سازمان شما هم انجام می‌شود.",
+            "You are being signed out of your organization's sign-in service too.",
+        )) }
+        p { a.button href=(url) { (lang.pick("ادامه", "Continue")) } }
+    };
+    let page = crate::pages::layout::page(&Viewer::anonymous(lang), title, body);
+    let mut response = page.into_response();
+    if let Ok(value) = format!("0; url={url}").parse() {
+        response.headers_mut().insert(header::REFRESH, value);
+    }
+    response
 }

@@ -49,6 +49,22 @@ impl DbSessionStore {
         Self { db }
     }
 
+    /// What the session `id` holds, expired or not (purged rows are gone):
+    /// what signing out still needs of a session that has run out.
+    pub async fn data_even_expired(
+        &self,
+        session_id: &Id,
+    ) -> session_store::Result<Option<std::collections::HashMap<String, serde_json::Value>>> {
+        let row = web_session::Entity::find_by_id(digest(session_id))
+            .one(&self.db)
+            .await
+            .map_err(backend)?;
+        row.map(|row| {
+            serde_json::from_str(&row.data).map_err(|e| session_store::Error::Decode(e.to_string()))
+        })
+        .transpose()
+    }
+
     /// How many sessions the table holds, expired or not (for tests and
     /// metrics).
     pub async fn count(&self) -> Result<u64, DbErr> {

@@ -150,7 +150,8 @@ impl Store {
     }
 
     /// Deletes what notifications no longer needs, until `shutdown`: emails
-    /// sent (or with nobody to send to) after `workers.retention_days`,
+    /// sent (or with nobody to send to) `workers.retention_days` after their
+    /// event,
     /// parked ones after three times that (someone may still look into why),
     /// and the claims of reminders and expiry notices long past (an expiry
     /// notice's after 90 days at least, when its certificate has expired).
@@ -199,7 +200,11 @@ impl Store {
                 "expiry notice claims",
                 "expiry_notices",
                 &["certificate_id", "threshold_days"],
-                after.max(std::time::Duration::from_secs(90 * 86_400)),
+                // Kept a month past the first warning's threshold, by when
+                // the certificate has expired and is never asked about again.
+                after.max(std::time::Duration::from_secs(
+                    (u64::from(crate::expiry::THRESHOLDS_DAYS[0]) + 30) * 86_400,
+                )),
             ),
         ]
     }
