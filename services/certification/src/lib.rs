@@ -73,7 +73,12 @@ impl Service for CertificationService {
     }
 
     async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> Result<(), ServeError> {
-        let purge = tokio::spawn(self.store.clone().purge(self.workers, shutdown.clone()));
+        let purge = tokio::spawn(hamafza_kit::retention::run(
+            self.store.connection().clone(),
+            self.store.purges(&self.workers),
+            self.workers.purge_every(),
+            shutdown.clone(),
+        ));
         let api = CertificationApi::new(self.store, self.courses, self.keys, self.credentials);
         let limit = self.grpc.max_message_bytes;
         let served = GrpcServer::new(&self.grpc)

@@ -99,7 +99,12 @@ impl Service for CoursesService {
             self.notifier
                 .run(self.store.notify_outbox(), shutdown.clone()),
         );
-        let purge = tokio::spawn(self.store.clone().purge(self.workers, shutdown.clone()));
+        let purge = tokio::spawn(hamafza_kit::retention::run(
+            self.store.connection().clone(),
+            self.store.purges(&self.workers),
+            self.workers.purge_every(),
+            shutdown.clone(),
+        ));
         let api = CoursesApi::new(self.store, self.required_approvals);
         let auth = AuthInterceptor::new(self.verifier);
         let limit = self.grpc.max_message_bytes;

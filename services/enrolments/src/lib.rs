@@ -119,11 +119,12 @@ impl Service for EnrolmentsService {
             shutdown.clone(),
         ));
         let rollups = tokio::spawn(rollups::run(self.store.clone(), shutdown.clone()));
-        let purge = tokio::spawn(
-            self.store
-                .clone()
-                .purge(self.workers.clone(), shutdown.clone()),
-        );
+        let purge = tokio::spawn(hamafza_kit::retention::run(
+            self.store.connection().clone(),
+            self.store.purges(&self.workers),
+            self.workers.purge_every(),
+            shutdown.clone(),
+        ));
         let reconciler = tokio::spawn(reconcile::run(
             self.store,
             self.courses,

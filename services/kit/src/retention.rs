@@ -5,7 +5,8 @@
 //! among them (history, attendance, certificates stay).
 //!
 //! Each service runs [`run`] beside its other workers, every
-//! `workers.purge_interval_seconds`, with its own list of [`Purge`]s; each
+//! `workers.purge_interval_seconds`, with its store's list of [`Purge`]s
+//! (`Store::purges`); each
 //! deletes in batches of [`BATCH`], one short transaction each, so that on
 //! SQLite the one write lock is never held for long.
 
@@ -127,16 +128,10 @@ impl Purge {
     }
 }
 
-/// Runs `purges` every `workers.purge_interval_seconds` (the first time
-/// after one period) until `shutdown`; a failed purge is logged and tried
-/// again the next time.
-pub async fn run(
-    db: DatabaseConnection,
-    purges: Vec<Purge>,
-    workers: &crate::config::WorkersConfig,
-    shutdown: Shutdown,
-) {
-    let every = workers.purge_every();
+/// Runs `purges` every `every` (`workers.purge_interval_seconds`; the first
+/// time after one period) until `shutdown`; a failed purge is logged and
+/// tried again the next time.
+pub async fn run(db: DatabaseConnection, purges: Vec<Purge>, every: Duration, shutdown: Shutdown) {
     loop {
         tokio::select! {
             () = tokio::time::sleep(every) => {}

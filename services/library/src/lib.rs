@@ -88,7 +88,12 @@ impl Service for LibraryService {
     }
 
     async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> Result<(), ServeError> {
-        let purge = tokio::spawn(self.store.clone().purge(self.workers, shutdown.clone()));
+        let purge = tokio::spawn(hamafza_kit::retention::run(
+            self.store.connection().clone(),
+            self.store.purges(&self.workers),
+            self.workers.purge_every(),
+            shutdown.clone(),
+        ));
         let api = LibraryApi::new(self.store, self.files, self.courses, self.max_file_bytes);
         let limit = self.grpc.max_message_bytes;
         let upload = limit.max(self.max_file_bytes.saturating_add(UPLOAD_SLACK));

@@ -125,11 +125,12 @@ impl Service for NotificationsService {
     }
 
     async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> Result<(), ServeError> {
-        let purge = tokio::spawn(
-            self.store
-                .clone()
-                .purge(self.courier.workers.clone(), shutdown.clone()),
-        );
+        let purge = tokio::spawn(hamafza_kit::retention::run(
+            self.store.connection().clone(),
+            self.store.purges(&self.courier.workers),
+            self.courier.workers.purge_every(),
+            shutdown.clone(),
+        ));
         let api = NotificationsApi::new(
             self.store,
             self.courses,

@@ -63,18 +63,8 @@ impl Store {
         Self { db }
     }
 
-    /// Deletes the request ids older than `workers.retention_days`, until
-    /// `shutdown`.
-    pub async fn purge(
-        self,
-        workers: hamafza_kit::config::WorkersConfig,
-        shutdown: hamafza_kit::shutdown::Shutdown,
-    ) {
-        let purges = self.purges(&workers);
-        hamafza_kit::retention::run(self.db, purges, &workers, shutdown).await;
-    }
-
-    /// What [`Store::purge`] deletes, each on its own.
+    /// The request ids older than `workers.retention_days` (the
+    /// retention worker's purge).
     pub fn purges(
         &self,
         workers: &hamafza_kit::config::WorkersConfig,

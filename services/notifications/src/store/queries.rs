@@ -149,23 +149,18 @@ impl Store {
         Self { db }
     }
 
-    /// Deletes what notifications no longer needs, until `shutdown`: emails
+    /// The connection.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// What notifications no longer needs (the retention worker's purges): emails
     /// sent (or with nobody to send to) `workers.retention_days` after their
     /// event,
     /// parked ones after three times that (someone may still look into why),
     /// and the claims of reminders and expiry notices long past (an expiry
     /// notice's after 90 days at least, when its certificate has expired).
     /// The in-app notices stay: they are the people's own.
-    pub async fn purge(
-        self,
-        workers: hamafza_kit::config::WorkersConfig,
-        shutdown: hamafza_kit::shutdown::Shutdown,
-    ) {
-        let purges = self.purges(&workers);
-        hamafza_kit::retention::run(self.db, purges, &workers, shutdown).await;
-    }
-
-    /// What [`Store::purge`] deletes, each on its own.
     pub fn purges(
         &self,
         workers: &hamafza_kit::config::WorkersConfig,

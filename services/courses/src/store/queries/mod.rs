@@ -117,18 +117,8 @@ impl Store {
         Self { db }
     }
 
-    /// Deletes what courses no longer needs, until `shutdown`: delivered
+    /// What courses no longer needs (the retention worker's purges): delivered
     /// notices and request ids, after `workers.retention_days`.
-    pub async fn purge(
-        self,
-        workers: hamafza_kit::config::WorkersConfig,
-        shutdown: hamafza_kit::shutdown::Shutdown,
-    ) {
-        let purges = self.purges(&workers);
-        hamafza_kit::retention::run(self.db, purges, &workers, shutdown).await;
-    }
-
-    /// What [`Store::purge`] deletes, each on its own.
     pub fn purges(
         &self,
         workers: &hamafza_kit::config::WorkersConfig,
