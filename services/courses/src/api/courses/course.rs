@@ -22,12 +22,12 @@ impl CoursesApi {
         caller: &Caller,
         request: pb::CreateCourseRequest,
     ) -> Result<pb::CreateCourseResponse, ApiError> {
-        let rpc = "/hamafza.courses.v1.CourseService/CreateCourse";
         let record: CourseRecord = self
             .create_entry(
                 caller,
                 request.details.as_ref(),
-                (&request.request_id, rpc, &request),
+                &request.request_id,
+                &request,
             )
             .await?;
         let (course_id, code) = (&record.course.id, &record.course.code);

@@ -25,6 +25,8 @@ pub(super) trait CatalogEntry: Sized + Send {
     const KIND: &'static str;
     /// The request field naming one.
     const ID_FIELD: &'static str;
+    /// The method that creates one (what its request ids are kept under).
+    const CREATE_RPC: &'static str;
     /// Merges one update-mask path of its details.
     const MERGE: fn(&mut Self::Details, &Self::Details, &str) -> bool;
     /// Its details on the wire, as created and updated.
@@ -64,6 +66,7 @@ pub(super) trait CatalogEntry: Sized + Send {
 impl CatalogEntry for CourseRecord {
     const KIND: &'static str = "course";
     const ID_FIELD: &'static str = "course_id";
+    const CREATE_RPC: &'static str = "/hamafza.courses.v1.CourseService/CreateCourse";
     const MERGE: fn(&mut pb::CourseDetails, &pb::CourseDetails, &str) -> bool = merge_course;
     type Details = pb::CourseDetails;
     type Draft = CourseDraft;
@@ -115,6 +118,7 @@ impl CatalogEntry for CourseRecord {
 impl CatalogEntry for ProgramRecord {
     const KIND: &'static str = "program";
     const ID_FIELD: &'static str = "program_id";
+    const CREATE_RPC: &'static str = "/hamafza.courses.v1.CourseService/CreateProgram";
     const MERGE: fn(&mut pb::ProgramDetails, &pb::ProgramDetails, &str) -> bool = merge_program;
     type Details = pb::ProgramDetails;
     type Draft = ProgramDraft;
@@ -169,11 +173,13 @@ impl CoursesApi {
         &self,
         caller: &Caller,
         details: Option<&T::Details>,
-        (request_id, rpc, request): (&str, &str, &impl prost::Message),
+        request_id: &str,
+        request: &impl prost::Message,
     ) -> Result<T, ApiError> {
         caller.require_any(ADMIN)?;
         let mut v = Violations::new();
-        let key = idempotency::optional_key(&mut v, &caller.subject, request_id, rpc, request);
+        let key =
+            idempotency::optional_key(&mut v, &caller.subject, request_id, T::CREATE_RPC, request);
         v.finish()?;
         // A repeat is answered with what the first call made, as it is now.
         if let Some(id) = self.store.created_before(key.as_ref()).await? {

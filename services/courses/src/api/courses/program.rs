@@ -19,12 +19,12 @@ impl CoursesApi {
         caller: &Caller,
         request: pb::CreateProgramRequest,
     ) -> Result<pb::CreateProgramResponse, ApiError> {
-        let rpc = "/hamafza.courses.v1.CourseService/CreateProgram";
         let record: ProgramRecord = self
             .create_entry(
                 caller,
                 request.details.as_ref(),
-                (&request.request_id, rpc, &request),
+                &request.request_id,
+                &request,
             )
             .await?;
         let (program_id, code) = (&record.program.id, &record.program.code);
